@@ -1,0 +1,32 @@
+# ZKS_CUDA=AUTO|ON|OFF. AUTO enables CUDA when nvcc is found (PATH, CUDACXX or
+# /usr/local/cuda). Building never needs a GPU; the backend checks for one at run time.
+set(ZKS_HAVE_CUDA OFF)
+string(TOUPPER "${ZKS_CUDA}" _zks_cuda)
+if(NOT _zks_cuda MATCHES "^(AUTO|ON|OFF)$")
+  message(FATAL_ERROR "ZKS_CUDA must be AUTO, ON or OFF (got '${ZKS_CUDA}')")
+endif()
+if(NOT _zks_cuda STREQUAL "OFF")
+  if(NOT CMAKE_CUDA_COMPILER AND NOT DEFINED ENV{CUDACXX} AND EXISTS /usr/local/cuda/bin/nvcc)
+    set(CMAKE_CUDA_COMPILER /usr/local/cuda/bin/nvcc)
+  endif()
+  include(CheckLanguage)
+  check_language(CUDA)
+  if(CMAKE_CUDA_COMPILER)
+    if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES)
+      # Hopper (H100/H200). "native" fails on machines without a GPU.
+      set(CMAKE_CUDA_ARCHITECTURES 90)
+    endif()
+    enable_language(CUDA)
+    # CMake 3.25 does not know nvcc's C++20 flag, so CMAKE_CUDA_STANDARD 20 fails;
+    # pass it directly.
+    set(CMAKE_CUDA_STANDARD 17)
+    string(APPEND CMAKE_CUDA_FLAGS " --expt-relaxed-constexpr")
+    find_package(CUDAToolkit REQUIRED)
+    set(ZKS_HAVE_CUDA ON)
+    message(STATUS "zkslice: CUDA backend ON (${CMAKE_CUDA_COMPILER}, sm_${CMAKE_CUDA_ARCHITECTURES})")
+  elseif(_zks_cuda STREQUAL "ON")
+    message(FATAL_ERROR "ZKS_CUDA=ON but no CUDA compiler was found")
+  else()
+    message(STATUS "zkslice: CUDA backend OFF (nvcc not found)")
+  endif()
+endif()

@@ -1,0 +1,69 @@
+#include "field/field.hpp"
+
+#include <string>
+
+namespace zks::field {
+
+namespace {
+template <typename F>
+void batch_inverse_impl(std::span<F> xs) {
+  // prefix[i] = product of the non-zero xs[0..i).
+  std::vector<F> prefix(xs.size());
+  F acc = F::one();
+  for (size_t i = 0; i < xs.size(); ++i) {
+    prefix[i] = acc;
+    if (!xs[i].is_zero()) acc *= xs[i];
+  }
+  F inv = acc.inverse();
+  for (size_t i = xs.size(); i-- > 0;) {
+    if (xs[i].is_zero()) continue;
+    F x = xs[i];
+    xs[i] = inv * prefix[i];
+    inv *= x;
+  }
+}
+}  // namespace
+
+void batch_inverse(std::span<Fp> xs) { batch_inverse_impl(xs); }
+void batch_inverse(std::span<Fp2> xs) { batch_inverse_impl(xs); }
+
+void write(util::ByteWriter& w, Fp x) { w.u64(x.value()); }
+void write(util::ByteWriter& w, const Fp2& x) {
+  w.u64(x.c0().value());
+  w.u64(x.c1().value());
+}
+
+Status read(util::ByteReader& r, Fp& x) {
+  uint64_t v;
+  if (!r.u64(v)) return make_error("field element truncated");
+  if (v >= Fp::P) return make_error("non-canonical field element " + std::to_string(v));
+  x = Fp::from_canonical(v);
+  return {};
+}
+
+Status read(util::ByteReader& r, Fp2& x) {
+  Fp c0, c1;
+  ZK_TRY(read(r, c0));
+  ZK_TRY(read(r, c1));
+  x = Fp2(c0, c1);
+  return {};
+}
+
+void write_vec(util::ByteWriter& w, std::span<const Fp2> xs) {
+  w.u32(static_cast<uint32_t>(xs.size()));
+  for (const auto& x : xs) write(w, x);
+}
+
+Status read_vec(util::ByteReader& r, std::vector<Fp2>& xs, size_t max_len) {
+  uint32_t n;
+  if (!r.u32(n)) return make_error("vector length truncated");
+  if (n > max_len)
+    return make_error("vector length " + std::to_string(n) + " exceeds limit " +
+                      std::to_string(max_len));
+  if (r.remaining() < size_t(n) * kFp2Bytes) return make_error("vector elements truncated");
+  xs.resize(n);
+  for (auto& x : xs) ZK_TRY(read(r, x));
+  return {};
+}
+
+}  // namespace zks::field

@@ -1,0 +1,214 @@
+#include "hash/merkle.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <string>
+#include <utility>
+
+#include "util/assert.hpp"
+#include "util/thread_pool.hpp"
+
+namespace zks::hash {
+
+namespace {
+template <typename F>
+Digest hash_leaf_impl(std::span<const F> values) {
+  // Canonical little-endian encoding of each element; the count is implied by the
+  // tree's leaf width, fixed in the protocol parameters.
+  uint8_t buf[16 * 64];
+  Hasher h(Domain::MerkleLeaf);
+  size_t pos = 0;
+  auto put = [&](uint64_t v) {
+    for (int b = 0; b < 8; ++b) buf[pos++] = static_cast<uint8_t>(v >> (8 * b));
+    if (pos == sizeof buf) h.update({buf, pos}), pos = 0;
+  };
+  for (const F& x : values) {
+    if constexpr (std::is_same_v<F, field::Fp>) {
+      put(x.value());
+    } else {
+      put(x.c0().value());
+      put(x.c1().value());
+    }
+  }
+  h.update({buf, pos});
+  return h.finalize();
+}
+
+template <typename F>
+MerkleTree from_rows_impl(std::span<const F> data, size_t leaf_width) {
+  ZK_ASSERT(leaf_width >= 1 && data.size() % leaf_width == 0);
+  size_t n = data.size() / leaf_width;
+  std::vector<Digest> leaves(n);
+  util::ThreadPool::global().parallel_for(n, [&](size_t lo, size_t hi) {
+    for (size_t i = lo; i < hi; ++i) leaves[i] = hash_leaf(data.subspan(i * leaf_width, leaf_width));
+  }, 256);
+  return MerkleTree::from_leaves(std::move(leaves));
+}
+}  // namespace
+
+Digest hash_leaf(std::span<const field::Fp> values) { return hash_leaf_impl(values); }
+Digest hash_leaf(std::span<const field::Fp2> values) { return hash_leaf_impl(values); }
+
+MerkleTree MerkleTree::from_leaves(std::vector<Digest> leaves) {
+  ZK_ASSERT_MSG(!leaves.empty() && std::has_single_bit(leaves.size()),
+                "Merkle tree needs a power-of-two number of leaves");
+  MerkleTree t;
+  t.m_leaves = leaves.size();
+  t.m_depth = static_cast<unsigned>(std::countr_zero(leaves.size()));
+  t.m_nodes.resize(2 * t.m_leaves);
+  std::copy(leaves.begin(), leaves.end(), t.m_nodes.begin() + t.m_leaves);
+  if (t.m_leaves == 1) return t;  // node 1 is both the single leaf and the root
+  auto& pool = util::ThreadPool::global();
+  for (size_t level = t.m_leaves / 2; level >= 1; level /= 2) {
+    pool.parallel_for(level, [&](size_t lo, size_t hi) {
+      for (size_t i = level + lo; i < level + hi; ++i)
+        t.m_nodes[i] = hash_node(t.m_nodes[2 * i], t.m_nodes[2 * i + 1]);
+    }, 512);
+  }
+  return t;
+}
+
+MerkleTree MerkleTree::from_rows(std::span<const field::Fp> data, size_t leaf_width) {
+  return from_rows_impl(data, leaf_width);
+}
+MerkleTree MerkleTree::from_rows(std::span<const field::Fp2> data, size_t leaf_width) {
+  return from_rows_impl(data, leaf_width);
+}
+
+std::vector<Digest> MerkleTree::open(size_t index) const {
+  ZK_ASSERT(index < m_leaves);
+  std::vector<Digest> path;
+  for (size_t node = m_leaves + index; node > 1; node /= 2) path.push_back(m_nodes[node ^ 1]);
+  return path;
+}
+
+namespace {
+// Walks the tree bottom-up from the sorted unique leaf positions. At each level a
+// node whose sibling is also known needs nothing; otherwise the sibling comes from
+// the proof. `sibling(node, out)` supplies it and returns false to abort. On success
+// `root` holds the digest computed for node 1.
+template <typename CombineFn, typename SiblingFn>
+bool walk_multiproof(std::vector<std::pair<size_t, Digest>> level, CombineFn&& combine,
+                     SiblingFn&& sibling, Digest& root) {
+  while (!(level.size() == 1 && level[0].first == 1)) {
+    std::vector<std::pair<size_t, Digest>> next;
+    next.reserve(level.size());
+    for (size_t i = 0; i < level.size(); ++i) {
+      size_t node = level[i].first;
+      Digest left, right;
+      if ((node & 1) == 0 && i + 1 < level.size() && level[i + 1].first == node + 1) {
+        left = level[i].second, right = level[i + 1].second;
+        ++i;
+      } else {
+        Digest sib;
+        if (!sibling(node ^ 1, sib)) return false;
+        if (node & 1) left = sib, right = level[i].second;
+        else left = level[i].second, right = sib;
+      }
+      next.emplace_back(node / 2, combine(left, right));
+    }
+    level = std::move(next);
+  }
+  root = level[0].second;
+  return true;
+}
+
+std::vector<size_t> sorted_unique(std::span<const size_t> indices) {
+  std::vector<size_t> v(indices.begin(), indices.end());
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+  return v;
+}
+}  // namespace
+
+MultiProof MerkleTree::open_many(std::span<const size_t> indices) const {
+  MultiProof proof;
+  if (indices.empty() || m_leaves == 1) return proof;
+  std::vector<std::pair<size_t, Digest>> level;
+  for (size_t idx : sorted_unique(indices)) {
+    ZK_ASSERT(idx < m_leaves);
+    level.emplace_back(m_leaves + idx, m_nodes[m_leaves + idx]);
+  }
+  Digest unused;
+  walk_multiproof(std::move(level), [&](const Digest&, const Digest&) { return Digest{}; },
+                  [&](size_t node, Digest& out) {
+                    out = m_nodes[node];
+                    proof.nodes.push_back(out);
+                    return true;
+                  },
+                  unused);
+  return proof;
+}
+
+bool verify_path(const Digest& root, unsigned depth, size_t index, const Digest& leaf,
+                 std::span<const Digest> path) {
+  if (path.size() != depth || (depth < 64 && index >> depth) != 0) return false;
+  Digest cur = leaf;
+  for (unsigned i = 0; i < depth; ++i) {
+    cur = ((index >> i) & 1) ? hash_node(path[i], cur) : hash_node(cur, path[i]);
+  }
+  return cur == root;
+}
+
+Status verify_many(const Digest& root, unsigned depth, std::span<const size_t> indices,
+                   std::span<const Digest> leaves, const MultiProof& proof) {
+  if (indices.size() != leaves.size()) return make_error("merkle: index and leaf counts differ");
+  if (indices.empty()) return make_error("merkle: nothing opened");
+  if (depth >= 48) return make_error("merkle: depth " + std::to_string(depth) + " too large");
+  size_t n = size_t(1) << depth;
+  std::vector<std::pair<size_t, Digest>> level;
+  {
+    std::vector<std::pair<size_t, Digest>> pairs;
+    for (size_t i = 0; i < indices.size(); ++i) {
+      if (indices[i] >= n)
+        return make_error("merkle: leaf index " + std::to_string(indices[i]) + " out of range");
+      pairs.emplace_back(indices[i], leaves[i]);
+    }
+    std::sort(pairs.begin(), pairs.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (size_t i = 0; i < pairs.size(); ++i) {
+      if (i > 0 && pairs[i].first == pairs[i - 1].first) {
+        if (pairs[i].second != pairs[i - 1].second)
+          return make_error("merkle: two different leaves claimed at index " +
+                            std::to_string(pairs[i].first));
+        continue;
+      }
+      level.emplace_back(n + pairs[i].first, pairs[i].second);
+    }
+  }
+  if (depth == 0) {
+    if (!proof.nodes.empty()) return make_error("merkle: unexpected proof nodes");
+    return level[0].second == root ? Status{} : Status(make_error("merkle: root mismatch"));
+  }
+  size_t used = 0;
+  Digest computed{};
+  bool ok = walk_multiproof(std::move(level), hash_node, [&](size_t, Digest& out) {
+    if (used >= proof.nodes.size()) return false;
+    out = proof.nodes[used++];
+    return true;
+  }, computed);
+  if (!ok) return make_error("merkle: proof has too few nodes");
+  if (used != proof.nodes.size()) return make_error("merkle: proof has unused nodes");
+  if (computed != root) return make_error("merkle: root mismatch");
+  return Status{};
+}
+
+void MultiProof::write(util::ByteWriter& w) const {
+  w.u32(static_cast<uint32_t>(nodes.size()));
+  for (const auto& d : nodes) w.raw(d);
+}
+
+Result<MultiProof> MultiProof::read(util::ByteReader& r, size_t max_nodes) {
+  uint32_t n;
+  if (!r.u32(n)) return make_error("merkle proof: node count truncated");
+  if (n > max_nodes)
+    return make_error("merkle proof: " + std::to_string(n) + " nodes exceeds limit " +
+                      std::to_string(max_nodes));
+  MultiProof p;
+  p.nodes.resize(n);
+  for (auto& d : p.nodes)
+    if (!r.raw(d)) return make_error("merkle proof: node truncated");
+  return p;
+}
+
+}  // namespace zks::hash

@@ -1,0 +1,63 @@
+#pragma once
+// Binary Merkle tree over BLAKE2b-256 with separate leaf and node domains. A leaf may
+// hold several field elements (Basefold packs a coset of codeword values per leaf).
+// Multi-openings send each sibling digest at most once and never a node the verifier
+// can recompute from the opened leaves (a pruned multiproof).
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "field/ext2.hpp"
+#include "hash/blake2b.hpp"
+#include "util/bytes.hpp"
+#include "util/result.hpp"
+
+namespace zks::hash {
+
+Digest hash_leaf(std::span<const field::Fp> values);
+Digest hash_leaf(std::span<const field::Fp2> values);
+
+struct MultiProof {
+  std::vector<Digest> nodes;  // sibling digests in the order the verifier consumes them
+
+  void write(util::ByteWriter& w) const;
+  static Result<MultiProof> read(util::ByteReader& r, size_t max_nodes);
+};
+
+class MerkleTree {
+ public:
+  // Leaves must be a power of two in number (at least one).
+  static MerkleTree from_leaves(std::vector<Digest> leaves);
+  // Rows of `leaf_width` consecutive elements, one leaf per row.
+  static MerkleTree from_rows(std::span<const field::Fp> data, size_t leaf_width);
+  static MerkleTree from_rows(std::span<const field::Fp2> data, size_t leaf_width);
+
+  const Digest& root() const { return m_nodes[1]; }
+  size_t num_leaves() const { return m_leaves; }
+  unsigned depth() const { return m_depth; }
+  const Digest& leaf(size_t i) const { return m_nodes[m_leaves + i]; }
+
+  // The sibling path of one leaf, bottom-up (depth() digests).
+  std::vector<Digest> open(size_t index) const;
+  // A pruned multiproof for a set of leaves (any order, duplicates allowed).
+  MultiProof open_many(std::span<const size_t> indices) const;
+
+ private:
+  // Heap layout: node 1 is the root, node i has children 2i and 2i+1, leaves at
+  // [m_leaves, 2 m_leaves).
+  std::vector<Digest> m_nodes;
+  size_t m_leaves = 0;
+  unsigned m_depth = 0;
+};
+
+// Recomputes the root from one leaf and its path; false on any mismatch.
+bool verify_path(const Digest& root, unsigned depth, size_t index, const Digest& leaf,
+                 std::span<const Digest> path);
+// Checks a multiproof. leaves[i] is the digest claimed for indices[i]; duplicate
+// indices must claim the same digest. Rejects indices out of range, a proof with too
+// few or too many nodes, and a root mismatch, with the reason.
+Status verify_many(const Digest& root, unsigned depth, std::span<const size_t> indices,
+                   std::span<const Digest> leaves, const MultiProof& proof);
+
+}  // namespace zks::hash
