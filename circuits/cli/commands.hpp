@@ -1,0 +1,16 @@
+#pragma once
+// The `zkslice` command line: each subcommand lives in its own cmd_*.cpp and
+// registers itself on the CLI11 app. A subcommand's callback stores its exit code
+// in `exit_code` (0 ok, 1 failure / invalid, 2 usage).
+
+#include <CLI/CLI.hpp>
+
+namespace zks::cli {
+
+struct Context {
+  int exit_code = 0;
+};
+
+void register_selftest(CLI::App& app, Context& ctx);
+
+}  // namespace zks::cli

@@ -1,0 +1,275 @@
+#include "sumcheck/sumcheck.hpp"
+
+#include <array>
+#include <bit>
+#include <string>
+
+#include "field/field.hpp"
+#include "poly/mle.hpp"
+#include "util/assert.hpp"
+#include "util/thread_pool.hpp"
+
+namespace zks::sumcheck {
+
+namespace {
+constexpr size_t kParallelMin = 1 << 12;
+
+size_t table_size(const Table& t) {
+  return std::visit([](auto s) { return s.size(); }, t);
+}
+}  // namespace
+
+unsigned Instance::num_vars() const {
+  ZK_ASSERT(!factors.empty());
+  size_t n = table_size(factors[0]);
+  ZK_ASSERT_MSG(n >= 1 && std::has_single_bit(n), "sumcheck tables must have 2^k entries");
+  return static_cast<unsigned>(std::countr_zero(n));
+}
+
+Prover::Prover(const Instance& inst) : m_num_vars(inst.num_vars()), m_degree(inst.degree()) {
+  ZK_ASSERT(m_degree >= 1 && m_degree <= kMaxDegree && m_num_vars <= kMaxVars);
+  size_t n = size_t(1) << m_num_vars;
+  m_on_base = true;
+  for (const auto& f : inst.factors) {
+    ZK_ASSERT_MSG(table_size(f) == n, "sumcheck factors must have equal sizes");
+    if (!std::holds_alternative<std::span<const Fp>>(f)) m_on_base = false;
+  }
+  if (m_on_base) {
+    for (const auto& f : inst.factors) m_base.push_back(std::get<std::span<const Fp>>(f));
+  } else {
+    for (const auto& f : inst.factors) {
+      std::visit([&](auto s) { m_ext.emplace_back(s.begin(), s.end()); }, f);
+    }
+  }
+  if (!inst.eq_point.empty()) {
+    ZK_ASSERT(inst.eq_point.size() == m_num_vars);
+    m_eq = poly::eq_table(inst.eq_point);
+  }
+}
+
+template <typename F>
+std::vector<Fp2> Prover::round_impl(const std::vector<std::span<const F>>& tables, const Fp2& claim) {
+  const size_t d = tables.size();
+  const unsigned D = m_degree;
+  const bool with_eq = !m_eq.empty();
+  const size_t half = tables[0].size() / 2;
+  auto& pool = util::ThreadPool::global();
+  size_t parts = half >= kParallelMin ? pool.size() : 1;
+  std::vector<std::array<Fp2, kMaxDegree + 1>> partial(parts);
+
+  pool.parallel_for(parts, [&](size_t p_lo, size_t p_hi) {
+    for (size_t p = p_lo; p < p_hi; ++p) {
+      std::array<Fp2, kMaxDegree + 1> acc{};
+      size_t lo = util::chunk_bound(half, parts, p), hi = util::chunk_bound(half, parts, p + 1);
+      std::array<F, kMaxDegree> val, diff;
+      for (size_t i = lo; i < hi; ++i) {
+        // t = 0
+        F prod = tables[0][2 * i];
+        for (size_t j = 0; j < d; ++j) {
+          val[j] = tables[j][2 * i];
+          diff[j] = tables[j][2 * i + 1] - val[j];
+          if (j) prod *= val[j];
+        }
+        Fp2 e = with_eq ? m_eq[2 * i] : Fp2::one();
+        Fp2 ediff = with_eq ? m_eq[2 * i + 1] - e : Fp2::zero();
+        acc[0] += with_eq ? e * prod : Fp2(prod);
+        // t = 1 is skipped: s(1) = claim - s(0). Step every factor to t = 1.
+        for (size_t j = 0; j < d; ++j) val[j] += diff[j];
+        e += ediff;
+        for (unsigned t = 2; t <= D; ++t) {
+          prod = val[0] + diff[0];
+          val[0] = prod;
+          for (size_t j = 1; j < d; ++j) {
+            val[j] += diff[j];
+            prod *= val[j];
+          }
+          if (with_eq) {
+            e += ediff;
+            acc[t] += e * prod;
+          } else {
+            acc[t] += Fp2(prod);
+          }
+        }
+      }
+      partial[p] = acc;
+    }
+  }, 1);
+
+  std::vector<Fp2> s(D + 1, Fp2::zero());
+  for (const auto& acc : partial)
+    for (unsigned t = 0; t <= D; ++t) s[t] += acc[t];
+  s[1] = claim - s[0];
+  return s;
+}
+
+std::vector<Fp2> Prover::round(const Fp2& claim) {
+  ZK_ASSERT(m_round < m_num_vars);
+  if (m_on_base) return round_impl(m_base, claim);
+  std::vector<std::span<const Fp2>> views(m_ext.begin(), m_ext.end());
+  return round_impl(views, claim);
+}
+
+void Prover::bind(const Fp2& r) {
+  ZK_ASSERT(m_round < m_num_vars);
+  if (m_on_base) {
+    for (auto f : m_base) m_ext.push_back(poly::fold(f, r));
+    m_base.clear();
+    m_on_base = false;
+  } else {
+    for (auto& f : m_ext) poly::fold_in_place(f, r);
+  }
+  if (!m_eq.empty()) poly::fold_in_place(m_eq, r);
+  ++m_round;
+}
+
+std::vector<Fp2> Prover::factor_evals() const {
+  ZK_ASSERT(m_round == m_num_vars);
+  std::vector<Fp2> out;
+  if (m_on_base) {  // k = 0: nothing was bound
+    for (auto f : m_base) out.push_back(Fp2(f[0]));
+  } else {
+    for (const auto& f : m_ext) out.push_back(f[0]);
+  }
+  return out;
+}
+
+Fp2 compute_sum(const Instance& inst) {
+  size_t n = size_t(1) << inst.num_vars();
+  std::vector<Fp2> eq;
+  if (!inst.eq_point.empty()) eq = poly::eq_table(inst.eq_point);
+  auto at = [](const Table& t, size_t i) {
+    return std::visit([i](auto s) { return Fp2(s[i]); }, t);
+  };
+  Fp2 sum = Fp2::zero();
+  for (size_t i = 0; i < n; ++i) {
+    Fp2 prod = eq.empty() ? Fp2::one() : eq[i];
+    for (const auto& f : inst.factors) prod *= at(f, i);
+    sum += prod;
+  }
+  return sum;
+}
+
+namespace {
+void absorb_header(transcript::Transcript& t, unsigned num_vars, unsigned degree, const Fp2& claim) {
+  t.absorb_u64("sumcheck.shape", (uint64_t(num_vars) << 32) | degree);
+  t.absorb("sumcheck.claim", claim);
+}
+}  // namespace
+
+ProverOutput prove(const Instance& inst, transcript::Transcript& t) {
+  return prove(inst, compute_sum(inst), t);
+}
+
+ProverOutput prove(const Instance& inst, const Fp2& claimed_sum, transcript::Transcript& t) {
+  Prover prover(inst);
+  ProverOutput out;
+  out.claimed_sum = claimed_sum;
+  absorb_header(t, prover.num_vars(), prover.degree(), claimed_sum);
+  Fp2 claim = claimed_sum;
+  for (unsigned i = 0; i < prover.num_vars(); ++i) {
+    std::vector<Fp2> s = prover.round(claim);
+    t.absorb("sumcheck.round", std::span<const Fp2>(s));
+    Fp2 r = t.challenge("sumcheck.r");
+    claim = interpolate(s, r);
+    prover.bind(r);
+    out.point.push_back(r);
+    out.proof.rounds.push_back(std::move(s));
+  }
+  out.factor_evals = prover.factor_evals();
+  return out;
+}
+
+Result<SubClaim> verify(const Fp2& claimed_sum, unsigned num_vars, unsigned degree,
+                        const Proof& proof, transcript::Transcript& t) {
+  if (degree < 1 || degree > kMaxDegree)
+    return make_error("sumcheck: degree " + std::to_string(degree) + " out of range");
+  if (num_vars > kMaxVars)
+    return make_error("sumcheck: " + std::to_string(num_vars) + " variables out of range");
+  if (proof.rounds.size() != num_vars)
+    return make_error("sumcheck: expected " + std::to_string(num_vars) + " rounds, got " +
+                      std::to_string(proof.rounds.size()));
+  absorb_header(t, num_vars, degree, claimed_sum);
+  SubClaim sub;
+  Fp2 claim = claimed_sum;
+  for (unsigned i = 0; i < num_vars; ++i) {
+    const auto& s = proof.rounds[i];
+    if (s.size() != degree + 1)
+      return make_error("sumcheck: round " + std::to_string(i) + " has " +
+                        std::to_string(s.size()) + " evaluations, expected " +
+                        std::to_string(degree + 1));
+    if (s[0] + s[1] != claim)
+      return make_error("sumcheck: round " + std::to_string(i) + ": s(0) + s(1) != claim");
+    t.absorb("sumcheck.round", std::span<const Fp2>(s));
+    Fp2 r = t.challenge("sumcheck.r");
+    claim = interpolate(s, r);
+    sub.point.push_back(r);
+  }
+  sub.expected = claim;
+  return sub;
+}
+
+Status check_final(const SubClaim& sub, std::span<const Fp2> factor_evals,
+                   std::span<const Fp2> eq_point) {
+  Fp2 v = Fp2::one();
+  if (!eq_point.empty()) {
+    if (eq_point.size() != sub.point.size()) return make_error("sumcheck: eq point has the wrong size");
+    v = poly::eq_eval(eq_point, sub.point);
+  }
+  for (const auto& e : factor_evals) v *= e;
+  if (v != sub.expected) return make_error("sumcheck: final evaluation does not match the last round");
+  return {};
+}
+
+Fp2 interpolate(std::span<const Fp2> evals, const Fp2& r) {
+  const size_t n = evals.size();
+  ZK_ASSERT(n >= 1 && n <= kMaxDegree + 1);
+  // Nodes 0..n-1. If r is a node, return the value there.
+  for (size_t i = 0; i < n; ++i)
+    if (r == Fp2(Fp(i))) return evals[i];
+  // s(r) = L(r) * sum_i w_i s_i / (r - i), L(r) = prod (r - j),
+  // w_i = 1 / prod_{j != i} (i - j) = (-1)^(n-1-i) / (i! (n-1-i)!).
+  std::array<Fp2, kMaxDegree + 1> diffs;
+  Fp2 L = Fp2::one();
+  for (size_t i = 0; i < n; ++i) {
+    diffs[i] = r - Fp2(Fp(i));
+    L *= diffs[i];
+  }
+  field::batch_inverse(std::span<Fp2>(diffs.data(), n));
+  std::array<Fp, kMaxDegree + 1> fact{};
+  fact[0] = Fp::one();
+  for (size_t i = 1; i < n; ++i) fact[i] = fact[i - 1] * Fp(i);
+  Fp2 acc = Fp2::zero();
+  for (size_t i = 0; i < n; ++i) {
+    Fp w = (fact[i] * fact[n - 1 - i]).inverse();
+    if ((n - 1 - i) & 1) w = -w;
+    acc += evals[i] * diffs[i] * w;
+  }
+  return L * acc;
+}
+
+void Proof::write(util::ByteWriter& w) const {
+  w.u32(static_cast<uint32_t>(rounds.size()));
+  w.u32(rounds.empty() ? 0 : static_cast<uint32_t>(rounds[0].size()));
+  for (const auto& s : rounds)
+    for (const auto& x : s) field::write(w, x);
+}
+
+Result<Proof> Proof::read(util::ByteReader& r, unsigned num_vars, unsigned degree) {
+  uint32_t n, width;
+  if (!r.u32(n) || !r.u32(width)) return make_error("sumcheck proof: header truncated");
+  if (n != num_vars)
+    return make_error("sumcheck proof: " + std::to_string(n) + " rounds, expected " +
+                      std::to_string(num_vars));
+  if (n > 0 && width != degree + 1)
+    return make_error("sumcheck proof: round width " + std::to_string(width) + ", expected " +
+                      std::to_string(degree + 1));
+  if (r.remaining() < size_t(n) * width * field::kFp2Bytes)
+    return make_error("sumcheck proof: rounds truncated");
+  Proof p;
+  p.rounds.assign(n, std::vector<Fp2>(width));
+  for (auto& s : p.rounds)
+    for (auto& x : s) ZK_TRY(field::read(r, x));
+  return p;
+}
+
+}  // namespace zks::sumcheck

@@ -1,0 +1,115 @@
+#pragma once
+// The generic sumcheck protocol (Lund-Fortnow-Karloff-Nisan; Thaler, "Proofs,
+// Arguments, and Zero-Knowledge", section 4.1) for
+//
+//     H = sum_{x in {0,1}^k} [eq(z, x)] * prod_{j<d} f_j(x)
+//
+// where the f_j are MLEs given by their tables and the eq factor is optional. Round i
+// sends s_i(X) of degree D = d (+1 with eq) as its evaluations at 0..D; challenges
+// are drawn from F_{p^2}. Variables are bound in order 0..k-1 (variable 0 = least
+// significant index bit, DESIGN.md section 3). The verifier reduces the claim to one
+// evaluation claim at the random point r; the caller checks it against whatever
+// provides f_j(r) (a commitment opening, the next GKR layer, or the tables in tests).
+//
+// Transcript order (prover and verifier alike): "sumcheck.shape" (k, D), the claim,
+// then per round the whole round polynomial before its challenge.
+
+#include <cstdint>
+#include <span>
+#include <variant>
+#include <vector>
+
+#include "field/ext2.hpp"
+#include "transcript/transcript.hpp"
+#include "util/bytes.hpp"
+#include "util/result.hpp"
+
+namespace zks::sumcheck {
+
+using field::Fp;
+using field::Fp2;
+
+// One factor's table: base field (witness values) or extension (already folded).
+using Table = std::variant<std::span<const Fp>, std::span<const Fp2>>;
+
+struct Instance {
+  std::vector<Table> factors;  // d >= 1 tables, all of size 2^k
+  std::vector<Fp2> eq_point;   // empty: no eq factor; otherwise k coordinates z
+
+  unsigned num_vars() const;
+  unsigned degree() const { return static_cast<unsigned>(factors.size() + (eq_point.empty() ? 0 : 1)); }
+};
+
+constexpr unsigned kMaxDegree = 8;
+constexpr unsigned kMaxVars = 40;
+
+struct Proof {
+  std::vector<std::vector<Fp2>> rounds;  // rounds[i] = s_i(0), ..., s_i(D)
+
+  void write(util::ByteWriter& w) const;
+  // Refuses shapes other than the expected (num_vars rounds of degree+1 values),
+  // truncated input and non-canonical field elements.
+  static Result<Proof> read(util::ByteReader& r, unsigned num_vars, unsigned degree);
+};
+
+struct ProverOutput {
+  Proof proof;
+  Fp2 claimed_sum;
+  std::vector<Fp2> point;          // r, the challenges in variable order
+  std::vector<Fp2> factor_evals;   // f_j(r): the prover's claims for the caller
+};
+
+// The sum H itself (O(2^k d)).
+Fp2 compute_sum(const Instance& inst);
+
+// Runs the prover on the true sum.
+ProverOutput prove(const Instance& inst, transcript::Transcript& t);
+// Runs the prover against a given claim (the true sum for honest use; tests pass a
+// false one to check that the verifier rejects).
+ProverOutput prove(const Instance& inst, const Fp2& claimed_sum, transcript::Transcript& t);
+
+// What the verifier is left with: "sum of the f_j at `point` (times eq(z, point))
+// equals `expected`".
+struct SubClaim {
+  std::vector<Fp2> point;
+  Fp2 expected;
+};
+
+// Checks every round and returns the reduced claim, or the reason for rejection.
+Result<SubClaim> verify(const Fp2& claimed_sum, unsigned num_vars, unsigned degree,
+                        const Proof& proof, transcript::Transcript& t);
+
+// The final check: expected == [eq(z, point)] * prod_j factor_evals[j], with eq
+// evaluated by the verifier itself. eq_point empty = no eq factor.
+Status check_final(const SubClaim& sub, std::span<const Fp2> factor_evals,
+                   std::span<const Fp2> eq_point);
+
+// s(r) from s(0..D) by barycentric Lagrange interpolation.
+Fp2 interpolate(std::span<const Fp2> evals, const Fp2& r);
+
+// The round-by-round prover, for protocols that interleave sumcheck rounds with
+// other work (Basefold, GKR layers). prove() drives it with a transcript.
+class Prover {
+ public:
+  explicit Prover(const Instance& inst);
+  unsigned num_vars() const { return m_num_vars; }
+  unsigned degree() const { return m_degree; }
+  // s_i(0..D) for the current round given the current claim s_{i-1}(r_{i-1}).
+  std::vector<Fp2> round(const Fp2& claim);
+  // Binds the current variable to r.
+  void bind(const Fp2& r);
+  // f_j(r) once every variable is bound.
+  std::vector<Fp2> factor_evals() const;
+
+ private:
+  template <typename F>
+  std::vector<Fp2> round_impl(const std::vector<std::span<const F>>& tables, const Fp2& claim);
+
+  unsigned m_num_vars, m_degree, m_round = 0;
+  std::vector<std::span<const Fp>> m_base;  // round 0 when every factor is base
+  std::vector<std::vector<Fp2>> m_ext;      // folded tables
+  std::vector<Fp2> m_eq;                    // eq table over the unbound variables
+  bool m_on_base;
+};
+
+}  // namespace zks::sumcheck

@@ -1,0 +1,108 @@
+#include <catch2/catch.hpp>
+#include <random>
+
+#include "poly/mle.hpp"
+#include "util/thread_pool.hpp"
+
+using zks::field::Fp;
+using zks::field::Fp2;
+namespace poly = zks::poly;
+
+namespace {
+Fp2 rand2(std::mt19937_64& rng) { return Fp2(Fp(rng()), Fp(rng())); }
+
+// The definition: f(r) = sum_b t[b] prod_i (b_i ? r_i : 1 - r_i).
+Fp2 naive_eval(const std::vector<Fp>& t, const std::vector<Fp2>& r) {
+  Fp2 acc = Fp2::zero();
+  for (size_t b = 0; b < t.size(); ++b) {
+    Fp2 w = Fp2::one();
+    for (size_t i = 0; i < r.size(); ++i) w *= ((b >> i) & 1) ? r[i] : Fp2::one() - r[i];
+    acc += w * t[b];
+  }
+  return acc;
+}
+}  // namespace
+
+TEST_CASE("MLE evaluation matches the definition and the table on the hypercube", "[poly]") {
+  std::mt19937_64 rng(21);
+  for (unsigned k = 0; k <= 9; ++k) {
+    std::vector<Fp> t(size_t(1) << k);
+    for (auto& x : t) x = Fp(rng());
+    std::vector<Fp2> r(k);
+    for (auto& x : r) x = rand2(rng);
+    REQUIRE(poly::evaluate(t, r) == naive_eval(t, r));
+    // On a Boolean point the MLE is the table entry (variable 0 = least significant bit).
+    size_t b = k ? rng() % t.size() : 0;
+    std::vector<Fp2> bits(k);
+    for (unsigned i = 0; i < k; ++i) bits[i] = Fp2(Fp((b >> i) & 1));
+    REQUIRE(poly::evaluate(t, bits) == Fp2(t[b]));
+  }
+}
+
+TEST_CASE("eq table entries equal eq_eval and sum to one", "[poly]") {
+  std::mt19937_64 rng(22);
+  for (unsigned k = 0; k <= 8; ++k) {
+    std::vector<Fp2> r(k);
+    for (auto& x : r) x = rand2(rng);
+    auto table = poly::eq_table(r);
+    REQUIRE(table.size() == (size_t(1) << k));
+    Fp2 sum = Fp2::zero();
+    for (size_t b = 0; b < table.size(); ++b) {
+      std::vector<Fp2> bits(k);
+      for (unsigned i = 0; i < k; ++i) bits[i] = Fp2(Fp((b >> i) & 1));
+      REQUIRE(table[b] == poly::eq_eval(r, bits));
+      sum += table[b];
+    }
+    REQUIRE(sum == Fp2::one());
+  }
+}
+
+TEST_CASE("folding variable 0 then evaluating equals evaluating", "[poly]") {
+  std::mt19937_64 rng(23);
+  unsigned k = 7;
+  std::vector<Fp> t(size_t(1) << k);
+  for (auto& x : t) x = Fp(rng());
+  std::vector<Fp2> r(k);
+  for (auto& x : r) x = rand2(rng);
+  auto folded = poly::fold(std::span<const Fp>(t), r[0]);
+  REQUIRE(folded.size() == t.size() / 2);
+  REQUIRE(poly::evaluate(std::span<const Fp2>(folded), std::span<const Fp2>(r).subspan(1)) ==
+          poly::evaluate(std::span<const Fp>(t), r));
+  auto in_place = std::vector<Fp2>(t.begin(), t.end());
+  poly::fold_in_place(in_place, r[0]);
+  REQUIRE(in_place == folded);
+}
+
+TEST_CASE("large MLE operations agree across thread counts", "[poly]") {
+  std::mt19937_64 rng(24);
+  unsigned k = 16;
+  std::vector<Fp> t(size_t(1) << k);
+  for (auto& x : t) x = Fp(rng());
+  std::vector<Fp2> r(k);
+  for (auto& x : r) x = rand2(rng);
+  zks::util::ThreadPool::set_global_threads(1);
+  Fp2 one_thread = poly::evaluate(t, r);
+  auto eq1 = poly::eq_table(r);
+  zks::util::ThreadPool::set_global_threads(4);
+  REQUIRE(poly::evaluate(t, r) == one_thread);
+  REQUIRE(poly::eq_table(r) == eq1);
+  // sum_b t[b] eq(r, b) = f(r)
+  Fp2 dot = Fp2::zero();
+  for (size_t b = 0; b < t.size(); ++b) dot += eq1[b] * t[b];
+  REQUIRE(dot == one_thread);
+  zks::util::ThreadPool::set_global_threads(0);
+}
+
+TEST_CASE("log2_ceil and padding", "[poly]") {
+  REQUIRE(poly::log2_ceil(0) == 0);
+  REQUIRE(poly::log2_ceil(1) == 0);
+  REQUIRE(poly::log2_ceil(2) == 1);
+  REQUIRE(poly::log2_ceil(3) == 2);
+  REQUIRE(poly::log2_ceil(1024) == 10);
+  REQUIRE(poly::log2_ceil(1025) == 11);
+  std::vector<Fp> v(5, Fp(3));
+  auto p = poly::pad_pow2(v);
+  REQUIRE(p.size() == 8);
+  REQUIRE(p[4] == Fp(3));
+  REQUIRE(p[5] == Fp::zero());
+}
