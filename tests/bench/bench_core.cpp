@@ -1,0 +1,99 @@
+// Field throughput and sumcheck prover time.
+//   build/tests/bench/bench_core --benchmark_counters_tabular=true
+#include <benchmark/benchmark.h>
+
+#include <random>
+
+#include "field/ext2.hpp"
+#include "poly/mle.hpp"
+#include "sumcheck/sumcheck.hpp"
+#include "util/thread_pool.hpp"
+
+using zks::field::Fp;
+using zks::field::Fp2;
+
+namespace {
+
+// A dependent chain of n multiply-adds over a small array: measures latency-bound
+// and throughput-bound mul on one core (4 independent chains).
+template <typename F>
+void field_mul(benchmark::State& state, F seed_a, F seed_b) {
+  F a0 = seed_a, a1 = seed_b, a2 = seed_a + seed_b, a3 = seed_a * seed_b;
+  const F m = seed_b;
+  constexpr int kIters = 1 << 16;
+  for (auto _ : state) {
+    for (int i = 0; i < kIters; ++i) {
+      a0 = a0 * m;
+      a1 = a1 * m;
+      a2 = a2 * m;
+      a3 = a3 * m;
+    }
+    benchmark::DoNotOptimize(a0);
+    benchmark::DoNotOptimize(a1);
+    benchmark::DoNotOptimize(a2);
+    benchmark::DoNotOptimize(a3);
+  }
+  state.counters["mul/s"] =
+      benchmark::Counter(double(state.iterations()) * kIters * 4, benchmark::Counter::kIsRate);
+}
+
+void BM_FpMul(benchmark::State& state) { field_mul(state, Fp(0x1234567890abcdefull), Fp(0xfedcba987654321ull)); }
+void BM_Fp2Mul(benchmark::State& state) {
+  field_mul(state, Fp2(Fp(0x1234567890abcdefull), Fp(99)), Fp2(Fp(0xfedcba987654321ull), Fp(7)));
+}
+BENCHMARK(BM_FpMul);
+BENCHMARK(BM_Fp2Mul);
+
+void BM_FpInverse(benchmark::State& state) {
+  Fp x(0x1234567890abcdefull);
+  for (auto _ : state) {
+    x = x.inverse() + Fp::one();
+    benchmark::DoNotOptimize(x);
+  }
+}
+BENCHMARK(BM_FpInverse);
+
+// Sumcheck prover for sum_x prod_{j<d} f_j(x) (range(1) = 0) or with eq (range(1) = 1).
+void BM_SumcheckProve(benchmark::State& state) {
+  unsigned k = static_cast<unsigned>(state.range(0));
+  unsigned d = static_cast<unsigned>(state.range(1));
+  bool with_eq = state.range(2) != 0;
+  std::mt19937_64 rng(1);
+  std::vector<std::vector<Fp>> tables(d, std::vector<Fp>(size_t(1) << k));
+  for (auto& t : tables)
+    for (auto& x : t) x = Fp(rng());
+  zks::sumcheck::Instance inst;
+  for (auto& t : tables) inst.factors.push_back(std::span<const Fp>(t));
+  if (with_eq)
+    for (unsigned i = 0; i < k; ++i) inst.eq_point.push_back(Fp2(Fp(rng()), Fp(rng())));
+  Fp2 sum = zks::sumcheck::compute_sum(inst);
+  for (auto _ : state) {
+    zks::transcript::Transcript t("bench");
+    auto out = zks::sumcheck::prove(inst, sum, t);
+    benchmark::DoNotOptimize(out.factor_evals);
+  }
+  state.counters["elements"] = double(size_t(1) << k);
+  state.counters["threads"] = double(zks::util::ThreadPool::global().size());
+  state.counters["ns/elem"] = benchmark::Counter(
+      double(state.iterations()) * double(size_t(1) << k), benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_SumcheckProve)
+    ->ArgsProduct({{16, 18, 20, 22}, {2, 3}, {0, 1}})
+    ->ArgNames({"log_n", "d", "eq"})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+void BM_MleEvaluate(benchmark::State& state) {
+  unsigned k = static_cast<unsigned>(state.range(0));
+  std::mt19937_64 rng(2);
+  std::vector<Fp> t(size_t(1) << k);
+  for (auto& x : t) x = Fp(rng());
+  std::vector<Fp2> r(k);
+  for (auto& x : r) x = Fp2(Fp(rng()), Fp(rng()));
+  for (auto _ : state) benchmark::DoNotOptimize(zks::poly::evaluate(t, r));
+}
+BENCHMARK(BM_MleEvaluate)->Arg(16)->Arg(20)->Arg(22)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+}  // namespace
+
+BENCHMARK_MAIN();
