@@ -25,7 +25,7 @@ if [ "${ZKS_SKIP_SANITIZE:-0}" != "1" ]; then
   SAN_DIR="$BUILD_DIR-asan"
   SAN_LABELS="field|hash|transcript|poly|sumcheck|pcs|lookup"
   echo "== sanitizers (address,undefined) on labels $SAN_LABELS"
-  cmake -S . -B "$SAN_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DZKS_CUDA=OFF \
+  cmake -S . -B "$SAN_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DZKS_CUDA=OFF \
     -DZKS_SANITIZE=address,undefined -DZKS_BUILD_BENCH=OFF
   cmake --build "$SAN_DIR" -j "$JOBS" --target zks_core_tests
   ctest --test-dir "$SAN_DIR" --output-on-failure -j "$JOBS" -L "$SAN_LABELS" --timeout 900

@@ -1,5 +1,6 @@
 #include "sumcheck/sumcheck.hpp"
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <string>
@@ -26,8 +27,37 @@ unsigned Instance::num_vars() const {
   return static_cast<unsigned>(std::countr_zero(n));
 }
 
-Prover::Prover(const Instance& inst) : m_num_vars(inst.num_vars()), m_degree(inst.degree()) {
+unsigned degree_of(size_t num_factors, std::span<const Term> terms, bool with_eq) {
+  size_t d = terms.empty() ? num_factors : 0;
+  for (const auto& t : terms) d = std::max(d, t.factors.size());
+  return static_cast<unsigned>(d + (with_eq ? 1 : 0));
+}
+
+unsigned Instance::degree() const { return degree_of(factors.size(), terms, !eq_point.empty()); }
+
+Fp2 combine_terms(std::span<const Term> terms, std::span<const Fp2> values) {
+  if (terms.empty()) {
+    Fp2 prod = Fp2::one();
+    for (const auto& v : values) prod *= v;
+    return prod;
+  }
+  Fp2 sum = Fp2::zero();
+  for (const auto& t : terms) {
+    Fp2 prod = t.coeff;
+    for (unsigned j : t.factors) prod *= values[j];
+    sum += prod;
+  }
+  return sum;
+}
+
+Prover::Prover(const Instance& inst)
+    : m_num_vars(inst.num_vars()), m_degree(inst.degree()), m_terms(inst.terms) {
   ZK_ASSERT(m_degree >= 1 && m_degree <= kMaxDegree && m_num_vars <= kMaxVars);
+  ZK_ASSERT(inst.factors.size() <= kMaxDegree * 4);
+  for (const auto& t : m_terms) {
+    ZK_ASSERT(!t.factors.empty());
+    for (unsigned j : t.factors) ZK_ASSERT(j < inst.factors.size());
+  }
   size_t n = size_t(1) << m_num_vars;
   m_on_base = true;
   for (const auto& f : inst.factors) {
@@ -102,11 +132,66 @@ std::vector<Fp2> Prover::round_impl(const std::vector<std::span<const F>>& table
   return s;
 }
 
+// A sum of products: every factor is evaluated at t = 0, 2..D once per pair, then each
+// term multiplies its factors' values.
+template <typename F>
+std::vector<Fp2> Prover::round_terms(const std::vector<std::span<const F>>& tables,
+                                     const Fp2& claim) {
+  const size_t d = tables.size();
+  const unsigned D = m_degree;
+  const bool with_eq = !m_eq.empty();
+  const size_t half = tables[0].size() / 2;
+  auto& pool = util::ThreadPool::global();
+  size_t parts = half >= kParallelMin ? pool.size() : 1;
+  std::vector<std::array<Fp2, kMaxDegree + 1>> partial(parts);
+
+  pool.parallel_for(parts, [&](size_t p_lo, size_t p_hi) {
+    std::vector<F> val(d), diff(d);
+    for (size_t p = p_lo; p < p_hi; ++p) {
+      std::array<Fp2, kMaxDegree + 1> acc{};
+      size_t lo = util::chunk_bound(half, parts, p), hi = util::chunk_bound(half, parts, p + 1);
+      for (size_t i = lo; i < hi; ++i) {
+        for (size_t j = 0; j < d; ++j) {
+          val[j] = tables[j][2 * i];
+          diff[j] = tables[j][2 * i + 1] - val[j];
+        }
+        Fp2 e = with_eq ? m_eq[2 * i] : Fp2::one();
+        Fp2 ediff = with_eq ? m_eq[2 * i + 1] - e : Fp2::zero();
+        for (unsigned t = 0; t <= D; ++t) {
+          if (t == 1) {  // skipped: s(1) = claim - s(0); step on to t = 2
+            for (size_t j = 0; j < d; ++j) val[j] += diff[j] + diff[j];
+            e += ediff + ediff;
+            continue;
+          }
+          Fp2 sum = Fp2::zero();
+          for (const auto& term : m_terms) {
+            F prod = val[term.factors[0]];
+            for (size_t q = 1; q < term.factors.size(); ++q) prod *= val[term.factors[q]];
+            sum += term.coeff * prod;
+          }
+          acc[t] += with_eq ? e * sum : sum;
+          if (t > 0) {
+            for (size_t j = 0; j < d; ++j) val[j] += diff[j];
+            e += ediff;
+          }
+        }
+      }
+      partial[p] = acc;
+    }
+  }, 1);
+
+  std::vector<Fp2> s(D + 1, Fp2::zero());
+  for (const auto& acc : partial)
+    for (unsigned t = 0; t <= D; ++t) s[t] += acc[t];
+  s[1] = claim - s[0];
+  return s;
+}
+
 std::vector<Fp2> Prover::round(const Fp2& claim) {
   ZK_ASSERT(m_round < m_num_vars);
-  if (m_on_base) return round_impl(m_base, claim);
+  if (m_on_base) return m_terms.empty() ? round_impl(m_base, claim) : round_terms(m_base, claim);
   std::vector<std::span<const Fp2>> views(m_ext.begin(), m_ext.end());
-  return round_impl(views, claim);
+  return m_terms.empty() ? round_impl(views, claim) : round_terms(views, claim);
 }
 
 void Prover::bind(const Fp2& r) {
@@ -141,10 +226,11 @@ Fp2 compute_sum(const Instance& inst) {
     return std::visit([i](auto s) { return Fp2(s[i]); }, t);
   };
   Fp2 sum = Fp2::zero();
+  std::vector<Fp2> vals(inst.factors.size());
   for (size_t i = 0; i < n; ++i) {
-    Fp2 prod = eq.empty() ? Fp2::one() : eq[i];
-    for (const auto& f : inst.factors) prod *= at(f, i);
-    sum += prod;
+    for (size_t j = 0; j < vals.size(); ++j) vals[j] = at(inst.factors[j], i);
+    Fp2 v = combine_terms(inst.terms, vals);
+    sum += eq.empty() ? v : eq[i] * v;
   }
   return sum;
 }
@@ -209,13 +295,16 @@ Result<SubClaim> verify(const Fp2& claimed_sum, unsigned num_vars, unsigned degr
 }
 
 Status check_final(const SubClaim& sub, std::span<const Fp2> factor_evals,
-                   std::span<const Fp2> eq_point) {
+                   std::span<const Fp2> eq_point, std::span<const Term> terms) {
   Fp2 v = Fp2::one();
   if (!eq_point.empty()) {
     if (eq_point.size() != sub.point.size()) return make_error("sumcheck: eq point has the wrong size");
     v = poly::eq_eval(eq_point, sub.point);
   }
-  for (const auto& e : factor_evals) v *= e;
+  for (const auto& t : terms)
+    for (unsigned j : t.factors)
+      if (j >= factor_evals.size()) return make_error("sumcheck: term refers to a missing factor");
+  v *= combine_terms(terms, factor_evals);
   if (v != sub.expected) return make_error("sumcheck: final evaluation does not match the last round");
   return {};
 }

@@ -2,10 +2,11 @@
 // The generic sumcheck protocol (Lund-Fortnow-Karloff-Nisan; Thaler, "Proofs,
 // Arguments, and Zero-Knowledge", section 4.1) for
 //
-//     H = sum_{x in {0,1}^k} [eq(z, x)] * prod_{j<d} f_j(x)
+//     H = sum_{x in {0,1}^k} [eq(z, x)] * sum_t c_t prod_{j in S_t} f_j(x)
 //
-// where the f_j are MLEs given by their tables and the eq factor is optional. Round i
-// sends s_i(X) of degree D = d (+1 with eq) as its evaluations at 0..D; challenges
+// where the f_j are MLEs given by their tables, the eq factor is optional and the
+// terms (c_t, S_t) default to one term, the product of every factor. Round i sends
+// s_i(X) of degree D = max |S_t| (+1 with eq) as its evaluations at 0..D; challenges
 // are drawn from F_{p^2}. Variables are bound in order 0..k-1 (variable 0 = least
 // significant index bit, DESIGN.md section 3). The verifier reduces the claim to one
 // evaluation claim at the random point r; the caller checks it against whatever
@@ -32,13 +33,25 @@ using field::Fp2;
 // One factor's table: base field (witness values) or extension (already folded).
 using Table = std::variant<std::span<const Fp>, std::span<const Fp2>>;
 
+// One term c * prod_{j in factors} f_j of a sum of products.
+struct Term {
+  Fp2 coeff = Fp2::one();
+  std::vector<unsigned> factors;  // indices into Instance::factors, repeats allowed
+};
+
 struct Instance {
   std::vector<Table> factors;  // d >= 1 tables, all of size 2^k
+  std::vector<Term> terms;     // empty: one term, the product of every factor
   std::vector<Fp2> eq_point;   // empty: no eq factor; otherwise k coordinates z
 
   unsigned num_vars() const;
-  unsigned degree() const { return static_cast<unsigned>(factors.size() + (eq_point.empty() ? 0 : 1)); }
+  unsigned degree() const;
 };
+
+// The degree of a sumcheck over this shape: the largest term (+1 with an eq factor).
+unsigned degree_of(size_t num_factors, std::span<const Term> terms, bool with_eq);
+// sum_t c_t prod_{j in S_t} values[j] (or the product of all values when terms is empty).
+Fp2 combine_terms(std::span<const Term> terms, std::span<const Fp2> values);
 
 constexpr unsigned kMaxDegree = 8;
 constexpr unsigned kMaxVars = 40;
@@ -79,10 +92,11 @@ struct SubClaim {
 Result<SubClaim> verify(const Fp2& claimed_sum, unsigned num_vars, unsigned degree,
                         const Proof& proof, transcript::Transcript& t);
 
-// The final check: expected == [eq(z, point)] * prod_j factor_evals[j], with eq
-// evaluated by the verifier itself. eq_point empty = no eq factor.
+// The final check: expected == [eq(z, point)] * sum_t c_t prod_{j in S_t} f_j(point),
+// with eq evaluated by the verifier itself. eq_point empty = no eq factor; terms
+// empty = the product of every factor.
 Status check_final(const SubClaim& sub, std::span<const Fp2> factor_evals,
-                   std::span<const Fp2> eq_point);
+                   std::span<const Fp2> eq_point, std::span<const Term> terms = {});
 
 // s(r) from s(0..D) by barycentric Lagrange interpolation.
 Fp2 interpolate(std::span<const Fp2> evals, const Fp2& r);
@@ -104,11 +118,14 @@ class Prover {
  private:
   template <typename F>
   std::vector<Fp2> round_impl(const std::vector<std::span<const F>>& tables, const Fp2& claim);
+  template <typename F>
+  std::vector<Fp2> round_terms(const std::vector<std::span<const F>>& tables, const Fp2& claim);
 
   unsigned m_num_vars, m_degree, m_round = 0;
   std::vector<std::span<const Fp>> m_base;  // round 0 when every factor is base
   std::vector<std::vector<Fp2>> m_ext;      // folded tables
   std::vector<Fp2> m_eq;                    // eq table over the unbound variables
+  std::vector<Term> m_terms;                // empty: one product of every factor
   bool m_on_base;
 };
 

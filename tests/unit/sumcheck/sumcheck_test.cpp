@@ -242,3 +242,42 @@ TEST_CASE("large sumcheck agrees across thread counts", "[sumcheck]") {
   REQUIRE(a.proof.rounds == b.proof.rounds);
   REQUIRE(fx.verify(a.claimed_sum, a.proof, a.factor_evals).ok());
 }
+
+TEST_CASE("sumcheck over a sum of products (GKR fraction layer shape)", "[sumcheck]") {
+  std::mt19937_64 rng(14);
+  for (unsigned k : {0u, 1u, 4u, 13u}) {
+    CAPTURE(k);
+    size_t n = size_t(1) << k;
+    std::vector<std::vector<Fp>> t(4, std::vector<Fp>(n));
+    for (auto& v : t)
+      for (auto& x : v) x = Fp(rng());
+    Fp2 lambda = rand2(rng);
+    sc::Instance inst;
+    for (auto& v : t) inst.factors.push_back(std::span<const Fp>(v));
+    // p0 q1 + p1 q0 + lambda q0 q1, plus a squared factor to exercise repeats.
+    inst.terms = {{Fp2::one(), {0, 3}}, {Fp2::one(), {1, 2}}, {lambda, {2, 3}}, {Fp2(Fp(5)), {0, 0}}};
+    for (unsigned i = 0; i < k; ++i) inst.eq_point.push_back(rand2(rng));
+    const unsigned D = k > 0 ? 3 : 2;  // k = 0 has no eq factor
+    REQUIRE(inst.degree() == D);
+    Transcript tp("terms");
+    auto out = sc::prove(inst, tp);
+    Transcript tv("terms");
+    auto sub = sc::verify(out.claimed_sum, k, D, out.proof, tv);
+    REQUIRE(sub.ok());
+    std::vector<Fp2> evals;
+    for (auto& v : t) evals.push_back(zks::poly::evaluate(v, sub->point));
+    REQUIRE(evals == out.factor_evals);
+    REQUIRE(sc::check_final(*sub, evals, inst.eq_point, inst.terms).ok());
+    // A changed term coefficient on the verifier's side is a different statement.
+    auto terms = inst.terms;
+    terms[2].coeff += Fp2::one();
+    if (k > 0) REQUIRE_FALSE(sc::check_final(*sub, evals, inst.eq_point, terms).ok());
+    // A false claim is rejected.
+    Transcript tf("terms");
+    auto forged = sc::prove(inst, out.claimed_sum + Fp2::one(), tf);
+    Transcript tv2("terms");
+    auto sub2 = sc::verify(out.claimed_sum + Fp2::one(), k, D, forged.proof, tv2);
+    bool accepted = sub2.ok() && sc::check_final(*sub2, forged.factor_evals, inst.eq_point, inst.terms).ok();
+    REQUIRE_FALSE(accepted);
+  }
+}
