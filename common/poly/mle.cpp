@@ -87,6 +87,22 @@ Fp2 evaluate_impl(std::span<const F> table, std::span<const Fp2> r) {
 Fp2 evaluate(std::span<const Fp> table, std::span<const Fp2> r) { return evaluate_impl(table, r); }
 Fp2 evaluate(std::span<const Fp2> table, std::span<const Fp2> r) { return evaluate_impl(table, r); }
 
+Fp2 lt_eval(uint64_t n, std::span<const Fp2> r) {
+  const size_t k = r.size();
+  ZK_ASSERT(k < 64 && n <= (uint64_t(1) << k));
+  if (n == (uint64_t(1) << k)) return Fp2::one();
+  // b < n iff at the highest bit i where they differ, n_i = 1 and b_i = 0. Summing
+  // eq(b, r) over such b: the bits above i follow n, bit i is 0, bits below are free
+  // (their eq factors sum to one).
+  Fp2 acc = Fp2::zero(), prefix = Fp2::one();  // prefix = prod_{j > i} eq(n_j, r_j)
+  for (size_t i = k; i-- > 0;) {
+    bool bit = (n >> i) & 1;
+    if (bit) acc += prefix * (Fp2::one() - r[i]);
+    prefix *= bit ? r[i] : Fp2::one() - r[i];
+  }
+  return acc;
+}
+
 unsigned log2_ceil(size_t n) {
   return n <= 1 ? 0 : static_cast<unsigned>(std::bit_width(n - 1));
 }

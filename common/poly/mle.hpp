@@ -32,6 +32,11 @@ std::vector<Fp2> fold(std::span<const Fp2> table, const Fp2& r);
 // In place: t keeps its first half.
 void fold_in_place(std::vector<Fp2>& table, const Fp2& r);
 
+// The MLE of the selector [index < n] over k = r.size() variables at r, in O(k):
+// the verifier evaluates padding masks itself (DESIGN.md section 8 rule 4).
+// Requires n <= 2^k.
+Fp2 lt_eval(uint64_t n, std::span<const Fp2> r);
+
 // Smallest k with 2^k >= n (k = 0 for n <= 1).
 unsigned log2_ceil(size_t n);
 // Zero-pads to the next power of two.

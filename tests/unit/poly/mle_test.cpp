@@ -106,3 +106,17 @@ TEST_CASE("log2_ceil and padding", "[poly]") {
   REQUIRE(p[4] == Fp(3));
   REQUIRE(p[5] == Fp::zero());
 }
+
+TEST_CASE("lt_eval is the MLE of the selector index < n", "[poly]") {
+  std::mt19937_64 rng(25);
+  for (unsigned k = 0; k <= 6; ++k) {
+    std::vector<Fp2> r(k);
+    for (auto& x : r) x = rand2(rng);
+    for (uint64_t n = 0; n <= (uint64_t(1) << k); ++n) {
+      std::vector<Fp> sel(size_t(1) << k, Fp::zero());
+      for (uint64_t b = 0; b < n; ++b) sel[b] = Fp::one();
+      CAPTURE(k, n);
+      REQUIRE(poly::lt_eval(n, r) == poly::evaluate(sel, r));
+    }
+  }
+}

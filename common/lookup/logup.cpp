@@ -1,0 +1,320 @@
+#include "lookup/logup.hpp"
+
+#include <string>
+#include <unordered_map>
+
+#include "field/field.hpp"
+#include "poly/mle.hpp"
+#include "util/assert.hpp"
+#include "util/thread_pool.hpp"
+
+namespace zks::lookup {
+
+namespace {
+
+constexpr unsigned kMaxVars = 30;
+constexpr unsigned kMaxColumns = 8;
+
+Status check_shape(const Shape& s) {
+  if (s.witness_vars > kMaxVars || s.table_vars > kMaxVars)
+    return make_error("logup: more than 2^" + std::to_string(kMaxVars) + " rows");
+  if (s.columns == 0 || s.columns > kMaxColumns)
+    return make_error("logup: " + std::to_string(s.columns) + " columns out of range");
+  if (s.real_rows > (uint64_t(1) << s.witness_vars))
+    return make_error("logup: more real rows than witness rows");
+  return {};
+}
+
+// One layer of a fraction tree, as two tables (numerators p and denominators q).
+struct Layer {
+  std::vector<Fp2> p, q;
+};
+
+// layers[i] has 2^i fractions; layers.back() is the leaf layer.
+std::vector<Layer> build_tree(Layer leaves) {
+  unsigned depth = poly::log2_ceil(leaves.p.size());
+  std::vector<Layer> layers(depth + 1);
+  layers[depth] = std::move(leaves);
+  for (unsigned i = depth; i-- > 0;) {
+    const Layer& c = layers[i + 1];
+    Layer& l = layers[i];
+    size_t n = size_t(1) << i;
+    l.p.resize(n);
+    l.q.resize(n);
+    util::ThreadPool::global().parallel_for(n, [&](size_t lo, size_t hi) {
+      for (size_t x = lo; x < hi; ++x) {
+        l.p[x] = c.p[2 * x] * c.q[2 * x + 1] + c.p[2 * x + 1] * c.q[2 * x];
+        l.q[x] = c.q[2 * x] * c.q[2 * x + 1];
+      }
+    }, 1 << 12);
+  }
+  return layers;
+}
+
+// c(row) = sum_c beta^c col_c[row] for every row, then alpha - c.
+std::vector<Fp2> denominators(const std::vector<std::span<const Fp>>& cols, const Fp2& alpha,
+                              const Fp2& beta) {
+  size_t n = cols[0].size();
+  std::vector<Fp2> q(n);
+  util::ThreadPool::global().parallel_for(n, [&](size_t lo, size_t hi) {
+    for (size_t i = lo; i < hi; ++i) {
+      Fp2 acc = Fp2::zero(), pw = Fp2::one();
+      for (const auto& col : cols) {
+        acc += pw * col[i];
+        pw *= beta;
+      }
+      q[i] = alpha - acc;
+    }
+  }, 1 << 12);
+  return q;
+}
+
+Fp2 combine_columns(std::span<const Fp2> evals, const Fp2& beta) {
+  Fp2 acc = Fp2::zero(), pw = Fp2::one();
+  for (const auto& e : evals) {
+    acc += pw * e;
+    pw *= beta;
+  }
+  return acc;
+}
+
+std::vector<sumcheck::Term> layer_terms(const Fp2& lambda) {
+  // factors: 0 = p0, 1 = p1, 2 = q0, 3 = q1
+  return {{Fp2::one(), {0, 3}}, {Fp2::one(), {1, 2}}, {lambda, {2, 3}}};
+}
+
+// GKR over one tree, root to leaves. Returns the point on the leaf layer and the
+// leaf MLEs' values there.
+struct GkrEnd {
+  std::vector<Fp2> point;
+  Fp2 p, q;
+};
+
+GkrEnd prove_tree(const std::vector<Layer>& layers, std::vector<LayerProof>& out,
+                  transcript::Transcript& t) {
+  std::vector<Fp2> r;
+  Fp2 P = layers[0].p[0], Q = layers[0].q[0];
+  for (size_t i = 0; i + 1 < layers.size(); ++i) {
+    const Layer& c = layers[i + 1];
+    size_t n = size_t(1) << i;
+    std::vector<Fp2> p0(n), p1(n), q0(n), q1(n);
+    for (size_t x = 0; x < n; ++x) {
+      p0[x] = c.p[2 * x], p1[x] = c.p[2 * x + 1];
+      q0[x] = c.q[2 * x], q1[x] = c.q[2 * x + 1];
+    }
+    Fp2 lambda = t.challenge("logup.lambda");
+    sumcheck::Instance inst;
+    inst.factors = {std::span<const Fp2>(p0), std::span<const Fp2>(p1), std::span<const Fp2>(q0),
+                    std::span<const Fp2>(q1)};
+    inst.terms = layer_terms(lambda);
+    inst.eq_point = r;
+    auto sc = sumcheck::prove(inst, P + lambda * Q, t);
+    LayerProof lp{std::move(sc.proof), sc.factor_evals[0], sc.factor_evals[1], sc.factor_evals[2],
+                  sc.factor_evals[3]};
+    t.absorb("logup.children", std::span<const Fp2>(sc.factor_evals));
+    Fp2 mu = t.challenge("logup.mu");
+    P = lp.p0 + mu * (lp.p1 - lp.p0);
+    Q = lp.q0 + mu * (lp.q1 - lp.q0);
+    r = {mu};  // the child bit is variable 0
+    r.insert(r.end(), sc.point.begin(), sc.point.end());
+    out.push_back(std::move(lp));
+  }
+  return {r, P, Q};
+}
+
+Result<GkrEnd> verify_tree(unsigned depth, Fp2 P, Fp2 Q, const std::vector<LayerProof>& layers,
+                           transcript::Transcript& t, const char* which) {
+  if (layers.size() != depth)
+    return make_error(std::string("logup: ") + which + " tree has " + std::to_string(layers.size()) +
+                      " layers, expected " + std::to_string(depth));
+  std::vector<Fp2> r;
+  for (unsigned i = 0; i < depth; ++i) {
+    const LayerProof& lp = layers[i];
+    Fp2 lambda = t.challenge("logup.lambda");
+    auto terms = layer_terms(lambda);
+    auto sub = sumcheck::verify(P + lambda * Q, i, i == 0 ? 2 : 3, lp.sumcheck, t);
+    if (!sub.ok())
+      return make_error(std::string("logup: ") + which + " layer " + std::to_string(i) + ": " + sub.error());
+    std::vector<Fp2> evals = {lp.p0, lp.p1, lp.q0, lp.q1};
+    if (auto st = sumcheck::check_final(*sub, evals, r, terms); !st.ok())
+      return make_error(std::string("logup: ") + which + " layer " + std::to_string(i) + ": " + st.error());
+    t.absorb("logup.children", std::span<const Fp2>(evals));
+    Fp2 mu = t.challenge("logup.mu");
+    P = lp.p0 + mu * (lp.p1 - lp.p0);
+    Q = lp.q0 + mu * (lp.q1 - lp.q0);
+    std::vector<Fp2> next = {mu};
+    next.insert(next.end(), sub->point.begin(), sub->point.end());
+    r = std::move(next);
+  }
+  return GkrEnd{r, P, Q};
+}
+
+void absorb_shape(transcript::Transcript& t, const Shape& s) {
+  t.absorb_u64("logup.witness_vars", s.witness_vars);
+  t.absorb_u64("logup.table_vars", s.table_vars);
+  t.absorb_u64("logup.columns", s.columns);
+  t.absorb_u64("logup.real_rows", s.real_rows);
+}
+
+}  // namespace
+
+Shape Input::shape() const {
+  ZK_ASSERT(!witness.empty() && witness.size() == table.size());
+  return Shape{poly::log2_ceil(witness[0].size()), poly::log2_ceil(table[0].size()),
+               static_cast<unsigned>(witness.size()), real_rows};
+}
+
+Result<std::vector<Fp>> multiplicities(const Input& in) {
+  const size_t cols = in.table.size();
+  if (cols == 0 || in.witness.size() != cols) return make_error("logup: column counts differ");
+  // Rows hashed by a polynomial fingerprint over u64 (exact comparison follows).
+  auto row_key = [&](const std::vector<std::span<const Fp>>& c, size_t i) {
+    uint64_t h = 0;
+    for (size_t k = 0; k < cols; ++k) h = h * 0x9E3779B97F4A7C15ull + c[k][i].value();
+    return h;
+  };
+  std::unordered_multimap<uint64_t, size_t> index;
+  index.reserve(in.table[0].size());
+  for (size_t j = 0; j < in.table[0].size(); ++j) index.emplace(row_key(in.table, j), j);
+  std::vector<Fp> m(in.table[0].size(), Fp::zero());
+  std::vector<uint64_t> counts(m.size(), 0);
+  for (size_t i = 0; i < in.real_rows; ++i) {
+    auto [lo, hi] = index.equal_range(row_key(in.witness, i));
+    size_t found = SIZE_MAX;
+    for (auto it = lo; it != hi && found == SIZE_MAX; ++it) {
+      bool eq = true;
+      for (size_t k = 0; k < cols && eq; ++k) eq = in.table[k][it->second] == in.witness[k][i];
+      if (eq && (found == SIZE_MAX || it->second < found)) found = it->second;
+    }
+    if (found == SIZE_MAX) {
+      std::string row;
+      for (size_t k = 0; k < cols; ++k) row += (k ? "," : "") + std::to_string(in.witness[k][i].to_i64_centered());
+      return make_error("logup: witness row " + std::to_string(i) + " (" + row + ") is not in the table");
+    }
+    ++counts[found];
+  }
+  for (size_t j = 0; j < m.size(); ++j) m[j] = Fp(counts[j]);
+  return m;
+}
+
+ProverOutput prove(const Input& in, std::span<const Fp> m, transcript::Transcript& t) {
+  Shape shape = in.shape();
+  ZK_ASSERT(check_shape(shape).ok());
+  ZK_ASSERT(m.size() == in.table[0].size());
+  for (const auto& c : in.witness) ZK_ASSERT(c.size() == (size_t(1) << shape.witness_vars));
+  for (const auto& c : in.table) ZK_ASSERT(c.size() == (size_t(1) << shape.table_vars));
+
+  absorb_shape(t, shape);
+  Fp2 alpha = t.challenge("logup.alpha");
+  Fp2 beta = t.challenge("logup.beta");
+
+  Layer wl;
+  wl.q = denominators(in.witness, alpha, beta);
+  wl.p.assign(wl.q.size(), Fp2::zero());
+  for (size_t i = 0; i < in.real_rows; ++i) wl.p[i] = Fp2::one();
+  Layer tl;
+  tl.q = denominators(in.table, alpha, beta);
+  tl.p.assign(m.begin(), m.end());
+  auto wtree = build_tree(std::move(wl));
+  auto ttree = build_tree(std::move(tl));
+
+  ProverOutput out;
+  Proof& pr = out.proof;
+  pr.p_w = wtree[0].p[0], pr.q_w = wtree[0].q[0];
+  pr.p_t = ttree[0].p[0], pr.q_t = ttree[0].q[0];
+  Fp2 roots[4] = {pr.p_w, pr.q_w, pr.p_t, pr.q_t};
+  t.absorb("logup.roots", std::span<const Fp2>(roots, 4));
+
+  GkrEnd we = prove_tree(wtree, pr.witness_layers, t);
+  GkrEnd te = prove_tree(ttree, pr.table_layers, t);
+
+  for (const auto& c : in.witness) pr.witness_evals.push_back(poly::evaluate(c, we.point));
+  for (const auto& c : in.table) pr.table_evals.push_back(poly::evaluate(c, te.point));
+  pr.m_eval = poly::evaluate(m, te.point);
+  t.absorb("logup.witness_evals", std::span<const Fp2>(pr.witness_evals));
+  t.absorb("logup.table_evals", std::span<const Fp2>(pr.table_evals));
+  t.absorb("logup.m_eval", pr.m_eval);
+
+  out.claims = Claims{we.point, pr.witness_evals, te.point, pr.table_evals, pr.m_eval};
+  return out;
+}
+
+Result<Claims> verify(const Shape& shape, const Proof& pr, transcript::Transcript& t) {
+  ZK_TRY(check_shape(shape));
+  if (pr.witness_evals.size() != shape.columns || pr.table_evals.size() != shape.columns)
+    return make_error("logup: wrong number of column evaluations");
+  absorb_shape(t, shape);
+  Fp2 alpha = t.challenge("logup.alpha");
+  Fp2 beta = t.challenge("logup.beta");
+
+  // The two sums agree: p_w / q_w = p_t / q_t.
+  if (pr.q_w.is_zero() || pr.q_t.is_zero()) return make_error("logup: a root denominator is zero");
+  if (pr.p_w * pr.q_t != pr.p_t * pr.q_w)
+    return make_error("logup: witness and table sums differ (a looked-up row is not in the table)");
+  Fp2 roots[4] = {pr.p_w, pr.q_w, pr.p_t, pr.q_t};
+  t.absorb("logup.roots", std::span<const Fp2>(roots, 4));
+
+  auto we = verify_tree(shape.witness_vars, pr.p_w, pr.q_w, pr.witness_layers, t, "witness");
+  if (!we.ok()) return make_error(we.error());
+  auto te = verify_tree(shape.table_vars, pr.p_t, pr.q_t, pr.table_layers, t, "table");
+  if (!te.ok()) return make_error(te.error());
+
+  // Leaf layer: the verifier evaluates the selector itself; the denominators must be
+  // alpha minus the combined column claims.
+  if (we->p != poly::lt_eval(shape.real_rows, we->point))
+    return make_error("logup: witness numerators are not the padding selector");
+  if (we->q != alpha - combine_columns(pr.witness_evals, beta))
+    return make_error("logup: witness denominators do not match the column evaluations");
+  if (te->p != pr.m_eval) return make_error("logup: table numerators do not match the multiplicities");
+  if (te->q != alpha - combine_columns(pr.table_evals, beta))
+    return make_error("logup: table denominators do not match the table evaluations");
+  t.absorb("logup.witness_evals", std::span<const Fp2>(pr.witness_evals));
+  t.absorb("logup.table_evals", std::span<const Fp2>(pr.table_evals));
+  t.absorb("logup.m_eval", pr.m_eval);
+  return Claims{we->point, pr.witness_evals, te->point, pr.table_evals, pr.m_eval};
+}
+
+namespace {
+void write_layers(util::ByteWriter& w, const std::vector<LayerProof>& layers) {
+  for (const auto& l : layers) {
+    l.sumcheck.write(w);
+    for (const Fp2* x : {&l.p0, &l.p1, &l.q0, &l.q1}) field::write(w, *x);
+  }
+}
+
+Status read_layers(util::ByteReader& r, unsigned depth, std::vector<LayerProof>& out) {
+  for (unsigned i = 0; i < depth; ++i) {
+    auto sc = sumcheck::Proof::read(r, i, i == 0 ? 2 : 3);
+    if (!sc.ok()) return make_error("logup layer " + std::to_string(i) + ": " + sc.error());
+    LayerProof l{std::move(sc).value(), {}, {}, {}, {}};
+    for (Fp2* x : {&l.p0, &l.p1, &l.q0, &l.q1}) ZK_TRY(field::read(r, *x));
+    out.push_back(std::move(l));
+  }
+  return {};
+}
+}  // namespace
+
+void Proof::write(util::ByteWriter& w) const {
+  for (const Fp2* x : {&p_w, &q_w, &p_t, &q_t}) field::write(w, *x);
+  write_layers(w, witness_layers);
+  write_layers(w, table_layers);
+  for (const auto& x : witness_evals) field::write(w, x);
+  for (const auto& x : table_evals) field::write(w, x);
+  field::write(w, m_eval);
+}
+
+Result<Proof> Proof::read(util::ByteReader& r, const Shape& shape) {
+  ZK_TRY(check_shape(shape));
+  Proof p;
+  for (Fp2* x : {&p.p_w, &p.q_w, &p.p_t, &p.q_t}) ZK_TRY(field::read(r, *x));
+  ZK_TRY(read_layers(r, shape.witness_vars, p.witness_layers));
+  ZK_TRY(read_layers(r, shape.table_vars, p.table_layers));
+  p.witness_evals.resize(shape.columns);
+  p.table_evals.resize(shape.columns);
+  for (auto& x : p.witness_evals) ZK_TRY(field::read(r, x));
+  for (auto& x : p.table_evals) ZK_TRY(field::read(r, x));
+  ZK_TRY(field::read(r, p.m_eval));
+  return p;
+}
+
+}  // namespace zks::lookup

@@ -1,0 +1,218 @@
+// LogUp-GKR: completeness and tamper tests.
+#include <catch2/catch.hpp>
+#include <random>
+
+#include "lookup/logup.hpp"
+#include "poly/mle.hpp"
+
+using zks::field::Fp;
+using zks::field::Fp2;
+using zks::transcript::Transcript;
+namespace lk = zks::lookup;
+
+namespace {
+
+// A range table [0, 2^bits) and a witness of `rows` values in range (padded to 2^k
+// with zeros, which the selector masks).
+struct RangeFixture {
+  std::vector<Fp> table, witness;
+  lk::Input in;
+  std::vector<Fp> m;
+
+  RangeFixture(unsigned bits, unsigned k, uint64_t rows, uint64_t seed) {
+    std::mt19937_64 rng(seed);
+    table.resize(size_t(1) << bits);
+    for (size_t j = 0; j < table.size(); ++j) table[j] = Fp(j);
+    witness.assign(size_t(1) << k, Fp::zero());
+    for (uint64_t i = 0; i < rows; ++i) witness[i] = Fp(rng() % table.size());
+    in.witness = {witness};
+    in.table = {table};
+    in.real_rows = rows;
+    auto mr = lk::multiplicities(in);
+    REQUIRE(mr.ok());
+    m = *mr;
+  }
+
+  // The caller's side of the final claims: evaluate the columns and m directly
+  // (standing in for commitment openings) and the table (public, verifier-computed).
+  zks::Status check(const lk::Proof& proof) const {
+    Transcript t("logup-test");
+    auto claims = lk::verify(in.shape(), proof, t);
+    if (!claims.ok()) return zks::make_error(claims.error());
+    if (claims->witness_evals[0] != zks::poly::evaluate(witness, claims->witness_point))
+      return zks::make_error("witness claim does not open");
+    if (claims->m_eval != zks::poly::evaluate(m, claims->table_point))
+      return zks::make_error("multiplicity claim does not open");
+    if (claims->table_evals[0] != zks::poly::evaluate(table, claims->table_point))
+      return zks::make_error("table claim does not match the table");
+    return {};
+  }
+
+  lk::ProverOutput prove(std::span<const Fp> mult) const {
+    Transcript t("logup-test");
+    return lk::prove(in, mult, t);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("logup proves range lookups with padding", "[lookup]") {
+  for (auto [bits, k, rows] : std::vector<std::tuple<unsigned, unsigned, uint64_t>>{
+           {1, 0, 1}, {4, 3, 8}, {4, 3, 5}, {8, 10, 1000}, {16, 12, 4000}, {2, 5, 0}}) {
+    CAPTURE(bits, k, rows);
+    RangeFixture fx(bits, k, rows, bits * 100 + k);
+    auto out = fx.prove(fx.m);
+    REQUIRE(fx.check(out.proof).ok());
+  }
+}
+
+TEST_CASE("logup proves pair-table lookups (two columns)", "[lookup]") {
+  // Table of (x, relu(x)) for x in [-128, 128) as field elements.
+  std::vector<Fp> tx(256), ty(256);
+  for (int j = 0; j < 256; ++j) {
+    int x = j - 128;
+    tx[j] = Fp::from_i64(x);
+    ty[j] = Fp::from_i64(x > 0 ? x : 0);
+  }
+  std::mt19937_64 rng(3);
+  std::vector<Fp> wx(64), wy(64);
+  for (size_t i = 0; i < 64; ++i) {
+    int x = int(rng() % 256) - 128;
+    wx[i] = Fp::from_i64(x);
+    wy[i] = Fp::from_i64(x > 0 ? x : 0);
+  }
+  lk::Input in{{wx, wy}, {tx, ty}, 64};
+  auto m = lk::multiplicities(in);
+  REQUIRE(m.ok());
+  Transcript tp("pair");
+  auto out = lk::prove(in, *m, tp);
+  Transcript tv("pair");
+  auto claims = lk::verify(in.shape(), out.proof, tv);
+  REQUIRE(claims.ok());
+  REQUIRE(claims->witness_evals[1] == zks::poly::evaluate(wy, claims->witness_point));
+  REQUIRE(claims->table_evals[1] == zks::poly::evaluate(ty, claims->table_point));
+
+  SECTION("a wrong function value (relu(x) off by one) is not in the table") {
+    wy[7] = wy[7] + Fp::one();
+    lk::Input bad{{wx, wy}, {tx, ty}, 64};
+    auto mb = lk::multiplicities(bad);
+    REQUIRE_FALSE(mb.ok());
+    REQUIRE_THAT(mb.error(), Catch::Contains("row 7"));
+    // Forcing the proof with the honest multiplicities fails at the roots.
+    Transcript tp2("pair");
+    auto forged = lk::prove(bad, *m, tp2);
+    Transcript tv2("pair");
+    REQUIRE_FALSE(lk::verify(bad.shape(), forged.proof, tv2).ok());
+  }
+}
+
+TEST_CASE("logup rejects a witness value outside the table", "[lookup]") {
+  RangeFixture fx(8, 6, 64, 5);
+  fx.witness[10] = Fp(256);  // one past the table
+  auto mr = lk::multiplicities(fx.in);
+  REQUIRE_FALSE(mr.ok());
+  // A prover that presents the old multiplicities cannot balance the sums.
+  auto out = fx.prove(fx.m);
+  REQUIRE_FALSE(fx.check(out.proof).ok());
+  // Nor can one that moves the count onto the table row it pretends to hit.
+  auto m2 = fx.m;
+  m2[255] = m2[255] + Fp::one();
+  auto out2 = fx.prove(m2);
+  REQUIRE_FALSE(fx.check(out2.proof).ok());
+}
+
+TEST_CASE("logup rejects a changed multiplicity", "[lookup]") {
+  RangeFixture fx(6, 7, 100, 6);
+  auto m = fx.m;
+  m[3] = m[3] + Fp::one();
+  auto out = fx.prove(m);
+  REQUIRE_FALSE(fx.check(out.proof).ok());
+  // Moving one count from one row to another keeps the total but not the sum.
+  m = fx.m;
+  size_t from = 0;
+  while (fx.m[from].is_zero()) ++from;
+  m[from] = m[from] - Fp::one();
+  m[(from + 1) % m.size()] = m[(from + 1) % m.size()] + Fp::one();
+  REQUIRE_FALSE(fx.check(fx.prove(m).proof).ok());
+}
+
+TEST_CASE("logup rejects a padded row smuggled in as real", "[lookup]") {
+  // 5 real rows; a prover claiming the padding row (value 0) as real changes the
+  // witness sum, and one that claims fewer real rows breaks the selector check.
+  RangeFixture fx(4, 3, 5, 7);
+  auto out = fx.prove(fx.m);
+  REQUIRE(fx.check(out.proof).ok());
+  lk::Shape s = fx.in.shape();
+  s.real_rows = 4;
+  Transcript t("logup-test");
+  REQUIRE_FALSE(lk::verify(s, out.proof, t).ok());
+}
+
+TEST_CASE("logup rejects every tampered proof field", "[lookup]") {
+  RangeFixture fx(5, 6, 50, 8);
+  auto out = fx.prove(fx.m);
+  REQUIRE(fx.check(out.proof).ok());
+  const Fp2 delta(Fp(1), Fp(1));
+  auto expect_reject = [&](const lk::Proof& p) { REQUIRE_FALSE(fx.check(p).ok()); };
+  {
+    auto p = out.proof;
+    p.p_w += delta;
+    expect_reject(p);
+  }
+  {
+    auto p = out.proof;  // scaling both parts of a root keeps the ratio: still rejected
+    p.p_t *= delta;
+    p.q_t *= delta;
+    expect_reject(p);
+  }
+  for (size_t l = 0; l < out.proof.witness_layers.size(); ++l) {
+    CAPTURE(l);
+    auto p = out.proof;
+    p.witness_layers[l].q1 += delta;
+    expect_reject(p);
+    if (!p.witness_layers[l].sumcheck.rounds.empty()) {
+      p = out.proof;
+      p.witness_layers[l].sumcheck.rounds.back()[2] += delta;
+      expect_reject(p);
+    }
+  }
+  for (size_t l = 0; l < out.proof.table_layers.size(); ++l) {
+    auto p = out.proof;
+    p.table_layers[l].p0 += delta;
+    expect_reject(p);
+  }
+  {
+    auto p = out.proof;
+    p.witness_evals[0] += delta;
+    expect_reject(p);
+  }
+  {
+    auto p = out.proof;
+    p.table_evals[0] += delta;
+    expect_reject(p);
+  }
+  {
+    auto p = out.proof;
+    p.m_eval += delta;
+    expect_reject(p);
+  }
+}
+
+TEST_CASE("logup proofs serialize and refuse malformed bytes", "[lookup]") {
+  RangeFixture fx(4, 5, 20, 9);
+  auto out = fx.prove(fx.m);
+  zks::util::ByteWriter w;
+  out.proof.write(w);
+  auto bytes = w.take();
+  zks::util::ByteReader r(bytes);
+  auto back = lk::Proof::read(r, fx.in.shape());
+  REQUIRE(back.ok());
+  REQUIRE(r.at_end());
+  REQUIRE(fx.check(*back).ok());
+  zks::util::ByteReader trunc(std::span<const uint8_t>(bytes.data(), bytes.size() / 2));
+  REQUIRE_FALSE(lk::Proof::read(trunc, fx.in.shape()).ok());
+  lk::Shape huge = fx.in.shape();
+  huge.witness_vars = 60;
+  zks::util::ByteReader r2(bytes);
+  REQUIRE_THAT(lk::Proof::read(r2, huge).error(), Catch::Contains("rows"));
+}
