@@ -21,7 +21,7 @@ class Fp {
 
   ZK_HD constexpr Fp() : m_v(0) {}
   // Reduces any u64 (values in [p, 2^64) are taken mod p).
-  ZK_HD constexpr explicit Fp(uint64_t v) : m_v(v >= P ? v - P : v) {}
+  ZK_HD constexpr explicit Fp(uint64_t v) : m_v(canonical(v)) {}
 
   ZK_HD static constexpr Fp zero() { return Fp(); }
   ZK_HD static constexpr Fp one() { return from_canonical(1); }
@@ -46,17 +46,20 @@ class Fp {
     return m_v > P / 2 ? -static_cast<int64_t>(P - m_v) : static_cast<int64_t>(m_v);
   }
 
+  // Branch-free: carries of random operands are unpredictable, so every correction
+  // is a mask, never a jump.
   ZK_HD constexpr Fp operator+(Fp o) const {
     uint64_t s = m_v + o.m_v;
-    bool carry = s < m_v;
+    uint64_t carry = s < m_v;
     // With a carry the true sum is s + 2^64 = s + EPS (mod p), and s + EPS < p.
-    if (carry) return from_canonical(s + EPS);
-    return from_canonical(s >= P ? s - P : s);
+    s += EPS & (0 - carry);
+    return from_canonical(canonical(s));
   }
   ZK_HD constexpr Fp operator-(Fp o) const {
     uint64_t d = m_v - o.m_v;
+    uint64_t borrow = m_v < o.m_v;
     // Borrow: d = a - b + 2^64; subtract 2^64 - p = EPS.
-    return from_canonical(m_v < o.m_v ? d - EPS : d);
+    return from_canonical(d - (EPS & (0 - borrow)));
   }
   ZK_HD constexpr Fp operator-() const { return from_canonical(m_v == 0 ? 0 : P - m_v); }
   ZK_HD constexpr Fp operator*(Fp o) const {
@@ -88,12 +91,15 @@ class Fp {
   ZK_HD static constexpr Fp reduce128(uint64_t lo, uint64_t hi) {
     uint64_t hh = hi >> 32, hl = hi & EPS;
     uint64_t t = lo - hh;
-    if (lo < hh) t -= EPS;  // borrow: add p = subtract (2^64 - p)
-    uint64_t u = hl * EPS;  // < 2^64
+    t -= EPS & (0 - uint64_t(lo < hh));  // borrow: add p = subtract (2^64 - p)
+    uint64_t u = hl * EPS;               // < 2^64
     uint64_t s = t + u;
-    if (s < t) s += EPS;    // carry: add 2^64 - p
-    return Fp(s);
+    s += EPS & (0 - uint64_t(s < t));    // carry: add 2^64 - p
+    return from_canonical(canonical(s));
   }
+
+  // x mod p for any u64 (one conditional subtraction).
+  ZK_HD static constexpr uint64_t canonical(uint64_t x) { return x >= P ? x - P : x; }
 
   ZK_HD static constexpr void mul_wide(uint64_t a, uint64_t b, uint64_t& lo, uint64_t& hi) {
 #if defined(__CUDA_ARCH__)
