@@ -40,7 +40,10 @@ Digest Hasher::finalize() const {
 Digest hash(Domain d, std::span<const uint8_t> data) { return Hasher(d).update(data).finalize(); }
 
 Digest hash_node(const Digest& left, const Digest& right) {
-  // One-shot call on a 65-byte buffer: the hot loop of Merkle building.
+  // One-shot call on a 65-byte buffer: the hot loop of Merkle building. A tree built
+  // from given digests may reach here before any Hasher exists, and libsodium wants
+  // sodium_init() first (a call_once check costs nothing next to a compression).
+  ensure_sodium();
   uint8_t buf[65];
   buf[0] = static_cast<uint8_t>(Domain::MerkleNode);
   std::memcpy(buf + 1, left.data(), 32);

@@ -123,12 +123,10 @@ std::vector<size_t> sorted_unique(std::span<const size_t> indices) {
 
 MultiProof MerkleTree::open_many(std::span<const size_t> indices) const {
   MultiProof proof;
+  for (size_t idx : indices) ZK_ASSERT(idx < m_leaves);  // also for a one-leaf tree
   if (indices.empty() || m_leaves == 1) return proof;
   std::vector<std::pair<size_t, Digest>> level;
-  for (size_t idx : sorted_unique(indices)) {
-    ZK_ASSERT(idx < m_leaves);
-    level.emplace_back(m_leaves + idx, m_nodes[m_leaves + idx]);
-  }
+  for (size_t idx : sorted_unique(indices)) level.emplace_back(m_leaves + idx, m_nodes[m_leaves + idx]);
   Digest unused;
   walk_multiproof(std::move(level), [&](const Digest&, const Digest&) { return Digest{}; },
                   [&](size_t node, Digest& out) {
@@ -204,6 +202,11 @@ Result<MultiProof> MultiProof::read(util::ByteReader& r, size_t max_nodes) {
   if (n > max_nodes)
     return make_error("merkle proof: " + std::to_string(n) + " nodes exceeds limit " +
                       std::to_string(max_nodes));
+  // Refuse a count the remaining bytes cannot hold before allocating for it: a
+  // generous max_nodes must not let a 4-byte message ask for 128 GiB.
+  if (r.remaining() / sizeof(Digest) < n)
+    return make_error("merkle proof: " + std::to_string(n) + " nodes but only " +
+                      std::to_string(r.remaining()) + " bytes left");
   MultiProof p;
   p.nodes.resize(n);
   for (auto& d : p.nodes)

@@ -1,0 +1,168 @@
+// BLAKE2b-256 with domain tags: libsodium known answers, the tag encoding, domain
+// separation and incremental hashing.
+#include <catch2/catch.hpp>
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include "hash/blake2b.hpp"
+#include "util/bytes.hpp"
+
+using zks::hash::Digest;
+using zks::hash::Domain;
+using zks::hash::Hasher;
+
+namespace {
+
+std::span<const uint8_t> as_bytes(std::string_view s) {
+  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
+
+// Plain BLAKE2b-256 straight from libsodium, no domain tag.
+Digest plain_blake2b(std::span<const uint8_t> data) {
+  zks::hash::ensure_sodium();
+  Digest out;
+  crypto_generichash_blake2b(out.data(), out.size(), data.data(), data.size(), nullptr, 0);
+  return out;
+}
+
+std::vector<uint8_t> random_bytes(std::mt19937_64& rng, size_t n) {
+  std::vector<uint8_t> v(n);
+  for (auto& b : v) b = static_cast<uint8_t>(rng());
+  return v;
+}
+
+Digest random_digest(std::mt19937_64& rng) {
+  Digest d;
+  for (auto& b : d) b = static_cast<uint8_t>(rng());
+  return d;
+}
+
+const Domain kAllDomains[] = {Domain::MerkleLeaf, Domain::MerkleNode, Domain::Transcript,
+                              Domain::Challenge,  Domain::ProofOfWork, Domain::Commitment,
+                              Domain::Generic};
+
+}  // namespace
+
+TEST_CASE("blake2b: plain BLAKE2b-256 known answers from libsodium", "[hash]") {
+  CHECK(zks::util::to_hex(plain_blake2b({})) ==
+        "0e5751c026e543b2e8ab2eb06099daa1d1e5df47778f7787faab45cdf12fe3a8");
+  CHECK(zks::util::to_hex(plain_blake2b(as_bytes("abc"))) ==
+        "bddd813c634239723171ef3fee98579b94964e3bb1cb3e427262c8c068d52319");
+}
+
+TEST_CASE("blake2b: domain tags are pinned (they are part of every proof)", "[hash]") {
+  CHECK(static_cast<uint8_t>(Domain::MerkleLeaf) == 0x01);
+  CHECK(static_cast<uint8_t>(Domain::MerkleNode) == 0x02);
+  CHECK(static_cast<uint8_t>(Domain::Transcript) == 0x03);
+  CHECK(static_cast<uint8_t>(Domain::Challenge) == 0x04);
+  CHECK(static_cast<uint8_t>(Domain::ProofOfWork) == 0x05);
+  CHECK(static_cast<uint8_t>(Domain::Commitment) == 0x06);
+  CHECK(static_cast<uint8_t>(Domain::Generic) == 0x7f);
+}
+
+TEST_CASE("blake2b: hash(domain, x) is BLAKE2b-256 of the tag byte then x", "[hash]") {
+  std::mt19937_64 rng(11);
+  for (size_t len : {0u, 1u, 31u, 32u, 63u, 64u, 127u, 128u, 129u, 1000u}) {
+    auto data = random_bytes(rng, len);
+    for (Domain d : kAllDomains) {
+      std::vector<uint8_t> tagged{static_cast<uint8_t>(d)};
+      tagged.insert(tagged.end(), data.begin(), data.end());
+      CHECK(zks::hash::hash(d, data) == plain_blake2b(tagged));
+    }
+  }
+  // The empty message in a domain is not the plain empty-message digest.
+  CHECK(zks::hash::hash(Domain::Generic, {}) != plain_blake2b({}));
+}
+
+TEST_CASE("blake2b: same bytes in different domains give different digests", "[hash]") {
+  std::mt19937_64 rng(12);
+  for (size_t len : {0u, 1u, 32u, 64u, 65u, 200u}) {
+    auto data = random_bytes(rng, len);
+    std::vector<Digest> seen;
+    for (Domain d : kAllDomains) seen.push_back(zks::hash::hash(d, data));
+    for (size_t i = 0; i < seen.size(); ++i)
+      for (size_t j = i + 1; j < seen.size(); ++j) CHECK(seen[i] != seen[j]);
+  }
+}
+
+TEST_CASE("blake2b: hash_node is H(MerkleNode || left || right) and differs from a leaf", "[hash]") {
+  std::mt19937_64 rng(13);
+  for (int trial = 0; trial < 20; ++trial) {
+    Digest l = random_digest(rng), r = random_digest(rng);
+    Digest node = zks::hash::hash_node(l, r);
+
+    CHECK(node == Hasher(Domain::MerkleNode).update(l).update(r).finalize());
+
+    std::vector<uint8_t> cat(l.begin(), l.end());
+    cat.insert(cat.end(), r.begin(), r.end());
+    CHECK(node == zks::hash::hash(Domain::MerkleNode, cat));
+    // The same 64 bytes hashed as a leaf (or anything else) must not collide.
+    CHECK(node != zks::hash::hash(Domain::MerkleLeaf, cat));
+    CHECK(node != plain_blake2b(cat));
+    CHECK(node != zks::hash::hash_node(r, l));
+  }
+  Digest z{};
+  CHECK(zks::hash::hash_node(z, z) != z);
+}
+
+TEST_CASE("blake2b: incremental Hasher equals one-shot hash", "[hash]") {
+  std::mt19937_64 rng(14);
+  for (size_t len : {0u, 1u, 7u, 64u, 127u, 128u, 129u, 255u, 256u, 257u, 777u}) {
+    auto data = random_bytes(rng, len);
+    Digest one_shot = zks::hash::hash(Domain::Generic, data);
+    std::span<const uint8_t> all(data);
+
+    // Every split point into two updates.
+    for (size_t cut = 0; cut <= len; ++cut) {
+      Digest two = Hasher(Domain::Generic).update(all.first(cut)).update(all.subspan(cut)).finalize();
+      REQUIRE(two == one_shot);
+    }
+    // Random chunkings, including empty chunks.
+    for (int trial = 0; trial < 10; ++trial) {
+      Hasher h(Domain::Generic);
+      size_t pos = 0;
+      while (pos < len) {
+        size_t take = std::min<size_t>(len - pos, rng() % 70);
+        h.update(all.subspan(pos, take));
+        pos += take;
+      }
+      h.update({});
+      REQUIRE(h.finalize() == one_shot);
+    }
+    // Byte by byte.
+    Hasher h(Domain::Generic);
+    for (uint8_t b : data) h.update({&b, 1});
+    CHECK(h.finalize() == one_shot);
+  }
+}
+
+TEST_CASE("blake2b: update_u64 is the 8 little-endian bytes", "[hash]") {
+  for (uint64_t v : {uint64_t(0), uint64_t(1), uint64_t(0x0102030405060708ull),
+                     uint64_t(0xFFFFFFFF00000001ull), ~uint64_t(0)}) {
+    uint8_t le[8];
+    for (int i = 0; i < 8; ++i) le[i] = static_cast<uint8_t>(v >> (8 * i));
+    CHECK(Hasher(Domain::Generic).update_u64(v).finalize() ==
+          zks::hash::hash(Domain::Generic, le));
+  }
+}
+
+TEST_CASE("blake2b: finalize does not consume the state", "[hash]") {
+  std::mt19937_64 rng(15);
+  auto a = random_bytes(rng, 100), b = random_bytes(rng, 50);
+  Hasher h(Domain::Transcript);
+  h.update(a);
+  Digest d1 = h.finalize();
+  CHECK(h.finalize() == d1);
+  CHECK(d1 == zks::hash::hash(Domain::Transcript, a));
+
+  // Updating after a finalize continues the same message.
+  Hasher copy = h;
+  h.update(b);
+  std::vector<uint8_t> ab(a);
+  ab.insert(ab.end(), b.begin(), b.end());
+  CHECK(h.finalize() == zks::hash::hash(Domain::Transcript, ab));
+  // A copy is independent of the original.
+  CHECK(copy.finalize() == d1);
+}
