@@ -1,0 +1,686 @@
+#include "pcs/basefold.hpp"
+
+#include <algorithm>
+#include <mutex>
+#include <string>
+
+#include "hash/merkle.hpp"
+#include "pcs/encoding.hpp"
+#include "pcs/ntt.hpp"
+#include "pcs/proof.hpp"
+#include "poly/mle.hpp"
+#include "util/assert.hpp"
+#include "util/thread_pool.hpp"
+
+namespace zks::pcs {
+
+using detail::GroupKind;
+using detail::GroupProof;
+using detail::OpeningProof;
+
+struct CommittedPoly::Access {
+  static CommittedPoly make() { return CommittedPoly(); }
+  static std::vector<Fp>& evals(CommittedPoly& p) { return p.m_evals; }
+  static std::vector<Fp>& codeword(CommittedPoly& p) { return p.m_codeword; }
+  static const std::vector<Fp>& codeword(const CommittedPoly& p) { return p.m_codeword; }
+  static std::unique_ptr<hash::MerkleTree>& tree(CommittedPoly& p) { return p.m_tree; }
+  static const hash::MerkleTree& tree(const CommittedPoly& p) { return *p.m_tree; }
+  static Commitment& commitment(CommittedPoly& p) { return p.m_commitment; }
+};
+
+CommittedPoly::CommittedPoly() = default;
+CommittedPoly::CommittedPoly(CommittedPoly&&) noexcept = default;
+CommittedPoly& CommittedPoly::operator=(CommittedPoly&&) noexcept = default;
+CommittedPoly::~CommittedPoly() = default;
+
+Fp2 CommittedPoly::evaluate(std::span<const Fp2> point) const {
+  ZK_ASSERT_MSG(point.size() == num_vars(), "evaluation point has the wrong dimension");
+  return poly::evaluate(std::span<const Fp>(m_evals), point);
+}
+
+void Commitment::write(util::ByteWriter& w) const {
+  w.u32(num_vars);
+  w.raw(root);
+}
+
+Result<Commitment> Commitment::read(util::ByteReader& r, const Params& params) {
+  Commitment c;
+  if (!r.u32(c.num_vars) || !r.raw(c.root)) return make_error("pcs commitment: truncated");
+  if (c.num_vars > params.max_num_vars)
+    return make_error("pcs commitment: 2^" + std::to_string(c.num_vars) +
+                      " elements exceeds the parameters' maximum 2^" +
+                      std::to_string(params.max_num_vars));
+  return c;
+}
+
+namespace {
+
+// ---------------------------------------------------------------------------------
+// Shapes shared by prover and verifier.
+
+// Folds per committed codeword: a per layer, the remainder last; empty when the
+// polynomial is small enough to go in clear.
+std::vector<unsigned> fold_steps(unsigned n, const Params& p) {
+  std::vector<unsigned> steps;
+  if (n <= p.final_log) return steps;
+  for (unsigned rem = n - p.final_log; rem > 0;) {
+    unsigned s = std::min(p.fold_arity_log, rem);
+    steps.push_back(s);
+    rem -= s;
+  }
+  return steps;
+}
+
+// The base codeword's leaf holds the coset the first folding step consumes.
+unsigned commit_leaf_log(unsigned n, const Params& p) {
+  auto steps = fold_steps(n, p);
+  return steps.empty() ? std::min(p.fold_arity_log, n + p.log_blowup) : steps[0];
+}
+
+Status check_params(const Params& params) {
+  Status s = params.validate();
+  if (!s) return make_error("pcs: refusing to run: " + s.error());
+  return Status{};
+}
+
+// The claims of one batch, organised per polynomial size.
+struct Group {
+  unsigned num_vars = 0;
+  std::vector<size_t> polys;               // batch indices, ascending
+  std::vector<std::vector<Fp2>> points;    // distinct points, in order of first claim
+  std::vector<std::vector<Fp2>> values;    // values[j][t] = f_{polys[j]}(points[t])
+  std::vector<std::vector<char>> claimed;  // whether the caller claimed values[j][t]
+
+  size_t unclaimed() const {
+    size_t n = 0;
+    for (const auto& row : claimed)
+      for (char c : row) n += !c;
+    return n;
+  }
+};
+
+Result<std::vector<Group>> make_groups(std::span<const unsigned> num_vars,
+                                       std::span<const Claim> claims, const Params& params) {
+  const size_t m = num_vars.size();
+  if (m == 0) return make_error("pcs: no polynomials to open");
+  if (m > Params::kMaxPolys)
+    return make_error("pcs: " + std::to_string(m) + " polynomials exceed the batch limit " +
+                      std::to_string(Params::kMaxPolys));
+  if (claims.empty()) return make_error("pcs: no claims");
+  if (claims.size() > Params::kMaxClaims)
+    return make_error("pcs: " + std::to_string(claims.size()) + " claims exceed the limit " +
+                      std::to_string(Params::kMaxClaims));
+  std::vector<char> has_claim(m, 0);
+  for (size_t i = 0; i < claims.size(); ++i) {
+    const Claim& c = claims[i];
+    if (c.poly >= m)
+      return make_error("pcs: claim " + std::to_string(i) + " names polynomial " +
+                        std::to_string(c.poly) + " of " + std::to_string(m));
+    if (c.point.size() != num_vars[c.poly])
+      return make_error("pcs: claim " + std::to_string(i) + " has a point of dimension " +
+                        std::to_string(c.point.size()) + ", expected " +
+                        std::to_string(num_vars[c.poly]));
+    has_claim[c.poly] = 1;
+  }
+  for (size_t j = 0; j < m; ++j) {
+    if (!has_claim[j]) return make_error("pcs: polynomial " + std::to_string(j) + " has no claim");
+    if (num_vars[j] > params.max_num_vars)
+      return make_error("pcs: polynomial " + std::to_string(j) + " of 2^" +
+                        std::to_string(num_vars[j]) + " elements exceeds the maximum 2^" +
+                        std::to_string(params.max_num_vars));
+  }
+  std::vector<unsigned> sizes(num_vars.begin(), num_vars.end());
+  std::sort(sizes.begin(), sizes.end(), std::greater<>());
+  sizes.erase(std::unique(sizes.begin(), sizes.end()), sizes.end());
+  std::vector<Group> groups;
+  for (unsigned n : sizes) {
+    Group g;
+    g.num_vars = n;
+    std::vector<size_t> slot(m, SIZE_MAX);
+    for (size_t j = 0; j < m; ++j)
+      if (num_vars[j] == n) slot[j] = g.polys.size(), g.polys.push_back(j);
+    for (const Claim& c : claims) {
+      if (slot[c.poly] == SIZE_MAX) continue;
+      if (std::find(g.points.begin(), g.points.end(), c.point) == g.points.end())
+        g.points.push_back(c.point);
+    }
+    g.values.assign(g.polys.size(), std::vector<Fp2>(g.points.size()));
+    g.claimed.assign(g.polys.size(), std::vector<char>(g.points.size(), 0));
+    for (const Claim& c : claims) {
+      if (slot[c.poly] == SIZE_MAX) continue;
+      size_t j = slot[c.poly];
+      size_t t = static_cast<size_t>(std::find(g.points.begin(), g.points.end(), c.point) -
+                                     g.points.begin());
+      if (g.claimed[j][t] && g.values[j][t] != c.value)
+        return make_error("pcs: two different values claimed for polynomial " +
+                          std::to_string(c.poly) + " at the same point");
+      g.values[j][t] = c.value;
+      g.claimed[j][t] = 1;
+    }
+    groups.push_back(std::move(g));
+  }
+  return groups;
+}
+
+// Everything the opening is about, before any challenge (DESIGN.md section 3).
+void absorb_statement(transcript::Transcript& t, const Params& params,
+                      std::span<const Commitment> comms, std::span<const Claim> claims) {
+  t.absorb("pcs.params_id", params.params_id());
+  t.absorb_u64("pcs.num_polys", comms.size());
+  for (const Commitment& c : comms) {
+    t.absorb_u64("pcs.num_vars", c.num_vars);
+    t.absorb("pcs.root", c.root);
+  }
+  t.absorb_u64("pcs.num_claims", claims.size());
+  for (const Claim& c : claims) {
+    t.absorb_u64("pcs.claim_poly", c.poly);
+    t.absorb("pcs.claim_point", std::span<const Fp2>(c.point));
+    t.absorb("pcs.claim_value", c.value);
+  }
+}
+
+// alpha_j (independent, one per polynomial) and the powers g^t over the points.
+struct Batching {
+  std::vector<Fp2> alpha;
+  std::vector<Fp2> gpow;
+};
+
+Batching draw_batching(transcript::Transcript& t, size_t polys, size_t points) {
+  Batching b;
+  b.alpha = polys > 1 ? t.challenges("pcs.batch_poly", polys) : std::vector<Fp2>{Fp2::one()};
+  Fp2 g = points > 1 ? t.challenge("pcs.batch_point") : Fp2::one();
+  b.gpow.resize(points);
+  Fp2 acc = Fp2::one();
+  for (auto& x : b.gpow) x = acc, acc *= g;
+  return b;
+}
+
+Fp2 combined_claim(const Group& g, const Batching& b) {
+  Fp2 sum = Fp2::zero();
+  for (size_t t = 0; t < g.points.size(); ++t) {
+    Fp2 inner = Fp2::zero();
+    for (size_t j = 0; j < g.polys.size(); ++j) inner += b.alpha[j] * g.values[j][t];
+    sum += b.gpow[t] * inner;
+  }
+  return sum;
+}
+
+// The degree-2 round polynomial s(X) given by s(0), s(1), s(2), at r.
+Fp2 interpolate_deg2(const std::array<Fp2, 3>& s, const Fp2& r) {
+  // Lagrange on {0,1,2}: s(r) = s0 (r-1)(r-2)/2 - s1 r(r-2) + s2 r(r-1)/2.
+  Fp2 r1 = r - Fp2::one(), r2 = r - Fp2::from_u64(2);
+  return detail::half(s[0] * r1 * r2 + s[2] * r * r1) - s[1] * r * r2;
+}
+
+std::vector<size_t> sorted_unique(std::vector<size_t> v) {
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+  return v;
+}
+
+// Query positions: leaf indices of the base codeword (= positions in layer 1).
+std::vector<size_t> draw_queries(transcript::Transcript& t, const Params& params, unsigned n,
+                                 unsigned first_step) {
+  uint64_t bound = uint64_t(1) << (n + params.log_blowup - first_step);
+  std::vector<size_t> q(params.num_queries);
+  for (auto& x : q) x = static_cast<size_t>(t.challenge_index("pcs.query", bound));
+  return q;
+}
+
+// Leaf indices per committed codeword: layer 0 = the queries, layer k+1 = layer k
+// shifted by that layer's step.
+std::vector<std::vector<size_t>> leaf_indices(const std::vector<size_t>& queries,
+                                              const std::vector<unsigned>& steps) {
+  std::vector<std::vector<size_t>> out(steps.size());
+  std::vector<size_t> pos = queries;
+  out[0] = sorted_unique(pos);
+  for (size_t k = 1; k < steps.size(); ++k) {
+    for (auto& p : pos) p >>= steps[k];
+    out[k] = sorted_unique(pos);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------
+// Prover.
+
+template <typename F>
+std::array<Fp2, 3> round_poly(std::span<const F> f, std::span<const Fp2> w) {
+  std::array<Fp2, 3> total{};
+  std::mutex mu;
+  util::ThreadPool::global().parallel_for(f.size() / 2, [&](size_t lo, size_t hi) {
+    Fp2 s0, s1, s2;
+    for (size_t i = lo; i < hi; ++i) {
+      F f0 = f[2 * i], f1 = f[2 * i + 1];
+      const Fp2 &w0 = w[2 * i], &w1 = w[2 * i + 1];
+      s0 += w0 * f0;
+      s1 += w1 * f1;
+      s2 += (w1 + w1 - w0) * (f1 + f1 - f0);
+    }
+    std::lock_guard<std::mutex> lock(mu);
+    total[0] += s0, total[1] += s1, total[2] += s2;
+  }, 1 << 13);
+  return total;
+}
+
+template <typename F>
+std::vector<F> leaf_values(std::span<const F> cw, unsigned leaf_log,
+                           const std::vector<size_t>& leaves) {
+  const size_t w = size_t(1) << leaf_log;
+  std::vector<F> out;
+  out.reserve(leaves.size() * w);
+  for (size_t l : leaves) out.insert(out.end(), cw.begin() + l * w, cw.begin() + (l + 1) * w);
+  return out;
+}
+
+GroupProof prove_fold_group(const Group& grp, std::span<const CommittedPoly* const> polys,
+                            const Batching& b, transcript::Transcript& t, const Params& params) {
+  const unsigned n = grp.num_vars;
+  const auto steps = fold_steps(n, params);
+  const size_t m = grp.polys.size();
+  GroupProof gp;
+  gp.kind = GroupKind::Fold;
+  gp.num_vars = n;
+  gp.num_polys = static_cast<uint32_t>(m);
+  auto& pool = util::ThreadPool::global();
+
+  // W(x) = sum_t g^t eq(z_t, x).
+  std::vector<Fp2> w = poly::eq_table(grp.points[0]);
+  for (size_t k = 1; k < grp.points.size(); ++k) {
+    std::vector<Fp2> e = poly::eq_table(grp.points[k]);
+    const Fp2 c = b.gpow[k];
+    pool.parallel_for(w.size(), [&](size_t lo, size_t hi) {
+      for (size_t i = lo; i < hi; ++i) w[i] += c * e[i];
+    }, 1 << 13);
+  }
+
+  // The combined table and codeword; a single polynomial stays in the base field
+  // until the first fold.
+  const CommittedPoly& p0 = *polys[grp.polys[0]];
+  std::span<const Fp> f_base = p0.evaluations();
+  std::span<const Fp> cw_base = CommittedPoly::Access::codeword(p0);
+  std::vector<Fp2> f, cw;
+  if (m > 1) {
+    f.assign(f_base.size(), Fp2::zero());
+    cw.assign(cw_base.size(), Fp2::zero());
+    for (size_t j = 0; j < m; ++j) {
+      const CommittedPoly& pj = *polys[grp.polys[j]];
+      std::span<const Fp> fj = pj.evaluations();
+      std::span<const Fp> cj = CommittedPoly::Access::codeword(pj);
+      const Fp2 a = b.alpha[j];
+      pool.parallel_for(cw.size(), [&](size_t lo, size_t hi) {
+        for (size_t i = lo; i < hi; ++i) cw[i] += a * cj[i];
+      }, 1 << 13);
+      pool.parallel_for(f.size(), [&](size_t lo, size_t hi) {
+        for (size_t i = lo; i < hi; ++i) f[i] += a * fj[i];
+      }, 1 << 13);
+    }
+  }
+  const auto itx = detail::inv_two_x_table(n + params.log_blowup);
+
+  std::vector<std::vector<Fp2>> layers;  // folded codewords committed after each step
+  std::vector<hash::MerkleTree> trees;
+  bool base = m == 1;  // f, cw still the base-field spans
+  for (size_t k = 0; k < steps.size(); ++k) {
+    for (unsigned i = 0; i < steps[k]; ++i) {
+      std::array<Fp2, 3> s = base ? round_poly<Fp>(f_base, w) : round_poly<Fp2>(f, w);
+      gp.rounds.push_back(s);
+      t.absorb("pcs.round", std::span<const Fp2>(s));
+      Fp2 r = t.challenge("pcs.fold");
+      if (base) {
+        f = poly::fold(f_base, r);
+        cw = detail::fold_codeword(cw_base, r, itx->data());
+        base = false;
+      } else {
+        f = poly::fold(std::span<const Fp2>(f), r);
+        cw = detail::fold_codeword(std::span<const Fp2>(cw), r, itx->data());
+      }
+      w = poly::fold(std::span<const Fp2>(w), r);
+    }
+    if (k + 1 < steps.size()) {
+      trees.push_back(hash::MerkleTree::from_rows(std::span<const Fp2>(cw), size_t(1) << steps[k + 1]));
+      gp.layer_roots.push_back(trees.back().root());
+      t.absorb("pcs.layer_root", trees.back().root());
+      layers.push_back(cw);
+    }
+  }
+  // f is now the table of f(r, x') over the last final_log variables.
+  gp.final_message = std::move(f);
+  detail::evals_to_coeffs(std::span<Fp2>(gp.final_message));
+  t.absorb("pcs.final", std::span<const Fp2>(gp.final_message));
+  gp.pow_nonce = t.grind("pcs.pow", params.grinding_bits);
+
+  auto queries = draw_queries(t, params, n, steps[0]);
+  auto leaves = leaf_indices(queries, steps);
+  for (size_t j = 0; j < m; ++j) {
+    const CommittedPoly& pj = *polys[grp.polys[j]];
+    gp.base_leaves.push_back(leaf_values(std::span<const Fp>(CommittedPoly::Access::codeword(pj)),
+                                         steps[0], leaves[0]));
+    gp.base_proofs.push_back(CommittedPoly::Access::tree(pj).open_many(leaves[0]));
+  }
+  for (size_t k = 1; k < steps.size(); ++k) {
+    gp.layer_leaves.push_back(leaf_values(std::span<const Fp2>(layers[k - 1]), steps[k], leaves[k]));
+    gp.layer_proofs.push_back(trees[k - 1].open_many(leaves[k]));
+  }
+  return gp;
+}
+
+// ---------------------------------------------------------------------------------
+// Verifier.
+
+// Folds one opened leaf (2^step values at positions leaf*2^step.. of a codeword of
+// size 2^log_n) `step` times. The leaf is the coset c * <w_{2^step}>, c = w_N^rev(leaf)
+// (rev over log_n - step bits); pair v of the first fold is x = c * h^rev(v) with h a
+// primitive 2^step-th root, and each later fold squares c and h.
+Fp2 fold_leaf(std::vector<Fp2> vals, unsigned log_n, size_t leaf, unsigned step,
+              std::span<const Fp2> r) {
+  Fp c_inv = inverse_root_of_unity(log_n).pow(reverse_bits(leaf, log_n - step));
+  for (unsigned s = 0; s < step; ++s) {
+    const unsigned width_log = step - s;  // current coset size 2^width_log
+    const size_t pairs = size_t(1) << (width_log - 1);
+    const Fp h_inv = inverse_root_of_unity(width_log);
+    for (size_t v = 0; v < pairs; ++v) {
+      Fp itx = detail::half(c_inv * h_inv.pow(reverse_bits(v, width_log - 1)));
+      Fp2 a = vals[2 * v], bb = vals[2 * v + 1];
+      vals[v] = detail::half(a + bb) + r[s] * ((a - bb) * itx);
+    }
+    c_inv = c_inv.square();
+  }
+  return vals[0];
+}
+
+template <typename F>
+Status check_layer(const hash::Digest& root, unsigned depth, unsigned leaf_log,
+                   const std::vector<size_t>& leaves, const std::vector<F>& values,
+                   const hash::MultiProof& proof, const std::string& what) {
+  const size_t w = size_t(1) << leaf_log;
+  if (values.size() != leaves.size() * w)
+    return make_error("pcs: " + what + ": " + std::to_string(values.size()) +
+                      " opened values, expected " + std::to_string(leaves.size() * w));
+  std::vector<hash::Digest> digests(leaves.size());
+  for (size_t i = 0; i < leaves.size(); ++i)
+    digests[i] = hash::hash_leaf(std::span<const F>(values.data() + i * w, w));
+  Status s = hash::verify_many(root, depth, leaves, digests, proof);
+  if (!s) return make_error("pcs: " + what + ": " + s.error());
+  return Status{};
+}
+
+size_t position_of(const std::vector<size_t>& sorted, size_t x) {
+  return static_cast<size_t>(std::lower_bound(sorted.begin(), sorted.end(), x) - sorted.begin());
+}
+
+Status verify_fold_group(const Group& grp, const GroupProof& gp,
+                         std::span<const Commitment> comms, const Batching& b,
+                         transcript::Transcript& t, const Params& params) {
+  const unsigned n = grp.num_vars;
+  const auto steps = fold_steps(n, params);
+  const size_t m = grp.polys.size();
+  const size_t layers = steps.size();
+  unsigned folds = 0;
+  for (unsigned s : steps) folds += s;
+  if (gp.rounds.size() != folds)
+    return make_error("pcs: " + std::to_string(gp.rounds.size()) + " sumcheck rounds, expected " +
+                      std::to_string(folds));
+  if (gp.layer_roots.size() != layers - 1 || gp.layer_leaves.size() != layers - 1 ||
+      gp.layer_proofs.size() != layers - 1)
+    return make_error("pcs: wrong number of folded layers");
+  if (gp.final_message.size() != (size_t(1) << params.final_log))
+    return make_error("pcs: final message of " + std::to_string(gp.final_message.size()) +
+                      " coefficients, expected " + std::to_string(size_t(1) << params.final_log));
+  if (gp.base_leaves.size() != m || gp.base_proofs.size() != m)
+    return make_error("pcs: wrong number of opened base codewords");
+
+  // Sumcheck in lockstep with the commitments to the folded codewords.
+  Fp2 claim = combined_claim(grp, b);
+  std::vector<Fp2> r;
+  size_t round = 0;
+  for (size_t k = 0; k < layers; ++k) {
+    for (unsigned i = 0; i < steps[k]; ++i, ++round) {
+      const auto& s = gp.rounds[round];
+      if (s[0] + s[1] != claim)
+        return make_error("pcs: sumcheck round " + std::to_string(round) +
+                          " does not match the claim");
+      t.absorb("pcs.round", std::span<const Fp2>(s));
+      r.push_back(t.challenge("pcs.fold"));
+      claim = interpolate_deg2(s, r.back());
+    }
+    if (k + 1 < layers) t.absorb("pcs.layer_root", gp.layer_roots[k]);
+  }
+  t.absorb("pcs.final", std::span<const Fp2>(gp.final_message));
+  if (!t.check_grind("pcs.pow", params.grinding_bits, gp.pow_nonce))
+    return make_error("pcs: proof-of-work nonce is invalid");
+
+  // The rest of the sum, from the final message: sum_x f'(x) W(r, x) with
+  // W(r, x) = sum_t g^t eq(z_t[..S], r) eq(z_t[S..], x).
+  {
+    std::vector<Fp2> fe = gp.final_message;
+    detail::coeffs_to_evals(std::span<Fp2>(fe));
+    std::vector<Fp2> wt(fe.size(), Fp2::zero());
+    for (size_t k = 0; k < grp.points.size(); ++k) {
+      const auto& z = grp.points[k];
+      Fp2 c = b.gpow[k] * poly::eq_eval(std::span<const Fp2>(z).first(folds), r);
+      std::vector<Fp2> e = poly::eq_table(std::span<const Fp2>(z).subspan(folds));
+      for (size_t i = 0; i < wt.size(); ++i) wt[i] += c * e[i];
+    }
+    Fp2 sum = Fp2::zero();
+    for (size_t i = 0; i < fe.size(); ++i) sum += fe[i] * wt[i];
+    if (sum != claim) return make_error("pcs: final message does not match the sumcheck claim");
+  }
+
+  // Queries: Merkle openings, then fold consistency down to the final codeword.
+  auto queries = draw_queries(t, params, n, steps[0]);
+  auto leaves = leaf_indices(queries, steps);
+  unsigned log_n = n + params.log_blowup;
+  for (size_t j = 0; j < m; ++j)
+    ZK_TRY(check_layer(comms[grp.polys[j]].root, log_n - steps[0], steps[0], leaves[0],
+                       gp.base_leaves[j], gp.base_proofs[j],
+                       "base codeword of polynomial " + std::to_string(grp.polys[j])));
+  {
+    unsigned lg = log_n - steps[0];
+    for (size_t k = 1; k < layers; ++k) {
+      ZK_TRY(check_layer(gp.layer_roots[k - 1], lg - steps[k], steps[k], leaves[k],
+                         gp.layer_leaves[k - 1], gp.layer_proofs[k - 1],
+                         "folded layer " + std::to_string(k)));
+      lg -= steps[k];
+    }
+  }
+  const std::vector<Fp2> final_cw =
+      detail::rs_encode(std::span<const Fp2>(gp.final_message), params.log_blowup);
+  const size_t w0 = size_t(1) << steps[0];
+  for (size_t i = 0; i < leaves[0].size(); ++i) {
+    size_t pos = leaves[0][i];
+    std::vector<Fp2> vals(w0, Fp2::zero());
+    for (size_t j = 0; j < m; ++j)
+      for (size_t u = 0; u < w0; ++u) vals[u] += b.alpha[j] * gp.base_leaves[j][i * w0 + u];
+    Fp2 v = fold_leaf(std::move(vals), log_n, pos, steps[0], std::span<const Fp2>(r).first(steps[0]));
+    unsigned lg = log_n - steps[0];
+    size_t r_off = steps[0];
+    for (size_t k = 1; k < layers; ++k) {
+      const size_t wk = size_t(1) << steps[k];
+      size_t leaf = pos >> steps[k];
+      size_t slot = position_of(leaves[k], leaf);
+      const Fp2* lv = gp.layer_leaves[k - 1].data() + slot * wk;
+      if (lv[pos & (wk - 1)] != v)
+        return make_error("pcs: query at position " + std::to_string(pos) +
+                          " is inconsistent with folded layer " + std::to_string(k));
+      v = fold_leaf(std::vector<Fp2>(lv, lv + wk), lg, leaf, steps[k],
+                    std::span<const Fp2>(r).subspan(r_off, steps[k]));
+      r_off += steps[k];
+      lg -= steps[k];
+      pos = leaf;
+    }
+    if (final_cw[pos] != v)
+      return make_error("pcs: query at position " + std::to_string(pos) +
+                        " is inconsistent with the final message");
+  }
+  return Status{};
+}
+
+// Small polynomials: the verifier rebuilds the commitment and evaluates the claims.
+Status verify_clear_group(const Group& grp, const GroupProof& gp,
+                          std::span<const Commitment> comms, const Params& params) {
+  const size_t size = size_t(1) << grp.num_vars;
+  if (gp.tables.size() != grp.polys.size())
+    return make_error("pcs: wrong number of tables in clear");
+  for (size_t j = 0; j < grp.polys.size(); ++j) {
+    const auto& table = gp.tables[j];
+    if (table.size() != size)
+      return make_error("pcs: table in clear has " + std::to_string(table.size()) +
+                        " entries, expected " + std::to_string(size));
+    std::vector<Fp> c = table;
+    detail::evals_to_coeffs(std::span<Fp>(c));
+    auto cw = detail::rs_encode(std::span<const Fp>(c), params.log_blowup);
+    auto tree = hash::MerkleTree::from_rows(std::span<const Fp>(cw),
+                                            size_t(1) << commit_leaf_log(grp.num_vars, params));
+    if (tree.root() != comms[grp.polys[j]].root)
+      return make_error("pcs: table in clear does not match the commitment of polynomial " +
+                        std::to_string(grp.polys[j]));
+    for (size_t k = 0; k < grp.points.size(); ++k)
+      if (grp.claimed[j][k] && poly::evaluate(std::span<const Fp>(table), grp.points[k]) != grp.values[j][k])
+        return make_error("pcs: claimed evaluation of polynomial " + std::to_string(grp.polys[j]) +
+                          " is wrong");
+  }
+  return Status{};
+}
+
+bool is_clear(const Group& g, const Params& params) { return g.num_vars <= params.final_log; }
+
+}  // namespace
+
+// -----------------------------------------------------------------------------------
+
+Result<CommittedPoly> commit(std::span<const Fp> values, const Params& params) {
+  ZK_TRY(check_params(params));
+  if (values.empty()) return make_error("pcs: cannot commit to an empty vector");
+  unsigned n = poly::log2_ceil(values.size());
+  if (n > params.max_num_vars)
+    return make_error("pcs: " + std::to_string(values.size()) +
+                      " elements exceed the parameters' maximum 2^" +
+                      std::to_string(params.max_num_vars));
+  CommittedPoly p = CommittedPoly::Access::make();
+  auto& evals = CommittedPoly::Access::evals(p);
+  evals.assign(size_t(1) << n, Fp::zero());
+  std::copy(values.begin(), values.end(), evals.begin());
+  std::vector<Fp> coeffs = evals;
+  detail::evals_to_coeffs(std::span<Fp>(coeffs));
+  auto& cw = CommittedPoly::Access::codeword(p);
+  cw = detail::rs_encode(std::span<const Fp>(coeffs), params.log_blowup);
+  auto tree = std::make_unique<hash::MerkleTree>(
+      hash::MerkleTree::from_rows(std::span<const Fp>(cw), size_t(1) << commit_leaf_log(n, params)));
+  auto& c = CommittedPoly::Access::commitment(p);
+  c.root = tree->root();
+  c.num_vars = n;
+  CommittedPoly::Access::tree(p) = std::move(tree);
+  return p;
+}
+
+Result<util::Bytes> open_batch(std::span<const CommittedPoly* const> polys,
+                               std::span<const Claim> claims, transcript::Transcript& t,
+                               const Params& params) {
+  ZK_TRY(check_params(params));
+  std::vector<unsigned> nv;
+  std::vector<Commitment> comms;
+  for (const CommittedPoly* p : polys) {
+    ZK_ASSERT(p != nullptr);
+    nv.push_back(p->num_vars());
+    comms.push_back(p->commitment());
+  }
+  auto groups = make_groups(nv, claims, params);
+  if (!groups) return make_error(groups.error());
+  absorb_statement(t, params, comms, claims);
+
+  OpeningProof proof;
+  proof.params_id = params.params_id();
+  // Everything the prover claims (tables in clear, cross evaluations) is absorbed
+  // before the first batching challenge.
+  for (Group& g : *groups) {
+    GroupProof gp;
+    gp.num_vars = g.num_vars;
+    gp.num_polys = static_cast<uint32_t>(g.polys.size());
+    if (is_clear(g, params)) {
+      gp.kind = GroupKind::Clear;
+      for (size_t j : g.polys) {
+        gp.tables.emplace_back(polys[j]->evaluations().begin(), polys[j]->evaluations().end());
+        t.absorb("pcs.clear_table", std::span<const Fp>(gp.tables.back()));
+      }
+    } else {
+      for (size_t j = 0; j < g.polys.size(); ++j)
+        for (size_t k = 0; k < g.points.size(); ++k)
+          if (!g.claimed[j][k]) {
+            g.values[j][k] = polys[g.polys[j]]->evaluate(g.points[k]);
+            gp.cross_evals.push_back(g.values[j][k]);
+          }
+      t.absorb("pcs.cross_evals", std::span<const Fp2>(gp.cross_evals));
+    }
+    proof.groups.push_back(std::move(gp));
+  }
+  for (size_t i = 0; i < groups->size(); ++i) {
+    const Group& g = (*groups)[i];
+    if (is_clear(g, params)) continue;
+    Batching b = draw_batching(t, g.polys.size(), g.points.size());
+    GroupProof cross = std::move(proof.groups[i]);
+    proof.groups[i] = prove_fold_group(g, polys, b, t, params);
+    proof.groups[i].cross_evals = std::move(cross.cross_evals);
+  }
+  return proof.to_bytes();
+}
+
+Status verify_batch(std::span<const Commitment> commitments, std::span<const Claim> claims,
+                    std::span<const uint8_t> proof_bytes, transcript::Transcript& t,
+                    const Params& params) {
+  ZK_TRY(check_params(params));
+  std::vector<unsigned> nv;
+  for (const Commitment& c : commitments) nv.push_back(c.num_vars);
+  auto groups = make_groups(nv, claims, params);
+  if (!groups) return make_error(groups.error());
+  auto proof = OpeningProof::from_bytes(proof_bytes, params);
+  if (!proof) return make_error(proof.error());
+  if (proof->groups.size() != groups->size())
+    return make_error("pcs: proof has " + std::to_string(proof->groups.size()) +
+                      " polynomial groups, expected " + std::to_string(groups->size()));
+  absorb_statement(t, params, commitments, claims);
+
+  for (size_t i = 0; i < groups->size(); ++i) {
+    Group& g = (*groups)[i];
+    const GroupProof& gp = proof->groups[i];
+    const GroupKind want = is_clear(g, params) ? GroupKind::Clear : GroupKind::Fold;
+    if (gp.kind != want || gp.num_vars != g.num_vars || gp.num_polys != g.polys.size())
+      return make_error("pcs: proof group " + std::to_string(i) + " has the wrong shape");
+    if (want == GroupKind::Clear) {
+      if (gp.tables.size() != g.polys.size()) return make_error("pcs: wrong number of tables in clear");
+      for (const auto& tb : gp.tables) t.absorb("pcs.clear_table", std::span<const Fp>(tb));
+      continue;
+    }
+    if (gp.cross_evals.size() != g.unclaimed())
+      return make_error("pcs: proof has " + std::to_string(gp.cross_evals.size()) +
+                        " cross evaluations, expected " + std::to_string(g.unclaimed()));
+    size_t next = 0;
+    for (size_t j = 0; j < g.polys.size(); ++j)
+      for (size_t k = 0; k < g.points.size(); ++k)
+        if (!g.claimed[j][k]) g.values[j][k] = gp.cross_evals[next++];
+    t.absorb("pcs.cross_evals", std::span<const Fp2>(gp.cross_evals));
+  }
+  for (size_t i = 0; i < groups->size(); ++i) {
+    const Group& g = (*groups)[i];
+    if (is_clear(g, params)) {
+      ZK_TRY(verify_clear_group(g, proof->groups[i], commitments, params));
+      continue;
+    }
+    Batching b = draw_batching(t, g.polys.size(), g.points.size());
+    ZK_TRY(verify_fold_group(g, proof->groups[i], commitments, b, t, params));
+  }
+  return Status{};
+}
+
+Result<util::Bytes> open(const CommittedPoly& poly, std::span<const Claim> claims,
+                         transcript::Transcript& t, const Params& params) {
+  const CommittedPoly* one[] = {&poly};
+  return open_batch(one, claims, t, params);
+}
+
+Status verify(const Commitment& commitment, std::span<const Claim> claims,
+              std::span<const uint8_t> proof, transcript::Transcript& t, const Params& params) {
+  return verify_batch(std::span<const Commitment>(&commitment, 1), claims, proof, t, params);
+}
+
+}  // namespace zks::pcs

@@ -1,0 +1,111 @@
+#pragma once
+// The polynomial commitment: Basefold (Zeilberger, Chen, Fisch, "BaseFold: Efficient
+// Field-Agnostic Polynomial Commitment Schemes from Foldable Codes", CRYPTO 2024) with a
+// Reed-Solomon code of rate 1/4 over Goldilocks, in the unique-decoding regime
+// (DESIGN.md section 3, section 8 rules 6-8). Callers see commitments, claims and
+// proof bytes; the code, the folding and the proof layout stay inside this module.
+//
+// Commit: the evaluation table (zero-padded to 2^n) is turned into monomial
+// coefficients, encoded by NTT into 4 * 2^n values in bit-reversed order, and
+// Merkle-committed with one folding coset (2^a values) per leaf. No salt: equal
+// vectors give equal roots (slices are stitched by comparing roots, rule 7).
+//
+// Open: the sumcheck of sum_x f(x) W(x), W(x) = sum_t g^t eq(z_t, x) over the distinct
+// claimed points z_t (rule 6), runs in lockstep with FRI-style folding of the codeword
+// with the same challenges; each a rounds the folded codeword is committed. Once
+// 2^final_log coefficients remain they are sent in clear, and the verifier finishes the
+// sum itself (sum_x f'(x) W(r, x) over the last variables) instead of running the last
+// rounds. Then a proof-of-work nonce, then query indices; each query opens one leaf per
+// committed codeword (pruned multiproofs) and the verifier checks the folds down to the
+// codeword of the final message, which it encodes itself.
+//
+// Batches: polynomials of the same size are combined with independent random
+// coefficients alpha_j into one codeword (the code is linear); every polynomial of the
+// group is opened at every claimed point of the group, the prover sending the
+// evaluations the caller did not claim ("cross evaluations", absorbed before any
+// batching challenge). Polynomials of different sizes form separate groups (one folding
+// run each, in one transcript, largest first). Polynomials of at most 2^final_log
+// elements are sent in clear: the verifier recomputes their roots and evaluations.
+//
+// Defaults (Params::standard()): arity 8, final message 2^8, 16 grinding bits and
+// the fewest queries giving >= 100 bits up to 2^22-element polynomials. Arity 8 gave
+// the smallest proofs of 2, 8 and 16 (bench_pcs, BM_ProofSizeByArity).
+
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "field/ext2.hpp"
+#include "hash/blake2b.hpp"
+#include "pcs/params.hpp"
+#include "transcript/transcript.hpp"
+#include "util/bytes.hpp"
+#include "util/result.hpp"
+
+namespace zks::hash {
+class MerkleTree;
+}
+
+namespace zks::pcs {
+
+using field::Fp;
+using field::Fp2;
+
+struct Commitment {
+  hash::Digest root{};
+  uint32_t num_vars = 0;  // the committed table has 2^num_vars entries
+
+  bool operator==(const Commitment&) const = default;
+  void write(util::ByteWriter& w) const;
+  static Result<Commitment> read(util::ByteReader& r, const Params& params);
+};
+
+// The prover's side of a commitment: the table, its codeword and Merkle tree.
+class CommittedPoly {
+ public:
+  CommittedPoly(CommittedPoly&&) noexcept;
+  CommittedPoly& operator=(CommittedPoly&&) noexcept;
+  ~CommittedPoly();
+
+  const Commitment& commitment() const { return m_commitment; }
+  unsigned num_vars() const { return m_commitment.num_vars; }
+  std::span<const Fp> evaluations() const { return m_evals; }
+  // The MLE at `point` (num_vars coordinates).
+  Fp2 evaluate(std::span<const Fp2> point) const;
+
+  struct Access;  // for the prover in basefold.cpp
+
+ private:
+  CommittedPoly();
+  Commitment m_commitment;
+  std::vector<Fp> m_evals;     // zero-padded evaluation table
+  std::vector<Fp> m_codeword;  // RS codeword, bit-reversed
+  std::unique_ptr<hash::MerkleTree> m_tree;
+};
+
+// "Polynomial `poly` of the batch evaluates to `value` at `point`."
+struct Claim {
+  size_t poly = 0;  // index into the batch (0 for the single-polynomial calls)
+  std::vector<Fp2> point;
+  Fp2 value;
+};
+
+// Commits to the MLE of `values` (zero-padded to a power of two, at least one value).
+Result<CommittedPoly> commit(std::span<const Fp> values, const Params& params);
+
+// Opening proofs. Prover and verifier run the same transcript calls: the caller absorbs
+// its statement first; these absorb params_id, the commitments and the claims
+// themselves before any challenge. A false claim gives a proof that fails to verify.
+Result<util::Bytes> open(const CommittedPoly& poly, std::span<const Claim> claims,
+                         transcript::Transcript& t, const Params& params);
+Status verify(const Commitment& commitment, std::span<const Claim> claims,
+              std::span<const uint8_t> proof, transcript::Transcript& t, const Params& params);
+
+Result<util::Bytes> open_batch(std::span<const CommittedPoly* const> polys,
+                               std::span<const Claim> claims, transcript::Transcript& t,
+                               const Params& params);
+Status verify_batch(std::span<const Commitment> commitments, std::span<const Claim> claims,
+                    std::span<const uint8_t> proof, transcript::Transcript& t,
+                    const Params& params);
+
+}  // namespace zks::pcs

@@ -1,0 +1,169 @@
+#include <catch2/catch.hpp>
+
+#include "pcs/basefold.hpp"
+#include "pcs_test_util.hpp"
+
+using namespace pcs_test;
+namespace pcs = zks::pcs;
+
+namespace {
+
+// Commit, open `claims_per_poly` random claims, verify; returns the proof size.
+size_t roundtrip_single(unsigned n, size_t num_claims, uint64_t seed, const pcs::Params& params) {
+  std::mt19937_64 rng(seed);
+  auto table = random_table(size_t(1) << n, rng);
+  auto committed = pcs::commit(table, params);
+  REQUIRE(committed.ok());
+  std::vector<pcs::Claim> claims;
+  for (size_t i = 0; i < num_claims; ++i) claims.push_back(honest_claim(*committed, 0, rng));
+  auto tp = fresh_transcript();
+  auto proof = pcs::open(*committed, claims, tp, params);
+  REQUIRE(proof.ok());
+  auto tv = fresh_transcript();
+  auto st = pcs::verify(committed->commitment(), claims, *proof, tv, params);
+  INFO("n = " << n << ": " << st.error());
+  REQUIRE(st.ok());
+  CHECK(tp.state() == tv.state());  // both sides end in the same transcript state
+  return proof->size();
+}
+
+}  // namespace
+
+TEST_CASE("completeness for 2^1..2^18 at random points", "[pcs]") {
+  auto params = pcs::Params::standard();
+  for (unsigned n = 0; n <= 18; ++n) {
+    size_t bytes = roundtrip_single(n, 1, 100 + n, params);
+    INFO("n = " << n << " proof bytes " << bytes);
+    CHECK(bytes > 0);
+  }
+}
+
+TEST_CASE("completeness for every arity and for tables that are not a power of two", "[pcs]") {
+  for (unsigned a = 1; a <= 4; ++a) {
+    auto params = pcs::Params::with_queries_for(a, 8);
+    REQUIRE(params.validate().ok());
+    for (unsigned n : {1u, 8u, 9u, 10u, 11u, 13u, 15u}) roundtrip_single(n, 2, 7 * a + n, params);
+  }
+  auto params = pcs::Params::standard();
+  std::mt19937_64 rng(5);
+  auto table = random_table(1000, rng);  // padded to 1024 with zeros
+  auto committed = pcs::commit(table, params);
+  REQUIRE(committed.ok());
+  CHECK(committed->num_vars() == 10);
+  auto claim = honest_claim(*committed, 0, rng);
+  auto tp = fresh_transcript();
+  auto proof = pcs::open(*committed, std::span(&claim, 1), tp, params);
+  REQUIRE(proof.ok());
+  auto tv = fresh_transcript();
+  CHECK(pcs::verify(committed->commitment(), std::span(&claim, 1), *proof, tv, params).ok());
+}
+
+TEST_CASE("completeness at 2^20", "[pcs]") { roundtrip_single(20, 2, 20, pcs::Params::standard()); }
+
+TEST_CASE("completeness at 2^20 and 2^22", "[pcs][.heavy]") {
+  roundtrip_single(20, 3, 21, pcs::Params::standard());
+  roundtrip_single(22, 1, 22, pcs::Params::standard());
+}
+
+TEST_CASE("batch openings of 1..16 claims on one polynomial", "[pcs]") {
+  auto params = pcs::Params::standard();
+  for (size_t k = 1; k <= 16; ++k) roundtrip_single(k % 2 ? 12 : 6, k, 300 + k, params);
+}
+
+TEST_CASE("commitments are deterministic and depend on the data", "[pcs]") {
+  auto params = pcs::Params::standard();
+  std::mt19937_64 rng(9);
+  auto table = random_table(1 << 12, rng);
+  auto a = pcs::commit(table, params), b = pcs::commit(table, params);
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+  CHECK(a->commitment() == b->commitment());
+  table[77] += Fp::one();
+  auto c = pcs::commit(table, params);
+  CHECK(c->commitment().root != a->commitment().root);
+  // Serialization of the commitment.
+  zks::util::ByteWriter w;
+  a->commitment().write(w);
+  zks::util::ByteReader r(w.bytes());
+  auto back = pcs::Commitment::read(r, params);
+  REQUIRE(back.ok());
+  CHECK(*back == a->commitment());
+}
+
+TEST_CASE("several polynomials of different sizes opened together", "[pcs]") {
+  auto params = pcs::Params::standard();
+  std::mt19937_64 rng(11);
+  // Sizes repeat (same-size groups are combined) and include in-clear sizes.
+  std::vector<unsigned> sizes = {14, 12, 14, 5, 9, 12, 14, 0, 5};
+  std::vector<pcs::CommittedPoly> polys;
+  for (unsigned n : sizes) {
+    auto c = pcs::commit(random_table(size_t(1) << n, rng), params);
+    REQUIRE(c.ok());
+    polys.push_back(std::move(*c));
+  }
+  std::vector<const pcs::CommittedPoly*> ptrs;
+  std::vector<pcs::Commitment> comms;
+  for (auto& p : polys) ptrs.push_back(&p), comms.push_back(p.commitment());
+  std::vector<pcs::Claim> claims;
+  for (size_t j = 0; j < polys.size(); ++j)
+    for (size_t k = 0; k <= j % 3; ++k) claims.push_back(honest_claim(polys[j], j, rng));
+  // Two polynomials of the same size claimed at one shared point.
+  auto shared = random_point(14, rng);
+  claims.push_back({0, shared, polys[0].evaluate(shared)});
+  claims.push_back({2, shared, polys[2].evaluate(shared)});
+
+  auto tp = fresh_transcript();
+  auto proof = pcs::open_batch(ptrs, claims, tp, params);
+  REQUIRE(proof.ok());
+  auto tv = fresh_transcript();
+  auto st = pcs::verify_batch(comms, claims, *proof, tv, params);
+  INFO(st.error());
+  REQUIRE(st.ok());
+  CHECK(tp.state() == tv.state());
+
+  SECTION("a false claim on any member is rejected") {
+    for (size_t i : {size_t(0), size_t(3), claims.size() - 1}) {
+      auto bad = claims;
+      bad[i].value += Fp2::one();
+      auto t2 = fresh_transcript();
+      auto p2 = pcs::open_batch(ptrs, bad, t2, params);
+      REQUIRE(p2.ok());
+      auto t3 = fresh_transcript();
+      CHECK_FALSE(pcs::verify_batch(comms, bad, *p2, t3, params).ok());
+    }
+  }
+  SECTION("the proof does not verify against swapped commitments") {
+    auto swapped = comms;
+    std::swap(swapped[0], swapped[2]);
+    auto t3 = fresh_transcript();
+    CHECK_FALSE(pcs::verify_batch(swapped, claims, *proof, t3, params).ok());
+  }
+}
+
+TEST_CASE("a transcript that differs before the opening is rejected", "[pcs]") {
+  auto params = pcs::Params::standard();
+  std::mt19937_64 rng(12);
+  auto committed = pcs::commit(random_table(1 << 12, rng), params);
+  auto claim = honest_claim(*committed, 0, rng);
+  auto tp = fresh_transcript();
+  auto proof = pcs::open(*committed, std::span(&claim, 1), tp, params);
+  zks::transcript::Transcript other("pcs-test");
+  other.absorb_u64("statement", 43);
+  CHECK_FALSE(pcs::verify(committed->commitment(), std::span(&claim, 1), *proof, other, params).ok());
+}
+
+TEST_CASE("bad arguments are errors, not crashes", "[pcs]") {
+  auto params = pcs::Params::standard();
+  std::mt19937_64 rng(13);
+  CHECK_FALSE(pcs::commit(std::vector<Fp>{}, params).ok());
+  auto committed = pcs::commit(random_table(1 << 10, rng), params);
+  auto tp = fresh_transcript();
+  CHECK_FALSE(pcs::open(*committed, {}, tp, params).ok());
+  pcs::Claim wrong_dim{0, random_point(9, rng), Fp2::zero()};
+  CHECK_FALSE(pcs::open(*committed, std::span(&wrong_dim, 1), tp, params).ok());
+  pcs::Claim wrong_poly{3, random_point(10, rng), Fp2::zero()};
+  CHECK_FALSE(pcs::open(*committed, std::span(&wrong_poly, 1), tp, params).ok());
+  auto tv = fresh_transcript();
+  CHECK_FALSE(pcs::verify(committed->commitment(), std::span(&wrong_dim, 1),
+                          std::vector<uint8_t>{}, tv, params).ok());
+}
