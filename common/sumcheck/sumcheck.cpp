@@ -53,7 +53,8 @@ Fp2 combine_terms(std::span<const Term> terms, std::span<const Fp2> values) {
 Prover::Prover(const Instance& inst)
     : m_num_vars(inst.num_vars()), m_degree(inst.degree()), m_terms(inst.terms) {
   ZK_ASSERT(m_degree >= 1 && m_degree <= kMaxDegree && m_num_vars <= kMaxVars);
-  ZK_ASSERT(inst.factors.size() <= kMaxDegree * 4);
+  ZK_ASSERT(inst.factors.size() <= kMaxFactors);
+  ZK_ASSERT(m_terms.empty() ? inst.factors.size() <= kMaxDegree : true);
   for (const auto& t : m_terms) {
     ZK_ASSERT(!t.factors.empty());
     for (unsigned j : t.factors) ZK_ASSERT(j < inst.factors.size());
@@ -73,80 +74,28 @@ Prover::Prover(const Instance& inst)
   }
   if (!inst.eq_point.empty()) {
     ZK_ASSERT(inst.eq_point.size() == m_num_vars);
-    m_eq = poly::eq_table(inst.eq_point);
+    m_z = inst.eq_point;
+    // Weights over the variables above the one being bound: eq(z_{>0}, x').
+    m_weights = poly::eq_table(std::span<const Fp2>(m_z).subspan(1));
   }
 }
 
-template <typename F>
-std::vector<Fp2> Prover::round_impl(const std::vector<std::span<const F>>& tables, const Fp2& claim) {
+// Evaluates l(t) = sum_i w_i * P(t, i) for t = 0..L, where P is the product of every
+// factor (kTerms false) or the sum of the instance's terms, each factor restricted to
+// the line through pair i, and w_i the eq weight (1 without eq). t = 1 is skipped when
+// the caller can derive it from the claim.
+template <typename F, bool kTerms>
+std::vector<Fp2> Prover::kernel(const std::vector<std::span<const F>>& tables, unsigned L,
+                                bool skip_one) const {
   const size_t d = tables.size();
-  const unsigned D = m_degree;
-  const bool with_eq = !m_eq.empty();
+  const bool weighted = !m_weights.empty();
   const size_t half = tables[0].size() / 2;
   auto& pool = util::ThreadPool::global();
   size_t parts = half >= kParallelMin ? pool.size() : 1;
   std::vector<std::array<Fp2, kMaxDegree + 1>> partial(parts);
 
   pool.parallel_for(parts, [&](size_t p_lo, size_t p_hi) {
-    for (size_t p = p_lo; p < p_hi; ++p) {
-      std::array<Fp2, kMaxDegree + 1> acc{};
-      size_t lo = util::chunk_bound(half, parts, p), hi = util::chunk_bound(half, parts, p + 1);
-      std::array<F, kMaxDegree> val, diff;
-      for (size_t i = lo; i < hi; ++i) {
-        // t = 0
-        F prod = tables[0][2 * i];
-        for (size_t j = 0; j < d; ++j) {
-          val[j] = tables[j][2 * i];
-          diff[j] = tables[j][2 * i + 1] - val[j];
-          if (j) prod *= val[j];
-        }
-        Fp2 e = with_eq ? m_eq[2 * i] : Fp2::one();
-        Fp2 ediff = with_eq ? m_eq[2 * i + 1] - e : Fp2::zero();
-        acc[0] += with_eq ? e * prod : Fp2(prod);
-        // t = 1 is skipped: s(1) = claim - s(0). Step every factor to t = 1.
-        for (size_t j = 0; j < d; ++j) val[j] += diff[j];
-        e += ediff;
-        for (unsigned t = 2; t <= D; ++t) {
-          prod = val[0] + diff[0];
-          val[0] = prod;
-          for (size_t j = 1; j < d; ++j) {
-            val[j] += diff[j];
-            prod *= val[j];
-          }
-          if (with_eq) {
-            e += ediff;
-            acc[t] += e * prod;
-          } else {
-            acc[t] += Fp2(prod);
-          }
-        }
-      }
-      partial[p] = acc;
-    }
-  }, 1);
-
-  std::vector<Fp2> s(D + 1, Fp2::zero());
-  for (const auto& acc : partial)
-    for (unsigned t = 0; t <= D; ++t) s[t] += acc[t];
-  s[1] = claim - s[0];
-  return s;
-}
-
-// A sum of products: every factor is evaluated at t = 0, 2..D once per pair, then each
-// term multiplies its factors' values.
-template <typename F>
-std::vector<Fp2> Prover::round_terms(const std::vector<std::span<const F>>& tables,
-                                     const Fp2& claim) {
-  const size_t d = tables.size();
-  const unsigned D = m_degree;
-  const bool with_eq = !m_eq.empty();
-  const size_t half = tables[0].size() / 2;
-  auto& pool = util::ThreadPool::global();
-  size_t parts = half >= kParallelMin ? pool.size() : 1;
-  std::vector<std::array<Fp2, kMaxDegree + 1>> partial(parts);
-
-  pool.parallel_for(parts, [&](size_t p_lo, size_t p_hi) {
-    std::vector<F> val(d), diff(d);
+    std::array<F, kMaxFactors> val, diff;
     for (size_t p = p_lo; p < p_hi; ++p) {
       std::array<Fp2, kMaxDegree + 1> acc{};
       size_t lo = util::chunk_bound(half, parts, p), hi = util::chunk_bound(half, parts, p + 1);
@@ -155,43 +104,70 @@ std::vector<Fp2> Prover::round_terms(const std::vector<std::span<const F>>& tabl
           val[j] = tables[j][2 * i];
           diff[j] = tables[j][2 * i + 1] - val[j];
         }
-        Fp2 e = with_eq ? m_eq[2 * i] : Fp2::one();
-        Fp2 ediff = with_eq ? m_eq[2 * i + 1] - e : Fp2::zero();
-        for (unsigned t = 0; t <= D; ++t) {
-          if (t == 1) {  // skipped: s(1) = claim - s(0); step on to t = 2
-            for (size_t j = 0; j < d; ++j) val[j] += diff[j] + diff[j];
-            e += ediff + ediff;
-            continue;
-          }
-          Fp2 sum = Fp2::zero();
-          for (const auto& term : m_terms) {
-            F prod = val[term.factors[0]];
-            for (size_t q = 1; q < term.factors.size(); ++q) prod *= val[term.factors[q]];
-            sum += term.coeff * prod;
-          }
-          acc[t] += with_eq ? e * sum : sum;
-          if (t > 0) {
+        for (unsigned t = 0; t <= L; ++t) {
+          if (t > 0)
             for (size_t j = 0; j < d; ++j) val[j] += diff[j];
-            e += ediff;
+          if (t == 1 && skip_one) continue;
+          Fp2 v;
+          if constexpr (kTerms) {
+            v = Fp2::zero();
+            for (const auto& term : m_terms) {
+              F prod = val[term.factors[0]];
+              for (size_t q = 1; q < term.factors.size(); ++q) prod *= val[term.factors[q]];
+              v += term.coeff * prod;
+            }
+          } else {
+            F prod = val[0];
+            for (size_t j = 1; j < d; ++j) prod *= val[j];
+            v = Fp2(prod);
           }
+          acc[t] += weighted ? m_weights[i] * v : v;
         }
       }
       partial[p] = acc;
     }
   }, 1);
 
-  std::vector<Fp2> s(D + 1, Fp2::zero());
+  std::vector<Fp2> l(L + 1, Fp2::zero());
   for (const auto& acc : partial)
-    for (unsigned t = 0; t <= D; ++t) s[t] += acc[t];
-  s[1] = claim - s[0];
-  return s;
+    for (unsigned t = 0; t <= L; ++t) l[t] += acc[t];
+  return l;
 }
 
+std::vector<Fp2> Prover::evaluate_l(unsigned L, bool skip_one) const {
+  if (m_on_base)
+    return m_terms.empty() ? kernel<Fp, false>(m_base, L, skip_one)
+                           : kernel<Fp, true>(m_base, L, skip_one);
+  std::vector<std::span<const Fp2>> views(m_ext.begin(), m_ext.end());
+  return m_terms.empty() ? kernel<Fp2, false>(views, L, skip_one)
+                         : kernel<Fp2, true>(views, L, skip_one);
+}
+
+// Without eq, s = l and s(1) = claim - s(0). With eq, Gruen's factoring ("Some
+// improvements for the PIOP for ZeroCheck", 2024): s(X) = c * eq(z_i, X) * l(X) with
+// c = prod_{j<i} eq(z_j, r_j) and l(X) = sum_{x'} eq(z_{>i}, x') P(r, X, x') of degree
+// L = D - 1, so the eq table is never folded and one evaluation point is saved;
+// l(1) = (claim - c (1 - z_i) l(0)) / (c z_i) unless c z_i = 0.
 std::vector<Fp2> Prover::round(const Fp2& claim) {
   ZK_ASSERT(m_round < m_num_vars);
-  if (m_on_base) return m_terms.empty() ? round_impl(m_base, claim) : round_terms(m_base, claim);
-  std::vector<std::span<const Fp2>> views(m_ext.begin(), m_ext.end());
-  return m_terms.empty() ? round_impl(views, claim) : round_terms(views, claim);
+  if (m_z.empty()) {
+    std::vector<Fp2> s = evaluate_l(m_degree, true);
+    s[1] = claim - s[0];
+    return s;
+  }
+  const unsigned L = m_degree - 1;
+  const Fp2 z = m_z[m_round];
+  const Fp2 denom = m_c * z;
+  std::vector<Fp2> l = evaluate_l(L, !denom.is_zero());
+  if (!denom.is_zero()) l[1] = (claim - m_c * (Fp2::one() - z) * l[0]) * denom.inverse();
+  std::vector<Fp2> s(m_degree + 1);
+  for (unsigned t = 0; t <= m_degree; ++t) {
+    Fp2 T = Fp2(Fp(t));
+    Fp2 lt = t <= L ? l[t] : interpolate(l, T);
+    // eq(z, t) = z t + (1 - z)(1 - t)
+    s[t] = m_c * (z * T + (Fp2::one() - z) * (Fp2::one() - T)) * lt;
+  }
+  return s;
 }
 
 void Prover::bind(const Fp2& r) {
@@ -203,7 +179,16 @@ void Prover::bind(const Fp2& r) {
   } else {
     for (auto& f : m_ext) poly::fold_in_place(f, r);
   }
-  if (!m_eq.empty()) poly::fold_in_place(m_eq, r);
+  if (!m_z.empty()) {
+    const Fp2 z = m_z[m_round];
+    m_c *= z * r + (Fp2::one() - z) * (Fp2::one() - r);
+    // eq(z_{>i+1}, x'') = eq(z_{>i}, (0, x'')) + eq(z_{>i}, (1, x'')): sum out z_{i+1}.
+    if (m_weights.size() >= 2) {
+      size_t n = m_weights.size() / 2;
+      for (size_t x = 0; x < n; ++x) m_weights[x] = m_weights[2 * x] + m_weights[2 * x + 1];
+      m_weights.resize(n);
+    }
+  }
   ++m_round;
 }
 

@@ -54,6 +54,7 @@ unsigned degree_of(size_t num_factors, std::span<const Term> terms, bool with_eq
 Fp2 combine_terms(std::span<const Term> terms, std::span<const Fp2> values);
 
 constexpr unsigned kMaxDegree = 8;
+constexpr unsigned kMaxFactors = 16;
 constexpr unsigned kMaxVars = 40;
 
 struct Proof {
@@ -116,15 +117,17 @@ class Prover {
   std::vector<Fp2> factor_evals() const;
 
  private:
-  template <typename F>
-  std::vector<Fp2> round_impl(const std::vector<std::span<const F>>& tables, const Fp2& claim);
-  template <typename F>
-  std::vector<Fp2> round_terms(const std::vector<std::span<const F>>& tables, const Fp2& claim);
+  template <typename F, bool kTerms>
+  std::vector<Fp2> kernel(const std::vector<std::span<const F>>& tables, unsigned L,
+                          bool skip_one) const;
+  std::vector<Fp2> evaluate_l(unsigned L, bool skip_one) const;
 
   unsigned m_num_vars, m_degree, m_round = 0;
   std::vector<std::span<const Fp>> m_base;  // round 0 when every factor is base
   std::vector<std::vector<Fp2>> m_ext;      // folded tables
-  std::vector<Fp2> m_eq;                    // eq table over the unbound variables
+  std::vector<Fp2> m_z;                     // the eq point (empty: no eq factor)
+  std::vector<Fp2> m_weights;               // eq(z_{>i}, x') over the pairs of round i
+  Fp2 m_c = Fp2::one();                     // prod_{j<i} eq(z_j, r_j)
   std::vector<Term> m_terms;                // empty: one product of every factor
   bool m_on_base;
 };

@@ -281,3 +281,18 @@ TEST_CASE("sumcheck over a sum of products (GKR fraction layer shape)", "[sumche
     REQUIRE_FALSE(accepted);
   }
 }
+
+TEST_CASE("sumcheck with eq at a point with zero and one coordinates", "[sumcheck]") {
+  // z_i = 0 takes the prover's path that cannot derive l(1) from the claim.
+  Fixture fx(6, 2, true, 15);
+  fx.eq_point[0] = Fp2::zero();
+  fx.eq_point[3] = Fp2::zero();
+  fx.eq_point[4] = Fp2::one();
+  fx.inst.eq_point = fx.eq_point;
+  Transcript t("sumcheck-test");
+  auto out = sc::prove(fx.inst, t);
+  REQUIRE(fx.verify(out.claimed_sum, out.proof, out.factor_evals).ok());
+  auto bad = out.proof;
+  bad.rounds[3][2] += Fp2::one();
+  REQUIRE_FALSE(fx.verify(out.claimed_sum, bad, out.factor_evals).ok());
+}
