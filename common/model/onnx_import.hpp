@@ -1,0 +1,36 @@
+#pragma once
+// ONNX import: onnx::ModelProto (Debian's libonnx) into the graph IR, with static
+// shapes, constant folding (shape subgraphs, Constant nodes) and the linear folds of
+// DESIGN.md section 3 (BatchNormalization and constant Mul/Add into Conv/Gemm).
+// Untrusted input: every problem is an error naming the node, never a crash.
+
+#include <cstdint>
+#include <map>
+#include <span>
+#include <string>
+
+#include "model/graph.hpp"
+#include "util/result.hpp"
+
+namespace zks::model {
+
+struct ImportOptions {
+  // Symbolic dimensions by name (dim_param); the first dimension of an input, when
+  // symbolic and not named here, is the batch and takes `batch`.
+  std::map<std::string, int64_t> dims;
+  int64_t batch = 1;
+  // Whole input shapes by input name (e.g. from an input.json); static dims must agree.
+  std::map<std::string, Shape> input_shapes;
+  bool fold_linear = true;  // BatchNorm / constant Mul/Add into Conv/Gemm
+};
+
+inline constexpr int64_t kMinOpset = 9;
+inline constexpr int64_t kMaxOpset = 17;
+
+Result<Graph> import_onnx(std::span<const uint8_t> bytes, const ImportOptions& opt = {});
+Result<Graph> import_onnx_file(const std::string& path, const ImportOptions& opt = {});
+
+// The folding passes, exposed for tests (import runs them).
+void fold_linear_ops(Graph& g);
+
+}  // namespace zks::model
