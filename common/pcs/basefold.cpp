@@ -58,16 +58,16 @@ namespace {
 // ---------------------------------------------------------------------------------
 // Shapes shared by prover and verifier.
 
-// Folds per committed codeword: a per layer, the remainder last; empty when the
-// polynomial is small enough to go in clear.
+// Folds per committed codeword: the n - final_log folds split into the fewest layers
+// of at most `arity` folds, as evenly as possible, larger steps first (a trailing
+// one-fold layer would cost a Merkle opening per query for little gain). Empty when
+// the polynomial is small enough to go in clear.
 std::vector<unsigned> fold_steps(unsigned n, const Params& p) {
   std::vector<unsigned> steps;
   if (n <= p.final_log) return steps;
-  for (unsigned rem = n - p.final_log; rem > 0;) {
-    unsigned s = std::min(p.fold_arity_log, rem);
-    steps.push_back(s);
-    rem -= s;
-  }
+  const unsigned total = n - p.final_log, a = p.fold_arity_log;
+  const unsigned layers = (total + a - 1) / a;
+  for (unsigned k = 0; k < layers; ++k) steps.push_back(total / layers + (k < total % layers ? 1 : 0));
   return steps;
 }
 

@@ -61,7 +61,7 @@ TEST_CASE("params_id covers every parameter", "[pcs][params]") {
     return p.params_id() != id;
   };
   CHECK(differs([](pcs::Params& p) { p.log_blowup = 3; }));
-  CHECK(differs([](pcs::Params& p) { p.fold_arity_log = 4; }));
+  CHECK(differs([](pcs::Params& p) { p.fold_arity_log = 3; }));
   CHECK(differs([](pcs::Params& p) { p.final_log = 6; }));
   CHECK(differs([](pcs::Params& p) { p.num_queries += 1; }));
   CHECK(differs([](pcs::Params& p) { p.grinding_bits += 1; }));
@@ -71,7 +71,7 @@ TEST_CASE("params_id covers every parameter", "[pcs][params]") {
 TEST_CASE("a proof made with other parameters is refused by its header", "[pcs][params]") {
   std::mt19937_64 rng(2);
   auto a = pcs::Params::standard();
-  auto b = pcs::Params::with_queries_for(4, 16);
+  auto b = pcs::Params::with_queries_for(3, 16);
   auto committed = pcs::commit(random_table(1 << 12, rng), a);
   auto claim = honest_claim(*committed, 0, rng);
   auto tp = fresh_transcript();
