@@ -1,0 +1,353 @@
+#include "circuits/gadgets/conv.hpp"
+
+#include <string>
+
+#include "field/field.hpp"
+#include "poly/mle.hpp"
+#include "util/assert.hpp"
+#include "util/thread_pool.hpp"
+
+namespace zks::circuits {
+
+namespace {
+using poly::log2_ceil;
+
+// Bit widths of every axis, computed once per call.
+struct Bits {
+  unsigned c, h, w;        // input
+  unsigned ic, kh, kw, k;  // kernel (k = ic + kh + kw)
+  unsigned oc, oh, ow;     // output
+  explicit Bits(const ConvShape& s)
+      : c(log2_ceil(s.in_channels)),
+        h(log2_ceil(s.in_h)),
+        w(log2_ceil(s.in_w)),
+        ic(log2_ceil(s.in_channels / s.groups)),
+        kh(log2_ceil(s.kernel_h)),
+        kw(log2_ceil(s.kernel_w)),
+        k(ic + kh + kw),
+        oc(log2_ceil(s.out_channels)),
+        oh(log2_ceil(s.out_h())),
+        ow(log2_ceil(s.out_w())) {}
+};
+
+// Input coordinate of output position o and kernel tap t along one axis, or -1.
+inline int64_t tap(uint32_t o, uint32_t t, uint32_t stride, uint32_t dil, uint32_t pad, uint32_t n) {
+  int64_t i = int64_t(o) * stride + int64_t(t) * dil - int64_t(pad);
+  return (i >= 0 && i < int64_t(n)) ? i : -1;
+}
+
+std::span<const Fp2> sub(std::span<const Fp2> p, size_t off, size_t len) { return p.subspan(off, len); }
+
+// Th[h] = sum_{t < K, o < O, tap(o, t) = h} eq_t[t] eq_o[o] (one axis of the patch predicate).
+std::vector<Fp2> axis_table(uint32_t n, unsigned n_bits, uint32_t K, uint32_t O, uint32_t stride,
+                            uint32_t dil, uint32_t pad, std::span<const Fp2> eq_t,
+                            std::span<const Fp2> eq_o) {
+  std::vector<Fp2> t(size_t(1) << n_bits, Fp2::zero());
+  for (uint32_t k = 0; k < K; ++k)
+    for (uint32_t o = 0; o < O; ++o) {
+      int64_t i = tap(o, k, stride, dil, pad, n);
+      if (i >= 0) t[size_t(i)] += eq_t[k] * eq_o[o];
+    }
+  return t;
+}
+
+// Tc[c] = (sum_{oc in group(c)} eq(rho_oc, oc)) * eq(rho_ic, c mod Cg) for c < Cin.
+std::vector<Fp2> channel_table(const ConvShape& s, const Bits& b, std::span<const Fp2> rho_ic,
+                               std::span<const Fp2> rho_oc) {
+  uint32_t cg = s.in_channels / s.groups, og = s.out_channels / s.groups;
+  auto eq_oc = poly::eq_table(rho_oc);
+  auto eq_ic = poly::eq_table(rho_ic);
+  std::vector<Fp2> wg(s.groups, Fp2::zero());
+  for (uint32_t oc = 0; oc < s.out_channels; ++oc) wg[oc / og] += eq_oc[oc];
+  std::vector<Fp2> t(size_t(1) << b.c, Fp2::zero());
+  for (uint32_t c = 0; c < s.in_channels; ++c) t[c] = wg[c / cg] * eq_ic[c % cg];
+  return t;
+}
+
+std::vector<Fp2> concat(std::span<const Fp2> a, std::span<const Fp2> b) {
+  std::vector<Fp2> out(a.begin(), a.end());
+  out.insert(out.end(), b.begin(), b.end());
+  return out;
+}
+
+void absorb_shape(transcript::Transcript& t, const ConvShape& s) {
+  const uint32_t fields[] = {s.in_channels, s.in_h,      s.in_w,       s.out_channels, s.kernel_h,
+                             s.kernel_w,    s.stride_h,  s.stride_w,   s.dilation_h,   s.dilation_w,
+                             s.pad_top,     s.pad_left,  s.pad_bottom, s.pad_right,    s.groups,
+                             s.has_bias};
+  util::ByteWriter w;
+  for (uint32_t f : fields) w.u32(f);
+  t.absorb_bytes("conv.shape", w.bytes());
+}
+
+// The powers of two and the eq point (1/2, ..., 1/2, r_oc) of sumcheck (1).
+std::vector<Fp2> half_point(unsigned k_bits, std::span<const Fp2> r_oc) {
+  std::vector<Fp2> z(k_bits, Fp2(Fp(2).inverse()));
+  z.insert(z.end(), r_oc.begin(), r_oc.end());
+  return z;
+}
+Fp2 inv_pow2(unsigned k) { return Fp2(Fp(2).inverse().pow(k)); }
+
+}  // namespace
+
+uint32_t ConvShape::out_h() const {
+  int64_t span = int64_t(dilation_h) * (kernel_h - 1) + 1;
+  int64_t n = int64_t(in_h) + pad_top + pad_bottom - span;
+  return n < 0 || stride_h == 0 ? 0 : uint32_t(n / stride_h + 1);
+}
+uint32_t ConvShape::out_w() const {
+  int64_t span = int64_t(dilation_w) * (kernel_w - 1) + 1;
+  int64_t n = int64_t(in_w) + pad_left + pad_right - span;
+  return n < 0 || stride_w == 0 ? 0 : uint32_t(n / stride_w + 1);
+}
+
+Status ConvShape::check() const {
+  if (!in_channels || !in_h || !in_w || !out_channels || !kernel_h || !kernel_w)
+    return make_error("conv: a dimension is zero");
+  if (!stride_h || !stride_w || !dilation_h || !dilation_w) return make_error("conv: stride or dilation is zero");
+  if (!groups || in_channels % groups || out_channels % groups)
+    return make_error("conv: channels " + std::to_string(in_channels) + "/" + std::to_string(out_channels) +
+                      " not divisible by groups " + std::to_string(groups));
+  if (out_h() == 0 || out_w() == 0) return make_error("conv: kernel larger than the padded input");
+  Bits b(*this);
+  if (b.c + b.h + b.w > 30 || b.oc + b.k > 30 || b.oc + b.oh + b.ow > 30)
+    return make_error("conv: tensor larger than 2^30 entries");
+  return {};
+}
+
+unsigned ConvShape::x_vars() const { Bits b(*this); return b.c + b.h + b.w; }
+unsigned ConvShape::w_vars() const { Bits b(*this); return b.oc + b.k; }
+unsigned ConvShape::y_vars() const { Bits b(*this); return b.oc + b.oh + b.ow; }
+
+std::vector<Fp> pad_conv_input(std::span<const Fp> dense, const ConvShape& s) {
+  Bits b(s);
+  ZK_ASSERT(dense.size() == size_t(s.in_channels) * s.in_h * s.in_w);
+  std::vector<Fp> out(size_t(1) << (b.c + b.h + b.w), Fp::zero());
+  for (size_t c = 0; c < s.in_channels; ++c)
+    for (size_t h = 0; h < s.in_h; ++h)
+      for (size_t w = 0; w < s.in_w; ++w)
+        out[(c << (b.h + b.w)) | (h << b.w) | w] = dense[(c * s.in_h + h) * s.in_w + w];
+  return out;
+}
+
+std::vector<Fp> pad_conv_weights(std::span<const Fp> dense, const ConvShape& s) {
+  Bits b(s);
+  uint32_t cg = s.in_channels / s.groups;
+  ZK_ASSERT(dense.size() == size_t(s.out_channels) * cg * s.kernel_h * s.kernel_w);
+  std::vector<Fp> out(size_t(1) << (b.oc + b.k), Fp::zero());
+  for (size_t oc = 0; oc < s.out_channels; ++oc)
+    for (size_t ic = 0; ic < cg; ++ic)
+      for (size_t kh = 0; kh < s.kernel_h; ++kh)
+        for (size_t kw = 0; kw < s.kernel_w; ++kw)
+          out[(oc << b.k) | (ic << (b.kh + b.kw)) | (kh << b.kw) | kw] =
+              dense[((oc * cg + ic) * s.kernel_h + kh) * s.kernel_w + kw];
+  return out;
+}
+
+std::vector<Fp> pad_conv_bias(std::span<const Fp> dense, const ConvShape& s) {
+  ZK_ASSERT(dense.size() == s.out_channels);
+  std::vector<Fp> out(size_t(1) << log2_ceil(s.out_channels), Fp::zero());
+  std::copy(dense.begin(), dense.end(), out.begin());
+  return out;
+}
+
+std::vector<Fp> conv(const ConvShape& s, std::span<const Fp> x, std::span<const Fp> w,
+                     std::span<const Fp> bias) {
+  ZK_ASSERT(s.check().ok());
+  Bits b(s);
+  uint32_t cg = s.in_channels / s.groups, og = s.out_channels / s.groups;
+  uint32_t OH = s.out_h(), OW = s.out_w();
+  std::vector<Fp> y(size_t(1) << (b.oc + b.oh + b.ow), Fp::zero());
+  util::ThreadPool::global().parallel_for(s.out_channels, [&](size_t lo, size_t hi) {
+    for (size_t oc = lo; oc < hi; ++oc) {
+      size_t g = oc / og;
+      for (uint32_t oh = 0; oh < OH; ++oh)
+        for (uint32_t ow = 0; ow < OW; ++ow) {
+          Fp acc = s.has_bias ? bias[oc] : Fp::zero();
+          for (uint32_t ic = 0; ic < cg; ++ic)
+            for (uint32_t kh = 0; kh < s.kernel_h; ++kh) {
+              int64_t ih = tap(oh, kh, s.stride_h, s.dilation_h, s.pad_top, s.in_h);
+              if (ih < 0) continue;
+              for (uint32_t kw = 0; kw < s.kernel_w; ++kw) {
+                int64_t iw = tap(ow, kw, s.stride_w, s.dilation_w, s.pad_left, s.in_w);
+                if (iw < 0) continue;
+                size_t c = g * cg + ic;
+                acc += w[(oc << b.k) | (ic << (b.kh + b.kw)) | (kh << b.kw) | kw] *
+                       x[(c << (b.h + b.w)) | (size_t(ih) << b.w) | size_t(iw)];
+              }
+            }
+          y[(oc << (b.oh + b.ow)) | (oh << b.ow) | ow] = acc;
+        }
+    }
+  }, 1);
+  return y;
+}
+
+ConvProverOutput prove_conv(const ConvShape& s, std::span<const Fp> x, std::span<const Fp> w,
+                            std::span<const Fp> bias, const EvalClaim& y_claim,
+                            transcript::Transcript& t) {
+  ZK_ASSERT(s.check().ok());
+  Bits b(s);
+  ZK_ASSERT(x.size() == size_t(1) << s.x_vars() && w.size() == size_t(1) << s.w_vars());
+  ZK_ASSERT(y_claim.point.size() == s.y_vars());
+  const uint32_t OH = s.out_h(), OW = s.out_w(), cg = s.in_channels / s.groups,
+                 og = s.out_channels / s.groups;
+  std::span<const Fp2> yp(y_claim.point);
+  auto r_ow = sub(yp, 0, b.ow), r_oh = sub(yp, b.ow, b.oh), r_oc = sub(yp, b.ow + b.oh, b.oc);
+  absorb_shape(t, s);
+
+  ConvProverOutput out;
+  Fp2 target = y_claim.value;
+  if (s.has_bias) {
+    out.proof.bias_eval = poly::evaluate(bias, r_oc);
+    t.absorb("conv.bias_eval", out.proof.bias_eval);
+    target -= poly::lt_eval(OW, r_ow) * poly::lt_eval(OH, r_oh) * out.proof.bias_eval;
+    out.claims.bias = EvalClaim{std::vector<Fp2>(r_oc.begin(), r_oc.end()), out.proof.bias_eval};
+  }
+
+  // Xg[oc][k] = sum_p eq(r_p, p) Xcol[g(oc)][k][p], separably: first over ow, then oh.
+  auto eq_ow = poly::eq_table(r_ow), eq_oh = poly::eq_table(r_oh);
+  const size_t C = s.in_channels, H = s.in_h, KH = s.kernel_h, KW = s.kernel_w;
+  std::vector<Fp2> U(C * H * KW, Fp2::zero());  // U[c][h][kw]
+  util::ThreadPool::global().parallel_for(C * H, [&](size_t lo, size_t hi) {
+    for (size_t ch = lo; ch < hi; ++ch) {
+      size_t c = ch / H, h = ch % H;
+      const Fp* row = x.data() + ((c << (b.h + b.w)) | (h << b.w));
+      for (uint32_t kw = 0; kw < KW; ++kw) {
+        Fp2 acc = Fp2::zero();
+        for (uint32_t ow = 0; ow < OW; ++ow) {
+          int64_t iw = tap(ow, kw, s.stride_w, s.dilation_w, s.pad_left, s.in_w);
+          if (iw >= 0) acc += eq_ow[ow] * row[iw];
+        }
+        U[ch * KW + kw] = acc;
+      }
+    }
+  }, 16);
+  std::vector<Fp2> V(C * KH * KW, Fp2::zero());  // V[c][kh][kw]
+  for (size_t c = 0; c < C; ++c)
+    for (uint32_t kh = 0; kh < KH; ++kh)
+      for (uint32_t oh = 0; oh < OH; ++oh) {
+        int64_t ih = tap(oh, kh, s.stride_h, s.dilation_h, s.pad_top, s.in_h);
+        if (ih < 0) continue;
+        for (uint32_t kw = 0; kw < KW; ++kw)
+          V[(c * KH + kh) * KW + kw] += eq_oh[oh] * U[(c * H + size_t(ih)) * KW + kw];
+      }
+  std::vector<Fp2> xg(size_t(1) << (b.oc + b.k), Fp2::zero());
+  for (size_t oc = 0; oc < s.out_channels; ++oc) {
+    size_t g = oc / og;
+    for (size_t ic = 0; ic < cg; ++ic)
+      for (size_t kh = 0; kh < KH; ++kh)
+        for (size_t kw = 0; kw < KW; ++kw)
+          xg[(oc << b.k) | (ic << (b.kh + b.kw)) | (kh << b.kw) | kw] = V[((g * cg + ic) * KH + kh) * KW + kw];
+  }
+
+  // (1) sum_{oc,k} eq((1/2.., r_oc), (k, oc)) W Xg = 2^-|k| target.
+  sumcheck::Instance inst1;
+  inst1.factors = {std::span<const Fp>(w), std::span<const Fp2>(xg)};
+  inst1.eq_point = half_point(b.k, r_oc);
+  auto sc1 = sumcheck::prove(inst1, target * inv_pow2(b.k), t);
+  out.proof.weights_sumcheck = std::move(sc1.proof);
+  out.proof.w_eval = sc1.factor_evals[0];
+  out.proof.xg_eval = sc1.factor_evals[1];
+  Fp2 e1[2] = {out.proof.w_eval, out.proof.xg_eval};
+  t.absorb("conv.evals1", std::span<const Fp2>(e1, 2));
+  out.claims.w = EvalClaim{sc1.point, out.proof.w_eval};
+
+  // (2) Xg~(rho) = sum_x X[x] Tc[c] Th[h] Tw[w].
+  std::span<const Fp2> rho(sc1.point);
+  auto rho_kw = sub(rho, 0, b.kw), rho_kh = sub(rho, b.kw, b.kh), rho_ic = sub(rho, b.kw + b.kh, b.ic),
+       rho_oc = sub(rho, b.k, b.oc);
+  auto tc = channel_table(s, b, rho_ic, rho_oc);
+  auto th = axis_table(s.in_h, b.h, s.kernel_h, OH, s.stride_h, s.dilation_h, s.pad_top,
+                       poly::eq_table(rho_kh), eq_oh);
+  auto tw = axis_table(s.in_w, b.w, s.kernel_w, OW, s.stride_w, s.dilation_w, s.pad_left,
+                       poly::eq_table(rho_kw), eq_ow);
+  std::vector<Fp2> T(x.size(), Fp2::zero());
+  for (size_t c = 0; c < s.in_channels; ++c)
+    for (size_t h = 0; h < s.in_h; ++h) {
+      Fp2 ch = tc[c] * th[h];
+      for (size_t ww = 0; ww < s.in_w; ++ww) T[(c << (b.h + b.w)) | (h << b.w) | ww] = ch * tw[ww];
+    }
+  sumcheck::Instance inst2;
+  inst2.factors = {std::span<const Fp>(x), std::span<const Fp2>(T)};
+  auto sc2 = sumcheck::prove(inst2, out.proof.xg_eval, t);
+  out.proof.input_sumcheck = std::move(sc2.proof);
+  out.proof.x_eval = sc2.factor_evals[0];
+  t.absorb("conv.x_eval", out.proof.x_eval);
+  out.claims.x = EvalClaim{sc2.point, out.proof.x_eval};
+  return out;
+}
+
+Result<ConvClaims> verify_conv(const ConvShape& s, const EvalClaim& y_claim,
+                               const ConvProof& proof, transcript::Transcript& t) {
+  ZK_TRY(s.check());
+  Bits b(s);
+  if (y_claim.point.size() != s.y_vars()) return make_error("conv: claim point has the wrong size");
+  const uint32_t OH = s.out_h(), OW = s.out_w();
+  std::span<const Fp2> yp(y_claim.point);
+  auto r_ow = sub(yp, 0, b.ow), r_oh = sub(yp, b.ow, b.oh), r_oc = sub(yp, b.ow + b.oh, b.oc);
+  absorb_shape(t, s);
+
+  ConvClaims claims;
+  Fp2 target = y_claim.value;
+  if (s.has_bias) {
+    t.absorb("conv.bias_eval", proof.bias_eval);
+    target -= poly::lt_eval(OW, r_ow) * poly::lt_eval(OH, r_oh) * proof.bias_eval;
+    claims.bias = EvalClaim{std::vector<Fp2>(r_oc.begin(), r_oc.end()), proof.bias_eval};
+  }
+  auto z = half_point(b.k, r_oc);
+  auto sub1 = sumcheck::verify(target * inv_pow2(b.k), b.k + b.oc, b.k + b.oc > 0 ? 3 : 2,
+                              proof.weights_sumcheck, t);
+  if (!sub1.ok()) return make_error("conv weights sumcheck: " + sub1.error());
+  Fp2 e1[2] = {proof.w_eval, proof.xg_eval};
+  if (auto st = sumcheck::check_final(*sub1, e1, z); !st.ok()) return make_error("conv weights sumcheck: " + st.error());
+  t.absorb("conv.evals1", std::span<const Fp2>(e1, 2));
+  claims.w = EvalClaim{sub1->point, proof.w_eval};
+
+  std::span<const Fp2> rho(sub1->point);
+  auto rho_kw = sub(rho, 0, b.kw), rho_kh = sub(rho, b.kw, b.kh), rho_ic = sub(rho, b.kw + b.kh, b.ic),
+       rho_oc = sub(rho, b.k, b.oc);
+  auto sub2 = sumcheck::verify(proof.xg_eval, b.c + b.h + b.w, 2, proof.input_sumcheck, t);
+  if (!sub2.ok()) return make_error("conv input sumcheck: " + sub2.error());
+  // The patch predicate, evaluated by the verifier from its three small factors.
+  std::span<const Fp2> px(sub2->point);
+  Fp2 tc = poly::evaluate(std::span<const Fp2>(channel_table(s, b, rho_ic, rho_oc)), sub(px, b.w + b.h, b.c));
+  Fp2 th = poly::evaluate(std::span<const Fp2>(axis_table(s.in_h, b.h, s.kernel_h, OH, s.stride_h, s.dilation_h,
+                                                          s.pad_top, poly::eq_table(rho_kh), poly::eq_table(r_oh))),
+                          sub(px, b.w, b.h));
+  Fp2 tw = poly::evaluate(std::span<const Fp2>(axis_table(s.in_w, b.w, s.kernel_w, OW, s.stride_w, s.dilation_w,
+                                                          s.pad_left, poly::eq_table(rho_kw), poly::eq_table(r_ow))),
+                          sub(px, 0, b.w));
+  Fp2 e2[2] = {proof.x_eval, tc * th * tw};
+  if (auto st = sumcheck::check_final(*sub2, e2, {}); !st.ok()) return make_error("conv input sumcheck: " + st.error());
+  t.absorb("conv.x_eval", proof.x_eval);
+  claims.x = EvalClaim{sub2->point, proof.x_eval};
+  return claims;
+}
+
+void ConvProof::write(util::ByteWriter& w, const ConvShape& shape) const {
+  if (shape.has_bias) field::write(w, bias_eval);
+  weights_sumcheck.write(w);
+  field::write(w, w_eval);
+  field::write(w, xg_eval);
+  input_sumcheck.write(w);
+  field::write(w, x_eval);
+}
+
+Result<ConvProof> ConvProof::read(util::ByteReader& r, const ConvShape& shape) {
+  ZK_TRY(shape.check());
+  ConvProof p;
+  if (shape.has_bias) ZK_TRY(field::read(r, p.bias_eval));
+  auto s1 = sumcheck::Proof::read(r, shape.w_vars(), shape.w_vars() > 0 ? 3 : 2);
+  if (!s1.ok()) return make_error("conv proof: " + s1.error());
+  p.weights_sumcheck = std::move(s1).value();
+  ZK_TRY(field::read(r, p.w_eval));
+  ZK_TRY(field::read(r, p.xg_eval));
+  auto s2 = sumcheck::Proof::read(r, shape.x_vars(), 2);
+  if (!s2.ok()) return make_error("conv proof: " + s2.error());
+  p.input_sumcheck = std::move(s2).value();
+  ZK_TRY(field::read(r, p.x_eval));
+  return p;
+}
+
+}  // namespace zks::circuits
