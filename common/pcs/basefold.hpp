@@ -27,10 +27,10 @@
 // run each, in one transcript, largest first). Polynomials of at most 2^final_log
 // elements are sent in clear: the verifier recomputes their roots and evaluations.
 //
-// Defaults (Params::standard()): arity 16, final message 2^8, 16 grinding bits and the
-// fewest queries (125) giving >= 100 bits up to 2^22-element polynomials. Arity 16 gave
-// the smallest proofs of 2, 4, 8 and 16 (bench_pcs, BM_ProofSizeByArity: at 2^20,
-// 421 / 217 / 169 / 156 KB).
+// Defaults (Params::standard()): arity 16, final message 2^8, 12 grinding bits and the
+// fewest queries (131) giving >= 100 bits up to 2^22-element polynomials. Arity 16 gave
+// the smallest proofs of 2, 4, 8 and 16 (bench_pcs BM_ProofSizeByArity, 16 grinding
+// bits, at 2^20: 421 / 217 / 169 / 156 KB).
 
 #include <memory>
 #include <span>

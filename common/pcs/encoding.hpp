@@ -45,7 +45,9 @@ std::vector<Fp2> rs_encode(std::span<const Fp2> c, unsigned log_blowup);
 std::shared_ptr<const std::vector<Fp>> inv_two_x_table(unsigned log_n);
 
 // One fold of a codeword of size 2M: out[t] = (a + b)/2 + r (a - b) inv_two_x[t],
-// a = cw[2t], b = cw[2t+1].
+// a = cw[2t], b = cw[2t+1]. The reference for the verifier's per-leaf fold; the prover
+// does not call it (it re-encodes the folded message per committed layer instead,
+// which gives the same codeword for less work), the tests check the identity.
 std::vector<Fp2> fold_codeword(std::span<const Fp> cw, const Fp2& r, const Fp* inv_two_x);
 std::vector<Fp2> fold_codeword(std::span<const Fp2> cw, const Fp2& r, const Fp* inv_two_x);
 

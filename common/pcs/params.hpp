@@ -20,8 +20,8 @@ struct Params {
   unsigned log_blowup = 2;      // rate rho = 2^-log_blowup = 1/4 (fixed by rule 7)
   unsigned fold_arity_log = 4;  // fold 2^a values per Merkle leaf and per committed layer
   unsigned final_log = 8;       // messages of <= 2^final_log coefficients are sent in clear
-  unsigned num_queries = 125;
-  unsigned grinding_bits = 16;  // proof of work before the query indices
+  unsigned num_queries = 131;
+  unsigned grinding_bits = 12;  // proof of work before the query indices
   unsigned max_num_vars = 22;   // the largest polynomial the accounting covers (2^24 codeword)
 
   // Limits assumed by the batching terms (enforced by open/verify).
