@@ -29,6 +29,9 @@ struct MatShape {
   size_t padded_size() const { return size_t(1) << (row_bits() + col_bits()); }
 };
 
+// a followed by b (points are listed low variables first).
+std::vector<Fp2> concat(std::span<const Fp2> a, std::span<const Fp2> b);
+
 // Lays out a dense row-major rows x cols matrix in the padded form above.
 std::vector<Fp> pad_matrix(std::span<const Fp> dense, const MatShape& shape);
 

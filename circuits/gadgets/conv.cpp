@@ -64,10 +64,37 @@ std::vector<Fp2> channel_table(const ConvShape& s, const Bits& b, std::span<cons
   return t;
 }
 
-std::vector<Fp2> concat(std::span<const Fp2> a, std::span<const Fp2> b) {
-  std::vector<Fp2> out(a.begin(), a.end());
-  out.insert(out.end(), b.begin(), b.end());
-  return out;
+// The three factors of the patch predicate T(c, h, w) = Tc[c] Th[h] Tw[w] of step (2),
+// from the point rho of step (1) and the output point (r_oh, r_ow).
+struct PatchTables {
+  std::vector<Fp2> c, h, w;
+};
+
+PatchTables patch_tables(const ConvShape& s, const Bits& b, std::span<const Fp2> rho,
+                         std::span<const Fp2> r_oh, std::span<const Fp2> r_ow) {
+  auto rho_kw = sub(rho, 0, b.kw), rho_kh = sub(rho, b.kw, b.kh), rho_ic = sub(rho, b.kw + b.kh, b.ic),
+       rho_oc = sub(rho, b.k, b.oc);
+  return {channel_table(s, b, rho_ic, rho_oc),
+          axis_table(s.in_h, b.h, s.kernel_h, s.out_h(), s.stride_h, s.dilation_h, s.pad_top,
+                     poly::eq_table(rho_kh), poly::eq_table(r_oh)),
+          axis_table(s.in_w, b.w, s.kernel_w, s.out_w(), s.stride_w, s.dilation_w, s.pad_left,
+                     poly::eq_table(rho_kw), poly::eq_table(r_ow))};
+}
+
+// The output point split by axis.
+struct OutPoint {
+  std::span<const Fp2> ow, oh, oc;
+};
+OutPoint split_out(const Bits& b, std::span<const Fp2> p) {
+  return {sub(p, 0, b.ow), sub(p, b.ow, b.oh), sub(p, b.ow + b.oh, b.oc)};
+}
+
+// Absorbs the bias evaluation and removes its contribution [p real] bias~(r_oc) from
+// the claimed value (prover and verifier alike).
+Fp2 without_bias(const ConvShape& s, const OutPoint& r, const Fp2& value, const Fp2& bias_eval,
+                 transcript::Transcript& t) {
+  t.absorb("conv.bias_eval", bias_eval);
+  return value - poly::lt_eval(s.out_w(), r.ow) * poly::lt_eval(s.out_h(), r.oh) * bias_eval;
 }
 
 void absorb_shape(transcript::Transcript& t, const ConvShape& s) {
@@ -192,16 +219,15 @@ ConvProverOutput prove_conv(const ConvShape& s, std::span<const Fp> x, std::span
   ZK_ASSERT(y_claim.point.size() == s.y_vars());
   const uint32_t OH = s.out_h(), OW = s.out_w(), cg = s.in_channels / s.groups,
                  og = s.out_channels / s.groups;
-  std::span<const Fp2> yp(y_claim.point);
-  auto r_ow = sub(yp, 0, b.ow), r_oh = sub(yp, b.ow, b.oh), r_oc = sub(yp, b.ow + b.oh, b.oc);
+  const OutPoint rp = split_out(b, y_claim.point);
+  auto r_ow = rp.ow, r_oh = rp.oh, r_oc = rp.oc;
   absorb_shape(t, s);
 
   ConvProverOutput out;
   Fp2 target = y_claim.value;
   if (s.has_bias) {
     out.proof.bias_eval = poly::evaluate(bias, r_oc);
-    t.absorb("conv.bias_eval", out.proof.bias_eval);
-    target -= poly::lt_eval(OW, r_ow) * poly::lt_eval(OH, r_oh) * out.proof.bias_eval;
+    target = without_bias(s, rp, target, out.proof.bias_eval, t);
     out.claims.bias = EvalClaim{std::vector<Fp2>(r_oc.begin(), r_oc.end()), out.proof.bias_eval};
   }
 
@@ -254,19 +280,12 @@ ConvProverOutput prove_conv(const ConvShape& s, std::span<const Fp> x, std::span
   out.claims.w = EvalClaim{sc1.point, out.proof.w_eval};
 
   // (2) Xg~(rho) = sum_x X[x] Tc[c] Th[h] Tw[w].
-  std::span<const Fp2> rho(sc1.point);
-  auto rho_kw = sub(rho, 0, b.kw), rho_kh = sub(rho, b.kw, b.kh), rho_ic = sub(rho, b.kw + b.kh, b.ic),
-       rho_oc = sub(rho, b.k, b.oc);
-  auto tc = channel_table(s, b, rho_ic, rho_oc);
-  auto th = axis_table(s.in_h, b.h, s.kernel_h, OH, s.stride_h, s.dilation_h, s.pad_top,
-                       poly::eq_table(rho_kh), eq_oh);
-  auto tw = axis_table(s.in_w, b.w, s.kernel_w, OW, s.stride_w, s.dilation_w, s.pad_left,
-                       poly::eq_table(rho_kw), eq_ow);
+  PatchTables pt = patch_tables(s, b, sc1.point, r_oh, r_ow);
   std::vector<Fp2> T(x.size(), Fp2::zero());
   for (size_t c = 0; c < s.in_channels; ++c)
     for (size_t h = 0; h < s.in_h; ++h) {
-      Fp2 ch = tc[c] * th[h];
-      for (size_t ww = 0; ww < s.in_w; ++ww) T[(c << (b.h + b.w)) | (h << b.w) | ww] = ch * tw[ww];
+      Fp2 ch = pt.c[c] * pt.h[h];
+      for (size_t ww = 0; ww < s.in_w; ++ww) T[(c << (b.h + b.w)) | (h << b.w) | ww] = ch * pt.w[ww];
     }
   sumcheck::Instance inst2;
   inst2.factors = {std::span<const Fp>(x), std::span<const Fp2>(T)};
@@ -283,19 +302,16 @@ Result<ConvClaims> verify_conv(const ConvShape& s, const EvalClaim& y_claim,
   ZK_TRY(s.check());
   Bits b(s);
   if (y_claim.point.size() != s.y_vars()) return make_error("conv: claim point has the wrong size");
-  const uint32_t OH = s.out_h(), OW = s.out_w();
-  std::span<const Fp2> yp(y_claim.point);
-  auto r_ow = sub(yp, 0, b.ow), r_oh = sub(yp, b.ow, b.oh), r_oc = sub(yp, b.ow + b.oh, b.oc);
+  const OutPoint rp = split_out(b, y_claim.point);
   absorb_shape(t, s);
 
   ConvClaims claims;
   Fp2 target = y_claim.value;
   if (s.has_bias) {
-    t.absorb("conv.bias_eval", proof.bias_eval);
-    target -= poly::lt_eval(OW, r_ow) * poly::lt_eval(OH, r_oh) * proof.bias_eval;
-    claims.bias = EvalClaim{std::vector<Fp2>(r_oc.begin(), r_oc.end()), proof.bias_eval};
+    target = without_bias(s, rp, target, proof.bias_eval, t);
+    claims.bias = EvalClaim{std::vector<Fp2>(rp.oc.begin(), rp.oc.end()), proof.bias_eval};
   }
-  auto z = half_point(b.k, r_oc);
+  auto z = half_point(b.k, rp.oc);
   auto sub1 = sumcheck::verify(target * inv_pow2(b.k), b.k + b.oc, b.k + b.oc > 0 ? 3 : 2,
                               proof.weights_sumcheck, t);
   if (!sub1.ok()) return make_error("conv weights sumcheck: " + sub1.error());
@@ -304,20 +320,14 @@ Result<ConvClaims> verify_conv(const ConvShape& s, const EvalClaim& y_claim,
   t.absorb("conv.evals1", std::span<const Fp2>(e1, 2));
   claims.w = EvalClaim{sub1->point, proof.w_eval};
 
-  std::span<const Fp2> rho(sub1->point);
-  auto rho_kw = sub(rho, 0, b.kw), rho_kh = sub(rho, b.kw, b.kh), rho_ic = sub(rho, b.kw + b.kh, b.ic),
-       rho_oc = sub(rho, b.k, b.oc);
   auto sub2 = sumcheck::verify(proof.xg_eval, b.c + b.h + b.w, 2, proof.input_sumcheck, t);
   if (!sub2.ok()) return make_error("conv input sumcheck: " + sub2.error());
   // The patch predicate, evaluated by the verifier from its three small factors.
+  PatchTables pt = patch_tables(s, b, sub1->point, rp.oh, rp.ow);
   std::span<const Fp2> px(sub2->point);
-  Fp2 tc = poly::evaluate(std::span<const Fp2>(channel_table(s, b, rho_ic, rho_oc)), sub(px, b.w + b.h, b.c));
-  Fp2 th = poly::evaluate(std::span<const Fp2>(axis_table(s.in_h, b.h, s.kernel_h, OH, s.stride_h, s.dilation_h,
-                                                          s.pad_top, poly::eq_table(rho_kh), poly::eq_table(r_oh))),
-                          sub(px, b.w, b.h));
-  Fp2 tw = poly::evaluate(std::span<const Fp2>(axis_table(s.in_w, b.w, s.kernel_w, OW, s.stride_w, s.dilation_w,
-                                                          s.pad_left, poly::eq_table(rho_kw), poly::eq_table(r_ow))),
-                          sub(px, 0, b.w));
+  Fp2 tc = poly::evaluate(std::span<const Fp2>(pt.c), sub(px, b.w + b.h, b.c));
+  Fp2 th = poly::evaluate(std::span<const Fp2>(pt.h), sub(px, b.w, b.h));
+  Fp2 tw = poly::evaluate(std::span<const Fp2>(pt.w), sub(px, 0, b.w));
   Fp2 e2[2] = {proof.x_eval, tc * th * tw};
   if (auto st = sumcheck::check_final(*sub2, e2, {}); !st.ok()) return make_error("conv input sumcheck: " + st.error());
   t.absorb("conv.x_eval", proof.x_eval);

@@ -76,13 +76,13 @@ std::pair<std::span<const Fp2>, std::span<const Fp2>> split(const MatmulShape& s
   return {point.subspan(0, cb), point.subspan(cb)};
 }
 
+}  // namespace
+
 std::vector<Fp2> concat(std::span<const Fp2> lo, std::span<const Fp2> hi) {
   std::vector<Fp2> out(lo.begin(), lo.end());
   out.insert(out.end(), hi.begin(), hi.end());
   return out;
 }
-
-}  // namespace
 
 std::vector<Fp> matmul(const MatmulShape& s, std::span<const Fp> a, std::span<const Fp> b,
                        std::span<const Fp> bias) {

@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 #include <random>
 
+#include "unit/support.hpp"
+
 #include "circuits/gadgets/conv.hpp"
 #include "poly/mle.hpp"
 
@@ -12,7 +14,7 @@ using zks::transcript::Transcript;
 namespace c = zks::circuits;
 
 namespace {
-Fp2 rand2(std::mt19937_64& rng) { return Fp2(Fp(rng()), Fp(rng())); }
+using zks::test::rand2;
 
 // Dense NCHW reference with int64 arithmetic (ONNX Conv semantics).
 std::vector<int64_t> reference_conv(const c::ConvShape& s, const std::vector<int64_t>& x,

@@ -2,6 +2,8 @@
 #include <catch2/catch.hpp>
 #include <random>
 
+#include "unit/support.hpp"
+
 #include "circuits/gadgets/matmul.hpp"
 #include "poly/mle.hpp"
 
@@ -11,7 +13,7 @@ using zks::transcript::Transcript;
 namespace c = zks::circuits;
 
 namespace {
-Fp2 rand2(std::mt19937_64& rng) { return Fp2(Fp(rng()), Fp(rng())); }
+using zks::test::rand2;
 
 // Small signed integers, as a quantized layer has.
 std::vector<Fp> random_matrix(std::mt19937_64& rng, const c::MatShape& s) {

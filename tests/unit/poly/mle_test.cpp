@@ -1,6 +1,8 @@
 #include <catch2/catch.hpp>
 #include <random>
 
+#include "unit/support.hpp"
+
 #include "poly/mle.hpp"
 #include "util/thread_pool.hpp"
 
@@ -9,7 +11,7 @@ using zks::field::Fp2;
 namespace poly = zks::poly;
 
 namespace {
-Fp2 rand2(std::mt19937_64& rng) { return Fp2(Fp(rng()), Fp(rng())); }
+using zks::test::rand2;
 
 // The definition: f(r) = sum_b t[b] prod_i (b_i ? r_i : 1 - r_i).
 Fp2 naive_eval(const std::vector<Fp>& t, const std::vector<Fp2>& r) {

@@ -2,6 +2,8 @@
 #include <catch2/catch.hpp>
 #include <random>
 
+#include "unit/support.hpp"
+
 #include "poly/mle.hpp"
 #include "sumcheck/sumcheck.hpp"
 #include "util/thread_pool.hpp"
@@ -12,7 +14,7 @@ using zks::transcript::Transcript;
 namespace sc = zks::sumcheck;
 
 namespace {
-Fp2 rand2(std::mt19937_64& rng) { return Fp2(Fp(rng()), Fp(rng())); }
+using zks::test::rand2;
 
 struct Fixture {
   std::vector<std::vector<Fp>> tables;
