@@ -936,6 +936,36 @@ Status eval_node(const Node& n, const std::vector<const Tensor*>& in, std::vecto
   return err(n, "op is not supported");
 }
 
+Status conv_setup(const Node& n, const Shape& xs0, const Shape& ws0, kern::ConvParams& p) {
+  Shape xs = xs0, ws = ws0;
+  Node nn = n;
+  if (xs.size() == 3) {
+    xs.insert(xs.begin() + 2, 1);
+    ws.insert(ws.begin() + 2, 1);
+    auto fix = [&](const char* k, int64_t def, size_t want) {
+      if (!n.has(k)) return;
+      auto v = n.attr_ints(k);
+      if (want == 2) v.insert(v.begin(), def);
+      else if (v.size() == 2) v = {0, v[0], 0, v[1]};
+      nn.attrs[k].ints = v;
+    };
+    fix("kernel_shape", 1, 2);
+    fix("strides", 1, 2);
+    fix("dilations", 1, 2);
+    fix("output_padding", 0, 2);
+    fix("output_shape", 1, 2);
+    fix("pads", 0, 4);
+  }
+  return conv_params(nn, xs, ws, n.op == "ConvTranspose", p);
+}
+
+Status pool_setup(const Node& n, const Shape& xs, kern::PoolParams& p, Shape& ys) { return pool_params(n, xs, p, ys); }
+
+void softmax_layout(const Node& n, const Shape& s, int64_t opset, int64_t& outer, int64_t& len, int64_t& inner) {
+  int64_t axis = norm_axis(n.attr_i("axis", opset < 13 ? 1 : -1), s.size());
+  softmax_groups(s, axis, opset, outer, len, inner);
+}
+
 Result<std::vector<Tensor>> run_float_all(const Graph& g, const std::vector<Tensor>& inputs) {
   if (inputs.size() != g.inputs.size())
     return make_error("expected " + std::to_string(g.inputs.size()) + " inputs, got " + std::to_string(inputs.size()));

@@ -25,6 +25,16 @@ bool is_layout_op(const std::string& op);
 Status eval_node(const Node& n, const std::vector<const Tensor*>& in, std::vector<Tensor>& out,
                  const EvalOptions& opt);
 
+namespace kern {
+struct ConvParams;
+struct PoolParams;
+}  // namespace kern
+// Shape parameters of Conv / ConvTranspose (1-D as 2-D) and pools, shared with the
+// integer executor.
+Status conv_setup(const Node& n, const Shape& xs, const Shape& ws, kern::ConvParams& p);
+Status pool_setup(const Node& n, const Shape& xs, kern::PoolParams& p, Shape& ys);
+void softmax_layout(const Node& n, const Shape& s, int64_t opset, int64_t& outer, int64_t& len, int64_t& inner);
+
 // Runs the whole graph; returns every value (constants included), indexed by value id.
 Result<std::vector<Tensor>> run_float_all(const Graph& g, const std::vector<Tensor>& inputs);
 // Runs the graph and returns the graph outputs.
