@@ -10,6 +10,7 @@
 #include "pcs/proof.hpp"
 #include "poly/mle.hpp"
 #include "util/assert.hpp"
+#include "util/log.hpp"
 #include "util/thread_pool.hpp"
 
 namespace zks::pcs {
@@ -614,7 +615,10 @@ Result<util::Bytes> open_batch(std::span<const CommittedPoly* const> polys,
     proof.groups[i] = prove_fold_group(g, polys, b, t, params);
     proof.groups[i].cross_evals = std::move(cross.cross_evals);
   }
-  return proof.to_bytes();
+  util::Bytes bytes = proof.to_bytes();
+  ZKS_LOG_DEBUG("pcs", "opened {} polynomials ({} size groups) at {} claims: {} proof bytes",
+                polys.size(), groups->size(), claims.size(), bytes.size());
+  return bytes;
 }
 
 Status verify_batch(std::span<const Commitment> commitments, std::span<const Claim> claims,

@@ -26,6 +26,10 @@
 // batching challenge). Polynomials of different sizes form separate groups (one folding
 // run each, in one transcript, largest first). Polynomials of at most 2^final_log
 // elements are sent in clear: the verifier recomputes their roots and evaluations.
+// A batch is accepted only if every group passes, so a false claim in one group is
+// caught with that group's own soundness: the batch error is the largest group's,
+// which Params::security_bits() bounds (the polynomial-combination term covers the
+// alpha_j, the claim term the powers of g).
 //
 // Defaults (Params::standard()): arity 16, final message 2^8, 12 grinding bits and the
 // fewest queries (131) giving >= 100 bits up to 2^22-element polynomials. Arity 16 gave
