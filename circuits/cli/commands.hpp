@@ -12,5 +12,6 @@ struct Context {
 };
 
 void register_selftest(CLI::App& app, Context& ctx);
+void register_compile(CLI::App& app, Context& ctx);
 
 }  // namespace zks::cli

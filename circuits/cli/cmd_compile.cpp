@@ -1,0 +1,315 @@
+// `zkslice compile`: ONNX -> quantized, sliced manifest; `zkslice run`: the integer
+// (and float) executors on a compiled manifest; `zkslice inspect`: what a manifest holds.
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.hpp"
+#include "hash/blake2b.hpp"
+#include "model/float_exec.hpp"
+#include "model/io.hpp"
+#include "model/onnx_import.hpp"
+#include "model/quantize.hpp"
+#include "slicer/slicer.hpp"
+
+namespace zks::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace zks::model;
+
+Result<util::Bytes> read_bytes(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return make_error("cannot open '" + path + "'");
+  return util::Bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+}
+
+std::string names_of(const QModel& m, const std::vector<int>& ids) {
+  std::string s;
+  for (int t : ids) s += (s.empty() ? "" : ", ") + m.tensors[t].name + shape_str(m.tensors[t].shape) + "@2^-" +
+                         std::to_string(m.tensors[t].scale);
+  return s;
+}
+
+nlohmann::json slices_json(const QModel& m, const std::vector<slicer::Slice>& sl) {
+  auto arr = nlohmann::json::array();
+  for (size_t j = 0; j < sl.size(); ++j) {
+    const auto& s = sl[j];
+    nlohmann::json js;
+    js["index"] = j;
+    js["nodes"] = {s.first, s.end};
+    std::vector<std::string> ops;
+    for (size_t k = s.first; k < s.end; ++k) ops.push_back(m.nodes[k].op);
+    js["ops"] = ops;
+    js["prove_ms_est"] = s.cost.prove_ms;
+    js["memory_mb_est"] = s.cost.memory_bytes / 1048576.0;
+    auto b = [&](const std::vector<int>& ids) {
+      auto a = nlohmann::json::array();
+      for (int t : ids) a.push_back({{"name", m.tensors[t].name}, {"shape", m.tensors[t].shape}, {"scale", m.tensors[t].scale}});
+      return a;
+    };
+    js["inputs"] = b(s.inputs);
+    js["outputs"] = b(s.outputs);
+    arr.push_back(js);
+  }
+  return arr;
+}
+
+void print_slices(const QModel& m, const std::vector<slicer::Slice>& sl) {
+  for (size_t j = 0; j < sl.size(); ++j) {
+    const auto& s = sl[j];
+    std::string ops;
+    for (size_t k = s.first; k < s.end; ++k) ops += (ops.empty() ? "" : " ") + m.nodes[k].op;
+    fmt::print("slice {}: nodes [{}, {}), est. {:.2f} ms, {:.1f} MB\n  ops: {}\n  in:  {}\n  out: {}\n", j, s.first,
+               s.end, s.cost.prove_ms, s.cost.memory_bytes / 1048576.0, ops, names_of(m, s.inputs),
+               names_of(m, s.outputs));
+  }
+}
+
+struct CompileArgs {
+  std::string model, out;
+  int slices = 0;
+  double max_mb = 0, max_ms = 0;
+  std::vector<std::string> calibration;
+  std::vector<std::string> dims;
+  int act_bits = 16, weight_bits = 16;
+  bool json = false;
+};
+
+int run_compile(const CompileArgs& a) {
+  auto bytes = read_bytes(a.model);
+  if (!bytes.ok()) {
+    fmt::print(stderr, "error: {}\n", bytes.error());
+    return 1;
+  }
+  std::vector<std::string> calib = a.calibration;
+  if (calib.empty()) {
+    auto guess = fs::path(a.model).parent_path() / "input.json";
+    if (!fs::exists(guess)) {
+      fmt::print(stderr, "error: give at least one --calibration IN.json\n");
+      return 2;
+    }
+    calib.push_back(guess.string());
+  }
+  ImportOptions io;
+  for (const auto& d : a.dims) {
+    auto eq = d.find('=');
+    if (eq == std::string::npos) {
+      fmt::print(stderr, "error: --dim takes NAME=VALUE\n");
+      return 2;
+    }
+    io.dims[d.substr(0, eq)] = std::stoll(d.substr(eq + 1));
+  }
+  std::vector<std::vector<Tensor>> cal;
+  for (const auto& c : calib) {
+    auto t = load_tensors_json(c, "input");
+    if (!t.ok()) {
+      fmt::print(stderr, "error: {}\n", t.error());
+      return 1;
+    }
+    for (size_t i = 0; i < t->names.size(); ++i) io.input_shapes[t->names[i]] = t->tensors[i].shape;
+    cal.push_back(t->tensors);
+  }
+  auto g = import_onnx(*bytes, io);
+  if (!g.ok()) {
+    fmt::print(stderr, "error: {}: {}\n", a.model, g.error());
+    return 1;
+  }
+  QuantConfig qc;
+  qc.act_bits = a.act_bits;
+  qc.weight_bits = a.weight_bits;
+  auto q = quantize(*g, cal, qc);
+  if (!q.ok()) {
+    fmt::print(stderr, "error: {}: {}\n", a.model, q.error());
+    return 1;
+  }
+  slicer::Budget b{a.slices, a.max_mb, a.max_ms};
+  auto sl = slicer::plan_slices(*q, b);
+  if (!sl.ok()) {
+    fmt::print(stderr, "error: {}\n", sl.error());
+    return 1;
+  }
+  slicer::Manifest man{std::move(*q), std::move(*sl), hash::hash(hash::Domain::Generic, *bytes)};
+  auto ser = slicer::serialize_manifest(man);
+  std::string id = slicer::manifest_id(ser);
+  std::error_code ec;
+  fs::create_directories(a.out, ec);
+  std::ofstream f(fs::path(a.out) / "manifest.pb", std::ios::binary);
+  f.write(reinterpret_cast<const char*>(ser.data()), static_cast<std::streamsize>(ser.size()));
+  std::ofstream(fs::path(a.out) / "manifest.id") << id << "\n";
+  if (!f) {
+    fmt::print(stderr, "error: cannot write the manifest to '{}'\n", a.out);
+    return 1;
+  }
+  const QModel& m = man.model;
+  if (a.json) {
+    nlohmann::json j;
+    j["manifest_id"] = id;
+    j["nodes"] = m.nodes.size();
+    j["tables"] = m.tables.size();
+    j["params"] = g->param_count();
+    j["slices"] = slices_json(m, man.slices);
+    fmt::print("{}\n", j.dump(2));
+  } else {
+    fmt::print("compiled {}: {} nodes, {} params, {} tables, {} slices, manifest {} bytes\nmanifest id {}\n", a.model,
+               m.nodes.size(), g->param_count(), m.tables.size(), man.slices.size(), ser.size(), id);
+    print_slices(m, man.slices);
+  }
+  return 0;
+}
+
+Result<slicer::Manifest> load_manifest(const std::string& dir) {
+  auto bytes = read_bytes((fs::path(dir) / "manifest.pb").string());
+  if (!bytes.ok()) return Error{bytes.error()};
+  return slicer::parse_manifest(*bytes);
+}
+
+int run_run(const std::string& dir, const std::string& input, const std::string& reference, bool sliced, bool json) {
+  auto man = load_manifest(dir);
+  if (!man.ok()) {
+    fmt::print(stderr, "error: {}\n", man.error());
+    return 1;
+  }
+  auto in = load_tensors_json(input, "input");
+  if (!in.ok()) {
+    fmt::print(stderr, "error: {}\n", in.error());
+    return 1;
+  }
+  const QModel& m = man->model;
+  auto run = run_int(m, in->tensors);
+  if (!run.ok()) {
+    fmt::print(stderr, "error: {}\n", run.error());
+    return 1;
+  }
+  if (sliced) {  // run slice by slice from boundary tensors only; must be bit-identical
+    std::vector<std::vector<int64_t>> vals(m.tensors.size());
+    for (int i : m.inputs) vals[i] = run->values[i];
+    for (const auto& s : man->slices) {
+      std::vector<std::vector<int64_t>> bin;
+      for (int t : s.inputs) bin.push_back(vals[t]);
+      auto out = slicer::run_slice(m, s, bin);
+      if (!out.ok()) {
+        fmt::print(stderr, "error: {}\n", out.error());
+        return 1;
+      }
+      for (size_t k = 0; k < s.outputs.size(); ++k) vals[s.outputs[k]] = (*out)[k];
+    }
+    for (int o : m.outputs)
+      if (vals[o] != run->values[o]) {
+        fmt::print(stderr, "error: sliced run differs from the whole run on '{}'\n", m.tensors[o].name);
+        return 1;
+      }
+  }
+  auto out = dequantize_outputs(m, *run);
+  NamedTensors res;
+  for (size_t i = 0; i < out.size(); ++i) {
+    res.names.push_back(m.tensors[m.outputs[i]].name);
+    res.tensors.push_back(out[i]);
+  }
+  nlohmann::json j = nlohmann::json::parse(tensors_to_json(res, "output"));
+  j["saturations"] = run->saturations;
+  int rc = 0;
+  if (!reference.empty()) {
+    auto ref = load_tensors_json(reference, "output");
+    if (!ref.ok()) {
+      fmt::print(stderr, "error: {}\n", ref.error());
+      return 1;
+    }
+    if (ref->tensors.size() != out.size()) {
+      fmt::print(stderr, "error: the reference has {} outputs, the model {}\n", ref->tensors.size(), out.size());
+      return 1;
+    }
+    auto arr = nlohmann::json::array();
+    for (size_t i = 0; i < out.size(); ++i) {
+      auto a = compare(out[i].data, ref->tensors[i].data);
+      arr.push_back({{"output", res.names[i]}, {"max_abs", a.max_abs}, {"rel_l2", a.rel_l2}, {"argmax_equal", a.argmax_equal}});
+      if (!json)
+        fmt::print("{}: max abs error {:.3g}, relative L2 {:.3g}, argmax {}\n", res.names[i], a.max_abs, a.rel_l2,
+                   a.argmax_equal ? "agrees" : "DIFFERS");
+    }
+    j["agreement"] = arr;
+  }
+  if (json) {
+    fmt::print("{}\n", j.dump());
+  } else {
+    for (size_t i = 0; i < out.size(); ++i) {
+      fmt::print("{} {}:", res.names[i], shape_str(out[i].shape));
+      for (size_t k = 0; k < std::min<size_t>(out[i].data.size(), 16); ++k) fmt::print(" {:.5g}", out[i].data[k]);
+      fmt::print("{}\n", out[i].data.size() > 16 ? " ..." : "");
+    }
+    fmt::print("saturations: {}\n", run->saturations);
+  }
+  return rc;
+}
+
+int run_inspect(const std::string& dir, bool json) {
+  auto man = load_manifest(dir);
+  if (!man.ok()) {
+    fmt::print(stderr, "error: {}\n", man.error());
+    return 1;
+  }
+  const QModel& m = man->model;
+  if (json) {
+    nlohmann::json j;
+    j["nodes"] = m.nodes.size();
+    j["slices"] = slices_json(m, man->slices);
+    auto ra = nlohmann::json::array();
+    for (const auto& n : m.nodes)
+      if (n.acc_bound > 0) ra.push_back({{"node", n.name}, {"op", n.op}, {"acc_log2", std::log2(n.acc_bound)}, {"shift", n.shift}});
+    j["range_analysis"] = ra;
+    fmt::print("{}\n", j.dump(2));
+    return 0;
+  }
+  fmt::print("model '{}', opset {}, {} nodes, {} tensors, {} tables, act {} bits, weights {} bits\n", m.name, m.opset,
+             m.nodes.size(), m.tensors.size(), m.tables.size(), m.cfg.act_bits, m.cfg.weight_bits);
+  print_slices(m, man->slices);
+  fmt::print("range analysis (max |acc|, headroom to 2^62):\n");
+  for (const auto& n : m.nodes)
+    if (n.acc_bound > 0)
+      fmt::print("  {:<20} {:<28} 2^{:.1f}  (shift {}, headroom {:.1f} bits)\n", n.op, n.name, std::log2(n.acc_bound),
+                 n.shift, 62 - std::log2(n.acc_bound));
+  return 0;
+}
+
+}  // namespace
+
+void register_compile(CLI::App& app, Context& ctx) {
+  static CompileArgs ca;
+  auto* c = app.add_subcommand("compile", "Compile an ONNX model into a quantized, sliced manifest");
+  c->add_option("model", ca.model, "ONNX model file")->required();
+  c->add_option("--out", ca.out, "Output directory for manifest.pb")->required();
+  auto* s = c->add_option("--slices", ca.slices, "Number of slices")->check(CLI::Range(1, 4096));
+  auto* mb = c->add_option("--max-slice-mb", ca.max_mb, "Max estimated prover memory per slice (MB)");
+  auto* ms = c->add_option("--max-slice-ms", ca.max_ms, "Max estimated prove time per slice (ms)");
+  s->excludes(mb)->excludes(ms);
+  mb->excludes(ms);
+  c->add_option("--calibration,--calibrate", ca.calibration, "Calibration input JSON files (default: input.json next to the model)");
+  c->add_option("--dim", ca.dims, "Symbolic dimension override NAME=VALUE");
+  c->add_option("--act-bits", ca.act_bits, "Activation bits")->check(CLI::Range(4, 40));
+  c->add_option("--weight-bits", ca.weight_bits, "Weight bits")->check(CLI::Range(2, 40));
+  c->add_flag("--json", ca.json, "Machine-readable output");
+  c->callback([&ctx] { ctx.exit_code = run_compile(ca); });
+
+  static std::string dir, input, reference;
+  static bool sliced = false, json = false;
+  auto* r = app.add_subcommand("run", "Run a compiled manifest with the integer executor");
+  r->add_option("dir", dir, "Directory holding manifest.pb")->required();
+  r->add_option("--input", input, "Input JSON")->required();
+  r->add_option("--reference", reference, "Reference output JSON: report max abs / relative L2 / argmax");
+  r->add_flag("--sliced", sliced, "Also run slice by slice and check bit-identity");
+  r->add_flag("--json", json, "Machine-readable output");
+  r->callback([&ctx] { ctx.exit_code = run_run(dir, input, reference, sliced, json); });
+
+  static std::string idir;
+  static bool ijson = false;
+  auto* i = app.add_subcommand("inspect", "Show a manifest's slices, ops, costs and range-analysis headroom");
+  i->add_option("dir", idir, "Directory holding manifest.pb")->required();
+  i->add_flag("--json", ijson, "Machine-readable output");
+  i->callback([&ctx] { ctx.exit_code = run_inspect(idir, ijson); });
+}
+
+}  // namespace zks::cli

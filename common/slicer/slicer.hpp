@@ -1,0 +1,64 @@
+#pragma once
+// The slicer (DESIGN.md section 4): a cost model per op, cuts of the topologically
+// ordered quantized graph into contiguous slices to a budget, boundary tensors
+// (all live tensors crossing a cut), and the manifest that carries it all.
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "model/quantize.hpp"
+#include "util/bytes.hpp"
+#include "util/result.hpp"
+
+namespace zks::slicer {
+
+struct OpCost {
+  double prove_ms = 0;
+  double memory_bytes = 0;
+};
+
+// Estimated prover cost of one node, from shapes only (weights' values never matter).
+OpCost estimate_cost(const model::QModel& m, const model::QNode& n);
+
+struct Slice {
+  size_t first = 0, end = 0;  // nodes [first, end)
+  std::vector<int> inputs, outputs;  // boundary tensors, ascending tensor index
+  OpCost cost;
+};
+
+struct Budget {
+  int slices = 0;            // exact number of slices (balanced by estimated time)
+  double max_memory_mb = 0;  // or: a new slice whenever memory would exceed this
+  double max_prove_ms = 0;   // or: ... whenever estimated time would exceed this
+};
+
+// Boundary tensors at a cut before node `cut` (cut == nodes.size(): graph outputs).
+std::vector<int> boundary(const model::QModel& m, size_t cut);
+// Slices for the given cut points (strictly increasing, inside (0, nodes)).
+std::vector<Slice> slices_at(const model::QModel& m, const std::vector<size_t>& cuts);
+Result<std::vector<Slice>> plan_slices(const model::QModel& m, const Budget& b);
+
+// Runs one slice: `inputs` are the slice's boundary inputs (same order); returns its
+// boundary outputs. Uses only what the slice's manifest entry holds.
+Result<std::vector<std::vector<int64_t>>> run_slice(const model::QModel& m, const Slice& s,
+                                                    const std::vector<std::vector<int64_t>>& inputs,
+                                                    uint64_t* saturations = nullptr);
+
+// ---- manifest ----
+inline constexpr uint32_t kSemanticsVersion = 1;
+
+struct Manifest {
+  model::QModel model;
+  std::vector<Slice> slices;
+  std::array<uint8_t, 32> source_hash{};
+};
+
+util::Bytes serialize_manifest(const Manifest& m);
+Result<Manifest> parse_manifest(std::span<const uint8_t> bytes);
+// The content address: BLAKE2b-256 of the serialized manifest, hex.
+std::string manifest_id(std::span<const uint8_t> bytes);
+
+}  // namespace zks::slicer
