@@ -12,11 +12,19 @@ void ensure_sodium() {
   std::call_once(once, [] { ZK_ASSERT_MSG(sodium_init() >= 0, "libsodium failed to initialise"); });
 }
 
+std::array<uint8_t, 16> personalization(Domain d) {
+  static constexpr char kPrefix[] = "zkslice-hash-v1";  // 15 bytes
+  static_assert(sizeof kPrefix == 16);
+  std::array<uint8_t, 16> p{};
+  std::memcpy(p.data(), kPrefix, 15);
+  p[15] = static_cast<uint8_t>(d);
+  return p;
+}
+
 Hasher::Hasher(Domain d) {
   ensure_sodium();
-  crypto_generichash_blake2b_init(&m_state, nullptr, 0, 32);
-  uint8_t tag = static_cast<uint8_t>(d);
-  crypto_generichash_blake2b_update(&m_state, &tag, 1);
+  auto personal = personalization(d);
+  crypto_generichash_blake2b_init_salt_personal(&m_state, nullptr, 0, 32, nullptr, personal.data());
 }
 
 Hasher& Hasher::update(std::span<const uint8_t> data) {
@@ -40,16 +48,17 @@ Digest Hasher::finalize() const {
 Digest hash(Domain d, std::span<const uint8_t> data) { return Hasher(d).update(data).finalize(); }
 
 Digest hash_node(const Digest& left, const Digest& right) {
-  // One-shot call on a 65-byte buffer: the hot loop of Merkle building. A tree built
-  // from given digests may reach here before any Hasher exists, and libsodium wants
-  // sodium_init() first (a call_once check costs nothing next to a compression).
+  // One-shot call on a 64-byte buffer (one compression): the hot loop of Merkle
+  // building. A tree built from given digests may reach here before any Hasher
+  // exists, and libsodium wants sodium_init() first (a call_once check is cheap).
   ensure_sodium();
-  uint8_t buf[65];
-  buf[0] = static_cast<uint8_t>(Domain::MerkleNode);
-  std::memcpy(buf + 1, left.data(), 32);
-  std::memcpy(buf + 33, right.data(), 32);
+  static const auto personal = personalization(Domain::MerkleNode);
+  uint8_t buf[64];
+  std::memcpy(buf, left.data(), 32);
+  std::memcpy(buf + 32, right.data(), 32);
   Digest out;
-  crypto_generichash_blake2b(out.data(), out.size(), buf, sizeof buf, nullptr, 0);
+  crypto_generichash_blake2b_salt_personal(out.data(), out.size(), buf, sizeof buf, nullptr, 0,
+                                           nullptr, personal.data());
   return out;
 }
 

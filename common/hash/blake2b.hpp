@@ -1,6 +1,9 @@
 #pragma once
 // BLAKE2b-256 (libsodium) with domain separation. Every use of the hash names a
 // domain so a Merkle leaf can never be confused with a node or a transcript state.
+// The domain goes into BLAKE2b's 16-byte personalization ("zkslice-hash-v1" then the
+// domain byte), not into the message: a 128-byte Merkle leaf (16 Goldilocks values,
+// one folding coset) stays one compression instead of two.
 
 #include <array>
 #include <cstdint>
@@ -13,7 +16,7 @@ namespace zks::hash {
 
 using Digest = std::array<uint8_t, 32>;
 
-// One-byte domain tags, absorbed first.
+// One-byte domain tags (the last byte of the personalization).
 enum class Domain : uint8_t {
   MerkleLeaf = 0x01,
   MerkleNode = 0x02,
@@ -37,6 +40,8 @@ class Hasher {
 };
 
 Digest hash(Domain d, std::span<const uint8_t> data);
+// The 16-byte BLAKE2b personalization of a domain.
+std::array<uint8_t, 16> personalization(Domain d);
 // H(MerkleNode || left || right).
 Digest hash_node(const Digest& left, const Digest& right);
 

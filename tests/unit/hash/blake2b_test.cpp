@@ -62,14 +62,20 @@ TEST_CASE("blake2b: domain tags are pinned (they are part of every proof)", "[ha
   CHECK(static_cast<uint8_t>(Domain::Generic) == 0x7f);
 }
 
-TEST_CASE("blake2b: hash(domain, x) is BLAKE2b-256 of the tag byte then x", "[hash]") {
+TEST_CASE("blake2b: hash(domain, x) is BLAKE2b-256 of x personalised by the domain", "[hash]") {
+  // The personalization is "zkslice-hash-v1" followed by the domain byte.
+  auto p = zks::hash::personalization(Domain::MerkleLeaf);
+  CHECK(std::string(p.begin(), p.begin() + 15) == "zkslice-hash-v1");
+  CHECK(p[15] == 0x01);
   std::mt19937_64 rng(11);
   for (size_t len : {0u, 1u, 31u, 32u, 63u, 64u, 127u, 128u, 129u, 1000u}) {
     auto data = random_bytes(rng, len);
     for (Domain d : kAllDomains) {
-      std::vector<uint8_t> tagged{static_cast<uint8_t>(d)};
-      tagged.insert(tagged.end(), data.begin(), data.end());
-      CHECK(zks::hash::hash(d, data) == plain_blake2b(tagged));
+      auto personal = zks::hash::personalization(d);
+      Digest want;
+      crypto_generichash_blake2b_salt_personal(want.data(), want.size(), data.data(), data.size(),
+                                               nullptr, 0, nullptr, personal.data());
+      CHECK(zks::hash::hash(d, data) == want);
     }
   }
   // The empty message in a domain is not the plain empty-message digest.
