@@ -48,3 +48,12 @@ TEST_CASE("truncated and corrupt ONNX files are clear errors", "[model][import]"
     (void)g;
   }
 }
+
+TEST_CASE("a dynamic dimension without an override is a clear error", "[model][import]") {
+  auto g = import_onnx_file(test::corpus_path("paddleocr_cls", "model.onnx"));
+  REQUIRE(!g.ok());
+  CHECK(g.error().find("is dynamic") != std::string::npos);
+  ImportOptions o;
+  o.input_shapes["x"] = {1, 3, 48, 192};
+  CHECK(import_onnx_file(test::corpus_path("paddleocr_cls", "model.onnx"), o).ok());
+}
