@@ -13,5 +13,6 @@ struct Context {
 
 void register_selftest(CLI::App& app, Context& ctx);
 void register_compile(CLI::App& app, Context& ctx);
+void register_keygen(CLI::App& app, Context& ctx);
 
 }  // namespace zks::cli

@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   zks::cli::Context ctx;
   zks::cli::register_selftest(app, ctx);
   zks::cli::register_compile(app, ctx);
+  zks::cli::register_keygen(app, ctx);
 
   app.parse_complete_callback([&] {
     zks::log::set_level(log_level);
