@@ -164,8 +164,11 @@ void EnvelopeVerifier::maybe_prune(uint64_t now) {
       std::erase_if(m_buckets, [&](const auto& kv) { return double(now - std::min(now, kv.second.last_ns)) >= refill_ns; });
     }
   }
-  if (now <= window) return;
-  if (auto st = m_nonces.prune_older_than(now - window); !st.ok())
+  // Keep entries for two windows, not one: another thread may have read the clock a
+  // little earlier, passed the freshness check, and not yet inserted its nonce; its
+  // replay must still be found.
+  if (now <= 2 * window) return;
+  if (auto st = m_nonces.prune_older_than(now - 2 * window); !st.ok())
     ZKS_LOG_WARN("crypto", "pruning the nonce store failed (will retry): {}", st.error());
 }
 

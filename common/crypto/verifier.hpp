@@ -85,6 +85,7 @@ class NonceStore {
   // false if it was already there. An error means "unknown": the caller refuses.
   virtual Result<bool> insert_if_absent(const NonceKey& key) = 0;
   // Forgets entries whose nonce is below cutoff_ns (they can only fail as Stale now).
+  // The verifier calls it at most once a window, with cutoff = now - 2 * window.
   virtual Status prune_older_than(uint64_t cutoff_ns) = 0;
 };
 
