@@ -1,0 +1,182 @@
+#include "circuits/gadgets/range.hpp"
+
+#include <algorithm>
+#include <string>
+
+#include "field/field.hpp"
+#include "poly/mle.hpp"
+#include "util/assert.hpp"
+
+namespace zks::circuits {
+
+namespace {
+
+// One block of the witness: term `term`, scaled by 2^shift (shift 0 or 16 - bits).
+struct Block {
+  size_t term;
+  unsigned shift;
+};
+
+std::vector<Block> blocks_of(const RangeShape& s) {
+  std::vector<Block> out;
+  for (size_t i = 0; i < s.terms.size(); ++i) {
+    out.push_back({i, 0});
+    if (s.terms[i].bits < kRangeBits) out.push_back({i, kRangeBits - s.terms[i].bits});
+  }
+  return out;
+}
+
+unsigned block_count_vars(const RangeShape& s) { return poly::log2_ceil(blocks_of(s).size()); }
+
+lookup::Shape lookup_shape(const RangeShape& s) {
+  return lookup::Shape{s.witness_vars(), kRangeBits, 1, uint64_t(1) << s.witness_vars()};
+}
+
+// The identity table's MLE: sum_i 2^i x_i.
+Fp2 identity_eval(std::span<const Fp2> x) {
+  Fp2 acc = Fp2::zero();
+  for (size_t i = x.size(); i-- > 0;) acc = acc + acc + x[i];
+  return acc;
+}
+
+// The witness MLE at `point` from the terms' column evaluations at its low part.
+Fp2 recombine(const RangeShape& s, std::span<const Fp2> point, std::span<const Fp2> column_evals) {
+  const unsigned K = s.block_vars();
+  auto low = point.first(K);
+  auto high = point.subspan(K);
+  auto eq_high = poly::eq_table(high);
+  Fp2 acc = Fp2::zero();
+  auto blocks = blocks_of(s);
+  for (size_t bi = 0; bi < blocks.size(); ++bi) {
+    const RangeTerm& term = s.terms[blocks[bi].term];
+    // A column of k < K variables, zero-padded to K, at low: col~(low[..k]) prod (1 - low_i).
+    Fp2 pad = Fp2::one();
+    for (unsigned i = term.num_vars; i < K; ++i) pad *= Fp2::one() - low[i];
+    Fp2 v = column_evals[blocks[bi].term] * pad +
+            Fp2(Fp::from_i64(term.offset)) * poly::lt_eval(term.rows, low);
+    acc += eq_high[bi] * v * Fp2(Fp(uint64_t(1) << blocks[bi].shift));
+  }
+  return acc;
+}
+
+}  // namespace
+
+Status RangeShape::check() const {
+  if (terms.empty()) return make_error("range: no terms");
+  if (terms.size() > (1u << 12)) return make_error("range: too many terms");
+  for (size_t i = 0; i < terms.size(); ++i) {
+    const auto& t = terms[i];
+    std::string at = "range term " + std::to_string(i) + ": ";
+    if (t.bits < 1 || t.bits > kRangeBits) return make_error(at + "bits must be 1..16");
+    if (t.num_vars > 28) return make_error(at + "column larger than 2^28");
+    if (t.rows > (uint64_t(1) << t.num_vars)) return make_error(at + "more rows than the column holds");
+    if (t.offset <= -(int64_t(1) << 40) || t.offset >= (int64_t(1) << 40)) return make_error(at + "offset out of range");
+  }
+  if (witness_vars() > 30) return make_error("range: witness larger than 2^30");
+  return {};
+}
+
+unsigned RangeShape::block_vars() const {
+  unsigned k = 0;
+  for (const auto& t : terms) k = std::max(k, t.num_vars);
+  return k;
+}
+size_t RangeShape::num_blocks() const { return blocks_of(*this).size(); }
+unsigned RangeShape::witness_vars() const { return block_vars() + block_count_vars(*this); }
+
+Result<RangeWitness> range_witness(const RangeShape& s, const std::vector<std::span<const Fp>>& columns) {
+  ZK_TRY(s.check());
+  ZK_ASSERT(columns.size() == s.terms.size());
+  const unsigned K = s.block_vars();
+  const size_t block = size_t(1) << K;
+  RangeWitness w;
+  w.witness.assign(size_t(1) << s.witness_vars(), Fp::zero());
+  std::vector<uint64_t> counts(size_t(1) << kRangeBits, 0);
+  auto blocks = blocks_of(s);
+  counts[0] += w.witness.size() - blocks.size() * block;  // blocks past the last term
+  for (size_t bi = 0; bi < blocks.size(); ++bi) {
+    const RangeTerm& term = s.terms[blocks[bi].term];
+    auto col = columns[blocks[bi].term];
+    ZK_ASSERT(col.size() == (size_t(1) << term.num_vars));
+    for (size_t x = 0; x < block; ++x) {
+      Fp v = x < col.size() ? col[x] : Fp::zero();
+      if (x < term.rows) v += Fp::from_i64(term.offset);
+      v *= Fp(uint64_t(1) << blocks[bi].shift);
+      uint64_t u = v.value();
+      if (u >> kRangeBits) {
+        return make_error("range term " + std::to_string(blocks[bi].term) + " (column " +
+                          std::to_string(term.column) + "): row " + std::to_string(x) + " value " +
+                          std::to_string((col.size() > x ? col[x] : Fp::zero()).to_i64_centered()) +
+                          " + offset " + std::to_string(term.offset) + " is outside [0, 2^" +
+                          std::to_string(term.bits) + ")");
+      }
+      w.witness[bi * block + x] = v;
+      ++counts[u];
+    }
+  }
+  w.multiplicities.resize(counts.size());
+  for (size_t j = 0; j < counts.size(); ++j) w.multiplicities[j] = Fp(counts[j]);
+  return w;
+}
+
+RangeProverOutput prove_range(const RangeShape& s, const std::vector<std::span<const Fp>>& columns,
+                              const RangeWitness& w, transcript::Transcript& t) {
+  ZK_ASSERT(s.check().ok() && columns.size() == s.terms.size());
+  static const std::vector<Fp> table = [] {
+    std::vector<Fp> tb(size_t(1) << kRangeBits);
+    for (size_t j = 0; j < tb.size(); ++j) tb[j] = Fp(j);
+    return tb;
+  }();
+  lookup::Input in{{w.witness}, {table}, uint64_t(w.witness.size())};
+  auto lk = lookup::prove(in, w.multiplicities, t);
+  RangeProverOutput out;
+  const auto low = std::span<const Fp2>(lk.claims.witness_point).first(s.block_vars());
+  for (size_t i = 0; i < s.terms.size(); ++i) {
+    std::vector<Fp2> pt(low.begin(), low.begin() + s.terms[i].num_vars);
+    Fp2 v = poly::evaluate(columns[i], pt);
+    out.proof.column_evals.push_back(v);
+    out.claims.columns.push_back({s.terms[i].column, {std::move(pt), v}});
+  }
+  t.absorb("range.column_evals", std::span<const Fp2>(out.proof.column_evals));
+  out.claims.multiplicities = {lk.claims.table_point, lk.claims.m_eval};
+  out.proof.lookup = std::move(lk.proof);
+  return out;
+}
+
+Result<RangeClaims> verify_range(const RangeShape& s, const RangeProof& proof, transcript::Transcript& t) {
+  ZK_TRY(s.check());
+  if (proof.column_evals.size() != s.terms.size()) return make_error("range: wrong number of column evaluations");
+  auto lk = lookup::verify(lookup_shape(s), proof.lookup, t);
+  if (!lk.ok()) return make_error("range: " + lk.error());
+  if (lk->table_evals[0] != identity_eval(lk->table_point))
+    return make_error("range: the table is not [0, 2^16)");
+  if (lk->witness_evals[0] != recombine(s, lk->witness_point, proof.column_evals))
+    return make_error("range: the looked-up values are not the committed columns");
+  t.absorb("range.column_evals", std::span<const Fp2>(proof.column_evals));
+  RangeClaims claims;
+  const auto low = std::span<const Fp2>(lk->witness_point).first(s.block_vars());
+  for (size_t i = 0; i < s.terms.size(); ++i)
+    claims.columns.push_back({s.terms[i].column,
+                              {std::vector<Fp2>(low.begin(), low.begin() + s.terms[i].num_vars),
+                               proof.column_evals[i]}});
+  claims.multiplicities = {lk->table_point, lk->m_eval};
+  return claims;
+}
+
+void RangeProof::write(util::ByteWriter& w) const {
+  lookup.write(w);
+  for (const auto& e : column_evals) field::write(w, e);
+}
+
+Result<RangeProof> RangeProof::read(util::ByteReader& r, const RangeShape& shape) {
+  ZK_TRY(shape.check());
+  auto lk = lookup::Proof::read(r, lookup_shape(shape));
+  if (!lk.ok()) return make_error("range proof: " + lk.error());
+  RangeProof p;
+  p.lookup = std::move(lk).value();
+  p.column_evals.resize(shape.terms.size());
+  for (auto& e : p.column_evals) ZK_TRY(field::read(r, e));
+  return p;
+}
+
+}  // namespace zks::circuits

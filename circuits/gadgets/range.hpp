@@ -1,0 +1,90 @@
+#pragma once
+// Range checks by one LogUp lookup into the table [0, 2^16) (DESIGN.md section 3,
+// "Lookups"; section 8 rule 3).
+//
+// Each term asks that v(x) = col(x) + offset * [x < rows] lies in [0, 2^bits) for every
+// real row x < rows, bits <= 16, where col is a committed column of the caller's
+// (limbs, quotients, shifted activations). A term with bits < 16 is checked twice:
+// v in [0, 2^16) makes v an integer below 2^16, and 2^(16-bits) v in [0, 2^16) then
+// bounds it by 2^bits exactly (rule 3: the top limb bounded exactly). Padded rows hold
+// zero, which is in the table. All blocks are concatenated into one witness column of
+// 2^(K+b) rows (K = the largest column's variables, b = log of the block count), so the
+// lookup's claim on the witness at (rho_low, rho_high) is
+//     sum_blk eq(rho_high, blk) * scale_blk * (col~(rho_low) * prod_{i>=k}(1 - rho_low_i)
+//                                             + offset * [x < rows]~(rho_low)),
+// which the verifier recombines from the prover's claimed col~ values; those become
+// claims on the committed columns. The table's MLE is the identity sum_i 2^i x_i and
+// the verifier evaluates it. The multiplicities are a column the caller commits
+// before the lookup's challenges are drawn.
+
+#include <cstdint>
+#include <vector>
+
+#include "circuits/gadgets/claim.hpp"
+#include "lookup/logup.hpp"
+#include "transcript/transcript.hpp"
+#include "util/bytes.hpp"
+#include "util/result.hpp"
+
+namespace zks::circuits {
+
+constexpr unsigned kRangeBits = 16;
+
+struct RangeTerm {
+  uint32_t column = 0;     // the caller's id of a committed column
+  unsigned num_vars = 0;   // the column has 2^num_vars entries
+  uint64_t rows = 0;       // real rows (<= 2^num_vars)
+  unsigned bits = 16;      // 1..16
+  int64_t offset = 0;      // added to every real row before the check
+};
+
+// A claim on one of the caller's committed columns.
+struct ColumnClaim {
+  uint32_t column = 0;
+  EvalClaim claim;
+};
+
+struct RangeShape {
+  std::vector<RangeTerm> terms;
+  Status check() const;
+  unsigned block_vars() const;   // K
+  size_t num_blocks() const;     // 1 or 2 per term
+  unsigned witness_vars() const; // K + log2(blocks)
+};
+
+// The prover's first phase: the concatenated witness and the multiplicities over
+// [0, 2^16) (the caller commits `multiplicities` and absorbs the commitment).
+struct RangeWitness {
+  std::vector<Fp> witness;
+  std::vector<Fp> multiplicities;
+};
+// columns[i] is the table of terms[i].column. Fails, naming the term and row, when a
+// value is out of range (the executor produced something the proof cannot attest).
+Result<RangeWitness> range_witness(const RangeShape& shape,
+                                   const std::vector<std::span<const Fp>>& columns);
+
+struct RangeProof {
+  lookup::Proof lookup;
+  std::vector<Fp2> column_evals;  // per term: col~ at the witness point's low part
+
+  void write(util::ByteWriter& w) const;
+  static Result<RangeProof> read(util::ByteReader& r, const RangeShape& shape);
+};
+
+struct RangeClaims {
+  std::vector<ColumnClaim> columns;  // one per term
+  EvalClaim multiplicities;          // on the committed multiplicity column (16 vars)
+};
+
+struct RangeProverOutput {
+  RangeProof proof;
+  RangeClaims claims;
+};
+
+RangeProverOutput prove_range(const RangeShape& shape,
+                              const std::vector<std::span<const Fp>>& columns,
+                              const RangeWitness& witness, transcript::Transcript& t);
+Result<RangeClaims> verify_range(const RangeShape& shape, const RangeProof& proof,
+                                 transcript::Transcript& t);
+
+}  // namespace zks::circuits
