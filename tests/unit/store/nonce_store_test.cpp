@@ -1,6 +1,9 @@
 // RocksNonceStore: the envelope seen-set survives a restart, and pruning works.
 #include <catch2/catch.hpp>
 
+#include <atomic>
+#include <thread>
+
 #include "crypto/verifier.hpp"
 #include "store/nonce_store.hpp"
 #include "unit/crypto/temp_dir.hpp"
@@ -82,4 +85,28 @@ TEST_CASE("a replay after a restart is still rejected", "[store]") {
   auto old = v.verify_request(kMethod, md, raw);
   REQUIRE_FALSE(old.ok());
   CHECK(old.code() == EnvelopeError::Stale);
+}
+
+TEST_CASE("concurrent copies of one request: exactly one is accepted", "[store]") {
+  TempDir dir("nonces");
+  auto s = Store::open(dir.path(), all_column_families());
+  REQUIRE(s.ok());
+  RocksNonceStore nonces(*s);
+  Keypair client = seeded(1), miner = seeded(2);
+  std::vector<uint8_t> raw = {4, 5, 6};
+  VerifierConfig config;
+  config.rate_per_sec = 0;
+  EnvelopeVerifier v(miner.public_key(), config, nonces, [] { return kStart; });
+  Metadata md = encode_metadata(sign_request(client, miner.public_key(), kMethod, kStart, "client-1", raw));
+  std::atomic<int> accepted{0}, replayed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t)
+    threads.emplace_back([&] {
+      auto verdict = v.verify_request(kMethod, md, raw);
+      if (verdict.ok()) ++accepted;
+      else if (verdict.code() == EnvelopeError::Replayed) ++replayed;
+    });
+  for (auto& t : threads) t.join();
+  CHECK(accepted == 1);
+  CHECK(replayed == 7);
 }
