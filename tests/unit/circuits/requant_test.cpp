@@ -1,0 +1,146 @@
+// Requantization with saturation: witness semantics, completeness, tamper tests.
+#include <catch2/catch.hpp>
+#include <random>
+
+#include "circuits/gadgets/requant.hpp"
+#include "poly/mle.hpp"
+
+using zks::field::Fp;
+using zks::field::Fp2;
+using zks::transcript::Transcript;
+namespace c = zks::circuits;
+
+namespace {
+
+struct Case {
+  c::RequantShape s;
+  std::vector<int64_t> acc;
+  std::vector<Fp> acc_f;
+  c::RequantWitness w;
+
+  Case(unsigned num_vars, uint64_t rows, unsigned shift, unsigned excess_bits, int64_t acc_range,
+       uint64_t seed) {
+    s.num_vars = num_vars, s.rows = rows, s.shift = shift, s.excess_bits = excess_bits;
+    std::mt19937_64 rng(seed);
+    acc.assign(size_t(1) << num_vars, 0);
+    for (uint64_t x = 0; x < rows; ++x) acc[x] = int64_t(rng() % uint64_t(2 * acc_range + 1)) - acc_range;
+    for (auto a : acc) acc_f.push_back(Fp::from_i64(a));
+    auto wr = c::requant_witness(s, acc);
+    REQUIRE(wr.ok());
+    w = std::move(wr).value();
+  }
+
+  zks::Status check(const c::RequantProof& proof, const c::RequantShape* other = nullptr,
+                    const c::RequantWitness* cols = nullptr) const {
+    Transcript t("requant-test");
+    auto claims = c::verify_requant(other ? *other : s, proof, t);
+    if (!claims.ok()) return zks::make_error(claims.error());
+    if (zks::poly::evaluate(acc_f, claims->acc.point) != claims->acc.value)
+      return zks::make_error("acc claim false");
+    const auto& ws = cols ? *cols : w;
+    for (size_t i = 0; i < claims->columns.size(); ++i)
+      if (zks::poly::evaluate(ws.columns[i], claims->columns[i].point) != claims->columns[i].value)
+        return zks::make_error("column claim false");
+    return {};
+  }
+
+  c::RequantProverOutput prove(const c::RequantWitness& wit) const {
+    Transcript t("requant-test");
+    return c::prove_requant(s, acc_f, wit, t);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("requant witness follows the executor's rounding and clamping", "[circuits]") {
+  c::RequantShape s;
+  s.num_vars = 3, s.rows = 8, s.shift = 4, s.excess_bits = 20;
+  // (acc + 8) >> 4, clamped to [-32768, 32767].
+  std::vector<int64_t> acc = {0, 7, 8, -8, -9, 1 << 22, -(1 << 22), 32767 * 16 + 7};
+  auto w = c::requant_witness(s, acc);
+  REQUIRE(w.ok());
+  std::vector<int64_t> want = {0, 0, 1, 0, -1, 32767, -32768, 32767};
+  for (size_t x = 0; x < 8; ++x) REQUIRE(w->columns[0][x] == Fp::from_i64(want[x]));
+  REQUIRE(w->saturations == 2);
+  REQUIRE(w->columns[1][6] == Fp::one());  // b_lo
+  REQUIRE(w->columns[2][5] == Fp::one());  // b_hi
+  SECTION("a shape without saturation refuses a saturating row") {
+    s.excess_bits = 0;
+    auto r = c::requant_witness(s, acc);
+    REQUIRE_FALSE(r.ok());
+    REQUIRE_THAT(r.error(), Catch::Contains("row 5"));
+  }
+}
+
+TEST_CASE("requant is complete with and without saturation, and its columns are in range", "[circuits]") {
+  struct P { unsigned nv; uint64_t rows; unsigned shift, excess; int64_t range; };
+  for (P p : {P{0, 1, 1, 0, 1000}, P{4, 16, 8, 0, 1 << 22}, P{6, 50, 12, 0, 1 << 26},
+              P{6, 60, 8, 23, 1 << 30}, P{7, 100, 20, 31, int64_t(1) << 50}, P{5, 31, 33, 24, int64_t(1) << 56}}) {
+    CAPTURE(p.nv, p.rows, p.shift, p.excess);
+    Case cs(p.nv, p.rows, p.shift, p.excess, p.range, p.nv * 31 + p.shift);
+    auto out = cs.prove(cs.w);
+    REQUIRE(cs.check(out.proof).ok());
+    // Every range term of the committed columns holds.
+    std::vector<uint32_t> ids(cs.s.num_columns());
+    for (uint32_t i = 0; i < ids.size(); ++i) ids[i] = i;
+    c::RangeShape rs{c::requant_range_terms(cs.s, ids)};
+    std::vector<std::span<const Fp>> cols;
+    for (const auto& t : rs.terms) cols.push_back(cs.w.columns[t.column]);
+    REQUIRE(c::range_witness(rs, cols).ok());
+  }
+}
+
+TEST_CASE("requant rejects wrong witnesses and tampered proofs", "[circuits]") {
+  Case cs(5, 30, 10, 18, 1 << 27, 77);
+  REQUIRE(cs.w.saturations > 0);
+  auto out = cs.prove(cs.w);
+  REQUIRE(cs.check(out.proof).ok());
+  // Each witness column changed at one real row (q off by one, a flag flipped, a
+  // limb changed) breaks a constraint: the honest prover's proof for it fails.
+  for (size_t col = 0; col < cs.w.columns.size(); ++col) {
+    auto bad = cs.w;
+    bad.columns[col][3] += Fp::one();
+    CAPTURE(col);
+    REQUIRE_FALSE(cs.check(cs.prove(bad).proof, nullptr, &bad).ok());
+  }
+  SECTION("a nonzero padded output row is rejected") {
+    auto bad = cs.w;
+    bad.columns[0][31] = Fp(5);
+    REQUIRE_FALSE(cs.check(cs.prove(bad).proof, nullptr, &bad).ok());
+  }
+  SECTION("tampered proof fields") {
+    auto p = out.proof;
+    p.acc_eval += Fp2::one();
+    REQUIRE_FALSE(cs.check(p).ok());
+    for (size_t i = 0; i < out.proof.column_evals.size(); ++i) {
+      auto p2 = out.proof;
+      p2.column_evals[i] += Fp2::one();
+      REQUIRE_FALSE(cs.check(p2).ok());
+    }
+    auto p3 = out.proof;
+    p3.zerocheck.rounds[1][0] += Fp2::one();
+    REQUIRE_FALSE(cs.check(p3).ok());
+  }
+  SECTION("a statement with another shift, clamp or row count is rejected") {
+    for (int which = 0; which < 3; ++which) {
+      auto s2 = cs.s;
+      if (which == 0) s2.shift = 11;
+      if (which == 1) s2.lo = -16384, s2.hi = 16383;
+      if (which == 2) s2.rows = 29;
+      CAPTURE(which);
+      REQUIRE_FALSE(cs.check(out.proof, &s2).ok());
+    }
+  }
+  SECTION("serialization") {
+    zks::util::ByteWriter bw;
+    out.proof.write(bw);
+    auto bytes = bw.take();
+    zks::util::ByteReader r(bytes);
+    auto back = c::RequantProof::read(r, cs.s);
+    REQUIRE(back.ok());
+    REQUIRE(r.at_end());
+    REQUIRE(cs.check(*back).ok());
+    zks::util::ByteReader tr(std::span<const uint8_t>(bytes.data(), bytes.size() - 1));
+    REQUIRE_FALSE(c::RequantProof::read(tr, cs.s).ok());
+  }
+}
