@@ -9,7 +9,7 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
   libboost-dev librocksdb-dev catch2 libonnx-dev prometheus-cpp-dev
   libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev libtomlplusplus-dev
-  libbenchmark-dev
+  libbenchmark-dev libonnx-testdata
 )
 
 missing=()

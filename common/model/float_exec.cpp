@@ -387,7 +387,9 @@ Status eval_softmax(const Node& n, const Tensor& x, Tensor& y, int64_t opset) {
   return {};
 }
 
-Status eval_layernorm(const Node& n, const std::vector<const Tensor*>& in, Tensor& y) {
+// Y and, when asked for, the Mean and InvStdDev outputs (shape x.shape[:axis] + 1s).
+Status eval_layernorm(const Node& n, const std::vector<const Tensor*>& in, std::vector<Tensor>& out) {
+  Tensor& y = out[0];
   const Tensor& x = *in[0];
   int64_t axis = norm_axis(n.attr_i("axis", -1), x.shape.size());
   if (axis < 0 || axis >= static_cast<int64_t>(x.shape.size())) return err(n, "axis out of range");
@@ -403,6 +405,9 @@ Status eval_layernorm(const Node& n, const std::vector<const Tensor*>& in, Tenso
   std::vector<int64_t> bi;
   if (b) bi = kern::broadcast_index(b->shape, inner);
   y = x;
+  Shape stat_shape(x.shape.begin(), x.shape.begin() + axis);
+  stat_shape.resize(x.shape.size(), 1);
+  for (size_t k = 1; k < out.size() && k < 3; ++k) out[k] = Tensor{stat_shape, std::vector<double>(size_t(outer))};
   for (int64_t o = 0; o < outer; ++o) {
     double* r = y.data.data() + o * len;
     double m = 0, v = 0;
@@ -411,6 +416,8 @@ Status eval_layernorm(const Node& n, const std::vector<const Tensor*>& in, Tenso
     for (int64_t j = 0; j < len; ++j) v += (r[j] - m) * (r[j] - m);
     v /= static_cast<double>(len);
     double inv = 1.0 / std::sqrt(v + eps);
+    if (out.size() > 1) out[1].data[o] = m;
+    if (out.size() > 2) out[2].data[o] = inv;
     for (int64_t j = 0; j < len; ++j)
       r[j] = (r[j] - m) * inv * g->data[gi[j]] + (b ? b->data[bi[j]] : 0.0);
   }
@@ -751,7 +758,12 @@ Status eval_resize(const Node& n, const std::vector<const Tensor*>& in, Tensor& 
     for (size_t d = 0; d < r; ++d) ys[d] = static_cast<int64_t>(std::floor(x.shape[d] * scales[d]));
   }
   std::string ctm = n.attr_s("coordinate_transformation_mode", n.op == "Resize" && in.size() > 2 ? "half_pixel" : "asymmetric");
+  if (ctm != "half_pixel" && ctm != "align_corners" && ctm != "pytorch_half_pixel" && ctm != "asymmetric" &&
+      ctm != "tf_half_pixel_for_nn")
+    return err(n, "coordinate_transformation_mode " + ctm + " is not supported");
   std::string nm = n.attr_s("nearest_mode", "round_prefer_floor");
+  if (nm != "round_prefer_floor" && nm != "round_prefer_ceil" && nm != "floor" && nm != "ceil")
+    return err(n, "nearest_mode " + nm + " is not supported");
   if (n.op == "Upsample" || in.size() == 2) nm = "floor";
   auto xs = strides_of(x.shape);
   Status st;
@@ -763,7 +775,8 @@ Status eval_resize(const Node& n, const std::vector<const Tensor*>& in, Tensor& 
       if (ctm == "half_pixel") xi = (xo + 0.5) / s - 0.5;
       else if (ctm == "align_corners") xi = ys[d] > 1 ? xo * (x.shape[d] - 1) / double(ys[d] - 1) : 0;
       else if (ctm == "pytorch_half_pixel") xi = ys[d] > 1 ? (xo + 0.5) / s - 0.5 : 0;
-      else xi = xo / s;  // asymmetric, tf_half_pixel_for_nn approximated
+      else if (ctm == "tf_half_pixel_for_nn") xi = (xo + 0.5) / s;
+      else xi = xo / s;  // asymmetric
       int64_t i;
       if (nm == "floor") i = static_cast<int64_t>(std::floor(xi));
       else if (nm == "ceil") i = static_cast<int64_t>(std::ceil(xi));
@@ -830,14 +843,25 @@ Status eval_node(const Node& n, const std::vector<const Tensor*>& in, std::vecto
   Tensor& y = out[0];
   const std::string& op = n.op;
   if (op == "Identity" || op == "Dropout" || op == "Cast") {
+    if (op == "Dropout") {
+      // Inference only: the mask output and training mode (random) have no static meaning.
+      if (n.outputs.size() > 1) return err(n, "the mask output is not supported");
+      if (const Tensor* t = opt_in(in, 2))
+        for (double v : t->data)
+          if (v != 0) return err(n, "training mode is not supported");
+    }
     y = *in[0];
     if (op == "Cast") {
       int64_t to = n.attr_i("to", 1);
       bool integral = to == 2 || to == 3 || to == 4 || to == 5 || to == 6 || to == 7 || to == 12 || to == 13;
       if (integral)
         for (auto& v : y.data) v = std::trunc(v);
-      if (to == 9)
+      else if (to == 9)
         for (auto& v : y.data) v = v != 0 ? 1 : 0;
+      else if (to == 1)
+        for (auto& v : y.data) v = static_cast<double>(static_cast<float>(v));
+      else if (to != 11)  // float16, bfloat16, string, complex
+        return err(n, "cast to element type " + std::to_string(to) + " is not supported");
     }
     return {};
   }
@@ -892,8 +916,8 @@ Status eval_node(const Node& n, const std::vector<const Tensor*>& in, std::vecto
   if (op == "ReduceMean" || op == "ReduceSum") return eval_reduce(n, in, y, opt.opset);
   if (op == "Softmax") return eval_softmax(n, *in[0], y, opt.opset);
   if (op == "LayerNormalization") {
-    if (n.outputs.size() > 1) return err(n, "Mean/InvStdDev outputs are not supported");
-    return eval_layernorm(n, in, y);
+    if (n.outputs.size() > 3) return err(n, "too many outputs");
+    return eval_layernorm(n, in, out);  // the quantizer refuses Mean/InvStdDev consumers
   }
   if (op == "BatchNormalization") {
     if (n.outputs.size() > 1) return err(n, "training-mode outputs are not supported");

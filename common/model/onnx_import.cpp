@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include <onnx/onnx_pb.h>
+#include <onnx/version_converter/convert.h>
 
 #include "model/float_exec.hpp"
 
@@ -168,6 +169,28 @@ std::string node_label(const onnx::NodeProto& n, size_t idx) {
   return n.name().empty() ? "#" + std::to_string(idx) : n.name();
 }
 
+int64_t default_opset(const onnx::ModelProto& mp) {
+  int64_t v = 0;
+  for (const auto& os : mp.opset_import())
+    if (os.domain().empty() || os.domain() == "ai.onnx") v = os.version();
+  return v;
+}
+
+// A model older than kMinOpset goes through ONNX's own version converter (the op
+// adapters ONNX maintains), so we never reinterpret old semantics by hand.
+Status upgrade_opset(onnx::ModelProto& mp) {
+  int64_t v = default_opset(mp);
+  if (v == 0 || v >= kMinOpset) return {};
+  try {
+    mp = onnx::version_conversion::ConvertVersion(mp, static_cast<int>(kMinOpset));
+  } catch (const std::exception& e) {
+    return make_error("opset " + std::to_string(v) + " is not supported (supported: " + std::to_string(kMinOpset) +
+                      "-" + std::to_string(kMaxOpset) + ") and ONNX's version converter cannot upgrade it: " +
+                      e.what());
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<Graph> import_onnx(std::span<const uint8_t> bytes, const ImportOptions& opt) {
@@ -177,6 +200,7 @@ Result<Graph> import_onnx(std::span<const uint8_t> bytes, const ImportOptions& o
     return make_error("not an ONNX model: protobuf parsing failed (truncated or corrupt file?)");
   if (!mp.has_graph() || mp.graph().node_size() == 0)
     return make_error("not an ONNX model: no graph or an empty graph");
+  ZK_TRY(upgrade_opset(mp));
   Graph g;
   const auto& gp = mp.graph();
   g.name = gp.name();
@@ -353,6 +377,13 @@ Result<Graph> import_onnx(std::span<const uint8_t> bytes, const ImportOptions& o
   if (opt.fold_linear) fold_linear_ops(g);
   g.prune();
   return g;
+}
+
+Result<Tensor> parse_tensor_proto(std::span<const uint8_t> bytes) {
+  onnx::TensorProto tp;
+  if (bytes.size() > (size_t(1) << 31) || !tp.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
+    return make_error("not an ONNX tensor: protobuf parsing failed");
+  return tensor_from_proto(tp);
 }
 
 Result<Graph> import_onnx_file(const std::string& path, const ImportOptions& opt) {

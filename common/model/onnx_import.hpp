@@ -1,7 +1,8 @@
 #pragma once
 // ONNX import: onnx::ModelProto (Debian's libonnx) into the graph IR, with static
 // shapes, constant folding (shape subgraphs, Constant nodes) and the linear folds of
-// DESIGN.md section 3 (BatchNormalization and constant Mul/Add into Conv/Gemm).
+// DESIGN.md section 3 (BatchNormalization and constant Mul/Add into Conv/Gemm). Models
+// older than kMinOpset are first upgraded by ONNX's own version converter.
 // Untrusted input: every problem is an error naming the node, never a crash.
 
 #include <cstdint>
@@ -29,6 +30,10 @@ inline constexpr int64_t kMaxOpset = 17;
 
 Result<Graph> import_onnx(std::span<const uint8_t> bytes, const ImportOptions& opt = {});
 Result<Graph> import_onnx_file(const std::string& path, const ImportOptions& opt = {});
+
+// One serialized onnx::TensorProto (e.g. the input_0.pb / output_0.pb files of ONNX's
+// own operator tests) as a float tensor; every numeric element type is converted.
+Result<Tensor> parse_tensor_proto(std::span<const uint8_t> bytes);
 
 // The folding passes, exposed for tests (import runs them).
 void fold_linear_ops(Graph& g);
