@@ -1,22 +1,35 @@
 #!/usr/bin/env bash
 # The main command: installs what is missing, builds, and runs the most complete
-# end-to-end path zkslice has today.
-#
-# Today: a sumcheck proof over random multilinear tables, proved and verified, with
-# timings (`zkslice selftest`). Still to come (see the open issues): Basefold
-# commitments, the model compiler (`zkslice compile`), slice proofs of the default
-# age model, and the local subnet of one validator and three miners.
+# end-to-end path zkslice has today:
+#   1. compile the default model (the age-estimation CNN shipped in tests/data/corpus/age)
+#      into a quantized manifest of 4 slices;
+#   2. run it with the integer executor (the semantics the proofs attest), whole and
+#      slice by slice, and compare with onnxruntime's reference output;
+#   3. the proof core end to end: Basefold-committed tables, a sumcheck, a batched
+#      opening, verification, and rejection of false claims.
+# Still to come (open issues): slice proofs of the model (issue 5/6), the miner and
+# validator daemons and the local subnet of one validator and three miners (7-9).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BUILD_DIR=${ZKS_BUILD_DIR:-build}
+OUT_DIR=${ZKS_OUT_DIR:-out/quickstart}
+MODEL=tests/data/corpus/age
+
 ./deploy/install-deps.sh
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DZKS_CUDA="${ZKS_CUDA:-AUTO}" >/dev/null
 cmake --build "$BUILD_DIR" -j "$(nproc)" --target zkslice
 
 ZKSLICE="$BUILD_DIR/circuits/zkslice"
+mkdir -p "$OUT_DIR"
 echo
-echo "== zkslice selftest: prove and verify sum_x eq(z,x) f1(x) f2(x) f3(x) over 2^20 points"
+echo "== 1. compile $MODEL/model.onnx into 4 slices"
+"$ZKSLICE" compile "$MODEL/model.onnx" --out "$OUT_DIR/age" --slices 4
+echo
+echo "== 2. quantized inference, whole and slice by slice, against onnxruntime's output"
+"$ZKSLICE" run "$OUT_DIR/age" --input "$MODEL/input.json" --reference "$MODEL/reference.json" --sliced
+echo
+echo "== 3. proof core: commit, prove, open, verify (2^20 elements, 3 tables)"
 "$ZKSLICE" selftest --log-size 20 --degree 3
 echo
-echo "Still to come: the local subnet (validator + 3 miners) proving the age model."
+echo "Still to come: slice proofs of the age model and the local subnet (validator + 3 miners)."
