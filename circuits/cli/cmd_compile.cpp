@@ -47,6 +47,7 @@ nlohmann::json slices_json(const QModel& m, const std::vector<slicer::Slice>& sl
     js["ops"] = ops;
     js["prove_ms_est"] = s.cost.prove_ms;
     js["memory_mb_est"] = s.cost.memory_bytes / 1048576.0;
+    js["channel_part"] = s.channel_part;
     auto b = [&](const std::vector<int>& ids) {
       auto a = nlohmann::json::array();
       for (int t : ids) a.push_back({{"name", m.tensors[t].name}, {"shape", m.tensors[t].shape}, {"scale", m.tensors[t].scale}});
@@ -64,8 +65,9 @@ void print_slices(const QModel& m, const std::vector<slicer::Slice>& sl) {
     const auto& s = sl[j];
     std::string ops;
     for (size_t k = s.first; k < s.end; ++k) ops += (ops.empty() ? "" : " ") + m.nodes[k].op;
-    fmt::print("slice {}: nodes [{}, {}), est. {:.2f} ms, {:.1f} MB\n  ops: {}\n  in:  {}\n  out: {}\n", j, s.first,
-               s.end, s.cost.prove_ms, s.cost.memory_bytes / 1048576.0, ops, names_of(m, s.inputs),
+    fmt::print("slice {}: nodes [{}, {}), est. {:.2f} ms, {:.1f} MB{}\n  ops: {}\n  in:  {}\n  out: {}\n", j, s.first,
+               s.end, s.cost.prove_ms, s.cost.memory_bytes / 1048576.0, s.channel_part ? " (channel part)" : "", ops,
+               names_of(m, s.inputs),
                names_of(m, s.outputs));
   }
 }

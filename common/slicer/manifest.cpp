@@ -102,6 +102,7 @@ util::Bytes serialize_manifest(const Manifest& man) {
     for (int o : s.outputs) ps->add_outputs(o);
     ps->mutable_cost()->set_prove_ms(s.cost.prove_ms);
     ps->mutable_cost()->set_memory_bytes(s.cost.memory_bytes);
+    ps->set_channel_part(s.channel_part);
     auto gh = slice_graph_hash(pm, s);
     ps->set_graph_hash(gh.data(), gh.size());
     // weight_commitment (R_W[j]), params_id and fingerprint: issue 5, left empty.
@@ -234,6 +235,9 @@ Result<Manifest> parse_manifest(std::span<const uint8_t> bytes) {
       if (!tidx_ok(o)) return make_error("manifest: bad boundary index");
     s.cost.prove_ms = ps.cost().prove_ms();
     s.cost.memory_bytes = ps.cost().memory_bytes();
+    s.channel_part = ps.channel_part();
+    if (s.channel_part && (s.end != s.first + 1 || !is_channel_part(m.nodes[s.first])))
+      return make_error("manifest: slice " + std::to_string(man.slices.size()) + " is marked as a channel part but is not one");
     man.slices.push_back(std::move(s));
   }
   if (!man.slices.empty() && expect != m.nodes.size()) return make_error("manifest: slices do not cover the graph");

@@ -63,8 +63,18 @@ std::vector<Slice> slices_at(const QModel& m, const std::vector<size_t>& cuts) {
     Slice s;
     s.first = pts[j];
     s.end = pts[j + 1];
-    s.inputs = j == 0 ? m.inputs : boundary(m, s.first);
-    s.outputs = boundary(m, s.end);
+    if (s.end == s.first + 1 && is_channel_part(m.nodes[s.first])) {
+      const QNode& n = m.nodes[s.first];
+      std::set<int> in;
+      for (int i : n.inputs)
+        if (!m.tensors[i].is_const) in.insert(i);
+      s.inputs.assign(in.begin(), in.end());
+      s.outputs = n.outputs;
+      s.channel_part = true;
+    } else {
+      s.inputs = j == 0 ? m.inputs : boundary(m, s.first);
+      s.outputs = boundary(m, s.end);
+    }
     for (size_t k = s.first; k < s.end; ++k) {
       auto c = estimate_cost(m, m.nodes[k]);
       s.cost.prove_ms += c.prove_ms;
@@ -75,9 +85,54 @@ std::vector<Slice> slices_at(const QModel& m, const std::vector<size_t>& cuts) {
   return out;
 }
 
-Result<std::vector<Slice>> plan_slices(const QModel& m, const Budget& b) {
+namespace {
+
+bool over_budget(const OpCost& c, const Budget& b) {
+  return (b.max_memory_mb > 0 && c.memory_bytes / 1048576.0 > b.max_memory_mb) ||
+         (b.max_prove_ms > 0 && c.prove_ms > b.max_prove_ms);
+}
+
+// Splits every Conv/MatMul/Gemm that alone exceeds a memory or time budget into as few
+// channel parts as make each part fit (doubling from the cost ratio; at most one
+// channel per part).
+Status split_oversized(QModel& m, const Budget& b) {
+  for (size_t k = 0; k < m.nodes.size(); ++k) {
+    OpCost c = estimate_cost(m, m.nodes[k]);
+    if (!over_budget(c, b) || !can_split(m, m.nodes[k])) continue;
+    double ratio = std::max(b.max_memory_mb > 0 ? c.memory_bytes / 1048576.0 / b.max_memory_mb : 0.0,
+                            b.max_prove_ms > 0 ? c.prove_ms / b.max_prove_ms : 0.0);
+    const QNode& n = m.nodes[k];
+    int64_t channels = m.tensors[n.outputs[0]].shape[n.op == "Conv" ? 1 : m.tensors[n.outputs[0]].shape.size() - 1];
+    int parts = static_cast<int>(std::min<double>(static_cast<double>(channels), std::max(2.0, std::ceil(ratio))));
+    for (;;) {
+      QModel trial = m;
+      ZK_TRY(split_output_channels(trial, k, parts));
+      bool fits = true;
+      for (int p = 0; p < parts; ++p) fits &= !over_budget(estimate_cost(trial, trial.nodes[k + p]), b);
+      if (fits || parts == channels) {
+        m = std::move(trial);
+        k += static_cast<size_t>(parts);  // past the parts, onto the Concat
+        break;
+      }
+      parts = static_cast<int>(std::min<int64_t>(channels, int64_t(parts) * 2));
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<std::vector<Slice>> plan_slices(QModel& model, const Budget& b) {
+  if (model.nodes.empty()) return make_error("the model has no nodes");
+  // Splits go to a copy, committed only with a plan: a refused budget leaves `model` as it was.
+  QModel split_copy;
+  bool split = b.slices <= 0 && (b.max_memory_mb > 0 || b.max_prove_ms > 0);
+  if (split) {
+    split_copy = model;
+    ZK_TRY(split_oversized(split_copy, b));
+  }
+  QModel& m = split ? split_copy : model;
   size_t n = m.nodes.size();
-  if (n == 0) return make_error("the model has no nodes");
   std::vector<OpCost> cost(n);
   for (size_t k = 0; k < n; ++k) cost[k] = estimate_cost(m, m.nodes[k]);
   std::vector<size_t> cuts;
@@ -85,7 +140,7 @@ Result<std::vector<Slice>> plan_slices(const QModel& m, const Budget& b) {
     size_t N = std::min<size_t>(static_cast<size_t>(b.slices), n);
     if (static_cast<size_t>(b.slices) > n)
       return make_error("cannot cut " + std::to_string(n) + " nodes into " + std::to_string(b.slices) +
-                        " slices (splitting one op by output channels is not implemented yet)");
+                        " slices (a memory or time budget splits large ops by output channels)");
     // Linear partition minimising the largest slice time (DP, O(N n^2)).
     std::vector<double> pre(n + 1, 0);
     for (size_t k = 0; k < n; ++k) pre[k + 1] = pre[k] + cost[k].prove_ms;
@@ -112,12 +167,17 @@ Result<std::vector<Slice>> plan_slices(const QModel& m, const Budget& b) {
     double t = 0, mem = 0;
     for (size_t k = 0; k < n; ++k) {
       double mb = cost[k].memory_bytes / 1048576.0;
-      if ((b.max_memory_mb > 0 && mb > b.max_memory_mb) || (b.max_prove_ms > 0 && cost[k].prove_ms > b.max_prove_ms))
+      if (over_budget(cost[k], b)) {
+        std::string why;
+        if (!can_split(m, m.nodes[k], &why)) why = "it cannot be split by output channels: " + why;
+        else why = "even one output channel per part does not fit";
         return make_error(m.nodes[k].op + " node '" + m.nodes[k].name + "' alone exceeds the slice budget (" +
-                          std::to_string(mb) + " MB, " + std::to_string(cost[k].prove_ms) +
-                          " ms); splitting one op by output channels is not implemented yet");
+                          std::to_string(mb) + " MB, " + std::to_string(cost[k].prove_ms) + " ms); " + why);
+      }
       bool over = (b.max_memory_mb > 0 && std::max(mem, mb) > b.max_memory_mb) ||
                   (b.max_prove_ms > 0 && t + cost[k].prove_ms > b.max_prove_ms);
+      // Each channel part is a slice of its own, independent of its siblings.
+      over |= is_channel_part(m.nodes[k]) || (k > 0 && is_channel_part(m.nodes[k - 1]));
       if (over && k > 0) {
         cuts.push_back(k);
         t = 0;
@@ -127,7 +187,9 @@ Result<std::vector<Slice>> plan_slices(const QModel& m, const Budget& b) {
       mem = std::max(mem, mb);
     }
   }
-  return slices_at(m, cuts);
+  auto out = slices_at(m, cuts);
+  if (split) model = std::move(split_copy);
+  return out;
 }
 
 Result<std::vector<std::vector<int64_t>>> run_slice(const QModel& m, const Slice& s,

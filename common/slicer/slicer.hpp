@@ -27,6 +27,10 @@ struct Slice {
   size_t first = 0, end = 0;  // nodes [first, end)
   std::vector<int> inputs, outputs;  // boundary tensors, ascending tensor index
   OpCost cost;
+  // One channel part of a split op (see split_output_channels): it reads only the
+  // tensors its node consumes and writes only its part, so the parts of one op are
+  // independent of each other; every other slice carries all live tensors at its cuts.
+  bool channel_part = false;
 };
 
 struct Budget {
@@ -39,7 +43,20 @@ struct Budget {
 std::vector<int> boundary(const model::QModel& m, size_t cut);
 // Slices for the given cut points (strictly increasing, inside (0, nodes)).
 std::vector<Slice> slices_at(const model::QModel& m, const std::vector<size_t>& cuts);
-Result<std::vector<Slice>> plan_slices(const model::QModel& m, const Budget& b);
+// With a memory or time budget, a Conv/MatMul/Gemm that alone exceeds it is first split
+// by output channels (the model is rewritten), each part in a slice of its own.
+Result<std::vector<Slice>> plan_slices(model::QModel& m, const Budget& b);
+
+// ---- splitting one op by output channels (split.cpp) ----
+// Attribute marking a channel part: ints {part, parts, first channel, end channel}.
+inline constexpr const char* kSplitPartAttr = "zks_channel_part";
+bool is_channel_part(const model::QNode& n);
+bool can_split(const model::QModel& m, const model::QNode& n, std::string* why = nullptr);
+// Replaces node k by `parts` nodes over balanced output-channel ranges, each writing its
+// own tensor "<output>#ch<c0>:<c1>", followed by a Concat that rebuilds the original
+// output (bit-identical integer results). Unused constants are dropped and tensor
+// indices renumbered; the range analysis is rerun.
+Status split_output_channels(model::QModel& m, size_t k, int parts);
 
 // Runs one slice: `inputs` are the slice's boundary inputs (same order); returns its
 // boundary outputs. Uses only what the slice's manifest entry holds.

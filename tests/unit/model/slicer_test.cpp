@@ -2,6 +2,9 @@
 // unsliced integer run (N = 1..8), and the manifest round-trips.
 #include <catch2/catch.hpp>
 
+#include <map>
+#include <set>
+
 #include "corpus_util.hpp"
 #include "model/quantize.hpp"
 #include "slicer/slicer.hpp"
@@ -103,4 +106,126 @@ TEST_CASE("budgets by memory and time, and the manifest round trip", "[slicer]")
     util::Bytes t(bytes.begin(), bytes.begin() + static_cast<long>(cut));
     CHECK(!slicer::parse_manifest(t).ok());
   }
+}
+
+namespace {
+// Every tensor of the unsplit model that survives the split (same name) holds the same
+// integers, and so do the graph outputs.
+void check_same_run(const QModel& a, const IntRun& ra, const QModel& b, const IntRun& rb) {
+  std::map<std::string, int> by_name;
+  for (size_t t = 0; t < b.tensors.size(); ++t)
+    if (!b.tensors[t].is_const) by_name[b.tensors[t].name] = static_cast<int>(t);
+  for (size_t t = 0; t < a.tensors.size(); ++t) {
+    if (a.tensors[t].is_const) continue;
+    INFO("tensor " << a.tensors[t].name);
+    REQUIRE(by_name.count(a.tensors[t].name));
+    CHECK(ra.values[t] == rb.values[by_name[a.tensors[t].name]]);
+  }
+  REQUIRE(a.outputs.size() == b.outputs.size());
+  for (size_t i = 0; i < a.outputs.size(); ++i) CHECK(ra.values[a.outputs[i]] == rb.values[b.outputs[i]]);
+}
+}  // namespace
+
+TEST_CASE("splitting Conv, Gemm and MatMul by output channels is bit-identical", "[slicer][split]") {
+  for (const char* name : {"age", "paddleocr_cls", "1l_mlp", "tutorial", "multihead_attention"}) {
+    INFO("model " << name);
+    NamedTensors in;
+    auto q = compile_corpus(name, in);
+    REQUIRE(q.ok());
+    auto whole = run_int(*q, in.tensors);
+    REQUIRE(whole.ok());
+    QModel s = *q;
+    std::set<std::string> split_ops;
+    for (size_t k = s.nodes.size(); k-- > 0;) {  // from the back: earlier indices stay valid
+      if (!slicer::can_split(s, s.nodes[k])) continue;
+      const auto& ys = s.tensors[s.nodes[k].outputs[0]].shape;
+      int64_t C = ys[s.nodes[k].op == "Conv" ? 1 : ys.size() - 1];
+      if (C < 2) continue;
+      split_ops.insert(s.nodes[k].op);
+      REQUIRE(slicer::split_output_channels(s, k, static_cast<int>(std::min<int64_t>(C, 3))).ok());
+    }
+    CHECK(!split_ops.empty());
+    auto r = run_int(s, in.tensors);
+    REQUIRE(r.ok());
+    check_same_run(*q, *whole, s, *r);
+  }
+  // What cannot be split says why.
+  NamedTensors in;
+  auto q = compile_corpus("age", in);
+  REQUIRE(q.ok());
+  for (size_t k = 0; k < q->nodes.size(); ++k)
+    if (q->nodes[k].op == "Relu") {
+      auto st = slicer::split_output_channels(*q, k, 2);
+      REQUIRE(!st.ok());
+      CHECK(st.error().find("only Conv, Gemm and MatMul") != std::string::npos);
+      break;
+    }
+}
+
+TEST_CASE("an op over the slice budget becomes independent channel-part slices", "[slicer][split]") {
+  int budgets_tried = 0;
+  for (const char* name : {"age", "paddleocr_cls"}) {
+    NamedTensors in;
+    auto q = compile_corpus(name, in);
+    REQUIRE(q.ok());
+    auto whole = run_int(*q, in.tensors);
+    REQUIRE(whole.ok());
+    std::vector<std::vector<int64_t>> expect;
+    for (int o : q->outputs) expect.push_back(whole->values[o]);
+    for (int by_time = 0; by_time < 2; ++by_time) {
+      INFO("model " << name << (by_time ? ", time budget" : ", memory budget"));
+      // The budget: the largest op that cannot be split, when one that can is larger.
+      auto measure = [&](const QNode& n) {
+        auto c = slicer::estimate_cost(*q, n);
+        return by_time ? c.prove_ms : c.memory_bytes / 1048576.0;
+      };
+      double fixed = 0, splittable = 0;
+      for (const auto& n : q->nodes) {
+        double& m = slicer::can_split(*q, n) ? splittable : fixed;
+        m = std::max(m, measure(n));
+      }
+      if (splittable <= fixed) continue;
+      ++budgets_tried;
+      QModel s = *q;
+      slicer::Budget b{0, by_time ? 0 : fixed, by_time ? fixed : 0};
+      auto sl = slicer::plan_slices(s, b);
+      REQUIRE(sl.ok());
+      CHECK(s.nodes.size() > q->nodes.size());
+      size_t parts = 0;
+      for (const auto& sc : *sl) {
+        CHECK((by_time ? sc.cost.prove_ms : sc.cost.memory_bytes / 1048576.0) <= fixed * (1 + 1e-9));
+        if (!sc.channel_part) continue;
+        ++parts;
+        // A part reads only what its node reads: never a sibling part.
+        const auto& node = s.nodes[sc.first];
+        CHECK(slicer::is_channel_part(node));
+        CHECK(sc.outputs == node.outputs);
+        for (int t : sc.inputs) CHECK(s.tensors[t].name.find("#ch") == std::string::npos);
+      }
+      CHECK(parts >= 2);
+      // Slice by slice from boundary tensors only: bit-identical to the unsplit run.
+      auto whole_s = run_int(s, in.tensors);
+      REQUIRE(whole_s.ok());
+      check_same_run(*q, *whole, s, *whole_s);
+      CHECK(run_sliced(s, *sl, *whole_s) == expect);
+      // The manifest keeps the parts.
+      slicer::Manifest man{s, *sl, {}};
+      auto bytes = slicer::serialize_manifest(man);
+      auto back = slicer::parse_manifest(bytes);
+      REQUIRE(back.ok());
+      CHECK(slicer::serialize_manifest(*back) == bytes);
+      size_t back_parts = 0;
+      for (const auto& sc : back->slices) back_parts += sc.channel_part ? 1 : 0;
+      CHECK(back_parts == parts);
+    }
+  }
+  CHECK(budgets_tried >= 2);
+  // A budget below even one channel of the largest op is a clear error.
+  NamedTensors in;
+  auto q = compile_corpus("age", in);
+  REQUIRE(q.ok());
+  auto tiny = slicer::plan_slices(*q, {0, 1e-6, 0});
+  REQUIRE(!tiny.ok());
+  INFO(tiny.error());
+  CHECK(tiny.error().find("alone exceeds the slice budget") != std::string::npos);
 }
