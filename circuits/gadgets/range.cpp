@@ -28,8 +28,9 @@ std::vector<Block> blocks_of(const RangeShape& s) {
 
 unsigned block_count_vars(const RangeShape& s) { return poly::log2_ceil(blocks_of(s).size()); }
 
+// Every witness row is looked up: padded rows hold zero, which is in the table.
 lookup::Shape lookup_shape(const RangeShape& s) {
-  return lookup::Shape{s.witness_vars(), kRangeBits, 1, uint64_t(1) << s.witness_vars()};
+  return lookup::Shape{poly::PaddedShape::flat(uint64_t(1) << s.witness_vars()), kRangeBits, 1};
 }
 
 // The identity table's MLE: sum_i 2^i x_i.
@@ -50,10 +51,11 @@ Fp2 recombine(const RangeShape& s, std::span<const Fp2> point, std::span<const F
   for (size_t bi = 0; bi < blocks.size(); ++bi) {
     const RangeTerm& term = s.terms[blocks[bi].term];
     // A column of k < K variables, zero-padded to K, at low: col~(low[..k]) prod (1 - low_i).
+    const unsigned k = term.num_vars();
     Fp2 pad = Fp2::one();
-    for (unsigned i = term.num_vars; i < K; ++i) pad *= Fp2::one() - low[i];
-    Fp2 v = column_evals[blocks[bi].term] * pad +
-            Fp2(Fp::from_i64(term.offset)) * poly::lt_eval(term.rows, low);
+    for (unsigned i = k; i < K; ++i) pad *= Fp2::one() - low[i];
+    Fp2 v = (column_evals[blocks[bi].term] +
+             Fp2(Fp::from_i64(term.offset)) * term.shape.selector(low.first(k))) * pad;
     acc += eq_high[bi] * v * Fp2(Fp(uint64_t(1) << blocks[bi].shift));
   }
   return acc;
@@ -68,8 +70,8 @@ Status RangeShape::check() const {
     const auto& t = terms[i];
     std::string at = "range term " + std::to_string(i) + ": ";
     if (t.bits < 1 || t.bits > kRangeBits) return make_error(at + "bits must be 1..16");
-    if (t.num_vars > 28) return make_error(at + "column larger than 2^28");
-    if (t.rows > (uint64_t(1) << t.num_vars)) return make_error(at + "more rows than the column holds");
+    if (t.num_vars() > 28) return make_error(at + "column larger than 2^28");
+    if (t.shape.dims().size() > 8) return make_error(at + "more than 8 axes");
     if (t.offset <= -(int64_t(1) << 40) || t.offset >= (int64_t(1) << 40)) return make_error(at + "offset out of range");
   }
   if (witness_vars() > 30) return make_error("range: witness larger than 2^30");
@@ -78,7 +80,7 @@ Status RangeShape::check() const {
 
 unsigned RangeShape::block_vars() const {
   unsigned k = 0;
-  for (const auto& t : terms) k = std::max(k, t.num_vars);
+  for (const auto& t : terms) k = std::max(k, t.num_vars());
   return k;
 }
 size_t RangeShape::num_blocks() const { return blocks_of(*this).size(); }
@@ -97,10 +99,10 @@ Result<RangeWitness> range_witness(const RangeShape& s, const std::vector<std::s
   for (size_t bi = 0; bi < blocks.size(); ++bi) {
     const RangeTerm& term = s.terms[blocks[bi].term];
     auto col = columns[blocks[bi].term];
-    ZK_ASSERT(col.size() == (size_t(1) << term.num_vars));
+    ZK_ASSERT(col.size() == term.shape.padded_size());
     for (size_t x = 0; x < block; ++x) {
       Fp v = x < col.size() ? col[x] : Fp::zero();
-      if (x < term.rows) v += Fp::from_i64(term.offset);
+      if (x < col.size() && term.shape.is_real(x)) v += Fp::from_i64(term.offset);
       v *= Fp(uint64_t(1) << blocks[bi].shift);
       uint64_t u = v.value();
       if (u >> kRangeBits) {
@@ -127,12 +129,12 @@ RangeProverOutput prove_range(const RangeShape& s, const std::vector<std::span<c
     for (size_t j = 0; j < tb.size(); ++j) tb[j] = Fp(j);
     return tb;
   }();
-  lookup::Input in{{w.witness}, {table}, uint64_t(w.witness.size())};
+  lookup::Input in{{w.witness}, {table}, poly::PaddedShape::flat(w.witness.size())};
   auto lk = lookup::prove(in, w.multiplicities, t);
   RangeProverOutput out;
   const auto low = std::span<const Fp2>(lk.claims.witness_point).first(s.block_vars());
   for (size_t i = 0; i < s.terms.size(); ++i) {
-    std::vector<Fp2> pt(low.begin(), low.begin() + s.terms[i].num_vars);
+    std::vector<Fp2> pt(low.begin(), low.begin() + s.terms[i].num_vars());
     Fp2 v = poly::evaluate(columns[i], pt);
     out.proof.column_evals.push_back(v);
     out.claims.columns.push_back({s.terms[i].column, {std::move(pt), v}});
@@ -157,7 +159,7 @@ Result<RangeClaims> verify_range(const RangeShape& s, const RangeProof& proof, t
   const auto low = std::span<const Fp2>(lk->witness_point).first(s.block_vars());
   for (size_t i = 0; i < s.terms.size(); ++i)
     claims.columns.push_back({s.terms[i].column,
-                              {std::vector<Fp2>(low.begin(), low.begin() + s.terms[i].num_vars),
+                              {std::vector<Fp2>(low.begin(), low.begin() + s.terms[i].num_vars()),
                                proof.column_evals[i]}});
   claims.multiplicities = {lk->table_point, lk->m_eval};
   return claims;

@@ -2,16 +2,16 @@
 // Range checks by one LogUp lookup into the table [0, 2^16) (DESIGN.md section 3,
 // "Lookups"; section 8 rule 3).
 //
-// Each term asks that v(x) = col(x) + offset * [x < rows] lies in [0, 2^bits) for every
-// real row x < rows, bits <= 16, where col is a committed column of the caller's
+// Each term asks that v(x) = col(x) + offset * [x real] lies in [0, 2^bits) for every
+// real entry x of the column's padded shape, bits <= 16, where col is a committed column of the caller's
 // (limbs, quotients, shifted activations). A term with bits < 16 is checked twice:
 // v in [0, 2^16) makes v an integer below 2^16, and 2^(16-bits) v in [0, 2^16) then
 // bounds it by 2^bits exactly (rule 3: the top limb bounded exactly). Padded rows hold
 // zero, which is in the table. All blocks are concatenated into one witness column of
 // 2^(K+b) rows (K = the largest column's variables, b = log of the block count), so the
 // lookup's claim on the witness at (rho_low, rho_high) is
-//     sum_blk eq(rho_high, blk) * scale_blk * (col~(rho_low) * prod_{i>=k}(1 - rho_low_i)
-//                                             + offset * [x < rows]~(rho_low)),
+//     sum_blk eq(rho_high, blk) * scale_blk * prod_{i>=k}(1 - rho_low_i)
+//             * (col~(rho_low[..k]) + offset * sel~(rho_low[..k])),
 // which the verifier recombines from the prover's claimed col~ values; those become
 // claims on the committed columns. The table's MLE is the identity sum_i 2^i x_i and
 // the verifier evaluates it. The multiplicities are a column the caller commits
@@ -22,6 +22,7 @@
 
 #include "circuits/gadgets/claim.hpp"
 #include "lookup/logup.hpp"
+#include "poly/padded.hpp"
 #include "transcript/transcript.hpp"
 #include "util/bytes.hpp"
 #include "util/result.hpp"
@@ -31,11 +32,11 @@ namespace zks::circuits {
 constexpr unsigned kRangeBits = 16;
 
 struct RangeTerm {
-  uint32_t column = 0;     // the caller's id of a committed column
-  unsigned num_vars = 0;   // the column has 2^num_vars entries
-  uint64_t rows = 0;       // real rows (<= 2^num_vars)
-  unsigned bits = 16;      // 1..16
-  int64_t offset = 0;      // added to every real row before the check
+  uint32_t column = 0;      // the caller's id of a committed column
+  poly::PaddedShape shape;  // the column's tensor shape (padded per axis)
+  unsigned bits = 16;       // 1..16
+  int64_t offset = 0;       // added to every real entry before the check
+  unsigned num_vars() const { return shape.num_vars(); }
 };
 
 // A claim on one of the caller's committed columns.

@@ -92,8 +92,8 @@ std::vector<sumcheck::Term> constraint_terms(const RequantShape& s, const Fp2& g
 
 void absorb_shape(transcript::Transcript& t, const RequantShape& s) {
   util::ByteWriter w;
-  w.u32(s.num_vars);
-  w.u64(s.rows);
+  w.u32(static_cast<uint32_t>(s.shape.dims().size()));
+  for (uint32_t d : s.shape.dims()) w.u32(d);
   w.u32(s.shift);
   w.u64(static_cast<uint64_t>(s.lo));
   w.u64(static_cast<uint64_t>(s.hi));
@@ -104,8 +104,8 @@ void absorb_shape(transcript::Transcript& t, const RequantShape& s) {
 }  // namespace
 
 Status RequantShape::check() const {
-  if (num_vars > 28) return make_error("requant: tensor larger than 2^28");
-  if (rows > (uint64_t(1) << num_vars)) return make_error("requant: more rows than entries");
+  if (num_vars() > 28) return make_error("requant: tensor larger than 2^28");
+  if (shape.dims().size() > 8) return make_error("requant: more than 8 axes");
   if (shift < 1 || shift > 48) return make_error("requant: shift " + std::to_string(shift) + " outside 1..48");
   if (hi < lo || hi - lo + 1 > (int64_t(1) << kLimb) || ((hi - lo + 1) & (hi - lo)) != 0)
     return make_error("requant: clamp range [" + std::to_string(lo) + ", " + std::to_string(hi) +
@@ -124,7 +124,7 @@ size_t RequantShape::num_columns() const {
 
 Result<RequantWitness> requant_witness(const RequantShape& s, std::span<const int64_t> acc) {
   ZK_TRY(s.check());
-  const size_t n = size_t(1) << s.num_vars;
+  const size_t n = s.shape.padded_size();
   if (acc.size() != n) return make_error("requant: accumulator table has the wrong size");
   const Layout L(s);
   RequantWitness w;
@@ -132,7 +132,11 @@ Result<RequantWitness> requant_witness(const RequantShape& s, std::span<const in
   const int64_t half = int64_t(1) << (s.shift - 1), two_s = int64_t(1) << s.shift;
   const int64_t excess_cap = int64_t(1) << s.excess_bits;
   auto col = [&](unsigned factor) -> std::vector<Fp>& { return w.columns[factor - 2]; };
-  for (size_t x = 0; x < s.rows; ++x) {
+  for (size_t x = 0; x < n; ++x) {
+    if (!s.shape.is_real(x)) {
+      if (acc[x] != 0) return make_error("requant: padded accumulator entry " + std::to_string(x) + " is not zero");
+      continue;
+    }
     const int64_t a = acc[x];
     if (a >= (int64_t(1) << 61) || a <= -(int64_t(1) << 61))
       return make_error("requant: accumulator at row " + std::to_string(x) + " exceeds 2^61");
@@ -168,11 +172,9 @@ std::vector<RangeTerm> requant_range_terms(const RequantShape& s, std::span<cons
   auto top = [](unsigned bits, unsigned i, unsigned limbs) {
     return i + 1 < limbs ? kLimb : bits - kLimb * (limbs - 1);
   };
-  terms.push_back({ids[L.q - 2], s.num_vars, s.rows, s.out_bits(), -s.lo});
-  for (unsigned i = 0; i < L.nr; ++i)
-    terms.push_back({ids[L.r0 + i - 2], s.num_vars, s.rows, top(s.shift, i, L.nr), 0});
-  for (unsigned j = 0; j < L.nh; ++j)
-    terms.push_back({ids[L.h0 + j - 2], s.num_vars, s.rows, top(s.excess_bits, j, L.nh), 0});
+  terms.push_back({ids[L.q - 2], s.shape, s.out_bits(), -s.lo});
+  for (unsigned i = 0; i < L.nr; ++i) terms.push_back({ids[L.r0 + i - 2], s.shape, top(s.shift, i, L.nr), 0});
+  for (unsigned j = 0; j < L.nh; ++j) terms.push_back({ids[L.h0 + j - 2], s.shape, top(s.excess_bits, j, L.nh), 0});
   // The flags need no range term: C1 and C2 make them bits.
   return terms;
 }
@@ -181,10 +183,11 @@ RequantProverOutput prove_requant(const RequantShape& s, std::span<const Fp> acc
                                   const RequantWitness& w, transcript::Transcript& t) {
   ZK_ASSERT(s.check().ok() && w.columns.size() == s.num_columns());
   absorb_shape(t, s);
-  std::vector<Fp2> tau = t.challenges("requant.tau", s.num_vars);
+  std::vector<Fp2> tau = t.challenges("requant.tau", s.num_vars());
   Fp2 gamma = t.challenge("requant.gamma");
-  std::vector<Fp> sel(size_t(1) << s.num_vars, Fp::zero());
-  std::fill(sel.begin(), sel.begin() + s.rows, Fp::one());
+  std::vector<Fp> sel(s.shape.padded_size(), Fp::zero());
+  for (size_t x = 0; x < sel.size(); ++x)
+    if (s.shape.is_real(x)) sel[x] = Fp::one();
   sumcheck::Instance inst;
   inst.factors = {acc, std::span<const Fp>(sel)};
   for (const auto& col : w.columns) inst.factors.push_back(std::span<const Fp>(col));
@@ -207,13 +210,13 @@ Result<RequantClaims> verify_requant(const RequantShape& s, const RequantProof& 
   ZK_TRY(s.check());
   if (proof.column_evals.size() != s.num_columns()) return make_error("requant: wrong number of column evaluations");
   absorb_shape(t, s);
-  std::vector<Fp2> tau = t.challenges("requant.tau", s.num_vars);
+  std::vector<Fp2> tau = t.challenges("requant.tau", s.num_vars());
   Fp2 gamma = t.challenge("requant.gamma");
   auto terms = constraint_terms(s, gamma);
-  unsigned degree = sumcheck::degree_of(0, terms, s.num_vars > 0);
-  auto sub = sumcheck::verify(Fp2::zero(), s.num_vars, degree, proof.zerocheck, t);
+  unsigned degree = sumcheck::degree_of(0, terms, s.num_vars() > 0);
+  auto sub = sumcheck::verify(Fp2::zero(), s.num_vars(), degree, proof.zerocheck, t);
   if (!sub.ok()) return make_error("requant zerocheck: " + sub.error());
-  std::vector<Fp2> evals = {proof.acc_eval, poly::lt_eval(s.rows, sub->point)};
+  std::vector<Fp2> evals = {proof.acc_eval, s.shape.selector(sub->point)};
   evals.insert(evals.end(), proof.column_evals.begin(), proof.column_evals.end());
   if (auto st = sumcheck::check_final(*sub, evals, tau, terms); !st.ok())
     return make_error("requant zerocheck: " + st.error());
@@ -234,7 +237,7 @@ void RequantProof::write(util::ByteWriter& w) const {
 Result<RequantProof> RequantProof::read(util::ByteReader& r, const RequantShape& s) {
   ZK_TRY(s.check());
   auto terms = constraint_terms(s, Fp2::one());
-  auto sc = sumcheck::Proof::read(r, s.num_vars, sumcheck::degree_of(0, terms, s.num_vars > 0));
+  auto sc = sumcheck::Proof::read(r, s.num_vars(), sumcheck::degree_of(0, terms, s.num_vars() > 0));
   if (!sc.ok()) return make_error("requant proof: " + sc.error());
   RequantProof p;
   p.zerocheck = std::move(sc).value();

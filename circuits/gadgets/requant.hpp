@@ -12,7 +12,7 @@
 // set. One zerocheck (sum_x eq(tau, x) sum_i gamma^i C_i(x) = 0, degree 3) proves
 //   C0: e's decomposition,  C1, C2: flags are bits,  C3: not both flags,
 //   C4: b_lo (q - lo) = 0,  C5: b_hi (q - hi) = 0,  C6: (1 - b_lo - b_hi) h = 0,
-//   C7..C9: q, b_lo, b_hi vanish on padded rows ([x < rows] is evaluated by the verifier),
+//   C7..C9: q, b_lo, b_hi vanish on padded entries (the selector is evaluated by the verifier),
 // and the range terms (limbs, h limbs, q - lo) go to the slice's range check. The
 // zerocheck leaves a claim on acc (for the linear layer below) and claims on the
 // committed columns; a claim on the output q from the layer above is a claim on the
@@ -23,6 +23,7 @@
 
 #include "circuits/gadgets/claim.hpp"
 #include "circuits/gadgets/range.hpp"
+#include "poly/padded.hpp"
 #include "sumcheck/sumcheck.hpp"
 #include "transcript/transcript.hpp"
 #include "util/bytes.hpp"
@@ -31,13 +32,13 @@
 namespace zks::circuits {
 
 struct RequantShape {
-  unsigned num_vars = 0;   // tensors of 2^num_vars entries
-  uint64_t rows = 0;       // real entries
+  poly::PaddedShape shape;  // the tensor's shape (accumulator and output alike)
   unsigned shift = 1;      // s >= 1
   int64_t lo = -(1 << 15), hi = (1 << 15) - 1;
   unsigned excess_bits = 0;  // H: bits of the largest saturated excess (0: cannot saturate)
 
   Status check() const;
+  unsigned num_vars() const { return shape.num_vars(); }
   unsigned out_bits() const;        // B with hi - lo + 1 = 2^B
   unsigned remainder_limbs() const; // ceil(s / 16)
   unsigned excess_limbs() const;    // ceil(H / 16)
@@ -51,7 +52,7 @@ struct RequantWitness {
   uint64_t saturations = 0;
 };
 
-// The executor's semantics on int64 accumulators (padded to 2^num_vars, real rows first).
+// The executor's semantics on int64 accumulators in the padded layout.
 // Fails, naming the row, when an accumulator exceeds what the shape's bounds allow.
 Result<RequantWitness> requant_witness(const RequantShape& shape, std::span<const int64_t> acc);
 

@@ -16,12 +16,11 @@ constexpr unsigned kMaxVars = 30;
 constexpr unsigned kMaxColumns = 8;
 
 Status check_shape(const Shape& s) {
-  if (s.witness_vars > kMaxVars || s.table_vars > kMaxVars)
+  if (s.witness.dims().size() > 8) return make_error("logup: witness has more than 8 axes");
+  if (s.witness_vars() > kMaxVars || s.table_vars > kMaxVars)
     return make_error("logup: more than 2^" + std::to_string(kMaxVars) + " rows");
   if (s.columns == 0 || s.columns > kMaxColumns)
     return make_error("logup: " + std::to_string(s.columns) + " columns out of range");
-  if (s.real_rows > (uint64_t(1) << s.witness_vars))
-    return make_error("logup: more real rows than witness rows");
   return {};
 }
 
@@ -150,18 +149,20 @@ Result<GkrEnd> verify_tree(unsigned depth, Fp2 P, Fp2 Q, const std::vector<Layer
 }
 
 void absorb_shape(transcript::Transcript& t, const Shape& s) {
-  t.absorb_u64("logup.witness_vars", s.witness_vars);
-  t.absorb_u64("logup.table_vars", s.table_vars);
-  t.absorb_u64("logup.columns", s.columns);
-  t.absorb_u64("logup.real_rows", s.real_rows);
+  util::ByteWriter w;
+  w.u32(static_cast<uint32_t>(s.witness.dims().size()));
+  for (uint32_t d : s.witness.dims()) w.u32(d);
+  w.u32(s.table_vars);
+  w.u32(s.columns);
+  t.absorb_bytes("logup.shape", w.bytes());
 }
 
 }  // namespace
 
 Shape Input::shape() const {
   ZK_ASSERT(!witness.empty() && witness.size() == table.size());
-  return Shape{poly::log2_ceil(witness[0].size()), poly::log2_ceil(table[0].size()),
-               static_cast<unsigned>(witness.size()), real_rows};
+  ZK_ASSERT(witness[0].size() == witness_shape.padded_size());
+  return Shape{witness_shape, poly::log2_ceil(table[0].size()), static_cast<unsigned>(witness.size())};
 }
 
 Result<std::vector<Fp>> multiplicities(const Input& in) {
@@ -178,7 +179,8 @@ Result<std::vector<Fp>> multiplicities(const Input& in) {
   for (size_t j = 0; j < in.table[0].size(); ++j) index.emplace(row_key(in.table, j), j);
   std::vector<Fp> m(in.table[0].size(), Fp::zero());
   std::vector<uint64_t> counts(m.size(), 0);
-  for (size_t i = 0; i < in.real_rows; ++i) {
+  for (size_t i = 0; i < in.witness[0].size(); ++i) {
+    if (!in.witness_shape.is_real(i)) continue;
     auto [lo, hi] = index.equal_range(row_key(in.witness, i));
     size_t found = SIZE_MAX;
     for (auto it = lo; it != hi && found == SIZE_MAX; ++it) {
@@ -201,7 +203,7 @@ ProverOutput prove(const Input& in, std::span<const Fp> m, transcript::Transcrip
   Shape shape = in.shape();
   ZK_ASSERT(check_shape(shape).ok());
   ZK_ASSERT(m.size() == in.table[0].size());
-  for (const auto& c : in.witness) ZK_ASSERT(c.size() == (size_t(1) << shape.witness_vars));
+  for (const auto& c : in.witness) ZK_ASSERT(c.size() == shape.witness.padded_size());
   for (const auto& c : in.table) ZK_ASSERT(c.size() == (size_t(1) << shape.table_vars));
 
   absorb_shape(t, shape);
@@ -211,7 +213,8 @@ ProverOutput prove(const Input& in, std::span<const Fp> m, transcript::Transcrip
   Layer wl;
   wl.q = denominators(in.witness, alpha, beta);
   wl.p.assign(wl.q.size(), Fp2::zero());
-  for (size_t i = 0; i < in.real_rows; ++i) wl.p[i] = Fp2::one();
+  for (size_t i = 0; i < wl.p.size(); ++i)
+    if (shape.witness.is_real(i)) wl.p[i] = Fp2::one();
   Layer tl;
   tl.q = denominators(in.table, alpha, beta);
   tl.p.assign(m.begin(), m.end());
@@ -254,14 +257,14 @@ Result<Claims> verify(const Shape& shape, const Proof& pr, transcript::Transcrip
   Fp2 roots[4] = {pr.p_w, pr.q_w, pr.p_t, pr.q_t};
   t.absorb("logup.roots", std::span<const Fp2>(roots, 4));
 
-  auto we = verify_tree(shape.witness_vars, pr.p_w, pr.q_w, pr.witness_layers, t, "witness");
+  auto we = verify_tree(shape.witness_vars(), pr.p_w, pr.q_w, pr.witness_layers, t, "witness");
   if (!we.ok()) return make_error(we.error());
   auto te = verify_tree(shape.table_vars, pr.p_t, pr.q_t, pr.table_layers, t, "table");
   if (!te.ok()) return make_error(te.error());
 
   // Leaf layer: the verifier evaluates the selector itself; the denominators must be
   // alpha minus the combined column claims.
-  if (we->p != poly::lt_eval(shape.real_rows, we->point))
+  if (we->p != shape.witness.selector(we->point))
     return make_error("logup: witness numerators are not the padding selector");
   if (we->q != alpha - combine_columns(pr.witness_evals, beta))
     return make_error("logup: witness denominators do not match the column evaluations");
@@ -307,7 +310,7 @@ Result<Proof> Proof::read(util::ByteReader& r, const Shape& shape) {
   ZK_TRY(check_shape(shape));
   Proof p;
   for (Fp2* x : {&p.p_w, &p.q_w, &p.p_t, &p.q_t}) ZK_TRY(field::read(r, *x));
-  ZK_TRY(read_layers(r, shape.witness_vars, p.witness_layers));
+  ZK_TRY(read_layers(r, shape.witness_vars(), p.witness_layers));
   ZK_TRY(read_layers(r, shape.table_vars, p.table_layers));
   p.witness_evals.resize(shape.columns);
   p.table_evals.resize(shape.columns);

@@ -3,13 +3,15 @@
 // derivatives") proved with a GKR fraction tree (Papini-Haboeck 2023, "Improving
 // logarithmic derivative lookups using GKR").
 //
-// Claim: every real row w_i (i < n) of the witness columns appears as a row of the
-// table, i.e. with alpha, beta random and c(row) = sum_c beta^c row_c,
+// Claim: every real row w_i of the witness columns appears as a row of the table,
+// i.e. with alpha, beta random and c(row) = sum_c beta^c row_c,
 //
-//     sum_{i < n} 1 / (alpha - c(w_i)) = sum_j m_j / (alpha - c(t_j)).
+//     sum_{i real} 1 / (alpha - c(w_i)) = sum_j m_j / (alpha - c(t_j)).
 //
-// Two fraction trees are built: the witness tree with leaves (sel_i, alpha - c(w_i))
-// where sel_i = [i < n] masks padding (DESIGN.md section 8 rule 4), and the table tree
+// The witness columns are tensors padded per axis (poly::PaddedShape); the real rows
+// are those the shape marks real. Two fraction trees are built: the witness tree with
+// leaves (sel_i, alpha - c(w_i)) where sel_i = [i is real] masks padding (DESIGN.md
+// section 8 rule 4), and the table tree
 // with leaves (m_j, alpha - c(t_j)). A parent is p = p_l q_r + p_r q_l, q = q_l q_r; the
 // child bit is variable 0. The prover sends both roots; the verifier checks
 // p_w q_t = p_t q_w with q_w, q_t != 0, then GKR reduces each root to one claim on the
@@ -28,6 +30,7 @@
 #include <vector>
 
 #include "field/ext2.hpp"
+#include "poly/padded.hpp"
 #include "sumcheck/sumcheck.hpp"
 #include "transcript/transcript.hpp"
 #include "util/bytes.hpp"
@@ -39,16 +42,16 @@ using field::Fp;
 using field::Fp2;
 
 struct Shape {
-  unsigned witness_vars = 0;  // witness columns have 2^witness_vars rows
+  poly::PaddedShape witness;  // the witness columns' shape: its real entries are looked up
   unsigned table_vars = 0;    // table columns have 2^table_vars rows
   unsigned columns = 1;       // columns per row (pair tables: 2)
-  uint64_t real_rows = 0;     // rows < real_rows of the witness are looked up
+  unsigned witness_vars() const { return witness.num_vars(); }
 };
 
 struct Input {
-  std::vector<std::span<const Fp>> witness;  // `columns` spans of 2^witness_vars
+  std::vector<std::span<const Fp>> witness;  // `columns` spans of witness_shape.padded_size()
   std::vector<std::span<const Fp>> table;    // `columns` spans of 2^table_vars
-  uint64_t real_rows = 0;
+  poly::PaddedShape witness_shape;
   Shape shape() const;
 };
 

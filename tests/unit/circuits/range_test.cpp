@@ -16,12 +16,14 @@ struct Fixture {
   c::RangeShape shape;
   std::vector<std::vector<Fp>> cols;
 
-  // Adds a column of `rows` values v - offset with v uniform in [0, 2^bits).
-  void add(std::mt19937_64& rng, unsigned num_vars, uint64_t rows, unsigned bits, int64_t offset) {
-    std::vector<Fp> col(size_t(1) << num_vars, Fp::zero());
-    for (uint64_t x = 0; x < rows; ++x)
-      col[x] = Fp::from_i64(int64_t(rng() % (uint64_t(1) << bits)) - offset);
-    shape.terms.push_back({uint32_t(cols.size()), num_vars, rows, bits, offset});
+  // Adds a column of shape `dims` whose real entries are v - offset with v uniform in
+  // [0, 2^bits).
+  void add(std::mt19937_64& rng, std::vector<uint32_t> dims, unsigned bits, int64_t offset) {
+    zks::poly::PaddedShape ps(std::move(dims));
+    std::vector<Fp> col(ps.padded_size(), Fp::zero());
+    for (size_t x = 0; x < col.size(); ++x)
+      if (ps.is_real(x)) col[x] = Fp::from_i64(int64_t(rng() % (uint64_t(1) << bits)) - offset);
+    shape.terms.push_back({uint32_t(cols.size()), ps, bits, offset});
     cols.push_back(std::move(col));
   }
   std::vector<std::span<const Fp>> spans() const {
@@ -56,11 +58,12 @@ struct Fixture {
 TEST_CASE("range checks are complete over sizes, exact bit widths and offsets", "[circuits]") {
   std::mt19937_64 rng(1);
   Fixture fx;
-  fx.add(rng, 4, 16, 16, 0);         // 16-bit limbs
-  fx.add(rng, 6, 50, 7, 0);          // a top limb of 7 bits, padded rows
-  fx.add(rng, 3, 8, 16, 1 << 15);    // signed 16-bit activations, shifted
-  fx.add(rng, 0, 1, 1, 0);           // a single bit
-  fx.add(rng, 10, 1000, 12, -5);     // a negative offset
+  fx.add(rng, {16}, 16, 0);            // 16-bit limbs
+  fx.add(rng, {50}, 7, 0);             // a top limb of 7 bits, padded rows
+  fx.add(rng, {8}, 16, 1 << 15);       // signed 16-bit activations, shifted
+  fx.add(rng, {1}, 1, 0);              // a single bit
+  fx.add(rng, {1000}, 12, -5);         // a negative offset
+  fx.add(rng, {3, 5, 6}, 16, 1 << 15); // a 3-axis tensor: padding inside every axis
   auto w = c::range_witness(fx.shape, fx.spans());
   REQUIRE(w.ok());
   REQUIRE(w->witness.size() == (size_t(1) << fx.shape.witness_vars()));
@@ -71,7 +74,7 @@ TEST_CASE("range checks are complete over sizes, exact bit widths and offsets", 
 TEST_CASE("range witness refuses out-of-range values with the term and row", "[circuits]") {
   std::mt19937_64 rng(2);
   Fixture fx;
-  fx.add(rng, 5, 30, 10, 0);
+  fx.add(rng, {30}, 10, 0);
   fx.cols[0][17] = Fp(1024);  // 2^10: one past the top
   auto w = c::range_witness(fx.shape, fx.spans());
   REQUIRE_FALSE(w.ok());
@@ -85,7 +88,7 @@ TEST_CASE("range proofs reject a value past the exact top bound", "[circuits]") 
   // not in [0, 2^bits)) fails at the scaled block.
   std::mt19937_64 rng(3);
   Fixture fx;
-  fx.add(rng, 4, 16, 9, 0);
+  fx.add(rng, {16}, 9, 0);
   auto w = c::range_witness(fx.shape, fx.spans());
   REQUIRE(w.ok());
   fx.cols[0][3] = Fp(512);
@@ -101,8 +104,8 @@ TEST_CASE("range proofs reject a value past the exact top bound", "[circuits]") 
 TEST_CASE("range proofs reject tampered fields and mismatched statements", "[circuits]") {
   std::mt19937_64 rng(4);
   Fixture fx;
-  fx.add(rng, 5, 32, 16, 0);
-  fx.add(rng, 5, 20, 5, 3);
+  fx.add(rng, {32}, 16, 0);
+  fx.add(rng, {4, 5}, 5, 3);
   auto w = c::range_witness(fx.shape, fx.spans());
   REQUIRE(w.ok());
   auto out = fx.prove(*w);
@@ -128,7 +131,7 @@ TEST_CASE("range proofs reject tampered fields and mismatched statements", "[cir
     auto s2 = fx.shape;
     if (which == 0) s2.terms[1].bits = 4;
     if (which == 1) s2.terms[1].offset = 4;
-    if (which == 2) s2.terms[1].rows = 21;
+    if (which == 2) s2.terms[1].shape = zks::poly::PaddedShape({4, 6});
     CAPTURE(which);
     REQUIRE_FALSE(fx.check(out.proof, w->multiplicities, &s2).ok());
   }

@@ -18,12 +18,12 @@ struct Case {
   std::vector<Fp> acc_f;
   c::RequantWitness w;
 
-  Case(unsigned num_vars, uint64_t rows, unsigned shift, unsigned excess_bits, int64_t acc_range,
-       uint64_t seed) {
-    s.num_vars = num_vars, s.rows = rows, s.shift = shift, s.excess_bits = excess_bits;
+  Case(std::vector<uint32_t> dims, unsigned shift, unsigned excess_bits, int64_t acc_range, uint64_t seed) {
+    s.shape = zks::poly::PaddedShape(std::move(dims)), s.shift = shift, s.excess_bits = excess_bits;
     std::mt19937_64 rng(seed);
-    acc.assign(size_t(1) << num_vars, 0);
-    for (uint64_t x = 0; x < rows; ++x) acc[x] = int64_t(rng() % uint64_t(2 * acc_range + 1)) - acc_range;
+    acc.assign(s.shape.padded_size(), 0);
+    for (size_t x = 0; x < acc.size(); ++x)
+      if (s.shape.is_real(x)) acc[x] = int64_t(rng() % uint64_t(2 * acc_range + 1)) - acc_range;
     for (auto a : acc) acc_f.push_back(Fp::from_i64(a));
     auto wr = c::requant_witness(s, acc);
     REQUIRE(wr.ok());
@@ -54,7 +54,7 @@ struct Case {
 
 TEST_CASE("requant witness follows the executor's rounding and clamping", "[circuits]") {
   c::RequantShape s;
-  s.num_vars = 3, s.rows = 8, s.shift = 4, s.excess_bits = 20;
+  s.shape = zks::poly::PaddedShape::flat(8), s.shift = 4, s.excess_bits = 20;
   // (acc + 8) >> 4, clamped to [-32768, 32767].
   std::vector<int64_t> acc = {0, 7, 8, -8, -9, 1 << 22, -(1 << 22), 32767 * 16 + 7};
   auto w = c::requant_witness(s, acc);
@@ -73,11 +73,12 @@ TEST_CASE("requant witness follows the executor's rounding and clamping", "[circ
 }
 
 TEST_CASE("requant is complete with and without saturation, and its columns are in range", "[circuits]") {
-  struct P { unsigned nv; uint64_t rows; unsigned shift, excess; int64_t range; };
-  for (P p : {P{0, 1, 1, 0, 1000}, P{4, 16, 8, 0, 1 << 22}, P{6, 50, 12, 0, 1 << 26},
-              P{6, 60, 8, 23, 1 << 30}, P{7, 100, 20, 31, int64_t(1) << 50}, P{5, 31, 33, 24, int64_t(1) << 56}}) {
-    CAPTURE(p.nv, p.rows, p.shift, p.excess);
-    Case cs(p.nv, p.rows, p.shift, p.excess, p.range, p.nv * 31 + p.shift);
+  struct P { std::vector<uint32_t> dims; unsigned shift, excess; int64_t range; };
+  for (const P& p : {P{{1}, 1, 0, 1000}, P{{16}, 8, 0, 1 << 22}, P{{50}, 12, 0, 1 << 26},
+                     P{{60}, 8, 23, 1 << 30}, P{{100}, 20, 31, int64_t(1) << 50},
+                     P{{31}, 33, 24, int64_t(1) << 56}, P{{3, 5, 7}, 10, 20, 1 << 28}}) {
+    CAPTURE(p.dims, p.shift, p.excess);
+    Case cs(p.dims, p.shift, p.excess, p.range, p.dims.size() * 31 + p.shift);
     auto out = cs.prove(cs.w);
     REQUIRE(cs.check(out.proof).ok());
     // Every range term of the committed columns holds.
@@ -91,7 +92,7 @@ TEST_CASE("requant is complete with and without saturation, and its columns are 
 }
 
 TEST_CASE("requant rejects wrong witnesses and tampered proofs", "[circuits]") {
-  Case cs(5, 30, 10, 18, 1 << 27, 77);
+  Case cs({5, 6}, 10, 18, 1 << 27, 77);
   REQUIRE(cs.w.saturations > 0);
   auto out = cs.prove(cs.w);
   REQUIRE(cs.check(out.proof).ok());
@@ -103,9 +104,9 @@ TEST_CASE("requant rejects wrong witnesses and tampered proofs", "[circuits]") {
     CAPTURE(col);
     REQUIRE_FALSE(cs.check(cs.prove(bad).proof, nullptr, &bad).ok());
   }
-  SECTION("a nonzero padded output row is rejected") {
+  SECTION("a nonzero padded output entry is rejected") {
     auto bad = cs.w;
-    bad.columns[0][31] = Fp(5);
+    bad.columns[0][7] = Fp(5);  // row 0, column 7 of a 5x6 tensor in an 8x8 layout
     REQUIRE_FALSE(cs.check(cs.prove(bad).proof, nullptr, &bad).ok());
   }
   SECTION("tampered proof fields") {
@@ -126,7 +127,7 @@ TEST_CASE("requant rejects wrong witnesses and tampered proofs", "[circuits]") {
       auto s2 = cs.s;
       if (which == 0) s2.shift = 11;
       if (which == 1) s2.lo = -16384, s2.hi = 16383;
-      if (which == 2) s2.rows = 29;
+      if (which == 2) s2.shape = zks::poly::PaddedShape({5, 5});
       CAPTURE(which);
       REQUIRE_FALSE(cs.check(out.proof, &s2).ok());
     }

@@ -19,15 +19,18 @@ struct RangeFixture {
   lk::Input in;
   std::vector<Fp> m;
 
-  RangeFixture(unsigned bits, unsigned k, uint64_t rows, uint64_t seed) {
+  // The witness has shape `dims` (padded per axis); its real entries are looked up.
+  RangeFixture(unsigned bits, std::vector<uint32_t> dims, uint64_t seed) {
     std::mt19937_64 rng(seed);
     table.resize(size_t(1) << bits);
     for (size_t j = 0; j < table.size(); ++j) table[j] = Fp(j);
-    witness.assign(size_t(1) << k, Fp::zero());
-    for (uint64_t i = 0; i < rows; ++i) witness[i] = Fp(rng() % table.size());
+    zks::poly::PaddedShape shape(std::move(dims));
+    witness.assign(shape.padded_size(), Fp::zero());
+    for (size_t i = 0; i < witness.size(); ++i)
+      if (shape.is_real(i)) witness[i] = Fp(rng() % table.size());
     in.witness = {witness};
     in.table = {table};
-    in.real_rows = rows;
+    in.witness_shape = shape;
     auto mr = lk::multiplicities(in);
     REQUIRE(mr.ok());
     m = *mr;
@@ -57,10 +60,11 @@ struct RangeFixture {
 }  // namespace
 
 TEST_CASE("logup proves range lookups with padding", "[lookup]") {
-  for (auto [bits, k, rows] : std::vector<std::tuple<unsigned, unsigned, uint64_t>>{
-           {1, 0, 1}, {4, 3, 8}, {4, 3, 5}, {8, 10, 1000}, {16, 12, 4000}, {2, 5, 0}}) {
-    CAPTURE(bits, k, rows);
-    RangeFixture fx(bits, k, rows, bits * 100 + k);
+  for (auto [bits, dims] : std::vector<std::pair<unsigned, std::vector<uint32_t>>>{
+           {1, {1}}, {4, {8}}, {4, {5}}, {8, {1000}}, {16, {4000}}, {2, {0, 32}},
+           {6, {3, 5}}, {6, {2, 3, 7}}, {5, {1, 1, 9}}}) {
+    CAPTURE(bits, dims);
+    RangeFixture fx(bits, dims, bits * 100 + dims.size());
     auto out = fx.prove(fx.m);
     REQUIRE(fx.check(out.proof).ok());
   }
@@ -81,7 +85,7 @@ TEST_CASE("logup proves pair-table lookups (two columns)", "[lookup]") {
     wx[i] = Fp::from_i64(x);
     wy[i] = Fp::from_i64(x > 0 ? x : 0);
   }
-  lk::Input in{{wx, wy}, {tx, ty}, 64};
+  lk::Input in{{wx, wy}, {tx, ty}, zks::poly::PaddedShape::flat(64)};
   auto m = lk::multiplicities(in);
   REQUIRE(m.ok());
   Transcript tp("pair");
@@ -94,7 +98,7 @@ TEST_CASE("logup proves pair-table lookups (two columns)", "[lookup]") {
 
   SECTION("a wrong function value (relu(x) off by one) is not in the table") {
     wy[7] = wy[7] + Fp::one();
-    lk::Input bad{{wx, wy}, {tx, ty}, 64};
+    lk::Input bad{{wx, wy}, {tx, ty}, zks::poly::PaddedShape::flat(64)};
     auto mb = lk::multiplicities(bad);
     REQUIRE_FALSE(mb.ok());
     REQUIRE_THAT(mb.error(), Catch::Contains("row 7"));
@@ -107,7 +111,7 @@ TEST_CASE("logup proves pair-table lookups (two columns)", "[lookup]") {
 }
 
 TEST_CASE("logup rejects a witness value outside the table", "[lookup]") {
-  RangeFixture fx(8, 6, 64, 5);
+  RangeFixture fx(8, {64}, 5);
   fx.witness[10] = Fp(256);  // one past the table
   auto mr = lk::multiplicities(fx.in);
   REQUIRE_FALSE(mr.ok());
@@ -122,7 +126,7 @@ TEST_CASE("logup rejects a witness value outside the table", "[lookup]") {
 }
 
 TEST_CASE("logup rejects a changed multiplicity", "[lookup]") {
-  RangeFixture fx(6, 7, 100, 6);
+  RangeFixture fx(6, {100}, 6);
   auto m = fx.m;
   m[3] = m[3] + Fp::one();
   auto out = fx.prove(m);
@@ -137,19 +141,22 @@ TEST_CASE("logup rejects a changed multiplicity", "[lookup]") {
 }
 
 TEST_CASE("logup rejects a padded row smuggled in as real", "[lookup]") {
-  // 5 real rows; a prover claiming the padding row (value 0) as real changes the
-  // witness sum, and one that claims fewer real rows breaks the selector check.
-  RangeFixture fx(4, 3, 5, 7);
+  // A 3x5 tensor in a 4x8 padded layout; a statement that counts padded slots as
+  // real breaks the selector check.
+  RangeFixture fx(4, {3, 5}, 7);
   auto out = fx.prove(fx.m);
   REQUIRE(fx.check(out.proof).ok());
-  lk::Shape s = fx.in.shape();
-  s.real_rows = 4;
-  Transcript t("logup-test");
-  REQUIRE_FALSE(lk::verify(s, out.proof, t).ok());
+  for (std::vector<uint32_t> dims : {std::vector<uint32_t>{3, 6}, {4, 5}, {3, 7}, {4, 8}}) {
+    lk::Shape s = fx.in.shape();
+    s.witness = zks::poly::PaddedShape(dims);
+    REQUIRE(s.witness_vars() == fx.in.shape().witness_vars());
+    Transcript t("logup-test");
+    REQUIRE_FALSE(lk::verify(s, out.proof, t).ok());
+  }
 }
 
 TEST_CASE("logup rejects every tampered proof field", "[lookup]") {
-  RangeFixture fx(5, 6, 50, 8);
+  RangeFixture fx(5, {50}, 8);
   auto out = fx.prove(fx.m);
   REQUIRE(fx.check(out.proof).ok());
   const Fp2 delta(Fp(1), Fp(1));
@@ -199,7 +206,7 @@ TEST_CASE("logup rejects every tampered proof field", "[lookup]") {
 }
 
 TEST_CASE("logup proofs serialize and refuse malformed bytes", "[lookup]") {
-  RangeFixture fx(4, 5, 20, 9);
+  RangeFixture fx(4, {20}, 9);
   auto out = fx.prove(fx.m);
   zks::util::ByteWriter w;
   out.proof.write(w);
@@ -212,7 +219,7 @@ TEST_CASE("logup proofs serialize and refuse malformed bytes", "[lookup]") {
   zks::util::ByteReader trunc(std::span<const uint8_t>(bytes.data(), bytes.size() / 2));
   REQUIRE_FALSE(lk::Proof::read(trunc, fx.in.shape()).ok());
   lk::Shape huge = fx.in.shape();
-  huge.witness_vars = 60;
+  huge.witness = zks::poly::PaddedShape({1u << 31, 1u << 31});
   zks::util::ByteReader r2(bytes);
   REQUIRE_THAT(lk::Proof::read(r2, huge).error(), Catch::Contains("rows"));
 }

@@ -1,0 +1,56 @@
+#pragma once
+// Tensor shapes padded per axis (DESIGN.md section 8 rule 4). A tensor of dims
+// d_0 x ... x d_{m-1} (row-major, the last axis fastest) is laid out with each axis
+// zero-padded to a power of two in its own bit field, the last axis in the lowest
+// bits: entry (i_0, ..., i_{m-1}) sits at index sum_a i_a << offset_a. Transposes and
+// aligned concatenations are then relabellings of MLE variables, and the set of real
+// entries is a product of per-axis prefixes, whose selector MLE the verifier evaluates
+// in O(number of variables).
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "field/ext2.hpp"
+
+namespace zks::poly {
+
+class PaddedShape {
+ public:
+  PaddedShape() = default;
+  explicit PaddedShape(std::vector<uint32_t> dims);
+  // A flat vector of n real entries (one axis).
+  static PaddedShape flat(uint64_t n);
+
+  const std::vector<uint32_t>& dims() const { return m_dims; }
+  unsigned num_vars() const { return m_vars; }
+  size_t padded_size() const { return size_t(1) << m_vars; }
+  uint64_t real_count() const;
+  // Bits and lowest bit of axis a.
+  unsigned axis_bits(size_t a) const { return m_bits[a]; }
+  unsigned axis_offset(size_t a) const { return m_offset[a]; }
+  // Whether a padded index holds a real entry.
+  bool is_real(size_t index) const;
+  // Padded index of the row-major dense index i.
+  size_t padded_index(uint64_t dense) const;
+  // The MLE of [index is real] at `point` (num_vars coordinates).
+  field::Fp2 selector(std::span<const field::Fp2> point) const;
+  std::string to_string() const;
+  bool operator==(const PaddedShape& o) const { return m_dims == o.m_dims; }
+
+ private:
+  std::vector<uint32_t> m_dims;
+  std::vector<unsigned> m_bits, m_offset;
+  unsigned m_vars = 0;
+};
+
+// Lays out a dense row-major tensor in its padded form.
+template <typename T>
+std::vector<T> pad_tensor(std::span<const T> dense, const PaddedShape& s) {
+  std::vector<T> out(s.padded_size(), T{});
+  for (uint64_t i = 0; i < dense.size(); ++i) out[s.padded_index(i)] = dense[i];
+  return out;
+}
+
+}  // namespace zks::poly
