@@ -1,5 +1,6 @@
 // `zkslice compile`: ONNX -> quantized, sliced manifest; `zkslice run`: the integer
 // (and float) executors on a compiled manifest; `zkslice inspect`: what a manifest holds.
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -104,7 +105,14 @@ int run_compile(const CompileArgs& a) {
       fmt::print(stderr, "error: --dim takes NAME=VALUE\n");
       return 2;
     }
-    io.dims[d.substr(0, eq)] = std::stoll(d.substr(eq + 1));
+    std::string v = d.substr(eq + 1);
+    char* end = nullptr;
+    long long n = std::strtoll(v.c_str(), &end, 10);
+    if (v.empty() || *end != '\0' || n <= 0) {
+      fmt::print(stderr, "error: --dim {}: the value must be a positive integer\n", d);
+      return 2;
+    }
+    io.dims[d.substr(0, eq)] = n;
   }
   std::vector<std::vector<Tensor>> cal;
   for (const auto& c : calib) {
