@@ -12,28 +12,87 @@ using model::QModel;
 using model::QNode;
 
 namespace {
-double pow2_ceil(double x) { return x <= 1 ? 1 : std::exp2(std::ceil(std::log2(x))); }
+
+// Elements of a tensor once each axis is padded to a power of two in its own bit field
+// (DESIGN.md section 8, rule 4): what the prover's tables really hold.
+double padded(const model::Shape& s) {
+  double n = 1;
+  for (auto d : s) n *= d <= 1 ? 1.0 : std::exp2(std::ceil(std::log2(static_cast<double>(d))));
+  return n;
+}
+
+// Per-element constants, measured by the proof-gadget benchmarks (docs/benchmarks.md,
+// Release build, 2 threads, wall time; rerun `bench_core` and `bench_pcs` to retune):
+//   sumcheck, degree 2 with eq (BM_SumcheckProve): 14.1 ms at 2^18 -> 54 ns per element;
+//   degree 3 with eq: 22.1 ms at 2^18 -> 84 ns per element;
+//   Basefold commit (bench_pcs): 160 ms at 2^20 (9.1 ms at 2^16, 669 ms at 2^22) -> 153 ns;
+//   Basefold open, one claim: 39.8 ms at 2^20 -> 38 ns per element;
+//   F_p2 multiply: 189 M/s on one core -> about 5 ns per im2col element (the Conv prover
+//   streams the patch view once to bind the output point; it never stores it).
+// A LogUp-GKR leaf (a range-check query or a table entry) goes through a fraction tree
+// whose layers hold about two leaves' worth of degree-3 sumcheck: 2 * 84 = 170 ns.
+constexpr double kSumcheckNs = 54;
+constexpr double kGatherNs = 5;
+constexpr double kCommitNs = 153 + 38;  // commit, then open once per proof
+constexpr double kOpenNs = 38;          // weights: committed at compile time, opened per proof
+constexpr double kLookupNs = 170;
+// Memory per element: a sumcheck table is 8 B in the base field plus its first fold in
+// F_p2 (n/2 * 16 B); a committed element is 8 B + a rate-1/4 codeword (32 B) + Merkle
+// digests (128-byte leaves hold 16 elements; 2 * 4n/16 nodes of 32 B = 16 B); a LogUp
+// leaf is a fraction (numerator, denominator in F_p2: 32 B) and the tree about doubles it.
+constexpr double kSumcheckBytes = 16;
+constexpr double kCommitBytes = 56;
+constexpr double kLookupBytes = 64;
+
 }  // namespace
 
-// Cost model: sumcheck-based protocols cost O(size) per committed or claimed
-// polynomial; Conv is charged its im2col size; lookups their table plus queries.
-// The constants are rough CPU figures (ns per element), to be tuned by benchmarks.
+// Cost model from the per-op protocols of DESIGN.md section 3 and rules 1-3 of section 8:
+// linear ops are sumchecks over their padded operands (Conv also streams its patch view);
+// a requantized output commits q_full, q, two clamp flags and ceil(s/16) remainder limbs
+// and range-checks limbs, q_full and the clamp branches; table ops commit their output,
+// look it up, and commit multiplicities over the table. The 16-bit range table is shared
+// by a slice and not charged per op. Prove time adds up over a slice; memory is the
+// largest op (the prover runs layer by layer).
 OpCost estimate_cost(const QModel& m, const QNode& n) {
-  double elems = 0, lookups = 0;
-  for (int i : n.inputs) elems += static_cast<double>(numel(m.tensors[i].shape));
-  double out = static_cast<double>(numel(m.tensors[n.outputs[0]].shape));
-  elems += out;
+  double sumcheck = 0, committed = 0, lookups = 0, weights = 0, gather = 0;
+  for (int i : n.inputs) {
+    double e = padded(m.tensors[i].shape);
+    sumcheck += e;
+    if (m.tensors[i].is_const) weights += e;
+  }
+  double out = padded(m.tensors[n.outputs[0]].shape);
+  sumcheck += out;
   if (n.op == "Conv" || n.op == "ConvTranspose") {
     const auto& w = m.tensors[n.inputs[1]].shape;
     double per_out = static_cast<double>(numel(w)) / static_cast<double>(w[n.op == "Conv" ? 0 : 1]);
-    elems += out * per_out;  // im2col view
+    gather += static_cast<double>(numel(m.tensors[n.outputs[0]].shape)) * per_out;
   }
-  bool requant = n.gather.empty() && n.op != "Relu" && n.op != "MaxPool" && n.op != "Clip";
-  if (requant) lookups += out * 2;  // remainder limbs and the clamp range checks
-  if (n.table >= 0) lookups += out + static_cast<double>(m.tables[n.table].values.size());
+  bool layout = !n.gather.empty();
+  if (layout && (n.op == "Transpose" || n.op == "Concat" || n.op == "Identity" || n.op == "Flatten" ||
+                 n.op == "Squeeze" || n.op == "Unsqueeze"))
+    sumcheck = 0;  // aligned relabelling of MLE variables: free (rule 4); others use a predicate sumcheck
+  bool requant = !layout && n.op != "Relu" && n.op != "MaxPool" && n.op != "GlobalMaxPool" && n.op != "Clip" &&
+                 n.op != "Abs" && n.op != "Neg" && n.table < 0;
+  if (requant) {
+    double limbs = std::max(1.0, std::ceil(std::max(0, n.shift) / 16.0));
+    committed += out * (4 + limbs);
+    lookups += out * (limbs + 2);
+  } else if (n.op == "Relu" || n.op == "Clip" || n.op == "Abs" || n.op == "Neg") {
+    committed += out;  // pair-table lookup (q, f(q))
+    lookups += out;
+  } else if (n.op == "MaxPool" || n.op == "GlobalMaxPool") {
+    committed += out;  // m, then m - a_i range-checked and a zerocheck over the window
+    lookups += padded(m.tensors[n.inputs[0]].shape);
+  }
+  if (n.table >= 0) {
+    double t = static_cast<double>(m.tables[n.table].values.size());
+    committed += out + t;  // outputs and multiplicities
+    lookups += out + t;
+  }
   OpCost c;
-  c.prove_ms = (elems * 40.0 + lookups * 120.0) * 1e-6;
-  c.memory_bytes = 8.0 * 4.0 * 2.0 * pow2_ceil(elems + lookups);  // blowup 4, ext field
+  c.prove_ms = (sumcheck * kSumcheckNs + gather * kGatherNs + committed * kCommitNs + weights * kOpenNs +
+                lookups * kLookupNs) * 1e-6;
+  c.memory_bytes = sumcheck * kSumcheckBytes + committed * kCommitBytes + lookups * kLookupBytes;
   return c;
 }
 
