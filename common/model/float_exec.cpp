@@ -212,31 +212,11 @@ Status conv_params(const Node& n, const Shape& xs, const Shape& ws, bool transpo
 
 Status eval_conv(const Node& n, const std::vector<const Tensor*>& in, Tensor& y) {
   if (in.size() < 2 || !in[0] || !in[1]) return err(n, "needs X and W");
-  Tensor x = *in[0], w = *in[1];
-  bool one_d = x.shape.size() == 3;
-  if (one_d) {
-    x.shape.insert(x.shape.begin() + 2, 1);
-    w.shape.insert(w.shape.begin() + 2, 1);
-  }
-  Node nn = n;
-  if (one_d) {
-    auto fix = [&](const char* k, int64_t def, size_t want) {
-      if (!n.has(k)) return;
-      auto v = n.attr_ints(k);
-      if (want == 2) v.insert(v.begin(), def);
-      else if (v.size() == 2) v = {0, v[0], 0, v[1]};
-      nn.attrs[k].ints = v;
-    };
-    fix("kernel_shape", 1, 2);
-    fix("strides", 1, 2);
-    fix("dilations", 1, 2);
-    fix("output_padding", 0, 2);
-    fix("output_shape", 1, 2);
-    fix("pads", 0, 4);
-  }
+  const Tensor &x = *in[0], &w = *in[1];
+  const bool one_d = x.shape.size() == 3;  // conv_setup lifts 1-D to 2-D (H = 1)
   kern::ConvParams p{};
-  bool tr = n.op == "ConvTranspose";
-  ZK_TRY(conv_params(nn, x.shape, w.shape, tr, p));
+  const bool tr = n.op == "ConvTranspose";
+  ZK_TRY(conv_setup(n, x.shape, w.shape, p));
   const Tensor* b = opt_in(in, 2);
   if (b && static_cast<int64_t>(b->data.size()) != p.M) return err(n, "bias size mismatch");
   y.shape = {p.N, p.M, p.OH, p.OW};
