@@ -1,0 +1,132 @@
+#include "circuits/gadgets/table.hpp"
+
+#include <bit>
+#include <string>
+
+#include "poly/mle.hpp"
+#include "util/assert.hpp"
+
+namespace zks::circuits {
+
+namespace {
+
+constexpr unsigned kMaxTableBits = 16;
+
+lookup::Shape lookup_shape(const TableShape& s) {
+  return lookup::Shape{s.shape, s.table->in_bits(), 2};
+}
+
+std::vector<Fp> table_column(const FunctionTable& t, bool inputs) {
+  std::vector<Fp> col(t.values.size());
+  for (size_t i = 0; i < col.size(); ++i)
+    col[i] = Fp::from_i64(inputs ? t.in_lo + int64_t(i) : t.values[i]);
+  return col;
+}
+
+void absorb_statement(transcript::Transcript& t, const TableShape& s) {
+  t.absorb("table.hash", s.table->content_hash());
+}
+
+}  // namespace
+
+unsigned FunctionTable::in_bits() const { return poly::log2_ceil(values.size()); }
+
+Status FunctionTable::check() const {
+  if (values.empty() || !std::has_single_bit(values.size()) || in_bits() > kMaxTableBits)
+    return make_error("table: " + std::to_string(values.size()) + " entries is not 2^B with B <= 16");
+  if (in_lo <= -(int64_t(1) << 40) || in_lo >= (int64_t(1) << 40)) return make_error("table: input offset out of range");
+  for (size_t i = 0; i < values.size(); ++i)
+    if (values[i] <= -(int64_t(1) << 62) || values[i] >= (int64_t(1) << 62))
+      return make_error("table: entry " + std::to_string(i) + " out of range");
+  return {};
+}
+
+hash::Digest FunctionTable::content_hash() const {
+  hash::Hasher h(hash::Domain::Commitment);
+  h.update_u64(static_cast<uint64_t>(in_lo)).update_u64(values.size());
+  for (int64_t v : values) h.update_u64(static_cast<uint64_t>(v));
+  return h.finalize();
+}
+
+Status TableShape::check() const {
+  if (!table) return make_error("table: no table");
+  ZK_TRY(table->check());
+  if (shape.num_vars() > 28 || shape.dims().size() > 8) return make_error("table: tensor too large");
+  return {};
+}
+
+Result<std::vector<Fp>> apply_table(const TableShape& s, std::span<const int64_t> x) {
+  ZK_TRY(s.check());
+  if (x.size() != s.shape.padded_size()) return make_error("table: input has the wrong size");
+  std::vector<Fp> y(x.size(), Fp::zero());
+  const int64_t n = int64_t(s.table->values.size());
+  for (size_t i = 0; i < x.size(); ++i) {
+    if (!s.shape.is_real(i)) continue;
+    int64_t k = x[i] - s.table->in_lo;
+    if (k < 0 || k >= n)
+      return make_error("table: input " + std::to_string(x[i]) + " at entry " + std::to_string(i) +
+                        " is outside [" + std::to_string(s.table->in_lo) + ", " +
+                        std::to_string(s.table->in_lo + n) + ")");
+    y[i] = Fp::from_i64(s.table->values[size_t(k)]);
+  }
+  return y;
+}
+
+Result<std::vector<Fp>> table_multiplicities(const TableShape& s, std::span<const Fp> x) {
+  ZK_TRY(s.check());
+  std::vector<uint64_t> counts(s.table->values.size(), 0);
+  for (size_t i = 0; i < x.size(); ++i) {
+    if (!s.shape.is_real(i)) continue;
+    int64_t k = x[i].to_i64_centered() - s.table->in_lo;
+    if (k < 0 || k >= int64_t(counts.size())) return make_error("table: input at entry " + std::to_string(i) + " is outside the table");
+    ++counts[size_t(k)];
+  }
+  std::vector<Fp> m(counts.size());
+  for (size_t j = 0; j < m.size(); ++j) m[j] = Fp(counts[j]);
+  return m;
+}
+
+TableProverOutput prove_table(const TableShape& s, std::span<const Fp> x, std::span<const Fp> y,
+                              std::span<const Fp> multiplicities, transcript::Transcript& t) {
+  ZK_ASSERT(s.check().ok());
+  absorb_statement(t, s);
+  auto tx = table_column(*s.table, true), ty = table_column(*s.table, false);
+  lookup::Input in{{x, y}, {tx, ty}, s.shape};
+  auto lk = lookup::prove(in, multiplicities, t);
+  TableProverOutput out;
+  out.claims.input = {lk.claims.witness_point, lk.claims.witness_evals[0]};
+  out.claims.output = {lk.claims.witness_point, lk.claims.witness_evals[1]};
+  out.claims.multiplicities = {lk.claims.table_point, lk.claims.m_eval};
+  out.proof.lookup = std::move(lk.proof);
+  return out;
+}
+
+Result<TableClaims> verify_table(const TableShape& s, const TableProof& proof, transcript::Transcript& t) {
+  ZK_TRY(s.check());
+  absorb_statement(t, s);
+  auto lk = lookup::verify(lookup_shape(s), proof.lookup, t);
+  if (!lk.ok()) return make_error("table: " + lk.error());
+  // The table's columns at the lookup's point, computed here: in_lo + sum_i 2^i r_i
+  // (the eq weights sum to one) and the MLE of the values.
+  Fp2 idx = Fp2::zero();
+  for (size_t i = lk->table_point.size(); i-- > 0;) idx = idx + idx + lk->table_point[i];
+  if (lk->table_evals[0] != Fp2(Fp::from_i64(s.table->in_lo)) + idx)
+    return make_error("table: the input column is not the table's domain");
+  auto ty = table_column(*s.table, false);
+  if (lk->table_evals[1] != poly::evaluate(ty, lk->table_point))
+    return make_error("table: the output column is not the function table");
+  TableClaims claims;
+  claims.input = {lk->witness_point, lk->witness_evals[0]};
+  claims.output = {lk->witness_point, lk->witness_evals[1]};
+  claims.multiplicities = {lk->table_point, lk->m_eval};
+  return claims;
+}
+
+Result<TableProof> TableProof::read(util::ByteReader& r, const TableShape& s) {
+  ZK_TRY(s.check());
+  auto lk = lookup::Proof::read(r, lookup_shape(s));
+  if (!lk.ok()) return make_error("table proof: " + lk.error());
+  return TableProof{std::move(lk).value()};
+}
+
+}  // namespace zks::circuits

@@ -1,0 +1,69 @@
+#pragma once
+// Nonlinear functions by a pair-table lookup (DESIGN.md section 3 "Per-op protocols":
+// Relu, Clip, LeakyRelu, Sigmoid, Tanh, Gelu, Erf, Exp, ...; section 8 rules 2 and 9).
+//
+// y = f(x) entry-wise for x in [in_lo, in_lo + 2^B), B <= 16, where f is given by its
+// table T[i] = f(in_lo + i), generated integer-exactly at compile time and bound into
+// the model fingerprint by its content hash (the verifier never computes f itself, and
+// the prover never supplies T). One LogUp with rows (x, y) against (in_lo + i, T[i]):
+// the real entries of the input and output tensors (padded per axis) are looked up;
+// the verifier evaluates both table columns' MLEs itself (the first is affine in the
+// point, the second costs O(2^B)). The input x and the output y are committed columns
+// (y because it is the output of a non-polynomial op, rule 2; x because it is the
+// output of the requantization below), so the lookup leaves claims on x, y and the
+// multiplicities, all opened in the slice's batched opening.
+
+#include <cstdint>
+#include <vector>
+
+#include "circuits/gadgets/claim.hpp"
+#include "hash/blake2b.hpp"
+#include "lookup/logup.hpp"
+#include "poly/padded.hpp"
+#include "transcript/transcript.hpp"
+#include "util/bytes.hpp"
+#include "util/result.hpp"
+
+namespace zks::circuits {
+
+struct FunctionTable {
+  int64_t in_lo = 0;
+  std::vector<int64_t> values;  // 2^B entries: values[i] = f(in_lo + i)
+
+  unsigned in_bits() const;
+  Status check() const;
+  hash::Digest content_hash() const;  // BLAKE2b over in_lo and the values
+};
+
+struct TableShape {
+  poly::PaddedShape shape;  // input and output tensors
+  const FunctionTable* table = nullptr;
+  Status check() const;
+};
+
+// y from x (padded layout); fails, naming the entry, when an input is outside the table.
+Result<std::vector<Fp>> apply_table(const TableShape& s, std::span<const int64_t> x);
+// The multiplicities the caller commits before the lookup's challenges.
+Result<std::vector<Fp>> table_multiplicities(const TableShape& s, std::span<const Fp> x);
+
+struct TableProof {
+  lookup::Proof lookup;
+  void write(util::ByteWriter& w) const { lookup.write(w); }
+  static Result<TableProof> read(util::ByteReader& r, const TableShape& s);
+};
+
+struct TableClaims {
+  EvalClaim input, output;  // on the committed x and y
+  EvalClaim multiplicities; // on the committed multiplicities (B variables)
+};
+
+struct TableProverOutput {
+  TableProof proof;
+  TableClaims claims;
+};
+
+TableProverOutput prove_table(const TableShape& s, std::span<const Fp> x, std::span<const Fp> y,
+                              std::span<const Fp> multiplicities, transcript::Transcript& t);
+Result<TableClaims> verify_table(const TableShape& s, const TableProof& proof, transcript::Transcript& t);
+
+}  // namespace zks::circuits
