@@ -33,6 +33,20 @@ lookup::Shape lookup_shape(const RangeShape& s) {
   return lookup::Shape{poly::PaddedShape::flat(uint64_t(1) << s.witness_vars()), kRangeBits, 1};
 }
 
+// The statement (every term) goes into the transcript before any challenge.
+void absorb_terms(transcript::Transcript& t, const RangeShape& s) {
+  util::ByteWriter w;
+  w.u32(static_cast<uint32_t>(s.terms.size()));
+  for (const auto& term : s.terms) {
+    w.u32(term.column);
+    w.u32(static_cast<uint32_t>(term.shape.dims().size()));
+    for (uint32_t d : term.shape.dims()) w.u32(d);
+    w.u32(term.bits);
+    w.u64(static_cast<uint64_t>(term.offset));
+  }
+  t.absorb_bytes("range.terms", w.bytes());
+}
+
 // The identity table's MLE: sum_i 2^i x_i.
 Fp2 identity_eval(std::span<const Fp2> x) {
   Fp2 acc = Fp2::zero();
@@ -129,6 +143,7 @@ RangeProverOutput prove_range(const RangeShape& s, const std::vector<std::span<c
     for (size_t j = 0; j < tb.size(); ++j) tb[j] = Fp(j);
     return tb;
   }();
+  absorb_terms(t, s);
   lookup::Input in{{w.witness}, {table}, poly::PaddedShape::flat(w.witness.size())};
   auto lk = lookup::prove(in, w.multiplicities, t);
   RangeProverOutput out;
@@ -148,6 +163,7 @@ RangeProverOutput prove_range(const RangeShape& s, const std::vector<std::span<c
 Result<RangeClaims> verify_range(const RangeShape& s, const RangeProof& proof, transcript::Transcript& t) {
   ZK_TRY(s.check());
   if (proof.column_evals.size() != s.terms.size()) return make_error("range: wrong number of column evaluations");
+  absorb_terms(t, s);
   auto lk = lookup::verify(lookup_shape(s), proof.lookup, t);
   if (!lk.ok()) return make_error("range: " + lk.error());
   if (lk->table_evals[0] != identity_eval(lk->table_point))
