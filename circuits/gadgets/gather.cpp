@@ -1,0 +1,112 @@
+#include "circuits/gadgets/gather.hpp"
+
+#include <string>
+
+#include "field/field.hpp"
+#include "hash/blake2b.hpp"
+#include "poly/mle.hpp"
+#include "util/assert.hpp"
+
+namespace zks::circuits {
+
+namespace {
+
+void absorb_shape(transcript::Transcript& t, const GatherShape& s) {
+  hash::Hasher h(hash::Domain::Generic);
+  for (const poly::PaddedShape* ps : {&s.in, &s.out}) {
+    h.update_u64(ps->dims().size());
+    for (uint32_t d : ps->dims()) h.update_u64(d);
+  }
+  h.update_u64(s.gather.size());
+  for (int64_t g : s.gather) h.update_u64(static_cast<uint64_t>(g));
+  h.update_u64(static_cast<uint64_t>(s.fill));
+  t.absorb("gather.shape", h.finalize());
+}
+
+// sum over real outputs i with g(i) < 0 of eq(r, i).
+Fp2 fill_weight(const GatherShape& s, std::span<const Fp2> eq_r) {
+  Fp2 acc = Fp2::zero();
+  for (size_t i = 0; i < s.gather.size(); ++i)
+    if (s.gather[i] < 0) acc += eq_r[s.out.padded_index(i)];
+  return acc;
+}
+
+}  // namespace
+
+Status GatherShape::check() const {
+  if (in.num_vars() > 26 || out.num_vars() > 26) return make_error("gather: tensor larger than 2^26");
+  if (in.dims().size() > 8 || out.dims().size() > 8) return make_error("gather: more than 8 axes");
+  if (gather.size() != out.real_count())
+    return make_error("gather: " + std::to_string(gather.size()) + " indices for " +
+                      std::to_string(out.real_count()) + " outputs");
+  const int64_t n_in = static_cast<int64_t>(in.real_count());
+  for (size_t i = 0; i < gather.size(); ++i)
+    if (gather[i] >= n_in) return make_error("gather: index " + std::to_string(gather[i]) + " at " +
+                                             std::to_string(i) + " is outside the input");
+  return {};
+}
+
+std::vector<Fp> apply_gather(const GatherShape& s, std::span<const Fp> x) {
+  ZK_ASSERT(s.check().ok() && x.size() == s.in.padded_size());
+  std::vector<Fp> y(s.out.padded_size(), Fp::zero());
+  for (size_t i = 0; i < s.gather.size(); ++i)
+    y[s.out.padded_index(i)] = s.gather[i] < 0 ? Fp::from_i64(s.fill) : x[s.in.padded_index(uint64_t(s.gather[i]))];
+  return y;
+}
+
+GatherProverOutput prove_gather(const GatherShape& s, std::span<const Fp> x, const EvalClaim& y_claim,
+                                transcript::Transcript& t) {
+  ZK_ASSERT(s.check().ok() && x.size() == s.in.padded_size() && y_claim.point.size() == s.out.num_vars());
+  absorb_shape(t, s);
+  auto eq_r = poly::eq_table(y_claim.point);
+  std::vector<Fp2> P(s.in.padded_size(), Fp2::zero());
+  for (size_t i = 0; i < s.gather.size(); ++i)
+    if (s.gather[i] >= 0) P[s.in.padded_index(uint64_t(s.gather[i]))] += eq_r[s.out.padded_index(i)];
+  Fp2 target = y_claim.value - Fp2(Fp::from_i64(s.fill)) * fill_weight(s, eq_r);
+  sumcheck::Instance inst;
+  inst.factors = {x, std::span<const Fp2>(P)};
+  auto sc = sumcheck::prove(inst, target, t);
+  GatherProverOutput out;
+  out.proof.sumcheck = std::move(sc.proof);
+  out.proof.x_eval = sc.factor_evals[0];
+  t.absorb("gather.x_eval", out.proof.x_eval);
+  out.x = {sc.point, out.proof.x_eval};
+  return out;
+}
+
+Result<EvalClaim> verify_gather(const GatherShape& s, const EvalClaim& y_claim, const GatherProof& proof,
+                                transcript::Transcript& t) {
+  ZK_TRY(s.check());
+  if (y_claim.point.size() != s.out.num_vars()) return make_error("gather: claim point has the wrong size");
+  absorb_shape(t, s);
+  auto eq_r = poly::eq_table(y_claim.point);
+  Fp2 target = y_claim.value - Fp2(Fp::from_i64(s.fill)) * fill_weight(s, eq_r);
+  auto sub = sumcheck::verify(target, s.in.num_vars(), 2, proof.sumcheck, t);
+  if (!sub.ok()) return make_error("gather: " + sub.error());
+  // P~(r, rho) = sum_i eq(r, i) eq(rho, g(i)), from the two eq tables.
+  auto eq_rho = poly::eq_table(sub->point);
+  Fp2 p = Fp2::zero();
+  for (size_t i = 0; i < s.gather.size(); ++i)
+    if (s.gather[i] >= 0) p += eq_r[s.out.padded_index(i)] * eq_rho[s.in.padded_index(uint64_t(s.gather[i]))];
+  Fp2 evals[2] = {proof.x_eval, p};
+  if (auto st = sumcheck::check_final(*sub, evals, {}); !st.ok()) return make_error("gather: " + st.error());
+  t.absorb("gather.x_eval", proof.x_eval);
+  return EvalClaim{sub->point, proof.x_eval};
+}
+
+void GatherProof::write(util::ByteWriter& w) const {
+  sumcheck.write(w);
+  field::write(w, x_eval);
+}
+
+Result<GatherProof> GatherProof::read(util::ByteReader& r, const GatherShape& s) {
+  ZK_TRY(s.check());
+  auto sc = sumcheck::Proof::read(r, s.in.num_vars(), 2);
+  if (!sc.ok()) return make_error("gather proof: " + sc.error());
+  GatherProof p;
+  p.sumcheck = std::move(sc).value();
+  ZK_TRY(field::read(r, p.x_eval));
+  return p;
+}
+
+}  // namespace zks::circuits

@@ -1,0 +1,112 @@
+// Layout ops as gathers (Flatten, Transpose, Slice, Pad): completeness and tamper tests.
+#include <catch2/catch.hpp>
+#include <random>
+
+#include "circuits/gadgets/gather.hpp"
+#include "poly/mle.hpp"
+#include "unit/support.hpp"
+
+using zks::field::Fp;
+using zks::field::Fp2;
+using zks::test::rand2;
+using zks::transcript::Transcript;
+namespace c = zks::circuits;
+using zks::poly::PaddedShape;
+
+namespace {
+
+struct Case {
+  c::GatherShape s;
+  std::vector<Fp> x, y;
+  c::EvalClaim claim;
+
+  Case(c::GatherShape shape, uint64_t seed) : s(std::move(shape)) {
+    std::mt19937_64 rng(seed);
+    std::vector<Fp> dense(s.in.real_count());
+    for (auto& v : dense) v = Fp::from_i64(int64_t(rng() % 65536) - 32768);
+    x = zks::poly::pad_tensor<Fp>(dense, s.in);
+    y = c::apply_gather(s, x);
+    for (unsigned i = 0; i < s.out.num_vars(); ++i) claim.point.push_back(rand2(rng));
+    claim.value = zks::poly::evaluate(y, claim.point);
+  }
+
+  zks::Status check(const c::GatherProof& p, const c::GatherShape* other = nullptr) const {
+    Transcript t("gather-test");
+    auto r = c::verify_gather(other ? *other : s, claim, p, t);
+    if (!r.ok()) return zks::make_error(r.error());
+    if (zks::poly::evaluate(x, r->point) != r->value) return zks::make_error("x claim false");
+    return {};
+  }
+  c::GatherProof prove() const {
+    Transcript t("gather-test");
+    return c::prove_gather(s, x, claim, t).proof;
+  }
+};
+
+c::GatherShape flatten(uint32_t C, uint32_t H, uint32_t W) {
+  c::GatherShape s{PaddedShape({1, C, H, W}), PaddedShape({1, C * H * W}), {}, 0};
+  for (int64_t i = 0; i < int64_t(C * H * W); ++i) s.gather.push_back(i);
+  return s;
+}
+
+c::GatherShape transpose(uint32_t A, uint32_t B) {
+  c::GatherShape s{PaddedShape({A, B}), PaddedShape({B, A}), {}, 0};
+  for (uint32_t i = 0; i < B; ++i)
+    for (uint32_t j = 0; j < A; ++j) s.gather.push_back(int64_t(j) * B + i);
+  return s;
+}
+
+c::GatherShape pad(uint32_t n, uint32_t before, uint32_t after, int64_t fill) {
+  c::GatherShape s{PaddedShape({n}), PaddedShape({n + before + after}), {}, fill};
+  for (uint32_t i = 0; i < n + before + after; ++i)
+    s.gather.push_back(i < before || i >= before + n ? -1 : int64_t(i - before));
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("gathers prove flatten, transpose, slice and pad", "[circuits]") {
+  std::vector<c::GatherShape> shapes = {flatten(4, 5, 5), flatten(3, 4, 4), transpose(3, 7), pad(10, 2, 3, -7)};
+  c::GatherShape slice{PaddedShape({6, 6}), PaddedShape({3, 2}), {}, 0};  // rows 1..3, columns 2..3
+  for (int64_t i = 1; i < 4; ++i)
+    for (int64_t j = 2; j < 4; ++j) slice.gather.push_back(i * 6 + j);
+  shapes.push_back(slice);
+  for (size_t k = 0; k < shapes.size(); ++k) {
+    CAPTURE(k);
+    Case cs(shapes[k], k + 1);
+    REQUIRE(cs.check(cs.prove()).ok());
+  }
+}
+
+TEST_CASE("gathers reject false claims, other maps and tampered proofs", "[circuits]") {
+  Case cs(transpose(5, 6), 11);
+  auto p = cs.prove();
+  REQUIRE(cs.check(p).ok());
+  auto wrong = cs;
+  wrong.claim.value += Fp2::one();
+  REQUIRE_FALSE(wrong.check(p).ok());
+  REQUIRE_FALSE(wrong.check(wrong.prove()).ok());
+  auto other = cs.s;
+  std::swap(other.gather[0], other.gather[1]);
+  REQUIRE_FALSE(cs.check(p, &other).ok());
+  auto t1 = p;
+  t1.x_eval += Fp2::one();
+  REQUIRE_FALSE(cs.check(t1).ok());
+  auto t2 = p;
+  t2.sumcheck.rounds[0][0] += Fp2::one();
+  REQUIRE_FALSE(cs.check(t2).ok());
+  Case padded(pad(8, 1, 1, 5), 12);
+  auto pp = padded.prove();
+  auto other_fill = padded.s;
+  other_fill.fill = 6;
+  REQUIRE_FALSE(padded.check(pp, &other_fill).ok());
+  c::GatherShape bad = cs.s;
+  bad.gather.back() = 1000;
+  REQUIRE_FALSE(bad.check().ok());
+  zks::util::ByteWriter w;
+  p.write(w);
+  zks::util::ByteReader r(w.bytes());
+  auto back = c::GatherProof::read(r, cs.s);
+  REQUIRE(back.ok());
+  REQUIRE(cs.check(*back).ok());
+}
