@@ -97,7 +97,9 @@ Status run_int_range(const QModel& m, size_t first, size_t last, IntRun& run) {
     } else if (op == "ReduceMean" || op == "ReduceSum") {
       Shape ks;
       auto axes = n.attrs.count("axes") ? n.attrs.at("axes").ints : std::vector<int64_t>{};
-      std::vector<char> red(xs.size(), axes.empty() ? 1 : 0);
+      // Empty axes reduce everything, unless noop_with_empty_axes (opset 13+) makes it the identity.
+      bool noop = n.attrs.count("noop_with_empty_axes") && n.attrs.at("noop_with_empty_axes").i != 0;
+      std::vector<char> red(xs.size(), axes.empty() && !noop ? 1 : 0);
       for (auto a : axes) red[a < 0 ? a + static_cast<int64_t>(xs.size()) : a] = 1;
       for (size_t d = 0; d < xs.size(); ++d) ks.push_back(red[d] ? 1 : xs[d]);
       auto idx = kern::broadcast_index(ks, xs);
