@@ -1,0 +1,573 @@
+#include "circuits/slice/slice_proof.hpp"
+
+#include <cmath>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "circuits/gadgets/conv.hpp"
+#include "circuits/gadgets/gather.hpp"
+#include "circuits/gadgets/matmul.hpp"
+#include "circuits/gadgets/range.hpp"
+#include "circuits/gadgets/requant.hpp"
+#include "circuits/gadgets/table.hpp"
+#include "field/field.hpp"
+#include "model/float_exec.hpp"
+#include "model/kernels.hpp"
+#include "poly/mle.hpp"
+#include "util/assert.hpp"
+
+namespace zks::circuits {
+
+namespace {
+
+constexpr uint32_t kProofVersion = 1;
+constexpr size_t kMaxCommitments = 1 << 16;
+
+using model::QModel;
+using model::QNode;
+
+Error node_error(const QNode& n, const std::string& what) {
+  return make_error(n.op + " node '" + n.name + "': " + what);
+}
+
+Result<poly::PaddedShape> padded_of(const model::Shape& s) {
+  std::vector<uint32_t> dims;
+  for (int64_t d : s) {
+    if (d < 1 || d > (int64_t(1) << 30)) return make_error("tensor dimension " + std::to_string(d) + " out of range");
+    dims.push_back(static_cast<uint32_t>(d));
+  }
+  return poly::PaddedShape(std::move(dims));
+}
+
+bool is_layout(const QNode& n) {
+  static const char* ops[] = {"Reshape", "Flatten", "Transpose", "Slice", "Pad", "Squeeze", "Unsqueeze", "Identity"};
+  for (const char* o : ops)
+    if (n.op == o) return !n.gather.empty();
+  return false;
+}
+
+enum class Kind { Conv, Gemm, Relu, Gather };
+enum class TensorKind { PublicInput, Committed, Virtual };
+
+struct Column {
+  poly::PaddedShape shape;
+  int weight_tensor = -1;  // a weight or bias the verifier lays out itself
+  bool conv_weights = false;
+};
+
+struct NodePlan {
+  Kind kind;
+  const QNode* node;
+  int x = -1, y = -1;
+  ConvShape conv;
+  MatmulShape mm;
+  RequantShape rq;
+  int w = -1, b = -1;
+  size_t w_col = 0, b_col = 0, rq_col = 0;  // requant columns rq_col .. + rq.num_columns()
+  TableShape table;
+  size_t y_col = 0, m_col = 0;
+  GatherShape gather;
+};
+
+struct Plan {
+  const QModel* m = nullptr;
+  std::vector<NodePlan> nodes;
+  std::map<int, TensorKind> kind;
+  std::map<int, size_t> col_of;  // committed tensors -> their column
+  std::vector<Column> columns;
+  RangeShape range;
+  size_t range_m_col = 0;
+  std::shared_ptr<FunctionTable> relu;  // shared: TableShapes point at it across moves
+};
+
+size_t add_column(Plan& p, Column c) {
+  p.columns.push_back(std::move(c));
+  return p.columns.size() - 1;
+}
+
+Status plan_conv(Plan& p, NodePlan& np, const QNode& n) {
+  const QModel& m = *p.m;
+  const auto& xs = m.tensors[n.inputs[0]].shape;
+  const auto& ws = m.tensors[n.inputs[1]].shape;
+  if (xs.size() != 4 || xs[0] != 1) return node_error(n, "only 2-D convolution of one image is provable");
+  model::Node as;
+  as.op = n.op, as.name = n.name, as.attrs = n.attrs;
+  model::kern::ConvParams cp{};
+  ZK_TRY(model::conv_setup(as, xs, ws, cp));
+  ConvShape& s = np.conv;
+  s.in_channels = uint32_t(cp.C), s.in_h = uint32_t(cp.H), s.in_w = uint32_t(cp.W);
+  s.out_channels = uint32_t(cp.M), s.kernel_h = uint32_t(cp.KH), s.kernel_w = uint32_t(cp.KW);
+  s.stride_h = uint32_t(cp.sh), s.stride_w = uint32_t(cp.sw), s.dilation_h = uint32_t(cp.dh), s.dilation_w = uint32_t(cp.dw);
+  s.pad_top = uint32_t(cp.pt), s.pad_left = uint32_t(cp.pl), s.groups = uint32_t(cp.group);
+  int64_t pb = (cp.OH - 1) * cp.sh + cp.dh * (cp.KH - 1) + 1 - cp.H - cp.pt;
+  int64_t pr = (cp.OW - 1) * cp.sw + cp.dw * (cp.KW - 1) + 1 - cp.W - cp.pl;
+  s.pad_bottom = uint32_t(std::max<int64_t>(0, pb)), s.pad_right = uint32_t(std::max<int64_t>(0, pr));
+  s.has_bias = n.inputs.size() > 2;
+  ZK_TRY(s.check());
+  if (s.out_h() != cp.OH || s.out_w() != cp.OW) return node_error(n, "output size does not match the convolution");
+  np.w = n.inputs[1];
+  np.w_col = add_column(p, {poly::PaddedShape::flat(size_t(1) << s.w_vars()), np.w, true});
+  if (s.has_bias) {
+    np.b = n.inputs[2];
+    if (m.tensors[np.b].data.size() != s.out_channels) return node_error(n, "bias is not one value per channel");
+    np.b_col = add_column(p, {poly::PaddedShape::flat(s.out_channels), np.b, false});
+  }
+  return {};
+}
+
+Status plan_gemm(Plan& p, NodePlan& np, const QNode& n) {
+  const QModel& m = *p.m;
+  const auto& xs = m.tensors[n.inputs[0]].shape;
+  const auto& wt = m.tensors[n.inputs[1]];
+  if (xs.size() != 2 || wt.shape.size() != 2 || !wt.is_const) return node_error(n, "only 2-D Gemm with constant weights is provable");
+  uint32_t M = uint32_t(xs[0]), K = uint32_t(xs[1]), N = uint32_t(wt.shape[1]);
+  np.mm = MatmulShape{{M, K}, {K, N}, n.inputs.size() > 2};
+  np.w = n.inputs[1];
+  np.w_col = add_column(p, {poly::PaddedShape({K, N}), np.w, false});
+  if (np.mm.has_bias) {
+    np.b = n.inputs[2];
+    const auto& bt = m.tensors[np.b];
+    if (bt.data.size() != N || !(bt.shape.size() == 1 || (bt.shape.size() == 2 && bt.shape[0] == 1)))
+      return node_error(n, "only a bias per output column is provable");
+    np.b_col = add_column(p, {poly::PaddedShape::flat(N), np.b, false});
+  }
+  return {};
+}
+
+Status plan_requant(Plan& p, NodePlan& np, const QNode& n, const poly::PaddedShape& out) {
+  if (n.shift < 1) return node_error(n, "requantization shift " + std::to_string(n.shift) + " < 1 is not provable yet");
+  RequantShape& r = np.rq;
+  r.shape = out;
+  r.shift = unsigned(n.shift);
+  r.lo = p.m->act_lo(), r.hi = p.m->act_hi();
+  // The largest |q_full| from the range analysis; saturation is possible past hi.
+  double q_max = n.acc_bound / std::ldexp(1.0, n.shift) + 2;
+  r.excess_bits = q_max >= double(r.hi) ? unsigned(std::ceil(std::log2(q_max + 1))) + 1 : 0;
+  ZK_TRY(r.check());
+  np.rq_col = p.columns.size();
+  for (size_t i = 0; i < r.num_columns(); ++i) add_column(p, {out});
+  std::vector<uint32_t> ids;
+  for (size_t i = 0; i < r.num_columns(); ++i) ids.push_back(uint32_t(np.rq_col + i));
+  for (auto& term : requant_range_terms(r, ids)) p.range.terms.push_back(term);
+  p.col_of[np.y] = np.rq_col;  // the output q is the first requant column
+  return {};
+}
+
+Result<Plan> make_plan(const SliceStatement& st) {
+  if (!st.model) return make_error("slice: no model");
+  const QModel& m = *st.model;
+  if (st.first >= st.end || st.end > m.nodes.size()) return make_error("slice: node range out of bounds");
+  if (st.inputs.size() != st.input_values.size() || st.outputs.size() != st.output_values.size())
+    return make_error("slice: boundary values do not match the boundary tensors");
+  Plan p;
+  p.m = &m;
+  p.relu = std::make_shared<FunctionTable>();
+  p.relu->in_lo = m.act_lo();
+  for (int64_t v = m.act_lo(); v <= m.act_hi(); ++v) p.relu->values.push_back(std::max<int64_t>(0, v));
+  for (int t : st.inputs) {
+    if (t < 0 || size_t(t) >= m.tensors.size()) return make_error("slice: input tensor id out of range");
+    p.kind[t] = TensorKind::PublicInput;
+  }
+  std::map<int, int> uses;
+  for (size_t k = st.first; k < st.end; ++k) {
+    const QNode& n = m.nodes[k];
+    NodePlan np;
+    np.node = &n;
+    if (n.inputs.empty() || n.outputs.size() != 1) return node_error(n, "expected one activation input and one output");
+    np.x = n.inputs[0], np.y = n.outputs[0];
+    if (!p.kind.count(np.x)) return node_error(n, "input '" + m.tensors[np.x].name + "' is not computed in this slice");
+    ++uses[np.x];
+    auto out = padded_of(m.tensors[np.y].shape);
+    if (!out.ok()) return node_error(n, out.error());
+    if (n.op == "Conv") {
+      np.kind = Kind::Conv;
+      ZK_TRY(plan_conv(p, np, n));
+      ZK_TRY(plan_requant(p, np, n, *out));
+      p.kind[np.y] = TensorKind::Committed;
+    } else if (n.op == "Gemm") {
+      np.kind = Kind::Gemm;
+      ZK_TRY(plan_gemm(p, np, n));
+      ZK_TRY(plan_requant(p, np, n, *out));
+      p.kind[np.y] = TensorKind::Committed;
+    } else if (n.op == "Relu") {
+      np.kind = Kind::Relu;
+      np.table = TableShape{*out, p.relu.get()};
+      np.y_col = add_column(p, {*out});
+      np.m_col = add_column(p, {poly::PaddedShape::flat(p.relu->values.size())});
+      p.col_of[np.y] = np.y_col;
+      p.kind[np.y] = TensorKind::Committed;
+    } else if (is_layout(n)) {
+      np.kind = Kind::Gather;
+      auto in = padded_of(m.tensors[np.x].shape);
+      if (!in.ok()) return node_error(n, in.error());
+      np.gather = GatherShape{*in, *out, n.gather, n.fill};
+      if (auto s = np.gather.check(); !s.ok()) return node_error(n, s.error());
+      p.kind[np.y] = TensorKind::Virtual;
+    } else {
+      return node_error(n, "op is not provable yet");
+    }
+    p.nodes.push_back(std::move(np));
+  }
+  for (int t : st.outputs) {
+    if (!p.kind.count(t)) return make_error("slice: output '" + m.tensors[t].name + "' is not computed in this slice");
+    ++uses[t];
+  }
+  for (const auto& [t, k] : p.kind)
+    if (k == TensorKind::Virtual && uses[t] != 1)
+      return make_error("slice: layout output '" + m.tensors[t].name + "' has " + std::to_string(uses[t]) +
+                        " consumers; one is provable yet");
+  if (!p.range.terms.empty()) {
+    ZK_TRY(p.range.check());
+    p.range_m_col = add_column(p, {poly::PaddedShape::flat(size_t(1) << kRangeBits)});
+  }
+  return p;
+}
+
+// The padded table of a weight column, from the model (prover and verifier alike).
+std::vector<Fp> weight_column(const Plan& p, const NodePlan& np, const Column& c) {
+  const auto& t = p.m->tensors[c.weight_tensor];
+  std::vector<Fp> dense(t.data.size());
+  for (size_t i = 0; i < dense.size(); ++i) dense[i] = Fp::from_i64(t.data[i]);
+  if (c.conv_weights) return pad_conv_weights(dense, np.conv);
+  return poly::pad_tensor<Fp>(dense, c.shape);
+}
+
+std::vector<Fp> padded_values(const std::vector<int64_t>& dense, const poly::PaddedShape& s) {
+  std::vector<Fp> f(dense.size());
+  for (size_t i = 0; i < f.size(); ++i) f[i] = Fp::from_i64(dense[i]);
+  return poly::pad_tensor<Fp>(f, s);
+}
+
+std::vector<int64_t> to_i64(std::span<const Fp> v) {
+  std::vector<int64_t> out(v.size());
+  for (size_t i = 0; i < v.size(); ++i) out[i] = v[i].to_i64_centered();
+  return out;
+}
+
+// Everything both sides absorb before the first challenge.
+void absorb_statement(transcript::Transcript& t, const SliceStatement& st, const pcs::Params& params,
+                      const std::vector<pcs::Commitment>& commitments) {
+  t.absorb_u64("slice.version", kProofVersion);
+  t.absorb("slice.params", params.params_id());
+  t.absorb_u64("slice.first", st.first);
+  t.absorb_u64("slice.end", st.end);
+  for (const auto* group : {&st.input_values, &st.output_values})
+    for (const auto& v : *group) {
+      std::vector<Fp> f(v.size());
+      for (size_t i = 0; i < v.size(); ++i) f[i] = Fp::from_i64(v[i]);
+      t.absorb("slice.boundary", std::span<const Fp>(f));
+    }
+  for (const auto& c : commitments) {
+    t.absorb_u64("slice.commitment_vars", c.num_vars);
+    t.absorb("slice.commitment", c.root);
+  }
+}
+
+// Claims on tensors, routed by kind (shared by prover and verifier).
+struct Router {
+  const Plan& plan;
+  std::vector<pcs::Claim> openings;
+  std::map<int, std::vector<EvalClaim>> pending;  // virtual tensors
+  std::vector<std::pair<int, EvalClaim>> input_claims;
+
+  void route(int tensor, const EvalClaim& c) {
+    switch (plan.kind.at(tensor)) {
+      case TensorKind::PublicInput: input_claims.push_back({tensor, c}); break;
+      case TensorKind::Committed: openings.push_back({plan.col_of.at(tensor), c.point, c.value}); break;
+      case TensorKind::Virtual: pending[tensor].push_back(c); break;
+    }
+  }
+  void open(size_t column, const EvalClaim& c) { openings.push_back({column, c.point, c.value}); }
+};
+
+Status check_against_executor(const QNode& n, const model::IntRun& run, int tensor, std::span<const Fp> padded,
+                              const poly::PaddedShape& s) {
+  const auto& want = run.values[tensor];
+  for (uint64_t i = 0; i < want.size(); ++i)
+    if (padded[s.padded_index(i)] != Fp::from_i64(want[i]))
+      return node_error(n, "the circuit's result differs from the model executor at entry " + std::to_string(i));
+  return {};
+}
+
+}  // namespace
+
+Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& params) {
+  auto planned = make_plan(st);
+  if (!planned.ok()) return make_error(planned.error());
+  const Plan& p = *planned;
+  const QModel& m = *st.model;
+
+  // The model's own run of the slice: the reference every circuit result must match.
+  model::IntRun run;
+  run.values.resize(m.tensors.size());
+  for (size_t i = 0; i < st.inputs.size(); ++i) run.values[st.inputs[i]] = st.input_values[i];
+  ZK_TRY(model::run_int_range(m, st.first, st.end, run));
+  for (size_t i = 0; i < st.outputs.size(); ++i)
+    if (run.values[st.outputs[i]] != st.output_values[i])
+      return make_error("slice: output '" + m.tensors[st.outputs[i]].name + "' is not the model's result for the input");
+
+  // Witness: every tensor in the padded layout, and every column.
+  std::map<int, std::vector<Fp>> vals;
+  std::map<int, std::vector<Fp>> accs;  // Conv/Gemm accumulators
+  for (size_t i = 0; i < st.inputs.size(); ++i) {
+    auto s = padded_of(m.tensors[st.inputs[i]].shape);
+    if (!s.ok()) return make_error(s.error());
+    vals[st.inputs[i]] = padded_values(st.input_values[i], *s);
+  }
+  std::vector<std::vector<Fp>> cols(p.columns.size());
+  for (const auto& np : p.nodes) {
+    const QNode& n = *np.node;
+    const auto& x = vals.at(np.x);
+    auto yshape = padded_of(m.tensors[np.y].shape).value();
+    if (np.kind == Kind::Conv || np.kind == Kind::Gemm) {
+      cols[np.w_col] = weight_column(p, np, p.columns[np.w_col]);
+      std::vector<Fp> bias;
+      if (np.b >= 0) cols[np.b_col] = weight_column(p, np, p.columns[np.b_col]), bias = cols[np.b_col];
+      accs[np.y] = np.kind == Kind::Conv ? conv(np.conv, x, cols[np.w_col], bias) : matmul(np.mm, x, cols[np.w_col], bias);
+      auto w = requant_witness(np.rq, to_i64(accs[np.y]));
+      if (!w.ok()) return node_error(n, w.error());
+      for (size_t i = 0; i < w->columns.size(); ++i) cols[np.rq_col + i] = std::move(w->columns[i]);
+      vals[np.y] = cols[np.rq_col];
+    } else if (np.kind == Kind::Relu) {
+      auto y = apply_table(np.table, to_i64(x));
+      if (!y.ok()) return node_error(n, y.error());
+      auto mult = table_multiplicities(np.table, x);
+      if (!mult.ok()) return node_error(n, mult.error());
+      cols[np.y_col] = *y;
+      cols[np.m_col] = *mult;
+      vals[np.y] = *y;
+    } else {
+      vals[np.y] = apply_gather(np.gather, x);
+    }
+    ZK_TRY(check_against_executor(n, run, np.y, vals[np.y], yshape));
+  }
+  std::vector<std::span<const Fp>> range_cols;
+  RangeWitness range_w;
+  if (!p.range.terms.empty()) {
+    for (const auto& term : p.range.terms) range_cols.push_back(cols[term.column]);
+    auto rw = range_witness(p.range, range_cols);
+    if (!rw.ok()) return make_error("slice: " + rw.error());
+    range_w = std::move(rw).value();
+    cols[p.range_m_col] = range_w.multiplicities;
+  }
+
+  // Commit everything before any challenge.
+  std::vector<pcs::CommittedPoly> committed;
+  std::vector<pcs::Commitment> commitments;
+  for (const auto& c : cols) {
+    auto cp = pcs::commit(c, params);
+    if (!cp.ok()) return make_error("slice: " + cp.error());
+    commitments.push_back(cp->commitment());
+    committed.push_back(std::move(cp).value());
+  }
+  util::ByteWriter w;
+  w.u32(kProofVersion);
+  w.raw(params.params_id());
+  w.u32(static_cast<uint32_t>(commitments.size()));
+  for (size_t i = 0; i < commitments.size(); ++i)
+    if (p.columns[i].weight_tensor < 0) commitments[i].write(w);
+  transcript::Transcript t("zkslice-slice");
+  absorb_statement(t, st, params, commitments);
+
+  Router router{p, {}, {}, {}};
+  for (size_t i = 0; i < st.outputs.size(); ++i) {
+    const int out = st.outputs[i];
+    if (p.kind.at(out) == TensorKind::PublicInput) continue;  // passed through: checked as values
+    const auto& v = vals.at(out);
+    EvalClaim c{t.challenges("slice.output_point", poly::log2_ceil(v.size())), Fp2::zero()};
+    c.value = poly::evaluate(std::span<const Fp>(v), c.point);
+    router.route(out, c);
+  }
+  for (size_t k = p.nodes.size(); k-- > 0;) {
+    const NodePlan& np = p.nodes[k];
+    const auto& x = vals.at(np.x);
+    if (np.kind == Kind::Gather) {
+      auto pend = router.pending[np.y];
+      ZK_ASSERT(pend.size() == 1);
+      auto g = prove_gather(np.gather, x, pend[0], t);
+      g.proof.write(w);
+      router.route(np.x, g.x);
+    } else if (np.kind == Kind::Relu) {
+      auto tb = prove_table(np.table, x, cols[np.y_col], cols[np.m_col], t);
+      tb.proof.write(w);
+      router.route(np.x, tb.claims.input);
+      router.open(np.y_col, tb.claims.output);
+      router.open(np.m_col, tb.claims.multiplicities);
+    } else {
+      RequantWitness rw;
+      for (size_t i = 0; i < np.rq.num_columns(); ++i) rw.columns.push_back(cols[np.rq_col + i]);
+      auto rq = prove_requant(np.rq, accs.at(np.y), rw, t);
+      rq.proof.write(w);
+      for (size_t i = 0; i < rq.claims.columns.size(); ++i) router.open(np.rq_col + i, rq.claims.columns[i]);
+      std::vector<Fp> bias = np.b >= 0 ? cols[np.b_col] : std::vector<Fp>{};
+      if (np.kind == Kind::Conv) {
+        auto cv = prove_conv(np.conv, x, cols[np.w_col], bias, rq.claims.acc, t);
+        cv.proof.write(w, np.conv);
+        router.route(np.x, cv.claims.x);
+        router.open(np.w_col, cv.claims.w);
+        if (cv.claims.bias) router.open(np.b_col, *cv.claims.bias);
+      } else {
+        auto mm = prove_matmul(np.mm, x, cols[np.w_col], bias, rq.claims.acc, t);
+        mm.proof.write(w, np.mm);
+        router.route(np.x, mm.claims.a);
+        router.open(np.w_col, mm.claims.b);
+        if (mm.claims.bias) router.open(np.b_col, *mm.claims.bias);
+      }
+    }
+  }
+  if (!p.range.terms.empty()) {
+    auto rg = prove_range(p.range, range_cols, range_w, t);
+    rg.proof.write(w);
+    for (const auto& cc : rg.claims.columns) router.open(cc.column, cc.claim);
+    router.open(p.range_m_col, rg.claims.multiplicities);
+  }
+  // A slice of layout ops only commits nothing and has nothing to open.
+  if (committed.empty()) {
+    w.u32(0);
+    return w.take();
+  }
+  std::vector<const pcs::CommittedPoly*> polys;
+  for (const auto& c : committed) polys.push_back(&c);
+  auto opening = pcs::open_batch(polys, router.openings, t, params);
+  if (!opening.ok()) return make_error("slice: " + opening.error());
+  w.u32(static_cast<uint32_t>(opening->size()));
+  w.raw(*opening);
+  return w.take();
+}
+
+Status verify_slice(const SliceStatement& st, std::span<const uint8_t> bytes, const pcs::Params& params) {
+  auto planned = make_plan(st);
+  if (!planned.ok()) return make_error(planned.error());
+  const Plan& p = *planned;
+  const QModel& m = *st.model;
+  // Public boundary values must be in the activation range (rule 5: every tensor
+  // entering a linear op is range-checked; the verifier checks public ones itself).
+  for (const auto* group : {&st.input_values, &st.output_values})
+    for (const auto& v : *group)
+      for (int64_t e : v)
+        if (e < m.act_lo() || e > m.act_hi()) return make_error("slice: a boundary value is outside the activation range");
+  for (size_t i = 0; i < st.inputs.size(); ++i)
+    if (m.tensors[st.inputs[i]].shape.empty() || st.input_values[i].size() != uint64_t(model::numel(m.tensors[st.inputs[i]].shape)))
+      return make_error("slice: input '" + m.tensors[st.inputs[i]].name + "' has the wrong size");
+  for (size_t i = 0; i < st.outputs.size(); ++i) {
+    if (st.output_values[i].size() != uint64_t(model::numel(m.tensors[st.outputs[i]].shape)))
+      return make_error("slice: output '" + m.tensors[st.outputs[i]].name + "' has the wrong size");
+    // A tensor passed through the slice unchanged must equal its input.
+    for (size_t j = 0; j < st.inputs.size(); ++j)
+      if (st.inputs[j] == st.outputs[i] && st.input_values[j] != st.output_values[i])
+        return make_error("slice: passed-through tensor '" + m.tensors[st.outputs[i]].name + "' changed");
+  }
+
+  util::ByteReader r(bytes);
+  uint32_t version, count;
+  hash::Digest pid;
+  if (!r.u32(version)) return make_error("slice proof: truncated header");
+  if (version != kProofVersion) return make_error("slice proof: unknown version " + std::to_string(version));
+  if (!r.raw(pid)) return make_error("slice proof: truncated header");
+  if (pid != params.params_id()) return make_error("slice proof: made with other commitment parameters");
+  if (!r.u32(count)) return make_error("slice proof: truncated header");
+  if (count != p.columns.size() || count > kMaxCommitments)
+    return make_error("slice proof: " + std::to_string(count) + " commitments, expected " + std::to_string(p.columns.size()));
+  // Weight columns are committed here, from the model; the rest come from the proof.
+  std::vector<pcs::Commitment> commitments(p.columns.size());
+  for (size_t i = 0; i < p.columns.size(); ++i) {
+    if (p.columns[i].weight_tensor >= 0) continue;
+    auto c = pcs::Commitment::read(r, params);
+    if (!c.ok()) return make_error("slice proof: " + c.error());
+    if (c->num_vars != p.columns[i].shape.num_vars())
+      return make_error("slice proof: commitment " + std::to_string(i) + " has the wrong size");
+    commitments[i] = *c;
+  }
+  for (const auto& np : p.nodes)
+    for (size_t col : {np.w_col, np.b_col}) {
+      if ((np.kind != Kind::Conv && np.kind != Kind::Gemm) || (col == np.b_col && np.b < 0)) continue;
+      auto cp = pcs::commit(weight_column(p, np, p.columns[col]), params);
+      if (!cp.ok()) return make_error("slice: " + cp.error());
+      commitments[col] = cp->commitment();
+    }
+  transcript::Transcript t("zkslice-slice");
+  absorb_statement(t, st, params, commitments);
+
+  Router router{p, {}, {}, {}};
+  std::map<int, std::vector<Fp>> public_vals;
+  for (size_t i = 0; i < st.inputs.size(); ++i)
+    public_vals[st.inputs[i]] = padded_values(st.input_values[i], padded_of(m.tensors[st.inputs[i]].shape).value());
+  for (size_t i = 0; i < st.outputs.size(); ++i) {
+    const int out = st.outputs[i];
+    if (p.kind.at(out) == TensorKind::PublicInput) continue;
+    auto v = padded_values(st.output_values[i], padded_of(m.tensors[out].shape).value());
+    EvalClaim c{t.challenges("slice.output_point", poly::log2_ceil(v.size())), Fp2::zero()};
+    c.value = poly::evaluate(std::span<const Fp>(v), c.point);
+    router.route(out, c);
+  }
+  for (size_t k = p.nodes.size(); k-- > 0;) {
+    const NodePlan& np = p.nodes[k];
+    const std::string at = np.node->op + " node '" + np.node->name + "': ";
+    if (np.kind == Kind::Gather) {
+      auto pend = router.pending[np.y];
+      if (pend.size() != 1) return make_error(at + "no claim reached this layout op");
+      auto gp = GatherProof::read(r, np.gather);
+      if (!gp.ok()) return make_error(at + gp.error());
+      auto c = verify_gather(np.gather, pend[0], *gp, t);
+      if (!c.ok()) return make_error(at + c.error());
+      router.route(np.x, *c);
+    } else if (np.kind == Kind::Relu) {
+      auto tp = TableProof::read(r, np.table);
+      if (!tp.ok()) return make_error(at + tp.error());
+      auto c = verify_table(np.table, *tp, t);
+      if (!c.ok()) return make_error(at + c.error());
+      router.route(np.x, c->input);
+      router.open(np.y_col, c->output);
+      router.open(np.m_col, c->multiplicities);
+    } else {
+      auto rp = RequantProof::read(r, np.rq);
+      if (!rp.ok()) return make_error(at + rp.error());
+      auto rc = verify_requant(np.rq, *rp, t);
+      if (!rc.ok()) return make_error(at + rc.error());
+      for (size_t i = 0; i < rc->columns.size(); ++i) router.open(np.rq_col + i, rc->columns[i]);
+      if (np.kind == Kind::Conv) {
+        auto cp = ConvProof::read(r, np.conv);
+        if (!cp.ok()) return make_error(at + cp.error());
+        auto c = verify_conv(np.conv, rc->acc, *cp, t);
+        if (!c.ok()) return make_error(at + c.error());
+        router.route(np.x, c->x);
+        router.open(np.w_col, c->w);
+        if (c->bias) router.open(np.b_col, *c->bias);
+      } else {
+        auto mp = MatmulProof::read(r, np.mm);
+        if (!mp.ok()) return make_error(at + mp.error());
+        auto c = verify_matmul(np.mm, rc->acc, *mp, t);
+        if (!c.ok()) return make_error(at + c.error());
+        router.route(np.x, c->a);
+        router.open(np.w_col, c->b);
+        if (c->bias) router.open(np.b_col, *c->bias);
+      }
+    }
+  }
+  if (!p.range.terms.empty()) {
+    auto rp = RangeProof::read(r, p.range);
+    if (!rp.ok()) return make_error(rp.error());
+    auto c = verify_range(p.range, *rp, t);
+    if (!c.ok()) return make_error(c.error());
+    for (const auto& cc : c->columns) router.open(cc.column, cc.claim);
+    router.open(p.range_m_col, c->multiplicities);
+  }
+  // Claims on public inputs: the verifier evaluates them itself (rule 12).
+  for (const auto& [tensor, c] : router.input_claims)
+    if (poly::evaluate(std::span<const Fp>(public_vals.at(tensor)), c.point) != c.value)
+      return make_error("slice: the proof does not lead back to the public input '" + m.tensors[tensor].name + "'");
+  uint32_t len;
+  if (!r.u32(len) || r.remaining() != len) return make_error("slice proof: opening truncated or followed by extra bytes");
+  if (commitments.empty()) {
+    if (len != 0 || !router.openings.empty()) return make_error("slice proof: an opening where nothing is committed");
+    return {};
+  }
+  std::vector<uint8_t> opening(len);
+  if (!r.raw(opening)) return make_error("slice proof: opening truncated");
+  Status s = pcs::verify_batch(commitments, router.openings, opening, t, params);
+  if (!s.ok()) return make_error("slice: " + s.error());
+  return {};
+}
+
+}  // namespace zks::circuits

@@ -1,0 +1,47 @@
+#pragma once
+// The slice prover and verifier, first version (issue 5): one proof that the public
+// output tensors of a slice (nodes [first, end) of a compiled model) are the quantized
+// result of its public input tensors (DESIGN.md section 3, rule 12: both in the
+// statement as integers, their MLEs evaluated by the verifier).
+//
+// Claims flow from the outputs back to the inputs, node by node (GKR style), through
+// the gadgets in circuits/gadgets. Every output of a non-polynomial op is committed
+// before any challenge (rule 2): the requantized outputs of Conv and Gemm with their
+// flags and limbs, the outputs of table ops, and every lookup's multiplicities; all
+// range checks of the slice go into one LogUp; all claims on committed columns are
+// opened in one Basefold batch. Layout ops are gathers proved by a sumcheck against a
+// predicate the verifier evaluates. The weights are committed by the verifier itself
+// from the model (the model fingerprint that replaces this comes with issue 5's
+// remaining part), so a proof for other weights fails the opening.
+//
+// Supported ops: Conv (one image), Gemm (bias per output column), Relu, and layout ops
+// (Reshape, Flatten, Transpose, Slice, Pad, Squeeze, Unsqueeze). Anything else is
+// refused with the node named. A tensor produced by a layout op may have one consumer.
+
+#include <cstdint>
+#include <vector>
+
+#include "model/quantize.hpp"
+#include "pcs/basefold.hpp"
+#include "util/bytes.hpp"
+#include "util/result.hpp"
+
+namespace zks::circuits {
+
+struct SliceStatement {
+  const model::QModel* model = nullptr;
+  size_t first = 0, end = 0;                      // nodes [first, end)
+  std::vector<int> inputs, outputs;               // boundary tensors (ids)
+  std::vector<std::vector<int64_t>> input_values;   // dense, per input
+  std::vector<std::vector<int64_t>> output_values;  // dense, per output
+};
+
+struct SliceProof;  // opaque; see slice_proof.cpp
+
+// Proves the statement; fails (naming the node) when an op is not provable yet or when
+// the model's executor disagrees with the circuits' (a bug, reported, never proved).
+Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& params);
+// Checks a proof against the statement; the error says what failed.
+Status verify_slice(const SliceStatement& st, std::span<const uint8_t> proof, const pcs::Params& params);
+
+}  // namespace zks::circuits
