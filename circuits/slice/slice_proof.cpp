@@ -47,7 +47,7 @@ bool is_layout(const QNode& n) {
   return false;
 }
 
-enum class Kind { Conv, Gemm, Relu, Gather };
+enum class Kind { Conv, Gemm, Table, Gather };
 enum class TensorKind { PublicInput, Committed, Virtual };
 
 struct Column {
@@ -78,8 +78,19 @@ struct Plan {
   std::vector<Column> columns;
   RangeShape range;
   size_t range_m_col = 0;
-  std::shared_ptr<FunctionTable> relu;  // shared: TableShapes point at it across moves
+  // Function tables: Relu's, and the model's own (generated integer-exactly at compile
+  // time, content-hashed into the manifest). Held by pointer: TableShapes point at them
+  // across moves of the plan.
+  std::shared_ptr<FunctionTable> relu;
+  std::map<int, std::shared_ptr<FunctionTable>> model_tables;
 };
+
+// A node whose integer semantics are y = T[x - in_lo] over the whole activation range.
+bool is_table_op(const QModel& m, const QNode& n) {
+  if (n.table < 0 || n.table2 >= 0 || n.inputs.size() != 1 || n.op == "Softmax") return false;
+  const auto& t = m.tables[n.table];
+  return t.in_lo == m.act_lo() && int64_t(t.values.size()) == m.act_hi() - m.act_lo() + 1;
+}
 
 size_t add_column(Plan& p, Column c) {
   p.columns.push_back(std::move(c));
@@ -190,11 +201,22 @@ Result<Plan> make_plan(const SliceStatement& st) {
       ZK_TRY(plan_gemm(p, np, n));
       ZK_TRY(plan_requant(p, np, n, *out));
       p.kind[np.y] = TensorKind::Committed;
-    } else if (n.op == "Relu") {
-      np.kind = Kind::Relu;
-      np.table = TableShape{*out, p.relu.get()};
+    } else if (n.op == "Relu" || is_table_op(m, n)) {
+      np.kind = Kind::Table;
+      const FunctionTable* ft = p.relu.get();
+      if (n.op != "Relu") {
+        auto& slot = p.model_tables[n.table];
+        if (!slot) {
+          slot = std::make_shared<FunctionTable>();
+          slot->in_lo = m.tables[n.table].in_lo;
+          slot->values = m.tables[n.table].values;
+        }
+        ft = slot.get();
+      }
+      np.table = TableShape{*out, ft};
+      if (auto s = np.table.check(); !s.ok()) return node_error(n, s.error());
       np.y_col = add_column(p, {*out});
-      np.m_col = add_column(p, {poly::PaddedShape::flat(p.relu->values.size())});
+      np.m_col = add_column(p, {poly::PaddedShape::flat(ft->values.size())});
       p.col_of[np.y] = np.y_col;
       p.kind[np.y] = TensorKind::Committed;
     } else if (is_layout(n)) {
@@ -329,7 +351,7 @@ Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& par
       if (!w.ok()) return node_error(n, w.error());
       for (size_t i = 0; i < w->columns.size(); ++i) cols[np.rq_col + i] = std::move(w->columns[i]);
       vals[np.y] = cols[np.rq_col];
-    } else if (np.kind == Kind::Relu) {
+    } else if (np.kind == Kind::Table) {
       auto y = apply_table(np.table, to_i64(x));
       if (!y.ok()) return node_error(n, y.error());
       auto mult = table_multiplicities(np.table, x);
@@ -388,7 +410,7 @@ Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& par
       auto g = prove_gather(np.gather, x, pend[0], t);
       g.proof.write(w);
       router.route(np.x, g.x);
-    } else if (np.kind == Kind::Relu) {
+    } else if (np.kind == Kind::Table) {
       auto tb = prove_table(np.table, x, cols[np.y_col], cols[np.m_col], t);
       tb.proof.write(w);
       router.route(np.x, tb.claims.input);
@@ -512,7 +534,7 @@ Status verify_slice(const SliceStatement& st, std::span<const uint8_t> bytes, co
       auto c = verify_gather(np.gather, pend[0], *gp, t);
       if (!c.ok()) return make_error(at + c.error());
       router.route(np.x, *c);
-    } else if (np.kind == Kind::Relu) {
+    } else if (np.kind == Kind::Table) {
       auto tp = TableProof::read(r, np.table);
       if (!tp.ok()) return make_error(at + tp.error());
       auto c = verify_table(np.table, *tp, t);

@@ -14,7 +14,8 @@
 // from the model (the model fingerprint that replaces this comes with issue 5's
 // remaining part), so a proof for other weights fails the opening.
 //
-// Supported ops: Conv (one image), Gemm (bias per output column), Relu, and layout ops
+// Supported ops: Conv (one image), Gemm (bias per output column), Relu, table ops
+// (Sigmoid, Tanh, Erf, Gelu, Elu, Softplus, ... over the model's own tables), and layout ops
 // (Reshape, Flatten, Transpose, Slice, Pad, Squeeze, Unsqueeze). Anything else is
 // refused with the node named. A tensor produced by a layout op may have one consumer.
 

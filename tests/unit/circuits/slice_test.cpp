@@ -49,8 +49,9 @@ const zks::pcs::Params kParams = zks::pcs::Params::standard();
 }  // namespace
 
 TEST_CASE("slice proofs of whole corpus networks verify", "[circuits][slice]") {
-  for (const char* name : {"1l_relu", "1l_mlp", "2l_relu_fc", "1l_conv", "1l_flatten", "3l_relu_conv_fc",
-                           "4l_relu_conv_fc"}) {
+  for (const char* name : {"1l_relu", "1l_mlp", "2l_relu_fc", "1l_conv", "1l_flatten", "1l_sigmoid", "1l_tanh",
+                           "1l_erf", "1l_elu", "1l_sqrt", "1l_linear", "1l_reshape", "1l_identity", "1l_slice",
+                           "1l_pad", "1l_downsample", "3l_relu_conv_fc", "4l_relu_conv_fc", "2l_relu_sigmoid_conv"}) {
     CAPTURE(name);
     Compiled m = compile(name);
     auto st = whole(m);
@@ -127,7 +128,7 @@ TEST_CASE("slice proofs reject a changed output, other weights and changed bytes
 }
 
 TEST_CASE("slice prover refuses ops it cannot prove yet, naming the node", "[circuits][slice]") {
-  Compiled m = compile("1l_sigmoid");
+  Compiled m = compile("1l_max_pool");
   auto r = c::prove_slice(whole(m), kParams);
   REQUIRE_FALSE(r.ok());
   REQUIRE_THAT(r.error(), Catch::Contains("not provable yet"));
