@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/files.hpp"
 #include "hash/blake2b.hpp"
 #include "model/float_exec.hpp"
 #include "model/io.hpp"
@@ -22,12 +23,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace zks::model;
-
-Result<util::Bytes> read_bytes(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return make_error("cannot open '" + path + "'");
-  return util::Bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-}
 
 std::string names_of(const QModel& m, const std::vector<int>& ids) {
   std::string s;
@@ -173,9 +168,9 @@ int run_compile(const CompileArgs& a) {
 }
 
 Result<slicer::Manifest> load_manifest(const std::string& dir) {
-  auto bytes = read_bytes((fs::path(dir) / "manifest.pb").string());
-  if (!bytes.ok()) return Error{bytes.error()};
-  return slicer::parse_manifest(*bytes);
+  auto c = load_compiled(dir);
+  if (!c.ok()) return Error{c.error()};
+  return std::move(c->manifest);
 }
 
 int run_run(const std::string& dir, const std::string& input, const std::string& reference, bool sliced, bool json) {

@@ -12,6 +12,7 @@ struct Context {
 };
 
 void register_selftest(CLI::App& app, Context& ctx);
+void register_prove(CLI::App& app, Context& ctx);
 void register_compile(CLI::App& app, Context& ctx);
 void register_keygen(CLI::App& app, Context& ctx);
 

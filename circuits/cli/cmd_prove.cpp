@@ -1,0 +1,127 @@
+// `zkslice prove DIR --input IN.json --out BUNDLE` and `zkslice verify DIR BUNDLE`:
+// prove every slice of a compiled model on an input (slices in parallel, progress on
+// stderr) and check a bundle offline. Exit codes: 0 valid / proved, 1 invalid or
+// failed (with the reason), 2 usage.
+#include <chrono>
+
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+#include "circuits/slice/bundle.hpp"
+#include "cli/commands.hpp"
+#include "cli/files.hpp"
+#include "model/io.hpp"
+#include "util/thread_pool.hpp"
+
+namespace zks::cli {
+
+namespace {
+
+nlohmann::json timings_json(const std::vector<circuits::SliceTiming>& t, const char* key) {
+  auto arr = nlohmann::json::array();
+  for (size_t j = 0; j < t.size(); ++j) arr.push_back({{"slice", j}, {key, t[j].ms}, {"proof_bytes", t[j].proof_bytes}});
+  return arr;
+}
+
+int fail(const std::string& what) {
+  fmt::print(stderr, "error: {}\n", what);
+  return 1;
+}
+
+int run_prove(const std::string& dir, const std::string& input, const std::string& out, size_t jobs, bool json) {
+  auto compiled = load_compiled(dir);
+  if (!compiled.ok()) return fail(compiled.error());
+  const auto& m = compiled->manifest.model;
+  auto in = model::load_tensors_json(input, "input");
+  if (!in.ok()) return fail(in.error());
+  // The integer inputs: the executor quantizes the float input with the model's scales.
+  auto run = model::run_int(m, in->tensors);
+  if (!run.ok()) return fail(run.error());
+  std::vector<std::vector<int64_t>> inputs;
+  for (int t : m.inputs) inputs.push_back(run->values[t]);
+
+  const auto params = pcs::Params::standard();
+  const size_t n = compiled->manifest.slices.size();
+  if (jobs == 0) jobs = std::max<size_t>(1, std::min<size_t>(n, util::ThreadPool::global().size()));
+  if (!json) fmt::print(stderr, "proving {} slices on {} jobs\n", n, jobs);
+  size_t done = 0;
+  std::vector<circuits::SliceTiming> timings;
+  auto t0 = std::chrono::steady_clock::now();
+  auto bundle = circuits::prove_bundle(compiled->manifest, compiled->hash, inputs, params, jobs, &timings,
+                                       [&](size_t j, const circuits::SliceTiming& t) {
+                                         if (!json)
+                                           fmt::print(stderr, "[{}/{}] slice {} proved in {:.1f} ms, {} bytes\n", ++done, n,
+                                                      j, t.ms, t.proof_bytes);
+                                       });
+  if (!bundle.ok()) return fail(bundle.error());
+  double total = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  auto bytes = bundle->write();
+  if (auto s = write_bytes(out, bytes); !s.ok()) return fail(s.error());
+  if (json) {
+    nlohmann::json j;
+    j["slices"] = timings_json(timings, "prove_ms");
+    j["total_ms"] = total;
+    j["bundle_bytes"] = bytes.size();
+    fmt::print("{}\n", j.dump(2));
+  } else {
+    fmt::print("proved {} slices in {:.1f} ms; bundle {} ({} bytes)\n", n, total, out, bytes.size());
+  }
+  return 0;
+}
+
+int run_verify(const std::string& dir, const std::string& path, bool json) {
+  auto compiled = load_compiled(dir);
+  if (!compiled.ok()) return fail(compiled.error());
+  auto bytes = read_bytes(path);
+  if (!bytes.ok()) return fail(bytes.error());
+  auto bundle = circuits::Bundle::read(*bytes);
+  if (!bundle.ok()) return fail("invalid bundle: " + bundle.error());
+  std::vector<circuits::SliceTiming> timings;
+  Status s = circuits::verify_bundle(compiled->manifest, compiled->hash, *bundle, pcs::Params::standard(), &timings);
+  const auto& m = compiled->manifest.model;
+  if (json) {
+    nlohmann::json j;
+    j["valid"] = s.ok();
+    if (!s.ok()) j["reason"] = s.error();
+    else j["slices"] = timings_json(timings, "verify_ms");
+    fmt::print("{}\n", j.dump(2));
+  } else if (s.ok()) {
+    fmt::print("VALID: {} slices verified\n", timings.size());
+    for (size_t j = 0; j < timings.size(); ++j)
+      fmt::print("  slice {}: verified in {:.2f} ms, proof {} bytes\n", j, timings[j].ms, timings[j].proof_bytes);
+    for (int t : m.outputs) {
+      const auto& v = bundle->tensors.at(t);
+      fmt::print("  output {} ({} values at scale 2^-{}):", m.tensors[t].name, v.size(), m.tensors[t].scale);
+      for (size_t i = 0; i < std::min<size_t>(v.size(), 10); ++i) fmt::print(" {:.5g}", std::ldexp(double(v[i]), -m.tensors[t].scale));
+      fmt::print("{}\n", v.size() > 10 ? " ..." : "");
+    }
+  } else {
+    fmt::print("INVALID: {}\n", s.error());
+  }
+  return s.ok() ? 0 : 1;
+}
+
+}  // namespace
+
+void register_prove(CLI::App& app, Context& ctx) {
+  auto* p = app.add_subcommand("prove", "Prove every slice of a compiled model on an input");
+  static std::string dir, input, out;
+  static size_t jobs = 0;
+  static bool json = false;
+  p->add_option("dir", dir, "Directory holding manifest.pb (from zkslice compile)")->required();
+  p->add_option("--input", input, "Input JSON (corpus format)")->required();
+  p->add_option("--out", out, "Where to write the proof bundle")->required();
+  p->add_option("--jobs", jobs, "Slices proved at once (0 = one per core, at most the slice count)");
+  p->add_flag("--json", json, "Per-slice prove time and proof size as JSON");
+  p->callback([&ctx] { ctx.exit_code = run_prove(dir, input, out, jobs, json); });
+
+  auto* v = app.add_subcommand("verify", "Verify a proof bundle against a compiled model");
+  static std::string vdir, bundle;
+  static bool vjson = false;
+  v->add_option("dir", vdir, "Directory holding manifest.pb")->required();
+  v->add_option("bundle", bundle, "The proof bundle")->required();
+  v->add_flag("--json", vjson, "Validity, reason and per-slice verify time as JSON");
+  v->callback([&ctx] { ctx.exit_code = run_verify(vdir, bundle, vjson); });
+}
+
+}  // namespace zks::cli

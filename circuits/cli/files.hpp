@@ -1,0 +1,24 @@
+#pragma once
+// Files the CLI reads and writes: raw bytes and compiled-model directories.
+
+#include <string>
+
+#include "hash/blake2b.hpp"
+#include "slicer/slicer.hpp"
+#include "util/bytes.hpp"
+#include "util/result.hpp"
+
+namespace zks::cli {
+
+Result<util::Bytes> read_bytes(const std::string& path);
+Status write_bytes(const std::string& path, std::span<const uint8_t> bytes);
+
+// A compiled model: DIR/manifest.pb, parsed, with the BLAKE2b hash of its bytes (what
+// a proof bundle names to bind itself to this model).
+struct CompiledModel {
+  slicer::Manifest manifest;
+  hash::Digest hash{};
+};
+Result<CompiledModel> load_compiled(const std::string& dir);
+
+}  // namespace zks::cli

@@ -1,0 +1,182 @@
+#include "circuits/slice/bundle.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "circuits/slice/slice_proof.hpp"
+
+namespace zks::circuits {
+
+namespace {
+
+constexpr uint32_t kMagic = 0x42534b5a;  // "ZKSB"
+constexpr uint32_t kBundleVersion = 1;
+constexpr uint64_t kMaxTensorValues = uint64_t(1) << 28;
+constexpr uint32_t kMaxCount = 1 << 20;
+
+double ms_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// The statement of slice j from the bundle's boundary values.
+Result<SliceStatement> statement(const slicer::Manifest& man, size_t j, const Bundle& b) {
+  const auto& s = man.slices[j];
+  SliceStatement st;
+  st.model = &man.model;
+  st.first = s.first, st.end = s.end;
+  st.inputs = s.inputs, st.outputs = s.outputs;
+  for (int t : s.inputs) {
+    auto it = b.tensors.find(t);
+    if (it == b.tensors.end()) return make_error("bundle: slice " + std::to_string(j) + " input '" + man.model.tensors[t].name + "' is missing");
+    st.input_values.push_back(it->second);
+  }
+  for (int t : s.outputs) {
+    auto it = b.tensors.find(t);
+    if (it == b.tensors.end()) return make_error("bundle: slice " + std::to_string(j) + " output '" + man.model.tensors[t].name + "' is missing");
+    st.output_values.push_back(it->second);
+  }
+  return st;
+}
+
+}  // namespace
+
+util::Bytes Bundle::write() const {
+  util::ByteWriter w;
+  w.u32(kMagic);
+  w.u32(kBundleVersion);
+  w.raw(manifest_hash);
+  w.raw(params_id);
+  w.u32(static_cast<uint32_t>(tensors.size()));
+  for (const auto& [id, v] : tensors) {
+    w.u32(static_cast<uint32_t>(id));
+    w.u64(v.size());
+    for (int64_t x : v) w.u64(static_cast<uint64_t>(x));
+  }
+  w.u32(static_cast<uint32_t>(proofs.size()));
+  for (const auto& p : proofs) {
+    w.u64(p.size());
+    w.raw(p);
+  }
+  return w.take();
+}
+
+Result<Bundle> Bundle::read(std::span<const uint8_t> bytes) {
+  util::ByteReader r(bytes);
+  uint32_t magic, version, nt, np;
+  if (!r.u32(magic) || magic != kMagic) return make_error("bundle: not a zkslice bundle");
+  if (!r.u32(version)) return make_error("bundle: truncated header");
+  if (version != kBundleVersion) return make_error("bundle: unknown version " + std::to_string(version));
+  Bundle b;
+  if (!r.raw(b.manifest_hash) || !r.raw(b.params_id) || !r.u32(nt)) return make_error("bundle: truncated header");
+  if (nt > kMaxCount) return make_error("bundle: too many tensors");
+  for (uint32_t i = 0; i < nt; ++i) {
+    uint32_t id;
+    uint64_t n;
+    if (!r.u32(id) || !r.u64(n)) return make_error("bundle: tensor header truncated");
+    if (n > kMaxTensorValues || r.remaining() / 8 < n) return make_error("bundle: tensor " + std::to_string(id) + " truncated or too large");
+    if (b.tensors.count(int(id))) return make_error("bundle: tensor " + std::to_string(id) + " appears twice");
+    auto& v = b.tensors[int(id)];
+    v.resize(n);
+    for (auto& x : v) {
+      uint64_t u;
+      r.u64(u);
+      x = static_cast<int64_t>(u);
+    }
+  }
+  if (!r.u32(np) || np > kMaxCount) return make_error("bundle: slice count truncated or too large");
+  for (uint32_t j = 0; j < np; ++j) {
+    uint64_t len;
+    if (!r.u64(len) || len > r.remaining()) return make_error("bundle: proof " + std::to_string(j) + " truncated");
+    util::Bytes p(len);
+    r.raw(p);
+    b.proofs.push_back(std::move(p));
+  }
+  if (!r.at_end()) return make_error("bundle: trailing bytes");
+  return b;
+}
+
+Result<Bundle> prove_bundle(const slicer::Manifest& man, const hash::Digest& manifest_hash,
+                            const std::vector<std::vector<int64_t>>& inputs, const pcs::Params& params,
+                            size_t jobs, std::vector<SliceTiming>* timings,
+                            const std::function<void(size_t, const SliceTiming&)>& progress) {
+  const auto& m = man.model;
+  if (inputs.size() != m.inputs.size()) return make_error("bundle: the model has " + std::to_string(m.inputs.size()) + " inputs");
+  model::IntRun run;
+  run.values.resize(m.tensors.size());
+  for (size_t i = 0; i < inputs.size(); ++i) run.values[m.inputs[i]] = inputs[i];
+  ZK_TRY(model::run_int_range(m, 0, m.nodes.size(), run));
+  Bundle b;
+  b.manifest_hash = manifest_hash;
+  b.params_id = params.params_id();
+  for (const auto& s : man.slices)
+    for (const auto* ids : {&s.inputs, &s.outputs})
+      for (int t : *ids) b.tensors[t] = run.values[t];
+  for (int t : m.inputs) b.tensors[t] = run.values[t];
+  for (int t : m.outputs) b.tensors[t] = run.values[t];
+
+  const size_t n = man.slices.size();
+  b.proofs.assign(n, {});
+  std::vector<SliceTiming> times(n);
+  std::vector<std::string> errors(n);
+  std::atomic<size_t> next{0};
+  std::mutex progress_mu;
+  auto worker = [&] {
+    for (size_t j; (j = next.fetch_add(1)) < n;) {
+      auto t0 = std::chrono::steady_clock::now();
+      auto st = statement(man, j, b);
+      if (!st.ok()) {
+        errors[j] = st.error();
+        continue;
+      }
+      auto proof = prove_slice(*st, params);
+      if (!proof.ok()) {
+        errors[j] = "slice " + std::to_string(j) + ": " + proof.error();
+        continue;
+      }
+      times[j] = {ms_since(t0), proof->size()};
+      b.proofs[j] = std::move(proof).value();
+      if (progress) {
+        std::lock_guard<std::mutex> lock(progress_mu);
+        progress(j, times[j]);
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  for (size_t i = 1; i < std::max<size_t>(1, std::min(jobs, n)); ++i) threads.emplace_back(worker);
+  worker();
+  for (auto& th : threads) th.join();
+  for (const auto& e : errors)
+    if (!e.empty()) return make_error(e);
+  if (timings) *timings = times;
+  return b;
+}
+
+Status verify_bundle(const slicer::Manifest& man, const hash::Digest& manifest_hash, const Bundle& b,
+                     const pcs::Params& params, std::vector<SliceTiming>* timings) {
+  if (b.manifest_hash != manifest_hash) return make_error("bundle: made for another compiled model (manifest hash differs)");
+  if (b.params_id != params.params_id()) return make_error("bundle: made with other commitment parameters");
+  if (b.proofs.size() != man.slices.size())
+    return make_error("bundle: " + std::to_string(b.proofs.size()) + " slice proofs for " + std::to_string(man.slices.size()) + " slices");
+  for (const auto& [id, v] : b.tensors)
+    if (id < 0 || size_t(id) >= man.model.tensors.size()) return make_error("bundle: unknown tensor id " + std::to_string(id));
+  for (int t : man.model.inputs)
+    if (!b.tensors.count(t)) return make_error("bundle: the model input '" + man.model.tensors[t].name + "' is missing");
+  for (int t : man.model.outputs)
+    if (!b.tensors.count(t)) return make_error("bundle: the model output '" + man.model.tensors[t].name + "' is missing");
+  std::vector<SliceTiming> times(man.slices.size());
+  for (size_t j = 0; j < man.slices.size(); ++j) {
+    auto t0 = std::chrono::steady_clock::now();
+    auto st = statement(man, j, b);
+    if (!st.ok()) return make_error(st.error());
+    Status s = verify_slice(*st, b.proofs[j], params);
+    if (!s.ok()) return make_error("slice " + std::to_string(j) + ": " + s.error());
+    times[j] = {ms_since(t0), b.proofs[j].size()};
+  }
+  if (timings) *timings = times;
+  return {};
+}
+
+}  // namespace zks::circuits

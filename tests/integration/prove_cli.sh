@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# zkslice compile -> prove -> verify as a user runs them, for N = 1, 2, 4 slices, and
+# the verifier's answers to a corrupted bundle, a bundle for another model and bad usage.
+set -euo pipefail
+ZKSLICE=$1
+CORPUS=$2
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+for model in 4l_relu_conv_fc 3l_relu_conv_fc; do
+  for n in 1 2 4; do
+    dir="$WORK/$model-$n"
+    "$ZKSLICE" compile "$CORPUS/$model/model.onnx" --out "$dir" --slices "$n" >/dev/null
+    "$ZKSLICE" prove "$dir" --input "$CORPUS/$model/input.json" --out "$dir/bundle" >/dev/null 2>&1 \
+      || fail "$model with $n slices did not prove"
+    "$ZKSLICE" verify "$dir" "$dir/bundle" >/dev/null || fail "$model with $n slices did not verify"
+  done
+done
+
+dir="$WORK/4l_relu_conv_fc-2"
+# One byte flipped in the middle of the bundle: exit 1 with a reason.
+cp "$dir/bundle" "$WORK/bad"
+size=$(stat -c %s "$WORK/bad")
+printf '\xff' | dd of="$WORK/bad" bs=1 seek=$((size / 2)) conv=notrunc status=none
+set +e
+out=$("$ZKSLICE" verify "$dir" "$WORK/bad"); rc=$?
+set -e
+[ $rc -eq 1 ] || fail "corrupted bundle: exit $rc, expected 1"
+echo "$out" | grep -q INVALID || fail "corrupted bundle: no INVALID line"
+# The bundle against another compiled model: exit 1.
+set +e
+"$ZKSLICE" verify "$WORK/3l_relu_conv_fc-2" "$dir/bundle" >/dev/null; rc=$?
+set -e
+[ $rc -eq 1 ] || fail "bundle for another model: exit $rc, expected 1"
+# Usage errors: exit 2.
+set +e
+"$ZKSLICE" verify "$dir" >/dev/null 2>&1; rc=$?
+set -e
+[ $rc -eq 2 ] || fail "missing argument: exit $rc, expected 2"
+echo "prove_cli: all checks passed"
