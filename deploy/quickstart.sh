@@ -5,10 +5,14 @@
 #      into a quantized manifest of 4 slices;
 #   2. run it with the integer executor (the semantics the proofs attest), whole and
 #      slice by slice, and compare with onnxruntime's reference output;
-#   3. the proof core end to end: Basefold-committed tables, a sumcheck, a batched
+#   3. prove and verify a whole network end to end: the 4-layer conv/fc corpus model
+#      compiled into 2 slices, both proved (in parallel) into one bundle, the bundle
+#      verified offline;
+#   4. the proof core on its own: Basefold-committed tables, a sumcheck, a batched
 #      opening, verification, and rejection of false claims.
-# Still to come (open issues): slice proofs of the model (issue 5/6), the miner and
-# validator daemons and the local subnet of one validator and three miners (7-9).
+# Still to come (open issues): proofs of the age model's remaining ops (pooling, Pad,
+# Mul, Concat: issues 5/6), the miner and validator daemons and the local subnet of one
+# validator and three miners (7-9).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,8 +32,14 @@ echo "== 1. compile $MODEL/model.onnx into 4 slices"
 echo
 echo "== 2. quantized inference, whole and slice by slice, against onnxruntime's output"
 "$ZKSLICE" run "$OUT_DIR/age" --input "$MODEL/input.json" --reference "$MODEL/reference.json" --sliced
+NET=tests/data/corpus/4l_relu_conv_fc
 echo
-echo "== 3. proof core: commit, prove, open, verify (2^20 elements, 3 tables)"
+echo "== 3. prove and verify $NET (Conv, Relu, Flatten, Gemm) in 2 slices"
+"$ZKSLICE" compile "$NET/model.onnx" --out "$OUT_DIR/net" --slices 2 >/dev/null
+"$ZKSLICE" prove "$OUT_DIR/net" --input "$NET/input.json" --out "$OUT_DIR/net.bundle"
+"$ZKSLICE" verify "$OUT_DIR/net" "$OUT_DIR/net.bundle"
+echo
+echo "== 4. proof core: commit, prove, open, verify (2^20 elements, 3 tables)"
 "$ZKSLICE" selftest --log-size 20 --degree 3
 echo
-echo "Still to come: slice proofs of the age model and the local subnet (validator + 3 miners)."
+echo "Still to come: proofs of the age model's pooling/Pad/Mul/Concat ops and the local subnet (validator + 3 miners)."
