@@ -1,6 +1,7 @@
 #include "circuits/slice/slice_proof.hpp"
 
 #include <cmath>
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <string>
@@ -22,7 +23,6 @@ namespace zks::circuits {
 namespace {
 
 constexpr uint32_t kProofVersion = 1;
-constexpr size_t kMaxCommitments = 1 << 16;
 
 using model::QModel;
 using model::QNode;
@@ -76,6 +76,18 @@ struct Plan {
   std::map<int, TensorKind> kind;
   std::map<int, size_t> col_of;  // committed tensors -> their column
   std::vector<Column> columns;
+  // Columns are committed stacked: all witness columns in one polynomial, all weight
+  // columns in another. Sorted by size (largest first), each column starts at an
+  // offset that is a multiple of its own size, so its MLE is the stack's MLE with the
+  // high variables fixed to the (Boolean) bits of its block index: a claim on a column
+  // is a claim on the stack at (point, block bits). One commitment, one folding run.
+  struct Slot {
+    int poly = -1;      // index among the committed stacks
+    size_t offset = 0;  // in the stack
+  };
+  std::vector<Slot> slots;
+  unsigned stack_vars[2] = {0, 0};  // 0: witness stack, 1: weight stack
+  bool stack_used[2] = {false, false};
   RangeShape range;
   size_t range_m_col = 0;
   // Function tables: Relu's, and the model's own (generated integer-exactly at compile
@@ -165,6 +177,41 @@ Status plan_requant(Plan& p, NodePlan& np, const QNode& n, const poly::PaddedSha
   return {};
 }
 
+void stack_columns(Plan& p) {
+  p.slots.assign(p.columns.size(), {});
+  int next_poly = 0;
+  for (int which : {0, 1}) {
+    std::vector<size_t> members;
+    for (size_t c = 0; c < p.columns.size(); ++c)
+      if ((p.columns[c].weight_tensor >= 0) == (which == 1)) members.push_back(c);
+    if (members.empty()) continue;
+    std::stable_sort(members.begin(), members.end(), [&](size_t a, size_t b) {
+      return p.columns[a].shape.num_vars() > p.columns[b].shape.num_vars();
+    });
+    size_t cursor = 0;
+    for (size_t c : members) {
+      p.slots[c] = {next_poly, cursor};
+      cursor += p.columns[c].shape.padded_size();
+    }
+    p.stack_used[which] = true;
+    p.stack_vars[which] = poly::log2_ceil(cursor);
+    ++next_poly;
+  }
+}
+
+// The stacks' tables from the columns' tables.
+std::vector<std::vector<Fp>> build_stacks(const Plan& p, const std::vector<std::vector<Fp>>& cols) {
+  std::vector<std::vector<Fp>> stacks;
+  for (int which : {0, 1})
+    if (p.stack_used[which]) stacks.emplace_back(size_t(1) << p.stack_vars[which], Fp::zero());
+  for (size_t c = 0; c < cols.size(); ++c) {
+    if (cols[c].empty()) continue;
+    auto& st = stacks[size_t(p.slots[c].poly)];
+    std::copy(cols[c].begin(), cols[c].end(), st.begin() + std::ptrdiff_t(p.slots[c].offset));
+  }
+  return stacks;
+}
+
 Result<Plan> make_plan(const SliceStatement& st) {
   if (!st.model) return make_error("slice: no model");
   const QModel& m = *st.model;
@@ -243,6 +290,7 @@ Result<Plan> make_plan(const SliceStatement& st) {
     ZK_TRY(p.range.check());
     p.range_m_col = add_column(p, {poly::PaddedShape::flat(size_t(1) << kRangeBits)});
   }
+  stack_columns(p);
   return p;
 }
 
@@ -296,11 +344,21 @@ struct Router {
   void route(int tensor, const EvalClaim& c) {
     switch (plan.kind.at(tensor)) {
       case TensorKind::PublicInput: input_claims.push_back({tensor, c}); break;
-      case TensorKind::Committed: openings.push_back({plan.col_of.at(tensor), c.point, c.value}); break;
+      case TensorKind::Committed: open(plan.col_of.at(tensor), c); break;
       case TensorKind::Virtual: pending[tensor].push_back(c); break;
     }
   }
-  void open(size_t column, const EvalClaim& c) { openings.push_back({column, c.point, c.value}); }
+  // A claim on a column is a claim on its stack at (point, bits of its block index).
+  void open(size_t column, const EvalClaim& c) {
+    const auto& slot = plan.slots[column];
+    const unsigned k = plan.columns[column].shape.num_vars();
+    const bool weights = plan.columns[column].weight_tensor >= 0;
+    const unsigned total = plan.stack_vars[weights ? 1 : 0];
+    std::vector<Fp2> point = c.point;
+    const size_t block = slot.offset >> k;
+    for (unsigned i = k; i < total; ++i) point.push_back(((block >> (i - k)) & 1) ? Fp2::one() : Fp2::zero());
+    openings.push_back({size_t(slot.poly), std::move(point), c.value});
+  }
 };
 
 Status check_against_executor(const QNode& n, const model::IntRun& run, int tensor, std::span<const Fp> padded,
@@ -374,11 +432,11 @@ Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& par
     cols[p.range_m_col] = range_w.multiplicities;
   }
 
-  // Commit everything before any challenge.
+  // Commit everything before any challenge: the witness stack and the weight stack.
   std::vector<pcs::CommittedPoly> committed;
   std::vector<pcs::Commitment> commitments;
-  for (const auto& c : cols) {
-    auto cp = pcs::commit(c, params);
+  for (const auto& table : build_stacks(p, cols)) {
+    auto cp = pcs::commit(table, params);
     if (!cp.ok()) return make_error("slice: " + cp.error());
     commitments.push_back(cp->commitment());
     committed.push_back(std::move(cp).value());
@@ -386,9 +444,8 @@ Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& par
   util::ByteWriter w;
   w.u32(kProofVersion);
   w.raw(params.params_id());
-  w.u32(static_cast<uint32_t>(commitments.size()));
-  for (size_t i = 0; i < commitments.size(); ++i)
-    if (p.columns[i].weight_tensor < 0) commitments[i].write(w);
+  w.u8(p.stack_used[0] ? 1 : 0);
+  if (p.stack_used[0]) commitments[0].write(w);
   transcript::Transcript t("zkslice-slice");
   absorb_statement(t, st, params, commitments);
 
@@ -482,32 +539,36 @@ Status verify_slice(const SliceStatement& st, std::span<const uint8_t> bytes, co
   }
 
   util::ByteReader r(bytes);
-  uint32_t version, count;
+  uint32_t version;
+  uint8_t has_witness;
   hash::Digest pid;
   if (!r.u32(version)) return make_error("slice proof: truncated header");
   if (version != kProofVersion) return make_error("slice proof: unknown version " + std::to_string(version));
   if (!r.raw(pid)) return make_error("slice proof: truncated header");
   if (pid != params.params_id()) return make_error("slice proof: made with other commitment parameters");
-  if (!r.u32(count)) return make_error("slice proof: truncated header");
-  if (count != p.columns.size() || count > kMaxCommitments)
-    return make_error("slice proof: " + std::to_string(count) + " commitments, expected " + std::to_string(p.columns.size()));
-  // Weight columns are committed here, from the model; the rest come from the proof.
-  std::vector<pcs::Commitment> commitments(p.columns.size());
-  for (size_t i = 0; i < p.columns.size(); ++i) {
-    if (p.columns[i].weight_tensor >= 0) continue;
+  if (!r.u8(has_witness) || has_witness != (p.stack_used[0] ? 1 : 0))
+    return make_error("slice proof: the witness commitment is missing or unexpected");
+  // The witness stack's commitment comes from the proof; the weight stack is laid out
+  // and committed here, from the model.
+  std::vector<pcs::Commitment> commitments;
+  if (p.stack_used[0]) {
     auto c = pcs::Commitment::read(r, params);
     if (!c.ok()) return make_error("slice proof: " + c.error());
-    if (c->num_vars != p.columns[i].shape.num_vars())
-      return make_error("slice proof: commitment " + std::to_string(i) + " has the wrong size");
-    commitments[i] = *c;
+    if (c->num_vars != p.stack_vars[0]) return make_error("slice proof: the witness commitment has the wrong size");
+    commitments.push_back(*c);
   }
-  for (const auto& np : p.nodes)
-    for (size_t col : {np.w_col, np.b_col}) {
-      if ((np.kind != Kind::Conv && np.kind != Kind::Gemm) || (col == np.b_col && np.b < 0)) continue;
-      auto cp = pcs::commit(weight_column(p, np, p.columns[col]), params);
-      if (!cp.ok()) return make_error("slice: " + cp.error());
-      commitments[col] = cp->commitment();
-    }
+  if (p.stack_used[1]) {
+    std::vector<std::vector<Fp>> cols(p.columns.size());
+    for (const auto& np : p.nodes)
+      for (size_t col : {np.w_col, np.b_col}) {
+        if ((np.kind != Kind::Conv && np.kind != Kind::Gemm) || (col == np.b_col && np.b < 0)) continue;
+        cols[col] = weight_column(p, np, p.columns[col]);
+      }
+    auto stacks = build_stacks(p, cols);
+    auto cp = pcs::commit(stacks.back(), params);
+    if (!cp.ok()) return make_error("slice: " + cp.error());
+    commitments.push_back(cp->commitment());
+  }
   transcript::Transcript t("zkslice-slice");
   absorb_statement(t, st, params, commitments);
 

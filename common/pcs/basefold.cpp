@@ -285,13 +285,21 @@ GroupProof prove_fold_group(const Group& grp, std::span<const CommittedPoly* con
   gp.num_polys = static_cast<uint32_t>(m);
   auto& pool = util::ThreadPool::global();
 
-  // W(x) = sum_t g^t eq(z_t, x).
-  std::vector<Fp2> w = poly::eq_table(grp.points[0]);
-  for (size_t k = 1; k < grp.points.size(); ++k) {
-    std::vector<Fp2> e = poly::eq_table(grp.points[k]);
+  // W(x) = sum_t g^t eq(z_t, x). A point whose high coordinates are all 0 or 1 (a claim
+  // on one block of a stacked polynomial) has eq supported on that block alone, so it
+  // costs the block's size, not the polynomial's.
+  std::vector<Fp2> w(size_t(1) << n, Fp2::zero());
+  for (size_t k = 0; k < grp.points.size(); ++k) {
+    const auto& z = grp.points[k];
+    size_t low = z.size();
+    while (low > 0 && (z[low - 1] == Fp2::zero() || z[low - 1] == Fp2::one())) --low;
+    size_t block = 0;
+    for (size_t i = low; i < z.size(); ++i) block |= size_t(z[i] == Fp2::one()) << (i - low);
+    std::vector<Fp2> e = poly::eq_table(std::span<const Fp2>(z).first(low));
     const Fp2 c = b.gpow[k];
-    pool.parallel_for(w.size(), [&](size_t lo, size_t hi) {
-      for (size_t i = lo; i < hi; ++i) w[i] += c * e[i];
+    Fp2* dst = w.data() + (block << low);
+    pool.parallel_for(e.size(), [&](size_t lo, size_t hi) {
+      for (size_t i = lo; i < hi; ++i) dst[i] += c * e[i];
     }, 1 << 13);
   }
 
