@@ -3,6 +3,7 @@
 #include <bit>
 #include <string>
 
+#include "field/field.hpp"
 #include "poly/mle.hpp"
 #include "util/assert.hpp"
 
@@ -13,7 +14,17 @@ namespace {
 constexpr unsigned kMaxTableBits = 16;
 
 lookup::Shape lookup_shape(const TableShape& s) {
-  return lookup::Shape{s.shape, s.table->in_bits(), 2};
+  return lookup::Shape{s.layout, s.table->in_bits(), 2};
+}
+
+// Per-block claims at the low part of the lookup's witness point.
+std::vector<EvalClaim> block_claims(const TableShape& s, std::span<const Fp2> point, std::span<const Fp2> evals) {
+  std::vector<EvalClaim> out;
+  for (size_t b = 0; b < evals.size(); ++b) {
+    auto k = s.layout.blocks()[b].num_vars();
+    out.push_back({std::vector<Fp2>(point.begin(), point.begin() + k), evals[b]});
+  }
+  return out;
 }
 
 std::vector<Fp> table_column(const FunctionTable& t, bool inputs) {
@@ -51,51 +62,66 @@ hash::Digest FunctionTable::content_hash() const {
 Status TableShape::check() const {
   if (!table) return make_error("table: no table");
   ZK_TRY(table->check());
-  if (shape.num_vars() > 28 || shape.dims().size() > 8) return make_error("table: tensor too large");
+  if (layout.num_vars() > 28 || layout.blocks().size() > 64) return make_error("table: tensors too large");
+  for (const auto& b : layout.blocks())
+    if (b.dims().size() > 8) return make_error("table: more than 8 axes");
   return {};
 }
 
-Result<std::vector<Fp>> apply_table(const TableShape& s, std::span<const int64_t> x) {
-  ZK_TRY(s.check());
-  if (x.size() != s.shape.padded_size()) return make_error("table: input has the wrong size");
+Result<std::vector<Fp>> apply_table(const FunctionTable& table, const poly::PaddedShape& shape,
+                                    std::span<const int64_t> x) {
+  ZK_TRY(table.check());
+  if (x.size() != shape.padded_size()) return make_error("table: input has the wrong size");
   std::vector<Fp> y(x.size(), Fp::zero());
-  const int64_t n = int64_t(s.table->values.size());
+  const int64_t n = int64_t(table.values.size());
   for (size_t i = 0; i < x.size(); ++i) {
-    if (!s.shape.is_real(i)) continue;
-    int64_t k = x[i] - s.table->in_lo;
+    if (!shape.is_real(i)) continue;
+    int64_t k = x[i] - table.in_lo;
     if (k < 0 || k >= n)
-      return make_error("table: input " + std::to_string(x[i]) + " at entry " + std::to_string(i) +
-                        " is outside [" + std::to_string(s.table->in_lo) + ", " +
-                        std::to_string(s.table->in_lo + n) + ")");
-    y[i] = Fp::from_i64(s.table->values[size_t(k)]);
+      return make_error("table: input " + std::to_string(x[i]) + " at entry " + std::to_string(i) + " is outside [" +
+                        std::to_string(table.in_lo) + ", " + std::to_string(table.in_lo + n) + ")");
+    y[i] = Fp::from_i64(table.values[size_t(k)]);
   }
   return y;
 }
 
-Result<std::vector<Fp>> table_multiplicities(const TableShape& s, std::span<const Fp> x) {
+Result<std::vector<Fp>> table_multiplicities(const TableShape& s, const std::vector<std::span<const Fp>>& xs) {
   ZK_TRY(s.check());
+  if (xs.size() != s.layout.blocks().size()) return make_error("table: one input per block expected");
   std::vector<uint64_t> counts(s.table->values.size(), 0);
-  for (size_t i = 0; i < x.size(); ++i) {
-    if (!s.shape.is_real(i)) continue;
-    int64_t k = x[i].to_i64_centered() - s.table->in_lo;
-    if (k < 0 || k >= int64_t(counts.size())) return make_error("table: input at entry " + std::to_string(i) + " is outside the table");
-    ++counts[size_t(k)];
-  }
+  for (size_t b = 0; b < xs.size(); ++b)
+    for (size_t i = 0; i < xs[b].size(); ++i) {
+      if (!s.layout.blocks()[b].is_real(i)) continue;
+      int64_t k = xs[b][i].to_i64_centered() - s.table->in_lo;
+      if (k < 0 || k >= int64_t(counts.size()))
+        return make_error("table: block " + std::to_string(b) + " entry " + std::to_string(i) + " is outside the table");
+      ++counts[size_t(k)];
+    }
   std::vector<Fp> m(counts.size());
   for (size_t j = 0; j < m.size(); ++j) m[j] = Fp(counts[j]);
   return m;
 }
 
-TableProverOutput prove_table(const TableShape& s, std::span<const Fp> x, std::span<const Fp> y,
-                              std::span<const Fp> multiplicities, transcript::Transcript& t) {
-  ZK_ASSERT(s.check().ok());
+TableProverOutput prove_table(const TableShape& s, const std::vector<std::span<const Fp>>& xs,
+                              const std::vector<std::span<const Fp>>& ys, std::span<const Fp> multiplicities,
+                              transcript::Transcript& t) {
+  ZK_ASSERT(s.check().ok() && xs.size() == s.layout.blocks().size() && ys.size() == xs.size());
   absorb_statement(t, s);
   auto tx = table_column(*s.table, true), ty = table_column(*s.table, false);
-  lookup::Input in{{x, y}, {tx, ty}, s.shape};
+  auto x = s.layout.concat(xs), y = s.layout.concat(ys);
+  lookup::Input in{{x, y}, {tx, ty}, s.layout};
   auto lk = lookup::prove(in, multiplicities, t);
   TableProverOutput out;
-  out.claims.input = {lk.claims.witness_point, lk.claims.witness_evals[0]};
-  out.claims.output = {lk.claims.witness_point, lk.claims.witness_evals[1]};
+  const auto& pt = lk.claims.witness_point;
+  for (size_t b = 0; b < xs.size(); ++b) {
+    auto low = std::span<const Fp2>(pt).first(s.layout.blocks()[b].num_vars());
+    out.proof.input_evals.push_back(poly::evaluate(xs[b], low));
+    out.proof.output_evals.push_back(poly::evaluate(ys[b], low));
+  }
+  t.absorb("table.input_evals", std::span<const Fp2>(out.proof.input_evals));
+  t.absorb("table.output_evals", std::span<const Fp2>(out.proof.output_evals));
+  out.claims.inputs = block_claims(s, pt, out.proof.input_evals);
+  out.claims.outputs = block_claims(s, pt, out.proof.output_evals);
   out.claims.multiplicities = {lk.claims.table_point, lk.claims.m_eval};
   out.proof.lookup = std::move(lk.proof);
   return out;
@@ -115,18 +141,39 @@ Result<TableClaims> verify_table(const TableShape& s, const TableProof& proof, t
   auto ty = table_column(*s.table, false);
   if (lk->table_evals[1] != poly::evaluate(ty, lk->table_point))
     return make_error("table: the output column is not the function table");
+  // The lookup's witness claims must be the blocks' claims laid side by side.
+  const size_t nb = s.layout.blocks().size();
+  if (proof.input_evals.size() != nb || proof.output_evals.size() != nb)
+    return make_error("table: wrong number of block evaluations");
+  if (lk->witness_evals[0] != s.layout.combine(lk->witness_point, proof.input_evals) ||
+      lk->witness_evals[1] != s.layout.combine(lk->witness_point, proof.output_evals))
+    return make_error("table: the looked-up rows are not the tensors' entries");
+  t.absorb("table.input_evals", std::span<const Fp2>(proof.input_evals));
+  t.absorb("table.output_evals", std::span<const Fp2>(proof.output_evals));
   TableClaims claims;
-  claims.input = {lk->witness_point, lk->witness_evals[0]};
-  claims.output = {lk->witness_point, lk->witness_evals[1]};
+  claims.inputs = block_claims(s, lk->witness_point, proof.input_evals);
+  claims.outputs = block_claims(s, lk->witness_point, proof.output_evals);
   claims.multiplicities = {lk->table_point, lk->m_eval};
   return claims;
+}
+
+void TableProof::write(util::ByteWriter& w) const {
+  lookup.write(w);
+  for (const auto* v : {&input_evals, &output_evals})
+    for (const auto& e : *v) field::write(w, e);
 }
 
 Result<TableProof> TableProof::read(util::ByteReader& r, const TableShape& s) {
   ZK_TRY(s.check());
   auto lk = lookup::Proof::read(r, lookup_shape(s));
   if (!lk.ok()) return make_error("table proof: " + lk.error());
-  return TableProof{std::move(lk).value()};
+  TableProof p{std::move(lk).value(), {}, {}};
+  const size_t nb = s.layout.blocks().size();
+  p.input_evals.resize(nb);
+  p.output_evals.resize(nb);
+  for (auto* v : {&p.input_evals, &p.output_evals})
+    for (auto& e : *v) ZK_TRY(field::read(r, e));
+  return p;
 }
 
 }  // namespace zks::circuits

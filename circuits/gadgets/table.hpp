@@ -12,6 +12,11 @@
 // (y because it is the output of a non-polynomial op, rule 2; x because it is the
 // output of the requantization below), so the lookup leaves claims on x, y and the
 // multiplicities, all opened in the slice's batched opening.
+//
+// Several tensors that look into the same table share one lookup (one table tree, one
+// multiplicity column): their (x, y) columns are laid side by side (poly::BlockLayout);
+// the prover sends each tensor's x and y at the low part of the lookup's point and the
+// verifier recombines them into the lookup's witness claims.
 
 #include <cstdint>
 #include <vector>
@@ -36,25 +41,29 @@ struct FunctionTable {
 };
 
 struct TableShape {
-  poly::PaddedShape shape;  // input and output tensors
+  poly::BlockLayout layout;  // the (input, output) tensors' shapes, one block each
   const FunctionTable* table = nullptr;
   Status check() const;
 };
 
-// y from x (padded layout); fails, naming the entry, when an input is outside the table.
-Result<std::vector<Fp>> apply_table(const TableShape& s, std::span<const int64_t> x);
-// The multiplicities the caller commits before the lookup's challenges.
-Result<std::vector<Fp>> table_multiplicities(const TableShape& s, std::span<const Fp> x);
+// y from x for one tensor (padded layout); fails, naming the entry, when an input is
+// outside the table.
+Result<std::vector<Fp>> apply_table(const FunctionTable& table, const poly::PaddedShape& shape,
+                                    std::span<const int64_t> x);
+// The multiplicities over every block, which the caller commits before the lookup's
+// challenges. xs[b] is block b's input table.
+Result<std::vector<Fp>> table_multiplicities(const TableShape& s, const std::vector<std::span<const Fp>>& xs);
 
 struct TableProof {
   lookup::Proof lookup;
-  void write(util::ByteWriter& w) const { lookup.write(w); }
+  std::vector<Fp2> input_evals, output_evals;  // per block, at the lookup point's low part
+  void write(util::ByteWriter& w) const;
   static Result<TableProof> read(util::ByteReader& r, const TableShape& s);
 };
 
 struct TableClaims {
-  EvalClaim input, output;  // on the committed x and y
-  EvalClaim multiplicities; // on the committed multiplicities (B variables)
+  std::vector<EvalClaim> inputs, outputs;  // per block, on x and y
+  EvalClaim multiplicities;                // on the committed multiplicities (B variables)
 };
 
 struct TableProverOutput {
@@ -62,8 +71,9 @@ struct TableProverOutput {
   TableClaims claims;
 };
 
-TableProverOutput prove_table(const TableShape& s, std::span<const Fp> x, std::span<const Fp> y,
-                              std::span<const Fp> multiplicities, transcript::Transcript& t);
+TableProverOutput prove_table(const TableShape& s, const std::vector<std::span<const Fp>>& xs,
+                              const std::vector<std::span<const Fp>>& ys, std::span<const Fp> multiplicities,
+                              transcript::Transcript& t);
 Result<TableClaims> verify_table(const TableShape& s, const TableProof& proof, transcript::Transcript& t);
 
 }  // namespace zks::circuits

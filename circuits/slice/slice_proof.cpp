@@ -65,8 +65,8 @@ struct NodePlan {
   RequantShape rq;
   int w = -1, b = -1;
   size_t w_col = 0, b_col = 0, rq_col = 0;  // requant columns rq_col .. + rq.num_columns()
-  TableShape table;
-  size_t y_col = 0, m_col = 0;
+  size_t group = 0, block = 0;  // table ops: their lookup group and block in it
+  size_t y_col = 0;
   GatherShape gather;
 };
 
@@ -90,6 +90,16 @@ struct Plan {
   bool stack_used[2] = {false, false};
   RangeShape range;
   size_t range_m_col = 0;
+  // One lookup per table, shared by every node that looks into it (one table tree, one
+  // multiplicity column). It runs when the reverse walk reaches its last member: every
+  // member's input is made earlier, so its claims reach producers not yet walked.
+  struct TableGroup {
+    const FunctionTable* table = nullptr;
+    std::vector<size_t> members;  // indices into nodes, in forward order
+    TableShape shape;
+    size_t m_col = 0;
+  };
+  std::vector<TableGroup> table_groups;
   // Function tables: Relu's, and the model's own (generated integer-exactly at compile
   // time, content-hashed into the manifest). Held by pointer: TableShapes point at them
   // across moves of the plan.
@@ -260,10 +270,14 @@ Result<Plan> make_plan(const SliceStatement& st) {
         }
         ft = slot.get();
       }
-      np.table = TableShape{*out, ft};
-      if (auto s = np.table.check(); !s.ok()) return node_error(n, s.error());
+      if (auto s = ft->check(); !s.ok()) return node_error(n, s.error());
+      size_t g = 0;
+      while (g < p.table_groups.size() && p.table_groups[g].table != ft) ++g;
+      if (g == p.table_groups.size()) p.table_groups.push_back({ft, {}, {}, 0});
+      np.group = g;
+      np.block = p.table_groups[g].members.size();
+      p.table_groups[g].members.push_back(p.nodes.size());
       np.y_col = add_column(p, {*out});
-      np.m_col = add_column(p, {poly::PaddedShape::flat(ft->values.size())});
       p.col_of[np.y] = np.y_col;
       p.kind[np.y] = TensorKind::Committed;
     } else if (is_layout(n)) {
@@ -286,6 +300,13 @@ Result<Plan> make_plan(const SliceStatement& st) {
     if (k == TensorKind::Virtual && uses[t] != 1)
       return make_error("slice: layout output '" + m.tensors[t].name + "' has " + std::to_string(uses[t]) +
                         " consumers; one is provable yet");
+  for (auto& g : p.table_groups) {
+    std::vector<poly::PaddedShape> shapes;
+    for (size_t k : g.members) shapes.push_back(padded_of(m.tensors[p.nodes[k].y].shape).value());
+    g.shape = TableShape{poly::BlockLayout(std::move(shapes)), g.table};
+    ZK_TRY(g.shape.check());
+    g.m_col = add_column(p, {poly::PaddedShape::flat(g.table->values.size())});
+  }
   if (!p.range.terms.empty()) {
     ZK_TRY(p.range.check());
     p.range_m_col = add_column(p, {poly::PaddedShape::flat(size_t(1) << kRangeBits)});
@@ -410,17 +431,25 @@ Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& par
       for (size_t i = 0; i < w->columns.size(); ++i) cols[np.rq_col + i] = std::move(w->columns[i]);
       vals[np.y] = cols[np.rq_col];
     } else if (np.kind == Kind::Table) {
-      auto y = apply_table(np.table, to_i64(x));
+      auto y = apply_table(*p.table_groups[np.group].table, yshape, to_i64(x));
       if (!y.ok()) return node_error(n, y.error());
-      auto mult = table_multiplicities(np.table, x);
-      if (!mult.ok()) return node_error(n, mult.error());
       cols[np.y_col] = *y;
-      cols[np.m_col] = *mult;
       vals[np.y] = *y;
     } else {
       vals[np.y] = apply_gather(np.gather, x);
     }
     ZK_TRY(check_against_executor(n, run, np.y, vals[np.y], yshape));
+  }
+  // Per table: the members' inputs and outputs, and the multiplicities over all of them.
+  auto group_io = [&](const Plan::TableGroup& g) {
+    std::vector<std::span<const Fp>> xs, ys;
+    for (size_t k : g.members) xs.push_back(vals.at(p.nodes[k].x)), ys.push_back(cols[p.nodes[k].y_col]);
+    return std::make_pair(xs, ys);
+  };
+  for (const auto& g : p.table_groups) {
+    auto mult = table_multiplicities(g.shape, group_io(g).first);
+    if (!mult.ok()) return make_error("slice: " + mult.error());
+    cols[g.m_col] = std::move(mult).value();
   }
   std::vector<std::span<const Fp>> range_cols;
   RangeWitness range_w;
@@ -468,11 +497,16 @@ Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& par
       g.proof.write(w);
       router.route(np.x, g.x);
     } else if (np.kind == Kind::Table) {
-      auto tb = prove_table(np.table, x, cols[np.y_col], cols[np.m_col], t);
+      const auto& g = p.table_groups[np.group];
+      if (np.block + 1 != g.members.size()) continue;  // the group's lookup ran at its last member
+      auto [xs, ys] = group_io(g);
+      auto tb = prove_table(g.shape, xs, ys, cols[g.m_col], t);
       tb.proof.write(w);
-      router.route(np.x, tb.claims.input);
-      router.open(np.y_col, tb.claims.output);
-      router.open(np.m_col, tb.claims.multiplicities);
+      for (size_t b = 0; b < g.members.size(); ++b) {
+        router.route(p.nodes[g.members[b]].x, tb.claims.inputs[b]);
+        router.open(p.nodes[g.members[b]].y_col, tb.claims.outputs[b]);
+      }
+      router.open(g.m_col, tb.claims.multiplicities);
     } else {
       RequantWitness rw;
       for (size_t i = 0; i < np.rq.num_columns(); ++i) rw.columns.push_back(cols[np.rq_col + i]);
@@ -596,13 +630,17 @@ Status verify_slice(const SliceStatement& st, std::span<const uint8_t> bytes, co
       if (!c.ok()) return make_error(at + c.error());
       router.route(np.x, *c);
     } else if (np.kind == Kind::Table) {
-      auto tp = TableProof::read(r, np.table);
+      const auto& g = p.table_groups[np.group];
+      if (np.block + 1 != g.members.size()) continue;
+      auto tp = TableProof::read(r, g.shape);
       if (!tp.ok()) return make_error(at + tp.error());
-      auto c = verify_table(np.table, *tp, t);
+      auto c = verify_table(g.shape, *tp, t);
       if (!c.ok()) return make_error(at + c.error());
-      router.route(np.x, c->input);
-      router.open(np.y_col, c->output);
-      router.open(np.m_col, c->multiplicities);
+      for (size_t b = 0; b < g.members.size(); ++b) {
+        router.route(p.nodes[g.members[b]].x, c->inputs[b]);
+        router.open(p.nodes[g.members[b]].y_col, c->outputs[b]);
+      }
+      router.open(g.m_col, c->multiplicities);
     } else {
       auto rp = RequantProof::read(r, np.rq);
       if (!rp.ok()) return make_error(at + rp.error());

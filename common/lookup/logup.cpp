@@ -16,7 +16,9 @@ constexpr unsigned kMaxVars = 30;
 constexpr unsigned kMaxColumns = 8;
 
 Status check_shape(const Shape& s) {
-  if (s.witness.dims().size() > 8) return make_error("logup: witness has more than 8 axes");
+  if (s.witness.blocks().size() > 64) return make_error("logup: more than 64 witness blocks");
+  for (const auto& b : s.witness.blocks())
+    if (b.dims().size() > 8) return make_error("logup: witness has more than 8 axes");
   if (s.witness_vars() > kMaxVars || s.table_vars > kMaxVars)
     return make_error("logup: more than 2^" + std::to_string(kMaxVars) + " rows");
   if (s.columns == 0 || s.columns > kMaxColumns)
@@ -150,8 +152,11 @@ Result<GkrEnd> verify_tree(unsigned depth, Fp2 P, Fp2 Q, const std::vector<Layer
 
 void absorb_shape(transcript::Transcript& t, const Shape& s) {
   util::ByteWriter w;
-  w.u32(static_cast<uint32_t>(s.witness.dims().size()));
-  for (uint32_t d : s.witness.dims()) w.u32(d);
+  w.u32(static_cast<uint32_t>(s.witness.blocks().size()));
+  for (const auto& b : s.witness.blocks()) {
+    w.u32(static_cast<uint32_t>(b.dims().size()));
+    for (uint32_t d : b.dims()) w.u32(d);
+  }
   w.u32(s.table_vars);
   w.u32(s.columns);
   t.absorb_bytes("logup.shape", w.bytes());

@@ -42,7 +42,7 @@ using field::Fp;
 using field::Fp2;
 
 struct Shape {
-  poly::PaddedShape witness;  // the witness columns' shape: its real entries are looked up
+  poly::BlockLayout witness;  // the witness columns' layout: its real entries are looked up
   unsigned table_vars = 0;    // table columns have 2^table_vars rows
   unsigned columns = 1;       // columns per row (pair tables: 2)
   unsigned witness_vars() const { return witness.num_vars(); }
@@ -51,7 +51,7 @@ struct Shape {
 struct Input {
   std::vector<std::span<const Fp>> witness;  // `columns` spans of witness_shape.padded_size()
   std::vector<std::span<const Fp>> table;    // `columns` spans of 2^table_vars
-  poly::PaddedShape witness_shape;
+  poly::BlockLayout witness_shape;
   Shape shape() const;
 };
 

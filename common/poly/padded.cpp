@@ -1,5 +1,7 @@
 #include "poly/padded.hpp"
 
+#include <algorithm>
+
 #include "poly/mle.hpp"
 #include "util/assert.hpp"
 
@@ -56,6 +58,48 @@ std::string PaddedShape::to_string() const {
   std::string s = "[";
   for (size_t a = 0; a < m_dims.size(); ++a) s += (a ? "," : "") + std::to_string(m_dims[a]);
   return s + "]";
+}
+
+BlockLayout::BlockLayout(PaddedShape single) : BlockLayout(std::vector<PaddedShape>{std::move(single)}) {}
+
+BlockLayout::BlockLayout(std::vector<PaddedShape> blocks) : m_blocks(std::move(blocks)) {
+  ZK_ASSERT(!m_blocks.empty());
+  for (const auto& b : m_blocks) m_block_vars = std::max(m_block_vars, b.num_vars());
+  m_vars = m_block_vars + log2_ceil(m_blocks.size());
+}
+
+bool BlockLayout::is_real(size_t index) const {
+  size_t b = index >> m_block_vars, i = index & ((size_t(1) << m_block_vars) - 1);
+  return b < m_blocks.size() && i < m_blocks[b].padded_size() && m_blocks[b].is_real(i);
+}
+
+field::Fp2 BlockLayout::combine(std::span<const field::Fp2> point, std::span<const field::Fp2> block_evals) const {
+  ZK_ASSERT(point.size() == m_vars && block_evals.size() == m_blocks.size());
+  auto low = point.first(m_block_vars);
+  auto eq_high = eq_table(point.subspan(m_block_vars));
+  field::Fp2 acc = field::Fp2::zero();
+  for (size_t b = 0; b < m_blocks.size(); ++b) {
+    field::Fp2 pad = field::Fp2::one();  // a smaller block is zero past its end
+    for (unsigned i = m_blocks[b].num_vars(); i < m_block_vars; ++i) pad *= field::Fp2::one() - low[i];
+    acc += eq_high[b] * pad * block_evals[b];
+  }
+  return acc;
+}
+
+field::Fp2 BlockLayout::selector(std::span<const field::Fp2> point) const {
+  std::vector<field::Fp2> sels;
+  for (const auto& b : m_blocks) sels.push_back(b.selector(point.first(b.num_vars())));
+  return combine(point, sels);
+}
+
+std::vector<field::Fp> BlockLayout::concat(const std::vector<std::span<const field::Fp>>& tables) const {
+  ZK_ASSERT(tables.size() == m_blocks.size());
+  std::vector<field::Fp> out(padded_size(), field::Fp::zero());
+  for (size_t b = 0; b < tables.size(); ++b) {
+    ZK_ASSERT(tables[b].size() == m_blocks[b].padded_size());
+    std::copy(tables[b].begin(), tables[b].end(), out.begin() + std::ptrdiff_t(b << m_block_vars));
+  }
+  return out;
 }
 
 }  // namespace zks::poly

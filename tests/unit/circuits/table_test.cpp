@@ -30,40 +30,54 @@ c::FunctionTable tanh_table(unsigned bits) {
   return t;
 }
 
+// One tensor (x, y) per block; the blocks share one lookup.
 struct Case {
   c::FunctionTable table;
   c::TableShape s;
-  std::vector<int64_t> xi;
-  std::vector<Fp> x, y, m;
+  std::vector<std::vector<int64_t>> xi;
+  std::vector<std::vector<Fp>> x, y;
+  std::vector<Fp> m;
 
-  Case(c::FunctionTable tb, std::vector<uint32_t> dims, uint64_t seed) : table(std::move(tb)) {
-    s.shape = zks::poly::PaddedShape(std::move(dims));
-    s.table = &table;
+  Case(c::FunctionTable tb, std::vector<std::vector<uint32_t>> dims, uint64_t seed) : table(std::move(tb)) {
+    std::vector<zks::poly::PaddedShape> shapes;
+    for (auto& d : dims) shapes.emplace_back(d);
+    s = c::TableShape{zks::poly::BlockLayout(shapes), &table};
     std::mt19937_64 rng(seed);
-    xi.assign(s.shape.padded_size(), 0);
-    for (size_t i = 0; i < xi.size(); ++i)
-      if (s.shape.is_real(i)) xi[i] = table.in_lo + int64_t(rng() % table.values.size());
-    for (auto v : xi) x.push_back(Fp::from_i64(v));
-    auto yr = c::apply_table(s, xi);
-    REQUIRE(yr.ok());
-    y = *yr;
-    auto mr = c::table_multiplicities(s, x);
+    for (const auto& sh : shapes) {
+      std::vector<int64_t> v(sh.padded_size(), 0);
+      for (size_t i = 0; i < v.size(); ++i)
+        if (sh.is_real(i)) v[i] = table.in_lo + int64_t(rng() % table.values.size());
+      std::vector<Fp> f;
+      for (auto e : v) f.push_back(Fp::from_i64(e));
+      auto yr = c::apply_table(table, sh, v);
+      REQUIRE(yr.ok());
+      xi.push_back(v), x.push_back(f), y.push_back(*yr);
+    }
+    auto mr = c::table_multiplicities(s, spans(x));
     REQUIRE(mr.ok());
     m = *mr;
   }
 
-  c::TableProverOutput prove(const std::vector<Fp>& xs, const std::vector<Fp>& ys, const std::vector<Fp>& ms) const {
-    Transcript t("table-test");
-    return c::prove_table(s, xs, ys, ms, t);
+  static std::vector<std::span<const Fp>> spans(const std::vector<std::vector<Fp>>& v) {
+    return {v.begin(), v.end()};
   }
 
-  zks::Status check(const c::TableProof& p, const std::vector<Fp>& xs, const std::vector<Fp>& ys,
-                    const std::vector<Fp>& ms, const c::TableShape* other = nullptr) const {
+  c::TableProverOutput prove(const std::vector<std::vector<Fp>>& xs, const std::vector<std::vector<Fp>>& ys,
+                             const std::vector<Fp>& ms) const {
+    Transcript t("table-test");
+    return c::prove_table(s, spans(xs), spans(ys), ms, t);
+  }
+
+  zks::Status check(const c::TableProof& p, const std::vector<std::vector<Fp>>& xs,
+                    const std::vector<std::vector<Fp>>& ys, const std::vector<Fp>& ms,
+                    const c::TableShape* other = nullptr) const {
     Transcript t("table-test");
     auto claims = c::verify_table(other ? *other : s, p, t);
     if (!claims.ok()) return zks::make_error(claims.error());
-    if (zks::poly::evaluate(xs, claims->input.point) != claims->input.value) return zks::make_error("x claim false");
-    if (zks::poly::evaluate(ys, claims->output.point) != claims->output.value) return zks::make_error("y claim false");
+    for (size_t b = 0; b < xs.size(); ++b) {
+      if (zks::poly::evaluate(xs[b], claims->inputs[b].point) != claims->inputs[b].value) return zks::make_error("x claim false");
+      if (zks::poly::evaluate(ys[b], claims->outputs[b].point) != claims->outputs[b].value) return zks::make_error("y claim false");
+    }
     if (zks::poly::evaluate(ms, claims->multiplicities.point) != claims->multiplicities.value)
       return zks::make_error("m claim false");
     return {};
@@ -73,40 +87,43 @@ struct Case {
 }  // namespace
 
 TEST_CASE("table lookups are complete for relu and tanh over padded tensors", "[circuits]") {
-  Case relu(relu_table(8), {3, 10}, 1);
+  Case relu(relu_table(8), {{3, 10}}, 1);
   REQUIRE(relu.check(relu.prove(relu.x, relu.y, relu.m).proof, relu.x, relu.y, relu.m).ok());
-  Case tanh(tanh_table(12), {2, 5, 7}, 2);
+  Case tanh(tanh_table(12), {{2, 5, 7}}, 2);
   REQUIRE(tanh.check(tanh.prove(tanh.x, tanh.y, tanh.m).proof, tanh.x, tanh.y, tanh.m).ok());
-  Case full(relu_table(16), {64}, 3);  // a full 16-bit table
+  Case full(relu_table(16), {{64}}, 3);  // a full 16-bit table
   REQUIRE(full.check(full.prove(full.x, full.y, full.m).proof, full.x, full.y, full.m).ok());
+  // Three tensors of different shapes sharing one lookup.
+  Case shared(tanh_table(10), {{3, 10}, {1, 5}, {2, 2, 9}}, 4);
+  REQUIRE(shared.check(shared.prove(shared.x, shared.y, shared.m).proof, shared.x, shared.y, shared.m).ok());
 }
 
 TEST_CASE("table lookups reject wrong outputs, wrong tables and tampered proofs", "[circuits]") {
-  Case cs(tanh_table(10), {4, 9}, 5);
+  Case cs(tanh_table(10), {{4, 9}, {7}}, 5);
   auto out = cs.prove(cs.x, cs.y, cs.m);
   REQUIRE(cs.check(out.proof, cs.x, cs.y, cs.m).ok());
 
   SECTION("an output off by one at one entry") {
     auto y2 = cs.y;
-    y2[2] += Fp::one();
+    y2[1][2] += Fp::one();
     REQUIRE_FALSE(cs.check(cs.prove(cs.x, y2, cs.m).proof, cs.x, y2, cs.m).ok());
   }
   SECTION("an input outside the table is refused by the witness, and a forced proof fails") {
-    auto xi = cs.xi;
+    auto xi = cs.xi[0];
     xi[1] = cs.table.in_lo + int64_t(cs.table.values.size());
-    REQUIRE_FALSE(c::apply_table(cs.s, xi).ok());
+    REQUIRE_FALSE(c::apply_table(cs.table, cs.s.layout.blocks()[0], xi).ok());
     auto x2 = cs.x;
-    x2[1] = Fp::from_i64(xi[1]);
+    x2[0][1] = Fp::from_i64(xi[1]);
     REQUIRE_FALSE(cs.check(cs.prove(x2, cs.y, cs.m).proof, x2, cs.y, cs.m).ok());
   }
   SECTION("a changed table entry or a different function in the statement") {
     auto other = cs.table;
     other.values[3] += 1;
-    c::TableShape s2{cs.s.shape, &other};
+    c::TableShape s2{cs.s.layout, &other};
     REQUIRE_FALSE(cs.check(out.proof, cs.x, cs.y, cs.m, &s2).ok());
     // A prover that uses the changed table does not convince a verifier of the right one.
     Transcript t("table-test");
-    auto forged = c::prove_table(s2, cs.x, cs.y, cs.m, t);
+    auto forged = c::prove_table(s2, Case::spans(cs.x), Case::spans(cs.y), cs.m, t);
     REQUIRE_FALSE(cs.check(forged.proof, cs.x, cs.y, cs.m).ok());
   }
   SECTION("a changed multiplicity") {
@@ -124,6 +141,18 @@ TEST_CASE("table lookups reject wrong outputs, wrong tables and tampered proofs"
     p = out.proof;
     p.lookup.witness_layers[2].q0 += Fp2::one();
     REQUIRE_FALSE(cs.check(p, cs.x, cs.y, cs.m).ok());
+    for (size_t b = 0; b < 2; ++b) {
+      p = out.proof;
+      p.input_evals[b] += Fp2::one();
+      REQUIRE_FALSE(cs.check(p, cs.x, cs.y, cs.m).ok());
+      p = out.proof;
+      p.output_evals[b] += Fp2::one();
+      REQUIRE_FALSE(cs.check(p, cs.x, cs.y, cs.m).ok());
+    }
+  }
+  SECTION("blocks swapped in the statement") {
+    c::TableShape s2{zks::poly::BlockLayout({cs.s.layout.blocks()[1], cs.s.layout.blocks()[0]}), &cs.table};
+    REQUIRE_FALSE(cs.check(out.proof, cs.x, cs.y, cs.m, &s2).ok());
   }
   SECTION("serialization") {
     zks::util::ByteWriter w;
@@ -138,7 +167,7 @@ TEST_CASE("table lookups reject wrong outputs, wrong tables and tampered proofs"
   SECTION("a malformed table is refused") {
     c::FunctionTable bad;
     bad.values = {1, 2, 3};
-    c::TableShape s3{cs.s.shape, &bad};
+    c::TableShape s3{cs.s.layout, &bad};
     REQUIRE_FALSE(s3.check().ok());
   }
 }
