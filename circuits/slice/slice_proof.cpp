@@ -8,6 +8,7 @@
 
 #include "circuits/gadgets/conv.hpp"
 #include "circuits/gadgets/gather.hpp"
+#include "circuits/gadgets/hadamard.hpp"
 #include "circuits/gadgets/matmul.hpp"
 #include "circuits/gadgets/range.hpp"
 #include "circuits/gadgets/requant.hpp"
@@ -40,15 +41,13 @@ Result<poly::PaddedShape> padded_of(const model::Shape& s) {
   return poly::PaddedShape(std::move(dims));
 }
 
-bool is_layout(const QNode& n) {
-  static const char* ops[] = {"Reshape", "Flatten", "Transpose", "Slice", "Pad", "Squeeze", "Unsqueeze", "Identity"};
-  for (const char* o : ops)
-    if (n.op == o) return !n.gather.empty();
-  return false;
-}
+// Layout ops: the executor runs every node with a gather map (other than Concat) as
+// y[i] = x[g(i)] or the fill.
+bool is_layout(const QNode& n) { return !n.gather.empty() && n.op != "Concat"; }
 
-enum class Kind { Conv, Gemm, Table, Gather };
-enum class TensorKind { PublicInput, Committed, Virtual };
+enum class Kind { Conv, Gemm, Table, Gather, Mul, AvgPool };
+// PublicConst: a constant of the model used as an operand (the verifier evaluates it).
+enum class TensorKind { PublicInput, PublicConst, Committed, Virtual };
 
 struct Column {
   poly::PaddedShape shape;
@@ -68,6 +67,9 @@ struct NodePlan {
   size_t group = 0, block = 0;  // table ops: their lookup group and block in it
   size_t y_col = 0;
   GatherShape gather;
+  int x2 = -1;                      // Mul: the second operand
+  std::vector<Fp> ones, mult;       // AvgPool: the all-ones kernel and the divisor multipliers
+  bool requant = false;             // Conv, Gemm, Mul, AvgPool end in a requantization
 };
 
 struct Plan {
@@ -76,6 +78,7 @@ struct Plan {
   std::map<int, TensorKind> kind;
   std::map<int, size_t> col_of;  // committed tensors -> their column
   std::vector<Column> columns;
+  std::map<int, std::vector<Fp>> const_tables;  // PublicConst tensors, padded
   // Columns are committed stacked: all witness columns in one polynomial, all weight
   // columns in another. Sorted by size (largest first), each column starts at an
   // offset that is a multiple of its own size, so its MLE is the stack's MLE with the
@@ -170,6 +173,7 @@ Status plan_gemm(Plan& p, NodePlan& np, const QNode& n) {
 
 Status plan_requant(Plan& p, NodePlan& np, const QNode& n, const poly::PaddedShape& out) {
   if (n.shift < 1) return node_error(n, "requantization shift " + std::to_string(n.shift) + " < 1 is not provable yet");
+  np.requant = true;
   RequantShape& r = np.rq;
   r.shape = out;
   r.shift = unsigned(n.shift);
@@ -184,6 +188,35 @@ Status plan_requant(Plan& p, NodePlan& np, const QNode& n, const poly::PaddedSha
   for (size_t i = 0; i < r.num_columns(); ++i) ids.push_back(uint32_t(np.rq_col + i));
   for (auto& term : requant_range_terms(r, ids)) p.range.terms.push_back(term);
   p.col_of[np.y] = np.rq_col;  // the output q is the first requant column
+  return {};
+}
+
+// Average pooling = a depthwise convolution with an all-ones kernel (the sum over the
+// in-bounds taps), times a public multiplier per output (the executor's divisor), then
+// requantization.
+Status plan_avgpool(Plan& p, NodePlan& np, const QNode& n, const poly::PaddedShape& out) {
+  const QModel& m = *p.m;
+  const auto& xs = m.tensors[n.inputs[0]].shape;
+  if (xs.size() != 4 || xs[0] != 1) return node_error(n, "only 2-D pooling of one image is provable");
+  model::Node as;
+  as.op = n.op, as.name = n.name, as.attrs = n.attrs;
+  model::kern::PoolParams pp{};
+  model::Shape ys;
+  ZK_TRY(model::pool_setup(as, xs, pp, ys));
+  ConvShape& s = np.conv;
+  s.in_channels = s.out_channels = s.groups = uint32_t(pp.C);
+  s.in_h = uint32_t(pp.H), s.in_w = uint32_t(pp.W), s.kernel_h = uint32_t(pp.KH), s.kernel_w = uint32_t(pp.KW);
+  s.stride_h = uint32_t(pp.sh), s.stride_w = uint32_t(pp.sw), s.dilation_h = uint32_t(pp.dh), s.dilation_w = uint32_t(pp.dw);
+  s.pad_top = uint32_t(pp.pt), s.pad_left = uint32_t(pp.pl), s.pad_bottom = uint32_t(pp.pb), s.pad_right = uint32_t(pp.pr);
+  ZK_TRY(s.check());
+  if (s.out_h() != pp.OH || s.out_w() != pp.OW) return node_error(n, "output size does not match the pooling");
+  std::vector<Fp> ones(size_t(pp.C) * pp.KH * pp.KW, Fp::one());
+  np.ones = pad_conv_weights(ones, s);
+  if (int64_t(n.mult.size()) != model::numel(m.tensors[n.outputs[0]].shape))
+    return node_error(n, "expected one multiplier per output");
+  std::vector<Fp> mult;
+  for (int64_t v : n.mult) mult.push_back(Fp::from_i64(v));
+  np.mult = poly::pad_tensor<Fp>(mult, out);
   return {};
 }
 
@@ -244,7 +277,6 @@ Result<Plan> make_plan(const SliceStatement& st) {
     np.node = &n;
     if (n.inputs.empty() || n.outputs.size() != 1) return node_error(n, "expected one activation input and one output");
     np.x = n.inputs[0], np.y = n.outputs[0];
-    if (!p.kind.count(np.x)) return node_error(n, "input '" + m.tensors[np.x].name + "' is not computed in this slice");
     ++uses[np.x];
     auto out = padded_of(m.tensors[np.y].shape);
     if (!out.ok()) return node_error(n, out.error());
@@ -280,6 +312,35 @@ Result<Plan> make_plan(const SliceStatement& st) {
       np.y_col = add_column(p, {*out});
       p.col_of[np.y] = np.y_col;
       p.kind[np.y] = TensorKind::Committed;
+    } else if (n.op == "Mul") {
+      np.kind = Kind::Mul;
+      if (n.inputs.size() != 2) return node_error(n, "expected two operands");
+      np.x2 = n.inputs[1];
+      for (int t : {np.x, np.x2}) {
+        const auto& tt = m.tensors[t];
+        if (tt.is_const) {
+          // A constant operand is broadcast to the output's shape; the verifier
+          // evaluates the broadcast table itself.
+          if (p.const_tables.count(t) && p.const_tables[t].size() != out->padded_size())
+            return node_error(n, "a constant used at two shapes is not provable yet");
+          auto idx = model::kern::broadcast_index(tt.shape, m.tensors[np.y].shape);
+          std::vector<Fp> dense;
+          for (auto i : idx) dense.push_back(Fp::from_i64(tt.data[size_t(i)]));
+          p.const_tables[t] = poly::pad_tensor<Fp>(dense, *out);
+          p.kind[t] = TensorKind::PublicConst;
+        } else if (tt.shape != m.tensors[np.y].shape) {
+          return node_error(n, "broadcasting an activation is not provable yet");
+        }
+      }
+      if (!p.kind.count(np.x2)) return node_error(n, "operand '" + m.tensors[np.x2].name + "' is not computed in this slice");
+      ++uses[np.x2];
+      ZK_TRY(plan_requant(p, np, n, *out));
+      p.kind[np.y] = TensorKind::Committed;
+    } else if (n.op == "AveragePool") {
+      np.kind = Kind::AvgPool;
+      ZK_TRY(plan_avgpool(p, np, n, *out));
+      ZK_TRY(plan_requant(p, np, n, *out));
+      p.kind[np.y] = TensorKind::Committed;
     } else if (is_layout(n)) {
       np.kind = Kind::Gather;
       auto in = padded_of(m.tensors[np.x].shape);
@@ -290,6 +351,7 @@ Result<Plan> make_plan(const SliceStatement& st) {
     } else {
       return node_error(n, "op is not provable yet");
     }
+    if (!p.kind.count(np.x)) return node_error(n, "input '" + m.tensors[np.x].name + "' is not computed in this slice");
     p.nodes.push_back(std::move(np));
   }
   for (int t : st.outputs) {
@@ -361,12 +423,14 @@ struct Router {
   std::vector<pcs::Claim> openings;
   std::map<int, std::vector<EvalClaim>> pending;  // virtual tensors
   std::vector<std::pair<int, EvalClaim>> input_claims;
+  std::vector<std::pair<const std::vector<Fp>*, EvalClaim>> public_claims;  // evaluated by the verifier
 
   void route(int tensor, const EvalClaim& c) {
     switch (plan.kind.at(tensor)) {
       case TensorKind::PublicInput: input_claims.push_back({tensor, c}); break;
       case TensorKind::Committed: open(plan.col_of.at(tensor), c); break;
       case TensorKind::Virtual: pending[tensor].push_back(c); break;
+      case TensorKind::PublicConst: public_claims.push_back({&plan.const_tables.at(tensor), c}); break;
     }
   }
   // A claim on a column is a claim on its stack at (point, bits of its block index).
@@ -410,7 +474,9 @@ Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& par
 
   // Witness: every tensor in the padded layout, and every column.
   std::map<int, std::vector<Fp>> vals;
-  std::map<int, std::vector<Fp>> accs;  // Conv/Gemm accumulators
+  std::map<int, std::vector<Fp>> accs;  // accumulators before requantization
+  std::map<int, std::vector<Fp>> sums;  // AvgPool window sums
+  for (const auto& [t, table] : p.const_tables) vals[t] = table;
   for (size_t i = 0; i < st.inputs.size(); ++i) {
     auto s = padded_of(m.tensors[st.inputs[i]].shape);
     if (!s.ok()) return make_error(s.error());
@@ -426,6 +492,13 @@ Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& par
       std::vector<Fp> bias;
       if (np.b >= 0) cols[np.b_col] = weight_column(p, np, p.columns[np.b_col]), bias = cols[np.b_col];
       accs[np.y] = np.kind == Kind::Conv ? conv(np.conv, x, cols[np.w_col], bias) : matmul(np.mm, x, cols[np.w_col], bias);
+    } else if (np.kind == Kind::Mul) {
+      accs[np.y] = hadamard(x, vals.at(np.x2));
+    } else if (np.kind == Kind::AvgPool) {
+      sums[np.y] = conv(np.conv, x, np.ones, {});
+      accs[np.y] = hadamard(np.mult, sums[np.y]);
+    }
+    if (np.requant) {
       auto w = requant_witness(np.rq, to_i64(accs[np.y]));
       if (!w.ok()) return node_error(n, w.error());
       for (size_t i = 0; i < w->columns.size(); ++i) cols[np.rq_col + i] = std::move(w->columns[i]);
@@ -520,12 +593,25 @@ Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& par
         router.route(np.x, cv.claims.x);
         router.open(np.w_col, cv.claims.w);
         if (cv.claims.bias) router.open(np.b_col, *cv.claims.bias);
-      } else {
+      } else if (np.kind == Kind::Gemm) {
         auto mm = prove_matmul(np.mm, x, cols[np.w_col], bias, rq.claims.acc, t);
         mm.proof.write(w, np.mm);
         router.route(np.x, mm.claims.a);
         router.open(np.w_col, mm.claims.b);
         if (mm.claims.bias) router.open(np.b_col, *mm.claims.bias);
+      } else if (np.kind == Kind::Mul) {
+        HadamardClaims hc;
+        prove_hadamard(x, vals.at(np.x2), rq.claims.acc, t, &hc).write(w);
+        router.route(np.x, hc.a);
+        router.route(np.x2, hc.b);
+      } else {  // AvgPool
+        HadamardClaims hc;
+        prove_hadamard(np.mult, sums.at(np.y), rq.claims.acc, t, &hc).write(w);
+        router.public_claims.push_back({&np.mult, hc.a});
+        auto cv = prove_conv(np.conv, x, np.ones, {}, hc.b, t);
+        cv.proof.write(w, np.conv);
+        router.route(np.x, cv.claims.x);
+        router.public_claims.push_back({&np.ones, cv.claims.w});
       }
     }
   }
@@ -647,15 +733,28 @@ Status verify_slice(const SliceStatement& st, std::span<const uint8_t> bytes, co
       auto rc = verify_requant(np.rq, *rp, t);
       if (!rc.ok()) return make_error(at + rc.error());
       for (size_t i = 0; i < rc->columns.size(); ++i) router.open(np.rq_col + i, rc->columns[i]);
-      if (np.kind == Kind::Conv) {
+      if (np.kind == Kind::Conv || np.kind == Kind::AvgPool) {
+        EvalClaim conv_claim = rc->acc;
+        if (np.kind == Kind::AvgPool) {
+          auto hp = HadamardProof::read(r, np.rq.num_vars());
+          if (!hp.ok()) return make_error(at + hp.error());
+          auto hc = verify_hadamard(np.rq.num_vars(), rc->acc, *hp, t);
+          if (!hc.ok()) return make_error(at + hc.error());
+          router.public_claims.push_back({&np.mult, hc->a});
+          conv_claim = hc->b;
+        }
         auto cp = ConvProof::read(r, np.conv);
         if (!cp.ok()) return make_error(at + cp.error());
-        auto c = verify_conv(np.conv, rc->acc, *cp, t);
+        auto c = verify_conv(np.conv, conv_claim, *cp, t);
         if (!c.ok()) return make_error(at + c.error());
         router.route(np.x, c->x);
-        router.open(np.w_col, c->w);
-        if (c->bias) router.open(np.b_col, *c->bias);
-      } else {
+        if (np.kind == Kind::AvgPool) {
+          router.public_claims.push_back({&np.ones, c->w});
+        } else {
+          router.open(np.w_col, c->w);
+          if (c->bias) router.open(np.b_col, *c->bias);
+        }
+      } else if (np.kind == Kind::Gemm) {
         auto mp = MatmulProof::read(r, np.mm);
         if (!mp.ok()) return make_error(at + mp.error());
         auto c = verify_matmul(np.mm, rc->acc, *mp, t);
@@ -663,6 +762,13 @@ Status verify_slice(const SliceStatement& st, std::span<const uint8_t> bytes, co
         router.route(np.x, c->a);
         router.open(np.w_col, c->b);
         if (c->bias) router.open(np.b_col, *c->bias);
+      } else {  // Mul
+        auto hp = HadamardProof::read(r, np.rq.num_vars());
+        if (!hp.ok()) return make_error(at + hp.error());
+        auto hc = verify_hadamard(np.rq.num_vars(), rc->acc, *hp, t);
+        if (!hc.ok()) return make_error(at + hc.error());
+        router.route(np.x, hc->a);
+        router.route(np.x2, hc->b);
       }
     }
   }
@@ -675,6 +781,9 @@ Status verify_slice(const SliceStatement& st, std::span<const uint8_t> bytes, co
     router.open(p.range_m_col, c->multiplicities);
   }
   // Claims on public inputs: the verifier evaluates them itself (rule 12).
+  for (const auto& [table, c] : router.public_claims)
+    if (poly::evaluate(std::span<const Fp>(*table), c.point) != c.value)
+      return make_error("slice: a claim on a public constant of the model is false");
   for (const auto& [tensor, c] : router.input_claims)
     if (poly::evaluate(std::span<const Fp>(public_vals.at(tensor)), c.point) != c.value)
       return make_error("slice: the proof does not lead back to the public input '" + m.tensors[tensor].name + "'");

@@ -51,7 +51,8 @@ const zks::pcs::Params kParams = zks::pcs::Params::standard();
 TEST_CASE("slice proofs of whole corpus networks verify", "[circuits][slice]") {
   for (const char* name : {"1l_relu", "1l_mlp", "2l_relu_fc", "1l_conv", "1l_flatten", "1l_sigmoid", "1l_tanh",
                            "1l_erf", "1l_elu", "1l_sqrt", "1l_linear", "1l_reshape", "1l_identity", "1l_slice",
-                           "1l_pad", "1l_downsample", "3l_relu_conv_fc", "4l_relu_conv_fc", "2l_relu_sigmoid_conv"}) {
+                           "1l_pad", "1l_downsample", "1l_average", "1l_div", "3l_relu_conv_fc", "4l_relu_conv_fc",
+                           "2l_relu_sigmoid_conv"}) {
     CAPTURE(name);
     Compiled m = compile(name);
     auto st = whole(m);
@@ -132,4 +133,24 @@ TEST_CASE("slice prover refuses ops it cannot prove yet, naming the node", "[cir
   auto r = c::prove_slice(whole(m), kParams);
   REQUIRE_FALSE(r.ok());
   REQUIRE_THAT(r.error(), Catch::Contains("not provable yet"));
+}
+
+TEST_CASE("average pooling and products: changed outputs and proof bytes are rejected", "[circuits][slice]") {
+  for (const char* name : {"1l_average", "1l_div"}) {
+    CAPTURE(name);
+    Compiled m = compile(name);
+    auto st = whole(m);
+    auto proof = c::prove_slice(st, kParams);
+    REQUIRE(proof.ok());
+    REQUIRE(c::verify_slice(st, *proof, kParams).ok());
+    auto st2 = st;
+    st2.output_values[0][0] += 1;
+    REQUIRE_FALSE(c::verify_slice(st2, *proof, kParams).ok());
+    std::mt19937_64 rng(7);
+    for (int i = 0; i < 20; ++i) {
+      auto bad = *proof;
+      bad[rng() % bad.size()] ^= uint8_t(1 + rng() % 255);
+      REQUIRE_FALSE(c::verify_slice(st, bad, kParams).ok());
+    }
+  }
 }
