@@ -185,7 +185,8 @@ struct Builder {
           if (q.outputs[k] >= 0) return node_err(n, "extra outputs are not supported by the quantizer");
         q.outputs.resize(1);
       }
-      QTensor& out = m.tensors[q.outputs[0]];
+      // A function, not a reference: add_const appends to m.tensors and may move it.
+      auto out = [&]() -> QTensor& { return m.tensors[q.outputs[0]]; };
       auto in_scale = [&](size_t i) { return m.tensors[tid[n.inputs[i]]].scale; };
       auto is_act = [&](size_t i) { return i < n.inputs.size() && n.inputs[i] >= 0 && !g.values[n.inputs[i]].is_const; };
       auto cval = [&](size_t i) -> const Value& { return g.values[n.inputs[i]]; };
@@ -195,27 +196,27 @@ struct Builder {
 
       if (kPassOps.count(op) || (is_layout_op(op) && op != "Concat")) {
         q.inputs.push_back(tid[n.inputs[0]]);
-        out.scale = in_scale(0);
+        out().scale = in_scale(0);
         if (op == "Clip") {
           double lo_f = n.attr_f("min", -INFINITY), hi_f = n.attr_f("max", INFINITY);
           if (n.inputs.size() > 1 && n.inputs[1] >= 0) lo_f = cval(1).data.at(0);
           if (n.inputs.size() > 2 && n.inputs[2] >= 0) hi_f = cval(2).data.at(0);
-          q.mult = {std::isfinite(lo_f) ? quantize_value(lo_f, out.scale, lo(), hi()) : lo(),
-                    std::isfinite(hi_f) ? quantize_value(hi_f, out.scale, lo(), hi()) : hi()};
+          q.mult = {std::isfinite(lo_f) ? quantize_value(lo_f, out().scale, lo(), hi()) : lo(),
+                    std::isfinite(hi_f) ? quantize_value(hi_f, out().scale, lo(), hi()) : hi()};
         }
         if (is_layout_op(op)) {
           ZK_TRY(layout_map(n, q, {}));
           if (op == "Pad") {
             double v = n.attr_f("value", 0.0);
             if (n.inputs.size() > 2 && n.inputs[2] >= 0 && !cval(2).data.empty()) v = cval(2).data[0];
-            q.fill = quantize_value(v, out.scale, lo(), hi());
+            q.fill = quantize_value(v, out().scale, lo(), hi());
           }
         }
       } else if (op == "Concat") {
         int f = 1 << 20;
         for (size_t i = 0; i < n.inputs.size(); ++i)
           if (is_act(i)) f = std::min(f, in_scale(i));
-        out.scale = f;
+        out().scale = f;
         for (size_t i = 0; i < n.inputs.size(); ++i) {
           if (is_act(i)) {
             q.inputs.push_back(tid[n.inputs[i]]);
@@ -254,7 +255,7 @@ struct Builder {
         int fw = std::min(weight_scale(w), cfg.max_acc_scale - fx);
         q.inputs = {tid[n.inputs[0]], add_const(cval(1).name + "@" + n.name, ws, w, fw)};
         if (!b.empty()) q.inputs.push_back(add_const(cval(2).name + "@" + n.name, bs, b, fx + fw));
-        q.shift = fx + fw - out.scale;
+        q.shift = fx + fw - out().scale;
       } else if (op == "MatMul" || op == "Mul") {
         int fs[2];
         for (size_t i = 0; i < 2; ++i) {
@@ -266,7 +267,7 @@ struct Builder {
             q.inputs.push_back(add_const(cval(i).name + "@" + n.name, cval(i).shape, cval(i).data, fs[i]));
           }
         }
-        q.shift = fs[0] + fs[1] - out.scale;
+        q.shift = fs[0] + fs[1] - out().scale;
       } else if (op == "Add" || op == "Sub" || op == "Sum") {
         std::vector<int> fs;
         for (size_t i = 0; i < n.inputs.size(); ++i) {
@@ -276,14 +277,14 @@ struct Builder {
           } else {
             int f = weight_scale(cval(i).data);
             // a constant never needs more precision than the output
-            f = std::min(f, out.scale + 8);
+            f = std::min(f, out().scale + 8);
             q.inputs.push_back(add_const(cval(i).name + "@" + n.name, cval(i).shape, cval(i).data, f));
             fs.push_back(f);
           }
         }
         int F = *std::max_element(fs.begin(), fs.end());
         for (int f : fs) q.in_shift.push_back(F - f);
-        q.shift = F - out.scale;
+        q.shift = F - out().scale;
       } else if (op == "Div") {
         int fs[2];
         for (size_t i = 0; i < 2; ++i) {
@@ -295,10 +296,10 @@ struct Builder {
             q.inputs.push_back(add_const(cval(i).name + "@" + n.name, cval(i).shape, cval(i).data, fs[i]));
           }
         }
-        q.aux = out.scale + fs[1] - fs[0];
+        q.aux = out().scale + fs[1] - fs[0];
       } else if (op == "LeakyRelu" || op == "PRelu") {
         q.inputs.push_back(tid[n.inputs[0]]);
-        out.scale = in_scale(0);
+        out().scale = in_scale(0);
         const Shape& ys = g.values[n.outputs[0]].shape;
         if (op == "LeakyRelu") {
           q.mult = {quantize_value(n.attr_f("alpha", 0.01), 16, INT32_MIN, INT32_MAX)};
@@ -323,7 +324,7 @@ struct Builder {
           f.alpha = n.attr_f("alpha", 0.2);
           f.beta = n.attr_f("beta", 0.5);
         }
-        q.table = make_table(f, in_scale(0), out.scale, lo(), hi());
+        q.table = make_table(f, in_scale(0), out().scale, lo(), hi());
       } else if (op == "AveragePool" || op == "GlobalAveragePool" || op == "ReduceMean" || op == "ReduceSum") {
         q.inputs.push_back(tid[n.inputs[0]]);
         int fx = in_scale(0);
@@ -344,13 +345,13 @@ struct Builder {
           kern::pool2d<double>(p, false, zero.data(), y.data(), cnt.data());
         }
         if (op == "ReduceSum") {
-          q.shift = fx - out.scale;
+          q.shift = fx - out().scale;
         } else {
           int64_t mc = *std::max_element(cnt.begin(), cnt.end());
           int k = 16;
           while ((int64_t(1) << (k - 16)) < mc) ++k;
           for (auto c : cnt) q.mult.push_back(((int64_t(1) << (k + 1)) / std::max<int64_t>(1, c) + 1) / 2);
-          q.shift = k + fx - out.scale;
+          q.shift = k + fx - out().scale;
         }
       } else if (op == "Softmax") {
         q.inputs.push_back(tid[n.inputs[0]]);
@@ -366,7 +367,7 @@ struct Builder {
           else b = mid;
         }
         q.table = make_table(f, fx, cfg.exp_bits, a, 0);
-        q.aux = out.scale;
+        q.aux = out().scale;
       } else if (op == "LayerNormalization") {
         q.inputs.push_back(tid[n.inputs[0]]);
         int fx = in_scale(0), fz = 12;
@@ -391,7 +392,7 @@ struct Builder {
         q.mult = {static_cast<int64_t>(std::floor(std::ldexp(eps * l * l * l, 2 * fx) + 0.5))};
         q.aux = fz;
         q.attrs["axis"] = Attr{Attr::Kind::Int, axis, 0, {}, {}, ""};
-        q.shift = fz + fg - out.scale;
+        q.shift = fz + fg - out().scale;
       } else {
         return node_err(n, "the op is not supported by the quantizer");
       }
