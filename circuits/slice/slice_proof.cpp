@@ -10,6 +10,7 @@
 #include "circuits/gadgets/gather.hpp"
 #include "circuits/gadgets/hadamard.hpp"
 #include "circuits/gadgets/matmul.hpp"
+#include "circuits/gadgets/maxpool.hpp"
 #include "circuits/gadgets/range.hpp"
 #include "circuits/gadgets/requant.hpp"
 #include "circuits/gadgets/table.hpp"
@@ -45,7 +46,7 @@ Result<poly::PaddedShape> padded_of(const model::Shape& s) {
 // y[i] = x[g(i)] or the fill.
 bool is_layout(const QNode& n) { return !n.gather.empty() && n.op != "Concat"; }
 
-enum class Kind { Conv, Gemm, Table, Gather, Mul, AvgPool };
+enum class Kind { Conv, Gemm, Table, Gather, Mul, AvgPool, MaxPool };
 // PublicConst: a constant of the model used as an operand (the verifier evaluates it).
 enum class TensorKind { PublicInput, PublicConst, Committed, Virtual };
 
@@ -70,6 +71,8 @@ struct NodePlan {
   int x2 = -1;                      // Mul: the second operand
   std::vector<Fp> ones, mult;       // AvgPool: the all-ones kernel and the divisor multipliers
   bool requant = false;             // Conv, Gemm, Mul, AvgPool end in a requantization
+  MaxPoolShape maxpool;
+  size_t d_col = 0;                 // MaxPool: first of the per-tap difference columns
 };
 
 struct Plan {
@@ -220,6 +223,30 @@ Status plan_avgpool(Plan& p, NodePlan& np, const QNode& n, const poly::PaddedSha
   return {};
 }
 
+Status plan_maxpool(Plan& p, NodePlan& np, const QNode& n, const poly::PaddedShape& out) {
+  const QModel& m = *p.m;
+  const auto& xs = m.tensors[n.inputs[0]].shape;
+  if (xs.size() != 4 || xs[0] != 1) return node_error(n, "only 2-D pooling of one image is provable");
+  model::Node as;
+  as.op = n.op, as.name = n.name, as.attrs = n.attrs;
+  model::kern::PoolParams pp{};
+  model::Shape ys;
+  ZK_TRY(model::pool_setup(as, xs, pp, ys));
+  auto ms = maxpool_shape(uint32_t(pp.C), uint32_t(pp.H), uint32_t(pp.W), uint32_t(pp.OH), uint32_t(pp.OW),
+                          uint32_t(pp.KH), uint32_t(pp.KW), uint32_t(pp.sh), uint32_t(pp.sw), uint32_t(pp.dh),
+                          uint32_t(pp.dw), uint32_t(pp.pt), uint32_t(pp.pl));
+  if (!ms.ok()) return node_error(n, ms.error());
+  if (!(ms->out == out)) return node_error(n, "output shape does not match the pooling");
+  np.maxpool = std::move(ms).value();
+  np.y_col = add_column(p, {out});
+  p.col_of[np.y] = np.y_col;
+  np.d_col = p.columns.size();
+  std::vector<uint32_t> ids;
+  for (size_t k = 0; k < np.maxpool.taps.size(); ++k) ids.push_back(uint32_t(add_column(p, {out})));
+  for (auto& term : maxpool_range_terms(np.maxpool, ids)) p.range.terms.push_back(term);
+  return {};
+}
+
 void stack_columns(Plan& p) {
   p.slots.assign(p.columns.size(), {});
   int next_poly = 0;
@@ -336,6 +363,10 @@ Result<Plan> make_plan(const SliceStatement& st) {
       ++uses[np.x2];
       ZK_TRY(plan_requant(p, np, n, *out));
       p.kind[np.y] = TensorKind::Committed;
+    } else if (n.op == "MaxPool") {
+      np.kind = Kind::MaxPool;
+      ZK_TRY(plan_maxpool(p, np, n, *out));
+      p.kind[np.y] = TensorKind::Committed;
     } else if (n.op == "AveragePool") {
       np.kind = Kind::AvgPool;
       ZK_TRY(plan_avgpool(p, np, n, *out));
@@ -446,6 +477,15 @@ struct Router {
   }
 };
 
+void route_maxpool(Router& router, const NodePlan& np, const MaxPoolClaims& mc) {
+  for (size_t k = 0; k < mc.x.size(); ++k) {
+    router.route(np.x, mc.x[k]);
+    router.open(np.y_col, mc.y[k]);
+    router.open(np.d_col + k, mc.d_rho[k]);
+    router.open(np.d_col + k, mc.d_r[k]);
+  }
+}
+
 Status check_against_executor(const QNode& n, const model::IntRun& run, int tensor, std::span<const Fp> padded,
                               const poly::PaddedShape& s) {
   const auto& want = run.values[tensor];
@@ -503,6 +543,12 @@ Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& par
       if (!w.ok()) return node_error(n, w.error());
       for (size_t i = 0; i < w->columns.size(); ++i) cols[np.rq_col + i] = std::move(w->columns[i]);
       vals[np.y] = cols[np.rq_col];
+    } else if (np.kind == Kind::MaxPool) {
+      auto mw = maxpool_witness(np.maxpool, x);
+      if (!mw.ok()) return node_error(n, mw.error());
+      cols[np.y_col] = mw->y;
+      for (size_t k = 0; k < mw->d.size(); ++k) cols[np.d_col + k] = std::move(mw->d[k]);
+      vals[np.y] = cols[np.y_col];
     } else if (np.kind == Kind::Table) {
       auto y = apply_table(*p.table_groups[np.group].table, yshape, to_i64(x));
       if (!y.ok()) return node_error(n, y.error());
@@ -569,6 +615,12 @@ Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& par
       auto g = prove_gather(np.gather, x, pend[0], t);
       g.proof.write(w);
       router.route(np.x, g.x);
+    } else if (np.kind == Kind::MaxPool) {
+      MaxPoolWitness mw{cols[np.y_col], {}};
+      for (size_t k = 0; k < np.maxpool.taps.size(); ++k) mw.d.push_back(cols[np.d_col + k]);
+      MaxPoolClaims mc;
+      prove_maxpool(np.maxpool, x, mw, t, &mc).write(w);
+      route_maxpool(router, np, mc);
     } else if (np.kind == Kind::Table) {
       const auto& g = p.table_groups[np.group];
       if (np.block + 1 != g.members.size()) continue;  // the group's lookup ran at its last member
@@ -715,6 +767,12 @@ Status verify_slice(const SliceStatement& st, std::span<const uint8_t> bytes, co
       auto c = verify_gather(np.gather, pend[0], *gp, t);
       if (!c.ok()) return make_error(at + c.error());
       router.route(np.x, *c);
+    } else if (np.kind == Kind::MaxPool) {
+      auto mp = MaxPoolProof::read(r, np.maxpool);
+      if (!mp.ok()) return make_error(at + mp.error());
+      auto mc = verify_maxpool(np.maxpool, *mp, t);
+      if (!mc.ok()) return make_error(at + mc.error());
+      route_maxpool(router, np, *mc);
     } else if (np.kind == Kind::Table) {
       const auto& g = p.table_groups[np.group];
       if (np.block + 1 != g.members.size()) continue;

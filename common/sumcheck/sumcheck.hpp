@@ -53,7 +53,7 @@ unsigned degree_of(size_t num_factors, std::span<const Term> terms, bool with_eq
 // sum_t c_t prod_{j in S_t} values[j] (or the product of all values when terms is empty).
 Fp2 combine_terms(std::span<const Term> terms, std::span<const Fp2> values);
 
-constexpr unsigned kMaxDegree = 8;
+constexpr unsigned kMaxDegree = 16;
 constexpr unsigned kMaxFactors = 16;
 constexpr unsigned kMaxVars = 40;
 
