@@ -71,8 +71,13 @@ struct NodePlan {
   int x2 = -1;                      // Mul: the second operand
   std::vector<Fp> ones, mult;       // AvgPool: the all-ones kernel and the divisor multipliers
   bool requant = false;             // Conv, Gemm, Mul, AvgPool end in a requantization
-  MaxPoolShape maxpool;
-  size_t d_col = 0;                 // MaxPool: first of the per-tap difference columns
+  // MaxPool: one stage, or two (a row max, then a column max) when the window has more
+  // taps than one zerocheck can take; stage k reads stage k-1's committed output.
+  struct PoolStage {
+    MaxPoolShape shape;
+    size_t y_col = 0, d_col = 0;  // its output column and first per-tap difference column
+  };
+  std::vector<PoolStage> stages;
 };
 
 struct Plan {
@@ -232,18 +237,38 @@ Status plan_maxpool(Plan& p, NodePlan& np, const QNode& n, const poly::PaddedSha
   model::kern::PoolParams pp{};
   model::Shape ys;
   ZK_TRY(model::pool_setup(as, xs, pp, ys));
-  auto ms = maxpool_shape(uint32_t(pp.C), uint32_t(pp.H), uint32_t(pp.W), uint32_t(pp.OH), uint32_t(pp.OW),
-                          uint32_t(pp.KH), uint32_t(pp.KW), uint32_t(pp.sh), uint32_t(pp.sw), uint32_t(pp.dh),
-                          uint32_t(pp.dw), uint32_t(pp.pt), uint32_t(pp.pl));
-  if (!ms.ok()) return node_error(n, ms.error());
-  if (!(ms->out == out)) return node_error(n, "output shape does not match the pooling");
-  np.maxpool = std::move(ms).value();
-  np.y_col = add_column(p, {out});
+  const size_t max_taps = sumcheck::kMaxDegree - 1;
+  struct Geometry {
+    int64_t H, W, OH, OW, KH, KW, sh, sw, dh, dw, pt, pl;
+  };
+  std::vector<Geometry> geo;
+  if (size_t(pp.KH * pp.KW) <= max_taps) {
+    geo.push_back({pp.H, pp.W, pp.OH, pp.OW, pp.KH, pp.KW, pp.sh, pp.sw, pp.dh, pp.dw, pp.pt, pp.pl});
+  } else if (size_t(pp.KH) <= max_taps && size_t(pp.KW) <= max_taps) {
+    // Validity is separable (row inside and column inside), so the window's max is the
+    // max over rows of the max over columns.
+    geo.push_back({pp.H, pp.W, pp.H, pp.OW, 1, pp.KW, 1, pp.sw, 1, pp.dw, 0, pp.pl});
+    geo.push_back({pp.H, pp.OW, pp.OH, pp.OW, pp.KH, 1, pp.sh, 1, pp.dh, 1, pp.pt, 0});
+  } else {
+    return node_error(n, "a pooling window of " + std::to_string(pp.KH) + "x" + std::to_string(pp.KW) + " is not provable yet");
+  }
+  for (size_t k = 0; k < geo.size(); ++k) {
+    const auto& g = geo[k];
+    auto ms = maxpool_shape(uint32_t(pp.C), uint32_t(g.H), uint32_t(g.W), uint32_t(g.OH), uint32_t(g.OW),
+                            uint32_t(g.KH), uint32_t(g.KW), uint32_t(g.sh), uint32_t(g.sw), uint32_t(g.dh),
+                            uint32_t(g.dw), uint32_t(g.pt), uint32_t(g.pl));
+    if (!ms.ok()) return node_error(n, ms.error());
+    NodePlan::PoolStage st{std::move(ms).value(), 0, 0};
+    st.y_col = add_column(p, {st.shape.out});
+    st.d_col = p.columns.size();
+    std::vector<uint32_t> ids;
+    for (size_t t = 0; t < st.shape.taps.size(); ++t) ids.push_back(uint32_t(add_column(p, {st.shape.out})));
+    for (auto& term : maxpool_range_terms(st.shape, ids)) p.range.terms.push_back(term);
+    np.stages.push_back(std::move(st));
+  }
+  if (!(np.stages.back().shape.out == out)) return node_error(n, "output shape does not match the pooling");
+  np.y_col = np.stages.back().y_col;
   p.col_of[np.y] = np.y_col;
-  np.d_col = p.columns.size();
-  std::vector<uint32_t> ids;
-  for (size_t k = 0; k < np.maxpool.taps.size(); ++k) ids.push_back(uint32_t(add_column(p, {out})));
-  for (auto& term : maxpool_range_terms(np.maxpool, ids)) p.range.terms.push_back(term);
   return {};
 }
 
@@ -389,10 +414,14 @@ Result<Plan> make_plan(const SliceStatement& st) {
     if (!p.kind.count(t)) return make_error("slice: output '" + m.tensors[t].name + "' is not computed in this slice");
     ++uses[t];
   }
-  for (const auto& [t, k] : p.kind)
-    if (k == TensorKind::Virtual && uses[t] != 1)
-      return make_error("slice: layout output '" + m.tensors[t].name + "' has " + std::to_string(uses[t]) +
-                        " consumers; one is provable yet");
+  // A layout output read more than once is committed: its node then proves the gather
+  // from a fresh point on the commitment, and every reader's claim is an opening.
+  for (auto& np : p.nodes)
+    if (np.kind == Kind::Gather && uses[np.y] != 1) {
+      p.kind[np.y] = TensorKind::Committed;
+      np.y_col = add_column(p, {np.gather.out});
+      p.col_of[np.y] = np.y_col;
+    }
   for (auto& g : p.table_groups) {
     std::vector<poly::PaddedShape> shapes;
     for (size_t k : g.members) shapes.push_back(padded_of(m.tensors[p.nodes[k].y].shape).value());
@@ -477,12 +506,15 @@ struct Router {
   }
 };
 
-void route_maxpool(Router& router, const NodePlan& np, const MaxPoolClaims& mc) {
-  for (size_t k = 0; k < mc.x.size(); ++k) {
-    router.route(np.x, mc.x[k]);
-    router.open(np.y_col, mc.y[k]);
-    router.open(np.d_col + k, mc.d_rho[k]);
-    router.open(np.d_col + k, mc.d_r[k]);
+// Stage k's input is the node's input (k = 0) or stage k-1's committed output.
+void route_maxpool(Router& router, const NodePlan& np, size_t k, const MaxPoolClaims& mc) {
+  const auto& st = np.stages[k];
+  for (size_t t = 0; t < mc.x.size(); ++t) {
+    if (k == 0) router.route(np.x, mc.x[t]);
+    else router.open(np.stages[k - 1].y_col, mc.x[t]);
+    router.open(st.y_col, mc.y[t]);
+    router.open(st.d_col + t, mc.d_rho[t]);
+    router.open(st.d_col + t, mc.d_r[t]);
   }
 }
 
@@ -544,10 +576,14 @@ Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& par
       for (size_t i = 0; i < w->columns.size(); ++i) cols[np.rq_col + i] = std::move(w->columns[i]);
       vals[np.y] = cols[np.rq_col];
     } else if (np.kind == Kind::MaxPool) {
-      auto mw = maxpool_witness(np.maxpool, x);
-      if (!mw.ok()) return node_error(n, mw.error());
-      cols[np.y_col] = mw->y;
-      for (size_t k = 0; k < mw->d.size(); ++k) cols[np.d_col + k] = std::move(mw->d[k]);
+      std::span<const Fp> in = x;
+      for (const auto& st : np.stages) {
+        auto mw = maxpool_witness(st.shape, in);
+        if (!mw.ok()) return node_error(n, mw.error());
+        cols[st.y_col] = mw->y;
+        for (size_t k = 0; k < mw->d.size(); ++k) cols[st.d_col + k] = std::move(mw->d[k]);
+        in = cols[st.y_col];
+      }
       vals[np.y] = cols[np.y_col];
     } else if (np.kind == Kind::Table) {
       auto y = apply_table(*p.table_groups[np.group].table, yshape, to_i64(x));
@@ -556,6 +592,7 @@ Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& par
       vals[np.y] = *y;
     } else {
       vals[np.y] = apply_gather(np.gather, x);
+      if (p.kind.at(np.y) == TensorKind::Committed) cols[np.y_col] = vals[np.y];
     }
     ZK_TRY(check_against_executor(n, run, np.y, vals[np.y], yshape));
   }
@@ -610,17 +647,31 @@ Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& par
     const NodePlan& np = p.nodes[k];
     const auto& x = vals.at(np.x);
     if (np.kind == Kind::Gather) {
-      auto pend = router.pending[np.y];
-      ZK_ASSERT(pend.size() == 1);
-      auto g = prove_gather(np.gather, x, pend[0], t);
+      EvalClaim claim;
+      if (p.kind.at(np.y) == TensorKind::Committed) {
+        claim.point = t.challenges("slice.layout_point", np.gather.out.num_vars());
+        claim.value = poly::evaluate(std::span<const Fp>(cols[np.y_col]), claim.point);
+        field::write(w, claim.value);
+        t.absorb("slice.layout_value", claim.value);
+        router.open(np.y_col, claim);
+      } else {
+        ZK_ASSERT(router.pending[np.y].size() == 1);
+        claim = router.pending[np.y][0];
+      }
+      auto g = prove_gather(np.gather, x, claim, t);
       g.proof.write(w);
       router.route(np.x, g.x);
     } else if (np.kind == Kind::MaxPool) {
-      MaxPoolWitness mw{cols[np.y_col], {}};
-      for (size_t k = 0; k < np.maxpool.taps.size(); ++k) mw.d.push_back(cols[np.d_col + k]);
-      MaxPoolClaims mc;
-      prove_maxpool(np.maxpool, x, mw, t, &mc).write(w);
-      route_maxpool(router, np, mc);
+      for (size_t k = np.stages.size(); k-- > 0;) {
+        const auto& st = np.stages[k];
+        MaxPoolWitness mw{cols[st.y_col], {}};
+        for (size_t t2 = 0; t2 < st.shape.taps.size(); ++t2) mw.d.push_back(cols[st.d_col + t2]);
+        MaxPoolClaims mc;
+        prove_maxpool(st.shape, k == 0 ? std::span<const Fp>(x) : std::span<const Fp>(cols[np.stages[k - 1].y_col]), mw,
+                      t, &mc)
+            .write(w);
+        route_maxpool(router, np, k, mc);
+      }
     } else if (np.kind == Kind::Table) {
       const auto& g = p.table_groups[np.group];
       if (np.block + 1 != g.members.size()) continue;  // the group's lookup ran at its last member
@@ -760,19 +811,30 @@ Status verify_slice(const SliceStatement& st, std::span<const uint8_t> bytes, co
     const NodePlan& np = p.nodes[k];
     const std::string at = np.node->op + " node '" + np.node->name + "': ";
     if (np.kind == Kind::Gather) {
-      auto pend = router.pending[np.y];
-      if (pend.size() != 1) return make_error(at + "no claim reached this layout op");
+      EvalClaim claim;
+      if (p.kind.at(np.y) == TensorKind::Committed) {
+        claim.point = t.challenges("slice.layout_point", np.gather.out.num_vars());
+        ZK_TRY(field::read(r, claim.value));
+        t.absorb("slice.layout_value", claim.value);
+        router.open(np.y_col, claim);
+      } else {
+        auto pend = router.pending[np.y];
+        if (pend.size() != 1) return make_error(at + "no claim reached this layout op");
+        claim = pend[0];
+      }
       auto gp = GatherProof::read(r, np.gather);
       if (!gp.ok()) return make_error(at + gp.error());
-      auto c = verify_gather(np.gather, pend[0], *gp, t);
+      auto c = verify_gather(np.gather, claim, *gp, t);
       if (!c.ok()) return make_error(at + c.error());
       router.route(np.x, *c);
     } else if (np.kind == Kind::MaxPool) {
-      auto mp = MaxPoolProof::read(r, np.maxpool);
-      if (!mp.ok()) return make_error(at + mp.error());
-      auto mc = verify_maxpool(np.maxpool, *mp, t);
-      if (!mc.ok()) return make_error(at + mc.error());
-      route_maxpool(router, np, *mc);
+      for (size_t k = np.stages.size(); k-- > 0;) {
+        auto mp = MaxPoolProof::read(r, np.stages[k].shape);
+        if (!mp.ok()) return make_error(at + mp.error());
+        auto mc = verify_maxpool(np.stages[k].shape, *mp, t);
+        if (!mc.ok()) return make_error(at + mc.error());
+        route_maxpool(router, np, k, *mc);
+      }
     } else if (np.kind == Kind::Table) {
       const auto& g = p.table_groups[np.group];
       if (np.block + 1 != g.members.size()) continue;
