@@ -26,7 +26,12 @@ std::vector<Block> blocks_of(const RangeShape& s) {
   return out;
 }
 
-unsigned block_count_vars(const RangeShape& s) { return poly::log2_ceil(blocks_of(s).size()); }
+// The blocks stacked by size (poly::BlockLayout): no column is padded to the largest.
+poly::BlockLayout layout_of(const RangeShape& s) {
+  std::vector<poly::PaddedShape> shapes;
+  for (const auto& b : blocks_of(s)) shapes.push_back(s.terms[b.term].shape);
+  return poly::BlockLayout(std::move(shapes));
+}
 
 // Every witness row is looked up: padded rows hold zero, which is in the table.
 lookup::Shape lookup_shape(const RangeShape& s) {
@@ -56,23 +61,16 @@ Fp2 identity_eval(std::span<const Fp2> x) {
 
 // The witness MLE at `point` from the terms' column evaluations at its low part.
 Fp2 recombine(const RangeShape& s, std::span<const Fp2> point, std::span<const Fp2> column_evals) {
-  const unsigned K = s.block_vars();
-  auto low = point.first(K);
-  auto high = point.subspan(K);
-  auto eq_high = poly::eq_table(high);
-  Fp2 acc = Fp2::zero();
-  auto blocks = blocks_of(s);
-  for (size_t bi = 0; bi < blocks.size(); ++bi) {
-    const RangeTerm& term = s.terms[blocks[bi].term];
-    // A column of k < K variables, zero-padded to K, at low: col~(low[..k]) prod (1 - low_i).
-    const unsigned k = term.num_vars();
-    Fp2 pad = Fp2::one();
-    for (unsigned i = k; i < K; ++i) pad *= Fp2::one() - low[i];
-    Fp2 v = (column_evals[blocks[bi].term] +
-             Fp2(Fp::from_i64(term.offset)) * term.shape.selector(low.first(k))) * pad;
-    acc += eq_high[bi] * v * Fp2(Fp(uint64_t(1) << blocks[bi].shift));
+  const auto layout = layout_of(s);
+  const auto blocks = blocks_of(s);
+  std::vector<Fp2> vals;
+  for (const auto& b : blocks) {
+    const RangeTerm& term = s.terms[b.term];
+    auto low = point.first(term.num_vars());
+    vals.push_back((column_evals[b.term] + Fp2(Fp::from_i64(term.offset)) * term.shape.selector(low)) *
+                   Fp2(Fp(uint64_t(1) << b.shift)));
   }
-  return acc;
+  return layout.combine(point, vals);
 }
 
 }  // namespace
@@ -92,44 +90,40 @@ Status RangeShape::check() const {
   return {};
 }
 
-unsigned RangeShape::block_vars() const {
-  unsigned k = 0;
-  for (const auto& t : terms) k = std::max(k, t.num_vars());
-  return k;
-}
 size_t RangeShape::num_blocks() const { return blocks_of(*this).size(); }
-unsigned RangeShape::witness_vars() const { return block_vars() + block_count_vars(*this); }
+unsigned RangeShape::witness_vars() const { return layout_of(*this).num_vars(); }
 
 Result<RangeWitness> range_witness(const RangeShape& s, const std::vector<std::span<const Fp>>& columns) {
   ZK_TRY(s.check());
   ZK_ASSERT(columns.size() == s.terms.size());
-  const unsigned K = s.block_vars();
-  const size_t block = size_t(1) << K;
+  const auto layout = layout_of(s);
   RangeWitness w;
-  w.witness.assign(size_t(1) << s.witness_vars(), Fp::zero());
+  w.witness.assign(layout.padded_size(), Fp::zero());
   std::vector<uint64_t> counts(size_t(1) << kRangeBits, 0);
   auto blocks = blocks_of(s);
-  counts[0] += w.witness.size() - blocks.size() * block;  // blocks past the last term
+  size_t filled = 0;
   for (size_t bi = 0; bi < blocks.size(); ++bi) {
     const RangeTerm& term = s.terms[blocks[bi].term];
     auto col = columns[blocks[bi].term];
     ZK_ASSERT(col.size() == term.shape.padded_size());
-    for (size_t x = 0; x < block; ++x) {
-      Fp v = x < col.size() ? col[x] : Fp::zero();
-      if (x < col.size() && term.shape.is_real(x)) v += Fp::from_i64(term.offset);
+    Fp* dst = w.witness.data() + layout.offset(bi);
+    for (size_t x = 0; x < col.size(); ++x) {
+      Fp v = col[x];
+      if (term.shape.is_real(x)) v += Fp::from_i64(term.offset);
       v *= Fp(uint64_t(1) << blocks[bi].shift);
       uint64_t u = v.value();
       if (u >> kRangeBits) {
         return make_error("range term " + std::to_string(blocks[bi].term) + " (column " +
                           std::to_string(term.column) + "): row " + std::to_string(x) + " value " +
-                          std::to_string((col.size() > x ? col[x] : Fp::zero()).to_i64_centered()) +
-                          " + offset " + std::to_string(term.offset) + " is outside [0, 2^" +
-                          std::to_string(term.bits) + ")");
+                          std::to_string(col[x].to_i64_centered()) + " + offset " + std::to_string(term.offset) +
+                          " is outside [0, 2^" + std::to_string(term.bits) + ")");
       }
-      w.witness[bi * block + x] = v;
+      dst[x] = v;
       ++counts[u];
     }
+    filled += col.size();
   }
+  counts[0] += w.witness.size() - filled;  // the stack's zero tail
   w.multiplicities.resize(counts.size());
   for (size_t j = 0; j < counts.size(); ++j) w.multiplicities[j] = Fp(counts[j]);
   return w;
@@ -147,7 +141,7 @@ RangeProverOutput prove_range(const RangeShape& s, const std::vector<std::span<c
   lookup::Input in{{w.witness}, {table}, poly::PaddedShape::flat(w.witness.size())};
   auto lk = lookup::prove(in, w.multiplicities, t);
   RangeProverOutput out;
-  const auto low = std::span<const Fp2>(lk.claims.witness_point).first(s.block_vars());
+  const auto low = std::span<const Fp2>(lk.claims.witness_point);
   for (size_t i = 0; i < s.terms.size(); ++i) {
     std::vector<Fp2> pt(low.begin(), low.begin() + s.terms[i].num_vars());
     Fp2 v = poly::evaluate(columns[i], pt);
@@ -172,7 +166,7 @@ Result<RangeClaims> verify_range(const RangeShape& s, const RangeProof& proof, t
     return make_error("range: the looked-up values are not the committed columns");
   t.absorb("range.column_evals", std::span<const Fp2>(proof.column_evals));
   RangeClaims claims;
-  const auto low = std::span<const Fp2>(lk->witness_point).first(s.block_vars());
+  const auto low = std::span<const Fp2>(lk->witness_point);
   for (size_t i = 0; i < s.terms.size(); ++i)
     claims.columns.push_back({s.terms[i].column,
                               {std::vector<Fp2>(low.begin(), low.begin() + s.terms[i].num_vars()),

@@ -7,11 +7,11 @@
 // (limbs, quotients, shifted activations). A term with bits < 16 is checked twice:
 // v in [0, 2^16) makes v an integer below 2^16, and 2^(16-bits) v in [0, 2^16) then
 // bounds it by 2^bits exactly (rule 3: the top limb bounded exactly). Padded rows hold
-// zero, which is in the table. All blocks are concatenated into one witness column of
-// 2^(K+b) rows (K = the largest column's variables, b = log of the block count), so the
-// lookup's claim on the witness at (rho_low, rho_high) is
-//     sum_blk eq(rho_high, blk) * scale_blk * prod_{i>=k}(1 - rho_low_i)
-//             * (col~(rho_low[..k]) + offset * sel~(rho_low[..k])),
+// zero, which is in the table. All blocks are stacked into one witness column, largest
+// first, each at an offset aligned to its size (poly::BlockLayout), so the lookup's claim
+// on the witness at rho is
+//     sum_blk w_blk(rho) * scale_blk * (col~(rho[..k]) + offset * sel~(rho[..k])),
+// w_blk(rho) = eq of rho's high coordinates with the block's position bits,
 // which the verifier recombines from the prover's claimed col~ values; those become
 // claims on the committed columns. The table's MLE is the identity sum_i 2^i x_i and
 // the verifier evaluates it. The multiplicities are a column the caller commits
@@ -48,9 +48,8 @@ struct ColumnClaim {
 struct RangeShape {
   std::vector<RangeTerm> terms;
   Status check() const;
-  unsigned block_vars() const;   // K
   size_t num_blocks() const;     // 1 or 2 per term
-  unsigned witness_vars() const; // K + log2(blocks)
+  unsigned witness_vars() const; // the blocks stacked by size (poly::BlockLayout)
 };
 
 // The prover's first phase: the concatenated witness and the multiplicities over

@@ -64,25 +64,40 @@ BlockLayout::BlockLayout(PaddedShape single) : BlockLayout(std::vector<PaddedSha
 
 BlockLayout::BlockLayout(std::vector<PaddedShape> blocks) : m_blocks(std::move(blocks)) {
   ZK_ASSERT(!m_blocks.empty());
-  for (const auto& b : m_blocks) m_block_vars = std::max(m_block_vars, b.num_vars());
-  m_vars = m_block_vars + log2_ceil(m_blocks.size());
+  m_by_offset.resize(m_blocks.size());
+  for (size_t b = 0; b < m_blocks.size(); ++b) m_by_offset[b] = b;
+  std::stable_sort(m_by_offset.begin(), m_by_offset.end(),
+                   [&](size_t a, size_t b) { return m_blocks[a].num_vars() > m_blocks[b].num_vars(); });
+  m_offset.resize(m_blocks.size());
+  size_t cursor = 0;
+  for (size_t b : m_by_offset) {
+    m_offset[b] = cursor;  // sizes only shrink, so cursor stays a multiple of this size
+    cursor += m_blocks[b].padded_size();
+  }
+  m_vars = log2_ceil(cursor);
 }
 
 bool BlockLayout::is_real(size_t index) const {
-  size_t b = index >> m_block_vars, i = index & ((size_t(1) << m_block_vars) - 1);
-  return b < m_blocks.size() && i < m_blocks[b].padded_size() && m_blocks[b].is_real(i);
+  // The block starting at or before index (offsets increase along m_by_offset).
+  auto it = std::upper_bound(m_by_offset.begin(), m_by_offset.end(), index,
+                             [&](size_t i, size_t b) { return i < m_offset[b]; });
+  if (it == m_by_offset.begin()) return false;
+  size_t b = *(it - 1), i = index - m_offset[b];
+  return i < m_blocks[b].padded_size() && m_blocks[b].is_real(i);
+}
+
+field::Fp2 BlockLayout::block_weight(size_t b, std::span<const field::Fp2> point) const {
+  const unsigned k = m_blocks[b].num_vars();
+  const size_t block = m_offset[b] >> k;
+  field::Fp2 w = field::Fp2::one();
+  for (unsigned i = k; i < m_vars; ++i) w *= ((block >> (i - k)) & 1) ? point[i] : field::Fp2::one() - point[i];
+  return w;
 }
 
 field::Fp2 BlockLayout::combine(std::span<const field::Fp2> point, std::span<const field::Fp2> block_evals) const {
   ZK_ASSERT(point.size() == m_vars && block_evals.size() == m_blocks.size());
-  auto low = point.first(m_block_vars);
-  auto eq_high = eq_table(point.subspan(m_block_vars));
   field::Fp2 acc = field::Fp2::zero();
-  for (size_t b = 0; b < m_blocks.size(); ++b) {
-    field::Fp2 pad = field::Fp2::one();  // a smaller block is zero past its end
-    for (unsigned i = m_blocks[b].num_vars(); i < m_block_vars; ++i) pad *= field::Fp2::one() - low[i];
-    acc += eq_high[b] * pad * block_evals[b];
-  }
+  for (size_t b = 0; b < m_blocks.size(); ++b) acc += block_weight(b, point) * block_evals[b];
   return acc;
 }
 
@@ -97,7 +112,7 @@ std::vector<field::Fp> BlockLayout::concat(const std::vector<std::span<const fie
   std::vector<field::Fp> out(padded_size(), field::Fp::zero());
   for (size_t b = 0; b < tables.size(); ++b) {
     ZK_ASSERT(tables[b].size() == m_blocks[b].padded_size());
-    std::copy(tables[b].begin(), tables[b].end(), out.begin() + std::ptrdiff_t(b << m_block_vars));
+    std::copy(tables[b].begin(), tables[b].end(), out.begin() + std::ptrdiff_t(m_offset[b]));
   }
   return out;
 }

@@ -45,11 +45,12 @@ class PaddedShape {
   unsigned m_vars = 0;
 };
 
-// Several padded tensors side by side in one table: each block is 2^K entries (K =
-// the largest block's variables), block b at [b 2^K, (b + 1) 2^K), a smaller block
-// zero-padded at its end; the block index is the high variables. One tensor is one
-// block (and then the layout is just its padded shape). Used to run one lookup over
-// many tensors that look into the same table.
+// Several padded tensors stacked in one table. Blocks are placed largest first, each at
+// an offset that is a multiple of its own size, so block b (k_b variables) occupies
+// the indices whose high variables equal the bits of offset_b / 2^k_b: its MLE is the
+// table's MLE with those variables fixed, and nothing is padded to the largest block.
+// One tensor is one block (and then the layout is just its padded shape). Used to run
+// one lookup over many tensors that look into the same table.
 class BlockLayout {
  public:
   BlockLayout() = default;
@@ -57,7 +58,7 @@ class BlockLayout {
   explicit BlockLayout(std::vector<PaddedShape> blocks);
 
   const std::vector<PaddedShape>& blocks() const { return m_blocks; }
-  unsigned block_vars() const { return m_block_vars; }
+  size_t offset(size_t b) const { return m_offset[b]; }
   unsigned num_vars() const { return m_vars; }
   size_t padded_size() const { return size_t(1) << m_vars; }
   bool is_real(size_t index) const;
@@ -65,12 +66,16 @@ class BlockLayout {
   field::Fp2 selector(std::span<const field::Fp2> point) const;
   // The layout's MLE at `point` from each block's own MLE at point[0, k_b).
   field::Fp2 combine(std::span<const field::Fp2> point, std::span<const field::Fp2> block_evals) const;
+  // eq(point[k_b..], bits of offset_b / 2^k_b): block b's weight in combine().
+  field::Fp2 block_weight(size_t b, std::span<const field::Fp2> point) const;
   // The tables of the blocks (each of its shape's padded size) side by side.
   std::vector<field::Fp> concat(const std::vector<std::span<const field::Fp>>& tables) const;
 
  private:
   std::vector<PaddedShape> m_blocks;
-  unsigned m_block_vars = 0, m_vars = 0;
+  std::vector<size_t> m_offset;
+  std::vector<size_t> m_by_offset;  // block indices sorted by offset
+  unsigned m_vars = 0;
 };
 
 // Lays out a dense row-major tensor in its padded form.
