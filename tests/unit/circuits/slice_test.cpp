@@ -4,6 +4,7 @@
 #include <chrono>
 #include <random>
 
+#include "circuits/slice/bundle.hpp"
 #include "circuits/slice/slice_proof.hpp"
 #include "model/io.hpp"
 #include "model/onnx_import.hpp"
@@ -151,6 +152,42 @@ TEST_CASE("average pooling and products: changed outputs and proof bytes are rej
       auto bad = *proof;
       bad[rng() % bad.size()] ^= uint8_t(1 + rng() % 255);
       REQUIRE_FALSE(c::verify_slice(st, bad, kParams).ok());
+    }
+  }
+}
+
+TEST_CASE("the age model proves and verifies as a bundle of 1 and 4 slices", "[circuits][slice][age]") {
+  Compiled m = compile("age");
+  for (int n : {1, 4}) {
+    CAPTURE(n);
+    zks::slicer::Manifest man{m.q, {}, {}};
+    auto plan = zks::slicer::plan_slices(man.model, {n, 0, 0});
+    REQUIRE(plan.ok());
+    man.slices = *plan;
+    zks::hash::Digest id{};
+    id[0] = uint8_t(n);
+    std::vector<std::vector<int64_t>> inputs;
+    for (int t : man.model.inputs) inputs.push_back(m.run.values[t]);
+    auto bundle = c::prove_bundle(man, id, inputs, kParams, 2, nullptr, {});
+    INFO((bundle.ok() ? std::string() : bundle.error()));
+    REQUIRE(bundle.ok());
+    REQUIRE(c::verify_bundle(man, id, *bundle, kParams, nullptr).ok());
+    // The outputs in the bundle are the model's.
+    for (int t : man.model.outputs) REQUIRE(bundle->tensors.at(t) == m.run.values[t]);
+    if (n == 4) {
+      auto reordered = *bundle;
+      std::swap(reordered.proofs[1], reordered.proofs[2]);
+      REQUIRE_FALSE(c::verify_bundle(man, id, reordered, kParams, nullptr).ok());
+      auto dropped = *bundle;
+      dropped.proofs.pop_back();
+      REQUIRE_FALSE(c::verify_bundle(man, id, dropped, kParams, nullptr).ok());
+      auto boundary = *bundle;
+      int cut = man.slices[1].inputs.back();
+      boundary.tensors[cut][0] += 1;  // a boundary tensor changed between slices
+      REQUIRE_FALSE(c::verify_bundle(man, id, boundary, kParams, nullptr).ok());
+      zks::hash::Digest other = id;
+      other[1] = 1;
+      REQUIRE_FALSE(c::verify_bundle(man, other, *bundle, kParams, nullptr).ok());
     }
   }
 }
