@@ -5,14 +5,12 @@
 #      into a quantized manifest of 4 slices;
 #   2. run it with the integer executor (the semantics the proofs attest), whole and
 #      slice by slice, and compare with onnxruntime's reference output;
-#   3. prove and verify a whole network end to end: the 4-layer conv/fc corpus model
-#      compiled into 2 slices, both proved (in parallel) into one bundle, the bundle
-#      verified offline;
+#   3. prove all 4 slices (in parallel) into one bundle and verify the bundle offline;
 #   4. the proof core on its own: Basefold-committed tables, a sumcheck, a batched
 #      opening, verification, and rejection of false claims.
-# Still to come (open issues): proofs of the age model's remaining ops (pooling, Pad,
-# Mul, Concat: issues 5/6), the miner and validator daemons and the local subnet of one
-# validator and three miners (7-9).
+# Still to come (open issues): the miner and validator daemons and the local subnet
+# of one validator and three miners (issues 7-9), private boundaries stitched by
+# commitments and the model fingerprint (issue 5).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,14 +30,12 @@ echo "== 1. compile $MODEL/model.onnx into 4 slices"
 echo
 echo "== 2. quantized inference, whole and slice by slice, against onnxruntime's output"
 "$ZKSLICE" run "$OUT_DIR/age" --input "$MODEL/input.json" --reference "$MODEL/reference.json" --sliced
-NET=tests/data/corpus/4l_relu_conv_fc
 echo
-echo "== 3. prove and verify $NET (Conv, Relu, Flatten, Gemm) in 2 slices"
-"$ZKSLICE" compile "$NET/model.onnx" --out "$OUT_DIR/net" --slices 2 >/dev/null
-"$ZKSLICE" prove "$OUT_DIR/net" --input "$NET/input.json" --out "$OUT_DIR/net.bundle"
-"$ZKSLICE" verify "$OUT_DIR/net" "$OUT_DIR/net.bundle"
+echo "== 3. prove the 4 slices of the age model and verify the bundle"
+"$ZKSLICE" prove "$OUT_DIR/age" --input "$MODEL/input.json" --out "$OUT_DIR/age.bundle"
+"$ZKSLICE" verify "$OUT_DIR/age" "$OUT_DIR/age.bundle"
 echo
 echo "== 4. proof core: commit, prove, open, verify (2^20 elements, 3 tables)"
 "$ZKSLICE" selftest --log-size 20 --degree 3
 echo
-echo "Still to come: proofs of the age model's pooling/Pad/Mul/Concat ops and the local subnet (validator + 3 miners)."
+echo "Still to come: the local subnet (validator + 3 miners) serving these proofs."
