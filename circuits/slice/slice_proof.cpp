@@ -199,11 +199,8 @@ Status plan_requant(Plan& p, NodePlan& np, const QNode& n, const poly::PaddedSha
   return {};
 }
 
-// Average pooling = a depthwise convolution with an all-ones kernel (the sum over the
-// in-bounds taps), times a public multiplier per output (the executor's divisor), then
-// requantization.
-Status plan_avgpool(Plan& p, NodePlan& np, const QNode& n, const poly::PaddedShape& out) {
-  const QModel& m = *p.m;
+// The model's pooling parameters of a 2-D pool over one image.
+Result<model::kern::PoolParams> pool_params(const QModel& m, const QNode& n) {
   const auto& xs = m.tensors[n.inputs[0]].shape;
   if (xs.size() != 4 || xs[0] != 1) return node_error(n, "only 2-D pooling of one image is provable");
   model::Node as;
@@ -211,6 +208,17 @@ Status plan_avgpool(Plan& p, NodePlan& np, const QNode& n, const poly::PaddedSha
   model::kern::PoolParams pp{};
   model::Shape ys;
   ZK_TRY(model::pool_setup(as, xs, pp, ys));
+  return pp;
+}
+
+// Average pooling = a depthwise convolution with an all-ones kernel (the sum over the
+// in-bounds taps), times a public multiplier per output (the executor's divisor), then
+// requantization.
+Status plan_avgpool(Plan& p, NodePlan& np, const QNode& n, const poly::PaddedShape& out) {
+  const QModel& m = *p.m;
+  auto params = pool_params(m, n);
+  if (!params.ok()) return make_error(params.error());
+  const auto& pp = *params;
   ConvShape& s = np.conv;
   s.in_channels = s.out_channels = s.groups = uint32_t(pp.C);
   s.in_h = uint32_t(pp.H), s.in_w = uint32_t(pp.W), s.kernel_h = uint32_t(pp.KH), s.kernel_w = uint32_t(pp.KW);
@@ -229,14 +237,9 @@ Status plan_avgpool(Plan& p, NodePlan& np, const QNode& n, const poly::PaddedSha
 }
 
 Status plan_maxpool(Plan& p, NodePlan& np, const QNode& n, const poly::PaddedShape& out) {
-  const QModel& m = *p.m;
-  const auto& xs = m.tensors[n.inputs[0]].shape;
-  if (xs.size() != 4 || xs[0] != 1) return node_error(n, "only 2-D pooling of one image is provable");
-  model::Node as;
-  as.op = n.op, as.name = n.name, as.attrs = n.attrs;
-  model::kern::PoolParams pp{};
-  model::Shape ys;
-  ZK_TRY(model::pool_setup(as, xs, pp, ys));
+  auto params = pool_params(*p.m, n);
+  if (!params.ok()) return make_error(params.error());
+  const auto& pp = *params;
   const size_t max_taps = sumcheck::kMaxDegree - 1;
   struct Geometry {
     int64_t H, W, OH, OW, KH, KW, sh, sw, dh, dw, pt, pl;
