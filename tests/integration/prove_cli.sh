@@ -8,7 +8,7 @@ WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 
-for model in 4l_relu_conv_fc 3l_relu_conv_fc; do
+for model in 4l_relu_conv_fc 3l_relu_conv_fc variable_cnn accuracy; do
   for n in 1 2 4; do
     dir="$WORK/$model-$n"
     "$ZKSLICE" compile "$CORPUS/$model/model.onnx" --out "$dir" --slices "$n" >/dev/null
