@@ -1,5 +1,7 @@
 #include "model/fixmath.hpp"
 
+#include <limits>
+
 #include <cmath>
 
 namespace zks::model::fixmath {
@@ -116,6 +118,10 @@ i128 erf_q(i128 X) {
 }  // namespace
 
 i128 round_shift(i128 v, int sh) {
+  // Shifts of 127 bits or more are undefined on i128: a right shift that far rounds
+  // every representable value to 0, a left shift that far saturates.
+  if (sh >= 127) return 0;
+  if (sh <= -127) return v == 0 ? 0 : v > 0 ? std::numeric_limits<i128>::max() : std::numeric_limits<i128>::min();
   if (sh <= 0) return v << (-sh);
   return floor_div(v + (i128(1) << (sh - 1)), i128(1) << sh);
 }
