@@ -8,6 +8,7 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include "circuits/slice/fingerprint.hpp"
 #include "cli/commands.hpp"
 #include "cli/files.hpp"
 #include "hash/blake2b.hpp"
@@ -138,7 +139,13 @@ int run_compile(const CompileArgs& a) {
     fmt::print(stderr, "error: {}\n", sl.error());
     return 1;
   }
-  slicer::Manifest man{std::move(*q), std::move(*sl), hash::hash(hash::Domain::Generic, *bytes)};
+  slicer::Manifest man{std::move(*q), std::move(*sl), hash::hash(hash::Domain::Generic, *bytes), {}, {}};
+  // Seal: R_W per slice, the proof parameters and the fingerprint FP over it all.
+  if (auto st = circuits::seal_manifest(man, pcs::Params::standard()); !st.ok()) {
+    fmt::print(stderr, "error: {}\n", st.error());
+    return 1;
+  }
+  const std::string fp = util::to_hex(man.fingerprint);
   auto ser = slicer::serialize_manifest(man);
   std::string id = slicer::manifest_id(ser);
   std::error_code ec;
@@ -154,14 +161,16 @@ int run_compile(const CompileArgs& a) {
   if (a.json) {
     nlohmann::json j;
     j["manifest_id"] = id;
+    j["fingerprint"] = fp;
     j["nodes"] = m.nodes.size();
     j["tables"] = m.tables.size();
     j["params"] = g->param_count();
     j["slices"] = slices_json(m, man.slices);
     fmt::print("{}\n", j.dump(2));
   } else {
-    fmt::print("compiled {}: {} nodes, {} params, {} tables, {} slices, manifest {} bytes\nmanifest id {}\n", a.model,
-               m.nodes.size(), g->param_count(), m.tables.size(), man.slices.size(), ser.size(), id);
+    fmt::print("compiled {}: {} nodes, {} params, {} tables, {} slices, manifest {} bytes\nmanifest id {}\n"
+               "model fingerprint {}\n",
+               a.model, m.nodes.size(), g->param_count(), m.tables.size(), man.slices.size(), ser.size(), id, fp);
     print_slices(m, man.slices);
   }
   return 0;

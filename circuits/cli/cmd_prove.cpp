@@ -3,6 +3,7 @@
 // stderr) and check a bundle offline. Exit codes: 0 valid / proved, 1 invalid or
 // failed (with the reason), 2 usage.
 #include <chrono>
+#include <cstdio>
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
@@ -69,24 +70,36 @@ int run_prove(const std::string& dir, const std::string& input, const std::strin
   return 0;
 }
 
-int run_verify(const std::string& dir, const std::string& path, bool json) {
+int run_verify(const std::string& dir, const std::string& path, const std::string& pin, bool json) {
   auto compiled = load_compiled(dir);
   if (!compiled.ok()) return fail(compiled.error());
+  hash::Digest pinned{};
+  if (!pin.empty()) {
+    if (pin.size() != 64) return fail("--fp expects 64 hex digits");
+    for (size_t i = 0; i < 32; ++i) {
+      unsigned v;
+      if (std::sscanf(pin.substr(2 * i, 2).c_str(), "%2x", &v) != 1) return fail("--fp expects 64 hex digits");
+      pinned[i] = static_cast<uint8_t>(v);
+    }
+  }
   auto bytes = read_bytes(path);
   if (!bytes.ok()) return fail(bytes.error());
   auto bundle = circuits::Bundle::read(*bytes);
   if (!bundle.ok()) return fail("invalid bundle: " + bundle.error());
   std::vector<circuits::SliceTiming> timings;
-  Status s = circuits::verify_bundle(compiled->manifest, compiled->hash, *bundle, pcs::Params::standard(), &timings);
+  Status s = circuits::verify_bundle(compiled->manifest, compiled->hash, *bundle, pcs::Params::standard(), &timings,
+                                     pin.empty() ? nullptr : &pinned);
   const auto& m = compiled->manifest.model;
   if (json) {
     nlohmann::json j;
     j["valid"] = s.ok();
     if (!s.ok()) j["reason"] = s.error();
     else j["slices"] = timings_json(timings, "verify_ms");
+    j["fingerprint"] = util::to_hex(compiled->manifest.fingerprint);
     fmt::print("{}\n", j.dump(2));
   } else if (s.ok()) {
-    fmt::print("VALID: {} slices verified\n", timings.size());
+    fmt::print("VALID: {} slices verified (model fingerprint {}{})\n", timings.size(),
+               util::to_hex(compiled->manifest.fingerprint), pin.empty() ? ", not pinned: pass --fp to pin it" : ", pinned");
     for (size_t j = 0; j < timings.size(); ++j)
       fmt::print("  slice {}: verified in {:.2f} ms, proof {} bytes\n", j, timings[j].ms, timings[j].proof_bytes);
     for (int t : m.outputs) {
@@ -116,12 +129,13 @@ void register_prove(CLI::App& app, Context& ctx) {
   p->callback([&ctx] { ctx.exit_code = run_prove(dir, input, out, jobs, json); });
 
   auto* v = app.add_subcommand("verify", "Verify a proof bundle against a compiled model");
-  static std::string vdir, bundle;
+  static std::string vdir, bundle, pin;
   static bool vjson = false;
   v->add_option("dir", vdir, "Directory holding manifest.pb")->required();
   v->add_option("bundle", bundle, "The proof bundle")->required();
+  v->add_option("--fp", pin, "The model fingerprint to pin (64 hex digits, printed by zkslice compile)");
   v->add_flag("--json", vjson, "Validity, reason and per-slice verify time as JSON");
-  v->callback([&ctx] { ctx.exit_code = run_verify(vdir, bundle, vjson); });
+  v->callback([&ctx] { ctx.exit_code = run_verify(vdir, bundle, pin, vjson); });
 }
 
 }  // namespace zks::cli

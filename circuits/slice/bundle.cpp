@@ -6,6 +6,7 @@
 #include <string>
 #include <thread>
 
+#include "circuits/slice/fingerprint.hpp"
 #include "circuits/slice/slice_proof.hpp"
 
 namespace zks::circuits {
@@ -21,12 +22,36 @@ double ms_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 
+// What a sealed manifest adds to every statement: FP and each slice's R_W.
+struct Sealed {
+  hash::Digest fp{};
+  std::vector<std::optional<pcs::Commitment>> weights;
+};
+
+Result<Sealed> sealed_of(const slicer::Manifest& man, const pcs::Params& params) {
+  Sealed s;
+  s.weights.resize(man.slices.size());
+  if (man.fingerprint.empty()) return s;  // unsealed: weights committed from the model
+  auto fp = check_sealed(man, params);
+  if (!fp.ok()) return make_error(fp.error());
+  s.fp = *fp;
+  for (size_t j = 0; j < man.slices.size(); ++j) {
+    auto c = slice_weight_commitment(man.slices[j], params);
+    if (!c.ok()) return make_error("slice " + std::to_string(j) + ": " + c.error());
+    s.weights[j] = *c;
+  }
+  return s;
+}
+
 // The statement of slice j from the bundle's boundary values.
-Result<SliceStatement> statement(const slicer::Manifest& man, size_t j, const Bundle& b) {
+Result<SliceStatement> statement(const slicer::Manifest& man, size_t j, const Bundle& b, const Sealed& sealed) {
   const auto& s = man.slices[j];
   SliceStatement st;
   st.model = &man.model;
   st.first = s.first, st.end = s.end;
+  st.index = static_cast<uint32_t>(j);
+  st.fingerprint = sealed.fp;
+  st.weights = sealed.weights[j] ? &*sealed.weights[j] : nullptr;
   st.inputs = s.inputs, st.outputs = s.outputs;
   for (int t : s.inputs) {
     auto it = b.tensors.find(t);
@@ -117,6 +142,8 @@ Result<Bundle> prove_bundle(const slicer::Manifest& man, const hash::Digest& man
   for (int t : m.inputs) b.tensors[t] = run.values[t];
   for (int t : m.outputs) b.tensors[t] = run.values[t];
 
+  auto sealed = sealed_of(man, params);
+  if (!sealed.ok()) return make_error(sealed.error());
   const size_t n = man.slices.size();
   b.proofs.assign(n, {});
   std::vector<SliceTiming> times(n);
@@ -126,7 +153,7 @@ Result<Bundle> prove_bundle(const slicer::Manifest& man, const hash::Digest& man
   auto worker = [&] {
     for (size_t j; (j = next.fetch_add(1)) < n;) {
       auto t0 = std::chrono::steady_clock::now();
-      auto st = statement(man, j, b);
+      auto st = statement(man, j, b, *sealed);
       if (!st.ok()) {
         errors[j] = st.error();
         continue;
@@ -155,7 +182,13 @@ Result<Bundle> prove_bundle(const slicer::Manifest& man, const hash::Digest& man
 }
 
 Status verify_bundle(const slicer::Manifest& man, const hash::Digest& manifest_hash, const Bundle& b,
-                     const pcs::Params& params, std::vector<SliceTiming>* timings) {
+                     const pcs::Params& params, std::vector<SliceTiming>* timings, const hash::Digest* pinned_fp) {
+  auto sealed = sealed_of(man, params);
+  if (!sealed.ok()) return make_error(sealed.error());
+  if (pinned_fp) {
+    if (man.fingerprint.empty()) return make_error("the manifest is not sealed, so it has no fingerprint to pin");
+    if (sealed->fp != *pinned_fp) return make_error("the manifest's fingerprint is not the pinned one (another model)");
+  }
   if (b.manifest_hash != manifest_hash) return make_error("bundle: made for another compiled model (manifest hash differs)");
   if (b.params_id != params.params_id()) return make_error("bundle: made with other commitment parameters");
   if (b.proofs.size() != man.slices.size())
@@ -169,7 +202,7 @@ Status verify_bundle(const slicer::Manifest& man, const hash::Digest& manifest_h
   std::vector<SliceTiming> times(man.slices.size());
   for (size_t j = 0; j < man.slices.size(); ++j) {
     auto t0 = std::chrono::steady_clock::now();
-    auto st = statement(man, j, b);
+    auto st = statement(man, j, b, *sealed);
     if (!st.ok()) return make_error(st.error());
     Status s = verify_slice(*st, b.proofs[j], params);
     if (!s.ok()) return make_error("slice " + std::to_string(j) + ": " + s.error());

@@ -49,7 +49,10 @@ Result<Bundle> prove_bundle(const slicer::Manifest& man, const hash::Digest& man
                             const std::function<void(size_t slice, const SliceTiming&)>& progress);
 
 // Checks the bundle against the compiled model it claims (by hash) and every slice proof.
+// A sealed manifest is checked against its fingerprint, and against `pinned_fp` when
+// given (the value the model owner published); its R_W[j] then stand for the weights.
 Status verify_bundle(const slicer::Manifest& man, const hash::Digest& manifest_hash, const Bundle& b,
-                     const pcs::Params& params, std::vector<SliceTiming>* timings);
+                     const pcs::Params& params, std::vector<SliceTiming>* timings,
+                     const hash::Digest* pinned_fp = nullptr);
 
 }  // namespace zks::circuits

@@ -466,6 +466,8 @@ void absorb_statement(transcript::Transcript& t, const SliceStatement& st, const
                       const std::vector<pcs::Commitment>& commitments) {
   t.absorb_u64("slice.version", kProofVersion);
   t.absorb("slice.params", params.params_id());
+  t.absorb("slice.fingerprint", st.fingerprint);
+  t.absorb_u64("slice.index", st.index);
   t.absorb_u64("slice.first", st.first);
   t.absorb_u64("slice.end", st.end);
   for (const auto* group : {&st.input_values, &st.output_values})
@@ -530,7 +532,30 @@ Status check_against_executor(const QNode& n, const model::IntRun& run, int tens
   return {};
 }
 
+// The weight stack's commitment, laid out from the model (prover, verifier and sealing).
+Result<pcs::Commitment> weight_stack_commitment(const Plan& p, const pcs::Params& params) {
+  std::vector<std::vector<Fp>> cols(p.columns.size());
+  for (const auto& np : p.nodes)
+    for (size_t col : {np.w_col, np.b_col}) {
+      if ((np.kind != Kind::Conv && np.kind != Kind::Gemm) || (col == np.b_col && np.b < 0)) continue;
+      cols[col] = weight_column(p, np, p.columns[col]);
+    }
+  auto stacks = build_stacks(p, cols);
+  auto cp = pcs::commit(stacks.back(), params);
+  if (!cp.ok()) return make_error("slice: " + cp.error());
+  return cp->commitment();
+}
+
 }  // namespace
+
+Result<std::optional<pcs::Commitment>> weight_commitment(const SliceStatement& st, const pcs::Params& params) {
+  auto planned = make_plan(st);
+  if (!planned.ok()) return make_error(planned.error());
+  if (!planned->stack_used[1]) return std::optional<pcs::Commitment>{};
+  auto c = weight_stack_commitment(*planned, params);
+  if (!c.ok()) return make_error(c.error());
+  return std::optional<pcs::Commitment>(*c);
+}
 
 Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& params) {
   auto planned = make_plan(st);
@@ -629,6 +654,8 @@ Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& par
     commitments.push_back(cp->commitment());
     committed.push_back(std::move(cp).value());
   }
+  if (st.weights && (!p.stack_used[1] || !(commitments.back() == *st.weights)))
+    return make_error("slice: the model's weights do not match the manifest's weight commitment");
   util::ByteWriter w;
   w.u32(kProofVersion);
   w.raw(params.params_id());
@@ -784,16 +811,16 @@ Status verify_slice(const SliceStatement& st, std::span<const uint8_t> bytes, co
     commitments.push_back(*c);
   }
   if (p.stack_used[1]) {
-    std::vector<std::vector<Fp>> cols(p.columns.size());
-    for (const auto& np : p.nodes)
-      for (size_t col : {np.w_col, np.b_col}) {
-        if ((np.kind != Kind::Conv && np.kind != Kind::Gemm) || (col == np.b_col && np.b < 0)) continue;
-        cols[col] = weight_column(p, np, p.columns[col]);
-      }
-    auto stacks = build_stacks(p, cols);
-    auto cp = pcs::commit(stacks.back(), params);
-    if (!cp.ok()) return make_error("slice: " + cp.error());
-    commitments.push_back(cp->commitment());
+    if (st.weights) {
+      if (st.weights->num_vars != p.stack_vars[1]) return make_error("slice: the manifest's weight commitment has the wrong size");
+      commitments.push_back(*st.weights);
+    } else {
+      auto wc = weight_stack_commitment(p, params);
+      if (!wc.ok()) return make_error(wc.error());
+      commitments.push_back(*wc);
+    }
+  } else if (st.weights) {
+    return make_error("slice: the manifest has a weight commitment for a slice without weights");
   }
   transcript::Transcript t("zkslice-slice");
   absorb_statement(t, st, params, commitments);

@@ -20,8 +20,10 @@
 // refused with the node named. A tensor produced by a layout op may have one consumer.
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
+#include "hash/blake2b.hpp"
 #include "model/quantize.hpp"
 #include "pcs/basefold.hpp"
 #include "util/bytes.hpp"
@@ -32,6 +34,11 @@ namespace zks::circuits {
 struct SliceStatement {
   const model::QModel* model = nullptr;
   size_t first = 0, end = 0;                      // nodes [first, end)
+  uint32_t index = 0;                             // the slice's index in the manifest
+  hash::Digest fingerprint{};                     // FP of the sealed model (zero if unsealed)
+  // R_W of the slice from a sealed manifest: the verifier takes it (bound by FP)
+  // instead of committing the weights itself. Null: commit from the model's weights.
+  const pcs::Commitment* weights = nullptr;
   std::vector<int> inputs, outputs;               // boundary tensors (ids)
   std::vector<std::vector<int64_t>> input_values;   // dense, per input
   std::vector<std::vector<int64_t>> output_values;  // dense, per output
@@ -44,5 +51,9 @@ struct SliceProof;  // opaque; see slice_proof.cpp
 Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& params);
 // Checks a proof against the statement; the error says what failed.
 Status verify_slice(const SliceStatement& st, std::span<const uint8_t> proof, const pcs::Params& params);
+
+// R_W: the commitment to the slice's weights as the prover lays them out (nullopt when
+// the slice has no weights). Boundary values in `st` are not needed.
+Result<std::optional<pcs::Commitment>> weight_commitment(const SliceStatement& st, const pcs::Params& params);
 
 }  // namespace zks::circuits

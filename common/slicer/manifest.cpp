@@ -105,8 +105,10 @@ util::Bytes serialize_manifest(const Manifest& man) {
     ps->set_channel_part(s.channel_part);
     auto gh = slice_graph_hash(pm, s);
     ps->set_graph_hash(gh.data(), gh.size());
-    // weight_commitment (R_W[j]), params_id and fingerprint: issue 5, left empty.
+    ps->set_weight_commitment(s.weight_commitment.data(), s.weight_commitment.size());
   }
+  pm.set_params_id(man.params_id.data(), man.params_id.size());
+  pm.set_fingerprint(man.fingerprint.data(), man.fingerprint.size());
   std::string out;
   google::protobuf::io::StringOutputStream sos(&out);
   {
@@ -136,6 +138,10 @@ Result<Manifest> parse_manifest(std::span<const uint8_t> bytes) {
   m.cfg.max_acc_scale = pm.quant().max_acc_scale();
   if (m.cfg.act_bits < 4 || m.cfg.act_bits > 40) return make_error("manifest: bad act_bits");
   if (pm.source_hash().size() == 32) std::memcpy(man.source_hash.data(), pm.source_hash().data(), 32);
+  for (const auto* f : {&pm.params_id(), &pm.fingerprint()})
+    if (!f->empty() && f->size() != 32) return make_error("manifest: malformed params id or fingerprint");
+  man.params_id.assign(pm.params_id().begin(), pm.params_id().end());
+  man.fingerprint.assign(pm.fingerprint().begin(), pm.fingerprint().end());
   int nt = pm.tensors_size();
   auto tidx_ok = [&](int i) { return i >= 0 && i < nt; };
   for (const auto& pt : pm.tensors()) {
@@ -236,6 +242,9 @@ Result<Manifest> parse_manifest(std::span<const uint8_t> bytes) {
     s.cost.prove_ms = ps.cost().prove_ms();
     s.cost.memory_bytes = ps.cost().memory_bytes();
     s.channel_part = ps.channel_part();
+    if (!ps.weight_commitment().empty() && ps.weight_commitment().size() != 36)
+      return make_error("manifest: slice " + std::to_string(man.slices.size()) + " has a malformed weight commitment");
+    s.weight_commitment.assign(ps.weight_commitment().begin(), ps.weight_commitment().end());
     if (s.channel_part && (s.end != s.first + 1 || !is_channel_part(m.nodes[s.first])))
       return make_error("manifest: slice " + std::to_string(man.slices.size()) + " is marked as a channel part but is not one");
     man.slices.push_back(std::move(s));

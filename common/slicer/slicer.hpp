@@ -31,6 +31,10 @@ struct Slice {
   // tensors its node consumes and writes only its part, so the parts of one op are
   // independent of each other; every other slice carries all live tensors at its cuts.
   bool channel_part = false;
+  // R_W[j]: the commitment to this slice's weights as the slice prover lays them out
+  // (root and variable count), set when the manifest is sealed; empty before, or when
+  // the slice has no weights.
+  util::Bytes weight_commitment;
 };
 
 struct Budget {
@@ -71,6 +75,9 @@ struct Manifest {
   model::QModel model;
   std::vector<Slice> slices;
   std::array<uint8_t, 32> source_hash{};
+  // Set when sealed (circuits/slice/fingerprint.hpp): the proof parameters' id and the
+  // model fingerprint FP over everything else in the manifest.
+  util::Bytes params_id, fingerprint;
 };
 
 util::Bytes serialize_manifest(const Manifest& m);

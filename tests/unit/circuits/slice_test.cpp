@@ -5,6 +5,7 @@
 #include <random>
 
 #include "circuits/slice/bundle.hpp"
+#include "circuits/slice/fingerprint.hpp"
 #include "circuits/slice/slice_proof.hpp"
 #include "model/io.hpp"
 #include "model/onnx_import.hpp"
@@ -160,7 +161,7 @@ TEST_CASE("the age model proves and verifies as a bundle of 1 and 4 slices", "[c
   Compiled m = compile("age");
   for (int n : {1, 4}) {
     CAPTURE(n);
-    zks::slicer::Manifest man{m.q, {}, {}};
+    zks::slicer::Manifest man{m.q, {}, {}, {}, {}};
     auto plan = zks::slicer::plan_slices(man.model, {n, 0, 0});
     REQUIRE(plan.ok());
     man.slices = *plan;
@@ -189,5 +190,55 @@ TEST_CASE("the age model proves and verifies as a bundle of 1 and 4 slices", "[c
       other[1] = 1;
       REQUIRE_FALSE(c::verify_bundle(man, other, *bundle, kParams, nullptr).ok());
     }
+  }
+}
+
+TEST_CASE("sealed manifests: the fingerprint binds weights, and proofs do not replay under another", "[circuits][slice]") {
+  Compiled m = compile("4l_relu_conv_fc");
+  zks::slicer::Manifest man{m.q, {}, {}, {}, {}};
+  auto plan = zks::slicer::plan_slices(man.model, {2, 0, 0});
+  REQUIRE(plan.ok());
+  man.slices = *plan;
+  REQUIRE(c::seal_manifest(man, kParams).ok());
+  auto fp = c::check_sealed(man, kParams);
+  REQUIRE(fp.ok());
+  REQUIRE(man.slices[0].weight_commitment.size() == 36);
+  // Sealing is deterministic, and the fingerprint covers every weight.
+  zks::slicer::Manifest again{m.q, man.slices, {}, {}, {}};
+  REQUIRE(c::seal_manifest(again, kParams).ok());
+  REQUIRE(again.fingerprint == man.fingerprint);
+  zks::slicer::Manifest other = again;
+  for (auto& t : other.model.tensors)
+    if (t.is_const && t.data.size() > 10) {
+      t.data[3] += 1;
+      break;
+    }
+  REQUIRE(c::seal_manifest(other, kParams).ok());
+  REQUIRE(other.fingerprint != man.fingerprint);
+
+  std::vector<std::vector<int64_t>> inputs;
+  for (int t : man.model.inputs) inputs.push_back(m.run.values[t]);
+  zks::hash::Digest id{};
+  auto bundle = c::prove_bundle(man, id, inputs, kParams, 2, nullptr, {});
+  REQUIRE(bundle.ok());
+  REQUIRE(c::verify_bundle(man, id, *bundle, kParams, nullptr, &*fp).ok());
+  SECTION("a pinned fingerprint of another model is refused") {
+    auto other_fp = c::check_sealed(other, kParams);
+    REQUIRE(other_fp.ok());
+    REQUIRE_FALSE(c::verify_bundle(man, id, *bundle, kParams, nullptr, &*other_fp).ok());
+  }
+  SECTION("the proofs do not verify under the other model's fingerprint and R_W") {
+    REQUIRE_FALSE(c::verify_bundle(other, id, *bundle, kParams, nullptr).ok());
+  }
+  SECTION("a manifest whose R_W was replaced without resealing is refused") {
+    auto tampered = man;
+    tampered.slices[0].weight_commitment = other.slices[0].weight_commitment;
+    REQUIRE_FALSE(c::verify_bundle(tampered, id, *bundle, kParams, nullptr).ok());
+  }
+  SECTION("the manifest round trips with its seal") {
+    auto back = zks::slicer::parse_manifest(zks::slicer::serialize_manifest(man));
+    REQUIRE(back.ok());
+    REQUIRE(c::check_sealed(*back, kParams).ok());
+    REQUIRE(c::verify_bundle(*back, id, *bundle, kParams, nullptr, &*fp).ok());
   }
 }

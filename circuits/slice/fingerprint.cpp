@@ -1,0 +1,65 @@
+#include "circuits/slice/fingerprint.hpp"
+
+#include <cstring>
+#include <string>
+
+#include "circuits/slice/slice_proof.hpp"
+
+namespace zks::circuits {
+
+hash::Digest fingerprint_of(const slicer::Manifest& man) {
+  slicer::Manifest copy = man;
+  copy.fingerprint.clear();
+  auto bytes = slicer::serialize_manifest(copy);
+  static constexpr char kTag[] = "zkslice-fp-v1";
+  return hash::Hasher(hash::Domain::Commitment)
+      .update({reinterpret_cast<const uint8_t*>(kTag), sizeof kTag - 1})
+      .update(bytes)
+      .finalize();
+}
+
+Status seal_manifest(slicer::Manifest& man, const pcs::Params& params) {
+  for (size_t j = 0; j < man.slices.size(); ++j) {
+    auto& s = man.slices[j];
+    SliceStatement st;
+    st.model = &man.model;
+    st.first = s.first, st.end = s.end;
+    st.inputs = s.inputs, st.outputs = s.outputs;
+    st.input_values.resize(s.inputs.size());
+    st.output_values.resize(s.outputs.size());
+    auto c = weight_commitment(st, params);
+    if (!c.ok()) return make_error("slice " + std::to_string(j) + ": " + c.error());
+    s.weight_commitment.clear();
+    if (*c) {
+      util::ByteWriter w;
+      (*c)->write(w);
+      s.weight_commitment = w.take();
+    }
+  }
+  auto pid = params.params_id();
+  man.params_id.assign(pid.begin(), pid.end());
+  auto fp = fingerprint_of(man);
+  man.fingerprint.assign(fp.begin(), fp.end());
+  return {};
+}
+
+Result<hash::Digest> check_sealed(const slicer::Manifest& man, const pcs::Params& params) {
+  if (man.fingerprint.size() != 32) return make_error("manifest is not sealed (no fingerprint): recompile it");
+  auto pid = params.params_id();
+  if (man.params_id.size() != 32 || std::memcmp(man.params_id.data(), pid.data(), 32) != 0)
+    return make_error("manifest was sealed for other proof parameters");
+  auto fp = fingerprint_of(man);
+  if (std::memcmp(man.fingerprint.data(), fp.data(), 32) != 0)
+    return make_error("manifest fingerprint does not match its contents (the manifest was changed)");
+  return fp;
+}
+
+Result<std::optional<pcs::Commitment>> slice_weight_commitment(const slicer::Slice& s, const pcs::Params& params) {
+  if (s.weight_commitment.empty()) return std::optional<pcs::Commitment>{};
+  util::ByteReader r(s.weight_commitment);
+  auto c = pcs::Commitment::read(r, params);
+  if (!c.ok() || !r.at_end()) return make_error("manifest: malformed weight commitment");
+  return std::optional<pcs::Commitment>(*c);
+}
+
+}  // namespace zks::circuits

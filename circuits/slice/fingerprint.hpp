@@ -1,0 +1,37 @@
+#pragma once
+// The model fingerprint (DESIGN.md section 3, section 8 rule 10). Sealing a manifest
+// commits each slice's weights as the slice prover lays them out (R_W[j]), records the
+// proof parameters' id, and then sets
+//
+//     FP = BLAKE2b_Commitment("zkslice-fp-v1" || the manifest serialized with FP empty)
+//
+// so FP covers the graph, every shape, scale and shift, the tables and their hashes,
+// the slice partition and boundaries, every R_W[j] and the parameters. A proof absorbs
+// FP; a verifier recomputes FP from the manifest it holds and compares it with a value
+// it pins, and then trusts R_W[j] instead of the weights themselves.
+
+#include <optional>
+
+#include "hash/blake2b.hpp"
+#include "pcs/params.hpp"
+#include "pcs/basefold.hpp"
+#include "slicer/slicer.hpp"
+#include "util/result.hpp"
+
+namespace zks::circuits {
+
+// Fills every slice's R_W, params_id and FP. Fails, naming the slice, when a slice's
+// ops cannot be laid out for proving.
+Status seal_manifest(slicer::Manifest& man, const pcs::Params& params);
+
+// FP of a manifest as it is (its stored fingerprint field ignored).
+hash::Digest fingerprint_of(const slicer::Manifest& man);
+
+// Checks a sealed manifest: sealed for these parameters and its stored FP is the one it
+// hashes to. Returns FP.
+Result<hash::Digest> check_sealed(const slicer::Manifest& man, const pcs::Params& params);
+
+// A slice's R_W from the manifest (nullopt when the slice has none); malformed = error.
+Result<std::optional<pcs::Commitment>> slice_weight_commitment(const slicer::Slice& s, const pcs::Params& params);
+
+}  // namespace zks::circuits
