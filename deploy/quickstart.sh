@@ -5,12 +5,13 @@
 #      into a quantized manifest of 4 slices;
 #   2. run it with the integer executor (the semantics the proofs attest), whole and
 #      slice by slice, and compare with onnxruntime's reference output;
-#   3. prove all 4 slices (in parallel) into one bundle and verify the bundle offline;
+#   3. prove all 4 slices (in parallel) into one bundle and verify the bundle offline
+#      against the model fingerprint printed by the compiler;
 #   4. the proof core on its own: Basefold-committed tables, a sumcheck, a batched
 #      opening, verification, and rejection of false claims.
 # Still to come (open issues): the miner and validator daemons and the local subnet
 # of one validator and three miners (issues 7-9), private boundaries stitched by
-# commitments and the model fingerprint (issue 5).
+# commitments (issue 5).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,14 +27,15 @@ ZKSLICE="$BUILD_DIR/circuits/zkslice"
 mkdir -p "$OUT_DIR"
 echo
 echo "== 1. compile $MODEL/model.onnx into 4 slices"
-"$ZKSLICE" compile "$MODEL/model.onnx" --out "$OUT_DIR/age" --slices 4
+"$ZKSLICE" compile "$MODEL/model.onnx" --out "$OUT_DIR/age" --slices 4 | tee "$OUT_DIR/compile.log"
+FP=$(awk '/model fingerprint/ {print $3}' "$OUT_DIR/compile.log")
 echo
 echo "== 2. quantized inference, whole and slice by slice, against onnxruntime's output"
 "$ZKSLICE" run "$OUT_DIR/age" --input "$MODEL/input.json" --reference "$MODEL/reference.json" --sliced
 echo
 echo "== 3. prove the 4 slices of the age model and verify the bundle"
 "$ZKSLICE" prove "$OUT_DIR/age" --input "$MODEL/input.json" --out "$OUT_DIR/age.bundle"
-"$ZKSLICE" verify "$OUT_DIR/age" "$OUT_DIR/age.bundle"
+"$ZKSLICE" verify "$OUT_DIR/age" "$OUT_DIR/age.bundle" --fp "$FP"
 echo
 echo "== 4. proof core: commit, prove, open, verify (2^20 elements, 3 tables)"
 "$ZKSLICE" selftest --log-size 20 --degree 3
