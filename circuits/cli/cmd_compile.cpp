@@ -141,10 +141,12 @@ int run_compile(const CompileArgs& a) {
   }
   slicer::Manifest man{std::move(*q), std::move(*sl), hash::hash(hash::Domain::Generic, *bytes), {}, {}};
   // Seal: R_W per slice, the proof parameters and the fingerprint FP over it all.
-  if (auto st = circuits::seal_manifest(man, pcs::Params::standard()); !st.ok()) {
+  std::vector<std::string> unprovable;
+  if (auto st = circuits::seal_manifest(man, pcs::Params::standard(), &unprovable); !st.ok()) {
     fmt::print(stderr, "error: {}\n", st.error());
     return 1;
   }
+  for (const auto& why : unprovable) fmt::print(stderr, "note: {} (zkslice prove will refuse it)\n", why);
   const std::string fp = util::to_hex(man.fingerprint);
   auto ser = slicer::serialize_manifest(man);
   std::string id = slicer::manifest_id(ser);

@@ -35,7 +35,8 @@ Fp2 pow2(unsigned k) { return Fp2(Fp(2).pow(k)); }
 // gamma^i. See requant.hpp for C0..C9.
 std::vector<sumcheck::Term> constraint_terms(const RequantShape& s, const Fp2& gamma) {
   const Layout L(s);
-  const Fp2 two_s = pow2(s.shift), half = pow2(s.shift - 1);
+  // s = 0 (no rounding): half = 0, no remainder limbs, e = h.
+  const Fp2 two_s = pow2(s.shift), half = s.shift ? pow2(s.shift - 1) : Fp2::zero();
   std::vector<sumcheck::Term> terms;
   Fp2 g = Fp2::one();
   auto add = [&](const Fp2& coeff, std::vector<unsigned> f) { terms.push_back({g * coeff, std::move(f)}); };
@@ -106,7 +107,7 @@ void absorb_shape(transcript::Transcript& t, const RequantShape& s) {
 Status RequantShape::check() const {
   if (num_vars() > 28) return make_error("requant: tensor larger than 2^28");
   if (shape.dims().size() > 8) return make_error("requant: more than 8 axes");
-  if (shift < 1 || shift > 48) return make_error("requant: shift " + std::to_string(shift) + " outside 1..48");
+  if (shift > 48) return make_error("requant: shift " + std::to_string(shift) + " outside 0..48");
   if (hi < lo || hi - lo + 1 > (int64_t(1) << kLimb) || ((hi - lo + 1) & (hi - lo)) != 0)
     return make_error("requant: clamp range [" + std::to_string(lo) + ", " + std::to_string(hi) +
                       "] is not 2^B values with B <= 16");
@@ -129,7 +130,7 @@ Result<RequantWitness> requant_witness(const RequantShape& s, std::span<const in
   const Layout L(s);
   RequantWitness w;
   w.columns.assign(s.num_columns(), std::vector<Fp>(n, Fp::zero()));
-  const int64_t half = int64_t(1) << (s.shift - 1), two_s = int64_t(1) << s.shift;
+  const int64_t half = s.shift ? int64_t(1) << (s.shift - 1) : 0, two_s = int64_t(1) << s.shift;
   const int64_t excess_cap = int64_t(1) << s.excess_bits;
   auto col = [&](unsigned factor) -> std::vector<Fp>& { return w.columns[factor - 2]; };
   for (size_t x = 0; x < n; ++x) {

@@ -4,6 +4,8 @@
 //
 //     q_full = floor((acc + 2^(s-1)) / 2^s),   q = clamp(q_full, lo, hi),
 //
+// (for s = 0, q_full = acc: the 2^(s-1) term is 0 and there are no remainder limbs),
+//
 // with hi - lo + 1 = 2^B (B <= 16). With d = acc + 2^(s-1) - 2^s q the three cases are
 // d in [0, 2^s) (no saturation), d >= 2^s (q = hi, flag b_hi) and d < 0 (q = lo,
 // flag b_lo). The prover commits q, the flags, and e = d - 2^s b_hi - b_lo (2d + 1)
@@ -33,7 +35,7 @@ namespace zks::circuits {
 
 struct RequantShape {
   poly::PaddedShape shape;  // the tensor's shape (accumulator and output alike)
-  unsigned shift = 1;      // s >= 1
+  unsigned shift = 1;      // s >= 0 (0: no rounding, q_full = acc)
   int64_t lo = -(1 << 15), hi = (1 << 15) - 1;
   unsigned excess_bits = 0;  // H: bits of the largest saturated excess (0: cannot saturate)
 

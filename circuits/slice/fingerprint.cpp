@@ -18,7 +18,7 @@ hash::Digest fingerprint_of(const slicer::Manifest& man) {
       .finalize();
 }
 
-Status seal_manifest(slicer::Manifest& man, const pcs::Params& params) {
+Status seal_manifest(slicer::Manifest& man, const pcs::Params& params, std::vector<std::string>* unprovable) {
   for (size_t j = 0; j < man.slices.size(); ++j) {
     auto& s = man.slices[j];
     SliceStatement st;
@@ -28,8 +28,13 @@ Status seal_manifest(slicer::Manifest& man, const pcs::Params& params) {
     st.input_values.resize(s.inputs.size());
     st.output_values.resize(s.outputs.size());
     auto c = weight_commitment(st, params);
-    if (!c.ok()) return make_error("slice " + std::to_string(j) + ": " + c.error());
     s.weight_commitment.clear();
+    if (!c.ok()) {
+      // Not provable yet: no R_W (a verifier would commit its weights from the model),
+      // but the slice is still covered by FP like everything else in the manifest.
+      if (unprovable) unprovable->push_back("slice " + std::to_string(j) + ": " + c.error());
+      continue;
+    }
     if (*c) {
       util::ByteWriter w;
       (*c)->write(w);

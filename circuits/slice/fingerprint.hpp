@@ -11,6 +11,8 @@
 // it pins, and then trusts R_W[j] instead of the weights themselves.
 
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "hash/blake2b.hpp"
 #include "pcs/params.hpp"
@@ -20,9 +22,10 @@
 
 namespace zks::circuits {
 
-// Fills every slice's R_W, params_id and FP. Fails, naming the slice, when a slice's
-// ops cannot be laid out for proving.
-Status seal_manifest(slicer::Manifest& man, const pcs::Params& params);
+// Fills every slice's R_W, params_id and FP. A slice whose ops are not provable yet gets
+// no R_W; its reason is appended to `unprovable` (when given).
+Status seal_manifest(slicer::Manifest& man, const pcs::Params& params,
+                     std::vector<std::string>* unprovable = nullptr);
 
 // FP of a manifest as it is (its stored fingerprint field ignored).
 hash::Digest fingerprint_of(const slicer::Manifest& man);

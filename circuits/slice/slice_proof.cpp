@@ -9,6 +9,7 @@
 #include "circuits/gadgets/conv.hpp"
 #include "circuits/gadgets/gather.hpp"
 #include "circuits/gadgets/hadamard.hpp"
+#include "circuits/gadgets/linear.hpp"
 #include "circuits/gadgets/matmul.hpp"
 #include "circuits/gadgets/maxpool.hpp"
 #include "circuits/gadgets/range.hpp"
@@ -46,7 +47,7 @@ Result<poly::PaddedShape> padded_of(const model::Shape& s) {
 // y[i] = x[g(i)] or the fill.
 bool is_layout(const QNode& n) { return !n.gather.empty() && n.op != "Concat"; }
 
-enum class Kind { Conv, Gemm, Table, Gather, Mul, AvgPool, MaxPool };
+enum class Kind { Conv, Gemm, Table, Gather, Mul, AvgPool, MaxPool, Add };
 // PublicConst: a constant of the model used as an operand (the verifier evaluates it).
 enum class TensorKind { PublicInput, PublicConst, Committed, Virtual };
 
@@ -69,6 +70,8 @@ struct NodePlan {
   size_t y_col = 0;
   GatherShape gather;
   int x2 = -1;                      // Mul: the second operand
+  std::vector<int> operands;        // Add/Sub/Sum: every operand
+  LinearShape linear;               // Add/Sub/Sum: +-2^in_shift per operand
   std::vector<Fp> ones, mult;       // AvgPool: the all-ones kernel and the divisor multipliers
   bool requant = false;             // Conv, Gemm, Mul, AvgPool end in a requantization
   // MaxPool: one stage, or two (a row max, then a column max) when the window has more
@@ -180,7 +183,7 @@ Status plan_gemm(Plan& p, NodePlan& np, const QNode& n) {
 }
 
 Status plan_requant(Plan& p, NodePlan& np, const QNode& n, const poly::PaddedShape& out) {
-  if (n.shift < 1) return node_error(n, "requantization shift " + std::to_string(n.shift) + " < 1 is not provable yet");
+  if (n.shift < 0) return node_error(n, "a left shift (requantization shift " + std::to_string(n.shift) + ") is not provable yet");
   np.requant = true;
   RequantShape& r = np.rq;
   r.shape = out;
@@ -196,6 +199,27 @@ Status plan_requant(Plan& p, NodePlan& np, const QNode& n, const poly::PaddedSha
   for (size_t i = 0; i < r.num_columns(); ++i) ids.push_back(uint32_t(np.rq_col + i));
   for (auto& term : requant_range_terms(r, ids)) p.range.terms.push_back(term);
   p.col_of[np.y] = np.rq_col;  // the output q is the first requant column
+  return {};
+}
+
+// An operand of an element-wise op: an activation of the output's shape, or a constant
+// broadcast to it (the verifier evaluates the broadcast table itself).
+Status plan_operand(Plan& p, const QNode& n, int t, int y, const poly::PaddedShape& out, std::map<int, int>& uses) {
+  const QModel& m = *p.m;
+  const auto& tt = m.tensors[t];
+  if (tt.is_const) {
+    if (p.const_tables.count(t) && p.const_tables[t].size() != out.padded_size())
+      return node_error(n, "a constant used at two shapes is not provable yet");
+    auto idx = model::kern::broadcast_index(tt.shape, m.tensors[y].shape);
+    std::vector<Fp> dense;
+    for (auto i : idx) dense.push_back(Fp::from_i64(tt.data[size_t(i)]));
+    p.const_tables[t] = poly::pad_tensor<Fp>(dense, out);
+    p.kind[t] = TensorKind::PublicConst;
+  } else if (tt.shape != m.tensors[y].shape) {
+    return node_error(n, "broadcasting an activation is not provable yet");
+  }
+  if (!p.kind.count(t)) return node_error(n, "operand '" + tt.name + "' is not computed in this slice");
+  if (t != n.inputs[0]) ++uses[t];
   return {};
 }
 
@@ -371,24 +395,21 @@ Result<Plan> make_plan(const SliceStatement& st) {
       np.kind = Kind::Mul;
       if (n.inputs.size() != 2) return node_error(n, "expected two operands");
       np.x2 = n.inputs[1];
-      for (int t : {np.x, np.x2}) {
-        const auto& tt = m.tensors[t];
-        if (tt.is_const) {
-          // A constant operand is broadcast to the output's shape; the verifier
-          // evaluates the broadcast table itself.
-          if (p.const_tables.count(t) && p.const_tables[t].size() != out->padded_size())
-            return node_error(n, "a constant used at two shapes is not provable yet");
-          auto idx = model::kern::broadcast_index(tt.shape, m.tensors[np.y].shape);
-          std::vector<Fp> dense;
-          for (auto i : idx) dense.push_back(Fp::from_i64(tt.data[size_t(i)]));
-          p.const_tables[t] = poly::pad_tensor<Fp>(dense, *out);
-          p.kind[t] = TensorKind::PublicConst;
-        } else if (tt.shape != m.tensors[np.y].shape) {
-          return node_error(n, "broadcasting an activation is not provable yet");
-        }
+      for (int t : {np.x, np.x2}) ZK_TRY(plan_operand(p, n, t, np.y, *out, uses));
+      ZK_TRY(plan_requant(p, np, n, *out));
+      p.kind[np.y] = TensorKind::Committed;
+    } else if (n.op == "Add" || n.op == "Sub" || n.op == "Sum") {
+      np.kind = Kind::Add;
+      if (n.in_shift.size() != n.inputs.size()) return node_error(n, "expected one input shift per operand");
+      np.operands = n.inputs;
+      np.linear.num_vars = out->num_vars();
+      for (size_t i = 0; i < n.inputs.size(); ++i) {
+        if (n.in_shift[i] < 0 || n.in_shift[i] > 40) return node_error(n, "input shift out of range");
+        ZK_TRY(plan_operand(p, n, n.inputs[i], np.y, *out, uses));
+        int64_t c = int64_t(1) << n.in_shift[i];
+        np.linear.coeffs.push_back(n.op == "Sub" && i == 1 ? -c : c);
       }
-      if (!p.kind.count(np.x2)) return node_error(n, "operand '" + m.tensors[np.x2].name + "' is not computed in this slice");
-      ++uses[np.x2];
+      ZK_TRY(np.linear.check());
       ZK_TRY(plan_requant(p, np, n, *out));
       p.kind[np.y] = TensorKind::Committed;
     } else if (n.op == "MaxPool") {
@@ -594,6 +615,10 @@ Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& par
       accs[np.y] = np.kind == Kind::Conv ? conv(np.conv, x, cols[np.w_col], bias) : matmul(np.mm, x, cols[np.w_col], bias);
     } else if (np.kind == Kind::Mul) {
       accs[np.y] = hadamard(x, vals.at(np.x2));
+    } else if (np.kind == Kind::Add) {
+      std::vector<std::span<const Fp>> xs;
+      for (int t : np.operands) xs.push_back(vals.at(t));
+      accs[np.y] = linear_combination(np.linear, xs);
     } else if (np.kind == Kind::AvgPool) {
       sums[np.y] = conv(np.conv, x, np.ones, {});
       accs[np.y] = hadamard(np.mult, sums[np.y]);
@@ -737,6 +762,12 @@ Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& par
         prove_hadamard(x, vals.at(np.x2), rq.claims.acc, t, &hc).write(w);
         router.route(np.x, hc.a);
         router.route(np.x2, hc.b);
+      } else if (np.kind == Kind::Add) {
+        std::vector<std::span<const Fp>> xs;
+        for (int op : np.operands) xs.push_back(vals.at(op));
+        auto lp = prove_linear(np.linear, xs, rq.claims.acc, t);
+        lp.write(w);
+        for (size_t i = 0; i < np.operands.size(); ++i) router.route(np.operands[i], {rq.claims.acc.point, lp.input_evals[i]});
       } else {  // AvgPool
         HadamardClaims hc;
         prove_hadamard(np.mult, sums.at(np.y), rq.claims.acc, t, &hc).write(w);
@@ -912,6 +943,12 @@ Status verify_slice(const SliceStatement& st, std::span<const uint8_t> bytes, co
         router.route(np.x, c->a);
         router.open(np.w_col, c->b);
         if (c->bias) router.open(np.b_col, *c->bias);
+      } else if (np.kind == Kind::Add) {
+        auto lp = LinearProof::read(r, np.linear);
+        if (!lp.ok()) return make_error(at + lp.error());
+        auto lc = verify_linear(np.linear, rc->acc, *lp, t);
+        if (!lc.ok()) return make_error(at + lc.error());
+        for (size_t i = 0; i < np.operands.size(); ++i) router.route(np.operands[i], (*lc)[i]);
       } else {  // Mul
         auto hp = HadamardProof::read(r, np.rq.num_vars());
         if (!hp.ok()) return make_error(at + hp.error());

@@ -76,7 +76,8 @@ TEST_CASE("requant is complete with and without saturation, and its columns are 
   struct P { std::vector<uint32_t> dims; unsigned shift, excess; int64_t range; };
   for (const P& p : {P{{1}, 1, 0, 1000}, P{{16}, 8, 0, 1 << 22}, P{{50}, 12, 0, 1 << 26},
                      P{{60}, 8, 23, 1 << 30}, P{{100}, 20, 31, int64_t(1) << 50},
-                     P{{31}, 33, 24, int64_t(1) << 56}, P{{3, 5, 7}, 10, 20, 1 << 28}}) {
+                     P{{31}, 33, 24, int64_t(1) << 56}, P{{3, 5, 7}, 10, 20, 1 << 28},
+                     P{{40}, 0, 0, 30000}, P{{40}, 0, 18, 1 << 17}}) {
     CAPTURE(p.dims, p.shift, p.excess);
     Case cs(p.dims, p.shift, p.excess, p.range, p.dims.size() * 31 + p.shift);
     auto out = cs.prove(cs.w);
