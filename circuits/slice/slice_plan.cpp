@@ -1,0 +1,408 @@
+#include "circuits/slice/slice_plan.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "model/float_exec.hpp"
+#include "model/kernels.hpp"
+#include "poly/mle.hpp"
+#include "util/assert.hpp"
+
+namespace zks::circuits::slice_detail {
+
+Error node_error(const QNode& n, const std::string& what) {
+  return make_error(n.op + " node '" + n.name + "': " + what);
+}
+
+Result<poly::PaddedShape> padded_of(const model::Shape& s) {
+  std::vector<uint32_t> dims;
+  for (int64_t d : s) {
+    if (d < 1 || d > (int64_t(1) << 30)) return make_error("tensor dimension " + std::to_string(d) + " out of range");
+    dims.push_back(static_cast<uint32_t>(d));
+  }
+  return poly::PaddedShape(std::move(dims));
+}
+
+// Layout ops: the executor runs every node with a gather map (other than Concat) as
+// y[i] = x[g(i)] or the fill.
+bool is_layout(const QNode& n) { return !n.gather.empty() && n.op != "Concat"; }
+
+bool is_table_op(const QModel& m, const QNode& n) {
+  if (n.table < 0 || n.table2 >= 0 || n.inputs.size() != 1 || n.op == "Softmax") return false;
+  const auto& t = m.tables[n.table];
+  return t.in_lo == m.act_lo() && int64_t(t.values.size()) == m.act_hi() - m.act_lo() + 1;
+}
+
+size_t add_column(Plan& p, Column c) {
+  p.columns.push_back(std::move(c));
+  return p.columns.size() - 1;
+}
+
+Status plan_conv(Plan& p, NodePlan& np, const QNode& n) {
+  const QModel& m = *p.m;
+  const auto& xs = m.tensors[n.inputs[0]].shape;
+  const auto& ws = m.tensors[n.inputs[1]].shape;
+  if (xs.size() != 4 || xs[0] != 1) return node_error(n, "only 2-D convolution of one image is provable");
+  model::Node as;
+  as.op = n.op, as.name = n.name, as.attrs = n.attrs;
+  model::kern::ConvParams cp{};
+  ZK_TRY(model::conv_setup(as, xs, ws, cp));
+  ConvShape& s = np.conv;
+  s.in_channels = uint32_t(cp.C), s.in_h = uint32_t(cp.H), s.in_w = uint32_t(cp.W);
+  s.out_channels = uint32_t(cp.M), s.kernel_h = uint32_t(cp.KH), s.kernel_w = uint32_t(cp.KW);
+  s.stride_h = uint32_t(cp.sh), s.stride_w = uint32_t(cp.sw), s.dilation_h = uint32_t(cp.dh), s.dilation_w = uint32_t(cp.dw);
+  s.pad_top = uint32_t(cp.pt), s.pad_left = uint32_t(cp.pl), s.groups = uint32_t(cp.group);
+  int64_t pb = (cp.OH - 1) * cp.sh + cp.dh * (cp.KH - 1) + 1 - cp.H - cp.pt;
+  int64_t pr = (cp.OW - 1) * cp.sw + cp.dw * (cp.KW - 1) + 1 - cp.W - cp.pl;
+  s.pad_bottom = uint32_t(std::max<int64_t>(0, pb)), s.pad_right = uint32_t(std::max<int64_t>(0, pr));
+  s.has_bias = n.inputs.size() > 2;
+  ZK_TRY(s.check());
+  if (s.out_h() != cp.OH || s.out_w() != cp.OW) return node_error(n, "output size does not match the convolution");
+  np.w = n.inputs[1];
+  np.w_col = add_column(p, {poly::PaddedShape::flat(size_t(1) << s.w_vars()), np.w, true});
+  if (s.has_bias) {
+    np.b = n.inputs[2];
+    if (m.tensors[np.b].data.size() != s.out_channels) return node_error(n, "bias is not one value per channel");
+    np.b_col = add_column(p, {poly::PaddedShape::flat(s.out_channels), np.b, false});
+  }
+  return {};
+}
+
+Status plan_gemm(Plan& p, NodePlan& np, const QNode& n) {
+  const QModel& m = *p.m;
+  const auto& xs = m.tensors[n.inputs[0]].shape;
+  const auto& wt = m.tensors[n.inputs[1]];
+  if (xs.size() != 2 || wt.shape.size() != 2 || !wt.is_const) return node_error(n, "only 2-D Gemm with constant weights is provable");
+  uint32_t M = uint32_t(xs[0]), K = uint32_t(xs[1]), N = uint32_t(wt.shape[1]);
+  np.mm = MatmulShape{{M, K}, {K, N}, n.inputs.size() > 2};
+  np.w = n.inputs[1];
+  np.w_col = add_column(p, {poly::PaddedShape({K, N}), np.w, false});
+  if (np.mm.has_bias) {
+    np.b = n.inputs[2];
+    const auto& bt = m.tensors[np.b];
+    if (bt.data.size() != N || !(bt.shape.size() == 1 || (bt.shape.size() == 2 && bt.shape[0] == 1)))
+      return node_error(n, "only a bias per output column is provable");
+    np.b_col = add_column(p, {poly::PaddedShape::flat(N), np.b, false});
+  }
+  return {};
+}
+
+Status plan_requant(Plan& p, NodePlan& np, const QNode& n, const poly::PaddedShape& out) {
+  if (n.shift < 0) return node_error(n, "a left shift (requantization shift " + std::to_string(n.shift) + ") is not provable yet");
+  np.requant = true;
+  RequantShape& r = np.rq;
+  r.shape = out;
+  r.shift = unsigned(n.shift);
+  r.lo = p.m->act_lo(), r.hi = p.m->act_hi();
+  // The largest |q_full| from the range analysis; saturation is possible past hi.
+  double q_max = n.acc_bound / std::ldexp(1.0, n.shift) + 2;
+  r.excess_bits = q_max >= double(r.hi) ? unsigned(std::ceil(std::log2(q_max + 1))) + 1 : 0;
+  ZK_TRY(r.check());
+  np.rq_col = p.columns.size();
+  for (size_t i = 0; i < r.num_columns(); ++i) add_column(p, {out});
+  std::vector<uint32_t> ids;
+  for (size_t i = 0; i < r.num_columns(); ++i) ids.push_back(uint32_t(np.rq_col + i));
+  for (auto& term : requant_range_terms(r, ids)) p.range.terms.push_back(term);
+  p.col_of[np.y] = np.rq_col;  // the output q is the first requant column
+  return {};
+}
+
+// An operand of an element-wise op: an activation of the output's shape, or a constant
+// broadcast to it (the verifier evaluates the broadcast table itself).
+Status plan_operand(Plan& p, const QNode& n, int t, int y, const poly::PaddedShape& out, std::map<int, int>& uses) {
+  const QModel& m = *p.m;
+  const auto& tt = m.tensors[t];
+  if (tt.is_const) {
+    if (p.const_tables.count(t) && p.const_tables[t].size() != out.padded_size())
+      return node_error(n, "a constant used at two shapes is not provable yet");
+    auto idx = model::kern::broadcast_index(tt.shape, m.tensors[y].shape);
+    std::vector<Fp> dense;
+    for (auto i : idx) dense.push_back(Fp::from_i64(tt.data[size_t(i)]));
+    p.const_tables[t] = poly::pad_tensor<Fp>(dense, out);
+    p.kind[t] = TensorKind::PublicConst;
+  } else if (tt.shape != m.tensors[y].shape) {
+    return node_error(n, "broadcasting an activation is not provable yet");
+  }
+  if (!p.kind.count(t)) return node_error(n, "operand '" + tt.name + "' is not computed in this slice");
+  if (t != n.inputs[0]) ++uses[t];
+  return {};
+}
+
+// The model's pooling parameters of a 2-D pool over one image.
+Result<model::kern::PoolParams> pool_params(const QModel& m, const QNode& n) {
+  const auto& xs = m.tensors[n.inputs[0]].shape;
+  if (xs.size() != 4 || xs[0] != 1) return node_error(n, "only 2-D pooling of one image is provable");
+  model::Node as;
+  as.op = n.op, as.name = n.name, as.attrs = n.attrs;
+  model::kern::PoolParams pp{};
+  model::Shape ys;
+  ZK_TRY(model::pool_setup(as, xs, pp, ys));
+  return pp;
+}
+
+// Average pooling = a depthwise convolution with an all-ones kernel (the sum over the
+// in-bounds taps), times a public multiplier per output (the executor's divisor), then
+// requantization.
+Status plan_avgpool(Plan& p, NodePlan& np, const QNode& n, const poly::PaddedShape& out) {
+  const QModel& m = *p.m;
+  auto params = pool_params(m, n);
+  if (!params.ok()) return make_error(params.error());
+  const auto& pp = *params;
+  ConvShape& s = np.conv;
+  s.in_channels = s.out_channels = s.groups = uint32_t(pp.C);
+  s.in_h = uint32_t(pp.H), s.in_w = uint32_t(pp.W), s.kernel_h = uint32_t(pp.KH), s.kernel_w = uint32_t(pp.KW);
+  s.stride_h = uint32_t(pp.sh), s.stride_w = uint32_t(pp.sw), s.dilation_h = uint32_t(pp.dh), s.dilation_w = uint32_t(pp.dw);
+  s.pad_top = uint32_t(pp.pt), s.pad_left = uint32_t(pp.pl), s.pad_bottom = uint32_t(pp.pb), s.pad_right = uint32_t(pp.pr);
+  ZK_TRY(s.check());
+  if (s.out_h() != pp.OH || s.out_w() != pp.OW) return node_error(n, "output size does not match the pooling");
+  std::vector<Fp> ones(size_t(pp.C) * pp.KH * pp.KW, Fp::one());
+  np.ones = pad_conv_weights(ones, s);
+  if (int64_t(n.mult.size()) != model::numel(m.tensors[n.outputs[0]].shape))
+    return node_error(n, "expected one multiplier per output");
+  std::vector<Fp> mult;
+  for (int64_t v : n.mult) mult.push_back(Fp::from_i64(v));
+  np.mult = poly::pad_tensor<Fp>(mult, out);
+  return {};
+}
+
+Status plan_maxpool(Plan& p, NodePlan& np, const QNode& n, const poly::PaddedShape& out) {
+  auto params = pool_params(*p.m, n);
+  if (!params.ok()) return make_error(params.error());
+  const auto& pp = *params;
+  const size_t max_taps = sumcheck::kMaxDegree - 1;
+  struct Geometry {
+    int64_t H, W, OH, OW, KH, KW, sh, sw, dh, dw, pt, pl;
+  };
+  std::vector<Geometry> geo;
+  if (size_t(pp.KH * pp.KW) <= max_taps) {
+    geo.push_back({pp.H, pp.W, pp.OH, pp.OW, pp.KH, pp.KW, pp.sh, pp.sw, pp.dh, pp.dw, pp.pt, pp.pl});
+  } else if (size_t(pp.KH) <= max_taps && size_t(pp.KW) <= max_taps) {
+    // Validity is separable (row inside and column inside), so the window's max is the
+    // max over rows of the max over columns.
+    geo.push_back({pp.H, pp.W, pp.H, pp.OW, 1, pp.KW, 1, pp.sw, 1, pp.dw, 0, pp.pl});
+    geo.push_back({pp.H, pp.OW, pp.OH, pp.OW, pp.KH, 1, pp.sh, 1, pp.dh, 1, pp.pt, 0});
+  } else {
+    return node_error(n, "a pooling window of " + std::to_string(pp.KH) + "x" + std::to_string(pp.KW) + " is not provable yet");
+  }
+  for (size_t k = 0; k < geo.size(); ++k) {
+    const auto& g = geo[k];
+    auto ms = maxpool_shape(uint32_t(pp.C), uint32_t(g.H), uint32_t(g.W), uint32_t(g.OH), uint32_t(g.OW),
+                            uint32_t(g.KH), uint32_t(g.KW), uint32_t(g.sh), uint32_t(g.sw), uint32_t(g.dh),
+                            uint32_t(g.dw), uint32_t(g.pt), uint32_t(g.pl));
+    if (!ms.ok()) return node_error(n, ms.error());
+    NodePlan::PoolStage st{std::move(ms).value(), 0, 0};
+    st.y_col = add_column(p, {st.shape.out});
+    st.d_col = p.columns.size();
+    std::vector<uint32_t> ids;
+    for (size_t t = 0; t < st.shape.taps.size(); ++t) ids.push_back(uint32_t(add_column(p, {st.shape.out})));
+    for (auto& term : maxpool_range_terms(st.shape, ids)) p.range.terms.push_back(term);
+    np.stages.push_back(std::move(st));
+  }
+  if (!(np.stages.back().shape.out == out)) return node_error(n, "output shape does not match the pooling");
+  np.y_col = np.stages.back().y_col;
+  p.col_of[np.y] = np.y_col;
+  return {};
+}
+
+void stack_columns(Plan& p) {
+  p.slots.assign(p.columns.size(), {});
+  int next_poly = 0;
+  for (int which : {0, 1}) {
+    std::vector<size_t> members;
+    for (size_t c = 0; c < p.columns.size(); ++c)
+      if ((p.columns[c].weight_tensor >= 0) == (which == 1)) members.push_back(c);
+    if (members.empty()) continue;
+    std::stable_sort(members.begin(), members.end(), [&](size_t a, size_t b) {
+      return p.columns[a].shape.num_vars() > p.columns[b].shape.num_vars();
+    });
+    size_t cursor = 0;
+    for (size_t c : members) {
+      p.slots[c] = {next_poly, cursor};
+      cursor += p.columns[c].shape.padded_size();
+    }
+    p.stack_used[which] = true;
+    p.stack_vars[which] = poly::log2_ceil(cursor);
+    ++next_poly;
+  }
+}
+
+// The stacks' tables from the columns' tables.
+std::vector<std::vector<Fp>> build_stacks(const Plan& p, const std::vector<std::vector<Fp>>& cols) {
+  std::vector<std::vector<Fp>> stacks;
+  for (int which : {0, 1})
+    if (p.stack_used[which]) stacks.emplace_back(size_t(1) << p.stack_vars[which], Fp::zero());
+  for (size_t c = 0; c < cols.size(); ++c) {
+    if (cols[c].empty()) continue;
+    auto& st = stacks[size_t(p.slots[c].poly)];
+    std::copy(cols[c].begin(), cols[c].end(), st.begin() + std::ptrdiff_t(p.slots[c].offset));
+  }
+  return stacks;
+}
+
+Result<Plan> make_plan(const SliceStatement& st) {
+  if (!st.model) return make_error("slice: no model");
+  const QModel& m = *st.model;
+  if (st.first >= st.end || st.end > m.nodes.size()) return make_error("slice: node range out of bounds");
+  if (st.inputs.size() != st.input_values.size() || st.outputs.size() != st.output_values.size())
+    return make_error("slice: boundary values do not match the boundary tensors");
+  Plan p;
+  p.m = &m;
+  p.relu = std::make_shared<FunctionTable>();
+  p.relu->in_lo = m.act_lo();
+  for (int64_t v = m.act_lo(); v <= m.act_hi(); ++v) p.relu->values.push_back(std::max<int64_t>(0, v));
+  for (int t : st.inputs) {
+    if (t < 0 || size_t(t) >= m.tensors.size()) return make_error("slice: input tensor id out of range");
+    p.kind[t] = TensorKind::PublicInput;
+  }
+  std::map<int, int> uses;
+  for (size_t k = st.first; k < st.end; ++k) {
+    const QNode& n = m.nodes[k];
+    NodePlan np;
+    np.node = &n;
+    if (n.inputs.empty() || n.outputs.size() != 1) return node_error(n, "expected one activation input and one output");
+    np.x = n.inputs[0], np.y = n.outputs[0];
+    ++uses[np.x];
+    auto out = padded_of(m.tensors[np.y].shape);
+    if (!out.ok()) return node_error(n, out.error());
+    if (n.op == "Conv") {
+      np.kind = Kind::Conv;
+      ZK_TRY(plan_conv(p, np, n));
+      ZK_TRY(plan_requant(p, np, n, *out));
+      p.kind[np.y] = TensorKind::Committed;
+    } else if (n.op == "Gemm") {
+      np.kind = Kind::Gemm;
+      ZK_TRY(plan_gemm(p, np, n));
+      ZK_TRY(plan_requant(p, np, n, *out));
+      p.kind[np.y] = TensorKind::Committed;
+    } else if (n.op == "Relu" || is_table_op(m, n)) {
+      np.kind = Kind::Table;
+      const FunctionTable* ft = p.relu.get();
+      if (n.op != "Relu") {
+        auto& slot = p.model_tables[n.table];
+        if (!slot) {
+          slot = std::make_shared<FunctionTable>();
+          slot->in_lo = m.tables[n.table].in_lo;
+          slot->values = m.tables[n.table].values;
+        }
+        ft = slot.get();
+      }
+      if (auto s = ft->check(); !s.ok()) return node_error(n, s.error());
+      size_t g = 0;
+      while (g < p.table_groups.size() && p.table_groups[g].table != ft) ++g;
+      if (g == p.table_groups.size()) p.table_groups.push_back({ft, {}, {}, 0});
+      np.group = g;
+      np.block = p.table_groups[g].members.size();
+      p.table_groups[g].members.push_back(p.nodes.size());
+      np.y_col = add_column(p, {*out});
+      p.col_of[np.y] = np.y_col;
+      p.kind[np.y] = TensorKind::Committed;
+    } else if (n.op == "Mul") {
+      np.kind = Kind::Mul;
+      if (n.inputs.size() != 2) return node_error(n, "expected two operands");
+      np.x2 = n.inputs[1];
+      for (int t : {np.x, np.x2}) ZK_TRY(plan_operand(p, n, t, np.y, *out, uses));
+      ZK_TRY(plan_requant(p, np, n, *out));
+      p.kind[np.y] = TensorKind::Committed;
+    } else if (n.op == "Add" || n.op == "Sub" || n.op == "Sum") {
+      np.kind = Kind::Add;
+      if (n.in_shift.size() != n.inputs.size()) return node_error(n, "expected one input shift per operand");
+      np.operands = n.inputs;
+      np.linear.num_vars = out->num_vars();
+      for (size_t i = 0; i < n.inputs.size(); ++i) {
+        if (n.in_shift[i] < 0 || n.in_shift[i] > 40) return node_error(n, "input shift out of range");
+        ZK_TRY(plan_operand(p, n, n.inputs[i], np.y, *out, uses));
+        int64_t c = int64_t(1) << n.in_shift[i];
+        np.linear.coeffs.push_back(n.op == "Sub" && i == 1 ? -c : c);
+      }
+      ZK_TRY(np.linear.check());
+      ZK_TRY(plan_requant(p, np, n, *out));
+      p.kind[np.y] = TensorKind::Committed;
+    } else if (n.op == "MaxPool") {
+      np.kind = Kind::MaxPool;
+      ZK_TRY(plan_maxpool(p, np, n, *out));
+      p.kind[np.y] = TensorKind::Committed;
+    } else if (n.op == "AveragePool") {
+      np.kind = Kind::AvgPool;
+      ZK_TRY(plan_avgpool(p, np, n, *out));
+      ZK_TRY(plan_requant(p, np, n, *out));
+      p.kind[np.y] = TensorKind::Committed;
+    } else if (is_layout(n)) {
+      np.kind = Kind::Gather;
+      auto in = padded_of(m.tensors[np.x].shape);
+      if (!in.ok()) return node_error(n, in.error());
+      np.gather = GatherShape{*in, *out, n.gather, n.fill};
+      if (auto s = np.gather.check(); !s.ok()) return node_error(n, s.error());
+      p.kind[np.y] = TensorKind::Virtual;
+    } else {
+      return node_error(n, "op is not provable yet");
+    }
+    if (!p.kind.count(np.x)) return node_error(n, "input '" + m.tensors[np.x].name + "' is not computed in this slice");
+    p.nodes.push_back(std::move(np));
+  }
+  for (int t : st.outputs) {
+    if (!p.kind.count(t)) return make_error("slice: output '" + m.tensors[t].name + "' is not computed in this slice");
+    ++uses[t];
+  }
+  // A layout output read more than once is committed: its node then proves the gather
+  // from a fresh point on the commitment, and every reader's claim is an opening.
+  for (auto& np : p.nodes)
+    if (np.kind == Kind::Gather && uses[np.y] != 1) {
+      p.kind[np.y] = TensorKind::Committed;
+      np.y_col = add_column(p, {np.gather.out});
+      p.col_of[np.y] = np.y_col;
+    }
+  for (auto& g : p.table_groups) {
+    std::vector<poly::PaddedShape> shapes;
+    for (size_t k : g.members) shapes.push_back(padded_of(m.tensors[p.nodes[k].y].shape).value());
+    g.shape = TableShape{poly::BlockLayout(std::move(shapes)), g.table};
+    ZK_TRY(g.shape.check());
+    g.m_col = add_column(p, {poly::PaddedShape::flat(g.table->values.size())});
+  }
+  if (!p.range.terms.empty()) {
+    ZK_TRY(p.range.check());
+    p.range_m_col = add_column(p, {poly::PaddedShape::flat(size_t(1) << kRangeBits)});
+  }
+  stack_columns(p);
+  return p;
+}
+
+// The padded table of a weight column, from the model (prover and verifier alike).
+std::vector<Fp> weight_column(const Plan& p, const NodePlan& np, const Column& c) {
+  const auto& t = p.m->tensors[c.weight_tensor];
+  std::vector<Fp> dense(t.data.size());
+  for (size_t i = 0; i < dense.size(); ++i) dense[i] = Fp::from_i64(t.data[i]);
+  if (c.conv_weights) return pad_conv_weights(dense, np.conv);
+  return poly::pad_tensor<Fp>(dense, c.shape);
+}
+
+std::vector<Fp> padded_values(const std::vector<int64_t>& dense, const poly::PaddedShape& s) {
+  std::vector<Fp> f(dense.size());
+  for (size_t i = 0; i < f.size(); ++i) f[i] = Fp::from_i64(dense[i]);
+  return poly::pad_tensor<Fp>(f, s);
+}
+
+std::vector<int64_t> to_i64(std::span<const Fp> v) {
+  std::vector<int64_t> out(v.size());
+  for (size_t i = 0; i < v.size(); ++i) out[i] = v[i].to_i64_centered();
+  return out;
+}
+
+// The weight stack's commitment, laid out from the model (prover, verifier and sealing).
+Result<pcs::Commitment> weight_stack_commitment(const Plan& p, const pcs::Params& params) {
+  std::vector<std::vector<Fp>> cols(p.columns.size());
+  for (const auto& np : p.nodes)
+    for (size_t col : {np.w_col, np.b_col}) {
+      if ((np.kind != Kind::Conv && np.kind != Kind::Gemm) || (col == np.b_col && np.b < 0)) continue;
+      cols[col] = weight_column(p, np, p.columns[col]);
+    }
+  auto stacks = build_stacks(p, cols);
+  auto cp = pcs::commit(stacks.back(), params);
+  if (!cp.ok()) return make_error("slice: " + cp.error());
+  return cp->commitment();
+}
+
+
+}  // namespace zks::circuits::slice_detail

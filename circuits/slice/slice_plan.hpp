@@ -1,0 +1,118 @@
+#pragma once
+// The plan of a slice proof, shared by the prover and the verifier (slice_proof.cpp) and
+// by sealing (fingerprint.cpp): which tensors are public, committed or virtual, the
+// gadget shape of every node, every committed column and how the columns are stacked.
+// Internal to circuits/slice.
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "circuits/gadgets/conv.hpp"
+#include "circuits/gadgets/gather.hpp"
+#include "circuits/gadgets/linear.hpp"
+#include "circuits/gadgets/matmul.hpp"
+#include "circuits/gadgets/maxpool.hpp"
+#include "circuits/gadgets/range.hpp"
+#include "circuits/gadgets/requant.hpp"
+#include "circuits/gadgets/table.hpp"
+#include "circuits/slice/slice_proof.hpp"
+#include "model/quantize.hpp"
+#include "pcs/basefold.hpp"
+
+namespace zks::circuits::slice_detail {
+
+using model::QModel;
+using model::QNode;
+
+enum class Kind { Conv, Gemm, Table, Gather, Mul, AvgPool, MaxPool, Add };
+// PublicConst: a constant of the model used as an operand (the verifier evaluates it).
+enum class TensorKind { PublicInput, PublicConst, Committed, Virtual };
+
+struct Column {
+  poly::PaddedShape shape;
+  int weight_tensor = -1;  // a weight or bias the verifier lays out itself
+  bool conv_weights = false;
+};
+
+struct NodePlan {
+  Kind kind;
+  const QNode* node;
+  int x = -1, y = -1;
+  ConvShape conv;
+  MatmulShape mm;
+  RequantShape rq;
+  int w = -1, b = -1;
+  size_t w_col = 0, b_col = 0, rq_col = 0;  // requant columns rq_col .. + rq.num_columns()
+  size_t group = 0, block = 0;  // table ops: their lookup group and block in it
+  size_t y_col = 0;
+  GatherShape gather;
+  int x2 = -1;                      // Mul: the second operand
+  std::vector<int> operands;        // Add/Sub/Sum: every operand
+  LinearShape linear;               // Add/Sub/Sum: +-2^in_shift per operand
+  std::vector<Fp> ones, mult;       // AvgPool: the all-ones kernel and the divisor multipliers
+  bool requant = false;             // Conv, Gemm, Mul, AvgPool end in a requantization
+  // MaxPool: one stage, or two (a row max, then a column max) when the window has more
+  // taps than one zerocheck can take; stage k reads stage k-1's committed output.
+  struct PoolStage {
+    MaxPoolShape shape;
+    size_t y_col = 0, d_col = 0;  // its output column and first per-tap difference column
+  };
+  std::vector<PoolStage> stages;
+};
+
+struct Plan {
+  const QModel* m = nullptr;
+  std::vector<NodePlan> nodes;
+  std::map<int, TensorKind> kind;
+  std::map<int, size_t> col_of;  // committed tensors -> their column
+  std::vector<Column> columns;
+  std::map<int, std::vector<Fp>> const_tables;  // PublicConst tensors, padded
+  // Columns are committed stacked: all witness columns in one polynomial, all weight
+  // columns in another. Sorted by size (largest first), each column starts at an
+  // offset that is a multiple of its own size, so its MLE is the stack's MLE with the
+  // high variables fixed to the (Boolean) bits of its block index: a claim on a column
+  // is a claim on the stack at (point, block bits). One commitment, one folding run.
+  struct Slot {
+    int poly = -1;      // index among the committed stacks
+    size_t offset = 0;  // in the stack
+  };
+  std::vector<Slot> slots;
+  unsigned stack_vars[2] = {0, 0};  // 0: witness stack, 1: weight stack
+  bool stack_used[2] = {false, false};
+  RangeShape range;
+  size_t range_m_col = 0;
+  // One lookup per table, shared by every node that looks into it (one table tree, one
+  // multiplicity column). It runs when the reverse walk reaches its last member: every
+  // member's input is made earlier, so its claims reach producers not yet walked.
+  struct TableGroup {
+    const FunctionTable* table = nullptr;
+    std::vector<size_t> members;  // indices into nodes, in forward order
+    TableShape shape;
+    size_t m_col = 0;
+  };
+  std::vector<TableGroup> table_groups;
+  // Function tables: Relu's, and the model's own (generated integer-exactly at compile
+  // time, content-hashed into the manifest). Held by pointer: TableShapes point at them
+  // across moves of the plan.
+  std::shared_ptr<FunctionTable> relu;
+  std::map<int, std::shared_ptr<FunctionTable>> model_tables;
+};
+
+// A node whose integer semantics are y = T[x - in_lo] over the whole activation range.
+
+Error node_error(const model::QNode& n, const std::string& what);
+Result<poly::PaddedShape> padded_of(const model::Shape& s);
+// Plans a slice; fails, naming the node, on anything not provable yet.
+Result<Plan> make_plan(const SliceStatement& st);
+// The stacks' tables from the columns' tables.
+std::vector<std::vector<Fp>> build_stacks(const Plan& p, const std::vector<std::vector<Fp>>& cols);
+// The padded table of a weight column, from the model.
+std::vector<Fp> weight_column(const Plan& p, const NodePlan& np, const Column& c);
+// The weight stack's commitment, laid out from the model.
+Result<pcs::Commitment> weight_stack_commitment(const Plan& p, const pcs::Params& params);
+std::vector<Fp> padded_values(const std::vector<int64_t>& dense, const poly::PaddedShape& s);
+std::vector<int64_t> to_i64(std::span<const Fp> v);
+
+}  // namespace zks::circuits::slice_detail
