@@ -14,7 +14,7 @@ namespace zks::circuits {
 namespace {
 
 constexpr uint32_t kMagic = 0x42534b5a;  // "ZKSB"
-constexpr uint32_t kBundleVersion = 1;
+constexpr uint32_t kBundleVersion = 2;
 constexpr uint64_t kMaxTensorValues = uint64_t(1) << 28;
 constexpr uint32_t kMaxCount = 1 << 20;
 
@@ -43,8 +43,10 @@ Result<Sealed> sealed_of(const slicer::Manifest& man, const pcs::Params& params)
   return s;
 }
 
-// The statement of slice j from the bundle's boundary values.
-Result<SliceStatement> statement(const slicer::Manifest& man, size_t j, const Bundle& b, const Sealed& sealed) {
+// The statement of slice j from the bundle: public tensors by value, private ones by
+// commitment. The prover passes the executor's run to supply private values too.
+Result<SliceStatement> statement(const slicer::Manifest& man, size_t j, const Bundle& b, const Sealed& sealed,
+                                 const model::IntRun* run = nullptr) {
   const auto& s = man.slices[j];
   SliceStatement st;
   st.model = &man.model;
@@ -53,15 +55,24 @@ Result<SliceStatement> statement(const slicer::Manifest& man, size_t j, const Bu
   st.fingerprint = sealed.fp;
   st.weights = sealed.weights[j] ? &*sealed.weights[j] : nullptr;
   st.inputs = s.inputs, st.outputs = s.outputs;
-  for (int t : s.inputs) {
-    auto it = b.tensors.find(t);
-    if (it == b.tensors.end()) return make_error("bundle: slice " + std::to_string(j) + " input '" + man.model.tensors[t].name + "' is missing");
-    st.input_values.push_back(it->second);
-  }
-  for (int t : s.outputs) {
-    auto it = b.tensors.find(t);
-    if (it == b.tensors.end()) return make_error("bundle: slice " + std::to_string(j) + " output '" + man.model.tensors[t].name + "' is missing");
-    st.output_values.push_back(it->second);
+  for (int side = 0; side < 2; ++side) {
+    const auto& ids = side == 0 ? s.inputs : s.outputs;
+    auto& values = side == 0 ? st.input_values : st.output_values;
+    auto& commits = side == 0 ? st.input_commitments : st.output_commitments;
+    for (int t : ids) {
+      std::optional<pcs::Commitment> c;
+      std::vector<int64_t> v;
+      if (auto it = b.tensors.find(t); it != b.tensors.end()) {
+        v = it->second;
+      } else if (auto ic = b.commitments.find(t); ic != b.commitments.end()) {
+        c = ic->second;
+        if (run) v = run->values[t];
+      } else {
+        return make_error("bundle: slice " + std::to_string(j) + " boundary '" + man.model.tensors[t].name + "' is missing");
+      }
+      values.push_back(std::move(v));
+      commits.push_back(c);
+    }
   }
   return st;
 }
@@ -79,6 +90,11 @@ util::Bytes Bundle::write() const {
     w.u32(static_cast<uint32_t>(id));
     w.u64(v.size());
     for (int64_t x : v) w.u64(static_cast<uint64_t>(x));
+  }
+  w.u32(static_cast<uint32_t>(commitments.size()));
+  for (const auto& [id, c] : commitments) {
+    w.u32(static_cast<uint32_t>(id));
+    c.write(w);
   }
   w.u32(static_cast<uint32_t>(proofs.size()));
   for (const auto& p : proofs) {
@@ -111,6 +127,18 @@ Result<Bundle> Bundle::read(std::span<const uint8_t> bytes) {
       x = static_cast<int64_t>(u);
     }
   }
+  uint32_t nc;
+  if (!r.u32(nc) || nc > kMaxCount) return make_error("bundle: commitment count truncated or too large");
+  const pcs::Params params = pcs::Params::standard();
+  for (uint32_t i = 0; i < nc; ++i) {
+    uint32_t id;
+    if (!r.u32(id)) return make_error("bundle: commitment truncated");
+    auto c = pcs::Commitment::read(r, params);
+    if (!c.ok()) return make_error("bundle: " + c.error());
+    if (b.commitments.count(int(id)) || b.tensors.count(int(id)))
+      return make_error("bundle: tensor " + std::to_string(id) + " appears twice");
+    b.commitments[int(id)] = *c;
+  }
   if (!r.u32(np) || np > kMaxCount) return make_error("bundle: slice count truncated or too large");
   for (uint32_t j = 0; j < np; ++j) {
     uint64_t len;
@@ -126,7 +154,8 @@ Result<Bundle> Bundle::read(std::span<const uint8_t> bytes) {
 Result<Bundle> prove_bundle(const slicer::Manifest& man, const hash::Digest& manifest_hash,
                             const std::vector<std::vector<int64_t>>& inputs, const pcs::Params& params,
                             size_t jobs, std::vector<SliceTiming>* timings,
-                            const std::function<void(size_t, const SliceTiming&)>& progress) {
+                            const std::function<void(size_t, const SliceTiming&)>& progress,
+                            bool private_boundaries) {
   const auto& m = man.model;
   if (inputs.size() != m.inputs.size()) return make_error("bundle: the model has " + std::to_string(m.inputs.size()) + " inputs");
   model::IntRun run;
@@ -136,11 +165,20 @@ Result<Bundle> prove_bundle(const slicer::Manifest& man, const hash::Digest& man
   Bundle b;
   b.manifest_hash = manifest_hash;
   b.params_id = params.params_id();
-  for (const auto& s : man.slices)
-    for (const auto* ids : {&s.inputs, &s.outputs})
-      for (int t : *ids) b.tensors[t] = run.values[t];
   for (int t : m.inputs) b.tensors[t] = run.values[t];
   for (int t : m.outputs) b.tensors[t] = run.values[t];
+  for (const auto& s : man.slices)
+    for (const auto* ids : {&s.inputs, &s.outputs})
+      for (int t : *ids) {
+        if (b.tensors.count(t) || b.commitments.count(t)) continue;
+        if (!private_boundaries) {
+          b.tensors[t] = run.values[t];
+          continue;
+        }
+        auto c = boundary_commitment(m, t, run.values[t], params);
+        if (!c.ok()) return make_error("bundle: " + c.error());
+        b.commitments[t] = *c;
+      }
 
   auto sealed = sealed_of(man, params);
   if (!sealed.ok()) return make_error(sealed.error());
@@ -153,7 +191,7 @@ Result<Bundle> prove_bundle(const slicer::Manifest& man, const hash::Digest& man
   auto worker = [&] {
     for (size_t j; (j = next.fetch_add(1)) < n;) {
       auto t0 = std::chrono::steady_clock::now();
-      auto st = statement(man, j, b, *sealed);
+      auto st = statement(man, j, b, *sealed, &run);
       if (!st.ok()) {
         errors[j] = st.error();
         continue;
@@ -195,6 +233,12 @@ Status verify_bundle(const slicer::Manifest& man, const hash::Digest& manifest_h
     return make_error("bundle: " + std::to_string(b.proofs.size()) + " slice proofs for " + std::to_string(man.slices.size()) + " slices");
   for (const auto& [id, v] : b.tensors)
     if (id < 0 || size_t(id) >= man.model.tensors.size()) return make_error("bundle: unknown tensor id " + std::to_string(id));
+  for (const auto& [id, c] : b.commitments) {
+    if (id < 0 || size_t(id) >= man.model.tensors.size()) return make_error("bundle: unknown tensor id " + std::to_string(id));
+    for (const auto* ids : {&man.model.inputs, &man.model.outputs})
+      for (int t : *ids)
+        if (t == id) return make_error("bundle: the model's input and output must be public");
+  }
   for (int t : man.model.inputs)
     if (!b.tensors.count(t)) return make_error("bundle: the model input '" + man.model.tensors[t].name + "' is missing");
   for (int t : man.model.outputs)

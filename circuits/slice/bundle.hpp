@@ -1,16 +1,19 @@
 #pragma once
 // A proof bundle: everything a third party needs, with the compiled model, to check an
-// inference offline. First version: the boundary tensors travel as integers (the model's
-// input, its output and every tensor crossing a cut), one slice proof per slice proves
-// its outputs from its inputs, and slices chain because each boundary tensor has exactly
-// one value in the bundle (the output of the slice that makes it is the input of the
-// slices that read it). Commitment-based stitching, which keeps boundaries private, is
-// the next step (DESIGN.md section 3, "Slice statement and stitching").
+// inference offline. The model's input and output travel as integers (rule 12); every
+// other tensor crossing a cut is private: the bundle holds only its deterministic
+// commitment, one per tensor, so the slice that makes it (C_out) and the slices that
+// read it (C_in) are stitched by construction: one root per (tensor), used on both
+// sides (DESIGN.md section 3, "Slice statement and stitching"; rule 7). One slice proof
+// per slice proves its outputs from its inputs.
 //
 // Layout: "ZKSB", version, the manifest's hash (binding the bundle to one compiled
-// model), the commitment parameters' id, the boundary tensors (id, values), the slice
-// proofs. Reading refuses unknown versions, truncation, trailing bytes and absurd
-// sizes with a reason.
+// model), the commitment parameters' id, the public tensors (id, values), the private
+// boundary commitments (id, commitment), the slice proofs. Reading refuses unknown
+// versions, truncation, trailing bytes and absurd sizes with a reason.
+//
+// Sound, not yet hiding: openings reveal evaluations of private tensors, and tensors of
+// at most 2^8 entries are opened in the clear.
 
 #include <cstdint>
 #include <functional>
@@ -18,6 +21,7 @@
 #include <vector>
 
 #include "hash/blake2b.hpp"
+#include "pcs/basefold.hpp"
 #include "pcs/params.hpp"
 #include "slicer/slicer.hpp"
 #include "util/bytes.hpp"
@@ -28,7 +32,8 @@ namespace zks::circuits {
 struct Bundle {
   hash::Digest manifest_hash{};
   hash::Digest params_id{};
-  std::map<int, std::vector<int64_t>> tensors;  // boundary tensors by id
+  std::map<int, std::vector<int64_t>> tensors;  // public tensors (model inputs and outputs) by id
+  std::map<int, pcs::Commitment> commitments;   // private boundary tensors by id
   std::vector<util::Bytes> proofs;              // one per slice, in manifest order
 
   util::Bytes write() const;
@@ -42,11 +47,13 @@ struct SliceTiming {
 
 // Proves every slice of a compiled model on the integer input values (one vector per
 // model input), slices in parallel on up to `jobs` threads; `progress` (may be empty)
-// is called as each slice finishes.
+// is called as each slice finishes. With private_boundaries (the default) the tensors
+// crossing cuts are committed, not revealed.
 Result<Bundle> prove_bundle(const slicer::Manifest& man, const hash::Digest& manifest_hash,
                             const std::vector<std::vector<int64_t>>& inputs, const pcs::Params& params,
                             size_t jobs, std::vector<SliceTiming>* timings,
-                            const std::function<void(size_t slice, const SliceTiming&)>& progress);
+                            const std::function<void(size_t slice, const SliceTiming&)>& progress,
+                            bool private_boundaries = true);
 
 // Checks the bundle against the compiled model it claims (by hash) and every slice proof.
 // A sealed manifest is checked against its fingerprint, and against `pinned_fp` when

@@ -20,6 +20,45 @@ using model::QNode;
 constexpr uint32_t kProofVersion = 1;
 
 
+// The commitment of boundary i on side 0 (inputs) or 1 (outputs), or null when public.
+const pcs::Commitment* private_commitment(const SliceStatement& st, int side, size_t i) {
+  const auto& cs = side == 0 ? st.input_commitments : st.output_commitments;
+  return i < cs.size() && cs[i] ? &*cs[i] : nullptr;
+}
+
+// The private boundary tensors in commitment order (inputs, then outputs not already
+// listed), each once.
+std::vector<std::pair<int, const pcs::Commitment*>> private_boundaries(const SliceStatement& st) {
+  std::vector<std::pair<int, const pcs::Commitment*>> out;
+  for (int side = 0; side < 2; ++side) {
+    const auto& ids = side == 0 ? st.inputs : st.outputs;
+    for (size_t i = 0; i < ids.size(); ++i) {
+      const auto* c = private_commitment(st, side, i);
+      bool listed = false;
+      for (const auto& [t, _] : out) listed |= t == ids[i];
+      if (c && !listed) out.push_back({ids[i], c});
+    }
+  }
+  return out;
+}
+
+// The polynomials with at least one claim, in order, and the claims renumbered to them.
+std::vector<size_t> claimed_polys(const std::vector<pcs::Claim>& claims, size_t n) {
+  std::vector<char> used(n, 0);
+  for (const auto& c : claims) used[c.poly] = 1;
+  std::vector<size_t> out;
+  for (size_t i = 0; i < n; ++i)
+    if (used[i]) out.push_back(i);
+  return out;
+}
+std::vector<pcs::Claim> reindex_claims(std::vector<pcs::Claim> claims, size_t n) {
+  auto polys = claimed_polys(claims, n);
+  std::vector<size_t> index(n, 0);
+  for (size_t k = 0; k < polys.size(); ++k) index[polys[k]] = k;
+  for (auto& c : claims) c.poly = index[c.poly];
+  return claims;
+}
+
 // Everything both sides absorb before the first challenge.
 void absorb_statement(transcript::Transcript& t, const SliceStatement& st, const pcs::Params& params,
                       const std::vector<pcs::Commitment>& commitments) {
@@ -29,12 +68,19 @@ void absorb_statement(transcript::Transcript& t, const SliceStatement& st, const
   t.absorb_u64("slice.index", st.index);
   t.absorb_u64("slice.first", st.first);
   t.absorb_u64("slice.end", st.end);
-  for (const auto* group : {&st.input_values, &st.output_values})
-    for (const auto& v : *group) {
-      std::vector<Fp> f(v.size());
-      for (size_t i = 0; i < v.size(); ++i) f[i] = Fp::from_i64(v[i]);
+  for (int side = 0; side < 2; ++side) {
+    const auto& values = side == 0 ? st.input_values : st.output_values;
+    for (size_t i = 0; i < values.size(); ++i) {
+      if (const auto* c = private_commitment(st, side, i)) {
+        t.absorb_u64("slice.private_boundary_vars", c->num_vars);
+        t.absorb("slice.private_boundary", c->root);
+        continue;
+      }
+      std::vector<Fp> f(values[i].size());
+      for (size_t k = 0; k < f.size(); ++k) f[k] = Fp::from_i64(values[i][k]);
       t.absorb("slice.boundary", std::span<const Fp>(f));
     }
+  }
   for (const auto& c : commitments) {
     t.absorb_u64("slice.commitment_vars", c.num_vars);
     t.absorb("slice.commitment", c.root);
@@ -48,10 +94,16 @@ struct Router {
   std::map<int, std::vector<EvalClaim>> pending;  // virtual tensors
   std::vector<std::pair<int, EvalClaim>> input_claims;
   std::vector<std::pair<const std::vector<Fp>*, EvalClaim>> public_claims;  // evaluated by the verifier
+  std::map<int, size_t> boundary_poly;  // private boundary tensors -> their polynomial
 
   void route(int tensor, const EvalClaim& c) {
     switch (plan.kind.at(tensor)) {
-      case TensorKind::PublicInput: input_claims.push_back({tensor, c}); break;
+      case TensorKind::PublicInput:
+        if (auto it = boundary_poly.find(tensor); it != boundary_poly.end())
+          openings.push_back({it->second, c.point, c.value});
+        else
+          input_claims.push_back({tensor, c});
+        break;
       case TensorKind::Committed: open(plan.col_of.at(tensor), c); break;
       case TensorKind::Virtual: pending[tensor].push_back(c); break;
       case TensorKind::PublicConst: public_claims.push_back({&plan.const_tables.at(tensor), c}); break;
@@ -101,6 +153,16 @@ Result<std::optional<pcs::Commitment>> weight_commitment(const SliceStatement& s
   auto c = weight_stack_commitment(*planned, params);
   if (!c.ok()) return make_error(c.error());
   return std::optional<pcs::Commitment>(*c);
+}
+
+Result<pcs::Commitment> boundary_commitment(const model::QModel& m, int tensor, std::span<const int64_t> values,
+                                           const pcs::Params& params) {
+  auto shape = padded_of(m.tensors[tensor].shape);
+  if (!shape.ok()) return make_error(shape.error());
+  if (values.size() != shape->real_count()) return make_error("boundary '" + m.tensors[tensor].name + "' has the wrong size");
+  auto cp = pcs::commit(padded_values(std::vector<int64_t>(values.begin(), values.end()), *shape), params);
+  if (!cp.ok()) return make_error(cp.error());
+  return cp->commitment();
 }
 
 Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& params) {
@@ -206,6 +268,16 @@ Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& par
   }
   if (st.weights && (!p.stack_used[1] || !(commitments.back() == *st.weights)))
     return make_error("slice: the model's weights do not match the manifest's weight commitment");
+  Router router{p, {}, {}, {}, {}, {}};
+  for (const auto& [tensor, c] : private_boundaries(st)) {
+    auto cp = pcs::commit(vals.at(tensor), params);
+    if (!cp.ok()) return make_error("slice: " + cp.error());
+    if (!(cp->commitment() == *c))
+      return make_error("slice: boundary '" + m.tensors[tensor].name + "' does not match its commitment");
+    router.boundary_poly[tensor] = commitments.size();
+    commitments.push_back(cp->commitment());
+    committed.push_back(std::move(cp).value());
+  }
   util::ByteWriter w;
   w.u32(kProofVersion);
   w.raw(params.params_id());
@@ -214,13 +286,17 @@ Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& par
   transcript::Transcript t("zkslice-slice");
   absorb_statement(t, st, params, commitments);
 
-  Router router{p, {}, {}, {}};
   for (size_t i = 0; i < st.outputs.size(); ++i) {
     const int out = st.outputs[i];
-    if (p.kind.at(out) == TensorKind::PublicInput) continue;  // passed through: checked as values
+    if (p.kind.at(out) == TensorKind::PublicInput) continue;  // passed through: checked by the verifier
     const auto& v = vals.at(out);
     EvalClaim c{t.challenges("slice.output_point", poly::log2_ceil(v.size())), Fp2::zero()};
     c.value = poly::evaluate(std::span<const Fp>(v), c.point);
+    if (private_commitment(st, 1, i)) {  // its value comes from the proof, its commitment must agree
+      field::write(w, c.value);
+      t.absorb("slice.output_value", c.value);
+      router.openings.push_back({router.boundary_poly.at(out), c.point, c.value});
+    }
     router.route(out, c);
   }
   for (size_t k = p.nodes.size(); k-- > 0;) {
@@ -315,9 +391,12 @@ Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& par
     w.u32(0);
     return w.take();
   }
+  // Only the polynomials that received claims are opened (a private boundary passed
+  // through unread has none).
   std::vector<const pcs::CommittedPoly*> polys;
-  for (const auto& c : committed) polys.push_back(&c);
-  auto opening = pcs::open_batch(polys, router.openings, t, params);
+  for (size_t i : claimed_polys(router.openings, committed.size())) polys.push_back(&committed[i]);
+  auto claims = reindex_claims(router.openings, committed.size());
+  auto opening = pcs::open_batch(polys, claims, t, params);
   if (!opening.ok()) return make_error("slice: " + opening.error());
   w.u32(static_cast<uint32_t>(opening->size()));
   w.raw(*opening);
@@ -330,22 +409,33 @@ Status verify_slice(const SliceStatement& st, std::span<const uint8_t> bytes, co
   const Plan& p = *planned;
   const QModel& m = *st.model;
   // Public boundary values must be in the activation range (rule 5: every tensor
-  // entering a linear op is range-checked; the verifier checks public ones itself).
-  for (const auto* group : {&st.input_values, &st.output_values})
-    for (const auto& v : *group)
-      for (int64_t e : v)
-        if (e < m.act_lo() || e > m.act_hi()) return make_error("slice: a boundary value is outside the activation range");
-  for (size_t i = 0; i < st.inputs.size(); ++i)
-    if (m.tensors[st.inputs[i]].shape.empty() || st.input_values[i].size() != uint64_t(model::numel(m.tensors[st.inputs[i]].shape)))
-      return make_error("slice: input '" + m.tensors[st.inputs[i]].name + "' has the wrong size");
-  for (size_t i = 0; i < st.outputs.size(); ++i) {
-    if (st.output_values[i].size() != uint64_t(model::numel(m.tensors[st.outputs[i]].shape)))
-      return make_error("slice: output '" + m.tensors[st.outputs[i]].name + "' has the wrong size");
-    // A tensor passed through the slice unchanged must equal its input.
-    for (size_t j = 0; j < st.inputs.size(); ++j)
-      if (st.inputs[j] == st.outputs[i] && st.input_values[j] != st.output_values[i])
-        return make_error("slice: passed-through tensor '" + m.tensors[st.outputs[i]].name + "' changed");
+  // entering a linear op is range-checked; the verifier checks public ones itself;
+  // a private one was range-checked as an output of the slice that made it).
+  for (int side = 0; side < 2; ++side) {
+    const auto& ids = side == 0 ? st.inputs : st.outputs;
+    const auto& values = side == 0 ? st.input_values : st.output_values;
+    for (size_t i = 0; i < ids.size(); ++i) {
+      const auto& name = m.tensors[ids[i]].name;
+      if (const auto* c = private_commitment(st, side, i)) {
+        auto shape = padded_of(m.tensors[ids[i]].shape);
+        if (!shape.ok() || c->num_vars != shape->num_vars())
+          return make_error("slice: the commitment to boundary '" + name + "' has the wrong size");
+        continue;
+      }
+      if (m.tensors[ids[i]].shape.empty() || values[i].size() != uint64_t(model::numel(m.tensors[ids[i]].shape)))
+        return make_error("slice: boundary '" + name + "' has the wrong size");
+      for (int64_t e : values[i])
+        if (e < m.act_lo() || e > m.act_hi()) return make_error("slice: boundary '" + name + "' has a value outside the activation range");
+    }
   }
+  // A tensor passed through the slice unchanged must equal its input.
+  for (size_t i = 0; i < st.outputs.size(); ++i)
+    for (size_t j = 0; j < st.inputs.size(); ++j) {
+      if (st.inputs[j] != st.outputs[i]) continue;
+      const auto *ci = private_commitment(st, 0, j), *co = private_commitment(st, 1, i);
+      bool same = (ci && co) ? *ci == *co : (!ci && !co && st.input_values[j] == st.output_values[i]);
+      if (!same) return make_error("slice: passed-through tensor '" + m.tensors[st.outputs[i]].name + "' changed");
+    }
 
   util::ByteReader r(bytes);
   uint32_t version;
@@ -378,19 +468,31 @@ Status verify_slice(const SliceStatement& st, std::span<const uint8_t> bytes, co
   } else if (st.weights) {
     return make_error("slice: the manifest has a weight commitment for a slice without weights");
   }
+  Router router{p, {}, {}, {}, {}, {}};
+  for (const auto& [tensor, c] : private_boundaries(st)) {
+    router.boundary_poly[tensor] = commitments.size();
+    commitments.push_back(*c);
+  }
   transcript::Transcript t("zkslice-slice");
   absorb_statement(t, st, params, commitments);
 
-  Router router{p, {}, {}, {}};
   std::map<int, std::vector<Fp>> public_vals;
   for (size_t i = 0; i < st.inputs.size(); ++i)
-    public_vals[st.inputs[i]] = padded_values(st.input_values[i], padded_of(m.tensors[st.inputs[i]].shape).value());
+    if (!private_commitment(st, 0, i))
+      public_vals[st.inputs[i]] = padded_values(st.input_values[i], padded_of(m.tensors[st.inputs[i]].shape).value());
   for (size_t i = 0; i < st.outputs.size(); ++i) {
     const int out = st.outputs[i];
     if (p.kind.at(out) == TensorKind::PublicInput) continue;
-    auto v = padded_values(st.output_values[i], padded_of(m.tensors[out].shape).value());
-    EvalClaim c{t.challenges("slice.output_point", poly::log2_ceil(v.size())), Fp2::zero()};
-    c.value = poly::evaluate(std::span<const Fp>(v), c.point);
+    const unsigned vars = padded_of(m.tensors[out].shape).value().num_vars();
+    EvalClaim c{t.challenges("slice.output_point", vars), Fp2::zero()};
+    if (private_commitment(st, 1, i)) {
+      ZK_TRY(field::read(r, c.value));
+      t.absorb("slice.output_value", c.value);
+      router.openings.push_back({router.boundary_poly.at(out), c.point, c.value});
+    } else {
+      auto v = padded_values(st.output_values[i], padded_of(m.tensors[out].shape).value());
+      c.value = poly::evaluate(std::span<const Fp>(v), c.point);
+    }
     router.route(out, c);
   }
   for (size_t k = p.nodes.size(); k-- > 0;) {
@@ -507,7 +609,9 @@ Status verify_slice(const SliceStatement& st, std::span<const uint8_t> bytes, co
   }
   std::vector<uint8_t> opening(len);
   if (!r.raw(opening)) return make_error("slice proof: opening truncated");
-  Status s = pcs::verify_batch(commitments, router.openings, opening, t, params);
+  std::vector<pcs::Commitment> opened;
+  for (size_t i : claimed_polys(router.openings, commitments.size())) opened.push_back(commitments[i]);
+  Status s = pcs::verify_batch(opened, reindex_claims(router.openings, commitments.size()), opening, t, params);
   if (!s.ok()) return make_error("slice: " + s.error());
   return {};
 }

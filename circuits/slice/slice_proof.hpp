@@ -1,8 +1,9 @@
 #pragma once
-// The slice prover and verifier, first version (issue 5): one proof that the public
-// output tensors of a slice (nodes [first, end) of a compiled model) are the quantized
-// result of its public input tensors (DESIGN.md section 3, rule 12: both in the
-// statement as integers, their MLEs evaluated by the verifier).
+// The slice prover and verifier (issue 5): one proof that the output tensors of a slice
+// (nodes [first, end) of a compiled model) are the quantized result of its input
+// tensors. A boundary tensor is public (its integers in the statement, its MLE
+// evaluated by the verifier: rule 12) or private (a deterministic commitment in the
+// statement: claims on it are openings of that commitment, rule 7).
 //
 // Claims flow from the outputs back to the inputs, node by node (GKR style), through
 // the gadgets in circuits/gadgets. Every output of a non-polynomial op is committed
@@ -42,7 +43,18 @@ struct SliceStatement {
   std::vector<int> inputs, outputs;               // boundary tensors (ids)
   std::vector<std::vector<int64_t>> input_values;   // dense, per input
   std::vector<std::vector<int64_t>> output_values;  // dense, per output
+  // Private boundary tensors (DESIGN.md section 3, "Slice statement and stitching"):
+  // a deterministic commitment to the tensor in its padded layout stands in the
+  // statement instead of its values, so consecutive slices are stitched by equal roots.
+  // Index-aligned with inputs/outputs; an empty vector means every boundary is public.
+  // The prover still needs the values; the verifier's may be empty for private ones.
+  std::vector<std::optional<pcs::Commitment>> input_commitments, output_commitments;
 };
+
+// The deterministic commitment to a boundary tensor (dense row-major values, laid out
+// padded per axis): the same tensor always gives the same root.
+Result<pcs::Commitment> boundary_commitment(const model::QModel& m, int tensor, std::span<const int64_t> values,
+                                           const pcs::Params& params);
 
 struct SliceProof;  // opaque; see slice_proof.cpp
 

@@ -183,10 +183,32 @@ TEST_CASE("the age model proves and verifies as a bundle of 1 and 4 slices", "[c
       auto dropped = *bundle;
       dropped.proofs.pop_back();
       REQUIRE_FALSE(c::verify_bundle(man, id, dropped, kParams, nullptr).ok());
-      auto boundary = *bundle;
+      // The tensors crossing cuts are private: only their commitments are in the bundle.
       int cut = man.slices[1].inputs.back();
-      boundary.tensors[cut][0] += 1;  // a boundary tensor changed between slices
+      REQUIRE(bundle->commitments.count(cut) == 1);
+      REQUIRE(bundle->tensors.count(cut) == 0);
+      // A boundary commitment changed between slices (C_out[j] != C_in[j+1]).
+      auto boundary = *bundle;
+      boundary.commitments[cut].root[0] ^= 1;
       REQUIRE_FALSE(c::verify_bundle(man, id, boundary, kParams, nullptr).ok());
+      // The commitment of another value of that tensor: both slices reject it.
+      auto other_values = m.run.values[cut];
+      other_values[0] += 1;
+      auto other_c = c::boundary_commitment(man.model, cut, other_values, kParams);
+      REQUIRE(other_c.ok());
+      auto swapped = *bundle;
+      swapped.commitments[cut] = *other_c;
+      REQUIRE_FALSE(c::verify_bundle(man, id, swapped, kParams, nullptr).ok());
+      // Revealing a boundary instead of committing it is refused for the model's I/O only;
+      // a public-boundary bundle of the same run verifies too.
+      auto open_bundle = c::prove_bundle(man, id, inputs, kParams, 2, nullptr, {}, false);
+      REQUIRE(open_bundle.ok());
+      REQUIRE(open_bundle->commitments.empty());
+      REQUIRE(c::verify_bundle(man, id, *open_bundle, kParams, nullptr).ok());
+      // Serialization round trip.
+      auto back = c::Bundle::read(bundle->write());
+      REQUIRE(back.ok());
+      REQUIRE(c::verify_bundle(man, id, *back, kParams, nullptr).ok());
       zks::hash::Digest other = id;
       other[1] = 1;
       REQUIRE_FALSE(c::verify_bundle(man, other, *bundle, kParams, nullptr).ok());
