@@ -18,6 +18,16 @@ for model in 4l_relu_conv_fc 3l_relu_conv_fc variable_cnn accuracy; do
   done
 done
 
+# Single-op models: as many slices as they have nodes.
+for spec in 1l_conv:1 1l_max_pool:1 1l_average:1 1l_average:3; do
+  model=${spec%%:*}; n=${spec##*:}
+  dir="$WORK/$model-$n"
+  "$ZKSLICE" compile "$CORPUS/$model/model.onnx" --out "$dir" --slices "$n" >/dev/null
+  "$ZKSLICE" prove "$dir" --input "$CORPUS/$model/input.json" --out "$dir/bundle" >/dev/null 2>&1 \
+    || fail "$model with $n slices did not prove"
+  "$ZKSLICE" verify "$dir" "$dir/bundle" >/dev/null || fail "$model with $n slices did not verify"
+done
+
 dir="$WORK/4l_relu_conv_fc-2"
 # One byte flipped in the middle of the bundle: exit 1 with a reason.
 cp "$dir/bundle" "$WORK/bad"

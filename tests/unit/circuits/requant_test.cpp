@@ -146,3 +146,30 @@ TEST_CASE("requant rejects wrong witnesses and tampered proofs", "[circuits]") {
     REQUIRE_FALSE(c::RequantProof::read(tr, cs.s).ok());
   }
 }
+
+TEST_CASE("requant: q + 1 with the remainder adjusted passes the zerocheck but not the range check", "[circuits]") {
+  // acc + 2^(s-1) = 2^s q + r; q' = q + 1, r' = r - 2^s keeps the decomposition, so only
+  // the remainder's range check (rule 3) stands between a cheat and acceptance.
+  Case cs({16}, 10, 0, 1 << 20, 91);
+  auto bad = cs.w;
+  const size_t x = 5;
+  const Fp two_s = Fp(1u << 10);
+  bad.columns[0][x] += Fp::one();        // q
+  bad.columns[1][x] = bad.columns[1][x] - two_s;  // the single remainder limb (s = 10)
+  auto out = cs.prove(bad);
+  REQUIRE(cs.check(out.proof, nullptr, &bad).ok());  // the decomposition holds
+  std::vector<uint32_t> ids = {0, 1};
+  c::RangeShape rs{c::requant_range_terms(cs.s, ids)};
+  std::vector<std::span<const Fp>> cols;
+  for (const auto& t : rs.terms) cols.push_back(bad.columns[t.column]);
+  auto rw = c::range_witness(rs, cols);
+  REQUIRE_FALSE(rw.ok());  // a negative remainder is not in [0, 2^10)
+  // q - 1 with r + 2^s: the remainder exceeds 2^s, caught by the exact top-limb bound.
+  auto bad2 = cs.w;
+  bad2.columns[0][x] -= Fp::one();
+  bad2.columns[1][x] = bad2.columns[1][x] + two_s;
+  REQUIRE(cs.check(cs.prove(bad2).proof, nullptr, &bad2).ok());
+  cols.clear();
+  for (const auto& t : rs.terms) cols.push_back(bad2.columns[t.column]);
+  REQUIRE_FALSE(c::range_witness(rs, cols).ok());
+}
