@@ -36,6 +36,31 @@ bool is_table_op(const QModel& m, const QNode& n) {
   return t.in_lo == m.act_lo() && int64_t(t.values.size()) == m.act_hi() - m.act_lo() + 1;
 }
 
+// Ops the executor runs as a function of one 16-bit activation without a table of the
+// model's: Clip, and LeakyRelu/PRelu with a single slope. The slice prover proves them
+// through a table it generates here from the node's parameters, with the executor's
+// own arithmetic (the verifier generates the same table; its hash is absorbed).
+bool is_function_op(const QNode& n) {
+  if (n.op == "Clip") return n.mult.size() == 2;
+  return (n.op == "LeakyRelu" || n.op == "PRelu") && n.mult.size() == 1 && n.shift >= 0;
+}
+
+FunctionTable function_table(const QModel& m, const QNode& n) {
+  FunctionTable t;
+  t.in_lo = m.act_lo();
+  auto clamp = [&](int64_t v) { return std::clamp(v, m.act_lo(), m.act_hi()); };
+  for (int64_t x = m.act_lo(); x <= m.act_hi(); ++x) {
+    if (n.op == "Clip") {
+      t.values.push_back(std::clamp(x, n.mult[0], std::max(n.mult[0], n.mult[1])));
+    } else {
+      int64_t acc = x >= 0 ? x * (int64_t(1) << 16) : x * n.mult[0];
+      int64_t q = n.shift == 0 ? acc : (acc + (int64_t(1) << (n.shift - 1))) >> n.shift;
+      t.values.push_back(clamp(q));
+    }
+  }
+  return t;
+}
+
 size_t add_column(Plan& p, Column c) {
   p.columns.push_back(std::move(c));
   return p.columns.size() - 1;
@@ -277,10 +302,14 @@ Result<Plan> make_plan(const SliceStatement& st) {
       ZK_TRY(plan_gemm(p, np, n));
       ZK_TRY(plan_requant(p, np, n, *out));
       p.kind[np.y] = TensorKind::Committed;
-    } else if (n.op == "Relu" || is_table_op(m, n)) {
+    } else if (n.op == "Relu" || is_table_op(m, n) || is_function_op(n)) {
       np.kind = Kind::Table;
       const FunctionTable* ft = p.relu.get();
-      if (n.op != "Relu") {
+      if (is_function_op(n)) {
+        auto& slot = p.node_tables[k];
+        slot = std::make_shared<FunctionTable>(function_table(m, n));
+        ft = slot.get();
+      } else if (n.op != "Relu") {
         auto& slot = p.model_tables[n.table];
         if (!slot) {
           slot = std::make_shared<FunctionTable>();
@@ -320,11 +349,11 @@ Result<Plan> make_plan(const SliceStatement& st) {
       ZK_TRY(np.linear.check());
       ZK_TRY(plan_requant(p, np, n, *out));
       p.kind[np.y] = TensorKind::Committed;
-    } else if (n.op == "MaxPool") {
+    } else if (n.op == "MaxPool" || n.op == "GlobalMaxPool") {
       np.kind = Kind::MaxPool;
       ZK_TRY(plan_maxpool(p, np, n, *out));
       p.kind[np.y] = TensorKind::Committed;
-    } else if (n.op == "AveragePool") {
+    } else if (n.op == "AveragePool" || n.op == "GlobalAveragePool") {
       np.kind = Kind::AvgPool;
       ZK_TRY(plan_avgpool(p, np, n, *out));
       ZK_TRY(plan_requant(p, np, n, *out));

@@ -98,6 +98,7 @@ struct Plan {
   // across moves of the plan.
   std::shared_ptr<FunctionTable> relu;
   std::map<int, std::shared_ptr<FunctionTable>> model_tables;
+  std::map<size_t, std::shared_ptr<FunctionTable>> node_tables;  // generated per node (Clip, LeakyRelu)
 };
 
 // A node whose integer semantics are y = T[x - in_lo] over the whole activation range.
