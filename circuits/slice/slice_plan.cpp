@@ -137,7 +137,8 @@ Status plan_requant(Plan& p, NodePlan& np, const QNode& n, const poly::PaddedSha
 
 // An operand of an element-wise op: an activation of the output's shape, or a constant
 // broadcast to it (the verifier evaluates the broadcast table itself).
-Status plan_operand(Plan& p, const QNode& n, int t, int y, const poly::PaddedShape& out, std::map<int, int>& uses) {
+Status plan_operand(Plan& p, NodePlan& np, const QNode& n, int t, int y, const poly::PaddedShape& out,
+                    std::map<int, int>& uses) {
   const QModel& m = *p.m;
   const auto& tt = m.tensors[t];
   if (tt.is_const) {
@@ -149,7 +150,13 @@ Status plan_operand(Plan& p, const QNode& n, int t, int y, const poly::PaddedSha
     p.const_tables[t] = poly::pad_tensor<Fp>(dense, out);
     p.kind[t] = TensorKind::PublicConst;
   } else if (tt.shape != m.tensors[y].shape) {
-    return node_error(n, "broadcasting an activation is not provable yet");
+    // An activation broadcast along axes of size 1 (a per-channel scale): its MLE on the
+    // output's layout is its own MLE on the kept axes times the selectors of the others.
+    const auto& ys = m.tensors[y].shape;
+    bool ok = tt.shape.size() == ys.size();
+    for (size_t a = 0; ok && a < ys.size(); ++a) ok = tt.shape[a] == ys[a] || tt.shape[a] == 1;
+    if (!ok) return node_error(n, "broadcasting '" + tt.name + "' this way is not provable yet");
+    np.broadcast.insert(t);
   }
   if (!p.kind.count(t)) return node_error(n, "operand '" + tt.name + "' is not computed in this slice");
   if (t != n.inputs[0]) ++uses[t];
@@ -332,7 +339,7 @@ Result<Plan> make_plan(const SliceStatement& st) {
       np.kind = Kind::Mul;
       if (n.inputs.size() != 2) return node_error(n, "expected two operands");
       np.x2 = n.inputs[1];
-      for (int t : {np.x, np.x2}) ZK_TRY(plan_operand(p, n, t, np.y, *out, uses));
+      for (int t : {np.x, np.x2}) ZK_TRY(plan_operand(p, np, n, t, np.y, *out, uses));
       ZK_TRY(plan_requant(p, np, n, *out));
       p.kind[np.y] = TensorKind::Committed;
     } else if (n.op == "Add" || n.op == "Sub" || n.op == "Sum") {
@@ -342,7 +349,7 @@ Result<Plan> make_plan(const SliceStatement& st) {
       np.linear.num_vars = out->num_vars();
       for (size_t i = 0; i < n.inputs.size(); ++i) {
         if (n.in_shift[i] < 0 || n.in_shift[i] > 40) return node_error(n, "input shift out of range");
-        ZK_TRY(plan_operand(p, n, n.inputs[i], np.y, *out, uses));
+        ZK_TRY(plan_operand(p, np, n, n.inputs[i], np.y, *out, uses));
         int64_t c = int64_t(1) << n.in_shift[i];
         np.linear.coeffs.push_back(n.op == "Sub" && i == 1 ? -c : c);
       }

@@ -5,6 +5,7 @@
 // Internal to circuits/slice.
 
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <vector>
@@ -50,6 +51,7 @@ struct NodePlan {
   GatherShape gather;
   int x2 = -1;                      // Mul: the second operand
   std::vector<int> operands;        // Add/Sub/Sum: every operand
+  std::set<int> broadcast;          // Mul/Add: activation operands broadcast to the output
   LinearShape linear;               // Add/Sub/Sum: +-2^in_shift per operand
   std::vector<Fp> ones, mult;       // AvgPool: the all-ones kernel and the divisor multipliers
   bool requant = false;             // Conv, Gemm, Mul, AvgPool end in a requantization

@@ -6,6 +6,7 @@
 #include "circuits/gadgets/hadamard.hpp"
 #include "circuits/slice/slice_plan.hpp"
 #include "field/field.hpp"
+#include "model/kernels.hpp"
 #include "poly/mle.hpp"
 #include "util/assert.hpp"
 
@@ -19,6 +20,21 @@ using model::QNode;
 
 constexpr uint32_t kProofVersion = 1;
 
+
+// A point on the output's layout mapped to a broadcast operand's layout: the kept axes'
+// coordinates, and the product of the broadcast axes' selectors (the operand's MLE on the
+// output layout is its own MLE at the kept coordinates times that factor).
+std::pair<std::vector<Fp2>, Fp2> broadcast_point(const poly::PaddedShape& from, const poly::PaddedShape& to,
+                                                 std::span<const Fp2> pt) {
+  std::vector<Fp2> out;
+  Fp2 factor = Fp2::one();
+  for (size_t a = to.dims().size(); a-- > 0;) {  // low axes first, as the point lists them
+    auto coords = pt.subspan(to.axis_offset(a), to.axis_bits(a));
+    if (from.dims()[a] == to.dims()[a]) out.insert(out.end(), coords.begin(), coords.end());
+    else factor *= poly::lt_eval(to.dims()[a], coords);
+  }
+  return {out, factor};
+}
 
 // The commitment of boundary i on side 0 (inputs) or 1 (outputs), or null when public.
 const pcs::Commitment* private_commitment(const SliceStatement& st, int side, size_t i) {
@@ -190,6 +206,27 @@ Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& par
     if (!s.ok()) return make_error(s.error());
     vals[st.inputs[i]] = padded_values(st.input_values[i], *s);
   }
+  // An element-wise operand on the output's layout: broadcast from the executor's values.
+  auto operand_table = [&](const NodePlan& np, int t) -> std::vector<Fp> {
+    if (!np.broadcast.count(t)) return vals.at(t);
+    const auto& ys = m.tensors[np.y].shape;
+    auto idx = model::kern::broadcast_index(m.tensors[t].shape, ys);
+    std::vector<int64_t> dense;
+    for (auto i : idx) dense.push_back(run.values[t][size_t(i)]);
+    return padded_values(dense, padded_of(ys).value());
+  };
+  // Routes a claim on an operand on the output's layout: a broadcast operand's own claim
+  // is at the kept coordinates, its value sent in the proof.
+  auto route_operand = [&](Router& router, util::ByteWriter& w, transcript::Transcript& t, const NodePlan& np,
+                           int tensor, const EvalClaim& c) {
+    if (!np.broadcast.count(tensor)) return router.route(tensor, c);
+    auto from = padded_of(m.tensors[tensor].shape).value();
+    auto [pt, factor] = broadcast_point(from, padded_of(m.tensors[np.y].shape).value(), c.point);
+    Fp2 v = poly::evaluate(std::span<const Fp>(vals.at(tensor)), pt);
+    field::write(w, v);
+    t.absorb("slice.broadcast_value", v);
+    router.route(tensor, {pt, v});
+  };
   std::vector<std::vector<Fp>> cols(p.columns.size());
   for (const auto& np : p.nodes) {
     const QNode& n = *np.node;
@@ -201,10 +238,12 @@ Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& par
       if (np.b >= 0) cols[np.b_col] = weight_column(p, np, p.columns[np.b_col]), bias = cols[np.b_col];
       accs[np.y] = np.kind == Kind::Conv ? conv(np.conv, x, cols[np.w_col], bias) : matmul(np.mm, x, cols[np.w_col], bias);
     } else if (np.kind == Kind::Mul) {
-      accs[np.y] = hadamard(x, vals.at(np.x2));
+      accs[np.y] = hadamard(operand_table(np, np.x), operand_table(np, np.x2));
     } else if (np.kind == Kind::Add) {
       std::vector<std::span<const Fp>> xs;
-      for (int t : np.operands) xs.push_back(vals.at(t));
+      std::vector<std::vector<Fp>> tables;
+      for (int t2 : np.operands) tables.push_back(operand_table(np, t2));
+      for (const auto& tb : tables) xs.push_back(tb);
       accs[np.y] = linear_combination(np.linear, xs);
     } else if (np.kind == Kind::AvgPool) {
       sums[np.y] = conv(np.conv, x, np.ones, {});
@@ -360,15 +399,18 @@ Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& par
         if (mm.claims.bias) router.open(np.b_col, *mm.claims.bias);
       } else if (np.kind == Kind::Mul) {
         HadamardClaims hc;
-        prove_hadamard(x, vals.at(np.x2), rq.claims.acc, t, &hc).write(w);
-        router.route(np.x, hc.a);
-        router.route(np.x2, hc.b);
+        prove_hadamard(operand_table(np, np.x), operand_table(np, np.x2), rq.claims.acc, t, &hc).write(w);
+        route_operand(router, w, t, np, np.x, hc.a);
+        route_operand(router, w, t, np, np.x2, hc.b);
       } else if (np.kind == Kind::Add) {
         std::vector<std::span<const Fp>> xs;
-        for (int op : np.operands) xs.push_back(vals.at(op));
+        std::vector<std::vector<Fp>> tables;
+        for (int op : np.operands) tables.push_back(operand_table(np, op));
+        for (const auto& tb : tables) xs.push_back(tb);
         auto lp = prove_linear(np.linear, xs, rq.claims.acc, t);
         lp.write(w);
-        for (size_t i = 0; i < np.operands.size(); ++i) router.route(np.operands[i], {rq.claims.acc.point, lp.input_evals[i]});
+        for (size_t i = 0; i < np.operands.size(); ++i)
+          route_operand(router, w, t, np, np.operands[i], {rq.claims.acc.point, lp.input_evals[i]});
       } else {  // AvgPool
         HadamardClaims hc;
         prove_hadamard(np.mult, sums.at(np.y), rq.claims.acc, t, &hc).write(w);
@@ -475,6 +517,22 @@ Status verify_slice(const SliceStatement& st, std::span<const uint8_t> bytes, co
   }
   transcript::Transcript t("zkslice-slice");
   absorb_statement(t, st, params, commitments);
+  // A claim on a broadcast operand: its value at the kept coordinates comes from the
+  // proof and must reproduce the claim through the broadcast axes' selectors.
+  auto verify_operand = [&](const NodePlan& np, int tensor, const EvalClaim& c) -> Status {
+    if (!np.broadcast.count(tensor)) {
+      router.route(tensor, c);
+      return {};
+    }
+    auto from = padded_of(m.tensors[tensor].shape).value();
+    auto [pt, factor] = broadcast_point(from, padded_of(m.tensors[np.y].shape).value(), c.point);
+    Fp2 v;
+    ZK_TRY(field::read(r, v));
+    t.absorb("slice.broadcast_value", v);
+    if (v * factor != c.value) return make_error("slice: a broadcast operand's claim does not match");
+    router.route(tensor, {pt, v});
+    return {};
+  };
 
   std::map<int, std::vector<Fp>> public_vals;
   for (size_t i = 0; i < st.inputs.size(); ++i)
@@ -575,14 +633,14 @@ Status verify_slice(const SliceStatement& st, std::span<const uint8_t> bytes, co
         if (!lp.ok()) return make_error(at + lp.error());
         auto lc = verify_linear(np.linear, rc->acc, *lp, t);
         if (!lc.ok()) return make_error(at + lc.error());
-        for (size_t i = 0; i < np.operands.size(); ++i) router.route(np.operands[i], (*lc)[i]);
+        for (size_t i = 0; i < np.operands.size(); ++i) ZK_TRY(verify_operand(np, np.operands[i], (*lc)[i]));
       } else {  // Mul
         auto hp = HadamardProof::read(r, np.rq.num_vars());
         if (!hp.ok()) return make_error(at + hp.error());
         auto hc = verify_hadamard(np.rq.num_vars(), rc->acc, *hp, t);
         if (!hc.ok()) return make_error(at + hc.error());
-        router.route(np.x, hc->a);
-        router.route(np.x2, hc->b);
+        ZK_TRY(verify_operand(np, np.x, hc->a));
+        ZK_TRY(verify_operand(np, np.x2, hc->b));
       }
     }
   }

@@ -265,3 +265,4 @@ TEST_CASE("sealed manifests: the fingerprint binds weights, and proofs do not re
     REQUIRE(c::verify_bundle(*back, id, *bundle, kParams, nullptr, &*fp).ok());
   }
 }
+

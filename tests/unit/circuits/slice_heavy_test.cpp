@@ -1,0 +1,71 @@
+// Larger slice proofs, run in the Release test pass only (not under the sanitizers).
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <random>
+
+#include "circuits/slice/bundle.hpp"
+#include "circuits/slice/fingerprint.hpp"
+#include "circuits/slice/slice_proof.hpp"
+#include "model/io.hpp"
+#include "model/onnx_import.hpp"
+#include "model/quantize.hpp"
+
+namespace c = zks::circuits;
+namespace model = zks::model;
+
+namespace {
+
+struct Compiled {
+  model::QModel q;
+  model::IntRun run;
+};
+
+Compiled compile(const std::string& name) {
+  std::string dir = std::string(ZKS_CORPUS_DIR) + "/" + name;
+  auto in = model::load_tensors_json(dir + "/input.json", "input");
+  REQUIRE(in.ok());
+  model::ImportOptions opts;
+  for (size_t i = 0; i < in->names.size(); ++i) opts.input_shapes[in->names[i]] = in->tensors[i].shape;
+  auto g = model::import_onnx_file(dir + "/model.onnx", opts);
+  REQUIRE(g.ok());
+  auto q = model::quantize(*g, {in->tensors});
+  REQUIRE(q.ok());
+  auto run = model::run_int(*q, in->tensors);
+  REQUIRE(run.ok());
+  return {std::move(q).value(), std::move(run).value()};
+}
+
+
+const zks::pcs::Params kParams = zks::pcs::Params::standard();
+
+}  // namespace
+
+TEST_CASE("paddleocr_cls proves up to its softmax (depthwise convs, squeeze-excite broadcasts, HardSwish)", "[circuits][slice]") {
+  Compiled m = compile("paddleocr_cls");
+  size_t softmax = 0;
+  while (softmax < m.q.nodes.size() && m.q.nodes[softmax].op != "Softmax") ++softmax;
+  REQUIRE(softmax > 24);
+  REQUIRE(softmax < m.q.nodes.size());
+  // Several slices (one slice's witness would exceed the commitment's 2^22 limit).
+  std::vector<size_t> cuts;
+  for (size_t k = 1; k < 24; ++k) cuts.push_back(softmax * k / 24);
+  cuts.push_back(softmax);
+  auto slices = zks::slicer::slices_at(m.q, cuts);
+  std::mt19937_64 rng(11);
+  for (size_t j = 0; j + 1 < slices.size(); ++j) {
+    CAPTURE(j);
+    c::SliceStatement st;
+    st.model = &m.q;
+    st.first = slices[j].first, st.end = slices[j].end;
+    st.inputs = slices[j].inputs, st.outputs = slices[j].outputs;
+    for (int t : st.inputs) st.input_values.push_back(m.run.values[t]);
+    for (int t : st.outputs) st.output_values.push_back(m.run.values[t]);
+    auto proof = c::prove_slice(st, kParams);
+    INFO((proof.ok() ? std::string() : proof.error()));
+    REQUIRE(proof.ok());
+    REQUIRE(c::verify_slice(st, *proof, kParams).ok());
+    auto bad = *proof;
+    bad[rng() % bad.size()] ^= uint8_t(1 + rng() % 255);
+    REQUIRE_FALSE(c::verify_slice(st, bad, kParams).ok());
+  }
+}
