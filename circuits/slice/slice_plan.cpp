@@ -163,6 +163,37 @@ Status plan_operand(Plan& p, NodePlan& np, const QNode& n, int t, int y, const p
   return {};
 }
 
+// Concat of activations without scale shifts: output entry k is entry g(k) of the
+// inputs laid end to end (or the fill). Input i's part is a gather of its own entries.
+Status plan_concat(Plan& p, NodePlan& np, const QNode& n, const poly::PaddedShape& out, std::map<int, int>& uses) {
+  const QModel& m = *p.m;
+  if (n.in_shift.size() != n.inputs.size()) return node_error(n, "expected one input shift per input");
+  std::vector<int64_t> offset;
+  int64_t total = 0;
+  for (size_t i = 0; i < n.inputs.size(); ++i) {
+    const auto& tt = m.tensors[n.inputs[i]];
+    if (n.in_shift[i] != 0) return node_error(n, "concatenating tensors of different scales is not provable yet");
+    if (tt.is_const) return node_error(n, "concatenating a constant is not provable yet");
+    if (!p.kind.count(n.inputs[i])) return node_error(n, "input '" + tt.name + "' is not computed in this slice");
+    if (i > 0) ++uses[n.inputs[i]];
+    offset.push_back(total);
+    total += model::numel(tt.shape);
+  }
+  for (size_t i = 0; i < n.inputs.size(); ++i) {
+    auto in = padded_of(m.tensors[n.inputs[i]].shape);
+    if (!in.ok()) return node_error(n, in.error());
+    GatherShape g{*in, out, {}, 0};
+    const int64_t lo = offset[i], hi = lo + model::numel(m.tensors[n.inputs[i]].shape);
+    for (int64_t src : n.gather) g.gather.push_back(src >= lo && src < hi ? src - lo : -1);
+    if (auto s = g.check(); !s.ok()) return node_error(n, s.error());
+    np.parts.push_back(std::move(g));
+    np.part_inputs.push_back(n.inputs[i]);
+  }
+  np.concat_fill = n.fill;
+  np.gather = GatherShape{out, out, {}, 0};  // only its output shape is used (committed output)
+  return {};
+}
+
 // The model's pooling parameters of a 2-D pool over one image.
 Result<model::kern::PoolParams> pool_params(const QModel& m, const QNode& n) {
   const auto& xs = m.tensors[n.inputs[0]].shape;
@@ -365,6 +396,10 @@ Result<Plan> make_plan(const SliceStatement& st) {
       ZK_TRY(plan_avgpool(p, np, n, *out));
       ZK_TRY(plan_requant(p, np, n, *out));
       p.kind[np.y] = TensorKind::Committed;
+    } else if (n.op == "Concat" && !n.gather.empty()) {
+      np.kind = Kind::Gather;
+      ZK_TRY(plan_concat(p, np, n, *out, uses));
+      p.kind[np.y] = TensorKind::Virtual;
     } else if (is_layout(n)) {
       np.kind = Kind::Gather;
       auto in = padded_of(m.tensors[np.x].shape);

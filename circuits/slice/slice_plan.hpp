@@ -49,6 +49,11 @@ struct NodePlan {
   size_t group = 0, block = 0;  // table ops: their lookup group and block in it
   size_t y_col = 0;
   GatherShape gather;
+  // Concat: one gather per input (fill 0), their sum plus the fill (concat_fill where
+  // the map says so) is the output; empty for a one-input layout op.
+  std::vector<GatherShape> parts;
+  std::vector<int> part_inputs;
+  int64_t concat_fill = 0;
   int x2 = -1;                      // Mul: the second operand
   std::vector<int> operands;        // Add/Sub/Sum: every operand
   std::set<int> broadcast;          // Mul/Add: activation operands broadcast to the output

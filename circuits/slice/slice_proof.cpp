@@ -36,6 +36,34 @@ std::pair<std::vector<Fp2>, Fp2> broadcast_point(const poly::PaddedShape& from, 
   return {out, factor};
 }
 
+// A Concat's output in the padded layout: its parts (fill 0) plus the fill.
+std::vector<Fp> concat_values(const NodePlan& np, const std::map<int, std::vector<Fp>>& vals) {
+  std::vector<Fp> y(np.gather.out.padded_size(), Fp::zero());
+  for (size_t i = 0; i < np.parts.size(); ++i) {
+    auto part = apply_gather(np.parts[i], vals.at(np.part_inputs[i]));
+    for (size_t k = 0; k < y.size(); ++k) y[k] += part[k];
+  }
+  const auto& g = np.parts[0].gather;
+  for (size_t k = 0; k < g.size(); ++k) {
+    bool any = false;
+    for (const auto& part : np.parts) any |= part.gather[k] >= 0;
+    if (!any) y[np.gather.out.padded_index(k)] = Fp::from_i64(np.concat_fill);
+  }
+  return y;
+}
+
+// sum over real outputs k that take the fill of eq(r, k).
+Fp2 concat_fill_weight(const NodePlan& np, std::span<const Fp2> point) {
+  auto eq_r = poly::eq_table(point);
+  Fp2 acc = Fp2::zero();
+  for (size_t k = 0; k < np.parts[0].gather.size(); ++k) {
+    bool any = false;
+    for (const auto& part : np.parts) any |= part.gather[k] >= 0;
+    if (!any) acc += eq_r[np.gather.out.padded_index(k)];
+  }
+  return acc;
+}
+
 // The commitment of boundary i on side 0 (inputs) or 1 (outputs), or null when public.
 const pcs::Commitment* private_commitment(const SliceStatement& st, int side, size_t i) {
   const auto& cs = side == 0 ? st.input_commitments : st.output_commitments;
@@ -270,7 +298,7 @@ Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& par
       cols[np.y_col] = *y;
       vals[np.y] = *y;
     } else {
-      vals[np.y] = apply_gather(np.gather, x);
+      vals[np.y] = np.parts.empty() ? apply_gather(np.gather, x) : concat_values(np, vals);
       if (p.kind.at(np.y) == TensorKind::Committed) cols[np.y_col] = vals[np.y];
     }
     ZK_TRY(check_against_executor(n, run, np.y, vals[np.y], yshape));
@@ -353,9 +381,23 @@ Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& par
         ZK_ASSERT(router.pending[np.y].size() == 1);
         claim = router.pending[np.y][0];
       }
-      auto g = prove_gather(np.gather, x, claim, t);
-      g.proof.write(w);
-      router.route(np.x, g.x);
+      if (np.parts.empty()) {
+        auto g = prove_gather(np.gather, x, claim, t);
+        g.proof.write(w);
+        router.route(np.x, g.x);
+      } else {  // Concat: the claim split over the inputs' parts
+        std::vector<Fp2> part_values;
+        for (size_t i = 0; i < np.parts.size(); ++i)
+          part_values.push_back(poly::evaluate(
+              std::span<const Fp>(apply_gather(np.parts[i], vals.at(np.part_inputs[i]))), claim.point));
+        field::write_vec(w, part_values);
+        t.absorb("slice.concat_parts", std::span<const Fp2>(part_values));
+        for (size_t i = 0; i < np.parts.size(); ++i) {
+          auto g = prove_gather(np.parts[i], vals.at(np.part_inputs[i]), {claim.point, part_values[i]}, t);
+          g.proof.write(w);
+          router.route(np.part_inputs[i], g.x);
+        }
+      }
     } else if (np.kind == Kind::MaxPool) {
       for (size_t k = np.stages.size(); k-- > 0;) {
         const auto& st = np.stages[k];
@@ -568,11 +610,28 @@ Status verify_slice(const SliceStatement& st, std::span<const uint8_t> bytes, co
         if (pend.size() != 1) return make_error(at + "no claim reached this layout op");
         claim = pend[0];
       }
-      auto gp = GatherProof::read(r, np.gather);
-      if (!gp.ok()) return make_error(at + gp.error());
-      auto c = verify_gather(np.gather, claim, *gp, t);
-      if (!c.ok()) return make_error(at + c.error());
-      router.route(np.x, *c);
+      if (np.parts.empty()) {
+        auto gp = GatherProof::read(r, np.gather);
+        if (!gp.ok()) return make_error(at + gp.error());
+        auto c = verify_gather(np.gather, claim, *gp, t);
+        if (!c.ok()) return make_error(at + c.error());
+        router.route(np.x, *c);
+      } else {  // Concat: the parts plus the fill must give the claim
+        std::vector<Fp2> part_values;
+        ZK_TRY(field::read_vec(r, part_values, np.parts.size()));
+        if (part_values.size() != np.parts.size()) return make_error(at + "wrong number of concatenated parts");
+        t.absorb("slice.concat_parts", std::span<const Fp2>(part_values));
+        Fp2 sum = Fp2(Fp::from_i64(np.concat_fill)) * concat_fill_weight(np, claim.point);
+        for (const auto& v : part_values) sum += v;
+        if (sum != claim.value) return make_error(at + "the concatenated parts do not add up to the claim");
+        for (size_t i = 0; i < np.parts.size(); ++i) {
+          auto gp = GatherProof::read(r, np.parts[i]);
+          if (!gp.ok()) return make_error(at + gp.error());
+          auto c = verify_gather(np.parts[i], {claim.point, part_values[i]}, *gp, t);
+          if (!c.ok()) return make_error(at + c.error());
+          router.route(np.part_inputs[i], *c);
+        }
+      }
     } else if (np.kind == Kind::MaxPool) {
       for (size_t k = np.stages.size(); k-- > 0;) {
         auto mp = MaxPoolProof::read(r, np.stages[k].shape);

@@ -53,7 +53,7 @@ const zks::pcs::Params kParams = zks::pcs::Params::standard();
 TEST_CASE("slice proofs of whole corpus networks verify", "[circuits][slice]") {
   for (const char* name : {"1l_relu", "1l_mlp", "2l_relu_fc", "1l_conv", "1l_flatten", "1l_sigmoid", "1l_tanh",
                            "1l_erf", "1l_elu", "1l_sqrt", "1l_linear", "1l_reshape", "1l_identity", "1l_slice",
-                           "1l_pad", "1l_downsample", "1l_average", "1l_div", "1l_max_pool", "1l_batch_norm", "idolmodel", "1l_leakyrelu",
+                           "1l_pad", "1l_downsample", "1l_average", "1l_div", "1l_max_pool", "1l_batch_norm", "idolmodel", "1l_leakyrelu", "1l_concat",
                            "3l_relu_conv_fc", "4l_relu_conv_fc",
                            "2l_relu_sigmoid_conv"}) {
     CAPTURE(name);
@@ -139,7 +139,7 @@ TEST_CASE("slice prover refuses ops it cannot prove yet, naming the node", "[cir
 }
 
 TEST_CASE("average pooling and products: changed outputs and proof bytes are rejected", "[circuits][slice]") {
-  for (const char* name : {"1l_average", "1l_div", "1l_max_pool"}) {
+  for (const char* name : {"1l_average", "1l_div", "1l_max_pool", "1l_concat", "1l_leakyrelu"}) {
     CAPTURE(name);
     Compiled m = compile(name);
     auto st = whole(m);
