@@ -465,9 +465,9 @@ std::vector<int64_t> to_i64(std::span<const Fp> v) {
 Result<pcs::Commitment> weight_stack_commitment(const Plan& p, const pcs::Params& params) {
   std::vector<std::vector<Fp>> cols(p.columns.size());
   for (const auto& np : p.nodes)
-    for (size_t col : {np.w_col, np.b_col}) {
-      if ((np.kind != Kind::Conv && np.kind != Kind::Gemm) || (col == np.b_col && np.b < 0)) continue;
-      cols[col] = weight_column(p, np, p.columns[col]);
+    if (np.kind == Kind::Conv || np.kind == Kind::Gemm) {
+      cols[np.w_col] = weight_column(p, np, p.columns[np.w_col]);
+      if (np.b >= 0) cols[np.b_col] = weight_column(p, np, p.columns[np.b_col]);
     }
   auto stacks = build_stacks(p, cols);
   auto cp = pcs::commit(stacks.back(), params);

@@ -53,7 +53,7 @@ const zks::pcs::Params kParams = zks::pcs::Params::standard();
 TEST_CASE("slice proofs of whole corpus networks verify", "[circuits][slice]") {
   for (const char* name : {"1l_relu", "1l_mlp", "2l_relu_fc", "1l_conv", "1l_flatten", "1l_sigmoid", "1l_tanh",
                            "1l_erf", "1l_elu", "1l_sqrt", "1l_linear", "1l_reshape", "1l_identity", "1l_slice",
-                           "1l_pad", "1l_downsample", "1l_average", "1l_div", "1l_max_pool", "1l_batch_norm", "idolmodel", "1l_leakyrelu", "1l_concat",
+                           "1l_pad", "1l_downsample", "1l_average", "1l_div", "1l_max_pool", "1l_batch_norm", "idolmodel", "1l_leakyrelu", "1l_concat", "eye",
                            "3l_relu_conv_fc", "4l_relu_conv_fc",
                            "2l_relu_sigmoid_conv"}) {
     CAPTURE(name);
@@ -266,3 +266,27 @@ TEST_CASE("sealed manifests: the fingerprint binds weights, and proofs do not re
   }
 }
 
+
+TEST_CASE("sealing commits the real weights of a layer without bias", "[circuits][slice]") {
+  // Regression: a layer without bias once left its weight column out of R_W (the bias
+  // column index defaulted to the weight column's), so R_W committed zeros.
+  Compiled m = compile("eye");
+  zks::slicer::Manifest man{m.q, {}, {}, {}, {}};
+  auto plan = zks::slicer::plan_slices(man.model, {1, 0, 0});
+  REQUIRE(plan.ok());
+  man.slices = *plan;
+  REQUIRE(c::seal_manifest(man, kParams).ok());
+  zks::slicer::Manifest zeroed = man;
+  for (auto& t : zeroed.model.tensors)
+    if (t.is_const) std::fill(t.data.begin(), t.data.end(), 0);
+  REQUIRE(c::seal_manifest(zeroed, kParams).ok());
+  REQUIRE(zeroed.slices[0].weight_commitment != man.slices[0].weight_commitment);
+  std::vector<std::vector<int64_t>> inputs;
+  for (int t : man.model.inputs) inputs.push_back(m.run.values[t]);
+  zks::hash::Digest id{};
+  auto bundle = c::prove_bundle(man, id, inputs, kParams, 1, nullptr, {});
+  INFO((bundle.ok() ? std::string() : bundle.error()));
+  REQUIRE(bundle.ok());
+  REQUIRE(c::verify_bundle(man, id, *bundle, kParams, nullptr).ok());
+  REQUIRE_FALSE(c::verify_bundle(zeroed, id, *bundle, kParams, nullptr).ok());
+}
