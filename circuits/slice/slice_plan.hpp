@@ -45,7 +45,8 @@ struct NodePlan {
   MatmulShape mm;
   RequantShape rq;
   int w = -1, b = -1;
-  size_t w_col = 0, b_col = 0, rq_col = 0;  // requant columns rq_col .. + rq.num_columns()
+  // Column indices; b_col only when b >= 0 (never a default that aliases another column).
+  size_t w_col = SIZE_MAX, b_col = SIZE_MAX, rq_col = 0;  // requant columns rq_col .. + rq.num_columns()
   size_t group = 0, block = 0;  // table ops: their lookup group and block in it
   size_t y_col = 0;
   GatherShape gather;
