@@ -4,6 +4,7 @@
 // gadget shape of every node, every committed column and how the columns are stacked.
 // Internal to circuits/slice.
 
+#include <cstdint>
 #include <map>
 #include <set>
 #include <memory>
