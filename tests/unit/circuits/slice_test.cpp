@@ -7,34 +7,15 @@
 #include "circuits/slice/bundle.hpp"
 #include "circuits/slice/fingerprint.hpp"
 #include "circuits/slice/slice_proof.hpp"
-#include "model/io.hpp"
-#include "model/onnx_import.hpp"
-#include "model/quantize.hpp"
+#include "unit/circuits/compiled.hpp"
 
 namespace c = zks::circuits;
 namespace model = zks::model;
 
 namespace {
 
-struct Compiled {
-  model::QModel q;
-  model::IntRun run;
-};
-
-Compiled compile(const std::string& name) {
-  std::string dir = std::string(ZKS_CORPUS_DIR) + "/" + name;
-  auto in = model::load_tensors_json(dir + "/input.json", "input");
-  REQUIRE(in.ok());
-  model::ImportOptions opts;
-  for (size_t i = 0; i < in->names.size(); ++i) opts.input_shapes[in->names[i]] = in->tensors[i].shape;
-  auto g = model::import_onnx_file(dir + "/model.onnx", opts);
-  REQUIRE(g.ok());
-  auto q = model::quantize(*g, {in->tensors});
-  REQUIRE(q.ok());
-  auto run = model::run_int(*q, in->tensors);
-  REQUIRE(run.ok());
-  return {std::move(q).value(), std::move(run).value()};
-}
+using zks::test::Compiled;
+using zks::test::compile;
 
 c::SliceStatement whole(const Compiled& m) {
   c::SliceStatement st;
