@@ -17,10 +17,21 @@ void absorb_shape(transcript::Transcript& t, const GatherShape& s) {
     h.update_u64(ps->dims().size());
     for (uint32_t d : ps->dims()) h.update_u64(d);
   }
-  h.update_u64(s.gather.size());
-  for (int64_t g : s.gather) h.update_u64(static_cast<uint64_t>(g));
+  for (const auto* map : {&s.gather, &s.sum_into}) {
+    h.update_u64(map->size());
+    for (int64_t g : *map) h.update_u64(static_cast<uint64_t>(g));
+  }
   h.update_u64(static_cast<uint64_t>(s.fill));
   t.absorb("gather.shape", h.finalize());
+}
+
+// Calls f(padded output index, padded input index) for every 1 of the 0/1 matrix M with
+// y = M x (+ the fill).
+template <typename F>
+void for_each_edge(const GatherShape& s, F&& f) {
+  for (size_t i = 0; i < s.gather.size(); ++i)
+    if (s.gather[i] >= 0) f(s.out.padded_index(i), s.in.padded_index(uint64_t(s.gather[i])));
+  for (size_t j = 0; j < s.sum_into.size(); ++j) f(s.out.padded_index(uint64_t(s.sum_into[j])), s.in.padded_index(j));
 }
 
 // sum over real outputs i with g(i) < 0 of eq(r, i).
@@ -36,10 +47,19 @@ Fp2 fill_weight(const GatherShape& s, std::span<const Fp2> eq_r) {
 Status GatherShape::check() const {
   if (in.num_vars() > 26 || out.num_vars() > 26) return make_error("gather: tensor larger than 2^26");
   if (in.dims().size() > 8 || out.dims().size() > 8) return make_error("gather: more than 8 axes");
+  const int64_t n_in = static_cast<int64_t>(in.real_count()), n_out = static_cast<int64_t>(out.real_count());
+  if (is_sum()) {
+    if (!gather.empty() || fill != 0) return make_error("gather: a sum has no gather indices and no fill");
+    if (sum_into.size() != in.real_count())
+      return make_error("gather: " + std::to_string(sum_into.size()) + " sum indices for " + std::to_string(n_in) + " inputs");
+    for (size_t j = 0; j < sum_into.size(); ++j)
+      if (sum_into[j] < 0 || sum_into[j] >= n_out)
+        return make_error("gather: sum index " + std::to_string(sum_into[j]) + " at " + std::to_string(j) + " is outside the output");
+    return {};
+  }
   if (gather.size() != out.real_count())
     return make_error("gather: " + std::to_string(gather.size()) + " indices for " +
                       std::to_string(out.real_count()) + " outputs");
-  const int64_t n_in = static_cast<int64_t>(in.real_count());
   for (size_t i = 0; i < gather.size(); ++i)
     if (gather[i] >= n_in) return make_error("gather: index " + std::to_string(gather[i]) + " at " +
                                              std::to_string(i) + " is outside the input");
@@ -50,7 +70,8 @@ std::vector<Fp> apply_gather(const GatherShape& s, std::span<const Fp> x) {
   ZK_ASSERT(s.check().ok() && x.size() == s.in.padded_size());
   std::vector<Fp> y(s.out.padded_size(), Fp::zero());
   for (size_t i = 0; i < s.gather.size(); ++i)
-    y[s.out.padded_index(i)] = s.gather[i] < 0 ? Fp::from_i64(s.fill) : x[s.in.padded_index(uint64_t(s.gather[i]))];
+    if (s.gather[i] < 0) y[s.out.padded_index(i)] = Fp::from_i64(s.fill);
+  for_each_edge(s, [&](uint64_t o, uint64_t i) { y[o] += x[i]; });
   return y;
 }
 
@@ -60,8 +81,7 @@ GatherProverOutput prove_gather(const GatherShape& s, std::span<const Fp> x, con
   absorb_shape(t, s);
   auto eq_r = poly::eq_table(y_claim.point);
   std::vector<Fp2> P(s.in.padded_size(), Fp2::zero());
-  for (size_t i = 0; i < s.gather.size(); ++i)
-    if (s.gather[i] >= 0) P[s.in.padded_index(uint64_t(s.gather[i]))] += eq_r[s.out.padded_index(i)];
+  for_each_edge(s, [&](uint64_t o, uint64_t i) { P[i] += eq_r[o]; });
   Fp2 target = y_claim.value - Fp2(Fp::from_i64(s.fill)) * fill_weight(s, eq_r);
   sumcheck::Instance inst;
   inst.factors = {x, std::span<const Fp2>(P)};
@@ -83,11 +103,10 @@ Result<EvalClaim> verify_gather(const GatherShape& s, const EvalClaim& y_claim, 
   Fp2 target = y_claim.value - Fp2(Fp::from_i64(s.fill)) * fill_weight(s, eq_r);
   auto sub = sumcheck::verify(target, s.in.num_vars(), 2, proof.sumcheck, t);
   if (!sub.ok()) return make_error("gather: " + sub.error());
-  // P~(r, rho) = sum_i eq(r, i) eq(rho, g(i)), from the two eq tables.
+  // P~(r, rho) = sum over the edges (i, j) of M of eq(r, i) eq(rho, j), from the two eq tables.
   auto eq_rho = poly::eq_table(sub->point);
   Fp2 p = Fp2::zero();
-  for (size_t i = 0; i < s.gather.size(); ++i)
-    if (s.gather[i] >= 0) p += eq_r[s.out.padded_index(i)] * eq_rho[s.in.padded_index(uint64_t(s.gather[i]))];
+  for_each_edge(s, [&](uint64_t o, uint64_t i) { p += eq_r[o] * eq_rho[i]; });
   Fp2 evals[2] = {proof.x_eval, p};
   if (auto st = sumcheck::check_final(*sub, evals, {}); !st.ok()) return make_error("gather: " + st.error());
   t.absorb("gather.x_eval", proof.x_eval);

@@ -10,6 +10,10 @@
 // so one degree-2 sumcheck over x's variables leaves a claim on x at rho, and the
 // verifier evaluates P~(r, rho) = sum_i eq(r, i) eq(rho, g(i)) itself, in time linear
 // in the tensor (eq tables over both layouts). Nothing is committed.
+//
+// The same sumcheck proves a sum over axes (ReduceSum, and ReduceMean's sum): with
+// y[i] = sum_{j real: h(j) = i} x[j], P(r, j) = eq(r, h(j)) for real j and 0 on padded
+// entries, so padded slots never enter the sum (rule 4).
 
 #include <cstdint>
 #include <vector>
@@ -27,6 +31,10 @@ struct GatherShape {
   poly::PaddedShape in, out;
   std::vector<int64_t> gather;  // out.real_count() dense source indices, -1 = fill
   int64_t fill = 0;
+  // A sum instead of a gather: in.real_count() dense destination indices h(j); `gather`
+  // is then empty and there is no fill.
+  std::vector<int64_t> sum_into = {};
+  bool is_sum() const { return !sum_into.empty(); }
   Status check() const;
 };
 

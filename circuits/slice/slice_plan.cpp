@@ -37,11 +37,12 @@ bool is_table_op(const QModel& m, const QNode& n) {
 }
 
 // Ops the executor runs as a function of one 16-bit activation without a table of the
-// model's: Clip, and LeakyRelu/PRelu with a single slope. The slice prover proves them
+// model's: Clip, Abs, Neg, and LeakyRelu/PRelu with a single slope. The slice prover proves them
 // through a table it generates here from the node's parameters, with the executor's
 // own arithmetic (the verifier generates the same table; its hash is absorbed).
 bool is_function_op(const QNode& n) {
   if (n.op == "Clip") return n.mult.size() == 2;
+  if (n.op == "Abs" || n.op == "Neg") return n.inputs.size() == 1;
   return (n.op == "LeakyRelu" || n.op == "PRelu") && n.mult.size() == 1 && n.shift >= 0;
 }
 
@@ -52,6 +53,10 @@ FunctionTable function_table(const QModel& m, const QNode& n) {
   for (int64_t x = m.act_lo(); x <= m.act_hi(); ++x) {
     if (n.op == "Clip") {
       t.values.push_back(std::clamp(x, n.mult[0], std::max(n.mult[0], n.mult[1])));
+    } else if (n.op == "Abs") {
+      t.values.push_back(clamp(x < 0 ? -x : x));
+    } else if (n.op == "Neg") {
+      t.values.push_back(clamp(-x));
     } else {
       int64_t acc = x >= 0 ? x * (int64_t(1) << 16) : x * n.mult[0];
       int64_t q = n.shift == 0 ? acc : (acc + (int64_t(1) << (n.shift - 1))) >> n.shift;
@@ -115,22 +120,38 @@ Status plan_gemm(Plan& p, NodePlan& np, const QNode& n) {
   return {};
 }
 
-Status plan_requant(Plan& p, NodePlan& np, const QNode& n, const poly::PaddedShape& out) {
-  if (n.shift < 0) return node_error(n, "a left shift (requantization shift " + std::to_string(n.shift) + ") is not provable yet");
-  np.requant = true;
-  RequantShape& r = np.rq;
+// A requantization of an accumulator of the given bound by `shift`, its columns
+// allocated and their range terms added; returns its first column (the output q).
+// A negative shift (a left shift by k) needs `scale`: the accumulator is then scaled
+// by *scale = 2^k and requantized by 0.
+Result<size_t> add_requant(Plan& p, RequantShape& r, const QNode& n, int shift, double acc_bound,
+                           const poly::PaddedShape& out, Fp* scale = nullptr) {
+  if (shift < 0) {
+    if (!scale || shift < -30 || std::ldexp(acc_bound, -shift) >= std::ldexp(1.0, 61))
+      return node_error(n, "a left shift (requantization shift " + std::to_string(shift) + ") is not provable here");
+    *scale = Fp::from_i64(int64_t(1) << -shift);
+    acc_bound = std::ldexp(acc_bound, -shift);
+    shift = 0;
+  }
   r.shape = out;
-  r.shift = unsigned(n.shift);
+  r.shift = unsigned(shift);
   r.lo = p.m->act_lo(), r.hi = p.m->act_hi();
   // The largest |q_full| from the range analysis; saturation is possible past hi.
-  double q_max = n.acc_bound / std::ldexp(1.0, n.shift) + 2;
+  double q_max = acc_bound / std::ldexp(1.0, shift) + 2;
   r.excess_bits = q_max >= double(r.hi) ? unsigned(std::ceil(std::log2(q_max + 1))) + 1 : 0;
-  ZK_TRY(r.check());
-  np.rq_col = p.columns.size();
-  for (size_t i = 0; i < r.num_columns(); ++i) add_column(p, {out});
+  if (auto s = r.check(); !s.ok()) return node_error(n, s.error());
+  const size_t first = p.columns.size();
   std::vector<uint32_t> ids;
-  for (size_t i = 0; i < r.num_columns(); ++i) ids.push_back(uint32_t(np.rq_col + i));
+  for (size_t i = 0; i < r.num_columns(); ++i) ids.push_back(uint32_t(add_column(p, {out})));
   for (auto& term : requant_range_terms(r, ids)) p.range.terms.push_back(term);
+  return first;
+}
+
+Status plan_requant(Plan& p, NodePlan& np, const QNode& n, const poly::PaddedShape& out) {
+  auto col = add_requant(p, np.rq, n, n.shift, n.acc_bound, out, &np.acc_scale);
+  if (!col.ok()) return make_error(col.error());
+  np.requant = true;
+  np.rq_col = *col;
   p.col_of[np.y] = np.rq_col;  // the output q is the first requant column
   return {};
 }
@@ -163,8 +184,9 @@ Status plan_operand(Plan& p, NodePlan& np, const QNode& n, int t, int y, const p
   return {};
 }
 
-// Concat of activations without scale shifts: output entry k is entry g(k) of the
-// inputs laid end to end (or the fill). Input i's part is a gather of its own entries.
+// Concat of activations: output entry k is entry g(k) of the inputs laid end to end
+// (or the fill), each input first requantized to the output's scale. Input i's part is
+// a gather of its own (requantized) entries.
 Status plan_concat(Plan& p, NodePlan& np, const QNode& n, const poly::PaddedShape& out, std::map<int, int>& uses) {
   const QModel& m = *p.m;
   if (n.in_shift.size() != n.inputs.size()) return node_error(n, "expected one input shift per input");
@@ -172,7 +194,6 @@ Status plan_concat(Plan& p, NodePlan& np, const QNode& n, const poly::PaddedShap
   int64_t total = 0;
   for (size_t i = 0; i < n.inputs.size(); ++i) {
     const auto& tt = m.tensors[n.inputs[i]];
-    if (n.in_shift[i] != 0) return node_error(n, "concatenating tensors of different scales is not provable yet");
     if (tt.is_const) return node_error(n, "concatenating a constant is not provable yet");
     if (!p.kind.count(n.inputs[i])) return node_error(n, "input '" + tt.name + "' is not computed in this slice");
     if (i > 0) ++uses[n.inputs[i]];
@@ -188,6 +209,16 @@ Status plan_concat(Plan& p, NodePlan& np, const QNode& n, const poly::PaddedShap
     if (auto s = g.check(); !s.ok()) return node_error(n, s.error());
     np.parts.push_back(std::move(g));
     np.part_inputs.push_back(n.inputs[i]);
+    // A finer-scaled input is requantized to the output's scale first (the executor's
+    // clamp(requant(x, shift))); its accumulator is the input itself.
+    np.part_rq.emplace_back();
+    np.part_rq_col.push_back(SIZE_MAX);
+    if (n.in_shift[i] != 0) {
+      double bound = double(std::max(-m.act_lo(), m.act_hi()));
+      auto col = add_requant(p, np.part_rq.back(), n, n.in_shift[i], bound, *in);
+      if (!col.ok()) return make_error(col.error());
+      np.part_rq_col.back() = *col;
+    }
   }
   np.concat_fill = n.fill;
   np.gather = GatherShape{out, out, {}, 0};  // only its output shape is used (committed output)
@@ -268,6 +299,52 @@ Status plan_maxpool(Plan& p, NodePlan& np, const QNode& n, const poly::PaddedSha
   np.y_col = np.stages.back().y_col;
   p.col_of[np.y] = np.y_col;
   return {};
+}
+
+// The node looks its input up in `ft` (its output column y_col): it joins the table's
+// lookup group.
+Status join_table(Plan& p, NodePlan& np, const FunctionTable* ft, const poly::PaddedShape& out) {
+  if (auto s = ft->check(); !s.ok()) return node_error(*np.node, s.error());
+  size_t g = 0;
+  while (g < p.table_groups.size() && p.table_groups[g].table != ft) ++g;
+  if (g == p.table_groups.size()) p.table_groups.push_back({ft, {}, {}, 0});
+  np.group = g;
+  np.block = p.table_groups[g].members.size();
+  p.table_groups[g].members.push_back(p.nodes.size());
+  np.y_col = add_column(p, {out});
+  return {};
+}
+
+// PRelu with a slope per entry (per channel, broadcast): with r = Relu(x) from the Relu
+// table, acc = 2^16 r + slope * (x - r), then requantization by 16.
+Status plan_prelu(Plan& p, NodePlan& np, const QNode& n, const poly::PaddedShape& out) {
+  const QModel& m = *p.m;
+  if (n.shift != 16 || m.tensors[np.x].shape != m.tensors[np.y].shape ||
+      int64_t(n.mult.size()) != model::numel(m.tensors[np.y].shape))
+    return node_error(n, "expected one slope per output entry and a shift of 16");
+  std::vector<Fp> slope;
+  for (int64_t v : n.mult) slope.push_back(Fp::from_i64(v));
+  np.slope = poly::pad_tensor<Fp>(slope, out);
+  ZK_TRY(join_table(p, np, p.relu.get(), out));
+  return plan_requant(p, np, n, out);
+}
+
+// ReduceSum / ReduceMean: the sum over the reduced axes (a sum gather), times
+// ReduceMean's multiplier, then requantization.
+Status plan_reduce(Plan& p, NodePlan& np, const QNode& n, const poly::PaddedShape& out) {
+  const QModel& m = *p.m;
+  const auto& xs = m.tensors[np.x].shape;
+  auto in = padded_of(xs);
+  if (!in.ok()) return node_error(n, in.error());
+  auto idx = model::reduce_index(n, xs);
+  if (idx.size() != uint64_t(model::numel(xs))) return node_error(n, "axis out of range");
+  np.gather = GatherShape{*in, out, {}, 0, std::move(idx)};
+  if (auto s = np.gather.check(); !s.ok()) return node_error(n, s.error());
+  if (n.op == "ReduceMean") {
+    if (n.mult.size() != 1 || n.mult[0] == 0) return node_error(n, "expected one nonzero multiplier");
+    np.reduce_mult = Fp::from_i64(n.mult[0]);
+  }
+  return plan_requant(p, np, n, out);
 }
 
 void stack_columns(Plan& p) {
@@ -356,14 +433,7 @@ Result<Plan> make_plan(const SliceStatement& st) {
         }
         ft = slot.get();
       }
-      if (auto s = ft->check(); !s.ok()) return node_error(n, s.error());
-      size_t g = 0;
-      while (g < p.table_groups.size() && p.table_groups[g].table != ft) ++g;
-      if (g == p.table_groups.size()) p.table_groups.push_back({ft, {}, {}, 0});
-      np.group = g;
-      np.block = p.table_groups[g].members.size();
-      p.table_groups[g].members.push_back(p.nodes.size());
-      np.y_col = add_column(p, {*out});
+      ZK_TRY(join_table(p, np, ft, *out));
       p.col_of[np.y] = np.y_col;
       p.kind[np.y] = TensorKind::Committed;
     } else if (n.op == "Mul") {
@@ -386,6 +456,15 @@ Result<Plan> make_plan(const SliceStatement& st) {
       }
       ZK_TRY(np.linear.check());
       ZK_TRY(plan_requant(p, np, n, *out));
+      p.kind[np.y] = TensorKind::Committed;
+    } else if (n.op == "PRelu" && !is_function_op(n)) {
+      np.kind = Kind::PRelu;
+      ++uses[np.x];  // read twice: by the product and by the Relu lookup
+      ZK_TRY(plan_prelu(p, np, n, *out));
+      p.kind[np.y] = TensorKind::Committed;
+    } else if (n.op == "ReduceMean" || n.op == "ReduceSum") {
+      np.kind = Kind::Reduce;
+      ZK_TRY(plan_reduce(p, np, n, *out));
       p.kind[np.y] = TensorKind::Committed;
     } else if (n.op == "MaxPool" || n.op == "GlobalMaxPool") {
       np.kind = Kind::MaxPool;

@@ -28,7 +28,7 @@ namespace zks::circuits::slice_detail {
 using model::QModel;
 using model::QNode;
 
-enum class Kind { Conv, Gemm, Table, Gather, Mul, AvgPool, MaxPool, Add };
+enum class Kind { Conv, Gemm, Table, Gather, Mul, AvgPool, MaxPool, Add, PRelu, Reduce };
 // PublicConst: a constant of the model used as an operand (the verifier evaluates it).
 enum class TensorKind { PublicInput, PublicConst, Committed, Virtual };
 
@@ -49,19 +49,26 @@ struct NodePlan {
   // Column indices; b_col only when b >= 0 (never a default that aliases another column).
   size_t w_col = SIZE_MAX, b_col = SIZE_MAX, rq_col = 0;  // requant columns rq_col .. + rq.num_columns()
   size_t group = 0, block = 0;  // table ops: their lookup group and block in it
-  size_t y_col = 0;
+  size_t y_col = 0;             // table ops: the output; PRelu: Relu(x)
   GatherShape gather;
   // Concat: one gather per input (fill 0), their sum plus the fill (concat_fill where
   // the map says so) is the output; empty for a one-input layout op.
   std::vector<GatherShape> parts;
   std::vector<int> part_inputs;
+  // Concat of different scales: part i is its input requantized by its shift first
+  // (part_rq_col[i] == SIZE_MAX: shift 0, the input itself).
+  std::vector<RequantShape> part_rq;
+  std::vector<size_t> part_rq_col;
   int64_t concat_fill = 0;
   int x2 = -1;                      // Mul: the second operand
   std::vector<int> operands;        // Add/Sub/Sum: every operand
   std::set<int> broadcast;          // Mul/Add: activation operands broadcast to the output
   LinearShape linear;               // Add/Sub/Sum: +-2^in_shift per operand
   std::vector<Fp> ones, mult;       // AvgPool: the all-ones kernel and the divisor multipliers
+  std::vector<Fp> slope;            // PRelu: the negative slope of every entry (2^16 = 1)
+  Fp reduce_mult = Fp::one();       // Reduce: acc = sum * reduce_mult (ReduceMean's multiplier)
   bool requant = false;             // Conv, Gemm, Mul, AvgPool end in a requantization
+  Fp acc_scale = Fp::one();         // 2^k for a left shift by k (requantized by 0)
   // MaxPool: one stage, or two (a row max, then a column max) when the window has more
   // taps than one zerocheck can take; stage k reads stage k-1's committed output.
   struct PoolStage {

@@ -19,6 +19,7 @@ using model::QModel;
 using model::QNode;
 
 constexpr uint32_t kProofVersion = 1;
+const Fp kPReluOne = Fp::from_i64(int64_t(1) << 16);  // PRelu's slope of the positive side
 
 
 // A point on the output's layout mapped to a broadcast operand's layout: the kept axes'
@@ -36,11 +37,12 @@ std::pair<std::vector<Fp2>, Fp2> broadcast_point(const poly::PaddedShape& from, 
   return {out, factor};
 }
 
-// A Concat's output in the padded layout: its parts (fill 0) plus the fill.
-std::vector<Fp> concat_values(const NodePlan& np, const std::map<int, std::vector<Fp>>& vals) {
+// A Concat's output in the padded layout: its parts (fill 0) plus the fill. sources[i]
+// is part i's (requantized) input.
+std::vector<Fp> concat_values(const NodePlan& np, const std::vector<std::span<const Fp>>& sources) {
   std::vector<Fp> y(np.gather.out.padded_size(), Fp::zero());
   for (size_t i = 0; i < np.parts.size(); ++i) {
-    auto part = apply_gather(np.parts[i], vals.at(np.part_inputs[i]));
+    auto part = apply_gather(np.parts[i], sources[i]);
     for (size_t k = 0; k < y.size(); ++k) y[k] += part[k];
   }
   const auto& g = np.parts[0].gather;
@@ -62,6 +64,18 @@ Fp2 concat_fill_weight(const NodePlan& np, std::span<const Fp2> point) {
     if (!any) acc += eq_r[np.gather.out.padded_index(k)];
   }
   return acc;
+}
+
+// A left shift by k (requantization shift -k) is a requantization by 0 of the
+// accumulator times 2^k: the requant gadget sees the scaled accumulator, and its claim
+// on it is a claim on the accumulator times 2^k.
+std::vector<Fp> scaled_acc(const NodePlan& np, std::vector<Fp> acc) {
+  if (np.acc_scale != Fp::one())
+    for (auto& v : acc) v *= np.acc_scale;
+  return acc;
+}
+EvalClaim unscaled_claim(const NodePlan& np, const EvalClaim& c) {
+  return {c.point, c.value * Fp2(np.acc_scale.inverse())};
 }
 
 // The commitment of boundary i on side 0 (inputs) or 1 (outputs), or null when public.
@@ -256,6 +270,14 @@ Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& par
     router.route(tensor, {pt, v});
   };
   std::vector<std::vector<Fp>> cols(p.columns.size());
+  // A Concat part's input: the input tensor, or its requantization to the output's scale.
+  auto part_sources = [&](const NodePlan& np) {
+    std::vector<std::span<const Fp>> out;
+    for (size_t i = 0; i < np.parts.size(); ++i)
+      out.push_back(np.part_rq_col[i] == SIZE_MAX ? std::span<const Fp>(vals.at(np.part_inputs[i]))
+                                                 : std::span<const Fp>(cols[np.part_rq_col[i]]));
+    return out;
+  };
   for (const auto& np : p.nodes) {
     const QNode& n = *np.node;
     const auto& x = vals.at(np.x);
@@ -276,9 +298,20 @@ Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& par
     } else if (np.kind == Kind::AvgPool) {
       sums[np.y] = conv(np.conv, x, np.ones, {});
       accs[np.y] = hadamard(np.mult, sums[np.y]);
+    } else if (np.kind == Kind::PRelu) {
+      auto r = apply_table(*p.relu, yshape, to_i64(x));
+      if (!r.ok()) return node_error(n, r.error());
+      cols[np.y_col] = *r;
+      auto& acc = accs[np.y];
+      acc.resize(x.size());
+      for (size_t i = 0; i < x.size(); ++i) acc[i] = kPReluOne * (*r)[i] + np.slope[i] * (x[i] - (*r)[i]);
+    } else if (np.kind == Kind::Reduce) {
+      sums[np.y] = apply_gather(np.gather, x);
+      accs[np.y] = sums[np.y];
+      for (auto& v : accs[np.y]) v *= np.reduce_mult;
     }
     if (np.requant) {
-      auto w = requant_witness(np.rq, to_i64(accs[np.y]));
+      auto w = requant_witness(np.rq, to_i64(scaled_acc(np, accs[np.y])));
       if (!w.ok()) return node_error(n, w.error());
       for (size_t i = 0; i < w->columns.size(); ++i) cols[np.rq_col + i] = std::move(w->columns[i]);
       vals[np.y] = cols[np.rq_col];
@@ -297,10 +330,18 @@ Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& par
       if (!y.ok()) return node_error(n, y.error());
       cols[np.y_col] = *y;
       vals[np.y] = *y;
+    } else if (np.parts.empty()) {
+      vals[np.y] = apply_gather(np.gather, x);
     } else {
-      vals[np.y] = np.parts.empty() ? apply_gather(np.gather, x) : concat_values(np, vals);
-      if (p.kind.at(np.y) == TensorKind::Committed) cols[np.y_col] = vals[np.y];
+      for (size_t i = 0; i < np.parts.size(); ++i) {
+        if (np.part_rq_col[i] == SIZE_MAX) continue;
+        auto w = requant_witness(np.part_rq[i], to_i64(vals.at(np.part_inputs[i])));
+        if (!w.ok()) return node_error(n, w.error());
+        for (size_t c = 0; c < w->columns.size(); ++c) cols[np.part_rq_col[i] + c] = std::move(w->columns[c]);
+      }
+      vals[np.y] = concat_values(np, part_sources(np));
     }
+    if (np.kind == Kind::Gather && p.kind.at(np.y) == TensorKind::Committed) cols[np.y_col] = vals[np.y];
     ZK_TRY(check_against_executor(n, run, np.y, vals[np.y], yshape));
   }
   // Per table: the members' inputs and outputs, and the multiplicities over all of them.
@@ -366,6 +407,19 @@ Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& par
     }
     router.route(out, c);
   }
+  // A table's lookup runs once, at its group's last member (in forward order).
+  auto prove_lookup = [&](const NodePlan& np) {
+    const auto& g = p.table_groups[np.group];
+    if (np.block + 1 != g.members.size()) return;
+    auto [xs, ys] = group_io(g);
+    auto tb = prove_table(g.shape, xs, ys, cols[g.m_col], t);
+    tb.proof.write(w);
+    for (size_t b = 0; b < g.members.size(); ++b) {
+      router.route(p.nodes[g.members[b]].x, tb.claims.inputs[b]);
+      router.open(p.nodes[g.members[b]].y_col, tb.claims.outputs[b]);
+    }
+    router.open(g.m_col, tb.claims.multiplicities);
+  };
   for (size_t k = p.nodes.size(); k-- > 0;) {
     const NodePlan& np = p.nodes[k];
     const auto& x = vals.at(np.x);
@@ -386,16 +440,27 @@ Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& par
         g.proof.write(w);
         router.route(np.x, g.x);
       } else {  // Concat: the claim split over the inputs' parts
+        auto sources = part_sources(np);
         std::vector<Fp2> part_values;
         for (size_t i = 0; i < np.parts.size(); ++i)
-          part_values.push_back(poly::evaluate(
-              std::span<const Fp>(apply_gather(np.parts[i], vals.at(np.part_inputs[i]))), claim.point));
+          part_values.push_back(
+              poly::evaluate(std::span<const Fp>(apply_gather(np.parts[i], sources[i])), claim.point));
         field::write_vec(w, part_values);
         t.absorb("slice.concat_parts", std::span<const Fp2>(part_values));
         for (size_t i = 0; i < np.parts.size(); ++i) {
-          auto g = prove_gather(np.parts[i], vals.at(np.part_inputs[i]), {claim.point, part_values[i]}, t);
+          auto g = prove_gather(np.parts[i], sources[i], {claim.point, part_values[i]}, t);
           g.proof.write(w);
-          router.route(np.part_inputs[i], g.x);
+          if (np.part_rq_col[i] == SIZE_MAX) {
+            router.route(np.part_inputs[i], g.x);
+            continue;
+          }
+          router.open(np.part_rq_col[i], g.x);
+          RequantWitness rw;
+          for (size_t c = 0; c < np.part_rq[i].num_columns(); ++c) rw.columns.push_back(cols[np.part_rq_col[i] + c]);
+          auto rq = prove_requant(np.part_rq[i], vals.at(np.part_inputs[i]), rw, t);
+          rq.proof.write(w);
+          for (size_t c = 0; c < rq.claims.columns.size(); ++c) router.open(np.part_rq_col[i] + c, rq.claims.columns[c]);
+          router.route(np.part_inputs[i], rq.claims.acc);
         }
       }
     } else if (np.kind == Kind::MaxPool) {
@@ -410,38 +475,30 @@ Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& par
         route_maxpool(router, np, k, mc);
       }
     } else if (np.kind == Kind::Table) {
-      const auto& g = p.table_groups[np.group];
-      if (np.block + 1 != g.members.size()) continue;  // the group's lookup ran at its last member
-      auto [xs, ys] = group_io(g);
-      auto tb = prove_table(g.shape, xs, ys, cols[g.m_col], t);
-      tb.proof.write(w);
-      for (size_t b = 0; b < g.members.size(); ++b) {
-        router.route(p.nodes[g.members[b]].x, tb.claims.inputs[b]);
-        router.open(p.nodes[g.members[b]].y_col, tb.claims.outputs[b]);
-      }
-      router.open(g.m_col, tb.claims.multiplicities);
+      prove_lookup(np);
     } else {
       RequantWitness rw;
       for (size_t i = 0; i < np.rq.num_columns(); ++i) rw.columns.push_back(cols[np.rq_col + i]);
-      auto rq = prove_requant(np.rq, accs.at(np.y), rw, t);
+      auto rq = prove_requant(np.rq, scaled_acc(np, accs.at(np.y)), rw, t);
       rq.proof.write(w);
       for (size_t i = 0; i < rq.claims.columns.size(); ++i) router.open(np.rq_col + i, rq.claims.columns[i]);
+      const EvalClaim acc_claim = unscaled_claim(np, rq.claims.acc);
       std::vector<Fp> bias = np.b >= 0 ? cols[np.b_col] : std::vector<Fp>{};
       if (np.kind == Kind::Conv) {
-        auto cv = prove_conv(np.conv, x, cols[np.w_col], bias, rq.claims.acc, t);
+        auto cv = prove_conv(np.conv, x, cols[np.w_col], bias, acc_claim, t);
         cv.proof.write(w, np.conv);
         router.route(np.x, cv.claims.x);
         router.open(np.w_col, cv.claims.w);
         if (cv.claims.bias) router.open(np.b_col, *cv.claims.bias);
       } else if (np.kind == Kind::Gemm) {
-        auto mm = prove_matmul(np.mm, x, cols[np.w_col], bias, rq.claims.acc, t);
+        auto mm = prove_matmul(np.mm, x, cols[np.w_col], bias, acc_claim, t);
         mm.proof.write(w, np.mm);
         router.route(np.x, mm.claims.a);
         router.open(np.w_col, mm.claims.b);
         if (mm.claims.bias) router.open(np.b_col, *mm.claims.bias);
       } else if (np.kind == Kind::Mul) {
         HadamardClaims hc;
-        prove_hadamard(operand_table(np, np.x), operand_table(np, np.x2), rq.claims.acc, t, &hc).write(w);
+        prove_hadamard(operand_table(np, np.x), operand_table(np, np.x2), acc_claim, t, &hc).write(w);
         route_operand(router, w, t, np, np.x, hc.a);
         route_operand(router, w, t, np, np.x2, hc.b);
       } else if (np.kind == Kind::Add) {
@@ -449,13 +506,39 @@ Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& par
         std::vector<std::vector<Fp>> tables;
         for (int op : np.operands) tables.push_back(operand_table(np, op));
         for (const auto& tb : tables) xs.push_back(tb);
-        auto lp = prove_linear(np.linear, xs, rq.claims.acc, t);
+        auto lp = prove_linear(np.linear, xs, acc_claim, t);
         lp.write(w);
         for (size_t i = 0; i < np.operands.size(); ++i)
-          route_operand(router, w, t, np, np.operands[i], {rq.claims.acc.point, lp.input_evals[i]});
+          route_operand(router, w, t, np, np.operands[i], {acc_claim.point, lp.input_evals[i]});
+      } else if (np.kind == Kind::PRelu) {
+        // acc = 2^16 r + slope * d with d = x - r: r's value at the point (an opening)
+        // leaves a claim on slope * d; the product leaves claims on slope (public) and d,
+        // and r's value there gives the claim on x.
+        const auto& r = cols[np.y_col];
+        const auto& acc = acc_claim;
+        Fp2 r_at = poly::evaluate(std::span<const Fp>(r), acc.point);
+        field::write(w, r_at);
+        t.absorb("slice.prelu_relu", r_at);
+        router.open(np.y_col, {acc.point, r_at});
+        std::vector<Fp> d(x.size());
+        for (size_t i = 0; i < d.size(); ++i) d[i] = x[i] - r[i];
+        HadamardClaims hc;
+        prove_hadamard(np.slope, d, {acc.point, acc.value - Fp2(kPReluOne) * r_at}, t, &hc).write(w);
+        router.public_claims.push_back({&np.slope, hc.a});
+        Fp2 r_rho = poly::evaluate(std::span<const Fp>(r), hc.b.point);
+        field::write(w, r_rho);
+        t.absorb("slice.prelu_relu", r_rho);
+        router.open(np.y_col, {hc.b.point, r_rho});
+        router.route(np.x, {hc.b.point, hc.b.value + r_rho});
+        prove_lookup(np);
+      } else if (np.kind == Kind::Reduce) {
+        EvalClaim sum{acc_claim.point, acc_claim.value * Fp2(np.reduce_mult.inverse())};
+        auto g = prove_gather(np.gather, x, sum, t);
+        g.proof.write(w);
+        router.route(np.x, g.x);
       } else {  // AvgPool
         HadamardClaims hc;
-        prove_hadamard(np.mult, sums.at(np.y), rq.claims.acc, t, &hc).write(w);
+        prove_hadamard(np.mult, sums.at(np.y), acc_claim, t, &hc).write(w);
         router.public_claims.push_back({&np.mult, hc.a});
         auto cv = prove_conv(np.conv, x, np.ones, {}, hc.b, t);
         cv.proof.write(w, np.conv);
@@ -506,7 +589,7 @@ Status verify_slice(const SliceStatement& st, std::span<const uint8_t> bytes, co
           return make_error("slice: the commitment to boundary '" + name + "' has the wrong size");
         continue;
       }
-      if (m.tensors[ids[i]].shape.empty() || values[i].size() != uint64_t(model::numel(m.tensors[ids[i]].shape)))
+      if (values[i].size() != uint64_t(model::numel(m.tensors[ids[i]].shape)))
         return make_error("slice: boundary '" + name + "' has the wrong size");
       for (int64_t e : values[i])
         if (e < m.act_lo() || e > m.act_hi()) return make_error("slice: boundary '" + name + "' has a value outside the activation range");
@@ -576,6 +659,21 @@ Status verify_slice(const SliceStatement& st, std::span<const uint8_t> bytes, co
     return {};
   };
 
+  auto verify_lookup = [&](const NodePlan& np, const std::string& at) -> Status {
+    const auto& g = p.table_groups[np.group];
+    if (np.block + 1 != g.members.size()) return {};
+    auto tp = TableProof::read(r, g.shape);
+    if (!tp.ok()) return make_error(at + tp.error());
+    auto c = verify_table(g.shape, *tp, t);
+    if (!c.ok()) return make_error(at + c.error());
+    for (size_t b = 0; b < g.members.size(); ++b) {
+      router.route(p.nodes[g.members[b]].x, c->inputs[b]);
+      router.open(p.nodes[g.members[b]].y_col, c->outputs[b]);
+    }
+    router.open(g.m_col, c->multiplicities);
+    return {};
+  };
+
   std::map<int, std::vector<Fp>> public_vals;
   for (size_t i = 0; i < st.inputs.size(); ++i)
     if (!private_commitment(st, 0, i))
@@ -629,7 +727,17 @@ Status verify_slice(const SliceStatement& st, std::span<const uint8_t> bytes, co
           if (!gp.ok()) return make_error(at + gp.error());
           auto c = verify_gather(np.parts[i], {claim.point, part_values[i]}, *gp, t);
           if (!c.ok()) return make_error(at + c.error());
-          router.route(np.part_inputs[i], *c);
+          if (np.part_rq_col[i] == SIZE_MAX) {
+            router.route(np.part_inputs[i], *c);
+            continue;
+          }
+          router.open(np.part_rq_col[i], *c);
+          auto rp = RequantProof::read(r, np.part_rq[i]);
+          if (!rp.ok()) return make_error(at + rp.error());
+          auto rc = verify_requant(np.part_rq[i], *rp, t);
+          if (!rc.ok()) return make_error(at + rc.error());
+          for (size_t col = 0; col < rc->columns.size(); ++col) router.open(np.part_rq_col[i] + col, rc->columns[col]);
+          router.route(np.part_inputs[i], rc->acc);
         }
       }
     } else if (np.kind == Kind::MaxPool) {
@@ -641,29 +749,20 @@ Status verify_slice(const SliceStatement& st, std::span<const uint8_t> bytes, co
         route_maxpool(router, np, k, *mc);
       }
     } else if (np.kind == Kind::Table) {
-      const auto& g = p.table_groups[np.group];
-      if (np.block + 1 != g.members.size()) continue;
-      auto tp = TableProof::read(r, g.shape);
-      if (!tp.ok()) return make_error(at + tp.error());
-      auto c = verify_table(g.shape, *tp, t);
-      if (!c.ok()) return make_error(at + c.error());
-      for (size_t b = 0; b < g.members.size(); ++b) {
-        router.route(p.nodes[g.members[b]].x, c->inputs[b]);
-        router.open(p.nodes[g.members[b]].y_col, c->outputs[b]);
-      }
-      router.open(g.m_col, c->multiplicities);
+      ZK_TRY(verify_lookup(np, at));
     } else {
       auto rp = RequantProof::read(r, np.rq);
       if (!rp.ok()) return make_error(at + rp.error());
       auto rc = verify_requant(np.rq, *rp, t);
       if (!rc.ok()) return make_error(at + rc.error());
       for (size_t i = 0; i < rc->columns.size(); ++i) router.open(np.rq_col + i, rc->columns[i]);
+      const EvalClaim acc_claim = unscaled_claim(np, rc->acc);
       if (np.kind == Kind::Conv || np.kind == Kind::AvgPool) {
-        EvalClaim conv_claim = rc->acc;
+        EvalClaim conv_claim = acc_claim;
         if (np.kind == Kind::AvgPool) {
           auto hp = HadamardProof::read(r, np.rq.num_vars());
           if (!hp.ok()) return make_error(at + hp.error());
-          auto hc = verify_hadamard(np.rq.num_vars(), rc->acc, *hp, t);
+          auto hc = verify_hadamard(np.rq.num_vars(), acc_claim, *hp, t);
           if (!hc.ok()) return make_error(at + hc.error());
           router.public_claims.push_back({&np.mult, hc->a});
           conv_claim = hc->b;
@@ -682,7 +781,7 @@ Status verify_slice(const SliceStatement& st, std::span<const uint8_t> bytes, co
       } else if (np.kind == Kind::Gemm) {
         auto mp = MatmulProof::read(r, np.mm);
         if (!mp.ok()) return make_error(at + mp.error());
-        auto c = verify_matmul(np.mm, rc->acc, *mp, t);
+        auto c = verify_matmul(np.mm, acc_claim, *mp, t);
         if (!c.ok()) return make_error(at + c.error());
         router.route(np.x, c->a);
         router.open(np.w_col, c->b);
@@ -690,13 +789,35 @@ Status verify_slice(const SliceStatement& st, std::span<const uint8_t> bytes, co
       } else if (np.kind == Kind::Add) {
         auto lp = LinearProof::read(r, np.linear);
         if (!lp.ok()) return make_error(at + lp.error());
-        auto lc = verify_linear(np.linear, rc->acc, *lp, t);
+        auto lc = verify_linear(np.linear, acc_claim, *lp, t);
         if (!lc.ok()) return make_error(at + lc.error());
         for (size_t i = 0; i < np.operands.size(); ++i) ZK_TRY(verify_operand(np, np.operands[i], (*lc)[i]));
+      } else if (np.kind == Kind::PRelu) {  // see the prover
+        const auto& acc = acc_claim;
+        Fp2 r_at, r_rho;
+        ZK_TRY(field::read(r, r_at));
+        t.absorb("slice.prelu_relu", r_at);
+        router.open(np.y_col, {acc.point, r_at});
+        auto hp = HadamardProof::read(r, np.rq.num_vars());
+        if (!hp.ok()) return make_error(at + hp.error());
+        auto hc = verify_hadamard(np.rq.num_vars(), {acc.point, acc.value - Fp2(kPReluOne) * r_at}, *hp, t);
+        if (!hc.ok()) return make_error(at + hc.error());
+        router.public_claims.push_back({&np.slope, hc->a});
+        ZK_TRY(field::read(r, r_rho));
+        t.absorb("slice.prelu_relu", r_rho);
+        router.open(np.y_col, {hc->b.point, r_rho});
+        router.route(np.x, {hc->b.point, hc->b.value + r_rho});
+        ZK_TRY(verify_lookup(np, at));
+      } else if (np.kind == Kind::Reduce) {
+        auto gp = GatherProof::read(r, np.gather);
+        if (!gp.ok()) return make_error(at + gp.error());
+        auto c = verify_gather(np.gather, {acc_claim.point, acc_claim.value * Fp2(np.reduce_mult.inverse())}, *gp, t);
+        if (!c.ok()) return make_error(at + c.error());
+        router.route(np.x, *c);
       } else {  // Mul
         auto hp = HadamardProof::read(r, np.rq.num_vars());
         if (!hp.ok()) return make_error(at + hp.error());
-        auto hc = verify_hadamard(np.rq.num_vars(), rc->acc, *hp, t);
+        auto hc = verify_hadamard(np.rq.num_vars(), acc_claim, *hp, t);
         if (!hc.ok()) return make_error(at + hc.error());
         ZK_TRY(verify_operand(np, np.x, hc->a));
         ZK_TRY(verify_operand(np, np.x2, hc->b));

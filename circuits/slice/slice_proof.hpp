@@ -15,10 +15,13 @@
 // from the model (the model fingerprint that replaces this comes with issue 5's
 // remaining part), so a proof for other weights fails the opening.
 //
-// Supported ops: Conv (one image), Gemm (bias per output column), Relu, table ops
-// (Sigmoid, Tanh, Erf, Gelu, Elu, Softplus, ... over the model's own tables), and layout ops
-// (Reshape, Flatten, Transpose, Slice, Pad, Squeeze, Unsqueeze). Anything else is
-// refused with the node named. A tensor produced by a layout op may have one consumer.
+// Supported ops: Conv (one image), Gemm (bias per output column), Relu, Clip, Abs, Neg,
+// LeakyRelu, PRelu (one slope or one per channel), table ops (Sigmoid, Tanh, Erf, Gelu,
+// Elu, Softplus, ... over the model's own tables), Add/Sub/Sum and Mul (constants and
+// broadcast activations), Max/Average pooling (global too), ReduceSum/ReduceMean,
+// Concat (inputs of any scale), and layout ops (Reshape, Flatten, Transpose, Slice, Pad,
+// Squeeze, Unsqueeze); requantization by right or left shifts. Anything else is refused
+// with the node named.
 
 #include <cstdint>
 #include <optional>

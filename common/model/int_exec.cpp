@@ -48,6 +48,21 @@ Error qerr(const QNode& n, const std::string& what) { return make_error(n.op + "
 
 }  // namespace
 
+std::vector<int64_t> reduce_index(const QNode& n, const Shape& xs) {
+  Shape ks;
+  auto axes = n.attrs.count("axes") ? n.attrs.at("axes").ints : std::vector<int64_t>{};
+  // Empty axes reduce everything, unless noop_with_empty_axes (opset 13+) makes it the identity.
+  bool noop = n.attrs.count("noop_with_empty_axes") && n.attrs.at("noop_with_empty_axes").i != 0;
+  std::vector<char> red(xs.size(), axes.empty() && !noop ? 1 : 0);
+  for (auto a : axes) {
+    if (a < 0) a += static_cast<int64_t>(xs.size());
+    if (a < 0 || a >= static_cast<int64_t>(xs.size())) return {};
+    red[static_cast<size_t>(a)] = 1;
+  }
+  for (size_t d = 0; d < xs.size(); ++d) ks.push_back(red[d] ? 1 : xs[d]);
+  return kern::broadcast_index(ks, xs);
+}
+
 Status run_int_range(const QModel& m, size_t first, size_t last, IntRun& run) {
   run.values.resize(m.tensors.size());
   run.node_saturations.resize(m.nodes.size(), 0);
@@ -95,15 +110,11 @@ Status run_int_range(const QModel& m, size_t first, size_t last, IntRun& run) {
       if (!is_max)
         for (int64_t i = 0; i < N; ++i) y[i] = clamp(requant(y[i] * n.mult[i], n.shift));
     } else if (op == "ReduceMean" || op == "ReduceSum") {
-      Shape ks;
-      auto axes = n.attrs.count("axes") ? n.attrs.at("axes").ints : std::vector<int64_t>{};
-      // Empty axes reduce everything, unless noop_with_empty_axes (opset 13+) makes it the identity.
-      bool noop = n.attrs.count("noop_with_empty_axes") && n.attrs.at("noop_with_empty_axes").i != 0;
-      std::vector<char> red(xs.size(), axes.empty() && !noop ? 1 : 0);
-      for (auto a : axes) red[a < 0 ? a + static_cast<int64_t>(xs.size()) : a] = 1;
-      for (size_t d = 0; d < xs.size(); ++d) ks.push_back(red[d] ? 1 : xs[d]);
-      auto idx = kern::broadcast_index(ks, xs);
-      std::vector<int64_t> acc(static_cast<size_t>(numel(ks)), 0);
+      auto idx = reduce_index(n, xs);
+      if (idx.size() != x.size() || (N > 0 && *std::max_element(idx.begin(), idx.end()) >= N))
+        return qerr(n, "axes do not match the output shape");
+      if (op == "ReduceMean" && n.mult.size() != 1) return qerr(n, "expected one multiplier");
+      std::vector<int64_t> acc(static_cast<size_t>(N), 0);
       for (size_t i = 0; i < idx.size(); ++i) acc[idx[i]] += x[i];
       for (int64_t i = 0; i < N; ++i)
         y[i] = clamp(requant(op == "ReduceMean" ? acc[i] * n.mult[0] : acc[i], n.shift));

@@ -97,6 +97,9 @@ struct IntRun {
 // Runs nodes [first, last) of the model; `values` must already hold the inputs of
 // that range (the graph inputs for a whole run). The reference semantics of the proofs.
 Status run_int_range(const QModel& m, size_t first, size_t last, IntRun& run);
+// ReduceSum/ReduceMean of an input of shape xs: for every input entry (dense), the
+// dense index of the output entry it is summed into (empty when an axis is out of range).
+std::vector<int64_t> reduce_index(const QNode& n, const Shape& xs);
 // Quantizes the float inputs and runs the whole model.
 Result<IntRun> run_int(const QModel& m, const std::vector<Tensor>& inputs);
 // Dequantized graph outputs of a run.

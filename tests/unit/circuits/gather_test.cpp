@@ -110,3 +110,66 @@ TEST_CASE("gathers reject false claims, other maps and tampered proofs", "[circu
   REQUIRE(back.ok());
   REQUIRE(cs.check(*back).ok());
 }
+
+namespace {
+
+// A sum over the axes `reduce` of an A x B x C tensor (a ReduceSum with keepdims).
+c::GatherShape reduce(uint32_t A, uint32_t B, uint32_t C, std::vector<bool> reduce) {
+  uint32_t dims[3] = {A, B, C}, kept[3];
+  for (int a = 0; a < 3; ++a) kept[a] = reduce[a] ? 1 : dims[a];
+  c::GatherShape s{PaddedShape({A, B, C}), PaddedShape({kept[0], kept[1], kept[2]}), {}, 0};
+  for (uint32_t i = 0; i < A; ++i)
+    for (uint32_t j = 0; j < B; ++j)
+      for (uint32_t k = 0; k < C; ++k) {
+        uint32_t o[3] = {reduce[0] ? 0 : i, reduce[1] ? 0 : j, reduce[2] ? 0 : k};
+        s.sum_into.push_back((int64_t(o[0]) * kept[1] + o[1]) * kept[2] + o[2]);
+      }
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("sums over axes prove ReduceSum over the last, the first and all axes", "[circuits]") {
+  std::vector<c::GatherShape> shapes = {reduce(3, 5, 6, {false, false, true}), reduce(3, 5, 6, {true, false, false}),
+                                        reduce(2, 3, 5, {true, true, true}), reduce(1, 7, 3, {false, true, false})};
+  for (size_t k = 0; k < shapes.size(); ++k) {
+    CAPTURE(k);
+    Case cs(shapes[k], 20 + k);
+    // The sum is the executor's: every real entry counted once.
+    std::vector<Fp> dense(cs.s.in.real_count());
+    for (uint64_t j = 0; j < dense.size(); ++j) dense[j] = cs.x[cs.s.in.padded_index(j)];
+    std::vector<Fp> want(cs.s.out.real_count(), Fp::zero());
+    for (uint64_t j = 0; j < dense.size(); ++j) want[size_t(cs.s.sum_into[j])] += dense[j];
+    for (uint64_t i = 0; i < want.size(); ++i) REQUIRE(cs.y[cs.s.out.padded_index(i)] == want[i]);
+    REQUIRE(cs.check(cs.prove()).ok());
+  }
+}
+
+TEST_CASE("sums reject false claims, other maps, padded entries and tampered proofs", "[circuits]") {
+  Case cs(reduce(3, 5, 6, {false, false, true}), 31);
+  auto p = cs.prove();
+  REQUIRE(cs.check(p).ok());
+  auto wrong = cs;
+  wrong.claim.value += Fp2::one();
+  REQUIRE_FALSE(wrong.check(p).ok());
+  REQUIRE_FALSE(wrong.check(wrong.prove()).ok());
+  auto other = cs.s;
+  other.sum_into[0] = 1;  // entry 0 summed into another row
+  REQUIRE_FALSE(cs.check(p, &other).ok());
+  // A value hidden in a padded slot of x (6 -> 8 along the last axis) must not enter the sum.
+  auto hidden = cs;
+  hidden.x[6] = Fp::from_i64(5);
+  hidden.y = cs.y;
+  hidden.y[0] += Fp::from_i64(5);
+  hidden.claim.value = zks::poly::evaluate(hidden.y, hidden.claim.point);
+  REQUIRE_FALSE(hidden.check(hidden.prove()).ok());
+  auto t1 = p;
+  t1.x_eval += Fp2::one();
+  REQUIRE_FALSE(cs.check(t1).ok());
+  c::GatherShape bad = cs.s;
+  bad.sum_into.back() = 1000;
+  REQUIRE_FALSE(bad.check().ok());
+  bad = cs.s;
+  bad.gather.push_back(0);
+  REQUIRE_FALSE(bad.check().ok());
+}

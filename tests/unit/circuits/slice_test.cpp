@@ -2,6 +2,7 @@
 // and the first negative cases (a changed output, other weights, changed proof bytes).
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <functional>
 #include <random>
 
 #include "circuits/slice/bundle.hpp"
@@ -36,7 +37,7 @@ TEST_CASE("slice proofs of whole corpus networks verify", "[circuits][slice]") {
                            "1l_erf", "1l_elu", "1l_sqrt", "1l_linear", "1l_reshape", "1l_identity", "1l_slice",
                            "1l_pad", "1l_downsample", "1l_average", "1l_div", "1l_max_pool", "1l_batch_norm", "idolmodel", "1l_leakyrelu", "1l_concat", "eye",
                            "3l_relu_conv_fc", "4l_relu_conv_fc",
-                           "2l_relu_sigmoid_conv"}) {
+                           "2l_relu_sigmoid_conv", "1l_prelu", "prelu_gmm", "1l_mean", "1l_var"}) {
     CAPTURE(name);
     Compiled m = compile(name);
     auto st = whole(m);
@@ -120,7 +121,8 @@ TEST_CASE("slice prover refuses ops it cannot prove yet, naming the node", "[cir
 }
 
 TEST_CASE("average pooling and products: changed outputs and proof bytes are rejected", "[circuits][slice]") {
-  for (const char* name : {"1l_average", "1l_div", "1l_max_pool", "1l_concat", "1l_leakyrelu"}) {
+  for (const char* name : {"1l_average", "1l_div", "1l_max_pool", "1l_concat", "1l_leakyrelu", "1l_prelu", "1l_mean",
+                           "1l_var"}) {
     CAPTURE(name);
     Compiled m = compile(name);
     auto st = whole(m);
@@ -137,6 +139,86 @@ TEST_CASE("average pooling and products: changed outputs and proof bytes are rej
       REQUIRE_FALSE(c::verify_slice(st, bad, kParams).ok());
     }
   }
+}
+
+namespace {
+
+// Proves `name`, then checks the proof against the model changed by `change` (a
+// statement field the verifier takes from the model): it must be rejected.
+void require_model_change_rejected(Compiled m, const std::function<bool(model::QModel&)>& change) {
+  auto st = whole(m);
+  auto proof = c::prove_slice(st, kParams);
+  INFO((proof.ok() ? std::string() : proof.error()));
+  REQUIRE(proof.ok());
+  REQUIRE(c::verify_slice(st, *proof, kParams).ok());
+  Compiled m2 = m;
+  REQUIRE(change(m2.q));
+  auto st2 = whole(m2);
+  st2.input_values = st.input_values, st2.output_values = st.output_values;
+  REQUIRE_FALSE(c::verify_slice(st2, *proof, kParams).ok());
+}
+
+model::QNode* find_op(model::QModel& q, const std::string& op) {
+  for (auto& n : q.nodes)
+    if (n.op == op) return &n;
+  return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("per-channel PRelu, ReduceMean and left shifts: the verifier's slopes, multipliers and shifts bind", "[circuits][slice]") {
+  SECTION("a PRelu slope changed") {
+    require_model_change_rejected(compile("1l_prelu"), [](model::QModel& q) {
+      auto* n = find_op(q, "PRelu");
+      if (!n || n->mult.size() < 2) return false;
+      n->mult[1] += 1;
+      return true;
+    });
+  }
+  SECTION("a ReduceMean multiplier changed") {
+    require_model_change_rejected(compile("1l_mean"), [](model::QModel& q) {
+      auto* n = find_op(q, "ReduceMean");
+      if (!n) return false;
+      n->mult[0] += 1;
+      return true;
+    });
+  }
+  SECTION("a left shift changed") {
+    require_model_change_rejected(compile("1l_var"), [](model::QModel& q) {
+      for (auto& n : q.nodes)
+        if (n.shift < 0) {
+          n.shift -= 1;
+          return true;
+        }
+      return false;
+    });
+  }
+}
+
+TEST_CASE("Concat of different scales requantizes the finer inputs first", "[circuits][slice]") {
+  Compiled m = compile("1l_concat");
+  auto* cat = find_op(m.q, "Concat");
+  REQUIRE(cat);
+  REQUIRE(cat->in_shift.size() >= 2);
+  cat->in_shift[1] = 3;  // the second input 3 bits finer: the executor shifts it right by 3
+  model::IntRun run;
+  run.values.resize(m.q.tensors.size());
+  for (int t : m.q.inputs) run.values[t] = m.run.values[t];
+  REQUIRE(model::run_int_range(m.q, 0, m.q.nodes.size(), run).ok());
+  REQUIRE(run.values[m.q.outputs[0]] != m.run.values[m.q.outputs[0]]);
+  m.run = run;
+  auto st = whole(m);
+  auto proof = c::prove_slice(st, kParams);
+  INFO((proof.ok() ? std::string() : proof.error()));
+  REQUIRE(proof.ok());
+  REQUIRE(c::verify_slice(st, *proof, kParams).ok());
+  auto st2 = st;
+  st2.output_values[0].back() += 1;
+  REQUIRE_FALSE(c::verify_slice(st2, *proof, kParams).ok());
+  require_model_change_rejected(m, [](model::QModel& q) {
+    find_op(q, "Concat")->in_shift[1] = 2;
+    return true;
+  });
 }
 
 TEST_CASE("the age model proves and verifies as a bundle of 1 and 4 slices", "[circuits][slice][age]") {
