@@ -14,7 +14,7 @@ namespace zks::circuits {
 namespace {
 
 constexpr uint32_t kMagic = 0x42534b5a;  // "ZKSB"
-constexpr uint32_t kBundleVersion = 2;
+constexpr uint32_t kBundleVersion = 3;
 constexpr uint64_t kMaxTensorValues = uint64_t(1) << 28;
 constexpr uint32_t kMaxCount = 1 << 20;
 
@@ -53,6 +53,7 @@ Result<SliceStatement> statement(const slicer::Manifest& man, size_t j, const Bu
   st.first = s.first, st.end = s.end;
   st.index = static_cast<uint32_t>(j);
   st.fingerprint = sealed.fp;
+  if (!b.bindings.empty()) st.binding = b.bindings.at(j);
   st.weights = sealed.weights[j] ? &*sealed.weights[j] : nullptr;
   st.inputs = s.inputs, st.outputs = s.outputs;
   for (int side = 0; side < 2; ++side) {
@@ -97,9 +98,12 @@ util::Bytes Bundle::write() const {
     c.write(w);
   }
   w.u32(static_cast<uint32_t>(proofs.size()));
-  for (const auto& p : proofs) {
-    w.u64(p.size());
-    w.raw(p);
+  for (size_t j = 0; j < proofs.size(); ++j) {
+    const ProofBinding bind = j < bindings.size() ? bindings[j] : ProofBinding{};
+    w.raw(bind.job_id);
+    w.raw(bind.prover);
+    w.u64(proofs[j].size());
+    w.raw(proofs[j]);
   }
   return w.take();
 }
@@ -122,7 +126,7 @@ Result<Bundle> Bundle::read(std::span<const uint8_t> bytes) {
     auto& v = b.tensors[int(id)];
     v.resize(n);
     for (auto& x : v) {
-      uint64_t u;
+      uint64_t u = 0;
       r.u64(u);
       x = static_cast<int64_t>(u);
     }
@@ -141,11 +145,14 @@ Result<Bundle> Bundle::read(std::span<const uint8_t> bytes) {
   }
   if (!r.u32(np) || np > kMaxCount) return make_error("bundle: slice count truncated or too large");
   for (uint32_t j = 0; j < np; ++j) {
+    ProofBinding bind;
     uint64_t len;
-    if (!r.u64(len) || len > r.remaining()) return make_error("bundle: proof " + std::to_string(j) + " truncated");
+    if (!r.raw(bind.job_id) || !r.raw(bind.prover) || !r.u64(len) || len > r.remaining())
+      return make_error("bundle: proof " + std::to_string(j) + " truncated");
     util::Bytes p(len);
     r.raw(p);
     b.proofs.push_back(std::move(p));
+    b.bindings.push_back(bind);
   }
   if (!r.at_end()) return make_error("bundle: trailing bytes");
   return b;
@@ -155,7 +162,7 @@ Result<Bundle> prove_bundle(const slicer::Manifest& man, const hash::Digest& man
                             const std::vector<std::vector<int64_t>>& inputs, const pcs::Params& params,
                             size_t jobs, std::vector<SliceTiming>* timings,
                             const std::function<void(size_t, const SliceTiming&)>& progress,
-                            bool private_boundaries) {
+                            bool private_boundaries, const ProofBinding& binding) {
   const auto& m = man.model;
   if (inputs.size() != m.inputs.size()) return make_error("bundle: the model has " + std::to_string(m.inputs.size()) + " inputs");
   model::IntRun run;
@@ -184,6 +191,7 @@ Result<Bundle> prove_bundle(const slicer::Manifest& man, const hash::Digest& man
   if (!sealed.ok()) return make_error(sealed.error());
   const size_t n = man.slices.size();
   b.proofs.assign(n, {});
+  b.bindings.assign(n, binding);
   std::vector<SliceTiming> times(n);
   std::vector<std::string> errors(n);
   std::atomic<size_t> next{0};
@@ -231,6 +239,8 @@ Status verify_bundle(const slicer::Manifest& man, const hash::Digest& manifest_h
   if (b.params_id != params.params_id()) return make_error("bundle: made with other commitment parameters");
   if (b.proofs.size() != man.slices.size())
     return make_error("bundle: " + std::to_string(b.proofs.size()) + " slice proofs for " + std::to_string(man.slices.size()) + " slices");
+  if (!b.bindings.empty() && b.bindings.size() != b.proofs.size())
+    return make_error("bundle: " + std::to_string(b.bindings.size()) + " proof bindings for " + std::to_string(b.proofs.size()) + " proofs");
   for (const auto& [id, v] : b.tensors)
     if (id < 0 || size_t(id) >= man.model.tensors.size()) return make_error("bundle: unknown tensor id " + std::to_string(id));
   for (const auto& [id, c] : b.commitments) {

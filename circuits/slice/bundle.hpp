@@ -9,7 +9,8 @@
 //
 // Layout: "ZKSB", version, the manifest's hash (binding the bundle to one compiled
 // model), the commitment parameters' id, the public tensors (id, values), the private
-// boundary commitments (id, commitment), the slice proofs. Reading refuses unknown
+// boundary commitments (id, commitment), the slice proofs, each with its job id and
+// prover hotkey (rule 11). Reading refuses unknown
 // versions, truncation, trailing bytes and absurd sizes with a reason.
 //
 // Sound, not yet hiding: openings reveal evaluations of private tensors, and tensors of
@@ -23,6 +24,7 @@
 #include "hash/blake2b.hpp"
 #include "pcs/basefold.hpp"
 #include "pcs/params.hpp"
+#include "circuits/slice/slice_proof.hpp"
 #include "slicer/slicer.hpp"
 #include "util/bytes.hpp"
 #include "util/result.hpp"
@@ -35,6 +37,7 @@ struct Bundle {
   std::map<int, std::vector<int64_t>> tensors;  // public tensors (model inputs and outputs) by id
   std::map<int, pcs::Commitment> commitments;   // private boundary tensors by id
   std::vector<util::Bytes> proofs;              // one per slice, in manifest order
+  std::vector<ProofBinding> bindings;           // each proof's job id and prover (rule 11); empty: all zero
 
   util::Bytes write() const;
   static Result<Bundle> read(std::span<const uint8_t> bytes);
@@ -48,12 +51,12 @@ struct SliceTiming {
 // Proves every slice of a compiled model on the integer input values (one vector per
 // model input), slices in parallel on up to `jobs` threads; `progress` (may be empty)
 // is called as each slice finishes. With private_boundaries (the default) the tensors
-// crossing cuts are committed, not revealed.
+// crossing cuts are committed, not revealed. Every proof is bound to `binding`.
 Result<Bundle> prove_bundle(const slicer::Manifest& man, const hash::Digest& manifest_hash,
                             const std::vector<std::vector<int64_t>>& inputs, const pcs::Params& params,
                             size_t jobs, std::vector<SliceTiming>* timings,
                             const std::function<void(size_t slice, const SliceTiming&)>& progress,
-                            bool private_boundaries = true);
+                            bool private_boundaries = true, const ProofBinding& binding = {});
 
 // Checks the bundle against the compiled model it claims (by hash) and every slice proof.
 // A sealed manifest is checked against its fingerprint, and against `pinned_fp` when

@@ -124,6 +124,8 @@ void absorb_statement(transcript::Transcript& t, const SliceStatement& st, const
   t.absorb("slice.params", params.params_id());
   t.absorb("slice.fingerprint", st.fingerprint);
   t.absorb_u64("slice.index", st.index);
+  t.absorb("slice.job_id", st.binding.job_id);
+  t.absorb("slice.prover", st.binding.prover);
   t.absorb_u64("slice.first", st.first);
   t.absorb_u64("slice.end", st.end);
   for (int side = 0; side < 2; ++side) {

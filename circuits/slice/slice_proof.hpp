@@ -23,6 +23,7 @@
 // Squeeze, Unsqueeze); requantization by right or left shifts. Anything else is refused
 // with the node named.
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -35,11 +36,21 @@
 
 namespace zks::circuits {
 
+// Whom and what a proof answers (DESIGN.md section 8 rule 11): the validator's job id
+// and the proving miner's ed25519 hotkey, absorbed before any challenge, so a proof
+// cannot be copied to another job or claimed by another miner. Zero when proved offline.
+struct ProofBinding {
+  hash::Digest job_id{};
+  std::array<uint8_t, 32> prover{};
+  bool operator==(const ProofBinding&) const = default;
+};
+
 struct SliceStatement {
   const model::QModel* model = nullptr;
   size_t first = 0, end = 0;                      // nodes [first, end)
   uint32_t index = 0;                             // the slice's index in the manifest
   hash::Digest fingerprint{};                     // FP of the sealed model (zero if unsealed)
+  ProofBinding binding;                           // job id and prover hotkey (rule 11)
   // R_W of the slice from a sealed manifest: the verifier takes it (bound by FP)
   // instead of committing the weights itself. Null: commit from the model's weights.
   const pcs::Commitment* weights = nullptr;

@@ -321,6 +321,27 @@ TEST_CASE("sealed manifests: the fingerprint binds weights, and proofs do not re
     tampered.slices[0].weight_commitment = other.slices[0].weight_commitment;
     REQUIRE_FALSE(c::verify_bundle(tampered, id, *bundle, kParams, nullptr).ok());
   }
+  SECTION("each proof is bound to its job id and prover hotkey (rule 11)") {
+    c::ProofBinding bind;
+    bind.job_id[0] = 7;
+    bind.prover[31] = 9;
+    auto bound = c::prove_bundle(man, id, inputs, kParams, 2, nullptr, {}, true, bind);
+    REQUIRE(bound.ok());
+    REQUIRE(bound->bindings == std::vector<c::ProofBinding>(2, bind));
+    auto back = c::Bundle::read(bound->write());
+    REQUIRE(back.ok());
+    REQUIRE(back->bindings == bound->bindings);
+    REQUIRE(c::verify_bundle(man, id, *back, kParams, nullptr, &*fp).ok());
+    auto other_job = *bound;
+    other_job.bindings[1].job_id[0] ^= 1;  // the proof copied into another job
+    REQUIRE_FALSE(c::verify_bundle(man, id, other_job, kParams, nullptr).ok());
+    auto other_miner = *bound;
+    other_miner.bindings[0].prover[0] ^= 1;  // claimed by another miner
+    REQUIRE_FALSE(c::verify_bundle(man, id, other_miner, kParams, nullptr).ok());
+    auto unbound = *bound;
+    unbound.bindings.clear();
+    REQUIRE_FALSE(c::verify_bundle(man, id, unbound, kParams, nullptr).ok());
+  }
   SECTION("the manifest round trips with its seal") {
     auto back = zks::slicer::parse_manifest(zks::slicer::serialize_manifest(man));
     REQUIRE(back.ok());
