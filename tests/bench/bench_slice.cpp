@@ -22,7 +22,9 @@ struct Net {
   c::SliceStatement st;
 };
 
-const char* kNets[] = {"1l_conv", "1l_mlp", "3l_relu_conv_fc", "4l_relu_conv_fc", "2l_relu_sigmoid_conv"};
+const char* kNets[] = {"1l_conv",         "1l_mlp",       "3l_relu_conv_fc", "4l_relu_conv_fc", "2l_relu_sigmoid_conv",
+                        "1l_max_pool",     "1l_average",   "variable_cnn",    "accuracy",        "1l_prelu",
+                        "1l_mean"};
 
 Net& net(int i) {
   static std::vector<std::unique_ptr<Net>> nets(std::size(kNets));
