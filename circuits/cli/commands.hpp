@@ -15,5 +15,6 @@ void register_selftest(CLI::App& app, Context& ctx);
 void register_prove(CLI::App& app, Context& ctx);
 void register_compile(CLI::App& app, Context& ctx);
 void register_keygen(CLI::App& app, Context& ctx);
+void register_ping(CLI::App& app, Context& ctx);
 
 }  // namespace zks::cli

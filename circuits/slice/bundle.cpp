@@ -227,6 +227,67 @@ Result<Bundle> prove_bundle(const slicer::Manifest& man, const hash::Digest& man
   return b;
 }
 
+Result<SliceJob> prove_slice_job(const slicer::Manifest& man, size_t j, const std::vector<std::vector<int64_t>>& inputs,
+                                 const pcs::Params& params, const ProofBinding& binding) {
+  const auto& m = man.model;
+  if (j >= man.slices.size())
+    return make_error("slice " + std::to_string(j) + " does not exist (the model has " + std::to_string(man.slices.size()) + ")");
+  const auto& s = man.slices[j];
+  if (inputs.size() != s.inputs.size())
+    return make_error("slice " + std::to_string(j) + " has " + std::to_string(s.inputs.size()) + " inputs, got " +
+                      std::to_string(inputs.size()));
+  auto is_model_io = [&](int t) {
+    for (const auto* ids : {&m.inputs, &m.outputs})
+      for (int u : *ids)
+        if (u == t) return true;
+    return false;
+  };
+  model::IntRun run;
+  run.values.resize(m.tensors.size());
+  Bundle b;
+  SliceJob job;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const int t = s.inputs[i];
+    const auto& name = m.tensors[t].name;
+    if (inputs[i].size() != uint64_t(model::numel(m.tensors[t].shape)))
+      return make_error("input '" + name + "' has " + std::to_string(inputs[i].size()) + " values, expected " +
+                        std::to_string(model::numel(m.tensors[t].shape)));
+    for (int64_t v : inputs[i])
+      if (v < m.act_lo() || v > m.act_hi()) return make_error("input '" + name + "' has a value outside the activation range");
+    run.values[t] = inputs[i];
+    if (is_model_io(t)) {
+      b.tensors[t] = inputs[i];
+    } else {
+      auto c = boundary_commitment(m, t, inputs[i], params);
+      if (!c.ok()) return make_error(c.error());
+      b.commitments[t] = *c;
+      job.input_commitments[t] = *c;
+    }
+  }
+  ZK_TRY(model::run_int_range(m, s.first, s.end, run));
+  for (int t : s.outputs) {
+    if (b.tensors.count(t) || b.commitments.count(t)) continue;  // passed through
+    if (is_model_io(t)) {
+      b.tensors[t] = run.values[t];
+      job.public_outputs[t] = run.values[t];
+    } else {
+      auto c = boundary_commitment(m, t, run.values[t], params);
+      if (!c.ok()) return make_error(c.error());
+      b.commitments[t] = *c;
+      job.output_commitments[t] = *c;
+    }
+  }
+  auto sealed = sealed_of(man, params);
+  if (!sealed.ok()) return make_error(sealed.error());
+  b.bindings.assign(man.slices.size(), binding);
+  auto st = statement(man, j, b, *sealed, &run);
+  if (!st.ok()) return make_error(st.error());
+  auto proof = prove_slice(*st, params);
+  if (!proof.ok()) return make_error("slice " + std::to_string(j) + ": " + proof.error());
+  job.proof = std::move(proof).value();
+  return job;
+}
+
 Status verify_bundle(const slicer::Manifest& man, const hash::Digest& manifest_hash, const Bundle& b,
                      const pcs::Params& params, std::vector<SliceTiming>* timings, const hash::Digest* pinned_fp) {
   auto sealed = sealed_of(man, params);

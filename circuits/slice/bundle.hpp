@@ -58,6 +58,21 @@ Result<Bundle> prove_bundle(const slicer::Manifest& man, const hash::Digest& man
                             const std::function<void(size_t slice, const SliceTiming&)>& progress,
                             bool private_boundaries = true, const ProofBinding& binding = {});
 
+// One slice proved on its own (a miner's job). The slice is recomputed from its input
+// values (in the order of the slice's inputs; never trusting a claimed output). The
+// model's inputs and outputs are public, every other boundary is committed
+// deterministically, as prove_bundle does, so a validator stitches the slices of
+// different miners into one Bundle (tensors, commitments, proofs, bindings).
+struct SliceJob {
+  util::Bytes proof;
+  std::map<int, std::vector<int64_t>> public_outputs;  // outputs that are model outputs
+  std::map<int, pcs::Commitment> output_commitments;   // every other output
+  std::map<int, pcs::Commitment> input_commitments;    // inputs that are not model inputs
+};
+Result<SliceJob> prove_slice_job(const slicer::Manifest& man, size_t slice,
+                                 const std::vector<std::vector<int64_t>>& inputs, const pcs::Params& params,
+                                 const ProofBinding& binding);
+
 // Checks the bundle against the compiled model it claims (by hash) and every slice proof.
 // A sealed manifest is checked against its fingerprint, and against `pinned_fp` when
 // given (the value the model owner published); its R_W[j] then stand for the weights.

@@ -59,7 +59,7 @@ std::string seconds_text(uint64_t ns) { return std::to_string(double(ns) / 1e9) 
 // verify under; `binding` is set for responses.
 Verdict check_common(std::string_view method, MetadataView metadata, std::span<const uint8_t> raw_body,
                      const PublicKey& self, const PublicKey* expected_signer, const RequestBinding* binding,
-                     uint64_t window_ns, uint64_t now) {
+                     uint64_t window_ns, uint64_t now, bool any_receiver = false) {
   auto decoded = decode_metadata(metadata, method);
   if (!decoded) return {EnvelopeError::Malformed, "malformed envelope: " + decoded.error()};
   Envelope env = std::move(*decoded);
@@ -79,7 +79,7 @@ Verdict check_common(std::string_view method, MetadataView metadata, std::span<c
               "signature is " + std::to_string(env.signature.size()) + " bytes, expected 64"};
     return {EnvelopeError::BadSignature, "signature does not verify for sender " + env.sender.to_string()};
   }
-  if (env.receiver != self)
+  if (env.receiver != self && !(any_receiver && env.receiver == PublicKey{}))
     return {EnvelopeError::WrongReceiver,
             "envelope is addressed to " + env.receiver.to_string() + ", this node is " + self.to_string()};
   if (abs_diff(now, env.nonce) > window_ns)
@@ -112,10 +112,10 @@ EnvelopeVerifier::EnvelopeVerifier(PublicKey self, VerifierConfig config, NonceS
 }
 
 Verdict EnvelopeVerifier::verify_request(std::string_view method, MetadataView metadata,
-                                         std::span<const uint8_t> raw_body) {
+                                         std::span<const uint8_t> raw_body, bool any_receiver) {
   const uint64_t now = m_clock();
   const uint64_t window = static_cast<uint64_t>(m_config.freshness_window.count());
-  Verdict v = check_common(method, metadata, raw_body, m_self, nullptr, nullptr, window, now);
+  Verdict v = check_common(method, metadata, raw_body, m_self, nullptr, nullptr, window, now, any_receiver);
   if (!v.ok()) return v;
   const Envelope& env = v.envelope();
 

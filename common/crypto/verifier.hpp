@@ -119,8 +119,11 @@ class EnvelopeVerifier {
   EnvelopeVerifier(PublicKey self, VerifierConfig config, NonceStore& nonces, Clock clock = wall_clock_ns);
 
   // Server side: `method` is the method of the call itself, `metadata` the call's
-  // metadata, `raw_body` the serialized request exactly as received.
-  Verdict verify_request(std::string_view method, MetadataView metadata, std::span<const uint8_t> raw_body);
+  // metadata, `raw_body` the serialized request exactly as received. With any_receiver
+  // the all-zero receiver ("whoever answers") is accepted too (GetInfo only: how a
+  // client learns a node's hotkey from its signed answer).
+  Verdict verify_request(std::string_view method, MetadataView metadata, std::span<const uint8_t> raw_body,
+                         bool any_receiver = false);
 
   const PublicKey& self() const { return m_self; }
 

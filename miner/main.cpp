@@ -1,0 +1,63 @@
+// zkslice-miner: proves slices for validators (see miner.hpp). Every option is a flag
+// and a key of the TOML config file (--config), flags winning; unknown keys are refused.
+// SIGINT/SIGTERM shut down in reverse start-up order; the exit code is 0 after a clean
+// shutdown, 1 when start-up fails (the reason is logged), 2 on bad usage.
+#include <csignal>
+#include <cstdio>
+
+#include <CLI/CLI.hpp>
+
+#include "crypto/keys.hpp"
+#include "miner/miner.hpp"
+#include "util/log.hpp"
+
+int main(int argc, char** argv) {
+  zks::miner::MinerConfig cfg;
+  std::vector<std::string> allow;
+  std::string log_level = "info";
+  CLI::App app{"zkslice-miner: proves model slices for validators"};
+  app.set_config("--config", "", "TOML config file (keys are the long flag names)");
+  app.allow_config_extras(false);
+  app.add_option("--listen", cfg.listen, "host:port to serve on (port 0: any free port)")->capture_default_str();
+  app.add_option("--key", cfg.key_file, "hotkey file (zkslice keygen --out FILE)");
+  app.add_option("--data-dir", cfg.data_dir, "data directory (RocksDB, artifacts)")->capture_default_str();
+  app.add_option("--workers", cfg.workers, "slices proved at once (0: one per 2 cores)")->capture_default_str();
+  app.add_option("--queue", cfg.queue, "jobs that may wait for a worker")->capture_default_str();
+  app.add_option("--max-message-mb", cfg.max_message_mb, "gRPC message size limit")->capture_default_str()->check(CLI::Range(1, 1024));
+  app.add_option("--allow", allow, "hotkeys allowed to call (default: everyone)");
+  app.add_option("--rate", cfg.rate_per_sec, "requests per second per sender (0: unlimited)")->capture_default_str();
+  app.add_option("--burst", cfg.burst, "token bucket size per sender")->capture_default_str();
+  app.add_option("--freshness-s", cfg.freshness_s, "envelope freshness window in seconds")->capture_default_str();
+  app.add_option("--ready-file", cfg.ready_file, "write host:port here once serving");
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error")->capture_default_str();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  zks::log::set_level(log_level);
+  for (const auto& a : allow) {
+    auto k = zks::crypto::PublicKey::parse(a);
+    if (!k.ok()) {
+      std::fprintf(stderr, "error: --allow %s: %s\n", a.c_str(), k.error().c_str());
+      return 2;
+    }
+    cfg.allow.insert(*k);
+  }
+  // Block the shutdown signals before any thread starts, then wait for one here.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  auto node = zks::miner::MinerNode::start(cfg);
+  if (!node.ok()) {
+    ZKS_LOG_ERROR("miner", "start-up failed: {}", node.error());
+    return 1;
+  }
+  int sig = 0;
+  sigwait(&signals, &sig);
+  ZKS_LOG_INFO("miner", "{} received", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  (*node)->shutdown();
+  return 0;
+}

@@ -1,0 +1,263 @@
+#include "miner/miner.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <grpcpp/health_check_service_interface.h>
+
+#include "backend/backend.hpp"
+#include "circuits/slice/bundle.hpp"
+#include "crypto/key_file.hpp"
+#include "miner/artifacts.hpp"
+#include "miner/job_queue.hpp"
+#include "pcs/params.hpp"
+#include "rpc/rpc.hpp"
+#include "store/nonce_store.hpp"
+#include "store/store.hpp"
+#include "util/log.hpp"
+#include "zkslice/v1/miner.pb.h"
+
+namespace zks::miner {
+
+namespace {
+
+using grpc::Status;
+using grpc::StatusCode;
+namespace pb = zkslice::v1;
+
+constexpr const char* kVersion = "0.1.0";
+
+Status error(StatusCode code, const std::string& what) { return Status(code, what); }
+
+template <typename Msg>
+Result<Msg> parse(const rpc::Call& call) {
+  Msg m;
+  if (!m.ParseFromString(call.body)) return make_error("the request is not a valid " + Msg::descriptor()->name());
+  if (m.protocol_version() != rpc::kProtocolVersion)
+    return make_error("protocol version " + std::to_string(m.protocol_version()) + " is not " +
+                      std::to_string(rpc::kProtocolVersion));
+  return m;
+}
+
+// Answers a call with a message or a status.
+template <typename Msg>
+void reply(const rpc::Responder& respond, const Msg& m) {
+  respond(Status::OK, m.SerializeAsString());
+}
+
+Result<hash::Digest> digest_of(const std::string& bytes, const char* what) {
+  if (bytes.size() != 32) return make_error(std::string(what) + " must be 32 bytes, got " + std::to_string(bytes.size()));
+  hash::Digest d;
+  std::copy(bytes.begin(), bytes.end(), d.begin());
+  return d;
+}
+
+}  // namespace
+
+struct MinerNode::Impl {
+  MinerConfig config;
+  std::optional<crypto::Keypair> key;
+  std::optional<store::Store> store;
+  std::unique_ptr<store::RocksNonceStore> nonces;
+  std::unique_ptr<crypto::EnvelopeVerifier> verifier;
+  std::unique_ptr<ArtifactCache> artifacts;
+  std::unique_ptr<JobQueue> jobs;
+  std::unique_ptr<rpc::SignedService> service;
+  std::unique_ptr<grpc::Server> server;
+  std::string address;
+  std::string backend_name = "cpu";
+  bool stopped = false;
+
+  void get_info(rpc::Call call, rpc::Responder respond);
+  void prove_slice(rpc::Call call, rpc::Responder respond);
+  void push_artifact(rpc::Call call, rpc::Responder respond);
+};
+
+void MinerNode::Impl::get_info(rpc::Call call, rpc::Responder respond) {
+  auto req = parse<pb::GetInfoRequest>(call);
+  if (!req.ok()) return respond(error(StatusCode::INVALID_ARGUMENT, req.error()), {});
+  pb::GetInfoResponse r;
+  r.set_protocol_version(rpc::kProtocolVersion);
+  r.set_hotkey(key->public_key().to_string());
+  r.set_version(kVersion);
+  r.add_backends("cpu");
+  for (const auto& g : backend::gpus()) {
+    auto* gi = r.add_gpus();
+    gi->set_name(g.name);
+    gi->set_memory_bytes(g.memory_bytes);
+  }
+  if (backend::cuda()) r.add_backends("cuda");
+  r.set_workers(uint32_t(jobs->workers()));
+  r.set_queue_capacity(uint32_t(jobs->capacity()));
+  r.set_queue_depth(uint32_t(jobs->depth()));
+  r.set_in_flight(uint32_t(jobs->in_flight()));
+  for (const auto& h : artifacts->list()) r.add_cached_artifacts(std::string(h.begin(), h.end()));
+  reply(respond, r);
+}
+
+void MinerNode::Impl::push_artifact(rpc::Call call, rpc::Responder respond) {
+  auto req = parse<pb::PushArtifactRequest>(call);
+  if (!req.ok()) return respond(error(StatusCode::INVALID_ARGUMENT, req.error()), {});
+  auto h = digest_of(req->hash(), "hash");
+  if (!h.ok()) return respond(error(StatusCode::INVALID_ARGUMENT, h.error()), {});
+  auto added = artifacts->put(*h, req->manifest());
+  if (!added.ok()) return respond(error(StatusCode::INVALID_ARGUMENT, added.error()), {});
+  ZKS_LOG_INFO("miner", "artifact {} {}", util::to_hex(*h).substr(0, 16), *added ? "cached" : "already cached");
+  pb::PushArtifactResponse r;
+  r.set_protocol_version(rpc::kProtocolVersion);
+  r.set_already_cached(!*added);
+  reply(respond, r);
+}
+
+void MinerNode::Impl::prove_slice(rpc::Call call, rpc::Responder respond) {
+  auto req = parse<pb::ProveSliceRequest>(call);
+  if (!req.ok()) return respond(error(StatusCode::INVALID_ARGUMENT, req.error()), {});
+  auto job_id = digest_of(req->job_id(), "job_id");
+  if (!job_id.ok()) return respond(error(StatusCode::INVALID_ARGUMENT, job_id.error()), {});
+  auto art = digest_of(req->artifact(), "artifact");
+  if (!art.ok()) return respond(error(StatusCode::INVALID_ARGUMENT, art.error()), {});
+  auto man = artifacts->get(*art);
+  if (!man.ok()) return respond(error(StatusCode::FAILED_PRECONDITION, man.error()), {});
+  const auto& m = **man;
+  if (req->slice() >= m.slices.size())
+    return respond(error(StatusCode::INVALID_ARGUMENT, "slice " + std::to_string(req->slice()) + " does not exist"), {});
+  const auto& s = m.slices[req->slice()];
+  if (size_t(req->inputs_size()) != s.inputs.size())
+    return respond(error(StatusCode::INVALID_ARGUMENT, "slice " + std::to_string(req->slice()) + " has " +
+                                                           std::to_string(s.inputs.size()) + " inputs"), {});
+  std::vector<std::vector<int64_t>> inputs;
+  for (size_t i = 0; i < s.inputs.size(); ++i) {
+    const auto& t = req->inputs(int(i));
+    if (t.id() != s.inputs[i])
+      return respond(error(StatusCode::INVALID_ARGUMENT, "input " + std::to_string(i) + " is tensor " + std::to_string(t.id()) +
+                                                             ", expected " + std::to_string(s.inputs[i])), {});
+    inputs.emplace_back(t.values().begin(), t.values().end());
+  }
+  if (std::chrono::system_clock::now() >= call.deadline)
+    return respond(error(StatusCode::DEADLINE_EXCEEDED, "the deadline passed before the job was queued"), {});
+  const auto deadline = call.deadline;
+  const uint32_t slice = req->slice();
+  circuits::ProofBinding binding{*job_id, key->public_key().bytes()};
+  auto manifest = *man;
+  JobQueue::Job job;
+  job.priority = req->priority();
+  job.run = [this, respond, deadline, slice, binding, manifest, inputs = std::move(inputs)](double queue_ms) {
+    if (std::chrono::system_clock::now() >= deadline)
+      return respond(error(StatusCode::DEADLINE_EXCEEDED, "the deadline passed while the job waited"), {});
+    auto t0 = std::chrono::steady_clock::now();
+    ZKS_LOG_INFO("miner", "proving slice {} (job {}), waited {:.1f} ms", slice, util::to_hex(binding.job_id).substr(0, 12), queue_ms);
+    auto proved = circuits::prove_slice_job(*manifest, slice, inputs, pcs::Params::standard(), binding);
+    double prove_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    if (!proved.ok()) {
+      ZKS_LOG_WARN("miner", "slice {} failed: {}", slice, proved.error());
+      return respond(error(StatusCode::INVALID_ARGUMENT, proved.error()), {});
+    }
+    if (std::chrono::system_clock::now() >= deadline)
+      return respond(error(StatusCode::DEADLINE_EXCEEDED, "the deadline passed while proving"), {});
+    ZKS_LOG_INFO("miner", "slice {} proved in {:.1f} ms, {} bytes", slice, prove_ms, proved->proof.size());
+    pb::ProveSliceResponse r;
+    r.set_protocol_version(rpc::kProtocolVersion);
+    r.set_job_id(std::string(binding.job_id.begin(), binding.job_id.end()));
+    r.set_proof(std::string(proved->proof.begin(), proved->proof.end()));
+    for (const auto& [id, v] : proved->public_outputs) {
+      auto* t = r.add_public_outputs();
+      t->set_id(id);
+      t->mutable_values()->Add(v.begin(), v.end());
+    }
+    for (const auto& [id, c] : proved->output_commitments) {
+      util::ByteWriter w;
+      c.write(w);
+      auto* tc = r.add_output_commitments();
+      tc->set_id(id);
+      tc->set_encoded(std::string(w.bytes().begin(), w.bytes().end()));
+    }
+    r.set_queue_ms(queue_ms);
+    r.set_prove_ms(prove_ms);
+    r.set_backend(backend_name);
+    reply(respond, r);
+  };
+  job.dropped = [respond] { respond(error(StatusCode::UNAVAILABLE, "the miner is shutting down"), {}); };
+  switch (jobs->push(std::move(job))) {
+    case JobQueue::Push::Queued: return;
+    case JobQueue::Push::Full:
+      return respond(error(StatusCode::RESOURCE_EXHAUSTED, "the job queue is full (" + std::to_string(jobs->capacity()) + " waiting)"), {});
+    case JobQueue::Push::Stopped: return respond(error(StatusCode::UNAVAILABLE, "the miner is shutting down"), {});
+  }
+}
+
+MinerNode::MinerNode(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
+MinerNode::~MinerNode() { shutdown(); }
+const std::string& MinerNode::address() const { return m_impl->address; }
+const crypto::PublicKey& MinerNode::hotkey() const { return m_impl->key->public_key(); }
+
+Result<std::unique_ptr<MinerNode>> MinerNode::start(const MinerConfig& cfg) {
+  auto impl = std::make_unique<Impl>();
+  impl->config = cfg;
+  // 1. Identity.
+  if (cfg.key_file.empty()) return make_error("no key file (--key); create one with `zkslice keygen --out FILE`");
+  auto key = crypto::load_key(cfg.key_file);
+  if (!key.ok()) return make_error(key.error());
+  impl->key.emplace(std::move(key).value());
+  ZKS_LOG_INFO("miner", "hotkey {}", impl->key->public_key().to_string());
+  // 2. Data dir (RocksDB takes its lock: a second miner on the same dir is refused).
+  auto st = store::Store::open(std::filesystem::path(cfg.data_dir) / "db", store::all_column_families());
+  if (!st.ok()) return make_error(st.error());
+  impl->store.emplace(std::move(st).value());
+  impl->nonces = std::make_unique<store::RocksNonceStore>(*impl->store);
+  crypto::VerifierConfig vc;
+  vc.freshness_window = std::chrono::nanoseconds(int64_t(cfg.freshness_s * 1e9));
+  vc.allow_list = cfg.allow;
+  vc.rate_per_sec = cfg.rate_per_sec;
+  vc.burst = cfg.burst;
+  impl->verifier = std::make_unique<crypto::EnvelopeVerifier>(impl->key->public_key(), vc, *impl->nonces);
+  // 3. Artifacts.
+  impl->artifacts = std::make_unique<ArtifactCache>(*impl->store, std::filesystem::path(cfg.data_dir) / "artifacts");
+  // 4. Workers, sized to the hardware: proving is itself multi-threaded.
+  backend::Backend& be = backend::select(true);
+  impl->backend_name = be.name();
+  size_t workers = cfg.workers ? cfg.workers : std::max<size_t>(1, std::thread::hardware_concurrency() / 2);
+  impl->jobs = std::make_unique<JobQueue>(workers, cfg.queue);
+  // 5. The server.
+  impl->service = std::make_unique<rpc::SignedService>(*impl->key, *impl->verifier);
+  Impl* p = impl.get();
+  impl->service->handle(rpc::method::kMinerGetInfo, [p](rpc::Call c, rpc::Responder r) { p->get_info(std::move(c), std::move(r)); }, true);
+  impl->service->handle(rpc::method::kMinerProveSlice, [p](rpc::Call c, rpc::Responder r) { p->prove_slice(std::move(c), std::move(r)); });
+  impl->service->handle(rpc::method::kMinerPushArtifact, [p](rpc::Call c, rpc::Responder r) { p->push_artifact(std::move(c), std::move(r)); });
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(cfg.listen, grpc::InsecureServerCredentials(), &port);
+  builder.SetMaxReceiveMessageSize(int(cfg.max_message_mb << 20));
+  builder.SetMaxSendMessageSize(int(cfg.max_message_mb << 20));
+  builder.RegisterCallbackGenericService(impl->service.get());
+  impl->server = builder.BuildAndStart();
+  if (!impl->server || port == 0) return make_error("cannot listen on " + cfg.listen);
+  impl->address = cfg.listen.substr(0, cfg.listen.rfind(':')) + ":" + std::to_string(port);
+  ZKS_LOG_INFO("miner", "serving on {} with {} workers, queue {}, backend {}", impl->address, workers, cfg.queue,
+               impl->backend_name);
+  if (!cfg.ready_file.empty()) {
+    auto tmp = cfg.ready_file + ".tmp";
+    std::ofstream(tmp) << impl->address << "\n";
+    std::filesystem::rename(tmp, cfg.ready_file);
+  }
+  return std::unique_ptr<MinerNode>(new MinerNode(std::move(impl)));
+}
+
+void MinerNode::shutdown() {
+  auto& p = *m_impl;
+  if (p.stopped) return;
+  p.stopped = true;
+  ZKS_LOG_INFO("miner", "shutting down: {} queued jobs dropped, {} running finish", p.jobs->depth(), p.jobs->in_flight());
+  p.service->stop_accepting();
+  p.jobs->stop();
+  p.server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  p.server->Wait();
+  p.server.reset();
+  p.verifier.reset();
+  p.nonces.reset();
+  p.store.reset();
+  ZKS_LOG_INFO("miner", "stopped");
+}
+
+}  // namespace zks::miner
