@@ -17,6 +17,7 @@
 #include "store/store.hpp"
 #include "util/log.hpp"
 #include "zkslice/v1/miner.pb.h"
+#include "zkslice/v1/validator.pb.h"
 
 namespace zks::miner {
 
@@ -46,6 +47,13 @@ void reply(const rpc::Responder& respond, const Msg& m) {
   respond(Status::OK, m.SerializeAsString());
 }
 
+// A 32-byte field already checked by digest_of.
+hash::Digest binding_digest(const std::string& bytes) {
+  hash::Digest d{};
+  std::copy_n(bytes.begin(), std::min<size_t>(bytes.size(), 32), d.begin());
+  return d;
+}
+
 Result<hash::Digest> digest_of(const std::string& bytes, const char* what) {
   if (bytes.size() != 32) return make_error(std::string(what) + " must be 32 bytes, got " + std::to_string(bytes.size()));
   hash::Digest d;
@@ -72,6 +80,8 @@ struct MinerNode::Impl {
   void get_info(rpc::Call call, rpc::Responder respond);
   void prove_slice(rpc::Call call, rpc::Responder respond);
   void push_artifact(rpc::Call call, rpc::Responder respond);
+  Result<std::shared_ptr<const slicer::Manifest>> fetch_artifact(const hash::Digest& h, const std::string& endpoint,
+                                                                 const crypto::PublicKey& validator);
 };
 
 void MinerNode::Impl::get_info(rpc::Call call, rpc::Responder respond) {
@@ -110,6 +120,43 @@ void MinerNode::Impl::push_artifact(rpc::Call call, rpc::Responder respond) {
   reply(respond, r);
 }
 
+// The slice's inputs from the request, checked against the manifest.
+static Result<std::vector<std::vector<int64_t>>> slice_inputs(const slicer::Manifest& m, const pb::ProveSliceRequest& req) {
+  if (req.slice() >= m.slices.size())
+    return make_error("slice " + std::to_string(req.slice()) + " does not exist (the model has " +
+                      std::to_string(m.slices.size()) + ")");
+  const auto& s = m.slices[req.slice()];
+  if (size_t(req.inputs_size()) != s.inputs.size())
+    return make_error("slice " + std::to_string(req.slice()) + " has " + std::to_string(s.inputs.size()) + " inputs, got " +
+                      std::to_string(req.inputs_size()));
+  std::vector<std::vector<int64_t>> inputs;
+  for (size_t i = 0; i < s.inputs.size(); ++i) {
+    const auto& t = req.inputs(int(i));
+    if (t.id() != s.inputs[i])
+      return make_error("input " + std::to_string(i) + " is tensor " + std::to_string(t.id()) + ", expected " +
+                        std::to_string(s.inputs[i]));
+    inputs.emplace_back(t.values().begin(), t.values().end());
+  }
+  return inputs;
+}
+
+Result<std::shared_ptr<const slicer::Manifest>> MinerNode::Impl::fetch_artifact(const hash::Digest& h,
+                                                                                 const std::string& endpoint,
+                                                                                 const crypto::PublicKey& validator) {
+  ZKS_LOG_INFO("miner", "fetching artifact {} from {}", util::to_hex(h).substr(0, 16), endpoint);
+  rpc::SignedClient client(endpoint, *key, validator, config.max_message_mb << 20);
+  pb::GetModelRequest req;
+  req.set_protocol_version(rpc::kProtocolVersion);
+  req.set_model(std::string(h.begin(), h.end()));
+  auto r = client.call(rpc::method::kValidatorGetModel, req.SerializeAsString(), std::chrono::seconds(60));
+  if (!r.status.ok()) return make_error("fetching the artifact from " + endpoint + " failed: " + r.status.error_message());
+  pb::GetModelResponse resp;
+  if (!resp.ParseFromString(r.body)) return make_error("the artifact from " + endpoint + " is not a GetModelResponse");
+  auto added = artifacts->put(h, resp.manifest());
+  if (!added.ok()) return make_error("the artifact from " + endpoint + " is refused: " + added.error());
+  return artifacts->get(h);
+}
+
 void MinerNode::Impl::prove_slice(rpc::Call call, rpc::Responder respond) {
   auto req = parse<pb::ProveSliceRequest>(call);
   if (!req.ok()) return respond(error(StatusCode::INVALID_ARGUMENT, req.error()), {});
@@ -117,37 +164,36 @@ void MinerNode::Impl::prove_slice(rpc::Call call, rpc::Responder respond) {
   if (!job_id.ok()) return respond(error(StatusCode::INVALID_ARGUMENT, job_id.error()), {});
   auto art = digest_of(req->artifact(), "artifact");
   if (!art.ok()) return respond(error(StatusCode::INVALID_ARGUMENT, art.error()), {});
+  // A cached artifact is checked here, at once; one to fetch is fetched and checked by
+  // the worker (never block a gRPC thread on an outgoing call).
   auto man = artifacts->get(*art);
-  if (!man.ok()) return respond(error(StatusCode::FAILED_PRECONDITION, man.error()), {});
-  const auto& m = **man;
-  if (req->slice() >= m.slices.size())
-    return respond(error(StatusCode::INVALID_ARGUMENT, "slice " + std::to_string(req->slice()) + " does not exist"), {});
-  const auto& s = m.slices[req->slice()];
-  if (size_t(req->inputs_size()) != s.inputs.size())
-    return respond(error(StatusCode::INVALID_ARGUMENT, "slice " + std::to_string(req->slice()) + " has " +
-                                                           std::to_string(s.inputs.size()) + " inputs"), {});
-  std::vector<std::vector<int64_t>> inputs;
-  for (size_t i = 0; i < s.inputs.size(); ++i) {
-    const auto& t = req->inputs(int(i));
-    if (t.id() != s.inputs[i])
-      return respond(error(StatusCode::INVALID_ARGUMENT, "input " + std::to_string(i) + " is tensor " + std::to_string(t.id()) +
-                                                             ", expected " + std::to_string(s.inputs[i])), {});
-    inputs.emplace_back(t.values().begin(), t.values().end());
-  }
+  if (!man.ok() && req->artifact_endpoint().empty())
+    return respond(error(StatusCode::FAILED_PRECONDITION, man.error()), {});
+  if (man.ok())
+    if (auto in = slice_inputs(**man, *req); !in.ok()) return respond(error(StatusCode::INVALID_ARGUMENT, in.error()), {});
   if (std::chrono::system_clock::now() >= call.deadline)
     return respond(error(StatusCode::DEADLINE_EXCEEDED, "the deadline passed before the job was queued"), {});
   const auto deadline = call.deadline;
-  const uint32_t slice = req->slice();
-  circuits::ProofBinding binding{*job_id, key->public_key().bytes()};
-  auto manifest = *man;
+  const circuits::ProofBinding binding{*job_id, key->public_key().bytes()};
+  std::shared_ptr<const slicer::Manifest> cached = man.ok() ? *man : nullptr;
   JobQueue::Job job;
   job.priority = req->priority();
-  job.run = [this, respond, deadline, slice, binding, manifest, inputs = std::move(inputs)](double queue_ms) {
+  job.run = [this, respond, deadline, binding, cached, req = std::move(req).value(),
+             validator = call.envelope.sender](double queue_ms) {
     if (std::chrono::system_clock::now() >= deadline)
       return respond(error(StatusCode::DEADLINE_EXCEEDED, "the deadline passed while the job waited"), {});
+    auto manifest = cached;
+    if (!manifest) {
+      auto fetched = fetch_artifact(binding_digest(req.artifact()), req.artifact_endpoint(), validator);
+      if (!fetched.ok()) return respond(error(StatusCode::FAILED_PRECONDITION, fetched.error()), {});
+      manifest = *fetched;
+    }
+    auto inputs = slice_inputs(*manifest, req);
+    if (!inputs.ok()) return respond(error(StatusCode::INVALID_ARGUMENT, inputs.error()), {});
+    const uint32_t slice = req.slice();
     auto t0 = std::chrono::steady_clock::now();
     ZKS_LOG_INFO("miner", "proving slice {} (job {}), waited {:.1f} ms", slice, util::to_hex(binding.job_id).substr(0, 12), queue_ms);
-    auto proved = circuits::prove_slice_job(*manifest, slice, inputs, pcs::Params::standard(), binding);
+    auto proved = circuits::prove_slice_job(*manifest, slice, *inputs, pcs::Params::standard(), binding);
     double prove_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     if (!proved.ok()) {
       ZKS_LOG_WARN("miner", "slice {} failed: {}", slice, proved.error());

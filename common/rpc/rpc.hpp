@@ -38,6 +38,7 @@ namespace method {
 inline constexpr std::string_view kMinerGetInfo = "/zkslice.v1.Miner/GetInfo";
 inline constexpr std::string_view kMinerProveSlice = "/zkslice.v1.Miner/ProveSlice";
 inline constexpr std::string_view kMinerPushArtifact = "/zkslice.v1.Miner/PushArtifact";
+inline constexpr std::string_view kValidatorGetModel = "/zkslice.v1.Validator/GetModel";
 }  // namespace method
 
 // The gRPC status for an envelope refusal (see crypto/verifier.hpp).

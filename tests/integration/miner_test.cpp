@@ -13,6 +13,7 @@
 #include "unit/circuits/compiled.hpp"
 #include "util/bytes.hpp"
 #include "zkslice/v1/miner.pb.h"
+#include "zkslice/v1/validator.pb.h"
 
 namespace c = zks::circuits;
 namespace crypto = zks::crypto;
@@ -228,6 +229,66 @@ TEST_CASE("miner: proved slices stitch into a bundle that verifies offline", "[m
     REQUIRE(client.call(rpc::method::kMinerPushArtifact, pa.SerializeAsString(), 30s).status.error_code() ==
             StatusCode::INVALID_ARGUMENT);
   }
+  miner.proc->stop();
+}
+
+namespace {
+
+// The validator's side of an artifact fetch, served for real through common/rpc:
+// Validator.GetModel answering with `served`.
+struct ModelServer {
+  crypto::Keypair keypair = key(5);
+  crypto::MemoryNonceStore nonces;
+  crypto::EnvelopeVerifier verifier{keypair.public_key(), {}, nonces};
+  rpc::SignedService service{keypair, verifier};
+  std::unique_ptr<grpc::Server> server;
+  std::string addr;
+  std::string served;
+
+  ModelServer() {
+    service.handle(rpc::method::kValidatorGetModel, [this](rpc::Call, rpc::Responder respond) {
+      pb::GetModelResponse r;
+      r.set_protocol_version(rpc::kProtocolVersion);
+      r.set_manifest(served);
+      respond(grpc::Status::OK, r.SerializeAsString());
+    });
+    grpc::ServerBuilder b;
+    int port = 0;
+    b.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+    b.RegisterCallbackGenericService(&service);
+    server = b.BuildAndStart();
+    REQUIRE(port != 0);
+    addr = "127.0.0.1:" + std::to_string(port);
+  }
+  ~ModelServer() { server->Shutdown(); }
+};
+
+}  // namespace
+
+TEST_CASE("miner: an uncached artifact is fetched from the calling validator, its hash checked", "[miner]") {
+  TempDir dir;
+  Miner miner(dir);
+  ModelServer validator;
+  rpc::SignedClient client(miner.addr, validator.keypair, miner.keypair.public_key());
+  Model m = make_model("1l_relu", 1);
+  Model other = make_model("1l_sigmoid", 1);
+  pb::ProveSliceRequest req;
+  REQUIRE(req.ParseFromString(prove_body(m, 0, job_id(40))));
+  req.set_artifact_endpoint(validator.addr);
+  // The validator serves the wrong bytes: refused, nothing cached.
+  validator.served = other.bytes;
+  auto bad = client.call(rpc::method::kMinerProveSlice, req.SerializeAsString(), 60s);
+  REQUIRE(bad.status.error_code() == StatusCode::FAILED_PRECONDITION);
+  REQUIRE_THAT(bad.status.error_message(), Catch::Contains("content hash"));
+  REQUIRE(get_info(client).cached_artifacts_size() == 0);
+  // The right bytes: fetched, cached, proved.
+  validator.served = m.bytes;
+  auto good = client.call(rpc::method::kMinerProveSlice, req.SerializeAsString(), 60s);
+  INFO(good.status.error_message());
+  REQUIRE(good.status.ok());
+  auto info = get_info(client);
+  REQUIRE(info.cached_artifacts_size() == 1);
+  REQUIRE(info.cached_artifacts(0) == s(m.hash));
   miner.proc->stop();
 }
 
