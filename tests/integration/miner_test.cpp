@@ -328,6 +328,14 @@ TEST_CASE("miner: deadlines, a full queue and SIGTERM during a job", "[miner]") 
     REQUIRE(running.get().status.ok());
 
     // SIGTERM while a job runs: the job finishes and is answered, the miner exits 0.
+    // First let the expired job leave the queue, so "in flight" below is this job.
+    bool idle = false;
+    for (int i = 0; i < 500 && !idle; ++i) {
+      auto info = get_info(client);
+      idle = info.in_flight() == 0 && info.queue_depth() == 0;
+      if (!idle) std::this_thread::sleep_for(10ms);
+    }
+    REQUIRE(idle);
     auto during = std::async(std::launch::async, [&] {
       return client.call(rpc::method::kMinerProveSlice, prove_body(m, 0, job_id(32)), 120s);
     });
