@@ -22,31 +22,11 @@ double ms_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 
-// What a sealed manifest adds to every statement: FP and each slice's R_W.
-struct Sealed {
-  hash::Digest fp{};
-  std::vector<std::optional<pcs::Commitment>> weights;
-};
-
-Result<Sealed> sealed_of(const slicer::Manifest& man, const pcs::Params& params) {
-  Sealed s;
-  s.weights.resize(man.slices.size());
-  if (man.fingerprint.empty()) return s;  // unsealed: weights committed from the model
-  auto fp = check_sealed(man, params);
-  if (!fp.ok()) return make_error(fp.error());
-  s.fp = *fp;
-  for (size_t j = 0; j < man.slices.size(); ++j) {
-    auto c = slice_weight_commitment(man.slices[j], params);
-    if (!c.ok()) return make_error("slice " + std::to_string(j) + ": " + c.error());
-    s.weights[j] = *c;
-  }
-  return s;
-}
-
 // The statement of slice j from the bundle: public tensors by value, private ones by
 // commitment. The prover passes the executor's run to supply private values too.
-Result<SliceStatement> statement(const slicer::Manifest& man, size_t j, const Bundle& b, const Sealed& sealed,
+Result<SliceStatement> statement(const SealedModel& sealed, size_t j, const Bundle& b,
                                  const model::IntRun* run = nullptr) {
+  const auto& man = *sealed.man;
   const auto& s = man.slices[j];
   SliceStatement st;
   st.model = &man.model;
@@ -158,19 +138,43 @@ Result<Bundle> Bundle::read(std::span<const uint8_t> bytes) {
   return b;
 }
 
-Result<Bundle> prove_bundle(const slicer::Manifest& man, const hash::Digest& manifest_hash,
-                            const std::vector<std::vector<int64_t>>& inputs, const pcs::Params& params,
-                            size_t jobs, std::vector<SliceTiming>* timings,
-                            const std::function<void(size_t, const SliceTiming&)>& progress,
-                            bool private_boundaries, const ProofBinding& binding) {
+Result<SealedModel> seal_check(const slicer::Manifest& man, const hash::Digest& manifest_hash, const pcs::Params& params) {
+  SealedModel s;
+  s.man = &man;
+  s.manifest_hash = manifest_hash;
+  s.weights.resize(man.slices.size());
+  if (man.fingerprint.empty()) return s;  // unsealed: weights committed from the model
+  auto fp = check_sealed(man, params);
+  if (!fp.ok()) return make_error(fp.error());
+  s.fp = *fp;
+  for (size_t j = 0; j < man.slices.size(); ++j) {
+    auto c = slice_weight_commitment(man.slices[j], params);
+    if (!c.ok()) return make_error("slice " + std::to_string(j) + ": " + c.error());
+    s.weights[j] = *c;
+  }
+  return s;
+}
+
+namespace {
+
+Result<Bundle> skeleton(const SealedModel& sm, const std::vector<std::vector<int64_t>>& inputs, const pcs::Params& params,
+                        model::IntRun& run, bool private_boundaries) {
+  const auto& man = *sm.man;
   const auto& m = man.model;
   if (inputs.size() != m.inputs.size()) return make_error("bundle: the model has " + std::to_string(m.inputs.size()) + " inputs");
-  model::IntRun run;
-  run.values.resize(m.tensors.size());
-  for (size_t i = 0; i < inputs.size(); ++i) run.values[m.inputs[i]] = inputs[i];
+  run.values.assign(m.tensors.size(), {});
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const auto& t = m.tensors[m.inputs[i]];
+    if (inputs[i].size() != uint64_t(model::numel(t.shape)))
+      return make_error("input '" + t.name + "' has " + std::to_string(inputs[i].size()) + " values, expected " +
+                        std::to_string(model::numel(t.shape)));
+    for (int64_t v : inputs[i])
+      if (v < m.act_lo() || v > m.act_hi()) return make_error("input '" + t.name + "' has a value outside the activation range");
+    run.values[m.inputs[i]] = inputs[i];
+  }
   ZK_TRY(model::run_int_range(m, 0, m.nodes.size(), run));
   Bundle b;
-  b.manifest_hash = manifest_hash;
+  b.manifest_hash = sm.manifest_hash;
   b.params_id = params.params_id();
   for (int t : m.inputs) b.tensors[t] = run.values[t];
   for (int t : m.outputs) b.tensors[t] = run.values[t];
@@ -186,11 +190,39 @@ Result<Bundle> prove_bundle(const slicer::Manifest& man, const hash::Digest& man
         if (!c.ok()) return make_error("bundle: " + c.error());
         b.commitments[t] = *c;
       }
+  b.proofs.assign(man.slices.size(), {});
+  return b;
+}
 
-  auto sealed = sealed_of(man, params);
+}  // namespace
+
+Result<Bundle> bundle_skeleton(const SealedModel& sm, const std::vector<std::vector<int64_t>>& inputs,
+                               const pcs::Params& params, model::IntRun* run) {
+  model::IntRun local;
+  return skeleton(sm, inputs, params, run ? *run : local, true);
+}
+
+Status verify_slice_proof(const SealedModel& sm, size_t j, const Bundle& b, std::span<const uint8_t> proof,
+                          const ProofBinding& binding, const pcs::Params& params) {
+  if (j >= sm.man->slices.size()) return make_error("slice " + std::to_string(j) + " does not exist");
+  auto st = statement(sm, j, b);
+  if (!st.ok()) return make_error(st.error());
+  st->binding = binding;
+  return verify_slice(*st, proof, params);
+}
+
+Result<Bundle> prove_bundle(const slicer::Manifest& man, const hash::Digest& manifest_hash,
+                            const std::vector<std::vector<int64_t>>& inputs, const pcs::Params& params,
+                            size_t jobs, std::vector<SliceTiming>* timings,
+                            const std::function<void(size_t, const SliceTiming&)>& progress,
+                            bool private_boundaries, const ProofBinding& binding) {
+  auto sealed = seal_check(man, manifest_hash, params);
   if (!sealed.ok()) return make_error(sealed.error());
+  model::IntRun run;
+  auto built = skeleton(*sealed, inputs, params, run, private_boundaries);
+  if (!built.ok()) return make_error(built.error());
+  Bundle b = std::move(built).value();
   const size_t n = man.slices.size();
-  b.proofs.assign(n, {});
   b.bindings.assign(n, binding);
   std::vector<SliceTiming> times(n);
   std::vector<std::string> errors(n);
@@ -199,7 +231,7 @@ Result<Bundle> prove_bundle(const slicer::Manifest& man, const hash::Digest& man
   auto worker = [&] {
     for (size_t j; (j = next.fetch_add(1)) < n;) {
       auto t0 = std::chrono::steady_clock::now();
-      auto st = statement(man, j, b, *sealed, &run);
+      auto st = statement(*sealed, j, b, &run);
       if (!st.ok()) {
         errors[j] = st.error();
         continue;
@@ -277,10 +309,10 @@ Result<SliceJob> prove_slice_job(const slicer::Manifest& man, size_t j, const st
       job.output_commitments[t] = *c;
     }
   }
-  auto sealed = sealed_of(man, params);
+  auto sealed = seal_check(man, {}, params);
   if (!sealed.ok()) return make_error(sealed.error());
   b.bindings.assign(man.slices.size(), binding);
-  auto st = statement(man, j, b, *sealed, &run);
+  auto st = statement(*sealed, j, b, &run);
   if (!st.ok()) return make_error(st.error());
   auto proof = prove_slice(*st, params);
   if (!proof.ok()) return make_error("slice " + std::to_string(j) + ": " + proof.error());
@@ -290,7 +322,7 @@ Result<SliceJob> prove_slice_job(const slicer::Manifest& man, size_t j, const st
 
 Status verify_bundle(const slicer::Manifest& man, const hash::Digest& manifest_hash, const Bundle& b,
                      const pcs::Params& params, std::vector<SliceTiming>* timings, const hash::Digest* pinned_fp) {
-  auto sealed = sealed_of(man, params);
+  auto sealed = seal_check(man, manifest_hash, params);
   if (!sealed.ok()) return make_error(sealed.error());
   if (pinned_fp) {
     if (man.fingerprint.empty()) return make_error("the manifest is not sealed, so it has no fingerprint to pin");
@@ -317,7 +349,7 @@ Status verify_bundle(const slicer::Manifest& man, const hash::Digest& manifest_h
   std::vector<SliceTiming> times(man.slices.size());
   for (size_t j = 0; j < man.slices.size(); ++j) {
     auto t0 = std::chrono::steady_clock::now();
-    auto st = statement(man, j, b, *sealed);
+    auto st = statement(*sealed, j, b);
     if (!st.ok()) return make_error(st.error());
     Status s = verify_slice(*st, b.proofs[j], params);
     if (!s.ok()) return make_error("slice " + std::to_string(j) + ": " + s.error());

@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <vector>
 
 #include "hash/blake2b.hpp"
@@ -27,6 +28,7 @@
 #include "circuits/slice/slice_proof.hpp"
 #include "slicer/slicer.hpp"
 #include "util/bytes.hpp"
+#include "model/quantize.hpp"
 #include "util/result.hpp"
 
 namespace zks::circuits {
@@ -72,6 +74,26 @@ struct SliceJob {
 Result<SliceJob> prove_slice_job(const slicer::Manifest& man, size_t slice,
                                  const std::vector<std::vector<int64_t>>& inputs, const pcs::Params& params,
                                  const ProofBinding& binding);
+
+// A compiled model ready to check proofs against: its seal checked once (FP and each
+// slice's R_W decoded), for a validator that verifies many slice proofs of it.
+struct SealedModel {
+  const slicer::Manifest* man = nullptr;
+  hash::Digest manifest_hash{};
+  hash::Digest fp{};  // zero when unsealed
+  std::vector<std::optional<pcs::Commitment>> weights;
+};
+Result<SealedModel> seal_check(const slicer::Manifest& man, const hash::Digest& manifest_hash, const pcs::Params& params);
+
+// The bundle a validator builds from its own forward pass before any proof arrives:
+// the model's inputs and outputs by value and every other boundary tensor's
+// deterministic commitment (the values of the run are returned in `run`). Proofs are
+// then checked against it one by one (verify_slice_proof) and added.
+Result<Bundle> bundle_skeleton(const SealedModel& sm, const std::vector<std::vector<int64_t>>& inputs,
+                               const pcs::Params& params, model::IntRun* run = nullptr);
+// Checks slice j's proof under `binding` against the bundle's tensors and commitments.
+Status verify_slice_proof(const SealedModel& sm, size_t j, const Bundle& b, std::span<const uint8_t> proof,
+                          const ProofBinding& binding, const pcs::Params& params);
 
 // Checks the bundle against the compiled model it claims (by hash) and every slice proof.
 // A sealed manifest is checked against its fingerprint, and against `pinned_fp` when
