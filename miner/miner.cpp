@@ -202,6 +202,8 @@ void MinerNode::Impl::prove_slice(rpc::Call call, rpc::Responder respond) {
     if (std::chrono::system_clock::now() >= deadline)
       return respond(error(StatusCode::DEADLINE_EXCEEDED, "the deadline passed while proving"), {});
     ZKS_LOG_INFO("miner", "slice {} proved in {:.1f} ms, {} bytes", slice, prove_ms, proved->proof.size());
+    if (config.test_delay_ms) std::this_thread::sleep_for(std::chrono::milliseconds(config.test_delay_ms));
+    if (config.test_corrupt_proofs && !proved->proof.empty()) proved->proof[proved->proof.size() / 2] ^= 0x5a;
     pb::ProveSliceResponse r;
     r.set_protocol_version(rpc::kProtocolVersion);
     r.set_job_id(std::string(binding.job_id.begin(), binding.job_id.end()));

@@ -25,6 +25,10 @@ struct MinerConfig {
   double burst = 100;
   double freshness_s = 60;                // envelope freshness window
   std::string ready_file;                 // written with "host:port" once serving
+  // Faults for testing validators (never set in production): answer only after this
+  // many extra milliseconds; flip one byte of every proof.
+  uint32_t test_delay_ms = 0;
+  bool test_corrupt_proofs = false;
 };
 
 class MinerNode {

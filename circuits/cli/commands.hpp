@@ -16,5 +16,6 @@ void register_prove(CLI::App& app, Context& ctx);
 void register_compile(CLI::App& app, Context& ctx);
 void register_keygen(CLI::App& app, Context& ctx);
 void register_ping(CLI::App& app, Context& ctx);
+void register_infer(CLI::App& app, Context& ctx);
 
 }  // namespace zks::cli

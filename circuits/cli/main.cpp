@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   zks::cli::register_compile(app, ctx);
   zks::cli::register_keygen(app, ctx);
   zks::cli::register_ping(app, ctx);
+  zks::cli::register_infer(app, ctx);
   zks::cli::register_prove(app, ctx);
 
   app.parse_complete_callback([&] {

@@ -38,7 +38,11 @@ namespace method {
 inline constexpr std::string_view kMinerGetInfo = "/zkslice.v1.Miner/GetInfo";
 inline constexpr std::string_view kMinerProveSlice = "/zkslice.v1.Miner/ProveSlice";
 inline constexpr std::string_view kMinerPushArtifact = "/zkslice.v1.Miner/PushArtifact";
+inline constexpr std::string_view kValidatorInfer = "/zkslice.v1.Validator/Infer";
 inline constexpr std::string_view kValidatorGetModel = "/zkslice.v1.Validator/GetModel";
+inline constexpr std::string_view kValidatorListMiners = "/zkslice.v1.Validator/ListMiners";
+inline constexpr std::string_view kValidatorGetWeights = "/zkslice.v1.Validator/GetWeights";
+inline constexpr std::string_view kValidatorRegister = "/zkslice.v1.Validator/Register";
 }  // namespace method
 
 // The gRPC status for an envelope refusal (see crypto/verifier.hpp).

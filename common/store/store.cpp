@@ -27,7 +27,7 @@ bool mentions_lock(const std::string& text) {
 std::vector<std::string> all_column_families() {
   return {std::string(cf::kMiners),   std::string(cf::kScores), std::string(cf::kWeights),
           std::string(cf::kNonces),   std::string(cf::kRequests), std::string(cf::kModels),
-          std::string(cf::kArtifacts)};
+          std::string(cf::kArtifacts), std::string(cf::kMeta)};
 }
 
 void Batch::put(std::string_view cf, std::string_view key, std::string_view value) {

@@ -28,6 +28,7 @@ inline constexpr std::string_view kNonces = "nonces";        // envelope seen-se
 inline constexpr std::string_view kRequests = "requests";    // audit log
 inline constexpr std::string_view kModels = "models";        // manifests
 inline constexpr std::string_view kArtifacts = "artifacts";  // miner-side cache index
+inline constexpr std::string_view kMeta = "meta";            // counters (epoch, sequence numbers)
 }  // namespace cf
 
 // All of the above, for a daemon that opens every family.

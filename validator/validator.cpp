@@ -1,0 +1,615 @@
+#include "validator/validator.hpp"
+
+#include <algorithm>
+#include <condition_variable>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <random>
+#include <sstream>
+#include <thread>
+#include <variant>
+
+#include <grpcpp/health_check_service_interface.h>
+#include <nlohmann/json.hpp>
+
+#include "circuits/slice/bundle.hpp"
+#include "crypto/key_file.hpp"
+#include "pcs/params.hpp"
+#include "rpc/rpc.hpp"
+#include "store/nonce_store.hpp"
+#include "store/store.hpp"
+#include "util/bytes.hpp"
+#include "util/log.hpp"
+#include "validator/state.hpp"
+#include "zkslice/v1/miner.pb.h"
+#include "zkslice/v1/validator.pb.h"
+
+namespace zks::validator {
+
+namespace {
+
+using grpc::Status;
+using grpc::StatusCode;
+namespace pb = zkslice::v1;
+using Clock = std::chrono::steady_clock;
+
+uint64_t now_ms() {
+  return uint64_t(std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+}
+
+std::span<const uint8_t> bytes_of(const std::string& s) { return {reinterpret_cast<const uint8_t*>(s.data()), s.size()}; }
+
+template <typename Msg>
+Result<Msg> parse(const rpc::Call& call) {
+  Msg m;
+  if (!m.ParseFromString(call.body)) return make_error("the request is not a valid " + Msg::descriptor()->name());
+  if (m.protocol_version() != rpc::kProtocolVersion)
+    return make_error("protocol version " + std::to_string(m.protocol_version()) + " is not " + std::to_string(rpc::kProtocolVersion));
+  return m;
+}
+
+const char* outcome_name(Outcome o) { return o == Outcome::Valid ? "valid" : o == Outcome::Invalid ? "invalid" : "failed"; }
+
+struct LoadedModel {
+  std::string path;
+  std::string bytes;
+  std::unique_ptr<slicer::Manifest> man;
+  circuits::SealedModel sealed;
+};
+
+// The state of one Infer (or benchmark) request, shared with its dispatch threads.
+struct SliceRun {
+  bool done = false;
+  int pending = 0;
+  std::set<uint32_t> tried;
+  std::vector<std::string> errors;
+  util::Bytes proof;
+  circuits::ProofBinding binding;
+  uint32_t winner = 0;
+  double latency_ms = 0;
+  Clock::time_point last_dispatch;
+};
+
+struct RequestRun {
+  std::string id;
+  std::string kind;  // "infer" or "benchmark"
+  const LoadedModel* model = nullptr;
+  circuits::Bundle bundle;  // the validator's own skeleton: tensors and commitments
+  model::IntRun run;
+  std::chrono::system_clock::time_point deadline;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<SliceRun> slices;
+};
+
+struct Failure {
+  StatusCode code;
+  std::string message;
+};
+
+std::string random_hex(std::mt19937_64& rng, size_t bytes) {
+  std::string s;
+  for (size_t i = 0; i < bytes; ++i) s += "0123456789abcdef"[rng() % 16], s += "0123456789abcdef"[rng() % 16];
+  return s;
+}
+
+}  // namespace
+
+struct ValidatorNode::Impl {
+  ValidatorConfig config;
+  std::optional<crypto::Keypair> key;
+  std::optional<store::Store> store;
+  std::unique_ptr<store::RocksNonceStore> nonces;
+  std::unique_ptr<crypto::EnvelopeVerifier> verifier;
+  std::unique_ptr<ValidatorState> state;
+  std::map<hash::Digest, LoadedModel> models;
+  std::unique_ptr<rpc::SignedService> service;
+  std::unique_ptr<grpc::Server> server;
+  std::string address, advertise;
+  const pcs::Params params = pcs::Params::standard();
+
+  std::mutex mu;  // guards everything below
+  std::condition_variable cv;
+  bool stopping = false;
+  size_t active_requests = 0, active_threads = 0;
+  std::map<uint32_t, std::shared_ptr<rpc::SignedClient>> clients;
+  std::map<uint32_t, int> inflight;  // dispatches per miner
+  std::mt19937_64 rng{std::random_device{}()};
+  Clock::time_point last_infer = Clock::now();
+  std::set<hash::Digest> bench_inputs;  // the hash guard: a benchmark input is never reused
+  std::thread epoch_thread, bench_thread;
+
+  // Runs fn on a tracked thread (shutdown waits for it).
+  void spawn(std::function<void()> fn) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      ++active_threads;
+    }
+    std::thread([this, fn = std::move(fn)] {
+      fn();
+      std::lock_guard<std::mutex> lock(mu);
+      --active_threads;
+      cv.notify_all();
+    }).detach();
+  }
+
+  std::shared_ptr<rpc::SignedClient> client_for(const MinerEntry& m) {
+    std::lock_guard<std::mutex> lock(mu);
+    auto& c = clients[m.uid];
+    if (!c || c->peer() != m.hotkey)
+      c = std::make_shared<rpc::SignedClient>(m.endpoint, *key, m.hotkey, config.max_message_mb << 20);
+    return c;
+  }
+
+  // The next miner for a slice: not benched, not tried for it, best score per load
+  // (unscored miners count as 0.5 so they get tried), sometimes a random one.
+  std::optional<MinerEntry> pick(const std::set<uint32_t>& tried) {
+    auto scores = state->scores();
+    const uint64_t now = now_ms();
+    std::vector<std::pair<double, MinerEntry>> cands;
+    std::lock_guard<std::mutex> lock(mu);
+    for (const auto& m : state->miners()) {
+      if (tried.count(m.uid)) continue;
+      auto it = scores.find(m.uid);
+      if (it != scores.end() && it->second.benched(now)) continue;
+      double s = (it == scores.end() || it->second.valid + it->second.invalid + it->second.failed == 0) ? 0.5 : it->second.score;
+      cands.push_back({s / (1.0 + inflight[m.uid]), m});
+    }
+    if (cands.empty()) return std::nullopt;
+    std::uniform_real_distribution<double> u(0, 1);
+    if (cands.size() > 1 && u(rng) < config.explore) return cands[rng() % cands.size()].second;
+    return std::max_element(cands.begin(), cands.end(), [](const auto& a, const auto& b) { return a.first < b.first; })->second;
+  }
+
+  void dispatch(const std::shared_ptr<RequestRun>& req, size_t j, const MinerEntry& miner);
+  std::variant<pb::InferResponse, Failure> infer(const LoadedModel& lm, const std::vector<std::vector<int64_t>>& inputs,
+                                                 std::chrono::system_clock::time_point deadline, const std::string& kind);
+  void handle_infer(rpc::Call call, rpc::Responder respond);
+  void epoch_loop();
+  void bench_loop();
+};
+
+void ValidatorNode::Impl::dispatch(const std::shared_ptr<RequestRun>& req, size_t j, const MinerEntry& miner) {
+  {
+    std::lock_guard<std::mutex> lock(req->mu);
+    auto& sr = req->slices[j];
+    ++sr.pending;
+    sr.tried.insert(miner.uid);
+    sr.last_dispatch = Clock::now();
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    ++inflight[miner.uid];
+  }
+  spawn([this, req, j, miner] {
+    hash::Digest job{};
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      for (auto& b : job) b = uint8_t(rng());
+    }
+    const auto& lm = *req->model;
+    const auto& s = lm.man->slices[j];
+    pb::ProveSliceRequest r;
+    r.set_protocol_version(rpc::kProtocolVersion);
+    r.set_job_id(std::string(job.begin(), job.end()));
+    r.set_artifact(std::string(lm.sealed.manifest_hash.begin(), lm.sealed.manifest_hash.end()));
+    r.set_slice(uint32_t(j));
+    r.set_artifact_endpoint(advertise);
+    for (int t : s.inputs) {
+      auto* in = r.add_inputs();
+      in->set_id(t);
+      in->mutable_values()->Add(req->run.values[t].begin(), req->run.values[t].end());
+    }
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(req->deadline - std::chrono::system_clock::now());
+    auto t0 = Clock::now();
+    auto resp = client_for(miner)->call(rpc::method::kMinerProveSlice, r.SerializeAsString(), std::max(left, std::chrono::milliseconds(1)));
+    const double latency = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+    Outcome outcome = Outcome::Failed;
+    std::string reason;
+    util::Bytes proof;
+    circuits::ProofBinding binding{job, miner.hotkey.bytes()};
+    if (!resp.status.ok()) {
+      reason = "status " + std::to_string(int(resp.status.error_code())) + ": " + resp.status.error_message();
+    } else {
+      pb::ProveSliceResponse pr;
+      if (!pr.ParseFromString(resp.body) || pr.job_id() != r.job_id()) {
+        outcome = Outcome::Invalid, reason = "malformed response or another job's";
+      } else {
+        proof.assign(pr.proof().begin(), pr.proof().end());
+        // Checked against the validator's own tensors and commitments, never the miner's.
+        auto v = circuits::verify_slice_proof(lm.sealed, j, req->bundle, proof, binding, params);
+        outcome = v.ok() ? Outcome::Valid : Outcome::Invalid;
+        if (!v.ok()) reason = v.error();
+      }
+    }
+    const std::string event = nlohmann::json{{"request", req->id}, {"kind", req->kind},  {"slice", j},
+                                             {"uid", miner.uid},   {"hotkey", miner.hotkey.to_string()},
+                                             {"outcome", outcome_name(outcome)}, {"latency_ms", latency},
+                                             {"reason", reason},   {"time_ms", now_ms()}}
+                                  .dump();
+    if (auto st = state->record_response(miner.uid, outcome, latency, now_ms(), config.scoring, event); !st.ok())
+      ZKS_LOG_ERROR("validator", "cannot record a response: {}", st.error());
+    if (outcome == Outcome::Valid)
+      ZKS_LOG_INFO("validator", "request {} slice {}: valid proof from uid {} in {:.1f} ms", req->id, j, miner.uid, latency);
+    else
+      ZKS_LOG_WARN("validator", "request {} slice {}: {} from uid {}: {}", req->id, j, outcome_name(outcome), miner.uid, reason);
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      --inflight[miner.uid];
+    }
+    std::lock_guard<std::mutex> lock(req->mu);
+    auto& sr = req->slices[j];
+    --sr.pending;
+    if (outcome == Outcome::Valid && !sr.done) {
+      sr.done = true;
+      sr.proof = std::move(proof);
+      sr.binding = binding;
+      sr.winner = miner.uid;
+      sr.latency_ms = latency;
+    } else if (outcome != Outcome::Valid) {
+      sr.errors.push_back("uid " + std::to_string(miner.uid) + ": " + outcome_name(outcome) + " (" + reason + ")");
+    }
+    req->cv.notify_all();
+  });
+}
+
+std::variant<pb::InferResponse, Failure> ValidatorNode::Impl::infer(const LoadedModel& lm,
+                                                                    const std::vector<std::vector<int64_t>>& inputs,
+                                                                    std::chrono::system_clock::time_point deadline,
+                                                                    const std::string& kind) {
+  auto req = std::make_shared<RequestRun>();
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    req->id = random_hex(rng, 8);
+  }
+  req->kind = kind;
+  req->model = &lm;
+  req->deadline = deadline;
+  auto skel = circuits::bundle_skeleton(lm.sealed, inputs, params, &req->run);
+  if (!skel.ok()) return Failure{StatusCode::INVALID_ARGUMENT, skel.error()};
+  req->bundle = std::move(skel).value();
+  const size_t n = lm.man->slices.size();
+  req->slices.resize(n);
+  if (state->miners().empty()) return Failure{StatusCode::UNAVAILABLE, "no miners are registered"};
+  for (size_t j = 0; j < n; ++j) {
+    for (size_t c = 0; c < std::max<size_t>(1, config.k); ++c) {
+      std::set<uint32_t> tried;
+      {
+        std::lock_guard<std::mutex> lock(req->mu);
+        tried = req->slices[j].tried;
+      }
+      auto m = pick(tried);
+      if (!m) break;
+      dispatch(req, j, *m);
+    }
+  }
+  const auto budget = std::chrono::milliseconds(config.slice_budget_ms);
+  std::unique_lock<std::mutex> lock(req->mu);
+  for (;;) {
+    bool all = true;
+    for (size_t j = 0; j < n; ++j) {
+      auto& sr = req->slices[j];
+      if (sr.done) continue;
+      all = false;
+      const bool idle = sr.pending == 0;
+      const bool hedge = !idle && Clock::now() - sr.last_dispatch > budget;
+      if (!idle && !hedge) continue;
+      auto tried = sr.tried;
+      lock.unlock();
+      auto m = pick(tried);
+      if (m) dispatch(req, j, *m);
+      lock.lock();
+      if (!m && idle) {
+        std::string why;
+        for (const auto& e : req->slices[j].errors) why += (why.empty() ? "" : "; ") + e;
+        if (why.empty()) why = "no miner could be tried";
+        return Failure{StatusCode::UNAVAILABLE, "every miner failed slice " + std::to_string(j) + ": " + why};
+      }
+    }
+    if (all) break;
+    if (std::chrono::system_clock::now() >= deadline) {
+      std::string which;
+      for (size_t j = 0; j < n; ++j)
+        if (!req->slices[j].done) which += (which.empty() ? "" : ", ") + std::to_string(j);
+      return Failure{StatusCode::DEADLINE_EXCEEDED, "the deadline passed with slices " + which + " unproved"};
+    }
+    req->cv.wait_until(lock, std::min(deadline, std::chrono::system_clock::now() + std::chrono::milliseconds(50)));
+  }
+  // Stitch: the first valid proof of every slice, each with its own binding.
+  auto& b = req->bundle;
+  b.bindings.resize(n);
+  pb::InferResponse out;
+  out.set_protocol_version(rpc::kProtocolVersion);
+  out.set_request_id(req->id);
+  nlohmann::json slices = nlohmann::json::array();
+  for (size_t j = 0; j < n; ++j) {
+    auto& sr = req->slices[j];
+    b.proofs[j] = sr.proof;
+    b.bindings[j] = sr.binding;
+    auto* rep = out.add_slices();
+    rep->set_slice(uint32_t(j));
+    auto m = state->miner(sr.winner);
+    rep->set_miner(m ? m->hotkey.to_string() : "");
+    rep->set_latency_ms(sr.latency_ms);
+    rep->set_proof_bytes(sr.proof.size());
+    slices.push_back({{"slice", j}, {"uid", sr.winner}, {"latency_ms", sr.latency_ms}});
+  }
+  lock.unlock();
+  for (int t : lm.man->model.outputs) {
+    auto* o = out.add_outputs();
+    o->set_id(t);
+    o->mutable_values()->Add(req->run.values[t].begin(), req->run.values[t].end());
+  }
+  auto bytes = b.write();
+  out.set_bundle(std::string(bytes.begin(), bytes.end()));
+  auto rec = nlohmann::json{{"request", req->id}, {"kind", kind}, {"model", util::to_hex(lm.sealed.manifest_hash)},
+                            {"slices", slices}, {"bundle_bytes", bytes.size()}, {"time_ms", now_ms()}};
+  if (auto st = state->record_request(rec.dump()); !st.ok())
+    return Failure{StatusCode::UNAVAILABLE, "cannot record the request: " + st.error()};
+  return out;
+}
+
+void ValidatorNode::Impl::handle_infer(rpc::Call call, rpc::Responder respond) {
+  auto req = parse<pb::InferRequest>(call);
+  if (!req.ok()) return respond(Status(StatusCode::INVALID_ARGUMENT, req.error()), {});
+  if (req->model().size() != 32) return respond(Status(StatusCode::INVALID_ARGUMENT, "model must be a 32-byte content hash"), {});
+  hash::Digest id;
+  std::copy(req->model().begin(), req->model().end(), id.begin());
+  auto it = models.find(id);
+  if (it == models.end()) return respond(Status(StatusCode::NOT_FOUND, "unknown model " + util::to_hex(id)), {});
+  const auto& lm = it->second;
+  const auto& ins = lm.man->model.inputs;
+  if (size_t(req->inputs_size()) != ins.size())
+    return respond(Status(StatusCode::INVALID_ARGUMENT, "the model has " + std::to_string(ins.size()) + " inputs"), {});
+  std::vector<std::vector<int64_t>> inputs;
+  for (size_t i = 0; i < ins.size(); ++i) {
+    if (req->inputs(int(i)).id() != ins[i])
+      return respond(Status(StatusCode::INVALID_ARGUMENT, "input " + std::to_string(i) + " is not tensor " + std::to_string(ins[i])), {});
+    inputs.emplace_back(req->inputs(int(i)).values().begin(), req->inputs(int(i)).values().end());
+  }
+  auto deadline = std::min(call.deadline, std::chrono::system_clock::now() +
+                                              std::chrono::milliseconds(req->deadline_ms() ? req->deadline_ms() : config.request_timeout_ms));
+  if (std::chrono::system_clock::now() >= deadline)
+    return respond(Status(StatusCode::DEADLINE_EXCEEDED, "the deadline has already passed"), {});
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    if (stopping) return respond(Status(StatusCode::UNAVAILABLE, "the validator is shutting down"), {});
+    if (active_requests >= config.max_concurrent)
+      return respond(Status(StatusCode::RESOURCE_EXHAUSTED, "too many requests in flight"), {});
+    ++active_requests;
+    last_infer = Clock::now();
+  }
+  spawn([this, &lm, inputs = std::move(inputs), deadline, respond] {
+    auto result = infer(lm, inputs, deadline, "infer");
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      --active_requests;
+      last_infer = Clock::now();
+    }
+    if (auto* f = std::get_if<Failure>(&result)) return respond(Status(f->code, f->message), {});
+    respond(Status::OK, std::get<pb::InferResponse>(result).SerializeAsString());
+  });
+}
+
+void ValidatorNode::Impl::epoch_loop() {
+  std::unique_lock<std::mutex> lock(mu);
+  while (!stopping) {
+    cv.wait_for(lock, std::chrono::milliseconds(int64_t(config.epoch_s * 1000)), [this] { return stopping; });
+    if (stopping) break;
+    lock.unlock();
+    auto w = compute_weights(state->scores(), now_ms(), config.scoring);
+    if (auto st = state->set_weights(w, now_ms()); !st.ok()) ZKS_LOG_ERROR("validator", "cannot set weights: {}", st.error());
+    else ZKS_LOG_INFO("validator", "epoch {}: weights set for {} miners", state->epoch(), w.size());
+    lock.lock();
+  }
+}
+
+void ValidatorNode::Impl::bench_loop() {
+  std::unique_lock<std::mutex> lock(mu);
+  while (!stopping) {
+    cv.wait_for(lock, std::chrono::milliseconds(200), [this] { return stopping; });
+    if (stopping || models.empty() || active_requests > 0 ||
+        Clock::now() - last_infer < std::chrono::milliseconds(int64_t(config.bench_idle_s * 1000)))
+      continue;
+    // A fresh random input for a random model; its hash is never used twice.
+    auto it = models.begin();
+    std::advance(it, long(rng() % models.size()));
+    const LoadedModel& lm = it->second;
+    std::vector<std::vector<int64_t>> inputs;
+    hash::Hasher h(hash::Domain::Generic);
+    for (int t : lm.man->model.inputs) {
+      std::vector<int64_t> v(size_t(model::numel(lm.man->model.tensors[t].shape)));
+      for (auto& x : v) x = int64_t(rng() % 2048) - 1024;
+      for (auto x : v) h.update_u64(uint64_t(x));
+      inputs.push_back(std::move(v));
+    }
+    if (!bench_inputs.insert(h.finalize()).second) continue;
+    ++active_requests;
+    lock.unlock();
+    auto deadline = std::chrono::system_clock::now() + std::chrono::milliseconds(config.request_timeout_ms);
+    auto result = infer(lm, inputs, deadline, "benchmark");
+    if (auto* f = std::get_if<Failure>(&result)) ZKS_LOG_INFO("validator", "benchmark request: {}", f->message);
+    lock.lock();
+    --active_requests;
+    last_infer = Clock::now();
+  }
+}
+
+ValidatorNode::ValidatorNode(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
+ValidatorNode::~ValidatorNode() { shutdown(); }
+const std::string& ValidatorNode::address() const { return m_impl->address; }
+const crypto::PublicKey& ValidatorNode::hotkey() const { return m_impl->key->public_key(); }
+
+Result<std::unique_ptr<ValidatorNode>> ValidatorNode::start(const ValidatorConfig& cfg) {
+  auto impl = std::make_unique<Impl>();
+  impl->config = cfg;
+  Impl* p = impl.get();
+  // 1. Identity.
+  if (cfg.key_file.empty()) return make_error("no key file (--key); create one with `zkslice keygen --out FILE`");
+  auto key = crypto::load_key(cfg.key_file);
+  if (!key.ok()) return make_error(key.error());
+  impl->key.emplace(std::move(key).value());
+  ZKS_LOG_INFO("validator", "hotkey {}", impl->key->public_key().to_string());
+  // 2. Data dir and state, loaded before anything is served.
+  auto st = store::Store::open(std::filesystem::path(cfg.data_dir) / "db", store::all_column_families());
+  if (!st.ok()) return make_error(st.error());
+  impl->store.emplace(std::move(st).value());
+  auto state = ValidatorState::load(*impl->store, cfg.max_miners);
+  if (!state.ok()) return make_error(state.error());
+  impl->state = std::move(state).value();
+  ZKS_LOG_INFO("validator", "state: {} miners, epoch {}", impl->state->miners().size(), impl->state->epoch());
+  // 3. Models.
+  for (const auto& dir : cfg.models) {
+    std::ifstream f(std::filesystem::path(dir) / "manifest.pb", std::ios::binary);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    if (!f) return make_error("cannot read " + dir + "/manifest.pb");
+    LoadedModel lm;
+    lm.path = dir;
+    lm.bytes = ss.str();
+    auto man = slicer::parse_manifest(bytes_of(lm.bytes));
+    if (!man.ok()) return make_error(dir + ": " + man.error());
+    lm.man = std::make_unique<slicer::Manifest>(std::move(man).value());
+    const auto id = hash::hash(hash::Domain::Generic, bytes_of(lm.bytes));
+    auto sealed = circuits::seal_check(*lm.man, id, impl->params);
+    if (!sealed.ok()) return make_error(dir + ": " + sealed.error());
+    lm.sealed = std::move(sealed).value();
+    ZKS_LOG_INFO("validator", "model {} from {}: {} slices", util::to_hex(id), dir, lm.man->slices.size());
+    ZK_TRY(impl->store->put(store::cf::kModels, std::string(id.begin(), id.end()), dir));
+    impl->models.emplace(id, std::move(lm));
+  }
+  // 4. The static metagraph.
+  for (const auto& entry : cfg.miners) {
+    auto at = entry.find('@');
+    if (at == std::string::npos) return make_error("miner entry '" + entry + "' is not hotkey@host:port");
+    auto k = crypto::PublicKey::parse(entry.substr(0, at));
+    if (!k.ok()) return make_error("miner entry '" + entry + "': " + k.error());
+    auto uid = impl->state->register_miner(*k, entry.substr(at + 1), 1.0, now_ms());
+    if (!uid.ok()) return make_error(uid.error());
+  }
+  // 5. Envelopes: clients on the allow list (or everyone), and registered miners.
+  impl->nonces = std::make_unique<store::RocksNonceStore>(*impl->store);
+  crypto::VerifierConfig vc;
+  vc.freshness_window = std::chrono::nanoseconds(int64_t(cfg.freshness_s * 1e9));
+  vc.rate_per_sec = cfg.rate_per_sec;
+  vc.burst = cfg.burst;
+  vc.allow = [p](const crypto::PublicKey& k) {
+    if (p->config.allow.empty() || p->config.allow.count(k)) return true;
+    for (const auto& m : p->state->miners())
+      if (m.hotkey == k) return true;
+    return false;
+  };
+  impl->verifier = std::make_unique<crypto::EnvelopeVerifier>(impl->key->public_key(), vc, *impl->nonces);
+  // 6. The server.
+  impl->service = std::make_unique<rpc::SignedService>(*impl->key, *impl->verifier);
+  auto& svc = *impl->service;
+  svc.handle(rpc::method::kValidatorInfer, [p](rpc::Call c, rpc::Responder r) { p->handle_infer(std::move(c), std::move(r)); });
+  svc.handle(rpc::method::kValidatorGetModel, [p](rpc::Call c, rpc::Responder r) {
+    auto req = parse<pb::GetModelRequest>(c);
+    if (!req.ok()) return r(Status(StatusCode::INVALID_ARGUMENT, req.error()), {});
+    hash::Digest id{};
+    if (req->model().size() != 32) return r(Status(StatusCode::INVALID_ARGUMENT, "model must be 32 bytes"), {});
+    std::copy(req->model().begin(), req->model().end(), id.begin());
+    auto it = p->models.find(id);
+    if (it == p->models.end()) return r(Status(StatusCode::NOT_FOUND, "unknown model " + util::to_hex(id)), {});
+    pb::GetModelResponse out;
+    out.set_protocol_version(rpc::kProtocolVersion);
+    out.set_manifest(it->second.bytes);
+    r(Status::OK, out.SerializeAsString());
+  }, true);
+  svc.handle(rpc::method::kValidatorListMiners, [p](rpc::Call c, rpc::Responder r) {
+    auto req = parse<pb::ListMinersRequest>(c);
+    if (!req.ok()) return r(Status(StatusCode::INVALID_ARGUMENT, req.error()), {});
+    pb::ListMinersResponse out;
+    out.set_protocol_version(rpc::kProtocolVersion);
+    auto scores = p->state->scores();
+    for (const auto& m : p->state->miners()) {
+      auto* e = out.add_miners();
+      e->set_uid(m.uid);
+      e->set_hotkey(m.hotkey.to_string());
+      e->set_endpoint(m.endpoint);
+      e->set_stake(m.stake);
+      e->set_registered_unix_ms(m.registered_ms);
+      e->set_last_seen_unix_ms(m.last_seen_ms);
+      e->set_score(scores[m.uid].score);
+      e->set_strikes(scores[m.uid].strikes);
+    }
+    r(Status::OK, out.SerializeAsString());
+  }, true);
+  svc.handle(rpc::method::kValidatorGetWeights, [p](rpc::Call c, rpc::Responder r) {
+    auto req = parse<pb::GetWeightsRequest>(c);
+    if (!req.ok()) return r(Status(StatusCode::INVALID_ARGUMENT, req.error()), {});
+    pb::GetWeightsResponse out;
+    out.set_protocol_version(rpc::kProtocolVersion);
+    out.set_epoch(p->state->epoch());
+    for (const auto& [uid, w] : p->state->weights()) out.add_uids(uid), out.add_weights(w);
+    r(Status::OK, out.SerializeAsString());
+  }, true);
+  svc.handle(rpc::method::kValidatorRegister, [p](rpc::Call c, rpc::Responder r) {
+    auto req = parse<pb::RegisterRequest>(c);
+    if (!req.ok()) return r(Status(StatusCode::INVALID_ARGUMENT, req.error()), {});
+    if (req->endpoint().empty() || req->endpoint().find(':') == std::string::npos)
+      return r(Status(StatusCode::INVALID_ARGUMENT, "endpoint must be host:port"), {});
+    auto uid = p->state->register_miner(c.envelope.sender, req->endpoint(), 1.0, now_ms());
+    if (!uid.ok()) return r(Status(StatusCode::UNAVAILABLE, uid.error()), {});
+    ZKS_LOG_INFO("validator", "miner {} registered as uid {} at {}", c.envelope.sender.to_string(), *uid, req->endpoint());
+    pb::RegisterResponse out;
+    out.set_protocol_version(rpc::kProtocolVersion);
+    out.set_uid(*uid);
+    r(Status::OK, out.SerializeAsString());
+  });
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(cfg.listen, grpc::InsecureServerCredentials(), &port);
+  builder.SetMaxReceiveMessageSize(int(cfg.max_message_mb << 20));
+  builder.SetMaxSendMessageSize(int(cfg.max_message_mb << 20));
+  builder.RegisterCallbackGenericService(impl->service.get());
+  impl->server = builder.BuildAndStart();
+  if (!impl->server || port == 0) return make_error("cannot listen on " + cfg.listen);
+  impl->address = cfg.listen.substr(0, cfg.listen.rfind(':')) + ":" + std::to_string(port);
+  impl->advertise = cfg.advertise.empty() ? impl->address : cfg.advertise;
+  // 7. Loops.
+  impl->epoch_thread = std::thread([p] { p->epoch_loop(); });
+  if (cfg.bench_idle_s > 0) impl->bench_thread = std::thread([p] { p->bench_loop(); });
+  ZKS_LOG_INFO("validator", "serving on {}: {} models, {} miners, k={}", impl->address, impl->models.size(),
+               impl->state->miners().size(), cfg.k);
+  if (!cfg.ready_file.empty()) {
+    auto tmp = cfg.ready_file + ".tmp";
+    std::ofstream(tmp) << impl->address << "\n";
+    std::filesystem::rename(tmp, cfg.ready_file);
+  }
+  return std::unique_ptr<ValidatorNode>(new ValidatorNode(std::move(impl)));
+}
+
+void ValidatorNode::shutdown() {
+  auto& p = *m_impl;
+  {
+    std::lock_guard<std::mutex> lock(p.mu);
+    if (p.stopping) return;
+    p.stopping = true;
+  }
+  ZKS_LOG_INFO("validator", "shutting down");
+  p.service->stop_accepting();
+  p.cv.notify_all();
+  if (p.epoch_thread.joinable()) p.epoch_thread.join();
+  if (p.bench_thread.joinable()) p.bench_thread.join();
+  {
+    // Requests and dispatches end by their deadlines at the latest.
+    std::unique_lock<std::mutex> lock(p.mu);
+    p.cv.wait(lock, [&] { return p.active_threads == 0; });
+  }
+  p.server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  p.server->Wait();
+  p.server.reset();
+  p.clients.clear();
+  p.verifier.reset();
+  p.nonces.reset();
+  p.state.reset();
+  p.store.reset();
+  ZKS_LOG_INFO("validator", "stopped");
+}
+
+}  // namespace zks::validator
