@@ -6,11 +6,7 @@
 #include <random>
 
 #include "circuits/slice/bundle.hpp"
-#include "circuits/slice/fingerprint.hpp"
-#include "crypto/key_file.hpp"
-#include "integration/process.hpp"
-#include "rpc/rpc.hpp"
-#include "unit/circuits/compiled.hpp"
+#include "integration/subnet.hpp"
 #include "util/bytes.hpp"
 #include "zkslice/v1/miner.pb.h"
 #include "zkslice/v1/validator.pb.h"
@@ -27,52 +23,11 @@ using zks::test::TempDir;
 namespace {
 
 const zks::pcs::Params kParams = zks::pcs::Params::standard();
-
-crypto::Keypair key(uint8_t seed) {
-  std::array<uint8_t, 32> s{};
-  s[0] = seed;
-  return crypto::Keypair::from_seed(s);
-}
-
-// A compiled, sealed model as `zkslice compile` writes it, with a run of its input.
-struct Model {
-  zks::test::Compiled c;
-  zks::slicer::Manifest man;
-  std::string bytes;
-  zks::hash::Digest hash{};
-};
-
-Model make_model(const std::string& name, int slices) {
-  Model m{zks::test::compile(name), {}, {}, {}};
-  m.man.model = m.c.q;
-  auto plan = zks::slicer::plan_slices(m.man.model, {slices, 0, 0});
-  REQUIRE(plan.ok());
-  m.man.slices = *plan;
-  REQUIRE(c::seal_manifest(m.man, kParams).ok());
-  auto bytes = zks::slicer::serialize_manifest(m.man);
-  m.bytes.assign(bytes.begin(), bytes.end());
-  m.hash = zks::hash::hash(zks::hash::Domain::Generic, bytes);
-  return m;
-}
-
-std::string s(const zks::hash::Digest& d) { return std::string(d.begin(), d.end()); }
-
-// A miner process with its own key and data dir.
-struct Miner {
-  crypto::Keypair keypair = key(1);
-  std::unique_ptr<Process> proc;
-  std::string addr;
-
-  Miner(const TempDir& dir, std::vector<std::string> extra = {}) {
-    if (!std::filesystem::exists(dir / "miner.key")) REQUIRE(crypto::save_key(dir / "miner.key", keypair, false).ok());
-    std::filesystem::remove(dir / "ready");
-    std::vector<std::string> args{"--listen", "127.0.0.1:0", "--key", dir / "miner.key", "--data-dir", dir / "data",
-                                  "--ready-file", dir / "ready"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    proc = std::make_unique<Process>(ZKS_MINER_BIN, args, dir / "miner.log");
-    addr = proc->wait_ready(dir / "ready");
-  }
-};
+using zks::test::key;
+using zks::test::make_model;
+using zks::test::Miner;
+using zks::test::Model;
+std::string s(const zks::hash::Digest& d) { return zks::test::str(d); }
 
 std::string get_info_body() {
   pb::GetInfoRequest r;
@@ -358,7 +313,7 @@ TEST_CASE("miner: deadlines, a full queue and SIGTERM during a job", "[miner]") 
   // A second miner on the same data dir is refused (exit 1), naming the lock.
   {
     std::filesystem::create_directories(dir.path / "second");
-    Process second(ZKS_MINER_BIN, {"--listen", "127.0.0.1:0", "--key", dir / "miner.key", "--data-dir", dir / "data"},
+    Process second(ZKS_MINER_BIN, {"--listen", "127.0.0.1:0", "--key", dir / "miner.key", "--data-dir", dir / "miner-data"},
                    dir / "second.log");
     REQUIRE(second.wait_exit() == 1);
     std::ifstream log(dir / "second.log");
