@@ -29,6 +29,9 @@ int main(int argc, char** argv) {
   app.add_option("--burst", cfg.burst, "token bucket size per sender")->capture_default_str();
   app.add_option("--freshness-s", cfg.freshness_s, "envelope freshness window in seconds")->capture_default_str();
   app.add_option("--ready-file", cfg.ready_file, "write host:port here once serving");
+  app.add_option("--register", cfg.register_with, "a validator's host:port to register with");
+  app.add_option("--advertise", cfg.advertise, "the host:port announced to the validator (default: the bound address)");
+  app.add_option("--register-interval-s", cfg.register_interval_s, "re-register (heartbeat) interval")->capture_default_str();
   app.add_option("--test-delay-ms", cfg.test_delay_ms, "testing only: answer this much later");
   app.add_flag("--test-corrupt-proofs", cfg.test_corrupt_proofs, "testing only: return invalid proofs");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")->capture_default_str();

@@ -2,6 +2,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include <grpcpp/health_check_service_interface.h>
@@ -76,6 +78,12 @@ struct MinerNode::Impl {
   std::string address;
   std::string backend_name = "cpu";
   bool stopped = false;
+  std::mutex reg_mu;
+  std::condition_variable reg_cv;
+  bool reg_stop = false;
+  std::thread reg_thread;
+
+  void register_loop();
 
   void get_info(rpc::Call call, rpc::Responder respond);
   void prove_slice(rpc::Call call, rpc::Responder respond);
@@ -234,6 +242,37 @@ void MinerNode::Impl::prove_slice(rpc::Call call, rpc::Responder respond) {
   }
 }
 
+// Announces this miner to a validator, again every interval (a heartbeat: the
+// validator's last_seen). The validator's hotkey is learnt from its signed answer to a
+// ListMiners addressed to "whoever answers".
+void MinerNode::Impl::register_loop() {
+  const std::string endpoint = config.advertise.empty() ? address : config.advertise;
+  std::unique_lock<std::mutex> lock(reg_mu);
+  while (!reg_stop) {
+    lock.unlock();
+    rpc::SignedClient anyone(config.register_with, *key, crypto::PublicKey{});
+    pb::ListMinersRequest lm;
+    lm.set_protocol_version(rpc::kProtocolVersion);
+    auto who = anyone.call(rpc::method::kValidatorListMiners, lm.SerializeAsString(), std::chrono::seconds(10));
+    if (!who.status.ok()) {
+      ZKS_LOG_WARN("miner", "validator {} unreachable: {}", config.register_with, who.status.error_message());
+    } else {
+      rpc::SignedClient validator(config.register_with, *key, who.signer);
+      pb::RegisterRequest reg;
+      reg.set_protocol_version(rpc::kProtocolVersion);
+      reg.set_endpoint(endpoint);
+      auto r = validator.call(rpc::method::kValidatorRegister, reg.SerializeAsString(), std::chrono::seconds(10));
+      pb::RegisterResponse rr;
+      if (r.status.ok() && rr.ParseFromString(r.body))
+        ZKS_LOG_INFO("miner", "registered with {} as uid {} ({})", config.register_with, rr.uid(), endpoint);
+      else
+        ZKS_LOG_WARN("miner", "registering with {} failed: {}", config.register_with, r.status.error_message());
+    }
+    lock.lock();
+    reg_cv.wait_for(lock, std::chrono::milliseconds(int64_t(config.register_interval_s * 1000)), [this] { return reg_stop; });
+  }
+}
+
 MinerNode::MinerNode(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
 MinerNode::~MinerNode() { shutdown(); }
 const std::string& MinerNode::address() const { return m_impl->address; }
@@ -284,6 +323,7 @@ Result<std::unique_ptr<MinerNode>> MinerNode::start(const MinerConfig& cfg) {
   impl->address = cfg.listen.substr(0, cfg.listen.rfind(':')) + ":" + std::to_string(port);
   ZKS_LOG_INFO("miner", "serving on {} with {} workers, queue {}, backend {}", impl->address, workers, cfg.queue,
                impl->backend_name);
+  if (!cfg.register_with.empty()) impl->reg_thread = std::thread([p] { p->register_loop(); });
   if (!cfg.ready_file.empty()) {
     auto tmp = cfg.ready_file + ".tmp";
     std::ofstream(tmp) << impl->address << "\n";
@@ -297,6 +337,12 @@ void MinerNode::shutdown() {
   if (p.stopped) return;
   p.stopped = true;
   ZKS_LOG_INFO("miner", "shutting down: {} queued jobs dropped, {} running finish", p.jobs->depth(), p.jobs->in_flight());
+  {
+    std::lock_guard<std::mutex> lock(p.reg_mu);
+    p.reg_stop = true;
+  }
+  p.reg_cv.notify_all();
+  if (p.reg_thread.joinable()) p.reg_thread.join();
   p.service->stop_accepting();
   p.jobs->stop();
   p.server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));

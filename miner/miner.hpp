@@ -25,6 +25,9 @@ struct MinerConfig {
   double burst = 100;
   double freshness_s = 60;                // envelope freshness window
   std::string ready_file;                 // written with "host:port" once serving
+  std::string register_with;              // a validator's host:port to Register with (again every interval)
+  std::string advertise;                  // the endpoint announced (default: the bound address)
+  double register_interval_s = 30;
   // Faults for testing validators (never set in production): answer only after this
   // many extra milliseconds; flip one byte of every proof.
   uint32_t test_delay_ms = 0;

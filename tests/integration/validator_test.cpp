@@ -40,7 +40,8 @@ struct Validator {
     if (!std::filesystem::exists(dir / "validator.key")) REQUIRE(crypto::save_key(dir / "validator.key", keypair, false).ok());
     std::filesystem::remove(dir / "validator.ready");
     std::vector<std::string> args{"--listen", "127.0.0.1:0", "--key", dir / "validator.key", "--data-dir",
-                                  dir / "validator-data", "--ready-file", dir / "validator.ready", "--bench-idle-s", "0"};
+                                  dir / "validator-data", "--ready-file", dir / "validator.ready"};
+    if (std::find(extra.begin(), extra.end(), "--bench-idle-s") == extra.end()) args.insert(args.end(), {"--bench-idle-s", "0"});
     args.insert(args.end(), extra.begin(), extra.end());
     proc = std::make_unique<Process>(ZKS_VALIDATOR_BIN, args, dir / "validator.log");
     addr = proc->wait_ready(dir / "validator.ready");
@@ -294,4 +295,29 @@ TEST_CASE("validator: kill -9 at random points loses nothing acknowledged", "[va
     again.proc->stop();
   }
   REQUIRE(acknowledged.size() >= 6);
+}
+
+TEST_CASE("validator: miners that register themselves are used, and the idle benchmark loop scores them", "[validator]") {
+  TempDir dir;
+  Model m = make_model("1l_relu", 1);
+  m.write_dir(dir / "model");
+  Validator v(dir, {"--model", dir / "model", "--bench-idle-s", "0.3", "--epoch-s", "0.3"});
+  Miner a(dir, {"--register", v.addr, "--register-interval-s", "0.5"}, 11, "a");
+  auto client_key = key(60);
+  rpc::SignedClient client(v.addr, client_key, v.keypair.public_key());
+  // No client request at all: the miner registers, the benchmark loop sends it fresh
+  // random inputs, and its valid proofs give it a score and a weight.
+  bool scored = false;
+  for (int i = 0; i < 150 && !scored; ++i) {
+    std::this_thread::sleep_for(100ms);
+    auto l = ask<pb::ListMinersRequest, pb::ListMinersResponse>(client, rpc::method::kValidatorListMiners);
+    scored = l.miners_size() == 1 && l.miners(0).hotkey() == a.keypair.public_key().to_string() && l.miners(0).score() > 0 &&
+             weights_by_hotkey(client)[a.keypair.public_key().to_string()] > 0;
+  }
+  REQUIRE(scored);
+  auto r = client.call(rpc::method::kValidatorInfer, infer_body(m), 60s);
+  INFO(r.status.error_message());
+  REQUIRE(r.status.ok());
+  a.proc->stop();
+  v.proc->stop();
 }
