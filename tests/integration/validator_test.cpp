@@ -87,7 +87,7 @@ std::map<std::string, double> weights_by_hotkey(rpc::SignedClient& client, uint6
 
 }  // namespace
 
-TEST_CASE("validator: answers verify offline; weights rank fast over slow, the cheater gets 0 and a strike", "[validator]") {
+TEST_CASE("validator: answers verify offline, and weights rank fast over slow, the cheater gets 0 and a strike", "[validator]") {
   TempDir dir;
   Model m = make_model("4l_relu_conv_fc", 2);
   m.write_dir(dir / "model");

@@ -33,7 +33,7 @@ struct TempStore {
 
 }  // namespace
 
-TEST_CASE("scores: faster valid proofs score higher; invalid strikes and benches; failures cost less", "[validator]") {
+TEST_CASE("scores: faster valid proofs score higher, invalid ones strike and bench, failures cost less", "[validator]") {
   v::ScoringParams p;
   p.latency_ref_ms = 100;
   v::ScoreState fast, slow, cheat, flaky;
