@@ -2,13 +2,12 @@
 // and a key of the TOML config file (--config), flags winning; unknown keys are refused.
 // SIGINT/SIGTERM shut down in reverse start-up order; the exit code is 0 after a clean
 // shutdown, 1 when start-up fails (the reason is logged), 2 on bad usage.
-#include <csignal>
 #include <cstdio>
 
 #include <CLI/CLI.hpp>
 
-#include "crypto/keys.hpp"
 #include "miner/miner.hpp"
+#include "rpc/daemon.hpp"
 #include "util/log.hpp"
 
 int main(int argc, char** argv) {
@@ -41,28 +40,11 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;
   }
   zks::log::set_level(log_level);
-  for (const auto& a : allow) {
-    auto k = zks::crypto::PublicKey::parse(a);
-    if (!k.ok()) {
-      std::fprintf(stderr, "error: --allow %s: %s\n", a.c_str(), k.error().c_str());
-      return 2;
-    }
-    cfg.allow.insert(*k);
+  auto allowed = zks::rpc::parse_hotkeys(allow);
+  if (!allowed.ok()) {
+    std::fprintf(stderr, "error: --allow %s\n", allowed.error().c_str());
+    return 2;
   }
-  // Block the shutdown signals before any thread starts, then wait for one here.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  auto node = zks::miner::MinerNode::start(cfg);
-  if (!node.ok()) {
-    ZKS_LOG_ERROR("miner", "start-up failed: {}", node.error());
-    return 1;
-  }
-  int sig = 0;
-  sigwait(&signals, &sig);
-  ZKS_LOG_INFO("miner", "{} received", sig == SIGINT ? "SIGINT" : "SIGTERM");
-  (*node)->shutdown();
-  return 0;
+  cfg.allow = *allowed;
+  return zks::rpc::run_until_signal("miner", [&] { return zks::miner::MinerNode::start(cfg); });
 }

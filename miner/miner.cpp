@@ -6,7 +6,6 @@
 #include <mutex>
 #include <thread>
 
-#include <grpcpp/health_check_service_interface.h>
 
 #include "backend/backend.hpp"
 #include "circuits/slice/bundle.hpp"
@@ -33,15 +32,6 @@ constexpr const char* kVersion = "0.1.0";
 
 Status error(StatusCode code, const std::string& what) { return Status(code, what); }
 
-template <typename Msg>
-Result<Msg> parse(const rpc::Call& call) {
-  Msg m;
-  if (!m.ParseFromString(call.body)) return make_error("the request is not a valid " + Msg::descriptor()->name());
-  if (m.protocol_version() != rpc::kProtocolVersion)
-    return make_error("protocol version " + std::to_string(m.protocol_version()) + " is not " +
-                      std::to_string(rpc::kProtocolVersion));
-  return m;
-}
 
 // Answers a call with a message or a status.
 template <typename Msg>
@@ -93,7 +83,7 @@ struct MinerNode::Impl {
 };
 
 void MinerNode::Impl::get_info(rpc::Call call, rpc::Responder respond) {
-  auto req = parse<pb::GetInfoRequest>(call);
+  auto req = rpc::parse_request<pb::GetInfoRequest>(call);
   if (!req.ok()) return respond(error(StatusCode::INVALID_ARGUMENT, req.error()), {});
   pb::GetInfoResponse r;
   r.set_protocol_version(rpc::kProtocolVersion);
@@ -115,7 +105,7 @@ void MinerNode::Impl::get_info(rpc::Call call, rpc::Responder respond) {
 }
 
 void MinerNode::Impl::push_artifact(rpc::Call call, rpc::Responder respond) {
-  auto req = parse<pb::PushArtifactRequest>(call);
+  auto req = rpc::parse_request<pb::PushArtifactRequest>(call);
   if (!req.ok()) return respond(error(StatusCode::INVALID_ARGUMENT, req.error()), {});
   auto h = digest_of(req->hash(), "hash");
   if (!h.ok()) return respond(error(StatusCode::INVALID_ARGUMENT, h.error()), {});
@@ -166,7 +156,7 @@ Result<std::shared_ptr<const slicer::Manifest>> MinerNode::Impl::fetch_artifact(
 }
 
 void MinerNode::Impl::prove_slice(rpc::Call call, rpc::Responder respond) {
-  auto req = parse<pb::ProveSliceRequest>(call);
+  auto req = rpc::parse_request<pb::ProveSliceRequest>(call);
   if (!req.ok()) return respond(error(StatusCode::INVALID_ARGUMENT, req.error()), {});
   auto job_id = digest_of(req->job_id(), "job_id");
   if (!job_id.ok()) return respond(error(StatusCode::INVALID_ARGUMENT, job_id.error()), {});
@@ -311,24 +301,14 @@ Result<std::unique_ptr<MinerNode>> MinerNode::start(const MinerConfig& cfg) {
   impl->service->handle(rpc::method::kMinerGetInfo, [p](rpc::Call c, rpc::Responder r) { p->get_info(std::move(c), std::move(r)); }, true);
   impl->service->handle(rpc::method::kMinerProveSlice, [p](rpc::Call c, rpc::Responder r) { p->prove_slice(std::move(c), std::move(r)); });
   impl->service->handle(rpc::method::kMinerPushArtifact, [p](rpc::Call c, rpc::Responder r) { p->push_artifact(std::move(c), std::move(r)); });
-  grpc::EnableDefaultHealthCheckService(true);
-  grpc::ServerBuilder builder;
-  int port = 0;
-  builder.AddListeningPort(cfg.listen, grpc::InsecureServerCredentials(), &port);
-  builder.SetMaxReceiveMessageSize(int(cfg.max_message_mb << 20));
-  builder.SetMaxSendMessageSize(int(cfg.max_message_mb << 20));
-  builder.RegisterCallbackGenericService(impl->service.get());
-  impl->server = builder.BuildAndStart();
-  if (!impl->server || port == 0) return make_error("cannot listen on " + cfg.listen);
-  impl->address = cfg.listen.substr(0, cfg.listen.rfind(':')) + ":" + std::to_string(port);
+  auto served = rpc::serve(cfg.listen, *impl->service, cfg.max_message_mb);
+  if (!served.ok()) return make_error(served.error());
+  impl->server = std::move(served->server);
+  impl->address = served->address;
   ZKS_LOG_INFO("miner", "serving on {} with {} workers, queue {}, backend {}", impl->address, workers, cfg.queue,
                impl->backend_name);
   if (!cfg.register_with.empty()) impl->reg_thread = std::thread([p] { p->register_loop(); });
-  if (!cfg.ready_file.empty()) {
-    auto tmp = cfg.ready_file + ".tmp";
-    std::ofstream(tmp) << impl->address << "\n";
-    std::filesystem::rename(tmp, cfg.ready_file);
-  }
+  rpc::write_ready_file(cfg.ready_file, impl->address);
   return std::unique_ptr<MinerNode>(new MinerNode(std::move(impl)));
 }
 

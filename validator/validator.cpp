@@ -11,7 +11,6 @@
 #include <thread>
 #include <variant>
 
-#include <grpcpp/health_check_service_interface.h>
 #include <nlohmann/json.hpp>
 
 #include "circuits/slice/bundle.hpp"
@@ -41,14 +40,6 @@ uint64_t now_ms() {
 
 std::span<const uint8_t> bytes_of(const std::string& s) { return {reinterpret_cast<const uint8_t*>(s.data()), s.size()}; }
 
-template <typename Msg>
-Result<Msg> parse(const rpc::Call& call) {
-  Msg m;
-  if (!m.ParseFromString(call.body)) return make_error("the request is not a valid " + Msg::descriptor()->name());
-  if (m.protocol_version() != rpc::kProtocolVersion)
-    return make_error("protocol version " + std::to_string(m.protocol_version()) + " is not " + std::to_string(rpc::kProtocolVersion));
-  return m;
-}
 
 const char* outcome_name(Outcome o) { return o == Outcome::Valid ? "valid" : o == Outcome::Invalid ? "invalid" : "failed"; }
 
@@ -352,7 +343,7 @@ std::variant<pb::InferResponse, Failure> ValidatorNode::Impl::infer(const Loaded
 }
 
 void ValidatorNode::Impl::handle_infer(rpc::Call call, rpc::Responder respond) {
-  auto req = parse<pb::InferRequest>(call);
+  auto req = rpc::parse_request<pb::InferRequest>(call);
   if (!req.ok()) return respond(Status(StatusCode::INVALID_ARGUMENT, req.error()), {});
   if (req->model().size() != 32) return respond(Status(StatusCode::INVALID_ARGUMENT, "model must be a 32-byte content hash"), {});
   hash::Digest id;
@@ -507,7 +498,7 @@ Result<std::unique_ptr<ValidatorNode>> ValidatorNode::start(const ValidatorConfi
   auto& svc = *impl->service;
   svc.handle(rpc::method::kValidatorInfer, [p](rpc::Call c, rpc::Responder r) { p->handle_infer(std::move(c), std::move(r)); });
   svc.handle(rpc::method::kValidatorGetModel, [p](rpc::Call c, rpc::Responder r) {
-    auto req = parse<pb::GetModelRequest>(c);
+    auto req = rpc::parse_request<pb::GetModelRequest>(c);
     if (!req.ok()) return r(Status(StatusCode::INVALID_ARGUMENT, req.error()), {});
     hash::Digest id{};
     if (req->model().size() != 32) return r(Status(StatusCode::INVALID_ARGUMENT, "model must be 32 bytes"), {});
@@ -520,7 +511,7 @@ Result<std::unique_ptr<ValidatorNode>> ValidatorNode::start(const ValidatorConfi
     r(Status::OK, out.SerializeAsString());
   }, true);
   svc.handle(rpc::method::kValidatorListMiners, [p](rpc::Call c, rpc::Responder r) {
-    auto req = parse<pb::ListMinersRequest>(c);
+    auto req = rpc::parse_request<pb::ListMinersRequest>(c);
     if (!req.ok()) return r(Status(StatusCode::INVALID_ARGUMENT, req.error()), {});
     pb::ListMinersResponse out;
     out.set_protocol_version(rpc::kProtocolVersion);
@@ -539,7 +530,7 @@ Result<std::unique_ptr<ValidatorNode>> ValidatorNode::start(const ValidatorConfi
     r(Status::OK, out.SerializeAsString());
   }, true);
   svc.handle(rpc::method::kValidatorGetWeights, [p](rpc::Call c, rpc::Responder r) {
-    auto req = parse<pb::GetWeightsRequest>(c);
+    auto req = rpc::parse_request<pb::GetWeightsRequest>(c);
     if (!req.ok()) return r(Status(StatusCode::INVALID_ARGUMENT, req.error()), {});
     pb::GetWeightsResponse out;
     out.set_protocol_version(rpc::kProtocolVersion);
@@ -548,7 +539,7 @@ Result<std::unique_ptr<ValidatorNode>> ValidatorNode::start(const ValidatorConfi
     r(Status::OK, out.SerializeAsString());
   }, true);
   svc.handle(rpc::method::kValidatorRegister, [p](rpc::Call c, rpc::Responder r) {
-    auto req = parse<pb::RegisterRequest>(c);
+    auto req = rpc::parse_request<pb::RegisterRequest>(c);
     if (!req.ok()) return r(Status(StatusCode::INVALID_ARGUMENT, req.error()), {});
     if (req->endpoint().empty() || req->endpoint().find(':') == std::string::npos)
       return r(Status(StatusCode::INVALID_ARGUMENT, "endpoint must be host:port"), {});
@@ -560,27 +551,17 @@ Result<std::unique_ptr<ValidatorNode>> ValidatorNode::start(const ValidatorConfi
     out.set_uid(*uid);
     r(Status::OK, out.SerializeAsString());
   });
-  grpc::EnableDefaultHealthCheckService(true);
-  grpc::ServerBuilder builder;
-  int port = 0;
-  builder.AddListeningPort(cfg.listen, grpc::InsecureServerCredentials(), &port);
-  builder.SetMaxReceiveMessageSize(int(cfg.max_message_mb << 20));
-  builder.SetMaxSendMessageSize(int(cfg.max_message_mb << 20));
-  builder.RegisterCallbackGenericService(impl->service.get());
-  impl->server = builder.BuildAndStart();
-  if (!impl->server || port == 0) return make_error("cannot listen on " + cfg.listen);
-  impl->address = cfg.listen.substr(0, cfg.listen.rfind(':')) + ":" + std::to_string(port);
+  auto served = rpc::serve(cfg.listen, *impl->service, cfg.max_message_mb);
+  if (!served.ok()) return make_error(served.error());
+  impl->server = std::move(served->server);
+  impl->address = served->address;
   impl->advertise = cfg.advertise.empty() ? impl->address : cfg.advertise;
   // 7. Loops.
   impl->epoch_thread = std::thread([p] { p->epoch_loop(); });
   if (cfg.bench_idle_s > 0) impl->bench_thread = std::thread([p] { p->bench_loop(); });
   ZKS_LOG_INFO("validator", "serving on {}: {} models, {} miners, k={}", impl->address, impl->models.size(),
                impl->state->miners().size(), cfg.k);
-  if (!cfg.ready_file.empty()) {
-    auto tmp = cfg.ready_file + ".tmp";
-    std::ofstream(tmp) << impl->address << "\n";
-    std::filesystem::rename(tmp, cfg.ready_file);
-  }
+  rpc::write_ready_file(cfg.ready_file, impl->address);
   return std::unique_ptr<ValidatorNode>(new ValidatorNode(std::move(impl)));
 }
 

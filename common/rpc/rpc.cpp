@@ -1,7 +1,11 @@
 #include "rpc/rpc.hpp"
 
+#include <filesystem>
+#include <fstream>
 #include <future>
 #include <utility>
+
+#include <grpcpp/health_check_service_interface.h>
 
 #include "util/log.hpp"
 
@@ -155,6 +159,30 @@ Response SignedClient::call(std::string_view method, const std::string& body, st
     return {grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "the response's envelope is invalid: " + v.error()), {}, {}};
   r.signer = v.envelope().sender;
   return r;
+}
+
+Result<Server> serve(const std::string& listen, SignedService& service, size_t max_message_mb) {
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
+  builder.SetMaxReceiveMessageSize(int(max_message_mb << 20));
+  builder.SetMaxSendMessageSize(int(max_message_mb << 20));
+  builder.RegisterCallbackGenericService(&service);
+  Server out;
+  out.server = builder.BuildAndStart();
+  if (!out.server || port == 0) return make_error("cannot listen on " + listen);
+  out.address = listen.substr(0, listen.rfind(':')) + ":" + std::to_string(port);
+  return out;
+}
+
+void write_ready_file(const std::string& path, const std::string& address) {
+  if (path.empty()) return;
+  const std::string tmp = path + ".tmp";
+  std::ofstream(tmp) << address << "\n";
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) ZKS_LOG_ERROR("rpc", "cannot write the ready file {}: {}", path, ec.message());
 }
 
 }  // namespace zks::rpc

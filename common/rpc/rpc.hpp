@@ -29,6 +29,7 @@
 #include "crypto/envelope.hpp"
 #include "crypto/keys.hpp"
 #include "crypto/verifier.hpp"
+#include "util/result.hpp"
 
 namespace zks::rpc {
 
@@ -122,5 +123,26 @@ class SignedClient {
 };
 
 std::string to_string(const grpc::ByteBuffer& buffer);
+
+// Parses a request body as Msg and checks its protocol_version.
+template <typename Msg>
+Result<Msg> parse_request(const Call& call) {
+  Msg m;
+  if (!m.ParseFromString(call.body)) return make_error("the request is not a valid " + Msg::descriptor()->name());
+  if (m.protocol_version() != kProtocolVersion)
+    return make_error("protocol version " + std::to_string(m.protocol_version()) + " is not " + std::to_string(kProtocolVersion));
+  return m;
+}
+
+// A started server: the service (with gRPC's health service) on `listen`, message sizes
+// limited both ways; `address` is host:port with the port actually bound.
+struct Server {
+  std::unique_ptr<grpc::Server> server;
+  std::string address;
+};
+Result<Server> serve(const std::string& listen, SignedService& service, size_t max_message_mb);
+
+// Writes "host:port\n" to `path` atomically (tests and scripts wait for it).
+void write_ready_file(const std::string& path, const std::string& address);
 
 }  // namespace zks::rpc

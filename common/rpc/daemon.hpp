@@ -1,0 +1,47 @@
+#pragma once
+// What the daemons' main() functions share: hotkeys from flags, and running a node
+// until SIGINT/SIGTERM (blocked before any thread starts, then awaited with sigwait, so
+// no handler runs on an arbitrary thread).
+#include <csignal>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "crypto/keys.hpp"
+#include "util/log.hpp"
+#include "util/result.hpp"
+
+namespace zks::rpc {
+
+inline Result<std::set<crypto::PublicKey>> parse_hotkeys(const std::vector<std::string>& texts) {
+  std::set<crypto::PublicKey> out;
+  for (const auto& t : texts) {
+    auto k = crypto::PublicKey::parse(t);
+    if (!k.ok()) return make_error(t + ": " + k.error());
+    out.insert(*k);
+  }
+  return out;
+}
+
+// start() returns Result<std::unique_ptr<Node>> with Node::shutdown(). Returns the
+// process exit code: 0 after a clean shutdown, 1 when start-up failed (logged).
+template <typename Start>
+int run_until_signal(const char* name, Start&& start) {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  auto node = start();
+  if (!node.ok()) {
+    ZKS_LOG_ERROR(name, "start-up failed: {}", node.error());
+    return 1;
+  }
+  int sig = 0;
+  sigwait(&signals, &sig);
+  ZKS_LOG_INFO(name, "{} received", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  (*node)->shutdown();
+  return 0;
+}
+
+}  // namespace zks::rpc
