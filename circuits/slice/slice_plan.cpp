@@ -466,6 +466,19 @@ Result<Plan> make_plan(const SliceStatement& st) {
       np.kind = Kind::Reduce;
       ZK_TRY(plan_reduce(p, np, n, *out));
       p.kind[np.y] = TensorKind::Committed;
+    } else if (n.op == "Div" && n.inputs.size() == 2 && n.table < 0) {
+      np.kind = Kind::Div;
+      np.x2 = n.inputs[1];
+      for (int t : {np.x, np.x2}) ZK_TRY(plan_operand(p, np, n, t, np.y, *out, uses));
+      const int k = int(n.aux);
+      np.div = DivideShape{*out, unsigned(std::max(k, 0)), unsigned(std::max(-k, 0)), m.act_lo(), m.act_hi()};
+      if (auto s = np.div.check(); !s.ok()) return node_error(n, s.error());
+      std::vector<uint32_t> ids;
+      for (size_t i = 0; i < np.div.num_columns(); ++i) ids.push_back(uint32_t(add_column(p, {*out})));
+      np.y_col = ids[0];
+      for (auto& term : divide_range_terms(np.div, ids)) p.range.terms.push_back(term);
+      p.col_of[np.y] = np.y_col;
+      p.kind[np.y] = TensorKind::Committed;
     } else if (n.op == "MaxPool" || n.op == "GlobalMaxPool") {
       np.kind = Kind::MaxPool;
       ZK_TRY(plan_maxpool(p, np, n, *out));

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "circuits/gadgets/conv.hpp"
+#include "circuits/gadgets/divide.hpp"
 #include "circuits/gadgets/gather.hpp"
 #include "circuits/gadgets/linear.hpp"
 #include "circuits/gadgets/matmul.hpp"
@@ -28,7 +29,7 @@ namespace zks::circuits::slice_detail {
 using model::QModel;
 using model::QNode;
 
-enum class Kind { Conv, Gemm, Table, Gather, Mul, AvgPool, MaxPool, Add, PRelu, Reduce };
+enum class Kind { Conv, Gemm, Table, Gather, Mul, AvgPool, MaxPool, Add, PRelu, Reduce, Div };
 // PublicConst: a constant of the model used as an operand (the verifier evaluates it).
 enum class TensorKind { PublicInput, PublicConst, Committed, Virtual };
 
@@ -67,6 +68,7 @@ struct NodePlan {
   std::vector<Fp> ones, mult;       // AvgPool: the all-ones kernel and the divisor multipliers
   std::vector<Fp> slope;            // PRelu: the negative slope of every entry (2^16 = 1)
   Fp reduce_mult = Fp::one();       // Reduce: acc = sum * reduce_mult (ReduceMean's multiplier)
+  DivideShape div;                  // Div: its shape; its columns start at y_col (q first)
   bool requant = false;             // Conv, Gemm, Mul, AvgPool end in a requantization
   Fp acc_scale = Fp::one();         // 2^k for a left shift by k (requantized by 0)
   // MaxPool: one stage, or two (a row max, then a column max) when the window has more

@@ -327,6 +327,11 @@ Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& par
         in = cols[st.y_col];
       }
       vals[np.y] = cols[np.y_col];
+    } else if (np.kind == Kind::Div) {
+      auto dw = divide_witness(np.div, to_i64(operand_table(np, np.x)), to_i64(operand_table(np, np.x2)));
+      if (!dw.ok()) return node_error(n, dw.error());
+      for (size_t i = 0; i < dw->columns.size(); ++i) cols[np.y_col + i] = std::move(dw->columns[i]);
+      vals[np.y] = cols[np.y_col];
     } else if (np.kind == Kind::Table) {
       auto y = apply_table(*p.table_groups[np.group].table, yshape, to_i64(x));
       if (!y.ok()) return node_error(n, y.error());
@@ -478,6 +483,14 @@ Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& par
       }
     } else if (np.kind == Kind::Table) {
       prove_lookup(np);
+    } else if (np.kind == Kind::Div) {
+      DivideWitness dw;
+      for (size_t i = 0; i < np.div.num_columns(); ++i) dw.columns.push_back(cols[np.y_col + i]);
+      DivideClaims dc;
+      prove_divide(np.div, operand_table(np, np.x), operand_table(np, np.x2), dw, t, &dc).write(w);
+      for (size_t i = 0; i < dc.columns.size(); ++i) router.open(np.y_col + i, dc.columns[i]);
+      route_operand(router, w, t, np, np.x, dc.a);
+      route_operand(router, w, t, np, np.x2, dc.b);
     } else {
       RequantWitness rw;
       for (size_t i = 0; i < np.rq.num_columns(); ++i) rw.columns.push_back(cols[np.rq_col + i]);
@@ -752,6 +765,14 @@ Status verify_slice(const SliceStatement& st, std::span<const uint8_t> bytes, co
       }
     } else if (np.kind == Kind::Table) {
       ZK_TRY(verify_lookup(np, at));
+    } else if (np.kind == Kind::Div) {
+      auto dp = DivideProof::read(r, np.div);
+      if (!dp.ok()) return make_error(at + dp.error());
+      auto dc = verify_divide(np.div, *dp, t);
+      if (!dc.ok()) return make_error(at + dc.error());
+      for (size_t i = 0; i < dc->columns.size(); ++i) router.open(np.y_col + i, dc->columns[i]);
+      ZK_TRY(verify_operand(np, np.x, dc->a));
+      ZK_TRY(verify_operand(np, np.x2, dc->b));
     } else {
       auto rp = RequantProof::read(r, np.rq);
       if (!rp.ok()) return make_error(at + rp.error());

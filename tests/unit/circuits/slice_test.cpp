@@ -37,7 +37,8 @@ TEST_CASE("slice proofs of whole corpus networks verify", "[circuits][slice]") {
                            "1l_erf", "1l_elu", "1l_sqrt", "1l_linear", "1l_reshape", "1l_identity", "1l_slice",
                            "1l_pad", "1l_downsample", "1l_average", "1l_div", "1l_max_pool", "1l_batch_norm", "idolmodel", "1l_leakyrelu", "1l_concat", "eye",
                            "3l_relu_conv_fc", "4l_relu_conv_fc",
-                           "2l_relu_sigmoid_conv", "1l_prelu", "prelu_gmm", "1l_mean", "1l_var"}) {
+                           "2l_relu_sigmoid_conv", "1l_prelu", "prelu_gmm", "1l_mean", "1l_var", "softsign",
+                           "1l_eltwise_div", "wakeword_hello_deepa"}) {
     CAPTURE(name);
     Compiled m = compile(name);
     auto st = whole(m);
@@ -122,7 +123,7 @@ TEST_CASE("slice prover refuses ops it cannot prove yet, naming the node", "[cir
 
 TEST_CASE("average pooling and products: changed outputs and proof bytes are rejected", "[circuits][slice]") {
   for (const char* name : {"1l_average", "1l_div", "1l_max_pool", "1l_concat", "1l_leakyrelu", "1l_prelu", "1l_mean",
-                           "1l_var"}) {
+                           "1l_var", "softsign", "1l_eltwise_div"}) {
     CAPTURE(name);
     Compiled m = compile(name);
     auto st = whole(m);
@@ -166,7 +167,7 @@ model::QNode* find_op(model::QModel& q, const std::string& op) {
 
 }  // namespace
 
-TEST_CASE("per-channel PRelu, ReduceMean and left shifts: the verifier's slopes, multipliers and shifts bind", "[circuits][slice]") {
+TEST_CASE("per-channel PRelu, ReduceMean, Div and left shifts: the verifier's slopes, multipliers and shifts bind", "[circuits][slice]") {
   SECTION("a PRelu slope changed") {
     require_model_change_rejected(compile("1l_prelu"), [](model::QModel& q) {
       auto* n = find_op(q, "PRelu");
@@ -180,6 +181,14 @@ TEST_CASE("per-channel PRelu, ReduceMean and left shifts: the verifier's slopes,
       auto* n = find_op(q, "ReduceMean");
       if (!n) return false;
       n->mult[0] += 1;
+      return true;
+    });
+  }
+  SECTION("a Div's scale shift changed") {
+    require_model_change_rejected(compile("1l_eltwise_div"), [](model::QModel& q) {
+      auto* n = find_op(q, "Div");
+      if (!n) return false;
+      n->aux += 1;
       return true;
     });
   }
