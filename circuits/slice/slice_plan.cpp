@@ -315,6 +315,35 @@ Status join_table(Plan& p, NodePlan& np, const FunctionTable* ft, const poly::Pa
   return {};
 }
 
+// MatMul: a batched product (numpy broadcasting of batch axes) of the activation x and
+// a weight (a committed weight column, in R_W) or a second activation.
+Status plan_matmul(Plan& p, NodePlan& np, const QNode& n, std::map<int, int>& uses) {
+  const QModel& m = *p.m;
+  const auto& as = m.tensors[np.x].shape;
+  const auto& bt = m.tensors[n.inputs[1]];
+  const auto& ys = m.tensors[np.y].shape;
+  if (m.tensors[np.x].is_const) return node_error(n, "a constant left operand is not provable yet");
+  if (as.size() < 2 || bt.shape.size() < 2) return node_error(n, "a 1-D MatMul operand is not provable yet");
+  auto ranked = [&](const model::Shape& sh) {
+    std::vector<uint32_t> d(ys.size() - sh.size(), 1);
+    for (int64_t v : sh) d.push_back(uint32_t(v));
+    return poly::PaddedShape(std::move(d));
+  };
+  auto y = padded_of(ys);
+  if (!y.ok()) return node_error(n, y.error());
+  np.bmm = BmmShape{ranked(as), ranked(bt.shape), *y};
+  if (auto s = np.bmm.check(); !s.ok()) return node_error(n, s.error());
+  if (bt.is_const) {
+    np.w = n.inputs[1];
+    np.w_col = add_column(p, {np.bmm.b, np.w, false});
+  } else {
+    np.x2 = n.inputs[1];
+    if (!p.kind.count(np.x2)) return node_error(n, "operand '" + bt.name + "' is not computed in this slice");
+    ++uses[np.x2];
+  }
+  return {};
+}
+
 // PRelu with a slope per entry (per channel, broadcast): with r = Relu(x) from the Relu
 // table, acc = 2^16 r + slope * (x - r), then requantization by 16.
 Status plan_prelu(Plan& p, NodePlan& np, const QNode& n, const poly::PaddedShape& out) {
@@ -466,6 +495,11 @@ Result<Plan> make_plan(const SliceStatement& st) {
       np.kind = Kind::Reduce;
       ZK_TRY(plan_reduce(p, np, n, *out));
       p.kind[np.y] = TensorKind::Committed;
+    } else if (n.op == "MatMul" && n.inputs.size() == 2) {
+      np.kind = Kind::MatMul;
+      ZK_TRY(plan_matmul(p, np, n, uses));
+      ZK_TRY(plan_requant(p, np, n, *out));
+      p.kind[np.y] = TensorKind::Committed;
     } else if (n.op == "Div" && n.inputs.size() == 2 && n.table < 0) {
       np.kind = Kind::Div;
       np.x2 = n.inputs[1];
@@ -557,7 +591,7 @@ std::vector<int64_t> to_i64(std::span<const Fp> v) {
 Result<pcs::Commitment> weight_stack_commitment(const Plan& p, const pcs::Params& params) {
   std::vector<std::vector<Fp>> cols(p.columns.size());
   for (const auto& np : p.nodes)
-    if (np.kind == Kind::Conv || np.kind == Kind::Gemm) {
+    if (np.w >= 0) {
       cols[np.w_col] = weight_column(p, np, p.columns[np.w_col]);
       if (np.b >= 0) cols[np.b_col] = weight_column(p, np, p.columns[np.b_col]);
     }

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "circuits/gadgets/bmm.hpp"
 #include "circuits/gadgets/conv.hpp"
 #include "circuits/gadgets/divide.hpp"
 #include "circuits/gadgets/gather.hpp"
@@ -29,7 +30,7 @@ namespace zks::circuits::slice_detail {
 using model::QModel;
 using model::QNode;
 
-enum class Kind { Conv, Gemm, Table, Gather, Mul, AvgPool, MaxPool, Add, PRelu, Reduce, Div };
+enum class Kind { Conv, Gemm, Table, Gather, Mul, AvgPool, MaxPool, Add, PRelu, Reduce, Div, MatMul };
 // PublicConst: a constant of the model used as an operand (the verifier evaluates it).
 enum class TensorKind { PublicInput, PublicConst, Committed, Virtual };
 
@@ -69,6 +70,7 @@ struct NodePlan {
   std::vector<Fp> slope;            // PRelu: the negative slope of every entry (2^16 = 1)
   Fp reduce_mult = Fp::one();       // Reduce: acc = sum * reduce_mult (ReduceMean's multiplier)
   DivideShape div;                  // Div: its shape; its columns start at y_col (q first)
+  BmmShape bmm;                     // MatMul: A = x, B = the weight w (w_col) or the activation x2
   bool requant = false;             // Conv, Gemm, Mul, AvgPool end in a requantization
   Fp acc_scale = Fp::one();         // 2^k for a left shift by k (requantized by 0)
   // MaxPool: one stage, or two (a row max, then a column max) when the window has more

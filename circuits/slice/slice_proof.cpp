@@ -297,6 +297,9 @@ Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& par
       for (int t2 : np.operands) tables.push_back(operand_table(np, t2));
       for (const auto& tb : tables) xs.push_back(tb);
       accs[np.y] = linear_combination(np.linear, xs);
+    } else if (np.kind == Kind::MatMul) {
+      if (np.w >= 0) cols[np.w_col] = weight_column(p, np, p.columns[np.w_col]);
+      accs[np.y] = bmm(np.bmm, x, np.w >= 0 ? cols[np.w_col] : vals.at(np.x2));
     } else if (np.kind == Kind::AvgPool) {
       sums[np.y] = conv(np.conv, x, np.ones, {});
       accs[np.y] = hadamard(np.mult, sums[np.y]);
@@ -525,6 +528,12 @@ Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& par
         lp.write(w);
         for (size_t i = 0; i < np.operands.size(); ++i)
           route_operand(router, w, t, np, np.operands[i], {acc_claim.point, lp.input_evals[i]});
+      } else if (np.kind == Kind::MatMul) {
+        BmmClaims bc;
+        prove_bmm(np.bmm, x, np.w >= 0 ? cols[np.w_col] : vals.at(np.x2), acc_claim, t, &bc).write(w);
+        router.route(np.x, bc.a);
+        if (np.w >= 0) router.open(np.w_col, bc.b);
+        else router.route(np.x2, bc.b);
       } else if (np.kind == Kind::PRelu) {
         // acc = 2^16 r + slope * d with d = x - r: r's value at the point (an opening)
         // leaves a claim on slope * d; the product leaves claims on slope (public) and d,
@@ -815,6 +824,14 @@ Status verify_slice(const SliceStatement& st, std::span<const uint8_t> bytes, co
         auto lc = verify_linear(np.linear, acc_claim, *lp, t);
         if (!lc.ok()) return make_error(at + lc.error());
         for (size_t i = 0; i < np.operands.size(); ++i) ZK_TRY(verify_operand(np, np.operands[i], (*lc)[i]));
+      } else if (np.kind == Kind::MatMul) {
+        auto bp = BmmProof::read(r, np.bmm);
+        if (!bp.ok()) return make_error(at + bp.error());
+        auto bc = verify_bmm(np.bmm, acc_claim, *bp, t);
+        if (!bc.ok()) return make_error(at + bc.error());
+        router.route(np.x, bc->a);
+        if (np.w >= 0) router.open(np.w_col, bc->b);
+        else router.route(np.x2, bc->b);
       } else if (np.kind == Kind::PRelu) {  // see the prover
         const auto& acc = acc_claim;
         Fp2 r_at, r_rho;

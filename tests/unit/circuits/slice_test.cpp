@@ -38,7 +38,7 @@ TEST_CASE("slice proofs of whole corpus networks verify", "[circuits][slice]") {
                            "1l_pad", "1l_downsample", "1l_average", "1l_div", "1l_max_pool", "1l_batch_norm", "idolmodel", "1l_leakyrelu", "1l_concat", "eye",
                            "3l_relu_conv_fc", "4l_relu_conv_fc",
                            "2l_relu_sigmoid_conv", "1l_prelu", "prelu_gmm", "1l_mean", "1l_var", "softsign",
-                           "1l_eltwise_div", "wakeword_hello_deepa"}) {
+                           "1l_eltwise_div", "wakeword_hello_deepa", "tutorial", "large_op_graph"}) {
     CAPTURE(name);
     Compiled m = compile(name);
     auto st = whole(m);
@@ -123,7 +123,7 @@ TEST_CASE("slice prover refuses ops it cannot prove yet, naming the node", "[cir
 
 TEST_CASE("average pooling and products: changed outputs and proof bytes are rejected", "[circuits][slice]") {
   for (const char* name : {"1l_average", "1l_div", "1l_max_pool", "1l_concat", "1l_leakyrelu", "1l_prelu", "1l_mean",
-                           "1l_var", "softsign", "1l_eltwise_div"}) {
+                           "1l_var", "softsign", "1l_eltwise_div", "tutorial", "large_op_graph"}) {
     CAPTURE(name);
     Compiled m = compile(name);
     auto st = whole(m);
@@ -189,6 +189,14 @@ TEST_CASE("per-channel PRelu, ReduceMean, Div and left shifts: the verifier's sl
       auto* n = find_op(q, "Div");
       if (!n) return false;
       n->aux += 1;
+      return true;
+    });
+  }
+  SECTION("a MatMul's shift changed (two activations)") {
+    require_model_change_rejected(compile("tutorial"), [](model::QModel& q) {
+      auto* n = find_op(q, "MatMul");
+      if (!n || q.tensors[n->inputs[1]].is_const) return false;
+      n->shift += 1;
       return true;
     });
   }
