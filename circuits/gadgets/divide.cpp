@@ -46,6 +46,7 @@ void absorb_shape(transcript::Transcript& t, const DivideShape& s) {
   w.u32(s.kb);
   w.u64(static_cast<uint64_t>(s.lo));
   w.u64(static_cast<uint64_t>(s.hi));
+  w.u32(s.b_bits);
   t.absorb_bytes("divide.shape", w.bytes());
 }
 
@@ -55,6 +56,7 @@ Status DivideShape::check() const {
   if (num_vars() > 28) return make_error("divide: tensor larger than 2^28");
   if (shape.dims().size() > 8) return make_error("divide: more than 8 axes");
   if (ka > 40 || kb > 40) return make_error("divide: operand shifts beyond 40 bits");
+  if (b_bits < 1 || b_bits + kb > 44 || ka + 17 > 60) return make_error("divide: operands beyond the field headroom");
   if (hi < lo || hi - lo + 1 > (int64_t(1) << kLimb) || ((hi - lo + 1) & (hi - lo)) != 0)
     return make_error("divide: output range is not 2^B values with B <= 16");
   return {};
@@ -69,6 +71,8 @@ Result<DivideWitness> divide_witness(const DivideShape& s, std::span<const int64
   w.columns.assign(s.num_columns(), std::vector<Fp>(n, Fp::zero()));
   for (size_t x = 0; x < n; ++x) {
     if (!s.shape.is_real(x)) continue;
+    if (b[x] >= (int64_t(1) << s.b_bits))
+      return make_error("divide: entry " + std::to_string(x) + " divides by " + std::to_string(b[x]) + ", beyond its bound");
     if (b[x] <= 0)
       return make_error("divide: entry " + std::to_string(x) + " divides by " + std::to_string(b[x]) +
                         " (a division by a value <= 0 is not provable yet)");

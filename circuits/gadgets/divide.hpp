@@ -10,7 +10,7 @@
 //   C1: sel (2^(kb+1) b - 1 - r - u) = 0,
 //   C2: (1 - sel) q = 0,
 // and the range terms go to the slice's range check. r >= 0 and u >= 0 (both below
-// 2^W, W = 17 + kb) give r <= 2D - 1, so D >= 1; with every magnitude far below p the
+// 2^W, W = b_bits + kb + 2) give r <= 2D - 1, so D >= 1; with every magnitude far below p the
 // field equations are the integer ones, so q is the executor's quotient. Proved: b > 0
 // and no saturation (q in range); a division by b <= 0, or one whose quotient the
 // executor would clamp, is refused by the witness builder (not provable yet, never
@@ -34,10 +34,11 @@ struct DivideShape {
   poly::PaddedShape shape;  // the output's (and both operands') shape
   unsigned ka = 0, kb = 0;  // A = a 2^ka, D = b 2^kb
   int64_t lo = -(1 << 15), hi = (1 << 15) - 1;
+  unsigned b_bits = 15;     // b < 2^b_bits (an activation; more for a sum such as Softmax's)
 
   Status check() const;
   unsigned num_vars() const { return shape.num_vars(); }
-  unsigned rem_bits() const { return 17 + kb; }  // r, u < 2D <= 2^(16 + kb) < 2^W
+  unsigned rem_bits() const { return b_bits + kb + 2; }  // r, u < 2D < 2^(b_bits + kb + 1) < 2^W
   unsigned rem_limbs() const { return (rem_bits() + 15) / 16; }
   size_t num_columns() const { return 1 + 2 * rem_limbs(); }  // q, r limbs, u limbs
 };

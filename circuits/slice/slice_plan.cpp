@@ -505,7 +505,7 @@ Result<Plan> make_plan(const SliceStatement& st) {
       np.x2 = n.inputs[1];
       for (int t : {np.x, np.x2}) ZK_TRY(plan_operand(p, np, n, t, np.y, *out, uses));
       const int k = int(n.aux);
-      np.div = DivideShape{*out, unsigned(std::max(k, 0)), unsigned(std::max(-k, 0)), m.act_lo(), m.act_hi()};
+      np.div = DivideShape{*out, unsigned(std::max(k, 0)), unsigned(std::max(-k, 0)), m.act_lo(), m.act_hi(), 15};
       if (auto s = np.div.check(); !s.ok()) return node_error(n, s.error());
       std::vector<uint32_t> ids;
       for (size_t i = 0; i < np.div.num_columns(); ++i) ids.push_back(uint32_t(add_column(p, {*out})));
