@@ -301,7 +301,7 @@ Status plan_maxpool(Plan& p, NodePlan& np, const QNode& n, const poly::PaddedSha
   return {};
 }
 
-// The node looks its input up in `ft` (its output column y_col): it joins the table's
+// The node looks its input up in `ft` (output column lookup_out): it joins the table's
 // lookup group.
 Status join_table(Plan& p, NodePlan& np, const FunctionTable* ft, const poly::PaddedShape& out) {
   if (auto s = ft->check(); !s.ok()) return node_error(*np.node, s.error());
@@ -311,7 +311,7 @@ Status join_table(Plan& p, NodePlan& np, const FunctionTable* ft, const poly::Pa
   np.group = g;
   np.block = p.table_groups[g].members.size();
   p.table_groups[g].members.push_back(p.nodes.size());
-  np.y_col = add_column(p, {out});
+  np.lookup_out = add_column(p, {out});
   return {};
 }
 
@@ -463,6 +463,7 @@ Result<Plan> make_plan(const SliceStatement& st) {
         ft = slot.get();
       }
       ZK_TRY(join_table(p, np, ft, *out));
+      np.y_col = np.lookup_out;
       p.col_of[np.y] = np.y_col;
       p.kind[np.y] = TensorKind::Committed;
     } else if (n.op == "Mul") {

@@ -30,7 +30,7 @@ namespace zks::circuits::slice_detail {
 using model::QModel;
 using model::QNode;
 
-enum class Kind { Conv, Gemm, Table, Gather, Mul, AvgPool, MaxPool, Add, PRelu, Reduce, Div, MatMul };
+enum class Kind { Conv, Gemm, Table, Gather, Mul, AvgPool, MaxPool, Add, PRelu, Reduce, Div, MatMul, Softmax };
 // PublicConst: a constant of the model used as an operand (the verifier evaluates it).
 enum class TensorKind { PublicInput, PublicConst, Committed, Virtual };
 
@@ -51,7 +51,9 @@ struct NodePlan {
   // Column indices; b_col only when b >= 0 (never a default that aliases another column).
   size_t w_col = SIZE_MAX, b_col = SIZE_MAX, rq_col = 0;  // requant columns rq_col .. + rq.num_columns()
   size_t group = 0, block = 0;  // table ops: their lookup group and block in it
-  size_t y_col = 0;             // table ops: the output; PRelu: Relu(x)
+  // The lookup's output column, and its input: the tensor x, or a column (Softmax's d).
+  size_t lookup_out = SIZE_MAX, lookup_in = SIZE_MAX;
+  size_t y_col = 0;             // the committed output (its first column)
   GatherShape gather;
   // Concat: one gather per input (fill 0), their sum plus the fill (concat_fill where
   // the map says so) is the output; empty for a one-input layout op.
@@ -71,6 +73,13 @@ struct NodePlan {
   Fp reduce_mult = Fp::one();       // Reduce: acc = sum * reduce_mult (ReduceMean's multiplier)
   DivideShape div;                  // Div: its shape; its columns start at y_col (q first)
   BmmShape bmm;                     // MatMul: A = x, B = the weight w (w_col) or the activation x2
+  // Softmax over rows (the other axes): m = the row max, s = a one-hot of its position,
+  // d = m - x >= 0 (the exp table's input, lookup_in), e = exp (lookup_out), S = the row
+  // sum of e; y = round(e 2^f / S) by the divide gadget (its columns from y_col).
+  struct SoftmaxPlan {
+    GatherShape sum, spread;  // entries -> rows (a sum), rows -> entries (a gather)
+    size_t m_col = 0, s_col = 0;
+  } sm;
   bool requant = false;             // Conv, Gemm, Mul, AvgPool end in a requantization
   Fp acc_scale = Fp::one();         // 2^k for a left shift by k (requantized by 0)
   // MaxPool: one stage, or two (a row max, then a column max) when the window has more

@@ -194,6 +194,13 @@ void route_maxpool(Router& router, const NodePlan& np, size_t k, const MaxPoolCl
   }
 }
 
+// A lookup member's claims: its input (the tensor x, or a column) and its output column.
+void route_lookup(Router& router, const NodePlan& np, const EvalClaim& in, const EvalClaim& out) {
+  if (np.lookup_in == SIZE_MAX) router.route(np.x, in);
+  else router.open(np.lookup_in, in);
+  router.open(np.lookup_out, out);
+}
+
 Status check_against_executor(const QNode& n, const model::IntRun& run, int tensor, std::span<const Fp> padded,
                               const poly::PaddedShape& s) {
   const auto& want = run.values[tensor];
@@ -306,7 +313,7 @@ Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& par
     } else if (np.kind == Kind::PRelu) {
       auto r = apply_table(*p.relu, yshape, to_i64(x));
       if (!r.ok()) return node_error(n, r.error());
-      cols[np.y_col] = *r;
+      cols[np.lookup_out] = *r;
       auto& acc = accs[np.y];
       acc.resize(x.size());
       for (size_t i = 0; i < x.size(); ++i) acc[i] = kPReluOne * (*r)[i] + np.slope[i] * (x[i] - (*r)[i]);
@@ -357,7 +364,11 @@ Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& par
   // Per table: the members' inputs and outputs, and the multiplicities over all of them.
   auto group_io = [&](const Plan::TableGroup& g) {
     std::vector<std::span<const Fp>> xs, ys;
-    for (size_t k : g.members) xs.push_back(vals.at(p.nodes[k].x)), ys.push_back(cols[p.nodes[k].y_col]);
+    for (size_t k : g.members) {
+      const auto& mem = p.nodes[k];
+      xs.push_back(mem.lookup_in == SIZE_MAX ? std::span<const Fp>(vals.at(mem.x)) : std::span<const Fp>(cols[mem.lookup_in]));
+      ys.push_back(cols[mem.lookup_out]);
+    }
     return std::make_pair(xs, ys);
   };
   for (const auto& g : p.table_groups) {
@@ -424,10 +435,7 @@ Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& par
     auto [xs, ys] = group_io(g);
     auto tb = prove_table(g.shape, xs, ys, cols[g.m_col], t);
     tb.proof.write(w);
-    for (size_t b = 0; b < g.members.size(); ++b) {
-      router.route(p.nodes[g.members[b]].x, tb.claims.inputs[b]);
-      router.open(p.nodes[g.members[b]].y_col, tb.claims.outputs[b]);
-    }
+    for (size_t b = 0; b < g.members.size(); ++b) route_lookup(router, p.nodes[g.members[b]], tb.claims.inputs[b], tb.claims.outputs[b]);
     router.open(g.m_col, tb.claims.multiplicities);
   };
   for (size_t k = p.nodes.size(); k-- > 0;) {
@@ -538,12 +546,12 @@ Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& par
         // acc = 2^16 r + slope * d with d = x - r: r's value at the point (an opening)
         // leaves a claim on slope * d; the product leaves claims on slope (public) and d,
         // and r's value there gives the claim on x.
-        const auto& r = cols[np.y_col];
+        const auto& r = cols[np.lookup_out];
         const auto& acc = acc_claim;
         Fp2 r_at = poly::evaluate(std::span<const Fp>(r), acc.point);
         field::write(w, r_at);
         t.absorb("slice.prelu_relu", r_at);
-        router.open(np.y_col, {acc.point, r_at});
+        router.open(np.lookup_out, {acc.point, r_at});
         std::vector<Fp> d(x.size());
         for (size_t i = 0; i < d.size(); ++i) d[i] = x[i] - r[i];
         HadamardClaims hc;
@@ -552,7 +560,7 @@ Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& par
         Fp2 r_rho = poly::evaluate(std::span<const Fp>(r), hc.b.point);
         field::write(w, r_rho);
         t.absorb("slice.prelu_relu", r_rho);
-        router.open(np.y_col, {hc.b.point, r_rho});
+        router.open(np.lookup_out, {hc.b.point, r_rho});
         router.route(np.x, {hc.b.point, hc.b.value + r_rho});
         prove_lookup(np);
       } else if (np.kind == Kind::Reduce) {
@@ -690,10 +698,7 @@ Status verify_slice(const SliceStatement& st, std::span<const uint8_t> bytes, co
     if (!tp.ok()) return make_error(at + tp.error());
     auto c = verify_table(g.shape, *tp, t);
     if (!c.ok()) return make_error(at + c.error());
-    for (size_t b = 0; b < g.members.size(); ++b) {
-      router.route(p.nodes[g.members[b]].x, c->inputs[b]);
-      router.open(p.nodes[g.members[b]].y_col, c->outputs[b]);
-    }
+    for (size_t b = 0; b < g.members.size(); ++b) route_lookup(router, p.nodes[g.members[b]], c->inputs[b], c->outputs[b]);
     router.open(g.m_col, c->multiplicities);
     return {};
   };
@@ -837,7 +842,7 @@ Status verify_slice(const SliceStatement& st, std::span<const uint8_t> bytes, co
         Fp2 r_at, r_rho;
         ZK_TRY(field::read(r, r_at));
         t.absorb("slice.prelu_relu", r_at);
-        router.open(np.y_col, {acc.point, r_at});
+        router.open(np.lookup_out, {acc.point, r_at});
         auto hp = HadamardProof::read(r, np.rq.num_vars());
         if (!hp.ok()) return make_error(at + hp.error());
         auto hc = verify_hadamard(np.rq.num_vars(), {acc.point, acc.value - Fp2(kPReluOne) * r_at}, *hp, t);
@@ -845,7 +850,7 @@ Status verify_slice(const SliceStatement& st, std::span<const uint8_t> bytes, co
         router.public_claims.push_back({&np.slope, hc->a});
         ZK_TRY(field::read(r, r_rho));
         t.absorb("slice.prelu_relu", r_rho);
-        router.open(np.y_col, {hc->b.point, r_rho});
+        router.open(np.lookup_out, {hc->b.point, r_rho});
         router.route(np.x, {hc->b.point, hc->b.value + r_rho});
         ZK_TRY(verify_lookup(np, at));
       } else if (np.kind == Kind::Reduce) {
