@@ -344,6 +344,51 @@ Status plan_matmul(Plan& p, NodePlan& np, const QNode& n, std::map<int, int>& us
   return {};
 }
 
+// Softmax: see NodePlan::SoftmaxPlan. The exp table is the model's, re-indexed by
+// d = max - x in [0, 2^16) (0 past the model's cut, as the executor does).
+Status plan_softmax(Plan& p, NodePlan& np, const QNode& n, size_t k, const poly::PaddedShape& out) {
+  const QModel& m = *p.m;
+  const auto& xs = m.tensors[np.x].shape;
+  if (n.table < 0) return node_error(n, "no exp table");
+  model::Node as;
+  as.op = n.op, as.name = n.name, as.attrs = n.attrs;
+  int64_t outer = 0, len = 0, inner = 0;
+  model::softmax_layout(as, xs, m.opset, outer, len, inner);
+  if (outer * len * inner != model::numel(xs) || len < 1) return node_error(n, "softmax layout does not cover the tensor");
+  auto rows = padded_of({outer, inner});
+  if (!rows.ok()) return node_error(n, rows.error());
+  std::vector<int64_t> h(size_t(model::numel(xs)));
+  for (size_t i = 0; i < h.size(); ++i) h[i] = int64_t(i) / (len * inner) * inner + int64_t(i) % inner;
+  np.sm.sum = GatherShape{out, *rows, {}, 0, h};
+  np.sm.spread = GatherShape{*rows, out, h, 0};
+  for (const auto* g : {&np.sm.sum, &np.sm.spread})
+    if (auto st = g->check(); !st.ok()) return node_error(n, st.error());
+  const auto& t = m.tables[n.table];
+  auto exp = std::make_shared<FunctionTable>();
+  exp->in_lo = 0;
+  int64_t top = 0;
+  for (int64_t d = 0; d <= m.act_hi() - m.act_lo(); ++d) {
+    const int64_t at = -d - t.in_lo;  // the executor's index of x - max = -d
+    exp->values.push_back(-d < t.in_lo || at >= int64_t(t.values.size()) ? 0 : t.values[size_t(at)]);
+    top = std::max(top, exp->values.back());
+  }
+  if (top <= 0) return node_error(n, "the exp table is empty");
+  p.node_tables[k] = exp;
+  ZK_TRY(join_table(p, np, exp.get(), out));
+  np.lookup_in = add_column(p, {out});
+  np.sm.m_col = add_column(p, {*rows});
+  np.sm.s_col = add_column(p, {out});
+  const unsigned sum_bits = unsigned(std::ceil(std::log2(double(len) * double(top) + 1)));
+  np.div = DivideShape{out, unsigned(std::max<int64_t>(0, n.aux)), 0, m.act_lo(), m.act_hi(), std::max(1u, sum_bits)};
+  if (auto st = np.div.check(); !st.ok()) return node_error(n, st.error());
+  std::vector<uint32_t> ids;
+  for (size_t i = 0; i < np.div.num_columns(); ++i) ids.push_back(uint32_t(add_column(p, {out})));
+  np.y_col = ids[0];
+  for (auto& term : divide_range_terms(np.div, ids)) p.range.terms.push_back(term);
+  p.col_of[np.y] = np.y_col;
+  return {};
+}
+
 // PRelu with a slope per entry (per channel, broadcast): with r = Relu(x) from the Relu
 // table, acc = 2^16 r + slope * (x - r), then requantization by 16.
 Status plan_prelu(Plan& p, NodePlan& np, const QNode& n, const poly::PaddedShape& out) {
@@ -495,6 +540,10 @@ Result<Plan> make_plan(const SliceStatement& st) {
     } else if (n.op == "ReduceMean" || n.op == "ReduceSum") {
       np.kind = Kind::Reduce;
       ZK_TRY(plan_reduce(p, np, n, *out));
+      p.kind[np.y] = TensorKind::Committed;
+    } else if (n.op == "Softmax" && n.inputs.size() == 1) {
+      np.kind = Kind::Softmax;
+      ZK_TRY(plan_softmax(p, np, n, k, *out));
       p.kind[np.y] = TensorKind::Committed;
     } else if (n.op == "MatMul" && n.inputs.size() == 2) {
       np.kind = Kind::MatMul;

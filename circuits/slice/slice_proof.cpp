@@ -194,6 +194,12 @@ void route_maxpool(Router& router, const NodePlan& np, size_t k, const MaxPoolCl
   }
 }
 
+// Softmax's zerocheck over the entries: s (1 - s) = 0 and sel (d + x - spread(m)) = 0,
+// factors s, d, x, spread(m), sel.
+std::vector<sumcheck::Term> softmax_terms(const Fp2& gamma) {
+  return {{Fp2::one(), {0}}, {-Fp2::one(), {0, 0}}, {gamma, {4, 1}}, {gamma, {4, 2}}, {-gamma, {4, 3}}};
+}
+
 // A lookup member's claims: its input (the tensor x, or a column) and its output column.
 void route_lookup(Router& router, const NodePlan& np, const EvalClaim& in, const EvalClaim& out) {
   if (np.lookup_in == SIZE_MAX) router.route(np.x, in);
@@ -336,6 +342,26 @@ Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& par
         for (size_t k = 0; k < mw->d.size(); ++k) cols[st.d_col + k] = std::move(mw->d[k]);
         in = cols[st.y_col];
       }
+      vals[np.y] = cols[np.y_col];
+    } else if (np.kind == Kind::Softmax) {
+      // The executor's row max (its first position), d = max - x, exp, the row sums.
+      const auto& xd = run.values[np.x];
+      const auto& h = np.sm.spread.gather;
+      std::vector<int64_t> mx(np.sm.sum.out.real_count(), INT64_MIN), d(xd.size()), s1(xd.size(), 0);
+      std::vector<int64_t> at(mx.size(), -1);
+      for (size_t i = 0; i < xd.size(); ++i)
+        if (xd[i] > mx[size_t(h[i])]) mx[size_t(h[i])] = xd[i], at[size_t(h[i])] = int64_t(i);
+      for (size_t i = 0; i < xd.size(); ++i) d[i] = mx[size_t(h[i])] - xd[i], s1[i] = at[size_t(h[i])] == int64_t(i);
+      cols[np.lookup_in] = padded_values(d, yshape);
+      cols[np.sm.s_col] = padded_values(s1, yshape);
+      cols[np.sm.m_col] = padded_values(mx, np.sm.sum.out);
+      auto e = apply_table(*p.table_groups[np.group].table, yshape, to_i64(cols[np.lookup_in]));
+      if (!e.ok()) return node_error(n, e.error());
+      cols[np.lookup_out] = *e;
+      auto sums = apply_gather(np.sm.spread, apply_gather(np.sm.sum, *e));
+      auto dw = divide_witness(np.div, to_i64(*e), to_i64(sums));
+      if (!dw.ok()) return node_error(n, dw.error());
+      for (size_t i = 0; i < dw->columns.size(); ++i) cols[np.y_col + i] = std::move(dw->columns[i]);
       vals[np.y] = cols[np.y_col];
     } else if (np.kind == Kind::Div) {
       auto dw = divide_witness(np.div, to_i64(operand_table(np, np.x)), to_i64(operand_table(np, np.x2)));
@@ -493,6 +519,59 @@ Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& par
         route_maxpool(router, np, k, mc);
       }
     } else if (np.kind == Kind::Table) {
+      prove_lookup(np);
+    } else if (np.kind == Kind::Softmax) {
+      const auto yshape = padded_of(m.tensors[np.y].shape).value();
+      const auto &e = cols[np.lookup_out], &d = cols[np.lookup_in], &s1 = cols[np.sm.s_col], &mc = cols[np.sm.m_col];
+      const auto rows = apply_gather(np.sm.sum, e), spread = apply_gather(np.sm.spread, rows);
+      // y = round(e 2^f / S) with S the spread row sums of e.
+      DivideWitness dw;
+      for (size_t i = 0; i < np.div.num_columns(); ++i) dw.columns.push_back(cols[np.y_col + i]);
+      DivideClaims dc;
+      prove_divide(np.div, e, spread, dw, t, &dc).write(w);
+      for (size_t i = 0; i < dc.columns.size(); ++i) router.open(np.y_col + i, dc.columns[i]);
+      router.open(np.lookup_out, dc.a);
+      auto g1 = prove_gather(np.sm.spread, rows, dc.b, t);
+      g1.proof.write(w);
+      auto g2 = prove_gather(np.sm.sum, e, g1.x, t);
+      g2.proof.write(w);
+      router.open(np.lookup_out, g2.x);
+      // The max: s is one-hot per row (its row sums are the row selector) ...
+      auto z1 = t.challenges("slice.softmax_rows", np.sm.sum.out.num_vars());
+      auto g3 = prove_gather(np.sm.sum, s1, {z1, np.sm.sum.out.selector(z1)}, t);
+      g3.proof.write(w);
+      router.open(np.sm.s_col, g3.x);
+      // ... and marks a position with d = 0 (sum of s d per row is 0) ...
+      auto z2 = t.challenges("slice.softmax_rows", np.sm.sum.out.num_vars());
+      auto g4 = prove_gather(np.sm.sum, hadamard(s1, d), {z2, Fp2::zero()}, t);
+      g4.proof.write(w);
+      HadamardClaims hc;
+      prove_hadamard(s1, d, g4.x, t, &hc).write(w);
+      router.open(np.sm.s_col, hc.a);
+      router.open(np.lookup_in, hc.b);
+      // ... s is boolean and d = spread(m) - x on real entries; d >= 0 is the lookup's domain.
+      const auto mb = apply_gather(np.sm.spread, mc);
+      std::vector<Fp> sel(yshape.padded_size(), Fp::zero());
+      for (size_t i = 0; i < sel.size(); ++i)
+        if (yshape.is_real(i)) sel[i] = Fp::one();
+      auto tau = t.challenges("slice.softmax_tau", yshape.num_vars());
+      Fp2 gamma = t.challenge("slice.softmax_gamma");
+      sumcheck::Instance inst;
+      inst.factors = {std::span<const Fp>(s1), std::span<const Fp>(d), std::span<const Fp>(x), std::span<const Fp>(mb),
+                      std::span<const Fp>(sel)};
+      inst.terms = softmax_terms(gamma);
+      inst.eq_point = tau;
+      auto sc = sumcheck::prove(inst, Fp2::zero(), t);
+      sc.proof.write(w);
+      std::vector<Fp2> ev(sc.factor_evals.begin(), sc.factor_evals.begin() + 4);
+      field::write_vec(w, ev);
+      t.absorb("slice.softmax_evals", std::span<const Fp2>(ev));
+      router.open(np.sm.s_col, {sc.point, ev[0]});
+      router.open(np.lookup_in, {sc.point, ev[1]});
+      router.route(np.x, {sc.point, ev[2]});
+      auto g5 = prove_gather(np.sm.spread, mc, {sc.point, ev[3]}, t);
+      g5.proof.write(w);
+      router.open(np.sm.m_col, g5.x);
       prove_lookup(np);
     } else if (np.kind == Kind::Div) {
       DivideWitness dw;
@@ -778,6 +857,60 @@ Status verify_slice(const SliceStatement& st, std::span<const uint8_t> bytes, co
         route_maxpool(router, np, k, *mc);
       }
     } else if (np.kind == Kind::Table) {
+      ZK_TRY(verify_lookup(np, at));
+    } else if (np.kind == Kind::Softmax) {  // see the prover
+      const auto yshape = padded_of(m.tensors[np.y].shape).value();
+      auto gather = [&](const GatherShape& g, const EvalClaim& c) -> Result<EvalClaim> {
+        auto gp = GatherProof::read(r, g);
+        if (!gp.ok()) return make_error(at + gp.error());
+        auto out = verify_gather(g, c, *gp, t);
+        if (!out.ok()) return make_error(at + out.error());
+        return out;
+      };
+      auto dp = DivideProof::read(r, np.div);
+      if (!dp.ok()) return make_error(at + dp.error());
+      auto dc = verify_divide(np.div, *dp, t);
+      if (!dc.ok()) return make_error(at + dc.error());
+      for (size_t i = 0; i < dc->columns.size(); ++i) router.open(np.y_col + i, dc->columns[i]);
+      router.open(np.lookup_out, dc->a);
+      auto g1 = gather(np.sm.spread, dc->b);
+      if (!g1.ok()) return make_error(g1.error());
+      auto g2 = gather(np.sm.sum, *g1);
+      if (!g2.ok()) return make_error(g2.error());
+      router.open(np.lookup_out, *g2);
+      auto z1 = t.challenges("slice.softmax_rows", np.sm.sum.out.num_vars());
+      auto g3 = gather(np.sm.sum, {z1, np.sm.sum.out.selector(z1)});
+      if (!g3.ok()) return make_error(g3.error());
+      router.open(np.sm.s_col, *g3);
+      auto z2 = t.challenges("slice.softmax_rows", np.sm.sum.out.num_vars());
+      auto g4 = gather(np.sm.sum, {z2, Fp2::zero()});
+      if (!g4.ok()) return make_error(g4.error());
+      auto hp = HadamardProof::read(r, yshape.num_vars());
+      if (!hp.ok()) return make_error(at + hp.error());
+      auto hc = verify_hadamard(yshape.num_vars(), *g4, *hp, t);
+      if (!hc.ok()) return make_error(at + hc.error());
+      router.open(np.sm.s_col, hc->a);
+      router.open(np.lookup_in, hc->b);
+      auto tau = t.challenges("slice.softmax_tau", yshape.num_vars());
+      Fp2 gamma = t.challenge("slice.softmax_gamma");
+      auto terms = softmax_terms(gamma);
+      auto zp = sumcheck::Proof::read(r, yshape.num_vars(), sumcheck::degree_of(0, terms, yshape.num_vars() > 0));
+      if (!zp.ok()) return make_error(at + zp.error());
+      auto sub = sumcheck::verify(Fp2::zero(), yshape.num_vars(), sumcheck::degree_of(0, terms, yshape.num_vars() > 0), *zp, t);
+      if (!sub.ok()) return make_error(at + "softmax zerocheck: " + sub.error());
+      std::vector<Fp2> ev;
+      ZK_TRY(field::read_vec(r, ev, 4));
+      if (ev.size() != 4) return make_error(at + "softmax: wrong number of evaluations");
+      std::vector<Fp2> all = ev;
+      all.push_back(yshape.selector(sub->point));
+      if (auto st = sumcheck::check_final(*sub, all, tau, terms); !st.ok()) return make_error(at + "softmax zerocheck: " + st.error());
+      t.absorb("slice.softmax_evals", std::span<const Fp2>(ev));
+      router.open(np.sm.s_col, {sub->point, ev[0]});
+      router.open(np.lookup_in, {sub->point, ev[1]});
+      router.route(np.x, {sub->point, ev[2]});
+      auto g5 = gather(np.sm.spread, {sub->point, ev[3]});
+      if (!g5.ok()) return make_error(g5.error());
+      router.open(np.sm.m_col, *g5);
       ZK_TRY(verify_lookup(np, at));
     } else if (np.kind == Kind::Div) {
       auto dp = DivideProof::read(r, np.div);
