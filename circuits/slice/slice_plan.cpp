@@ -101,6 +101,54 @@ Status plan_conv(Plan& p, NodePlan& np, const QNode& n) {
   return {};
 }
 
+// ConvTranspose y[m, ih s - pt + kh d] += x[c, ih] w[c, m, kh] equals a stride-1 Conv
+// of U with the flipped kernel w'[m, c, KH-1-kh], where U spreads x out by the strides
+// and pads it by d (KH - 1) - pt on top (and so on for the other sides).
+Status plan_convt(Plan& p, NodePlan& np, const QNode& n, const poly::PaddedShape& out) {
+  const QModel& m = *p.m;
+  const auto& xs = m.tensors[n.inputs[0]].shape;
+  const auto& ws = m.tensors[n.inputs[1]].shape;
+  if (xs.size() != 4 || xs[0] != 1 || !m.tensors[n.inputs[1]].is_const)
+    return node_error(n, "only 2-D transposed convolution of one image with constant weights is provable");
+  model::Node as;
+  as.op = n.op, as.name = n.name, as.attrs = n.attrs;
+  model::kern::ConvParams cp{};
+  ZK_TRY(model::conv_setup(as, xs, ws, cp));
+  const int64_t UH = cp.OH + cp.dh * (cp.KH - 1), UW = cp.OW + cp.dw * (cp.KW - 1);
+  const int64_t top = cp.dh * (cp.KH - 1) - cp.pt, left = cp.dw * (cp.KW - 1) - cp.pl;
+  ConvShape& s = np.conv;
+  s.in_channels = uint32_t(cp.C), s.in_h = uint32_t(UH), s.in_w = uint32_t(UW);
+  s.out_channels = uint32_t(cp.M), s.kernel_h = uint32_t(cp.KH), s.kernel_w = uint32_t(cp.KW);
+  s.stride_h = s.stride_w = 1, s.dilation_h = uint32_t(cp.dh), s.dilation_w = uint32_t(cp.dw);
+  s.pad_top = s.pad_left = s.pad_bottom = s.pad_right = 0, s.groups = uint32_t(cp.group);
+  s.has_bias = n.inputs.size() > 2;
+  ZK_TRY(s.check());
+  if (s.out_h() != cp.OH || s.out_w() != cp.OW) return node_error(n, "output size does not match the transposed convolution");
+  auto in = padded_of(xs);
+  auto up = padded_of({1, cp.C, UH, UW});
+  if (!in.ok() || !up.ok()) return node_error(n, "tensor too large");
+  np.gather = GatherShape{*in, *up, {}, 0};
+  for (int64_t c = 0; c < cp.C; ++c)
+    for (int64_t i = 0; i < UH; ++i)
+      for (int64_t j = 0; j < UW; ++j) {
+        const int64_t a = i - top, b = j - left;
+        const bool hit = a >= 0 && b >= 0 && a % cp.sh == 0 && b % cp.sw == 0 && a / cp.sh < cp.H && b / cp.sw < cp.W;
+        np.gather.gather.push_back(hit ? (c * cp.H + a / cp.sh) * cp.W + b / cp.sw : -1);
+      }
+  if (auto st = np.gather.check(); !st.ok()) return node_error(n, st.error());
+  np.w = n.inputs[1];
+  Column wc{poly::PaddedShape::flat(size_t(1) << s.w_vars()), np.w, true};
+  wc.transposed = true;
+  np.w_col = add_column(p, std::move(wc));
+  if (s.has_bias) {
+    np.b = n.inputs[2];
+    if (m.tensors[np.b].data.size() != s.out_channels) return node_error(n, "bias is not one value per channel");
+    np.b_col = add_column(p, {poly::PaddedShape::flat(s.out_channels), np.b, false});
+  }
+  (void)out;
+  return {};
+}
+
 Status plan_gemm(Plan& p, NodePlan& np, const QNode& n) {
   const QModel& m = *p.m;
   const auto& xs = m.tensors[n.inputs[0]].shape;
@@ -486,6 +534,11 @@ Result<Plan> make_plan(const SliceStatement& st) {
       ZK_TRY(plan_conv(p, np, n));
       ZK_TRY(plan_requant(p, np, n, *out));
       p.kind[np.y] = TensorKind::Committed;
+    } else if (n.op == "ConvTranspose") {
+      np.kind = Kind::ConvT;
+      ZK_TRY(plan_convt(p, np, n, *out));
+      ZK_TRY(plan_requant(p, np, n, *out));
+      p.kind[np.y] = TensorKind::Committed;
     } else if (n.op == "Gemm") {
       np.kind = Kind::Gemm;
       ZK_TRY(plan_gemm(p, np, n));
@@ -621,6 +674,19 @@ std::vector<Fp> weight_column(const Plan& p, const NodePlan& np, const Column& c
   const auto& t = p.m->tensors[c.weight_tensor];
   std::vector<Fp> dense(t.data.size());
   for (size_t i = 0; i < dense.size(); ++i) dense[i] = Fp::from_i64(t.data[i]);
+  if (c.transposed) {  // w[c, mm, kh, kw] -> w'[g mg + mm, ci, KH-1-kh, KW-1-kw] with c = g cg + ci
+    const auto& cs = np.conv;
+    const size_t G = cs.groups, cg = cs.in_channels / G, mg = cs.out_channels / G, KH = cs.kernel_h, KW = cs.kernel_w;
+    std::vector<Fp> conv(dense.size());
+    for (size_t ch = 0; ch < cs.in_channels; ++ch)
+      for (size_t mm = 0; mm < mg; ++mm)
+        for (size_t kh = 0; kh < KH; ++kh)
+          for (size_t kw = 0; kw < KW; ++kw) {
+            const size_t g = ch / cg, ci = ch % cg, mo = g * mg + mm;
+            conv[((mo * cg + ci) * KH + (KH - 1 - kh)) * KW + (KW - 1 - kw)] = dense[((ch * mg + mm) * KH + kh) * KW + kw];
+          }
+    dense = std::move(conv);
+  }
   if (c.conv_weights) return pad_conv_weights(dense, np.conv);
   return poly::pad_tensor<Fp>(dense, c.shape);
 }

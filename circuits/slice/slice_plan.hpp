@@ -30,7 +30,9 @@ namespace zks::circuits::slice_detail {
 using model::QModel;
 using model::QNode;
 
-enum class Kind { Conv, Gemm, Table, Gather, Mul, AvgPool, MaxPool, Add, PRelu, Reduce, Div, MatMul, Softmax };
+// ConvT: ConvTranspose as a gather (x spread out by the strides, padded: `gather`) and
+// a stride-1 Conv with the kernel flipped and its channel axes swapped (`conv`).
+enum class Kind { Conv, Gemm, Table, Gather, Mul, AvgPool, MaxPool, Add, PRelu, Reduce, Div, MatMul, Softmax, ConvT };
 // PublicConst: a constant of the model used as an operand (the verifier evaluates it).
 enum class TensorKind { PublicInput, PublicConst, Committed, Virtual };
 
@@ -38,6 +40,7 @@ struct Column {
   poly::PaddedShape shape;
   int weight_tensor = -1;  // a weight or bias the verifier lays out itself
   bool conv_weights = false;
+  bool transposed = false;  // a ConvTranspose kernel, laid out as its equivalent Conv's
 };
 
 struct NodePlan {

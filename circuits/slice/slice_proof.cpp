@@ -297,11 +297,13 @@ Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& par
     const QNode& n = *np.node;
     const auto& x = vals.at(np.x);
     auto yshape = padded_of(m.tensors[np.y].shape).value();
-    if (np.kind == Kind::Conv || np.kind == Kind::Gemm) {
+    if (np.kind == Kind::Conv || np.kind == Kind::Gemm || np.kind == Kind::ConvT) {
       cols[np.w_col] = weight_column(p, np, p.columns[np.w_col]);
       std::vector<Fp> bias;
       if (np.b >= 0) cols[np.b_col] = weight_column(p, np, p.columns[np.b_col]), bias = cols[np.b_col];
-      accs[np.y] = np.kind == Kind::Conv ? conv(np.conv, x, cols[np.w_col], bias) : matmul(np.mm, x, cols[np.w_col], bias);
+      if (np.kind == Kind::Gemm) accs[np.y] = matmul(np.mm, x, cols[np.w_col], bias);
+      else if (np.kind == Kind::Conv) accs[np.y] = conv(np.conv, x, cols[np.w_col], bias);
+      else accs[np.y] = conv(np.conv, apply_gather(np.gather, x), cols[np.w_col], bias);
     } else if (np.kind == Kind::Mul) {
       accs[np.y] = hadamard(operand_table(np, np.x), operand_table(np, np.x2));
     } else if (np.kind == Kind::Add) {
@@ -589,10 +591,18 @@ Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& par
       for (size_t i = 0; i < rq.claims.columns.size(); ++i) router.open(np.rq_col + i, rq.claims.columns[i]);
       const EvalClaim acc_claim = unscaled_claim(np, rq.claims.acc);
       std::vector<Fp> bias = np.b >= 0 ? cols[np.b_col] : std::vector<Fp>{};
-      if (np.kind == Kind::Conv) {
-        auto cv = prove_conv(np.conv, x, cols[np.w_col], bias, acc_claim, t);
+      if (np.kind == Kind::Conv || np.kind == Kind::ConvT) {
+        const bool spread = np.kind == Kind::ConvT;
+        const auto up = spread ? apply_gather(np.gather, x) : std::vector<Fp>{};
+        auto cv = prove_conv(np.conv, spread ? std::span<const Fp>(up) : std::span<const Fp>(x), cols[np.w_col], bias, acc_claim, t);
         cv.proof.write(w, np.conv);
-        router.route(np.x, cv.claims.x);
+        if (spread) {
+          auto g = prove_gather(np.gather, x, cv.claims.x, t);
+          g.proof.write(w);
+          router.route(np.x, g.x);
+        } else {
+          router.route(np.x, cv.claims.x);
+        }
         router.open(np.w_col, cv.claims.w);
         if (cv.claims.bias) router.open(np.b_col, *cv.claims.bias);
       } else if (np.kind == Kind::Gemm) {
@@ -927,7 +937,7 @@ Status verify_slice(const SliceStatement& st, std::span<const uint8_t> bytes, co
       if (!rc.ok()) return make_error(at + rc.error());
       for (size_t i = 0; i < rc->columns.size(); ++i) router.open(np.rq_col + i, rc->columns[i]);
       const EvalClaim acc_claim = unscaled_claim(np, rc->acc);
-      if (np.kind == Kind::Conv || np.kind == Kind::AvgPool) {
+      if (np.kind == Kind::Conv || np.kind == Kind::AvgPool || np.kind == Kind::ConvT) {
         EvalClaim conv_claim = acc_claim;
         if (np.kind == Kind::AvgPool) {
           auto hp = HadamardProof::read(r, np.rq.num_vars());
@@ -941,7 +951,15 @@ Status verify_slice(const SliceStatement& st, std::span<const uint8_t> bytes, co
         if (!cp.ok()) return make_error(at + cp.error());
         auto c = verify_conv(np.conv, conv_claim, *cp, t);
         if (!c.ok()) return make_error(at + c.error());
-        router.route(np.x, c->x);
+        if (np.kind == Kind::ConvT) {
+          auto gp = GatherProof::read(r, np.gather);
+          if (!gp.ok()) return make_error(at + gp.error());
+          auto gx = verify_gather(np.gather, c->x, *gp, t);
+          if (!gx.ok()) return make_error(at + gx.error());
+          router.route(np.x, *gx);
+        } else {
+          router.route(np.x, c->x);
+        }
         if (np.kind == Kind::AvgPool) {
           router.public_claims.push_back({&np.ones, c->w});
         } else {

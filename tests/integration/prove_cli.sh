@@ -50,12 +50,12 @@ set -e
 [ $rc -eq 2 ] || fail "missing argument: exit $rc, expected 2"
 # A model with an op that is not provable yet still compiles (with a note naming it);
 # proving it fails with exit 1 and names the op.
-"$ZKSLICE" compile "$CORPUS/1l_conv_transpose/model.onnx" --out "$WORK/unprovable" --slices 1 2>"$WORK/note" >/dev/null \
+"$ZKSLICE" compile "$CORPUS/layernorm/model.onnx" --out "$WORK/unprovable" --slices 1 2>"$WORK/note" >/dev/null \
   || fail "an unprovable model did not compile"
 grep -q "not provable yet" "$WORK/note" || fail "compile did not note the unprovable op"
 set +e
-"$ZKSLICE" prove "$WORK/unprovable" --input "$CORPUS/1l_conv_transpose/input.json" --out "$WORK/unprovable.b" 2>"$WORK/err" >/dev/null; rc=$?
+"$ZKSLICE" prove "$WORK/unprovable" --input "$CORPUS/layernorm/input.json" --out "$WORK/unprovable.b" 2>"$WORK/err" >/dev/null; rc=$?
 set -e
 [ $rc -eq 1 ] || fail "proving an unprovable model: exit $rc, expected 1"
-grep -q "ConvTranspose" "$WORK/err" || fail "the refusal does not name the op"
+grep -q "LayerNormalization" "$WORK/err" || fail "the refusal does not name the op"
 echo "prove_cli: all checks passed"
