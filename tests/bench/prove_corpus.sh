@@ -10,8 +10,8 @@ CORPUS=$ROOT/tests/data/corpus
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
-table="| model | proves | slices | prove (ms) | verify (ms) | proofs (KB) |
-|---|---|---|---|---|---|"
+table="| model | proves | slices | prove (ms) | verify (ms) | proofs (KB) | quantized vs reference (rel. L2) |
+|---|---|---|---|---|---|---|"
 for dir in "$CORPUS"/*/; do
   m=$(basename "$dir")
   [ -f "$dir/model.onnx" ] || continue
@@ -20,29 +20,33 @@ for dir in "$CORPUS"/*/; do
     out="$WORK/$m-$n"
     if ! "$ZKSLICE" compile "$dir/model.onnx" --out "$out" --slices "$n" >/dev/null 2>"$WORK/err"; then
       if grep -q "exceeds the number of nodes\|more slices than" "$WORK/err"; then break; fi
-      row="| $m | compile: $(head -c 90 "$WORK/err" | tr '\n|' '  ') | | | | |"
+      row="| $m | compile: $(head -c 90 "$WORK/err" | tr '\n|' '  ') | | | | | |"
       break
     fi
     if grep -q "not provable yet" "$WORK/err"; then
       why=$(grep -m1 "not provable yet" "$WORK/err" | sed 's/^note: slice [0-9]*: //; s/ (zkslice prove.*//' | tr '|' ' ')
-      row="| $m | no: $why | | | | |"
+      row="| $m | no: $why | | | | | |"
       break
     fi
     if "$ZKSLICE" prove "$out" --input "$dir/input.json" --out "$out/b" --json >"$WORK/p.json" 2>"$WORK/err"; then
       "$ZKSLICE" verify "$out" "$out/b" --json >"$WORK/v.json" 2>/dev/null
-      row=$(python3 - "$m" "$n" "$WORK/p.json" "$WORK/v.json" <<'PY'
-import json, sys
-m, n, pj, vj = sys.argv[1:]
+      # The proved (quantized) outputs against onnxruntime's reference: the worst output.
+      "$ZKSLICE" run "$out" --input "$dir/input.json" --reference "$dir/reference.json" >"$WORK/run.txt" 2>&1 || true
+      row=$(python3 - "$m" "$n" "$WORK/p.json" "$WORK/v.json" "$WORK/run.txt" <<'PY'
+import json, re, sys
+m, n, pj, vj, rt = sys.argv[1:]
 p, v = json.load(open(pj)), json.load(open(vj))
 ok = "yes" if v.get("valid") else "INVALID: " + v.get("reason", "")
 vms = sum(s["verify_ms"] for s in v.get("slices", []))
 kb = sum(s["proof_bytes"] for s in p["slices"]) / 1024
-print(f"| {m} | {ok} | {n} | {p['total_ms']:.0f} | {vms:.1f} | {kb:.0f} |")
+l2 = [float(x) for x in re.findall(r"relative L2 ([0-9.e+-]+)", open(rt).read())]
+acc = f"{max(l2):.2e}" if l2 else "n/a"
+print(f"| {m} | {ok} | {n} | {p['total_ms']:.0f} | {vms:.1f} | {kb:.0f} | {acc} |")
 PY
 )
       break
     fi
-    grep -q "exceed" "$WORK/err" || { row="| $m | prove failed: $(head -c 80 "$WORK/err" | tr '\n|' '  ') | $n | | | |"; break; }
+    grep -q "exceed" "$WORK/err" || { row="| $m | prove failed: $(head -c 80 "$WORK/err" | tr '\n|' '  ') | $n | | | | |"; break; }
   done
   [ -n "$row" ] && table="$table
 $row"
@@ -56,7 +60,9 @@ if [ "${2:-}" = "--write" ]; then
     echo "each model compiled into 1 slice (4 or 16 when one slice's witness exceeds the"
     echo "commitment's 2^22 limit), proved with \`zkslice prove\` (slices in parallel) and"
     echo "verified with \`zkslice verify\`. Prove is wall time for all slices, verify the sum"
-    echo "over slices. \"no\" names the first op of the model that is not provable yet."
+    echo "over slices. \"no\" names the first op of the model that is not provable yet. The last"
+    echo "column is the largest relative L2 error, over the model's outputs, of the quantized"
+    echo "outputs (the ones the proofs attest) against onnxruntime's reference.json."
     echo
     echo "$table"
   } > "$ROOT/docs/proofs.md"
