@@ -153,6 +153,17 @@ Status ValidatorState::record_request(const std::string& request_json) {
   return {};
 }
 
+Result<bool> ValidatorState::claim_bench_input(const hash::Digest& input_hash) {
+  std::lock_guard<std::mutex> lock(m_mu);
+  std::string key = "bench/";
+  key.append(input_hash.begin(), input_hash.end());
+  auto seen = m_store.get(store::cf::kMeta, key);
+  if (!seen.ok()) return make_error(seen.error());
+  if (seen->has_value()) return false;
+  ZK_TRY(m_store.put(store::cf::kMeta, key, ""));
+  return true;
+}
+
 Status ValidatorState::set_weights(const std::map<uint32_t, double>& weights, uint64_t now_ms) {
   std::lock_guard<std::mutex> lock(m_mu);
   nlohmann::json w = nlohmann::json::object();

@@ -10,7 +10,7 @@
 //   scores    be32(uid) -> ScoreState JSON
 //   weights   be64(epoch) -> JSON {time_ms, weights: {uid: w}}
 //   requests  "e" be64(seq) -> a scored response; "r" be64(seq) -> a finished request
-//   meta      "seq", "epoch" -> decimal
+//   meta      "seq", "epoch" -> decimal; "bench/" hash -> "" (benchmark inputs used)
 
 #include <cstdint>
 #include <map>
@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "crypto/keys.hpp"
+#include "hash/blake2b.hpp"
 #include "store/store.hpp"
 #include "validator/scoring.hpp"
 
@@ -47,6 +48,9 @@ class ValidatorState {
                          const std::string& event_json);
   // Appends a finished request to the audit log.
   Status record_request(const std::string& request_json);
+  // The benchmark loop's hash guard: true if this input hash is new (now recorded,
+  // durably, so an input is never reused across restarts either).
+  Result<bool> claim_bench_input(const hash::Digest& input_hash);
   // Starts the next epoch with these weights.
   Status set_weights(const std::map<uint32_t, double>& weights, uint64_t now_ms);
 

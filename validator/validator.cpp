@@ -109,7 +109,7 @@ struct ValidatorNode::Impl {
   std::map<uint32_t, int> inflight;  // dispatches per miner
   std::mt19937_64 rng{std::random_device{}()};
   Clock::time_point last_infer = Clock::now();
-  std::set<hash::Digest> bench_inputs;  // the hash guard: a benchmark input is never reused
+  std::set<std::pair<uint32_t, hash::Digest>> has_artifact;  // miners that proved a model (so cache it)
   std::thread epoch_thread, bench_thread;
 
   // Runs fn on a tracked thread (shutdown waits for it).
@@ -135,8 +135,9 @@ struct ValidatorNode::Impl {
   }
 
   // The next miner for a slice: not benched, not tried for it, best score per load
-  // (unscored miners count as 0.5 so they get tried), sometimes a random one.
-  std::optional<MinerEntry> pick(const std::set<uint32_t>& tried) {
+  // (unscored miners count as 0.5 so they get tried; one that has the model's artifact
+  // cached counts 20% more), sometimes a random one.
+  std::optional<MinerEntry> pick(const std::set<uint32_t>& tried, const hash::Digest& model) {
     auto scores = state->scores();
     const uint64_t now = now_ms();
     std::vector<std::pair<double, MinerEntry>> cands;
@@ -146,6 +147,7 @@ struct ValidatorNode::Impl {
       auto it = scores.find(m.uid);
       if (it != scores.end() && it->second.benched(now)) continue;
       double s = (it == scores.end() || it->second.valid + it->second.invalid + it->second.failed == 0) ? 0.5 : it->second.score;
+      if (has_artifact.count({m.uid, model})) s *= 1.2;
       cands.push_back({s / (1.0 + inflight[m.uid]), m});
     }
     if (cands.empty()) return std::nullopt;
@@ -229,6 +231,7 @@ void ValidatorNode::Impl::dispatch(const std::shared_ptr<RequestRun>& req, size_
     {
       std::lock_guard<std::mutex> lock(mu);
       --inflight[miner.uid];
+      if (outcome == Outcome::Valid) has_artifact.insert({miner.uid, lm.sealed.manifest_hash});
     }
     std::lock_guard<std::mutex> lock(req->mu);
     auto& sr = req->slices[j];
@@ -271,7 +274,7 @@ std::variant<pb::InferResponse, Failure> ValidatorNode::Impl::infer(const Loaded
         std::lock_guard<std::mutex> lock(req->mu);
         tried = req->slices[j].tried;
       }
-      auto m = pick(tried);
+      auto m = pick(tried, lm.sealed.manifest_hash);
       if (!m) break;
       dispatch(req, j, *m);
     }
@@ -289,7 +292,7 @@ std::variant<pb::InferResponse, Failure> ValidatorNode::Impl::infer(const Loaded
       if (!idle && !hedge) continue;
       auto tried = sr.tried;
       lock.unlock();
-      auto m = pick(tried);
+      auto m = pick(tried, lm.sealed.manifest_hash);
       if (m) dispatch(req, j, *m);
       lock.lock();
       if (!m && idle) {
@@ -416,7 +419,10 @@ void ValidatorNode::Impl::bench_loop() {
       for (auto x : v) h.update_u64(uint64_t(x));
       inputs.push_back(std::move(v));
     }
-    if (!bench_inputs.insert(h.finalize()).second) continue;
+    lock.unlock();
+    auto fresh = state->claim_bench_input(h.finalize());
+    lock.lock();
+    if (!fresh.ok() || !*fresh) continue;
     ++active_requests;
     lock.unlock();
     auto deadline = std::chrono::system_clock::now() + std::chrono::milliseconds(config.request_timeout_ms);

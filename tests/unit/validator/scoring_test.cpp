@@ -81,7 +81,7 @@ TEST_CASE("weights: normalized, benched miners get 0, one miner is capped at max
   REQUIRE(v::compute_weights({}, 0, p).empty());
 }
 
-TEST_CASE("metagraph: uids persist, a new hotkey on a reused uid starts from a fresh score", "[validator]") {
+TEST_CASE("metagraph: uids persist, a new hotkey on a reused uid starts from a fresh score, benchmark inputs are never reused", "[validator]") {
   TempStore ts;
   v::ScoringParams p;
   {
@@ -100,6 +100,10 @@ TEST_CASE("metagraph: uids persist, a new hotkey on a reused uid starts from a f
     REQUIRE(state.scores().at(1).score == 0);
     REQUIRE(state.scores().at(1).valid == 0);
     REQUIRE(state.scores().at(0).valid == 1);
+    zks::hash::Digest input{};
+    input[0] = 1;
+    REQUIRE(*state.claim_bench_input(input));
+    REQUIRE_FALSE(*state.claim_bench_input(input));  // the hash guard: never twice
   }
   auto store = ts.open();
   auto st = v::ValidatorState::load(store, 2);
@@ -111,4 +115,7 @@ TEST_CASE("metagraph: uids persist, a new hotkey on a reused uid starts from a f
   REQUIRE(state.scores().at(0).valid == 1);
   REQUIRE(state.epoch() == 1);
   REQUIRE(state.weights().at(0) == Approx(0.7));
+  zks::hash::Digest input{};
+  input[0] = 1;
+  REQUIRE_FALSE(*state.claim_bench_input(input));  // not after a restart either
 }
