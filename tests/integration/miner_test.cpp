@@ -273,33 +273,33 @@ TEST_CASE("miner: deadlines, a full queue and SIGTERM during a job", "[miner]") 
     REQUIRE(full >= 1);
     REQUIRE(ok + full == 4);
 
-    // A job whose deadline passes while it waits behind a running one.
+    // A job whose deadline passes while it waits behind a running one. "Running" is
+    // only this job once the miner was idle first and its queue is empty again.
+    auto wait_for = [&](auto pred) {
+      for (int i = 0; i < 1000; ++i) {
+        if (pred(get_info(client))) return true;
+        std::this_thread::sleep_for(10ms);
+      }
+      return false;
+    };
+    auto idle = [](const pb::GetInfoResponse& i) { return i.in_flight() == 0 && i.queue_depth() == 0; };
+    auto one_running = [](const pb::GetInfoResponse& i) { return i.in_flight() == 1 && i.queue_depth() == 0; };
+    REQUIRE(wait_for(idle));
     auto running = std::async(std::launch::async, [&] {
       return client.call(rpc::method::kMinerProveSlice, prove_body(m, 0, job_id(30)), 120s);
     });
-    for (int i = 0; i < 200 && get_info(client).in_flight() == 0; ++i) std::this_thread::sleep_for(10ms);
+    REQUIRE(wait_for(one_running));
     auto late = client.call(rpc::method::kMinerProveSlice, prove_body(m, 0, job_id(31)), 300ms);
     REQUIRE(late.status.error_code() == StatusCode::DEADLINE_EXCEEDED);
     REQUIRE(running.get().status.ok());
 
     // SIGTERM while a job runs: the job finishes and is answered, the miner exits 0.
     // First let the expired job leave the queue, so "in flight" below is this job.
-    bool idle = false;
-    for (int i = 0; i < 500 && !idle; ++i) {
-      auto info = get_info(client);
-      idle = info.in_flight() == 0 && info.queue_depth() == 0;
-      if (!idle) std::this_thread::sleep_for(10ms);
-    }
-    REQUIRE(idle);
+    REQUIRE(wait_for(idle));
     auto during = std::async(std::launch::async, [&] {
       return client.call(rpc::method::kMinerProveSlice, prove_body(m, 0, job_id(32)), 120s);
     });
-    bool started = false;
-    for (int i = 0; i < 500 && !started; ++i) {
-      started = get_info(client).in_flight() == 1;
-      if (!started) std::this_thread::sleep_for(10ms);
-    }
-    REQUIRE(started);
+    REQUIRE(wait_for(one_running));
     miner.proc->signal(SIGTERM);
     auto r = during.get();
     INFO(r.status.error_message());
