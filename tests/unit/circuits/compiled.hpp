@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <string>
 
+#include "circuits/slice/slice_proof.hpp"
 #include "model/io.hpp"
 #include "model/onnx_import.hpp"
 #include "model/quantize.hpp"
@@ -27,6 +28,17 @@ inline Compiled compile(const std::string& name) {
   auto run = model::run_int(*q, in->tensors);
   REQUIRE(run.ok());
   return {std::move(q).value(), std::move(run).value()};
+}
+
+// The statement of the whole model as one slice, its boundaries public.
+inline circuits::SliceStatement whole_statement(const Compiled& m) {
+  circuits::SliceStatement st;
+  st.model = &m.q;
+  st.first = 0, st.end = m.q.nodes.size();
+  st.inputs = m.q.inputs, st.outputs = m.q.outputs;
+  for (int t : st.inputs) st.input_values.push_back(m.run.values[t]);
+  for (int t : st.outputs) st.output_values.push_back(m.run.values[t]);
+  return st;
 }
 
 }  // namespace zks::test

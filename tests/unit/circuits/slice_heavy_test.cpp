@@ -54,12 +54,7 @@ TEST_CASE("paddleocr_cls proves whole in 25 slices (depthwise convs, squeeze-exc
 
 TEST_CASE("mnist_gan proves (Gemm, transposed convolutions, Tanh)", "[circuits][slice]") {
   Compiled m = compile("mnist_gan");
-  c::SliceStatement st;
-  st.model = &m.q;
-  st.first = 0, st.end = m.q.nodes.size();
-  st.inputs = m.q.inputs, st.outputs = m.q.outputs;
-  for (int t : st.inputs) st.input_values.push_back(m.run.values[t]);
-  for (int t : st.outputs) st.output_values.push_back(m.run.values[t]);
+  auto st = zks::test::whole_statement(m);
   auto proof = c::prove_slice(st, kParams);
   INFO((proof.ok() ? std::string() : proof.error()));
   REQUIRE(proof.ok());

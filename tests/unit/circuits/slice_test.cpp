@@ -18,15 +18,7 @@ namespace {
 using zks::test::Compiled;
 using zks::test::compile;
 
-c::SliceStatement whole(const Compiled& m) {
-  c::SliceStatement st;
-  st.model = &m.q;
-  st.first = 0, st.end = m.q.nodes.size();
-  st.inputs = m.q.inputs, st.outputs = m.q.outputs;
-  for (int t : st.inputs) st.input_values.push_back(m.run.values[t]);
-  for (int t : st.outputs) st.output_values.push_back(m.run.values[t]);
-  return st;
-}
+c::SliceStatement whole(const Compiled& m) { return zks::test::whole_statement(m); }
 
 const zks::pcs::Params kParams = zks::pcs::Params::standard();
 
