@@ -9,29 +9,39 @@ JobQueue::JobQueue(size_t workers, size_t capacity) : m_capacity(capacity) {
 JobQueue::~JobQueue() { stop(); }
 
 JobQueue::Push JobQueue::push(Job job) {
-  std::lock_guard<std::mutex> lock(m_mu);
-  if (m_stopped) return Push::Stopped;
-  if (m_queue.size() >= m_capacity) return Push::Full;
-  m_queue.push(Entry{std::move(job), m_seq++, std::chrono::steady_clock::now()});
-  m_cv.notify_one();
+  size_t depth, running;
+  {
+    std::lock_guard<std::mutex> lock(m_mu);
+    if (m_stopped) return Push::Stopped;
+    if (m_queue.size() >= m_capacity) return Push::Full;
+    m_queue.push(Entry{std::move(job), m_seq++, std::chrono::steady_clock::now()});
+    m_cv.notify_one();
+    depth = m_queue.size(), running = m_running;
+  }
+  notify(depth, running);
   return Push::Queued;
 }
 
 void JobQueue::work() {
   for (;;) {
     Entry e;
+    size_t depth, running;
     {
       std::unique_lock<std::mutex> lock(m_mu);
       m_cv.wait(lock, [this] { return m_stopped || !m_queue.empty(); });
       if (m_stopped) return;  // stop() answers what is still queued
       e = m_queue.top();
       m_queue.pop();
-      ++m_running;
+      depth = m_queue.size(), running = ++m_running;
     }
+    notify(depth, running);
     double queue_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - e.queued).count();
     e.job.run(queue_ms);
-    std::lock_guard<std::mutex> lock(m_mu);
-    --m_running;
+    {
+      std::lock_guard<std::mutex> lock(m_mu);
+      depth = m_queue.size(), running = --m_running;
+    }
+    notify(depth, running);
   }
 }
 

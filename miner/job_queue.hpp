@@ -31,6 +31,8 @@ class JobQueue {
 
   Push push(Job job);
   void stop();
+  // Told (depth, running) after every change; set before the first push.
+  void set_observer(std::function<void(size_t depth, size_t running)> fn) { m_observer = std::move(fn); }
 
   size_t workers() const { return m_threads.size(); }
   size_t capacity() const { return m_capacity; }
@@ -47,6 +49,9 @@ class JobQueue {
     }
   };
   void work();
+  void notify(size_t depth, size_t running) const {
+    if (m_observer) m_observer(depth, running);
+  }
 
   const size_t m_capacity;
   mutable std::mutex m_mu;
@@ -56,6 +61,7 @@ class JobQueue {
   size_t m_running = 0;
   bool m_stopped = false;
   std::vector<std::thread> m_threads;
+  std::function<void(size_t, size_t)> m_observer;
 };
 
 }  // namespace zks::miner

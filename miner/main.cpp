@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   app.add_option("--burst", cfg.burst, "token bucket size per sender")->capture_default_str();
   app.add_option("--freshness-s", cfg.freshness_s, "envelope freshness window in seconds")->capture_default_str();
   app.add_option("--ready-file", cfg.ready_file, "write host:port here once serving");
+  app.add_option("--metrics-listen", cfg.metrics_listen, "host:port for Prometheus /metrics (port 0: any; default: none)");
   app.add_option("--register", cfg.register_with, "a validator's host:port to register with");
   app.add_option("--advertise", cfg.advertise, "the host:port announced to the validator (default: the bound address)");
   app.add_option("--register-interval-s", cfg.register_interval_s, "re-register (heartbeat) interval")->capture_default_str();

@@ -11,6 +11,7 @@
 #include "circuits/slice/bundle.hpp"
 #include "crypto/key_file.hpp"
 #include "miner/artifacts.hpp"
+#include "metrics/metrics.hpp"
 #include "miner/job_queue.hpp"
 #include "pcs/params.hpp"
 #include "rpc/rpc.hpp"
@@ -63,6 +64,7 @@ struct MinerNode::Impl {
   std::unique_ptr<crypto::EnvelopeVerifier> verifier;
   std::unique_ptr<ArtifactCache> artifacts;
   std::unique_ptr<JobQueue> jobs;
+  std::unique_ptr<metrics::Metrics> metrics;
   std::unique_ptr<rpc::SignedService> service;
   std::unique_ptr<grpc::Server> server;
   std::string address;
@@ -74,6 +76,7 @@ struct MinerNode::Impl {
   std::thread reg_thread;
 
   void register_loop();
+  void count(const char* outcome) { metrics->inc("zks_miner_jobs_total", {{"outcome", outcome}}); }
 
   void get_info(rpc::Call call, rpc::Responder respond);
   void prove_slice(rpc::Call call, rpc::Responder respond);
@@ -155,7 +158,20 @@ Result<std::shared_ptr<const slicer::Manifest>> MinerNode::Impl::fetch_artifact(
   return artifacts->get(h);
 }
 
-void MinerNode::Impl::prove_slice(rpc::Call call, rpc::Responder respond) {
+void MinerNode::Impl::prove_slice(rpc::Call call, rpc::Responder answer) {
+  // Every answer is counted by its outcome.
+  rpc::Responder respond = [this, answer](const grpc::Status& st, std::string body) {
+    switch (st.error_code()) {
+      case StatusCode::OK: count("ok"); break;
+      case StatusCode::DEADLINE_EXCEEDED: count("deadline"); break;
+      case StatusCode::RESOURCE_EXHAUSTED: count("full"); break;
+      case StatusCode::UNAVAILABLE: count("unavailable"); break;
+      case StatusCode::INVALID_ARGUMENT:
+      case StatusCode::FAILED_PRECONDITION: count("bad_request"); break;
+      default: count("failed");
+    }
+    answer(st, std::move(body));
+  };
   auto req = rpc::parse_request<pb::ProveSliceRequest>(call);
   if (!req.ok()) return respond(error(StatusCode::INVALID_ARGUMENT, req.error()), {});
   auto job_id = digest_of(req->job_id(), "job_id");
@@ -189,10 +205,14 @@ void MinerNode::Impl::prove_slice(rpc::Call call, rpc::Responder respond) {
     auto inputs = slice_inputs(*manifest, req);
     if (!inputs.ok()) return respond(error(StatusCode::INVALID_ARGUMENT, inputs.error()), {});
     const uint32_t slice = req.slice();
+    const metrics::Labels labels{{"model", util::to_hex(binding_digest(req.artifact())).substr(0, 16)},
+                                 {"slice", std::to_string(slice)}};
+    metrics->observe("zks_miner_queue_seconds", labels, queue_ms / 1000);
     auto t0 = std::chrono::steady_clock::now();
     ZKS_LOG_INFO("miner", "proving slice {} (job {}), waited {:.1f} ms", slice, util::to_hex(binding.job_id).substr(0, 12), queue_ms);
     auto proved = circuits::prove_slice_job(*manifest, slice, *inputs, pcs::Params::standard(), binding);
     double prove_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    metrics->observe("zks_miner_prove_seconds", labels, prove_ms / 1000);
     if (!proved.ok()) {
       ZKS_LOG_WARN("miner", "slice {} failed: {}", slice, proved.error());
       return respond(error(StatusCode::INVALID_ARGUMENT, proved.error()), {});
@@ -267,6 +287,7 @@ MinerNode::MinerNode(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
 MinerNode::~MinerNode() { shutdown(); }
 const std::string& MinerNode::address() const { return m_impl->address; }
 const crypto::PublicKey& MinerNode::hotkey() const { return m_impl->key->public_key(); }
+const std::string& MinerNode::metrics_address() const { return m_impl->metrics->address(); }
 
 Result<std::unique_ptr<MinerNode>> MinerNode::start(const MinerConfig& cfg) {
   auto impl = std::make_unique<Impl>();
@@ -295,9 +316,22 @@ Result<std::unique_ptr<MinerNode>> MinerNode::start(const MinerConfig& cfg) {
   impl->backend_name = be.name();
   size_t workers = cfg.workers ? cfg.workers : std::max<size_t>(1, std::thread::hardware_concurrency() / 2);
   impl->jobs = std::make_unique<JobQueue>(workers, cfg.queue);
+  auto metrics = metrics::Metrics::start(cfg.metrics_listen, "miner", kVersion, impl->backend_name);
+  if (!metrics.ok()) return make_error(metrics.error());
+  impl->metrics = std::move(metrics).value();
+  for (const auto& g : backend::gpus()) impl->metrics->set("zks_gpu_memory_bytes", {{"gpu", g.name}}, double(g.memory_bytes));
+  impl->metrics->set("zks_miner_queue_depth", {}, 0);
+  impl->metrics->set("zks_miner_in_flight", {}, 0);
+  impl->jobs->set_observer([m = impl->metrics.get()](size_t depth, size_t running) {
+    m->set("zks_miner_queue_depth", {}, double(depth));
+    m->set("zks_miner_in_flight", {}, double(running));
+  });
   // 5. The server.
   impl->service = std::make_unique<rpc::SignedService>(*impl->key, *impl->verifier);
   Impl* p = impl.get();
+  impl->service->on_refused([p](crypto::EnvelopeError e) {
+    p->metrics->inc("zks_rpc_refused_total", {{"component", "miner"}, {"reason", std::string(crypto::to_string(e))}});
+  });
   impl->service->handle(rpc::method::kMinerGetInfo, [p](rpc::Call c, rpc::Responder r) { p->get_info(std::move(c), std::move(r)); }, true);
   impl->service->handle(rpc::method::kMinerProveSlice, [p](rpc::Call c, rpc::Responder r) { p->prove_slice(std::move(c), std::move(r)); });
   impl->service->handle(rpc::method::kMinerPushArtifact, [p](rpc::Call c, rpc::Responder r) { p->push_artifact(std::move(c), std::move(r)); });
@@ -308,7 +342,7 @@ Result<std::unique_ptr<MinerNode>> MinerNode::start(const MinerConfig& cfg) {
   ZKS_LOG_INFO("miner", "serving on {} with {} workers, queue {}, backend {}", impl->address, workers, cfg.queue,
                impl->backend_name);
   if (!cfg.register_with.empty()) impl->reg_thread = std::thread([p] { p->register_loop(); });
-  rpc::write_ready_file(cfg.ready_file, impl->address);
+  rpc::write_ready_file(cfg.ready_file, impl->address, impl->metrics->address());
   return std::unique_ptr<MinerNode>(new MinerNode(std::move(impl)));
 }
 
@@ -331,6 +365,7 @@ void MinerNode::shutdown() {
   p.verifier.reset();
   p.nonces.reset();
   p.store.reset();
+  p.metrics.reset();
   ZKS_LOG_INFO("miner", "stopped");
 }
 

@@ -25,6 +25,7 @@ struct MinerConfig {
   double burst = 100;
   double freshness_s = 60;                // envelope freshness window
   std::string ready_file;                 // written with "host:port" once serving
+  std::string metrics_listen;             // host:port for /metrics (empty: no endpoint)
   std::string register_with;              // a validator's host:port to Register with (again every interval)
   std::string advertise;                  // the endpoint announced (default: the bound address)
   double register_interval_s = 30;
@@ -42,6 +43,7 @@ class MinerNode {
   // The address actually bound (the port resolved when 0 was asked for).
   const std::string& address() const;
   const crypto::PublicKey& hotkey() const;
+  const std::string& metrics_address() const;  // empty without --metrics-listen
   // Reverse order of start-up: refuse new calls, drop queued jobs (UNAVAILABLE), let
   // running jobs finish and answer, stop the server, close the data dir.
   void shutdown();

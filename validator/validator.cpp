@@ -15,6 +15,7 @@
 
 #include "circuits/slice/bundle.hpp"
 #include "crypto/key_file.hpp"
+#include "metrics/metrics.hpp"
 #include "pcs/params.hpp"
 #include "rpc/rpc.hpp"
 #include "store/nonce_store.hpp"
@@ -95,6 +96,7 @@ struct ValidatorNode::Impl {
   std::unique_ptr<store::RocksNonceStore> nonces;
   std::unique_ptr<crypto::EnvelopeVerifier> verifier;
   std::unique_ptr<ValidatorState> state;
+  std::unique_ptr<metrics::Metrics> metrics;
   std::map<hash::Digest, LoadedModel> models;
   std::unique_ptr<rpc::SignedService> service;
   std::unique_ptr<grpc::Server> server;
@@ -157,9 +159,31 @@ struct ValidatorNode::Impl {
   }
 
   void dispatch(const std::shared_ptr<RequestRun>& req, size_t j, const MinerEntry& miner);
+  // The per-miner gauges (score, strikes, weight), the epoch and the metagraph size.
+  void update_miner_gauges() {
+    auto scores = state->scores();
+    auto weights = state->weights();
+    auto miners = state->miners();
+    for (const auto& m : miners) {
+      const metrics::Labels l{{"uid", std::to_string(m.uid)}, {"hotkey", m.hotkey.to_string()}};
+      metrics->set("zks_validator_miner_score", l, scores[m.uid].score);
+      metrics->set("zks_validator_miner_strikes", l, double(scores[m.uid].strikes));
+      metrics->set("zks_validator_miner_weight", l, weights.count(m.uid) ? weights[m.uid] : 0.0);
+    }
+    metrics->set("zks_validator_epoch", {}, double(state->epoch()));
+    metrics->set("zks_validator_miners", {}, double(miners.size()));
+  }
   std::variant<pb::InferResponse, Failure> infer(const LoadedModel& lm, const std::vector<std::vector<int64_t>>& inputs,
                                                  std::chrono::system_clock::time_point deadline, const std::string& kind);
   void handle_infer(rpc::Call call, rpc::Responder respond);
+  void count_request(const LoadedModel& lm, const char* kind, const std::variant<pb::InferResponse, Failure>& r,
+                     Clock::time_point t0) {
+    const auto* f = std::get_if<Failure>(&r);
+    metrics->inc("zks_validator_requests_total", {{"kind", kind}, {"status", f ? std::to_string(int(f->code)) : "ok"}});
+    if (!f)
+      metrics->observe("zks_validator_request_seconds", {{"model", util::to_hex(lm.sealed.manifest_hash).substr(0, 16)}},
+                       std::chrono::duration<double>(Clock::now() - t0).count());
+  }
   void epoch_loop();
   void bench_loop();
 };
@@ -201,10 +225,14 @@ void ValidatorNode::Impl::dispatch(const std::shared_ptr<RequestRun>& req, size_
     const double latency = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
     Outcome outcome = Outcome::Failed;
     std::string reason;
+    const metrics::Labels labels{{"model", util::to_hex(lm.sealed.manifest_hash).substr(0, 16)}, {"slice", std::to_string(j)}};
+    metrics->observe("zks_validator_slice_seconds", labels, latency / 1000);
+    const char* result = "transport";
     util::Bytes proof;
     circuits::ProofBinding binding{job, miner.hotkey.bytes()};
     if (!resp.status.ok()) {
       reason = "status " + std::to_string(int(resp.status.error_code())) + ": " + resp.status.error_message();
+      if (resp.status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) result = "timeout";
     } else {
       pb::ProveSliceResponse pr;
       if (!pr.ParseFromString(resp.body) || pr.job_id() != r.job_id()) {
@@ -212,7 +240,9 @@ void ValidatorNode::Impl::dispatch(const std::shared_ptr<RequestRun>& req, size_
       } else {
         proof.assign(pr.proof().begin(), pr.proof().end());
         // Checked against the validator's own tensors and commitments, never the miner's.
+        auto v0 = Clock::now();
         auto v = circuits::verify_slice_proof(lm.sealed, j, req->bundle, proof, binding, params);
+        metrics->observe("zks_validator_verify_seconds", labels, std::chrono::duration<double>(Clock::now() - v0).count());
         outcome = v.ok() ? Outcome::Valid : Outcome::Invalid;
         if (!v.ok()) reason = v.error();
       }
@@ -224,6 +254,9 @@ void ValidatorNode::Impl::dispatch(const std::shared_ptr<RequestRun>& req, size_
                                   .dump();
     if (auto st = state->record_response(miner.uid, outcome, latency, now_ms(), config.scoring, event); !st.ok())
       ZKS_LOG_ERROR("validator", "cannot record a response: {}", st.error());
+    if (outcome != Outcome::Failed) result = outcome == Outcome::Valid ? "valid" : "invalid";
+    metrics->inc("zks_validator_proofs_total", {{"result", result}});
+    update_miner_gauges();
     if (outcome == Outcome::Valid)
       ZKS_LOG_INFO("validator", "request {} slice {}: valid proof from uid {} in {:.1f} ms", req->id, j, miner.uid, latency);
     else
@@ -376,7 +409,9 @@ void ValidatorNode::Impl::handle_infer(rpc::Call call, rpc::Responder respond) {
     last_infer = Clock::now();
   }
   spawn([this, &lm, inputs = std::move(inputs), deadline, respond] {
+    auto t0 = Clock::now();
     auto result = infer(lm, inputs, deadline, "infer");
+    count_request(lm, "infer", result, t0);
     {
       std::lock_guard<std::mutex> lock(mu);
       --active_requests;
@@ -396,6 +431,7 @@ void ValidatorNode::Impl::epoch_loop() {
     auto w = compute_weights(state->scores(), now_ms(), config.scoring);
     if (auto st = state->set_weights(w, now_ms()); !st.ok()) ZKS_LOG_ERROR("validator", "cannot set weights: {}", st.error());
     else ZKS_LOG_INFO("validator", "epoch {}: weights set for {} miners", state->epoch(), w.size());
+    update_miner_gauges();
     lock.lock();
   }
 }
@@ -426,7 +462,9 @@ void ValidatorNode::Impl::bench_loop() {
     ++active_requests;
     lock.unlock();
     auto deadline = std::chrono::system_clock::now() + std::chrono::milliseconds(config.request_timeout_ms);
+    auto t0 = Clock::now();
     auto result = infer(lm, inputs, deadline, "benchmark");
+    count_request(lm, "benchmark", result, t0);
     if (auto* f = std::get_if<Failure>(&result)) ZKS_LOG_INFO("validator", "benchmark request: {}", f->message);
     lock.lock();
     --active_requests;
@@ -457,6 +495,9 @@ Result<std::unique_ptr<ValidatorNode>> ValidatorNode::start(const ValidatorConfi
   if (!state.ok()) return make_error(state.error());
   impl->state = std::move(state).value();
   ZKS_LOG_INFO("validator", "state: {} miners, epoch {}", impl->state->miners().size(), impl->state->epoch());
+  auto metrics = metrics::Metrics::start(cfg.metrics_listen, "validator", "0.1.0", "cpu");
+  if (!metrics.ok()) return make_error(metrics.error());
+  impl->metrics = std::move(metrics).value();
   // 3. Models.
   for (const auto& dir : cfg.models) {
     std::ifstream f(std::filesystem::path(dir) / "manifest.pb", std::ios::binary);
@@ -501,6 +542,9 @@ Result<std::unique_ptr<ValidatorNode>> ValidatorNode::start(const ValidatorConfi
   impl->verifier = std::make_unique<crypto::EnvelopeVerifier>(impl->key->public_key(), vc, *impl->nonces);
   // 6. The server.
   impl->service = std::make_unique<rpc::SignedService>(*impl->key, *impl->verifier);
+  impl->service->on_refused([p](crypto::EnvelopeError e) {
+    p->metrics->inc("zks_rpc_refused_total", {{"component", "validator"}, {"reason", std::string(crypto::to_string(e))}});
+  });
   auto& svc = *impl->service;
   svc.handle(rpc::method::kValidatorInfer, [p](rpc::Call c, rpc::Responder r) { p->handle_infer(std::move(c), std::move(r)); });
   svc.handle(rpc::method::kValidatorGetModel, [p](rpc::Call c, rpc::Responder r) {
@@ -567,7 +611,8 @@ Result<std::unique_ptr<ValidatorNode>> ValidatorNode::start(const ValidatorConfi
   if (cfg.bench_idle_s > 0) impl->bench_thread = std::thread([p] { p->bench_loop(); });
   ZKS_LOG_INFO("validator", "serving on {}: {} models, {} miners, k={}", impl->address, impl->models.size(),
                impl->state->miners().size(), cfg.k);
-  rpc::write_ready_file(cfg.ready_file, impl->address);
+  impl->update_miner_gauges();
+  rpc::write_ready_file(cfg.ready_file, impl->address, impl->metrics->address());
   return std::unique_ptr<ValidatorNode>(new ValidatorNode(std::move(impl)));
 }
 
@@ -596,6 +641,7 @@ void ValidatorNode::shutdown() {
   p.nonces.reset();
   p.state.reset();
   p.store.reset();
+  p.metrics.reset();
   ZKS_LOG_INFO("validator", "stopped");
 }
 

@@ -38,6 +38,7 @@ struct ValidatorConfig {
   double rate_per_sec = 50, burst = 100, freshness_s = 60;
   size_t max_message_mb = 64;
   std::string ready_file;
+  std::string metrics_listen;             // host:port for /metrics (empty: no endpoint)
 };
 
 class ValidatorNode {

@@ -71,6 +71,7 @@ class SignedService::Reactor final : public grpc::ServerGenericBidiReactor {
     crypto::Verdict v = m_svc.m_verifier.verify_request(method, md, bytes_of(body), it->second.any_receiver);
     if (!v.ok()) {
       ZKS_LOG_DEBUG("rpc", "{} refused: {}", method, v.error());
+      if (m_svc.m_on_refused) m_svc.m_on_refused(v.code());
       return Finish(grpc::Status(status_for(v.code()), std::string(crypto::to_string(v.code())) + ": " + v.error()));
     }
     Call call{v.envelope(), std::move(body), m_ctx->deadline()};
@@ -176,10 +177,10 @@ Result<Server> serve(const std::string& listen, SignedService& service, size_t m
   return out;
 }
 
-void write_ready_file(const std::string& path, const std::string& address) {
+void write_ready_file(const std::string& path, const std::string& address, const std::string& metrics) {
   if (path.empty()) return;
   const std::string tmp = path + ".tmp";
-  std::ofstream(tmp) << address << "\n";
+  std::ofstream(tmp) << address << "\n" << (metrics.empty() ? "" : metrics + "\n");
   std::error_code ec;
   std::filesystem::rename(tmp, path, ec);
   if (ec) ZKS_LOG_ERROR("rpc", "cannot write the ready file {}: {}", path, ec.message());

@@ -71,6 +71,8 @@ class SignedService final : public grpc::CallbackGenericService {
   // From now on new calls get UNAVAILABLE (shutting down); calls already handed to a
   // handler are still answered by it.
   void stop_accepting() { m_accepting = false; }
+  // Called for every call refused before a handler (metrics); set before the server starts.
+  void on_refused(std::function<void(crypto::EnvelopeError)> fn) { m_on_refused = std::move(fn); }
 
   grpc::ServerGenericBidiReactor* CreateReactor(grpc::GenericCallbackServerContext* ctx) override;
 
@@ -84,6 +86,7 @@ class SignedService final : public grpc::CallbackGenericService {
   crypto::EnvelopeVerifier& m_verifier;
   std::map<std::string, Entry, std::less<>> m_handlers;
   std::atomic<bool> m_accepting{true};
+  std::function<void(crypto::EnvelopeError)> m_on_refused;
   crypto::NonceSource m_nonces;
   std::string m_uuid;
 };
@@ -142,7 +145,8 @@ struct Server {
 };
 Result<Server> serve(const std::string& listen, SignedService& service, size_t max_message_mb);
 
-// Writes "host:port\n" to `path` atomically (tests and scripts wait for it).
-void write_ready_file(const std::string& path, const std::string& address);
+// Writes "host:port\n" to `path` atomically (tests and scripts wait for it), then the
+// metrics endpoint's host:port on a second line when there is one.
+void write_ready_file(const std::string& path, const std::string& address, const std::string& metrics = {});
 
 }  // namespace zks::rpc
