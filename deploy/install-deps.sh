@@ -10,6 +10,7 @@ PACKAGES=(
   libboost-dev librocksdb-dev catch2 libonnx-dev prometheus-cpp-dev
   libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev libtomlplusplus-dev
   libbenchmark-dev libonnx-testdata
+  prometheus curl python3
 )
 
 missing=()

@@ -322,6 +322,7 @@ Result<std::unique_ptr<MinerNode>> MinerNode::start(const MinerConfig& cfg) {
   for (const auto& g : backend::gpus()) impl->metrics->set("zks_gpu_memory_bytes", {{"gpu", g.name}}, double(g.memory_bytes));
   impl->metrics->set("zks_miner_queue_depth", {}, 0);
   impl->metrics->set("zks_miner_in_flight", {}, 0);
+  impl->metrics->set("zks_miner_queue_capacity", {}, double(cfg.queue));
   impl->jobs->set_observer([m = impl->metrics.get()](size_t depth, size_t running) {
     m->set("zks_miner_queue_depth", {}, double(depth));
     m->set("zks_miner_in_flight", {}, double(running));

@@ -32,6 +32,7 @@ constexpr Spec kCatalogue[] = {
     {"zks_miner_queue_seconds", Type::Histogram, "Time a job waited for a worker, by model and slice"},
     {"zks_miner_queue_depth", Type::Gauge, "Jobs waiting for a worker"},
     {"zks_miner_in_flight", Type::Gauge, "Jobs being proved"},
+    {"zks_miner_queue_capacity", Type::Gauge, "Jobs that may wait for a worker"},
     {"zks_validator_requests_total", Type::Counter, "Infer and benchmark requests by kind and status"},
     {"zks_validator_request_seconds", Type::Histogram, "End-to-end time of an answered request, by model"},
     {"zks_validator_slice_seconds", Type::Histogram, "ProveSlice round trip measured by the validator, by model and slice"},
