@@ -73,9 +73,22 @@ struct MinerNode::Impl {
   std::mutex reg_mu;
   std::condition_variable reg_cv;
   bool reg_stop = false;
-  std::thread reg_thread;
+  std::thread reg_thread, gpu_thread;
 
   void register_loop();
+  // GPU utilisation and memory in use, every 5 s while a GPU is present.
+  void gpu_loop() {
+    std::unique_lock<std::mutex> lock(reg_mu);
+    while (!reg_stop) {
+      for (const auto& g : backend::gpus())
+        if (auto u = backend::gpu_usage(g.index)) {
+          const metrics::Labels l{{"gpu", std::to_string(g.index) + " " + g.name}};
+          metrics->set("zks_gpu_utilization_ratio", l, u->utilization);
+          metrics->set("zks_gpu_memory_used_bytes", l, double(u->memory_used_bytes));
+        }
+      reg_cv.wait_for(lock, std::chrono::seconds(5), [this] { return reg_stop; });
+    }
+  }
   void count(const char* outcome) { metrics->inc("zks_miner_jobs_total", {{"outcome", outcome}}); }
 
   void get_info(rpc::Call call, rpc::Responder respond);
@@ -319,7 +332,8 @@ Result<std::unique_ptr<MinerNode>> MinerNode::start(const MinerConfig& cfg) {
   auto metrics = metrics::Metrics::start(cfg.metrics_listen, "miner", kVersion, impl->backend_name);
   if (!metrics.ok()) return make_error(metrics.error());
   impl->metrics = std::move(metrics).value();
-  for (const auto& g : backend::gpus()) impl->metrics->set("zks_gpu_memory_bytes", {{"gpu", g.name}}, double(g.memory_bytes));
+  for (const auto& g : backend::gpus())
+    impl->metrics->set("zks_gpu_memory_bytes", {{"gpu", std::to_string(g.index) + " " + g.name}}, double(g.memory_bytes));
   impl->metrics->set("zks_miner_queue_depth", {}, 0);
   impl->metrics->set("zks_miner_in_flight", {}, 0);
   impl->metrics->set("zks_miner_queue_capacity", {}, double(cfg.queue));
@@ -343,6 +357,7 @@ Result<std::unique_ptr<MinerNode>> MinerNode::start(const MinerConfig& cfg) {
   ZKS_LOG_INFO("miner", "serving on {} with {} workers, queue {}, backend {}", impl->address, workers, cfg.queue,
                impl->backend_name);
   if (!cfg.register_with.empty()) impl->reg_thread = std::thread([p] { p->register_loop(); });
+  if (!backend::gpus().empty()) impl->gpu_thread = std::thread([p] { p->gpu_loop(); });
   rpc::write_ready_file(cfg.ready_file, impl->address, impl->metrics->address());
   return std::unique_ptr<MinerNode>(new MinerNode(std::move(impl)));
 }
@@ -358,6 +373,7 @@ void MinerNode::shutdown() {
   }
   p.reg_cv.notify_all();
   if (p.reg_thread.joinable()) p.reg_thread.join();
+  if (p.gpu_thread.joinable()) p.gpu_thread.join();
   p.service->stop_accepting();
   p.jobs->stop();
   p.server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));

@@ -6,6 +6,7 @@
 // CPU-vs-CUDA parity test.
 
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -37,6 +38,14 @@ class Backend {
 Backend& cpu();
 // GPUs visible to this process; empty when CUDA was not compiled in or no driver/GPU.
 std::vector<GpuInfo> gpus();
+// Live utilisation (0..1) and memory in use of GPU `index`, read through NVML loaded at
+// run time (libnvidia-ml.so.1, shipped with the driver; never linked, so the binary
+// starts where there is none). nullopt without a driver or on any NVML error.
+struct GpuUsage {
+  double utilization = 0;
+  size_t memory_used_bytes = 0;
+};
+std::optional<GpuUsage> gpu_usage(int index);
 // Whether this binary was built with the CUDA backend.
 bool cuda_compiled();
 // The CUDA backend on GPU 0, or nullptr when none is available.

@@ -27,6 +27,8 @@ constexpr Spec kCatalogue[] = {
     {"zks_build_info", Type::Gauge, "1, labelled with the component, version and proving backend"},
     {"zks_rpc_refused_total", Type::Counter, "Calls refused before any handler, by envelope reason"},
     {"zks_gpu_memory_bytes", Type::Gauge, "Memory of each GPU present"},
+    {"zks_gpu_memory_used_bytes", Type::Gauge, "Memory in use on each GPU (NVML)"},
+    {"zks_gpu_utilization_ratio", Type::Gauge, "Utilisation of each GPU, 0..1 (NVML)"},
     {"zks_miner_jobs_total", Type::Counter, "ProveSlice calls by outcome (ok, deadline, full, failed, unavailable, bad_request)"},
     {"zks_miner_prove_seconds", Type::Histogram, "Time to prove one slice, by model and slice"},
     {"zks_miner_queue_seconds", Type::Histogram, "Time a job waited for a worker, by model and slice"},

@@ -35,3 +35,20 @@ TEST_CASE("CUDA and CPU field multiplication agree", "[backend][gpu]") {
   gpu->mul(a, b, gpu_out);
   REQUIRE(cpu_out == gpu_out);
 }
+
+TEST_CASE("GPU usage comes from NVML when a GPU is present, and is absent otherwise", "[backend]") {
+  auto gpus = zks::backend::gpus();
+  REQUIRE_FALSE(zks::backend::gpu_usage(-1).has_value());
+  if (gpus.empty()) {
+    WARN("no GPU visible to this build: usage numbers are not checked");
+    return;
+  }
+  auto u = zks::backend::gpu_usage(gpus[0].index);
+  if (!u) {
+    WARN("a GPU but no usable NVML: usage is not reported");
+    return;
+  }
+  REQUIRE(u->utilization >= 0);
+  REQUIRE(u->utilization <= 1);
+  REQUIRE(u->memory_used_bytes <= gpus[0].memory_bytes);
+}
