@@ -77,6 +77,7 @@ struct CompileArgs {
   std::vector<std::string> dims;
   int act_bits = 16, weight_bits = 16;
   bool json = false;
+  bool fused_layer_norm = false;
 };
 
 int run_compile(const CompileArgs& a) {
@@ -95,6 +96,7 @@ int run_compile(const CompileArgs& a) {
     calib.push_back(guess.string());
   }
   ImportOptions io;
+  io.expand_layer_norm = !a.fused_layer_norm;
   for (const auto& d : a.dims) {
     auto eq = d.find('=');
     if (eq == std::string::npos) {
@@ -308,6 +310,8 @@ void register_compile(CLI::App& app, Context& ctx) {
   c->add_option("--act-bits", ca.act_bits, "Activation bits")->check(CLI::Range(4, 40));
   c->add_option("--weight-bits", ca.weight_bits, "Weight bits")->check(CLI::Range(2, 40));
   c->add_flag("--json", ca.json, "Machine-readable output");
+  c->add_flag("--fused-layernorm", ca.fused_layer_norm,
+              "Keep LayerNormalization as one op (a little more accurate; not provable yet)");
   c->callback([&ctx] { ctx.exit_code = run_compile(ca); });
 
   static std::string dir, input, reference;

@@ -374,6 +374,7 @@ Result<Graph> import_onnx(std::span<const uint8_t> bytes, const ImportOptions& o
   }
   if (g.outputs.empty()) return make_error("the model has no outputs");
   // Constants no longer need their data in the working copy.
+  if (opt.expand_layer_norm) expand_layer_norms(g);
   if (opt.fold_linear) fold_linear_ops(g);
   g.prune();
   return g;

@@ -23,6 +23,7 @@ struct ImportOptions {
   // Whole input shapes by input name (e.g. from an input.json); static dims must agree.
   std::map<std::string, Shape> input_shapes;
   bool fold_linear = true;  // BatchNorm / constant Mul/Add into Conv/Gemm
+  bool expand_layer_norm = true;  // LayerNormalization into its defining ops
 };
 
 inline constexpr int64_t kMinOpset = 9;
@@ -37,5 +38,9 @@ Result<Tensor> parse_tensor_proto(std::span<const uint8_t> bytes);
 
 // The folding passes, exposed for tests (import runs them).
 void fold_linear_ops(Graph& g);
+// Rewrites LayerNormalization (when its Mean/InvStdDev outputs are unused) into the ops
+// it is defined by: ReduceMean, Sub, Mul, ReduceMean, Add epsilon, Sqrt, Div, Mul scale,
+// Add bias, each of which quantizes and proves on its own.
+void expand_layer_norms(Graph& g);
 
 }  // namespace zks::model

@@ -242,6 +242,62 @@ struct Rewriter {
 
 }  // namespace
 
+void expand_layer_norms(Graph& g) {
+  std::vector<Node> out;
+  for (auto& n : g.nodes) {
+    const bool stats_used = (n.outputs.size() > 1 && n.outputs[1] >= 0) || (n.outputs.size() > 2 && n.outputs[2] >= 0);
+    if (n.op != "LayerNormalization" || stats_used || n.inputs.size() < 2 || n.inputs[0] < 0 || n.inputs[1] < 0) {
+      out.push_back(std::move(n));
+      continue;
+    }
+    const Shape xs = g.values[n.inputs[0]].shape;
+    const int64_t rank = static_cast<int64_t>(xs.size());
+    int64_t axis = n.attr_i("axis", -1);
+    if (axis < 0) axis += rank;
+    if (axis < 0 || axis >= rank) {
+      out.push_back(std::move(n));  // the executor reports the bad axis
+      continue;
+    }
+    Shape ms = xs;
+    std::vector<int64_t> axes;
+    for (int64_t a = axis; a < rank; ++a) ms[size_t(a)] = 1, axes.push_back(a);
+    auto value = [&](const std::string& suffix, const Shape& shape) {
+      return g.add_value(Value{n.name + "/zks_" + suffix, shape, false, {}});
+    };
+    auto node = [&](const std::string& op, const std::string& suffix, std::vector<int> inputs, int output) {
+      Node k;
+      k.op = op;
+      k.name = n.name + "/zks_" + suffix;
+      k.inputs = std::move(inputs);
+      k.outputs = {output};
+      if (op == "ReduceMean") {
+        k.attrs["axes"] = Attr{Attr::Kind::Ints, 0, 0, axes, {}, ""};
+        k.attrs["keepdims"] = Attr{Attr::Kind::Int, 1, 0, {}, {}, ""};
+      }
+      out.push_back(std::move(k));
+    };
+    const int x = n.inputs[0], scale = n.inputs[1], bias = n.inputs.size() > 2 ? n.inputs[2] : -1, y = n.outputs[0];
+    const int mean = value("mean", ms), d = value("centered", xs), sq = value("squared", xs), var = value("var", ms);
+    const int eps = g.add_value(Value{n.name + "/zks_epsilon", {1}, true, {n.attr_f("epsilon", 1e-5)}});
+    const int ve = value("var_eps", ms), sd = value("std", ms), z = value("normalized", xs);
+    node("ReduceMean", "mean", {x}, mean);
+    node("Sub", "center", {x, mean}, d);
+    node("Mul", "square", {d, d}, sq);
+    node("ReduceMean", "variance", {sq}, var);
+    node("Add", "add_epsilon", {var, eps}, ve);
+    node("Sqrt", "sqrt", {ve}, sd);
+    node("Div", "normalize", {d, sd}, z);
+    if (bias < 0) {
+      node("Mul", "scale", {z, scale}, y);
+    } else {
+      const int zs = value("scaled", xs);
+      node("Mul", "scale", {z, scale}, zs);
+      node("Add", "shift", {zs, bias}, y);
+    }
+  }
+  g.nodes = std::move(out);
+}
+
 void fold_linear_ops(Graph& g) {
   Rewriter rw{g, {}};
   for (int iter = 0; iter < 100000 && rw.step(); ++iter) {

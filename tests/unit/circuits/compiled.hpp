@@ -15,11 +15,12 @@ struct Compiled {
   model::IntRun run;
 };
 
-inline Compiled compile(const std::string& name) {
+inline Compiled compile(const std::string& name, bool expand_layer_norm = true) {
   std::string dir = std::string(ZKS_CORPUS_DIR) + "/" + name;
   auto in = model::load_tensors_json(dir + "/input.json", "input");
   REQUIRE(in.ok());
   model::ImportOptions opts;
+  opts.expand_layer_norm = expand_layer_norm;
   for (size_t i = 0; i < in->names.size(); ++i) opts.input_shapes[in->names[i]] = in->tensors[i].shape;
   auto g = model::import_onnx_file(dir + "/model.onnx", opts);
   REQUIRE(g.ok());
