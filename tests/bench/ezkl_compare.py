@@ -193,6 +193,21 @@ def write_table(results, out):
             kb = f"{e['proof_bytes'] / 1024:.0f}" if e.get("proof_bytes") else "-"
             l2 = f"{e['rel_l2']:.2e}" if e.get("rel_l2") is not None else "-"
             rows.append(f"| {m} | {sysname.replace('_', ' ')}{fail} | {setup} | {fmt_s(st.get('prove'))} | {fmt_s(st.get('verify'))} | {peak:.0f} | {kb} | {l2} | {ratio} |")
+    # Ratios EZKL / zkslice per stage (EZKL's accuracy calibration): its one-time stages
+    # against zkslice's compile, then prove and verify.
+    rows += ["", "| model | one-time stages: EZKL / zkslice compile | prove: EZKL / zkslice | verify: EZKL / zkslice |", "|---|---|---|---|"]
+    for m, r in results["models"].items():
+        zk, ez = r["zkslice"]["stages"], r["ezkl_accuracy"]["stages"]
+        def ratio(a, b):
+            return f"{a / b:.0f}x" if a and b else "-"
+        once = ["gen-settings", "calibrate-settings", "compile-circuit", "gen-srs", "setup"]
+        total = sum(ez[n]["wall_s"] for n in once if n in ez and ez[n]["ok"]) if all(ez.get(n, {}).get("ok") for n in once) else None
+        cells = [ratio(total, zk["compile"]["wall_s"] if zk["compile"]["ok"] else None)]
+        for st in ("prove", "verify"):
+            cells.append(ratio(ez[st]["wall_s"] if ez.get(st, {}).get("ok") else None, zk[st]["wall_s"] if zk[st]["ok"] else None))
+        if "failed_at" in r["ezkl_accuracy"]:
+            cells = [c if c != "-" else f"EZKL failed at {r['ezkl_accuracy']['failed_at']}" for c in cells]
+        rows.append(f"| {m} | " + " | ".join(cells) + " |")
     text = "\n".join(rows) + "\n"
     open(os.path.join(out, "table.md"), "w").write(text)
     print(text)
