@@ -141,6 +141,15 @@ def run_ezkl(model, work, target, timeout):
     return res
 
 
+def without_output(x):
+    """The results without the stages' raw stdout (it names local paths)."""
+    if isinstance(x, dict):
+        return {k: without_output(v) for k, v in x.items() if k != "out"}
+    if isinstance(x, list):
+        return [without_output(v) for v in x]
+    return x
+
+
 def fmt_s(st):
     if st is None:
         return "-"
@@ -170,7 +179,7 @@ def main():
                       + (f", failed at {e['failed_at']}: {e['stages'][e['failed_at']].get('error', '')[:160]}" if 'failed_at' in e else ""), flush=True)
             print(f"   zkslice: prove {fmt_s(r['zkslice']['stages']['prove'])} s", flush=True)
             results["models"][m] = r
-            json.dump(results, open(os.path.join(args.out, "results.json"), "w"), indent=1)
+            json.dump(without_output(results), open(os.path.join(args.out, "results.json"), "w"), indent=1)
     write_table(results, args.out)
     write_svg(results, args.out)
 
