@@ -29,14 +29,12 @@ Result<std::shared_ptr<const slicer::Manifest>> parse(const std::string& bytes) 
 
 }  // namespace
 
-hash::Digest manifest_hash(const std::string& bytes) { return hash::hash(hash::Domain::Generic, bytes_of(bytes)); }
-
 ArtifactCache::ArtifactCache(store::Store& store, std::filesystem::path dir) : m_store(store), m_dir(std::move(dir)) {
   std::filesystem::create_directories(m_dir);
 }
 
 Result<bool> ArtifactCache::put(const hash::Digest& hash, const std::string& bytes) {
-  if (manifest_hash(bytes) != hash) return make_error("the manifest's content hash is not " + hex(hash));
+  if (slicer::manifest_hash(bytes_of(bytes)) != hash) return make_error("the manifest's content hash is not " + hex(hash));
   auto man = parse(bytes);
   if (!man.ok()) return make_error(man.error());
   std::lock_guard<std::mutex> lock(m_mu);
@@ -71,7 +69,8 @@ Result<std::shared_ptr<const slicer::Manifest>> ArtifactCache::get(const hash::D
   ss << f.rdbuf();
   if (!f) return make_error("artifact " + hex(hash) + " is indexed but its file cannot be read");
   std::string bytes = ss.str();
-  if (manifest_hash(bytes) != hash) return make_error("artifact " + hex(hash) + " is corrupted on disk (hash mismatch)");
+  if (slicer::manifest_hash(bytes_of(bytes)) != hash)
+    return make_error("artifact " + hex(hash) + " is corrupted on disk (hash mismatch)");
   auto man = parse(bytes);
   if (!man.ok()) return make_error(man.error());
   m_loaded[hash] = *man;

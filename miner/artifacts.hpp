@@ -36,8 +36,4 @@ class ArtifactCache {
   std::map<hash::Digest, std::shared_ptr<const slicer::Manifest>> m_loaded;
 };
 
-// BLAKE2b-256 content hash of a serialized manifest (the id `zkslice verify` and
-// bundles use).
-hash::Digest manifest_hash(const std::string& bytes);
-
 }  // namespace zks::miner

@@ -510,7 +510,7 @@ Result<std::unique_ptr<ValidatorNode>> ValidatorNode::start(const ValidatorConfi
     auto man = slicer::parse_manifest(bytes_of(lm.bytes));
     if (!man.ok()) return make_error(dir + ": " + man.error());
     lm.man = std::make_unique<slicer::Manifest>(std::move(man).value());
-    const auto id = hash::hash(hash::Domain::Generic, bytes_of(lm.bytes));
+    const auto id = slicer::manifest_hash(bytes_of(lm.bytes));
     auto sealed = circuits::seal_check(*lm.man, id, impl->params);
     if (!sealed.ok()) return make_error(dir + ": " + sealed.error());
     lm.sealed = std::move(sealed).value();

@@ -57,7 +57,7 @@ int run_infer(const std::string& target, const std::string& key_file, const std:
   if (!got.status.ok()) return fail("GetModel from " + target + ": " + got.status.error_message());
   pb::GetModelResponse gmr;
   if (!gmr.ParseFromString(got.body)) return fail("GetModel from " + target + ": malformed answer");
-  if (hash::hash(hash::Domain::Generic, bytes_of(gmr.manifest())) != id) return fail("the validator's manifest does not hash to --model");
+  if (slicer::manifest_hash(bytes_of(gmr.manifest())) != id) return fail("the validator's manifest does not hash to --model");
   auto man = slicer::parse_manifest(bytes_of(gmr.manifest()));
   if (!man.ok()) return fail("the validator's manifest: " + man.error());
   if (!save_model.empty()) {

@@ -25,7 +25,7 @@ Result<CompiledModel> load_compiled(const std::string& dir) {
   if (!bytes.ok()) return make_error(bytes.error());
   auto man = slicer::parse_manifest(*bytes);
   if (!man.ok()) return make_error(man.error());
-  return CompiledModel{std::move(man).value(), hash::hash(hash::Domain::Generic, *bytes)};
+  return CompiledModel{std::move(man).value(), slicer::manifest_hash(*bytes)};
 }
 
 }  // namespace zks::cli

@@ -253,8 +253,8 @@ Result<Manifest> parse_manifest(std::span<const uint8_t> bytes) {
   return man;
 }
 
-std::string manifest_id(std::span<const uint8_t> bytes) {
-  return util::to_hex(hash::hash(hash::Domain::Generic, bytes));
-}
+hash::Digest manifest_hash(std::span<const uint8_t> bytes) { return hash::hash(hash::Domain::Generic, bytes); }
+
+std::string manifest_id(std::span<const uint8_t> bytes) { return util::to_hex(manifest_hash(bytes)); }
 
 }  // namespace zks::slicer

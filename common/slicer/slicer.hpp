@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "hash/blake2b.hpp"
 #include "model/quantize.hpp"
 #include "util/bytes.hpp"
 #include "util/result.hpp"
@@ -82,7 +83,9 @@ struct Manifest {
 
 util::Bytes serialize_manifest(const Manifest& m);
 Result<Manifest> parse_manifest(std::span<const uint8_t> bytes);
-// The content address: BLAKE2b-256 of the serialized manifest, hex.
+// The content address: BLAKE2b-256 of the serialized manifest (what bundles, miners'
+// artifact caches and validators name a compiled model by), and its hex form.
+hash::Digest manifest_hash(std::span<const uint8_t> bytes);
 std::string manifest_id(std::span<const uint8_t> bytes);
 
 }  // namespace zks::slicer

@@ -63,7 +63,7 @@ void BM_ProveSliceOverhead(benchmark::State& state) {
   man.slices = *zks::slicer::plan_slices(man.model, {1, 0, 0});
   ZK_ASSERT(zks::circuits::seal_manifest(man, zks::pcs::Params::standard()).ok());
   auto bytes = zks::slicer::serialize_manifest(man);
-  auto hash = zks::hash::hash(zks::hash::Domain::Generic, bytes);
+  auto hash = zks::slicer::manifest_hash(bytes);
 
   auto tmp = std::filesystem::temp_directory_path() / ("zks-bench-rpc-" + std::to_string(getpid()));
   std::filesystem::remove_all(tmp);

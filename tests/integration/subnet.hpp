@@ -42,7 +42,7 @@ inline Model make_model(const std::string& name, int slices) {
   REQUIRE(circuits::seal_manifest(m.man, pcs::Params::standard()).ok());
   auto bytes = slicer::serialize_manifest(m.man);
   m.bytes.assign(bytes.begin(), bytes.end());
-  m.hash = hash::hash(hash::Domain::Generic, bytes);
+  m.hash = slicer::manifest_hash(bytes);
   return m;
 }
 
