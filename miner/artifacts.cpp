@@ -3,7 +3,6 @@
 #include <fstream>
 #include <sstream>
 
-#include "circuits/slice/fingerprint.hpp"
 #include "pcs/params.hpp"
 #include "util/bytes.hpp"
 
@@ -17,14 +16,15 @@ std::span<const uint8_t> bytes_of(const std::string& s) {
   return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
 }
 
-Result<std::shared_ptr<const slicer::Manifest>> parse(const std::string& bytes) {
+Result<std::shared_ptr<const Artifact>> parse(const hash::Digest& hash, const std::string& bytes) {
   auto man = slicer::parse_manifest(bytes_of(bytes));
   if (!man.ok()) return make_error("manifest does not parse: " + man.error());
-  if (!man->fingerprint.empty()) {
-    auto fp = circuits::check_sealed(*man, pcs::Params::standard());
-    if (!fp.ok()) return make_error("manifest seal does not hold: " + fp.error());
-  }
-  return std::shared_ptr<const slicer::Manifest>(std::make_shared<slicer::Manifest>(std::move(man).value()));
+  auto a = std::make_shared<Artifact>();
+  a->manifest = std::make_shared<slicer::Manifest>(std::move(man).value());
+  auto sealed = circuits::seal_check(*a->manifest, hash, pcs::Params::standard());
+  if (!sealed.ok()) return make_error("manifest seal does not hold: " + sealed.error());
+  a->sealed = std::move(sealed).value();
+  return std::shared_ptr<const Artifact>(std::move(a));
 }
 
 }  // namespace
@@ -35,7 +35,7 @@ ArtifactCache::ArtifactCache(store::Store& store, std::filesystem::path dir) : m
 
 Result<bool> ArtifactCache::put(const hash::Digest& hash, const std::string& bytes) {
   if (slicer::manifest_hash(bytes_of(bytes)) != hash) return make_error("the manifest's content hash is not " + hex(hash));
-  auto man = parse(bytes);
+  auto man = parse(hash, bytes);
   if (!man.ok()) return make_error(man.error());
   std::lock_guard<std::mutex> lock(m_mu);
   auto known = m_store.get(store::cf::kArtifacts, std::string(hash.begin(), hash.end()));
@@ -58,7 +58,7 @@ Result<bool> ArtifactCache::put(const hash::Digest& hash, const std::string& byt
   return true;
 }
 
-Result<std::shared_ptr<const slicer::Manifest>> ArtifactCache::get(const hash::Digest& hash) {
+Result<std::shared_ptr<const Artifact>> ArtifactCache::get(const hash::Digest& hash) {
   std::lock_guard<std::mutex> lock(m_mu);
   if (auto it = m_loaded.find(hash); it != m_loaded.end()) return it->second;
   auto known = m_store.get(store::cf::kArtifacts, std::string(hash.begin(), hash.end()));
@@ -71,7 +71,7 @@ Result<std::shared_ptr<const slicer::Manifest>> ArtifactCache::get(const hash::D
   std::string bytes = ss.str();
   if (slicer::manifest_hash(bytes_of(bytes)) != hash)
     return make_error("artifact " + hex(hash) + " is corrupted on disk (hash mismatch)");
-  auto man = parse(bytes);
+  auto man = parse(hash, bytes);
   if (!man.ok()) return make_error(man.error());
   m_loaded[hash] = *man;
   return *man;

@@ -11,12 +11,19 @@
 #include <string>
 #include <vector>
 
+#include "circuits/slice/bundle.hpp"
 #include "hash/blake2b.hpp"
 #include "slicer/slicer.hpp"
 #include "store/store.hpp"
 #include "util/result.hpp"
 
 namespace zks::miner {
+
+// A cached compiled model with its seal checked once (fingerprint and R_W decoded).
+struct Artifact {
+  std::shared_ptr<const slicer::Manifest> manifest;
+  circuits::SealedModel sealed;  // points into *manifest
+};
 
 class ArtifactCache {
  public:
@@ -25,15 +32,15 @@ class ArtifactCache {
   // Stores a manifest after checking that `hash` is its content hash and that it
   // parses (and, when sealed, that its fingerprint holds). true if it was new.
   Result<bool> put(const hash::Digest& hash, const std::string& bytes);
-  // The parsed manifest, or an error naming why not (not cached, corrupted).
-  Result<std::shared_ptr<const slicer::Manifest>> get(const hash::Digest& hash);
+  // The parsed, seal-checked manifest, or an error naming why not (not cached, corrupted).
+  Result<std::shared_ptr<const Artifact>> get(const hash::Digest& hash);
   std::vector<hash::Digest> list() const;
 
  private:
   store::Store& m_store;
   std::filesystem::path m_dir;
   mutable std::mutex m_mu;
-  std::map<hash::Digest, std::shared_ptr<const slicer::Manifest>> m_loaded;
+  std::map<hash::Digest, std::shared_ptr<const Artifact>> m_loaded;
 };
 
 }  // namespace zks::miner

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 #include <condition_variable>
+#include <optional>
 #include <mutex>
 #include <thread>
 
@@ -38,13 +39,6 @@ Status error(StatusCode code, const std::string& what) { return Status(code, wha
 template <typename Msg>
 void reply(const rpc::Responder& respond, const Msg& m) {
   respond(Status::OK, m.SerializeAsString());
-}
-
-// A 32-byte field already checked by digest_of.
-hash::Digest binding_digest(const std::string& bytes) {
-  hash::Digest d{};
-  std::copy_n(bytes.begin(), std::min<size_t>(bytes.size(), 32), d.begin());
-  return d;
 }
 
 Result<hash::Digest> digest_of(const std::string& bytes, const char* what) {
@@ -94,7 +88,7 @@ struct MinerNode::Impl {
   void get_info(rpc::Call call, rpc::Responder respond);
   void prove_slice(rpc::Call call, rpc::Responder respond);
   void push_artifact(rpc::Call call, rpc::Responder respond);
-  Result<std::shared_ptr<const slicer::Manifest>> fetch_artifact(const hash::Digest& h, const std::string& endpoint,
+  Result<std::shared_ptr<const Artifact>> fetch_artifact(const hash::Digest& h, const std::string& endpoint,
                                                                  const crypto::PublicKey& validator);
 };
 
@@ -154,9 +148,8 @@ static Result<std::vector<std::vector<int64_t>>> slice_inputs(const slicer::Mani
   return inputs;
 }
 
-Result<std::shared_ptr<const slicer::Manifest>> MinerNode::Impl::fetch_artifact(const hash::Digest& h,
-                                                                                 const std::string& endpoint,
-                                                                                 const crypto::PublicKey& validator) {
+Result<std::shared_ptr<const Artifact>> MinerNode::Impl::fetch_artifact(const hash::Digest& h, const std::string& endpoint,
+                                                                        const crypto::PublicKey& validator) {
   ZKS_LOG_INFO("miner", "fetching artifact {} from {}", util::to_hex(h).substr(0, 16), endpoint);
   rpc::SignedClient client(endpoint, *key, validator, config.max_message_mb << 20);
   pb::GetModelRequest req;
@@ -191,39 +184,43 @@ void MinerNode::Impl::prove_slice(rpc::Call call, rpc::Responder answer) {
   if (!job_id.ok()) return respond(error(StatusCode::INVALID_ARGUMENT, job_id.error()), {});
   auto art = digest_of(req->artifact(), "artifact");
   if (!art.ok()) return respond(error(StatusCode::INVALID_ARGUMENT, art.error()), {});
-  // A cached artifact is checked here, at once; one to fetch is fetched and checked by
-  // the worker (never block a gRPC thread on an outgoing call).
-  auto man = artifacts->get(*art);
-  if (!man.ok() && req->artifact_endpoint().empty())
-    return respond(error(StatusCode::FAILED_PRECONDITION, man.error()), {});
-  if (man.ok())
-    if (auto in = slice_inputs(**man, *req); !in.ok()) return respond(error(StatusCode::INVALID_ARGUMENT, in.error()), {});
+  // A cached artifact and the inputs are checked here, at once; one to fetch is fetched
+  // and checked by the worker (never block a gRPC thread on an outgoing call).
+  auto cached = artifacts->get(*art);
+  if (!cached.ok() && req->artifact_endpoint().empty())
+    return respond(error(StatusCode::FAILED_PRECONDITION, cached.error()), {});
+  std::shared_ptr<const Artifact> artifact = cached.ok() ? *cached : nullptr;
+  std::optional<std::vector<std::vector<int64_t>>> inputs;
+  if (artifact) {
+    auto in = slice_inputs(*artifact->manifest, *req);
+    if (!in.ok()) return respond(error(StatusCode::INVALID_ARGUMENT, in.error()), {});
+    inputs = std::move(in).value();
+  }
   if (std::chrono::system_clock::now() >= call.deadline)
     return respond(error(StatusCode::DEADLINE_EXCEEDED, "the deadline passed before the job was queued"), {});
   const auto deadline = call.deadline;
   const circuits::ProofBinding binding{*job_id, key->public_key().bytes()};
-  std::shared_ptr<const slicer::Manifest> cached = man.ok() ? *man : nullptr;
   JobQueue::Job job;
   job.priority = req->priority();
-  job.run = [this, respond, deadline, binding, cached, req = std::move(req).value(),
-             validator = call.envelope.sender](double queue_ms) {
+  job.run = [this, respond, deadline, binding, artifact, inputs = std::move(inputs), model = *art,
+             req = std::move(req).value(), validator = call.envelope.sender](double queue_ms) mutable {
     if (std::chrono::system_clock::now() >= deadline)
       return respond(error(StatusCode::DEADLINE_EXCEEDED, "the deadline passed while the job waited"), {});
-    auto manifest = cached;
-    if (!manifest) {
-      auto fetched = fetch_artifact(binding_digest(req.artifact()), req.artifact_endpoint(), validator);
+    if (!artifact) {
+      auto fetched = fetch_artifact(model, req.artifact_endpoint(), validator);
       if (!fetched.ok()) return respond(error(StatusCode::FAILED_PRECONDITION, fetched.error()), {});
-      manifest = *fetched;
+      artifact = *fetched;
+      auto in = slice_inputs(*artifact->manifest, req);
+      if (!in.ok()) return respond(error(StatusCode::INVALID_ARGUMENT, in.error()), {});
+      inputs = std::move(in).value();
     }
-    auto inputs = slice_inputs(*manifest, req);
-    if (!inputs.ok()) return respond(error(StatusCode::INVALID_ARGUMENT, inputs.error()), {});
     const uint32_t slice = req.slice();
-    const metrics::Labels labels{{"model", util::to_hex(binding_digest(req.artifact())).substr(0, 16)},
+    const metrics::Labels labels{{"model", util::to_hex(model).substr(0, 16)},
                                  {"slice", std::to_string(slice)}};
     metrics->observe("zks_miner_queue_seconds", labels, queue_ms / 1000);
     auto t0 = std::chrono::steady_clock::now();
     ZKS_LOG_INFO("miner", "proving slice {} (job {}), waited {:.1f} ms", slice, util::to_hex(binding.job_id).substr(0, 12), queue_ms);
-    auto proved = circuits::prove_slice_job(*manifest, slice, *inputs, pcs::Params::standard(), binding);
+    auto proved = circuits::prove_slice_job(artifact->sealed, slice, *inputs, pcs::Params::standard(), binding);
     double prove_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     metrics->observe("zks_miner_prove_seconds", labels, prove_ms / 1000);
     if (!proved.ok()) {

@@ -22,6 +22,25 @@ double ms_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 
+// A model input or output (public in every bundle: rule 12).
+bool is_model_io(const model::QModel& m, int t) {
+  for (const auto* ids : {&m.inputs, &m.outputs})
+    for (int u : *ids)
+      if (u == t) return true;
+  return false;
+}
+
+// Integer values given for boundary tensor t: its size, and inside the activation range.
+Status check_boundary_values(const model::QModel& m, int t, const std::vector<int64_t>& v) {
+  const auto& name = m.tensors[t].name;
+  const int64_t n = model::numel(m.tensors[t].shape);
+  if (v.size() != uint64_t(n))
+    return make_error("input '" + name + "' has " + std::to_string(v.size()) + " values, expected " + std::to_string(n));
+  for (int64_t x : v)
+    if (x < m.act_lo() || x > m.act_hi()) return make_error("input '" + name + "' has a value outside the activation range");
+  return {};
+}
+
 // The statement of slice j from the bundle: public tensors by value, private ones by
 // commitment. The prover passes the executor's run to supply private values too.
 Result<SliceStatement> statement(const SealedModel& sealed, size_t j, const Bundle& b,
@@ -164,12 +183,7 @@ Result<Bundle> skeleton(const SealedModel& sm, const std::vector<std::vector<int
   if (inputs.size() != m.inputs.size()) return make_error("bundle: the model has " + std::to_string(m.inputs.size()) + " inputs");
   run.values.assign(m.tensors.size(), {});
   for (size_t i = 0; i < inputs.size(); ++i) {
-    const auto& t = m.tensors[m.inputs[i]];
-    if (inputs[i].size() != uint64_t(model::numel(t.shape)))
-      return make_error("input '" + t.name + "' has " + std::to_string(inputs[i].size()) + " values, expected " +
-                        std::to_string(model::numel(t.shape)));
-    for (int64_t v : inputs[i])
-      if (v < m.act_lo() || v > m.act_hi()) return make_error("input '" + t.name + "' has a value outside the activation range");
+    ZK_TRY(check_boundary_values(m, m.inputs[i], inputs[i]));
     run.values[m.inputs[i]] = inputs[i];
   }
   ZK_TRY(model::run_int_range(m, 0, m.nodes.size(), run));
@@ -259,8 +273,9 @@ Result<Bundle> prove_bundle(const slicer::Manifest& man, const hash::Digest& man
   return b;
 }
 
-Result<SliceJob> prove_slice_job(const slicer::Manifest& man, size_t j, const std::vector<std::vector<int64_t>>& inputs,
+Result<SliceJob> prove_slice_job(const SealedModel& sm, size_t j, const std::vector<std::vector<int64_t>>& inputs,
                                  const pcs::Params& params, const ProofBinding& binding) {
+  const auto& man = *sm.man;
   const auto& m = man.model;
   if (j >= man.slices.size())
     return make_error("slice " + std::to_string(j) + " does not exist (the model has " + std::to_string(man.slices.size()) + ")");
@@ -268,26 +283,15 @@ Result<SliceJob> prove_slice_job(const slicer::Manifest& man, size_t j, const st
   if (inputs.size() != s.inputs.size())
     return make_error("slice " + std::to_string(j) + " has " + std::to_string(s.inputs.size()) + " inputs, got " +
                       std::to_string(inputs.size()));
-  auto is_model_io = [&](int t) {
-    for (const auto* ids : {&m.inputs, &m.outputs})
-      for (int u : *ids)
-        if (u == t) return true;
-    return false;
-  };
   model::IntRun run;
   run.values.resize(m.tensors.size());
   Bundle b;
   SliceJob job;
   for (size_t i = 0; i < inputs.size(); ++i) {
     const int t = s.inputs[i];
-    const auto& name = m.tensors[t].name;
-    if (inputs[i].size() != uint64_t(model::numel(m.tensors[t].shape)))
-      return make_error("input '" + name + "' has " + std::to_string(inputs[i].size()) + " values, expected " +
-                        std::to_string(model::numel(m.tensors[t].shape)));
-    for (int64_t v : inputs[i])
-      if (v < m.act_lo() || v > m.act_hi()) return make_error("input '" + name + "' has a value outside the activation range");
+    ZK_TRY(check_boundary_values(m, t, inputs[i]));
     run.values[t] = inputs[i];
-    if (is_model_io(t)) {
+    if (is_model_io(m, t)) {
       b.tensors[t] = inputs[i];
     } else {
       auto c = boundary_commitment(m, t, inputs[i], params);
@@ -299,7 +303,7 @@ Result<SliceJob> prove_slice_job(const slicer::Manifest& man, size_t j, const st
   ZK_TRY(model::run_int_range(m, s.first, s.end, run));
   for (int t : s.outputs) {
     if (b.tensors.count(t) || b.commitments.count(t)) continue;  // passed through
-    if (is_model_io(t)) {
+    if (is_model_io(m, t)) {
       b.tensors[t] = run.values[t];
       job.public_outputs[t] = run.values[t];
     } else {
@@ -309,10 +313,8 @@ Result<SliceJob> prove_slice_job(const slicer::Manifest& man, size_t j, const st
       job.output_commitments[t] = *c;
     }
   }
-  auto sealed = seal_check(man, {}, params);
-  if (!sealed.ok()) return make_error(sealed.error());
   b.bindings.assign(man.slices.size(), binding);
-  auto st = statement(*sealed, j, b, &run);
+  auto st = statement(sm, j, b, &run);
   if (!st.ok()) return make_error(st.error());
   auto proof = prove_slice(*st, params);
   if (!proof.ok()) return make_error("slice " + std::to_string(j) + ": " + proof.error());
@@ -338,9 +340,7 @@ Status verify_bundle(const slicer::Manifest& man, const hash::Digest& manifest_h
     if (id < 0 || size_t(id) >= man.model.tensors.size()) return make_error("bundle: unknown tensor id " + std::to_string(id));
   for (const auto& [id, c] : b.commitments) {
     if (id < 0 || size_t(id) >= man.model.tensors.size()) return make_error("bundle: unknown tensor id " + std::to_string(id));
-    for (const auto* ids : {&man.model.inputs, &man.model.outputs})
-      for (int t : *ids)
-        if (t == id) return make_error("bundle: the model's input and output must be public");
+    if (is_model_io(man.model, id)) return make_error("bundle: the model's input and output must be public");
   }
   for (int t : man.model.inputs)
     if (!b.tensors.count(t)) return make_error("bundle: the model input '" + man.model.tensors[t].name + "' is missing");

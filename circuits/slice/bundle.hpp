@@ -60,6 +60,16 @@ Result<Bundle> prove_bundle(const slicer::Manifest& man, const hash::Digest& man
                             const std::function<void(size_t slice, const SliceTiming&)>& progress,
                             bool private_boundaries = true, const ProofBinding& binding = {});
 
+// A compiled model ready to prove and check many slices of: its seal checked once (FP
+// and each slice's R_W decoded), by a validator or a miner's artifact cache.
+struct SealedModel {
+  const slicer::Manifest* man = nullptr;
+  hash::Digest manifest_hash{};
+  hash::Digest fp{};  // zero when unsealed
+  std::vector<std::optional<pcs::Commitment>> weights;
+};
+Result<SealedModel> seal_check(const slicer::Manifest& man, const hash::Digest& manifest_hash, const pcs::Params& params);
+
 // One slice proved on its own (a miner's job). The slice is recomputed from its input
 // values (in the order of the slice's inputs; never trusting a claimed output). The
 // model's inputs and outputs are public, every other boundary is committed
@@ -71,19 +81,9 @@ struct SliceJob {
   std::map<int, pcs::Commitment> output_commitments;   // every other output
   std::map<int, pcs::Commitment> input_commitments;    // inputs that are not model inputs
 };
-Result<SliceJob> prove_slice_job(const slicer::Manifest& man, size_t slice,
+Result<SliceJob> prove_slice_job(const SealedModel& sm, size_t slice,
                                  const std::vector<std::vector<int64_t>>& inputs, const pcs::Params& params,
                                  const ProofBinding& binding);
-
-// A compiled model ready to check proofs against: its seal checked once (FP and each
-// slice's R_W decoded), for a validator that verifies many slice proofs of it.
-struct SealedModel {
-  const slicer::Manifest* man = nullptr;
-  hash::Digest manifest_hash{};
-  hash::Digest fp{};  // zero when unsealed
-  std::vector<std::optional<pcs::Commitment>> weights;
-};
-Result<SealedModel> seal_check(const slicer::Manifest& man, const hash::Digest& manifest_hash, const pcs::Params& params);
 
 // The bundle a validator builds from its own forward pass before any proof arrives:
 // the model's inputs and outputs by value and every other boundary tensor's
