@@ -2,13 +2,11 @@
 // and a key of the TOML config file (--config), flags winning; unknown keys are refused.
 // SIGINT/SIGTERM shut down in reverse start-up order; the exit code is 0 after a clean
 // shutdown, 1 when start-up fails (the reason is logged), 2 on bad usage.
-#include <cstdio>
 
 #include <CLI/CLI.hpp>
 
 #include "miner/miner.hpp"
 #include "rpc/daemon.hpp"
-#include "util/log.hpp"
 
 int main(int argc, char** argv) {
   zks::miner::MinerConfig cfg;
@@ -35,17 +33,6 @@ int main(int argc, char** argv) {
   app.add_option("--test-delay-ms", cfg.test_delay_ms, "testing only: answer this much later");
   app.add_flag("--test-corrupt-proofs", cfg.test_corrupt_proofs, "testing only: return invalid proofs");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")->capture_default_str();
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;
-  }
-  zks::log::set_level(log_level);
-  auto allowed = zks::rpc::parse_hotkeys(allow);
-  if (!allowed.ok()) {
-    std::fprintf(stderr, "error: --allow %s\n", allowed.error().c_str());
-    return 2;
-  }
-  cfg.allow = *allowed;
-  return zks::rpc::run_until_signal("miner", [&] { return zks::miner::MinerNode::start(cfg); });
+  return zks::rpc::daemon_main(app, argc, argv, "miner", log_level, allow, cfg.allow,
+                               [&] { return zks::miner::MinerNode::start(cfg); });
 }

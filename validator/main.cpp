@@ -3,12 +3,10 @@
 // key of the TOML config file (--config), flags winning; unknown keys are refused.
 // SIGINT/SIGTERM shut down in reverse start-up order; exit 0 after a clean shutdown,
 // 1 when start-up fails (the reason is logged), 2 on bad usage.
-#include <cstdio>
 
 #include <CLI/CLI.hpp>
 
 #include "rpc/daemon.hpp"
-#include "util/log.hpp"
 #include "validator/validator.hpp"
 
 int main(int argc, char** argv) {
@@ -44,17 +42,6 @@ int main(int argc, char** argv) {
   app.add_option("--metrics-listen", cfg.metrics_listen, "host:port for Prometheus /metrics (port 0: any; default: none)");
   app.add_option("--ready-file", cfg.ready_file, "write host:port here once serving");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")->capture_default_str();
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;
-  }
-  zks::log::set_level(log_level);
-  auto allowed = zks::rpc::parse_hotkeys(allow);
-  if (!allowed.ok()) {
-    std::fprintf(stderr, "error: --allow %s\n", allowed.error().c_str());
-    return 2;
-  }
-  cfg.allow = *allowed;
-  return zks::rpc::run_until_signal("validator", [&] { return zks::validator::ValidatorNode::start(cfg); });
+  return zks::rpc::daemon_main(app, argc, argv, "validator", log_level, allow, cfg.allow,
+                               [&] { return zks::validator::ValidatorNode::start(cfg); });
 }

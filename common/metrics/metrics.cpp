@@ -1,6 +1,5 @@
 #include "metrics/metrics.hpp"
 
-#include <mutex>
 
 #include <prometheus/counter.h>
 #include <prometheus/exposer.h>
