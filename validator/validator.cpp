@@ -107,7 +107,11 @@ struct ValidatorNode::Impl {
   std::condition_variable cv;
   bool stopping = false;
   size_t active_requests = 0, active_threads = 0;
-  std::map<uint32_t, std::shared_ptr<rpc::SignedClient>> clients;
+  struct Peer {
+    std::string endpoint;
+    std::shared_ptr<rpc::SignedClient> client;
+  };
+  std::map<uint32_t, Peer> clients;  // one channel per miner, for its current hotkey and endpoint
   std::map<uint32_t, int> inflight;  // dispatches per miner
   std::mt19937_64 rng{std::random_device{}()};
   Clock::time_point last_infer = Clock::now();
@@ -130,10 +134,10 @@ struct ValidatorNode::Impl {
 
   std::shared_ptr<rpc::SignedClient> client_for(const MinerEntry& m) {
     std::lock_guard<std::mutex> lock(mu);
-    auto& c = clients[m.uid];
-    if (!c || c->peer() != m.hotkey)
-      c = std::make_shared<rpc::SignedClient>(m.endpoint, *key, m.hotkey, config.max_message_mb << 20);
-    return c;
+    auto& p = clients[m.uid];
+    if (!p.client || p.client->peer() != m.hotkey || p.endpoint != m.endpoint)
+      p = {m.endpoint, std::make_shared<rpc::SignedClient>(m.endpoint, *key, m.hotkey, config.max_message_mb << 20)};
+    return p.client;
   }
 
   // The next miner for a slice: not benched, not tried for it, best score per load
