@@ -71,6 +71,22 @@ size_t add_column(Plan& p, Column c) {
   return p.columns.size() - 1;
 }
 
+// The weight column of np.conv (a ConvTranspose kernel laid out as its equivalent
+// Conv's when `transposed`) and its bias column, one value per output channel.
+Status add_conv_weights(Plan& p, NodePlan& np, const QNode& n, bool transposed) {
+  const ConvShape& s = np.conv;
+  np.w = n.inputs[1];
+  Column wc{poly::PaddedShape::flat(size_t(1) << s.w_vars()), np.w, true};
+  wc.transposed = transposed;
+  np.w_col = add_column(p, std::move(wc));
+  if (s.has_bias) {
+    np.b = n.inputs[2];
+    if (p.m->tensors[np.b].data.size() != s.out_channels) return node_error(n, "bias is not one value per channel");
+    np.b_col = add_column(p, {poly::PaddedShape::flat(s.out_channels), np.b, false});
+  }
+  return {};
+}
+
 Status plan_conv(Plan& p, NodePlan& np, const QNode& n) {
   const QModel& m = *p.m;
   const auto& xs = m.tensors[n.inputs[0]].shape;
@@ -91,20 +107,13 @@ Status plan_conv(Plan& p, NodePlan& np, const QNode& n) {
   s.has_bias = n.inputs.size() > 2;
   ZK_TRY(s.check());
   if (s.out_h() != cp.OH || s.out_w() != cp.OW) return node_error(n, "output size does not match the convolution");
-  np.w = n.inputs[1];
-  np.w_col = add_column(p, {poly::PaddedShape::flat(size_t(1) << s.w_vars()), np.w, true});
-  if (s.has_bias) {
-    np.b = n.inputs[2];
-    if (m.tensors[np.b].data.size() != s.out_channels) return node_error(n, "bias is not one value per channel");
-    np.b_col = add_column(p, {poly::PaddedShape::flat(s.out_channels), np.b, false});
-  }
-  return {};
+  return add_conv_weights(p, np, n, false);
 }
 
 // ConvTranspose y[m, ih s - pt + kh d] += x[c, ih] w[c, m, kh] equals a stride-1 Conv
 // of U with the flipped kernel w'[m, c, KH-1-kh], where U spreads x out by the strides
 // and pads it by d (KH - 1) - pt on top (and so on for the other sides).
-Status plan_convt(Plan& p, NodePlan& np, const QNode& n, const poly::PaddedShape& out) {
+Status plan_convt(Plan& p, NodePlan& np, const QNode& n) {
   const QModel& m = *p.m;
   const auto& xs = m.tensors[n.inputs[0]].shape;
   const auto& ws = m.tensors[n.inputs[1]].shape;
@@ -136,17 +145,7 @@ Status plan_convt(Plan& p, NodePlan& np, const QNode& n, const poly::PaddedShape
         np.gather.gather.push_back(hit ? (c * cp.H + a / cp.sh) * cp.W + b / cp.sw : -1);
       }
   if (auto st = np.gather.check(); !st.ok()) return node_error(n, st.error());
-  np.w = n.inputs[1];
-  Column wc{poly::PaddedShape::flat(size_t(1) << s.w_vars()), np.w, true};
-  wc.transposed = true;
-  np.w_col = add_column(p, std::move(wc));
-  if (s.has_bias) {
-    np.b = n.inputs[2];
-    if (m.tensors[np.b].data.size() != s.out_channels) return node_error(n, "bias is not one value per channel");
-    np.b_col = add_column(p, {poly::PaddedShape::flat(s.out_channels), np.b, false});
-  }
-  (void)out;
-  return {};
+  return add_conv_weights(p, np, n, true);
 }
 
 Status plan_gemm(Plan& p, NodePlan& np, const QNode& n) {
@@ -536,7 +535,7 @@ Result<Plan> make_plan(const SliceStatement& st) {
       p.kind[np.y] = TensorKind::Committed;
     } else if (n.op == "ConvTranspose") {
       np.kind = Kind::ConvT;
-      ZK_TRY(plan_convt(p, np, n, *out));
+      ZK_TRY(plan_convt(p, np, n));
       ZK_TRY(plan_requant(p, np, n, *out));
       p.kind[np.y] = TensorKind::Committed;
     } else if (n.op == "Gemm") {
