@@ -1,5 +1,7 @@
 #include "validator/state.hpp"
 
+#include <charconv>
+
 #include <nlohmann/json.hpp>
 
 namespace zks::validator {
@@ -74,10 +76,15 @@ Result<std::unique_ptr<ValidatorState>> ValidatorState::load(store::Store& store
     st->m_scores[uint32_t(read_be(k))] = *s;
     return true;
   }));
+  if (!err.empty()) return make_error("validator state: " + err);
   for (const char* key : {"seq", "epoch"}) {
     auto v = store.get(store::cf::kMeta, key);
     if (!v.ok()) return make_error(v.error());
-    if (v->has_value()) (std::string(key) == "seq" ? st->m_seq : st->m_epoch) = std::stoull(**v);
+    if (!v->has_value()) continue;
+    uint64_t& out = std::string(key) == "seq" ? st->m_seq : st->m_epoch;
+    const auto& text = **v;
+    if (std::from_chars(text.data(), text.data() + text.size(), out).ec != std::errc{})
+      return make_error(std::string("validator state: counter '") + key + "' is not a number");
   }
   if (st->m_epoch > 0) {
     auto w = store.get(store::cf::kWeights, be64(st->m_epoch));
@@ -86,10 +93,14 @@ Result<std::unique_ptr<ValidatorState>> ValidatorState::load(store::Store& store
       auto j = nlohmann::json::parse(**w, nullptr, false);
       if (j.is_discarded() || !j.contains("weights")) return make_error("weights record of epoch " + std::to_string(st->m_epoch) + " is malformed");
       st->m_weights_ms = j.value("time_ms", uint64_t(0));
-      for (auto& [uid, w2] : j["weights"].items()) st->m_weights[uint32_t(std::stoul(uid))] = w2.get<double>();
+      for (auto& [uid, w2] : j["weights"].items()) {
+        uint32_t id = 0;
+        if (std::from_chars(uid.data(), uid.data() + uid.size(), id).ec != std::errc{} || !w2.is_number())
+          return make_error("weights record of epoch " + std::to_string(st->m_epoch) + " is malformed");
+        st->m_weights[id] = w2.get<double>();
+      }
     }
   }
-  if (!err.empty()) return make_error("validator state: " + err);
   return st;
 }
 

@@ -119,3 +119,25 @@ TEST_CASE("metagraph: uids persist, a new hotkey on a reused uid starts from a f
   input[0] = 1;
   REQUIRE_FALSE(*state.claim_bench_input(input));  // not after a restart either
 }
+
+TEST_CASE("a corrupted state record is a clear error at start-up, not a crash", "[validator]") {
+  TempStore ts;
+  {
+    auto store = ts.open();
+    REQUIRE(store.put(zks::store::cf::kMeta, "epoch", "not-a-number").ok());
+  }
+  {
+    auto store = ts.open();
+    auto st = v::ValidatorState::load(store, 8);
+    REQUIRE_FALSE(st.ok());
+    REQUIRE_THAT(st.error(), Catch::Contains("epoch"));
+    REQUIRE(store.put(zks::store::cf::kMeta, "epoch", "1").ok());
+    REQUIRE(store.put(zks::store::cf::kWeights, v::be64(1), R"({"weights": {"x": 0.5}})").ok());
+    st = v::ValidatorState::load(store, 8);
+    REQUIRE_FALSE(st.ok());
+    REQUIRE_THAT(st.error(), Catch::Contains("malformed"));
+    REQUIRE(store.put(zks::store::cf::kScores, v::be32(0), "{").ok());
+    st = v::ValidatorState::load(store, 8);
+    REQUIRE_FALSE(st.ok());
+  }
+}
