@@ -185,7 +185,12 @@ Result<size_t> add_requant(Plan& p, RequantShape& r, const QNode& n, int shift, 
   r.lo = p.m->act_lo(), r.hi = p.m->act_hi();
   // The largest |q_full| from the range analysis; saturation is possible past hi.
   double q_max = acc_bound / std::ldexp(1.0, shift) + 2;
-  r.excess_bits = q_max >= double(r.hi) ? unsigned(std::ceil(std::log2(q_max + 1))) + 1 : 0;
+  r.excess_bits = 0;
+  if (q_max >= double(r.hi)) {
+    const size_t k = size_t(&n - p.m->nodes.data());
+    p.may_saturate.insert(k);
+    if (p.saturating.count(k)) r.excess_bits = unsigned(std::ceil(std::log2(q_max + 1))) + 1;
+  }
   if (auto s = r.check(); !s.ok()) return node_error(n, s.error());
   const size_t first = p.columns.size();
   std::vector<uint32_t> ids;
@@ -503,7 +508,7 @@ std::vector<std::vector<Fp>> build_stacks(const Plan& p, const std::vector<std::
   return stacks;
 }
 
-Result<Plan> make_plan(const SliceStatement& st) {
+Result<Plan> make_plan(const SliceStatement& st, const std::set<size_t>& saturating) {
   if (!st.model) return make_error("slice: no model");
   const QModel& m = *st.model;
   if (st.first >= st.end || st.end > m.nodes.size()) return make_error("slice: node range out of bounds");
@@ -511,6 +516,7 @@ Result<Plan> make_plan(const SliceStatement& st) {
     return make_error("slice: boundary values do not match the boundary tensors");
   Plan p;
   p.m = &m;
+  p.saturating = saturating;
   p.relu = std::make_shared<FunctionTable>();
   p.relu->in_lo = m.act_lo();
   for (int64_t v = m.act_lo(); v <= m.act_hi(); ++v) p.relu->values.push_back(std::max<int64_t>(0, v));

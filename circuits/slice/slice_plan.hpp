@@ -6,8 +6,8 @@
 
 #include <cstdint>
 #include <map>
-#include <set>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -96,6 +96,12 @@ struct NodePlan {
 
 struct Plan {
   const QModel* m = nullptr;
+  // Requantizations that may saturate (by the model's range analysis) are proved in the
+  // saturating form (flags and excess limbs) only for the nodes in `saturating`; the
+  // others prove q = q_full in range, which is exact when no value was clamped. The
+  // prover picks the set from its run and sends it; both forms prove the same function.
+  std::set<size_t> saturating;     // model node indices
+  std::set<size_t> may_saturate;   // model node indices with a requantization that can clamp
   std::vector<NodePlan> nodes;
   std::map<int, TensorKind> kind;
   std::map<int, size_t> col_of;  // committed tensors -> their column
@@ -137,8 +143,9 @@ struct Plan {
 
 Error node_error(const model::QNode& n, const std::string& what);
 Result<poly::PaddedShape> padded_of(const model::Shape& s);
-// Plans a slice; fails, naming the node, on anything not provable yet.
-Result<Plan> make_plan(const SliceStatement& st);
+// Plans a slice; fails, naming the node, on anything not provable yet. `saturating`:
+// the nodes whose requantizations take the saturating form (see Plan::saturating).
+Result<Plan> make_plan(const SliceStatement& st, const std::set<size_t>& saturating = {});
 // The stacks' tables from the columns' tables.
 std::vector<std::vector<Fp>> build_stacks(const Plan& p, const std::vector<std::vector<Fp>>& cols);
 // The padded table of a weight column, from the model.

@@ -1,6 +1,8 @@
 #include "circuits/slice/slice_proof.hpp"
 
+#include <chrono>
 #include <map>
+#include <set>
 #include <string>
 
 #include "circuits/gadgets/hadamard.hpp"
@@ -9,6 +11,7 @@
 #include "model/kernels.hpp"
 #include "poly/mle.hpp"
 #include "util/assert.hpp"
+#include "util/log.hpp"
 
 namespace zks::circuits {
 
@@ -18,7 +21,26 @@ using namespace slice_detail;
 using model::QModel;
 using model::QNode;
 
-constexpr uint32_t kProofVersion = 1;
+constexpr uint32_t kProofVersion = 2;
+
+// Where a slice proof's time goes, by phase, logged at debug level ("slice" category).
+class PhaseClock {
+ public:
+  void lap(const std::string& phase) {
+    auto now = std::chrono::steady_clock::now();
+    m_ms[phase] += std::chrono::duration<double, std::milli>(now - m_last).count();
+    m_last = now;
+  }
+  void log() const {
+    std::string line;
+    for (const auto& [phase, ms] : m_ms) line += fmt::format(" {}={:.1f}", phase, ms);
+    ZKS_LOG_DEBUG("slice", "prove phases (ms):{}", line);
+  }
+
+ private:
+  std::chrono::steady_clock::time_point m_last = std::chrono::steady_clock::now();
+  std::map<std::string, double> m_ms;
+};
 const Fp kPReluOne = Fp::from_i64(int64_t(1) << 16);  // PRelu's slope of the positive side
 
 
@@ -118,10 +140,12 @@ std::vector<pcs::Claim> reindex_claims(std::vector<pcs::Claim> claims, size_t n)
 }
 
 // Everything both sides absorb before the first challenge.
-void absorb_statement(transcript::Transcript& t, const SliceStatement& st, const pcs::Params& params,
+void absorb_statement(transcript::Transcript& t, const SliceStatement& st, const Plan& p, const pcs::Params& params,
                       const std::vector<pcs::Commitment>& commitments) {
   t.absorb_u64("slice.version", kProofVersion);
   t.absorb("slice.params", params.params_id());
+  t.absorb_u64("slice.saturating_nodes", p.saturating.size());
+  for (size_t k : p.saturating) t.absorb_u64("slice.saturating_node", k);
   t.absorb("slice.fingerprint", st.fingerprint);
   t.absorb_u64("slice.index", st.index);
   t.absorb("slice.job_id", st.binding.job_id);
@@ -241,8 +265,8 @@ Result<pcs::Commitment> boundary_commitment(const model::QModel& m, int tensor, 
 Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& params) {
   auto planned = make_plan(st);
   if (!planned.ok()) return make_error(planned.error());
-  const Plan& p = *planned;
   const QModel& m = *st.model;
+  PhaseClock clock;
 
   // The model's own run of the slice: the reference every circuit result must match.
   model::IntRun run;
@@ -252,6 +276,16 @@ Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& par
   for (size_t i = 0; i < st.outputs.size(); ++i)
     if (run.values[st.outputs[i]] != st.output_values[i])
       return make_error("slice: output '" + m.tensors[st.outputs[i]].name + "' is not the model's result for the input");
+  // Only the nodes that clamped a value in this run take the saturating form.
+  std::set<size_t> saturating;
+  for (size_t k : planned->may_saturate)
+    if (run.node_saturations[k] > 0) saturating.insert(k);
+  if (!saturating.empty()) {
+    planned = make_plan(st, saturating);
+    if (!planned.ok()) return make_error(planned.error());
+  }
+  const Plan& p = *planned;
+  clock.lap("run");
 
   // Witness: every tensor in the padded layout, and every column.
   std::map<int, std::vector<Fp>> vals;
@@ -389,6 +423,7 @@ Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& par
     if (np.kind == Kind::Gather && p.kind.at(np.y) == TensorKind::Committed) cols[np.y_col] = vals[np.y];
     ZK_TRY(check_against_executor(n, run, np.y, vals[np.y], yshape));
   }
+  clock.lap("witness");
   // Per table: the members' inputs and outputs, and the multiplicities over all of them.
   auto group_io = [&](const Plan::TableGroup& g) {
     std::vector<std::span<const Fp>> xs, ys;
@@ -413,6 +448,14 @@ Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& par
     range_w = std::move(rw).value();
     cols[p.range_m_col] = range_w.multiplicities;
   }
+  clock.lap("multiplicities");
+  if (log::get("slice")->should_log(spdlog::level::debug)) {
+    std::map<size_t, size_t> by_size;
+    for (const auto& c : cols) if (!c.empty()) by_size[c.size()]++;
+    std::string line;
+    for (const auto& [sz, n] : by_size) line += fmt::format(" {}x{}", n, sz);
+    ZKS_LOG_DEBUG("slice", "columns:{}", line);
+  }
 
   // Commit everything before any challenge: the witness stack and the weight stack.
   std::vector<pcs::CommittedPoly> committed;
@@ -420,6 +463,7 @@ Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& par
   for (const auto& table : build_stacks(p, cols)) {
     auto cp = pcs::commit(table, params);
     if (!cp.ok()) return make_error("slice: " + cp.error());
+    ZKS_LOG_DEBUG("slice", "stack {}: 2^{} entries", commitments.size(), poly::log2_ceil(table.size()));
     commitments.push_back(cp->commitment());
     committed.push_back(std::move(cp).value());
   }
@@ -435,13 +479,16 @@ Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& par
     commitments.push_back(cp->commitment());
     committed.push_back(std::move(cp).value());
   }
+  clock.lap("commit");
   util::ByteWriter w;
   w.u32(kProofVersion);
   w.raw(params.params_id());
+  w.u32(uint32_t(p.saturating.size()));
+  for (size_t k : p.saturating) w.u32(uint32_t(k - st.first));
   w.u8(p.stack_used[0] ? 1 : 0);
   if (p.stack_used[0]) commitments[0].write(w);
   transcript::Transcript t("zkslice-slice");
-  absorb_statement(t, st, params, commitments);
+  absorb_statement(t, st, p, params, commitments);
 
   for (size_t i = 0; i < st.outputs.size(); ++i) {
     const int out = st.outputs[i];
@@ -466,9 +513,15 @@ Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& par
     for (size_t b = 0; b < g.members.size(); ++b) route_lookup(router, p.nodes[g.members[b]], tb.claims.inputs[b], tb.claims.outputs[b]);
     router.open(g.m_col, tb.claims.multiplicities);
   };
+  clock.lap("outputs");
   for (size_t k = p.nodes.size(); k-- > 0;) {
     const NodePlan& np = p.nodes[k];
     const auto& x = vals.at(np.x);
+    struct Lap {
+      PhaseClock& c;
+      std::string phase;
+      ~Lap() { c.lap(phase); }
+    } lap{clock, "node." + np.node->op};
     if (np.kind == Kind::Gather) {
       EvalClaim claim;
       if (p.kind.at(np.y) == TensorKind::Committed) {
@@ -674,6 +727,7 @@ Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& par
     for (const auto& cc : rg.claims.columns) router.open(cc.column, cc.claim);
     router.open(p.range_m_col, rg.claims.multiplicities);
   }
+  clock.lap("range");
   // A slice of layout ops only commits nothing and has nothing to open.
   if (committed.empty()) {
     w.u32(0);
@@ -686,15 +740,16 @@ Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& par
   auto claims = reindex_claims(router.openings, committed.size());
   auto opening = pcs::open_batch(polys, claims, t, params);
   if (!opening.ok()) return make_error("slice: " + opening.error());
+  clock.lap("open");
+  clock.log();
   w.u32(static_cast<uint32_t>(opening->size()));
   w.raw(*opening);
   return w.take();
 }
 
 Status verify_slice(const SliceStatement& st, std::span<const uint8_t> bytes, const pcs::Params& params) {
-  auto planned = make_plan(st);
+  auto planned = make_plan(st);  // validates the statement; planned again below for a saturating form
   if (!planned.ok()) return make_error(planned.error());
-  const Plan& p = *planned;
   const QModel& m = *st.model;
   // Public boundary values must be in the activation range (rule 5: every tensor
   // entering a linear op is range-checked; the verifier checks public ones itself;
@@ -726,13 +781,29 @@ Status verify_slice(const SliceStatement& st, std::span<const uint8_t> bytes, co
     }
 
   util::ByteReader r(bytes);
-  uint32_t version;
+  uint32_t version, n_saturating;
   uint8_t has_witness;
   hash::Digest pid;
   if (!r.u32(version)) return make_error("slice proof: truncated header");
   if (version != kProofVersion) return make_error("slice proof: unknown version " + std::to_string(version));
   if (!r.raw(pid)) return make_error("slice proof: truncated header");
   if (pid != params.params_id()) return make_error("slice proof: made with other commitment parameters");
+  if (!r.u32(n_saturating) || n_saturating > st.end - st.first) return make_error("slice proof: bad saturating-node list");
+  std::set<size_t> saturating;
+  for (uint32_t i = 0; i < n_saturating; ++i) {
+    uint32_t rel;
+    if (!r.u32(rel) || rel >= st.end - st.first || (!saturating.empty() && st.first + rel <= *saturating.rbegin()))
+      return make_error("slice proof: bad saturating-node list");
+    saturating.insert(st.first + rel);
+  }
+  for (size_t k : saturating)
+    if (!planned->may_saturate.count(k))
+      return make_error("slice proof: node '" + m.nodes[k].name + "' is listed as saturating but cannot saturate");
+  if (!saturating.empty()) {
+    planned = make_plan(st, saturating);
+    if (!planned.ok()) return make_error(planned.error());
+  }
+  const Plan& p = *planned;
   if (!r.u8(has_witness) || has_witness != (p.stack_used[0] ? 1 : 0))
     return make_error("slice proof: the witness commitment is missing or unexpected");
   // The witness stack's commitment comes from the proof; the weight stack is laid out
@@ -762,7 +833,7 @@ Status verify_slice(const SliceStatement& st, std::span<const uint8_t> bytes, co
     commitments.push_back(*c);
   }
   transcript::Transcript t("zkslice-slice");
-  absorb_statement(t, st, params, commitments);
+  absorb_statement(t, st, p, params, commitments);
   // A claim on a broadcast operand: its value at the kept coordinates comes from the
   // proof and must reproduce the claim through the broadcast axes' selectors.
   auto verify_operand = [&](const NodePlan& np, int tensor, const EvalClaim& c) -> Status {

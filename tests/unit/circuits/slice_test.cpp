@@ -2,6 +2,7 @@
 // and the first negative cases (a changed output, other weights, changed proof bytes).
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <algorithm>
 #include <functional>
 #include <random>
 
@@ -133,6 +134,69 @@ TEST_CASE("average pooling and products: changed outputs and proof bytes are rej
       bad[rng() % bad.size()] ^= uint8_t(1 + rng() % 255);
       REQUIRE_FALSE(c::verify_slice(st, bad, kParams).ok());
     }
+  }
+}
+
+TEST_CASE("saturating requantizations: only the nodes that clamped take the saturating form", "[circuits][slice]") {
+  // Inputs at the ends of the range, signs at random, make some layers clamp.
+  Compiled m = compile("4l_relu_conv_fc");
+  std::mt19937_64 rng(3);
+  std::vector<uint32_t> clamped;
+  for (int attempt = 0; attempt < 20 && clamped.empty(); ++attempt) {
+    for (int t : m.q.inputs)
+      for (auto& v : m.run.values[t]) v = rng() % 2 ? m.q.act_hi() : m.q.act_lo();
+    m.run.node_saturations.assign(m.q.nodes.size(), 0);
+    REQUIRE(model::run_int_range(m.q, 0, m.q.nodes.size(), m.run).ok());
+    for (size_t k = 0; k < m.q.nodes.size(); ++k)
+      if (m.run.node_saturations[k] > 0) clamped.push_back(uint32_t(k));
+  }
+  REQUIRE_FALSE(clamped.empty());
+  auto st = whole(m);
+  auto proof = c::prove_slice(st, kParams);
+  INFO((proof.ok() ? std::string() : proof.error()));
+  REQUIRE(proof.ok());
+  REQUIRE(c::verify_slice(st, *proof, kParams).ok());
+
+  // The header: version, parameters id, the count of saturating nodes, their indices.
+  constexpr size_t kList = 4 + 32;
+  auto u32_at = [](const std::vector<uint8_t>& b, size_t at) {
+    return uint32_t(b[at]) | uint32_t(b[at + 1]) << 8 | uint32_t(b[at + 2]) << 16 | uint32_t(b[at + 3]) << 24;
+  };
+  auto put_u32 = [](std::vector<uint8_t>& b, size_t at, uint32_t v) {
+    for (int i = 0; i < 4; ++i) b[at + size_t(i)] = uint8_t(v >> (8 * i));
+  };
+  const uint32_t n = u32_at(*proof, kList);
+  REQUIRE(n >= 1);
+  REQUIRE(n <= clamped.size());
+  for (uint32_t i = 0; i < n; ++i)
+    REQUIRE(std::find(clamped.begin(), clamped.end(), u32_at(*proof, kList + 4 + 4 * i)) != clamped.end());
+
+  SECTION("a saturating node dropped from the list") {
+    auto bad = *proof;
+    put_u32(bad, kList, n - 1);
+    bad.erase(bad.begin() + std::ptrdiff_t(kList + 4), bad.begin() + std::ptrdiff_t(kList + 8));
+    REQUIRE_FALSE(c::verify_slice(st, bad, kParams).ok());
+  }
+  SECTION("a node without a requantization listed") {
+    std::vector<uint32_t> list;
+    for (uint32_t i = 0; i < n; ++i) list.push_back(u32_at(*proof, kList + 4 + 4 * i));
+    uint32_t relu = 0;
+    while (m.q.nodes[relu].op != "Relu") ++relu;
+    list.push_back(relu);
+    std::sort(list.begin(), list.end());
+    auto bad = *proof;
+    bad.insert(bad.begin() + std::ptrdiff_t(kList + 4), 4, 0);
+    put_u32(bad, kList, n + 1);
+    for (size_t i = 0; i < list.size(); ++i) put_u32(bad, kList + 4 + 4 * i, list[i]);
+    auto r = c::verify_slice(st, bad, kParams);
+    REQUIRE_FALSE(r.ok());
+    REQUIRE_THAT(r.error(), Catch::Contains("cannot saturate"));
+  }
+  SECTION("a listed node repeated") {
+    auto bad = *proof;
+    bad.insert(bad.begin() + std::ptrdiff_t(kList + 4), bad.begin() + std::ptrdiff_t(kList + 4), bad.begin() + std::ptrdiff_t(kList + 8));
+    put_u32(bad, kList, n + 1);
+    REQUIRE_FALSE(c::verify_slice(st, bad, kParams).ok());
   }
 }
 
