@@ -1,5 +1,6 @@
 #include "lookup/logup.hpp"
 
+#include <array>
 #include <string>
 #include <unordered_map>
 
@@ -84,6 +85,84 @@ std::vector<sumcheck::Term> layer_terms(const Fp2& lambda) {
   return {{Fp2::one(), {0, 3}}, {Fp2::one(), {1, 2}}, {lambda, {2, 3}}};
 }
 
+// The layer sumcheck's kernel, specialised: sum_x eq(r, x) (p0 q1 + p1 q0 + lambda q0 q1)
+// with p_b(x) = p[2x + b], q_b likewise, computed as p0 q1 + q0 (p1 + lambda q1) (three
+// products). The children are read in place until the first bind; the folded tables
+// are kept as one (p0, p1, q0, q1) record per x.
+class FractionLayer final : public sumcheck::RoundOracle {
+ public:
+  FractionLayer(std::span<const Fp2> p, std::span<const Fp2> q, const Fp2& lambda) : m_p(p), m_q(q), m_lambda(lambda) {
+    ZK_ASSERT(p.size() == q.size() && p.size() >= 2);
+  }
+
+  std::vector<Fp2> evaluate(std::span<const Fp2> w, unsigned L, bool skip_one) const override {
+    ZK_ASSERT(L <= 3);
+    return m_folded.empty() ? evaluate_with([this](size_t x) { return child(x); }, w, L, skip_one)
+                            : evaluate_with([this](size_t x) { return m_folded[x]; }, w, L, skip_one);
+  }
+
+  void bind(const Fp2& r) override {
+    std::vector<Quad> next(size() / 2);
+    auto fold = [&](auto&& at) {
+      util::ThreadPool::global().parallel_for(next.size(), [&](size_t lo, size_t hi) {
+        for (size_t i = lo; i < hi; ++i) {
+          Quad a = at(2 * i), b = at(2 * i + 1);
+          for (int k = 0; k < 4; ++k) next[i].v[k] = a.v[k] + r * (b.v[k] - a.v[k]);
+        }
+      }, 1 << 11);
+    };
+    if (m_folded.empty()) fold([this](size_t x) { return child(x); });
+    else fold([this](size_t x) { return m_folded[x]; });
+    m_folded = std::move(next);
+  }
+
+  std::vector<Fp2> factor_evals() const override {
+    ZK_ASSERT(size() == 1);
+    Quad e = m_folded.empty() ? child(0) : m_folded[0];
+    return {e.v[0], e.v[1], e.v[2], e.v[3]};
+  }
+
+ private:
+  struct Quad {
+    Fp2 v[4];  // p0, p1, q0, q1
+  };
+  Quad child(size_t x) const { return {{m_p[2 * x], m_p[2 * x + 1], m_q[2 * x], m_q[2 * x + 1]}}; }
+  size_t size() const { return m_folded.empty() ? m_p.size() / 2 : m_folded.size(); }
+
+  template <typename At>
+  std::vector<Fp2> evaluate_with(At&& at, std::span<const Fp2> w, unsigned L, bool skip_one) const {
+    const size_t half = size() / 2;
+    auto& pool = util::ThreadPool::global();
+    const size_t parts = half >= (1 << 11) ? pool.size() : 1;
+    std::vector<std::array<Fp2, 4>> partial(parts);
+    pool.parallel_for(parts, [&](size_t p_lo, size_t p_hi) {
+      for (size_t part = p_lo; part < p_hi; ++part) {
+        std::array<Fp2, 4> acc{};
+        for (size_t i = util::chunk_bound(half, parts, part); i < util::chunk_bound(half, parts, part + 1); ++i) {
+          Quad val = at(2 * i), b = at(2 * i + 1), diff;
+          for (int k = 0; k < 4; ++k) diff.v[k] = b.v[k] - val.v[k];
+          for (unsigned t = 0; t <= L; ++t) {
+            if (t > 0)
+              for (int k = 0; k < 4; ++k) val.v[k] += diff.v[k];
+            if (t == 1 && skip_one) continue;
+            Fp2 v = val.v[0] * val.v[3] + val.v[2] * (val.v[1] + m_lambda * val.v[3]);
+            acc[t] += w.empty() ? v : w[i] * v;
+          }
+        }
+        partial[part] = acc;
+      }
+    }, 1);
+    std::vector<Fp2> l(L + 1, Fp2::zero());
+    for (const auto& acc : partial)
+      for (unsigned t = 0; t <= L; ++t) l[t] += acc[t];
+    return l;
+  }
+
+  std::span<const Fp2> m_p, m_q;
+  Fp2 m_lambda;
+  std::vector<Quad> m_folded;
+};
+
 // GKR over one tree, root to leaves. Returns the point on the leaf layer and the
 // leaf MLEs' values there.
 struct GkrEnd {
@@ -96,20 +175,8 @@ GkrEnd prove_tree(const std::vector<Layer>& layers, std::vector<LayerProof>& out
   std::vector<Fp2> r;
   Fp2 P = layers[0].p[0], Q = layers[0].q[0];
   for (size_t i = 0; i + 1 < layers.size(); ++i) {
-    const Layer& c = layers[i + 1];
-    size_t n = size_t(1) << i;
-    std::vector<Fp2> p0(n), p1(n), q0(n), q1(n);
-    for (size_t x = 0; x < n; ++x) {
-      p0[x] = c.p[2 * x], p1[x] = c.p[2 * x + 1];
-      q0[x] = c.q[2 * x], q1[x] = c.q[2 * x + 1];
-    }
     Fp2 lambda = t.challenge("logup.lambda");
-    sumcheck::Instance inst;
-    inst.factors = {std::span<const Fp2>(p0), std::span<const Fp2>(p1), std::span<const Fp2>(q0),
-                    std::span<const Fp2>(q1)};
-    inst.terms = layer_terms(lambda);
-    inst.eq_point = r;
-    auto sc = sumcheck::prove(inst, P + lambda * Q, t);
+    auto sc = detail::prove_fraction_layer(layers[i + 1].p, layers[i + 1].q, r, lambda, P + lambda * Q, t);
     LayerProof lp{std::move(sc.proof), sc.factor_evals[0], sc.factor_evals[1], sc.factor_evals[2],
                   sc.factor_evals[3]};
     t.absorb("logup.children", std::span<const Fp2>(sc.factor_evals));
@@ -163,6 +230,33 @@ void absorb_shape(transcript::Transcript& t, const Shape& s) {
 }
 
 }  // namespace
+
+namespace detail {
+
+Instance fraction_layer_instance(std::span<const Fp2> p, std::span<const Fp2> q, std::span<const Fp2> r,
+                                 const Fp2& lambda, std::vector<std::vector<Fp2>>& tables) {
+  const size_t n = p.size() / 2;
+  tables.assign(4, std::vector<Fp2>(n));
+  for (size_t x = 0; x < n; ++x) {
+    tables[0][x] = p[2 * x], tables[1][x] = p[2 * x + 1];
+    tables[2][x] = q[2 * x], tables[3][x] = q[2 * x + 1];
+  }
+  Instance inst;
+  for (const auto& tb : tables) inst.factors.push_back(std::span<const Fp2>(tb));
+  inst.terms = layer_terms(lambda);
+  inst.eq_point.assign(r.begin(), r.end());
+  return inst;
+}
+
+sumcheck::ProverOutput prove_fraction_layer(std::span<const Fp2> p, std::span<const Fp2> q, std::span<const Fp2> r,
+                                            const Fp2& lambda, const Fp2& claim, transcript::Transcript& t) {
+  const unsigned vars = poly::log2_ceil(p.size()) - 1;
+  ZK_ASSERT(r.size() == vars);
+  FractionLayer layer(p, q, lambda);
+  return sumcheck::prove(layer, vars, r.empty() ? 2 : 3, r, claim, t);
+}
+
+}  // namespace detail
 
 Shape Input::shape() const {
   ZK_ASSERT(!witness.empty() && witness.size() == table.size());

@@ -96,4 +96,16 @@ ProverOutput prove(const Input& in, std::span<const Fp> m, transcript::Transcrip
 // Checks the roots and every GKR layer; returns the claims or the reason to reject.
 Result<Claims> verify(const Shape& shape, const Proof& proof, transcript::Transcript& t);
 
+namespace detail {
+using sumcheck::Instance;
+// One GKR layer of a fraction tree: the sumcheck of
+// sum_x eq(r, x) (p0 q1 + p1 q0 + lambda q0 q1) with p_b(x) = p[2x + b], q_b likewise
+// (p, q the children, 2^(|r|+1) each), by the specialised kernel.
+sumcheck::ProverOutput prove_fraction_layer(std::span<const Fp2> p, std::span<const Fp2> q, std::span<const Fp2> r,
+                                            const Fp2& lambda, const Fp2& claim, transcript::Transcript& t);
+// The same sumcheck as a generic instance over `tables` (filled here): the reference.
+Instance fraction_layer_instance(std::span<const Fp2> p, std::span<const Fp2> q, std::span<const Fp2> r,
+                                 const Fp2& lambda, std::vector<std::vector<Fp2>>& tables);
+}  // namespace detail
+
 }  // namespace zks::lookup

@@ -72,12 +72,21 @@ Prover::Prover(const Instance& inst)
       std::visit([&](auto s) { m_ext.emplace_back(s.begin(), s.end()); }, f);
     }
   }
-  if (!inst.eq_point.empty()) {
-    ZK_ASSERT(inst.eq_point.size() == m_num_vars);
-    m_z = inst.eq_point;
-    // Weights over the variables above the one being bound: eq(z_{>0}, x').
-    m_weights = poly::eq_table(std::span<const Fp2>(m_z).subspan(1));
-  }
+  set_eq_point(inst.eq_point);
+}
+
+Prover::Prover(RoundOracle& oracle, unsigned num_vars, unsigned degree, std::span<const Fp2> eq_point)
+    : m_num_vars(num_vars), m_degree(degree), m_oracle(&oracle) {
+  ZK_ASSERT(m_degree >= 1 && m_degree <= kMaxDegree && m_num_vars <= kMaxVars);
+  set_eq_point(eq_point);
+}
+
+void Prover::set_eq_point(std::span<const Fp2> z) {
+  if (z.empty()) return;
+  ZK_ASSERT(z.size() == m_num_vars);
+  m_z.assign(z.begin(), z.end());
+  // Weights over the variables above the one being bound: eq(z_{>0}, x').
+  m_weights = poly::eq_table(std::span<const Fp2>(m_z).subspan(1));
 }
 
 // Evaluates l(t) = sum_i w_i * P(t, i) for t = 0..L, where P is the product of every
@@ -135,6 +144,7 @@ std::vector<Fp2> Prover::kernel(const std::vector<std::span<const F>>& tables, u
 }
 
 std::vector<Fp2> Prover::evaluate_l(unsigned L, bool skip_one) const {
+  if (m_oracle) return m_oracle->evaluate(m_weights, L, skip_one);
   if (m_on_base)
     return m_terms.empty() ? kernel<Fp, false>(m_base, L, skip_one)
                            : kernel<Fp, true>(m_base, L, skip_one);
@@ -172,7 +182,9 @@ std::vector<Fp2> Prover::round(const Fp2& claim) {
 
 void Prover::bind(const Fp2& r) {
   ZK_ASSERT(m_round < m_num_vars);
-  if (m_on_base) {
+  if (m_oracle) {
+    m_oracle->bind(r);
+  } else if (m_on_base) {
     for (auto f : m_base) m_ext.push_back(poly::fold(f, r));
     m_base.clear();
     m_on_base = false;
@@ -194,6 +206,7 @@ void Prover::bind(const Fp2& r) {
 
 std::vector<Fp2> Prover::factor_evals() const {
   ZK_ASSERT(m_round == m_num_vars);
+  if (m_oracle) return m_oracle->factor_evals();
   std::vector<Fp2> out;
   if (m_on_base) {  // k = 0: nothing was bound
     for (auto f : m_base) out.push_back(Fp2(f[0]));
@@ -231,8 +244,8 @@ ProverOutput prove(const Instance& inst, transcript::Transcript& t) {
   return prove(inst, compute_sum(inst), t);
 }
 
-ProverOutput prove(const Instance& inst, const Fp2& claimed_sum, transcript::Transcript& t) {
-  Prover prover(inst);
+namespace {
+ProverOutput run(Prover& prover, const Fp2& claimed_sum, transcript::Transcript& t) {
   ProverOutput out;
   out.claimed_sum = claimed_sum;
   absorb_header(t, prover.num_vars(), prover.degree(), claimed_sum);
@@ -248,6 +261,18 @@ ProverOutput prove(const Instance& inst, const Fp2& claimed_sum, transcript::Tra
   }
   out.factor_evals = prover.factor_evals();
   return out;
+}
+}  // namespace
+
+ProverOutput prove(const Instance& inst, const Fp2& claimed_sum, transcript::Transcript& t) {
+  Prover prover(inst);
+  return run(prover, claimed_sum, t);
+}
+
+ProverOutput prove(RoundOracle& oracle, unsigned num_vars, unsigned degree, std::span<const Fp2> eq_point,
+                   const Fp2& claimed_sum, transcript::Transcript& t) {
+  Prover prover(oracle, num_vars, degree, eq_point);
+  return run(prover, claimed_sum, t);
 }
 
 Result<SubClaim> verify(const Fp2& claimed_sum, unsigned num_vars, unsigned degree,

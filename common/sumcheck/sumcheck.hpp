@@ -104,9 +104,30 @@ Fp2 interpolate(std::span<const Fp2> evals, const Fp2& r);
 
 // The round-by-round prover, for protocols that interleave sumcheck rounds with
 // other work (Basefold, GKR layers). prove() drives it with a transcript.
+// A sumcheck whose inner loop a caller writes itself (a kernel specialised to one
+// polynomial), driven by the same rounds, eq factoring and transcript steps as an
+// Instance, so its proofs are byte-identical to the generic prover's.
+class RoundOracle {
+ public:
+  virtual ~RoundOracle() = default;
+  // l(t) = sum_i w_i P(t, pair i) for t = 0..L over the current round's pairs, w the
+  // eq weights (empty: all 1); l(1) may be left zero when skip_one.
+  virtual std::vector<Fp2> evaluate(std::span<const Fp2> weights, unsigned L, bool skip_one) const = 0;
+  // Binds the current variable to r.
+  virtual void bind(const Fp2& r) = 0;
+  // Every factor's value once all variables are bound.
+  virtual std::vector<Fp2> factor_evals() const = 0;
+};
+
+// The sumcheck of sum_x eq(eq_point, x) P(x) (no eq factor when eq_point is empty) of
+// the given degree (eq included) over num_vars variables, P computed by the oracle.
+ProverOutput prove(RoundOracle& oracle, unsigned num_vars, unsigned degree, std::span<const Fp2> eq_point,
+                   const Fp2& claimed_sum, transcript::Transcript& t);
+
 class Prover {
  public:
   explicit Prover(const Instance& inst);
+  Prover(RoundOracle& oracle, unsigned num_vars, unsigned degree, std::span<const Fp2> eq_point);
   unsigned num_vars() const { return m_num_vars; }
   unsigned degree() const { return m_degree; }
   // s_i(0..D) for the current round given the current claim s_{i-1}(r_{i-1}).
@@ -121,6 +142,7 @@ class Prover {
   std::vector<Fp2> kernel(const std::vector<std::span<const F>>& tables, unsigned L,
                           bool skip_one) const;
   std::vector<Fp2> evaluate_l(unsigned L, bool skip_one) const;
+  void set_eq_point(std::span<const Fp2> z);
 
   unsigned m_num_vars, m_degree, m_round = 0;
   std::vector<std::span<const Fp>> m_base;  // round 0 when every factor is base
@@ -129,7 +151,8 @@ class Prover {
   std::vector<Fp2> m_weights;               // eq(z_{>i}, x') over the pairs of round i
   Fp2 m_c = Fp2::one();                     // prod_{j<i} eq(z_j, r_j)
   std::vector<Term> m_terms;                // empty: one product of every factor
-  bool m_on_base;
+  bool m_on_base = false;
+  RoundOracle* m_oracle = nullptr;          // set: the oracle holds the factors
 };
 
 }  // namespace zks::sumcheck
