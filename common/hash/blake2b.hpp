@@ -44,6 +44,9 @@ Digest hash(Domain d, std::span<const uint8_t> data);
 std::array<uint8_t, 16> personalization(Domain d);
 // H(MerkleNode || left || right).
 Digest hash_node(const Digest& left, const Digest& right);
+// out[i] = hash(d, the len bytes at data + i * stride) for i < count: equal-length
+// messages hashed four at a time (the Merkle trees' bulk path).
+void hash_many(Domain d, const uint8_t* data, size_t stride, size_t len, size_t count, Digest* out);
 
 // Makes sure libsodium is initialised (idempotent, thread safe).
 void ensure_sodium();

@@ -39,8 +39,13 @@ MerkleTree from_rows_impl(std::span<const F> data, size_t leaf_width) {
   ZK_ASSERT(leaf_width >= 1 && data.size() % leaf_width == 0);
   size_t n = data.size() / leaf_width;
   std::vector<Digest> leaves(n);
+  // Field elements are stored as their canonical little-endian words: a row's bytes in
+  // memory are its leaf message (hash_leaf's encoding).
+  static_assert(sizeof(F) == (std::is_same_v<F, field::Fp> ? 8 : 16));
+  const auto* bytes = reinterpret_cast<const uint8_t*>(data.data());
+  const size_t row = leaf_width * sizeof(F);
   util::ThreadPool::global().parallel_for(n, [&](size_t lo, size_t hi) {
-    for (size_t i = lo; i < hi; ++i) leaves[i] = hash_leaf(data.subspan(i * leaf_width, leaf_width));
+    hash_many(Domain::MerkleLeaf, bytes + lo * row, row, row, hi - lo, leaves.data() + lo);
   }, 256);
   return MerkleTree::from_leaves(std::move(leaves));
 }
@@ -60,9 +65,10 @@ MerkleTree MerkleTree::from_leaves(std::vector<Digest> leaves) {
   if (t.m_leaves == 1) return t;  // node 1 is both the single leaf and the root
   auto& pool = util::ThreadPool::global();
   for (size_t level = t.m_leaves / 2; level >= 1; level /= 2) {
+    // Node i hashes nodes 2i and 2i+1, adjacent in memory: one 64-byte message.
+    static_assert(sizeof(Digest) == 32);
     pool.parallel_for(level, [&](size_t lo, size_t hi) {
-      for (size_t i = level + lo; i < level + hi; ++i)
-        t.m_nodes[i] = hash_node(t.m_nodes[2 * i], t.m_nodes[2 * i + 1]);
+      hash_many(Domain::MerkleNode, t.m_nodes[2 * (level + lo)].data(), 64, 64, hi - lo, &t.m_nodes[level + lo]);
     }, 512);
   }
   return t;

@@ -172,3 +172,29 @@ TEST_CASE("blake2b: finalize does not consume the state", "[hash]") {
   // A copy is independent of the original.
   CHECK(copy.finalize() == d1);
 }
+
+TEST_CASE("hash_many equals the libsodium hasher for every length, count and domain", "[hash]") {
+  std::mt19937_64 rng(21);
+  for (Domain d : {Domain::MerkleLeaf, Domain::MerkleNode, Domain::Generic}) {
+    for (size_t len : {1, 7, 64, 127, 128, 129, 200, 256, 300}) {
+      for (size_t count : {1, 3, 4, 5, 9}) {
+        CAPTURE(int(d), len, count);
+        const size_t stride = len + 3;  // messages need not be packed
+        auto data = random_bytes(rng, stride * count);
+        std::vector<Digest> out(count);
+        zks::hash::hash_many(d, data.data(), stride, len, count, out.data());
+        for (size_t i = 0; i < count; ++i)
+          REQUIRE(out[i] == Hasher(d).update({data.data() + i * stride, len}).finalize());
+      }
+    }
+  }
+  // The Merkle node hash is the 64-byte case.
+  Digest l{}, r{};
+  l[0] = 1, r[31] = 2;
+  uint8_t both[64];
+  std::copy(l.begin(), l.end(), both);
+  std::copy(r.begin(), r.end(), both + 32);
+  Digest out;
+  zks::hash::hash_many(Domain::MerkleNode, both, 64, 64, 1, &out);
+  REQUIRE(out == zks::hash::hash_node(l, r));
+}
