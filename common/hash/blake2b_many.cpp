@@ -28,7 +28,19 @@ constexpr uint8_t kSigma[12][16] = {
     {6, 15, 14, 9, 11, 3, 0, 8, 12, 2, 13, 7, 1, 4, 10, 5}, {10, 2, 8, 4, 7, 6, 1, 5, 15, 11, 9, 14, 3, 12, 13, 0},
     {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, {14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3}};
 
+using B32 = uint8_t __attribute__((vector_size(32)));
+
 inline V4 rotr(V4 x, int n) { return (x >> n) | (x << (64 - n)); }
+// Rotations by whole bytes as one byte shuffle (vpshufb under AVX2).
+template <int kBytes>
+inline V4 rotr_bytes(V4 x) {
+  constexpr auto at = [](int i) { return uint8_t((i & ~7) | ((i + kBytes) & 7)); };
+  B32 b = reinterpret_cast<B32>(x);
+  B32 mask = {at(0),  at(1),  at(2),  at(3),  at(4),  at(5),  at(6),  at(7),  at(8),  at(9),  at(10),
+              at(11), at(12), at(13), at(14), at(15), at(16), at(17), at(18), at(19), at(20), at(21),
+              at(22), at(23), at(24), at(25), at(26), at(27), at(28), at(29), at(30), at(31)};
+  return reinterpret_cast<V4>(__builtin_shuffle(b, mask));
+}
 
 // BLAKE2b-256's initial chaining value with the domain's personalization (no key, no
 // salt, fanout and depth 1).
@@ -68,11 +80,11 @@ __attribute__((target_clones("avx2", "default"))) void hash4(const uint64_t h0[8
       const uint8_t* s = kSigma[r];
       auto g = [&](int a, int bb, int c, int d, int x, int y) {
         v[a] = v[a] + v[bb] + m[s[x]];
-        v[d] = rotr(v[d] ^ v[a], 32);
+        v[d] = rotr_bytes<4>(v[d] ^ v[a]);
         v[c] = v[c] + v[d];
-        v[bb] = rotr(v[bb] ^ v[c], 24);
+        v[bb] = rotr_bytes<3>(v[bb] ^ v[c]);
         v[a] = v[a] + v[bb] + m[s[y]];
-        v[d] = rotr(v[d] ^ v[a], 16);
+        v[d] = rotr_bytes<2>(v[d] ^ v[a]);
         v[c] = v[c] + v[d];
         v[bb] = rotr(v[bb] ^ v[c], 63);
       };
