@@ -86,19 +86,45 @@ TEST_CASE("NTT round trips up to 2^16 (parallel path included)", "[ntt]") {
   }
 }
 
-TEST_CASE("NTT at 2^14 agrees with the naive DFT at sampled points", "[ntt]") {
-  // Above the block size, so the big-pass code path is checked against the definition.
+TEST_CASE("NTT above the block size agrees with the naive DFT at sampled points and round trips", "[ntt]") {
+  // 2^13: one level above the 2^12 block; 2^14: two; 2^21: nine, in two tiled groups.
   std::mt19937_64 rng(3);
-  const unsigned lg = 14;
-  auto a = random_vec(size_t(1) << lg, rng);
-  auto got = a;
-  pcs::ntt(got);
-  Fp w = pcs::root_of_unity(lg);
-  for (size_t k : {size_t(0), size_t(1), size_t(777), size_t(8191), size_t(16383)}) {
-    Fp x = w.pow(k), acc = Fp::zero(), xp = Fp::one();
-    for (const Fp& c : a) acc += c * xp, xp *= x;
-    CHECK(got[k] == acc);
+  for (unsigned lg : {13u, 14u, 21u}) {
+    CAPTURE(lg);
+    const size_t n = size_t(1) << lg;
+    auto a = random_vec(n, rng);
+    auto got = a;
+    pcs::ntt(got);
+    Fp w = pcs::root_of_unity(lg);
+    for (size_t k : {size_t(0), size_t(1), size_t(777), n / 2 - 1, n / 2 + 3, n - 1}) {
+      Fp x = w.pow(k), acc = Fp::zero(), xp = Fp::one();
+      for (const Fp& c : a) acc += c * xp, xp *= x;
+      REQUIRE(got[k] == acc);
+    }
+    pcs::intt(got);
+    REQUIRE(got == a);
   }
+}
+
+TEST_CASE("monomial basis change above the block size matches the definition at sampled points", "[ntt]") {
+  std::mt19937_64 rng(6);
+  const unsigned lg = 21;
+  auto e = random_vec(size_t(1) << lg, rng);
+  auto c = e;
+  pcs::detail::evals_to_coeffs(std::span<Fp>(c));
+  // f(b) = sum over subsets S of b of c_S, at points b with few bits set (across levels
+  // in both tiled groups and the block).
+  for (size_t b : {size_t(0), size_t(1) << 20, (size_t(1) << 20) | (size_t(1) << 13) | 5, (size_t(1) << 16) | 0x803,
+                   (size_t(1) << lg) - 1}) {
+    Fp acc = Fp::zero();
+    for (size_t s = b;; s = (s - 1) & b) {  // every subset of b
+      acc += c[s];
+      if (s == 0) break;
+    }
+    REQUIRE(acc == e[b]);
+  }
+  pcs::detail::coeffs_to_evals(std::span<Fp>(c));
+  REQUIRE(c == e);
 }
 
 TEST_CASE("monomial basis change round trips and matches the definition", "[ntt]") {
