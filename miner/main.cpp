@@ -7,8 +7,10 @@
 
 #include "miner/miner.hpp"
 #include "rpc/daemon.hpp"
+#include "util/memory.hpp"
 
 int main(int argc, char** argv) {
+  zks::util::tune_allocator_for_proving();
   zks::miner::MinerConfig cfg;
   std::vector<std::string> allow;
   std::string log_level = "info";

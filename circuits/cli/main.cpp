@@ -2,9 +2,11 @@
 
 #include "cli/commands.hpp"
 #include "util/log.hpp"
+#include "util/memory.hpp"
 #include "util/thread_pool.hpp"
 
 int main(int argc, char** argv) {
+  zks::util::tune_allocator_for_proving();
   CLI::App app{"zkslice: verifiable inference. Compile, prove and verify ONNX models."};
   app.require_subcommand(1);
   size_t threads = 0;

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <latch>
+#include <malloc.h>
 #include <map>
 #include <memory>
 #include <string>
@@ -12,6 +13,7 @@
 #include "util/assert.hpp"
 #include "util/bytes.hpp"
 #include "util/log.hpp"
+#include "util/memory.hpp"
 #include "util/thread_pool.hpp"
 
 namespace zks::util {
@@ -21,6 +23,13 @@ void assert_fail(const char* expr, const char* file, int line, const char* msg) 
                msg ? ": " : "", msg ? msg : "");
   std::fflush(stderr);
   std::abort();
+}
+
+void tune_allocator_for_proving() {
+#if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__)
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+#endif
 }
 
 std::string to_hex(std::span<const uint8_t> b) {

@@ -10,11 +10,15 @@
 #include "model/onnx_import.hpp"
 #include "model/quantize.hpp"
 #include "util/assert.hpp"
+#include "util/memory.hpp"
 
 namespace {
 
 namespace c = zks::circuits;
 namespace model = zks::model;
+
+// As the CLI and the miner run (before any thread starts).
+const bool kAllocatorTuned = (zks::util::tune_allocator_for_proving(), true);
 
 struct Net {
   model::QModel q;
