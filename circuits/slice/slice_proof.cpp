@@ -455,6 +455,12 @@ Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& par
     std::string line;
     for (const auto& [sz, n] : by_size) line += fmt::format(" {}x{}", n, sz);
     ZKS_LOG_DEBUG("slice", "columns:{}", line);
+    for (const auto& g : p.table_groups) {
+      size_t entries = 0;
+      for (size_t k : g.members) entries += m.tensors[p.nodes[k].y].shape.empty() ? 1 : size_t(model::numel(m.tensors[p.nodes[k].y].shape));
+      ZKS_LOG_DEBUG("slice", "table of {} ({} entries): {} lookups of {} entries", p.nodes[g.members[0]].node->op,
+                    g.table->values.size(), g.members.size(), entries);
+    }
   }
 
   // Commit everything before any challenge: the witness stack and the weight stack.
