@@ -25,25 +25,26 @@ double padded(const model::Shape& s) {
 // Release build, 2 threads, wall time; rerun `bench_core` and `bench_pcs` to retune):
 //   sumcheck, degree 2 with eq (BM_SumcheckProve): 14.1 ms at 2^18 -> 54 ns per element;
 //   degree 3 with eq: 22.1 ms at 2^18 -> 84 ns per element;
-//   Basefold commit (bench_pcs): 160 ms at 2^20 (9.1 ms at 2^16, 669 ms at 2^22) -> 153 ns;
-//   Basefold open, one claim: 39.8 ms at 2^20 -> 38 ns per element;
+//   Basefold commit (bench_pcs, 2026-11-25): 99 ms at 2^20 (4.4 ms at 2^16, 449 ms at
+//   2^22) -> 94 ns; Basefold open, one claim: 44 ms at 2^20 -> 42 ns per element;
 //   F_p2 multiply: 189 M/s on one core -> about 5 ns per im2col element (the Conv prover
 //   streams the patch view once to bind the output point; it never stores it).
-// A LogUp-GKR leaf (a range-check query or a table entry) goes through a fraction tree
-// whose layers hold about two leaves' worth of degree-3 sumcheck: 2 * 84 = 170 ns.
+// A LogUp-GKR leaf (a range-check query or a table entry): its fraction tree's build and
+// layer sumchecks measured on age's trees (2026-11-25): 90 ns at 2^20 leaves, 100 ns at 2^16.
 constexpr double kSumcheckNs = 54;
 constexpr double kGatherNs = 5;
-constexpr double kCommitNs = 153 + 38;  // commit, then open once per proof
-constexpr double kOpenNs = 38;          // weights: committed at compile time, opened per proof
-constexpr double kLookupNs = 170;
+constexpr double kCommitNs = 94 + 42;  // commit, then open once per proof
+constexpr double kOpenNs = 42;         // weights: committed at compile time, opened per proof
+constexpr double kLookupNs = 90;
 // Fitted to the measured prove times of every corpus model that proves as one slice
-// (docs/proofs.md, 2026-11-24; tests/bench/calibrate_cost.py): measured = 69 ms +
-// 1.83 x the primitive-rate estimate above (R^2 0.993 over 36 models, against 0.68 for
-// the unscaled estimate). The scale covers what the primitive rates leave out (folding
-// the stacked witness, eq tables, claim merging); the 69 ms is fixed per proof (the
-// 2^16-entry range and Relu tables' LogUp trees, Basefold queries) and is not charged
-// per node, so budgets still partition the nodes alone.
-constexpr double kMeasuredScale = 1.83;
+// (docs/models.md's proofs part, 2026-11-25; tests/bench/calibrate_cost.py): measured =
+// 53 ms + 1.36 x the primitive-rate estimate above (R^2 0.963 over 35 models; the fit of
+// 2026-11-24, before the requant, lookup and commitment speedups, was 69 ms + 1.83 x,
+// R^2 0.993). The scale covers what the primitive rates leave out (folding the stacked
+// witness, eq tables, claim merging); the 53 ms is fixed per proof (the 2^16-entry
+// range and Relu tables' LogUp trees, Basefold queries) and is not charged per node, so
+// budgets still partition the nodes alone.
+constexpr double kMeasuredScale = 1.36;
 // Memory per element: a sumcheck table is 8 B in the base field plus its first fold in
 // F_p2 (n/2 * 16 B); a committed element is 8 B + a rate-1/4 codeword (32 B) + Merkle
 // digests (128-byte leaves hold 16 elements; 2 * 4n/16 nodes of 32 B = 16 B); a LogUp
@@ -56,8 +57,9 @@ constexpr double kLookupBytes = 64;
 
 // Cost model from the per-op protocols of DESIGN.md section 3 and rules 1-3 of section 8:
 // linear ops are sumchecks over their padded operands (Conv also streams its patch view);
-// a requantized output commits q_full, q, two clamp flags and ceil(s/16) remainder limbs
-// and range-checks limbs, q_full and the clamp branches; table ops commit their output,
+// a requantized output commits q and ceil(s/16) remainder limbs and range-checks both
+// (the saturating form's flags and excess limbs are proved only for a node that clamped
+// in the run, which calibrated inputs rarely do); table ops commit their output,
 // look it up, and commit multiplicities over the table. The 16-bit range table is shared
 // by a slice and not charged per op. Prove time adds up over a slice; memory is the
 // largest op (the prover runs layer by layer).
@@ -83,8 +85,8 @@ OpCost estimate_cost(const QModel& m, const QNode& n) {
                  n.op != "Abs" && n.op != "Neg" && n.table < 0;
   if (requant) {
     double limbs = std::max(1.0, std::ceil(std::max(0, n.shift) / 16.0));
-    committed += out * (4 + limbs);
-    lookups += out * (limbs + 2);
+    committed += out * (1 + limbs);
+    lookups += out * (1 + limbs);
   } else if (n.op == "Relu" || n.op == "Clip" || n.op == "Abs" || n.op == "Neg") {
     committed += out;  // pair-table lookup (q, f(q))
     lookups += out;

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Fits the slicer's cost model to measured prove times.
 
-For every corpus model that docs/proofs.md lists as proved in one slice, compiles it
+For every corpus model that docs/models.md (its proofs part) lists as proved in one slice, compiles it
 with `zkslice compile --slices 1 --json` (the slicer's estimate) and fits
 measured = a + b * estimate by least squares over the models whose estimate is not
 zero (layout-only models commit nothing). Prints the fit and its R^2; the slicer's
@@ -13,7 +13,7 @@ import json, os, re, subprocess, sys, tempfile
 zkslice = sys.argv[1] if len(sys.argv) > 1 else "build/circuits/zkslice"
 root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 measured = {}
-for line in open(os.path.join(root, "docs/proofs.md")):
+for line in open(os.path.join(root, "docs/models.md")):
     m = re.match(r"\| (\S+) \| yes \| 1 \| (\d+) \|", line)
     if m:
         measured[m.group(1)] = float(m.group(2))

@@ -35,19 +35,26 @@ std::string read_text(const std::string& path) {
 }
 
 std::string models_md_part(const std::string& page, int part) {
-  auto at = page.find(kConformanceHeading);
-  if (at == std::string::npos) return part == 0 ? page : "";
-  if (part == 1) return page.substr(at);
-  std::string p0 = page.substr(0, at);
-  while (p0.size() >= 2 && p0[p0.size() - 1] == '\n' && p0[p0.size() - 2] == '\n') p0.pop_back();
-  return p0;  // the blank line before the heading belongs to neither part
+  const char* headings[] = {kConformanceHeading, kProofsHeading};
+  constexpr int kParts = 3;
+  size_t begin = part == 0 ? 0 : page.find(headings[part - 1]);
+  if (begin == std::string::npos) return "";
+  size_t end = std::string::npos;
+  for (int k = part; k + 1 < kParts && end == std::string::npos; ++k) end = page.find(headings[k]);
+  if (end == std::string::npos) return page.substr(begin);
+  std::string p = page.substr(begin, end - begin);
+  while (p.size() >= 2 && p[p.size() - 1] == '\n' && p[p.size() - 2] == '\n') p.pop_back();
+  return p;  // the blank line before the next heading belongs to neither part
 }
 
 void write_models_md_part(int part, const std::string& text) {
-  std::string page = read_text(models_md_path());
-  std::string p0 = part == 0 ? text : models_md_part(page, 0);
-  std::string p1 = part == 1 ? text : models_md_part(page, 1);
-  std::ofstream(models_md_path()) << p0 << (p1.empty() ? "" : "\n") << p1;
+  std::string page = read_text(models_md_path()), out;
+  for (int k = 0; k < 3; ++k) {
+    std::string p = k == part ? text : models_md_part(page, k);
+    if (p.empty()) continue;
+    out += (out.empty() ? "" : "\n") + p;
+  }
+  std::ofstream(models_md_path()) << out;
 }
 
 }  // namespace zks::model::test
