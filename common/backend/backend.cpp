@@ -83,10 +83,143 @@ Backend* cuda() {
   });
   return backend.get();
 }
+
+namespace {
+static_assert(sizeof(field::Fp) == 8 && sizeof(field::Fp2) == 16, "field values are moved as u64 words");
+const uint64_t* words(const field::Fp* p) { return reinterpret_cast<const uint64_t*>(p); }
+uint64_t* words(field::Fp* p) { return reinterpret_cast<uint64_t*>(p); }
+const uint64_t* words(const field::Fp2* p) { return reinterpret_cast<const uint64_t*>(p); }
+uint64_t* words(field::Fp2* p) { return reinterpret_cast<uint64_t*>(p); }
+bool pow2(size_t n) { return n >= 1 && (n & (n - 1)) == 0; }
+Status cuda_status(const char* err, const char* op) {
+  if (!err) return {};
+  return make_error(std::string("cuda ") + op + ": " + err);
+}
+template <typename F>
+Result<std::vector<Gpu::Digest>> merkle_impl(int device, std::span<const F> data, size_t leaf_width) {
+  if (leaf_width == 0 || data.size() % leaf_width != 0 || !pow2(data.size() / leaf_width))
+    return make_error("merkle_tree: the rows must be a power of two of equal width");
+  const size_t rows = data.size() / leaf_width;
+  std::vector<Gpu::Digest> nodes(2 * rows);
+  ZK_TRY(cuda_status(cuda_ops::merkle_tree(device, words(data.data()), leaf_width * sizeof(F) / 8, rows,
+                                           reinterpret_cast<uint8_t*>(nodes.data())),
+                     "merkle_tree"));
+  return nodes;
+}
+}  // namespace
+
+Status Gpu::ntt_dif(std::span<Fp> data, size_t n) {
+  if (!pow2(n) || data.size() % n != 0) return make_error("ntt_dif: vectors of 2^k values expected");
+  return cuda_status(cuda_ops::ntt_dif(m_device, words(data.data()), n, data.size() / n), "ntt_dif");
+}
+
+Result<std::vector<field::Fp>> Gpu::rs_encode(std::span<const Fp> coeffs, unsigned log_blowup) {
+  if (!pow2(coeffs.size()) || log_blowup > 6) return make_error("rs_encode: 2^k coefficients, blowup at most 2^6");
+  std::vector<Fp> out(coeffs.size() << log_blowup);
+  ZK_TRY(cuda_status(cuda_ops::rs_encode(m_device, words(coeffs.data()), coeffs.size(), log_blowup, words(out.data())),
+                     "rs_encode"));
+  return out;
+}
+
+Result<std::vector<Gpu::Digest>> Gpu::merkle_tree(std::span<const Fp> data, size_t leaf_width) {
+  return merkle_impl(m_device, data, leaf_width);
+}
+Result<std::vector<Gpu::Digest>> Gpu::merkle_tree(std::span<const Fp2> data, size_t leaf_width) {
+  return merkle_impl(m_device, data, leaf_width);
+}
+
+Result<std::vector<field::Fp2>> Gpu::fold(std::span<const Fp> f, const Fp2& r) {
+  if (!pow2(f.size()) || f.size() < 2) return make_error("fold: 2^k entries, k >= 1");
+  std::vector<Fp2> out(f.size() / 2);
+  ZK_TRY(cuda_status(cuda_ops::fold(m_device, words(f.data()), true, f.size(), words(&r), words(out.data())), "fold"));
+  return out;
+}
+
+Result<std::vector<field::Fp2>> Gpu::fold(std::span<const Fp2> f, const Fp2& r) {
+  if (!pow2(f.size()) || f.size() < 2) return make_error("fold: 2^k entries, k >= 1");
+  std::vector<Fp2> out(f.size() / 2);
+  ZK_TRY(cuda_status(cuda_ops::fold(m_device, words(f.data()), false, f.size(), words(&r), words(out.data())), "fold"));
+  return out;
+}
+
+Result<field::Fp2> Gpu::evaluate(std::span<const Fp> f, std::span<const Fp2> point) {
+  if (point.size() >= 40 || f.size() != (size_t(1) << point.size()))
+    return make_error("evaluate: the table must have 2^k entries for k coordinates");
+  Fp2 out;
+  ZK_TRY(cuda_status(cuda_ops::mle_evaluate(m_device, words(f.data()), f.size(), words(point.data()), point.size(),
+                                            words(&out)),
+                     "evaluate"));
+  return out;
+}
+
+Status Gpu::fraction_layer(std::span<const Fp2> p, std::span<const Fp2> q, std::vector<Fp2>& p_out,
+                           std::vector<Fp2>& q_out) {
+  if (p.size() != q.size() || !pow2(p.size()) || p.size() < 2) return make_error("fraction_layer: 2^k children, k >= 1");
+  p_out.assign(p.size() / 2, Fp2::zero());
+  q_out.assign(p.size() / 2, Fp2::zero());
+  return cuda_status(
+      cuda_ops::fraction_layer(m_device, words(p.data()), words(q.data()), p.size(), words(p_out.data()), words(q_out.data())),
+      "fraction_layer");
+}
+
+Result<std::vector<field::Fp2>> Gpu::product_round(const std::vector<std::span<const Fp2>>& tables,
+                                                   std::span<const Fp2> weights, unsigned L, bool skip_one) {
+  if (tables.empty() || tables.size() > 8 || L > 8) return make_error("product_round: 1 to 8 tables, L at most 8");
+  const size_t n = tables[0].size();
+  for (const auto& t : tables)
+    if (t.size() != n || !pow2(n) || n < 2) return make_error("product_round: tables of equal size 2^k, k >= 1");
+  if (!weights.empty() && weights.size() != n / 2) return make_error("product_round: one weight per pair");
+  std::vector<const uint64_t*> ptrs;
+  for (const auto& t : tables) ptrs.push_back(words(t.data()));
+  std::vector<Fp2> out(L + 1);
+  ZK_TRY(cuda_status(cuda_ops::product_round(m_device, ptrs.data(), unsigned(tables.size()), n,
+                                             weights.empty() ? nullptr : words(weights.data()), L, skip_one,
+                                             words(out.data())),
+                     "product_round"));
+  return out;
+}
+
+Result<Gpu::Timing> Gpu::time(const std::string& op, unsigned log_n, unsigned arg, int reps) {
+  Timing t;
+  ZK_TRY(cuda_status(cuda_ops::time_op(m_device, op.c_str(), log_n, arg, reps, &t.ms, &t.bytes), "time"));
+  return t;
+}
+
+Gpu* gpu() {
+  static std::once_flag once;
+  static std::unique_ptr<Gpu> g;
+  std::call_once(once, [] {
+    auto found = gpus();
+    if (!found.empty()) g = std::make_unique<Gpu>(found.front().index);
+  });
+  return g.get();
+}
 #else
 std::vector<GpuInfo> gpus() { return {}; }
 bool cuda_compiled() { return false; }
 Backend* cuda() { return nullptr; }
+Gpu* gpu() { return nullptr; }
+
+// Without CUDA there is no Gpu object to call these on (gpu() is null); they exist so
+// callers compile the same everywhere.
+namespace {
+Error no_cuda() { return make_error("built without CUDA"); }
+}  // namespace
+Status Gpu::ntt_dif(std::span<Fp>, size_t) { return no_cuda(); }
+Result<std::vector<field::Fp>> Gpu::rs_encode(std::span<const Fp>, unsigned) { return no_cuda(); }
+Result<std::vector<Gpu::Digest>> Gpu::merkle_tree(std::span<const Fp>, size_t) { return no_cuda(); }
+Result<std::vector<Gpu::Digest>> Gpu::merkle_tree(std::span<const Fp2>, size_t) { return no_cuda(); }
+Result<std::vector<field::Fp2>> Gpu::fold(std::span<const Fp>, const Fp2&) { return no_cuda(); }
+Result<std::vector<field::Fp2>> Gpu::fold(std::span<const Fp2>, const Fp2&) { return no_cuda(); }
+Result<field::Fp2> Gpu::evaluate(std::span<const Fp>, std::span<const Fp2>) { return no_cuda(); }
+Status Gpu::fraction_layer(std::span<const Fp2>, std::span<const Fp2>, std::vector<Fp2>&, std::vector<Fp2>&) {
+  return no_cuda();
+}
+Result<std::vector<field::Fp2>> Gpu::product_round(const std::vector<std::span<const Fp2>>&, std::span<const Fp2>,
+                                                   unsigned, bool) {
+  return no_cuda();
+}
+Result<Gpu::Timing> Gpu::time(const std::string&, unsigned, unsigned, int) { return no_cuda(); }
 #endif
 
 Backend& select(bool prefer_gpu) {

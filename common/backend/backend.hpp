@@ -5,13 +5,16 @@
 // Ops are added here as the prover moves onto the GPU (issue 10); every op has a
 // CPU-vs-CUDA parity test.
 
+#include <array>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
-#include "field/goldilocks.hpp"
+#include "field/ext2.hpp"
+#include "util/result.hpp"
 
 namespace zks::backend {
 
@@ -53,5 +56,53 @@ Backend* cuda();
 // The backend to use: CUDA when a GPU is present and prefer_gpu, else CPU. Logs the
 // choice (and the reason for a CPU fallback) once per process.
 Backend& select(bool prefer_gpu = true);
+
+// GPU versions of the prover's hot operations (issue 10), on host memory (each call
+// uploads, runs and downloads). Each equals the CPU code named beside it byte for byte:
+// tests/unit/backend/gpu_parity_test.cpp checks every one on random inputs where a GPU
+// is present. The prover does not route through them yet. Errors (CUDA failures, bad
+// shapes) come back as values.
+class Gpu {
+ public:
+  using Fp = field::Fp;
+  using Fp2 = field::Fp2;
+  using Digest = std::array<uint8_t, 32>;
+  explicit Gpu(int device) : m_device(device) {}
+  int device() const { return m_device; }
+
+  // pcs::ntt_dif on each of the data.size() / n vectors of n = 2^k values, in place.
+  Status ntt_dif(std::span<Fp> data, size_t n);
+  // pcs::detail::rs_encode.
+  Result<std::vector<Fp>> rs_encode(std::span<const Fp> coeffs, unsigned log_blowup);
+  // hash::MerkleTree::from_rows: 2 * rows digests, node 1 the root, the leaves from
+  // node `rows` on (rows = data.size() / leaf_width, a power of two), node 0 zero.
+  Result<std::vector<Digest>> merkle_tree(std::span<const Fp> data, size_t leaf_width);
+  Result<std::vector<Digest>> merkle_tree(std::span<const Fp2> data, size_t leaf_width);
+  // poly::fold.
+  Result<std::vector<Fp2>> fold(std::span<const Fp> f, const Fp2& r);
+  Result<std::vector<Fp2>> fold(std::span<const Fp2> f, const Fp2& r);
+  // poly::evaluate.
+  Result<Fp2> evaluate(std::span<const Fp> f, std::span<const Fp2> point);
+  // One layer of a LogUp-GKR fraction tree from its children (lookup's build_tree).
+  Status fraction_layer(std::span<const Fp2> p, std::span<const Fp2> q, std::vector<Fp2>& p_out,
+                        std::vector<Fp2>& q_out);
+  // sumcheck::Prover's round sums l(0..L) for a product of the tables (at most 8) with
+  // eq weights (empty: none); l(1) is left zero when skip_one.
+  Result<std::vector<Fp2>> product_round(const std::vector<std::span<const Fp2>>& tables,
+                                         std::span<const Fp2> weights, unsigned L, bool skip_one);
+
+  // Device-resident timing of one op (see cuda_ops::time_op): median milliseconds and
+  // the fewest bytes the op must move.
+  struct Timing {
+    double ms = 0, bytes = 0;
+  };
+  Result<Timing> time(const std::string& op, unsigned log_n, unsigned arg, int reps);
+
+ private:
+  int m_device;
+};
+
+// The GPU ops on GPU 0, or nullptr without a GPU (or without CUDA compiled in).
+Gpu* gpu();
 
 }  // namespace zks::backend

@@ -1,38 +1,21 @@
 // CUDA kernels of the backend. Every CUDA call is checked and its error returned to
 // the caller as a string; nothing here aborts the process.
 
-#include <cuda_runtime.h>
-
 #include <cstring>
 
+#include "backend/cuda/cuda_common.cuh"
 #include "backend/cuda/cuda_ops.hpp"
-#include "field/goldilocks.hpp"
 
 namespace zks::backend::cuda_ops {
 
-namespace {
+using namespace detail;
 
-#define ZKS_CUDA_TRY(call)                              \
-  do {                                                  \
-    cudaError_t err_ = (call);                          \
-    if (err_ != cudaSuccess) return cudaGetErrorString(err_); \
-  } while (0)
+namespace {
 
 __global__ void mul_kernel(const uint64_t* a, const uint64_t* b, uint64_t* out, size_t n) {
   size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x;
-  if (i < n) {
-    field::Fp x = field::Fp::from_canonical(a[i]), y = field::Fp::from_canonical(b[i]);
-    out[i] = (x * y).value();
-  }
+  if (i < n) out[i] = (fp_at(a, i) * fp_at(b, i)).value();
 }
-
-// Device buffers freed on every path.
-struct DeviceBuffer {
-  uint64_t* ptr = nullptr;
-  ~DeviceBuffer() {
-    if (ptr) cudaFree(ptr);
-  }
-};
 
 }  // namespace
 
@@ -61,20 +44,15 @@ bool device_props(int device, DeviceProps* out) {
 
 const char* mul(int device, const uint64_t* a, const uint64_t* b, uint64_t* out, size_t n) {
   if (n == 0) return nullptr;
-  size_t bytes = n * sizeof(uint64_t);
-  DeviceBuffer da, db, dout;
   ZKS_CUDA_TRY(cudaSetDevice(device));
-  ZKS_CUDA_TRY(cudaMalloc(&da.ptr, bytes));
-  ZKS_CUDA_TRY(cudaMalloc(&db.ptr, bytes));
-  ZKS_CUDA_TRY(cudaMalloc(&dout.ptr, bytes));
-  ZKS_CUDA_TRY(cudaMemcpy(da.ptr, a, bytes, cudaMemcpyHostToDevice));
-  ZKS_CUDA_TRY(cudaMemcpy(db.ptr, b, bytes, cudaMemcpyHostToDevice));
-  unsigned threads = 256;
-  unsigned blocks = static_cast<unsigned>((n + threads - 1) / threads);
-  mul_kernel<<<blocks, threads>>>(da.ptr, db.ptr, dout.ptr, n);
-  ZKS_CUDA_TRY(cudaGetLastError());
-  ZKS_CUDA_TRY(cudaMemcpy(out, dout.ptr, bytes, cudaMemcpyDeviceToHost));
-  return nullptr;
+  DeviceArray<uint64_t> da, db, dout;
+  if (const char* e = da.upload(a, n)) return e;
+  if (const char* e = db.upload(b, n)) return e;
+  if (const char* e = dout.alloc(n)) return e;
+  mul_kernel<<<blocks_for(n), kThreads>>>(da.ptr, db.ptr, dout.ptr, n);
+  ZKS_CUDA_LAUNCHED();
+  ZKS_CUDA_TRY(cudaDeviceSynchronize());
+  return dout.download(out, n);
 }
 
 }  // namespace zks::backend::cuda_ops

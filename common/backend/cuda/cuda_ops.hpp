@@ -1,7 +1,10 @@
 #pragma once
 // The raw CUDA entry points, over plain pointers so this header compiles as C++17
 // under nvcc (CMake 3.25 cannot ask nvcc for C++20). backend.cpp checks arguments
-// once and dispatches here; kernels trust their arguments.
+// once and dispatches here. F_p values are canonical u64 words, F_p^2 values two words
+// (c0, c1). Every function returns null or the CUDA error string; nothing aborts.
+// Host-memory entry points upload, run and download (for the parity tests and one-off
+// use); the *_device functions in the .cuh files work on device memory.
 
 #include <cstddef>
 #include <cstdint>
@@ -19,7 +22,37 @@ struct DeviceProps {
 int device_count(const char** why);
 bool device_props(int device, DeviceProps* out);
 
-// out[i] = a[i] * b[i] over canonical Goldilocks values. Returns an error string or null.
+// out[i] = a[i] * b[i] over canonical Goldilocks values.
 const char* mul(int device, const uint64_t* a, const uint64_t* b, uint64_t* out, size_t n);
+
+// pcs::ntt_dif on `batch` contiguous vectors of n = 2^k values, in place (ntt.cu).
+const char* ntt_dif(int device, uint64_t* data, size_t n, size_t batch);
+// pcs::detail::rs_encode: out holds n << log_blowup values (ntt.cu).
+const char* rs_encode(int device, const uint64_t* coeffs, size_t n, unsigned log_blowup, uint64_t* out);
+// hash::MerkleTree::from_rows over `count` (a power of two) rows of row_words words:
+// nodes receives 2 * count digests of 32 bytes, node 1 the root, leaves from node count
+// on, node 0 zero (merkle.cu).
+const char* merkle_tree(int device, const uint64_t* rows, size_t row_words, size_t count, uint8_t* nodes);
+// poly::fold: out[i] = f[2i] + r (f[2i+1] - f[2i]), i < n/2, f in F_p (base) or F_p^2,
+// r and out in F_p^2 (mle.cu).
+const char* fold(int device, const uint64_t* f, bool base, size_t n, const uint64_t r[2], uint64_t* out);
+// poly::evaluate of a base-field table of n = 2^k entries at an F_p^2 point of k
+// coordinates (mle.cu).
+const char* mle_evaluate(int device, const uint64_t* f, size_t n, const uint64_t* point, size_t k, uint64_t out[2]);
+// One layer of a LogUp-GKR fraction tree from its children (n F_p^2 values each):
+// p_out[x] = p[2x] q[2x+1] + p[2x+1] q[2x], q_out[x] = q[2x] q[2x+1] (mle.cu).
+const char* fraction_layer(int device, const uint64_t* p, const uint64_t* q, size_t n, uint64_t* p_out,
+                           uint64_t* q_out);
+// sumcheck::Prover's round sums for a product of d <= 8 F_p^2 tables of n entries with
+// optional eq weights (n/2 F_p^2 values, null for none): out[t] = l(t), t = 0..L <= 8,
+// l(1) left zero when skip_one (sumcheck.cu).
+const char* product_round(int device, const uint64_t* const* tables, unsigned d, size_t n, const uint64_t* weights,
+                          unsigned L, bool skip_one, uint64_t* out);
+
+// Median milliseconds of `reps` device-resident runs of op ("copy", "ntt" (arg: batch),
+// "rs_encode" (arg: log blowup), "merkle" (arg: words per leaf), "fold", "sumcheck"
+// (arg: factors)) at size 2^log_n, and the fewest bytes the op must move (bench.cu).
+const char* time_op(int device, const char* op, unsigned log_n, unsigned arg, int reps, double* ms,
+                    double* bytes);
 
 }  // namespace zks::backend::cuda_ops

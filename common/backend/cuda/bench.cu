@@ -1,0 +1,120 @@
+// Device-resident timings for the GPU benchmarks (tests/bench/bench_gpu.cpp): inputs are
+// random (never zeros) and uploaded once, twiddles built once; each repetition is timed
+// with CUDA events around the kernels alone and the median is returned.
+#include <algorithm>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "backend/cuda/cuda_ops.hpp"
+#include "backend/cuda/merkle.cuh"
+#include "backend/cuda/mle.cuh"
+#include "backend/cuda/ntt.cuh"
+#include "backend/cuda/sumcheck.cuh"
+
+namespace zks::backend::cuda_ops {
+
+using namespace detail;
+
+namespace {
+
+const char* random_device(DeviceArray<uint64_t>& a, size_t words, uint64_t seed) {
+  std::vector<uint64_t> h(words);
+  std::mt19937_64 rng(seed);
+  for (auto& x : h) x = rng() % Fp::P;
+  return a.upload(h.data(), words);
+}
+
+struct Events {
+  cudaEvent_t start = nullptr, stop = nullptr;
+  ~Events() {
+    if (start) cudaEventDestroy(start);
+    if (stop) cudaEventDestroy(stop);
+  }
+};
+
+}  // namespace
+
+const char* time_op(int device, const char* op, unsigned log_n, unsigned arg, int reps, double* ms_out,
+                    double* bytes_out) {
+  if (reps < 1 || log_n < 1 || log_n > 30) return "time_op: bad arguments";
+  ZKS_CUDA_TRY(cudaSetDevice(device));
+  const size_t n = size_t(1) << log_n;
+  const std::string name = op;
+  DeviceArray<uint64_t> a, b, c, tw;
+  std::vector<const uint64_t*> tables;
+  std::vector<DeviceArray<uint64_t>> factors;
+  // Set-up per op; `bytes` is the least traffic the op needs (each input read once,
+  // each output written once), for comparison with the copy bandwidth.
+  double bytes = 0;
+  if (name == "copy") {
+    if (const char* e = random_device(a, n, 1)) return e;
+    if (const char* e = b.alloc(n)) return e;
+    bytes = 2.0 * n * 8;
+  } else if (name == "ntt") {  // arg: batch
+    const size_t batch = arg ? arg : 1;
+    if (const char* e = random_device(a, n * batch, 2)) return e;
+    if (const char* e = make_twiddles(tw, n)) return e;
+    bytes = 2.0 * n * batch * 8;
+  } else if (name == "rs_encode") {  // arg: log_blowup
+    if (const char* e = random_device(a, n, 3)) return e;
+    if (const char* e = b.alloc(n << arg)) return e;
+    if (const char* e = make_twiddles(tw, n)) return e;
+    bytes = (1.0 + double(size_t(1) << arg)) * n * 8;
+  } else if (name == "merkle") {  // log_n: leaves; arg: words per leaf
+    const size_t words = arg ? arg : 16;
+    if (const char* e = random_device(a, n * words, 4)) return e;
+    if (const char* e = b.alloc(2 * n * 4)) return e;
+    bytes = double(n) * words * 8 + 2.0 * n * 32;
+  } else if (name == "fold") {
+    if (const char* e = random_device(a, 2 * n, 5)) return e;
+    if (const char* e = b.alloc(n)) return e;
+    bytes = 2.0 * n * 8 + 1.0 * n * 8;
+  } else if (name == "sumcheck") {  // arg: factors d; eq weights included
+    const unsigned d = arg ? arg : 2;
+    factors.resize(d);
+    for (unsigned j = 0; j < d; ++j) {
+      if (const char* e = random_device(factors[j], 2 * n, 10 + j)) return e;
+      tables.push_back(factors[j].ptr);
+    }
+    if (const char* e = random_device(b, n, 6)) return e;  // n/2 weights
+    if (const char* e = c.alloc(size_t(product_round_grid(n)) * (d + 1) * 2)) return e;
+    bytes = double(d) * n * 16 + n / 2.0 * 16;
+  } else {
+    return "time_op: unknown op (copy, ntt, rs_encode, merkle, fold, sumcheck)";
+  }
+  auto run = [&]() -> const char* {
+    if (name == "copy") {
+      ZKS_CUDA_TRY(cudaMemcpyAsync(b.ptr, a.ptr, n * 8, cudaMemcpyDeviceToDevice));
+      return nullptr;
+    }
+    if (name == "ntt") return ntt_dif_device(a.ptr, n, arg ? arg : 1, tw.ptr);
+    if (name == "rs_encode") return rs_encode_device(a.ptr, n, arg, b.ptr, tw.ptr);
+    if (name == "merkle") return merkle_tree_device(a.ptr, arg ? arg : 16, n, b.ptr);
+    if (name == "fold") return fold_device(a.ptr, false, n, Fp2(Fp(3), Fp(5)), b.ptr);
+    const unsigned d = arg ? arg : 2;
+    return product_round_device(tables.data(), d, n, b.ptr, d, true, c.ptr, product_round_grid(n));
+  };
+  if (const char* e = run()) return e;  // warm-up
+  ZKS_CUDA_TRY(cudaDeviceSynchronize());
+  Events ev;
+  ZKS_CUDA_TRY(cudaEventCreate(&ev.start));
+  ZKS_CUDA_TRY(cudaEventCreate(&ev.stop));
+  std::vector<double> times;
+  for (int r = 0; r < reps; ++r) {
+    ZKS_CUDA_TRY(cudaEventRecord(ev.start));
+    if (const char* e = run()) return e;
+    ZKS_CUDA_TRY(cudaEventRecord(ev.stop));
+    ZKS_CUDA_TRY(cudaEventSynchronize(ev.stop));
+    float ms = 0;
+    ZKS_CUDA_TRY(cudaEventElapsedTime(&ms, ev.start, ev.stop));
+    times.push_back(ms);
+  }
+  std::sort(times.begin(), times.end());
+  *ms_out = times[times.size() / 2];
+  if (bytes_out) *bytes_out = bytes;
+  return nullptr;
+}
+
+}  // namespace zks::backend::cuda_ops

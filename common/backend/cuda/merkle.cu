@@ -1,0 +1,139 @@
+// Device BLAKE2b-256 and Merkle trees (merkle.cuh). Byte-identical to hash::hash_many and
+// hash::MerkleTree (parity tests); written from RFC 7693.
+#include <cstring>
+
+#include "backend/cuda/cuda_ops.hpp"
+#include "backend/cuda/merkle.cuh"
+
+namespace zks::backend::cuda_ops {
+
+namespace detail {
+
+namespace {
+
+__constant__ uint64_t kIv[8] = {0x6a09e667f3bcc908ull, 0xbb67ae8584caa73bull, 0x3c6ef372fe94f82bull,
+                                0xa54ff53a5f1d36f1ull, 0x510e527fade682d1ull, 0x9b05688c2b3e6c1full,
+                                0x1f83d9abfb41bd6bull, 0x5be0cd19137e2179ull};
+__constant__ uint8_t kSigma[12][16] = {
+    {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, {14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3},
+    {11, 8, 12, 0, 5, 2, 15, 13, 10, 14, 3, 6, 7, 1, 9, 4}, {7, 9, 3, 1, 13, 12, 11, 14, 2, 6, 5, 10, 4, 0, 15, 8},
+    {9, 0, 5, 7, 2, 4, 10, 15, 14, 1, 11, 12, 6, 8, 3, 13}, {2, 12, 6, 10, 0, 11, 8, 3, 4, 13, 7, 5, 15, 14, 1, 9},
+    {12, 5, 1, 15, 14, 13, 4, 10, 0, 7, 6, 3, 9, 2, 8, 11}, {13, 11, 7, 14, 12, 1, 3, 9, 5, 0, 15, 4, 8, 6, 2, 10},
+    {6, 15, 14, 9, 11, 3, 0, 8, 12, 2, 13, 7, 1, 4, 10, 5}, {10, 2, 8, 4, 7, 6, 1, 5, 15, 11, 9, 14, 3, 12, 13, 0},
+    {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, {14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3}};
+
+// The chaining value after BLAKE2b-256's parameter block for one domain.
+struct State {
+  uint64_t h[8];
+};
+
+State domain_state(uint8_t domain) {
+  static const uint64_t iv[8] = {0x6a09e667f3bcc908ull, 0xbb67ae8584caa73bull, 0x3c6ef372fe94f82bull,
+                                 0xa54ff53a5f1d36f1ull, 0x510e527fade682d1ull, 0x9b05688c2b3e6c1full,
+                                 0x1f83d9abfb41bd6bull, 0x5be0cd19137e2179ull};
+  uint8_t personal[16] = {'z', 'k', 's', 'l', 'i', 'c', 'e', '-', 'h', 'a', 's', 'h', '-', 'v', '1', domain};
+  State s;
+  for (int i = 0; i < 8; ++i) s.h[i] = iv[i];
+  s.h[0] ^= 0x01010000ull ^ 32;  // digest length 32, no key, fanout 1, depth 1
+  uint64_t p0, p1;
+  std::memcpy(&p0, personal, 8);
+  std::memcpy(&p1, personal + 8, 8);
+  s.h[6] ^= p0;
+  s.h[7] ^= p1;
+  return s;
+}
+constexpr uint8_t kMerkleLeaf = 0x01, kMerkleNode = 0x02;  // hash::Domain
+
+__device__ __forceinline__ uint64_t rotr(uint64_t x, int n) { return (x >> n) | (x << (64 - n)); }
+
+__device__ void compress(uint64_t h[8], const uint64_t m[16], uint64_t t, bool last) {
+  uint64_t v[16];
+#pragma unroll
+  for (int i = 0; i < 8; ++i) v[i] = h[i], v[8 + i] = kIv[i];
+  v[12] ^= t;
+  if (last) v[14] = ~v[14];
+  auto g = [&](int a, int b, int c, int d, uint64_t x, uint64_t y) {
+    v[a] = v[a] + v[b] + x;
+    v[d] = rotr(v[d] ^ v[a], 32);
+    v[c] = v[c] + v[d];
+    v[b] = rotr(v[b] ^ v[c], 24);
+    v[a] = v[a] + v[b] + y;
+    v[d] = rotr(v[d] ^ v[a], 16);
+    v[c] = v[c] + v[d];
+    v[b] = rotr(v[b] ^ v[c], 63);
+  };
+#pragma unroll
+  for (int r = 0; r < 12; ++r) {
+    const uint8_t* s = kSigma[r];
+    g(0, 4, 8, 12, m[s[0]], m[s[1]]);
+    g(1, 5, 9, 13, m[s[2]], m[s[3]]);
+    g(2, 6, 10, 14, m[s[4]], m[s[5]]);
+    g(3, 7, 11, 15, m[s[6]], m[s[7]]);
+    g(0, 5, 10, 15, m[s[8]], m[s[9]]);
+    g(1, 6, 11, 12, m[s[10]], m[s[11]]);
+    g(2, 7, 8, 13, m[s[12]], m[s[13]]);
+    g(3, 4, 9, 14, m[s[14]], m[s[15]]);
+  }
+#pragma unroll
+  for (int i = 0; i < 8; ++i) h[i] ^= v[i] ^ v[8 + i];
+}
+
+// BLAKE2b-256 of `words` little-endian u64 words (8 * words bytes, words >= 1).
+__device__ void hash_words(const State& s0, const uint64_t* msg, size_t words, uint64_t* out) {
+  uint64_t h[8];
+#pragma unroll
+  for (int i = 0; i < 8; ++i) h[i] = s0.h[i];
+  const size_t blocks = (words + 15) / 16;
+  for (size_t b = 0; b < blocks; ++b) {
+    uint64_t m[16];
+    const size_t at = b * 16;
+#pragma unroll
+    for (int k = 0; k < 16; ++k) m[k] = at + k < words ? msg[at + k] : 0;
+    const size_t done = at + 16 < words ? at + 16 : words;
+    compress(h, m, uint64_t(done) * 8, b + 1 == blocks);
+  }
+#pragma unroll
+  for (int i = 0; i < 4; ++i) out[i] = h[i];
+}
+
+__global__ void hash_leaves(const uint64_t* rows, size_t row_words, size_t count, uint64_t* nodes, State s) {
+  size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x;
+  if (i < count) hash_words(s, rows + i * row_words, row_words, nodes + (count + i) * 4);
+}
+
+__global__ void hash_level(uint64_t* nodes, size_t first, State s) {
+  size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x;
+  if (i < first) hash_words(s, nodes + 2 * (first + i) * 4, 8, nodes + (first + i) * 4);
+}
+
+}  // namespace
+
+const char* merkle_tree_device(const uint64_t* rows, size_t row_words, size_t count, uint64_t* nodes) {
+  const State leaf = domain_state(kMerkleLeaf), node = domain_state(kMerkleNode);
+  hash_leaves<<<blocks_for(count), kThreads>>>(rows, row_words, count, nodes, leaf);
+  ZKS_CUDA_LAUNCHED();
+  for (size_t level = count / 2; level >= 1; level /= 2) {
+    hash_level<<<blocks_for(level), kThreads>>>(nodes, level, node);
+    ZKS_CUDA_LAUNCHED();
+  }
+  return nullptr;
+}
+
+}  // namespace detail
+
+using namespace detail;
+
+const char* merkle_tree(int device, const uint64_t* rows, size_t row_words, size_t count, uint8_t* nodes) {
+  if (count == 0 || (count & (count - 1)) != 0 || row_words == 0) return "merkle_tree: bad shape";
+  ZKS_CUDA_TRY(cudaSetDevice(device));
+  DeviceArray<uint64_t> d_rows, d_nodes;
+  if (const char* e = d_rows.upload(rows, row_words * count)) return e;
+  if (const char* e = d_nodes.alloc(2 * count * 4)) return e;
+  ZKS_CUDA_TRY(cudaMemset(d_nodes.ptr, 0, 2 * count * 4 * sizeof(uint64_t)));
+  if (const char* e = merkle_tree_device(d_rows.ptr, row_words, count, d_nodes.ptr)) return e;
+  ZKS_CUDA_TRY(cudaDeviceSynchronize());
+  static_assert(sizeof(uint64_t) == 8, "");
+  return d_nodes.download(reinterpret_cast<uint64_t*>(nodes), 2 * count * 4);  // little-endian words = digest bytes
+}
+
+}  // namespace zks::backend::cuda_ops

@@ -1,0 +1,128 @@
+// The device NTT and Reed-Solomon encoding (see ntt.cuh); the host entry points are in
+// cuda_ops.hpp. Byte-identical to pcs::ntt_dif and pcs::detail::rs_encode (parity tests).
+#include "backend/cuda/cuda_ops.hpp"
+#include "backend/cuda/ntt.cuh"
+
+namespace zks::backend::cuda_ops {
+
+namespace detail {
+
+namespace {
+
+__global__ void twiddle_kernel(uint64_t* tw, size_t n, Roots roots) {
+  size_t t = blockIdx.x * size_t(blockDim.x) + threadIdx.x;
+  if (t >= n) return;
+  if (t == 0) {
+    tw[0] = 1;
+    return;
+  }
+  const unsigned k = 63 - __clzll(static_cast<long long>(t));  // h = 2^k <= t < 2h
+  const size_t j = t - (size_t(1) << k);
+  tw[t] = Fp::from_canonical(roots.r[k + 1]).pow(j).value();  // w_{2h} has order 2^(k+1)
+}
+
+__global__ void dif_global_pass(uint64_t* a, size_t n, size_t batch, size_t h, const uint64_t* tw) {
+  const size_t half = n / 2;
+  size_t idx = blockIdx.x * size_t(blockDim.x) + threadIdx.x;
+  if (idx >= half * batch) return;
+  const size_t b = idx / half, k = idx % half;
+  const size_t j = k & (h - 1), g = k / h;
+  uint64_t* v = a + b * n + g * 2 * h + j;
+  Fp x = Fp::from_canonical(v[0]), y = Fp::from_canonical(v[h]);
+  v[0] = (x + y).value();
+  v[h] = ((x - y) * Fp::from_canonical(tw[h + j])).value();
+}
+
+// Levels h = chunk/2 .. 1 of one chunk of `chunk` contiguous elements per block
+// (blockDim.x = chunk / 2).
+__global__ void dif_shared_levels(uint64_t* a, size_t chunk, const uint64_t* tw) {
+  extern __shared__ uint64_t s[];
+  uint64_t* base = a + blockIdx.x * chunk;
+  for (size_t i = threadIdx.x; i < chunk; i += blockDim.x) s[i] = base[i];
+  for (size_t h = chunk / 2; h >= 1; h /= 2) {
+    __syncthreads();
+    const size_t k = threadIdx.x, j = k & (h - 1), g = k / h, i = g * 2 * h + j;
+    Fp x = Fp::from_canonical(s[i]), y = Fp::from_canonical(s[i + h]);
+    s[i] = (x + y).value();
+    s[i + h] = ((x - y) * Fp::from_canonical(tw[h + j])).value();
+  }
+  __syncthreads();
+  for (size_t i = threadIdx.x; i < chunk; i += blockDim.x) base[i] = s[i];
+}
+
+struct Shifts {
+  uint64_t s[64];  // s_j for the (at most 64) cosets, passed by value
+};
+
+__global__ void coset_scale(const uint64_t* c, size_t n, size_t blocks, uint64_t* out, Shifts shifts) {
+  size_t idx = blockIdx.x * size_t(blockDim.x) + threadIdx.x;
+  if (idx >= n * blocks) return;
+  const size_t j = idx / n, l = idx % n;
+  out[idx] = (Fp::from_canonical(c[l]) * Fp::from_canonical(shifts.s[j]).pow(l)).value();
+}
+
+}  // namespace
+
+const char* make_twiddles(DeviceArray<uint64_t>& tw, size_t n) {
+  const size_t size = n < 2 ? 2 : n;
+  if (const char* e = tw.alloc(size)) return e;
+  twiddle_kernel<<<blocks_for(size), kThreads>>>(tw.ptr, size, make_roots());
+  ZKS_CUDA_LAUNCHED();
+  return nullptr;
+}
+
+const char* ntt_dif_device(uint64_t* data, size_t n, size_t batch, const uint64_t* tw) {
+  if (n < 2 || batch == 0) return nullptr;
+  const size_t chunk = n < kSharedChunk ? n : kSharedChunk;
+  for (size_t h = n / 2; h >= chunk; h /= 2) {
+    dif_global_pass<<<blocks_for(n / 2 * batch), kThreads>>>(data, n, batch, h, tw);
+    ZKS_CUDA_LAUNCHED();
+  }
+  const size_t chunks = n / chunk * batch;
+  dif_shared_levels<<<static_cast<unsigned>(chunks), static_cast<unsigned>(chunk / 2), chunk * sizeof(uint64_t)>>>(
+      data, chunk, tw);
+  ZKS_CUDA_LAUNCHED();
+  return nullptr;
+}
+
+const char* rs_encode_device(const uint64_t* coeffs, size_t n, unsigned log_blowup, uint64_t* out, const uint64_t* tw) {
+  const size_t blocks = size_t(1) << log_blowup;
+  unsigned log_n = 0;
+  while ((size_t(1) << log_n) < n) ++log_n;
+  const Roots roots = make_roots();
+  const Fp wN = Fp::from_canonical(roots.r[log_n + log_blowup]);
+  Shifts shifts{};
+  for (size_t j = 0; j < blocks; ++j) shifts.s[j] = wN.pow(reverse_bits(j, log_blowup)).value();
+  coset_scale<<<blocks_for(n * blocks), kThreads>>>(coeffs, n, blocks, out, shifts);
+  ZKS_CUDA_LAUNCHED();
+  return ntt_dif_device(out, n, blocks, tw);
+}
+
+}  // namespace detail
+
+using namespace detail;
+
+const char* ntt_dif(int device, uint64_t* data, size_t n, size_t batch) {
+  if (n < 2 || batch == 0) return nullptr;
+  ZKS_CUDA_TRY(cudaSetDevice(device));
+  DeviceArray<uint64_t> d, tw;
+  if (const char* e = d.upload(data, n * batch)) return e;
+  if (const char* e = make_twiddles(tw, n)) return e;
+  if (const char* e = ntt_dif_device(d.ptr, n, batch, tw.ptr)) return e;
+  ZKS_CUDA_TRY(cudaDeviceSynchronize());
+  return d.download(data, n * batch);
+}
+
+const char* rs_encode(int device, const uint64_t* coeffs, size_t n, unsigned log_blowup, uint64_t* out) {
+  if (n == 0 || log_blowup > 6) return "rs_encode: bad size or blowup";
+  ZKS_CUDA_TRY(cudaSetDevice(device));
+  DeviceArray<uint64_t> c, cw, tw;
+  if (const char* e = c.upload(coeffs, n)) return e;
+  if (const char* e = cw.alloc(n << log_blowup)) return e;
+  if (const char* e = make_twiddles(tw, n)) return e;
+  if (const char* e = rs_encode_device(c.ptr, n, log_blowup, cw.ptr, tw.ptr)) return e;
+  ZKS_CUDA_TRY(cudaDeviceSynchronize());
+  return cw.download(out, n << log_blowup);
+}
+
+}  // namespace zks::backend::cuda_ops

@@ -1,0 +1,118 @@
+// GPU benchmarks (issue 10): each backend op's device-resident time against the card's
+// measured copy bandwidth, and the same op on this machine's CPU. Prints markdown tables
+// for docs/benchmarks.md; exits 0 with a message where there is no GPU.
+//   build/tests/bench/bench_gpu [--quick]
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "backend/backend.hpp"
+#include "hash/merkle.hpp"
+#include "pcs/encoding.hpp"
+#include "pcs/ntt.hpp"
+#include "poly/mle.hpp"
+#include "util/memory.hpp"
+#include "util/thread_pool.hpp"
+
+using zks::field::Fp;
+using zks::field::Fp2;
+namespace be = zks::backend;
+
+namespace {
+
+template <typename F>
+double cpu_ms(F&& f, int reps = 3) {
+  std::vector<double> t;
+  f();  // warm-up
+  for (int r = 0; r < reps; ++r) {
+    auto t0 = std::chrono::steady_clock::now();
+    f();
+    t.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  }
+  std::sort(t.begin(), t.end());
+  return t[t.size() / 2];
+}
+
+std::vector<Fp> random_fp(size_t n, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<Fp> v(n);
+  for (auto& x : v) x = Fp(rng());
+  return v;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  zks::util::tune_allocator_for_proving();
+  const bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
+  be::Gpu* g = be::gpu();
+  if (!g) {
+    std::printf("no CUDA device (compiled with CUDA: %d): nothing to measure\n", int(be::cuda_compiled()));
+    return 0;
+  }
+  const auto info = be::gpus().front();
+  std::printf("device: %s, %.1f GiB, sm_%d%d; CPU: %zu threads\n\n", info.name.c_str(),
+              double(info.memory_bytes) / (1u << 30), info.sm_major, info.sm_minor, zks::util::ThreadPool::global().size());
+  const int reps = quick ? 5 : 20;
+  auto copy = g->time("copy", 26, 0, reps);
+  if (!copy.ok()) {
+    std::printf("copy failed: %s\n", copy.error().c_str());
+    return 1;
+  }
+  const double bw = copy->bytes / (copy->ms * 1e-3) / 1e9;  // GB/s, bytes read + written
+  std::printf("device-to-device copy of 2^26 words: %.3f ms, %.0f GB/s (read + write)\n\n", copy->ms, bw);
+
+  std::printf("| op | size | GPU | GPU GB/s (least traffic) | bound / GPU time | CPU (%zu threads) | CPU / GPU |\n",
+              zks::util::ThreadPool::global().size());
+  std::printf("|---|---|---|---|---|---|---|\n");
+  auto row = [&](const char* op, unsigned log_n, unsigned arg, const std::string& label, double cpu) {
+    auto t = g->time(op, log_n, arg, reps);
+    if (!t.ok()) {
+      std::printf("| %s | %s | failed: %s | | | | |\n", op, label.c_str(), t.error().c_str());
+      return;
+    }
+    const double gbs = t->bytes / (t->ms * 1e-3) / 1e9, bound_ms = t->bytes / (bw * 1e9) * 1e3;
+    std::printf("| %s | %s | %.3f ms | %.0f | %.2f | %s | %s |\n", op, label.c_str(), t->ms, gbs, bound_ms / t->ms,
+                cpu > 0 ? (std::to_string(cpu).substr(0, 7) + " ms").c_str() : "-",
+                cpu > 0 ? (std::to_string(cpu / t->ms).substr(0, 6) + "x").c_str() : "-");
+    std::fflush(stdout);
+  };
+  const unsigned top = quick ? 22 : 26;
+  for (unsigned lg = 20; lg <= top; lg += 2) {
+    double cpu = 0;
+    if (lg <= 24) {
+      auto a = random_fp(size_t(1) << lg, lg);
+      cpu = cpu_ms([&] { zks::pcs::ntt_dif(a); });
+    }
+    row("ntt", lg, 1, "2^" + std::to_string(lg), cpu);
+  }
+  for (unsigned lg = 20; lg <= std::min(top, 24u); lg += 2) {
+    auto c = random_fp(size_t(1) << lg, lg + 1);
+    double cpu = cpu_ms([&] { (void)zks::pcs::detail::rs_encode(c, 2); });
+    row("rs_encode", lg, 2, "2^" + std::to_string(lg) + " x4", cpu);
+  }
+  for (unsigned lg = 16; lg <= (quick ? 20u : 22u); lg += 2) {
+    auto d = random_fp((size_t(1) << lg) * 16, lg + 2);
+    double cpu = cpu_ms([&] { (void)zks::hash::MerkleTree::from_rows(std::span<const Fp>(d), 16); });
+    row("merkle", lg, 16, "2^" + std::to_string(lg) + " leaves of 128 B", cpu);
+  }
+  for (unsigned lg = 20; lg <= top; lg += 2) {
+    double cpu = 0;
+    if (lg <= 24) {
+      std::vector<Fp2> f(size_t(1) << lg);
+      std::mt19937_64 rng(lg);
+      for (auto& x : f) x = Fp2(Fp(rng()), Fp(rng()));
+      cpu = cpu_ms([&] { (void)zks::poly::fold(std::span<const Fp2>(f), Fp2(Fp(3), Fp(5))); });
+    }
+    row("fold", lg, 0, "2^" + std::to_string(lg) + " Fp2", cpu);
+  }
+  for (unsigned lg = 20; lg <= top; lg += 2)
+    for (unsigned d : {2u, 3u}) row("sumcheck", lg, d, "2^" + std::to_string(lg) + ", " + std::to_string(d) + " factors + eq (one round)", 0);
+  std::printf("\nbound / GPU time: the copy-bandwidth time for the op's least traffic over its time (1.0 = at the "
+              "bound; the issue's target is 0.5 or more).\n");
+  return 0;
+}

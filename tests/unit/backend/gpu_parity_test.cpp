@@ -1,0 +1,185 @@
+// Every GPU op against the CPU code it replaces, on random inputs (never zeros) with the
+// field's edge values mixed in: byte-identical or the test fails. Skipped, with a
+// visible message, where there is no GPU (CI builds and links all of it anyway).
+#include <catch2/catch.hpp>
+
+#include <random>
+
+#include "backend/backend.hpp"
+#include "hash/merkle.hpp"
+#include "pcs/encoding.hpp"
+#include "pcs/ntt.hpp"
+#include "poly/mle.hpp"
+#include "unit/support.hpp"
+
+using zks::field::Fp;
+using zks::field::Fp2;
+namespace be = zks::backend;
+
+namespace {
+
+be::Gpu* gpu_or_skip() {
+  be::Gpu* g = be::gpu();
+  if (!g) WARN("SKIPPED: no CUDA device (compiled with CUDA: " << be::cuda_compiled() << "); GPU parity not checked");
+  return g;
+}
+
+std::vector<Fp> random_fp(std::mt19937_64& rng, size_t n) {
+  std::vector<Fp> v(n);
+  for (auto& x : v) x = Fp(rng());
+  if (n > 2) v[0] = Fp(Fp::P - 1), v[1] = Fp(Fp::P - 2);
+  return v;
+}
+
+std::vector<Fp2> random_fp2(std::mt19937_64& rng, size_t n) {
+  std::vector<Fp2> v(n);
+  for (auto& x : v) x = zks::test::rand2(rng);
+  if (n > 1) v[0] = Fp2(Fp(Fp::P - 1), Fp(Fp::P - 1));
+  return v;
+}
+
+}  // namespace
+
+TEST_CASE("GPU NTT equals pcs::ntt_dif, one vector and batches", "[backend][gpu]") {
+  auto* g = gpu_or_skip();
+  if (!g) return;
+  std::mt19937_64 rng(1);
+  for (unsigned lg : {1u, 2u, 5u, 10u, 11u, 12u, 13u, 16u, 20u}) {
+    for (size_t batch : {size_t(1), size_t(3)}) {
+      CAPTURE(lg, batch);
+      const size_t n = size_t(1) << lg;
+      auto data = random_fp(rng, n * batch), want = data;
+      for (size_t b = 0; b < batch; ++b) zks::pcs::ntt_dif(std::span<Fp>(want).subspan(b * n, n));
+      REQUIRE(g->ntt_dif(data, n).ok());
+      REQUIRE(data == want);
+    }
+  }
+}
+
+TEST_CASE("GPU Reed-Solomon encoding equals pcs::detail::rs_encode", "[backend][gpu]") {
+  auto* g = gpu_or_skip();
+  if (!g) return;
+  std::mt19937_64 rng(2);
+  for (unsigned lg : {0u, 4u, 12u, 16u, 20u})
+    for (unsigned blowup : {1u, 2u, 3u}) {
+      CAPTURE(lg, blowup);
+      auto c = random_fp(rng, size_t(1) << lg);
+      auto got = g->rs_encode(c, blowup);
+      REQUIRE(got.ok());
+      REQUIRE(*got == zks::pcs::detail::rs_encode(c, blowup));
+    }
+}
+
+TEST_CASE("GPU Merkle trees equal hash::MerkleTree over Fp and Fp2 rows", "[backend][gpu]") {
+  auto* g = gpu_or_skip();
+  if (!g) return;
+  std::mt19937_64 rng(3);
+  for (size_t rows : {size_t(1), size_t(2), size_t(1) << 10, size_t(1) << 18}) {
+    for (size_t width : {size_t(1), size_t(16)}) {
+      CAPTURE(rows, width);
+      auto a = random_fp(rng, rows * width);
+      auto b = random_fp2(rng, rows * width);
+      auto ta = zks::hash::MerkleTree::from_rows(std::span<const Fp>(a), width);
+      auto tb = zks::hash::MerkleTree::from_rows(std::span<const Fp2>(b), width);
+      auto ga = g->merkle_tree(std::span<const Fp>(a), width);
+      auto gb = g->merkle_tree(std::span<const Fp2>(b), width);
+      REQUIRE(ga.ok());
+      REQUIRE(gb.ok());
+      REQUIRE((*ga)[1] == ta.root());
+      REQUIRE((*gb)[1] == tb.root());
+      // Every leaf, and the sibling path of a few (every level of the tree).
+      for (size_t i = 0; i < rows; ++i) {
+        REQUIRE((*ga)[rows + i] == ta.leaf(i));
+        REQUIRE((*gb)[rows + i] == tb.leaf(i));
+      }
+      for (size_t i : {size_t(0), rows / 3, rows - 1}) {
+        auto path = ta.open(i);
+        size_t node = rows + i;
+        for (const auto& sibling : path) {
+          REQUIRE((*ga)[node ^ 1] == sibling);
+          node /= 2;
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("GPU folds and MLE evaluation equal poly::fold and poly::evaluate", "[backend][gpu]") {
+  auto* g = gpu_or_skip();
+  if (!g) return;
+  std::mt19937_64 rng(4);
+  for (unsigned lg : {1u, 3u, 12u, 20u}) {
+    CAPTURE(lg);
+    const size_t n = size_t(1) << lg;
+    const Fp2 r = zks::test::rand2(rng);
+    auto base = random_fp(rng, n);
+    auto ext = random_fp2(rng, n);
+    auto fb = g->fold(std::span<const Fp>(base), r);
+    auto fe = g->fold(std::span<const Fp2>(ext), r);
+    REQUIRE(fb.ok());
+    REQUIRE(fe.ok());
+    REQUIRE(*fb == zks::poly::fold(std::span<const Fp>(base), r));
+    REQUIRE(*fe == zks::poly::fold(std::span<const Fp2>(ext), r));
+    std::vector<Fp2> point(lg);
+    for (auto& x : point) x = zks::test::rand2(rng);
+    auto ev = g->evaluate(base, point);
+    REQUIRE(ev.ok());
+    REQUIRE(*ev == zks::poly::evaluate(std::span<const Fp>(base), point));
+  }
+}
+
+TEST_CASE("GPU fraction-tree layers and sumcheck round sums equal their definitions", "[backend][gpu]") {
+  auto* g = gpu_or_skip();
+  if (!g) return;
+  std::mt19937_64 rng(5);
+  for (unsigned lg : {1u, 9u, 17u}) {
+    CAPTURE(lg);
+    const size_t n = size_t(1) << lg;
+    auto p = random_fp2(rng, n), q = random_fp2(rng, n);
+    std::vector<Fp2> po, qo;
+    REQUIRE(g->fraction_layer(p, q, po, qo).ok());
+    REQUIRE(po.size() == n / 2);
+    for (size_t x = 0; x < n / 2; ++x) {
+      REQUIRE(po[x] == p[2 * x] * q[2 * x + 1] + p[2 * x + 1] * q[2 * x]);
+      REQUIRE(qo[x] == q[2 * x] * q[2 * x + 1]);
+    }
+    // l(t) = sum_i w_i prod_j (f_j[2i] + t (f_j[2i+1] - f_j[2i])), as the sumcheck prover's kernel.
+    for (unsigned d : {1u, 3u}) {
+      for (bool weighted : {false, true}) {
+        CAPTURE(d, weighted);
+        std::vector<std::vector<Fp2>> tabs;
+        std::vector<std::span<const Fp2>> spans;
+        for (unsigned j = 0; j < d; ++j) tabs.push_back(random_fp2(rng, n));
+        for (const auto& t : tabs) spans.push_back(t);
+        auto w = weighted ? random_fp2(rng, n / 2) : std::vector<Fp2>{};
+        const unsigned L = d;
+        auto got = g->product_round(spans, w, L, true);
+        REQUIRE(got.ok());
+        for (unsigned t = 0; t <= L; ++t) {
+          Fp2 want = Fp2::zero();
+          if (t != 1)
+            for (size_t i = 0; i < n / 2; ++i) {
+              Fp2 prod = Fp2::one();
+              for (const auto& f : tabs) prod *= f[2 * i] + Fp2(Fp(t)) * (f[2 * i + 1] - f[2 * i]);
+              want += weighted ? w[i] * prod : prod;
+            }
+          REQUIRE((*got)[t] == want);
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("GPU ops refuse bad shapes with an error, never a crash", "[backend]") {
+  be::Gpu g(0);  // refused before any device is touched
+  std::vector<Fp> three(3);
+  std::vector<Fp2> three2(3);
+  REQUIRE_FALSE(g.ntt_dif(three, 3).ok());
+  REQUIRE_FALSE(g.rs_encode(three, 2).ok());
+  REQUIRE_FALSE(g.merkle_tree(std::span<const Fp>(three), 1).ok());
+  REQUIRE_FALSE(g.fold(std::span<const Fp>(three), Fp2::one()).ok());
+  REQUIRE_FALSE(g.evaluate(three, std::vector<Fp2>(2)).ok());
+  std::vector<Fp2> po, qo;
+  REQUIRE_FALSE(g.fraction_layer(three2, three2, po, qo).ok());
+  REQUIRE_FALSE(g.product_round({three2}, {}, 1, true).ok());
+}
