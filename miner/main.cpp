@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   app.add_option("--key", cfg.key_file, "hotkey file (zkslice keygen --out FILE)");
   app.add_option("--data-dir", cfg.data_dir, "data directory (RocksDB, artifacts)")->capture_default_str();
   app.add_option("--workers", cfg.workers, "slices proved at once (0: one per 2 cores)")->capture_default_str();
+  app.add_option("--gpu", cfg.gpu, "prove on the GPU when one is present (false: CPU only)")->capture_default_str();
   app.add_option("--queue", cfg.queue, "jobs that may wait for a worker")->capture_default_str();
   app.add_option("--max-message-mb", cfg.max_message_mb, "gRPC message size limit")->capture_default_str()->check(CLI::Range(1, 1024));
   app.add_option("--allow", allow, "hotkeys allowed to call (default: everyone)");

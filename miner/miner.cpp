@@ -322,7 +322,8 @@ Result<std::unique_ptr<MinerNode>> MinerNode::start(const MinerConfig& cfg) {
   // 3. Artifacts.
   impl->artifacts = std::make_unique<ArtifactCache>(*impl->store, std::filesystem::path(cfg.data_dir) / "artifacts");
   // 4. Workers, sized to the hardware: proving is itself multi-threaded.
-  backend::Backend& be = backend::select(true);
+  backend::set_gpu_enabled(cfg.gpu);
+  backend::Backend& be = backend::select(cfg.gpu);
   impl->backend_name = be.name();
   size_t workers = cfg.workers ? cfg.workers : std::max<size_t>(1, std::thread::hardware_concurrency() / 2);
   impl->jobs = std::make_unique<JobQueue>(workers, cfg.queue);

@@ -1,5 +1,6 @@
 #include <CLI/CLI.hpp>
 
+#include "backend/backend.hpp"
 #include "cli/commands.hpp"
 #include "util/log.hpp"
 #include "util/memory.hpp"
@@ -13,6 +14,8 @@ int main(int argc, char** argv) {
   std::string log_level = "info";
   app.add_option("--threads", threads, "Worker threads for proving (0 = all cores)");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off");
+  bool no_gpu = false;
+  app.add_flag("--no-gpu", no_gpu, "Prove on the CPU even where a GPU is present");
 
   zks::cli::Context ctx;
   zks::cli::register_selftest(app, ctx);
@@ -25,6 +28,7 @@ int main(int argc, char** argv) {
   app.parse_complete_callback([&] {
     zks::log::set_level(log_level);
     zks::util::ThreadPool::set_global_threads(threads);
+    zks::backend::set_gpu_enabled(!no_gpu);
   });
   try {
     app.parse(argc, argv);

@@ -1,5 +1,6 @@
 #include "backend/backend.hpp"
 
+#include <atomic>
 #include <mutex>
 
 #include "util/assert.hpp"
@@ -179,11 +180,30 @@ Result<std::vector<field::Fp2>> Gpu::product_round(const std::vector<std::span<c
   return out;
 }
 
+Result<Gpu::Committed> Gpu::commit(std::span<const Fp> coeffs, unsigned log_blowup, size_t leaf_width) {
+  const size_t len = coeffs.size() << log_blowup;
+  if (!pow2(coeffs.size()) || log_blowup > 6 || leaf_width == 0 || len % leaf_width != 0 || !pow2(len / leaf_width))
+    return make_error("commit: 2^k coefficients, blowup at most 2^6, a power of two of rows");
+  Committed c;
+  c.codeword.resize(len);
+  c.nodes.resize(2 * (len / leaf_width));
+  ZK_TRY(cuda_status(cuda_ops::commit(m_device, words(coeffs.data()), coeffs.size(), log_blowup, leaf_width,
+                                      words(c.codeword.data()), reinterpret_cast<uint8_t*>(c.nodes.data())),
+                     "commit"));
+  return c;
+}
+
 Result<Gpu::Timing> Gpu::time(const std::string& op, unsigned log_n, unsigned arg, int reps) {
   Timing t;
   ZK_TRY(cuda_status(cuda_ops::time_op(m_device, op.c_str(), log_n, arg, reps, &t.ms, &t.bytes), "time"));
   return t;
 }
+
+namespace {
+std::atomic<bool> g_gpu_enabled{true};
+}  // namespace
+
+void set_gpu_enabled(bool enabled) { g_gpu_enabled = enabled; }
 
 Gpu* gpu() {
   static std::once_flag once;
@@ -192,13 +212,14 @@ Gpu* gpu() {
     auto found = gpus();
     if (!found.empty()) g = std::make_unique<Gpu>(found.front().index);
   });
-  return g.get();
+  return g_gpu_enabled ? g.get() : nullptr;
 }
 #else
 std::vector<GpuInfo> gpus() { return {}; }
 bool cuda_compiled() { return false; }
 Backend* cuda() { return nullptr; }
 Gpu* gpu() { return nullptr; }
+void set_gpu_enabled(bool) {}
 
 // Without CUDA there is no Gpu object to call these on (gpu() is null); they exist so
 // callers compile the same everywhere.
@@ -219,6 +240,7 @@ Result<std::vector<field::Fp2>> Gpu::product_round(const std::vector<std::span<c
                                                    unsigned, bool) {
   return no_cuda();
 }
+Result<Gpu::Committed> Gpu::commit(std::span<const Fp>, unsigned, size_t) { return no_cuda(); }
 Result<Gpu::Timing> Gpu::time(const std::string&, unsigned, unsigned, int) { return no_cuda(); }
 #endif
 

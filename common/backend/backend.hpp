@@ -90,6 +90,13 @@ class Gpu {
   // eq weights (empty: none); l(1) is left zero when skip_one.
   Result<std::vector<Fp2>> product_round(const std::vector<std::span<const Fp2>>& tables,
                                          std::span<const Fp2> weights, unsigned L, bool skip_one);
+  // A Basefold commitment's codeword and tree in one trip: rs_encode of the coefficients,
+  // then merkle_tree of the codeword in rows of leaf_width.
+  struct Committed {
+    std::vector<Fp> codeword;
+    std::vector<Digest> nodes;
+  };
+  Result<Committed> commit(std::span<const Fp> coeffs, unsigned log_blowup, size_t leaf_width);
 
   // Device-resident timing of one op (see cuda_ops::time_op): median milliseconds and
   // the fewest bytes the op must move.
@@ -102,7 +109,9 @@ class Gpu {
   int m_device;
 };
 
-// The GPU ops on GPU 0, or nullptr without a GPU (or without CUDA compiled in).
+// The GPU ops on GPU 0, or nullptr without a GPU (or without CUDA compiled in), or when
+// the GPU was switched off for this process (set_gpu_enabled(false): `--no-gpu`, tests).
 Gpu* gpu();
+void set_gpu_enabled(bool enabled);
 
 }  // namespace zks::backend

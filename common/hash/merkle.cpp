@@ -74,6 +74,15 @@ MerkleTree MerkleTree::from_leaves(std::vector<Digest> leaves) {
   return t;
 }
 
+MerkleTree MerkleTree::from_nodes(std::vector<Digest> nodes) {
+  ZK_ASSERT_MSG(nodes.size() >= 2 && std::has_single_bit(nodes.size()), "a tree needs 2 L nodes, L a power of two");
+  MerkleTree t;
+  t.m_leaves = nodes.size() / 2;
+  t.m_depth = static_cast<unsigned>(std::countr_zero(t.m_leaves));
+  t.m_nodes = std::move(nodes);
+  return t;
+}
+
 MerkleTree MerkleTree::from_rows(std::span<const field::Fp> data, size_t leaf_width) {
   return from_rows_impl(data, leaf_width);
 }

@@ -32,6 +32,9 @@ class MerkleTree {
   // Rows of `leaf_width` consecutive elements, one leaf per row.
   static MerkleTree from_rows(std::span<const field::Fp> data, size_t leaf_width);
   static MerkleTree from_rows(std::span<const field::Fp2> data, size_t leaf_width);
+  // A tree whose every node was computed elsewhere (the GPU), in this class's heap
+  // layout: 2 L digests, node 1 the root, leaves from node L on (node 0 unused).
+  static MerkleTree from_nodes(std::vector<Digest> nodes);
 
   const Digest& root() const { return m_nodes[1]; }
   size_t num_leaves() const { return m_leaves; }

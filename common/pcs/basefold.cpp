@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <mutex>
+#include <random>
 #include <string>
 
+#include "backend/backend.hpp"
 #include "hash/merkle.hpp"
 #include "pcs/encoding.hpp"
 #include "pcs/ntt.hpp"
@@ -550,6 +552,51 @@ bool is_clear(const Group& g, const Params& params) { return g.num_vars <= param
 
 // -----------------------------------------------------------------------------------
 
+namespace {
+
+// Below this size a commitment stays on the CPU: the transfers cost more than the work.
+constexpr unsigned kGpuMinVars = 14;
+
+// The GPU's codeword and tree against the CPU's on random messages whose encodings take
+// every kernel path (the global and the shared-memory NTT levels, one and several leaf
+// rows per Merkle thread block). Run once per process.
+bool gpu_self_check(backend::Gpu& g) {
+  std::mt19937_64 rng(7);
+  for (unsigned log_n : {3u, 12u, 13u}) {
+    std::vector<Fp> c(size_t(1) << log_n);
+    for (auto& x : c) x = Fp(rng());
+    auto got = g.commit(c, 2, 16);
+    if (!got.ok()) {
+      ZKS_LOG_WARN("pcs", "GPU commitments disabled: the self-check failed to run ({})", got.error());
+      return false;
+    }
+    auto cw = detail::rs_encode(c, 2);
+    auto tree = hash::MerkleTree::from_rows(std::span<const Fp>(cw), 16);
+    bool same = got->codeword == cw && got->nodes.size() == 2 * tree.num_leaves() && got->nodes[1] == tree.root();
+    for (size_t i = 0; same && i < tree.num_leaves(); ++i) same = got->nodes[tree.num_leaves() + i] == tree.leaf(i);
+    if (!same) {
+      ZKS_LOG_WARN("pcs", "GPU commitments disabled: the GPU's encoding or Merkle tree differs from the CPU's at 2^{}",
+                   log_n);
+      return false;
+    }
+  }
+  ZKS_LOG_INFO("pcs", "commitments of 2^{} values and more are encoded and hashed on the GPU", kGpuMinVars);
+  return true;
+}
+
+backend::Gpu* commit_gpu() {
+  backend::Gpu* g = backend::gpu();
+  if (!g) return nullptr;
+  static std::once_flag once;
+  static bool ok = false;
+  std::call_once(once, [&] { ok = gpu_self_check(*g); });
+  return ok ? g : nullptr;
+}
+
+}  // namespace
+
+bool gpu_commitments() { return commit_gpu() != nullptr; }
+
 Result<CommittedPoly> commit(std::span<const Fp> values, const Params& params) {
   ZK_TRY(check_params(params));
   if (values.empty()) return make_error("pcs: cannot commit to an empty vector");
@@ -565,9 +612,21 @@ Result<CommittedPoly> commit(std::span<const Fp> values, const Params& params) {
   std::vector<Fp> coeffs = evals;
   detail::evals_to_coeffs(std::span<Fp>(coeffs));
   auto& cw = CommittedPoly::Access::codeword(p);
-  cw = detail::rs_encode(std::span<const Fp>(coeffs), params.log_blowup);
-  auto tree = std::make_unique<hash::MerkleTree>(
-      hash::MerkleTree::from_rows(std::span<const Fp>(cw), size_t(1) << commit_leaf_log(n, params)));
+  const size_t leaf_width = size_t(1) << commit_leaf_log(n, params);
+  std::unique_ptr<hash::MerkleTree> tree;
+  if (backend::Gpu* g = n >= kGpuMinVars ? commit_gpu() : nullptr) {
+    auto done = g->commit(coeffs, params.log_blowup, leaf_width);
+    if (done.ok()) {
+      cw = std::move(done->codeword);
+      tree = std::make_unique<hash::MerkleTree>(hash::MerkleTree::from_nodes(std::move(done->nodes)));
+    } else {  // out of device memory, a driver error: the CPU does it
+      ZKS_LOG_WARN("pcs", "GPU commitment failed, committing on the CPU: {}", done.error());
+    }
+  }
+  if (!tree) {
+    cw = detail::rs_encode(std::span<const Fp>(coeffs), params.log_blowup);
+    tree = std::make_unique<hash::MerkleTree>(hash::MerkleTree::from_rows(std::span<const Fp>(cw), leaf_width));
+  }
   auto& c = CommittedPoly::Access::commitment(p);
   c.root = tree->root();
   c.num_vars = n;

@@ -97,7 +97,12 @@ struct Claim {
 };
 
 // Commits to the MLE of `values` (zero-padded to a power of two, at least one value).
+// On the GPU when gpu_commitments() (byte-identical: the same codeword and tree).
 Result<CommittedPoly> commit(std::span<const Fp> values, const Params& params);
+// Whether commit() encodes and hashes on the GPU: a GPU is present and enabled
+// (backend::set_gpu_enabled), and it matched the CPU on a self-check of every kernel
+// path, run once per process (a mismatch switches it off with a warning in the log).
+bool gpu_commitments();
 
 // Opening proofs. Prover and verifier run the same transcript calls: the caller absorbs
 // its statement first; these absorb params_id, the commitments and the claims

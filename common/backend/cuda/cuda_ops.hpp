@@ -49,6 +49,11 @@ const char* fraction_layer(int device, const uint64_t* p, const uint64_t* q, siz
 const char* product_round(int device, const uint64_t* const* tables, unsigned d, size_t n, const uint64_t* weights,
                           unsigned L, bool skip_one, uint64_t* out);
 
+// rs_encode then merkle_tree of the codeword in rows of leaf_words words, on the device
+// in one trip: codeword holds n << log_blowup words, nodes 2 * rows digests (ntt.cu).
+const char* commit(int device, const uint64_t* coeffs, size_t n, unsigned log_blowup, size_t leaf_words,
+                   uint64_t* codeword, uint8_t* nodes);
+
 // Median milliseconds of `reps` device-resident runs of op ("copy", "ntt" (arg: batch),
 // "rs_encode" (arg: log blowup), "merkle" (arg: words per leaf), "fold", "sumcheck"
 // (arg: factors)) at size 2^log_n, and the fewest bytes the op must move (bench.cu).

@@ -1,6 +1,7 @@
 // The device NTT and Reed-Solomon encoding (see ntt.cuh); the host entry points are in
 // cuda_ops.hpp. Byte-identical to pcs::ntt_dif and pcs::detail::rs_encode (parity tests).
 #include "backend/cuda/cuda_ops.hpp"
+#include "backend/cuda/merkle.cuh"
 #include "backend/cuda/ntt.cuh"
 
 namespace zks::backend::cuda_ops {
@@ -123,6 +124,26 @@ const char* rs_encode(int device, const uint64_t* coeffs, size_t n, unsigned log
   if (const char* e = rs_encode_device(c.ptr, n, log_blowup, cw.ptr, tw.ptr)) return e;
   ZKS_CUDA_TRY(cudaDeviceSynchronize());
   return cw.download(out, n << log_blowup);
+}
+
+const char* commit(int device, const uint64_t* coeffs, size_t n, unsigned log_blowup, size_t leaf_words,
+                   uint64_t* codeword, uint8_t* nodes) {
+  const size_t len = n << log_blowup;
+  if (n == 0 || log_blowup > 6 || leaf_words == 0 || len % leaf_words != 0) return "commit: bad shape";
+  const size_t rows = len / leaf_words;
+  if ((rows & (rows - 1)) != 0) return "commit: the rows must be a power of two";
+  ZKS_CUDA_TRY(cudaSetDevice(device));
+  DeviceArray<uint64_t> c, cw, tw, tree;
+  if (const char* e = c.upload(coeffs, n)) return e;
+  if (const char* e = cw.alloc(len)) return e;
+  if (const char* e = tree.alloc(2 * rows * 4)) return e;
+  ZKS_CUDA_TRY(cudaMemset(tree.ptr, 0, 2 * rows * 4 * sizeof(uint64_t)));
+  if (const char* e = make_twiddles(tw, n)) return e;
+  if (const char* e = rs_encode_device(c.ptr, n, log_blowup, cw.ptr, tw.ptr)) return e;
+  if (const char* e = merkle_tree_device(cw.ptr, leaf_words, rows, tree.ptr)) return e;
+  ZKS_CUDA_TRY(cudaDeviceSynchronize());
+  if (const char* e = cw.download(codeword, len)) return e;
+  return tree.download(reinterpret_cast<uint64_t*>(nodes), 2 * rows * 4);
 }
 
 }  // namespace zks::backend::cuda_ops

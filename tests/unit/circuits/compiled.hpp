@@ -1,6 +1,7 @@
 #pragma once
 // A corpus model imported, quantized and run: what the slice tests prove.
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <string>
 
 #include "circuits/slice/slice_proof.hpp"
@@ -16,7 +17,10 @@ struct Compiled {
 };
 
 inline Compiled compile(const std::string& name, bool expand_layer_norm = true) {
-  std::string dir = std::string(ZKS_CORPUS_DIR) + "/" + name;
+  // The build's corpus, or ZKS_CORPUS_DIR from the environment (binaries carried to
+  // another machine, tests/gpu/device.sh).
+  const char* env = std::getenv("ZKS_CORPUS_DIR");
+  std::string dir = std::string(env && *env ? env : ZKS_CORPUS_DIR) + "/" + name;
   auto in = model::load_tensors_json(dir + "/input.json", "input");
   REQUIRE(in.ok());
   model::ImportOptions opts;

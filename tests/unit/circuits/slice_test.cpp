@@ -6,9 +6,11 @@
 #include <functional>
 #include <random>
 
+#include "backend/backend.hpp"
 #include "circuits/slice/bundle.hpp"
 #include "circuits/slice/fingerprint.hpp"
 #include "circuits/slice/slice_proof.hpp"
+#include "pcs/basefold.hpp"
 #include "unit/circuits/compiled.hpp"
 
 namespace c = zks::circuits;
@@ -476,4 +478,27 @@ TEST_CASE("sealing commits the real weights of a layer without bias", "[circuits
   REQUIRE(bundle.ok());
   REQUIRE(c::verify_bundle(man, id, *bundle, kParams, nullptr).ok());
   REQUIRE_FALSE(c::verify_bundle(zeroed, id, *bundle, kParams, nullptr).ok());
+}
+
+TEST_CASE("slice proofs are byte-identical with and without the GPU", "[circuits][slice][gpu]") {
+  if (!zks::backend::gpu()) {
+    WARN("SKIPPED: no CUDA device; GPU and CPU slice proofs not compared");
+    return;
+  }
+  // A GPU is present: its commitments must pass their self-check (a mismatch is a GPU
+  // bug this test reports rather than skips).
+  REQUIRE(zks::pcs::gpu_commitments());
+  for (const char* name : {"4l_relu_conv_fc", "variable_cnn", "age"}) {
+    CAPTURE(name);
+    Compiled m = compile(name);
+    auto st = whole(m);
+    auto on_gpu = c::prove_slice(st, kParams);
+    zks::backend::set_gpu_enabled(false);
+    auto on_cpu = c::prove_slice(st, kParams);
+    zks::backend::set_gpu_enabled(true);
+    REQUIRE(on_gpu.ok());
+    REQUIRE(on_cpu.ok());
+    REQUIRE(*on_gpu == *on_cpu);
+    REQUIRE(c::verify_slice(st, *on_gpu, kParams).ok());
+  }
 }
