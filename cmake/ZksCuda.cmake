@@ -17,8 +17,8 @@ if(NOT _zks_cuda STREQUAL "OFF")
       set(CMAKE_CUDA_ARCHITECTURES 90)
     endif()
     enable_language(CUDA)
-    # CMake 3.25 does not know nvcc's C++20 flag, so CMAKE_CUDA_STANDARD 20 fails;
-    # pass it directly.
+    # CMake 3.25 does not know nvcc's C++20 flag, so CMAKE_CUDA_STANDARD 20 fails: the
+    # .cu files are C++17 and include only headers that are (cuda_ops.hpp, field).
     set(CMAKE_CUDA_STANDARD 17)
     string(APPEND CMAKE_CUDA_FLAGS " --expt-relaxed-constexpr")
     find_package(CUDAToolkit REQUIRED)

@@ -11,7 +11,7 @@ class Fp2 {
  public:
   static constexpr uint64_t W = 7;  // X^2 = W
 
-  ZK_HD constexpr Fp2() = default;
+  constexpr Fp2() = default;  // defaulted: host and device alike
   ZK_HD constexpr Fp2(Fp c0) : m_c0(c0), m_c1() {}  // the base field embeds (implicit)
   ZK_HD constexpr Fp2(Fp c0, Fp c1) : m_c0(c0), m_c1(c1) {}
 

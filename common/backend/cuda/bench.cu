@@ -58,6 +58,7 @@ const char* time_op(int device, const char* op, unsigned log_n, unsigned arg, in
     if (const char* e = make_twiddles(tw, n)) return e;
     bytes = 2.0 * n * batch * 8;
   } else if (name == "rs_encode") {  // arg: log_blowup
+    if (arg > 6 || log_n + arg > 32) return "time_op: rs_encode needs a blowup of at most 2^6 and codewords of at most 2^32";
     if (const char* e = random_device(a, n, 3)) return e;
     if (const char* e = b.alloc(n << arg)) return e;
     if (const char* e = make_twiddles(tw, n)) return e;
@@ -72,6 +73,7 @@ const char* time_op(int device, const char* op, unsigned log_n, unsigned arg, in
     if (const char* e = b.alloc(n)) return e;
     bytes = 2.0 * n * 8 + 1.0 * n * 8;
   } else if (name == "sumcheck") {  // arg: factors d; eq weights included
+    if (arg > 8) return "time_op: sumcheck takes 1 to 8 factors";
     const unsigned d = arg ? arg : 2;
     factors.resize(d);
     for (unsigned j = 0; j < d; ++j) {

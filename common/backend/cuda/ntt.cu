@@ -87,9 +87,11 @@ const char* ntt_dif_device(uint64_t* data, size_t n, size_t batch, const uint64_
 }
 
 const char* rs_encode_device(const uint64_t* coeffs, size_t n, unsigned log_blowup, uint64_t* out, const uint64_t* tw) {
+  if (n == 0 || (n & (n - 1)) != 0 || log_blowup > 6) return "rs_encode: 2^k coefficients, blowup at most 2^6";
   const size_t blocks = size_t(1) << log_blowup;
   unsigned log_n = 0;
   while ((size_t(1) << log_n) < n) ++log_n;
+  if (log_n + log_blowup > 32) return "rs_encode: codewords above 2^32 values";  // the largest root of unity
   const Roots roots = make_roots();
   const Fp wN = Fp::from_canonical(roots.r[log_n + log_blowup]);
   Shifts shifts{};
@@ -104,6 +106,7 @@ const char* rs_encode_device(const uint64_t* coeffs, size_t n, unsigned log_blow
 using namespace detail;
 
 const char* ntt_dif(int device, uint64_t* data, size_t n, size_t batch) {
+  if ((n & (n - 1)) != 0 || n > (size_t(1) << 32)) return "ntt_dif: n must be 2^k, k <= 32";
   if (n < 2 || batch == 0) return nullptr;
   ZKS_CUDA_TRY(cudaSetDevice(device));
   DeviceArray<uint64_t> d, tw;
@@ -115,7 +118,7 @@ const char* ntt_dif(int device, uint64_t* data, size_t n, size_t batch) {
 }
 
 const char* rs_encode(int device, const uint64_t* coeffs, size_t n, unsigned log_blowup, uint64_t* out) {
-  if (n == 0 || log_blowup > 6) return "rs_encode: bad size or blowup";
+  if (n == 0 || (n & (n - 1)) != 0 || log_blowup > 6) return "rs_encode: 2^k coefficients, blowup at most 2^6";
   ZKS_CUDA_TRY(cudaSetDevice(device));
   DeviceArray<uint64_t> c, cw, tw;
   if (const char* e = c.upload(coeffs, n)) return e;
@@ -129,7 +132,8 @@ const char* rs_encode(int device, const uint64_t* coeffs, size_t n, unsigned log
 const char* commit(int device, const uint64_t* coeffs, size_t n, unsigned log_blowup, size_t leaf_words,
                    uint64_t* codeword, uint8_t* nodes) {
   const size_t len = n << log_blowup;
-  if (n == 0 || log_blowup > 6 || leaf_words == 0 || len % leaf_words != 0) return "commit: bad shape";
+  if (n == 0 || (n & (n - 1)) != 0 || log_blowup > 6 || leaf_words == 0 || len % leaf_words != 0)
+    return "commit: bad shape";
   const size_t rows = len / leaf_words;
   if ((rows & (rows - 1)) != 0) return "commit: the rows must be a power of two";
   ZKS_CUDA_TRY(cudaSetDevice(device));

@@ -1,7 +1,7 @@
 #pragma once
 // The NTT on the device: radix-2 decimation in frequency, natural order in,
 // bit-reversed order out (pcs::ntt_dif), on `batch` contiguous vectors of n elements.
-// Passes with half-size h >= kSharedChunk / 2... run as global-memory passes; the last
+// Passes with half-size h >= kSharedChunk run as global-memory passes; the last
 // log2(kSharedChunk) levels run chunk by chunk in shared memory (one trip through memory).
 
 #include "backend/cuda/cuda_common.cuh"

@@ -60,6 +60,7 @@ __global__ void product_round_kernel(Tables tabs, unsigned d, size_t half, const
 
 const char* product_round_device(const uint64_t* const* tables, unsigned d, size_t n, const uint64_t* weights,
                                  unsigned L, bool skip_one, uint64_t* partials, unsigned grid) {
+  if (d == 0 || d > kMaxFactors || L > kMaxL) return "product_round: 1 to 8 factors, L at most 8";
   Tables tabs{};
   for (unsigned j = 0; j < d; ++j) tabs.t[j] = tables[j];
   const size_t shared = size_t(kThreads) * (L + 1) * 2 * sizeof(uint64_t);

@@ -61,7 +61,8 @@ TEST_CASE("GPU Reed-Solomon encoding equals pcs::detail::rs_encode", "[backend][
   if (!g) return;
   std::mt19937_64 rng(2);
   for (unsigned lg : {0u, 4u, 12u, 16u, 20u})
-    for (unsigned blowup : {1u, 2u, 3u}) {
+    for (unsigned blowup : {0u, 1u, 2u, 3u, 6u}) {
+      if (blowup == 6 && lg > 12) continue;
       CAPTURE(lg, blowup);
       auto c = random_fp(rng, size_t(1) << lg);
       auto got = g->rs_encode(c, blowup);
@@ -75,7 +76,7 @@ TEST_CASE("GPU Merkle trees equal hash::MerkleTree over Fp and Fp2 rows", "[back
   if (!g) return;
   std::mt19937_64 rng(3);
   for (size_t rows : {size_t(1), size_t(2), size_t(1) << 10, size_t(1) << 18}) {
-    for (size_t width : {size_t(1), size_t(16)}) {
+    for (size_t width : {size_t(1), size_t(16), size_t(17)}) {  // 17: a full block, then one word
       CAPTURE(rows, width);
       auto a = random_fp(rng, rows * width);
       auto b = random_fp2(rng, rows * width);
@@ -132,7 +133,8 @@ TEST_CASE("GPU fraction-tree layers and sumcheck round sums equal their definiti
   auto* g = gpu_or_skip();
   if (!g) return;
   std::mt19937_64 rng(5);
-  for (unsigned lg : {1u, 9u, 17u}) {
+  // 2^21: more pairs than the capped grid's threads, so each thread sums several.
+  for (unsigned lg : {1u, 9u, 17u, 21u}) {
     CAPTURE(lg);
     const size_t n = size_t(1) << lg;
     auto p = random_fp2(rng, n), q = random_fp2(rng, n);
@@ -144,20 +146,22 @@ TEST_CASE("GPU fraction-tree layers and sumcheck round sums equal their definiti
       REQUIRE(qo[x] == q[2 * x] * q[2 * x + 1]);
     }
     // l(t) = sum_i w_i prod_j (f_j[2i] + t (f_j[2i+1] - f_j[2i])), as the sumcheck prover's kernel.
-    for (unsigned d : {1u, 3u}) {
+    for (unsigned d : {1u, 3u, 8u}) {
       for (bool weighted : {false, true}) {
-        CAPTURE(d, weighted);
+        if (d == 8 && lg > 17) continue;  // the reference loop below is slow
+        const bool skip_one = !weighted;  // both settings, and L != d when weighted
+        const unsigned L = weighted ? 8 : d;
+        CAPTURE(d, weighted, skip_one, L);
         std::vector<std::vector<Fp2>> tabs;
         std::vector<std::span<const Fp2>> spans;
         for (unsigned j = 0; j < d; ++j) tabs.push_back(random_fp2(rng, n));
         for (const auto& t : tabs) spans.push_back(t);
         auto w = weighted ? random_fp2(rng, n / 2) : std::vector<Fp2>{};
-        const unsigned L = d;
-        auto got = g->product_round(spans, w, L, true);
+        auto got = g->product_round(spans, w, L, skip_one);
         REQUIRE(got.ok());
         for (unsigned t = 0; t <= L; ++t) {
           Fp2 want = Fp2::zero();
-          if (t != 1)
+          if (t != 1 || !skip_one)
             for (size_t i = 0; i < n / 2; ++i) {
               Fp2 prod = Fp2::one();
               for (const auto& f : tabs) prod *= f[2 * i] + Fp2(Fp(t)) * (f[2 * i + 1] - f[2 * i]);
