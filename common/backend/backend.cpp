@@ -115,7 +115,8 @@ Status Gpu::ntt_dif(std::span<Fp> data, size_t n) {
 }
 
 Result<std::vector<field::Fp>> Gpu::rs_encode(std::span<const Fp> coeffs, unsigned log_blowup) {
-  if (!pow2(coeffs.size()) || log_blowup > 6) return make_error("rs_encode: 2^k coefficients, blowup at most 2^6");
+  if (!pow2(coeffs.size()) || log_blowup > 6 || (coeffs.size() << log_blowup) > (size_t(1) << 32))
+    return make_error("rs_encode: 2^k coefficients, blowup at most 2^6, codewords of at most 2^32 values");
   std::vector<Fp> out(coeffs.size() << log_blowup);
   ZK_TRY(cuda_status(cuda_ops::rs_encode(m_device, words(coeffs.data()), coeffs.size(), log_blowup, words(out.data())),
                      "rs_encode"));
@@ -182,8 +183,9 @@ Result<std::vector<field::Fp2>> Gpu::product_round(const std::vector<std::span<c
 
 Result<Gpu::Committed> Gpu::commit(std::span<const Fp> coeffs, unsigned log_blowup, size_t leaf_width) {
   const size_t len = coeffs.size() << log_blowup;
-  if (!pow2(coeffs.size()) || log_blowup > 6 || leaf_width == 0 || len % leaf_width != 0 || !pow2(len / leaf_width))
-    return make_error("commit: 2^k coefficients, blowup at most 2^6, a power of two of rows");
+  if (!pow2(coeffs.size()) || log_blowup > 6 || len > (size_t(1) << 32) || leaf_width == 0 || len % leaf_width != 0 ||
+      !pow2(len / leaf_width))
+    return make_error("commit: 2^k coefficients, blowup at most 2^6, codewords of at most 2^32 values, 2^j rows");
   Committed c;
   c.codeword.resize(len);
   c.nodes.resize(2 * (len / leaf_width));

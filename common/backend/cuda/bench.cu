@@ -20,6 +20,7 @@ using namespace detail;
 namespace {
 
 const char* random_device(DeviceArray<uint64_t>& a, size_t words, uint64_t seed) {
+  if (words > (size_t(1) << 32)) return "time_op: more than 2^32 words of input";
   std::vector<uint64_t> h(words);
   std::mt19937_64 rng(seed);
   for (auto& x : h) x = rng() % Fp::P;
@@ -38,7 +39,7 @@ struct Events {
 
 const char* time_op(int device, const char* op, unsigned log_n, unsigned arg, int reps, double* ms_out,
                     double* bytes_out) {
-  if (reps < 1 || log_n < 1 || log_n > 30) return "time_op: bad arguments";
+  if (reps < 1 || log_n < 1 || log_n > 30 || arg > 64) return "time_op: bad arguments";
   ZKS_CUDA_TRY(cudaSetDevice(device));
   const size_t n = size_t(1) << log_n;
   const std::string name = op;

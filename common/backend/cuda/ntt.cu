@@ -119,6 +119,7 @@ const char* ntt_dif(int device, uint64_t* data, size_t n, size_t batch) {
 
 const char* rs_encode(int device, const uint64_t* coeffs, size_t n, unsigned log_blowup, uint64_t* out) {
   if (n == 0 || (n & (n - 1)) != 0 || log_blowup > 6) return "rs_encode: 2^k coefficients, blowup at most 2^6";
+  if ((n << log_blowup) > (size_t(1) << 32)) return "rs_encode: codewords above 2^32 values";
   ZKS_CUDA_TRY(cudaSetDevice(device));
   DeviceArray<uint64_t> c, cw, tw;
   if (const char* e = c.upload(coeffs, n)) return e;
@@ -134,8 +135,8 @@ const char* commit(int device, const uint64_t* coeffs, size_t n, unsigned log_bl
   const size_t len = n << log_blowup;
   if (n == 0 || (n & (n - 1)) != 0 || log_blowup > 6 || leaf_words == 0 || len % leaf_words != 0)
     return "commit: bad shape";
-  const size_t rows = len / leaf_words;
-  if ((rows & (rows - 1)) != 0) return "commit: the rows must be a power of two";
+  if (len > (size_t(1) << 32)) return "commit: codewords above 2^32 values";
+  const size_t rows = len / leaf_words;  // a power of two: len is one and leaf_words divides it
   ZKS_CUDA_TRY(cudaSetDevice(device));
   DeviceArray<uint64_t> c, cw, tw, tree;
   if (const char* e = c.upload(coeffs, n)) return e;
