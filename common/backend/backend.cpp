@@ -195,6 +195,20 @@ Result<Gpu::Committed> Gpu::commit(std::span<const Fp> coeffs, unsigned log_blow
   return c;
 }
 
+Result<Gpu::Committed2> Gpu::commit(std::span<const Fp2> coeffs, unsigned log_blowup, size_t leaf_width) {
+  const size_t len = coeffs.size() << log_blowup;
+  if (!pow2(coeffs.size()) || log_blowup > 6 || len > (size_t(1) << 32) || leaf_width == 0 || len % leaf_width != 0 ||
+      !pow2(len / leaf_width))
+    return make_error("commit: 2^k coefficients, blowup at most 2^6, codewords of at most 2^32 values, 2^j rows");
+  Committed2 c;
+  c.codeword.resize(len);
+  c.nodes.resize(2 * (len / leaf_width));
+  ZK_TRY(cuda_status(cuda_ops::commit_fp2(m_device, words(coeffs.data()), coeffs.size(), log_blowup, leaf_width,
+                                          words(c.codeword.data()), reinterpret_cast<uint8_t*>(c.nodes.data())),
+                     "commit"));
+  return c;
+}
+
 Result<Gpu::Timing> Gpu::time(const std::string& op, unsigned log_n, unsigned arg, int reps) {
   Timing t;
   ZK_TRY(cuda_status(cuda_ops::time_op(m_device, op.c_str(), log_n, arg, reps, &t.ms, &t.bytes), "time"));
@@ -243,6 +257,7 @@ Result<std::vector<field::Fp2>> Gpu::product_round(const std::vector<std::span<c
   return no_cuda();
 }
 Result<Gpu::Committed> Gpu::commit(std::span<const Fp>, unsigned, size_t) { return no_cuda(); }
+Result<Gpu::Committed2> Gpu::commit(std::span<const Fp2>, unsigned, size_t) { return no_cuda(); }
 Result<Gpu::Timing> Gpu::time(const std::string&, unsigned, unsigned, int) { return no_cuda(); }
 #endif
 

@@ -97,6 +97,12 @@ class Gpu {
     std::vector<Digest> nodes;
   };
   Result<Committed> commit(std::span<const Fp> coeffs, unsigned log_blowup, size_t leaf_width);
+  // The same over F_p^2 (each coordinate encoded on its own, as the CPU does).
+  struct Committed2 {
+    std::vector<Fp2> codeword;
+    std::vector<Digest> nodes;
+  };
+  Result<Committed2> commit(std::span<const Fp2> coeffs, unsigned log_blowup, size_t leaf_width);
 
   // Device-resident timing of one op (see cuda_ops::time_op): median milliseconds and
   // the fewest bytes the op must move.

@@ -244,6 +244,79 @@ std::vector<std::vector<size_t>> leaf_indices(const std::vector<size_t>& queries
   return out;
 }
 
+
+// Below this size a commitment stays on the CPU: the transfers cost more than the work.
+constexpr unsigned kGpuMinVars = 14;
+
+// The GPU's codeword and tree against the CPU's on random messages whose encodings take
+// every kernel path (the global and the shared-memory NTT levels, one and several leaf
+// rows per Merkle thread block). Run once per process.
+bool gpu_self_check(backend::Gpu& g) {
+  std::mt19937_64 rng(7);
+  for (unsigned log_n : {3u, 12u, 13u}) {
+    std::vector<Fp> c(size_t(1) << log_n);
+    for (auto& x : c) x = Fp(rng());
+    auto got = g.commit(c, 2, 16);
+    if (!got.ok()) {
+      ZKS_LOG_WARN("pcs", "GPU commitments disabled: the self-check failed to run ({})", got.error());
+      return false;
+    }
+    auto cw = detail::rs_encode(c, 2);
+    auto tree = hash::MerkleTree::from_rows(std::span<const Fp>(cw), 16);
+    bool same = got->codeword == cw && got->nodes.size() == 2 * tree.num_leaves() && got->nodes[1] == tree.root();
+    for (size_t i = 0; same && i < tree.num_leaves(); ++i) same = got->nodes[tree.num_leaves() + i] == tree.leaf(i);
+    if (!same) {
+      ZKS_LOG_WARN("pcs", "GPU commitments disabled: the GPU's encoding or Merkle tree differs from the CPU's at 2^{}",
+                   log_n);
+      return false;
+    }
+  }
+  for (unsigned log_n : {3u, 12u}) {  // the opening's folded layers: F_p^2 messages
+    std::vector<Fp2> c(size_t(1) << log_n);
+    for (auto& x : c) x = Fp2(Fp(rng()), Fp(rng()));
+    auto got = g.commit(std::span<const Fp2>(c), 2, 16);
+    if (!got.ok()) {
+      ZKS_LOG_WARN("pcs", "GPU commitments disabled: the self-check failed to run ({})", got.error());
+      return false;
+    }
+    auto cw = detail::rs_encode(std::span<const Fp2>(c), 2);
+    auto tree = hash::MerkleTree::from_rows(std::span<const Fp2>(cw), 16);
+    if (got->codeword != cw || got->nodes.size() != 2 * tree.num_leaves() || got->nodes[1] != tree.root()) {
+      ZKS_LOG_WARN("pcs", "GPU commitments disabled: the GPU's F_p^2 encoding or tree differs from the CPU's at 2^{}",
+                   log_n);
+      return false;
+    }
+  }
+  ZKS_LOG_INFO("pcs", "commitments of 2^{} values and more are encoded and hashed on the GPU", kGpuMinVars);
+  return true;
+}
+
+backend::Gpu* commit_gpu() {
+  backend::Gpu* g = backend::gpu();
+  if (!g) return nullptr;
+  static std::once_flag once;
+  static bool ok = false;
+  std::call_once(once, [&] { ok = gpu_self_check(*g); });
+  return ok ? g : nullptr;
+}
+
+// A folded layer's codeword and tree (the opening commits one per folding step), on the
+// GPU where commit() would use it.
+void commit_layer(std::span<const Fp2> msg, unsigned log_blowup, size_t leaf_width, std::vector<std::vector<Fp2>>& layers,
+                  std::vector<hash::MerkleTree>& trees) {
+  if (backend::Gpu* g = msg.size() >= (size_t(1) << kGpuMinVars) ? commit_gpu() : nullptr) {
+    auto done = g->commit(msg, log_blowup, leaf_width);
+    if (done.ok()) {
+      layers.push_back(std::move(done->codeword));
+      trees.push_back(hash::MerkleTree::from_nodes(std::move(done->nodes)));
+      return;
+    }
+    ZKS_LOG_WARN("pcs", "GPU commitment failed, committing on the CPU: {}", done.error());
+  }
+  layers.push_back(detail::rs_encode(msg, log_blowup));
+  trees.push_back(hash::MerkleTree::from_rows(std::span<const Fp2>(layers.back()), leaf_width));
+}
+
 // ---------------------------------------------------------------------------------
 // Prover.
 
@@ -340,9 +413,7 @@ GroupProof prove_fold_group(const Group& grp, std::span<const CommittedPoly* con
     if (k + 1 < steps.size()) {
       std::vector<Fp2> msg = f;
       detail::evals_to_coeffs(std::span<Fp2>(msg));
-      layers.push_back(detail::rs_encode(std::span<const Fp2>(msg), params.log_blowup));
-      trees.push_back(hash::MerkleTree::from_rows(std::span<const Fp2>(layers.back()),
-                                                  size_t(1) << steps[k + 1]));
+      commit_layer(msg, params.log_blowup, size_t(1) << steps[k + 1], layers, trees);
       gp.layer_roots.push_back(trees.back().root());
       t.absorb("pcs.layer_root", trees.back().root());
     }
@@ -551,49 +622,6 @@ bool is_clear(const Group& g, const Params& params) { return g.num_vars <= param
 }  // namespace
 
 // -----------------------------------------------------------------------------------
-
-namespace {
-
-// Below this size a commitment stays on the CPU: the transfers cost more than the work.
-constexpr unsigned kGpuMinVars = 14;
-
-// The GPU's codeword and tree against the CPU's on random messages whose encodings take
-// every kernel path (the global and the shared-memory NTT levels, one and several leaf
-// rows per Merkle thread block). Run once per process.
-bool gpu_self_check(backend::Gpu& g) {
-  std::mt19937_64 rng(7);
-  for (unsigned log_n : {3u, 12u, 13u}) {
-    std::vector<Fp> c(size_t(1) << log_n);
-    for (auto& x : c) x = Fp(rng());
-    auto got = g.commit(c, 2, 16);
-    if (!got.ok()) {
-      ZKS_LOG_WARN("pcs", "GPU commitments disabled: the self-check failed to run ({})", got.error());
-      return false;
-    }
-    auto cw = detail::rs_encode(c, 2);
-    auto tree = hash::MerkleTree::from_rows(std::span<const Fp>(cw), 16);
-    bool same = got->codeword == cw && got->nodes.size() == 2 * tree.num_leaves() && got->nodes[1] == tree.root();
-    for (size_t i = 0; same && i < tree.num_leaves(); ++i) same = got->nodes[tree.num_leaves() + i] == tree.leaf(i);
-    if (!same) {
-      ZKS_LOG_WARN("pcs", "GPU commitments disabled: the GPU's encoding or Merkle tree differs from the CPU's at 2^{}",
-                   log_n);
-      return false;
-    }
-  }
-  ZKS_LOG_INFO("pcs", "commitments of 2^{} values and more are encoded and hashed on the GPU", kGpuMinVars);
-  return true;
-}
-
-backend::Gpu* commit_gpu() {
-  backend::Gpu* g = backend::gpu();
-  if (!g) return nullptr;
-  static std::once_flag once;
-  static bool ok = false;
-  std::call_once(once, [&] { ok = gpu_self_check(*g); });
-  return ok ? g : nullptr;
-}
-
-}  // namespace
 
 bool gpu_commitments() { return commit_gpu() != nullptr; }
 

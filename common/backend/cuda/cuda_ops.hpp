@@ -53,6 +53,11 @@ const char* product_round(int device, const uint64_t* const* tables, unsigned d,
 // in one trip: codeword holds n << log_blowup words, nodes 2 * rows digests (ntt.cu).
 const char* commit(int device, const uint64_t* coeffs, size_t n, unsigned log_blowup, size_t leaf_words,
                    uint64_t* codeword, uint8_t* nodes);
+// The same for n F_p^2 coefficients (2n words), each coordinate encoded on its own as
+// pcs::detail::rs_encode(span<const Fp2>) does; leaf_width F_p^2 values per row; codeword
+// holds 2 (n << log_blowup) words (ntt.cu).
+const char* commit_fp2(int device, const uint64_t* coeffs, size_t n, unsigned log_blowup, size_t leaf_width,
+                       uint64_t* codeword, uint8_t* nodes);
 
 // Median milliseconds of `reps` device-resident runs of op ("copy", "ntt" (arg: batch),
 // "rs_encode" (arg: log blowup), "merkle" (arg: words per leaf), "fold", "sumcheck"

@@ -62,6 +62,16 @@ __global__ void coset_scale(const uint64_t* c, size_t n, size_t blocks, uint64_t
   out[idx] = (Fp::from_canonical(c[l]) * Fp::from_canonical(shifts.s[j]).pow(l)).value();
 }
 
+// One coordinate of n interleaved F_p^2 values, or the two coordinates interleaved back.
+__global__ void take_coordinate(const uint64_t* x, size_t n, unsigned which, uint64_t* out) {
+  size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x;
+  if (i < n) out[i] = x[2 * i + which];
+}
+__global__ void interleave(const uint64_t* c0, const uint64_t* c1, size_t n, uint64_t* out) {
+  size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x;
+  if (i < n) out[2 * i] = c0[i], out[2 * i + 1] = c1[i];
+}
+
 }  // namespace
 
 const char* make_twiddles(DeviceArray<uint64_t>& tw, size_t n) {
@@ -148,6 +158,38 @@ const char* commit(int device, const uint64_t* coeffs, size_t n, unsigned log_bl
   if (const char* e = merkle_tree_device(cw.ptr, leaf_words, rows, tree.ptr)) return e;
   ZKS_CUDA_TRY(cudaDeviceSynchronize());
   if (const char* e = cw.download(codeword, len)) return e;
+  return tree.download(reinterpret_cast<uint64_t*>(nodes), 2 * rows * 4);
+}
+
+const char* commit_fp2(int device, const uint64_t* coeffs, size_t n, unsigned log_blowup, size_t leaf_width,
+                       uint64_t* codeword, uint8_t* nodes) {
+  const size_t len = n << log_blowup;
+  if (n == 0 || (n & (n - 1)) != 0 || log_blowup > 6 || leaf_width == 0 || len % leaf_width != 0)
+    return "commit_fp2: bad shape";
+  if (len > (size_t(1) << 32)) return "commit_fp2: codewords above 2^32 values";
+  const size_t rows = len / leaf_width;
+  ZKS_CUDA_TRY(cudaSetDevice(device));
+  DeviceArray<uint64_t> c, c0, c1, e0, e1, cw, tw, tree;
+  if (const char* e = c.upload(coeffs, 2 * n)) return e;
+  if (const char* e = c0.alloc(n)) return e;
+  if (const char* e = c1.alloc(n)) return e;
+  if (const char* e = e0.alloc(len)) return e;
+  if (const char* e = e1.alloc(len)) return e;
+  if (const char* e = cw.alloc(2 * len)) return e;
+  if (const char* e = tree.alloc(2 * rows * 4)) return e;
+  ZKS_CUDA_TRY(cudaMemset(tree.ptr, 0, 2 * rows * 4 * sizeof(uint64_t)));
+  if (const char* e = make_twiddles(tw, n)) return e;
+  take_coordinate<<<blocks_for(n), kThreads>>>(c.ptr, n, 0, c0.ptr);
+  ZKS_CUDA_LAUNCHED();
+  take_coordinate<<<blocks_for(n), kThreads>>>(c.ptr, n, 1, c1.ptr);
+  ZKS_CUDA_LAUNCHED();
+  if (const char* e = rs_encode_device(c0.ptr, n, log_blowup, e0.ptr, tw.ptr)) return e;
+  if (const char* e = rs_encode_device(c1.ptr, n, log_blowup, e1.ptr, tw.ptr)) return e;
+  interleave<<<blocks_for(len), kThreads>>>(e0.ptr, e1.ptr, len, cw.ptr);
+  ZKS_CUDA_LAUNCHED();
+  if (const char* e = merkle_tree_device(cw.ptr, 2 * leaf_width, rows, tree.ptr)) return e;
+  ZKS_CUDA_TRY(cudaDeviceSynchronize());
+  if (const char* e = cw.download(codeword, 2 * len)) return e;
   return tree.download(reinterpret_cast<uint64_t*>(nodes), 2 * rows * 4);
 }
 
