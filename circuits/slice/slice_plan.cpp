@@ -189,7 +189,13 @@ Result<size_t> add_requant(Plan& p, RequantShape& r, const QNode& n, int shift, 
   if (q_max >= double(r.hi)) {
     const size_t k = size_t(&n - p.m->nodes.data());
     p.may_saturate.insert(k);
-    if (p.saturating.count(k)) r.excess_bits = unsigned(std::ceil(std::log2(q_max + 1))) + 1;
+    // The saturating form is checked whether or not this proof uses it, so a node that
+    // could not be proved when it clamps is refused at planning (and sealing), not
+    // only when some input makes it clamp.
+    RequantShape saturating = r;
+    saturating.excess_bits = unsigned(std::ceil(std::log2(q_max + 1))) + 1;
+    if (auto s = saturating.check(); !s.ok()) return node_error(n, s.error());
+    if (p.saturating.count(k)) r = saturating;
   }
   if (auto s = r.check(); !s.ok()) return node_error(n, s.error());
   const size_t first = p.columns.size();

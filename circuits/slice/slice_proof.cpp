@@ -262,7 +262,21 @@ Result<pcs::Commitment> boundary_commitment(const model::QModel& m, int tensor, 
   return cp->commitment();
 }
 
+namespace {
+Result<util::Bytes> prove_impl(const SliceStatement& st, const pcs::Params& params, const std::set<size_t>* forced);
+}  // namespace
+
 Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& params) {
+  return prove_impl(st, params, nullptr);
+}
+
+Result<util::Bytes> prove_slice_with(const SliceStatement& st, const pcs::Params& params,
+                                     const std::set<size_t>& saturating) {
+  return prove_impl(st, params, &saturating);
+}
+
+namespace {
+Result<util::Bytes> prove_impl(const SliceStatement& st, const pcs::Params& params, const std::set<size_t>* forced) {
   auto planned = make_plan(st);
   if (!planned.ok()) return make_error(planned.error());
   const QModel& m = *st.model;
@@ -279,7 +293,7 @@ Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& par
   // Only the nodes that clamped a value in this run take the saturating form.
   std::set<size_t> saturating;
   for (size_t k : planned->may_saturate)
-    if (run.node_saturations[k] > 0) saturating.insert(k);
+    if (forced ? forced->count(k) > 0 : run.node_saturations[k] > 0) saturating.insert(k);
   if (!saturating.empty()) {
     planned = make_plan(st, saturating);
     if (!planned.ok()) return make_error(planned.error());
@@ -752,6 +766,8 @@ Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& par
   w.raw(*opening);
   return w.take();
 }
+
+}  // namespace
 
 Status verify_slice(const SliceStatement& st, std::span<const uint8_t> bytes, const pcs::Params& params) {
   auto planned = make_plan(st);  // validates the statement; planned again below for a saturating form

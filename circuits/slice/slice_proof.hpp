@@ -26,6 +26,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <vector>
 
 #include "hash/blake2b.hpp"
@@ -75,6 +76,11 @@ struct SliceProof;  // opaque; see slice_proof.cpp
 // Proves the statement; fails (naming the node) when an op is not provable yet or when
 // the model's executor disagrees with the circuits' (a bug, reported, never proved).
 Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& params);
+// prove_slice with the saturating form for the given nodes (those of them that may
+// saturate) instead of the ones that clamped in the run: for tests (a superset proves;
+// leaving out a node that clamped cannot).
+Result<util::Bytes> prove_slice_with(const SliceStatement& st, const pcs::Params& params,
+                                     const std::set<size_t>& saturating);
 // Checks a proof against the statement; the error says what failed.
 Status verify_slice(const SliceStatement& st, std::span<const uint8_t> proof, const pcs::Params& params);
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <functional>
 #include <random>
+#include <set>
 
 #include "backend/backend.hpp"
 #include "circuits/slice/bundle.hpp"
@@ -193,6 +194,47 @@ TEST_CASE("saturating requantizations: only the nodes that clamped take the satu
     auto r = c::verify_slice(st, bad, kParams);
     REQUIRE_FALSE(r.ok());
     REQUIRE_THAT(r.error(), Catch::Contains("cannot saturate"));
+  }
+  SECTION("a malformed list: an entry past the slice, a huge count, a cut-off list") {
+    auto past = *proof;
+    put_u32(past, kList + 4, uint32_t(m.q.nodes.size()));
+    auto huge = *proof;
+    put_u32(huge, kList, 0xffffffffu);
+    std::vector<uint8_t> cut(proof->begin(), proof->begin() + std::ptrdiff_t(kList + 6));
+    for (const auto* bad : {&past, &huge, &cut}) {
+      auto r = c::verify_slice(st, *bad, kParams);
+      REQUIRE_FALSE(r.ok());
+      REQUIRE_THAT(r.error(), Catch::Contains("saturating-node list"));
+    }
+  }
+  SECTION("a superset proves; leaving out a node that clamped does not") {
+    std::set<size_t> all;
+    for (size_t k = 0; k < m.q.nodes.size(); ++k) all.insert(k);
+    auto superset = c::prove_slice_with(st, kParams, all);
+    INFO((superset.ok() ? std::string() : superset.error()));
+    REQUIRE(superset.ok());
+    REQUIRE(u32_at(*superset, kList) > n);  // every node that may saturate, not only those that did
+    REQUIRE(c::verify_slice(st, *superset, kParams).ok());
+    std::set<size_t> short_list(clamped.begin() + 1, clamped.end());
+    REQUIRE_FALSE(c::prove_slice_with(st, kParams, short_list).ok());
+  }
+  SECTION("a slice that starts past node 0 lists its clamping nodes relative to its start") {
+    const size_t first = clamped.front() > 0 ? clamped.front() - 1 : 0, end = std::min(m.q.nodes.size(), first + 3);
+    c::SliceStatement sub;
+    sub.model = &m.q;
+    sub.first = first, sub.end = end;
+    sub.inputs = m.q.nodes[first].inputs;
+    sub.inputs.erase(std::remove_if(sub.inputs.begin(), sub.inputs.end(), [&](int t) { return m.q.tensors[t].is_const; }),
+                     sub.inputs.end());
+    sub.outputs = m.q.nodes[end - 1].outputs;
+    for (int t : sub.inputs) sub.input_values.push_back(m.run.values[t]);
+    for (int t : sub.outputs) sub.output_values.push_back(m.run.values[t]);
+    auto p2 = c::prove_slice(sub, kParams);
+    INFO((p2.ok() ? std::string() : p2.error()));
+    REQUIRE(p2.ok());
+    REQUIRE(u32_at(*p2, kList) >= 1);
+    REQUIRE(u32_at(*p2, kList + 4) == clamped.front() - first);
+    REQUIRE(c::verify_slice(sub, *p2, kParams).ok());
   }
   SECTION("a listed node repeated") {
     auto bad = *proof;
