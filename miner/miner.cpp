@@ -9,6 +9,7 @@
 
 
 #include "backend/backend.hpp"
+#include "pcs/basefold.hpp"
 #include "circuits/slice/bundle.hpp"
 #include "crypto/key_file.hpp"
 #include "miner/artifacts.hpp"
@@ -105,7 +106,7 @@ void MinerNode::Impl::get_info(rpc::Call call, rpc::Responder respond) {
     gi->set_name(g.name);
     gi->set_memory_bytes(g.memory_bytes);
   }
-  if (backend::cuda()) r.add_backends("cuda");
+  if (pcs::gpu_commitments()) r.add_backends("cuda");
   r.set_workers(uint32_t(jobs->workers()));
   r.set_queue_capacity(uint32_t(jobs->capacity()));
   r.set_queue_depth(uint32_t(jobs->depth()));
@@ -324,7 +325,10 @@ Result<std::unique_ptr<MinerNode>> MinerNode::start(const MinerConfig& cfg) {
   // 4. Workers, sized to the hardware: proving is itself multi-threaded.
   backend::set_gpu_enabled(cfg.gpu);
   backend::Backend& be = backend::select(cfg.gpu);
-  impl->backend_name = be.name();
+  // The GPU proves only after its self-check against the CPU (run here, at start-up, so
+  // its log line and the reported backend say what the jobs will use).
+  impl->backend_name = be.kind() == backend::Kind::Cuda && !pcs::gpu_commitments() ? "cpu (GPU failed its self-check)"
+                                                                                    : be.name();
   size_t workers = cfg.workers ? cfg.workers : std::max<size_t>(1, std::thread::hardware_concurrency() / 2);
   impl->jobs = std::make_unique<JobQueue>(workers, cfg.queue);
   auto metrics = metrics::Metrics::start(cfg.metrics_listen, "miner", kVersion, impl->backend_name);

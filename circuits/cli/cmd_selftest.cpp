@@ -82,7 +82,8 @@ Status verify(const Proved& p, unsigned log_size, const std::vector<Fp2>& z, con
 
 int run_selftest(unsigned log_size, unsigned degree, uint64_t seed) {
   auto& backend = backend::select(true);
-  fmt::print("zkslice selftest: backend {}, {} threads\n", backend.name(), util::ThreadPool::global().size());
+  fmt::print("zkslice selftest: backend {}, {} threads, commitments on the {}\n", backend.name(),
+             util::ThreadPool::global().size(), pcs::gpu_commitments() ? "GPU" : "CPU");
   const pcs::Params params = pcs::Params::standard();
   std::mt19937_64 rng(seed);
   std::vector<std::vector<Fp>> tables(degree, std::vector<Fp>(size_t(1) << log_size));
