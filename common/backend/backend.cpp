@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <mutex>
+#include <type_traits>
 
 #include "util/assert.hpp"
 #if defined(ZKS_HAVE_CUDA)
@@ -181,32 +182,34 @@ Result<std::vector<field::Fp2>> Gpu::product_round(const std::vector<std::span<c
   return out;
 }
 
-Result<Gpu::Committed> Gpu::commit(std::span<const Fp> coeffs, unsigned log_blowup, size_t leaf_width) {
+namespace {
+// Gpu::commit over F_p or F_p^2: the shape checked once, then cuda_ops::commit or commit_fp2.
+template <typename Out, typename F>
+Result<Out> commit_impl(int device, std::span<const F> coeffs, unsigned log_blowup, size_t leaf_width) {
   const size_t len = coeffs.size() << log_blowup;
   if (!pow2(coeffs.size()) || log_blowup > 6 || len > (size_t(1) << 32) || leaf_width == 0 || len % leaf_width != 0 ||
       !pow2(len / leaf_width))
     return make_error("commit: 2^k coefficients, blowup at most 2^6, codewords of at most 2^32 values, 2^j rows");
-  Committed c;
+  Out c;
   c.codeword.resize(len);
   c.nodes.resize(2 * (len / leaf_width));
-  ZK_TRY(cuda_status(cuda_ops::commit(m_device, words(coeffs.data()), coeffs.size(), log_blowup, leaf_width,
-                                      words(c.codeword.data()), reinterpret_cast<uint8_t*>(c.nodes.data())),
-                     "commit"));
+  auto* nodes = reinterpret_cast<uint8_t*>(c.nodes.data());
+  const char* err = std::is_same_v<F, field::Fp>
+                        ? cuda_ops::commit(device, words(coeffs.data()), coeffs.size(), log_blowup, leaf_width,
+                                           words(c.codeword.data()), nodes)
+                        : cuda_ops::commit_fp2(device, words(coeffs.data()), coeffs.size(), log_blowup, leaf_width,
+                                               words(c.codeword.data()), nodes);
+  ZK_TRY(cuda_status(err, "commit"));
   return c;
+}
+}  // namespace
+
+Result<Gpu::Committed> Gpu::commit(std::span<const Fp> coeffs, unsigned log_blowup, size_t leaf_width) {
+  return commit_impl<Committed>(m_device, coeffs, log_blowup, leaf_width);
 }
 
 Result<Gpu::Committed2> Gpu::commit(std::span<const Fp2> coeffs, unsigned log_blowup, size_t leaf_width) {
-  const size_t len = coeffs.size() << log_blowup;
-  if (!pow2(coeffs.size()) || log_blowup > 6 || len > (size_t(1) << 32) || leaf_width == 0 || len % leaf_width != 0 ||
-      !pow2(len / leaf_width))
-    return make_error("commit: 2^k coefficients, blowup at most 2^6, codewords of at most 2^32 values, 2^j rows");
-  Committed2 c;
-  c.codeword.resize(len);
-  c.nodes.resize(2 * (len / leaf_width));
-  ZK_TRY(cuda_status(cuda_ops::commit_fp2(m_device, words(coeffs.data()), coeffs.size(), log_blowup, leaf_width,
-                                          words(c.codeword.data()), reinterpret_cast<uint8_t*>(c.nodes.data())),
-                     "commit"));
-  return c;
+  return commit_impl<Committed2>(m_device, coeffs, log_blowup, leaf_width);
 }
 
 Result<Gpu::Timing> Gpu::time(const std::string& op, unsigned log_n, unsigned arg, int reps) {
