@@ -12,6 +12,7 @@
 
 #include "backend/backend.hpp"
 #include "hash/merkle.hpp"
+#include "pcs/basefold.hpp"
 #include "pcs/encoding.hpp"
 #include "pcs/ntt.hpp"
 #include "poly/mle.hpp"
@@ -94,6 +95,15 @@ int main(int argc, char** argv) {
     auto c = random_fp(size_t(1) << lg, lg + 1);
     double cpu = cpu_ms([&] { (void)zks::pcs::detail::rs_encode(c, 2); });
     row("rs_encode", lg, 2, "2^" + std::to_string(lg) + " x4", cpu);
+  }
+  // A Basefold commitment as the prover makes one (pcs::commit: basis change, encoding,
+  // tree); the GPU row is its device-resident encoding and tree.
+  for (unsigned lg = 18; lg <= (quick ? 20u : 22u); lg += 2) {
+    auto v = random_fp(size_t(1) << lg, lg + 3);
+    be::set_gpu_enabled(false);
+    double cpu = cpu_ms([&] { (void)zks::pcs::commit(v, zks::pcs::Params::standard()); });
+    be::set_gpu_enabled(true);
+    row("commit", lg, 0, "2^" + std::to_string(lg) + " (pcs::commit on the CPU)", cpu);
   }
   for (unsigned lg = 16; lg <= (quick ? 20u : 22u); lg += 2) {
     auto d = random_fp((size_t(1) << lg) * 16, lg + 2);

@@ -64,6 +64,13 @@ const char* time_op(int device, const char* op, unsigned log_n, unsigned arg, in
     if (const char* e = b.alloc(n << arg)) return e;
     if (const char* e = make_twiddles(tw, n)) return e;
     bytes = (1.0 + double(size_t(1) << arg)) * n * 8;
+  } else if (name == "commit") {  // a Basefold commitment: rs_encode (blowup 4) then its tree, 16 values a leaf
+    if (log_n + 2 > 32) return "time_op: commit codewords above 2^32 values";
+    if (const char* e = random_device(a, n, 7)) return e;
+    if (const char* e = b.alloc(n << 2)) return e;
+    if (const char* e = c.alloc(2 * (n << 2) / 16 * 4)) return e;
+    if (const char* e = make_twiddles(tw, n)) return e;
+    bytes = (1.0 + 4.0 + 4.0) * n * 8 + 2.0 * (n << 2) / 16 * 32;  // read, write, re-read the codeword; the tree
   } else if (name == "merkle") {  // log_n: leaves; arg: words per leaf
     const size_t words = arg ? arg : 16;
     if (const char* e = random_device(a, n * words, 4)) return e;
@@ -85,7 +92,7 @@ const char* time_op(int device, const char* op, unsigned log_n, unsigned arg, in
     if (const char* e = c.alloc(size_t(product_round_grid(n)) * (d + 1) * 2)) return e;
     bytes = double(d) * n * 16 + n / 2.0 * 16;
   } else {
-    return "time_op: unknown op (copy, ntt, rs_encode, merkle, fold, sumcheck)";
+    return "time_op: unknown op (copy, ntt, rs_encode, commit, merkle, fold, sumcheck)";
   }
   auto run = [&]() -> const char* {
     if (name == "copy") {
@@ -94,6 +101,10 @@ const char* time_op(int device, const char* op, unsigned log_n, unsigned arg, in
     }
     if (name == "ntt") return ntt_dif_device(a.ptr, n, arg ? arg : 1, tw.ptr);
     if (name == "rs_encode") return rs_encode_device(a.ptr, n, arg, b.ptr, tw.ptr);
+    if (name == "commit") {
+      if (const char* e = rs_encode_device(a.ptr, n, 2, b.ptr, tw.ptr)) return e;
+      return merkle_tree_device(b.ptr, 16, (n << 2) / 16, c.ptr);
+    }
     if (name == "merkle") return merkle_tree_device(a.ptr, arg ? arg : 16, n, b.ptr);
     if (name == "fold") return fold_device(a.ptr, false, n, Fp2(Fp(3), Fp(5)), b.ptr);
     const unsigned d = arg ? arg : 2;

@@ -60,7 +60,8 @@ const char* commit_fp2(int device, const uint64_t* coeffs, size_t n, unsigned lo
                        uint64_t* codeword, uint8_t* nodes);
 
 // Median milliseconds of `reps` device-resident runs of op ("copy", "ntt" (arg: batch),
-// "rs_encode" (arg: log blowup), "merkle" (arg: words per leaf), "fold", "sumcheck"
+// "rs_encode" (arg: log blowup), "commit" (blowup 4, 16 values a leaf), "merkle" (arg:
+// words per leaf), "fold", "sumcheck"
 // (arg: factors)) at size 2^log_n, and the fewest bytes the op must move (bench.cu).
 const char* time_op(int device, const char* op, unsigned log_n, unsigned arg, int reps, double* ms,
                     double* bytes);
