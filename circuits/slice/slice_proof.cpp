@@ -32,6 +32,7 @@ class PhaseClock {
     m_last = now;
   }
   void log() const {
+    if (!log::get("slice")->should_log(spdlog::level::debug)) return;
     std::string line;
     for (const auto& [phase, ms] : m_ms) line += fmt::format(" {}={:.1f}", phase, ms);
     ZKS_LOG_DEBUG("slice", "prove phases (ms):{}", line);

@@ -4,6 +4,7 @@
 #include <mutex>
 #include <random>
 #include <string>
+#include <type_traits>
 
 #include "backend/backend.hpp"
 #include "hash/merkle.hpp"
@@ -248,45 +249,52 @@ std::vector<std::vector<size_t>> leaf_indices(const std::vector<size_t>& queries
 // Below this size a commitment stays on the CPU: the transfers cost more than the work.
 constexpr unsigned kGpuMinVars = 14;
 
-// The GPU's codeword and tree against the CPU's on random messages whose encodings take
-// every kernel path (the global and the shared-memory NTT levels, one and several leaf
-// rows per Merkle thread block). Run once per process.
+// A message's Reed-Solomon codeword and its Merkle tree in rows of leaf_width.
+template <typename F>
+struct Encoded {
+  std::vector<F> codeword;
+  hash::MerkleTree tree;
+};
+
+template <typename F>
+Encoded<F> encode_on_cpu(std::span<const F> coeffs, unsigned log_blowup, size_t leaf_width) {
+  auto cw = detail::rs_encode(coeffs, log_blowup);
+  auto tree = hash::MerkleTree::from_rows(std::span<const F>(cw), leaf_width);
+  return {std::move(cw), std::move(tree)};
+}
+
+// The GPU's codeword and tree against the CPU's for one random message.
+template <typename F>
+bool gpu_matches(backend::Gpu& g, unsigned log_n, std::mt19937_64& rng) {
+  std::vector<F> c(size_t(1) << log_n);
+  for (auto& x : c) {
+    if constexpr (std::is_same_v<F, Fp>) x = Fp(rng());
+    else x = Fp2(Fp(rng()), Fp(rng()));
+  }
+  auto got = g.commit(std::span<const F>(c), 2, 16);
+  if (!got.ok()) {
+    ZKS_LOG_WARN("pcs", "GPU commitments disabled: the self-check failed to run ({})", got.error());
+    return false;
+  }
+  auto want = encode_on_cpu(std::span<const F>(c), 2, 16);
+  const size_t leaves = want.tree.num_leaves();
+  bool same = got->codeword == want.codeword && got->nodes.size() == 2 * leaves && got->nodes[1] == want.tree.root();
+  for (size_t i = 0; same && i < leaves; ++i) same = got->nodes[leaves + i] == want.tree.leaf(i);
+  if (!same)
+    ZKS_LOG_WARN("pcs", "GPU commitments disabled: the GPU's encoding or Merkle tree differs from the CPU's at 2^{} ({})",
+                 log_n, std::is_same_v<F, Fp> ? "F_p" : "F_p^2");
+  return same;
+}
+
+// Messages whose encodings take every kernel path (the global and the shared-memory NTT
+// levels, one and several leaf rows per Merkle thread block), over F_p (commitments) and
+// F_p^2 (the opening's folded layers). Run once per process.
 bool gpu_self_check(backend::Gpu& g) {
   std::mt19937_64 rng(7);
-  for (unsigned log_n : {3u, 12u, 13u}) {
-    std::vector<Fp> c(size_t(1) << log_n);
-    for (auto& x : c) x = Fp(rng());
-    auto got = g.commit(c, 2, 16);
-    if (!got.ok()) {
-      ZKS_LOG_WARN("pcs", "GPU commitments disabled: the self-check failed to run ({})", got.error());
-      return false;
-    }
-    auto cw = detail::rs_encode(c, 2);
-    auto tree = hash::MerkleTree::from_rows(std::span<const Fp>(cw), 16);
-    bool same = got->codeword == cw && got->nodes.size() == 2 * tree.num_leaves() && got->nodes[1] == tree.root();
-    for (size_t i = 0; same && i < tree.num_leaves(); ++i) same = got->nodes[tree.num_leaves() + i] == tree.leaf(i);
-    if (!same) {
-      ZKS_LOG_WARN("pcs", "GPU commitments disabled: the GPU's encoding or Merkle tree differs from the CPU's at 2^{}",
-                   log_n);
-      return false;
-    }
-  }
-  for (unsigned log_n : {3u, 12u}) {  // the opening's folded layers: F_p^2 messages
-    std::vector<Fp2> c(size_t(1) << log_n);
-    for (auto& x : c) x = Fp2(Fp(rng()), Fp(rng()));
-    auto got = g.commit(std::span<const Fp2>(c), 2, 16);
-    if (!got.ok()) {
-      ZKS_LOG_WARN("pcs", "GPU commitments disabled: the self-check failed to run ({})", got.error());
-      return false;
-    }
-    auto cw = detail::rs_encode(std::span<const Fp2>(c), 2);
-    auto tree = hash::MerkleTree::from_rows(std::span<const Fp2>(cw), 16);
-    if (got->codeword != cw || got->nodes.size() != 2 * tree.num_leaves() || got->nodes[1] != tree.root()) {
-      ZKS_LOG_WARN("pcs", "GPU commitments disabled: the GPU's F_p^2 encoding or tree differs from the CPU's at 2^{}",
-                   log_n);
-      return false;
-    }
-  }
+  for (unsigned log_n : {3u, 12u, 13u})
+    if (!gpu_matches<Fp>(g, log_n, rng)) return false;
+  for (unsigned log_n : {3u, 12u})
+    if (!gpu_matches<Fp2>(g, log_n, rng)) return false;
   ZKS_LOG_INFO("pcs", "commitments of 2^{} values and more are encoded and hashed on the GPU", kGpuMinVars);
   return true;
 }
@@ -300,21 +308,16 @@ backend::Gpu* commit_gpu() {
   return ok ? g : nullptr;
 }
 
-// A folded layer's codeword and tree (the opening commits one per folding step), on the
-// GPU where commit() would use it.
-void commit_layer(std::span<const Fp2> msg, unsigned log_blowup, size_t leaf_width, std::vector<std::vector<Fp2>>& layers,
-                  std::vector<hash::MerkleTree>& trees) {
-  if (backend::Gpu* g = msg.size() >= (size_t(1) << kGpuMinVars) ? commit_gpu() : nullptr) {
-    auto done = g->commit(msg, log_blowup, leaf_width);
-    if (done.ok()) {
-      layers.push_back(std::move(done->codeword));
-      trees.push_back(hash::MerkleTree::from_nodes(std::move(done->nodes)));
-      return;
-    }
-    ZKS_LOG_WARN("pcs", "GPU commitment failed, committing on the CPU: {}", done.error());
+// encode_on_cpu, on the GPU when the message is large enough and the GPU passed its
+// self-check (the same bytes); any GPU error falls back to the CPU with a warning.
+template <typename F>
+Encoded<F> encode_and_hash(std::span<const F> coeffs, unsigned log_blowup, size_t leaf_width) {
+  if (backend::Gpu* g = coeffs.size() >= (size_t(1) << kGpuMinVars) ? commit_gpu() : nullptr) {
+    auto done = g->commit(coeffs, log_blowup, leaf_width);
+    if (done.ok()) return {std::move(done->codeword), hash::MerkleTree::from_nodes(std::move(done->nodes))};
+    ZKS_LOG_WARN("pcs", "GPU commitment failed, committing on the CPU: {}", done.error());  // out of memory, a driver error
   }
-  layers.push_back(detail::rs_encode(msg, log_blowup));
-  trees.push_back(hash::MerkleTree::from_rows(std::span<const Fp2>(layers.back()), leaf_width));
+  return encode_on_cpu(coeffs, log_blowup, leaf_width);
 }
 
 // ---------------------------------------------------------------------------------
@@ -413,7 +416,9 @@ GroupProof prove_fold_group(const Group& grp, std::span<const CommittedPoly* con
     if (k + 1 < steps.size()) {
       std::vector<Fp2> msg = f;
       detail::evals_to_coeffs(std::span<Fp2>(msg));
-      commit_layer(msg, params.log_blowup, size_t(1) << steps[k + 1], layers, trees);
+      auto layer = encode_and_hash(std::span<const Fp2>(msg), params.log_blowup, size_t(1) << steps[k + 1]);
+      layers.push_back(std::move(layer.codeword));
+      trees.push_back(std::move(layer.tree));
       gp.layer_roots.push_back(trees.back().root());
       t.absorb("pcs.layer_root", trees.back().root());
     }
@@ -639,26 +644,12 @@ Result<CommittedPoly> commit(std::span<const Fp> values, const Params& params) {
   std::copy(values.begin(), values.end(), evals.begin());
   std::vector<Fp> coeffs = evals;
   detail::evals_to_coeffs(std::span<Fp>(coeffs));
-  auto& cw = CommittedPoly::Access::codeword(p);
-  const size_t leaf_width = size_t(1) << commit_leaf_log(n, params);
-  std::unique_ptr<hash::MerkleTree> tree;
-  if (backend::Gpu* g = n >= kGpuMinVars ? commit_gpu() : nullptr) {
-    auto done = g->commit(coeffs, params.log_blowup, leaf_width);
-    if (done.ok()) {
-      cw = std::move(done->codeword);
-      tree = std::make_unique<hash::MerkleTree>(hash::MerkleTree::from_nodes(std::move(done->nodes)));
-    } else {  // out of device memory, a driver error: the CPU does it
-      ZKS_LOG_WARN("pcs", "GPU commitment failed, committing on the CPU: {}", done.error());
-    }
-  }
-  if (!tree) {
-    cw = detail::rs_encode(std::span<const Fp>(coeffs), params.log_blowup);
-    tree = std::make_unique<hash::MerkleTree>(hash::MerkleTree::from_rows(std::span<const Fp>(cw), leaf_width));
-  }
+  auto encoded = encode_and_hash(std::span<const Fp>(coeffs), params.log_blowup, size_t(1) << commit_leaf_log(n, params));
   auto& c = CommittedPoly::Access::commitment(p);
-  c.root = tree->root();
+  c.root = encoded.tree.root();
   c.num_vars = n;
-  CommittedPoly::Access::tree(p) = std::move(tree);
+  CommittedPoly::Access::codeword(p) = std::move(encoded.codeword);
+  CommittedPoly::Access::tree(p) = std::make_unique<hash::MerkleTree>(std::move(encoded.tree));
   return p;
 }
 

@@ -102,8 +102,6 @@ Status check_final(const SubClaim& sub, std::span<const Fp2> factor_evals,
 // s(r) from s(0..D) by barycentric Lagrange interpolation.
 Fp2 interpolate(std::span<const Fp2> evals, const Fp2& r);
 
-// The round-by-round prover, for protocols that interleave sumcheck rounds with
-// other work (Basefold, GKR layers). prove() drives it with a transcript.
 // A sumcheck whose inner loop a caller writes itself (a kernel specialised to one
 // polynomial), driven by the same rounds, eq factoring and transcript steps as an
 // Instance, so its proofs are byte-identical to the generic prover's.
@@ -124,6 +122,8 @@ class RoundOracle {
 ProverOutput prove(RoundOracle& oracle, unsigned num_vars, unsigned degree, std::span<const Fp2> eq_point,
                    const Fp2& claimed_sum, transcript::Transcript& t);
 
+// The round-by-round prover, for protocols that interleave sumcheck rounds with
+// other work (Basefold, GKR layers). prove() drives it with a transcript.
 class Prover {
  public:
   explicit Prover(const Instance& inst);
