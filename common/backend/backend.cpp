@@ -182,6 +182,62 @@ Result<std::vector<field::Fp2>> Gpu::product_round(const std::vector<std::span<c
   return out;
 }
 
+Result<std::unique_ptr<Gpu::Sumcheck>> Gpu::sumcheck(std::span<const Table> tables, std::span<const Fp2> weights,
+                                                      std::span<const Term> terms) {
+  if (tables.empty() || tables.size() > kSumcheckMaxFactors || terms.size() > kSumcheckMaxTerms)
+    return make_error("sumcheck: 1 to 8 tables and at most 8 terms");
+  const size_t n = std::visit([](auto t) { return t.size(); }, tables[0]);
+  std::vector<const uint64_t*> ptrs;
+  uint32_t base_mask = 0;
+  for (size_t j = 0; j < tables.size(); ++j) {
+    if (std::visit([](auto t) { return t.size(); }, tables[j]) != n) return make_error("sumcheck: tables of different sizes");
+    if (const auto* b = std::get_if<std::span<const Fp>>(&tables[j])) {
+      ptrs.push_back(words(b->data()));
+      base_mask |= 1u << j;
+    } else {
+      ptrs.push_back(words(std::get<std::span<const Fp2>>(tables[j]).data()));
+    }
+  }
+  if (!pow2(n) || n < 2) return make_error("sumcheck: tables of 2^k entries, k >= 1");
+  if (!weights.empty() && weights.size() != n / 2) return make_error("sumcheck: one eq weight per pair");
+  std::vector<uint64_t> coeffs;
+  std::vector<unsigned> sizes, factors;
+  for (const auto& t : terms) {
+    coeffs.push_back(t.coeff.c0().value());
+    coeffs.push_back(t.coeff.c1().value());
+    sizes.push_back(static_cast<unsigned>(t.factors.size()));
+    factors.insert(factors.end(), t.factors.begin(), t.factors.end());
+  }
+  cuda_ops::SumcheckSession* s = nullptr;
+  ZK_TRY(cuda_status(cuda_ops::sumcheck_open(m_device, ptrs.data(), base_mask, unsigned(ptrs.size()), n,
+                                             weights.empty() ? nullptr : words(weights.data()), unsigned(terms.size()),
+                                             coeffs.data(), sizes.data(), factors.data(), &s),
+                     "sumcheck"));
+  return std::unique_ptr<Sumcheck>(new Sumcheck(s));
+}
+
+Gpu::Sumcheck::~Sumcheck() { cuda_ops::sumcheck_close(m_session); }
+
+Result<std::vector<field::Fp2>> Gpu::Sumcheck::round(unsigned L, bool skip_one) {
+  if (L > kSumcheckMaxL) return make_error("sumcheck round: L at most 8");
+  std::vector<Fp2> l(L + 1);
+  ZK_TRY(cuda_status(cuda_ops::sumcheck_round(m_session, L, skip_one, words(l.data())), "sumcheck round"));
+  return l;
+}
+
+Status Gpu::Sumcheck::bind(const Fp2& r) {
+  const uint64_t w[2] = {r.c0().value(), r.c1().value()};
+  return cuda_status(cuda_ops::sumcheck_bind(m_session, w), "sumcheck bind");
+}
+
+Result<std::vector<field::Fp2>> Gpu::Sumcheck::table(unsigned j) {
+  std::vector<Fp2> out(cuda_ops::sumcheck_entries(m_session));
+  size_t entries = 0;
+  ZK_TRY(cuda_status(cuda_ops::sumcheck_table(m_session, j, words(out.data()), &entries), "sumcheck table"));
+  if (entries != out.size()) return make_error("sumcheck table: the table changed size");
+  return out;
+}
+
 namespace {
 // Gpu::commit over F_p or F_p^2: the shape checked once, then cuda_ops::commit or commit_fp2.
 template <typename Out, typename F>
@@ -259,6 +315,14 @@ Result<std::vector<field::Fp2>> Gpu::product_round(const std::vector<std::span<c
                                                    unsigned, bool) {
   return no_cuda();
 }
+Result<std::unique_ptr<Gpu::Sumcheck>> Gpu::sumcheck(std::span<const Table>, std::span<const Fp2>,
+                                                      std::span<const Term>) {
+  return no_cuda();
+}
+Gpu::Sumcheck::~Sumcheck() = default;
+Result<std::vector<field::Fp2>> Gpu::Sumcheck::round(unsigned, bool) { return no_cuda(); }
+Status Gpu::Sumcheck::bind(const Fp2&) { return no_cuda(); }
+Result<std::vector<field::Fp2>> Gpu::Sumcheck::table(unsigned) { return no_cuda(); }
 Result<Gpu::Committed> Gpu::commit(std::span<const Fp>, unsigned, size_t) { return no_cuda(); }
 Result<Gpu::Committed2> Gpu::commit(std::span<const Fp2>, unsigned, size_t) { return no_cuda(); }
 Result<Gpu::Timing> Gpu::time(const std::string&, unsigned, unsigned, int) { return no_cuda(); }

@@ -11,12 +11,17 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "field/ext2.hpp"
 #include "util/result.hpp"
 
 namespace zks::backend {
+
+namespace cuda_ops {
+struct SumcheckSession;
+}
 
 enum class Kind { Cpu, Cuda };
 
@@ -90,6 +95,39 @@ class Gpu {
   // eq weights (empty: none); l(1) is left zero when skip_one.
   Result<std::vector<Fp2>> product_round(const std::vector<std::span<const Fp2>>& tables,
                                          std::span<const Fp2> weights, unsigned L, bool skip_one);
+  // A sumcheck held on the device from its first round to its last (sumcheck::Prover's
+  // rounds): the tables and eq weights are uploaded once, each round folds the previous
+  // challenge into the tables in the same pass that computes the round's sums, and only
+  // the round's L + 1 values and the challenge cross between host and device.
+  class Sumcheck {
+   public:
+    ~Sumcheck();
+    Sumcheck(const Sumcheck&) = delete;
+    Sumcheck& operator=(const Sumcheck&) = delete;
+    // l(0..L) of this round (sumcheck::RoundOracle::evaluate); l(1) is left zero when
+    // skip_one.
+    Result<std::vector<Fp2>> round(unsigned L, bool skip_one);
+    // Binds the current variable to r.
+    Status bind(const Fp2& r);
+    // Factor j's table with every challenge so far folded in.
+    Result<std::vector<Fp2>> table(unsigned j);
+
+   private:
+    friend class Gpu;
+    explicit Sumcheck(cuda_ops::SumcheckSession* s) : m_session(s) {}
+    cuda_ops::SumcheckSession* m_session;
+  };
+  static constexpr unsigned kSumcheckMaxFactors = 8, kSumcheckMaxTerms = 8, kSumcheckMaxL = 8;
+  using Table = std::variant<std::span<const Fp>, std::span<const Fp2>>;
+  struct Term {
+    Fp2 coeff;
+    std::vector<unsigned> factors;
+  };
+  // Opens a session on tables of 2^k entries (k >= 1) with eq weights (2^(k-1) of them,
+  // empty for none) for sum_t coeff_t prod f_j (terms empty: the product of every table).
+  Result<std::unique_ptr<Sumcheck>> sumcheck(std::span<const Table> tables, std::span<const Fp2> weights,
+                                             std::span<const Term> terms);
+
   // A Basefold commitment's codeword and tree in one trip: rs_encode of the coefficients,
   // then merkle_tree of the codeword in rows of leaf_width.
   struct Committed {

@@ -3,11 +3,14 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <mutex>
+#include <random>
 #include <string>
 
 #include "field/field.hpp"
 #include "poly/mle.hpp"
 #include "util/assert.hpp"
+#include "util/log.hpp"
 #include "util/thread_pool.hpp"
 
 namespace zks::sumcheck {
@@ -50,7 +53,7 @@ Fp2 combine_terms(std::span<const Term> terms, std::span<const Fp2> values) {
   return sum;
 }
 
-Prover::Prover(const Instance& inst)
+Prover::Prover(const Instance& inst, Placement where)
     : m_num_vars(inst.num_vars()), m_degree(inst.degree()), m_terms(inst.terms) {
   ZK_ASSERT(m_degree >= 1 && m_degree <= kMaxDegree && m_num_vars <= kMaxVars);
   ZK_ASSERT(inst.factors.size() <= kMaxFactors);
@@ -73,6 +76,43 @@ Prover::Prover(const Instance& inst)
     }
   }
   set_eq_point(inst.eq_point);
+  open_gpu(inst, where);
+}
+
+Prover::~Prover() = default;
+
+// Opens the GPU session when `where` and the instance allow it; the CPU tables above
+// stay as they are (the GPU reads the caller's tables, not the copies).
+void Prover::open_gpu(const Instance& inst, Placement where) {
+  if (where == Placement::Cpu || m_num_vars == 0) return;
+  if (where == Placement::Auto && (m_num_vars < kGpuMinVars || !gpu_sumchecks())) return;
+  backend::Gpu* g = backend::gpu();
+  if (!g) return;
+  using G = backend::Gpu;
+  const unsigned L = m_z.empty() ? m_degree : m_degree - 1;
+  if (inst.factors.size() > G::kSumcheckMaxFactors || m_terms.size() > G::kSumcheckMaxTerms || L > G::kSumcheckMaxL)
+    return;
+  std::vector<G::Term> terms;
+  for (const auto& t : m_terms) {
+    if (t.factors.size() > G::kSumcheckMaxFactors) return;
+    terms.push_back({t.coeff, t.factors});
+  }
+  std::vector<G::Table> tables;
+  for (const auto& f : inst.factors) std::visit([&](auto span) { tables.emplace_back(span); }, f);
+  auto session = g->sumcheck(tables, m_weights, terms);
+  if (!session.ok()) {
+    ZKS_LOG_WARN("sumcheck", "proving a sumcheck of 2^{} entries on the CPU: {}", m_num_vars, session.error());
+    return;
+  }
+  m_gpu = std::move(*session);
+}
+
+// The GPU failed: bring the CPU tables and weights up to the GPU's round and go on here.
+void Prover::leave_gpu(const std::string& why) {
+  ZKS_LOG_WARN("sumcheck", "GPU sumcheck failed after {} rounds, going on on the CPU: {}", m_gpu_challenges.size(), why);
+  m_gpu.reset();
+  for (const Fp2& r : m_gpu_challenges) fold_on_cpu(r);
+  m_gpu_challenges.clear();
 }
 
 Prover::Prover(RoundOracle& oracle, unsigned num_vars, unsigned degree, std::span<const Fp2> eq_point)
@@ -143,7 +183,12 @@ std::vector<Fp2> Prover::kernel(const std::vector<std::span<const F>>& tables, u
   return l;
 }
 
-std::vector<Fp2> Prover::evaluate_l(unsigned L, bool skip_one) const {
+std::vector<Fp2> Prover::evaluate_l(unsigned L, bool skip_one) {
+  if (m_gpu) {
+    auto l = m_gpu->round(L, skip_one);
+    if (l.ok()) return std::move(*l);
+    leave_gpu(l.error());
+  }
   if (m_oracle) return m_oracle->evaluate(m_weights, L, skip_one);
   if (m_on_base)
     return m_terms.empty() ? kernel<Fp, false>(m_base, L, skip_one)
@@ -180,8 +225,8 @@ std::vector<Fp2> Prover::round(const Fp2& claim) {
   return s;
 }
 
-void Prover::bind(const Fp2& r) {
-  ZK_ASSERT(m_round < m_num_vars);
+// Folds the tables by r and sums out the eq weights' next variable, on the CPU.
+void Prover::fold_on_cpu(const Fp2& r) {
   if (m_oracle) {
     m_oracle->bind(r);
   } else if (m_on_base) {
@@ -191,21 +236,43 @@ void Prover::bind(const Fp2& r) {
   } else {
     for (auto& f : m_ext) poly::fold_in_place(f, r);
   }
+  // eq(z_{>i+1}, x'') = eq(z_{>i}, (0, x'')) + eq(z_{>i}, (1, x'')): sum out z_{i+1}.
+  if (m_weights.size() >= 2) {
+    size_t n = m_weights.size() / 2;
+    for (size_t x = 0; x < n; ++x) m_weights[x] = m_weights[2 * x] + m_weights[2 * x + 1];
+    m_weights.resize(n);
+  }
+}
+
+void Prover::bind(const Fp2& r) {
+  ZK_ASSERT(m_round < m_num_vars);
+  if (m_gpu) {
+    m_gpu_challenges.push_back(r);
+    if (auto st = m_gpu->bind(r); !st.ok()) leave_gpu(st.error());
+  } else {
+    fold_on_cpu(r);
+  }
   if (!m_z.empty()) {
     const Fp2 z = m_z[m_round];
     m_c *= z * r + (Fp2::one() - z) * (Fp2::one() - r);
-    // eq(z_{>i+1}, x'') = eq(z_{>i}, (0, x'')) + eq(z_{>i}, (1, x'')): sum out z_{i+1}.
-    if (m_weights.size() >= 2) {
-      size_t n = m_weights.size() / 2;
-      for (size_t x = 0; x < n; ++x) m_weights[x] = m_weights[2 * x] + m_weights[2 * x + 1];
-      m_weights.resize(n);
-    }
   }
   ++m_round;
 }
 
-std::vector<Fp2> Prover::factor_evals() const {
+std::vector<Fp2> Prover::factor_evals() {
   ZK_ASSERT(m_round == m_num_vars);
+  if (m_gpu) {
+    std::vector<Fp2> out;
+    for (unsigned j = 0; j < (m_on_base ? m_base.size() : m_ext.size()); ++j) {
+      auto t = m_gpu->table(j);
+      if (!t.ok() || t->size() != 1) {
+        leave_gpu(t.ok() ? "a table was not folded to one value" : t.error());
+        return factor_evals();
+      }
+      out.push_back((*t)[0]);
+    }
+    return out;
+  }
   if (m_oracle) return m_oracle->factor_evals();
   std::vector<Fp2> out;
   if (m_on_base) {  // k = 0: nothing was bound
@@ -264,9 +331,61 @@ ProverOutput run(Prover& prover, const Fp2& claimed_sum, transcript::Transcript&
 }
 }  // namespace
 
-ProverOutput prove(const Instance& inst, const Fp2& claimed_sum, transcript::Transcript& t) {
-  Prover prover(inst);
+ProverOutput prove(const Instance& inst, const Fp2& claimed_sum, transcript::Transcript& t, Placement where) {
+  Prover prover(inst, where);
   return run(prover, claimed_sum, t);
+}
+
+namespace {
+// One random instance proved with its rounds on the GPU and on the CPU: the same bytes?
+bool gpu_matches(std::mt19937_64& rng, unsigned vars, unsigned num_factors, uint32_t base_mask, bool eq, bool terms) {
+  const size_t n = size_t(1) << vars;
+  std::vector<std::vector<Fp>> base(num_factors);
+  std::vector<std::vector<Fp2>> ext(num_factors);
+  Instance inst;
+  for (unsigned j = 0; j < num_factors; ++j) {
+    if ((base_mask >> j) & 1) {
+      for (size_t i = 0; i < n; ++i) base[j].push_back(Fp(rng()));
+      inst.factors.emplace_back(std::span<const Fp>(base[j]));
+    } else {
+      for (size_t i = 0; i < n; ++i) ext[j].push_back(Fp2(Fp(rng()), Fp(rng())));
+      inst.factors.emplace_back(std::span<const Fp2>(ext[j]));
+    }
+  }
+  if (eq)
+    for (unsigned i = 0; i < vars; ++i) inst.eq_point.push_back(Fp2(Fp(rng()), Fp(rng())));
+  if (terms) {  // p0 q1 + p1 q0 + lambda q0 q1, a LogUp-GKR layer's shape
+    inst.terms = {{Fp2::one(), {0, 3}}, {Fp2::one(), {1, 2}}, {Fp2(Fp(rng()), Fp(rng())), {2, 3}}};
+  }
+  const Fp2 claim = compute_sum(inst);
+  transcript::Transcript tg("sumcheck.self-check"), tc("sumcheck.self-check");
+  Prover on_gpu(inst, Placement::Gpu);
+  if (!on_gpu.on_gpu()) return false;
+  ProverOutput g = run(on_gpu, claim, tg);
+  ProverOutput c = prove(inst, claim, tc, Placement::Cpu);
+  util::ByteWriter wg, wc;
+  g.proof.write(wg);
+  c.proof.write(wc);
+  return wg.bytes() == wc.bytes() && g.factor_evals == c.factor_evals && g.point == c.point;
+}
+}  // namespace
+
+bool gpu_sumchecks() {
+  if (!backend::gpu()) return false;
+  static std::once_flag once;
+  static bool ok = false;
+  std::call_once(once, [] {
+    std::mt19937_64 rng(11);
+    // Several blocks per round (2^13 pairs), a single block, one entry pair; base,
+    // F_p^2 and mixed tables; with and without eq; a plain product and terms.
+    ok = gpu_matches(rng, 14, 3, 0b111, true, false) && gpu_matches(rng, 12, 4, 0b0101, true, true) &&
+         gpu_matches(rng, 10, 2, 0b01, false, false) && gpu_matches(rng, 1, 2, 0b00, true, false);
+    if (ok)
+      ZKS_LOG_INFO("sumcheck", "sumchecks of 2^{} entries and more run on the GPU", kGpuMinVars);
+    else
+      ZKS_LOG_WARN("sumcheck", "GPU sumchecks disabled: the GPU's rounds differ from the CPU's on the self-check");
+  });
+  return ok && backend::gpu();
 }
 
 ProverOutput prove(RoundOracle& oracle, unsigned num_vars, unsigned degree, std::span<const Fp2> eq_point,

@@ -16,10 +16,12 @@
 // then per round the whole round polynomial before its challenge.
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <variant>
 #include <vector>
 
+#include "backend/backend.hpp"
 #include "field/ext2.hpp"
 #include "transcript/transcript.hpp"
 #include "util/bytes.hpp"
@@ -76,11 +78,27 @@ struct ProverOutput {
 // The sum H itself (O(2^k d)).
 Fp2 compute_sum(const Instance& inst);
 
+// Where a prover's rounds run. Auto: on the GPU when the instance has 2^kGpuMinVars
+// entries or more, fits the device kernel (at most 8 factors and 8 terms, degree 9
+// with eq, 8 without) and gpu_sumchecks(); otherwise on the CPU. Gpu: on the GPU
+// whenever one is present and the instance fits, whatever its size and whether the
+// self-check ran (the self-check itself and the parity tests). Cpu: never on the GPU.
+// The proof is the same bytes wherever the rounds ran; a GPU error mid-proof replays the
+// challenges so far on the CPU and goes on there, with a warning.
+enum class Placement { Auto, Cpu, Gpu };
+constexpr unsigned kGpuMinVars = 16;
+// Whether Auto places large sumchecks on the GPU: one is present and enabled
+// (backend::gpu()) and its rounds matched the CPU's byte for byte on a once-per-process
+// self-check of every kernel path (plain and fused rounds, base and F_p^2 tables, eq
+// weights, terms).
+bool gpu_sumchecks();
+
 // Runs the prover on the true sum.
 ProverOutput prove(const Instance& inst, transcript::Transcript& t);
 // Runs the prover against a given claim (the true sum for honest use; tests pass a
 // false one to check that the verifier rejects).
-ProverOutput prove(const Instance& inst, const Fp2& claimed_sum, transcript::Transcript& t);
+ProverOutput prove(const Instance& inst, const Fp2& claimed_sum, transcript::Transcript& t,
+                   Placement where = Placement::Auto);
 
 // What the verifier is left with: "sum of the f_j at `point` (times eq(z, point))
 // equals `expected`".
@@ -126,7 +144,8 @@ ProverOutput prove(RoundOracle& oracle, unsigned num_vars, unsigned degree, std:
 // other work (Basefold, GKR layers). prove() drives it with a transcript.
 class Prover {
  public:
-  explicit Prover(const Instance& inst);
+  explicit Prover(const Instance& inst, Placement where = Placement::Auto);
+  ~Prover();
   Prover(RoundOracle& oracle, unsigned num_vars, unsigned degree, std::span<const Fp2> eq_point);
   unsigned num_vars() const { return m_num_vars; }
   unsigned degree() const { return m_degree; }
@@ -135,14 +154,19 @@ class Prover {
   // Binds the current variable to r.
   void bind(const Fp2& r);
   // f_j(r) once every variable is bound.
-  std::vector<Fp2> factor_evals() const;
+  std::vector<Fp2> factor_evals();
+  // Whether the rounds are running on the GPU now.
+  bool on_gpu() const { return m_gpu != nullptr; }
 
  private:
   template <typename F, bool kTerms>
   std::vector<Fp2> kernel(const std::vector<std::span<const F>>& tables, unsigned L,
                           bool skip_one) const;
-  std::vector<Fp2> evaluate_l(unsigned L, bool skip_one) const;
+  std::vector<Fp2> evaluate_l(unsigned L, bool skip_one);
   void set_eq_point(std::span<const Fp2> z);
+  void open_gpu(const Instance& inst, Placement where);
+  void fold_on_cpu(const Fp2& r);
+  void leave_gpu(const std::string& why);
 
   unsigned m_num_vars, m_degree, m_round = 0;
   std::vector<std::span<const Fp>> m_base;  // round 0 when every factor is base
@@ -153,6 +177,10 @@ class Prover {
   std::vector<Term> m_terms;                // empty: one product of every factor
   bool m_on_base = false;
   RoundOracle* m_oracle = nullptr;          // set: the oracle holds the factors
+  // Set: the rounds run on the GPU and the tables above stay as they were given, with
+  // the challenges bound since kept here, to be replayed if the GPU fails.
+  std::unique_ptr<backend::Gpu::Sumcheck> m_gpu;
+  std::vector<Fp2> m_gpu_challenges;
 };
 
 }  // namespace zks::sumcheck

@@ -43,8 +43,10 @@ const char* time_op(int device, const char* op, unsigned log_n, unsigned arg, in
   ZKS_CUDA_TRY(cudaSetDevice(device));
   const size_t n = size_t(1) << log_n;
   const std::string name = op;
-  DeviceArray<uint64_t> a, b, c, tw;
+  DeviceArray<uint64_t> a, b, c, tw, sums;
   std::vector<const uint64_t*> tables;
+  std::vector<std::vector<uint64_t>> host_tables;
+  std::vector<uint64_t> weights;
   std::vector<DeviceArray<uint64_t>> factors;
   // Set-up per op; `bytes` is the least traffic the op needs (each input read once,
   // each output written once), for comparison with the copy bandwidth.
@@ -89,11 +91,43 @@ const char* time_op(int device, const char* op, unsigned log_n, unsigned arg, in
       tables.push_back(factors[j].ptr);
     }
     if (const char* e = random_device(b, n, 6)) return e;  // n/2 weights
-    if (const char* e = c.alloc(size_t(product_round_grid(n)) * (d + 1) * 2)) return e;
+    if (const char* e = c.alloc(size_t(round_grid(n)) * (d + 1) * 2)) return e;
+    if (const char* e = sums.alloc(size_t(d + 1) * 2)) return e;
     bytes = double(d) * n * 16 + n / 2.0 * 16;
+  } else if (name == "sumcheck_full") {  // arg: factors d, base-field tables, eq weights; every round
+    if (arg > 8) return "time_op: sumcheck takes 1 to 8 factors";
+    const unsigned d = arg ? arg : 2;
+    factors.resize(d);
+    for (unsigned j = 0; j < d; ++j) {
+      if (const char* e = random_device(factors[j], n, 10 + j)) return e;
+      host_tables.emplace_back(n);
+      ZKS_CUDA_TRY(cudaMemcpy(host_tables.back().data(), factors[j].ptr, n * 8, cudaMemcpyDeviceToHost));
+    }
+    weights.resize(n);  // n/2 F_p^2 weights
+    for (size_t i = 0; i < n; ++i) weights[i] = (i * 0x9e3779b97f4a7c15ull) % Fp::P;
+    // As the session runs: round 0 reads the base tables (T bytes), round 1 reads them
+    // again and writes their fold (T: n/2 F_p^2 values), each later round reads the last
+    // fold and writes the next (half as large): 4T read, 2T written. The weights (W):
+    // read in round 0, then read and halved each round: 3W read, W written.
+    const double table = double(d) * n * 8, w = n / 2.0 * 16;
+    bytes = 6 * table + 4 * w;
   } else {
-    return "time_op: unknown op (copy, ntt, rs_encode, commit, merkle, fold, sumcheck)";
+    return "time_op: unknown op (copy, ntt, rs_encode, commit, merkle, fold, sumcheck, sumcheck_full)";
   }
+  // sumcheck_full: a fresh session per repetition (its upload untimed), then every round
+  // with its challenge, the round's sums read back each time as the prover must.
+  SumcheckSession* session = nullptr;
+  auto open_session = [&]() -> const char* {
+    std::vector<const uint64_t*> ptrs;
+    for (const auto& h : host_tables) ptrs.push_back(h.data());
+    sumcheck_close(session);
+    return sumcheck_open(device, ptrs.data(), (1u << ptrs.size()) - 1, unsigned(ptrs.size()), n, weights.data(), 0,
+                         nullptr, nullptr, nullptr, &session);
+  };
+  struct Closer {
+    SumcheckSession*& s;
+    ~Closer() { sumcheck_close(s); }
+  } closer{session};
   auto run = [&]() -> const char* {
     if (name == "copy") {
       ZKS_CUDA_TRY(cudaMemcpyAsync(b.ptr, a.ptr, n * 8, cudaMemcpyDeviceToDevice));
@@ -107,9 +141,23 @@ const char* time_op(int device, const char* op, unsigned log_n, unsigned arg, in
     }
     if (name == "merkle") return merkle_tree_device(a.ptr, arg ? arg : 16, n, b.ptr);
     if (name == "fold") return fold_device(a.ptr, false, n, Fp2(Fp(3), Fp(5)), b.ptr);
+    if (name == "sumcheck_full") {
+      const unsigned d = arg ? arg : 2;
+      uint64_t l[2 * (kMaxL + 1)], r[2] = {3, 5};
+      for (unsigned i = 0; i < log_n; ++i) {
+        if (const char* e = sumcheck_round(session, d, true, l)) return e;
+        if (const char* e = sumcheck_bind(session, r)) return e;
+      }
+      return nullptr;
+    }
     const unsigned d = arg ? arg : 2;
-    return product_round_device(tables.data(), d, n, b.ptr, d, true, c.ptr, product_round_grid(n));
+    Tables src{};
+    for (unsigned j = 0; j < d; ++j) src.t[j] = tables[j];
+    return round_device(src, 0, nullptr, Fp2::zero(), b.ptr, nullptr, n, product_poly(d), d, true, c.ptr, round_grid(n),
+                        sums.ptr);
   };
+  if (name == "sumcheck_full")
+    if (const char* e = open_session()) return e;
   if (const char* e = run()) return e;  // warm-up
   ZKS_CUDA_TRY(cudaDeviceSynchronize());
   Events ev;
@@ -117,6 +165,8 @@ const char* time_op(int device, const char* op, unsigned log_n, unsigned arg, in
   ZKS_CUDA_TRY(cudaEventCreate(&ev.stop));
   std::vector<double> times;
   for (int r = 0; r < reps; ++r) {
+    if (name == "sumcheck_full")
+      if (const char* e = open_session()) return e;
     ZKS_CUDA_TRY(cudaEventRecord(ev.start));
     if (const char* e = run()) return e;
     ZKS_CUDA_TRY(cudaEventRecord(ev.stop));

@@ -49,6 +49,26 @@ const char* fraction_layer(int device, const uint64_t* p, const uint64_t* q, siz
 const char* product_round(int device, const uint64_t* const* tables, unsigned d, size_t n, const uint64_t* weights,
                           unsigned L, bool skip_one, uint64_t* out);
 
+// A sumcheck held on the device from its first round to its last (sumcheck.cu): d <= 8
+// tables of n = 2^k entries (table j base-field when bit j of base_mask is set, else
+// F_p^2), optional eq weights (n/2 F_p^2 values, null for none) and the polynomial:
+// num_terms (<= 8) terms coeffs[k] (F_p^2) times the product of term_sizes[k] factors
+// listed in term_factors, or the product of every factor when num_terms is 0.
+struct SumcheckSession;
+const char* sumcheck_open(int device, const uint64_t* const* tables, uint32_t base_mask, unsigned d, size_t n,
+                          const uint64_t* weights, unsigned num_terms, const uint64_t* coeffs,
+                          const unsigned* term_sizes, const unsigned* term_factors, SumcheckSession** out);
+// The round's sums l(0..L) (L <= 8; l(1) left zero when skip_one) into out; the
+// previous challenge's fold runs in the same kernel.
+const char* sumcheck_round(SumcheckSession* s, unsigned L, bool skip_one, uint64_t* out);
+// Binds the current variable to r (F_p^2); the fold itself waits for the next round.
+const char* sumcheck_bind(SumcheckSession* s, const uint64_t r[2]);
+// Factor j's table as it stands (every challenge folded in) as F_p^2 values: out holds
+// sumcheck_entries(s) of them, also written to *entries.
+const char* sumcheck_table(SumcheckSession* s, unsigned j, uint64_t* out, size_t* entries);
+size_t sumcheck_entries(const SumcheckSession* s);
+void sumcheck_close(SumcheckSession* s);
+
 // rs_encode then merkle_tree of the codeword in rows of leaf_words words, on the device
 // in one trip: codeword holds n << log_blowup words, nodes 2 * rows digests (ntt.cu).
 const char* commit(int device, const uint64_t* coeffs, size_t n, unsigned log_blowup, size_t leaf_words,
@@ -62,7 +82,7 @@ const char* commit_fp2(int device, const uint64_t* coeffs, size_t n, unsigned lo
 // Median milliseconds of `reps` device-resident runs of op ("copy", "ntt" (arg: batch),
 // "rs_encode" (arg: log blowup), "commit" (blowup 4, 16 values a leaf), "merkle" (arg:
 // words per leaf), "fold", "sumcheck"
-// (arg: factors)) at size 2^log_n, and the fewest bytes the op must move (bench.cu).
+// (one round, arg: factors), "sumcheck_full" (a whole session, arg: factors)) at size 2^log_n, and the fewest bytes the op must move (bench.cu).
 const char* time_op(int device, const char* op, unsigned log_n, unsigned arg, int reps, double* ms,
                     double* bytes);
 

@@ -1,15 +1,37 @@
 #pragma once
-// A sumcheck round's sums on the device (sumcheck.cu).
+// Sumcheck rounds on the device (sumcheck.cu).
 
 #include "backend/cuda/cuda_common.cuh"
 
 namespace zks::backend::cuda_ops::detail {
 
-// Writes each block's sums l(0..L) (F_p^2) to partials[block * (L + 1) + t]; `grid`
-// blocks (product_round_grid). tables: d device arrays of n F_p^2 values; weights: n/2
-// F_p^2 values or null.
-const char* product_round_device(const uint64_t* const* tables, unsigned d, size_t n, const uint64_t* weights,
-                                 unsigned L, bool skip_one, uint64_t* partials, unsigned grid);
-unsigned product_round_grid(size_t n);
+constexpr unsigned kMaxFactors = 8, kMaxTerms = 8, kMaxL = 8;
+
+struct Tables {
+  const uint64_t* t[kMaxFactors];
+};
+struct OutTables {
+  uint64_t* t[kMaxFactors];
+};
+
+// P = sum_k coeff_k prod_q f_{factor[k][q]}, q < len[k], over d factors.
+struct SumPoly {
+  unsigned d, num_terms;
+  uint64_t coeff[kMaxTerms][2];
+  uint8_t len[kMaxTerms];
+  uint8_t factor[kMaxTerms][kMaxFactors];
+};
+// The product of every one of d factors.
+SumPoly product_poly(unsigned d);
+
+// One round's sums l(0..L) over tables of n entries (after the fold when dst is set:
+// then src holds 2n entries, and every table and the weights are first folded by r
+// into dst and w_dst). base_mask: which src tables are base-field. Each block's sums go
+// to partials[block * (L + 1) + t] (`grid` blocks, round_grid(n)); with `out` set, their
+// totals go to out (L + 1 F_p^2 values).
+const char* round_device(const Tables& src, uint32_t base_mask, const OutTables* dst, const Fp2& r, const uint64_t* w_src,
+                         uint64_t* w_dst, size_t n, const SumPoly& poly, unsigned L, bool skip_one, uint64_t* partials,
+                         unsigned grid, uint64_t* out);
+unsigned round_grid(size_t n);
 
 }  // namespace zks::backend::cuda_ops::detail

@@ -10,6 +10,7 @@
 #include "pcs/encoding.hpp"
 #include "pcs/ntt.hpp"
 #include "poly/mle.hpp"
+#include "sumcheck/sumcheck.hpp"
 #include "unit/support.hpp"
 
 using zks::field::Fp;
@@ -174,6 +175,110 @@ TEST_CASE("GPU fraction-tree layers and sumcheck round sums equal their definiti
   }
 }
 
+namespace {
+// A sumcheck instance over random tables: bit j of base_mask makes factor j base-field.
+struct RandomInstance {
+  std::vector<std::vector<Fp>> base;
+  std::vector<std::vector<Fp2>> ext;
+  zks::sumcheck::Instance inst;
+  RandomInstance(std::mt19937_64& rng, unsigned vars, unsigned d, uint32_t base_mask, bool eq, size_t num_terms)
+      : base(d), ext(d) {
+    const size_t n = size_t(1) << vars;
+    for (unsigned j = 0; j < d; ++j) {
+      if ((base_mask >> j) & 1) {
+        base[j] = random_fp(rng, n);
+        inst.factors.emplace_back(std::span<const Fp>(base[j]));
+      } else {
+        ext[j] = random_fp2(rng, n);
+        inst.factors.emplace_back(std::span<const Fp2>(ext[j]));
+      }
+    }
+    if (eq) inst.eq_point = random_fp2(rng, vars);
+    for (size_t k = 0; k < num_terms; ++k) {  // terms of 1 to 3 factors, repeats allowed
+      zks::sumcheck::Term t{zks::test::rand2(rng), {}};
+      for (size_t q = 0; q <= k % 3; ++q) t.factors.push_back(unsigned(rng() % d));
+      inst.terms.push_back(t);
+    }
+  }
+};
+
+std::vector<uint8_t> proof_bytes(const zks::sumcheck::ProverOutput& o) {
+  zks::util::ByteWriter w;
+  o.proof.write(w);
+  return w.bytes();
+}
+}  // namespace
+
+TEST_CASE("GPU sumchecks (tables on the device, fused fold and round) prove the CPU's bytes", "[backend][gpu]") {
+  auto* g = gpu_or_skip();
+  if (!g) return;
+  namespace sc = zks::sumcheck;
+  REQUIRE(sc::gpu_sumchecks());  // the once-per-process self-check passed
+  std::mt19937_64 rng(8);
+  struct Shape {
+    unsigned vars, d;
+    uint32_t base_mask;
+    bool eq;
+    size_t terms;
+  };
+  for (const Shape& s : {Shape{1, 1, 1, false, 0}, Shape{2, 2, 0b10, true, 0}, Shape{5, 3, 0b111, true, 0},
+                         Shape{9, 8, 0b10101010, true, 0}, Shape{12, 4, 0, true, 3}, Shape{13, 5, 0b11111, false, 8},
+                         Shape{18, 2, 0b01, false, 0}, Shape{20, 3, 0b111, true, 0}}) {
+    CAPTURE(s.vars, s.d, s.base_mask, s.eq, s.terms);
+    RandomInstance ri(rng, s.vars, s.d, s.base_mask, s.eq, s.terms);
+    const Fp2 claim = sc::compute_sum(ri.inst);
+    zks::transcript::Transcript tg("gpu-parity"), tc("gpu-parity");
+    sc::Prover prover(ri.inst, sc::Placement::Gpu);
+    REQUIRE(prover.on_gpu());
+    auto got = sc::prove(ri.inst, claim, tg, sc::Placement::Gpu);
+    auto want = sc::prove(ri.inst, claim, tc, sc::Placement::Cpu);
+    REQUIRE(proof_bytes(got) == proof_bytes(want));
+    REQUIRE(got.point == want.point);
+    REQUIRE(got.factor_evals == want.factor_evals);
+  }
+}
+
+TEST_CASE("A GPU sumcheck session reads back folded tables and refuses misuse", "[backend][gpu]") {
+  auto* g = gpu_or_skip();
+  if (!g) return;
+  std::mt19937_64 rng(9);
+  auto f = random_fp(rng, 1 << 10);
+  auto h = random_fp2(rng, 1 << 10);
+  auto w = random_fp2(rng, 1 << 9);
+  std::vector<be::Gpu::Table> tabs{std::span<const Fp>(f), std::span<const Fp2>(h)};
+  auto s = g->sumcheck(tabs, w, {});
+  REQUIRE(s.ok());
+  auto t0 = (*s)->table(0);  // before any challenge: the base table widened
+  REQUIRE(t0.ok());
+  REQUIRE(t0->size() == f.size());
+  for (size_t i = 0; i < f.size(); ++i) REQUIRE((*t0)[i] == Fp2(f[i]));
+  // Two binds without a round between them (the fold runs on its own), then a fused round.
+  const Fp2 r0 = zks::test::rand2(rng), r1 = zks::test::rand2(rng);
+  REQUIRE((*s)->bind(r0).ok());
+  REQUIRE((*s)->bind(r1).ok());
+  auto folded = zks::poly::fold(zks::poly::fold(std::span<const Fp2>(h), r0), r1);
+  auto t1 = (*s)->table(1);
+  REQUIRE(t1.ok());
+  REQUIRE(*t1 == folded);
+  for (unsigned i = 2; i < 10; ++i) {
+    REQUIRE((*s)->round(2, false).ok());
+    REQUIRE((*s)->bind(zks::test::rand2(rng)).ok());
+  }
+  REQUIRE_FALSE((*s)->round(2, false).ok());  // every variable is bound
+  REQUIRE_FALSE((*s)->bind(Fp2::one()).ok());
+  REQUIRE((*s)->table(1).ok());
+  REQUIRE((*s)->table(1)->size() == 1);
+  REQUIRE_FALSE((*s)->table(2).ok());  // no such factor
+  REQUIRE_FALSE((*s)->round(9, false).ok());
+  // Bad shapes at open.
+  auto short_f = random_fp(rng, 1 << 9);
+  std::vector<be::Gpu::Table> uneven{std::span<const Fp>(f), std::span<const Fp>(short_f)};
+  REQUIRE_FALSE(g->sumcheck(uneven, {}, {}).ok());
+  REQUIRE_FALSE(g->sumcheck(tabs, std::span<const Fp2>(w).first(3), {}).ok());
+  std::vector<be::Gpu::Term> missing{{Fp2::one(), {0, 2}}};
+  REQUIRE_FALSE(g->sumcheck(tabs, {}, missing).ok());
+}
+
 TEST_CASE("GPU ops refuse bad shapes with an error, never a crash", "[backend]") {
   be::Gpu g(0);  // refused before any device is touched
   std::vector<Fp> three(3);
@@ -186,6 +291,10 @@ TEST_CASE("GPU ops refuse bad shapes with an error, never a crash", "[backend]")
   std::vector<Fp2> po, qo;
   REQUIRE_FALSE(g.fraction_layer(three2, three2, po, qo).ok());
   REQUIRE_FALSE(g.product_round({three2}, {}, 1, true).ok());
+  std::vector<be::Gpu::Table> none, odd{std::span<const Fp2>(three2)}, nine(9, std::span<const Fp>(three));
+  REQUIRE_FALSE(g.sumcheck(none, {}, {}).ok());
+  REQUIRE_FALSE(g.sumcheck(odd, {}, {}).ok());
+  REQUIRE_FALSE(g.sumcheck(nine, {}, {}).ok());
 }
 
 TEST_CASE("GPU commitments (encoding and tree in one trip) equal the CPU's, over Fp and Fp2", "[backend][gpu]") {
