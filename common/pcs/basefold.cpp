@@ -12,6 +12,7 @@
 #include "pcs/ntt.hpp"
 #include "pcs/proof.hpp"
 #include "poly/mle.hpp"
+#include "sumcheck/sumcheck.hpp"
 #include "util/assert.hpp"
 #include "util/log.hpp"
 #include "util/thread_pool.hpp"
@@ -323,24 +324,107 @@ Encoded<F> encode_and_hash(std::span<const F> coeffs, unsigned log_blowup, size_
 // ---------------------------------------------------------------------------------
 // Prover.
 
-template <typename F>
-std::array<Fp2, 3> round_poly(std::span<const F> f, std::span<const Fp2> w) {
-  std::array<Fp2, 3> total{};
-  std::mutex mu;
-  util::ThreadPool::global().parallel_for(f.size() / 2, [&](size_t lo, size_t hi) {
-    Fp2 s0, s1, s2;
-    for (size_t i = lo; i < hi; ++i) {
-      F f0 = f[2 * i], f1 = f[2 * i + 1];
-      const Fp2 &w0 = w[2 * i], &w1 = w[2 * i + 1];
-      s0 += w0 * f0;
-      s1 += w1 * f1;
-      s2 += (w1 + w1 - w0) * (f1 + f1 - f0);
+// The fold group's sumcheck over f (the combined polynomial; a single polynomial's
+// base-field evaluations until the first fold) and W: each round's s(0), s(1), s(2) of
+// sum_x W(x) f(x), then the fold of both by the challenge. On the GPU, as one device
+// sumcheck session, for 2^kGpuMinVars values and more when sumcheck::gpu_sumchecks();
+// on a GPU error the challenges so far are replayed on the CPU, which goes on.
+class FoldSumcheck {
+ public:
+  FoldSumcheck(std::span<const Fp> f_base, std::vector<Fp2> f, std::vector<Fp2> w)
+      : m_f_base(f_base), m_f(std::move(f)), m_w(std::move(w)), m_base(m_f.empty()) {
+    const size_t n = m_w.size();
+    backend::Gpu* g = n >= 2 && n >= (size_t(1) << sumcheck::kGpuMinVars) && sumcheck::gpu_sumchecks() ? backend::gpu() : nullptr;
+    if (!g) return;
+    std::vector<backend::Gpu::Table> tables;
+    if (m_base) tables.emplace_back(m_f_base);
+    else tables.emplace_back(std::span<const Fp2>(m_f));
+    tables.emplace_back(std::span<const Fp2>(m_w));
+    auto session = g->sumcheck(tables, {}, {});
+    if (session.ok()) m_gpu = std::move(*session);
+    else ZKS_LOG_WARN("pcs", "opening's sumcheck on the CPU: {}", session.error());
+  }
+
+  std::array<Fp2, 3> round() {
+    if (m_gpu) {
+      auto l = m_gpu->round(2, false);
+      if (l.ok()) return {(*l)[0], (*l)[1], (*l)[2]};
+      leave_gpu(l.error());
     }
-    std::lock_guard<std::mutex> lock(mu);
-    total[0] += s0, total[1] += s1, total[2] += s2;
-  }, 1 << 13);
-  return total;
-}
+    return m_base ? round_poly<Fp>(m_f_base, m_w) : round_poly<Fp2>(m_f, m_w);
+  }
+
+  void bind(const Fp2& r) {
+    if (m_gpu) {
+      m_f_behind.push_back(r);
+      m_w_behind.push_back(r);
+      if (auto st = m_gpu->bind(r); !st.ok()) leave_gpu(st.error());
+      return;
+    }
+    fold_f(r);
+    fold_w(r);
+  }
+
+  // f as it stands, every challenge folded in.
+  const std::vector<Fp2>& f() {
+    if (m_gpu) {
+      if (auto t = m_gpu->table(0); t.ok()) {
+        m_f = std::move(*t);
+        m_base = false;
+        m_f_behind.clear();
+        return m_f;
+      } else {
+        leave_gpu(t.error());
+      }
+    }
+    if (m_base) m_f.assign(m_f_base.begin(), m_f_base.end());  // no fold yet (no rounds)
+    m_base = false;
+    return m_f;
+  }
+
+ private:
+  template <typename F>
+  static std::array<Fp2, 3> round_poly(std::span<const F> f, std::span<const Fp2> w) {
+    std::array<Fp2, 3> total{};
+    std::mutex mu;
+    util::ThreadPool::global().parallel_for(f.size() / 2, [&](size_t lo, size_t hi) {
+      Fp2 s0, s1, s2;
+      for (size_t i = lo; i < hi; ++i) {
+        F f0 = f[2 * i], f1 = f[2 * i + 1];
+        const Fp2 &w0 = w[2 * i], &w1 = w[2 * i + 1];
+        s0 += w0 * f0;
+        s1 += w1 * f1;
+        s2 += (w1 + w1 - w0) * (f1 + f1 - f0);
+      }
+      std::lock_guard<std::mutex> lock(mu);
+      total[0] += s0, total[1] += s1, total[2] += s2;
+    }, 1 << 13);
+    return total;
+  }
+
+  void fold_f(const Fp2& r) {
+    m_f = m_base ? poly::fold(m_f_base, r) : poly::fold(std::span<const Fp2>(m_f), r);
+    m_base = false;
+  }
+  void fold_w(const Fp2& r) { m_w = poly::fold(std::span<const Fp2>(m_w), r); }
+
+  // Brings the host's f and W up to the device's round, and goes on on the CPU.
+  void leave_gpu(const std::string& why) {
+    ZKS_LOG_WARN("pcs", "GPU sumcheck failed, going on on the CPU: {}", why);
+    m_gpu.reset();
+    for (const Fp2& r : m_f_behind) fold_f(r);
+    for (const Fp2& r : m_w_behind) fold_w(r);
+    m_f_behind.clear();
+    m_w_behind.clear();
+  }
+
+  std::span<const Fp> m_f_base;
+  std::vector<Fp2> m_f, m_w;
+  bool m_base;  // f is still m_f_base
+  std::unique_ptr<backend::Gpu::Sumcheck> m_gpu;
+  // The challenges bound on the GPU since the host's f (W) was last current.
+  std::vector<Fp2> m_f_behind, m_w_behind;
+};
 
 template <typename F>
 std::vector<F> leaf_values(std::span<const F> cw, unsigned leaf_log,
@@ -402,19 +486,16 @@ GroupProof prove_fold_group(const Group& grp, std::span<const CommittedPoly* con
 
   std::vector<std::vector<Fp2>> layers;  // folded codewords committed after each step
   std::vector<hash::MerkleTree> trees;
-  bool base = m == 1;  // f is still the base-field span f_base
+  FoldSumcheck sc(f_base, std::move(f), std::move(w));
   for (size_t k = 0; k < steps.size(); ++k) {
     for (unsigned i = 0; i < steps[k]; ++i) {
-      std::array<Fp2, 3> s = base ? round_poly<Fp>(f_base, w) : round_poly<Fp2>(f, w);
+      std::array<Fp2, 3> s = sc.round();
       gp.rounds.push_back(s);
       t.absorb("pcs.round", std::span<const Fp2>(s));
-      Fp2 r = t.challenge("pcs.fold");
-      f = base ? poly::fold(f_base, r) : poly::fold(std::span<const Fp2>(f), r);
-      base = false;
-      w = poly::fold(std::span<const Fp2>(w), r);
+      sc.bind(t.challenge("pcs.fold"));
     }
     if (k + 1 < steps.size()) {
-      std::vector<Fp2> msg = f;
+      std::vector<Fp2> msg = sc.f();
       detail::evals_to_coeffs(std::span<Fp2>(msg));
       auto layer = encode_and_hash(std::span<const Fp2>(msg), params.log_blowup, size_t(1) << steps[k + 1]);
       layers.push_back(std::move(layer.codeword));
@@ -424,7 +505,7 @@ GroupProof prove_fold_group(const Group& grp, std::span<const CommittedPoly* con
     }
   }
   // f is now the table of f(r, x') over the last final_log variables.
-  gp.final_message = std::move(f);
+  gp.final_message = sc.f();
   detail::evals_to_coeffs(std::span<Fp2>(gp.final_message));
   t.absorb("pcs.final", std::span<const Fp2>(gp.final_message));
   gp.pow_nonce = t.grind("pcs.pow", params.grinding_bits);

@@ -7,6 +7,8 @@
 
 #include "backend/backend.hpp"
 #include "hash/merkle.hpp"
+#include "lookup/logup.hpp"
+#include "pcs/basefold.hpp"
 #include "pcs/encoding.hpp"
 #include "pcs/ntt.hpp"
 #include "poly/mle.hpp"
@@ -236,6 +238,48 @@ TEST_CASE("GPU sumchecks (tables on the device, fused fold and round) prove the 
     REQUIRE(got.point == want.point);
     REQUIRE(got.factor_evals == want.factor_evals);
   }
+}
+
+TEST_CASE("LogUp-GKR fraction layers and Basefold openings prove the same bytes on the GPU", "[backend][gpu]") {
+  auto* g = gpu_or_skip();
+  if (!g) return;
+  std::mt19937_64 rng(10);
+  const unsigned vars = zks::sumcheck::kGpuMinVars;  // the smallest layer the prover sends to the GPU
+  auto p = random_fp2(rng, size_t(2) << vars), q = random_fp2(rng, size_t(2) << vars);
+  auto r = random_fp2(rng, vars);
+  const Fp2 lambda = zks::test::rand2(rng), claim = zks::test::rand2(rng);
+  auto layer = [&] {
+    zks::transcript::Transcript t("gpu-parity");
+    auto out = zks::lookup::detail::prove_fraction_layer(p, q, r, lambda, claim, t);
+    return std::make_pair(proof_bytes(out), out.factor_evals);
+  };
+  // A Basefold opening of one polynomial (f base-field until the first fold) and of two
+  // (f combined in F_p^2), each of 2^(kGpuMinVars + 1) values.
+  auto a = random_fp(rng, size_t(2) << vars), b = random_fp(rng, size_t(2) << vars);
+  auto z = random_fp2(rng, vars + 1);
+  const auto params = zks::pcs::Params::standard();
+  auto opening = [&](size_t polys) {
+    auto ca = zks::pcs::commit(a, params), cb = zks::pcs::commit(b, params);
+    REQUIRE(ca.ok());
+    REQUIRE(cb.ok());
+    std::vector<const zks::pcs::CommittedPoly*> ps{&*ca, &*cb};
+    std::vector<zks::pcs::Claim> claims{{0, z, zks::poly::evaluate(std::span<const Fp>(a), z)},
+                                        {1, z, zks::poly::evaluate(std::span<const Fp>(b), z)}};
+    ps.resize(polys);
+    claims.resize(polys);
+    zks::transcript::Transcript t("gpu-parity");
+    auto proof = zks::pcs::open_batch(ps, claims, t, params);
+    REQUIRE(proof.ok());
+    return *proof;
+  };
+  be::set_gpu_enabled(false);
+  auto want = layer();
+  auto want1 = opening(1), want2 = opening(2);
+  be::set_gpu_enabled(true);
+  REQUIRE(zks::sumcheck::gpu_sumchecks());
+  REQUIRE(layer() == want);
+  REQUIRE(opening(1) == want1);
+  REQUIRE(opening(2) == want2);
 }
 
 TEST_CASE("A GPU sumcheck session reads back folded tables and refuses misuse", "[backend][gpu]") {
