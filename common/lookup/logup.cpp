@@ -252,7 +252,7 @@ sumcheck::ProverOutput prove_fraction_layer(std::span<const Fp2> p, std::span<co
                                             const Fp2& lambda, const Fp2& claim, transcript::Transcript& t) {
   const unsigned vars = poly::log2_ceil(p.size()) - 1;
   ZK_ASSERT(r.size() == vars);
-  if (vars >= sumcheck::kGpuMinVars && sumcheck::gpu_sumchecks()) {
+  if (sumcheck::use_gpu(vars)) {
     std::vector<std::vector<Fp2>> tables;
     return sumcheck::prove(fraction_layer_instance(p, q, r, lambda, tables), claim, t);
   }

@@ -101,8 +101,7 @@ using sumcheck::Instance;
 // One GKR layer of a fraction tree: the sumcheck of
 // sum_x eq(r, x) (p0 q1 + p1 q0 + lambda q0 q1) with p_b(x) = p[2x + b], q_b likewise
 // (p, q the children, 2^(|r|+1) each), by the specialised kernel; on the GPU, as the
-// generic instance below, when the layer has 2^sumcheck::kGpuMinVars pairs or more and
-// sumcheck::gpu_sumchecks() (the same proof either way).
+// generic instance below, when sumcheck::use_gpu(|r|) (the same proof either way).
 sumcheck::ProverOutput prove_fraction_layer(std::span<const Fp2> p, std::span<const Fp2> q, std::span<const Fp2> r,
                                             const Fp2& lambda, const Fp2& claim, transcript::Transcript& t);
 // The same sumcheck as a generic instance over `tables` (filled here): the GPU's

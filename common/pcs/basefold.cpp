@@ -1,6 +1,7 @@
 #include "pcs/basefold.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <mutex>
 #include <random>
 #include <string>
@@ -327,14 +328,14 @@ Encoded<F> encode_and_hash(std::span<const F> coeffs, unsigned log_blowup, size_
 // The fold group's sumcheck over f (the combined polynomial; a single polynomial's
 // base-field evaluations until the first fold) and W: each round's s(0), s(1), s(2) of
 // sum_x W(x) f(x), then the fold of both by the challenge. On the GPU, as one device
-// sumcheck session, for 2^kGpuMinVars values and more when sumcheck::gpu_sumchecks();
+// sumcheck session, when sumcheck::use_gpu(its variables);
 // on a GPU error the challenges so far are replayed on the CPU, which goes on.
 class FoldSumcheck {
  public:
   FoldSumcheck(std::span<const Fp> f_base, std::vector<Fp2> f, std::vector<Fp2> w)
       : m_f_base(f_base), m_f(std::move(f)), m_w(std::move(w)), m_base(m_f.empty()) {
     const size_t n = m_w.size();
-    backend::Gpu* g = n >= 2 && n >= (size_t(1) << sumcheck::kGpuMinVars) && sumcheck::gpu_sumchecks() ? backend::gpu() : nullptr;
+    backend::Gpu* g = n >= 2 && sumcheck::use_gpu(unsigned(std::countr_zero(n))) ? backend::gpu() : nullptr;
     if (!g) return;
     std::vector<backend::Gpu::Table> tables;
     if (m_base) tables.emplace_back(m_f_base);

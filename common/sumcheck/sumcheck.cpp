@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <cstdlib>
 #include <mutex>
 #include <random>
 #include <string>
@@ -85,7 +86,7 @@ Prover::~Prover() = default;
 // stay as they are (the GPU reads the caller's tables, not the copies).
 void Prover::open_gpu(const Instance& inst, Placement where) {
   if (where == Placement::Cpu || m_num_vars == 0) return;
-  if (where == Placement::Auto && (m_num_vars < kGpuMinVars || !gpu_sumchecks())) return;
+  if (where == Placement::Auto && !use_gpu(m_num_vars)) return;
   backend::Gpu* g = backend::gpu();
   if (!g) return;
   using G = backend::Gpu;
@@ -381,12 +382,30 @@ bool gpu_sumchecks() {
     ok = gpu_matches(rng, 14, 3, 0b111, true, false) && gpu_matches(rng, 12, 4, 0b0101, true, true) &&
          gpu_matches(rng, 10, 2, 0b01, false, false) && gpu_matches(rng, 1, 2, 0b00, true, false);
     if (ok)
-      ZKS_LOG_INFO("sumcheck", "sumchecks of 2^{} entries and more run on the GPU", kGpuMinVars);
+      ZKS_LOG_INFO("sumcheck", "sumchecks of 2^{} entries and more run on the GPU", gpu_min_vars());
     else
       ZKS_LOG_WARN("sumcheck", "GPU sumchecks disabled: the GPU's rounds differ from the CPU's on the self-check");
   });
   return ok && backend::gpu();
 }
+
+unsigned gpu_min_vars() {
+  static const unsigned vars = [] {
+    const char* env = std::getenv("ZKS_GPU_SUMCHECK_MIN_VARS");
+    if (!env) return kGpuMinVars;
+    char* end = nullptr;
+    const long v = std::strtol(env, &end, 10);
+    if (end == env || *end != 0 || v < 1 || v > long(kMaxVars)) {
+      ZKS_LOG_WARN("sumcheck", "ZKS_GPU_SUMCHECK_MIN_VARS={} is not a number from 1 to {}; using {}", env, kMaxVars,
+                   kGpuMinVars);
+      return kGpuMinVars;
+    }
+    return static_cast<unsigned>(v);
+  }();
+  return vars;
+}
+
+bool use_gpu(unsigned num_vars) { return num_vars >= gpu_min_vars() && gpu_sumchecks(); }
 
 ProverOutput prove(RoundOracle& oracle, unsigned num_vars, unsigned degree, std::span<const Fp2> eq_point,
                    const Fp2& claimed_sum, transcript::Transcript& t) {

@@ -78,20 +78,26 @@ struct ProverOutput {
 // The sum H itself (O(2^k d)).
 Fp2 compute_sum(const Instance& inst);
 
-// Where a prover's rounds run. Auto: on the GPU when the instance has 2^kGpuMinVars
-// entries or more, fits the device kernel (at most 8 factors and 8 terms, degree 9
-// with eq, 8 without) and gpu_sumchecks(); otherwise on the CPU. Gpu: on the GPU
+// Where a prover's rounds run. Auto: on the GPU when use_gpu(its variables) and the
+// instance fits the device kernel (at most 8 factors and 8 terms, degree 9 with eq, 8
+// without); otherwise on the CPU. Gpu: on the GPU
 // whenever one is present and the instance fits, whatever its size and whether the
 // self-check ran (the self-check itself and the parity tests). Cpu: never on the GPU.
 // The proof is the same bytes wherever the rounds ran; a GPU error mid-proof replays the
 // challenges so far on the CPU and goes on there, with a warning.
 enum class Placement { Auto, Cpu, Gpu };
-constexpr unsigned kGpuMinVars = 16;
-// Whether Auto places large sumchecks on the GPU: one is present and enabled
-// (backend::gpu()) and its rounds matched the CPU's byte for byte on a once-per-process
-// self-check of every kernel path (plain and fused rounds, base and F_p^2 tables, eq
-// weights, terms).
+// Whether the GPU runs sumchecks at all: one is present and enabled (backend::gpu())
+// and its rounds matched the CPU's byte for byte on a once-per-process self-check of
+// every kernel path (plain and fused rounds, base and F_p^2 tables, eq weights, terms).
 bool gpu_sumchecks();
+// The smallest sumcheck, in variables, worth its upload: kGpuMinVars, or the
+// environment's ZKS_GPU_SUMCHECK_MIN_VARS (1 to 40) when finding a new card's crossover
+// (bench_gpu prints it).
+constexpr unsigned kGpuMinVars = 16;
+unsigned gpu_min_vars();
+// Whether a sumcheck over num_vars variables (a Prover's, an opening's, a fraction
+// layer's) runs on the GPU: gpu_sumchecks() and num_vars >= gpu_min_vars().
+bool use_gpu(unsigned num_vars);
 
 // Runs the prover on the true sum.
 ProverOutput prove(const Instance& inst, transcript::Transcript& t);

@@ -16,6 +16,7 @@
 #include "pcs/encoding.hpp"
 #include "pcs/ntt.hpp"
 #include "poly/mle.hpp"
+#include "sumcheck/sumcheck.hpp"
 #include "util/memory.hpp"
 #include "util/thread_pool.hpp"
 
@@ -44,6 +45,27 @@ std::vector<Fp> random_fp(size_t n, uint64_t seed) {
   for (auto& x : v) x = Fp(rng());
   return v;
 }
+
+// A whole sumcheck as the prover runs one: d base-field factors of 2^lg entries with an
+// eq factor, proved on the GPU (a session: upload, every round, read-back) or the CPU.
+struct SumcheckCase {
+  std::vector<std::vector<Fp>> tables;
+  zks::sumcheck::Instance inst;
+  zks::field::Fp2 claim;
+  SumcheckCase(unsigned lg, unsigned d) {
+    std::mt19937_64 rng(lg * 16 + d);
+    for (unsigned j = 0; j < d; ++j) tables.push_back(random_fp(size_t(1) << lg, rng()));
+    for (const auto& t : tables) inst.factors.emplace_back(std::span<const Fp>(t));
+    for (unsigned i = 0; i < lg; ++i) inst.eq_point.push_back(Fp2(Fp(rng()), Fp(rng())));
+    claim = Fp2(Fp(1), Fp(2));  // any claim: the prover's work does not depend on it
+  }
+  double ms(zks::sumcheck::Placement where, int reps) {
+    return cpu_ms([&] {
+      zks::transcript::Transcript t("bench");
+      (void)zks::sumcheck::prove(inst, claim, t, where);
+    }, reps);
+  }
+};
 
 }  // namespace
 
@@ -122,6 +144,26 @@ int main(int argc, char** argv) {
   }
   for (unsigned lg = 20; lg <= top; lg += 2)
     for (unsigned d : {2u, 3u}) row("sumcheck", lg, d, "2^" + std::to_string(lg) + ", " + std::to_string(d) + " factors + eq (one round)", 0);
+  // Whole sumchecks in a device session: every round with its fold fused in and its
+  // values read back; the CPU column is sumcheck::prove on this machine's CPU.
+  for (unsigned lg = 20; lg <= top; lg += 2)
+    for (unsigned d : {2u, 3u}) {
+      double cpu = 0;
+      if (lg <= 24) cpu = SumcheckCase(lg, d).ms(zks::sumcheck::Placement::Cpu, 1);
+      row("sumcheck_full", lg, d, "2^" + std::to_string(lg) + ", " + std::to_string(d) + " base factors + eq (all rounds)", cpu);
+    }
+  // Where the GPU starts to pay: sumcheck::prove end to end (the upload included) on the
+  // GPU and on the CPU, by size; sumcheck::kGpuMinVars (ZKS_GPU_SUMCHECK_MIN_VARS) should sit at
+  // the first size where the GPU wins.
+  std::printf("\n| sumcheck::prove, 3 base factors + eq | GPU session (upload included) | CPU (%zu threads) | CPU / GPU |\n",
+              zks::util::ThreadPool::global().size());
+  std::printf("|---|---|---|---|\n");
+  for (unsigned lg = 8; lg <= 20; lg += 2) {
+    SumcheckCase c(lg, 3);
+    const double gpu = c.ms(zks::sumcheck::Placement::Gpu, reps), cpu = c.ms(zks::sumcheck::Placement::Cpu, reps);
+    std::printf("| 2^%u | %.3f ms | %.3f ms | %.2fx |\n", lg, gpu, cpu, cpu / gpu);
+    std::fflush(stdout);
+  }
   std::printf("\nbound / GPU time: the copy-bandwidth time for the op's least traffic over its time (1.0 = at the "
               "bound; the issue's target is 0.5 or more).\n");
   return 0;

@@ -70,6 +70,13 @@ run() {
       "$z" verify "$work/$m" "$work/$m.b" >/dev/null && echo "$m $mode verifies"
     done
   done | tee "$out/slices_gpu_cpu.txt"
+  echo "== age with smaller sumchecks on the GPU too (ZKS_GPU_SUMCHECK_MIN_VARS; the default is 16)"
+  for v in 10 12 14; do
+    for i in 1 2 3; do
+      ZKS_GPU_SUMCHECK_MIN_VARS=$v "$z" prove "$work/age" --input "$ROOT/tests/data/corpus/age/input.json" \
+        --out "$work/age.b" 2>&1 | sed -n "s/^proved 1 slices in \([0-9.]*\) ms.*/age min_vars=$v \1 ms/p"
+    done
+  done | tee "$out/age_min_vars.txt"
   rm -rf "$work"
 }
 

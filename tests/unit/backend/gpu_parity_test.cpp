@@ -244,7 +244,7 @@ TEST_CASE("LogUp-GKR fraction layers and Basefold openings prove the same bytes 
   auto* g = gpu_or_skip();
   if (!g) return;
   std::mt19937_64 rng(10);
-  const unsigned vars = zks::sumcheck::kGpuMinVars;  // the smallest layer the prover sends to the GPU
+  const unsigned vars = zks::sumcheck::gpu_min_vars();  // the smallest layer the prover sends to the GPU
   auto p = random_fp2(rng, size_t(2) << vars), q = random_fp2(rng, size_t(2) << vars);
   auto r = random_fp2(rng, vars);
   const Fp2 lambda = zks::test::rand2(rng), claim = zks::test::rand2(rng);
@@ -254,7 +254,7 @@ TEST_CASE("LogUp-GKR fraction layers and Basefold openings prove the same bytes 
     return std::make_pair(proof_bytes(out), out.factor_evals);
   };
   // A Basefold opening of one polynomial (f base-field until the first fold) and of two
-  // (f combined in F_p^2), each of 2^(kGpuMinVars + 1) values.
+  // (f combined in F_p^2), each of 2^(gpu_min_vars() + 1) values.
   auto a = random_fp(rng, size_t(2) << vars), b = random_fp(rng, size_t(2) << vars);
   auto z = random_fp2(rng, vars + 1);
   const auto params = zks::pcs::Params::standard();
