@@ -714,18 +714,23 @@ std::vector<int64_t> to_i64(std::span<const Fp> v) {
   return out;
 }
 
-// The weight stack's commitment, laid out from the model (prover, verifier and sealing).
+// The weight stack's commitment, laid out from the model (prover, verifier and sealing),
+// remembered across calls (pcs::commit_cached: the prover's is the same polynomial).
 Result<pcs::Commitment> weight_stack_commitment(const Plan& p, const pcs::Params& params) {
-  std::vector<std::vector<Fp>> cols(p.columns.size());
+  ZK_ASSERT(p.stack_used[1]);
+  std::vector<Fp> stack(size_t(1) << p.stack_vars[1], Fp::zero());
+  auto place = [&](const NodePlan& np, size_t c) {
+    auto col = weight_column(p, np, p.columns[c]);
+    std::copy(col.begin(), col.end(), stack.begin() + std::ptrdiff_t(p.slots[c].offset));
+  };
   for (const auto& np : p.nodes)
     if (np.w >= 0) {
-      cols[np.w_col] = weight_column(p, np, p.columns[np.w_col]);
-      if (np.b >= 0) cols[np.b_col] = weight_column(p, np, p.columns[np.b_col]);
+      place(np, np.w_col);
+      if (np.b >= 0) place(np, np.b_col);
     }
-  auto stacks = build_stacks(p, cols);
-  auto cp = pcs::commit(stacks.back(), params);
+  auto cp = pcs::commit_cached(stack, params);
   if (!cp.ok()) return make_error("slice: " + cp.error());
-  return cp->commitment();
+  return (*cp)->commitment();
 }
 
 

@@ -479,25 +479,34 @@ Result<util::Bytes> prove_impl(const SliceStatement& st, const pcs::Params& para
   }
 
   // Commit everything before any challenge: the witness stack and the weight stack.
-  std::vector<pcs::CommittedPoly> committed;
+  std::vector<std::shared_ptr<const pcs::CommittedPoly>> committed;
   std::vector<pcs::Commitment> commitments;
-  for (const auto& table : build_stacks(p, cols)) {
-    auto cp = pcs::commit(table, params);
+  auto commit_fresh = [&](std::span<const Fp> values) -> Result<std::shared_ptr<const pcs::CommittedPoly>> {
+    auto cp = pcs::commit(values, params);
+    if (!cp.ok()) return make_error(cp.error());
+    return std::make_shared<const pcs::CommittedPoly>(std::move(cp).value());
+  };
+  const auto stacks = build_stacks(p, cols);
+  for (size_t i = 0; i < stacks.size(); ++i) {
+    // The weight stack (the last) is the same in every proof of this slice: committed
+    // once per process (pcs::commit_cached).
+    const bool weights = p.stack_used[1] && i + 1 == stacks.size();
+    auto cp = weights ? pcs::commit_cached(stacks[i], params) : commit_fresh(stacks[i]);
     if (!cp.ok()) return make_error("slice: " + cp.error());
-    ZKS_LOG_DEBUG("slice", "stack {}: 2^{} entries", commitments.size(), poly::log2_ceil(table.size()));
-    commitments.push_back(cp->commitment());
+    ZKS_LOG_DEBUG("slice", "stack {}: 2^{} entries", commitments.size(), poly::log2_ceil(stacks[i].size()));
+    commitments.push_back((*cp)->commitment());
     committed.push_back(std::move(cp).value());
   }
   if (st.weights && (!p.stack_used[1] || !(commitments.back() == *st.weights)))
     return make_error("slice: the model's weights do not match the manifest's weight commitment");
   Router router{p, {}, {}, {}, {}, {}};
   for (const auto& [tensor, c] : private_boundaries(st)) {
-    auto cp = pcs::commit(vals.at(tensor), params);
+    auto cp = commit_fresh(vals.at(tensor));
     if (!cp.ok()) return make_error("slice: " + cp.error());
-    if (!(cp->commitment() == *c))
+    if (!((*cp)->commitment() == *c))
       return make_error("slice: boundary '" + m.tensors[tensor].name + "' does not match its commitment");
     router.boundary_poly[tensor] = commitments.size();
-    commitments.push_back(cp->commitment());
+    commitments.push_back((*cp)->commitment());
     committed.push_back(std::move(cp).value());
   }
   clock.lap("commit");
@@ -757,7 +766,7 @@ Result<util::Bytes> prove_impl(const SliceStatement& st, const pcs::Params& para
   // Only the polynomials that received claims are opened (a private boundary passed
   // through unread has none).
   std::vector<const pcs::CommittedPoly*> polys;
-  for (size_t i : claimed_polys(router.openings, committed.size())) polys.push_back(&committed[i]);
+  for (size_t i : claimed_polys(router.openings, committed.size())) polys.push_back(committed[i].get());
   auto claims = reindex_claims(router.openings, committed.size());
   auto opening = pcs::open_batch(polys, claims, t, params);
   if (!opening.ok()) return make_error("slice: " + opening.error());

@@ -1,6 +1,8 @@
 #include "pcs/basefold.hpp"
 
 #include <algorithm>
+#include <list>
+#include <memory>
 #include <bit>
 #include <mutex>
 #include <random>
@@ -733,6 +735,94 @@ Result<CommittedPoly> commit(std::span<const Fp> values, const Params& params) {
   CommittedPoly::Access::codeword(p) = std::move(encoded.codeword);
   CommittedPoly::Access::tree(p) = std::make_unique<hash::MerkleTree>(std::move(encoded.tree));
   return p;
+}
+
+namespace {
+
+// A digest of the values (in parallel, 64 KiB pieces) and the parameters.
+hash::Digest content_key(std::span<const Fp> values, const Params& params) {
+  constexpr size_t kPiece = size_t(1) << 13;
+  const size_t pieces = (values.size() + kPiece - 1) / kPiece;
+  std::vector<hash::Digest> digests(pieces);
+  util::ThreadPool::global().parallel_for(pieces, [&](size_t lo, size_t hi) {
+    for (size_t i = lo; i < hi; ++i) {
+      const auto piece = values.subspan(i * kPiece, std::min(kPiece, values.size() - i * kPiece));
+      digests[i] = hash::hash(hash::Domain::Generic, {reinterpret_cast<const uint8_t*>(piece.data()), piece.size_bytes()});
+    }
+  }, 4);
+  hash::Hasher h(hash::Domain::Generic);
+  h.update(std::span<const uint8_t>(params.params_id())).update_u64(values.size());
+  for (const auto& d : digests) h.update(std::span<const uint8_t>(d));
+  return h.finalize();
+}
+
+size_t footprint(const CommittedPoly& p) {
+  return (p.evaluations().size() + CommittedPoly::Access::codeword(p).size()) * sizeof(Fp) +
+         2 * CommittedPoly::Access::tree(p).num_leaves() * sizeof(hash::Digest);
+}
+
+struct CommitCache {
+  std::mutex mu;
+  size_t capacity = kCommitCacheBytes;
+  std::list<std::pair<hash::Digest, std::shared_ptr<const CommittedPoly>>> lru;  // most recent first
+  CommitCacheStats stats;
+
+  void trim() {  // with mu held
+    while (stats.bytes > capacity && !lru.empty()) {
+      stats.bytes -= footprint(*lru.back().second);
+      lru.pop_back();
+      --stats.entries;
+    }
+  }
+};
+
+CommitCache& commit_cache() {
+  static CommitCache c;
+  return c;
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const CommittedPoly>> commit_cached(std::span<const Fp> values, const Params& params) {
+  ZK_TRY(check_params(params));
+  const hash::Digest key = content_key(values, params);
+  auto& cache = commit_cache();
+  {
+    std::lock_guard<std::mutex> lock(cache.mu);
+    for (auto it = cache.lru.begin(); it != cache.lru.end(); ++it)
+      if (it->first == key) {
+        cache.lru.splice(cache.lru.begin(), cache.lru, it);
+        ++cache.stats.hits;
+        return it->second;
+      }
+    ++cache.stats.misses;
+  }
+  auto made = commit(values, params);  // outside the lock: other jobs go on meanwhile
+  if (!made.ok()) return make_error(made.error());
+  auto p = std::make_shared<const CommittedPoly>(std::move(made).value());
+  std::lock_guard<std::mutex> lock(cache.mu);
+  for (const auto& [k, v] : cache.lru)
+    if (k == key) return v;  // another job committed it meanwhile
+  if (footprint(*p) <= cache.capacity) {
+    cache.lru.emplace_front(key, p);
+    cache.stats.bytes += footprint(*p);
+    ++cache.stats.entries;
+    cache.trim();
+  }
+  return p;
+}
+
+void set_commit_cache_capacity(size_t bytes) {
+  auto& cache = commit_cache();
+  std::lock_guard<std::mutex> lock(cache.mu);
+  cache.capacity = bytes;
+  cache.trim();
+}
+
+CommitCacheStats commit_cache_stats() {
+  auto& cache = commit_cache();
+  std::lock_guard<std::mutex> lock(cache.mu);
+  return cache.stats;
 }
 
 Result<util::Bytes> open_batch(std::span<const CommittedPoly* const> polys,

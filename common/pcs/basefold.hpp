@@ -99,6 +99,19 @@ struct Claim {
 // Commits to the MLE of `values` (zero-padded to a power of two, at least one value).
 // On the GPU when gpu_commitments() (byte-identical: the same codeword and tree).
 Result<CommittedPoly> commit(std::span<const Fp> values, const Params& params);
+// commit(), remembered across calls for polynomials that recur from job to job (a
+// model's weight stack, committed by every proof and every verification of its slice):
+// keyed by a BLAKE2b digest of the values and the parameters' id, so a hit is the very
+// commitment commit() would make. Least recently used entries go first once the cache
+// holds more than its capacity (commit_cache_capacity; 0 turns the cache off).
+Result<std::shared_ptr<const CommittedPoly>> commit_cached(std::span<const Fp> values, const Params& params);
+constexpr size_t kCommitCacheBytes = size_t(512) << 20;
+void set_commit_cache_capacity(size_t bytes);
+struct CommitCacheStats {
+  size_t entries = 0, bytes = 0, hits = 0, misses = 0;
+};
+CommitCacheStats commit_cache_stats();
+
 // Whether commit() encodes and hashes on the GPU: a GPU is present and enabled
 // (backend::set_gpu_enabled), and it matched the CPU on a self-check of every kernel
 // path, run once per process (a mismatch switches it off with a warning in the log).

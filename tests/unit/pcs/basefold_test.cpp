@@ -167,3 +167,58 @@ TEST_CASE("bad arguments are errors, not crashes", "[pcs]") {
   CHECK_FALSE(pcs::verify(committed->commitment(), std::span(&wrong_dim, 1),
                           std::vector<uint8_t>{}, tv, params).ok());
 }
+
+TEST_CASE("commit_cached returns commit()'s commitment, once per content and parameters", "[pcs]") {
+  auto params = pcs::Params::standard();
+  pcs::set_commit_cache_capacity(pcs::kCommitCacheBytes);
+  std::mt19937_64 rng(77);
+  auto a = random_table(1 << 10, rng), b = a;
+  b[517] += Fp(1);  // one value differs
+  const auto before = pcs::commit_cache_stats();
+  auto ca = pcs::commit_cached(a, params);
+  REQUIRE(ca.ok());
+  auto fresh = pcs::commit(a, params);
+  REQUIRE(fresh.ok());
+  CHECK((*ca)->commitment() == fresh->commitment());
+  auto again = pcs::commit_cached(a, params);
+  REQUIRE(again.ok());
+  CHECK(again->get() == ca->get());  // the same object: a hit
+  auto cb = pcs::commit_cached(b, params);
+  REQUIRE(cb.ok());
+  CHECK(cb->get() != ca->get());
+  CHECK(!((*cb)->commitment() == (*ca)->commitment()));
+  auto other_params = params;
+  other_params.num_queries += 1;
+  auto cp = pcs::commit_cached(a, other_params);
+  REQUIRE(cp.ok());
+  CHECK(cp->get() != ca->get());  // other parameters: another entry
+  const auto after = pcs::commit_cache_stats();
+  CHECK(after.hits - before.hits == 1);
+  CHECK(after.misses - before.misses == 3);
+  // A cached commitment opens and verifies like a fresh one.
+  std::vector<pcs::Claim> claims{honest_claim(**ca, 0, rng)};
+  auto tp = fresh_transcript();
+  auto proof = pcs::open(**ca, claims, tp, params);
+  REQUIRE(proof.ok());
+  auto tv = fresh_transcript();
+  CHECK(pcs::verify((*ca)->commitment(), claims, *proof, tv, params).ok());
+
+  // A small capacity keeps the most recent entries only; 0 keeps none.
+  pcs::set_commit_cache_capacity(1);
+  CHECK(pcs::commit_cache_stats().entries == 0);
+  CHECK(pcs::commit_cache_stats().bytes == 0);
+  auto uncached = pcs::commit_cached(a, params);
+  REQUIRE(uncached.ok());
+  CHECK((*uncached)->commitment() == fresh->commitment());
+  CHECK(pcs::commit_cache_stats().entries == 0);
+  pcs::set_commit_cache_capacity(pcs::kCommitCacheBytes);
+  REQUIRE(pcs::commit_cached(a, params).ok());
+  REQUIRE(pcs::commit_cached(b, params).ok());
+  const size_t two = pcs::commit_cache_stats().bytes;
+  pcs::set_commit_cache_capacity(two / 2 + 1);  // room for one of the two: the older goes
+  CHECK(pcs::commit_cache_stats().entries == 1);
+  const auto h = pcs::commit_cache_stats().hits;
+  REQUIRE(pcs::commit_cached(b, params).ok());
+  CHECK(pcs::commit_cache_stats().hits == h + 1);
+  pcs::set_commit_cache_capacity(pcs::kCommitCacheBytes);
+}
