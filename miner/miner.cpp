@@ -324,6 +324,7 @@ Result<std::unique_ptr<MinerNode>> MinerNode::start(const MinerConfig& cfg) {
   impl->artifacts = std::make_unique<ArtifactCache>(*impl->store, std::filesystem::path(cfg.data_dir) / "artifacts");
   // 4. Workers, sized to the hardware: proving is itself multi-threaded.
   backend::set_gpu_enabled(cfg.gpu);
+  pcs::set_commit_cache_capacity(cfg.weight_cache_mb << 20);
   backend::Backend& be = backend::select(cfg.gpu);
   // The GPU proves only after its self-check against the CPU (run here, at start-up, so
   // its log line and the reported backend say what the jobs will use).

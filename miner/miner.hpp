@@ -20,6 +20,7 @@ struct MinerConfig {
   size_t workers = 0;                     // slices proved at once; 0: one per 2 cores
   size_t queue = 16;                      // jobs that may wait for a worker
   bool gpu = true;                        // prove on the GPU when one is present
+  size_t weight_cache_mb = 512;           // weight commitments kept across jobs (0: none)
   size_t max_message_mb = 64;             // gRPC message size limit, both ways
   std::set<crypto::PublicKey> allow;      // callers allowed (empty: everyone)
   double rate_per_sec = 50;               // per-sender token bucket (0: off)
