@@ -140,6 +140,26 @@ const char* rs_encode(int device, const uint64_t* coeffs, size_t n, unsigned log
   return cw.download(out, n << log_blowup);
 }
 
+namespace {
+// The codeword (`words` words, queued to be written on the default stream) goes to the
+// host on a side stream while the default stream builds its tree, which only reads it;
+// then the tree comes back.
+const char* hash_while_downloading(const uint64_t* cw, size_t words, size_t leaf_words, size_t rows, uint64_t* tree,
+                                   uint64_t* codeword, uint8_t* nodes) {
+  SideStream side;
+  const char* err = side.mark();  // the encoding
+  if (!err) err = merkle_tree_device(cw, leaf_words, rows, tree);
+  if (!err) err = side.download_after_mark(codeword, cw, words);
+  if (err) {
+    cudaDeviceSynchronize();  // nothing may still run on the buffers freed on return
+    return err;
+  }
+  ZKS_CUDA_TRY(cudaDeviceSynchronize());
+  ZKS_CUDA_TRY(cudaMemcpy(nodes, tree, 2 * rows * 4 * sizeof(uint64_t), cudaMemcpyDeviceToHost));
+  return nullptr;
+}
+}  // namespace
+
 const char* commit(int device, const uint64_t* coeffs, size_t n, unsigned log_blowup, size_t leaf_words,
                    uint64_t* codeword, uint8_t* nodes) {
   const size_t len = n << log_blowup;
@@ -155,10 +175,7 @@ const char* commit(int device, const uint64_t* coeffs, size_t n, unsigned log_bl
   ZKS_CUDA_TRY(cudaMemset(tree.ptr, 0, 2 * rows * 4 * sizeof(uint64_t)));
   if (const char* e = make_twiddles(tw, n)) return e;
   if (const char* e = rs_encode_device(c.ptr, n, log_blowup, cw.ptr, tw.ptr)) return e;
-  if (const char* e = merkle_tree_device(cw.ptr, leaf_words, rows, tree.ptr)) return e;
-  ZKS_CUDA_TRY(cudaDeviceSynchronize());
-  if (const char* e = cw.download(codeword, len)) return e;
-  return tree.download(reinterpret_cast<uint64_t*>(nodes), 2 * rows * 4);
+  return hash_while_downloading(cw.ptr, len, leaf_words, rows, tree.ptr, codeword, nodes);
 }
 
 const char* commit_fp2(int device, const uint64_t* coeffs, size_t n, unsigned log_blowup, size_t leaf_width,
@@ -187,10 +204,7 @@ const char* commit_fp2(int device, const uint64_t* coeffs, size_t n, unsigned lo
   if (const char* e = rs_encode_device(c1.ptr, n, log_blowup, e1.ptr, tw.ptr)) return e;
   interleave<<<blocks_for(len), kThreads>>>(e0.ptr, e1.ptr, len, cw.ptr);
   ZKS_CUDA_LAUNCHED();
-  if (const char* e = merkle_tree_device(cw.ptr, 2 * leaf_width, rows, tree.ptr)) return e;
-  ZKS_CUDA_TRY(cudaDeviceSynchronize());
-  if (const char* e = cw.download(codeword, 2 * len)) return e;
-  return tree.download(reinterpret_cast<uint64_t*>(nodes), 2 * rows * 4);
+  return hash_while_downloading(cw.ptr, 2 * len, 2 * leaf_width, rows, tree.ptr, codeword, nodes);
 }
 
 }  // namespace zks::backend::cuda_ops
