@@ -64,26 +64,30 @@ Prover::Prover(const Instance& inst, Placement where)
     for (unsigned j : t.factors) ZK_ASSERT(j < inst.factors.size());
   }
   size_t n = size_t(1) << m_num_vars;
-  m_on_base = true;
-  for (const auto& f : inst.factors) {
-    ZK_ASSERT_MSG(table_size(f) == n, "sumcheck factors must have equal sizes");
-    if (!std::holds_alternative<std::span<const Fp>>(f)) m_on_base = false;
-  }
-  if (m_on_base) {
-    for (const auto& f : inst.factors) m_base.push_back(std::get<std::span<const Fp>>(f));
-  } else {
-    for (const auto& f : inst.factors) {
-      std::visit([&](auto s) { m_ext.emplace_back(s.begin(), s.end()); }, f);
-    }
-  }
+  for (const auto& f : inst.factors) ZK_ASSERT_MSG(table_size(f) == n, "sumcheck factors must have equal sizes");
   set_eq_point(inst.eq_point);
   open_gpu(inst, where);
+  m_factors = inst.factors;
+  if (!m_gpu) take_factors();
 }
 
 Prover::~Prover() = default;
 
-// Opens the GPU session when `where` and the instance allow it; the CPU tables above
-// stay as they are (the GPU reads the caller's tables, not the copies).
+// The factors as the CPU rounds read them: the caller's base-field tables in place
+// until the first fold, else copies in F_p^2 (folded in place).
+void Prover::take_factors() {
+  m_on_base = true;
+  for (const auto& f : m_factors)
+    if (!std::holds_alternative<std::span<const Fp>>(f)) m_on_base = false;
+  if (m_on_base) {
+    for (const auto& f : m_factors) m_base.push_back(std::get<std::span<const Fp>>(f));
+  } else {
+    for (const auto& f : m_factors) std::visit([&](auto s) { m_ext.emplace_back(s.begin(), s.end()); }, f);
+  }
+}
+
+// Opens the GPU session when `where` and the instance allow it; the tables are then
+// read from the caller's spans, and copied for the CPU only if the GPU fails.
 void Prover::open_gpu(const Instance& inst, Placement where) {
   if (where == Placement::Cpu || m_num_vars == 0) return;
   if (where == Placement::Auto && !use_gpu(m_num_vars)) return;
@@ -112,6 +116,7 @@ void Prover::open_gpu(const Instance& inst, Placement where) {
 void Prover::leave_gpu(const std::string& why) {
   ZKS_LOG_WARN("sumcheck", "GPU sumcheck failed after {} rounds, going on on the CPU: {}", m_gpu_challenges.size(), why);
   m_gpu.reset();
+  take_factors();
   for (const Fp2& r : m_gpu_challenges) fold_on_cpu(r);
   m_gpu_challenges.clear();
 }
@@ -264,7 +269,7 @@ std::vector<Fp2> Prover::factor_evals() {
   ZK_ASSERT(m_round == m_num_vars);
   if (m_gpu) {
     std::vector<Fp2> out;
-    for (unsigned j = 0; j < (m_on_base ? m_base.size() : m_ext.size()); ++j) {
+    for (unsigned j = 0; j < m_factors.size(); ++j) {
       auto t = m_gpu->table(j);
       if (!t.ok() || t->size() != 1) {
         leave_gpu(t.ok() ? "a table was not folded to one value" : t.error());

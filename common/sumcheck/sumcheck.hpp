@@ -171,10 +171,12 @@ class Prover {
   std::vector<Fp2> evaluate_l(unsigned L, bool skip_one);
   void set_eq_point(std::span<const Fp2> z);
   void open_gpu(const Instance& inst, Placement where);
+  void take_factors();
   void fold_on_cpu(const Fp2& r);
   void leave_gpu(const std::string& why);
 
   unsigned m_num_vars, m_degree, m_round = 0;
+  std::vector<Table> m_factors;             // the instance's tables (not the oracle's)
   std::vector<std::span<const Fp>> m_base;  // round 0 when every factor is base
   std::vector<std::vector<Fp2>> m_ext;      // folded tables
   std::vector<Fp2> m_z;                     // the eq point (empty: no eq factor)
@@ -183,8 +185,8 @@ class Prover {
   std::vector<Term> m_terms;                // empty: one product of every factor
   bool m_on_base = false;
   RoundOracle* m_oracle = nullptr;          // set: the oracle holds the factors
-  // Set: the rounds run on the GPU and the tables above stay as they were given, with
-  // the challenges bound since kept here, to be replayed if the GPU fails.
+  // Set: the rounds run on the GPU, the CPU has not taken the factors (m_factors), and
+  // the challenges bound so far are kept here, to be replayed if the GPU fails.
   std::unique_ptr<backend::Gpu::Sumcheck> m_gpu;
   std::vector<Fp2> m_gpu_challenges;
 };
