@@ -785,8 +785,17 @@ CommitCache& commit_cache() {
 
 Result<std::shared_ptr<const CommittedPoly>> commit_cached(std::span<const Fp> values, const Params& params) {
   ZK_TRY(check_params(params));
-  const hash::Digest key = content_key(values, params);
   auto& cache = commit_cache();
+  auto commit_shared = [&]() -> Result<std::shared_ptr<const CommittedPoly>> {
+    auto made = commit(values, params);
+    if (!made.ok()) return make_error(made.error());
+    return std::make_shared<const CommittedPoly>(std::move(made).value());
+  };
+  {
+    std::lock_guard<std::mutex> lock(cache.mu);
+    if (cache.capacity == 0) return commit_shared();  // off: not even the digest
+  }
+  const hash::Digest key = content_key(values, params);
   {
     std::lock_guard<std::mutex> lock(cache.mu);
     for (auto it = cache.lru.begin(); it != cache.lru.end(); ++it)
@@ -797,9 +806,9 @@ Result<std::shared_ptr<const CommittedPoly>> commit_cached(std::span<const Fp> v
       }
     ++cache.stats.misses;
   }
-  auto made = commit(values, params);  // outside the lock: other jobs go on meanwhile
-  if (!made.ok()) return make_error(made.error());
-  auto p = std::make_shared<const CommittedPoly>(std::move(made).value());
+  auto made = commit_shared();  // outside the lock: other jobs go on meanwhile
+  if (!made.ok()) return made;
+  std::shared_ptr<const CommittedPoly> p = std::move(made).value();
   std::lock_guard<std::mutex> lock(cache.mu);
   for (const auto& [k, v] : cache.lru)
     if (k == key) return v;  // another job committed it meanwhile
