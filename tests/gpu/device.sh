@@ -28,57 +28,78 @@ pack() {
   du -sh "$PACK"
 }
 
-run() {
-  local out=${OUT:-/tmp/zks-device-out}
-  mkdir -p "$out"
-  export LD_LIBRARY_PATH="$ROOT/$PACK/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-  nvidia-smi -L | tee "$out/device.txt" || true
-  nproc | tee -a "$out/device.txt"
-  echo "== GPU parity tests"
-  "$PACK/test_backend" --success "[gpu]" >"$out/parity.txt" 2>&1 && parity=ok || parity=FAILED
-  grep -E "SKIPPED|FAILED|passed|failed" "$out/parity.txt" | tail -5 || true
-  echo "parity: $parity"
-  echo "== whole slice proofs, GPU against CPU"
-  ZKS_CORPUS_DIR="$ROOT/tests/data/corpus" "$PACK/test_slice" --success "[gpu]" >"$out/slice_parity.txt" 2>&1 &&
-    slices=ok || slices=FAILED
-  grep -E "SKIPPED|FAILED|passed|failed" "$out/slice_parity.txt" | tail -5 || true
-  echo "slice proofs: $slices"
-  echo "== GPU benchmarks"
-  "$PACK/bench_gpu" | tee "$out/bench_gpu.md" || echo "bench_gpu FAILED"
-  echo "== age on 4 CPU cores: one slice on 4 threads, then 4 slices on one core each"
-  local z="$ROOT/$PACK/zkslice" work
-  work=$(mktemp -d)
-  local corpus="$ROOT/tests/data/corpus/age"
-  "$z" compile "$corpus/model.onnx" --out "$work/age1" --slices 1 >/dev/null
-  "$z" compile "$corpus/model.onnx" --out "$work/age4" --slices 4 >/dev/null
-  local pin=()
+# Each step has its own time limit, so one that hangs leaves the others' results (the
+# device call as a whole may run 10 minutes; these add up to under 9).
+step() {
+  local name=$1 limit=$2 fn=$3 rc=0
+  echo "== $name (at most ${limit} s)"
+  timeout "$limit" bash -c "$fn" >"$OUT_DIR/$name.txt" 2>&1 || rc=$?
+  tail -n 12 "$OUT_DIR/$name.txt"
+  [ "$rc" = 0 ] || echo "$name: FAILED (exit $rc; 124: timed out)"
+}
+
+parity() { "$PACK/test_backend" "[gpu]"; }
+slice_parity() { ZKS_CORPUS_DIR="$ROOT/tests/data/corpus" "$PACK/test_slice" "[gpu]"; }
+bench() { "$PACK/bench_gpu"; }
+
+# Age on 4 CPU cores: one slice on 4 threads, then 4 slices on one core each (issue 6).
+age_4cores() {
+  local corpus="$ROOT/tests/data/corpus/age" pin=()
   command -v taskset >/dev/null && pin=(taskset -c 0-3)
+  "$Z" compile "$corpus/model.onnx" --out "$WORK/age1" --slices 1 >/dev/null
+  "$Z" compile "$corpus/model.onnx" --out "$WORK/age4" --slices 4 >/dev/null
   for i in 1 2 3; do
-    "${pin[@]}" "$z" --threads 4 prove "$work/age1" --input "$corpus/input.json" --out "$work/b1" 2>&1 | grep "proved"
-    "${pin[@]}" "$z" --threads 1 prove "$work/age4" --jobs 4 --input "$corpus/input.json" --out "$work/b4" 2>&1 | grep "proved"
-  done | tee "$out/age_4cores.txt"
-  "$z" verify "$work/age4" "$work/b4" | tail -1
-  echo "== whole slice proofs on all cores: GPU commitments against --no-gpu"
+    "${pin[@]}" "$Z" --threads 4 prove "$WORK/age1" --input "$corpus/input.json" --out "$WORK/b1" 2>&1 | grep "proved"
+    "${pin[@]}" "$Z" --threads 1 prove "$WORK/age4" --jobs 4 --input "$corpus/input.json" --out "$WORK/b4" 2>&1 | grep "proved"
+  done
+  "$Z" verify "$WORK/age4" "$WORK/b4" | tail -1
+}
+
+# Whole slice proofs on all cores: the GPU against --no-gpu.
+slices_gpu_cpu() {
   for m in 4l_relu_conv_fc variable_cnn mnist_gan multihead_attention age; do
-    "$z" compile "$ROOT/tests/data/corpus/$m/model.onnx" --out "$work/$m" --slices 1 >/dev/null
+    "$Z" compile "$ROOT/tests/data/corpus/$m/model.onnx" --out "$WORK/$m" --slices 1 >/dev/null
     for mode in gpu cpu; do
-      flag=(); [ "$mode" = cpu ] && flag=(--no-gpu)
+      local flag=()
+      [ "$mode" = cpu ] && flag=(--no-gpu)
       for i in 1 2 3; do
-        "$z" "${flag[@]}" prove "$work/$m" --input "$ROOT/tests/data/corpus/$m/input.json" --out "$work/$m.b" 2>&1 |
+        "$Z" "${flag[@]}" prove "$WORK/$m" --input "$ROOT/tests/data/corpus/$m/input.json" --out "$WORK/$m.b" 2>&1 |
           sed -n "s/^proved 1 slices in \([0-9.]*\) ms.*/$m $mode \1 ms/p"
       done
-      "$z" verify "$work/$m" "$work/$m.b" >/dev/null && echo "$m $mode verifies"
+      "$Z" verify "$WORK/$m" "$WORK/$m.b" >/dev/null && echo "$m $mode verifies"
     done
-  done | tee "$out/slices_gpu_cpu.txt"
-  echo "== age with smaller sumchecks on the GPU too (ZKS_GPU_SUMCHECK_MIN_VARS; the default is 16)"
-  for v in 10 12 14; do
-    for i in 1 2 3; do
-      ZKS_GPU_SUMCHECK_MIN_VARS=$v "$z" prove "$work/age" --input "$ROOT/tests/data/corpus/age/input.json" \
-        --out "$work/age.b" 2>&1 | sed -n "s/^proved 1 slices in \([0-9.]*\) ms.*/age min_vars=$v \1 ms/p"
-    done
-  done | tee "$out/age_min_vars.txt"
-  rm -rf "$work"
+  done
 }
+
+# Age with smaller sumchecks on the GPU too (the default bound is 2^16).
+age_min_vars() {
+  "$Z" compile "$ROOT/tests/data/corpus/age/model.onnx" --out "$WORK/agem" --slices 1 >/dev/null
+  for v in 10 12 14 16; do
+    for i in 1 2 3; do
+      ZKS_GPU_SUMCHECK_MIN_VARS=$v "$Z" prove "$WORK/agem" --input "$ROOT/tests/data/corpus/age/input.json" \
+        --out "$WORK/agem.b" 2>&1 | sed -n "s/^proved 1 slices in \([0-9.]*\) ms.*/age min_vars=$v \1 ms/p"
+    done
+  done
+  "$Z" verify "$WORK/agem" "$WORK/agem.b" | tail -1
+}
+
+run() {
+  export OUT_DIR=${OUT:-/tmp/zks-device-out} PACK="$ROOT/$PACK" Z="$ROOT/$PACK/zkslice" ROOT
+  export LD_LIBRARY_PATH="$PACK/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  mkdir -p "$OUT_DIR"
+  WORK=$(mktemp -d)
+  export WORK
+  { nvidia-smi -L || true; nproc; } | tee "$OUT_DIR/device.txt"
+  step parity 90 parity
+  step slice_parity 120 slice_parity
+  step bench_gpu 150 bench
+  step age_4cores 60 age_4cores
+  step slices_gpu_cpu 100 slices_gpu_cpu
+  step age_min_vars 45 age_min_vars
+  rm -rf "$WORK"
+}
+
+export -f parity slice_parity bench age_4cores slices_gpu_cpu age_min_vars
 
 case "${1:-}" in
   pack) pack ;;
