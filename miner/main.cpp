@@ -24,7 +24,8 @@ int main(int argc, char** argv) {
   app.add_option("--gpu", cfg.gpu, "prove on the GPU when one is present (false: CPU only)")->capture_default_str();
   app.add_option("--weight-cache-mb", cfg.weight_cache_mb,
                  "memory for weight commitments kept across jobs of the same model (0: none)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::Range(size_t(0), size_t(1) << 20));
   app.add_option("--queue", cfg.queue, "jobs that may wait for a worker")->capture_default_str();
   app.add_option("--max-message-mb", cfg.max_message_mb, "gRPC message size limit")->capture_default_str()->check(CLI::Range(1, 1024));
   app.add_option("--allow", allow, "hotkeys allowed to call (default: everyone)");

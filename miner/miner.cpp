@@ -10,6 +10,7 @@
 
 #include "backend/backend.hpp"
 #include "pcs/basefold.hpp"
+#include "sumcheck/sumcheck.hpp"
 #include "circuits/slice/bundle.hpp"
 #include "crypto/key_file.hpp"
 #include "miner/artifacts.hpp"
@@ -106,7 +107,7 @@ void MinerNode::Impl::get_info(rpc::Call call, rpc::Responder respond) {
     gi->set_name(g.name);
     gi->set_memory_bytes(g.memory_bytes);
   }
-  if (pcs::gpu_commitments()) r.add_backends("cuda");
+  if (pcs::gpu_commitments() || sumcheck::gpu_sumchecks()) r.add_backends("cuda");
   r.set_workers(uint32_t(jobs->workers()));
   r.set_queue_capacity(uint32_t(jobs->capacity()));
   r.set_queue_depth(uint32_t(jobs->depth()));
@@ -326,10 +327,18 @@ Result<std::unique_ptr<MinerNode>> MinerNode::start(const MinerConfig& cfg) {
   backend::set_gpu_enabled(cfg.gpu);
   pcs::set_commit_cache_capacity(cfg.weight_cache_mb << 20);
   backend::Backend& be = backend::select(cfg.gpu);
-  // The GPU proves only after its self-check against the CPU (run here, at start-up, so
-  // its log line and the reported backend say what the jobs will use).
-  impl->backend_name = be.kind() == backend::Kind::Cuda && !pcs::gpu_commitments() ? "cpu (GPU failed its self-check)"
-                                                                                    : be.name();
+  // The GPU proves only after its self-checks against the CPU (commitments, then
+  // sumchecks; run here, at start-up, so their log lines and the reported backend say
+  // what the jobs will use, and no job waits on them).
+  if (be.kind() == backend::Kind::Cuda) {
+    const bool commits = pcs::gpu_commitments(), sumchecks = sumcheck::gpu_sumchecks();
+    impl->backend_name = commits && sumchecks ? be.name()
+                         : commits            ? be.name() + " (sumchecks on the CPU: GPU failed their self-check)"
+                         : sumchecks          ? be.name() + " (commitments on the CPU: GPU failed their self-check)"
+                                              : "cpu (GPU failed its self-checks)";
+  } else {
+    impl->backend_name = be.name();
+  }
   size_t workers = cfg.workers ? cfg.workers : std::max<size_t>(1, std::thread::hardware_concurrency() / 2);
   impl->jobs = std::make_unique<JobQueue>(workers, cfg.queue);
   auto metrics = metrics::Metrics::start(cfg.metrics_listen, "miner", kVersion, impl->backend_name);

@@ -714,12 +714,14 @@ std::vector<int64_t> to_i64(std::span<const Fp> v) {
   return out;
 }
 
-// The weight stack's commitment, laid out from the model (prover, verifier and sealing),
-// remembered across calls (pcs::commit_cached: the prover's is the same polynomial).
+// The weight stack's commitment, laid out from the model (verifier and sealing; the
+// prover commits the same polynomial), remembered across calls (pcs::commitment_cached).
 Result<pcs::Commitment> weight_stack_commitment(const Plan& p, const pcs::Params& params) {
-  ZK_ASSERT(p.stack_used[1]);
+  if (!p.stack_used[1]) return make_error("slice: no weights to commit");
+  const int weight_stack = p.stack_used[0] ? 1 : 0;  // build_stacks' index of the weight stack
   std::vector<Fp> stack(size_t(1) << p.stack_vars[1], Fp::zero());
   auto place = [&](const NodePlan& np, size_t c) {
+    ZK_ASSERT(p.slots[c].poly == weight_stack);
     auto col = weight_column(p, np, p.columns[c]);
     std::copy(col.begin(), col.end(), stack.begin() + std::ptrdiff_t(p.slots[c].offset));
   };
@@ -728,9 +730,9 @@ Result<pcs::Commitment> weight_stack_commitment(const Plan& p, const pcs::Params
       place(np, np.w_col);
       if (np.b >= 0) place(np, np.b_col);
     }
-  auto cp = pcs::commit_cached(stack, params);
-  if (!cp.ok()) return make_error("slice: " + cp.error());
-  return (*cp)->commitment();
+  auto c = pcs::commitment_cached(stack, params);
+  if (!c.ok()) return make_error("slice: " + c.error());
+  return *c;
 }
 
 

@@ -127,6 +127,11 @@ class Gpu {
   // empty for none) for sum_t coeff_t prod f_j (terms empty: the product of every table).
   Result<std::unique_ptr<Sumcheck>> sumcheck(std::span<const Table> tables, std::span<const Fp2> weights,
                                              std::span<const Term> terms);
+  // Sessions that failed to open and session calls that failed, in this process: each
+  // one sent a sumcheck (or the rest of one) back to the CPU. The self-check and the
+  // parity tests require it unchanged, so a GPU path that always fails cannot pass
+  // them on the CPU's replay.
+  static size_t sumcheck_failures();
 
   // A Basefold commitment's codeword and tree in one trip: rs_encode of the coefficients,
   // then merkle_tree of the codeword in rows of leaf_width.

@@ -237,10 +237,12 @@ Instance fraction_layer_instance(std::span<const Fp2> p, std::span<const Fp2> q,
                                  const Fp2& lambda, std::vector<std::vector<Fp2>>& tables) {
   const size_t n = p.size() / 2;
   tables.assign(4, std::vector<Fp2>(n));
-  for (size_t x = 0; x < n; ++x) {
-    tables[0][x] = p[2 * x], tables[1][x] = p[2 * x + 1];
-    tables[2][x] = q[2 * x], tables[3][x] = q[2 * x + 1];
-  }
+  util::ThreadPool::global().parallel_for(n, [&](size_t lo, size_t hi) {
+    for (size_t x = lo; x < hi; ++x) {
+      tables[0][x] = p[2 * x], tables[1][x] = p[2 * x + 1];
+      tables[2][x] = q[2 * x], tables[3][x] = q[2 * x + 1];
+    }
+  }, 1 << 13);
   Instance inst;
   for (const auto& tb : tables) inst.factors.push_back(std::span<const Fp2>(tb));
   inst.terms = layer_terms(lambda);

@@ -351,16 +351,18 @@ class FoldSumcheck {
   std::array<Fp2, 3> round() {
     if (m_gpu) {
       auto l = m_gpu->round(2, false);
-      if (l.ok()) return {(*l)[0], (*l)[1], (*l)[2]};
-      leave_gpu(l.error());
+      // s(0) + s(1) must be the last round's s(r): a GPU fault shows here, and the round
+      // is made again on the CPU rather than sent.
+      if (l.ok() && (m_challenges.empty() || (*l)[0] + (*l)[1] == m_claim)) return keep({(*l)[0], (*l)[1], (*l)[2]});
+      leave_gpu(l.ok() ? "a round inconsistent with the last" : l.error());
     }
-    return m_base ? round_poly<Fp>(m_f_base, m_w) : round_poly<Fp2>(m_f, m_w);
+    return keep(m_base ? round_poly<Fp>(m_f_base, m_w) : round_poly<Fp2>(m_f, m_w));
   }
 
   void bind(const Fp2& r) {
+    m_claim = sumcheck::interpolate(m_last, r);
     if (m_gpu) {
-      m_f_behind.push_back(r);
-      m_w_behind.push_back(r);
+      m_challenges.push_back(r);
       if (auto st = m_gpu->bind(r); !st.ok()) leave_gpu(st.error());
       return;
     }
@@ -374,7 +376,7 @@ class FoldSumcheck {
       if (auto t = m_gpu->table(0); t.ok()) {
         m_f = std::move(*t);
         m_base = false;
-        m_f_behind.clear();
+        m_f_current = m_challenges.size();
         return m_f;
       } else {
         leave_gpu(t.error());
@@ -411,22 +413,30 @@ class FoldSumcheck {
   }
   void fold_w(const Fp2& r) { m_w = poly::fold(std::span<const Fp2>(m_w), r); }
 
+  std::array<Fp2, 3> keep(const std::array<Fp2, 3>& s) {
+    m_last = s;
+    return s;
+  }
+
   // Brings the host's f and W up to the device's round, and goes on on the CPU.
   void leave_gpu(const std::string& why) {
     ZKS_LOG_WARN("pcs", "GPU sumcheck failed, going on on the CPU: {}", why);
     m_gpu.reset();
-    for (const Fp2& r : m_f_behind) fold_f(r);
-    for (const Fp2& r : m_w_behind) fold_w(r);
-    m_f_behind.clear();
-    m_w_behind.clear();
+    for (size_t i = m_f_current; i < m_challenges.size(); ++i) fold_f(m_challenges[i]);
+    for (const Fp2& r : m_challenges) fold_w(r);
+    m_challenges.clear();
   }
 
   std::span<const Fp> m_f_base;
   std::vector<Fp2> m_f, m_w;
   bool m_base;  // f is still m_f_base
   std::unique_ptr<backend::Gpu::Sumcheck> m_gpu;
-  // The challenges bound on the GPU since the host's f (W) was last current.
-  std::vector<Fp2> m_f_behind, m_w_behind;
+  // The challenges bound on the GPU (W on the host has none of them folded in, f the
+  // first m_f_current).
+  std::vector<Fp2> m_challenges;
+  size_t m_f_current = 0;
+  std::array<Fp2, 3> m_last{};  // the last round sent, and its value at the challenge
+  Fp2 m_claim;
 };
 
 template <typename F>
@@ -765,7 +775,19 @@ struct CommitCache {
   std::mutex mu;
   size_t capacity = kCommitCacheBytes;
   std::list<std::pair<hash::Digest, std::shared_ptr<const CommittedPoly>>> lru;  // most recent first
+  std::list<std::pair<hash::Digest, Commitment>> roots;  // commitment_cached's, most recent first
+  static constexpr size_t kMaxRoots = 4096;
   CommitCacheStats stats;
+
+  // With mu held: the full entry under `key`, moved to the front, or null.
+  std::shared_ptr<const CommittedPoly> find(const hash::Digest& key) {
+    for (auto it = lru.begin(); it != lru.end(); ++it)
+      if (it->first == key) {
+        lru.splice(lru.begin(), lru, it);
+        return it->second;
+      }
+    return nullptr;
+  }
 
   void trim() {  // with mu held
     while (stats.bytes > capacity && !lru.empty()) {
@@ -798,20 +820,17 @@ Result<std::shared_ptr<const CommittedPoly>> commit_cached(std::span<const Fp> v
   const hash::Digest key = content_key(values, params);
   {
     std::lock_guard<std::mutex> lock(cache.mu);
-    for (auto it = cache.lru.begin(); it != cache.lru.end(); ++it)
-      if (it->first == key) {
-        cache.lru.splice(cache.lru.begin(), cache.lru, it);
-        ++cache.stats.hits;
-        return it->second;
-      }
+    if (auto hit = cache.find(key)) {
+      ++cache.stats.hits;
+      return hit;
+    }
     ++cache.stats.misses;
   }
   auto made = commit_shared();  // outside the lock: other jobs go on meanwhile
   if (!made.ok()) return made;
   std::shared_ptr<const CommittedPoly> p = std::move(made).value();
   std::lock_guard<std::mutex> lock(cache.mu);
-  for (const auto& [k, v] : cache.lru)
-    if (k == key) return v;  // another job committed it meanwhile
+  if (auto other = cache.find(key)) return other;  // another job committed it meanwhile
   if (footprint(*p) <= cache.capacity) {
     cache.lru.emplace_front(key, p);
     cache.stats.bytes += footprint(*p);
@@ -821,11 +840,47 @@ Result<std::shared_ptr<const CommittedPoly>> commit_cached(std::span<const Fp> v
   return p;
 }
 
+Result<Commitment> commitment_cached(std::span<const Fp> values, const Params& params) {
+  ZK_TRY(check_params(params));
+  auto& cache = commit_cache();
+  auto fresh = [&]() -> Result<Commitment> {
+    auto made = commit(values, params);
+    if (!made.ok()) return make_error(made.error());
+    return made->commitment();
+  };
+  {
+    std::lock_guard<std::mutex> lock(cache.mu);
+    if (cache.capacity == 0) return fresh();
+  }
+  const hash::Digest key = content_key(values, params);
+  {
+    std::lock_guard<std::mutex> lock(cache.mu);
+    if (auto hit = cache.find(key)) {
+      ++cache.stats.hits;
+      return hit->commitment();
+    }
+    for (auto it = cache.roots.begin(); it != cache.roots.end(); ++it)
+      if (it->first == key) {
+        cache.roots.splice(cache.roots.begin(), cache.roots, it);
+        ++cache.stats.hits;
+        return it->second;
+      }
+    ++cache.stats.misses;
+  }
+  auto c = fresh();
+  if (!c.ok()) return c;
+  std::lock_guard<std::mutex> lock(cache.mu);
+  cache.roots.emplace_front(key, *c);
+  if (cache.roots.size() > CommitCache::kMaxRoots) cache.roots.pop_back();
+  return c;
+}
+
 void set_commit_cache_capacity(size_t bytes) {
   auto& cache = commit_cache();
   std::lock_guard<std::mutex> lock(cache.mu);
   cache.capacity = bytes;
   cache.trim();
+  if (bytes == 0) cache.roots.clear();
 }
 
 CommitCacheStats commit_cache_stats() {

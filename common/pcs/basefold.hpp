@@ -103,8 +103,13 @@ Result<CommittedPoly> commit(std::span<const Fp> values, const Params& params);
 // model's weight stack, committed by every proof and every verification of its slice):
 // keyed by a BLAKE2b digest of the values and the parameters' id, so a hit is the very
 // commitment commit() would make. Least recently used entries go first once the cache
-// holds more than its capacity (commit_cache_capacity; 0 turns the cache off).
+// holds more than its capacity (set_commit_cache_capacity; 0 turns the cache off).
 Result<std::shared_ptr<const CommittedPoly>> commit_cached(std::span<const Fp> values, const Params& params);
+// The commitment alone, for callers that need nothing else (a verifier committing the
+// weights itself, sealing): a full entry's if there is one, else kept in a small map of
+// digests to 36-byte commitments (the last 4096), so such a process never holds
+// codewords it does not read.
+Result<Commitment> commitment_cached(std::span<const Fp> values, const Params& params);
 constexpr size_t kCommitCacheBytes = size_t(512) << 20;
 void set_commit_cache_capacity(size_t bytes);
 struct CommitCacheStats {

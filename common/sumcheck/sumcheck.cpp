@@ -368,11 +368,49 @@ bool gpu_matches(std::mt19937_64& rng, unsigned vars, unsigned num_factors, uint
   Prover on_gpu(inst, Placement::Gpu);
   if (!on_gpu.on_gpu()) return false;
   ProverOutput g = run(on_gpu, claim, tg);
+  if (!on_gpu.on_gpu()) return false;  // it fell back to the CPU, which proves the same bytes
   ProverOutput c = prove(inst, claim, tc, Placement::Cpu);
   util::ByteWriter wg, wc;
   g.proof.write(wg);
   c.proof.write(wc);
   return wg.bytes() == wc.bytes() && g.factor_evals == c.factor_evals && g.point == c.point;
+}
+
+// A session as the Basefold opening drives one (pcs FoldSumcheck) against the
+// definitions: a base-field f and an F_p^2 W, every round's three values computed
+// (no l(1) left out), f read back after each bind (a fold on its own at full size) and
+// tables large enough for several pairs per GPU thread.
+bool gpu_session_matches(backend::Gpu& g, std::mt19937_64& rng, unsigned vars) {
+  const size_t n = size_t(1) << vars;
+  std::vector<Fp> f0(n);
+  std::vector<Fp2> w(n);
+  for (auto& x : f0) x = Fp(rng());
+  for (auto& x : w) x = Fp2(Fp(rng()), Fp(rng()));
+  std::vector<backend::Gpu::Table> tables{std::span<const Fp>(f0), std::span<const Fp2>(w)};
+  auto session = g.sumcheck(tables, {}, {});
+  if (!session.ok()) return false;
+  std::vector<Fp2> f(f0.begin(), f0.end());
+  for (unsigned i = 0; i < vars; ++i) {
+    auto l = (*session)->round(2, false);
+    if (!l.ok() || l->size() != 3) return false;
+    std::array<Fp2, 3> want{};
+    for (size_t x = 0; x < f.size() / 2; ++x) {
+      const Fp2 f1 = f[2 * x + 1], w1 = w[2 * x + 1];
+      want[0] += f[2 * x] * w[2 * x];
+      want[1] += f1 * w1;
+      want[2] += (f1 + f1 - f[2 * x]) * (w1 + w1 - w[2 * x]);
+    }
+    if ((*l)[0] != want[0] || (*l)[1] != want[1] || (*l)[2] != want[2]) return false;
+    const Fp2 r{Fp(rng()), Fp(rng())};
+    if (!(*session)->bind(r).ok()) return false;
+    f = poly::fold(std::span<const Fp2>(f), r);
+    w = poly::fold(std::span<const Fp2>(w), r);
+    if (i % 2 == 1 || i + 1 == vars) {  // odd rounds read f back: the next round is then unfused
+      auto t = (*session)->table(0);
+      if (!t.ok() || *t != f) return false;
+    }
+  }
+  return true;
 }
 }  // namespace
 
@@ -382,10 +420,13 @@ bool gpu_sumchecks() {
   static bool ok = false;
   std::call_once(once, [] {
     std::mt19937_64 rng(11);
+    const size_t failures = backend::Gpu::sumcheck_failures();
     // Several blocks per round (2^13 pairs), a single block, one entry pair; base,
-    // F_p^2 and mixed tables; with and without eq; a plain product and terms.
+    // F_p^2 and mixed tables; with and without eq; a plain product and terms; then
+    // the opening's way, with 2^19 pairs (two per GPU thread in the first round).
     ok = gpu_matches(rng, 14, 3, 0b111, true, false) && gpu_matches(rng, 12, 4, 0b0101, true, true) &&
-         gpu_matches(rng, 10, 2, 0b01, false, false) && gpu_matches(rng, 1, 2, 0b00, true, false);
+         gpu_matches(rng, 10, 2, 0b01, false, false) && gpu_matches(rng, 1, 2, 0b00, true, false) &&
+         gpu_session_matches(*backend::gpu(), rng, 20) && backend::Gpu::sumcheck_failures() == failures;
     if (ok)
       ZKS_LOG_INFO("sumcheck", "sumchecks of 2^{} entries and more run on the GPU", gpu_min_vars());
     else

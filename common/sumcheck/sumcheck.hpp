@@ -147,7 +147,9 @@ ProverOutput prove(RoundOracle& oracle, unsigned num_vars, unsigned degree, std:
                    const Fp2& claimed_sum, transcript::Transcript& t);
 
 // The round-by-round prover, for protocols that interleave sumcheck rounds with
-// other work (Basefold, GKR layers). prove() drives it with a transcript.
+// other work (Basefold, GKR layers). prove() drives it with a transcript. An
+// Instance's tables are read until the last round (on the GPU path the CPU copies them
+// only if the GPU fails), so they must outlive the Prover unchanged.
 class Prover {
  public:
   explicit Prover(const Instance& inst, Placement where = Placement::Auto);

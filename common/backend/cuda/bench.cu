@@ -154,7 +154,7 @@ const char* time_op(int device, const char* op, unsigned log_n, unsigned arg, in
     Tables src{};
     for (unsigned j = 0; j < d; ++j) src.t[j] = tables[j];
     return round_device(src, 0, nullptr, Fp2::zero(), b.ptr, nullptr, n, product_poly(d), d, true, c.ptr, round_grid(n),
-                        sums.ptr);
+                        sums.ptr, 0);
   };
   if (name == "sumcheck_full")
     if (const char* e = open_session()) return e;

@@ -45,6 +45,11 @@ struct DeviceArray {
     cudaError_t err = cudaMemcpy(ptr, host, n * sizeof(T), cudaMemcpyHostToDevice);
     return err == cudaSuccess ? nullptr : cudaGetErrorString(err);
   }
+  void reset() {
+    if (ptr) cudaFree(ptr);
+    ptr = nullptr;
+    size = 0;
+  }
   const char* download(T* host, size_t n) const {
     cudaError_t err = cudaMemcpy(host, ptr, n * sizeof(T), cudaMemcpyDeviceToHost);
     return err == cudaSuccess ? nullptr : cudaGetErrorString(err);

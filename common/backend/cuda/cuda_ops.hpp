@@ -64,8 +64,8 @@ const char* sumcheck_round(SumcheckSession* s, unsigned L, bool skip_one, uint64
 // Binds the current variable to r (F_p^2); the fold itself waits for the next round.
 const char* sumcheck_bind(SumcheckSession* s, const uint64_t r[2]);
 // Factor j's table as it stands (every challenge folded in) as F_p^2 values: out holds
-// sumcheck_entries(s) of them, also written to *entries.
-const char* sumcheck_table(SumcheckSession* s, unsigned j, uint64_t* out, size_t* entries);
+// sumcheck_entries(s) of them.
+const char* sumcheck_table(SumcheckSession* s, unsigned j, uint64_t* out);
 size_t sumcheck_entries(const SumcheckSession* s);
 void sumcheck_close(SumcheckSession* s);
 

@@ -114,16 +114,16 @@ unsigned round_grid(size_t n) {
 
 const char* round_device(const Tables& src, uint32_t base_mask, const OutTables* dst, const Fp2& r, const uint64_t* w_src,
                          uint64_t* w_dst, size_t n, const SumPoly& poly, unsigned L, bool skip_one, uint64_t* partials,
-                         unsigned grid, uint64_t* out) {
+                         unsigned grid, uint64_t* out, cudaStream_t stream) {
   if (poly.d == 0 || poly.d > kMaxFactors || poly.num_terms == 0 || poly.num_terms > kMaxTerms || L > kMaxL)
     return "sumcheck round: 1 to 8 factors and terms, L at most 8";
   const size_t shared = size_t(kThreads) * (L + 1) * 2 * sizeof(uint64_t);
   const bool fold = dst != nullptr;
-  round_kernel<<<grid, kThreads, shared>>>(src, base_mask, fold ? *dst : OutTables{}, fold, r, w_src, w_dst, n / 2, poly, L,
-                                           skip_one, partials);
+  round_kernel<<<grid, kThreads, shared, stream>>>(src, base_mask, fold ? *dst : OutTables{}, fold, r, w_src, w_dst,
+                                                   n / 2, poly, L, skip_one, partials);
   ZKS_CUDA_LAUNCHED();
   if (out) {
-    add_partials_kernel<<<1, 32>>>(partials, grid, L + 1, out);
+    add_partials_kernel<<<1, 32, 0, stream>>>(partials, grid, L + 1, out);
     ZKS_CUDA_LAUNCHED();
   }
   return nullptr;
@@ -161,7 +161,7 @@ const char* product_round(int device, const uint64_t* const* tables, unsigned d,
   if (const char* e = partials.alloc(size_t(grid) * (L + 1) * 2)) return e;
   if (const char* e = sums.alloc(size_t(L + 1) * 2)) return e;
   if (const char* e = round_device(src, 0, nullptr, Fp2::zero(), weights ? dw.ptr : nullptr, nullptr, n, product_poly(d),
-                                   L, skip_one, partials.ptr, grid, sums.ptr))
+                                   L, skip_one, partials.ptr, grid, sums.ptr, 0))
     return e;
   ZKS_CUDA_TRY(cudaDeviceSynchronize());
   return sums.download(out, size_t(L + 1) * 2);
@@ -169,12 +169,18 @@ const char* product_round(int device, const uint64_t* const* tables, unsigned d,
 
 // ---------------------------------------------------------------------------------
 // A session: the tables and weights stay on the device from the first round to the
-// last. Buffers: the uploaded tables, then two per factor that the folds alternate
-// between (n/2 and n/4 entries: each fold halves the table, so after the first fold
-// every table fits in the first buffer and after the second in the second); the eq
-// weights likewise.
+// last. Buffers: the uploaded tables (freed once the first fold has run), then two per
+// factor that the folds alternate between (n/2 and n/4 entries: each fold halves the
+// table, so after the first fold every table fits in the first buffer and after the
+// second in the second); the eq weights likewise. Each session has its own stream, so
+// sessions of concurrent jobs (a miner's workers) overlap instead of queuing on the
+// default stream, and a round waits for its own kernels only.
 
 struct SumcheckSession {
+  ~SumcheckSession() {
+    if (stream) cudaStreamDestroy(stream);
+  }
+  cudaStream_t stream = nullptr;
   int device = 0;
   SumPoly poly{};
   uint32_t base_mask = 0;  // which tables are still the uploaded base-field ones
@@ -212,7 +218,7 @@ const char* flush(SumcheckSession& s) {
   const int b = next_buf(s);
   const size_t new_n = s.n / 2, new_w = s.n / 4;
   uint64_t* w_dst = s.w_cur && new_w ? s.w_buf[b].ptr : nullptr;
-  fold_tables_kernel<<<blocks_for(new_n), kThreads>>>(s.cur, s.base_mask, tables_of(s, b), s.poly.d, new_n, s.r,
+  fold_tables_kernel<<<blocks_for(new_n), kThreads, 0, s.stream>>>(s.cur, s.base_mask, tables_of(s, b), s.poly.d, new_n, s.r,
                                                      w_dst ? s.w_cur : nullptr, w_dst, new_w);
   ZKS_CUDA_LAUNCHED();
   s.cur = readable(tables_of(s, b));
@@ -221,6 +227,16 @@ const char* flush(SumcheckSession& s) {
   s.base_mask = 0;
   s.n = new_n;
   s.pending = false;
+  return nullptr;
+}
+
+// Waits for the session's queued work; then the uploaded tables, once folded away, go.
+const char* finish(SumcheckSession& s) {
+  ZKS_CUDA_TRY(cudaStreamSynchronize(s.stream));
+  if (s.cur_buf >= 0) {
+    for (auto& u : s.uploaded) u.reset();
+    if (s.w_cur != s.w_uploaded.ptr) s.w_uploaded.reset();
+  }
   return nullptr;
 }
 
@@ -252,6 +268,10 @@ const char* sumcheck_open(int device, const uint64_t* const* tables, uint32_t ba
     delete s;
     return e;
   };
+  if (cudaStreamCreateWithFlags(&s->stream, cudaStreamNonBlocking) != cudaSuccess) {
+    s->stream = nullptr;
+    return fail("sumcheck_open: cannot create a stream");
+  }
   s->device = device;
   s->poly = poly;
   s->base_mask = base_mask;
@@ -271,6 +291,8 @@ const char* sumcheck_open(int device, const uint64_t* const* tables, uint32_t ba
   }
   if (const char* e = s->partials.alloc(size_t(round_grid(n)) * (kMaxL + 1) * 2)) return fail(e);
   if (const char* e = s->sums.alloc((kMaxL + 1) * 2)) return fail(e);
+  // The uploads ran on the default stream, which the session's stream does not wait on.
+  if (cudaDeviceSynchronize() != cudaSuccess) return fail("sumcheck_open: the uploads failed");
   *out = s;
   return nullptr;
 }
@@ -286,7 +308,7 @@ const char* sumcheck_round(SumcheckSession* s, unsigned L, bool skip_one, uint64
     const OutTables dst = tables_of(*s, b);
     uint64_t* w_dst = s->w_cur ? s->w_buf[b].ptr : nullptr;
     if (const char* e = round_device(s->cur, s->base_mask, &dst, s->r, s->w_cur, w_dst, n, s->poly, L, skip_one,
-                                     s->partials.ptr, grid, s->sums.ptr))
+                                     s->partials.ptr, grid, s->sums.ptr, s->stream))
       return e;
     s->cur = readable(dst);
     if (w_dst) s->w_cur = w_dst;
@@ -295,11 +317,11 @@ const char* sumcheck_round(SumcheckSession* s, unsigned L, bool skip_one, uint64
     s->n = n;
     s->pending = false;
   } else if (const char* e = round_device(s->cur, s->base_mask, nullptr, Fp2::zero(), s->w_cur, nullptr, n, s->poly, L,
-                                          skip_one, s->partials.ptr, grid, s->sums.ptr)) {
+                                          skip_one, s->partials.ptr, grid, s->sums.ptr, s->stream)) {
     return e;
   }
-  ZKS_CUDA_TRY(cudaDeviceSynchronize());
-  return s->sums.download(out, size_t(L + 1) * 2);
+  ZKS_CUDA_TRY(cudaMemcpyAsync(out, s->sums.ptr, size_t(L + 1) * 2 * sizeof(uint64_t), cudaMemcpyDeviceToHost, s->stream));
+  return finish(*s);
 }
 
 const char* sumcheck_bind(SumcheckSession* s, const uint64_t r[2]) {
@@ -312,20 +334,19 @@ const char* sumcheck_bind(SumcheckSession* s, const uint64_t r[2]) {
   return nullptr;
 }
 
-const char* sumcheck_table(SumcheckSession* s, unsigned j, uint64_t* out, size_t* entries) {
+const char* sumcheck_table(SumcheckSession* s, unsigned j, uint64_t* out) {
   if (j >= s->poly.d) return "sumcheck_table: no such factor";
   ZKS_CUDA_TRY(cudaSetDevice(s->device));
   if (const char* e = flush(*s)) return e;
-  ZKS_CUDA_TRY(cudaDeviceSynchronize());
-  *entries = s->n;
   if ((s->base_mask >> j) & 1) {  // still the uploaded base-field table: widen on the host
     std::vector<uint64_t> base(s->n);
-    ZKS_CUDA_TRY(cudaMemcpy(base.data(), s->cur.t[j], s->n * sizeof(uint64_t), cudaMemcpyDeviceToHost));
+    ZKS_CUDA_TRY(cudaMemcpyAsync(base.data(), s->cur.t[j], s->n * sizeof(uint64_t), cudaMemcpyDeviceToHost, s->stream));
+    if (const char* e = finish(*s)) return e;
     for (size_t i = 0; i < s->n; ++i) out[2 * i] = base[i], out[2 * i + 1] = 0;
     return nullptr;
   }
-  ZKS_CUDA_TRY(cudaMemcpy(out, s->cur.t[j], s->n * 2 * sizeof(uint64_t), cudaMemcpyDeviceToHost));
-  return nullptr;
+  ZKS_CUDA_TRY(cudaMemcpyAsync(out, s->cur.t[j], s->n * 2 * sizeof(uint64_t), cudaMemcpyDeviceToHost, s->stream));
+  return finish(*s);
 }
 
 size_t sumcheck_entries(const SumcheckSession* s) { return s->pending ? s->n / 2 : s->n; }

@@ -28,10 +28,10 @@ SumPoly product_poly(unsigned d);
 // then src holds 2n entries, and every table and the weights are first folded by r
 // into dst and w_dst). base_mask: which src tables are base-field. Each block's sums go
 // to partials[block * (L + 1) + t] (`grid` blocks, round_grid(n)); with `out` set, their
-// totals go to out (L + 1 F_p^2 values).
+// totals go to out (L + 1 F_p^2 values). Queued on `stream`.
 const char* round_device(const Tables& src, uint32_t base_mask, const OutTables* dst, const Fp2& r, const uint64_t* w_src,
                          uint64_t* w_dst, size_t n, const SumPoly& poly, unsigned L, bool skip_one, uint64_t* partials,
-                         unsigned grid, uint64_t* out);
+                         unsigned grid, uint64_t* out, cudaStream_t stream);
 unsigned round_grid(size_t n);
 
 }  // namespace zks::backend::cuda_ops::detail

@@ -230,9 +230,10 @@ TEST_CASE("GPU sumchecks (tables on the device, fused fold and round) prove the 
     RandomInstance ri(rng, s.vars, s.d, s.base_mask, s.eq, s.terms);
     const Fp2 claim = sc::compute_sum(ri.inst);
     zks::transcript::Transcript tg("gpu-parity"), tc("gpu-parity");
-    sc::Prover prover(ri.inst, sc::Placement::Gpu);
-    REQUIRE(prover.on_gpu());
+    REQUIRE(sc::Prover(ri.inst, sc::Placement::Gpu).on_gpu());  // the instance fits the device kernel
+    const size_t failures = be::Gpu::sumcheck_failures();
     auto got = sc::prove(ri.inst, claim, tg, sc::Placement::Gpu);
+    REQUIRE(be::Gpu::sumcheck_failures() == failures);  // no round fell back to the CPU
     auto want = sc::prove(ri.inst, claim, tc, sc::Placement::Cpu);
     REQUIRE(proof_bytes(got) == proof_bytes(want));
     REQUIRE(got.point == want.point);
@@ -277,9 +278,11 @@ TEST_CASE("LogUp-GKR fraction layers and Basefold openings prove the same bytes 
   auto want1 = opening(1), want2 = opening(2);
   be::set_gpu_enabled(true);
   REQUIRE(zks::sumcheck::gpu_sumchecks());
+  const size_t failures = be::Gpu::sumcheck_failures();
   REQUIRE(layer() == want);
   REQUIRE(opening(1) == want1);
   REQUIRE(opening(2) == want2);
+  REQUIRE(be::Gpu::sumcheck_failures() == failures);  // all of it on the GPU, none replayed
 }
 
 TEST_CASE("A GPU sumcheck session reads back folded tables and refuses misuse", "[backend][gpu]") {

@@ -220,5 +220,21 @@ TEST_CASE("commit_cached returns commit()'s commitment, once per content and par
   const auto h = pcs::commit_cache_stats().hits;
   REQUIRE(pcs::commit_cached(b, params).ok());
   CHECK(pcs::commit_cache_stats().hits == h + 1);
+
+  // The commitment alone: a full entry's when there is one, else remembered on its own.
+  auto root_b = pcs::commitment_cached(b, params);
+  REQUIRE(root_b.ok());
+  CHECK(*root_b == (*cb)->commitment());
+  CHECK(pcs::commit_cache_stats().hits == h + 2);
+  auto c = random_table(1 << 9, rng);
+  const size_t bytes = pcs::commit_cache_stats().bytes;
+  auto root_c = pcs::commitment_cached(c, params);
+  REQUIRE(root_c.ok());
+  CHECK(*root_c == pcs::commit(c, params)->commitment());
+  CHECK(pcs::commit_cache_stats().bytes == bytes);  // no codeword kept for it
+  auto again_c = pcs::commitment_cached(c, params);
+  REQUIRE(again_c.ok());
+  CHECK(*again_c == *root_c);
+  CHECK(pcs::commit_cache_stats().hits == h + 3);
   pcs::set_commit_cache_capacity(pcs::kCommitCacheBytes);
 }
