@@ -1,7 +1,9 @@
 #include "pcs/basefold.hpp"
 
 #include <algorithm>
+#include <future>
 #include <list>
+#include <map>
 #include <memory>
 #include <bit>
 #include <mutex>
@@ -777,7 +779,13 @@ struct CommitCache {
   std::list<std::pair<hash::Digest, std::shared_ptr<const CommittedPoly>>> lru;  // most recent first
   std::list<std::pair<hash::Digest, Commitment>> roots;  // commitment_cached's, most recent first
   static constexpr size_t kMaxRoots = 4096;
+  std::map<hash::Digest, std::shared_future<Result<std::shared_ptr<const CommittedPoly>>>> in_flight;
   CommitCacheStats stats;
+
+  bool off() {
+    std::lock_guard<std::mutex> lock(mu);
+    return capacity == 0;
+  }
 
   // With mu held: the full entry under `key`, moved to the front, or null.
   std::shared_ptr<const CommittedPoly> find(const hash::Digest& key) {
@@ -806,38 +814,47 @@ CommitCache& commit_cache() {
 }  // namespace
 
 Result<std::shared_ptr<const CommittedPoly>> commit_cached(std::span<const Fp> values, const Params& params) {
+  using Shared = Result<std::shared_ptr<const CommittedPoly>>;
   ZK_TRY(check_params(params));
   auto& cache = commit_cache();
-  auto commit_shared = [&]() -> Result<std::shared_ptr<const CommittedPoly>> {
+  auto commit_shared = [&]() -> Shared {
     auto made = commit(values, params);
     if (!made.ok()) return make_error(made.error());
     return std::make_shared<const CommittedPoly>(std::move(made).value());
   };
-  {
-    std::lock_guard<std::mutex> lock(cache.mu);
-    if (cache.capacity == 0) return commit_shared();  // off: not even the digest
-  }
+  if (cache.off()) return commit_shared();  // not even the digest
   const hash::Digest key = content_key(values, params);
+  std::promise<Shared> promise;
   {
-    std::lock_guard<std::mutex> lock(cache.mu);
+    std::unique_lock<std::mutex> lock(cache.mu);
     if (auto hit = cache.find(key)) {
       ++cache.stats.hits;
       return hit;
     }
+    // Another job is committing the same polynomial: wait for its result rather than
+    // commit it again beside it (a miner's workers starting on a new model at once).
+    if (auto it = cache.in_flight.find(key); it != cache.in_flight.end()) {
+      auto pending = it->second;
+      ++cache.stats.hits;
+      lock.unlock();
+      return pending.get();
+    }
     ++cache.stats.misses;
+    cache.in_flight.emplace(key, promise.get_future().share());
   }
-  auto made = commit_shared();  // outside the lock: other jobs go on meanwhile
-  if (!made.ok()) return made;
-  std::shared_ptr<const CommittedPoly> p = std::move(made).value();
-  std::lock_guard<std::mutex> lock(cache.mu);
-  if (auto other = cache.find(key)) return other;  // another job committed it meanwhile
-  if (footprint(*p) <= cache.capacity) {
-    cache.lru.emplace_front(key, p);
-    cache.stats.bytes += footprint(*p);
-    ++cache.stats.entries;
-    cache.trim();
+  Shared made = commit_shared();  // outside the lock: other jobs go on meanwhile
+  {
+    std::lock_guard<std::mutex> lock(cache.mu);
+    cache.in_flight.erase(key);
+    if (made.ok() && footprint(**made) <= cache.capacity) {
+      cache.lru.emplace_front(key, *made);
+      cache.stats.bytes += footprint(**made);
+      ++cache.stats.entries;
+      cache.trim();
+    }
   }
-  return p;
+  promise.set_value(made);
+  return made;
 }
 
 Result<Commitment> commitment_cached(std::span<const Fp> values, const Params& params) {
@@ -848,10 +865,7 @@ Result<Commitment> commitment_cached(std::span<const Fp> values, const Params& p
     if (!made.ok()) return make_error(made.error());
     return made->commitment();
   };
-  {
-    std::lock_guard<std::mutex> lock(cache.mu);
-    if (cache.capacity == 0) return fresh();
-  }
+  if (cache.off()) return fresh();
   const hash::Digest key = content_key(values, params);
   {
     std::lock_guard<std::mutex> lock(cache.mu);

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <thread>
+
 #include "pcs/basefold.hpp"
 #include "pcs_test_util.hpp"
 
@@ -237,4 +239,29 @@ TEST_CASE("commit_cached returns commit()'s commitment, once per content and par
   CHECK(*again_c == *root_c);
   CHECK(pcs::commit_cache_stats().hits == h + 3);
   pcs::set_commit_cache_capacity(pcs::kCommitCacheBytes);
+}
+
+TEST_CASE("commit_cached commits a polynomial once when jobs ask for it at the same time", "[pcs]") {
+  auto params = pcs::Params::standard();
+  pcs::set_commit_cache_capacity(pcs::kCommitCacheBytes);
+  std::mt19937_64 rng(78);
+  auto v = random_table(1 << 14, rng);
+  const auto before = pcs::commit_cache_stats();
+  constexpr size_t kJobs = 6;
+  std::vector<std::shared_ptr<const pcs::CommittedPoly>> got(kJobs);
+  std::vector<std::thread> jobs;
+  for (size_t i = 0; i < kJobs; ++i)
+    jobs.emplace_back([&, i] {
+      auto c = pcs::commit_cached(v, params);
+      if (c.ok()) got[i] = *c;
+    });
+  for (auto& j : jobs) j.join();
+  for (const auto& g : got) {
+    REQUIRE(g != nullptr);
+    CHECK(g.get() == got[0].get());
+  }
+  const auto after = pcs::commit_cache_stats();
+  CHECK(after.misses - before.misses == 1);
+  CHECK(after.hits - before.hits == kJobs - 1);
+  CHECK(got[0]->commitment() == pcs::commit(v, params)->commitment());
 }
