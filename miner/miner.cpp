@@ -86,6 +86,22 @@ struct MinerNode::Impl {
     }
   }
   void count(const char* outcome) { metrics->inc("zks_miner_jobs_total", {{"outcome", outcome}}); }
+  // Counters kept by the proving libraries, carried to the metrics after each job (and
+  // once at start-up, so the series exist before the first job).
+  std::mutex library_mu;
+  pcs::CommitCacheStats cache_seen;
+  size_t fallbacks_seen = 0;
+  void sync_library_counters() {
+    const auto cache = pcs::commit_cache_stats();
+    const size_t fallbacks = backend::Gpu::sumcheck_failures();
+    std::lock_guard<std::mutex> lock(library_mu);
+    metrics->inc("zks_miner_weight_cache_total", {{"result", "hit"}}, double(cache.hits - cache_seen.hits));
+    metrics->inc("zks_miner_weight_cache_total", {{"result", "miss"}}, double(cache.misses - cache_seen.misses));
+    metrics->set("zks_miner_weight_cache_bytes", {}, double(cache.bytes));
+    metrics->inc("zks_gpu_sumcheck_fallbacks_total", {}, double(fallbacks - fallbacks_seen));
+    cache_seen = cache;
+    fallbacks_seen = fallbacks;
+  }
 
   void get_info(rpc::Call call, rpc::Responder respond);
   void prove_slice(rpc::Call call, rpc::Responder respond);
@@ -225,6 +241,7 @@ void MinerNode::Impl::prove_slice(rpc::Call call, rpc::Responder answer) {
     auto proved = circuits::prove_slice_job(artifact->sealed, slice, *inputs, pcs::Params::standard(), binding);
     double prove_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     metrics->observe("zks_miner_prove_seconds", labels, prove_ms / 1000);
+    sync_library_counters();
     if (!proved.ok()) {
       ZKS_LOG_WARN("miner", "slice {} failed: {}", slice, proved.error());
       return respond(error(StatusCode::INVALID_ARGUMENT, proved.error()), {});
@@ -347,6 +364,7 @@ Result<std::unique_ptr<MinerNode>> MinerNode::start(const MinerConfig& cfg) {
   for (const auto& g : backend::gpus())
     impl->metrics->set("zks_gpu_memory_bytes", {{"gpu", std::to_string(g.index) + " " + g.name}}, double(g.memory_bytes));
   impl->metrics->set("zks_miner_queue_depth", {}, 0);
+  impl->sync_library_counters();
   impl->metrics->set("zks_miner_in_flight", {}, 0);
   impl->metrics->set("zks_miner_queue_capacity", {}, double(cfg.queue));
   impl->jobs->set_observer([m = impl->metrics.get()](size_t depth, size_t running) {

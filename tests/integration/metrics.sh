@@ -118,4 +118,10 @@ for b in bad:
 print(f"{checked - len(bad)} of {checked} dashboard queries return data")
 sys.exit(1 if bad else 0)
 PY
+# The miners proved the same slices again and again: later jobs took the weight
+# commitment from the cache instead of committing the weights again.
+hits=$(curl -s "http://127.0.0.1:$PORT/api/v1/query" --data-urlencode 'query=sum(zks_miner_weight_cache_total{result="hit"})' |
+  python3 -c 'import json, sys; r = json.load(sys.stdin)["data"]["result"]; print(int(float(r[0]["value"][1])) if r else 0)')
+[ "$hits" -ge 1 ] || fail "no weight commitment was taken from the cache across 8 proved inferences"
+echo "weight cache hits across jobs: $hits"
 echo "metrics: all checks passed"
