@@ -22,16 +22,37 @@ __global__ void twiddle_kernel(uint64_t* tw, size_t n, Roots roots) {
   tw[t] = Fp::from_canonical(roots.r[k + 1]).pow(j).value();  // w_{2h} has order 2^(k+1)
 }
 
-__global__ void dif_global_pass(uint64_t* a, size_t n, size_t batch, size_t h, const uint64_t* tw) {
-  const size_t half = n / 2;
-  size_t idx = blockIdx.x * size_t(blockDim.x) + threadIdx.x;
-  if (idx >= half * batch) return;
-  const size_t b = idx / half, k = idx % half;
-  const size_t j = k & (h - 1), g = k / h;
-  uint64_t* v = a + b * n + g * 2 * h + j;
-  Fp x = Fp::from_canonical(v[0]), y = Fp::from_canonical(v[h]);
-  v[0] = (x + y).value();
-  v[h] = ((x - y) * Fp::from_canonical(tw[h + j])).value();
+// Levels h = H, H/2, ..., s of every vector in one trip through memory, s = H / 2^(T-1):
+// element g 2H + l + m s (group g of 2H elements, column l < s, row m < 2^T) meets only
+// elements of the same group and column in these levels, which are a DIF of size 2^T
+// over the rows. A block loads kCols adjacent columns of one group (2^T rows of kCols
+// words: 32-byte runs, whole memory sectors), runs the T levels in shared memory and
+// writes the tile back. The twiddle of row pair (m, m + h') at level h = h' s, column l
+// is w_{2h}^(l + j' s) = w_{2h}^l w_{2h'}^j' (j' = m mod h'), both factors from the
+// table (tw[h + l] and tw[h' + j']), so the products are the CPU's twiddles exactly.
+__global__ void dif_strided_levels(uint64_t* a, size_t n, size_t H, unsigned T, const uint64_t* tw) {
+  extern __shared__ uint64_t s_tile[];  // row m, column c at m * kCols + c
+  const size_t rows = size_t(1) << T, s = H >> (T - 1);
+  const size_t col_blocks = s / kCols, groups = n / (2 * H);
+  size_t tile = blockIdx.x;
+  const size_t l0 = (tile % col_blocks) * kCols;
+  tile /= col_blocks;
+  const size_t g = tile % groups, b = tile / groups;
+  uint64_t* base = a + b * n + g * 2 * H + l0;
+  for (size_t i = threadIdx.x; i < rows * kCols; i += blockDim.x) s_tile[i] = base[(i / kCols) * s + i % kCols];
+  for (size_t hp = rows / 2; hp >= 1; hp /= 2) {
+    __syncthreads();
+    const size_t h = hp * s;
+    for (size_t idx = threadIdx.x; idx < rows / 2 * kCols; idx += blockDim.x) {
+      const size_t c = idx % kCols, k = idx / kCols, jp = k & (hp - 1), m = (k / hp) * 2 * hp + jp;
+      const Fp w = Fp::from_canonical(tw[h + l0 + c]) * Fp::from_canonical(tw[hp + jp]);
+      Fp x = Fp::from_canonical(s_tile[m * kCols + c]), y = Fp::from_canonical(s_tile[(m + hp) * kCols + c]);
+      s_tile[m * kCols + c] = (x + y).value();
+      s_tile[(m + hp) * kCols + c] = ((x - y) * w).value();
+    }
+  }
+  __syncthreads();
+  for (size_t i = threadIdx.x; i < rows * kCols; i += blockDim.x) base[(i / kCols) * s + i % kCols] = s_tile[i];
 }
 
 // Levels h = chunk/2 .. 1 of one chunk of `chunk` contiguous elements per block
@@ -85,9 +106,16 @@ const char* make_twiddles(DeviceArray<uint64_t>& tw, size_t n) {
 const char* ntt_dif_device(uint64_t* data, size_t n, size_t batch, const uint64_t* tw) {
   if (n < 2 || batch == 0) return nullptr;
   const size_t chunk = n < kSharedChunk ? n : kSharedChunk;
-  for (size_t h = n / 2; h >= chunk; h /= 2) {
-    dif_global_pass<<<blocks_for(n / 2 * batch), kThreads>>>(data, n, batch, h, tw);
+  // The levels above the chunk, up to kStridedLevels at a time, each group in one trip.
+  for (size_t H = n / 2; H >= chunk;) {
+    unsigned T = 1;
+    while (T < kStridedLevels && (H >> T) >= chunk) ++T;
+    const size_t s = H >> (T - 1), tiles = batch * (n / (2 * H)) * (s / kCols);
+    if (tiles > 0x7fffffffu) return "ntt: too many tiles for one launch";
+    dif_strided_levels<<<static_cast<unsigned>(tiles), kThreads, (size_t(kCols) << T) * sizeof(uint64_t)>>>(data, n, H,
+                                                                                                         T, tw);
     ZKS_CUDA_LAUNCHED();
+    H >>= T;
   }
   const size_t chunks = n / chunk * batch;
   dif_shared_levels<<<static_cast<unsigned>(chunks), static_cast<unsigned>(chunk / 2), chunk * sizeof(uint64_t)>>>(

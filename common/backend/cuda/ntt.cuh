@@ -1,14 +1,19 @@
 #pragma once
 // The NTT on the device: radix-2 decimation in frequency, natural order in,
 // bit-reversed order out (pcs::ntt_dif), on `batch` contiguous vectors of n elements.
-// Passes with half-size h >= kSharedChunk run as global-memory passes; the last
-// log2(kSharedChunk) levels run chunk by chunk in shared memory (one trip through memory).
+// The levels with half-size h >= kSharedChunk run up to kStridedLevels at a time on
+// strided tiles in shared memory, the last log2(kSharedChunk) levels chunk by chunk in
+// shared memory: a 2^21-point NTT makes two trips through memory, a 2^26-point three.
 
 #include "backend/cuda/cuda_common.cuh"
 
 namespace zks::backend::cuda_ops::detail {
 
 constexpr size_t kSharedChunk = 2048;  // elements per block in the shared-memory levels
+// The levels above the chunk run kStridedLevels at a time on tiles of 2^kStridedLevels
+// rows of kCols adjacent columns (32 KiB of shared memory).
+constexpr unsigned kStridedLevels = 10;
+constexpr size_t kCols = 4;
 
 // tw[h + j] = w_{2h}^j for every power of two h < n and j < h (the CPU's layout).
 const char* make_twiddles(DeviceArray<uint64_t>& tw, size_t n);
