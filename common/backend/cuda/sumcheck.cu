@@ -172,9 +172,11 @@ const char* product_round(int device, const uint64_t* const* tables, unsigned d,
 // last. Buffers: the uploaded tables (freed once the first fold has run), then two per
 // factor that the folds alternate between (n/2 and n/4 entries: each fold halves the
 // table, so after the first fold every table fits in the first buffer and after the
-// second in the second); the eq weights likewise. Each session has its own stream, so
-// sessions of concurrent jobs (a miner's workers) overlap instead of queuing on the
-// default stream, and a round waits for its own kernels only.
+// second in the second); the eq weights likewise. Two allocations in all (the uploads,
+// and the rest), since cudaMalloc and cudaFree are slow and cudaFree waits for the whole
+// device. Each session has its own stream, so sessions of concurrent jobs (a miner's
+// workers) overlap instead of queuing on the default stream, and a round waits for its
+// own kernels only.
 
 struct SumcheckSession {
   ~SumcheckSession() {
@@ -185,14 +187,16 @@ struct SumcheckSession {
   SumPoly poly{};
   uint32_t base_mask = 0;  // which tables are still the uploaded base-field ones
   size_t n = 0;            // entries per table now
-  DeviceArray<uint64_t> uploaded[kMaxFactors], buf[2][kMaxFactors];
-  DeviceArray<uint64_t> w_uploaded, w_buf[2];
+  DeviceArray<uint64_t> uploads, work;
+  const uint64_t* uploaded_w = nullptr;
+  uint64_t* buf[2][kMaxFactors] = {};
+  uint64_t* w_buf[2] = {};
+  uint64_t *partials = nullptr, *sums = nullptr;
   Tables cur{};
   const uint64_t* w_cur = nullptr;  // n/2 weights, or null for none
   int cur_buf = -1;                 // -1: the uploaded tables
   bool pending = false;             // a challenge not yet folded in
   Fp2 r;
-  DeviceArray<uint64_t> partials, sums;
 };
 
 namespace {
@@ -202,7 +206,7 @@ int next_buf(const SumcheckSession& s) { return s.cur_buf == 0 ? 1 : 0; }
 
 OutTables tables_of(SumcheckSession& s, int b) {
   OutTables t{};
-  for (unsigned j = 0; j < s.poly.d; ++j) t.t[j] = s.buf[b][j].ptr;
+  for (unsigned j = 0; j < s.poly.d; ++j) t.t[j] = s.buf[b][j];
   return t;
 }
 
@@ -217,7 +221,7 @@ const char* flush(SumcheckSession& s) {
   if (!s.pending) return nullptr;
   const int b = next_buf(s);
   const size_t new_n = s.n / 2, new_w = s.n / 4;
-  uint64_t* w_dst = s.w_cur && new_w ? s.w_buf[b].ptr : nullptr;
+  uint64_t* w_dst = s.w_cur && new_w ? s.w_buf[b] : nullptr;
   fold_tables_kernel<<<blocks_for(new_n), kThreads, 0, s.stream>>>(s.cur, s.base_mask, tables_of(s, b), s.poly.d, new_n, s.r,
                                                      w_dst ? s.w_cur : nullptr, w_dst, new_w);
   ZKS_CUDA_LAUNCHED();
@@ -233,9 +237,9 @@ const char* flush(SumcheckSession& s) {
 // Waits for the session's queued work; then the uploaded tables, once folded away, go.
 const char* finish(SumcheckSession& s) {
   ZKS_CUDA_TRY(cudaStreamSynchronize(s.stream));
-  if (s.cur_buf >= 0) {
-    for (auto& u : s.uploaded) u.reset();
-    if (s.w_cur != s.w_uploaded.ptr) s.w_uploaded.reset();
+  if (s.cur_buf >= 0 && s.uploads.ptr && (!s.uploaded_w || s.w_cur != s.uploaded_w)) {
+    s.uploads.reset();
+    s.uploaded_w = nullptr;
   }
   return nullptr;
 }
@@ -276,23 +280,40 @@ const char* sumcheck_open(int device, const uint64_t* const* tables, uint32_t ba
   s->poly = poly;
   s->base_mask = base_mask;
   s->n = n;
+  size_t upload_words = weights ? n : 0;  // n/2 F_p^2 weights
+  for (unsigned j = 0; j < d; ++j) upload_words += (base_mask >> j) & 1 ? n : 2 * n;
+  if (const char* e = s->uploads.alloc(upload_words)) return fail(e);
+  uint64_t* at = s->uploads.ptr;
+  auto upload = [&](const uint64_t* host, size_t words) {
+    // On the session's stream, so its kernels run after the copy; from pageable memory
+    // the call returns once the host buffer has been read.
+    const cudaError_t err = cudaMemcpyAsync(at, host, words * sizeof(uint64_t), cudaMemcpyHostToDevice, s->stream);
+    at += words;
+    return err == cudaSuccess ? nullptr : cudaGetErrorString(err);
+  };
   for (unsigned j = 0; j < d; ++j) {
-    const bool base = (base_mask >> j) & 1;
-    if (const char* e = s->uploaded[j].upload(tables[j], base ? n : 2 * n)) return fail(e);
-    if (const char* e = s->buf[0][j].alloc(n)) return fail(e);          // n/2 F_p^2 entries
-    if (const char* e = s->buf[1][j].alloc(n > 2 ? n / 2 : 1)) return fail(e);  // n/4
-    s->cur.t[j] = s->uploaded[j].ptr;
+    s->cur.t[j] = at;
+    if (const char* e = upload(tables[j], (base_mask >> j) & 1 ? n : 2 * n)) return fail(e);
   }
   if (weights) {
-    if (const char* e = s->w_uploaded.upload(weights, n)) return fail(e);  // n/2 F_p^2 weights
-    if (const char* e = s->w_buf[0].alloc(n > 2 ? n / 2 : 1)) return fail(e);
-    if (const char* e = s->w_buf[1].alloc(n > 4 ? n / 4 : 1)) return fail(e);
-    s->w_cur = s->w_uploaded.ptr;
+    s->uploaded_w = s->w_cur = at;
+    if (const char* e = upload(weights, n)) return fail(e);
   }
-  if (const char* e = s->partials.alloc(size_t(round_grid(n)) * (kMaxL + 1) * 2)) return fail(e);
-  if (const char* e = s->sums.alloc((kMaxL + 1) * 2)) return fail(e);
-  // The uploads ran on the default stream, which the session's stream does not wait on.
-  if (cudaDeviceSynchronize() != cudaSuccess) return fail("sumcheck_open: the uploads failed");
+  // The fold buffers (n/2 and n/4 F_p^2 entries a factor; n/4 and n/8 weights), the
+  // blocks' sums and their totals.
+  const size_t b0 = n, b1 = n > 2 ? n / 2 : 2, w0 = weights ? (n > 2 ? n / 2 : 2) : 0, w1 = weights ? (n > 4 ? n / 4 : 2) : 0;
+  const size_t partial_words = size_t(round_grid(n)) * (kMaxL + 1) * 2, sum_words = (kMaxL + 1) * 2;
+  if (const char* e = s->work.alloc(d * (b0 + b1) + w0 + w1 + partial_words + sum_words)) return fail(e);
+  uint64_t* next = s->work.ptr;
+  auto carve = [&](size_t words) {
+    uint64_t* p = next;
+    next += words;
+    return p;
+  };
+  for (unsigned j = 0; j < d; ++j) s->buf[0][j] = carve(b0), s->buf[1][j] = carve(b1);
+  if (weights) s->w_buf[0] = carve(w0), s->w_buf[1] = carve(w1);
+  s->partials = carve(partial_words);
+  s->sums = carve(sum_words);
   *out = s;
   return nullptr;
 }
@@ -306,9 +327,9 @@ const char* sumcheck_round(SumcheckSession* s, unsigned L, bool skip_one, uint64
   if (s->pending) {
     const int b = next_buf(*s);
     const OutTables dst = tables_of(*s, b);
-    uint64_t* w_dst = s->w_cur ? s->w_buf[b].ptr : nullptr;
+    uint64_t* w_dst = s->w_cur ? s->w_buf[b] : nullptr;
     if (const char* e = round_device(s->cur, s->base_mask, &dst, s->r, s->w_cur, w_dst, n, s->poly, L, skip_one,
-                                     s->partials.ptr, grid, s->sums.ptr, s->stream))
+                                     s->partials, grid, s->sums, s->stream))
       return e;
     s->cur = readable(dst);
     if (w_dst) s->w_cur = w_dst;
@@ -317,10 +338,10 @@ const char* sumcheck_round(SumcheckSession* s, unsigned L, bool skip_one, uint64
     s->n = n;
     s->pending = false;
   } else if (const char* e = round_device(s->cur, s->base_mask, nullptr, Fp2::zero(), s->w_cur, nullptr, n, s->poly, L,
-                                          skip_one, s->partials.ptr, grid, s->sums.ptr, s->stream)) {
+                                          skip_one, s->partials, grid, s->sums, s->stream)) {
     return e;
   }
-  ZKS_CUDA_TRY(cudaMemcpyAsync(out, s->sums.ptr, size_t(L + 1) * 2 * sizeof(uint64_t), cudaMemcpyDeviceToHost, s->stream));
+  ZKS_CUDA_TRY(cudaMemcpyAsync(out, s->sums, size_t(L + 1) * 2 * sizeof(uint64_t), cudaMemcpyDeviceToHost, s->stream));
   return finish(*s);
 }
 
