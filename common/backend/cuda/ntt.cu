@@ -4,6 +4,10 @@
 #include "backend/cuda/merkle.cuh"
 #include "backend/cuda/ntt.cuh"
 
+#include <map>
+#include <mutex>
+#include <vector>
+
 namespace zks::backend::cuda_ops {
 
 namespace detail {
@@ -103,6 +107,30 @@ const char* make_twiddles(DeviceArray<uint64_t>& tw, size_t n) {
   return nullptr;
 }
 
+const char* shared_twiddles(int device, size_t n, const uint64_t** out) {
+  // tw[h + j] does not depend on the table's size, so the largest table built so far
+  // serves every smaller NTT. A larger one replaces it for later calls; the old one stays
+  // allocated (calls on other threads may still read it), at most half the new one's size.
+  using Grown = std::vector<DeviceArray<uint64_t>>;  // growing sizes, the last in use
+  struct Cache {
+    std::mutex mu;
+    std::map<int, Grown> tables;  // per device
+  };
+  static Cache* cache = new Cache;  // never destroyed: no cudaFree after the runtime has gone
+  std::lock_guard<std::mutex> lock(cache->mu);
+  auto& tables = cache->tables[device];
+  if (tables.empty() || tables.back().size < n) {
+    size_t size = size_t(1) << 16;
+    while (size < n) size *= 2;
+    DeviceArray<uint64_t> tw;
+    if (const char* e = make_twiddles(tw, size)) return e;
+    ZKS_CUDA_TRY(cudaDeviceSynchronize());
+    tables.push_back(std::move(tw));
+  }
+  *out = tables.back().ptr;
+  return nullptr;
+}
+
 const char* ntt_dif_device(uint64_t* data, size_t n, size_t batch, const uint64_t* tw) {
   if (n < 2 || batch == 0) return nullptr;
   const size_t chunk = n < kSharedChunk ? n : kSharedChunk;
@@ -147,10 +175,11 @@ const char* ntt_dif(int device, uint64_t* data, size_t n, size_t batch) {
   if ((n & (n - 1)) != 0 || n > (size_t(1) << 32)) return "ntt_dif: n must be 2^k, k <= 32";
   if (n < 2 || batch == 0) return nullptr;
   ZKS_CUDA_TRY(cudaSetDevice(device));
-  DeviceArray<uint64_t> d, tw;
+  DeviceArray<uint64_t> d;
   if (const char* e = d.upload(data, n * batch)) return e;
-  if (const char* e = make_twiddles(tw, n)) return e;
-  if (const char* e = ntt_dif_device(d.ptr, n, batch, tw.ptr)) return e;
+  const uint64_t* tw = nullptr;
+  if (const char* e = shared_twiddles(device, n, &tw)) return e;
+  if (const char* e = ntt_dif_device(d.ptr, n, batch, tw)) return e;
   ZKS_CUDA_TRY(cudaDeviceSynchronize());
   return d.download(data, n * batch);
 }
@@ -159,11 +188,12 @@ const char* rs_encode(int device, const uint64_t* coeffs, size_t n, unsigned log
   if (n == 0 || (n & (n - 1)) != 0 || log_blowup > 6) return "rs_encode: 2^k coefficients, blowup at most 2^6";
   if ((n << log_blowup) > (size_t(1) << 32)) return "rs_encode: codewords above 2^32 values";
   ZKS_CUDA_TRY(cudaSetDevice(device));
-  DeviceArray<uint64_t> c, cw, tw;
+  DeviceArray<uint64_t> c, cw;
   if (const char* e = c.upload(coeffs, n)) return e;
   if (const char* e = cw.alloc(n << log_blowup)) return e;
-  if (const char* e = make_twiddles(tw, n)) return e;
-  if (const char* e = rs_encode_device(c.ptr, n, log_blowup, cw.ptr, tw.ptr)) return e;
+  const uint64_t* tw = nullptr;
+  if (const char* e = shared_twiddles(device, n, &tw)) return e;
+  if (const char* e = rs_encode_device(c.ptr, n, log_blowup, cw.ptr, tw)) return e;
   ZKS_CUDA_TRY(cudaDeviceSynchronize());
   return cw.download(out, n << log_blowup);
 }
@@ -196,13 +226,14 @@ const char* commit(int device, const uint64_t* coeffs, size_t n, unsigned log_bl
   if (len > (size_t(1) << 32)) return "commit: codewords above 2^32 values";
   const size_t rows = len / leaf_words;  // a power of two: len is one and leaf_words divides it
   ZKS_CUDA_TRY(cudaSetDevice(device));
-  DeviceArray<uint64_t> c, cw, tw, tree;
+  DeviceArray<uint64_t> c, cw, tree;
   if (const char* e = c.upload(coeffs, n)) return e;
   if (const char* e = cw.alloc(len)) return e;
   if (const char* e = tree.alloc(2 * rows * 4)) return e;
   ZKS_CUDA_TRY(cudaMemset(tree.ptr, 0, 2 * rows * 4 * sizeof(uint64_t)));
-  if (const char* e = make_twiddles(tw, n)) return e;
-  if (const char* e = rs_encode_device(c.ptr, n, log_blowup, cw.ptr, tw.ptr)) return e;
+  const uint64_t* tw = nullptr;
+  if (const char* e = shared_twiddles(device, n, &tw)) return e;
+  if (const char* e = rs_encode_device(c.ptr, n, log_blowup, cw.ptr, tw)) return e;
   return hash_while_downloading(cw.ptr, len, leaf_words, rows, tree.ptr, codeword, nodes);
 }
 
@@ -214,7 +245,7 @@ const char* commit_fp2(int device, const uint64_t* coeffs, size_t n, unsigned lo
   if (len > (size_t(1) << 32)) return "commit_fp2: codewords above 2^32 values";
   const size_t rows = len / leaf_width;
   ZKS_CUDA_TRY(cudaSetDevice(device));
-  DeviceArray<uint64_t> c, c0, c1, e0, e1, cw, tw, tree;
+  DeviceArray<uint64_t> c, c0, c1, e0, e1, cw, tree;
   if (const char* e = c.upload(coeffs, 2 * n)) return e;
   if (const char* e = c0.alloc(n)) return e;
   if (const char* e = c1.alloc(n)) return e;
@@ -223,13 +254,14 @@ const char* commit_fp2(int device, const uint64_t* coeffs, size_t n, unsigned lo
   if (const char* e = cw.alloc(2 * len)) return e;
   if (const char* e = tree.alloc(2 * rows * 4)) return e;
   ZKS_CUDA_TRY(cudaMemset(tree.ptr, 0, 2 * rows * 4 * sizeof(uint64_t)));
-  if (const char* e = make_twiddles(tw, n)) return e;
+  const uint64_t* tw = nullptr;
+  if (const char* e = shared_twiddles(device, n, &tw)) return e;
   take_coordinate<<<blocks_for(n), kThreads>>>(c.ptr, n, 0, c0.ptr);
   ZKS_CUDA_LAUNCHED();
   take_coordinate<<<blocks_for(n), kThreads>>>(c.ptr, n, 1, c1.ptr);
   ZKS_CUDA_LAUNCHED();
-  if (const char* e = rs_encode_device(c0.ptr, n, log_blowup, e0.ptr, tw.ptr)) return e;
-  if (const char* e = rs_encode_device(c1.ptr, n, log_blowup, e1.ptr, tw.ptr)) return e;
+  if (const char* e = rs_encode_device(c0.ptr, n, log_blowup, e0.ptr, tw)) return e;
+  if (const char* e = rs_encode_device(c1.ptr, n, log_blowup, e1.ptr, tw)) return e;
   interleave<<<blocks_for(len), kThreads>>>(e0.ptr, e1.ptr, len, cw.ptr);
   ZKS_CUDA_LAUNCHED();
   return hash_while_downloading(cw.ptr, 2 * len, 2 * leaf_width, rows, tree.ptr, codeword, nodes);

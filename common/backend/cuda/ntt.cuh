@@ -17,6 +17,9 @@ constexpr size_t kCols = 4;
 
 // tw[h + j] = w_{2h}^j for every power of two h < n and j < h (the CPU's layout).
 const char* make_twiddles(DeviceArray<uint64_t>& tw, size_t n);
+// The process's twiddle table for `device`, of at least n entries: built once, grown
+// when a larger NTT comes (its entries do not depend on the table's size).
+const char* shared_twiddles(int device, size_t n, const uint64_t** out);
 // In place on device memory; tw from make_twiddles for at least n.
 const char* ntt_dif_device(uint64_t* data, size_t n, size_t batch, const uint64_t* tw);
 // Reed-Solomon encoding (pcs::detail::rs_encode): block j of the output is the DIF NTT
