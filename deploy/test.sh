@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, builds (Release), runs every test
-# under CTest and exits non-zero on any failure. Then builds the core protocol tests
+# under CTest and exits non-zero on any failure. Then runs the GPU parity tests on an
+# emulated GPU (tests/gpu/emulate.sh: no GPU needed), and builds the core protocol tests
 # with AddressSanitizer + UndefinedBehaviorSanitizer and runs them (small sizes).
 #
 #   deploy/test.sh                 # everything
+#   ZKS_SKIP_EMULATE=1 deploy/test.sh
 #   ZKS_SKIP_SANITIZE=1 deploy/test.sh
 #   ZKS_BUILD_DIR=out deploy/test.sh
 set -euo pipefail
@@ -20,6 +22,12 @@ echo "== build"
 cmake --build "$BUILD_DIR" -j "$JOBS"
 echo "== test"
 ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$JOBS" --timeout 900
+
+if [ "${ZKS_SKIP_EMULATE:-0}" != "1" ]; then
+  echo "== GPU parity tests on an emulated GPU"
+  tests/gpu/emulate.sh "$BUILD_DIR" >"$BUILD_DIR/gpu-emulate.log" 2>&1 || { tail -40 "$BUILD_DIR/gpu-emulate.log"; exit 1; }
+  tail -3 "$BUILD_DIR/gpu-emulate.log"
+fi
 
 if [ "${ZKS_SKIP_SANITIZE:-0}" != "1" ]; then
   SAN_DIR="$BUILD_DIR-asan"
