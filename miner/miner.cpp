@@ -93,12 +93,12 @@ struct MinerNode::Impl {
   size_t fallbacks_seen = 0;
   void sync_library_counters() {
     const auto cache = pcs::commit_cache_stats();
-    const size_t fallbacks = backend::Gpu::sumcheck_failures();
+    const size_t fallbacks = backend::Gpu::failures();
     std::lock_guard<std::mutex> lock(library_mu);
     metrics->inc("zks_miner_weight_cache_total", {{"result", "hit"}}, double(cache.hits - cache_seen.hits));
     metrics->inc("zks_miner_weight_cache_total", {{"result", "miss"}}, double(cache.misses - cache_seen.misses));
     metrics->set("zks_miner_weight_cache_bytes", {}, double(cache.bytes));
-    metrics->inc("zks_gpu_sumcheck_fallbacks_total", {}, double(fallbacks - fallbacks_seen));
+    metrics->inc("zks_gpu_fallbacks_total", {}, double(fallbacks - fallbacks_seen));
     cache_seen = cache;
     fallbacks_seen = fallbacks;
   }

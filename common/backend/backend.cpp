@@ -183,15 +183,16 @@ Result<std::vector<field::Fp2>> Gpu::product_round(const std::vector<std::span<c
 }
 
 namespace {
-std::atomic<size_t> g_sumcheck_failures{0};
-// A session's CUDA status, counted when it is a failure.
-Status session_status(const char* err, const char* op) {
-  if (err) ++g_sumcheck_failures;
+std::atomic<size_t> g_failures{0};
+// The CUDA status of a call whose failure the prover redoes on the CPU, counted when it
+// is a failure.
+Status counted_status(const char* err, const char* op) {
+  if (err) ++g_failures;
   return cuda_status(err, op);
 }
 }  // namespace
 
-size_t Gpu::sumcheck_failures() { return g_sumcheck_failures; }
+size_t Gpu::failures() { return g_failures; }
 
 Result<std::unique_ptr<Gpu::Sumcheck>> Gpu::sumcheck(std::span<const Table> tables, std::span<const Fp2> weights,
                                                       std::span<const Term> terms) {
@@ -220,7 +221,7 @@ Result<std::unique_ptr<Gpu::Sumcheck>> Gpu::sumcheck(std::span<const Table> tabl
     factors.insert(factors.end(), t.factors.begin(), t.factors.end());
   }
   cuda_ops::SumcheckSession* s = nullptr;
-  ZK_TRY(session_status(cuda_ops::sumcheck_open(m_device, ptrs.data(), base_mask, unsigned(ptrs.size()), n,
+  ZK_TRY(counted_status(cuda_ops::sumcheck_open(m_device, ptrs.data(), base_mask, unsigned(ptrs.size()), n,
                                              weights.empty() ? nullptr : words(weights.data()), unsigned(terms.size()),
                                              coeffs.data(), sizes.data(), factors.data(), &s),
                      "sumcheck"));
@@ -232,49 +233,74 @@ Gpu::Sumcheck::~Sumcheck() { cuda_ops::sumcheck_close(m_session); }
 Result<std::vector<field::Fp2>> Gpu::Sumcheck::round(unsigned L, bool skip_one) {
   if (L > kSumcheckMaxL) return make_error("sumcheck round: L at most 8");
   std::vector<Fp2> l(L + 1);
-  ZK_TRY(session_status(cuda_ops::sumcheck_round(m_session, L, skip_one, words(l.data())), "sumcheck round"));
+  ZK_TRY(counted_status(cuda_ops::sumcheck_round(m_session, L, skip_one, words(l.data())), "sumcheck round"));
   return l;
 }
 
 Status Gpu::Sumcheck::bind(const Fp2& r) {
   const uint64_t w[2] = {r.c0().value(), r.c1().value()};
-  return session_status(cuda_ops::sumcheck_bind(m_session, w), "sumcheck bind");
+  return counted_status(cuda_ops::sumcheck_bind(m_session, w), "sumcheck bind");
 }
 
 Result<std::vector<field::Fp2>> Gpu::Sumcheck::table(unsigned j) {
   std::vector<Fp2> out(cuda_ops::sumcheck_entries(m_session));
-  ZK_TRY(session_status(cuda_ops::sumcheck_table(m_session, j, words(out.data())), "sumcheck table"));
+  ZK_TRY(counted_status(cuda_ops::sumcheck_table(m_session, j, words(out.data())), "sumcheck table"));
   return out;
 }
 
-namespace {
-// Gpu::commit over F_p or F_p^2: the shape checked once, then cuda_ops::commit or commit_fp2.
-template <typename Out, typename F>
-Result<Out> commit_impl(int device, std::span<const F> coeffs, unsigned log_blowup, size_t leaf_width) {
-  const size_t len = coeffs.size() << log_blowup;
-  if (!pow2(coeffs.size()) || log_blowup > 6 || len > (size_t(1) << 32) || leaf_width == 0 || len % leaf_width != 0 ||
-      !pow2(len / leaf_width))
-    return make_error("commit: 2^k coefficients, blowup at most 2^6, codewords of at most 2^32 values, 2^j rows");
-  Out c;
-  c.codeword.resize(len);
-  c.nodes.resize(2 * (len / leaf_width));
-  auto* nodes = reinterpret_cast<uint8_t*>(c.nodes.data());
-  const char* err = std::is_same_v<F, field::Fp>
-                        ? cuda_ops::commit(device, words(coeffs.data()), coeffs.size(), log_blowup, leaf_width,
-                                           words(c.codeword.data()), nodes)
-                        : cuda_ops::commit_fp2(device, words(coeffs.data()), coeffs.size(), log_blowup, leaf_width,
-                                               words(c.codeword.data()), nodes);
-  ZK_TRY(cuda_status(err, "commit"));
-  return c;
+template <typename F>
+Result<std::unique_ptr<Gpu::Codeword>> Gpu::commit_impl(std::span<const F> evals, unsigned log_blowup,
+                                                        size_t leaf_width) {
+  const size_t len = evals.size() << log_blowup;
+  if (!pow2(evals.size()) || log_blowup > 6 || len > (size_t(1) << 32) || leaf_width == 0 || len % leaf_width != 0)
+    return make_error("commit: 2^k values, blowup at most 2^6, codewords of at most 2^32 values, 2^j rows");
+  constexpr bool fp2 = std::is_same_v<F, field::Fp2>;
+  cuda_ops::DeviceCommit* c = nullptr;
+  Gpu::Digest root{};
+  ZK_TRY(counted_status(cuda_ops::commit(m_device, words(evals.data()), evals.size(), fp2, log_blowup, leaf_width,
+                                         root.data(), &c),
+                        "commit"));
+  return std::unique_ptr<Codeword>(new Codeword(c, root, len / leaf_width, leaf_width, fp2));
 }
+
+namespace {
+std::vector<uint64_t> to_words(std::span<const size_t> index) { return {index.begin(), index.end()}; }
 }  // namespace
 
-Result<Gpu::Committed> Gpu::commit(std::span<const Fp> coeffs, unsigned log_blowup, size_t leaf_width) {
-  return commit_impl<Committed>(m_device, coeffs, log_blowup, leaf_width);
+Result<std::unique_ptr<Gpu::Codeword>> Gpu::commit(std::span<const Fp> evals, unsigned log_blowup, size_t leaf_width) {
+  return commit_impl(evals, log_blowup, leaf_width);
 }
 
-Result<Gpu::Committed2> Gpu::commit(std::span<const Fp2> coeffs, unsigned log_blowup, size_t leaf_width) {
-  return commit_impl<Committed2>(m_device, coeffs, log_blowup, leaf_width);
+Result<std::unique_ptr<Gpu::Codeword>> Gpu::commit(std::span<const Fp2> evals, unsigned log_blowup, size_t leaf_width) {
+  return commit_impl(evals, log_blowup, leaf_width);
+}
+
+Gpu::Codeword::~Codeword() { cuda_ops::commit_free(m_commit); }
+
+size_t Gpu::Codeword::device_bytes() const { return cuda_ops::commit_device_bytes(m_commit); }
+
+template <typename F>
+Result<std::vector<F>> Gpu::Codeword::rows(std::span<const size_t> index) const {
+  if (m_fp2 != std::is_same_v<F, field::Fp2>) return make_error("commit rows: read in the other field");
+  for (size_t i : index)
+    if (i >= m_rows) return make_error("commit rows: row " + std::to_string(i) + " of " + std::to_string(m_rows));
+  std::vector<F> out(index.size() * m_leaf_width);
+  const auto idx = to_words(index);
+  ZK_TRY(counted_status(cuda_ops::commit_rows(m_commit, idx.data(), idx.size(), words(out.data())), "commit rows"));
+  return out;
+}
+template Result<std::vector<field::Fp>> Gpu::Codeword::rows<field::Fp>(std::span<const size_t>) const;
+template Result<std::vector<field::Fp2>> Gpu::Codeword::rows<field::Fp2>(std::span<const size_t>) const;
+
+Result<std::vector<Gpu::Digest>> Gpu::Codeword::nodes(std::span<const size_t> index) const {
+  for (size_t i : index)
+    if (i == 0 || i >= 2 * m_rows)
+      return make_error("commit nodes: node " + std::to_string(i) + " of a tree of " + std::to_string(m_rows) + " leaves");
+  std::vector<Digest> out(index.size());
+  const auto idx = to_words(index);
+  ZK_TRY(counted_status(
+      cuda_ops::commit_nodes(m_commit, idx.data(), idx.size(), reinterpret_cast<uint8_t*>(out.data())), "commit nodes"));
+  return out;
 }
 
 Result<Gpu::Timing> Gpu::time(const std::string& op, unsigned log_n, unsigned arg, int reps) {
@@ -332,9 +358,18 @@ Gpu::Sumcheck::~Sumcheck() = default;
 Result<std::vector<field::Fp2>> Gpu::Sumcheck::round(unsigned, bool) { return no_cuda(); }
 Status Gpu::Sumcheck::bind(const Fp2&) { return no_cuda(); }
 Result<std::vector<field::Fp2>> Gpu::Sumcheck::table(unsigned) { return no_cuda(); }
-size_t Gpu::sumcheck_failures() { return 0; }
-Result<Gpu::Committed> Gpu::commit(std::span<const Fp>, unsigned, size_t) { return no_cuda(); }
-Result<Gpu::Committed2> Gpu::commit(std::span<const Fp2>, unsigned, size_t) { return no_cuda(); }
+size_t Gpu::failures() { return 0; }
+Result<std::unique_ptr<Gpu::Codeword>> Gpu::commit(std::span<const Fp>, unsigned, size_t) { return no_cuda(); }
+Result<std::unique_ptr<Gpu::Codeword>> Gpu::commit(std::span<const Fp2>, unsigned, size_t) { return no_cuda(); }
+Gpu::Codeword::~Codeword() = default;
+size_t Gpu::Codeword::device_bytes() const { return 0; }
+template <typename F>
+Result<std::vector<F>> Gpu::Codeword::rows(std::span<const size_t>) const {
+  return no_cuda();
+}
+template Result<std::vector<field::Fp>> Gpu::Codeword::rows<field::Fp>(std::span<const size_t>) const;
+template Result<std::vector<field::Fp2>> Gpu::Codeword::rows<field::Fp2>(std::span<const size_t>) const;
+Result<std::vector<Gpu::Digest>> Gpu::Codeword::nodes(std::span<const size_t>) const { return no_cuda(); }
 Result<Gpu::Timing> Gpu::time(const std::string&, unsigned, unsigned, int) { return no_cuda(); }
 #endif
 

@@ -21,6 +21,7 @@ namespace zks::backend {
 
 namespace cuda_ops {
 struct SumcheckSession;
+struct DeviceCommit;
 }
 
 enum class Kind { Cpu, Cuda };
@@ -62,10 +63,12 @@ Backend* cuda();
 // choice (and the reason for a CPU fallback) once per process.
 Backend& select(bool prefer_gpu = true);
 
-// GPU versions of the prover's hot operations (issue 10), on host memory (each call
-// uploads, runs and downloads). Each equals the CPU code named beside it byte for byte:
+// GPU versions of the prover's hot operations (issue 10). The single ops work on host
+// memory (each call uploads, runs and downloads); sumcheck sessions and commitments keep
+// their tables on the device between calls (the prover's routes: sumcheck::use_gpu,
+// pcs::gpu_commitments). Each equals the CPU code named beside it byte for byte:
 // tests/unit/backend/gpu_parity_test.cpp checks every one on random inputs where a GPU
-// is present. The prover does not route through them yet. Errors (CUDA failures, bad
+// is present (and tests/gpu/emulate.sh on an emulated one). Errors (CUDA failures, bad
 // shapes) come back as values.
 class Gpu {
  public:
@@ -127,25 +130,45 @@ class Gpu {
   // empty for none) for sum_t coeff_t prod f_j (terms empty: the product of every table).
   Result<std::unique_ptr<Sumcheck>> sumcheck(std::span<const Table> tables, std::span<const Fp2> weights,
                                              std::span<const Term> terms);
-  // Sessions that failed to open and session calls that failed, in this process: each
-  // one sent a sumcheck (or the rest of one) back to the CPU. The self-check and the
-  // parity tests require it unchanged, so a GPU path that always fails cannot pass
-  // them on the CPU's replay.
-  static size_t sumcheck_failures();
+  // GPU calls that failed in this process: sumcheck sessions that did not open, session
+  // calls, device commitments and their reads. The callers in the prover redo each
+  // one's work on the CPU. The self-checks and the parity tests require it unchanged, so
+  // a GPU path that always fails cannot pass them on the CPU's replay.
+  static size_t failures();
 
-  // A Basefold commitment's codeword and tree in one trip: rs_encode of the coefficients,
-  // then merkle_tree of the codeword in rows of leaf_width.
-  struct Committed {
-    std::vector<Fp> codeword;
-    std::vector<Digest> nodes;
+  // A Basefold commitment made on the device and kept there (pcs::commit's encoding):
+  // the evaluation table goes up once; its monomial coefficients
+  // (pcs::detail::evals_to_coeffs), Reed-Solomon codeword (pcs::detail::rs_encode) and
+  // Merkle tree (hash::MerkleTree::from_rows, rows of leaf_width values) are computed
+  // and stay in device memory as long as this object; the root comes back at once, rows
+  // and tree nodes only when a proof opens them.
+  class Codeword {
+   public:
+    ~Codeword();
+    Codeword(const Codeword&) = delete;
+    Codeword& operator=(const Codeword&) = delete;
+    const Digest& root() const { return m_root; }
+    size_t rows() const { return m_rows; }
+    size_t device_bytes() const;
+    // Rows index[i] (leaf_width values each, the row's values one after the other), in
+    // that order; F is the committed field (Fp or Fp2).
+    template <typename F>
+    Result<std::vector<F>> rows(std::span<const size_t> index) const;
+    // Tree nodes at heap positions index[i] (node 1 the root, the leaves from rows() on).
+    Result<std::vector<Digest>> nodes(std::span<const size_t> index) const;
+
+   private:
+    friend class Gpu;
+    Codeword(cuda_ops::DeviceCommit* c, const Digest& root, size_t rows, size_t leaf_width, bool fp2)
+        : m_commit(c), m_root(root), m_rows(rows), m_leaf_width(leaf_width), m_fp2(fp2) {}
+    cuda_ops::DeviceCommit* m_commit;
+    Digest m_root;
+    size_t m_rows, m_leaf_width;
+    bool m_fp2;
   };
-  Result<Committed> commit(std::span<const Fp> coeffs, unsigned log_blowup, size_t leaf_width);
-  // The same over F_p^2 (each coordinate encoded on its own, as the CPU does).
-  struct Committed2 {
-    std::vector<Fp2> codeword;
-    std::vector<Digest> nodes;
-  };
-  Result<Committed2> commit(std::span<const Fp2> coeffs, unsigned log_blowup, size_t leaf_width);
+  Result<std::unique_ptr<Codeword>> commit(std::span<const Fp> evals, unsigned log_blowup, size_t leaf_width);
+  // Over F_p^2, each coordinate encoded on its own (as the CPU does).
+  Result<std::unique_ptr<Codeword>> commit(std::span<const Fp2> evals, unsigned log_blowup, size_t leaf_width);
 
   // Device-resident timing of one op (see cuda_ops::time_op): median milliseconds and
   // the fewest bytes the op must move.
@@ -155,6 +178,8 @@ class Gpu {
   Result<Timing> time(const std::string& op, unsigned log_n, unsigned arg, int reps);
 
  private:
+  template <typename F>
+  Result<std::unique_ptr<Codeword>> commit_impl(std::span<const F> evals, unsigned log_blowup, size_t leaf_width);
   int m_device;
 };
 

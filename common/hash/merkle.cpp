@@ -136,20 +136,26 @@ std::vector<size_t> sorted_unique(std::span<const size_t> indices) {
 }
 }  // namespace
 
-MultiProof MerkleTree::open_many(std::span<const size_t> indices) const {
-  MultiProof proof;
-  for (size_t idx : indices) ZK_ASSERT(idx < m_leaves);  // also for a one-leaf tree
-  if (indices.empty() || m_leaves == 1) return proof;
+std::vector<size_t> MerkleTree::multiproof_nodes(size_t num_leaves, std::span<const size_t> indices) {
+  ZK_ASSERT(std::has_single_bit(num_leaves));
+  for (size_t idx : indices) ZK_ASSERT(idx < num_leaves);  // also for a one-leaf tree
+  std::vector<size_t> nodes;
+  if (indices.empty() || num_leaves == 1) return nodes;
   std::vector<std::pair<size_t, Digest>> level;
-  for (size_t idx : sorted_unique(indices)) level.emplace_back(m_leaves + idx, m_nodes[m_leaves + idx]);
+  for (size_t idx : sorted_unique(indices)) level.emplace_back(num_leaves + idx, Digest{});
   Digest unused;
-  walk_multiproof(std::move(level), [&](const Digest&, const Digest&) { return Digest{}; },
-                  [&](size_t node, Digest& out) {
-                    out = m_nodes[node];
-                    proof.nodes.push_back(out);
+  walk_multiproof(std::move(level), [](const Digest&, const Digest&) { return Digest{}; },
+                  [&](size_t node, Digest&) {
+                    nodes.push_back(node);
                     return true;
                   },
                   unused);
+  return nodes;
+}
+
+MultiProof MerkleTree::open_many(std::span<const size_t> indices) const {
+  MultiProof proof;
+  for (size_t node : multiproof_nodes(m_leaves, indices)) proof.nodes.push_back(m_nodes[node]);
   return proof;
 }
 

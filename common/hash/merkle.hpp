@@ -45,6 +45,9 @@ class MerkleTree {
   std::vector<Digest> open(size_t index) const;
   // A pruned multiproof for a set of leaves (any order, duplicates allowed).
   MultiProof open_many(std::span<const size_t> indices) const;
+  // The heap positions of the nodes open_many sends, in its order, for a tree of
+  // num_leaves leaves (a power of two): for a tree held elsewhere (on the GPU).
+  static std::vector<size_t> multiproof_nodes(size_t num_leaves, std::span<const size_t> indices);
 
  private:
   // Heap layout: node 1 is the root, node i has children 2i and 2i+1, leaves at

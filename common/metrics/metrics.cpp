@@ -28,7 +28,7 @@ constexpr Spec kCatalogue[] = {
     {"zks_gpu_memory_bytes", Type::Gauge, "Memory of each GPU present"},
     {"zks_gpu_memory_used_bytes", Type::Gauge, "Memory in use on each GPU (NVML)"},
     {"zks_gpu_utilization_ratio", Type::Gauge, "Utilisation of each GPU, 0..1 (NVML)"},
-    {"zks_gpu_sumcheck_fallbacks_total", Type::Counter, "GPU sumcheck calls that failed, their work redone on the CPU"},
+    {"zks_gpu_fallbacks_total", Type::Counter, "GPU calls of the prover (sumchecks, commitments and their reads) that failed, their work redone on the CPU"},
     {"zks_miner_weight_cache_total", Type::Counter, "Weight commitments taken from the cache (hit) or made (miss)"},
     {"zks_miner_weight_cache_bytes", Type::Gauge, "Memory held by cached weight commitments"},
     {"zks_miner_jobs_total", Type::Counter, "ProveSlice calls by outcome (ok, deadline, full, failed, unavailable, bad_request)"},

@@ -28,13 +28,47 @@ using detail::GroupKind;
 using detail::GroupProof;
 using detail::OpeningProof;
 
+namespace detail {
+
+// A message's Reed-Solomon codeword and its Merkle tree in rows of leaf_width: in host
+// memory, or kept in GPU memory, where only the root and the opened rows and paths
+// cross to the host.
+template <typename F>
+class Encoded {
+ public:
+  // The encoding of the evaluation table `evals` (2^n values): made on the GPU when the
+  // table has at least 2^kGpuMinVars values and the GPU passed its self-check (the same
+  // bytes), else, or on any GPU error (with a warning), on the CPU.
+  static Encoded make(std::span<const F> evals, unsigned log_blowup, size_t leaf_width);
+  const hash::Digest& root() const { return m_gpu ? m_gpu->root() : m_tree->root(); }
+  size_t host_bytes() const;
+  size_t device_bytes() const { return m_gpu ? m_gpu->device_bytes() : 0; }
+
+  struct Opened {
+    std::vector<F> values;  // the rows, one after the other
+    hash::MultiProof proof;
+  };
+  // The rows `leaves` (sorted, distinct) and their pruned multiproof. From the GPU when
+  // the codeword is there; if reading it fails, `evals` (the table this was made from)
+  // is encoded again on the CPU for this opening, with a warning.
+  Opened open(const std::vector<size_t>& leaves, std::span<const F> evals) const;
+
+ private:
+  static Encoded on_cpu(std::span<const F> evals, unsigned log_blowup, size_t leaf_width);
+  std::vector<F> m_codeword;  // on the host: the codeword and its tree
+  std::unique_ptr<hash::MerkleTree> m_tree;
+  std::unique_ptr<backend::Gpu::Codeword> m_gpu;  // or on the GPU
+  unsigned m_log_blowup = 0;
+  size_t m_leaf_width = 0;
+};
+
+}  // namespace detail
+
 struct CommittedPoly::Access {
   static CommittedPoly make() { return CommittedPoly(); }
   static std::vector<Fp>& evals(CommittedPoly& p) { return p.m_evals; }
-  static std::vector<Fp>& codeword(CommittedPoly& p) { return p.m_codeword; }
-  static const std::vector<Fp>& codeword(const CommittedPoly& p) { return p.m_codeword; }
-  static std::unique_ptr<hash::MerkleTree>& tree(CommittedPoly& p) { return p.m_tree; }
-  static const hash::MerkleTree& tree(const CommittedPoly& p) { return *p.m_tree; }
+  static std::unique_ptr<detail::Encoded<Fp>>& encoded(CommittedPoly& p) { return p.m_encoded; }
+  static const detail::Encoded<Fp>& encoded(const CommittedPoly& p) { return *p.m_encoded; }
   static Commitment& commitment(CommittedPoly& p) { return p.m_commitment; }
 };
 
@@ -47,6 +81,9 @@ Fp2 CommittedPoly::evaluate(std::span<const Fp2> point) const {
   ZK_ASSERT_MSG(point.size() == num_vars(), "evaluation point has the wrong dimension");
   return poly::evaluate(std::span<const Fp>(m_evals), point);
 }
+
+size_t CommittedPoly::host_bytes() const { return m_evals.size() * sizeof(Fp) + m_encoded->host_bytes(); }
+size_t CommittedPoly::device_bytes() const { return m_encoded->device_bytes(); }
 
 void Commitment::write(util::ByteWriter& w) const {
   w.u32(num_vars);
@@ -255,53 +292,56 @@ std::vector<std::vector<size_t>> leaf_indices(const std::vector<size_t>& queries
 // Below this size a commitment stays on the CPU: the transfers cost more than the work.
 constexpr unsigned kGpuMinVars = 14;
 
-// A message's Reed-Solomon codeword and its Merkle tree in rows of leaf_width.
-template <typename F>
-struct Encoded {
-  std::vector<F> codeword;
-  hash::MerkleTree tree;
-};
-
-template <typename F>
-Encoded<F> encode_on_cpu(std::span<const F> coeffs, unsigned log_blowup, size_t leaf_width) {
-  auto cw = detail::rs_encode(coeffs, log_blowup);
-  auto tree = hash::MerkleTree::from_rows(std::span<const F>(cw), leaf_width);
-  return {std::move(cw), std::move(tree)};
-}
-
-// The GPU's codeword and tree against the CPU's for one random message.
+// The GPU's commitment of one random table against the CPU's: the root, every row and
+// leaf digest, and a multiproof's nodes.
 template <typename F>
 bool gpu_matches(backend::Gpu& g, unsigned log_n, std::mt19937_64& rng) {
-  std::vector<F> c(size_t(1) << log_n);
-  for (auto& x : c) {
+  std::vector<F> e(size_t(1) << log_n);
+  for (auto& x : e) {
     if constexpr (std::is_same_v<F, Fp>) x = Fp(rng());
     else x = Fp2(Fp(rng()), Fp(rng()));
   }
-  auto got = g.commit(std::span<const F>(c), 2, 16);
+  auto got = g.commit(std::span<const F>(e), 2, 16);
   if (!got.ok()) {
     ZKS_LOG_WARN("pcs", "GPU commitments disabled: the self-check failed to run ({})", got.error());
     return false;
   }
-  auto want = encode_on_cpu(std::span<const F>(c), 2, 16);
-  const size_t leaves = want.tree.num_leaves();
-  bool same = got->codeword == want.codeword && got->nodes.size() == 2 * leaves && got->nodes[1] == want.tree.root();
-  for (size_t i = 0; same && i < leaves; ++i) same = got->nodes[leaves + i] == want.tree.leaf(i);
+  std::vector<F> c = e;
+  detail::evals_to_coeffs(std::span<F>(c));
+  const auto cw = detail::rs_encode(std::span<const F>(c), 2);
+  const auto tree = hash::MerkleTree::from_rows(std::span<const F>(cw), 16);
+  const size_t leaves = tree.num_leaves();
+  std::vector<size_t> all(leaves), some;
+  for (size_t i = 0; i < leaves; ++i) all[i] = i;
+  for (size_t i = 0; i < 8; ++i) some.push_back(rng() % leaves);
+  std::sort(some.begin(), some.end());
+  some.erase(std::unique(some.begin(), some.end()), some.end());
+  std::vector<size_t> leaf_nodes(leaves);
+  for (size_t i = 0; i < leaves; ++i) leaf_nodes[i] = leaves + i;
+  auto rows = (*got)->template rows<F>(all);
+  auto digests = (*got)->nodes(leaf_nodes);
+  auto path = (*got)->nodes(hash::MerkleTree::multiproof_nodes(leaves, some));
+  bool same = (*got)->root() == tree.root() && rows.ok() && *rows == cw && digests.ok() && path.ok() &&
+              *path == tree.open_many(some).nodes;
+  for (size_t i = 0; same && i < leaves; ++i) same = (*digests)[i] == tree.leaf(i);
   if (!same)
     ZKS_LOG_WARN("pcs", "GPU commitments disabled: the GPU's encoding or Merkle tree differs from the CPU's at 2^{} ({})",
                  log_n, std::is_same_v<F, Fp> ? "F_p" : "F_p^2");
   return same;
 }
 
-// Messages whose encodings take every kernel path (the global and the shared-memory NTT
+// Tables whose encodings take every kernel path (the global and the shared-memory NTT
 // levels, one and several leaf rows per Merkle thread block), over F_p (commitments) and
-// F_p^2 (the opening's folded layers). Run once per process.
+// F_p^2 (the opening's folded layers). Run once per process; fails on any GPU error.
 bool gpu_self_check(backend::Gpu& g) {
   std::mt19937_64 rng(7);
+  const size_t failures = backend::Gpu::failures();
   for (unsigned log_n : {3u, 12u, 13u})
     if (!gpu_matches<Fp>(g, log_n, rng)) return false;
   for (unsigned log_n : {3u, 12u})
     if (!gpu_matches<Fp2>(g, log_n, rng)) return false;
-  ZKS_LOG_INFO("pcs", "commitments of 2^{} values and more are encoded and hashed on the GPU", kGpuMinVars);
+  if (backend::Gpu::failures() != failures) return false;
+  ZKS_LOG_INFO("pcs", "commitments of 2^{} values and more are made and kept on the GPU", kGpuMinVars);
   return true;
 }
 
@@ -314,17 +354,70 @@ backend::Gpu* commit_gpu() {
   return ok ? g : nullptr;
 }
 
-// encode_on_cpu, on the GPU when the message is large enough and the GPU passed its
-// self-check (the same bytes); any GPU error falls back to the CPU with a warning.
 template <typename F>
-Encoded<F> encode_and_hash(std::span<const F> coeffs, unsigned log_blowup, size_t leaf_width) {
-  if (backend::Gpu* g = coeffs.size() >= (size_t(1) << kGpuMinVars) ? commit_gpu() : nullptr) {
-    auto done = g->commit(coeffs, log_blowup, leaf_width);
-    if (done.ok()) return {std::move(done->codeword), hash::MerkleTree::from_nodes(std::move(done->nodes))};
+std::vector<F> leaf_values(std::span<const F> cw, size_t width, const std::vector<size_t>& leaves) {
+  std::vector<F> out;
+  out.reserve(leaves.size() * width);
+  for (size_t l : leaves) out.insert(out.end(), cw.begin() + l * width, cw.begin() + (l + 1) * width);
+  return out;
+}
+
+}  // namespace
+
+template <typename F>
+detail::Encoded<F> detail::Encoded<F>::on_cpu(std::span<const F> evals, unsigned log_blowup, size_t leaf_width) {
+  std::vector<F> coeffs(evals.begin(), evals.end());
+  evals_to_coeffs(std::span<F>(coeffs));
+  Encoded e;
+  e.m_codeword = rs_encode(std::span<const F>(coeffs), log_blowup);
+  e.m_tree = std::make_unique<hash::MerkleTree>(hash::MerkleTree::from_rows(std::span<const F>(e.m_codeword), leaf_width));
+  e.m_log_blowup = log_blowup;
+  e.m_leaf_width = leaf_width;
+  return e;
+}
+
+template <typename F>
+detail::Encoded<F> detail::Encoded<F>::make(std::span<const F> evals, unsigned log_blowup, size_t leaf_width) {
+  if (backend::Gpu* g = evals.size() >= (size_t(1) << kGpuMinVars) ? commit_gpu() : nullptr) {
+    auto done = g->commit(evals, log_blowup, leaf_width);
+    if (done.ok()) {
+      Encoded e;
+      e.m_gpu = std::move(*done);
+      e.m_log_blowup = log_blowup;
+      e.m_leaf_width = leaf_width;
+      return e;
+    }
     ZKS_LOG_WARN("pcs", "GPU commitment failed, committing on the CPU: {}", done.error());  // out of memory, a driver error
   }
-  return encode_on_cpu(coeffs, log_blowup, leaf_width);
+  return on_cpu(evals, log_blowup, leaf_width);
 }
+
+template <typename F>
+size_t detail::Encoded<F>::host_bytes() const {
+  return m_gpu ? 0 : m_codeword.size() * sizeof(F) + 2 * m_tree->num_leaves() * sizeof(hash::Digest);
+}
+
+template <typename F>
+typename detail::Encoded<F>::Opened detail::Encoded<F>::open(const std::vector<size_t>& leaves,
+                                                             std::span<const F> evals) const {
+  if (m_gpu) {
+    auto values = m_gpu->template rows<F>(leaves);
+    std::string why = values.ok() ? "" : values.error();
+    if (values.ok()) {
+      auto nodes = m_gpu->nodes(hash::MerkleTree::multiproof_nodes(m_gpu->rows(), leaves));
+      if (nodes.ok()) return {std::move(*values), {std::move(*nodes)}};
+      why = nodes.error();
+    }
+    ZKS_LOG_WARN("pcs", "reading a codeword on the GPU failed, encoding it again on the CPU: {}", why);
+    return on_cpu(evals, m_log_blowup, m_leaf_width).open(leaves, evals);
+  }
+  return {leaf_values(std::span<const F>(m_codeword), m_leaf_width, leaves), m_tree->open_many(leaves)};
+}
+
+template class detail::Encoded<Fp>;
+template class detail::Encoded<Fp2>;
+
+namespace {
 
 // ---------------------------------------------------------------------------------
 // Prover.
@@ -441,16 +534,6 @@ class FoldSumcheck {
   Fp2 m_claim;
 };
 
-template <typename F>
-std::vector<F> leaf_values(std::span<const F> cw, unsigned leaf_log,
-                           const std::vector<size_t>& leaves) {
-  const size_t w = size_t(1) << leaf_log;
-  std::vector<F> out;
-  out.reserve(leaves.size() * w);
-  for (size_t l : leaves) out.insert(out.end(), cw.begin() + l * w, cw.begin() + (l + 1) * w);
-  return out;
-}
-
 GroupProof prove_fold_group(const Group& grp, std::span<const CommittedPoly* const> polys,
                             const Batching& b, transcript::Transcript& t, const Params& params) {
   const unsigned n = grp.num_vars;
@@ -499,8 +582,9 @@ GroupProof prove_fold_group(const Group& grp, std::span<const CommittedPoly* con
     }
   }
 
-  std::vector<std::vector<Fp2>> layers;  // folded codewords committed after each step
-  std::vector<hash::MerkleTree> trees;
+  // The folded tables committed after each step, and their encodings.
+  std::vector<std::vector<Fp2>> messages;
+  std::vector<detail::Encoded<Fp2>> layers;
   FoldSumcheck sc(f_base, std::move(f), std::move(w));
   for (size_t k = 0; k < steps.size(); ++k) {
     for (unsigned i = 0; i < steps[k]; ++i) {
@@ -510,13 +594,10 @@ GroupProof prove_fold_group(const Group& grp, std::span<const CommittedPoly* con
       sc.bind(t.challenge("pcs.fold"));
     }
     if (k + 1 < steps.size()) {
-      std::vector<Fp2> msg = sc.f();
-      detail::evals_to_coeffs(std::span<Fp2>(msg));
-      auto layer = encode_and_hash(std::span<const Fp2>(msg), params.log_blowup, size_t(1) << steps[k + 1]);
-      layers.push_back(std::move(layer.codeword));
-      trees.push_back(std::move(layer.tree));
-      gp.layer_roots.push_back(trees.back().root());
-      t.absorb("pcs.layer_root", trees.back().root());
+      messages.push_back(sc.f());
+      layers.push_back(detail::Encoded<Fp2>::make(messages.back(), params.log_blowup, size_t(1) << steps[k + 1]));
+      gp.layer_roots.push_back(layers.back().root());
+      t.absorb("pcs.layer_root", layers.back().root());
     }
   }
   // f is now the table of f(r, x') over the last final_log variables.
@@ -529,13 +610,14 @@ GroupProof prove_fold_group(const Group& grp, std::span<const CommittedPoly* con
   auto leaves = leaf_indices(queries, steps);
   for (size_t j = 0; j < m; ++j) {
     const CommittedPoly& pj = *polys[grp.polys[j]];
-    gp.base_leaves.push_back(leaf_values(std::span<const Fp>(CommittedPoly::Access::codeword(pj)),
-                                         steps[0], leaves[0]));
-    gp.base_proofs.push_back(CommittedPoly::Access::tree(pj).open_many(leaves[0]));
+    auto opened = CommittedPoly::Access::encoded(pj).open(leaves[0], pj.evaluations());
+    gp.base_leaves.push_back(std::move(opened.values));
+    gp.base_proofs.push_back(std::move(opened.proof));
   }
   for (size_t k = 1; k < steps.size(); ++k) {
-    gp.layer_leaves.push_back(leaf_values(std::span<const Fp2>(layers[k - 1]), steps[k], leaves[k]));
-    gp.layer_proofs.push_back(trees[k - 1].open_many(leaves[k]));
+    auto opened = layers[k - 1].open(leaves[k], messages[k - 1]);
+    gp.layer_leaves.push_back(std::move(opened.values));
+    gp.layer_proofs.push_back(std::move(opened.proof));
   }
   return gp;
 }
@@ -738,14 +820,12 @@ Result<CommittedPoly> commit(std::span<const Fp> values, const Params& params) {
   auto& evals = CommittedPoly::Access::evals(p);
   evals.assign(size_t(1) << n, Fp::zero());
   std::copy(values.begin(), values.end(), evals.begin());
-  std::vector<Fp> coeffs = evals;
-  detail::evals_to_coeffs(std::span<Fp>(coeffs));
-  auto encoded = encode_and_hash(std::span<const Fp>(coeffs), params.log_blowup, size_t(1) << commit_leaf_log(n, params));
+  auto& encoded = CommittedPoly::Access::encoded(p);
+  encoded = std::make_unique<detail::Encoded<Fp>>(
+      detail::Encoded<Fp>::make(std::span<const Fp>(evals), params.log_blowup, size_t(1) << commit_leaf_log(n, params)));
   auto& c = CommittedPoly::Access::commitment(p);
-  c.root = encoded.tree.root();
+  c.root = encoded->root();
   c.num_vars = n;
-  CommittedPoly::Access::codeword(p) = std::move(encoded.codeword);
-  CommittedPoly::Access::tree(p) = std::make_unique<hash::MerkleTree>(std::move(encoded.tree));
   return p;
 }
 
@@ -768,10 +848,7 @@ hash::Digest content_key(std::span<const Fp> values, const Params& params) {
   return h.finalize();
 }
 
-size_t footprint(const CommittedPoly& p) {
-  return (p.evaluations().size() + CommittedPoly::Access::codeword(p).size()) * sizeof(Fp) +
-         2 * CommittedPoly::Access::tree(p).num_leaves() * sizeof(hash::Digest);
-}
+size_t footprint(const CommittedPoly& p) { return p.host_bytes() + p.device_bytes(); }
 
 struct CommitCache {
   std::mutex mu;

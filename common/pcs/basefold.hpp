@@ -54,6 +54,11 @@ class MerkleTree;
 
 namespace zks::pcs {
 
+namespace detail {
+template <typename F>
+class Encoded;
+}
+
 using field::Fp;
 using field::Fp2;
 
@@ -66,7 +71,8 @@ struct Commitment {
   static Result<Commitment> read(util::ByteReader& r, const Params& params);
 };
 
-// The prover's side of a commitment: the table, its codeword and Merkle tree.
+// The prover's side of a commitment: the table, its codeword and Merkle tree (kept in
+// GPU memory when it was committed on the GPU: only the opened rows and paths come back).
 class CommittedPoly {
  public:
   CommittedPoly(CommittedPoly&&) noexcept;
@@ -78,15 +84,17 @@ class CommittedPoly {
   std::span<const Fp> evaluations() const { return m_evals; }
   // The MLE at `point` (num_vars coordinates).
   Fp2 evaluate(std::span<const Fp2> point) const;
+  // Memory held by the codeword and tree: on the host, and on the GPU.
+  size_t host_bytes() const;
+  size_t device_bytes() const;
 
   struct Access;  // for the prover in basefold.cpp
 
  private:
   CommittedPoly();
   Commitment m_commitment;
-  std::vector<Fp> m_evals;     // zero-padded evaluation table
-  std::vector<Fp> m_codeword;  // RS codeword, bit-reversed
-  std::unique_ptr<hash::MerkleTree> m_tree;
+  std::vector<Fp> m_evals;  // zero-padded evaluation table
+  std::unique_ptr<detail::Encoded<Fp>> m_encoded;  // RS codeword (bit-reversed) and tree
 };
 
 // "Polynomial `poly` of the batch evaluates to `value` at `point`."
@@ -97,13 +105,16 @@ struct Claim {
 };
 
 // Commits to the MLE of `values` (zero-padded to a power of two, at least one value).
-// On the GPU when gpu_commitments() (byte-identical: the same codeword and tree).
+// On the GPU when gpu_commitments() (byte-identical: the same codeword and tree, which
+// then stay in GPU memory).
 Result<CommittedPoly> commit(std::span<const Fp> values, const Params& params);
 // commit(), remembered across calls for polynomials that recur from job to job (a
 // model's weight stack, committed by every proof and every verification of its slice):
 // keyed by a BLAKE2b digest of the values and the parameters' id, so a hit is the very
 // commitment commit() would make. Least recently used entries go first once the cache
-// holds more than its capacity (set_commit_cache_capacity; 0 turns the cache off).
+// holds more than its capacity in host and GPU memory together
+// (set_commit_cache_capacity; 0 turns the cache off). An entry made on the GPU keeps
+// its codeword and tree there, so a model's weights are uploaded once, not per job.
 Result<std::shared_ptr<const CommittedPoly>> commit_cached(std::span<const Fp> values, const Params& params);
 // The commitment alone, for callers that need nothing else (a verifier committing the
 // weights itself, sealing): a full entry's if there is one, else kept in a small map of

@@ -420,13 +420,13 @@ bool gpu_sumchecks() {
   static bool ok = false;
   std::call_once(once, [] {
     std::mt19937_64 rng(11);
-    const size_t failures = backend::Gpu::sumcheck_failures();
+    const size_t failures = backend::Gpu::failures();
     // Several blocks per round (2^13 pairs), a single block, one entry pair; base,
     // F_p^2 and mixed tables; with and without eq; a plain product and terms; then
     // the opening's way, with 2^19 pairs (two per GPU thread in the first round).
     ok = gpu_matches(rng, 14, 3, 0b111, true, false) && gpu_matches(rng, 12, 4, 0b0101, true, true) &&
          gpu_matches(rng, 10, 2, 0b01, false, false) && gpu_matches(rng, 1, 2, 0b00, true, false) &&
-         gpu_session_matches(*backend::gpu(), rng, 20) && backend::Gpu::sumcheck_failures() == failures;
+         gpu_session_matches(*backend::gpu(), rng, 20) && backend::Gpu::failures() == failures;
     if (ok)
       ZKS_LOG_INFO("sumcheck", "sumchecks of 2^{} entries and more run on the GPU", gpu_min_vars());
     else

@@ -160,10 +160,10 @@ int main(int argc, char** argv) {
   std::printf("|---|---|---|---|\n");
   for (unsigned lg = 8; lg <= 20; lg += 2) {
     SumcheckCase c(lg, 3);
-    const size_t failures = be::Gpu::sumcheck_failures();
+    const size_t failures = be::Gpu::failures();
     const double gpu = c.ms(zks::sumcheck::Placement::Gpu, reps), cpu = c.ms(zks::sumcheck::Placement::Cpu, reps);
     std::printf("| 2^%u | %.3f ms%s | %.3f ms | %.2fx |\n", lg, gpu,
-                be::Gpu::sumcheck_failures() == failures ? "" : " (GPU failed, CPU replay)", cpu, cpu / gpu);
+                be::Gpu::failures() == failures ? "" : " (GPU failed, CPU replay)", cpu, cpu / gpu);
     std::fflush(stdout);
   }
   // pcs::commit end to end (upload, encoding, tree, codeword and tree back; the codeword

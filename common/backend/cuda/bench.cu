@@ -66,13 +66,14 @@ const char* time_op(int device, const char* op, unsigned log_n, unsigned arg, in
     if (const char* e = b.alloc(n << arg)) return e;
     if (const char* e = make_twiddles(tw, n)) return e;
     bytes = (1.0 + double(size_t(1) << arg)) * n * 8;
-  } else if (name == "commit") {  // a Basefold commitment: rs_encode (blowup 4) then its tree, 16 values a leaf
+  } else if (name == "commit") {  // a Basefold commitment: evals to coefficients, rs_encode (blowup 4), its tree (16 values a leaf)
     if (log_n + 2 > 32) return "time_op: commit codewords above 2^32 values";
     if (const char* e = random_device(a, n, 7)) return e;
     if (const char* e = b.alloc(n << 2)) return e;
     if (const char* e = c.alloc(2 * (n << 2) / 16 * 4)) return e;
     if (const char* e = make_twiddles(tw, n)) return e;
-    bytes = (1.0 + 4.0 + 4.0) * n * 8 + 2.0 * (n << 2) / 16 * 32;  // read, write, re-read the codeword; the tree
+    // transform in place, read the coefficients, write and re-read the codeword; the tree
+    bytes = (2.0 + 1.0 + 4.0 + 4.0) * n * 8 + 2.0 * (n << 2) / 16 * 32;
   } else if (name == "merkle") {  // log_n: leaves; arg: words per leaf
     const size_t words = arg ? arg : 16;
     if (const char* e = random_device(a, n * words, 4)) return e;
@@ -136,6 +137,7 @@ const char* time_op(int device, const char* op, unsigned log_n, unsigned arg, in
     if (name == "ntt") return ntt_dif_device(a.ptr, n, arg ? arg : 1, tw.ptr);
     if (name == "rs_encode") return rs_encode_device(a.ptr, n, arg, b.ptr, tw.ptr);
     if (name == "commit") {
+      if (const char* e = mobius_device(a.ptr, n, 0)) return e;
       if (const char* e = rs_encode_device(a.ptr, n, 2, b.ptr, tw.ptr)) return e;
       return merkle_tree_device(b.ptr, 16, (n << 2) / 16, c.ptr);
     }

@@ -56,36 +56,6 @@ struct DeviceArray {
   }
 };
 
-// A stream that does not wait on the legacy default stream (where the kernels run), and
-// an event to order it after them; both released on every path.
-struct SideStream {
-  cudaStream_t stream = nullptr;
-  cudaEvent_t ready = nullptr;
-  SideStream() = default;
-  SideStream(const SideStream&) = delete;
-  SideStream& operator=(const SideStream&) = delete;
-  ~SideStream() {
-    if (ready) cudaEventDestroy(ready);
-    if (stream) cudaStreamDestroy(stream);
-  }
-  // Marks the work queued on the default stream so far.
-  const char* mark() {
-    cudaError_t err = cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking);
-    if (err == cudaSuccess) err = cudaEventCreateWithFlags(&ready, cudaEventDisableTiming);
-    if (err == cudaSuccess) err = cudaEventRecord(ready, 0);
-    return err == cudaSuccess ? nullptr : cudaGetErrorString(err);
-  }
-  // Copies n words from device to host on this stream once the marked work has run,
-  // and returns when the copy is done; work queued on the default stream after the
-  // mark keeps running meanwhile.
-  const char* download_after_mark(uint64_t* host, const uint64_t* device, size_t n) {
-    cudaError_t err = cudaStreamWaitEvent(stream, ready, 0);
-    if (err == cudaSuccess) err = cudaMemcpyAsync(host, device, n * sizeof(uint64_t), cudaMemcpyDeviceToHost, stream);
-    if (err == cudaSuccess) err = cudaStreamSynchronize(stream);
-    return err == cudaSuccess ? nullptr : cudaGetErrorString(err);
-  }
-};
-
 constexpr unsigned kThreads = 256;
 inline unsigned blocks_for(size_t n, unsigned threads = kThreads) {
   size_t b = (n + threads - 1) / threads;

@@ -69,15 +69,22 @@ const char* sumcheck_table(SumcheckSession* s, unsigned j, uint64_t* out);
 size_t sumcheck_entries(const SumcheckSession* s);
 void sumcheck_close(SumcheckSession* s);
 
-// rs_encode then merkle_tree of the codeword in rows of leaf_words words, on the device
-// in one trip: codeword holds n << log_blowup words, nodes 2 * rows digests (ntt.cu).
-const char* commit(int device, const uint64_t* coeffs, size_t n, unsigned log_blowup, size_t leaf_words,
-                   uint64_t* codeword, uint8_t* nodes);
-// The same for n F_p^2 coefficients (2n words), each coordinate encoded on its own as
-// pcs::detail::rs_encode(span<const Fp2>) does; leaf_width F_p^2 values per row; codeword
-// holds 2 (n << log_blowup) words (ntt.cu).
-const char* commit_fp2(int device, const uint64_t* coeffs, size_t n, unsigned log_blowup, size_t leaf_width,
-                       uint64_t* codeword, uint8_t* nodes);
+// A Basefold commitment made and kept on the device (ntt.cu): the evaluation table's
+// monomial coefficients (pcs::detail::evals_to_coeffs), their Reed-Solomon codeword
+// (rs_encode) and its Merkle tree in rows of leaf_width values (merkle_tree) stay in
+// device memory; the root (node 1) comes back, rows and tree nodes on request. fp2: n
+// F_p^2 values (2n words), each coordinate encoded on its own as
+// pcs::detail::rs_encode(span<const Fp2>) does. commit_free releases it.
+struct DeviceCommit;
+const char* commit(int device, const uint64_t* evals, size_t n, bool fp2, unsigned log_blowup, size_t leaf_width,
+                   uint8_t root[32], DeviceCommit** out);
+// Rows index[0..count) of the codeword (leaf_width values each) into out, in that order.
+const char* commit_rows(const DeviceCommit* c, const uint64_t* index, size_t count, uint64_t* out);
+// Tree nodes index[0..count) (heap positions: node 1 the root, the leaves from node
+// `rows` on) into out, 32 bytes each.
+const char* commit_nodes(const DeviceCommit* c, const uint64_t* index, size_t count, uint8_t* out);
+size_t commit_device_bytes(const DeviceCommit* c);
+void commit_free(DeviceCommit* c);
 
 // Median milliseconds of `reps` device-resident runs of op ("copy", "ntt" (arg: batch),
 // "rs_encode" (arg: log blowup), "commit" (blowup 4, 16 values a leaf), "merkle" (arg:

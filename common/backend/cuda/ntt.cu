@@ -5,6 +5,7 @@
 #include "backend/cuda/ntt.cuh"
 
 #include <map>
+#include <memory>
 #include <mutex>
 #include <vector>
 
@@ -97,6 +98,35 @@ __global__ void interleave(const uint64_t* c0, const uint64_t* c1, size_t n, uin
   if (i < n) out[2 * i] = c0[i], out[2 * i + 1] = c1[i];
 }
 
+
+// Levels a .. a + L - 1 of the Moebius transform of n words (pairs 2^l apart, l in that
+// range: hi -= lo, pcs::detail::evals_to_coeffs) in one trip: each thread holds the 2^L
+// words base + k 2^a (in registers: L is a constant), which meet only each other there.
+template <unsigned L>
+__global__ void mobius_levels(uint64_t* data, size_t n, unsigned a) {
+  const size_t t = blockIdx.x * size_t(blockDim.x) + threadIdx.x;
+  if (t >= (n >> L)) return;
+  const size_t low = t & ((size_t(1) << a) - 1), base = ((t >> a) << (a + L)) | low;
+  constexpr unsigned m = 1u << L;
+  Fp x[m];
+#pragma unroll
+  for (unsigned k = 0; k < m; ++k) x[k] = fp_at(data, base + (size_t(k) << a));
+#pragma unroll
+  for (unsigned l = 0; l < L; ++l)
+#pragma unroll
+    for (unsigned k = 0; k < m; ++k)
+      if (!((k >> l) & 1)) x[k | (1u << l)] = x[k | (1u << l)] - x[k];
+#pragma unroll
+  for (unsigned k = 0; k < m; ++k) data[base + (size_t(k) << a)] = x[k].value();
+}
+
+// out[t] = word t % row_words of row index[t / row_words].
+__global__ void gather_rows(const uint64_t* src, size_t row_words, const uint64_t* index, size_t count, uint64_t* out) {
+  const size_t t = blockIdx.x * size_t(blockDim.x) + threadIdx.x;
+  if (t >= count * row_words) return;
+  out[t] = src[index[t / row_words] * row_words + t % row_words];
+}
+
 }  // namespace
 
 const char* make_twiddles(DeviceArray<uint64_t>& tw, size_t n) {
@@ -128,6 +158,20 @@ const char* shared_twiddles(int device, size_t n, const uint64_t** out) {
     tables.push_back(std::move(tw));
   }
   *out = tables.back().ptr;
+  return nullptr;
+}
+
+const char* mobius_device(uint64_t* data, size_t n, unsigned first_level) {
+  static_assert(kMobiusLevels == 4);
+  unsigned log_n = 0;
+  while ((size_t(1) << log_n) < n) ++log_n;
+  for (unsigned a = first_level; a < log_n; a += kMobiusLevels) {
+    const unsigned L = log_n - a < kMobiusLevels ? log_n - a : kMobiusLevels;
+    void (*levels)(uint64_t*, size_t, unsigned) =
+        L == 4 ? mobius_levels<4> : L == 3 ? mobius_levels<3> : L == 2 ? mobius_levels<2> : mobius_levels<1>;
+    levels<<<blocks_for(n >> L), kThreads>>>(data, n, a);
+    ZKS_CUDA_LAUNCHED();
+  }
   return nullptr;
 }
 
@@ -198,73 +242,91 @@ const char* rs_encode(int device, const uint64_t* coeffs, size_t n, unsigned log
   return cw.download(out, n << log_blowup);
 }
 
-namespace {
-// The codeword (`words` words, queued to be written on the default stream) goes to the
-// host on a side stream while the default stream builds its tree, which only reads it;
-// then the tree comes back.
-const char* hash_while_downloading(const uint64_t* cw, size_t words, size_t leaf_words, size_t rows, uint64_t* tree,
-                                   uint64_t* codeword, uint8_t* nodes) {
-  SideStream side;
-  const char* err = side.mark();  // the encoding
-  if (!err) err = merkle_tree_device(cw, leaf_words, rows, tree);
-  if (!err) err = side.download_after_mark(codeword, cw, words);
-  if (err) {
-    cudaDeviceSynchronize();  // nothing may still run on the buffers freed on return
-    return err;
+struct DeviceCommit {
+  int device = 0;
+  size_t rows = 0, row_words = 0;
+  DeviceArray<uint64_t> codeword, tree;  // the tree: 2 rows digests of 4 words, heap order
+};
+
+const char* commit(int device, const uint64_t* evals, size_t n, bool fp2, unsigned log_blowup, size_t leaf_width,
+                   uint8_t root[32], DeviceCommit** out) {
+  *out = nullptr;
+  const size_t len = n << log_blowup;
+  if (n == 0 || (n & (n - 1)) != 0 || log_blowup > 6 || leaf_width == 0 || len % leaf_width != 0)
+    return "commit: bad shape";
+  if (len > (size_t(1) << 32)) return "commit: codewords above 2^32 values";
+  const size_t w = fp2 ? 2 : 1;  // words per value
+  ZKS_CUDA_TRY(cudaSetDevice(device));
+  auto c = std::make_unique<DeviceCommit>();
+  c->device = device;
+  c->rows = len / leaf_width;  // a power of two: len is one and leaf_width divides it
+  c->row_words = leaf_width * w;
+  DeviceArray<uint64_t> coeffs;
+  if (const char* e = coeffs.upload(evals, n * w)) return e;
+  // Over F_p^2 the words of value i are 2i and 2i + 1: the transform of each coordinate
+  // is the words' transform without its lowest level.
+  if (const char* e = mobius_device(coeffs.ptr, n * w, fp2 ? 1 : 0)) return e;
+  const uint64_t* tw = nullptr;
+  if (const char* e = shared_twiddles(device, n, &tw)) return e;
+  if (const char* e = c->codeword.alloc(len * w)) return e;
+  if (!fp2) {
+    if (const char* e = rs_encode_device(coeffs.ptr, n, log_blowup, c->codeword.ptr, tw)) return e;
+  } else {
+    DeviceArray<uint64_t> c0, c1, e0, e1;
+    if (const char* e = c0.alloc(n)) return e;
+    if (const char* e = c1.alloc(n)) return e;
+    if (const char* e = e0.alloc(len)) return e;
+    if (const char* e = e1.alloc(len)) return e;
+    take_coordinate<<<blocks_for(n), kThreads>>>(coeffs.ptr, n, 0, c0.ptr);
+    ZKS_CUDA_LAUNCHED();
+    take_coordinate<<<blocks_for(n), kThreads>>>(coeffs.ptr, n, 1, c1.ptr);
+    ZKS_CUDA_LAUNCHED();
+    if (const char* e = rs_encode_device(c0.ptr, n, log_blowup, e0.ptr, tw)) return e;
+    if (const char* e = rs_encode_device(c1.ptr, n, log_blowup, e1.ptr, tw)) return e;
+    interleave<<<blocks_for(len), kThreads>>>(e0.ptr, e1.ptr, len, c->codeword.ptr);
+    ZKS_CUDA_LAUNCHED();
+    ZKS_CUDA_TRY(cudaDeviceSynchronize());  // before c0, c1, e0 and e1 are freed
   }
+  if (const char* e = c->tree.alloc(2 * c->rows * 4)) return e;
+  ZKS_CUDA_TRY(cudaMemset(c->tree.ptr, 0, 2 * c->rows * 4 * sizeof(uint64_t)));
+  if (const char* e = merkle_tree_device(c->codeword.ptr, c->row_words, c->rows, c->tree.ptr)) return e;
   ZKS_CUDA_TRY(cudaDeviceSynchronize());
-  ZKS_CUDA_TRY(cudaMemcpy(nodes, tree, 2 * rows * 4 * sizeof(uint64_t), cudaMemcpyDeviceToHost));
+  ZKS_CUDA_TRY(cudaMemcpy(root, c->tree.ptr + 4, 32, cudaMemcpyDeviceToHost));  // node 1
+  *out = c.release();
   return nullptr;
+}
+
+namespace {
+// out[i] = row index[i] of src (rows of row_words words); index and out in host memory.
+const char* gather(int device, const uint64_t* src, size_t row_words, size_t rows, const uint64_t* index, size_t count,
+                   uint64_t* out) {
+  for (size_t i = 0; i < count; ++i)
+    if (index[i] >= rows) return "commit: row or node index out of range";
+  if (count == 0) return nullptr;
+  ZKS_CUDA_TRY(cudaSetDevice(device));
+  DeviceArray<uint64_t> idx, got;
+  if (const char* e = idx.upload(index, count)) return e;
+  if (const char* e = got.alloc(count * row_words)) return e;
+  gather_rows<<<blocks_for(count * row_words), kThreads>>>(src, row_words, idx.ptr, count, got.ptr);
+  ZKS_CUDA_LAUNCHED();
+  return got.download(out, count * row_words);  // cudaMemcpy waits for the kernel
 }
 }  // namespace
 
-const char* commit(int device, const uint64_t* coeffs, size_t n, unsigned log_blowup, size_t leaf_words,
-                   uint64_t* codeword, uint8_t* nodes) {
-  const size_t len = n << log_blowup;
-  if (n == 0 || (n & (n - 1)) != 0 || log_blowup > 6 || leaf_words == 0 || len % leaf_words != 0)
-    return "commit: bad shape";
-  if (len > (size_t(1) << 32)) return "commit: codewords above 2^32 values";
-  const size_t rows = len / leaf_words;  // a power of two: len is one and leaf_words divides it
-  ZKS_CUDA_TRY(cudaSetDevice(device));
-  DeviceArray<uint64_t> c, cw, tree;
-  if (const char* e = c.upload(coeffs, n)) return e;
-  if (const char* e = cw.alloc(len)) return e;
-  if (const char* e = tree.alloc(2 * rows * 4)) return e;
-  ZKS_CUDA_TRY(cudaMemset(tree.ptr, 0, 2 * rows * 4 * sizeof(uint64_t)));
-  const uint64_t* tw = nullptr;
-  if (const char* e = shared_twiddles(device, n, &tw)) return e;
-  if (const char* e = rs_encode_device(c.ptr, n, log_blowup, cw.ptr, tw)) return e;
-  return hash_while_downloading(cw.ptr, len, leaf_words, rows, tree.ptr, codeword, nodes);
+const char* commit_rows(const DeviceCommit* c, const uint64_t* index, size_t count, uint64_t* out) {
+  return gather(c->device, c->codeword.ptr, c->row_words, c->rows, index, count, out);
 }
 
-const char* commit_fp2(int device, const uint64_t* coeffs, size_t n, unsigned log_blowup, size_t leaf_width,
-                       uint64_t* codeword, uint8_t* nodes) {
-  const size_t len = n << log_blowup;
-  if (n == 0 || (n & (n - 1)) != 0 || log_blowup > 6 || leaf_width == 0 || len % leaf_width != 0)
-    return "commit_fp2: bad shape";
-  if (len > (size_t(1) << 32)) return "commit_fp2: codewords above 2^32 values";
-  const size_t rows = len / leaf_width;
-  ZKS_CUDA_TRY(cudaSetDevice(device));
-  DeviceArray<uint64_t> c, c0, c1, e0, e1, cw, tree;
-  if (const char* e = c.upload(coeffs, 2 * n)) return e;
-  if (const char* e = c0.alloc(n)) return e;
-  if (const char* e = c1.alloc(n)) return e;
-  if (const char* e = e0.alloc(len)) return e;
-  if (const char* e = e1.alloc(len)) return e;
-  if (const char* e = cw.alloc(2 * len)) return e;
-  if (const char* e = tree.alloc(2 * rows * 4)) return e;
-  ZKS_CUDA_TRY(cudaMemset(tree.ptr, 0, 2 * rows * 4 * sizeof(uint64_t)));
-  const uint64_t* tw = nullptr;
-  if (const char* e = shared_twiddles(device, n, &tw)) return e;
-  take_coordinate<<<blocks_for(n), kThreads>>>(c.ptr, n, 0, c0.ptr);
-  ZKS_CUDA_LAUNCHED();
-  take_coordinate<<<blocks_for(n), kThreads>>>(c.ptr, n, 1, c1.ptr);
-  ZKS_CUDA_LAUNCHED();
-  if (const char* e = rs_encode_device(c0.ptr, n, log_blowup, e0.ptr, tw)) return e;
-  if (const char* e = rs_encode_device(c1.ptr, n, log_blowup, e1.ptr, tw)) return e;
-  interleave<<<blocks_for(len), kThreads>>>(e0.ptr, e1.ptr, len, cw.ptr);
-  ZKS_CUDA_LAUNCHED();
-  return hash_while_downloading(cw.ptr, 2 * len, 2 * leaf_width, rows, tree.ptr, codeword, nodes);
+const char* commit_nodes(const DeviceCommit* c, const uint64_t* index, size_t count, uint8_t* out) {
+  return gather(c->device, c->tree.ptr, 4, 2 * c->rows, index, count, reinterpret_cast<uint64_t*>(out));
+}
+
+size_t commit_device_bytes(const DeviceCommit* c) { return (c->codeword.size + c->tree.size) * sizeof(uint64_t); }
+
+void commit_free(DeviceCommit* c) {
+  if (!c) return;
+  cudaSetDevice(c->device);
+  delete c;
 }
 
 }  // namespace zks::backend::cuda_ops

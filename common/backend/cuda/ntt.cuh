@@ -27,4 +27,9 @@ const char* ntt_dif_device(uint64_t* data, size_t n, size_t batch, const uint64_
 const char* rs_encode_device(const uint64_t* coeffs, size_t n, unsigned log_blowup, uint64_t* out,
                              const uint64_t* tw);
 
+// pcs::detail::evals_to_coeffs on n = 2^k words in place, from level first_level up
+// (pairs 2^l apart for l >= first_level), kMobiusLevels levels a trip.
+constexpr unsigned kMobiusLevels = 4;
+const char* mobius_device(uint64_t* data, size_t n, unsigned first_level);
+
 }  // namespace zks::backend::cuda_ops::detail

@@ -3,6 +3,7 @@
 // visible message, where there is no GPU (CI builds and links all of it anyway).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <random>
 
 #include "backend/backend.hpp"
@@ -233,9 +234,9 @@ TEST_CASE("GPU sumchecks (tables on the device, fused fold and round) prove the 
     const Fp2 claim = sc::compute_sum(ri.inst);
     zks::transcript::Transcript tg("gpu-parity"), tc("gpu-parity");
     REQUIRE(sc::Prover(ri.inst, sc::Placement::Gpu).on_gpu());  // the instance fits the device kernel
-    const size_t failures = be::Gpu::sumcheck_failures();
+    const size_t failures = be::Gpu::failures();
     auto got = sc::prove(ri.inst, claim, tg, sc::Placement::Gpu);
-    REQUIRE(be::Gpu::sumcheck_failures() == failures);  // no round fell back to the CPU
+    REQUIRE(be::Gpu::failures() == failures);  // no round fell back to the CPU
     auto want = sc::prove(ri.inst, claim, tc, sc::Placement::Cpu);
     REQUIRE(proof_bytes(got) == proof_bytes(want));
     REQUIRE(got.point == want.point);
@@ -257,14 +258,17 @@ TEST_CASE("LogUp-GKR fraction layers and Basefold openings prove the same bytes 
     return std::make_pair(proof_bytes(out), out.factor_evals);
   };
   // A Basefold opening of one polynomial (f base-field until the first fold) and of two
-  // (f combined in F_p^2), each of 2^(gpu_min_vars() + 1) values.
-  auto a = random_fp(rng, size_t(2) << vars), b = random_fp(rng, size_t(2) << vars);
-  auto z = random_fp2(rng, vars + 1);
+  // (f combined in F_p^2), each of 2^(gpu_min_vars() + 2) values: commitments and the
+  // first folded layer (2^-4 of that) are made and kept on the GPU.
+  auto a = random_fp(rng, size_t(4) << vars), b = random_fp(rng, size_t(4) << vars);
+  auto z = random_fp2(rng, vars + 2);
   const auto params = zks::pcs::Params::standard();
   auto opening = [&](size_t polys) {
     auto ca = zks::pcs::commit(a, params), cb = zks::pcs::commit(b, params);
     REQUIRE(ca.ok());
     REQUIRE(cb.ok());
+    REQUIRE((ca->device_bytes() > 0) == zks::pcs::gpu_commitments());
+    REQUIRE((ca->host_bytes() > a.size() * sizeof(Fp)) == !zks::pcs::gpu_commitments());
     std::vector<const zks::pcs::CommittedPoly*> ps{&*ca, &*cb};
     std::vector<zks::pcs::Claim> claims{{0, z, zks::poly::evaluate(std::span<const Fp>(a), z)},
                                         {1, z, zks::poly::evaluate(std::span<const Fp>(b), z)}};
@@ -280,11 +284,12 @@ TEST_CASE("LogUp-GKR fraction layers and Basefold openings prove the same bytes 
   auto want1 = opening(1), want2 = opening(2);
   be::set_gpu_enabled(true);
   REQUIRE(zks::sumcheck::gpu_sumchecks());
-  const size_t failures = be::Gpu::sumcheck_failures();
+  REQUIRE(zks::pcs::gpu_commitments());
+  const size_t failures = be::Gpu::failures();
   REQUIRE(layer() == want);
   REQUIRE(opening(1) == want1);
   REQUIRE(opening(2) == want2);
-  REQUIRE(be::Gpu::sumcheck_failures() == failures);  // all of it on the GPU, none replayed
+  REQUIRE(be::Gpu::failures() == failures);  // all of it on the GPU, none replayed
 }
 
 TEST_CASE("A GPU sumcheck session reads back folded tables and refuses misuse", "[backend][gpu]") {
@@ -344,30 +349,84 @@ TEST_CASE("GPU ops refuse bad shapes with an error, never a crash", "[backend]")
   REQUIRE_FALSE(g.sumcheck(none, {}, {}).ok());
   REQUIRE_FALSE(g.sumcheck(odd, {}, {}).ok());
   REQUIRE_FALSE(g.sumcheck(nine, {}, {}).ok());
+  std::vector<Fp> sixty_four(64);
+  REQUIRE_FALSE(g.commit(std::span<const Fp>(three), 2, 16).ok());
+  REQUIRE_FALSE(g.commit(std::span<const Fp>(sixty_four), 2, 3).ok());
+  REQUIRE_FALSE(g.commit(std::span<const Fp>(sixty_four), 7, 16).ok());
 }
 
-TEST_CASE("GPU commitments (encoding and tree in one trip) equal the CPU's, over Fp and Fp2", "[backend][gpu]") {
+namespace {
+// A device commitment of `evals` against pcs's CPU encoding: the root, every row in a
+// shuffled order, the leaf digests, single paths and a multiproof.
+template <typename F>
+void check_device_commit(be::Gpu& g, const std::vector<F>& evals, size_t width, std::mt19937_64& rng) {
+  auto got = g.commit(std::span<const F>(evals), 2, width);
+  REQUIRE(got.ok());
+  const auto& dc = **got;
+  std::vector<F> c = evals;
+  zks::pcs::detail::evals_to_coeffs(std::span<F>(c));
+  const auto cw = zks::pcs::detail::rs_encode(std::span<const F>(c), 2);
+  const auto t = zks::hash::MerkleTree::from_rows(std::span<const F>(cw), width);
+  const size_t L = t.num_leaves();
+  REQUIRE(dc.rows() == L);
+  REQUIRE(dc.root() == t.root());
+  REQUIRE(dc.device_bytes() >= cw.size() * sizeof(F) + 2 * L * 32);
+  std::vector<size_t> order(L), leaf_nodes(L);
+  for (size_t i = 0; i < L; ++i) order[i] = i, leaf_nodes[i] = L + i;
+  std::shuffle(order.begin(), order.end(), rng);
+  auto rows = dc.template rows<F>(order);
+  REQUIRE(rows.ok());
+  for (size_t i = 0; i < L; ++i)
+    REQUIRE(std::equal(cw.begin() + order[i] * width, cw.begin() + (order[i] + 1) * width, rows->begin() + i * width));
+  auto digests = dc.nodes(leaf_nodes);
+  REQUIRE(digests.ok());
+  for (size_t i = 0; i < L; ++i) REQUIRE((*digests)[i] == t.leaf(i));
+  std::vector<size_t> some;
+  for (int k = 0; k < 12; ++k) {
+    const size_t leaf = rng() % L;
+    some.push_back(leaf);
+    std::vector<size_t> path;
+    for (size_t node = L + leaf; node > 1; node /= 2) path.push_back(node ^ 1);
+    auto got_path = dc.nodes(path);
+    REQUIRE(got_path.ok());
+    REQUIRE(*got_path == t.open(leaf));
+  }
+  std::sort(some.begin(), some.end());
+  some.erase(std::unique(some.begin(), some.end()), some.end());
+  auto multi = dc.nodes(zks::hash::MerkleTree::multiproof_nodes(L, some));
+  REQUIRE(multi.ok());
+  REQUIRE(*multi == t.open_many(some).nodes);
+}
+}  // namespace
+
+TEST_CASE("GPU commitments (made and kept on the device) equal the CPU's, over Fp and Fp2", "[backend][gpu]") {
   auto* g = gpu_or_skip();
   if (!g) return;
   std::mt19937_64 rng(6);
-  for (unsigned lg : {0u, 5u, 13u, 18u}) {
+  const size_t failures = be::Gpu::failures();
+  for (unsigned lg : {0u, 1u, 5u, 13u, 18u}) {
     CAPTURE(lg);
-    auto c = random_fp(rng, size_t(1) << lg);
-    auto c2 = random_fp2(rng, size_t(1) << lg);
-    auto got = g->commit(c, 2, 16 > (size_t(4) << lg) ? 1 : 16);
-    auto got2 = g->commit(std::span<const Fp2>(c2), 2, 16 > (size_t(4) << lg) ? 1 : 16);
-    REQUIRE(got.ok());
-    REQUIRE(got2.ok());
     const size_t width = 16 > (size_t(4) << lg) ? 1 : 16;
-    auto cw = zks::pcs::detail::rs_encode(c, 2);
-    auto cw2 = zks::pcs::detail::rs_encode(std::span<const Fp2>(c2), 2);
-    REQUIRE(got->codeword == cw);
-    REQUIRE(got2->codeword == cw2);
-    auto t = zks::hash::MerkleTree::from_rows(std::span<const Fp>(cw), width);
-    auto t2 = zks::hash::MerkleTree::from_rows(std::span<const Fp2>(cw2), width);
-    REQUIRE(got->nodes[1] == t.root());
-    REQUIRE(got2->nodes[1] == t2.root());
-    for (size_t i = 0; i < t.num_leaves(); ++i) REQUIRE(got->nodes[t.num_leaves() + i] == t.leaf(i));
-    for (size_t i = 0; i < t2.num_leaves(); ++i) REQUIRE(got2->nodes[t2.num_leaves() + i] == t2.leaf(i));
+    check_device_commit(*g, random_fp(rng, size_t(1) << lg), width, rng);
+    check_device_commit(*g, random_fp2(rng, size_t(1) << lg), width, rng);
   }
+  REQUIRE(be::Gpu::failures() == failures);
+}
+
+TEST_CASE("A device commitment refuses reads out of range or in the other field", "[backend][gpu]") {
+  auto* g = gpu_or_skip();
+  if (!g) return;
+  std::mt19937_64 rng(16);
+  auto evals = random_fp(rng, 64);
+  auto got = g->commit(std::span<const Fp>(evals), 2, 16);  // 16 rows, 32 tree nodes
+  REQUIRE(got.ok());
+  const size_t failures = be::Gpu::failures();
+  const std::vector<size_t> row16{16}, node0{0}, node32{32}, ok{3};
+  REQUIRE_FALSE((*got)->rows<Fp>(row16).ok());
+  REQUIRE_FALSE((*got)->rows<Fp2>(ok).ok());
+  REQUIRE_FALSE((*got)->nodes(node0).ok());
+  REQUIRE_FALSE((*got)->nodes(node32).ok());
+  REQUIRE((*got)->rows<Fp>(ok).ok());
+  REQUIRE((*got)->rows<Fp>({}).ok());
+  REQUIRE(be::Gpu::failures() == failures);  // refused before the device, not GPU failures
 }
