@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, builds (Release), runs every test
-# under CTest and exits non-zero on any failure. Then runs the GPU parity tests on an
-# emulated GPU (tests/gpu/emulate.sh: no GPU needed), and builds the core protocol tests
-# with AddressSanitizer + UndefinedBehaviorSanitizer and runs them (small sizes).
+# under CTest and exits non-zero on any failure. Then runs the GPU parity tests and the
+# whole-slice GPU tests on an emulated GPU (tests/gpu/emulate.sh: no GPU needed), and
+# builds the core protocol tests with AddressSanitizer + UndefinedBehaviorSanitizer and
+# runs them (small sizes).
 #
 #   deploy/test.sh                 # everything
 #   ZKS_SKIP_EMULATE=1 deploy/test.sh
@@ -27,6 +28,10 @@ if [ "${ZKS_SKIP_EMULATE:-0}" != "1" ]; then
   echo "== GPU parity tests on an emulated GPU"
   tests/gpu/emulate.sh "$BUILD_DIR" >"$BUILD_DIR/gpu-emulate.log" 2>&1 || { tail -40 "$BUILD_DIR/gpu-emulate.log"; exit 1; }
   tail -3 "$BUILD_DIR/gpu-emulate.log"
+  echo "== whole slice proofs on the emulated GPU against the CPU (and GPU failures injected)"
+  tests/gpu/emulate.sh "$BUILD_DIR" --slice >"$BUILD_DIR/gpu-emulate-slice.log" 2>&1 ||
+    { tail -40 "$BUILD_DIR/gpu-emulate-slice.log"; exit 1; }
+  tail -3 "$BUILD_DIR/gpu-emulate-slice.log"
 fi
 
 if [ "${ZKS_SKIP_SANITIZE:-0}" != "1" ]; then

@@ -183,16 +183,21 @@ Result<std::vector<field::Fp2>> Gpu::product_round(const std::vector<std::span<c
 }
 
 namespace {
-std::atomic<size_t> g_failures{0};
-// The CUDA status of a call whose failure the prover redoes on the CPU, counted when it
-// is a failure.
-Status counted_status(const char* err, const char* op) {
+std::atomic<size_t> g_calls{0}, g_failures{0}, g_fail_at{SIZE_MAX};
+// Runs a GPU call whose failure the prover redoes on the CPU (call() returns null or
+// the CUDA error), counting it and its failure; the call fail_call() names fails
+// without running.
+template <typename Call>
+Status counted(const char* op, Call&& call) {
+  const char* err = g_calls++ == g_fail_at ? "failure injected by Gpu::fail_call" : call();
   if (err) ++g_failures;
   return cuda_status(err, op);
 }
 }  // namespace
 
 size_t Gpu::failures() { return g_failures; }
+size_t Gpu::calls() { return g_calls; }
+void Gpu::fail_call(size_t n) { g_fail_at = n; }
 
 Result<std::unique_ptr<Gpu::Sumcheck>> Gpu::sumcheck(std::span<const Table> tables, std::span<const Fp2> weights,
                                                       std::span<const Term> terms) {
@@ -221,10 +226,11 @@ Result<std::unique_ptr<Gpu::Sumcheck>> Gpu::sumcheck(std::span<const Table> tabl
     factors.insert(factors.end(), t.factors.begin(), t.factors.end());
   }
   cuda_ops::SumcheckSession* s = nullptr;
-  ZK_TRY(counted_status(cuda_ops::sumcheck_open(m_device, ptrs.data(), base_mask, unsigned(ptrs.size()), n,
-                                             weights.empty() ? nullptr : words(weights.data()), unsigned(terms.size()),
-                                             coeffs.data(), sizes.data(), factors.data(), &s),
-                     "sumcheck"));
+  ZK_TRY(counted("sumcheck", [&] {
+    return cuda_ops::sumcheck_open(m_device, ptrs.data(), base_mask, unsigned(ptrs.size()), n,
+                                   weights.empty() ? nullptr : words(weights.data()), unsigned(terms.size()),
+                                   coeffs.data(), sizes.data(), factors.data(), &s);
+  }));
   return std::unique_ptr<Sumcheck>(new Sumcheck(s));
 }
 
@@ -233,18 +239,18 @@ Gpu::Sumcheck::~Sumcheck() { cuda_ops::sumcheck_close(m_session); }
 Result<std::vector<field::Fp2>> Gpu::Sumcheck::round(unsigned L, bool skip_one) {
   if (L > kSumcheckMaxL) return make_error("sumcheck round: L at most 8");
   std::vector<Fp2> l(L + 1);
-  ZK_TRY(counted_status(cuda_ops::sumcheck_round(m_session, L, skip_one, words(l.data())), "sumcheck round"));
+  ZK_TRY(counted("sumcheck round", [&] { return cuda_ops::sumcheck_round(m_session, L, skip_one, words(l.data())); }));
   return l;
 }
 
 Status Gpu::Sumcheck::bind(const Fp2& r) {
   const uint64_t w[2] = {r.c0().value(), r.c1().value()};
-  return counted_status(cuda_ops::sumcheck_bind(m_session, w), "sumcheck bind");
+  return counted("sumcheck bind", [&] { return cuda_ops::sumcheck_bind(m_session, w); });
 }
 
 Result<std::vector<field::Fp2>> Gpu::Sumcheck::table(unsigned j) {
   std::vector<Fp2> out(cuda_ops::sumcheck_entries(m_session));
-  ZK_TRY(counted_status(cuda_ops::sumcheck_table(m_session, j, words(out.data())), "sumcheck table"));
+  ZK_TRY(counted("sumcheck table", [&] { return cuda_ops::sumcheck_table(m_session, j, words(out.data())); }));
   return out;
 }
 
@@ -257,9 +263,9 @@ Result<std::unique_ptr<Gpu::Codeword>> Gpu::commit_impl(std::span<const F> evals
   constexpr bool fp2 = std::is_same_v<F, field::Fp2>;
   cuda_ops::DeviceCommit* c = nullptr;
   Gpu::Digest root{};
-  ZK_TRY(counted_status(cuda_ops::commit(m_device, words(evals.data()), evals.size(), fp2, log_blowup, leaf_width,
-                                         root.data(), &c),
-                        "commit"));
+  ZK_TRY(counted("commit", [&] {
+    return cuda_ops::commit(m_device, words(evals.data()), evals.size(), fp2, log_blowup, leaf_width, root.data(), &c);
+  }));
   return std::unique_ptr<Codeword>(new Codeword(c, root, len / leaf_width, leaf_width, fp2));
 }
 
@@ -286,7 +292,7 @@ Result<std::vector<F>> Gpu::Codeword::rows(std::span<const size_t> index) const 
     if (i >= m_rows) return make_error("commit rows: row " + std::to_string(i) + " of " + std::to_string(m_rows));
   std::vector<F> out(index.size() * m_leaf_width);
   const auto idx = to_words(index);
-  ZK_TRY(counted_status(cuda_ops::commit_rows(m_commit, idx.data(), idx.size(), words(out.data())), "commit rows"));
+  ZK_TRY(counted("commit rows", [&] { return cuda_ops::commit_rows(m_commit, idx.data(), idx.size(), words(out.data())); }));
   return out;
 }
 template Result<std::vector<field::Fp>> Gpu::Codeword::rows<field::Fp>(std::span<const size_t>) const;
@@ -298,8 +304,9 @@ Result<std::vector<Gpu::Digest>> Gpu::Codeword::nodes(std::span<const size_t> in
       return make_error("commit nodes: node " + std::to_string(i) + " of a tree of " + std::to_string(m_rows) + " leaves");
   std::vector<Digest> out(index.size());
   const auto idx = to_words(index);
-  ZK_TRY(counted_status(
-      cuda_ops::commit_nodes(m_commit, idx.data(), idx.size(), reinterpret_cast<uint8_t*>(out.data())), "commit nodes"));
+  ZK_TRY(counted("commit nodes", [&] {
+    return cuda_ops::commit_nodes(m_commit, idx.data(), idx.size(), reinterpret_cast<uint8_t*>(out.data()));
+  }));
   return out;
 }
 
@@ -359,6 +366,8 @@ Result<std::vector<field::Fp2>> Gpu::Sumcheck::round(unsigned, bool) { return no
 Status Gpu::Sumcheck::bind(const Fp2&) { return no_cuda(); }
 Result<std::vector<field::Fp2>> Gpu::Sumcheck::table(unsigned) { return no_cuda(); }
 size_t Gpu::failures() { return 0; }
+size_t Gpu::calls() { return 0; }
+void Gpu::fail_call(size_t) {}
 Result<std::unique_ptr<Gpu::Codeword>> Gpu::commit(std::span<const Fp>, unsigned, size_t) { return no_cuda(); }
 Result<std::unique_ptr<Gpu::Codeword>> Gpu::commit(std::span<const Fp2>, unsigned, size_t) { return no_cuda(); }
 Gpu::Codeword::~Codeword() = default;

@@ -135,6 +135,10 @@ class Gpu {
   // one's work on the CPU. The self-checks and the parity tests require it unchanged, so
   // a GPU path that always fails cannot pass them on the CPU's replay.
   static size_t failures();
+  // Those calls made so far (failed or not), and for tests: make call number n (counted
+  // as calls() counts) fail without running, so every fallback path can be driven.
+  static size_t calls();
+  static void fail_call(size_t n);
 
   // A Basefold commitment made on the device and kept there (pcs::commit's encoding):
   // the evaluation table goes up once; its monomial coefficients

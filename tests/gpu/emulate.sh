@@ -5,11 +5,14 @@
 # nvml.cpp as a CUDA build (-DZKS_HAVE_CUDA=1), and linked with the other modules'
 # libraries from a CMake build dir; the real test_backend sources run on top.
 #
-#   tests/gpu/emulate.sh [BUILD_DIR] [--asan] [CATCH2 ARGS...]
+#   tests/gpu/emulate.sh [BUILD_DIR] [--asan] [--slice] [CATCH2 ARGS...]
 #       BUILD_DIR: the CMake build dir (default build) whose libzks_*.a are used; the
 #       emulation is built under BUILD_DIR/gpu-emulate (incrementally). --asan: with
-#       AddressSanitizer. Catch2 args default to every test case, with durations.
-#       Exits with the tests' status.
+#       AddressSanitizer. --slice: test_slice instead (whole slice proofs of corpus
+#       models with and without the GPU, compared byte for byte), linked from the build
+#       dir's own objects and libraries with the emulated backend in place of
+#       libzks_backend.a. Catch2 args default to every test case (--slice: the [gpu]
+#       ones), with durations. Exits with the tests' status.
 #
 # Checks: each block's threads run as fibers, one to its next __syncthreads, then the
 # next (EMU_THREADS=1: real threads with a real barrier); device and shared memory start
@@ -32,9 +35,12 @@ if [ $# -gt 0 ] && [ "${1#-}" = "$1" ]; then
   elif [ -d "$ROOT/$1" ]; then BUILD="$ROOT/$1"; shift
   fi
 fi
-ASAN=0
+ASAN=0 SLICE=0
 if [ "${1:-}" = --asan ]; then ASAN=1; shift; fi
-[ $# -gt 0 ] || set -- -d yes
+if [ "${1:-}" = --slice ]; then SLICE=1; shift; fi
+if [ $# = 0 ]; then
+  if [ $SLICE = 1 ]; then set -- "[gpu]" -d yes; else set -- -d yes; fi
+fi
 
 # The modules the tests link besides zks_backend, brought up to date by CMake.
 MODULES=(lookup sumcheck pcs poly hash transcript field util)
@@ -116,13 +122,38 @@ for i in "${!SOURCES[@]}"; do
 done
 [ $failed = 0 ] || exit 2
 
-relink=0
-[ -e "$BIN" ] || relink=1
-for f in "${OBJS[@]}" "${LIBS[@]}"; do if [ "$f" -nt "$BIN" ]; then relink=1; fi; done
-if [ $relink = 1 ]; then
-  echo "ld ${BIN#"$ROOT"/}"
-  g++ "${OPT[@]}" "${OBJS[@]}" -Wl,--start-group "${LIBS[@]}" -Wl,--end-group \
-    -lsodium -lspdlog -lfmt -ldl -lpthread -o "$BIN"
+# Links $1 from the rest of the arguments unless it is newer than all of them.
+link() {
+  local bin=$1 f relink=0
+  shift
+  [ -e "$bin" ] || relink=1
+  for f in "$@"; do if [ -e "$f" ] && [ "$f" -nt "$bin" ]; then relink=1; fi; done
+  [ $relink = 1 ] || return 0
+  echo "ld ${bin#"$ROOT"/}"
+  g++ "${OPT[@]}" "$@" -o "$bin"
+}
+
+if [ $SLICE = 0 ]; then
+  link "$BIN" "${OBJS[@]}" -Wl,--start-group "${LIBS[@]}" -Wl,--end-group -lsodium -lspdlog -lfmt -ldl -lpthread
+  exec "$BIN" "$@"
 fi
 
-exec "$BIN" "$@"
+# test_slice: its object and link line from the build dir (Ninja), the emulated backend
+# (the .cu files, emu_rt, backend.cpp, nvml.cpp) for libzks_backend.a and the CUDA runtime.
+log=$(cmake --build "$BUILD" --target test_slice 2>&1) || { echo "$log" >&2; die "building test_slice in $BUILD failed"; }
+[ -f "$BUILD/build.ninja" ] || die "--slice needs a Ninja build dir"
+libs=$(awk '/^build tests\/unit\/circuits\/test_slice[ :]/ { f = 1 } f && /^  LINK_LIBRARIES = / { sub(/^  LINK_LIBRARIES = /, ""); print; exit }' "$BUILD/build.ninja")
+[ -n "$libs" ] || die "no link line for test_slice in $BUILD/build.ninja"
+SLICE_LIBS=()
+for l in $libs; do
+  case $l in */libzks_backend.a | *cudart* | */librt.a) ;; /* | -*) SLICE_LIBS+=("$l") ;; *) SLICE_LIBS+=("$BUILD/$l") ;; esac
+done
+BACKEND_OBJS=()
+for o in "${OBJS[@]}"; do
+  case $(basename "$o") in gpu_parity_test.o | backend_test.o | catch_main.o) ;; *) BACKEND_OBJS+=("$o") ;; esac
+done
+SLICE_BIN="$OUT/test_slice"
+[ $ASAN = 1 ] && SLICE_BIN="$OUT/test_slice_asan"
+link "$SLICE_BIN" "$BUILD/tests/unit/circuits/CMakeFiles/test_slice.dir/slice_test.cpp.o" "${BACKEND_OBJS[@]}" \
+  -Wl,--start-group "${SLICE_LIBS[@]}" -Wl,--end-group -ldl -lpthread
+exec "$SLICE_BIN" "$@"

@@ -12,6 +12,7 @@
 #include "circuits/slice/fingerprint.hpp"
 #include "circuits/slice/slice_proof.hpp"
 #include "pcs/basefold.hpp"
+#include "sumcheck/sumcheck.hpp"
 #include "unit/circuits/compiled.hpp"
 
 namespace c = zks::circuits;
@@ -530,6 +531,8 @@ TEST_CASE("slice proofs are byte-identical with and without the GPU", "[circuits
   // A GPU is present: its commitments must pass their self-check (a mismatch is a GPU
   // bug this test reports rather than skips).
   REQUIRE(zks::pcs::gpu_commitments());
+  REQUIRE(zks::sumcheck::gpu_sumchecks());
+  const size_t failures = zks::backend::Gpu::failures();
   for (const char* name : {"4l_relu_conv_fc", "variable_cnn", "age"}) {
     CAPTURE(name);
     Compiled m = compile(name);
@@ -542,5 +545,42 @@ TEST_CASE("slice proofs are byte-identical with and without the GPU", "[circuits
     REQUIRE(on_cpu.ok());
     REQUIRE(*on_gpu == *on_cpu);
     REQUIRE(c::verify_slice(st, *on_gpu, kParams).ok());
+  }
+  REQUIRE(zks::backend::Gpu::failures() == failures);  // every GPU call held: nothing was redone on the CPU
+}
+
+TEST_CASE("a GPU call failing anywhere in a slice proof leaves the proof's bytes unchanged", "[circuits][slice][gpu]") {
+  if (!zks::backend::gpu()) {
+    WARN("SKIPPED: no CUDA device; the GPU fallbacks not driven");
+    return;
+  }
+  REQUIRE(zks::pcs::gpu_commitments());  // the self-checks run before any failure is injected
+  REQUIRE(zks::sumcheck::gpu_sumchecks());
+  using zks::backend::Gpu;
+  Compiled m = compile("4l_relu_conv_fc");
+  auto st = whole(m);
+  zks::backend::set_gpu_enabled(false);
+  auto want = c::prove_slice(st, kParams);
+  zks::backend::set_gpu_enabled(true);
+  REQUIRE(want.ok());
+  const size_t start = Gpu::calls();
+  auto clean = c::prove_slice(st, kParams);
+  const size_t total = Gpu::calls() - start;
+  REQUIRE(clean.ok());
+  REQUIRE(*clean == *want);
+  REQUIRE(total > 8);  // sumcheck sessions, commitments and the reads of the opened rows
+  // Failures spread over the proof, and the last calls (the openings' row and path reads).
+  std::vector<size_t> at;
+  for (size_t k = 0; k < 6; ++k) at.push_back(k * total / 6);
+  for (size_t k = 1; k <= 4; ++k) at.push_back(total - k);
+  for (size_t p : at) {
+    CAPTURE(p, total);
+    const size_t failures = Gpu::failures();
+    Gpu::fail_call(Gpu::calls() + p);
+    auto got = c::prove_slice(st, kParams);
+    Gpu::fail_call(SIZE_MAX);
+    REQUIRE(got.ok());
+    REQUIRE(*got == *want);
+    REQUIRE(Gpu::failures() == failures + 1);
   }
 }
