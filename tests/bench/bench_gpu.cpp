@@ -17,6 +17,7 @@
 #include "pcs/ntt.hpp"
 #include "poly/mle.hpp"
 #include "sumcheck/sumcheck.hpp"
+#include "transcript/transcript.hpp"
 #include "util/memory.hpp"
 #include "util/thread_pool.hpp"
 
@@ -166,20 +167,36 @@ int main(int argc, char** argv) {
                 be::Gpu::failures() == failures ? "" : " (GPU failed, CPU replay)", cpu, cpu / gpu);
     std::fflush(stdout);
   }
-  // pcs::commit end to end (upload, encoding, tree, codeword and tree back; the codeword
-  // comes back on a side stream while the tree is hashed) against the CPU.
-  std::printf("\n| pcs::commit end to end | GPU (transfers included) | CPU (%zu threads) | CPU / GPU |\n",
+  // A commitment and its opening at one point end to end, as a proof makes them: on
+  // the GPU the table goes up once, its codeword and tree stay there, the opening's
+  // sumcheck runs in a device session (from 2^16), its folded layers are committed there
+  // too (from 2^14) and only the opened rows and paths come back.
+  std::printf("\n| pcs::commit, then pcs::open at one point | GPU: commit | GPU: open | CPU (%zu threads): commit "
+              "| CPU: open | CPU / GPU (both) |\n",
               zks::util::ThreadPool::global().size());
-  std::printf("|---|---|---|---|\n");
+  std::printf("|---|---|---|---|---|---|\n");
   for (unsigned lg = 16; lg <= (quick ? 20u : 22u); lg += 2) {
+    const auto params = zks::pcs::Params::standard();
     auto v = random_fp(size_t(1) << lg, lg + 5);
-    auto commit = [&] { (void)zks::pcs::commit(v, zks::pcs::Params::standard()); };
-    be::set_gpu_enabled(true);
-    const double gpu = cpu_ms(commit, reps);
-    be::set_gpu_enabled(false);
-    const double cpu = cpu_ms(commit, reps);
-    be::set_gpu_enabled(true);
-    std::printf("| 2^%u | %.3f ms | %.3f ms | %.2fx |\n", lg, gpu, cpu, cpu / gpu);
+    std::vector<Fp2> z(lg);
+    for (unsigned i = 0; i < lg; ++i) z[i] = Fp2(Fp(7 * i + 1), Fp(i));
+    const zks::pcs::Claim claim{0, z, zks::poly::evaluate(std::span<const Fp>(v), z)};
+    auto time_both = [&](bool gpu) {
+      be::set_gpu_enabled(gpu);
+      auto committed = zks::pcs::commit(v, params);
+      const double commit_ms = cpu_ms([&] { (void)zks::pcs::commit(v, params); }, reps);
+      const double open_ms = cpu_ms([&] {
+        zks::transcript::Transcript t("bench_gpu");
+        (void)zks::pcs::open(*committed, std::span<const zks::pcs::Claim>(&claim, 1), t, params);
+      }, reps);
+      be::set_gpu_enabled(true);
+      return std::make_pair(commit_ms, open_ms);
+    };
+    const size_t failures = be::Gpu::failures();
+    const auto gpu = time_both(true), cpu = time_both(false);
+    std::printf("| 2^%u | %.3f ms | %.3f ms%s | %.3f ms | %.3f ms | %.2fx |\n", lg, gpu.first, gpu.second,
+                be::Gpu::failures() == failures ? "" : " (a GPU call failed, CPU fallback)", cpu.first, cpu.second,
+                (cpu.first + cpu.second) / (gpu.first + gpu.second));
     std::fflush(stdout);
   }
   std::printf("\nbound / GPU time: the copy-bandwidth time for the op's least traffic over its time (1.0 = at the "
