@@ -547,21 +547,44 @@ GroupProof prove_fold_group(const Group& grp, std::span<const CommittedPoly* con
 
   // W(x) = sum_t g^t eq(z_t, x). A point whose high coordinates are all 0 or 1 (a claim
   // on one block of a stacked polynomial) has eq supported on that block alone, so it
-  // costs the block's size, not the polynomial's.
-  std::vector<Fp2> w(size_t(1) << n, Fp2::zero());
-  for (size_t k = 0; k < grp.points.size(); ++k) {
-    const auto& z = grp.points[k];
+  // costs the block's size, not the polynomial's. W is filled in aligned pieces, a
+  // worker per piece: a point's support (aligned, a power of two) lies inside one piece,
+  // or covers whole pieces, each the eq table of the low coordinates scaled by the
+  // factors of the higher ones at that piece.
+  struct Support {
+    size_t low, offset;
+  };
+  std::vector<Support> support;
+  for (const auto& z : grp.points) {
     size_t low = z.size();
     while (low > 0 && (z[low - 1] == Fp2::zero() || z[low - 1] == Fp2::one())) --low;
     size_t block = 0;
     for (size_t i = low; i < z.size(); ++i) block |= size_t(z[i] == Fp2::one()) << (i - low);
-    std::vector<Fp2> e = poly::eq_table(std::span<const Fp2>(z).first(low));
-    const Fp2 c = b.gpow[k];
-    Fp2* dst = w.data() + (block << low);
-    pool.parallel_for(e.size(), [&](size_t lo, size_t hi) {
-      for (size_t i = lo; i < hi; ++i) dst[i] += c * e[i];
-    }, 1 << 13);
+    support.push_back({low, block << low});
   }
+  std::vector<Fp2> w(size_t(1) << n, Fp2::zero());
+  const unsigned piece_log = std::min<unsigned>(n, std::max<unsigned>(12, n > 6 ? n - 6 : 0));  // 64 pieces
+  const size_t piece = size_t(1) << piece_log;
+  pool.parallel_for(w.size() / piece, [&](size_t lo, size_t hi) {
+    std::vector<Fp2> scratch;
+    for (size_t p = lo; p < hi; ++p) {
+      const size_t a = p * piece;
+      for (size_t k = 0; k < grp.points.size(); ++k) {
+        const auto& z = grp.points[k];
+        const auto [low, offset] = support[k];
+        const size_t size = size_t(1) << low;
+        if (size <= piece) {
+          if (offset >= a && offset < a + piece)
+            poly::eq_accumulate(std::span<const Fp2>(z).first(low), b.gpow[k], std::span<Fp2>(w).subspan(offset, size),
+                                scratch);
+        } else if (a >= offset && a < offset + size) {
+          Fp2 c = b.gpow[k];
+          for (size_t j = piece_log; j < low; ++j) c *= (((a - offset) >> j) & 1) ? z[j] : Fp2::one() - z[j];
+          poly::eq_accumulate(std::span<const Fp2>(z).first(piece_log), c, std::span<Fp2>(w).subspan(a, piece), scratch);
+        }
+      }
+    }
+  }, 1);
 
   // The combined table; a single polynomial stays in the base field until the first
   // fold. The combined codeword is never formed: the prover's codewords are honest

@@ -57,6 +57,34 @@ std::vector<Fp2> eq_table(std::span<const Fp2> r) {
   return out;
 }
 
+void eq_accumulate(std::span<const Fp2> r, const Fp2& c, std::span<Fp2> dst, std::vector<Fp2>& scratch) {
+  const size_t k = r.size();
+  ZK_ASSERT(dst.size() == (size_t(1) << k));
+  if (k == 0) {
+    dst[0] += c;
+    return;
+  }
+  // c eq over variables 0..k-2 (as eq_table builds it), then variable k-1 splits each
+  // entry e into e (1 - r) at b and e r at b + 2^(k-1), added to dst.
+  const size_t half = size_t(1) << (k - 1);
+  scratch.resize(half);
+  scratch[0] = c;
+  for (size_t j = 0; j + 1 < k; ++j) {
+    const size_t h = size_t(1) << j;
+    for (size_t b = 0; b < h; ++b) {
+      const Fp2 hi_v = scratch[b] * r[j];
+      scratch[b + h] = hi_v;
+      scratch[b] = scratch[b] - hi_v;
+    }
+  }
+  const Fp2 rk = r[k - 1];
+  for (size_t b = 0; b < half; ++b) {
+    const Fp2 hi_v = scratch[b] * rk;
+    dst[b + half] += hi_v;
+    dst[b] += scratch[b] - hi_v;
+  }
+}
+
 std::vector<Fp2> fold(std::span<const Fp> table, const Fp2& r) { return fold_impl(table, r); }
 std::vector<Fp2> fold(std::span<const Fp2> table, const Fp2& r) { return fold_impl(table, r); }
 

@@ -20,6 +20,10 @@ Fp2 eq_eval(std::span<const Fp2> a, std::span<const Fp2> b);
 
 // out[b] = eq(r, bits(b)) for b in [0, 2^k), k = r.size().
 std::vector<Fp2> eq_table(std::span<const Fp2> r);
+// dst[b] += c eq(r, bits(b)) for b in [0, 2^k) (dst.size() == 2^k), on this thread:
+// the table is built scaled by c (no multiplication per entry for it) and its last
+// variable is split straight into dst; scratch (2^(k-1) values) is reused across calls.
+void eq_accumulate(std::span<const Fp2> r, const Fp2& c, std::span<Fp2> dst, std::vector<Fp2>& scratch);
 
 // The MLE of `table` (size 2^k, k = r.size()) at r.
 Fp2 evaluate(std::span<const Fp> table, std::span<const Fp2> r);

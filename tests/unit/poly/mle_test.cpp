@@ -41,6 +41,23 @@ TEST_CASE("MLE evaluation matches the definition and the table on the hypercube"
   }
 }
 
+TEST_CASE("eq_accumulate adds c times the eq table into its destination", "[poly]") {
+  std::mt19937_64 rng(23);
+  std::vector<Fp2> scratch;  // reused across sizes, as the opening reuses it
+  for (unsigned k : {0u, 1u, 2u, 5u, 9u, 3u}) {
+    CAPTURE(k);
+    std::vector<Fp2> r(k), dst(size_t(1) << k);
+    for (auto& x : r) x = rand2(rng);
+    for (auto& x : dst) x = rand2(rng);
+    const Fp2 c = rand2(rng);
+    auto want = dst;
+    auto table = poly::eq_table(r);
+    for (size_t b = 0; b < want.size(); ++b) want[b] += c * table[b];
+    poly::eq_accumulate(r, c, dst, scratch);
+    REQUIRE(dst == want);
+  }
+}
+
 TEST_CASE("eq table entries equal eq_eval and sum to one", "[poly]") {
   std::mt19937_64 rng(22);
   for (unsigned k = 0; k <= 8; ++k) {
