@@ -178,9 +178,30 @@ std::vector<Fp> pad_conv_bias(std::span<const Fp> dense, const ConvShape& s) {
   return out;
 }
 
-std::vector<Fp> conv(const ConvShape& s, std::span<const Fp> x, std::span<const Fp> w,
-                     std::span<const Fp> bias) {
-  ZK_ASSERT(s.check().ok());
+namespace {
+// The values as signed integers (their centered representatives) and the largest
+// magnitude among them.
+std::vector<int64_t> centered(std::span<const Fp> v, unsigned __int128& max_abs) {
+  std::vector<int64_t> out(v.size());
+  max_abs = 0;
+  for (size_t i = 0; i < v.size(); ++i) {
+    out[i] = v[i].to_i64_centered();
+    const unsigned __int128 a = out[i] < 0 ? -(unsigned __int128)out[i] : (unsigned __int128)out[i];
+    if (a > max_abs) max_abs = a;
+  }
+  return out;
+}
+
+Fp from_i128(__int128 v) {
+  const unsigned __int128 a = v < 0 ? -(unsigned __int128)v : (unsigned __int128)v;
+  const Fp r = Fp::reduce128(uint64_t(a), uint64_t(a >> 64));
+  return v < 0 ? -r : r;
+}
+
+// y = conv(x, w) + bias over a number type T: int64 inputs with __int128 sums (exact,
+// so the same field values, at a fraction of the cost), or Fp.
+template <typename T, typename Acc, typename Out>
+std::vector<Fp> conv_with(const ConvShape& s, const T* x, const T* w, const T* bias, Out&& out) {
   Bits b(s);
   uint32_t cg = s.in_channels / s.groups, og = s.out_channels / s.groups;
   uint32_t OH = s.out_h(), OW = s.out_w();
@@ -190,24 +211,42 @@ std::vector<Fp> conv(const ConvShape& s, std::span<const Fp> x, std::span<const 
       size_t g = oc / og;
       for (uint32_t oh = 0; oh < OH; ++oh)
         for (uint32_t ow = 0; ow < OW; ++ow) {
-          Fp acc = s.has_bias ? bias[oc] : Fp::zero();
+          Acc acc = bias ? Acc(bias[oc]) : Acc(0);
           for (uint32_t ic = 0; ic < cg; ++ic)
             for (uint32_t kh = 0; kh < s.kernel_h; ++kh) {
               int64_t ih = tap(oh, kh, s.stride_h, s.dilation_h, s.pad_top, s.in_h);
               if (ih < 0) continue;
+              const size_t c = g * cg + ic;
+              const T* wr = w + ((oc << b.k) | (ic << (b.kh + b.kw)) | (kh << b.kw));
+              const T* xr = x + ((c << (b.h + b.w)) | (size_t(ih) << b.w));
               for (uint32_t kw = 0; kw < s.kernel_w; ++kw) {
                 int64_t iw = tap(ow, kw, s.stride_w, s.dilation_w, s.pad_left, s.in_w);
                 if (iw < 0) continue;
-                size_t c = g * cg + ic;
-                acc += w[(oc << b.k) | (ic << (b.kh + b.kw)) | (kh << b.kw) | kw] *
-                       x[(c << (b.h + b.w)) | (size_t(ih) << b.w) | size_t(iw)];
+                acc += Acc(wr[kw]) * Acc(xr[iw]);
               }
             }
-          y[(oc << (b.oh + b.ow)) | (oh << b.ow) | ow] = acc;
+          y[(oc << (b.oh + b.ow)) | (oh << b.ow) | ow] = out(acc);
         }
     }
   }, 1);
   return y;
+}
+}  // namespace
+
+std::vector<Fp> conv(const ConvShape& s, std::span<const Fp> x, std::span<const Fp> w,
+                     std::span<const Fp> bias) {
+  ZK_ASSERT(s.check().ok());
+  // Exact over the integers when no sum can leave __int128: every term is at most
+  // max|w| max|x| and a sum has at most taps + 1 terms.
+  unsigned __int128 mx = 0, mw = 0, mb = 0;
+  const auto xi = centered(x, mx), wi = centered(w, mw), bi = centered(bias, mb);
+  const unsigned __int128 terms = (unsigned __int128)(s.in_channels / s.groups) * s.kernel_h * s.kernel_w + 1;
+  const unsigned __int128 limit = (unsigned __int128)1 << 126;
+  const unsigned __int128 top = mx > mw ? mx : mw;
+  if (top < ((unsigned __int128)1 << 62) && mb < limit / 2 && mx * mw < limit / 2 / terms)
+    return conv_with<int64_t, __int128>(s, xi.data(), wi.data(), s.has_bias ? bi.data() : nullptr,
+                                        [](__int128 v) { return from_i128(v); });
+  return conv_with<Fp, Fp>(s, x.data(), w.data(), s.has_bias ? bias.data() : nullptr, [](const Fp& v) { return v; });
 }
 
 ConvProverOutput prove_conv(const ConvShape& s, std::span<const Fp> x, std::span<const Fp> w,

@@ -196,3 +196,41 @@ TEST_CASE("conv shapes are validated and proofs serialize", "[circuits]") {
   zks::util::ByteReader tr(std::span<const uint8_t>(bytes.data(), bytes.size() - 1));
   REQUIRE_FALSE(c::ConvProof::read(tr, cs.s).ok());
 }
+
+TEST_CASE("conv() is the field's sum for any values: exact integer sums when they fit, field arithmetic otherwise",
+          "[circuits]") {
+  std::mt19937_64 rng(77);
+  const auto s = shape(3, 5, 6, 4, 3, 1, 1, 1, 1, true);
+  const uint32_t OH = s.out_h(), OW = s.out_w(), taps = s.in_channels * s.kernel_h * s.kernel_w;
+  // magnitude bits of x, w and the bias: small (integer path), products near the
+  // __int128 bound on either side, and whole-field values (field path).
+  for (unsigned bits : {8u, 40u, 60u, 62u, 64u}) {
+    CAPTURE(bits);
+    auto rnd = [&](size_t n) {
+      std::vector<Fp> v(n);
+      for (auto& e : v) {
+        if (bits == 64) e = Fp(rng());
+        else e = Fp::from_i64(int64_t(rng() % (uint64_t(1) << (bits - 1))) * ((rng() & 1) ? 1 : -1));
+      }
+      return v;
+    };
+    auto xd = rnd(size_t(s.in_channels) * s.in_h * s.in_w), wd = rnd(size_t(s.out_channels) * taps), bd = rnd(s.out_channels);
+    auto x = c::pad_conv_input(xd, s), w = c::pad_conv_weights(wd, s), bias = c::pad_conv_bias(bd, s);
+    auto y = c::conv(s, x, w, bias);
+    unsigned owb = zks::poly::log2_ceil(OW), ohb = zks::poly::log2_ceil(OH);
+    for (uint32_t oc = 0; oc < s.out_channels; ++oc)
+      for (uint32_t oh = 0; oh < OH; ++oh)
+        for (uint32_t ow = 0; ow < OW; ++ow) {
+          Fp acc = bd[oc];
+          for (uint32_t ic = 0; ic < s.in_channels; ++ic)
+            for (uint32_t kh = 0; kh < s.kernel_h; ++kh)
+              for (uint32_t kw = 0; kw < s.kernel_w; ++kw) {
+                int64_t ih = int64_t(oh) + kh - s.pad_top, iw = int64_t(ow) + kw - s.pad_left;
+                if (ih < 0 || iw < 0 || ih >= s.in_h || iw >= s.in_w) continue;
+                acc += wd[((size_t(oc) * s.in_channels + ic) * s.kernel_h + kh) * s.kernel_w + kw] *
+                       xd[(size_t(ic) * s.in_h + ih) * s.in_w + iw];
+              }
+          REQUIRE(y[(size_t(oc) << (ohb + owb)) | (size_t(oh) << owb) | ow] == acc);
+        }
+  }
+}
