@@ -1,5 +1,6 @@
 #include "circuits/gadgets/table.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <string>
 
@@ -30,17 +31,28 @@ std::vector<EvalClaim> block_claims(const TableShape& s, std::span<const Fp2> po
 std::vector<Fp> table_column(const FunctionTable& t, bool inputs) {
   std::vector<Fp> col(t.values.size());
   for (size_t i = 0; i < col.size(); ++i)
-    col[i] = Fp::from_i64(inputs ? t.in_lo + int64_t(i) : t.values[i]);
+    col[i] = Fp::from_i64(inputs ? t.input(i) : t.values[i]);
   return col;
 }
 
 void absorb_statement(transcript::Transcript& t, const TableShape& s) {
+  if (s.whole) t.absorb("table.whole_hash", s.whole->content_hash());
   t.absorb("table.hash", s.table->content_hash());
 }
 
 }  // namespace
 
 unsigned FunctionTable::in_bits() const { return poly::log2_ceil(values.size()); }
+
+std::optional<size_t> FunctionTable::row_of(int64_t x) const {
+  if (inputs.empty()) {
+    if (x < in_lo || x - in_lo >= int64_t(values.size())) return std::nullopt;
+    return size_t(x - in_lo);
+  }
+  auto it = std::lower_bound(inputs.begin(), inputs.end(), x);
+  if (it == inputs.end() || *it != x) return std::nullopt;
+  return size_t(it - inputs.begin());
+}
 
 Status FunctionTable::check() const {
   if (values.empty() || !std::has_single_bit(values.size()) || in_bits() > kMaxTableBits)
@@ -49,6 +61,12 @@ Status FunctionTable::check() const {
   for (size_t i = 0; i < values.size(); ++i)
     if (values[i] <= -(int64_t(1) << 62) || values[i] >= (int64_t(1) << 62))
       return make_error("table: entry " + std::to_string(i) + " out of range");
+  if (!inputs.empty()) {
+    if (inputs.size() != values.size()) return make_error("table: the inputs and the values differ in number");
+    for (size_t i = 0; i < inputs.size(); ++i)
+      if (inputs[i] <= -(int64_t(1) << 40) || inputs[i] >= (int64_t(1) << 40) || (i > 0 && inputs[i] <= inputs[i - 1]))
+        return make_error("table: the inputs are not strictly increasing in range");
+  }
   return {};
 }
 
@@ -56,12 +74,17 @@ hash::Digest FunctionTable::content_hash() const {
   hash::Hasher h(hash::Domain::Commitment);
   h.update_u64(static_cast<uint64_t>(in_lo)).update_u64(values.size());
   for (int64_t v : values) h.update_u64(static_cast<uint64_t>(v));
+  if (!inputs.empty()) {  // a full table's hash is as it always was
+    h.update_u64(inputs.size());
+    for (int64_t v : inputs) h.update_u64(static_cast<uint64_t>(v));
+  }
   return h.finalize();
 }
 
 Status TableShape::check() const {
   if (!table) return make_error("table: no table");
   ZK_TRY(table->check());
+  if (whole) ZK_TRY(whole->check());
   if (layout.num_vars() > 28 || layout.blocks().size() > 64) return make_error("table: tensors too large");
   for (const auto& b : layout.blocks())
     if (b.dims().size() > 8) return make_error("table: more than 8 axes");
@@ -73,33 +96,86 @@ Result<std::vector<Fp>> apply_table(const FunctionTable& table, const poly::Padd
   ZK_TRY(table.check());
   if (x.size() != shape.padded_size()) return make_error("table: input has the wrong size");
   std::vector<Fp> y(x.size(), Fp::zero());
-  const int64_t n = int64_t(table.values.size());
   for (size_t i = 0; i < x.size(); ++i) {
     if (!shape.is_real(i)) continue;
-    int64_t k = x[i] - table.in_lo;
-    if (k < 0 || k >= n)
+    auto k = table.row_of(x[i]);
+    if (!k)
       return make_error("table: input " + std::to_string(x[i]) + " at entry " + std::to_string(i) + " is outside [" +
-                        std::to_string(table.in_lo) + ", " + std::to_string(table.in_lo + n) + ")");
-    y[i] = Fp::from_i64(table.values[size_t(k)]);
+                        std::to_string(table.input(0)) + ", " + std::to_string(table.input(table.values.size() - 1)) + "]");
+    y[i] = Fp::from_i64(table.values[*k]);
   }
   return y;
 }
 
-Result<std::vector<Fp>> table_multiplicities(const TableShape& s, const std::vector<std::span<const Fp>>& xs) {
+Result<FunctionTable> table_window(const FunctionTable& t, const TableWindow& w) {
+  ZK_TRY(t.check());
+  if (!t.inputs.empty()) return make_error("table: a window of a window");
+  const unsigned full = t.in_bits();
+  const size_t n = size_t(1) << std::min(w.bits, 63u);
+  FunctionTable out;
+  if (w.rows.empty()) {
+    if (w.bits > full || uint64_t(w.first) + n > t.values.size())
+      return make_error("table: a window of 2^" + std::to_string(w.bits) + " entries from entry " +
+                        std::to_string(w.first) + " is outside a table of 2^" + std::to_string(full));
+    out.in_lo = t.in_lo + int64_t(w.first);
+    out.values.assign(t.values.begin() + std::ptrdiff_t(w.first), t.values.begin() + std::ptrdiff_t(w.first + n));
+    return out;
+  }
+  if (w.bits > std::min(full, kMaxWindowRowBits) || w.rows.size() != n)
+    return make_error("table: a window of " + std::to_string(w.rows.size()) + " rows is not 2^" + std::to_string(w.bits) +
+                      " rows of at most 2^" + std::to_string(std::min(full, kMaxWindowRowBits)));
+  for (size_t i = 0; i < n; ++i) {
+    if (w.rows[i] >= t.values.size() || (i > 0 && w.rows[i] <= w.rows[i - 1]))
+      return make_error("table: the window's rows are not strictly increasing rows of the table");
+    out.inputs.push_back(t.in_lo + int64_t(w.rows[i]));
+    out.values.push_back(t.values[w.rows[i]]);
+  }
+  out.in_lo = out.inputs[0];
+  return out;
+}
+
+namespace {
+// Calls f(k) with the table index k of every real input; fails on one outside the table.
+template <typename F>
+Status for_each_index(const TableShape& s, const std::vector<std::span<const Fp>>& xs, F&& f) {
   ZK_TRY(s.check());
   if (xs.size() != s.layout.blocks().size()) return make_error("table: one input per block expected");
-  std::vector<uint64_t> counts(s.table->values.size(), 0);
   for (size_t b = 0; b < xs.size(); ++b)
     for (size_t i = 0; i < xs[b].size(); ++i) {
       if (!s.layout.blocks()[b].is_real(i)) continue;
-      int64_t k = xs[b][i].to_i64_centered() - s.table->in_lo;
-      if (k < 0 || k >= int64_t(counts.size()))
-        return make_error("table: block " + std::to_string(b) + " entry " + std::to_string(i) + " is outside the table");
-      ++counts[size_t(k)];
+      auto k = s.table->row_of(xs[b][i].to_i64_centered());
+      if (!k) return make_error("table: block " + std::to_string(b) + " entry " + std::to_string(i) + " is outside the table");
+      f(uint64_t(*k));
     }
+  return {};
+}
+}  // namespace
+
+Result<std::vector<Fp>> table_multiplicities(const TableShape& s, const std::vector<std::span<const Fp>>& xs) {
+  std::vector<uint64_t> counts(s.table ? s.table->values.size() : 0, 0);
+  ZK_TRY(for_each_index(s, xs, [&](uint64_t k) { ++counts[k]; }));
   std::vector<Fp> m(counts.size());
   for (size_t j = 0; j < m.size(); ++j) m[j] = Fp(counts[j]);
   return m;
+}
+
+Result<TableWindow> smallest_window(const TableShape& s, const std::vector<std::span<const Fp>>& xs) {
+  std::vector<bool> used(s.table ? s.table->values.size() : 0, false);
+  uint64_t lo = UINT64_MAX, hi = 0, distinct = 0;
+  ZK_TRY(for_each_index(s, xs, [&](uint64_t k) {
+    lo = std::min(lo, k), hi = std::max(hi, k);
+    if (!used[k]) used[k] = true, ++distinct;
+  }));
+  if (distinct == 0) return TableWindow{};
+  // 2^bits > hi - lo entries from lo, moved down where they would pass the table's end;
+  // or the rows used, where fewer.
+  const unsigned bits = unsigned(std::bit_width(hi - lo)), row_bits = unsigned(std::bit_width(distinct - 1));
+  if (row_bits >= bits || row_bits > kMaxWindowRowBits)
+    return TableWindow{bits, uint32_t(std::min<uint64_t>(lo, used.size() - (uint64_t(1) << bits))), {}};
+  TableWindow w{row_bits, 0, {}};
+  for (uint64_t k = 0, spare = (uint64_t(1) << row_bits) - distinct; k < used.size(); ++k)
+    if (used[k] || (spare > 0 && spare--)) w.rows.push_back(uint32_t(k));
+  return w;
 }
 
 TableProverOutput prove_table(const TableShape& s, const std::vector<std::span<const Fp>>& xs,
@@ -133,11 +209,16 @@ Result<TableClaims> verify_table(const TableShape& s, const TableProof& proof, t
   auto lk = lookup::verify(lookup_shape(s), proof.lookup, t);
   if (!lk.ok()) return make_error("table: " + lk.error());
   // The table's columns at the lookup's point, computed here: in_lo + sum_i 2^i r_i
-  // (the eq weights sum to one) and the MLE of the values.
-  Fp2 idx = Fp2::zero();
-  for (size_t i = lk->table_point.size(); i-- > 0;) idx = idx + idx + lk->table_point[i];
-  if (lk->table_evals[0] != Fp2(Fp::from_i64(s.table->in_lo)) + idx)
-    return make_error("table: the input column is not the table's domain");
+  // (the eq weights sum to one), or the MLE of a row selection's inputs, and the MLE of
+  // the values.
+  Fp2 in_eval = Fp2::zero();
+  if (s.table->inputs.empty()) {
+    for (size_t i = lk->table_point.size(); i-- > 0;) in_eval = in_eval + in_eval + lk->table_point[i];
+    in_eval = in_eval + Fp2(Fp::from_i64(s.table->in_lo));
+  } else {
+    in_eval = poly::evaluate(table_column(*s.table, true), lk->table_point);
+  }
+  if (lk->table_evals[0] != in_eval) return make_error("table: the input column is not the table's domain");
   auto ty = table_column(*s.table, false);
   if (lk->table_evals[1] != poly::evaluate(ty, lk->table_point))
     return make_error("table: the output column is not the function table");

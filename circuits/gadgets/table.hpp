@@ -17,8 +17,16 @@
 // multiplicity column): their (x, y) columns are laid side by side (poly::BlockLayout);
 // the prover sends each tensor's x and y at the low part of the lookup's point and the
 // verifier recombines them into the lookup's witness claims.
+//
+// A lookup may look into a window of 2^b consecutive entries of the table instead of
+// the whole of it (table_window): the window's rows are rows of the table, so the
+// relation proved is the same whenever every input lies in the window, and the table
+// tree, the multiplicity column and the verifier's evaluation of T shrink to the
+// window's size. A lookup of a few entries (a classifier head's Tanh) then costs a few
+// table rows, not 2^16.
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "circuits/gadgets/claim.hpp"
@@ -33,16 +41,39 @@ namespace zks::circuits {
 
 struct FunctionTable {
   int64_t in_lo = 0;
-  std::vector<int64_t> values;  // 2^B entries: values[i] = f(in_lo + i)
+  std::vector<int64_t> values;  // 2^B entries: values[i] = f(in_lo + i), or f(inputs[i])
+  // A selection of another table's rows (table_window with rows): the inputs, strictly
+  // increasing; empty for the consecutive inputs in_lo + i.
+  std::vector<int64_t> inputs;
 
   unsigned in_bits() const;
+  int64_t input(size_t i) const { return inputs.empty() ? in_lo + int64_t(i) : inputs[i]; }
+  std::optional<size_t> row_of(int64_t x) const;  // the row whose input is x
   Status check() const;
-  hash::Digest content_hash() const;  // BLAKE2b over in_lo and the values
+  hash::Digest content_hash() const;  // BLAKE2b over in_lo, the values and the inputs
 };
+
+// The rows of a table a lookup looks into: 2^bits consecutive entries from `first`, or,
+// when `rows` is not empty, those 2^bits entries (strictly increasing). A lookup of a
+// few values spread over the table (a classifier head) takes them as rows.
+struct TableWindow {
+  unsigned bits = 0;
+  uint32_t first = 0;
+  std::vector<uint32_t> rows;
+  bool operator==(const TableWindow&) const = default;
+};
+constexpr unsigned kMaxWindowRowBits = 10;  // a row list holds at most 2^10 rows
+
+// The window as a table of its own; fails when the window is not inside the table.
+Result<FunctionTable> table_window(const FunctionTable& t, const TableWindow& w);
 
 struct TableShape {
   poly::BlockLayout layout;  // the (input, output) tensors' shapes, one block each
   const FunctionTable* table = nullptr;
+  // The whole table `table` is a window of (null: `table` is whole). Its hash is
+  // absorbed too, so a proof stays bound to every entry of the model's table, not only
+  // to those in the window (what a fingerprint does for sealed models).
+  const FunctionTable* whole = nullptr;
   Status check() const;
 };
 
@@ -53,6 +84,11 @@ Result<std::vector<Fp>> apply_table(const FunctionTable& table, const poly::Padd
 // The multiplicities over every block, which the caller commits before the lookup's
 // challenges. xs[b] is block b's input table.
 Result<std::vector<Fp>> table_multiplicities(const TableShape& s, const std::vector<std::span<const Fp>>& xs);
+// The smallest window of s.table holding every real input of the blocks: consecutive
+// entries (the lowest such), or the inputs' rows themselves where fewer (up to
+// 2^kMaxWindowRowBits, filled up with the lowest unused rows); one entry at 0 when no
+// input is real. Fails, naming the entry, when an input is outside the table.
+Result<TableWindow> smallest_window(const TableShape& s, const std::vector<std::span<const Fp>>& xs);
 
 struct TableProof {
   lookup::Proof lookup;

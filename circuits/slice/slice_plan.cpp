@@ -195,7 +195,7 @@ Result<size_t> add_requant(Plan& p, RequantShape& r, const QNode& n, int shift, 
     RequantShape saturating = r;
     saturating.excess_bits = unsigned(std::ceil(std::log2(q_max + 1))) + 1;
     if (auto s = saturating.check(); !s.ok()) return node_error(n, s.error());
-    if (p.saturating.count(k)) r = saturating;
+    if (p.choices.saturating.count(k)) r = saturating;
   }
   if (auto s = r.check(); !s.ok()) return node_error(n, s.error());
   const size_t first = p.columns.size();
@@ -514,7 +514,7 @@ std::vector<std::vector<Fp>> build_stacks(const Plan& p, const std::vector<std::
   return stacks;
 }
 
-Result<Plan> make_plan(const SliceStatement& st, const std::set<size_t>& saturating) {
+Result<Plan> make_plan(const SliceStatement& st, const ProofChoices& choices) {
   if (!st.model) return make_error("slice: no model");
   const QModel& m = *st.model;
   if (st.first >= st.end || st.end > m.nodes.size()) return make_error("slice: node range out of bounds");
@@ -522,7 +522,7 @@ Result<Plan> make_plan(const SliceStatement& st, const std::set<size_t>& saturat
     return make_error("slice: boundary values do not match the boundary tensors");
   Plan p;
   p.m = &m;
-  p.saturating = saturating;
+  p.choices = choices;
   p.relu = std::make_shared<FunctionTable>();
   p.relu->in_lo = m.act_lo();
   for (int64_t v = m.act_lo(); v <= m.act_hi(); ++v) p.relu->values.push_back(std::max<int64_t>(0, v));
@@ -665,10 +665,21 @@ Result<Plan> make_plan(const SliceStatement& st, const std::set<size_t>& saturat
       np.y_col = add_column(p, {np.gather.out});
       p.col_of[np.y] = np.y_col;
     }
-  for (auto& g : p.table_groups) {
+  if (!choices.windows.empty() && choices.windows.rbegin()->first >= p.table_groups.size())
+    return make_error("slice: a table window for lookup " + std::to_string(choices.windows.rbegin()->first) +
+                      ", the slice has " + std::to_string(p.table_groups.size()));
+  for (size_t gi = 0; gi < p.table_groups.size(); ++gi) {
+    auto& g = p.table_groups[gi];
+    const FunctionTable* whole = nullptr;
+    if (auto it = choices.windows.find(gi); it != choices.windows.end()) {
+      auto window = table_window(*g.table, it->second);
+      if (!window.ok()) return make_error("slice: lookup " + std::to_string(gi) + ": " + window.error());
+      whole = g.table;
+      g.table = p.windows.emplace_back(std::make_shared<FunctionTable>(std::move(window).value())).get();
+    }
     std::vector<poly::PaddedShape> shapes;
     for (size_t k : g.members) shapes.push_back(padded_of(m.tensors[p.nodes[k].y].shape).value());
-    g.shape = TableShape{poly::BlockLayout(std::move(shapes)), g.table};
+    g.shape = TableShape{poly::BlockLayout(std::move(shapes)), g.table, whole};
     ZK_TRY(g.shape.check());
     g.m_col = add_column(p, {poly::PaddedShape::flat(g.table->values.size())});
   }

@@ -96,11 +96,12 @@ struct NodePlan {
 
 struct Plan {
   const QModel* m = nullptr;
-  // Requantizations that may saturate (by the model's range analysis) are proved in the
-  // saturating form (flags and excess limbs) only for the nodes in `saturating`; the
-  // others prove q = q_full in range, which is exact when no value was clamped. The
-  // prover picks the set from its run and sends it; both forms prove the same function.
-  std::set<size_t> saturating;     // model node indices
+  // The prover's choices (ProofChoices): requantizations that may saturate (by the
+  // model's range analysis) are proved in the saturating form (flags and excess limbs)
+  // only for the nodes in choices.saturating; the others prove q = q_full in range,
+  // which is exact when no value was clamped (both forms prove the same function). A
+  // lookup with a window in choices.windows looks into that window of its table.
+  ProofChoices choices;
   std::set<size_t> may_saturate;   // model node indices with a requantization that can clamp
   std::vector<NodePlan> nodes;
   std::map<int, TensorKind> kind;
@@ -131,6 +132,7 @@ struct Plan {
     size_t m_col = 0;
   };
   std::vector<TableGroup> table_groups;
+  std::vector<std::shared_ptr<FunctionTable>> windows;  // the windows looked into (choices.windows)
   // Function tables: Relu's, and the model's own (generated integer-exactly at compile
   // time, content-hashed into the manifest). Held by pointer: TableShapes point at them
   // across moves of the plan.
@@ -143,9 +145,9 @@ struct Plan {
 
 Error node_error(const model::QNode& n, const std::string& what);
 Result<poly::PaddedShape> padded_of(const model::Shape& s);
-// Plans a slice; fails, naming the node, on anything not provable yet. `saturating`:
-// the nodes whose requantizations take the saturating form (see Plan::saturating).
-Result<Plan> make_plan(const SliceStatement& st, const std::set<size_t>& saturating = {});
+// Plans a slice; fails, naming the node, on anything not provable yet, or on choices
+// that are not well formed (a window outside its table, a lookup the slice lacks).
+Result<Plan> make_plan(const SliceStatement& st, const ProofChoices& choices = {});
 // The stacks' tables from the columns' tables.
 std::vector<std::vector<Fp>> build_stacks(const Plan& p, const std::vector<std::vector<Fp>>& cols);
 // The padded table of a weight column, from the model.

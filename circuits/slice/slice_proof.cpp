@@ -21,7 +21,7 @@ using namespace slice_detail;
 using model::QModel;
 using model::QNode;
 
-constexpr uint32_t kProofVersion = 2;
+constexpr uint32_t kProofVersion = 3;  // 3: table windows in the header
 
 // Where a slice proof's time goes, by phase, logged at debug level ("slice" category).
 class PhaseClock {
@@ -145,8 +145,16 @@ void absorb_statement(transcript::Transcript& t, const SliceStatement& st, const
                       const std::vector<pcs::Commitment>& commitments) {
   t.absorb_u64("slice.version", kProofVersion);
   t.absorb("slice.params", params.params_id());
-  t.absorb_u64("slice.saturating_nodes", p.saturating.size());
-  for (size_t k : p.saturating) t.absorb_u64("slice.saturating_node", k);
+  t.absorb_u64("slice.saturating_nodes", p.choices.saturating.size());
+  for (size_t k : p.choices.saturating) t.absorb_u64("slice.saturating_node", k);
+  t.absorb_u64("slice.table_windows", p.choices.windows.size());
+  for (const auto& [g, win] : p.choices.windows) {
+    t.absorb_u64("slice.window_lookup", g);
+    t.absorb_u64("slice.window_bits", win.bits);
+    t.absorb_u64("slice.window_first", win.first);
+    t.absorb_u64("slice.window_rows", win.rows.size());
+    for (uint32_t row : win.rows) t.absorb_u64("slice.window_row", row);
+  }
   t.absorb("slice.fingerprint", st.fingerprint);
   t.absorb_u64("slice.index", st.index);
   t.absorb("slice.job_id", st.binding.job_id);
@@ -242,6 +250,51 @@ Status check_against_executor(const QNode& n, const model::IntRun& run, int tens
 }
 
 
+// The header's choices: the saturating nodes (relative to the slice's first node,
+// strictly increasing), then the table windows (lookup, bits, first entry, the count of
+// listed rows and the rows; lookups strictly increasing). make_plan checks that each window lies inside its table.
+void write_choices(util::ByteWriter& w, const SliceStatement& st, const ProofChoices& c) {
+  w.u32(uint32_t(c.saturating.size()));
+  for (size_t k : c.saturating) w.u32(uint32_t(k - st.first));
+  w.u32(uint32_t(c.windows.size()));
+  for (const auto& [g, win] : c.windows) {
+    w.u32(uint32_t(g));
+    w.u8(uint8_t(win.bits));
+    w.u32(win.first);
+    w.u32(uint32_t(win.rows.size()));
+    for (uint32_t row : win.rows) w.u32(row);
+  }
+}
+
+Result<ProofChoices> read_choices(util::ByteReader& r, const SliceStatement& st, const Plan& base) {
+  const QModel& m = *st.model;
+  ProofChoices c;
+  uint32_t n;
+  if (!r.u32(n) || n > st.end - st.first) return make_error("slice proof: bad saturating-node list");
+  for (uint32_t i = 0; i < n; ++i) {
+    uint32_t rel;
+    if (!r.u32(rel) || rel >= st.end - st.first || (!c.saturating.empty() && st.first + rel <= *c.saturating.rbegin()))
+      return make_error("slice proof: bad saturating-node list");
+    c.saturating.insert(st.first + rel);
+  }
+  for (size_t k : c.saturating)
+    if (!base.may_saturate.count(k))
+      return make_error("slice proof: node '" + m.nodes[k].name + "' is listed as saturating but cannot saturate");
+  if (!r.u32(n) || n > base.table_groups.size()) return make_error("slice proof: bad table-window list");
+  for (uint32_t i = 0; i < n; ++i) {
+    uint32_t g, first, rows;
+    uint8_t bits;
+    if (!r.u32(g) || !r.u8(bits) || !r.u32(first) || !r.u32(rows) || g >= base.table_groups.size() ||
+        (!c.windows.empty() && g <= c.windows.rbegin()->first) || rows > (1u << kMaxWindowRowBits))
+      return make_error("slice proof: bad table-window list");
+    TableWindow win{bits, first, std::vector<uint32_t>(rows)};
+    for (auto& row : win.rows)
+      if (!r.u32(row)) return make_error("slice proof: bad table-window list");
+    c.windows[g] = std::move(win);
+  }
+  return c;
+}
+
 }  // namespace
 
 Result<std::optional<pcs::Commitment>> weight_commitment(const SliceStatement& st, const pcs::Params& params) {
@@ -264,20 +317,19 @@ Result<pcs::Commitment> boundary_commitment(const model::QModel& m, int tensor, 
 }
 
 namespace {
-Result<util::Bytes> prove_impl(const SliceStatement& st, const pcs::Params& params, const std::set<size_t>* forced);
+Result<util::Bytes> prove_impl(const SliceStatement& st, const pcs::Params& params, const ForcedChoices& forced);
 }  // namespace
 
 Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& params) {
-  return prove_impl(st, params, nullptr);
+  return prove_impl(st, params, {});
 }
 
-Result<util::Bytes> prove_slice_with(const SliceStatement& st, const pcs::Params& params,
-                                     const std::set<size_t>& saturating) {
-  return prove_impl(st, params, &saturating);
+Result<util::Bytes> prove_slice_with(const SliceStatement& st, const pcs::Params& params, const ForcedChoices& forced) {
+  return prove_impl(st, params, forced);
 }
 
 namespace {
-Result<util::Bytes> prove_impl(const SliceStatement& st, const pcs::Params& params, const std::set<size_t>* forced) {
+Result<util::Bytes> prove_impl(const SliceStatement& st, const pcs::Params& params, const ForcedChoices& forced) {
   auto planned = make_plan(st);
   if (!planned.ok()) return make_error(planned.error());
   const QModel& m = *st.model;
@@ -292,14 +344,15 @@ Result<util::Bytes> prove_impl(const SliceStatement& st, const pcs::Params& para
     if (run.values[st.outputs[i]] != st.output_values[i])
       return make_error("slice: output '" + m.tensors[st.outputs[i]].name + "' is not the model's result for the input");
   // Only the nodes that clamped a value in this run take the saturating form.
-  std::set<size_t> saturating;
+  ProofChoices choices;
   for (size_t k : planned->may_saturate)
-    if (forced ? forced->count(k) > 0 : run.node_saturations[k] > 0) saturating.insert(k);
-  if (!saturating.empty()) {
-    planned = make_plan(st, saturating);
+    if (forced.saturating ? forced.saturating->count(k) > 0 : run.node_saturations[k] > 0) choices.saturating.insert(k);
+  if (!choices.saturating.empty()) {
+    planned = make_plan(st, choices);
     if (!planned.ok()) return make_error(planned.error());
   }
-  const Plan& p = *planned;
+  Plan plan = std::move(planned).value();
+  const Plan& p = plan;  // planned once more below when a lookup looks into a window
   clock.lap("run");
 
   // Witness: every tensor in the padded layout, and every column.
@@ -449,6 +502,25 @@ Result<util::Bytes> prove_impl(const SliceStatement& st, const pcs::Params& para
     }
     return std::make_pair(xs, ys);
   };
+  // Each lookup looks into the smallest aligned window of its table that holds its
+  // inputs. Only the multiplicity columns' sizes (and so the stacking) change: the
+  // plan's columns keep their indices, and the witness built above stands.
+  if (forced.windows) {
+    choices.windows = *forced.windows;
+  } else {
+    for (size_t gi = 0; gi < p.table_groups.size(); ++gi) {
+      const auto& g = p.table_groups[gi];
+      auto win = smallest_window(g.shape, group_io(g).first);
+      if (!win.ok()) return make_error("slice: " + win.error());
+      if (win->bits < g.table->in_bits()) choices.windows[gi] = *win;
+    }
+  }
+  if (!choices.windows.empty()) {
+    auto windowed = make_plan(st, choices);
+    if (!windowed.ok()) return make_error(windowed.error());
+    ZK_ASSERT(windowed->columns.size() == p.columns.size());
+    plan = std::move(windowed).value();
+  }
   for (const auto& g : p.table_groups) {
     auto mult = table_multiplicities(g.shape, group_io(g).first);
     if (!mult.ok()) return make_error("slice: " + mult.error());
@@ -470,11 +542,15 @@ Result<util::Bytes> prove_impl(const SliceStatement& st, const pcs::Params& para
     std::string line;
     for (const auto& [sz, n] : by_size) line += fmt::format(" {}x{}", n, sz);
     ZKS_LOG_DEBUG("slice", "columns:{}", line);
-    for (const auto& g : p.table_groups) {
+    for (size_t gi = 0; gi < p.table_groups.size(); ++gi) {
+      const auto& g = p.table_groups[gi];
       size_t entries = 0;
       for (size_t k : g.members) entries += m.tensors[p.nodes[k].y].shape.empty() ? 1 : size_t(model::numel(m.tensors[p.nodes[k].y].shape));
-      ZKS_LOG_DEBUG("slice", "table of {} ({} entries): {} lookups of {} entries", p.nodes[g.members[0]].node->op,
-                    g.table->values.size(), g.members.size(), entries);
+      auto win = p.choices.windows.find(gi);
+      ZKS_LOG_DEBUG("slice", "table of {} ({} entries{}): {} lookups of {} entries", p.nodes[g.members[0]].node->op,
+                    g.table->values.size(),
+                    win == p.choices.windows.end() ? "" : win->second.rows.empty() ? fmt::format(" from entry {}", win->second.first) : " listed",
+                    g.members.size(), entries);
     }
   }
 
@@ -513,8 +589,7 @@ Result<util::Bytes> prove_impl(const SliceStatement& st, const pcs::Params& para
   util::ByteWriter w;
   w.u32(kProofVersion);
   w.raw(params.params_id());
-  w.u32(uint32_t(p.saturating.size()));
-  for (size_t k : p.saturating) w.u32(uint32_t(k - st.first));
+  write_choices(w, st, p.choices);
   w.u8(p.stack_used[0] ? 1 : 0);
   if (p.stack_used[0]) commitments[0].write(w);
   transcript::Transcript t("zkslice-slice");
@@ -780,7 +855,7 @@ Result<util::Bytes> prove_impl(const SliceStatement& st, const pcs::Params& para
 }  // namespace
 
 Status verify_slice(const SliceStatement& st, std::span<const uint8_t> bytes, const pcs::Params& params) {
-  auto planned = make_plan(st);  // validates the statement; planned again below for a saturating form
+  auto planned = make_plan(st);  // validates the statement; planned again below for the proof's choices
   if (!planned.ok()) return make_error(planned.error());
   const QModel& m = *st.model;
   // Public boundary values must be in the activation range (rule 5: every tensor
@@ -813,27 +888,18 @@ Status verify_slice(const SliceStatement& st, std::span<const uint8_t> bytes, co
     }
 
   util::ByteReader r(bytes);
-  uint32_t version, n_saturating;
+  uint32_t version;
   uint8_t has_witness;
   hash::Digest pid;
   if (!r.u32(version)) return make_error("slice proof: truncated header");
   if (version != kProofVersion) return make_error("slice proof: unknown version " + std::to_string(version));
   if (!r.raw(pid)) return make_error("slice proof: truncated header");
   if (pid != params.params_id()) return make_error("slice proof: made with other commitment parameters");
-  if (!r.u32(n_saturating) || n_saturating > st.end - st.first) return make_error("slice proof: bad saturating-node list");
-  std::set<size_t> saturating;
-  for (uint32_t i = 0; i < n_saturating; ++i) {
-    uint32_t rel;
-    if (!r.u32(rel) || rel >= st.end - st.first || (!saturating.empty() && st.first + rel <= *saturating.rbegin()))
-      return make_error("slice proof: bad saturating-node list");
-    saturating.insert(st.first + rel);
-  }
-  for (size_t k : saturating)
-    if (!planned->may_saturate.count(k))
-      return make_error("slice proof: node '" + m.nodes[k].name + "' is listed as saturating but cannot saturate");
-  if (!saturating.empty()) {
-    planned = make_plan(st, saturating);
-    if (!planned.ok()) return make_error(planned.error());
+  auto choices = read_choices(r, st, *planned);
+  if (!choices.ok()) return make_error(choices.error());
+  if (!choices->saturating.empty() || !choices->windows.empty()) {
+    planned = make_plan(st, *choices);
+    if (!planned.ok()) return make_error("slice proof: " + planned.error());
   }
   const Plan& p = *planned;
   if (!r.u8(has_witness) || has_witness != (p.stack_used[0] ? 1 : 0))

@@ -25,10 +25,12 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <set>
 #include <vector>
 
+#include "circuits/gadgets/table.hpp"
 #include "hash/blake2b.hpp"
 #include "model/quantize.hpp"
 #include "pcs/basefold.hpp"
@@ -76,11 +78,24 @@ struct SliceProof;  // opaque; see slice_proof.cpp
 // Proves the statement; fails (naming the node) when an op is not provable yet or when
 // the model's executor disagrees with the circuits' (a bug, reported, never proved).
 Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& params);
-// prove_slice with the saturating form for the given nodes (those of them that may
-// saturate) instead of the ones that clamped in the run: for tests (a superset proves;
-// leaving out a node that clamped cannot).
-Result<util::Bytes> prove_slice_with(const SliceStatement& st, const pcs::Params& params,
-                                     const std::set<size_t>& saturating);
+// What a prover picks from its run and states in the proof header, absorbed before any
+// challenge. Each choice picks between sound proofs of the same relation; the verifier
+// only checks that it is well formed.
+struct ProofChoices {
+  // Model nodes whose requantization takes the saturating form (those that clamped).
+  std::set<size_t> saturating;
+  // By lookup (the plan's table groups, in order): the aligned window of its table it
+  // looks into (the smallest holding its inputs); a lookup not listed uses the whole table.
+  std::map<size_t, TableWindow> windows;
+};
+
+// prove_slice with choices of the caller's instead of the run's: for tests (a superset
+// of the clamping nodes proves; leaving one out cannot; a window missing an input cannot).
+struct ForcedChoices {
+  std::optional<std::set<size_t>> saturating = {};            // only the nodes of it that may saturate
+  std::optional<std::map<size_t, TableWindow>> windows = {};  // exactly these windows
+};
+Result<util::Bytes> prove_slice_with(const SliceStatement& st, const pcs::Params& params, const ForcedChoices& forced);
 // Checks a proof against the statement; the error says what failed.
 Status verify_slice(const SliceStatement& st, std::span<const uint8_t> proof, const pcs::Params& params);
 

@@ -211,13 +211,13 @@ TEST_CASE("saturating requantizations: only the nodes that clamped take the satu
   SECTION("a superset proves; leaving out a node that clamped does not") {
     std::set<size_t> all;
     for (size_t k = 0; k < m.q.nodes.size(); ++k) all.insert(k);
-    auto superset = c::prove_slice_with(st, kParams, all);
+    auto superset = c::prove_slice_with(st, kParams, {.saturating = all});
     INFO((superset.ok() ? std::string() : superset.error()));
     REQUIRE(superset.ok());
     REQUIRE(u32_at(*superset, kList) > n);  // every node that may saturate, not only those that did
     REQUIRE(c::verify_slice(st, *superset, kParams).ok());
     std::set<size_t> short_list(clamped.begin() + 1, clamped.end());
-    REQUIRE_FALSE(c::prove_slice_with(st, kParams, short_list).ok());
+    REQUIRE_FALSE(c::prove_slice_with(st, kParams, {.saturating = short_list}).ok());
   }
   SECTION("a slice that starts past node 0 lists its clamping nodes relative to its start") {
     const size_t first = clamped.front() > 0 ? clamped.front() - 1 : 0, end = std::min(m.q.nodes.size(), first + 3);
@@ -269,6 +269,97 @@ model::QNode* find_op(model::QModel& q, const std::string& op) {
 }
 
 }  // namespace
+
+TEST_CASE("table lookups look into the smallest window of their table the run needs", "[circuits][slice]") {
+  // The header after version and parameters id: the saturating list, then the windows
+  // (lookup, bits, first entry, count of listed rows, the rows).
+  auto u32_at = [](const std::vector<uint8_t>& b, size_t at) {
+    return uint32_t(b[at]) | uint32_t(b[at + 1]) << 8 | uint32_t(b[at + 2]) << 16 | uint32_t(b[at + 3]) << 24;
+  };
+  auto put_u32 = [](std::vector<uint8_t>& b, size_t at, uint32_t v) {
+    for (int i = 0; i < 4; ++i) b[at + size_t(i)] = uint8_t(v >> (8 * i));
+  };
+  struct Entry {
+    size_t at;  // the window's offset in the proof
+    uint32_t lookup, first, rows;
+    uint8_t bits;
+  };
+  auto windows_of = [&](const std::vector<uint8_t>& proof, size_t& list_at) {
+    list_at = 36 + 4 + 4 * size_t(u32_at(proof, 36));
+    std::vector<Entry> out;
+    size_t at = list_at + 4;
+    for (uint32_t i = 0, n = u32_at(proof, list_at); i < n; ++i) {
+      Entry e{at, u32_at(proof, at), u32_at(proof, at + 5), u32_at(proof, at + 9), proof[at + 4]};
+      out.push_back(e);
+      at += 13 + 4 * size_t(e.rows);
+    }
+    return out;
+  };
+  bool seen_rows = false, seen_range = false;
+  for (const char* name : {"4l_relu_conv_fc", "2l_relu_sigmoid_conv"}) {
+    CAPTURE(name);
+    Compiled m = compile(name);
+    auto st = whole(m);
+    auto proof = c::prove_slice(st, kParams);
+    INFO((proof.ok() ? std::string() : proof.error()));
+    REQUIRE(proof.ok());
+    REQUIRE(c::verify_slice(st, *proof, kParams).ok());
+    size_t list_at = 0;
+    auto wins = windows_of(*proof, list_at);
+    REQUIRE_FALSE(wins.empty());
+    for (const auto& e : wins) {
+      REQUIRE(e.bits < 16);
+      if (e.rows) seen_rows = true;
+      else seen_range = true;
+    }
+    const auto& e = wins.front();
+
+    // Whole tables prove and verify too (a longer proof); a window that misses a
+    // looked-up input cannot be proved.
+    auto whole_tables = c::prove_slice_with(st, kParams, {.windows = std::map<size_t, c::TableWindow>{}});
+    REQUIRE(whole_tables.ok());
+    REQUIRE(c::verify_slice(st, *whole_tables, kParams).ok());
+    REQUIRE(whole_tables->size() > proof->size());
+    std::map<size_t, c::TableWindow> missing;
+    missing[e.lookup] = c::TableWindow{0, e.rows ? u32_at(*proof, e.at + 13) : e.first, {}};
+    auto refused = c::prove_slice_with(st, kParams, {.windows = missing});
+    REQUIRE_FALSE(refused.ok());
+    REQUIRE_THAT(refused.error(), Catch::Contains("outside the table"));
+
+    // The verifier derives each window from the model's table, so a changed window is
+    // another table (or another layout of the witness) and the proof fails.
+    auto moved = *proof;
+    if (e.rows) put_u32(moved, e.at + 13, u32_at(moved, e.at + 13) ^ 1);
+    else put_u32(moved, e.at + 5, e.first + 1);
+    REQUIRE_FALSE(c::verify_slice(st, moved, kParams).ok());
+    auto wider = *proof;
+    wider[e.at + 4] = uint8_t(e.bits + 1);
+    REQUIRE_FALSE(c::verify_slice(st, wider, kParams).ok());
+    // Malformed lists: a lookup the slice lacks, lookups out of order, a huge count,
+    // more listed rows than a list may hold, a cut-off list.
+    auto past = *proof;
+    put_u32(past, e.at, 64);
+    auto huge = *proof;
+    put_u32(huge, list_at, 0xffffffffu);
+    auto rows = *proof;
+    put_u32(rows, e.at + 9, 1u << 20);
+    std::vector<uint8_t> cut(proof->begin(), proof->begin() + std::ptrdiff_t(e.at + 7));
+    for (const auto* bad : {&past, &huge, &rows, &cut}) {
+      auto r = c::verify_slice(st, *bad, kParams);
+      REQUIRE_FALSE(r.ok());
+      REQUIRE_THAT(r.error(), Catch::Contains("table-window list"));
+    }
+    if (wins.size() > 1) {
+      auto swapped = *proof;
+      put_u32(swapped, wins[1].at, e.lookup);
+      auto r = c::verify_slice(st, swapped, kParams);
+      REQUIRE_FALSE(r.ok());
+      REQUIRE_THAT(r.error(), Catch::Contains("table-window list"));
+    }
+  }
+  REQUIRE(seen_range);
+  REQUIRE(seen_rows);
+}
 
 TEST_CASE("per-channel PRelu, ReduceMean, Div and left shifts: the verifier's slopes, multipliers and shifts bind", "[circuits][slice]") {
   SECTION("a PRelu slope changed") {

@@ -171,3 +171,111 @@ TEST_CASE("table lookups reject wrong outputs, wrong tables and tampered proofs"
     REQUIRE_FALSE(s3.check().ok());
   }
 }
+
+TEST_CASE("a lookup into a window of its table: consecutive entries or listed rows", "[circuits]") {
+  const auto full = tanh_table(12);
+  // Inputs in a narrow band, and a few spread over the table.
+  auto inputs_in = [&](std::vector<int64_t> xs) {
+    std::vector<Fp> f;
+    for (auto v : xs) f.push_back(Fp::from_i64(v));
+    return f;
+  };
+  zks::poly::PaddedShape shape({40});  // 64 entries, 40 real
+  c::TableShape s{zks::poly::BlockLayout({shape}), &full};
+  std::vector<int64_t> band_in(64, 0), spread_in(64, 0), top_in(64, 0);
+  for (size_t i = 0; i < 40; ++i) {
+    band_in[i] = -300 + int64_t(i);                                     // 40 distinct, 40 apart
+    spread_in[i] = std::vector<int64_t>{-2000, 0, 1500, 2047}[i % 4];   // 4 distinct, 4047 apart
+    top_in[i] = 2047 - int64_t(i % 5);
+  }
+  auto band = inputs_in(band_in), spread = inputs_in(spread_in);
+
+  auto w_band = c::smallest_window(s, {band});
+  REQUIRE(w_band.ok());
+  CHECK(w_band->rows.empty());
+  CHECK(w_band->bits == 6);  // 39 apart: 64 consecutive entries (a row list is no shorter)
+  CHECK(int64_t(w_band->first) + full.in_lo == -300);
+  auto w_spread = c::smallest_window(s, {spread});
+  REQUIRE(w_spread.ok());
+  CHECK(w_spread->bits == 2);  // 4 distinct inputs: their rows
+  REQUIRE(w_spread->rows.size() == 4);
+  CHECK(std::is_sorted(w_spread->rows.begin(), w_spread->rows.end()));
+  // Near the table's end the window moves down; a table's own size is the largest.
+  auto top = c::smallest_window(s, {inputs_in(top_in)});
+  REQUIRE(top.ok());
+  CHECK(top->first + (1u << top->bits) == full.values.size());
+
+  for (const auto* w : {&*w_band, &*w_spread}) {
+    const auto& xs = w == &*w_band ? band : spread;
+    auto sub = c::table_window(full, *w);
+    REQUIRE(sub.ok());
+    c::TableShape ws{s.layout, &*sub};
+    std::vector<int64_t> xi;
+    for (auto v : xs) xi.push_back(v.to_i64_centered());
+    auto y = c::apply_table(full, shape, xi);
+    REQUIRE(y.ok());
+    auto m = c::table_multiplicities(ws, {xs});
+    REQUIRE(m.ok());
+    CHECK(m->size() == (size_t(1) << w->bits));
+    auto prove = [&](const c::TableShape& shp, const std::vector<Fp>& x, const std::vector<Fp>& yv, const std::vector<Fp>& mv) {
+      Transcript t("window-test");
+      return c::prove_table(shp, {x}, {yv}, mv, t);
+    };
+    auto verify = [&](const c::TableShape& shp, const c::TableProof& p) {
+      Transcript t("window-test");
+      return c::verify_table(shp, p, t);
+    };
+    auto out = prove(ws, xs, *y, *m);
+    auto claims = verify(ws, out.proof);
+    REQUIRE(claims.ok());
+    CHECK(zks::poly::evaluate(std::span<const Fp>(*m), claims->multiplicities.point) == claims->multiplicities.value);
+    CHECK(zks::poly::evaluate(std::span<const Fp>(*y), claims->outputs[0].point) == claims->outputs[0].value);
+
+    // A different window (moved by one entry, or one listed row changed) is another table.
+    auto moved = *w;
+    if (moved.rows.empty()) ++moved.first;
+    else ++moved.rows.front();
+    auto other = c::table_window(full, moved);
+    REQUIRE(other.ok());
+    c::TableShape os{s.layout, &*other};
+    CHECK_FALSE(verify(os, out.proof).ok());
+    // An input outside the window has no row: the multiplicities cannot be built, and
+    // a proof with an input moved out of the window fails.
+    auto x2 = xs;
+    x2[0] = Fp::from_i64(full.in_lo + 1000);  // in neither window
+    CHECK_FALSE(c::table_multiplicities(ws, {x2}).ok());
+    auto y2 = *y;
+    y2[0] = Fp::from_i64(full.values[1000]);
+    CHECK_FALSE(verify(ws, prove(ws, x2, y2, *m).proof).ok());
+    // With the whole table named, its hash is absorbed too: a proof is bound to every
+    // entry of the table, also those outside the window.
+    c::TableShape bound{s.layout, &*sub, &full};
+    auto bound_out = prove(bound, xs, *y, *m);
+    REQUIRE(verify(bound, bound_out.proof).ok());
+    CHECK_FALSE(verify(ws, bound_out.proof).ok());
+    auto changed = full;
+    changed.values[1000] += 1;  // in neither window
+    c::TableShape changed_whole{s.layout, &*sub, &changed};
+    CHECK_FALSE(verify(changed_whole, bound_out.proof).ok());
+    // An output that is not f(x) (one the full table holds for another input) fails too.
+    auto y3 = *y;
+    y3[1] = Fp::from_i64(full.values[100]);
+    CHECK_FALSE(verify(ws, prove(ws, xs, y3, *m).proof).ok());
+  }
+
+  SECTION("malformed windows are refused") {
+    CHECK_FALSE(c::table_window(full, {13, 0, {}}).ok());                  // larger than the table
+    CHECK_FALSE(c::table_window(full, {4, 4090, {}}).ok());                // past its end
+    CHECK_FALSE(c::table_window(full, {1, 0, {5, 5}}).ok());               // a row twice
+    CHECK_FALSE(c::table_window(full, {1, 0, {7, 5}}).ok());               // not increasing
+    CHECK_FALSE(c::table_window(full, {1, 0, {5, 4096}}).ok());            // a row past the end
+    CHECK_FALSE(c::table_window(full, {2, 0, {1, 2, 3}}).ok());            // not 2^bits rows
+    std::vector<uint32_t> many(2048);
+    for (uint32_t i = 0; i < many.size(); ++i) many[i] = i;
+    CHECK_FALSE(c::table_window(full, {11, 0, many}).ok());                // more rows than a list may hold
+    auto sub = c::table_window(full, {2, 0, {1, 2, 3, 4}});
+    REQUIRE(sub.ok());
+    CHECK_FALSE(c::table_window(*sub, {1, 0, {}}).ok());                   // a window of a window
+    CHECK(sub->content_hash() != c::table_window(full, {2, 1, {}})->content_hash());  // same values, listed rows
+  }
+}
