@@ -20,7 +20,7 @@ int main(int argc, char** argv) {
   app.add_option("--listen", cfg.listen, "host:port to serve on (port 0: any free port)")->capture_default_str();
   app.add_option("--key", cfg.key_file, "hotkey file (zkslice keygen --out FILE)");
   app.add_option("--data-dir", cfg.data_dir, "data directory (RocksDB, artifacts)")->capture_default_str();
-  app.add_option("--workers", cfg.workers, "slices proved at once (0: one per 2 cores)")->capture_default_str();
+  app.add_option("--workers", cfg.workers, "slices proved at once (0: one per 2 cores this process may use)")->capture_default_str();
   app.add_option("--gpu", cfg.gpu, "prove on the GPU when one is present (false: CPU only)")->capture_default_str();
   app.add_option("--weight-cache-mb", cfg.weight_cache_mb,
                  "memory for weight commitments kept across jobs of the same model (0: none)")

@@ -21,6 +21,7 @@
 #include "store/nonce_store.hpp"
 #include "store/store.hpp"
 #include "util/log.hpp"
+#include "util/thread_pool.hpp"
 #include "zkslice/v1/miner.pb.h"
 #include "zkslice/v1/validator.pb.h"
 
@@ -356,7 +357,7 @@ Result<std::unique_ptr<MinerNode>> MinerNode::start(const MinerConfig& cfg) {
   } else {
     impl->backend_name = be.name();
   }
-  size_t workers = cfg.workers ? cfg.workers : std::max<size_t>(1, std::thread::hardware_concurrency() / 2);
+  size_t workers = cfg.workers ? cfg.workers : std::max<size_t>(1, util::available_cores() / 2);
   impl->jobs = std::make_unique<JobQueue>(workers, cfg.queue);
   auto metrics = metrics::Metrics::start(cfg.metrics_listen, "miner", kVersion, impl->backend_name);
   if (!metrics.ok()) return make_error(metrics.error());

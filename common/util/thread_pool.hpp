@@ -13,9 +13,14 @@
 
 namespace zks::util {
 
+// The cores this process may run on: its CPU affinity where the system has one (a
+// miner started under taskset or in a container with a cpuset gets what it was given,
+// not the machine's count), else the hardware concurrency; at least 1.
+size_t available_cores();
+
 class ThreadPool {
  public:
-  explicit ThreadPool(size_t threads);  // 0 = hardware concurrency
+  explicit ThreadPool(size_t threads);  // 0 = available_cores()
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
@@ -27,7 +32,7 @@ class ThreadPool {
   void parallel_for(size_t n, const std::function<void(size_t, size_t)>& fn,
                     size_t min_parallel = 1 << 12);
 
-  // The process-wide pool, sized by set_global_threads() or hardware concurrency.
+  // The process-wide pool, sized by set_global_threads() or available_cores().
   static ThreadPool& global();
   static void set_global_threads(size_t threads);
 

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <latch>
 #include <malloc.h>
+#include <sched.h>
 #include <map>
 #include <memory>
 #include <string>
@@ -43,8 +44,17 @@ std::string to_hex(std::span<const uint8_t> b) {
   return s;
 }
 
+size_t available_cores() {
+#if defined(__linux__)
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0) return size_t(CPU_COUNT(&set));
+#endif
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
 ThreadPool::ThreadPool(size_t threads) {
-  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  if (threads == 0) threads = available_cores();
   for (size_t i = 1; i < threads; ++i) m_workers.emplace_back([this] { worker_loop(); });
 }
 
