@@ -1,5 +1,7 @@
 #include "circuits/slice/slice_plan.hpp"
 
+#include <bit>
+
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -481,31 +483,46 @@ Status plan_reduce(Plan& p, NodePlan& np, const QNode& n, const poly::PaddedShap
 
 void stack_columns(Plan& p) {
   p.slots.assign(p.columns.size(), {});
-  int next_poly = 0;
+  p.stack_vars.clear();
   for (int which : {0, 1}) {
     std::vector<size_t> members;
+    size_t total = 0;
     for (size_t c = 0; c < p.columns.size(); ++c)
-      if ((p.columns[c].weight_tensor >= 0) == (which == 1)) members.push_back(c);
+      if ((p.columns[c].weight_tensor >= 0) == (which == 1)) {
+        members.push_back(c);
+        total += p.columns[c].shape.padded_size();
+      }
     if (members.empty()) continue;
     std::stable_sort(members.begin(), members.end(), [&](size_t a, size_t b) {
       return p.columns[a].shape.num_vars() > p.columns[b].shape.num_vars();
     });
-    size_t cursor = 0;
-    for (size_t c : members) {
-      p.slots[c] = {next_poly, cursor};
-      cursor += p.columns[c].shape.padded_size();
+    // Sizes are powers of two taken largest first, so every column starts at a multiple
+    // of its size, and a stack of 2^k <= the remaining total is filled exactly.
+    const bool may_split = which == 0 && std::bit_ceil(total) >= (size_t(1) << kSplitFromVars);
+    size_t next = 0;
+    while (next < members.size()) {
+      size_t size = std::bit_ceil(total);
+      const bool last = !may_split || p.stack_vars.size() + 1 == kMaxWitnessStacks || 4 * total > 3 * size;
+      if (!last) size >>= 1;
+      const int poly = int(p.stack_vars.size());
+      size_t cursor = 0;
+      while (next < members.size() && (last || cursor < size)) {
+        const size_t c = members[next++];
+        p.slots[c] = {poly, cursor};
+        cursor += p.columns[c].shape.padded_size();
+      }
+      ZK_ASSERT(last || cursor == size);
+      total -= cursor;
+      p.stack_vars.push_back(poly::log2_ceil(cursor));
     }
-    p.stack_used[which] = true;
-    p.stack_vars[which] = poly::log2_ceil(cursor);
-    ++next_poly;
+    if (which == 0) p.witness_stacks = p.stack_vars.size();
   }
 }
 
 // The stacks' tables from the columns' tables.
 std::vector<std::vector<Fp>> build_stacks(const Plan& p, const std::vector<std::vector<Fp>>& cols) {
   std::vector<std::vector<Fp>> stacks;
-  for (int which : {0, 1})
-    if (p.stack_used[which]) stacks.emplace_back(size_t(1) << p.stack_vars[which], Fp::zero());
+  for (unsigned vars : p.stack_vars) stacks.emplace_back(size_t(1) << vars, Fp::zero());
   for (size_t c = 0; c < cols.size(); ++c) {
     if (cols[c].empty()) continue;
     auto& st = stacks[size_t(p.slots[c].poly)];
@@ -728,11 +745,10 @@ std::vector<int64_t> to_i64(std::span<const Fp> v) {
 // The weight stack's commitment, laid out from the model (verifier and sealing; the
 // prover commits the same polynomial), remembered across calls (pcs::commitment_cached).
 Result<pcs::Commitment> weight_stack_commitment(const Plan& p, const pcs::Params& params) {
-  if (!p.stack_used[1]) return make_error("slice: no weights to commit");
-  const int weight_stack = p.stack_used[0] ? 1 : 0;  // build_stacks' index of the weight stack
-  std::vector<Fp> stack(size_t(1) << p.stack_vars[1], Fp::zero());
+  if (!p.has_weights()) return make_error("slice: no weights to commit");
+  std::vector<Fp> stack(size_t(1) << p.stack_vars[p.weight_stack()], Fp::zero());
   auto place = [&](const NodePlan& np, size_t c) {
-    ZK_ASSERT(p.slots[c].poly == weight_stack);
+    ZK_ASSERT(size_t(p.slots[c].poly) == p.weight_stack());
     auto col = weight_column(p, np, p.columns[c]);
     std::copy(col.begin(), col.end(), stack.begin() + std::ptrdiff_t(p.slots[c].offset));
   };

@@ -94,6 +94,9 @@ struct NodePlan {
   std::vector<PoolStage> stages;
 };
 
+constexpr size_t kMaxWitnessStacks = 3;
+constexpr unsigned kSplitFromVars = 20;
+
 struct Plan {
   const QModel* m = nullptr;
   // The prover's choices (ProofChoices): requantizations that may saturate (by the
@@ -118,8 +121,17 @@ struct Plan {
     size_t offset = 0;  // in the stack
   };
   std::vector<Slot> slots;
-  unsigned stack_vars[2] = {0, 0};  // 0: witness stack, 1: weight stack
-  bool stack_used[2] = {false, false};
+  // The stacks in commitment order: the witness stacks, then the weight stack (if any
+  // weights); each entry its number of variables. The witness columns go into one stack,
+  // or, where that stack would have 2^kSplitFromVars entries or more and be a quarter or
+  // more padding, into a stack of the largest power of two they fill exactly and stacks
+  // for the rest, likewise (at most kMaxWitnessStacks): age's 1.38M witness entries take
+  // 2^20 + 2^18 + 2^16 instead of 2^21. Each stack costs its own opening (about 90 KB of
+  // proof on age); under 2^20 entries the fixed costs dominate and one stack is kept.
+  std::vector<unsigned> stack_vars;
+  size_t witness_stacks = 0;
+  bool has_weights() const { return stack_vars.size() > witness_stacks; }
+  size_t weight_stack() const { return witness_stacks; }  // its index (when has_weights())
   RangeShape range;
   size_t range_m_col = 0;
   // One lookup per table, shared by every node that looks into it (one table tree, one

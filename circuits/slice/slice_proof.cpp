@@ -21,7 +21,7 @@ using namespace slice_detail;
 using model::QModel;
 using model::QNode;
 
-constexpr uint32_t kProofVersion = 3;  // 3: table windows in the header
+constexpr uint32_t kProofVersion = 3;  // 3: table windows and several witness commitments in the header
 
 // Where a slice proof's time goes, by phase, logged at debug level ("slice" category).
 class PhaseClock {
@@ -206,8 +206,7 @@ struct Router {
   void open(size_t column, const EvalClaim& c) {
     const auto& slot = plan.slots[column];
     const unsigned k = plan.columns[column].shape.num_vars();
-    const bool weights = plan.columns[column].weight_tensor >= 0;
-    const unsigned total = plan.stack_vars[weights ? 1 : 0];
+    const unsigned total = plan.stack_vars[size_t(slot.poly)];
     std::vector<Fp2> point = c.point;
     const size_t block = slot.offset >> k;
     for (unsigned i = k; i < total; ++i) point.push_back(((block >> (i - k)) & 1) ? Fp2::one() : Fp2::zero());
@@ -300,7 +299,7 @@ Result<ProofChoices> read_choices(util::ByteReader& r, const SliceStatement& st,
 Result<std::optional<pcs::Commitment>> weight_commitment(const SliceStatement& st, const pcs::Params& params) {
   auto planned = make_plan(st);
   if (!planned.ok()) return make_error(planned.error());
-  if (!planned->stack_used[1]) return std::optional<pcs::Commitment>{};
+  if (!planned->has_weights()) return std::optional<pcs::Commitment>{};
   auto c = weight_stack_commitment(*planned, params);
   if (!c.ok()) return make_error(c.error());
   return std::optional<pcs::Commitment>(*c);
@@ -566,14 +565,14 @@ Result<util::Bytes> prove_impl(const SliceStatement& st, const pcs::Params& para
   for (size_t i = 0; i < stacks.size(); ++i) {
     // The weight stack (the last) is the same in every proof of this slice: committed
     // once per process (pcs::commit_cached).
-    const bool weights = p.stack_used[1] && i + 1 == stacks.size();
+    const bool weights = p.has_weights() && i == p.weight_stack();
     auto cp = weights ? pcs::commit_cached(stacks[i], params) : commit_fresh(stacks[i]);
     if (!cp.ok()) return make_error("slice: " + cp.error());
     ZKS_LOG_DEBUG("slice", "stack {}: 2^{} entries", commitments.size(), poly::log2_ceil(stacks[i].size()));
     commitments.push_back((*cp)->commitment());
     committed.push_back(std::move(cp).value());
   }
-  if (st.weights && (!p.stack_used[1] || !(commitments.back() == *st.weights)))
+  if (st.weights && (!p.has_weights() || !(commitments.back() == *st.weights)))
     return make_error("slice: the model's weights do not match the manifest's weight commitment");
   Router router{p, {}, {}, {}, {}, {}};
   for (const auto& [tensor, c] : private_boundaries(st)) {
@@ -590,8 +589,8 @@ Result<util::Bytes> prove_impl(const SliceStatement& st, const pcs::Params& para
   w.u32(kProofVersion);
   w.raw(params.params_id());
   write_choices(w, st, p.choices);
-  w.u8(p.stack_used[0] ? 1 : 0);
-  if (p.stack_used[0]) commitments[0].write(w);
+  w.u8(uint8_t(p.witness_stacks));
+  for (size_t i = 0; i < p.witness_stacks; ++i) commitments[i].write(w);
   transcript::Transcript t("zkslice-slice");
   absorb_statement(t, st, p, params, commitments);
 
@@ -889,7 +888,7 @@ Status verify_slice(const SliceStatement& st, std::span<const uint8_t> bytes, co
 
   util::ByteReader r(bytes);
   uint32_t version;
-  uint8_t has_witness;
+  uint8_t witness_stacks = 0;
   hash::Digest pid;
   if (!r.u32(version)) return make_error("slice proof: truncated header");
   if (version != kProofVersion) return make_error("slice proof: unknown version " + std::to_string(version));
@@ -902,20 +901,22 @@ Status verify_slice(const SliceStatement& st, std::span<const uint8_t> bytes, co
     if (!planned.ok()) return make_error("slice proof: " + planned.error());
   }
   const Plan& p = *planned;
-  if (!r.u8(has_witness) || has_witness != (p.stack_used[0] ? 1 : 0))
-    return make_error("slice proof: the witness commitment is missing or unexpected");
-  // The witness stack's commitment comes from the proof; the weight stack is laid out
+  if (!r.u8(witness_stacks)) return make_error("slice proof: truncated header");
+  if (witness_stacks != p.witness_stacks)
+    return make_error("slice proof: " + std::to_string(witness_stacks) + " witness commitments where the plan has " +
+                      std::to_string(p.witness_stacks));
+  // The witness stacks' commitments come from the proof; the weight stack is laid out
   // and committed here, from the model.
   std::vector<pcs::Commitment> commitments;
-  if (p.stack_used[0]) {
+  for (size_t i = 0; i < p.witness_stacks; ++i) {
     auto c = pcs::Commitment::read(r, params);
     if (!c.ok()) return make_error("slice proof: " + c.error());
-    if (c->num_vars != p.stack_vars[0]) return make_error("slice proof: the witness commitment has the wrong size");
+    if (c->num_vars != p.stack_vars[i]) return make_error("slice proof: a witness commitment has the wrong size");
     commitments.push_back(*c);
   }
-  if (p.stack_used[1]) {
+  if (p.has_weights()) {
     if (st.weights) {
-      if (st.weights->num_vars != p.stack_vars[1]) return make_error("slice: the manifest's weight commitment has the wrong size");
+      if (st.weights->num_vars != p.stack_vars[p.weight_stack()]) return make_error("slice: the manifest's weight commitment has the wrong size");
       commitments.push_back(*st.weights);
     } else {
       auto wc = weight_stack_commitment(p, params);

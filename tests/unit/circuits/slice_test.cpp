@@ -518,6 +518,46 @@ TEST_CASE("the age model proves and verifies as a bundle of 1 and 4 slices", "[c
   }
 }
 
+TEST_CASE("a large witness is committed as several stacks, each bound by the header", "[circuits][slice][age]") {
+  // age's witness (about 1.4M entries) would be a 2^21 stack a third padding: it goes
+  // into 2^20 + 2^18 + 2^16 instead.
+  Compiled m = compile("age");
+  auto st = whole(m);
+  auto proof = c::prove_slice(st, kParams);
+  INFO((proof.ok() ? std::string() : proof.error()));
+  REQUIRE(proof.ok());
+  REQUIRE(c::verify_slice(st, *proof, kParams).ok());
+  auto u32_at = [](const std::vector<uint8_t>& b, size_t at) {
+    return uint32_t(b[at]) | uint32_t(b[at + 1]) << 8 | uint32_t(b[at + 2]) << 16 | uint32_t(b[at + 3]) << 24;
+  };
+  // Past version, parameters id, the saturating list and the table windows.
+  size_t at = 36 + 4 + 4 * size_t(u32_at(*proof, 36));
+  const uint32_t windows = u32_at(*proof, at);
+  at += 4;
+  for (uint32_t i = 0; i < windows; ++i) at += 13 + 4 * size_t(u32_at(*proof, at + 9));
+  const size_t count_at = at;
+  REQUIRE((*proof)[count_at] == 3);
+  std::vector<uint32_t> vars;
+  for (size_t i = 0; i < 3; ++i) vars.push_back(u32_at(*proof, count_at + 1 + 36 * i));
+  REQUIRE(vars == std::vector<uint32_t>{20, 18, 16});
+
+  auto fewer = *proof;
+  fewer[count_at] = 2;
+  auto r = c::verify_slice(st, fewer, kParams);
+  REQUIRE_FALSE(r.ok());
+  REQUIRE_THAT(r.error(), Catch::Contains("witness commitments where the plan has 3"));
+  // The stacks' commitments swapped (sizes no longer the plan's), or one root changed.
+  auto swapped = *proof;
+  std::swap_ranges(swapped.begin() + std::ptrdiff_t(count_at + 1), swapped.begin() + std::ptrdiff_t(count_at + 37),
+                   swapped.begin() + std::ptrdiff_t(count_at + 37));
+  REQUIRE_FALSE(c::verify_slice(st, swapped, kParams).ok());
+  for (size_t i = 0; i < 3; ++i) {
+    auto root = *proof;
+    root[count_at + 1 + 36 * i + 4 + 7] ^= 1;
+    REQUIRE_FALSE(c::verify_slice(st, root, kParams).ok());
+  }
+}
+
 TEST_CASE("sealed manifests: the fingerprint binds weights, and proofs do not replay under another", "[circuits][slice]") {
   Compiled m = compile("4l_relu_conv_fc");
   zks::slicer::Manifest man{m.q, {}, {}, {}, {}};
