@@ -18,12 +18,12 @@
 // the prover sends each tensor's x and y at the low part of the lookup's point and the
 // verifier recombines them into the lookup's witness claims.
 //
-// A lookup may look into a window of 2^b consecutive entries of the table instead of
-// the whole of it (table_window): the window's rows are rows of the table, so the
-// relation proved is the same whenever every input lies in the window, and the table
-// tree, the multiplicity column and the verifier's evaluation of T shrink to the
-// window's size. A lookup of a few entries (a classifier head's Tanh) then costs a few
-// table rows, not 2^16.
+// A lookup may look into a window of the table instead of the whole of it
+// (table_window): 2^b consecutive entries, or 2^b entries listed by their rows. The
+// window's rows are rows of the table, so the relation proved is the same whenever
+// every input lies in the window, and the table tree, the multiplicity column and the
+// verifier's evaluation of T shrink to the window's size. A lookup of a few entries (a
+// classifier head's Tanh) then costs a few table rows, not 2^16.
 
 #include <cstdint>
 #include <optional>

@@ -1,8 +1,7 @@
 #include "circuits/slice/slice_plan.hpp"
 
-#include <bit>
-
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <map>
 #include <memory>
