@@ -251,7 +251,8 @@ Status check_against_executor(const QNode& n, const model::IntRun& run, int tens
 
 // The header's choices: the saturating nodes (relative to the slice's first node,
 // strictly increasing), then the table windows (lookup, bits, first entry, the count of
-// listed rows and the rows; lookups strictly increasing). make_plan checks that each window lies inside its table.
+// listed rows and the rows; lookups strictly increasing). make_plan checks that each
+// window lies inside its table.
 void write_choices(util::ByteWriter& w, const SliceStatement& st, const ProofChoices& c) {
   w.u32(uint32_t(c.saturating.size()));
   for (size_t k : c.saturating) w.u32(uint32_t(k - st.first));
@@ -501,8 +502,8 @@ Result<util::Bytes> prove_impl(const SliceStatement& st, const pcs::Params& para
     }
     return std::make_pair(xs, ys);
   };
-  // Each lookup looks into the smallest aligned window of its table that holds its
-  // inputs. Only the multiplicity columns' sizes (and so the stacking) change: the
+  // Each lookup looks into the smallest window of its table that holds its inputs
+  // (smallest_window). Only the multiplicity columns' sizes (and so the stacking) change: the
   // plan's columns keep their indices, and the witness built above stands.
   if (forced.windows) {
     choices.windows = *forced.windows;

@@ -84,7 +84,7 @@ Result<util::Bytes> prove_slice(const SliceStatement& st, const pcs::Params& par
 struct ProofChoices {
   // Model nodes whose requantization takes the saturating form (those that clamped).
   std::set<size_t> saturating;
-  // By lookup (the plan's table groups, in order): the aligned window of its table it
+  // By lookup (the plan's table groups, in order): the window of its table it
   // looks into (the smallest holding its inputs); a lookup not listed uses the whole table.
   std::map<size_t, TableWindow> windows;
 };

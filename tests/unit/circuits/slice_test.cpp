@@ -27,6 +27,40 @@ c::SliceStatement whole(const Compiled& m) { return zks::test::whole_statement(m
 
 const zks::pcs::Params kParams = zks::pcs::Params::standard();
 
+// Proof header fields (little-endian u32s).
+uint32_t u32_at(const std::vector<uint8_t>& b, size_t at) {
+  return uint32_t(b[at]) | uint32_t(b[at + 1]) << 8 | uint32_t(b[at + 2]) << 16 | uint32_t(b[at + 3]) << 24;
+}
+void put_u32(std::vector<uint8_t>& b, size_t at, uint32_t v) {
+  for (int i = 0; i < 4; ++i) b[at + size_t(i)] = uint8_t(v >> (8 * i));
+}
+
+// The header after version and parameters id (36 bytes): the saturating list, then the
+// table windows (lookup, bits, first entry, count of listed rows, the rows), then the
+// witness commitments.
+struct HeaderWindow {
+  size_t at;  // the window's offset in the proof
+  uint32_t lookup, first, rows;
+  uint8_t bits;
+};
+struct HeaderWindows {
+  size_t list_at = 0;  // the count of windows
+  std::vector<HeaderWindow> windows;
+  size_t end = 0;      // the first byte past the list
+};
+HeaderWindows header_windows(const std::vector<uint8_t>& proof) {
+  HeaderWindows h;
+  h.list_at = 36 + 4 + 4 * size_t(u32_at(proof, 36));
+  size_t at = h.list_at + 4;
+  for (uint32_t i = 0, n = u32_at(proof, h.list_at); i < n; ++i) {
+    HeaderWindow e{at, u32_at(proof, at), u32_at(proof, at + 5), u32_at(proof, at + 9), proof[at + 4]};
+    h.windows.push_back(e);
+    at += 13 + 4 * size_t(e.rows);
+  }
+  h.end = at;
+  return h;
+}
+
 }  // namespace
 
 TEST_CASE("slice proofs of whole corpus networks verify", "[circuits][slice]") {
@@ -163,12 +197,6 @@ TEST_CASE("saturating requantizations: only the nodes that clamped take the satu
 
   // The header: version, parameters id, the count of saturating nodes, their indices.
   constexpr size_t kList = 4 + 32;
-  auto u32_at = [](const std::vector<uint8_t>& b, size_t at) {
-    return uint32_t(b[at]) | uint32_t(b[at + 1]) << 8 | uint32_t(b[at + 2]) << 16 | uint32_t(b[at + 3]) << 24;
-  };
-  auto put_u32 = [](std::vector<uint8_t>& b, size_t at, uint32_t v) {
-    for (int i = 0; i < 4; ++i) b[at + size_t(i)] = uint8_t(v >> (8 * i));
-  };
   const uint32_t n = u32_at(*proof, kList);
   REQUIRE(n >= 1);
   REQUIRE(n <= clamped.size());
@@ -271,30 +299,6 @@ model::QNode* find_op(model::QModel& q, const std::string& op) {
 }  // namespace
 
 TEST_CASE("table lookups look into the smallest window of their table the run needs", "[circuits][slice]") {
-  // The header after version and parameters id: the saturating list, then the windows
-  // (lookup, bits, first entry, count of listed rows, the rows).
-  auto u32_at = [](const std::vector<uint8_t>& b, size_t at) {
-    return uint32_t(b[at]) | uint32_t(b[at + 1]) << 8 | uint32_t(b[at + 2]) << 16 | uint32_t(b[at + 3]) << 24;
-  };
-  auto put_u32 = [](std::vector<uint8_t>& b, size_t at, uint32_t v) {
-    for (int i = 0; i < 4; ++i) b[at + size_t(i)] = uint8_t(v >> (8 * i));
-  };
-  struct Entry {
-    size_t at;  // the window's offset in the proof
-    uint32_t lookup, first, rows;
-    uint8_t bits;
-  };
-  auto windows_of = [&](const std::vector<uint8_t>& proof, size_t& list_at) {
-    list_at = 36 + 4 + 4 * size_t(u32_at(proof, 36));
-    std::vector<Entry> out;
-    size_t at = list_at + 4;
-    for (uint32_t i = 0, n = u32_at(proof, list_at); i < n; ++i) {
-      Entry e{at, u32_at(proof, at), u32_at(proof, at + 5), u32_at(proof, at + 9), proof[at + 4]};
-      out.push_back(e);
-      at += 13 + 4 * size_t(e.rows);
-    }
-    return out;
-  };
   bool seen_rows = false, seen_range = false;
   for (const char* name : {"4l_relu_conv_fc", "2l_relu_sigmoid_conv"}) {
     CAPTURE(name);
@@ -304,8 +308,9 @@ TEST_CASE("table lookups look into the smallest window of their table the run ne
     INFO((proof.ok() ? std::string() : proof.error()));
     REQUIRE(proof.ok());
     REQUIRE(c::verify_slice(st, *proof, kParams).ok());
-    size_t list_at = 0;
-    auto wins = windows_of(*proof, list_at);
+    const auto header = header_windows(*proof);
+    const size_t list_at = header.list_at;
+    const auto& wins = header.windows;
     REQUIRE_FALSE(wins.empty());
     for (const auto& e : wins) {
       REQUIRE(e.bits < 16);
@@ -527,15 +532,8 @@ TEST_CASE("a large witness is committed as several stacks, each bound by the hea
   INFO((proof.ok() ? std::string() : proof.error()));
   REQUIRE(proof.ok());
   REQUIRE(c::verify_slice(st, *proof, kParams).ok());
-  auto u32_at = [](const std::vector<uint8_t>& b, size_t at) {
-    return uint32_t(b[at]) | uint32_t(b[at + 1]) << 8 | uint32_t(b[at + 2]) << 16 | uint32_t(b[at + 3]) << 24;
-  };
   // Past version, parameters id, the saturating list and the table windows.
-  size_t at = 36 + 4 + 4 * size_t(u32_at(*proof, 36));
-  const uint32_t windows = u32_at(*proof, at);
-  at += 4;
-  for (uint32_t i = 0; i < windows; ++i) at += 13 + 4 * size_t(u32_at(*proof, at + 9));
-  const size_t count_at = at;
+  const size_t count_at = header_windows(*proof).end;
   REQUIRE((*proof)[count_at] == 3);
   std::vector<uint32_t> vars;
   for (size_t i = 0; i < 3; ++i) vars.push_back(u32_at(*proof, count_at + 1 + 36 * i));
