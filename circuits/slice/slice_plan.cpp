@@ -480,6 +480,39 @@ Status plan_reduce(Plan& p, NodePlan& np, const QNode& n, const poly::PaddedShap
   return plan_requant(p, np, n, out);
 }
 
+// A range term on a column that some table looks up whole adds nothing when the
+// table's inputs all lie in the term's range: the lookup already proves every real entry
+// equal to one of those inputs, so it bounds the column as the range check would (rule 3;
+// rule 5's "range-checked upstream" holds through the lookup). Such terms are dropped: a
+// requantization feeding Relu or Tanh loses its output's 16-bit check, which is about a
+// third of age's range witness. The test uses the whole table, before any window (a window
+// is a subset of its table's rows), so the range statement does not depend on the run.
+void drop_range_terms_implied_by_lookups(Plan& p) {
+  const QModel& m = *p.m;
+  std::map<size_t, std::vector<const NodePlan*>> lookups_of;  // column -> the members reading it
+  std::map<const NodePlan*, const FunctionTable*> table_of;
+  for (const auto& g : p.table_groups)
+    for (size_t k : g.members) {
+      const NodePlan& np = p.nodes[k];
+      auto col = p.col_of.find(np.x);
+      // A member with a lookup column of its own (Softmax's d) looks that up, not x.
+      if (np.lookup_in != SIZE_MAX || p.kind.at(np.x) != TensorKind::Committed || col == p.col_of.end()) continue;
+      lookups_of[col->second].push_back(&np);
+      table_of[&np] = g.table;
+    }
+  std::erase_if(p.range.terms, [&](const RangeTerm& term) {
+    auto it = lookups_of.find(term.column);
+    if (it == lookups_of.end()) return false;
+    const int64_t lo = -term.offset, hi = lo + (int64_t(1) << term.bits) - 1;
+    for (const NodePlan* np : it->second) {
+      const FunctionTable& t = *table_of.at(np);
+      auto shape = padded_of(m.tensors[np->x].shape);
+      if (shape.ok() && *shape == term.shape && t.input(0) >= lo && t.input(t.values.size() - 1) <= hi) return true;
+    }
+    return false;
+  });
+}
+
 void stack_columns(Plan& p) {
   p.slots.assign(p.columns.size(), {});
   p.stack_vars.clear();
@@ -681,6 +714,7 @@ Result<Plan> make_plan(const SliceStatement& st, const ProofChoices& choices) {
       np.y_col = add_column(p, {np.gather.out});
       p.col_of[np.y] = np.y_col;
     }
+  drop_range_terms_implied_by_lookups(p);
   if (!choices.windows.empty() && choices.windows.rbegin()->first >= p.table_groups.size())
     return make_error("slice: a table window for lookup " + std::to_string(choices.windows.rbegin()->first) +
                       ", the slice has " + std::to_string(p.table_groups.size()));

@@ -160,6 +160,9 @@ Result<poly::PaddedShape> padded_of(const model::Shape& s);
 // Plans a slice; fails, naming the node, on anything not provable yet, or on choices
 // that are not well formed (a window outside its table, a lookup the slice lacks).
 Result<Plan> make_plan(const SliceStatement& st, const ProofChoices& choices = {});
+// Drops every range term that a table lookup of the same column implies (make_plan
+// calls it before applying windows; see slice_plan.cpp).
+void drop_range_terms_implied_by_lookups(Plan& p);
 // The stacks' tables from the columns' tables.
 std::vector<std::vector<Fp>> build_stacks(const Plan& p, const std::vector<std::vector<Fp>>& cols);
 // The padded table of a weight column, from the model.

@@ -21,7 +21,8 @@ using namespace slice_detail;
 using model::QModel;
 using model::QNode;
 
-constexpr uint32_t kProofVersion = 3;  // 3: table windows and several witness commitments in the header
+constexpr uint32_t kProofVersion = 4;  // 3: table windows and several witness commitments in the header;
+                                        // 4: no range term a lookup implies
 
 // Where a slice proof's time goes, by phase, logged at debug level ("slice" category).
 class PhaseClock {
@@ -551,6 +552,14 @@ Result<util::Bytes> prove_impl(const SliceStatement& st, const pcs::Params& para
                     g.table->values.size(),
                     win == p.choices.windows.end() ? "" : win->second.rows.empty() ? fmt::format(" from entry {}", win->second.first) : " listed",
                     g.members.size(), entries);
+    }
+    if (!p.range.terms.empty()) {
+      std::map<unsigned, size_t> by_bits;
+      for (const auto& term : p.range.terms) by_bits[term.bits] += term.shape.padded_size();
+      std::string bits;
+      for (const auto& [b, n] : by_bits) bits += fmt::format(" {}b:{}", b, n);
+      ZKS_LOG_DEBUG("slice", "range: {} terms, witness 2^{}, padded entries by bits:{}", p.range.terms.size(),
+                    p.range.witness_vars(), bits);
     }
   }
 

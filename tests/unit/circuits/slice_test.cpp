@@ -10,6 +10,7 @@
 #include "backend/backend.hpp"
 #include "circuits/slice/bundle.hpp"
 #include "circuits/slice/fingerprint.hpp"
+#include "circuits/slice/slice_plan.hpp"
 #include "circuits/slice/slice_proof.hpp"
 #include "pcs/basefold.hpp"
 #include "sumcheck/sumcheck.hpp"
@@ -364,6 +365,82 @@ TEST_CASE("table lookups look into the smallest window of their table the run ne
   }
   REQUIRE(seen_range);
   REQUIRE(seen_rows);
+}
+
+TEST_CASE("a requantization's output that a table looks up has no range term of its own", "[circuits][slice]") {
+  namespace sd = zks::circuits::slice_detail;
+  // idolmodel: Conv -> Relu and Gemm -> Sigmoid, each table reading a requantized output.
+  Compiled m = compile("idolmodel");
+  auto terms_on = [](const sd::Plan& p, size_t col) {
+    return std::count_if(p.range.terms.begin(), p.range.terms.end(), [&](const c::RangeTerm& t) { return t.column == col; });
+  };
+  // The requantized outputs a table reads: (the table's op, the output's column).
+  auto looked_up = [&](const sd::Plan& p) {
+    std::multimap<std::string, size_t> cols;
+    for (const auto& np : p.nodes)
+      if (np.kind == sd::Kind::Table && p.kind.at(np.x) == sd::TensorKind::Committed)
+        for (const auto& producer : p.nodes)
+          if (producer.requant && producer.y == np.x) cols.emplace(np.node->op, producer.rq_col);
+    return cols;
+  };
+  auto column_of = [](const std::multimap<std::string, size_t>& cols, const std::string& op) {
+    REQUIRE(cols.count(op) == 1);
+    return cols.find(op)->second;
+  };
+  // Every requantized output a table reads has no term; every other one keeps its
+  // check (q - lo in [0, 2^16)), and every remainder limb keeps its own.
+  auto check_terms = [&](const sd::Plan& p) {
+    const auto cols = looked_up(p);
+    size_t dropped = 0, kept = 0;
+    for (const auto& np : p.nodes) {
+      if (!np.requant) continue;
+      bool read_by_table = false;
+      for (const auto& [op, col] : cols) read_by_table |= col == np.rq_col;
+      REQUIRE(terms_on(p, np.rq_col) == (read_by_table ? 0 : 1));
+      ++(read_by_table ? dropped : kept);
+      for (size_t i = 1 + 2 * size_t(np.rq.excess_bits > 0); i < np.rq.num_columns(); ++i)
+        REQUIRE(terms_on(p, np.rq_col + i) == 1);
+    }
+    return std::make_pair(dropped, kept);
+  };
+  auto plan = sd::make_plan(whole(m));
+  REQUIRE(plan.ok());
+  REQUIRE(check_terms(*plan) == std::make_pair(size_t(2), size_t(0)));
+  // Conv Relu Conv Relu Flatten Gemm Relu Gemm: the last output is read by no table.
+  Compiled fc = compile("4l_relu_conv_fc");
+  auto plan_fc = sd::make_plan(whole(fc));
+  REQUIRE(plan_fc.ok());
+  REQUIRE(check_terms(*plan_fc) == std::make_pair(size_t(3), size_t(1)));
+
+  // A table whose inputs reach outside a term's range does not imply it: the term stays.
+  // (The planner's tables all cover the activation range exactly; this guards the rule.)
+  const size_t relu_col = column_of(looked_up(*plan), "Relu");
+  sd::NodePlan const* relu_producer = nullptr;
+  for (const auto& np : plan->nodes)
+    if (np.requant && np.rq_col == relu_col) relu_producer = &np;
+  REQUIRE(relu_producer);
+  auto q_term = c::RangeTerm{uint32_t(relu_col), relu_producer->rq.shape, relu_producer->rq.out_bits(), -relu_producer->rq.lo};
+  auto with_term = *plan;
+  with_term.range.terms.insert(with_term.range.terms.begin(), q_term);
+  auto wider = with_term;
+  wider.relu = std::make_shared<c::FunctionTable>(*plan->relu);
+  wider.relu->in_lo -= 1;
+  for (auto& g : wider.table_groups)
+    if (g.table == plan->relu.get()) g.table = wider.relu.get();
+  sd::drop_range_terms_implied_by_lookups(wider);
+  REQUIRE(terms_on(wider, relu_col) == 1);
+  sd::drop_range_terms_implied_by_lookups(with_term);
+  REQUIRE(terms_on(with_term, relu_col) == 0);
+
+  // The proof without those terms is complete, and a changed output is still rejected.
+  auto st = whole(m);
+  auto proof = c::prove_slice(st, kParams);
+  INFO((proof.ok() ? std::string() : proof.error()));
+  REQUIRE(proof.ok());
+  REQUIRE(c::verify_slice(st, *proof, kParams).ok());
+  auto st2 = st;
+  st2.output_values[0][0] += 1;
+  REQUIRE_FALSE(c::verify_slice(st2, *proof, kParams).ok());
 }
 
 TEST_CASE("per-channel PRelu, ReduceMean, Div and left shifts: the verifier's slopes, multipliers and shifts bind", "[circuits][slice]") {
