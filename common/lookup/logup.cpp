@@ -1,5 +1,6 @@
 #include "lookup/logup.hpp"
 
+#include <algorithm>
 #include <array>
 #include <string>
 #include <unordered_map>
@@ -27,48 +28,69 @@ Status check_shape(const Shape& s) {
   return {};
 }
 
-// One layer of a fraction tree, as two tables (numerators p and denominators q).
-struct Layer {
-  std::vector<Fp2> p, q;
-};
+using Layer = detail::FractionTable;
 
 // layers[i] has 2^i fractions; layers.back() is the leaf layer.
 std::vector<Layer> build_tree(Layer leaves) {
-  unsigned depth = poly::log2_ceil(leaves.p.size());
+  unsigned depth = poly::log2_ceil(leaves.size);
   std::vector<Layer> layers(depth + 1);
   layers[depth] = std::move(leaves);
   for (unsigned i = depth; i-- > 0;) {
     const Layer& c = layers[i + 1];
     Layer& l = layers[i];
-    size_t n = size_t(1) << i;
+    l.size = size_t(1) << i;
+    const size_t n = (c.p.size() + 1) / 2;  // parents with an explicit child
     l.p.resize(n);
     l.q.resize(n);
     util::ThreadPool::global().parallel_for(n, [&](size_t lo, size_t hi) {
       for (size_t x = lo; x < hi; ++x) {
-        l.p[x] = c.p[2 * x] * c.q[2 * x + 1] + c.p[2 * x + 1] * c.q[2 * x];
-        l.q[x] = c.q[2 * x] * c.q[2 * x + 1];
+        const Fp2 p0 = c.p[2 * x], q0 = c.q[2 * x], p1 = c.p_at(2 * x + 1), q1 = c.q_at(2 * x + 1);
+        l.p[x] = p0 * q1 + p1 * q0;
+        l.q[x] = q0 * q1;
       }
     }, 1 << 12);
+    l.p_tail = c.p_tail * c.q_tail + c.p_tail * c.q_tail;
+    l.q_tail = c.q_tail * c.q_tail;
   }
   return layers;
 }
 
-// c(row) = sum_c beta^c col_c[row] for every row, then alpha - c.
+// alpha - c(row) with c(row) = sum_c beta^c col_c[row].
+Fp2 denominator(const std::vector<std::span<const Fp>>& cols, const Fp2& alpha, const Fp2& beta, size_t row) {
+  Fp2 acc = Fp2::zero(), pw = Fp2::one();
+  for (const auto& col : cols) {
+    acc += pw * col[row];
+    pw *= beta;
+  }
+  return alpha - acc;
+}
+
+// The denominators of the first n rows.
 std::vector<Fp2> denominators(const std::vector<std::span<const Fp>>& cols, const Fp2& alpha,
-                              const Fp2& beta) {
-  size_t n = cols[0].size();
+                              const Fp2& beta, size_t n) {
   std::vector<Fp2> q(n);
   util::ThreadPool::global().parallel_for(n, [&](size_t lo, size_t hi) {
-    for (size_t i = lo; i < hi; ++i) {
-      Fp2 acc = Fp2::zero(), pw = Fp2::one();
-      for (const auto& col : cols) {
-        acc += pw * col[i];
-        pw *= beta;
-      }
-      q[i] = alpha - acc;
-    }
+    for (size_t i = lo; i < hi; ++i) q[i] = denominator(cols, alpha, beta, i);
   }, 1 << 12);
   return q;
+}
+
+// The witness rows before its tail: the rows from the last one that differs from the
+// final row (in a column, or in being real) on are all the same leaf. Past a witness's
+// last block that is padding, (0, alpha - c(0)); for a range check's flat witness, its
+// zero-filled end, (1, alpha).
+size_t explicit_rows(const Input& in) {
+  const auto& layout = in.witness_shape;
+  const size_t last = layout.padded_size() - 1;
+  const bool last_real = layout.is_real(last);
+  auto same_as_last = [&](size_t i) {
+    for (const auto& col : in.witness)
+      if (col[i] != col[last]) return false;
+    return layout.is_real(i) == last_real;
+  };
+  size_t n = last + 1;
+  while (n > 0 && same_as_last(n - 1)) --n;
+  return n;
 }
 
 Fp2 combine_columns(std::span<const Fp2> evals, const Fp2& beta) {
@@ -88,11 +110,15 @@ std::vector<sumcheck::Term> layer_terms(const Fp2& lambda) {
 // The layer sumcheck's kernel, specialised: sum_x eq(r, x) (p0 q1 + p1 q0 + lambda q0 q1)
 // with p_b(x) = p[2x + b], q_b likewise, computed as p0 q1 + q0 (p1 + lambda q1) (three
 // products). The children are read in place until the first bind; the folded tables
-// are kept as one (p0, p1, q0, q1) record per x.
+// are kept as one (p0, p1, q0, q1) record per x. Records past the explicit ones are all
+// the tail's (p_tail, p_tail, q_tail, q_tail), which folding leaves as it is: a round
+// sums the explicit pairs and adds the tail's value times the sum of its weights.
 class FractionLayer final : public sumcheck::RoundOracle {
  public:
-  FractionLayer(std::span<const Fp2> p, std::span<const Fp2> q, const Fp2& lambda) : m_p(p), m_q(q), m_lambda(lambda) {
-    ZK_ASSERT(p.size() == q.size() && p.size() >= 2);
+  explicit FractionLayer(const detail::FractionTable& c, const Fp2& lambda)
+      : m_c(c), m_lambda(lambda), m_size(c.size / 2), m_explicit((c.p.size() + 1) / 2),
+        m_tail{{c.p_tail, c.p_tail, c.q_tail, c.q_tail}} {
+    ZK_ASSERT(c.p.size() == c.q.size() && c.p.size() <= c.size && c.size >= 2);
   }
 
   std::vector<Fp2> evaluate(std::span<const Fp2> w, unsigned L, bool skip_one) const override {
@@ -102,7 +128,7 @@ class FractionLayer final : public sumcheck::RoundOracle {
   }
 
   void bind(const Fp2& r) override {
-    std::vector<Quad> next(size() / 2);
+    std::vector<Quad> next((m_explicit + 1) / 2);
     auto fold = [&](auto&& at) {
       util::ThreadPool::global().parallel_for(next.size(), [&](size_t lo, size_t hi) {
         for (size_t i = lo; i < hi; ++i) {
@@ -111,14 +137,16 @@ class FractionLayer final : public sumcheck::RoundOracle {
         }
       }, 1 << 11);
     };
-    if (m_folded.empty()) fold([this](size_t x) { return child(x); });
-    else fold([this](size_t x) { return m_folded[x]; });
+    if (m_folded.empty()) fold([this](size_t x) { return x < m_explicit ? child(x) : m_tail; });
+    else fold([this](size_t x) { return x < m_explicit ? m_folded[x] : m_tail; });
     m_folded = std::move(next);
+    m_explicit = m_folded.size();
+    m_size /= 2;
   }
 
   std::vector<Fp2> factor_evals() const override {
-    ZK_ASSERT(size() == 1);
-    Quad e = m_folded.empty() ? child(0) : m_folded[0];
+    ZK_ASSERT(m_size == 1);
+    Quad e = m_explicit == 0 ? m_tail : m_folded.empty() ? child(0) : m_folded[0];
     return {e.v[0], e.v[1], e.v[2], e.v[3]};
   }
 
@@ -126,26 +154,30 @@ class FractionLayer final : public sumcheck::RoundOracle {
   struct Quad {
     Fp2 v[4];  // p0, p1, q0, q1
   };
-  Quad child(size_t x) const { return {{m_p[2 * x], m_p[2 * x + 1], m_q[2 * x], m_q[2 * x + 1]}}; }
-  size_t size() const { return m_folded.empty() ? m_p.size() / 2 : m_folded.size(); }
+  Quad child(size_t x) const {
+    return {{m_c.p[2 * x], m_c.p_at(2 * x + 1), m_c.q[2 * x], m_c.q_at(2 * x + 1)}};
+  }
+  Fp2 value(const Quad& a) const { return a.v[0] * a.v[3] + a.v[2] * (a.v[1] + m_lambda * a.v[3]); }
 
+  // `at` reads the explicit records (x < m_explicit).
   template <typename At>
   std::vector<Fp2> evaluate_with(At&& at, std::span<const Fp2> w, unsigned L, bool skip_one) const {
-    const size_t half = size() / 2;
+    const size_t half = m_size / 2;
+    const size_t pairs = (m_explicit + 1) / 2;  // pairs with an explicit record
     auto& pool = util::ThreadPool::global();
-    const size_t parts = half >= (1 << 11) ? pool.size() : 1;
+    const size_t parts = pairs >= (1 << 11) ? pool.size() : 1;
     std::vector<std::array<Fp2, 4>> partial(parts);
     pool.parallel_for(parts, [&](size_t p_lo, size_t p_hi) {
       for (size_t part = p_lo; part < p_hi; ++part) {
         std::array<Fp2, 4> acc{};
-        for (size_t i = util::chunk_bound(half, parts, part); i < util::chunk_bound(half, parts, part + 1); ++i) {
-          Quad val = at(2 * i), b = at(2 * i + 1), diff;
+        for (size_t i = util::chunk_bound(pairs, parts, part); i < util::chunk_bound(pairs, parts, part + 1); ++i) {
+          Quad val = at(2 * i), b = 2 * i + 1 < m_explicit ? at(2 * i + 1) : m_tail, diff;
           for (int k = 0; k < 4; ++k) diff.v[k] = b.v[k] - val.v[k];
           for (unsigned t = 0; t <= L; ++t) {
             if (t > 0)
               for (int k = 0; k < 4; ++k) val.v[k] += diff.v[k];
             if (t == 1 && skip_one) continue;
-            Fp2 v = val.v[0] * val.v[3] + val.v[2] * (val.v[1] + m_lambda * val.v[3]);
+            Fp2 v = value(val);
             acc[t] += w.empty() ? v : w[i] * v;
           }
         }
@@ -155,11 +187,21 @@ class FractionLayer final : public sumcheck::RoundOracle {
     std::vector<Fp2> l(L + 1, Fp2::zero());
     for (const auto& acc : partial)
       for (unsigned t = 0; t <= L; ++t) l[t] += acc[t];
+    if (pairs < half) {  // the tail's pairs: the same value at every t
+      Fp2 weight = w.empty() ? Fp2(Fp(half - pairs)) : Fp2::zero();
+      for (size_t i = pairs; i < half && !w.empty(); ++i) weight += w[i];
+      const Fp2 v = weight * value(m_tail);
+      for (unsigned t = 0; t <= L; ++t)
+        if (!(t == 1 && skip_one)) l[t] += v;
+    }
     return l;
   }
 
-  std::span<const Fp2> m_p, m_q;
+  const detail::FractionTable& m_c;
   Fp2 m_lambda;
+  size_t m_size;      // records (x) in the current round
+  size_t m_explicit;  // records held explicitly: children before the first bind, then m_folded
+  Quad m_tail;
   std::vector<Quad> m_folded;
 };
 
@@ -173,10 +215,10 @@ struct GkrEnd {
 GkrEnd prove_tree(const std::vector<Layer>& layers, std::vector<LayerProof>& out,
                   transcript::Transcript& t) {
   std::vector<Fp2> r;
-  Fp2 P = layers[0].p[0], Q = layers[0].q[0];
+  Fp2 P = layers[0].p_at(0), Q = layers[0].q_at(0);
   for (size_t i = 0; i + 1 < layers.size(); ++i) {
     Fp2 lambda = t.challenge("logup.lambda");
-    auto sc = detail::prove_fraction_layer(layers[i + 1].p, layers[i + 1].q, r, lambda, P + lambda * Q, t);
+    auto sc = detail::prove_fraction_layer(layers[i + 1], r, lambda, P + lambda * Q, t);
     LayerProof lp{std::move(sc.proof), sc.factor_evals[0], sc.factor_evals[1], sc.factor_evals[2],
                   sc.factor_evals[3]};
     t.absorb("logup.children", std::span<const Fp2>(sc.factor_evals));
@@ -250,16 +292,25 @@ Instance fraction_layer_instance(std::span<const Fp2> p, std::span<const Fp2> q,
   return inst;
 }
 
-sumcheck::ProverOutput prove_fraction_layer(std::span<const Fp2> p, std::span<const Fp2> q, std::span<const Fp2> r,
-                                            const Fp2& lambda, const Fp2& claim, transcript::Transcript& t) {
-  const unsigned vars = poly::log2_ceil(p.size()) - 1;
+sumcheck::ProverOutput prove_fraction_layer(const FractionTable& c, std::span<const Fp2> r, const Fp2& lambda,
+                                            const Fp2& claim, transcript::Transcript& t) {
+  const unsigned vars = poly::log2_ceil(c.size) - 1;
   ZK_ASSERT(r.size() == vars);
   if (sumcheck::use_gpu(vars)) {
+    std::vector<Fp2> p(c.size), q(c.size);
+    for (size_t i = 0; i < c.size; ++i) p[i] = c.p_at(i), q[i] = c.q_at(i);
     std::vector<std::vector<Fp2>> tables;
     return sumcheck::prove(fraction_layer_instance(p, q, r, lambda, tables), claim, t);
   }
-  FractionLayer layer(p, q, lambda);
+  FractionLayer layer(c, lambda);
   return sumcheck::prove(layer, vars, r.empty() ? 2 : 3, r, claim, t);
+}
+
+sumcheck::ProverOutput prove_fraction_layer(std::span<const Fp2> p, std::span<const Fp2> q, std::span<const Fp2> r,
+                                            const Fp2& lambda, const Fp2& claim, transcript::Transcript& t) {
+  ZK_ASSERT(p.size() == q.size());
+  FractionTable c{{p.begin(), p.end()}, {q.begin(), q.end()}, p.size()};
+  return prove_fraction_layer(c, r, lambda, claim, t);
 }
 
 }  // namespace detail
@@ -316,20 +367,27 @@ ProverOutput prove(const Input& in, std::span<const Fp> m, transcript::Transcrip
   Fp2 beta = t.challenge("logup.beta");
 
   Layer wl;
-  wl.q = denominators(in.witness, alpha, beta);
-  wl.p.assign(wl.q.size(), Fp2::zero());
-  for (size_t i = 0; i < wl.p.size(); ++i)
+  wl.size = shape.witness.padded_size();
+  const size_t n = explicit_rows(in);
+  wl.q = denominators(in.witness, alpha, beta, n);
+  wl.p.assign(n, Fp2::zero());
+  for (size_t i = 0; i < n; ++i)
     if (shape.witness.is_real(i)) wl.p[i] = Fp2::one();
+  if (n < wl.size) {
+    wl.p_tail = shape.witness.is_real(wl.size - 1) ? Fp2::one() : Fp2::zero();
+    wl.q_tail = denominator(in.witness, alpha, beta, wl.size - 1);
+  }
   Layer tl;
-  tl.q = denominators(in.table, alpha, beta);
+  tl.size = m.size();
+  tl.q = denominators(in.table, alpha, beta, tl.size);
   tl.p.assign(m.begin(), m.end());
   auto wtree = build_tree(std::move(wl));
   auto ttree = build_tree(std::move(tl));
 
   ProverOutput out;
   Proof& pr = out.proof;
-  pr.p_w = wtree[0].p[0], pr.q_w = wtree[0].q[0];
-  pr.p_t = ttree[0].p[0], pr.q_t = ttree[0].q[0];
+  pr.p_w = wtree[0].p_at(0), pr.q_w = wtree[0].q_at(0);
+  pr.p_t = ttree[0].p_at(0), pr.q_t = ttree[0].q_at(0);
   Fp2 roots[4] = {pr.p_w, pr.q_w, pr.p_t, pr.q_t};
   t.absorb("logup.roots", std::span<const Fp2>(roots, 4));
 

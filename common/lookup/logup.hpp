@@ -98,10 +98,25 @@ Result<Claims> verify(const Shape& shape, const Proof& proof, transcript::Transc
 
 namespace detail {
 using sumcheck::Instance;
+// One layer of a fraction tree of `size` fractions: the first p.size() held in p and q,
+// every later one equal to (p_tail, q_tail). A witness's padding past its last block is
+// such a tail (leaves (0, alpha - c(0))), and so is every parent over it: the prover
+// neither builds nor sums it, and proves the same bytes as over the whole layer.
+struct FractionTable {
+  std::vector<Fp2> p, q;
+  size_t size = 0;
+  Fp2 p_tail = Fp2::zero(), q_tail = Fp2::one();
+  Fp2 p_at(size_t i) const { return i < p.size() ? p[i] : p_tail; }
+  Fp2 q_at(size_t i) const { return i < q.size() ? q[i] : q_tail; }
+};
 // One GKR layer of a fraction tree: the sumcheck of
 // sum_x eq(r, x) (p0 q1 + p1 q0 + lambda q0 q1) with p_b(x) = p[2x + b], q_b likewise
-// (p, q the children, 2^(|r|+1) each), by the specialised kernel; on the GPU, as the
-// generic instance below, when sumcheck::use_gpu(|r|) (the same proof either way).
+// (p, q the children, 2^(|r|+1) of them), by the specialised kernel, whose work is
+// proportional to the children held explicitly; on the GPU, as the generic instance
+// below, when sumcheck::use_gpu(|r|) (the same proof either way).
+sumcheck::ProverOutput prove_fraction_layer(const FractionTable& children, std::span<const Fp2> r,
+                                            const Fp2& lambda, const Fp2& claim, transcript::Transcript& t);
+// The same over children held in full.
 sumcheck::ProverOutput prove_fraction_layer(std::span<const Fp2> p, std::span<const Fp2> q, std::span<const Fp2> r,
                                             const Fp2& lambda, const Fp2& claim, transcript::Transcript& t);
 // The same sumcheck as a generic instance over `tables` (filled here): the GPU's

@@ -71,6 +71,57 @@ TEST_CASE("logup proves range lookups with padding", "[lookup]") {
   }
 }
 
+TEST_CASE("logup proves witnesses of several blocks, with the padding past the last block as a tail", "[lookup]") {
+  // Blocks of 2^12, 2^10 and 5 (padded to 8) entries: 5128 used of 8192 rows. The rows past
+  // the last block hold zeros (a tail the prover skips), or junk (which the selector masks,
+  // so the prover keeps it), or zeros but for the very last row.
+  std::vector<Fp> table(256);
+  for (size_t j = 0; j < table.size(); ++j) table[j] = Fp(j);
+  zks::poly::BlockLayout layout({zks::poly::PaddedShape({64, 64}), zks::poly::PaddedShape({1000}), zks::poly::PaddedShape({5})});
+  REQUIRE(layout.padded_size() == 8192);
+  std::mt19937_64 rng(21);
+  std::vector<Fp> base(layout.padded_size(), Fp::zero());
+  for (size_t i = 0; i < base.size(); ++i)
+    if (layout.is_real(i)) base[i] = Fp(rng() % table.size());
+  for (int tail : {0, 1, 2}) {
+    CAPTURE(tail);
+    std::vector<Fp> witness = base;
+    if (tail == 1)
+      for (size_t i = 5128; i < witness.size(); ++i) witness[i] = Fp(rng());
+    if (tail == 2) witness.back() = Fp(7);
+    lk::Input in{{witness}, {table}, layout};
+    auto m = lk::multiplicities(in);
+    REQUIRE(m.ok());
+    Transcript tp("blocks");
+    auto out = lk::prove(in, *m, tp);
+    Transcript tv("blocks");
+    auto claims = lk::verify(in.shape(), out.proof, tv);
+    INFO((claims.ok() ? std::string() : claims.error()));
+    REQUIRE(claims.ok());
+    REQUIRE(claims->witness_evals[0] == zks::poly::evaluate(witness, claims->witness_point));
+    REQUIRE(claims->m_eval == zks::poly::evaluate(*m, claims->table_point));
+    // A value changed in the last block is caught.
+    auto bad = witness;
+    bad[5124] = Fp(300);
+    lk::Input bin{{bad}, {table}, layout};
+    Transcript tb("blocks");
+    auto forged = lk::prove(bin, *m, tb);
+    Transcript tv2("blocks");
+    REQUIRE_FALSE(lk::verify(bin.shape(), forged.proof, tv2).ok());
+  }
+  // A flat witness whose zero-filled end is looked up too (a range check's): its tail's
+  // leaves are real, (1, alpha - 0).
+  lk::Input flat{{base}, {table}, zks::poly::PaddedShape::flat(base.size())};
+  auto m = lk::multiplicities(flat);
+  REQUIRE(m.ok());
+  Transcript tp("flat"), tv("flat");
+  auto out = lk::prove(flat, *m, tp);
+  auto claims = lk::verify(flat.shape(), out.proof, tv);
+  REQUIRE(claims.ok());
+  REQUIRE(claims->witness_evals[0] == zks::poly::evaluate(base, claims->witness_point));
+  REQUIRE(claims->m_eval == zks::poly::evaluate(*m, claims->table_point));
+}
+
 TEST_CASE("logup proves pair-table lookups (two columns)", "[lookup]") {
   // Table of (x, relu(x)) for x in [-128, 128) as field elements.
   std::vector<Fp> tx(256), ty(256);
@@ -223,6 +274,38 @@ TEST_CASE("logup proofs serialize and refuse malformed bytes", "[lookup]") {
   huge.witness = zks::poly::PaddedShape({1u << 31, 1u << 31});
   zks::util::ByteReader r2(bytes);
   REQUIRE_THAT(lk::Proof::read(r2, huge).error(), Catch::Contains("rows"));
+}
+
+TEST_CASE("the fraction-layer kernel over explicit children and a constant tail proves the whole layer's bytes", "[lookup]") {
+  std::mt19937_64 rng(12);
+  auto rand2 = [&] { return zks::test::rand2(rng); };
+  for (unsigned vars : {0u, 1u, 3u, 12u}) {
+    const size_t size = size_t(2) << vars;
+    for (size_t n : {size_t(0), size_t(1), size_t(3), size / 2 + 1, size - 1, size}) {
+      if (n > size) continue;
+      CAPTURE(vars, n);
+      lk::detail::FractionTable c;
+      c.size = size;
+      c.p_tail = rand2(), c.q_tail = rand2();
+      for (size_t i = 0; i < n; ++i) c.p.push_back(rand2()), c.q.push_back(rand2());
+      std::vector<Fp2> p(size), q(size), r(vars);
+      for (size_t i = 0; i < size; ++i) p[i] = c.p_at(i), q[i] = c.q_at(i);
+      for (auto& x : r) x = rand2();
+      const Fp2 lambda = rand2();
+      std::vector<std::vector<Fp2>> tables;
+      auto inst = lk::detail::fraction_layer_instance(p, q, r, lambda, tables);
+      const Fp2 claim = zks::sumcheck::compute_sum(inst);
+      Transcript t1("tail"), t2("tail");
+      auto generic = zks::sumcheck::prove(inst, claim, t1);
+      auto tailed = lk::detail::prove_fraction_layer(c, r, lambda, claim, t2);
+      zks::util::ByteWriter w1, w2;
+      generic.proof.write(w1);
+      tailed.proof.write(w2);
+      REQUIRE(w1.bytes() == w2.bytes());
+      REQUIRE(generic.factor_evals == tailed.factor_evals);
+      REQUIRE(t1.challenge("next") == t2.challenge("next"));
+    }
+  }
 }
 
 TEST_CASE("the specialised fraction-layer kernel gives the generic sumcheck's proof byte for byte", "[lookup]") {
