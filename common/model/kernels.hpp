@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "model/graph.hpp"
+#include "util/thread_pool.hpp"
 
 namespace zks::model::kern {
 
@@ -18,36 +19,50 @@ struct ConvParams {
   int64_t sh, sw, dh, dw, pt, pl, group;
 };
 
-// y[N,M,OH,OW] = conv(x, w[M, C/g, KH, KW]) + b[M]
+// y[N,M,OH,OW] = conv(x, w[M, C/g, KH, KW]) + b[M]. Output channels run in parallel
+// (each one's sums in the same order whatever the thread count, so doubles come out the
+// same); each kernel tap visits only the output columns whose input column is inside x.
 template <typename T>
 void conv2d(const ConvParams& p, const T* x, const T* w, const T* b, T* y) {
-  int64_t cg = p.C / p.group, mg = p.M / p.group;
-  for (int64_t n = 0; n < p.N; ++n)
-    for (int64_t m = 0; m < p.M; ++m) {
-      int64_t g = m / mg;
-      T* yo = y + (n * p.M + m) * p.OH * p.OW;
-      for (int64_t i = 0; i < p.OH * p.OW; ++i) yo[i] = b ? b[m] : T(0);
-      for (int64_t c = 0; c < cg; ++c) {
-        const T* xc = x + (n * p.C + g * cg + c) * p.H * p.W;
-        const T* wc = w + (m * cg + c) * p.KH * p.KW;
-        for (int64_t kh = 0; kh < p.KH; ++kh)
-          for (int64_t kw = 0; kw < p.KW; ++kw) {
-            T wv = wc[kh * p.KW + kw];
-            if (wv == T(0)) continue;
-            for (int64_t oh = 0; oh < p.OH; ++oh) {
-              int64_t ih = oh * p.sh - p.pt + kh * p.dh;
-              if (ih < 0 || ih >= p.H) continue;
-              const T* xr = xc + ih * p.W;
-              T* yr = yo + oh * p.OW;
-              for (int64_t ow = 0; ow < p.OW; ++ow) {
-                int64_t iw = ow * p.sw - p.pl + kw * p.dw;
-                if (iw < 0 || iw >= p.W) continue;
-                yr[ow] += wv * xr[iw];
-              }
-            }
+  const int64_t cg = p.C / p.group, mg = p.M / p.group;
+  // The output columns [lo, hi) of tap kw: 0 <= ow * sw + kw * dw - pl < W.
+  auto columns = [&](int64_t kw) {
+    const int64_t off = kw * p.dw - p.pl;
+    const int64_t lo = off >= 0 ? 0 : (-off + p.sw - 1) / p.sw;
+    const int64_t hi = p.W - 1 - off < 0 ? 0 : std::min(p.OW, (p.W - 1 - off) / p.sw + 1);
+    return std::make_pair(lo, std::max(lo, hi));
+  };
+  auto channel = [&](int64_t n, int64_t m) {
+    const int64_t g = m / mg;
+    T* yo = y + (n * p.M + m) * p.OH * p.OW;
+    for (int64_t i = 0; i < p.OH * p.OW; ++i) yo[i] = b ? b[m] : T(0);
+    for (int64_t c = 0; c < cg; ++c) {
+      const T* xc = x + (n * p.C + g * cg + c) * p.H * p.W;
+      const T* wc = w + (m * cg + c) * p.KH * p.KW;
+      for (int64_t kh = 0; kh < p.KH; ++kh)
+        for (int64_t kw = 0; kw < p.KW; ++kw) {
+          const T wv = wc[kh * p.KW + kw];
+          if (wv == T(0)) continue;
+          const auto [lo, hi] = columns(kw);
+          const int64_t off = kw * p.dw - p.pl;
+          for (int64_t oh = 0; oh < p.OH; ++oh) {
+            const int64_t ih = oh * p.sh - p.pt + kh * p.dh;
+            if (ih < 0 || ih >= p.H) continue;
+            const T* xr = xc + ih * p.W;
+            T* yr = yo + oh * p.OW;
+            if (p.sw == 1)
+              for (int64_t ow = lo; ow < hi; ++ow) yr[ow] += wv * xr[ow + off];
+            else
+              for (int64_t ow = lo; ow < hi; ++ow) yr[ow] += wv * xr[ow * p.sw + off];
           }
-      }
+        }
     }
+  };
+  const size_t channels = size_t(p.N * p.M);
+  const int64_t work = p.OH * p.OW * cg * p.KH * p.KW;
+  util::ThreadPool::global().parallel_for(channels, [&](size_t lo, size_t hi) {
+    for (size_t k = lo; k < hi; ++k) channel(int64_t(k) / p.M, int64_t(k) % p.M);
+  }, work * int64_t(channels) >= (int64_t(1) << 16) ? 2 : SIZE_MAX);
 }
 
 // Transposed convolution; w is [C, M/g, KH, KW]; (H, W) input, (OH, OW) output.
