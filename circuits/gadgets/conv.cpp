@@ -3,6 +3,7 @@
 #include <string>
 
 #include "field/field.hpp"
+#include "model/kernels.hpp"
 #include "poly/mle.hpp"
 #include "util/assert.hpp"
 #include "util/thread_pool.hpp"
@@ -231,6 +232,35 @@ std::vector<Fp> conv_with(const ConvShape& s, const T* x, const T* w, const T* b
   }, 1);
   return y;
 }
+// y = conv(x, w) + bias when every sum stays inside int64: the executor's kernel
+// (model::kern::conv2d: channels in parallel, a vectorisable inner loop) on the dense
+// tensors, scattered back into the padded layout.
+std::vector<Fp> conv_int64(const ConvShape& s, const std::vector<int64_t>& x, const std::vector<int64_t>& w,
+                           const std::vector<int64_t>& bias) {
+  Bits b(s);
+  const uint32_t cg = s.in_channels / s.groups, OH = s.out_h(), OW = s.out_w();
+  const size_t C = s.in_channels, H = s.in_h, W = s.in_w, KH = s.kernel_h, KW = s.kernel_w, OC = s.out_channels;
+  std::vector<int64_t> xd(C * H * W), wd(OC * cg * KH * KW), yd(OC * OH * OW);
+  for (size_t c = 0; c < C; ++c)
+    for (size_t h = 0; h < H; ++h)
+      std::copy_n(x.begin() + std::ptrdiff_t((c << (b.h + b.w)) | (h << b.w)), W, xd.begin() + std::ptrdiff_t((c * H + h) * W));
+  for (size_t oc = 0; oc < OC; ++oc)
+    for (size_t ic = 0; ic < cg; ++ic)
+      for (size_t kh = 0; kh < KH; ++kh)
+        std::copy_n(w.begin() + std::ptrdiff_t((oc << b.k) | (ic << (b.kh + b.kw)) | (kh << b.kw)), KW,
+                    wd.begin() + std::ptrdiff_t(((oc * cg + ic) * KH + kh) * KW));
+  const model::kern::ConvParams p{1, int64_t(C), int64_t(H), int64_t(W), int64_t(OC), int64_t(KH), int64_t(KW),
+                                  OH, OW, s.stride_h, s.stride_w, s.dilation_h, s.dilation_w, s.pad_top, s.pad_left,
+                                  s.groups};
+  model::kern::conv2d<int64_t>(p, xd.data(), wd.data(), s.has_bias ? bias.data() : nullptr, yd.data());
+  std::vector<Fp> y(size_t(1) << (b.oc + b.oh + b.ow), Fp::zero());
+  for (size_t oc = 0; oc < OC; ++oc)
+    for (size_t oh = 0; oh < OH; ++oh)
+      for (size_t ow = 0; ow < OW; ++ow)
+        y[(oc << (b.oh + b.ow)) | (oh << b.ow) | ow] = Fp::from_i64(yd[(oc * OH + oh) * OW + ow]);
+  return y;
+}
+
 }  // namespace
 
 std::vector<Fp> conv(const ConvShape& s, std::span<const Fp> x, std::span<const Fp> w,
@@ -243,9 +273,11 @@ std::vector<Fp> conv(const ConvShape& s, std::span<const Fp> x, std::span<const 
   const unsigned __int128 terms = (unsigned __int128)(s.in_channels / s.groups) * s.kernel_h * s.kernel_w + 1;
   const unsigned __int128 limit = (unsigned __int128)1 << 126;
   const unsigned __int128 top = mx > mw ? mx : mw;
-  if (top < ((unsigned __int128)1 << 62) && mb < limit / 2 && mx * mw < limit / 2 / terms)
+  if (top < ((unsigned __int128)1 << 62) && mb < limit / 2 && mx * mw < limit / 2 / terms) {
+    if (mx * mw * terms + mb < ((unsigned __int128)1 << 62)) return conv_int64(s, xi, wi, bi);
     return conv_with<int64_t, __int128>(s, xi.data(), wi.data(), s.has_bias ? bi.data() : nullptr,
                                         [](__int128 v) { return from_i128(v); });
+  }
   return conv_with<Fp, Fp>(s, x.data(), w.data(), s.has_bias ? bias.data() : nullptr, [](const Fp& v) { return v; });
 }
 

@@ -202,9 +202,9 @@ TEST_CASE("conv() is the field's sum for any values: exact integer sums when the
   std::mt19937_64 rng(77);
   const auto s = shape(3, 5, 6, 4, 3, 1, 1, 1, 1, true);
   const uint32_t OH = s.out_h(), OW = s.out_w(), taps = s.in_channels * s.kernel_h * s.kernel_w;
-  // magnitude bits of x, w and the bias: small (integer path), products near the
+  // magnitude bits of x, w and the bias: small (int64 sums), larger (__int128 sums), products near the
   // __int128 bound on either side, and whole-field values (field path).
-  for (unsigned bits : {8u, 40u, 60u, 62u, 64u}) {
+  for (unsigned bits : {8u, 24u, 40u, 60u, 62u, 64u}) {
     CAPTURE(bits);
     auto rnd = [&](size_t n) {
       std::vector<Fp> v(n);
