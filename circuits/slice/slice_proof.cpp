@@ -24,7 +24,8 @@ using model::QNode;
 constexpr uint32_t kProofVersion = 4;  // 3: table windows and several witness commitments in the header;
                                         // 4: no range term a lookup implies
 
-// Where a slice proof's time goes, by phase, logged at debug level ("slice" category).
+// Where a slice proof's (or its verification's) time goes, by phase, logged at debug
+// level ("slice" category).
 class PhaseClock {
  public:
   void lap(const std::string& phase) {
@@ -32,11 +33,17 @@ class PhaseClock {
     m_ms[phase] += std::chrono::duration<double, std::milli>(now - m_last).count();
     m_last = now;
   }
-  void log() const {
+  // Laps `phase` when it goes out of scope.
+  struct Scope {
+    PhaseClock& clock;
+    std::string phase;
+    ~Scope() { clock.lap(phase); }
+  };
+  void log(const char* what) const {
     if (!log::get("slice")->should_log(spdlog::level::debug)) return;
     std::string line;
     for (const auto& [phase, ms] : m_ms) line += fmt::format(" {}={:.1f}", phase, ms);
-    ZKS_LOG_DEBUG("slice", "prove phases (ms):{}", line);
+    ZKS_LOG_DEBUG("slice", "{} phases (ms):{}", what, line);
   }
 
  private:
@@ -631,11 +638,7 @@ Result<util::Bytes> prove_impl(const SliceStatement& st, const pcs::Params& para
   for (size_t k = p.nodes.size(); k-- > 0;) {
     const NodePlan& np = p.nodes[k];
     const auto& x = vals.at(np.x);
-    struct Lap {
-      PhaseClock& c;
-      std::string phase;
-      ~Lap() { c.lap(phase); }
-    } lap{clock, "node." + np.node->op};
+    PhaseClock::Scope lap{clock, "node." + np.node->op};
     if (np.kind == Kind::Gather) {
       EvalClaim claim;
       if (p.kind.at(np.y) == TensorKind::Committed) {
@@ -855,7 +858,7 @@ Result<util::Bytes> prove_impl(const SliceStatement& st, const pcs::Params& para
   auto opening = pcs::open_batch(polys, claims, t, params);
   if (!opening.ok()) return make_error("slice: " + opening.error());
   clock.lap("open");
-  clock.log();
+  clock.log("prove");
   w.u32(static_cast<uint32_t>(opening->size()));
   w.raw(*opening);
   return w.take();
@@ -864,8 +867,10 @@ Result<util::Bytes> prove_impl(const SliceStatement& st, const pcs::Params& para
 }  // namespace
 
 Status verify_slice(const SliceStatement& st, std::span<const uint8_t> bytes, const pcs::Params& params) {
+  PhaseClock clock;
   auto planned = make_plan(st);  // validates the statement; planned again below for the proof's choices
   if (!planned.ok()) return make_error(planned.error());
+  clock.lap("plan");
   const QModel& m = *st.model;
   // Public boundary values must be in the activation range (rule 5: every tensor
   // entering a linear op is range-checked; the verifier checks public ones itself;
@@ -943,6 +948,7 @@ Status verify_slice(const SliceStatement& st, std::span<const uint8_t> bytes, co
   }
   transcript::Transcript t("zkslice-slice");
   absorb_statement(t, st, p, params, commitments);
+  clock.lap("header");
   // A claim on a broadcast operand: its value at the kept coordinates comes from the
   // proof and must reproduce the claim through the broadcast axes' selectors.
   auto verify_operand = [&](const NodePlan& np, int tensor, const EvalClaim& c) -> Status {
@@ -991,8 +997,10 @@ Status verify_slice(const SliceStatement& st, std::span<const uint8_t> bytes, co
     }
     router.route(out, c);
   }
+  clock.lap("outputs");
   for (size_t k = p.nodes.size(); k-- > 0;) {
     const NodePlan& np = p.nodes[k];
+    PhaseClock::Scope lap{clock, "node." + np.node->op};
     const std::string at = np.node->op + " node '" + np.node->name + "': ";
     if (np.kind == Kind::Gather) {
       EvalClaim claim;
@@ -1208,6 +1216,7 @@ Status verify_slice(const SliceStatement& st, std::span<const uint8_t> bytes, co
     for (const auto& cc : c->columns) router.open(cc.column, cc.claim);
     router.open(p.range_m_col, c->multiplicities);
   }
+  clock.lap("range");
   // Claims on public inputs: the verifier evaluates them itself (rule 12).
   for (const auto& [table, c] : router.public_claims)
     if (poly::evaluate(std::span<const Fp>(*table), c.point) != c.value)
@@ -1225,8 +1234,11 @@ Status verify_slice(const SliceStatement& st, std::span<const uint8_t> bytes, co
   if (!r.raw(opening)) return make_error("slice proof: opening truncated");
   std::vector<pcs::Commitment> opened;
   for (size_t i : claimed_polys(router.openings, commitments.size())) opened.push_back(commitments[i]);
+  clock.lap("public");
   Status s = pcs::verify_batch(opened, reindex_claims(router.openings, commitments.size()), opening, t, params);
   if (!s.ok()) return make_error("slice: " + s.error());
+  clock.lap("open");
+  clock.log("verify");
   return {};
 }
 
