@@ -42,7 +42,98 @@ Fp2 fill_weight(const GatherShape& s, std::span<const Fp2> eq_r) {
   return acc;
 }
 
+std::vector<int64_t> strides(const poly::PaddedShape& shape) {
+  std::vector<int64_t> st(shape.dims().size(), 1);
+  for (size_t a = st.size(); a-- > 1;) st[a - 1] = st[a] * shape.dims()[a];
+  return st;
+}
+
+// Per axis a of the output: sum_{i < dim_a} eq(r_a, i) w(i), r_a the point's coordinates
+// of axis a (its own bit field of the padded layout).
+template <typename W>
+Fp2 axis_sum(const poly::PaddedShape& shape, size_t a, std::span<const Fp2> r, W&& w) {
+  const auto eq = poly::eq_table(r.subspan(shape.axis_offset(a), shape.axis_bits(a)));
+  Fp2 acc = Fp2::zero();
+  for (uint32_t i = 0; i < shape.dims()[a]; ++i) acc += eq[i] * w(i);
+  return acc;
+}
+
 }  // namespace
+
+std::optional<std::vector<std::vector<int64_t>>> separable_axes(const GatherShape& s) {
+  const size_t k = s.out.dims().size();
+  if (s.is_sum() || s.in.dims().size() != k || s.gather.empty() || s.gather.size() != s.out.real_count())
+    return std::nullopt;
+  const auto in_st = strides(s.in), out_st = strides(s.out);
+  // Read each axis map off the output entries through one entry that is not the fill,
+  // moving along one axis at a time.
+  size_t e = 0;
+  while (e < s.gather.size() && s.gather[e] < 0) ++e;
+  if (e == s.gather.size()) return std::nullopt;
+  std::vector<std::vector<int64_t>> maps(k);
+  for (size_t a = 0; a < k; ++a) {
+    const int64_t at = (int64_t(e) / out_st[a]) % s.out.dims()[a];
+    for (int64_t i = 0; i < int64_t(s.out.dims()[a]); ++i) {
+      const int64_t g = s.gather[size_t(int64_t(e) + (i - at) * out_st[a])];
+      maps[a].push_back(g < 0 ? -1 : (g / in_st[a]) % s.in.dims()[a]);
+    }
+  }
+  // Every entry must be what the maps say: the input entry they name, or the fill.
+  std::vector<uint32_t> idx(k, 0);
+  for (size_t i = 0; i < s.gather.size(); ++i) {
+    int64_t want = 0;
+    for (size_t a = 0; a < k && want >= 0; ++a) {
+      const int64_t m = maps[a][idx[a]];
+      want = m < 0 ? -1 : want + m * in_st[a];
+    }
+    if ((want < 0) != (s.gather[i] < 0) || (want >= 0 && want != s.gather[i])) return std::nullopt;
+    for (size_t a = k; a-- > 0;) {  // the next output entry, row-major
+      if (++idx[a] < s.out.dims()[a]) break;
+      idx[a] = 0;
+    }
+  }
+  return maps;
+}
+
+namespace {
+using AxisMaps = std::optional<std::vector<std::vector<int64_t>>>;
+
+Fp2 predicate_with(const GatherShape& s, const AxisMaps& maps, std::span<const Fp2> r, std::span<const Fp2> rho) {
+  if (maps) {
+    Fp2 p = Fp2::one();
+    for (size_t a = 0; a < maps->size(); ++a) {
+      const auto eq_rho = poly::eq_table(rho.subspan(s.in.axis_offset(a), s.in.axis_bits(a)));
+      const auto& m = (*maps)[a];
+      p *= axis_sum(s.out, a, r, [&](uint32_t i) { return m[i] < 0 ? Fp2::zero() : eq_rho[size_t(m[i])]; });
+    }
+    return p;
+  }
+  auto eq_r = poly::eq_table(r), eq_rho = poly::eq_table(rho);
+  Fp2 p = Fp2::zero();
+  for_each_edge(s, [&](uint64_t o, uint64_t i) { p += eq_r[o] * eq_rho[i]; });
+  return p;
+}
+
+Fp2 fill_weight_with(const GatherShape& s, const AxisMaps& maps, std::span<const Fp2> r) {
+  if (!maps) return fill_weight(s, poly::eq_table(r));
+  // The real outputs less those every axis map sends inside the input.
+  Fp2 real = Fp2::one(), inside = Fp2::one();
+  for (size_t a = 0; a < maps->size(); ++a) {
+    const auto& m = (*maps)[a];
+    real *= axis_sum(s.out, a, r, [](uint32_t) { return Fp2::one(); });
+    inside *= axis_sum(s.out, a, r, [&](uint32_t i) { return m[i] < 0 ? Fp2::zero() : Fp2::one(); });
+  }
+  return real - inside;
+}
+}  // namespace
+
+Fp2 gather_predicate(const GatherShape& s, std::span<const Fp2> r, std::span<const Fp2> rho) {
+  return predicate_with(s, separable_axes(s), r, rho);
+}
+
+Fp2 gather_fill_weight(const GatherShape& s, std::span<const Fp2> r) {
+  return fill_weight_with(s, separable_axes(s), r);
+}
 
 Status GatherShape::check() const {
   if (in.num_vars() > 26 || out.num_vars() > 26) return make_error("gather: tensor larger than 2^26");
@@ -99,15 +190,12 @@ Result<EvalClaim> verify_gather(const GatherShape& s, const EvalClaim& y_claim, 
   ZK_TRY(s.check());
   if (y_claim.point.size() != s.out.num_vars()) return make_error("gather: claim point has the wrong size");
   absorb_shape(t, s);
-  auto eq_r = poly::eq_table(y_claim.point);
-  Fp2 target = y_claim.value - Fp2(Fp::from_i64(s.fill)) * fill_weight(s, eq_r);
+  const AxisMaps maps = separable_axes(s);
+  Fp2 target = y_claim.value - Fp2(Fp::from_i64(s.fill)) * fill_weight_with(s, maps, y_claim.point);
   auto sub = sumcheck::verify(target, s.in.num_vars(), 2, proof.sumcheck, t);
   if (!sub.ok()) return make_error("gather: " + sub.error());
-  // P~(r, rho) = sum over the edges (i, j) of M of eq(r, i) eq(rho, j), from the two eq tables.
-  auto eq_rho = poly::eq_table(sub->point);
-  Fp2 p = Fp2::zero();
-  for_each_edge(s, [&](uint64_t o, uint64_t i) { p += eq_r[o] * eq_rho[i]; });
-  Fp2 evals[2] = {proof.x_eval, p};
+  // P~(r, rho) = sum over the edges (i, j) of M of eq(r, i) eq(rho, j).
+  Fp2 evals[2] = {proof.x_eval, predicate_with(s, maps, y_claim.point, sub->point)};
   if (auto st = sumcheck::check_final(*sub, evals, {}); !st.ok()) return make_error("gather: " + st.error());
   t.absorb("gather.x_eval", proof.x_eval);
   return EvalClaim{sub->point, proof.x_eval};

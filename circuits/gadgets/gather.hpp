@@ -16,6 +16,7 @@
 // entries, so padded slots never enter the sum (rule 4).
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "circuits/gadgets/claim.hpp"
@@ -37,6 +38,19 @@ struct GatherShape {
   bool is_sum() const { return !sum_into.empty(); }
   Status check() const;
 };
+
+// A gather that is a product of per-axis maps (Pad, Slice, a pooling window's tap): in
+// and out have the same rank, and output entry (i_0, ..., i_{k-1}) reads input entry
+// (m_0(i_0), ..., m_{k-1}(i_{k-1})), or is the fill where some m_a(i_a) < 0. Then
+// P~(r, rho) = prod_a sum_i eq(r_a, i) eq(rho_a, m_a(i)), and the verifier evaluates it
+// in O(sum of the dims) instead of O(entries). Derived from the map and checked against
+// every entry of it: the empty optional where the map is not such a product (Transpose,
+// Reshape, a sum).
+std::optional<std::vector<std::vector<int64_t>>> separable_axes(const GatherShape& s);
+// P~(r, rho) and the fill weight sum_{i real, g(i) < 0} eq(r, i), from the axis maps
+// where there are some (separable_axes), else over every entry.
+Fp2 gather_predicate(const GatherShape& s, std::span<const Fp2> r, std::span<const Fp2> rho);
+Fp2 gather_fill_weight(const GatherShape& s, std::span<const Fp2> r);
 
 struct GatherProof {
   sumcheck::Proof sumcheck;

@@ -113,6 +113,100 @@ TEST_CASE("gathers reject false claims, other maps and tampered proofs", "[circu
 
 namespace {
 
+// A 2-D pad of a C x H x W tensor (top/left/bottom/right) with fill, and a pooling tap:
+// out (c, oh, ow) reads in (c, oh * s + kh - pt, ow * s + kw - pl), -1 outside.
+c::GatherShape pad2d(uint32_t C, uint32_t H, uint32_t W, uint32_t t, uint32_t l, uint32_t b, uint32_t r) {
+  const uint32_t OH = H + t + b, OW = W + l + r;
+  c::GatherShape s{PaddedShape({C, H, W}), PaddedShape({C, OH, OW}), {}, 3};
+  for (uint32_t c = 0; c < C; ++c)
+    for (uint32_t i = 0; i < OH; ++i)
+      for (uint32_t j = 0; j < OW; ++j)
+        s.gather.push_back(i < t || i >= t + H || j < l || j >= l + W ? -1 : (int64_t(c) * H + (i - t)) * W + (j - l));
+  return s;
+}
+c::GatherShape tap(uint32_t C, uint32_t H, uint32_t W, uint32_t stride, uint32_t kh, uint32_t kw, uint32_t pad) {
+  const uint32_t OH = (H + 2 * pad - 3) / stride + 1, OW = (W + 2 * pad - 3) / stride + 1;
+  c::GatherShape s{PaddedShape({1, C, H, W}), PaddedShape({1, C, OH, OW}), {}, 0};
+  for (uint32_t c = 0; c < C; ++c)
+    for (uint32_t i = 0; i < OH; ++i)
+      for (uint32_t j = 0; j < OW; ++j) {
+        int64_t ih = int64_t(i * stride + kh) - pad, iw = int64_t(j * stride + kw) - pad;
+        s.gather.push_back(ih < 0 || ih >= H || iw < 0 || iw >= W ? -1 : (int64_t(c) * H + ih) * W + iw);
+      }
+  return s;
+}
+
+// P~(r, rho) and the fill weight over every entry, as the verifier computed them before
+// it went axis by axis.
+std::pair<Fp2, Fp2> flat_predicate(const c::GatherShape& s, std::span<const Fp2> r, std::span<const Fp2> rho) {
+  auto eq_r = zks::poly::eq_table(r), eq_rho = zks::poly::eq_table(rho);
+  Fp2 p = Fp2::zero(), fill = Fp2::zero();
+  for (size_t i = 0; i < s.gather.size(); ++i) {
+    if (s.gather[i] < 0) fill += eq_r[s.out.padded_index(i)];
+    else p += eq_r[s.out.padded_index(i)] * eq_rho[s.in.padded_index(uint64_t(s.gather[i]))];
+  }
+  return {p, fill};
+}
+
+}  // namespace
+
+TEST_CASE("the verifier evaluates a gather's predicate axis by axis where the map is a product of axis maps", "[circuits]") {
+  c::GatherShape slice{PaddedShape({6, 6}), PaddedShape({3, 2}), {}, 0};  // rows 1..3, columns 2..3
+  for (int64_t i = 1; i < 4; ++i)
+    for (int64_t j = 2; j < 4; ++j) slice.gather.push_back(i * 6 + j);
+  c::GatherShape strided{PaddedShape({5, 9}), PaddedShape({5, 3}), {}, 0};  // every third column, reversed
+  for (int64_t i = 0; i < 5; ++i)
+    for (int64_t j = 0; j < 3; ++j) strided.gather.push_back(i * 9 + (8 - 3 * j));
+  struct Named {
+    const char* name;
+    c::GatherShape s;
+    bool separable;
+  };
+  std::vector<Named> shapes = {{"pad", pad(10, 2, 3, -7), true},
+                               {"pad2d", pad2d(3, 5, 6, 1, 2, 2, 0), true},
+                               {"slice", slice, true},
+                               {"strided", strided, true},
+                               {"tap, stride 2, padding 1", tap(4, 7, 9, 2, 0, 2, 1), true},
+                               {"tap, stride 1", tap(2, 6, 6, 1, 1, 1, 0), true},
+                               {"transpose", transpose(3, 7), false},
+                               {"flatten", flatten(4, 5, 5), false}};
+  // Not products: the pad with one inner entry moved, and with one inner entry filled.
+  auto moved = pad2d(2, 4, 4, 1, 1, 1, 1);
+  std::swap(moved.gather[14], moved.gather[15]);
+  shapes.push_back({"pad2d, two entries swapped", moved, false});
+  auto holed = pad2d(2, 4, 4, 1, 1, 1, 1);
+  holed.gather[14] = -1;
+  shapes.push_back({"pad2d, an inner entry filled", holed, false});
+  std::mt19937_64 rng(31);
+  for (const auto& [name, s, separable] : shapes) {
+    CAPTURE(name);
+    REQUIRE(s.check().ok());
+    auto maps = c::separable_axes(s);
+    REQUIRE(maps.has_value() == separable);
+    for (int trial = 0; trial < 3; ++trial) {
+      std::vector<Fp2> r, rho;
+      for (unsigned i = 0; i < s.out.num_vars(); ++i) r.push_back(rand2(rng));
+      for (unsigned i = 0; i < s.in.num_vars(); ++i) rho.push_back(rand2(rng));
+      auto [p, fill] = flat_predicate(s, r, rho);
+      REQUIRE(c::gather_predicate(s, r, rho) == p);
+      REQUIRE(c::gather_fill_weight(s, r) == fill);
+    }
+    Case cs(s, 40);
+    auto proof = cs.prove();
+    REQUIRE(cs.check(proof).ok());
+    auto wrong = cs;
+    wrong.claim.value += Fp2::one();
+    REQUIRE_FALSE(wrong.check(proof).ok());
+    if (s.fill != 0) {
+      auto other_fill = s;
+      other_fill.fill += 1;
+      REQUIRE_FALSE(cs.check(proof, &other_fill).ok());
+    }
+  }
+}
+
+namespace {
+
 // A sum over the axes `reduce` of an A x B x C tensor (a ReduceSum with keepdims).
 c::GatherShape reduce(uint32_t A, uint32_t B, uint32_t C, std::vector<bool> reduce) {
   uint32_t dims[3] = {A, B, C}, kept[3];
