@@ -456,7 +456,7 @@ void ValidatorNode::Impl::bench_loop() {
     for (int t : lm.man->model.inputs) {
       std::vector<int64_t> v(size_t(model::numel(lm.man->model.tensors[t].shape)));
       for (auto& x : v) x = int64_t(rng() % 2048) - 1024;
-      for (auto x : v) h.update_u64(uint64_t(x));
+      h.update_i64s(v);
       inputs.push_back(std::move(v));
     }
     lock.unlock();

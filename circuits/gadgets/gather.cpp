@@ -17,10 +17,7 @@ void absorb_shape(transcript::Transcript& t, const GatherShape& s) {
     h.update_u64(ps->dims().size());
     for (uint32_t d : ps->dims()) h.update_u64(d);
   }
-  for (const auto* map : {&s.gather, &s.sum_into}) {
-    h.update_u64(map->size());
-    for (int64_t g : *map) h.update_u64(static_cast<uint64_t>(g));
-  }
+  for (const auto* map : {&s.gather, &s.sum_into}) h.update_u64(map->size()).update_i64s(*map);
   h.update_u64(static_cast<uint64_t>(s.fill));
   t.absorb("gather.shape", h.finalize());
 }
@@ -78,16 +75,23 @@ std::optional<std::vector<std::vector<int64_t>>> separable_axes(const GatherShap
       maps[a].push_back(g < 0 ? -1 : (g / in_st[a]) % s.in.dims()[a]);
     }
   }
-  // Every entry must be what the maps say: the input entry they name, or the fill.
-  std::vector<uint32_t> idx(k, 0);
-  for (size_t i = 0; i < s.gather.size(); ++i) {
-    int64_t want = 0;
-    for (size_t a = 0; a < k && want >= 0; ++a) {
+  // Every entry must be what the maps say: the input entry they name, or the fill. Row
+  // by row along the last axis: the other axes give the row's base (or the fill).
+  const auto& last = maps[k - 1];
+  const size_t row = s.out.dims()[k - 1];
+  std::vector<uint32_t> idx(k - 1, 0);
+  for (size_t at = 0; at < s.gather.size(); at += row) {
+    int64_t base = 0;
+    for (size_t a = 0; a + 1 < k && base >= 0; ++a) {
       const int64_t m = maps[a][idx[a]];
-      want = m < 0 ? -1 : want + m * in_st[a];
+      base = m < 0 ? -1 : base + m * in_st[a];
     }
-    if ((want < 0) != (s.gather[i] < 0) || (want >= 0 && want != s.gather[i])) return std::nullopt;
-    for (size_t a = k; a-- > 0;) {  // the next output entry, row-major
+    const int64_t* g = s.gather.data() + at;
+    for (size_t j = 0; j < row; ++j) {
+      const int64_t want = base < 0 || last[j] < 0 ? -1 : base + last[j];
+      if (want < 0 ? g[j] >= 0 : g[j] != want) return std::nullopt;
+    }
+    for (size_t a = k - 1; a-- > 0;) {  // the next row, row-major
       if (++idx[a] < s.out.dims()[a]) break;
       idx[a] = 0;
     }

@@ -10,13 +10,6 @@ namespace zks::circuits {
 
 namespace {
 
-// F_t(r) = sum_o eq(r, o) (1 - valid_t(o)) [o real].
-Fp2 invalid_weight(const MaxPoolShape& s, size_t tap, std::span<const Fp2> eq_r) {
-  Fp2 acc = Fp2::zero();
-  for (size_t o = 0; o < eq_r.size(); ++o)
-    if (s.out.is_real(o) && s.valid[tap][o].is_zero()) acc += eq_r[o];
-  return acc;
-}
 
 void absorb_shape(transcript::Transcript& t, const MaxPoolShape& s) {
   t.absorb_u64("maxpool.taps", s.taps.size());
@@ -32,9 +25,19 @@ Status MaxPoolShape::check() const {
   if (taps.empty() || taps.size() + 1 > sumcheck::kMaxDegree)
     return make_error("maxpool: " + std::to_string(taps.size()) + " kernel taps; at most " +
                       std::to_string(sumcheck::kMaxDegree - 1) + " are provable");
-  if (valid.size() != taps.size()) return make_error("maxpool: one validity table per tap expected");
-  for (const auto& g : taps) ZK_TRY(g.check());
+  for (const auto& g : taps) {
+    ZK_TRY(g.check());
+    if (!(g.in == in && g.out == out) || g.is_sum()) return make_error("maxpool: a tap is not a gather of the input");
+  }
   return {};
+}
+
+std::vector<Fp> maxpool_valid(const MaxPoolShape& s, size_t tap) {
+  std::vector<Fp> valid(s.out.padded_size(), Fp::zero());
+  const auto& g = s.taps[tap].gather;
+  for (size_t i = 0; i < g.size(); ++i)
+    if (g[i] >= 0) valid[s.out.padded_index(i)] = Fp::one();
+  return valid;
 }
 
 Result<MaxPoolShape> maxpool_shape(uint32_t C, uint32_t H, uint32_t W, uint32_t OH, uint32_t OW, uint32_t KH,
@@ -46,17 +49,14 @@ Result<MaxPoolShape> maxpool_shape(uint32_t C, uint32_t H, uint32_t W, uint32_t 
   for (uint32_t kh = 0; kh < KH; ++kh)
     for (uint32_t kw = 0; kw < KW; ++kw) {
       GatherShape g{s.in, s.out, {}, 0};
-      std::vector<Fp> valid(s.out.padded_size(), Fp::zero());
       for (uint32_t c = 0; c < C; ++c)
         for (uint32_t oh = 0; oh < OH; ++oh)
           for (uint32_t ow = 0; ow < OW; ++ow) {
             int64_t ih = int64_t(oh) * sh - pt + int64_t(kh) * dh, iw = int64_t(ow) * sw - pl + int64_t(kw) * dw;
             bool inside = ih >= 0 && ih < H && iw >= 0 && iw < W;
             g.gather.push_back(inside ? (int64_t(c) * H + ih) * W + iw : -1);
-            if (inside) valid[s.out.padded_index((uint64_t(c) * OH + oh) * OW + ow)] = Fp::one();
           }
       s.taps.push_back(std::move(g));
-      s.valid.push_back(std::move(valid));
     }
   ZK_TRY(s.check());
   return s;
@@ -65,8 +65,11 @@ Result<MaxPoolShape> maxpool_shape(uint32_t C, uint32_t H, uint32_t W, uint32_t 
 Result<MaxPoolWitness> maxpool_witness(const MaxPoolShape& s, std::span<const Fp> x) {
   ZK_TRY(s.check());
   MaxPoolWitness w;
-  std::vector<std::vector<Fp>> xt;
-  for (const auto& g : s.taps) xt.push_back(apply_gather(g, x));
+  std::vector<std::vector<Fp>> xt, valid;
+  for (size_t t = 0; t < s.taps.size(); ++t) {
+    xt.push_back(apply_gather(s.taps[t], x));
+    valid.push_back(maxpool_valid(s, t));
+  }
   const size_t n = s.out.padded_size();
   w.y.assign(n, Fp::zero());
   for (size_t o = 0; o < n; ++o) {
@@ -74,7 +77,7 @@ Result<MaxPoolWitness> maxpool_witness(const MaxPoolShape& s, std::span<const Fp
     bool any = false;
     int64_t best = 0;
     for (size_t t = 0; t < s.taps.size(); ++t)
-      if (!s.valid[t][o].is_zero()) {
+      if (!valid[t][o].is_zero()) {
         int64_t v = xt[t][o].to_i64_centered();
         best = any ? std::max(best, v) : v;
         any = true;
@@ -85,7 +88,7 @@ Result<MaxPoolWitness> maxpool_witness(const MaxPoolShape& s, std::span<const Fp
   for (size_t t = 0; t < s.taps.size(); ++t) {
     std::vector<Fp> d(n, Fp::zero());
     for (size_t o = 0; o < n; ++o)
-      if (s.out.is_real(o)) d[o] = s.valid[t][o].is_zero() ? Fp::one() : w.y[o] - xt[t][o];
+      if (s.out.is_real(o)) d[o] = valid[t][o].is_zero() ? Fp::one() : w.y[o] - xt[t][o];
     w.d.push_back(std::move(d));
   }
   return w;
@@ -116,7 +119,6 @@ MaxPoolProof prove_maxpool(const MaxPoolShape& s, std::span<const Fp> x, const M
   for (const auto& e : p.d_at_rho) c.d_rho.push_back({sc.point, e});
   // d_t = valid_t y - x_t + (1 - valid_t) [real] at a random point.
   EvalClaim at{t.challenges("maxpool.r", nv), Fp2::zero()};
-  auto eq_r = poly::eq_table(at.point);
   std::vector<std::vector<Fp>> xt;
   for (size_t k = 0; k < s.taps.size(); ++k) {
     xt.push_back(apply_gather(s.taps[k], x));
@@ -130,9 +132,9 @@ MaxPoolProof prove_maxpool(const MaxPoolShape& s, std::span<const Fp> x, const M
     auto g = prove_gather(s.taps[k], x, {at.point, p.x_at_r[k]}, t);
     p.gathers.push_back(std::move(g.proof));
     c.x.push_back(g.x);
-    Fp2 h = p.d_at_r[k] + p.x_at_r[k] - invalid_weight(s, k, eq_r);
+    Fp2 h = p.d_at_r[k] + p.x_at_r[k] - gather_fill_weight(s.taps[k], at.point);
     HadamardClaims hc;
-    p.products.push_back(prove_hadamard(s.valid[k], w.y, {at.point, h}, t, &hc));
+    p.products.push_back(prove_hadamard(maxpool_valid(s, k), w.y, {at.point, h}, t, &hc));
     c.y.push_back(hc.b);
   }
   if (claims) *claims = std::move(c);
@@ -155,7 +157,6 @@ Result<MaxPoolClaims> verify_maxpool(const MaxPoolShape& s, const MaxPoolProof& 
   t.absorb("maxpool.d_at_rho", std::span<const Fp2>(p.d_at_rho));
   for (const auto& e : p.d_at_rho) c.d_rho.push_back({sub->point, e});
   EvalClaim at{t.challenges("maxpool.r", nv), Fp2::zero()};
-  auto eq_r = poly::eq_table(at.point);
   t.absorb("maxpool.d_at_r", std::span<const Fp2>(p.d_at_r));
   t.absorb("maxpool.x_at_r", std::span<const Fp2>(p.x_at_r));
   for (size_t k = 0; k < T; ++k) {
@@ -163,11 +164,11 @@ Result<MaxPoolClaims> verify_maxpool(const MaxPoolShape& s, const MaxPoolProof& 
     auto g = verify_gather(s.taps[k], {at.point, p.x_at_r[k]}, p.gathers[k], t);
     if (!g.ok()) return make_error("maxpool tap " + std::to_string(k) + ": " + g.error());
     c.x.push_back(*g);
-    Fp2 h = p.d_at_r[k] + p.x_at_r[k] - invalid_weight(s, k, eq_r);
+    Fp2 h = p.d_at_r[k] + p.x_at_r[k] - gather_fill_weight(s.taps[k], at.point);
     auto hc = verify_hadamard(nv, {at.point, h}, p.products[k], t);
     if (!hc.ok()) return make_error("maxpool tap " + std::to_string(k) + ": " + hc.error());
-    // The validity table is public: evaluated here.
-    if (poly::evaluate(std::span<const Fp>(s.valid[k]), hc->a.point) != hc->a.value)
+    // The validity table is public: evaluated here, as the real outputs less the tap's fill.
+    if (s.out.selector(hc->a.point) - gather_fill_weight(s.taps[k], hc->a.point) != hc->a.value)
       return make_error("maxpool tap " + std::to_string(k) + ": the validity claim is false");
     c.y.push_back(hc->b);
   }

@@ -11,7 +11,9 @@
 //     H_t(r) = sum_o eq(r, o) valid_t(o) y(o) (an entry-wise product sumcheck) and
 //     F_t(r) = sum_o eq(r, o) (1 - valid_t(o)) [o real], which the verifier computes;
 //     x_t~(r) reduces to a claim on x through the gather gadget.
-// The verifier evaluates valid_t and F_t itself. Claims left: on x (one per tap), on y
+// valid_t(o) = [o real and g_t(o) inside the input] comes from the tap's gather map, so
+// the verifier evaluates valid_t and F_t itself: F_t is the tap gather's fill weight and
+// valid_t~ = [real]~ - F_t, axis by axis (gather_fill_weight). Claims left: on x (one per tap), on y
 // (one per tap) and on each d_t (at the zerocheck point and at r).
 
 #include <vector>
@@ -31,9 +33,10 @@ namespace zks::circuits {
 struct MaxPoolShape {
   poly::PaddedShape in, out;         // [1, C, H, W] and [1, C, OH, OW]
   std::vector<GatherShape> taps;     // per tap: out entry -> in entry, -1 outside
-  std::vector<std::vector<Fp>> valid;  // per tap: [o real and the tap inside], padded over out
   Status check() const;
 };
+// valid_t over the padded output: 1 where the output is real and tap t inside the input.
+std::vector<Fp> maxpool_valid(const MaxPoolShape& s, size_t tap);
 
 // The shape from pooling parameters (kernel, stride, dilation, top/left padding).
 Result<MaxPoolShape> maxpool_shape(uint32_t C, uint32_t H, uint32_t W, uint32_t OH, uint32_t OW, uint32_t KH,

@@ -72,12 +72,8 @@ Status FunctionTable::check() const {
 
 hash::Digest FunctionTable::content_hash() const {
   hash::Hasher h(hash::Domain::Commitment);
-  h.update_u64(static_cast<uint64_t>(in_lo)).update_u64(values.size());
-  for (int64_t v : values) h.update_u64(static_cast<uint64_t>(v));
-  if (!inputs.empty()) {  // a full table's hash is as it always was
-    h.update_u64(inputs.size());
-    for (int64_t v : inputs) h.update_u64(static_cast<uint64_t>(v));
-  }
+  h.update_u64(static_cast<uint64_t>(in_lo)).update_u64(values.size()).update_i64s(values);
+  if (!inputs.empty()) h.update_u64(inputs.size()).update_i64s(inputs);  // a full table's hash is as it always was
   return h.finalize();
 }
 

@@ -363,10 +363,12 @@ Status plan_maxpool(Plan& p, NodePlan& np, const QNode& n, const poly::PaddedSha
 // The node looks its input up in `ft` (output column lookup_out): it joins the table's
 // lookup group.
 Status join_table(Plan& p, NodePlan& np, const FunctionTable* ft, const poly::PaddedShape& out) {
-  if (auto s = ft->check(); !s.ok()) return node_error(*np.node, s.error());
   size_t g = 0;
   while (g < p.table_groups.size() && p.table_groups[g].table != ft) ++g;
-  if (g == p.table_groups.size()) p.table_groups.push_back({ft, {}, {}, 0});
+  if (g == p.table_groups.size()) {  // the table is checked once, by its first member
+    if (auto s = ft->check(); !s.ok()) return node_error(*np.node, s.error());
+    p.table_groups.push_back({ft, {}, {}, 0});
+  }
   np.group = g;
   np.block = p.table_groups[g].members.size();
   p.table_groups[g].members.push_back(p.nodes.size());

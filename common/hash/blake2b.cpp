@@ -38,6 +38,16 @@ Hasher& Hasher::update_u64(uint64_t v) {
   return update(b);
 }
 
+Hasher& Hasher::update_u64s(std::span<const uint64_t> v) {
+  uint8_t buf[4096];
+  size_t n = 0;
+  for (uint64_t x : v) {
+    for (int i = 0; i < 8; ++i) buf[n++] = static_cast<uint8_t>(x >> (8 * i));
+    if (n == sizeof(buf)) update(buf), n = 0;
+  }
+  return update(std::span<const uint8_t>(buf, n));
+}
+
 Digest Hasher::finalize() const {
   auto copy = m_state;
   Digest out;

@@ -33,6 +33,11 @@ class Hasher {
   explicit Hasher(Domain d);
   Hasher& update(std::span<const uint8_t> data);
   Hasher& update_u64(uint64_t v);  // little-endian
+  // update_u64 of each value in order, a few KiB per call into libsodium.
+  Hasher& update_u64s(std::span<const uint64_t> v);
+  Hasher& update_i64s(std::span<const int64_t> v) {  // two's complement, as update_u64(uint64_t(x))
+    return update_u64s({reinterpret_cast<const uint64_t*>(v.data()), v.size()});
+  }
   Digest finalize() const;         // does not consume the state
 
  private:

@@ -1,6 +1,7 @@
 #include "transcript/transcript.hpp"
 
 #include <atomic>
+#include <iterator>
 #include <limits>
 
 #include "util/assert.hpp"
@@ -46,17 +47,27 @@ void Transcript::absorb(std::string_view label, const Fp2& x) {
   m_state.update_u64(x.c1().value());
 }
 
+namespace {
+// h.update_u64(word(i)) for i < n, a block of words at a time.
+template <typename Word>
+void update_words(hash::Hasher& h, size_t n, Word&& word) {
+  uint64_t buf[512];
+  for (size_t i = 0; i < n;) {
+    size_t k = 0;
+    for (; k < std::size(buf) && i < n; ++k, ++i) buf[k] = word(i);
+    h.update_u64s(std::span<const uint64_t>(buf, k));
+  }
+}
+}  // namespace
+
 void Transcript::absorb(std::string_view label, std::span<const Fp> xs) {
   frame(label, 8 * xs.size());
-  for (Fp x : xs) m_state.update_u64(x.value());
+  update_words(m_state, xs.size(), [&](size_t i) { return xs[i].value(); });
 }
 
 void Transcript::absorb(std::string_view label, std::span<const Fp2> xs) {
   frame(label, 16 * xs.size());
-  for (const Fp2& x : xs) {
-    m_state.update_u64(x.c0().value());
-    m_state.update_u64(x.c1().value());
-  }
+  update_words(m_state, 2 * xs.size(), [&](size_t i) { return (i & 1 ? xs[i / 2].c1() : xs[i / 2].c0()).value(); });
 }
 
 void Transcript::absorb(std::string_view label, const hash::Digest& d) { absorb_bytes(label, d); }
