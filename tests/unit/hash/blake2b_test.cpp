@@ -154,6 +154,24 @@ TEST_CASE("blake2b: update_u64 is the 8 little-endian bytes", "[hash]") {
   }
 }
 
+TEST_CASE("blake2b: update_u64s and update_i64s are update_u64 of each value, across buffer boundaries", "[hash]") {
+  std::vector<uint64_t> u;
+  std::vector<int64_t> s;
+  for (uint64_t i = 0; i < 1500; ++i) {
+    u.push_back(i * 0x9E3779B97F4A7C15ull);
+    s.push_back(int64_t(i) * (i % 2 ? -1 : 1) - 7);
+  }
+  for (size_t n : {size_t(0), size_t(1), size_t(511), size_t(512), size_t(513), size_t(1500)}) {
+    CAPTURE(n);
+    Hasher one(Domain::Generic), many(Domain::Generic), one_s(Domain::Generic), many_s(Domain::Generic);
+    for (size_t i = 0; i < n; ++i) one.update_u64(u[i]), one_s.update_u64(uint64_t(s[i]));
+    many.update_u64s(std::span<const uint64_t>(u.data(), n));
+    many_s.update_i64s(std::span<const int64_t>(s.data(), n));
+    CHECK(one.finalize() == many.finalize());
+    CHECK(one_s.finalize() == many_s.finalize());
+  }
+}
+
 TEST_CASE("blake2b: finalize does not consume the state", "[hash]") {
   std::mt19937_64 rng(15);
   auto a = random_bytes(rng, 100), b = random_bytes(rng, 50);
