@@ -232,6 +232,7 @@ std::vector<Fp> conv_with(const ConvShape& s, const T* x, const T* w, const T* b
   }, 1);
   return y;
 }
+
 // y = conv(x, w) + bias when every sum stays inside int64: the executor's kernel
 // (model::kern::conv2d: channels in parallel, a vectorisable inner loop) on the dense
 // tensors, scattered back into the padded layout.

@@ -10,7 +10,6 @@ namespace zks::circuits {
 
 namespace {
 
-
 void absorb_shape(transcript::Transcript& t, const MaxPoolShape& s) {
   t.absorb_u64("maxpool.taps", s.taps.size());
   for (const poly::PaddedShape* ps : {&s.in, &s.out})

@@ -1,6 +1,5 @@
 #include "lookup/logup.hpp"
 
-#include <algorithm>
 #include <array>
 #include <string>
 #include <unordered_map>
