@@ -491,25 +491,26 @@ Status plan_reduce(Plan& p, NodePlan& np, const QNode& n, const poly::PaddedShap
 // is a subset of its table's rows), so the range statement does not depend on the run.
 void drop_range_terms_implied_by_lookups(Plan& p) {
   const QModel& m = *p.m;
-  std::map<size_t, std::vector<const NodePlan*>> lookups_of;  // column -> the members reading it
-  std::map<const NodePlan*, const FunctionTable*> table_of;
+  // column -> (member, its table) for every lookup reading the column itself
+  std::map<size_t, std::vector<std::pair<const NodePlan*, const FunctionTable*>>> lookups_of;
   for (const auto& g : p.table_groups)
     for (size_t k : g.members) {
       const NodePlan& np = p.nodes[k];
       auto col = p.col_of.find(np.x);
       // A member with a lookup column of its own (Softmax's d) looks that up, not x.
       if (np.lookup_in != SIZE_MAX || p.kind.at(np.x) != TensorKind::Committed || col == p.col_of.end()) continue;
-      lookups_of[col->second].push_back(&np);
-      table_of[&np] = g.table;
+      lookups_of[col->second].push_back({&np, g.table});
     }
   std::erase_if(p.range.terms, [&](const RangeTerm& term) {
     auto it = lookups_of.find(term.column);
     if (it == lookups_of.end()) return false;
     const int64_t lo = -term.offset, hi = lo + (int64_t(1) << term.bits) - 1;
-    for (const NodePlan* np : it->second) {
-      const FunctionTable& t = *table_of.at(np);
+    for (const auto& [np, t] : it->second) {
+      // Every real entry of the column is looked up: the lookup's block is y's shape.
       auto shape = padded_of(m.tensors[np->x].shape);
-      if (shape.ok() && *shape == term.shape && t.input(0) >= lo && t.input(t.values.size() - 1) <= hi) return true;
+      if (shape.ok() && *shape == term.shape && m.tensors[np->y].shape == m.tensors[np->x].shape &&
+          t->input(0) >= lo && t->input(t->values.size() - 1) <= hi)
+        return true;
     }
     return false;
   });
