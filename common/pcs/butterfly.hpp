@@ -26,6 +26,17 @@ constexpr size_t kParallelMin = size_t(1) << 14;
 constexpr size_t kTileCols = 64;
 constexpr unsigned kTileLevels = 8;
 
+// op(x[c], y[c], h, j0 + c) for c < n; an op with a `run` member does the run itself
+// (the NTT's vectorised butterflies).
+template <typename T, typename Op>
+inline void apply_run(Op& op, T* x, T* y, size_t h, size_t j0, size_t n) {
+  if constexpr (requires { op.run(x, y, h, j0, n); }) {
+    op.run(x, y, h, j0, n);
+  } else {
+    for (size_t c = 0; c < n; ++c) op(x[c], y[c], h, j0 + c);
+  }
+}
+
 template <typename T, typename Op>
 void tiled_passes(T* a, size_t n, size_t top, unsigned levels, bool descending, Op& op) {
   const size_t rows = size_t(1) << levels, s = top >> (levels - 1);
@@ -43,8 +54,7 @@ void tiled_passes(T* a, size_t n, size_t top, unsigned levels, bool descending, 
           for (size_t m = m0; m < m0 + hr; ++m) {
             T* x = buf.data() + m * cols;
             T* y = x + hr * cols;
-            const size_t j0 = (m - m0) * s + o0;
-            for (size_t c = 0; c < cols; ++c) op(x[c], y[c], h, j0 + c);
+            apply_run(op, x, y, h, (m - m0) * s + o0, cols);
           }
       }
       for (size_t m = 0; m < rows; ++m) std::copy(buf.begin() + std::ptrdiff_t(m * cols), buf.begin() + std::ptrdiff_t((m + 1) * cols), base + m * s);
@@ -57,12 +67,10 @@ void block_passes(T* a, size_t n, size_t block, bool descending, Op& op) {
   auto run_block = [&](T* b) {
     if (descending) {
       for (size_t h = block / 2; h >= 1; h /= 2)
-        for (size_t g = 0; g < block; g += 2 * h)
-          for (size_t j = 0; j < h; ++j) op(b[g + j], b[g + j + h], h, j);
+        for (size_t g = 0; g < block; g += 2 * h) apply_run(op, b + g, b + g + h, h, 0, h);
     } else {
       for (size_t h = 1; h < block; h *= 2)
-        for (size_t g = 0; g < block; g += 2 * h)
-          for (size_t j = 0; j < h; ++j) op(b[g + j], b[g + j + h], h, j);
+        for (size_t g = 0; g < block; g += 2 * h) apply_run(op, b + g, b + g + h, h, 0, h);
     }
   };
   util::ThreadPool::global().parallel_for(n / block, [&](size_t lo, size_t hi) {

@@ -71,6 +71,25 @@ TEST_CASE("NTT matches the naive DFT", "[ntt]") {
   }
 }
 
+TEST_CASE("NTT butterflies (eight lanes at a time) match the naive DFT on values at the field's edges", "[ntt]") {
+  // Values where the vectorised carries and reductions have their corner cases: 0, 1,
+  // p - 1, p - 2, 2^32 - 1, 2^32, 2^32 + 1, 2^63, and products of such.
+  const uint64_t edge[] = {0, 1, Fp::P - 1, Fp::P - 2, 0xFFFFFFFFull, 0x100000000ull, 0x100000001ull,
+                           0x8000000000000000ull, 0xFFFFFFFEFFFFFFFFull, 0x7FFFFFFF80000000ull};
+  std::mt19937_64 rng(9);
+  for (unsigned lg : {3u, 4u, 6u, 9u}) {
+    CAPTURE(lg);
+    std::vector<Fp> a(size_t(1) << lg);
+    for (auto& x : a) x = Fp(edge[rng() % std::size(edge)]);
+    auto want = naive_dft(a);
+    auto got = a;
+    pcs::ntt(got);
+    REQUIRE(got == want);
+    pcs::intt(got);
+    REQUIRE(got == a);
+  }
+}
+
 TEST_CASE("NTT round trips up to 2^16 (parallel path included)", "[ntt]") {
   std::mt19937_64 rng(2);
   for (unsigned lg = 0; lg <= 16; ++lg) {
