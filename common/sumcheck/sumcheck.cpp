@@ -518,15 +518,21 @@ Fp2 interpolate(std::span<const Fp2> evals, const Fp2& r) {
     L *= diffs[i];
   }
   field::batch_inverse(std::span<Fp2>(diffs.data(), n));
-  std::array<Fp, kMaxDegree + 1> fact{};
-  fact[0] = Fp::one();
-  for (size_t i = 1; i < n; ++i) fact[i] = fact[i - 1] * Fp(i);
+  // The weights w_i for every node count, computed once (an inversion each).
+  static const auto weights = [] {
+    std::array<std::array<Fp, kMaxDegree + 1>, kMaxDegree + 2> w{};
+    std::array<Fp, kMaxDegree + 1> fact{};
+    fact[0] = Fp::one();
+    for (size_t i = 1; i <= kMaxDegree; ++i) fact[i] = fact[i - 1] * Fp(i);
+    for (size_t m = 1; m <= kMaxDegree + 1; ++m)
+      for (size_t i = 0; i < m; ++i) {
+        w[m][i] = (fact[i] * fact[m - 1 - i]).inverse();
+        if ((m - 1 - i) & 1) w[m][i] = -w[m][i];
+      }
+    return w;
+  }();
   Fp2 acc = Fp2::zero();
-  for (size_t i = 0; i < n; ++i) {
-    Fp w = (fact[i] * fact[n - 1 - i]).inverse();
-    if ((n - 1 - i) & 1) w = -w;
-    acc += evals[i] * diffs[i] * w;
-  }
+  for (size_t i = 0; i < n; ++i) acc += evals[i] * diffs[i] * weights[n][i];
   return L * acc;
 }
 
