@@ -28,6 +28,16 @@ c::SliceStatement whole(const Compiled& m) { return zks::test::whole_statement(m
 
 const zks::pcs::Params kParams = zks::pcs::Params::standard();
 
+// The statement's proof, checked to prove and to verify (the completeness every test
+// here starts from).
+zks::Result<zks::util::Bytes> proved(const c::SliceStatement& st) {
+  auto proof = c::prove_slice(st, kParams);
+  INFO((proof.ok() ? std::string() : proof.error()));
+  REQUIRE(proof.ok());
+  REQUIRE(c::verify_slice(st, *proof, kParams).ok());
+  return proof;
+}
+
 // Proof header fields (little-endian u32s).
 uint32_t u32_at(const std::vector<uint8_t>& b, size_t at) {
   return uint32_t(b[at]) | uint32_t(b[at + 1]) << 8 | uint32_t(b[at + 2]) << 16 | uint32_t(b[at + 3]) << 24;
@@ -90,10 +100,7 @@ TEST_CASE("slice proofs of whole corpus networks verify", "[circuits][slice]") {
 TEST_CASE("slice proofs reject a changed output, other weights and changed bytes", "[circuits][slice]") {
   Compiled m = compile("4l_relu_conv_fc");
   auto st = whole(m);
-  auto proof = c::prove_slice(st, kParams);
-  INFO((proof.ok() ? std::string() : proof.error()));
-  REQUIRE(proof.ok());
-  REQUIRE(c::verify_slice(st, *proof, kParams).ok());
+  auto proof = proved(st);
 
   SECTION("an output value changed by one") {
     auto st2 = st;
@@ -161,9 +168,7 @@ TEST_CASE("average pooling and products: changed outputs and proof bytes are rej
     CAPTURE(name);
     Compiled m = compile(name);
     auto st = whole(m);
-    auto proof = c::prove_slice(st, kParams);
-    REQUIRE(proof.ok());
-    REQUIRE(c::verify_slice(st, *proof, kParams).ok());
+    auto proof = proved(st);
     auto st2 = st;
     st2.output_values[0][0] += 1;
     REQUIRE_FALSE(c::verify_slice(st2, *proof, kParams).ok());
@@ -191,10 +196,7 @@ TEST_CASE("saturating requantizations: only the nodes that clamped take the satu
   }
   REQUIRE_FALSE(clamped.empty());
   auto st = whole(m);
-  auto proof = c::prove_slice(st, kParams);
-  INFO((proof.ok() ? std::string() : proof.error()));
-  REQUIRE(proof.ok());
-  REQUIRE(c::verify_slice(st, *proof, kParams).ok());
+  auto proof = proved(st);
 
   // The header: version, parameters id, the count of saturating nodes, their indices.
   constexpr size_t kList = 4 + 32;
@@ -280,10 +282,7 @@ namespace {
 // statement field the verifier takes from the model): it must be rejected.
 void require_model_change_rejected(Compiled m, const std::function<bool(model::QModel&)>& change) {
   auto st = whole(m);
-  auto proof = c::prove_slice(st, kParams);
-  INFO((proof.ok() ? std::string() : proof.error()));
-  REQUIRE(proof.ok());
-  REQUIRE(c::verify_slice(st, *proof, kParams).ok());
+  auto proof = proved(st);
   Compiled m2 = m;
   REQUIRE(change(m2.q));
   auto st2 = whole(m2);
@@ -305,10 +304,7 @@ TEST_CASE("table lookups look into the smallest window of their table the run ne
     CAPTURE(name);
     Compiled m = compile(name);
     auto st = whole(m);
-    auto proof = c::prove_slice(st, kParams);
-    INFO((proof.ok() ? std::string() : proof.error()));
-    REQUIRE(proof.ok());
-    REQUIRE(c::verify_slice(st, *proof, kParams).ok());
+    auto proof = proved(st);
     const auto header = header_windows(*proof);
     const size_t list_at = header.list_at;
     const auto& wins = header.windows;
@@ -434,10 +430,7 @@ TEST_CASE("a requantization's output that a table looks up has no range term of 
 
   // The proof without those terms is complete, and a changed output is still rejected.
   auto st = whole(m);
-  auto proof = c::prove_slice(st, kParams);
-  INFO((proof.ok() ? std::string() : proof.error()));
-  REQUIRE(proof.ok());
-  REQUIRE(c::verify_slice(st, *proof, kParams).ok());
+  auto proof = proved(st);
   auto st2 = st;
   st2.output_values[0][0] += 1;
   REQUIRE_FALSE(c::verify_slice(st2, *proof, kParams).ok());
@@ -529,10 +522,7 @@ TEST_CASE("Concat of different scales requantizes the finer inputs first", "[cir
   REQUIRE(run.values[m.q.outputs[0]] != m.run.values[m.q.outputs[0]]);
   m.run = run;
   auto st = whole(m);
-  auto proof = c::prove_slice(st, kParams);
-  INFO((proof.ok() ? std::string() : proof.error()));
-  REQUIRE(proof.ok());
-  REQUIRE(c::verify_slice(st, *proof, kParams).ok());
+  auto proof = proved(st);
   auto st2 = st;
   st2.output_values[0].back() += 1;
   REQUIRE_FALSE(c::verify_slice(st2, *proof, kParams).ok());
@@ -605,10 +595,7 @@ TEST_CASE("a large witness is committed as several stacks, each bound by the hea
   // into 2^20 + 2^18 + 2^16 instead.
   Compiled m = compile("age");
   auto st = whole(m);
-  auto proof = c::prove_slice(st, kParams);
-  INFO((proof.ok() ? std::string() : proof.error()));
-  REQUIRE(proof.ok());
-  REQUIRE(c::verify_slice(st, *proof, kParams).ok());
+  auto proof = proved(st);
   // Past version, parameters id, the saturating list and the table windows.
   const size_t count_at = header_windows(*proof).end;
   REQUIRE((*proof)[count_at] == 3);

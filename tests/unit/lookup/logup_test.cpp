@@ -58,6 +58,14 @@ struct RangeFixture {
   }
 };
 
+// Proves `in` with the multiplicities m and verifies the proof, each side on a fresh
+// transcript labelled `label`.
+zks::Result<lk::Claims> prove_then_verify(const lk::Input& in, std::span<const Fp> m, const char* label) {
+  Transcript tp(label), tv(label);
+  auto out = lk::prove(in, m, tp);
+  return lk::verify(in.shape(), out.proof, tv);
+}
+
 }  // namespace
 
 TEST_CASE("logup proves range lookups with padding", "[lookup]") {
@@ -92,10 +100,7 @@ TEST_CASE("logup proves witnesses of several blocks, with the padding past the l
     lk::Input in{{witness}, {table}, layout};
     auto m = lk::multiplicities(in);
     REQUIRE(m.ok());
-    Transcript tp("blocks");
-    auto out = lk::prove(in, *m, tp);
-    Transcript tv("blocks");
-    auto claims = lk::verify(in.shape(), out.proof, tv);
+    auto claims = prove_then_verify(in, *m, "blocks");
     INFO((claims.ok() ? std::string() : claims.error()));
     REQUIRE(claims.ok());
     REQUIRE(claims->witness_evals[0] == zks::poly::evaluate(witness, claims->witness_point));
@@ -104,19 +109,14 @@ TEST_CASE("logup proves witnesses of several blocks, with the padding past the l
     auto bad = witness;
     bad[5124] = Fp(300);
     lk::Input bin{{bad}, {table}, layout};
-    Transcript tb("blocks");
-    auto forged = lk::prove(bin, *m, tb);
-    Transcript tv2("blocks");
-    REQUIRE_FALSE(lk::verify(bin.shape(), forged.proof, tv2).ok());
+    REQUIRE_FALSE(prove_then_verify(bin, *m, "blocks").ok());
   }
   // A flat witness whose zero-filled end is looked up too (a range check's): its tail's
   // leaves are real, (1, alpha - 0).
   lk::Input flat{{base}, {table}, zks::poly::PaddedShape::flat(base.size())};
   auto m = lk::multiplicities(flat);
   REQUIRE(m.ok());
-  Transcript tp("flat"), tv("flat");
-  auto out = lk::prove(flat, *m, tp);
-  auto claims = lk::verify(flat.shape(), out.proof, tv);
+  auto claims = prove_then_verify(flat, *m, "flat");
   REQUIRE(claims.ok());
   REQUIRE(claims->witness_evals[0] == zks::poly::evaluate(base, claims->witness_point));
   REQUIRE(claims->m_eval == zks::poly::evaluate(*m, claims->table_point));
@@ -140,10 +140,7 @@ TEST_CASE("logup proves pair-table lookups (two columns)", "[lookup]") {
   lk::Input in{{wx, wy}, {tx, ty}, zks::poly::PaddedShape::flat(64)};
   auto m = lk::multiplicities(in);
   REQUIRE(m.ok());
-  Transcript tp("pair");
-  auto out = lk::prove(in, *m, tp);
-  Transcript tv("pair");
-  auto claims = lk::verify(in.shape(), out.proof, tv);
+  auto claims = prove_then_verify(in, *m, "pair");
   REQUIRE(claims.ok());
   REQUIRE(claims->witness_evals[1] == zks::poly::evaluate(wy, claims->witness_point));
   REQUIRE(claims->table_evals[1] == zks::poly::evaluate(ty, claims->table_point));
@@ -155,10 +152,7 @@ TEST_CASE("logup proves pair-table lookups (two columns)", "[lookup]") {
     REQUIRE_FALSE(mb.ok());
     REQUIRE_THAT(mb.error(), Catch::Contains("row 7"));
     // Forcing the proof with the honest multiplicities fails at the roots.
-    Transcript tp2("pair");
-    auto forged = lk::prove(bad, *m, tp2);
-    Transcript tv2("pair");
-    REQUIRE_FALSE(lk::verify(bad.shape(), forged.proof, tv2).ok());
+    REQUIRE_FALSE(prove_then_verify(bad, *m, "pair").ok());
   }
 }
 
@@ -276,6 +270,28 @@ TEST_CASE("logup proofs serialize and refuse malformed bytes", "[lookup]") {
   REQUIRE_THAT(lk::Proof::read(r2, huge).error(), Catch::Contains("rows"));
 }
 
+namespace {
+// The fraction-layer kernel `fast(claim, transcript)` against the generic sumcheck over
+// the layer's children (p, q): the same proof bytes, point, evaluations and transcript.
+template <typename Fast>
+void require_generic_proof(const std::vector<Fp2>& p, const std::vector<Fp2>& q, std::span<const Fp2> r,
+                           const Fp2& lambda, Fast&& fast) {
+  std::vector<std::vector<Fp2>> tables;
+  auto inst = lk::detail::fraction_layer_instance(p, q, r, lambda, tables);
+  const Fp2 claim = zks::sumcheck::compute_sum(inst);
+  Transcript t1("parity"), t2("parity");
+  auto generic = zks::sumcheck::prove(inst, claim, t1);
+  zks::sumcheck::ProverOutput kernel = fast(claim, t2);
+  zks::util::ByteWriter w1, w2;
+  generic.proof.write(w1);
+  kernel.proof.write(w2);
+  REQUIRE(w1.bytes() == w2.bytes());
+  REQUIRE(generic.point == kernel.point);
+  REQUIRE(generic.factor_evals == kernel.factor_evals);
+  REQUIRE(t1.challenge("next") == t2.challenge("next"));
+}
+}  // namespace
+
 TEST_CASE("the fraction-layer kernel over explicit children and a constant tail proves the whole layer's bytes", "[lookup]") {
   std::mt19937_64 rng(12);
   auto rand2 = [&] { return zks::test::rand2(rng); };
@@ -292,18 +308,9 @@ TEST_CASE("the fraction-layer kernel over explicit children and a constant tail 
       for (size_t i = 0; i < size; ++i) p[i] = c.p_at(i), q[i] = c.q_at(i);
       for (auto& x : r) x = rand2();
       const Fp2 lambda = rand2();
-      std::vector<std::vector<Fp2>> tables;
-      auto inst = lk::detail::fraction_layer_instance(p, q, r, lambda, tables);
-      const Fp2 claim = zks::sumcheck::compute_sum(inst);
-      Transcript t1("tail"), t2("tail");
-      auto generic = zks::sumcheck::prove(inst, claim, t1);
-      auto tailed = lk::detail::prove_fraction_layer(c, r, lambda, claim, t2);
-      zks::util::ByteWriter w1, w2;
-      generic.proof.write(w1);
-      tailed.proof.write(w2);
-      REQUIRE(w1.bytes() == w2.bytes());
-      REQUIRE(generic.factor_evals == tailed.factor_evals);
-      REQUIRE(t1.challenge("next") == t2.challenge("next"));
+      require_generic_proof(p, q, r, lambda, [&](const Fp2& claim, Transcript& t) {
+        return lk::detail::prove_fraction_layer(c, r, lambda, claim, t);
+      });
     }
   }
 }
@@ -322,19 +329,9 @@ TEST_CASE("the specialised fraction-layer kernel gives the generic sumcheck's pr
       for (auto& x : r) x = rand2();
       if (zero_coordinate) r[vars / 2] = Fp2::zero();  // the round where l(1) is computed, not derived
       const Fp2 lambda = rand2();
-      std::vector<std::vector<Fp2>> tables;
-      auto inst = lk::detail::fraction_layer_instance(p, q, r, lambda, tables);
-      const Fp2 claim = zks::sumcheck::compute_sum(inst);
-      Transcript t1("parity"), t2("parity");
-      auto generic = zks::sumcheck::prove(inst, claim, t1);
-      auto fast = lk::detail::prove_fraction_layer(p, q, r, lambda, claim, t2);
-      zks::util::ByteWriter w1, w2;
-      generic.proof.write(w1);
-      fast.proof.write(w2);
-      REQUIRE(w1.bytes() == w2.bytes());
-      REQUIRE(generic.point == fast.point);
-      REQUIRE(generic.factor_evals == fast.factor_evals);
-      REQUIRE(t1.challenge("next") == t2.challenge("next"));
+      require_generic_proof(p, q, r, lambda, [&](const Fp2& claim, Transcript& t) {
+        return lk::detail::prove_fraction_layer(p, q, r, lambda, claim, t);
+      });
     }
   }
 }
