@@ -45,19 +45,9 @@ std::vector<int64_t> strides(const poly::PaddedShape& shape) {
   return st;
 }
 
-// Per axis a of the output: sum_{i < dim_a} eq(r_a, i) w(i), r_a the point's coordinates
-// of axis a (its own bit field of the padded layout).
-template <typename W>
-Fp2 axis_sum(const poly::PaddedShape& shape, size_t a, std::span<const Fp2> r, W&& w) {
-  const auto eq = poly::eq_table(r.subspan(shape.axis_offset(a), shape.axis_bits(a)));
-  Fp2 acc = Fp2::zero();
-  for (uint32_t i = 0; i < shape.dims()[a]; ++i) acc += eq[i] * w(i);
-  return acc;
-}
-
 }  // namespace
 
-std::optional<std::vector<std::vector<int64_t>>> separable_axes(const GatherShape& s) {
+AxisMaps separable_axes(const GatherShape& s) {
   const size_t k = s.out.dims().size();
   if (s.is_sum() || s.in.dims().size() != k || s.gather.empty() || s.gather.size() != s.out.real_count())
     return std::nullopt;
@@ -99,16 +89,18 @@ std::optional<std::vector<std::vector<int64_t>>> separable_axes(const GatherShap
   return maps;
 }
 
-namespace {
-using AxisMaps = std::optional<std::vector<std::vector<int64_t>>>;
-
-Fp2 predicate_with(const GatherShape& s, const AxisMaps& maps, std::span<const Fp2> r, std::span<const Fp2> rho) {
+Fp2 gather_predicate(const GatherShape& s, const AxisMaps& maps, std::span<const Fp2> r, std::span<const Fp2> rho) {
   if (maps) {
     Fp2 p = Fp2::one();
+    // Per axis a: sum_i eq(r_a, i) eq(rho_a, m_a(i)), r_a and rho_a the points'
+    // coordinates of axis a (its own bit field of each padded layout).
     for (size_t a = 0; a < maps->size(); ++a) {
+      const auto eq_r = poly::eq_table(r.subspan(s.out.axis_offset(a), s.out.axis_bits(a)));
       const auto eq_rho = poly::eq_table(rho.subspan(s.in.axis_offset(a), s.in.axis_bits(a)));
-      const auto& m = (*maps)[a];
-      p *= axis_sum(s.out, a, r, [&](uint32_t i) { return m[i] < 0 ? Fp2::zero() : eq_rho[size_t(m[i])]; });
+      Fp2 sum = Fp2::zero();
+      for (uint32_t i = 0; i < s.out.dims()[a]; ++i)
+        if ((*maps)[a][i] >= 0) sum += eq_r[i] * eq_rho[size_t((*maps)[a][i])];
+      p *= sum;
     }
     return p;
   }
@@ -118,25 +110,21 @@ Fp2 predicate_with(const GatherShape& s, const AxisMaps& maps, std::span<const F
   return p;
 }
 
-Fp2 fill_weight_with(const GatherShape& s, const AxisMaps& maps, std::span<const Fp2> r) {
+Fp2 gather_fill_weight(const GatherShape& s, const AxisMaps& maps, std::span<const Fp2> r) {
   if (!maps) return fill_weight(s, poly::eq_table(r));
   // The real outputs less those every axis map sends inside the input.
   Fp2 real = Fp2::one(), inside = Fp2::one();
   for (size_t a = 0; a < maps->size(); ++a) {
-    const auto& m = (*maps)[a];
-    real *= axis_sum(s.out, a, r, [](uint32_t) { return Fp2::one(); });
-    inside *= axis_sum(s.out, a, r, [&](uint32_t i) { return m[i] < 0 ? Fp2::zero() : Fp2::one(); });
+    const auto eq = poly::eq_table(r.subspan(s.out.axis_offset(a), s.out.axis_bits(a)));
+    Fp2 all = Fp2::zero(), in = Fp2::zero();
+    for (uint32_t i = 0; i < s.out.dims()[a]; ++i) {
+      all += eq[i];
+      if ((*maps)[a][i] >= 0) in += eq[i];
+    }
+    real *= all;
+    inside *= in;
   }
   return real - inside;
-}
-}  // namespace
-
-Fp2 gather_predicate(const GatherShape& s, std::span<const Fp2> r, std::span<const Fp2> rho) {
-  return predicate_with(s, separable_axes(s), r, rho);
-}
-
-Fp2 gather_fill_weight(const GatherShape& s, std::span<const Fp2> r) {
-  return fill_weight_with(s, separable_axes(s), r);
 }
 
 Status GatherShape::check() const {
@@ -195,11 +183,11 @@ Result<EvalClaim> verify_gather(const GatherShape& s, const EvalClaim& y_claim, 
   if (y_claim.point.size() != s.out.num_vars()) return make_error("gather: claim point has the wrong size");
   absorb_shape(t, s);
   const AxisMaps maps = separable_axes(s);
-  Fp2 target = y_claim.value - Fp2(Fp::from_i64(s.fill)) * fill_weight_with(s, maps, y_claim.point);
+  Fp2 target = y_claim.value - Fp2(Fp::from_i64(s.fill)) * gather_fill_weight(s, maps, y_claim.point);
   auto sub = sumcheck::verify(target, s.in.num_vars(), 2, proof.sumcheck, t);
   if (!sub.ok()) return make_error("gather: " + sub.error());
   // P~(r, rho) = sum over the edges (i, j) of M of eq(r, i) eq(rho, j).
-  Fp2 evals[2] = {proof.x_eval, predicate_with(s, maps, y_claim.point, sub->point)};
+  Fp2 evals[2] = {proof.x_eval, gather_predicate(s, maps, y_claim.point, sub->point)};
   if (auto st = sumcheck::check_final(*sub, evals, {}); !st.ok()) return make_error("gather: " + st.error());
   t.absorb("gather.x_eval", proof.x_eval);
   return EvalClaim{sub->point, proof.x_eval};

@@ -46,11 +46,12 @@ struct GatherShape {
 // in O(sum of the dims) instead of O(entries). Derived from the map and checked against
 // every entry of it: the empty optional where the map is not such a product (Transpose,
 // Reshape, a sum).
-std::optional<std::vector<std::vector<int64_t>>> separable_axes(const GatherShape& s);
+using AxisMaps = std::optional<std::vector<std::vector<int64_t>>>;
+AxisMaps separable_axes(const GatherShape& s);
 // P~(r, rho) and the fill weight sum_{i real, g(i) < 0} eq(r, i), from the axis maps
-// where there are some (separable_axes), else over every entry.
-Fp2 gather_predicate(const GatherShape& s, std::span<const Fp2> r, std::span<const Fp2> rho);
-Fp2 gather_fill_weight(const GatherShape& s, std::span<const Fp2> r);
+// where there are some (axes = separable_axes(s)), else over every entry.
+Fp2 gather_predicate(const GatherShape& s, const AxisMaps& axes, std::span<const Fp2> r, std::span<const Fp2> rho);
+Fp2 gather_fill_weight(const GatherShape& s, const AxisMaps& axes, std::span<const Fp2> r);
 
 struct GatherProof {
   sumcheck::Proof sumcheck;

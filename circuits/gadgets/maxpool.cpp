@@ -131,7 +131,7 @@ MaxPoolProof prove_maxpool(const MaxPoolShape& s, std::span<const Fp> x, const M
     auto g = prove_gather(s.taps[k], x, {at.point, p.x_at_r[k]}, t);
     p.gathers.push_back(std::move(g.proof));
     c.x.push_back(g.x);
-    Fp2 h = p.d_at_r[k] + p.x_at_r[k] - gather_fill_weight(s.taps[k], at.point);
+    Fp2 h = p.d_at_r[k] + p.x_at_r[k] - gather_fill_weight(s.taps[k], separable_axes(s.taps[k]), at.point);
     HadamardClaims hc;
     p.products.push_back(prove_hadamard(maxpool_valid(s, k), w.y, {at.point, h}, t, &hc));
     c.y.push_back(hc.b);
@@ -163,11 +163,12 @@ Result<MaxPoolClaims> verify_maxpool(const MaxPoolShape& s, const MaxPoolProof& 
     auto g = verify_gather(s.taps[k], {at.point, p.x_at_r[k]}, p.gathers[k], t);
     if (!g.ok()) return make_error("maxpool tap " + std::to_string(k) + ": " + g.error());
     c.x.push_back(*g);
-    Fp2 h = p.d_at_r[k] + p.x_at_r[k] - gather_fill_weight(s.taps[k], at.point);
+    const AxisMaps axes = separable_axes(s.taps[k]);
+    Fp2 h = p.d_at_r[k] + p.x_at_r[k] - gather_fill_weight(s.taps[k], axes, at.point);
     auto hc = verify_hadamard(nv, {at.point, h}, p.products[k], t);
     if (!hc.ok()) return make_error("maxpool tap " + std::to_string(k) + ": " + hc.error());
     // The validity table is public: evaluated here, as the real outputs less the tap's fill.
-    if (s.out.selector(hc->a.point) - gather_fill_weight(s.taps[k], hc->a.point) != hc->a.value)
+    if (s.out.selector(hc->a.point) - gather_fill_weight(s.taps[k], axes, hc->a.point) != hc->a.value)
       return make_error("maxpool tap " + std::to_string(k) + ": the validity claim is false");
     c.y.push_back(hc->b);
   }

@@ -188,8 +188,8 @@ TEST_CASE("the verifier evaluates a gather's predicate axis by axis where the ma
       for (unsigned i = 0; i < s.out.num_vars(); ++i) r.push_back(rand2(rng));
       for (unsigned i = 0; i < s.in.num_vars(); ++i) rho.push_back(rand2(rng));
       auto [p, fill] = flat_predicate(s, r, rho);
-      REQUIRE(c::gather_predicate(s, r, rho) == p);
-      REQUIRE(c::gather_fill_weight(s, r) == fill);
+      REQUIRE(c::gather_predicate(s, maps, r, rho) == p);
+      REQUIRE(c::gather_fill_weight(s, maps, r) == fill);
     }
     Case cs(s, 40);
     auto proof = cs.prove();
