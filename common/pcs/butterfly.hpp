@@ -64,10 +64,15 @@ void tiled_passes(T* a, size_t n, size_t top, unsigned levels, bool descending, 
 
 template <typename T, typename Op>
 void block_passes(T* a, size_t n, size_t block, bool descending, Op& op) {
+  // An op with a last_three member does the descending passes h = 4, 2, 1 itself.
+  constexpr bool kLastThree = requires { op.last_three(a, n); };
   auto run_block = [&](T* b) {
     if (descending) {
-      for (size_t h = block / 2; h >= 1; h /= 2)
+      const size_t stop = kLastThree && block >= 16 ? 8 : 1;
+      for (size_t h = block / 2; h >= stop; h /= 2)
         for (size_t g = 0; g < block; g += 2 * h) apply_run(op, b + g, b + g + h, h, 0, h);
+      if constexpr (kLastThree)
+        if (stop == 8) op.last_three(b, block);
     } else {
       for (size_t h = 1; h < block; h *= 2)
         for (size_t g = 0; g < block; g += 2 * h) apply_run(op, b + g, b + g + h, h, 0, h);

@@ -141,13 +141,50 @@ void dit_run(Fp* x, Fp* y, const Fp* w, size_t n) {
   }
 }
 
-// The NTT's butterflies over runs of pairs with consecutive twiddles (detail::apply_run).
+// The DIF passes of half-size 4, 2 and 1 over a block of 16k values, whose runs are too
+// short for dif_run's lanes: two 8-value groups at a time, their pairs regrouped into
+// two vectors by shuffles before each pass. w is the twiddle table (pass h reads
+// [h, 2h)); the pass h = 1 multiplies by w_2^0 = 1, which leaves a canonical value as
+// it is, so it only adds and subtracts.
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+void dif_last_three(Fp* b, size_t n, const Fp* w) {
+  typedef uint64_t idx8 __attribute__((vector_size(64)));
+  const u64x8 w4 = {w[4].value(), w[5].value(), w[6].value(), w[7].value(),
+                    w[4].value(), w[5].value(), w[6].value(), w[7].value()};
+  const u64x8 w2 = {w[2].value(), w[3].value(), w[2].value(), w[3].value(),
+                    w[2].value(), w[3].value(), w[2].value(), w[3].value()};
+  for (size_t g = 0; g + 16 <= n; g += 16) {
+    const u64x8 a = load(b + g), c = load(b + g + 8);
+    // h = 4: pairs (i, i + 4) of each group.
+    u64x8 x = __builtin_shuffle(a, c, idx8{0, 1, 2, 3, 8, 9, 10, 11});
+    u64x8 y = __builtin_shuffle(a, c, idx8{4, 5, 6, 7, 12, 13, 14, 15});
+    u64x8 s = add(x, y), d = mul(sub(x, y), w4);
+    // h = 2: the groups are now (s0..3, d0..3) and (s4..7, d4..7).
+    x = __builtin_shuffle(s, d, idx8{0, 1, 8, 9, 4, 5, 12, 13});
+    y = __builtin_shuffle(s, d, idx8{2, 3, 10, 11, 6, 7, 14, 15});
+    s = add(x, y), d = mul(sub(x, y), w2);
+    // h = 1: the groups are (s0, s1, d0, d1, s2, s3, d2, d3) and the same from s4, d4.
+    x = __builtin_shuffle(s, d, idx8{0, 8, 2, 10, 4, 12, 6, 14});
+    y = __builtin_shuffle(s, d, idx8{1, 9, 3, 11, 5, 13, 7, 15});
+    s = add(x, y), d = sub(x, y);
+    store(b + g, __builtin_shuffle(s, d, idx8{0, 8, 1, 9, 2, 10, 3, 11}));
+    store(b + g + 8, __builtin_shuffle(s, d, idx8{4, 12, 5, 13, 6, 14, 7, 15}));
+  }
+}
+
+// The NTT's butterflies over runs of pairs with consecutive twiddles (detail::apply_run);
+// the DIF's last three passes block by block (detail::block_passes).
 template <bool kDif>
 struct Butterfly {
   const Fp* w;  // the twiddle table: pass h reads [h, 2h)
   void run(Fp* x, Fp* y, size_t h, size_t j0, size_t n) const {
     if (kDif) dif_run(x, y, w + h + j0, n);
     else dit_run(x, y, w + h + j0, n);
+  }
+  void last_three(Fp* b, size_t n) const
+    requires kDif
+  {
+    dif_last_three(b, n, w);
   }
 };
 
