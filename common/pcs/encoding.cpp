@@ -65,15 +65,9 @@ std::vector<Fp> rs_encode(std::span<const Fp> c, unsigned log_blowup) {
   const Fp wN = root_of_unity(log_n + log_blowup);
   for (size_t j = 0; j < blocks; ++j) {
     Fp s = wN.pow(reverse_bits(j, log_blowup));
-    Fp* blk = out.data() + j * n;
-    util::ThreadPool::global().parallel_for(n, [&](size_t lo, size_t hi) {
-      Fp x = s.pow(lo);
-      for (size_t l = lo; l < hi; ++l) {
-        blk[l] = c[l] * x;
-        x *= s;
-      }
-    }, kParallelMin);
-    ntt_dif(std::span<Fp>(blk, n));
+    std::span<Fp> blk(out.data() + j * n, n);
+    scale_by_powers(c, blk, Fp::one(), s);
+    ntt_dif(blk);
   }
   return out;
 }

@@ -141,6 +141,25 @@ void dit_run(Fp* x, Fp* y, const Fp* w, size_t n) {
   }
 }
 
+// out[l] = in[l] x s^l, eight lanes at a time (lane k steps by s^8 from x s^k).
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+void powers_run(const Fp* in, Fp* out, size_t n, Fp x, Fp s) {
+  size_t l = 0;
+  if (n >= 8) {
+    u64x8 xs;
+    Fp p = x;
+    for (int k = 0; k < 8; ++k, p *= s) xs[k] = p.value();
+    const Fp s8 = s.pow(8);
+    const u64x8 step = {s8.value(), s8.value(), s8.value(), s8.value(), s8.value(), s8.value(), s8.value(), s8.value()};
+    for (; l + 8 <= n; l += 8) {
+      store(out + l, mul(load(in + l), xs));
+      xs = mul(xs, step);
+    }
+    x = Fp(xs[0]);
+  }
+  for (; l < n; ++l, x *= s) out[l] = in[l] * x;
+}
+
 // The DIF passes of half-size 4, 2 and 1 over a block of 16k values, whose runs are too
 // short for dif_run's lanes: two 8-value groups at a time, their pairs regrouped into
 // two vectors by shuffles before each pass. w is the twiddle table (pass h reads
@@ -217,6 +236,13 @@ Fp root_of_unity(unsigned log_n) {
 Fp inverse_root_of_unity(unsigned log_n) {
   ZK_ASSERT(log_n <= kMaxNttLog);
   return roots().inv[log_n];
+}
+
+void scale_by_powers(std::span<const Fp> in, std::span<Fp> out, Fp first, Fp step) {
+  ZK_ASSERT(in.size() == out.size());
+  util::ThreadPool::global().parallel_for(in.size(), [&](size_t lo, size_t hi) {
+    powers_run(in.data() + lo, out.data() + lo, hi - lo, first * step.pow(lo), step);
+  }, detail::kParallelMin);
 }
 
 void bit_reverse_permute(std::span<Fp> a) { bit_reverse_impl(a); }

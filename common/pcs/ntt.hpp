@@ -38,6 +38,9 @@ inline size_t reverse_bits(size_t x, unsigned bits) {
   return static_cast<size_t>(v >> (64 - bits));
 }
 
+// out[l] = in[l] first step^l (the coset shift before an NTT).
+void scale_by_powers(std::span<const Fp> in, std::span<Fp> out, Fp first, Fp step);
+
 // a[i] <-> a[rev(i)].
 void bit_reverse_permute(std::span<Fp> a);
 void bit_reverse_permute(std::span<Fp2> a);

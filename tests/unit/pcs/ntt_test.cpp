@@ -56,6 +56,19 @@ TEST_CASE("bit reversal", "[ntt]") {
   CHECK(pcs::reverse_bits(1, 32) == (size_t(1) << 31));
 }
 
+TEST_CASE("scale_by_powers (eight lanes at a time) equals the running product", "[ntt]") {
+  std::mt19937_64 rng(4);
+  for (size_t n : {0, 1, 7, 8, 9, 23, 64, 100, (1 << 15) + 3}) {
+    CAPTURE(n);
+    auto in = random_vec(n, rng);
+    const Fp first(rng()), step(rng());
+    std::vector<Fp> got(n);
+    pcs::scale_by_powers(in, got, first, step);
+    Fp x = first;
+    for (size_t l = 0; l < n; ++l, x *= step) REQUIRE(got[l] == in[l] * x);
+  }
+}
+
 TEST_CASE("NTT matches the naive DFT", "[ntt]") {
   std::mt19937_64 rng(1);
   for (unsigned lg = 0; lg <= 10; ++lg) {
