@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "field/simd.hpp"
 #include "pcs/butterfly.hpp"
 #include "util/assert.hpp"
 #include "util/thread_pool.hpp"
@@ -70,44 +71,7 @@ void bit_reverse_impl(std::span<T> a) {
   }, detail::kParallelMin);
 }
 
-// Goldilocks arithmetic on 8 lanes (GCC vector extensions; the run functions below are
-// cloned for AVX-512 and AVX2, where the 32 x 32 -> 64-bit products are vpmuludq), the
-// same branch-free steps as Fp's operators, so the results are Fp's bit for bit.
-// The helpers are always inlined into the clones, so passing vectors by value never
-// crosses an ABI boundary (GCC's -Wpsabi note, which it gives at the end of the file,
-// does not apply).
-#pragma GCC diagnostic ignored "-Wpsabi"
-typedef uint64_t u64x8 __attribute__((vector_size(64)));
-constexpr uint64_t kP = Fp::P, kEps = Fp::EPS;
-
-[[gnu::always_inline]] inline u64x8 canonical(u64x8 x) { return x - (kP & (u64x8)(x >= kP)); }
-[[gnu::always_inline]] inline u64x8 add(u64x8 a, u64x8 b) {
-  u64x8 s = a + b;
-  s += kEps & (u64x8)(s < a);
-  return canonical(s);
-}
-[[gnu::always_inline]] inline u64x8 sub(u64x8 a, u64x8 b) { return (a - b) - (kEps & (u64x8)(a < b)); }
-[[gnu::always_inline]] inline u64x8 mul(u64x8 a, u64x8 b) {
-  const u64x8 a0 = a & kEps, a1 = a >> 32, b0 = b & kEps, b1 = b >> 32;
-  const u64x8 ll = a0 * b0, lh = a0 * b1, hl = a1 * b0, hh = a1 * b1;
-  const u64x8 mid = lh + hl, mid_carry = 1 & (u64x8)(mid < lh);
-  const u64x8 lo = ll + (mid << 32), lo_carry = 1 & (u64x8)(lo < ll);
-  const u64x8 hi = hh + (mid >> 32) + (mid_carry << 32) + lo_carry;
-  // reduce128: lo - hi_hi + hi_lo (2^32 - 1), as Fp::reduce128.
-  const u64x8 h_hi = hi >> 32, h_lo = hi & kEps;
-  u64x8 t = lo - h_hi;
-  t -= kEps & (u64x8)(lo < h_hi);
-  const u64x8 u = (h_lo << 32) - h_lo;
-  u64x8 r = t + u;
-  r += kEps & (u64x8)(r < t);
-  return canonical(r);
-}
-[[gnu::always_inline]] inline u64x8 load(const Fp* p) {
-  u64x8 v;
-  __builtin_memcpy(&v, p, sizeof(v));
-  return v;
-}
-[[gnu::always_inline]] inline void store(Fp* p, u64x8 v) { __builtin_memcpy(static_cast<void*>(p), &v, sizeof(v)); }
+using namespace field::simd;
 
 // x, y <- x + y, (x - y) w over a run (the DIF butterfly), eight lanes at a time.
 __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
@@ -167,7 +131,7 @@ void powers_run(const Fp* in, Fp* out, size_t n, Fp x, Fp s) {
 // it is, so it only adds and subtracts.
 __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 void dif_last_three(Fp* b, size_t n, const Fp* w) {
-  typedef uint64_t idx8 __attribute__((vector_size(64)));
+  using idx8 = u64x8;
   const u64x8 w4 = {w[4].value(), w[5].value(), w[6].value(), w[7].value(),
                     w[4].value(), w[5].value(), w[6].value(), w[7].value()};
   const u64x8 w2 = {w[2].value(), w[3].value(), w[2].value(), w[3].value(),

@@ -2,6 +2,7 @@
 
 #include <bit>
 
+#include "field/simd.hpp"
 #include "util/assert.hpp"
 #include "util/thread_pool.hpp"
 
@@ -10,15 +11,76 @@ namespace zks::poly {
 namespace {
 constexpr size_t kParallelMin = 1 << 13;
 
+// The loops below on eight lanes (field/simd.hpp), bit for bit the scalar Fp2 code:
+// four Fp2 per vector, the remainder one at a time.
+using namespace field::simd;
+
+// out[i] = t[2i] + r (t[2i+1] - t[2i]), i < n.
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+void fold_run(const Fp* t, Fp2* out, size_t n, const Fp2& r) {
+  size_t i = 0;
+  const u64x8 r0 = splat(r.c0().value()), r1 = splat(r.c1().value());
+  for (; i + 8 <= n; i += 8) {
+    // Eight pairs: a = the even words, d = odd - even; out = (a + r0 d, r1 d).
+    const u64x8 v0 = load(t + 2 * i), v1 = load(t + 2 * i + 8);
+    const u64x8 a = __builtin_shuffle(v0, v1, u64x8{0, 2, 4, 6, 8, 10, 12, 14});
+    const u64x8 d = sub(__builtin_shuffle(v0, v1, u64x8{1, 3, 5, 7, 9, 11, 13, 15}), a);
+    const u64x8 c0 = add(a, mul(d, r0)), c1 = mul(d, r1);
+    store(out + i, __builtin_shuffle(c0, c1, u64x8{0, 8, 1, 9, 2, 10, 3, 11}));
+    store(out + i + 4, __builtin_shuffle(c0, c1, u64x8{4, 12, 5, 13, 6, 14, 7, 15}));
+  }
+  for (; i < n; ++i) {
+    Fp2 a = Fp2(t[2 * i]);
+    out[i] = a + r * (Fp2(t[2 * i + 1]) - a);
+  }
+}
+// The same over Fp2; out may be t itself (each step reads before it writes, and step i
+// writes below the entries later steps read).
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+void fold_run(const Fp2* t, Fp2* out, size_t n, const Fp2& r) {
+  size_t i = 0;
+  const Fp2Const rc(r);
+  for (; i + 4 <= n; i += 4) {
+    const u64x8 v0 = load(t + 2 * i), v1 = load(t + 2 * i + 4);
+    const u64x8 a = even_fp2(v0, v1);
+    store(out + i, add(a, mul(sub(odd_fp2(v0, v1), a), rc)));
+  }
+  for (; i < n; ++i) out[i] = t[2 * i] + r * (t[2 * i + 1] - t[2 * i]);
+}
+
+// hi[b] = src[b] r, lo[b] = src[b] - hi[b], b < n: one variable of an eq table (src may
+// be lo). With kAdd, both are added to lo and hi instead.
+template <bool kAdd>
+[[gnu::always_inline]] inline void eq_split_body(const Fp2* src, Fp2* lo, Fp2* hi, size_t n, const Fp2& r) {
+  size_t b = 0;
+  const Fp2Const rc(r);
+  for (; b + 4 <= n; b += 4) {
+    const u64x8 x = load(src + b), h = mul(x, rc), l = sub(x, h);
+    store(hi + b, kAdd ? add(load(hi + b), h) : h);
+    store(lo + b, kAdd ? add(load(lo + b), l) : l);
+  }
+  for (; b < n; ++b) {
+    const Fp2 x = src[b], h = x * r;
+    if (kAdd) {
+      hi[b] += h;
+      lo[b] += x - h;
+    } else {
+      hi[b] = h;
+      lo[b] = x - h;
+    }
+  }
+}
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+void eq_split(const Fp2* src, Fp2* lo, Fp2* hi, size_t n, const Fp2& r) { eq_split_body<false>(src, lo, hi, n, r); }
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+void eq_split_add(const Fp2* src, Fp2* lo, Fp2* hi, size_t n, const Fp2& r) { eq_split_body<true>(src, lo, hi, n, r); }
+
 template <typename F>
 std::vector<Fp2> fold_impl(std::span<const F> t, const Fp2& r) {
   ZK_ASSERT(t.size() >= 2 && t.size() % 2 == 0);
   std::vector<Fp2> out(t.size() / 2);
   util::ThreadPool::global().parallel_for(out.size(), [&](size_t lo, size_t hi) {
-    for (size_t i = lo; i < hi; ++i) {
-      Fp2 a = Fp2(t[2 * i]);
-      out[i] = a + r * (Fp2(t[2 * i + 1]) - a);
-    }
+    fold_run(t.data() + 2 * lo, out.data() + lo, hi - lo, r);
   }, kParallelMin);
   return out;
 }
@@ -47,11 +109,7 @@ std::vector<Fp2> eq_table(std::span<const Fp2> r) {
     size_t half = size_t(1) << j;
     Fp2 rj = r[j];
     pool.parallel_for(half, [&](size_t lo, size_t hi) {
-      for (size_t b = lo; b < hi; ++b) {
-        Fp2 hi_v = out[b] * rj;
-        out[b + half] = hi_v;
-        out[b] = out[b] - hi_v;
-      }
+      eq_split(out.data() + lo, out.data() + lo, out.data() + half + lo, hi - lo, rj);
     }, kParallelMin);
   }
   return out;
@@ -71,18 +129,9 @@ void eq_accumulate(std::span<const Fp2> r, const Fp2& c, std::span<Fp2> dst, std
   scratch[0] = c;
   for (size_t j = 0; j + 1 < k; ++j) {
     const size_t h = size_t(1) << j;
-    for (size_t b = 0; b < h; ++b) {
-      const Fp2 hi_v = scratch[b] * r[j];
-      scratch[b + h] = hi_v;
-      scratch[b] = scratch[b] - hi_v;
-    }
+    eq_split(scratch.data(), scratch.data(), scratch.data() + h, h, r[j]);
   }
-  const Fp2 rk = r[k - 1];
-  for (size_t b = 0; b < half; ++b) {
-    const Fp2 hi_v = scratch[b] * rk;
-    dst[b + half] += hi_v;
-    dst[b] += scratch[b] - hi_v;
-  }
+  eq_split_add(scratch.data(), dst.data(), dst.data() + half, half, r[k - 1]);
 }
 
 std::vector<Fp2> fold(std::span<const Fp> table, const Fp2& r) { return fold_impl(table, r); }
@@ -97,7 +146,7 @@ void fold_in_place(std::vector<Fp2>& t, const Fp2& r) {
     t = fold_impl(std::span<const Fp2>(t), r);
     return;
   }
-  for (size_t i = 0; i < half; ++i) t[i] = t[2 * i] + r * (t[2 * i + 1] - t[2 * i]);
+  fold_run(t.data(), t.data(), half, r);
   t.resize(half);
 }
 

@@ -92,6 +92,42 @@ TEST_CASE("folding variable 0 then evaluating equals evaluating", "[poly]") {
   REQUIRE(in_place == folded);
 }
 
+TEST_CASE("fold and eq kernels (eight lanes at a time) equal the scalar formulas, edge values included", "[poly]") {
+  // Values where the vectorised carries and reductions have their corner cases.
+  const uint64_t edge[] = {0, 1, Fp::P - 1, Fp::P - 2, 0xFFFFFFFFull, 0x100000000ull, 0x100000001ull,
+                           0x8000000000000000ull, 0xFFFFFFFEFFFFFFFFull, 0x7FFFFFFF80000000ull};
+  std::mt19937_64 rng(25);
+  auto val = [&] { return rng() % 2 ? Fp(edge[rng() % std::size(edge)]) : Fp(rng()); };
+  auto val2 = [&] { return Fp2(val(), val()); };
+  for (size_t half : {1, 3, 4, 7, 8, 9, 17, 33, (1 << 14) + 5}) {
+    CAPTURE(half);
+    std::vector<Fp> t(2 * half);
+    for (auto& x : t) x = val();
+    std::vector<Fp2> t2(2 * half);
+    for (auto& x : t2) x = val2();
+    const Fp2 r = val2();
+    auto f = poly::fold(std::span<const Fp>(t), r);
+    auto f2 = poly::fold(std::span<const Fp2>(t2), r);
+    auto in_place = t2;
+    poly::fold_in_place(in_place, r);
+    for (size_t i = 0; i < half; ++i) {
+      REQUIRE(f[i] == Fp2(t[2 * i]) + r * (Fp2(t[2 * i + 1]) - Fp2(t[2 * i])));
+      REQUIRE(f2[i] == t2[2 * i] + r * (t2[2 * i + 1] - t2[2 * i]));
+      REQUIRE(in_place[i] == f2[i]);
+    }
+  }
+  for (unsigned k : {1u, 2u, 3u, 6u}) {
+    std::vector<Fp2> r(k);
+    for (auto& x : r) x = val2();
+    auto table = poly::eq_table(r);
+    for (size_t b = 0; b < table.size(); ++b) {
+      std::vector<Fp2> bits(k);
+      for (unsigned i = 0; i < k; ++i) bits[i] = Fp2(Fp((b >> i) & 1));
+      REQUIRE(table[b] == poly::eq_eval(r, bits));
+    }
+  }
+}
+
 TEST_CASE("large MLE operations agree across thread counts", "[poly]") {
   std::mt19937_64 rng(24);
   unsigned k = 16;
