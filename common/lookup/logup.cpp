@@ -134,6 +134,88 @@ void fold_child_records(const Fp2* p, const Fp2* q, Fp2* out, size_t n, const Fp
   }
 }
 
+// A fraction layer's round sums on eight lanes: four pairs at a time, each of p0, p1,
+// q0, q1 of their four first (a) and four second (b) records gathered into one vector
+// (4 x 4 transposes of Fp2), then acc[t] += w_i value(a_i + t (b_i - a_i)) for
+// t = 0..L (t = 1 skipped when skip_one) with value = p0 q1 + q0 (p1 + lambda q1), as
+// FractionLayer::value. Field sums are exact in any order: the same acc as the scalar
+// loop, bit for bit.
+namespace simd_layer {
+using namespace field::simd;
+
+// Rows r[0..3] of four Fp2 each -> columns: r[j] becomes (r0[j], r1[j], r2[j], r3[j]).
+[[gnu::always_inline]] inline void transpose4(u64x8 r[4]) {
+  const u64x8 t0 = __builtin_shuffle(r[0], r[1], u64x8{0, 1, 8, 9, 4, 5, 12, 13});
+  const u64x8 t1 = __builtin_shuffle(r[0], r[1], u64x8{2, 3, 10, 11, 6, 7, 14, 15});
+  const u64x8 t2 = __builtin_shuffle(r[2], r[3], u64x8{0, 1, 8, 9, 4, 5, 12, 13});
+  const u64x8 t3 = __builtin_shuffle(r[2], r[3], u64x8{2, 3, 10, 11, 6, 7, 14, 15});
+  r[0] = __builtin_shuffle(t0, t2, u64x8{0, 1, 2, 3, 8, 9, 10, 11});
+  r[2] = __builtin_shuffle(t0, t2, u64x8{4, 5, 6, 7, 12, 13, 14, 15});
+  r[1] = __builtin_shuffle(t1, t3, u64x8{0, 1, 2, 3, 8, 9, 10, 11});
+  r[3] = __builtin_shuffle(t1, t3, u64x8{4, 5, 6, 7, 12, 13, 14, 15});
+}
+
+// Four Fp2 products x y: (x0 y0 + 7 x1 y1, x0 y1 + x1 y0) from the lane products
+// x y and x swap(y), their pairs regrouped and the even sums' second term times 7.
+[[gnu::always_inline]] inline u64x8 mul2(u64x8 x, u64x8 y) {
+  const u64x8 p = mul(x, y), q = mul(x, swap_pairs(y));
+  const u64x8 even = __builtin_shuffle(p, q, u64x8{0, 8, 2, 10, 4, 12, 6, 14});
+  const u64x8 odd = __builtin_shuffle(p, q, u64x8{1, 9, 3, 11, 5, 13, 7, 15});
+  return add(even, mul(odd, u64x8{Fp2::W, 1, Fp2::W, 1, Fp2::W, 1, Fp2::W, 1}));
+}
+
+// load_pairs(i, f) sets f[0..3] to p0, p1, q0, q1 of pairs i..i+3's a records (one
+// vector each), f[4..7] likewise of their b records; w null: weights 1.
+template <typename Load>
+[[gnu::always_inline]] inline void sums(Load&& load_pairs, const Fp2* w, size_t n, const Fp2& lambda, unsigned L,
+                                        bool skip_one, Fp2 acc[4]) {
+  const Fp2Const lam(lambda);
+  u64x8 a[4] = {};
+  for (size_t i = 0; i + 4 <= n; i += 4) {
+    u64x8 f[8];
+    load_pairs(i, f);
+    const u64x8 ww = w ? load(w + i) : u64x8{};
+    u64x8 d[4];
+    for (int k = 0; k < 4; ++k) d[k] = sub(f[4 + k], f[k]);
+    for (unsigned t = 0; t <= L; ++t) {
+      if (t > 0)
+        for (int k = 0; k < 4; ++k) f[k] = add(f[k], d[k]);
+      if (t == 1 && skip_one) continue;
+      const u64x8 v = add(mul2(f[0], f[3]), mul2(f[2], add(f[1], mul(f[3], lam))));
+      a[t] = add(a[t], w ? mul2(ww, v) : v);
+    }
+  }
+  for (unsigned t = 0; t <= L; ++t)
+    for (int k = 0; k < 4; ++k) acc[t] += Fp2(Fp::from_canonical(a[t][2 * k]), Fp::from_canonical(a[t][2 * k + 1]));
+}
+
+// Pairs of folded records: pair i is recs[2i], recs[2i + 1], four Fp2 each.
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+void record_sums(const Fp2* recs, const Fp2* w, size_t n, const Fp2& lambda, unsigned L, bool skip_one, Fp2 acc[4]) {
+  sums([&](size_t i, u64x8 f[8]) {
+    for (int k = 0; k < 4; ++k) {
+      f[k] = load(recs + 8 * (i + k));
+      f[4 + k] = load(recs + 8 * (i + k) + 4);
+    }
+    transpose4(f);
+    transpose4(f + 4);
+  }, w, n, lambda, L, skip_one, acc);
+}
+// Pairs of children: pair i reads p[4i..4i + 3] = (p0, p1 of a, p0, p1 of b), q likewise.
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+void child_sums(const Fp2* p, const Fp2* q, const Fp2* w, size_t n, const Fp2& lambda, unsigned L, bool skip_one,
+                Fp2 acc[4]) {
+  sums([&](size_t i, u64x8 f[8]) {
+    u64x8 pp[4], qq[4];
+    for (int k = 0; k < 4; ++k) pp[k] = load(p + 4 * (i + k)), qq[k] = load(q + 4 * (i + k));
+    transpose4(pp);  // p0 of the a, p1 of the a, p0 of the b, p1 of the b
+    transpose4(qq);
+    f[0] = pp[0], f[1] = pp[1], f[2] = qq[0], f[3] = qq[1];
+    f[4] = pp[2], f[5] = pp[3], f[6] = qq[2], f[7] = qq[3];
+  }, w, n, lambda, L, skip_one, acc);
+}
+}  // namespace simd_layer
+
 // The layer sumcheck's kernel, specialised: sum_x eq(r, x) (p0 q1 + p1 q0 + lambda q0 q1)
 // with p_b(x) = p[2x + b], q_b likewise, computed as p0 q1 + q0 (p1 + lambda q1) (three
 // products). The children are read in place until the first bind; the folded tables
@@ -150,8 +232,18 @@ class FractionLayer final : public sumcheck::RoundOracle {
 
   std::vector<Fp2> evaluate(std::span<const Fp2> w, unsigned L, bool skip_one) const override {
     ZK_ASSERT(L <= 3);
-    return m_folded.empty() ? evaluate_with([this](size_t x) { return child(x); }, w, L, skip_one)
-                            : evaluate_with([this](size_t x) { return m_folded[x]; }, w, L, skip_one);
+    const Fp2* wp = w.empty() ? nullptr : w.data();
+    if (m_folded.empty())
+      return evaluate_with([this](size_t x) { return child(x); }, m_c.p.size() / 4,
+                           [&](size_t i, size_t n, Fp2 acc[4]) {
+                             simd_layer::child_sums(m_c.p.data() + 4 * i, m_c.q.data() + 4 * i, wp ? wp + i : nullptr,
+                                                    n, m_lambda, L, skip_one, acc);
+                           }, w, L, skip_one);
+    const Fp2* recs = reinterpret_cast<const Fp2*>(m_folded.data());
+    return evaluate_with([this](size_t x) { return m_folded[x]; }, m_explicit / 2,
+                         [&](size_t i, size_t n, Fp2 acc[4]) {
+                           simd_layer::record_sums(recs + 8 * i, wp ? wp + i : nullptr, n, m_lambda, L, skip_one, acc);
+                         }, w, L, skip_one);
   }
 
   void bind(const Fp2& r) override {
@@ -198,9 +290,11 @@ class FractionLayer final : public sumcheck::RoundOracle {
   }
   Fp2 value(const Quad& a) const { return a.v[0] * a.v[3] + a.v[2] * (a.v[1] + m_lambda * a.v[3]); }
 
-  // `at` reads the explicit records (x < m_explicit).
-  template <typename At>
-  std::vector<Fp2> evaluate_with(At&& at, std::span<const Fp2> w, unsigned L, bool skip_one) const {
+  // `at` reads the explicit records (x < m_explicit); `sums(i, n, acc)` adds the pairs
+  // i..i+n-1 (n a multiple of 4, all below `whole`) to acc on the vector kernels.
+  template <typename At, typename Sums>
+  std::vector<Fp2> evaluate_with(At&& at, size_t whole, Sums&& sums, std::span<const Fp2> w, unsigned L,
+                                 bool skip_one) const {
     const size_t half = m_size / 2;
     const size_t pairs = (m_explicit + 1) / 2;  // pairs with an explicit record
     auto& pool = util::ThreadPool::global();
@@ -209,7 +303,10 @@ class FractionLayer final : public sumcheck::RoundOracle {
     pool.parallel_for(parts, [&](size_t p_lo, size_t p_hi) {
       for (size_t part = p_lo; part < p_hi; ++part) {
         std::array<Fp2, 4> acc{};
-        for (size_t i = util::chunk_bound(pairs, parts, part); i < util::chunk_bound(pairs, parts, part + 1); ++i) {
+        const size_t lo = util::chunk_bound(pairs, parts, part), hi = util::chunk_bound(pairs, parts, part + 1);
+        const size_t vec = (std::clamp(whole, lo, hi) - lo) / 4 * 4;
+        if (vec) sums(lo, vec, acc.data());
+        for (size_t i = lo + vec; i < hi; ++i) {
           Quad val = at(2 * i), b = 2 * i + 1 < m_explicit ? at(2 * i + 1) : m_tail, diff;
           for (int k = 0; k < 4; ++k) diff.v[k] = b.v[k] - val.v[k];
           for (unsigned t = 0; t <= L; ++t) {
