@@ -58,10 +58,11 @@ template <typename F>
 // Multiplication of four Fp2 by one constant r = r0 + r1 X: (x0 + x1 X) r =
 // (x0 r0 + 7 x1 r1) + (x0 r1 + x1 r0) X, as x (r0, r0) + swap(x) (7 r1, r1) lane-wise.
 struct Fp2Const {
-  u64x8 r0, r1w;
+  u64x8 r0, r1, r1w;  // r0 and r1 in every lane; r1w = (7 r1, r1, ...)
   explicit Fp2Const(const Fp2& r) {
     const uint64_t a = r.c0().value(), b = r.c1().value(), b7 = (Fp(Fp2::W) * r.c1()).value();
     r0 = splat(a);
+    r1 = splat(b);
     r1w = u64x8{b7, b, b7, b, b7, b, b7, b};
   }
 };
@@ -70,6 +71,22 @@ struct Fp2Const {
 }
 [[gnu::always_inline]] inline u64x8 mul(u64x8 x, const Fp2Const& r) {
   return add(mul(x, r.r0), mul(swap_pairs(x), r.r1w));
+}
+
+// Four Fp2 products x y: (x0 y0 + 7 x1 y1, x0 y1 + x1 y0) from the lane products x y
+// and x swap(y), their pairs regrouped and the even sums' second term times 7.
+[[gnu::always_inline]] inline u64x8 mul2(u64x8 x, u64x8 y) {
+  const u64x8 p = mul(x, y), q = mul(x, swap_pairs(y));
+  const u64x8 even = __builtin_shuffle(p, q, u64x8{0, 8, 2, 10, 4, 12, 6, 14});
+  const u64x8 odd = __builtin_shuffle(p, q, u64x8{1, 9, 3, 11, 5, 13, 7, 15});
+  return add(even, mul(odd, u64x8{Fp2::W, 1, Fp2::W, 1, Fp2::W, 1, Fp2::W, 1}));
+}
+
+// The sum of the four Fp2 of a vector.
+[[gnu::always_inline]] inline Fp2 sum_fp2(u64x8 v) {
+  Fp2 s;
+  for (int k = 0; k < 4; ++k) s += Fp2(Fp::from_canonical(v[2 * k]), Fp::from_canonical(v[2 * k + 1]));
+  return s;
 }
 
 // Of two vectors of four Fp2 each (eight in a row), the even-indexed Fp2 and the odd.

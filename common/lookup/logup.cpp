@@ -155,15 +155,6 @@ using namespace field::simd;
   r[3] = __builtin_shuffle(t1, t3, u64x8{4, 5, 6, 7, 12, 13, 14, 15});
 }
 
-// Four Fp2 products x y: (x0 y0 + 7 x1 y1, x0 y1 + x1 y0) from the lane products
-// x y and x swap(y), their pairs regrouped and the even sums' second term times 7.
-[[gnu::always_inline]] inline u64x8 mul2(u64x8 x, u64x8 y) {
-  const u64x8 p = mul(x, y), q = mul(x, swap_pairs(y));
-  const u64x8 even = __builtin_shuffle(p, q, u64x8{0, 8, 2, 10, 4, 12, 6, 14});
-  const u64x8 odd = __builtin_shuffle(p, q, u64x8{1, 9, 3, 11, 5, 13, 7, 15});
-  return add(even, mul(odd, u64x8{Fp2::W, 1, Fp2::W, 1, Fp2::W, 1, Fp2::W, 1}));
-}
-
 // load_pairs(i, f) sets f[0..3] to p0, p1, q0, q1 of pairs i..i+3's a records (one
 // vector each), f[4..7] likewise of their b records; w null: weights 1.
 template <typename Load>
@@ -185,8 +176,7 @@ template <typename Load>
       a[t] = add(a[t], w ? mul2(ww, v) : v);
     }
   }
-  for (unsigned t = 0; t <= L; ++t)
-    for (int k = 0; k < 4; ++k) acc[t] += Fp2(Fp::from_canonical(a[t][2 * k]), Fp::from_canonical(a[t][2 * k + 1]));
+  for (unsigned t = 0; t <= L; ++t) acc[t] += sum_fp2(a[t]);
 }
 
 // Pairs of folded records: pair i is recs[2i], recs[2i + 1], four Fp2 each.

@@ -19,13 +19,13 @@ using namespace field::simd;
 __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 void fold_run(const Fp* t, Fp2* out, size_t n, const Fp2& r) {
   size_t i = 0;
-  const u64x8 r0 = splat(r.c0().value()), r1 = splat(r.c1().value());
+  const Fp2Const rc(r);
   for (; i + 8 <= n; i += 8) {
     // Eight pairs: a = the even words, d = odd - even; out = (a + r0 d, r1 d).
     const u64x8 v0 = load(t + 2 * i), v1 = load(t + 2 * i + 8);
     const u64x8 a = __builtin_shuffle(v0, v1, u64x8{0, 2, 4, 6, 8, 10, 12, 14});
     const u64x8 d = sub(__builtin_shuffle(v0, v1, u64x8{1, 3, 5, 7, 9, 11, 13, 15}), a);
-    const u64x8 c0 = add(a, mul(d, r0)), c1 = mul(d, r1);
+    const u64x8 c0 = add(a, mul(d, rc.r0)), c1 = mul(d, rc.r1);
     store(out + i, __builtin_shuffle(c0, c1, u64x8{0, 8, 1, 9, 2, 10, 3, 11}));
     store(out + i + 4, __builtin_shuffle(c0, c1, u64x8{4, 12, 5, 13, 6, 14, 7, 15}));
   }

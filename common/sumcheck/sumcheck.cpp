@@ -9,6 +9,7 @@
 #include <string>
 
 #include "field/field.hpp"
+#include "field/simd.hpp"
 #include "poly/mle.hpp"
 #include "util/assert.hpp"
 #include "util/log.hpp"
@@ -23,6 +24,102 @@ size_t table_size(const Table& t) {
   return std::visit([](auto s) { return s.size(); }, t);
 }
 }  // namespace
+
+// The round kernel's inner loop on eight lanes (field/simd.hpp), for the pairs of a
+// part that fill whole vectors: four pairs at a time over F_{p^2} tables, eight over
+// base tables. The same field values as the scalar loop in Prover::kernel (sums are
+// exact in any order), so the same proofs.
+namespace simd_kernel {
+using namespace field::simd;
+
+struct Round {
+  size_t d = 0;                        // factors
+  const Term* terms = nullptr;         // null: one product of every factor
+  size_t num_terms = 0;
+  const Fp2Const* coeffs = nullptr;    // the terms' coefficients
+  const Fp2* weights = nullptr;        // null: weights 1
+  unsigned L = 0;
+  bool skip_one = false;
+};
+
+// Pairs [lo, lo + n) of F_{p^2} tables, n a multiple of 4.
+[[gnu::always_inline]] inline void ext_sums(const Fp2* const* tables, const Round& r, size_t lo, size_t n, Fp2* acc) {
+  u64x8 a[kMaxDegree + 1] = {};
+  u64x8 val[kMaxFactors], diff[kMaxFactors];
+  for (size_t i = lo; i < lo + n; i += 4) {
+    for (size_t j = 0; j < r.d; ++j) {
+      const u64x8 v0 = load(tables[j] + 2 * i), v1 = load(tables[j] + 2 * i + 4);
+      val[j] = even_fp2(v0, v1);
+      diff[j] = sub(odd_fp2(v0, v1), val[j]);
+    }
+    const u64x8 w = r.weights ? load(r.weights + i) : u64x8{};
+    for (unsigned t = 0; t <= r.L; ++t) {
+      if (t > 0)
+        for (size_t j = 0; j < r.d; ++j) val[j] = add(val[j], diff[j]);
+      if (t == 1 && r.skip_one) continue;
+      u64x8 v;
+      if (r.terms) {
+        v = u64x8{};
+        for (size_t k = 0; k < r.num_terms; ++k) {
+          const auto& f = r.terms[k].factors;
+          u64x8 prod = val[f[0]];
+          for (size_t q = 1; q < f.size(); ++q) prod = mul2(prod, val[f[q]]);
+          v = add(v, mul(prod, r.coeffs[k]));
+        }
+      } else {
+        v = val[0];
+        for (size_t j = 1; j < r.d; ++j) v = mul2(v, val[j]);
+      }
+      a[t] = add(a[t], r.weights ? mul2(w, v) : v);
+    }
+  }
+  for (unsigned t = 0; t <= r.L; ++t) acc[t] += sum_fp2(a[t]);
+}
+
+// Pairs [lo, lo + n) of base tables, n a multiple of 8: a product p of base values
+// times the coefficient c is (c0 p, c1 p), kept as the two coordinates' vectors.
+[[gnu::always_inline]] inline void base_sums(const Fp* const* tables, const Round& r, size_t lo, size_t n, Fp2* acc) {
+  constexpr u64x8 kEven = {0, 2, 4, 6, 8, 10, 12, 14}, kOdd = {1, 3, 5, 7, 9, 11, 13, 15};
+  constexpr u64x8 kLo = {0, 8, 1, 9, 2, 10, 3, 11}, kHi = {4, 12, 5, 13, 6, 14, 7, 15};
+  u64x8 a[kMaxDegree + 1] = {};
+  u64x8 val[kMaxFactors], diff[kMaxFactors];
+  for (size_t i = lo; i < lo + n; i += 8) {
+    for (size_t j = 0; j < r.d; ++j) {
+      const u64x8 v0 = load(tables[j] + 2 * i), v1 = load(tables[j] + 2 * i + 8);
+      val[j] = __builtin_shuffle(v0, v1, kEven);
+      diff[j] = sub(__builtin_shuffle(v0, v1, kOdd), val[j]);
+    }
+    u64x8 w_lo{}, w_hi{};
+    if (r.weights) w_lo = load(r.weights + i), w_hi = load(r.weights + i + 4);
+    for (unsigned t = 0; t <= r.L; ++t) {
+      if (t > 0)
+        for (size_t j = 0; j < r.d; ++j) val[j] = add(val[j], diff[j]);
+      if (t == 1 && r.skip_one) continue;
+      u64x8 c0{}, c1{};  // the eight pairs' values, coordinate by coordinate
+      if (r.terms) {
+        for (size_t k = 0; k < r.num_terms; ++k) {
+          const auto& f = r.terms[k].factors;
+          u64x8 prod = val[f[0]];
+          for (size_t q = 1; q < f.size(); ++q) prod = mul(prod, val[f[q]]);
+          c0 = add(c0, mul(prod, r.coeffs[k].r0));
+          c1 = add(c1, mul(prod, r.coeffs[k].r1));
+        }
+      } else {
+        c0 = val[0];
+        for (size_t j = 1; j < r.d; ++j) c0 = mul(c0, val[j]);
+      }
+      const u64x8 v_lo = __builtin_shuffle(c0, c1, kLo), v_hi = __builtin_shuffle(c0, c1, kHi);
+      a[t] = add(a[t], r.weights ? add(mul2(w_lo, v_lo), mul2(w_hi, v_hi)) : add(v_lo, v_hi));
+    }
+  }
+  for (unsigned t = 0; t <= r.L; ++t) acc[t] += sum_fp2(a[t]);
+}
+
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+void sums(const Fp2* const* tables, const Round& r, size_t lo, size_t n, Fp2* acc) { ext_sums(tables, r, lo, n, acc); }
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+void sums(const Fp* const* tables, const Round& r, size_t lo, size_t n, Fp2* acc) { base_sums(tables, r, lo, n, acc); }
+}  // namespace simd_kernel
 
 unsigned Instance::num_vars() const {
   ZK_ASSERT(!factors.empty());
@@ -149,12 +246,24 @@ std::vector<Fp2> Prover::kernel(const std::vector<std::span<const F>>& tables, u
   size_t parts = half >= kParallelMin ? pool.size() : 1;
   std::vector<std::array<Fp2, kMaxDegree + 1>> partial(parts);
 
+  // The vector kernels take each part's pairs in whole vectors; the rest go below.
+  constexpr size_t kLanes = std::is_same_v<F, Fp> ? 8 : 4;
+  std::array<const F*, kMaxFactors> ptrs{};
+  for (size_t j = 0; j < d; ++j) ptrs[j] = tables[j].data();
+  std::vector<simd_kernel::Fp2Const> coeffs;
+  coeffs.reserve(m_terms.size());
+  for (const auto& term : m_terms) coeffs.emplace_back(term.coeff);
+  simd_kernel::Round round{d, kTerms ? m_terms.data() : nullptr, m_terms.size(), coeffs.data(),
+                           weighted ? m_weights.data() : nullptr, L, skip_one};
+
   pool.parallel_for(parts, [&](size_t p_lo, size_t p_hi) {
     std::array<F, kMaxFactors> val, diff;
     for (size_t p = p_lo; p < p_hi; ++p) {
       std::array<Fp2, kMaxDegree + 1> acc{};
       size_t lo = util::chunk_bound(half, parts, p), hi = util::chunk_bound(half, parts, p + 1);
-      for (size_t i = lo; i < hi; ++i) {
+      const size_t vec = (hi - lo) / kLanes * kLanes;
+      if (vec) simd_kernel::sums(ptrs.data(), round, lo, vec, acc.data());
+      for (size_t i = lo + vec; i < hi; ++i) {
         for (size_t j = 0; j < d; ++j) {
           val[j] = tables[j][2 * i];
           diff[j] = tables[j][2 * i + 1] - val[j];
