@@ -49,7 +49,8 @@ std::vector<int64_t> strides(const poly::PaddedShape& shape) {
 
 AxisMaps separable_axes(const GatherShape& s) {
   const size_t k = s.out.dims().size();
-  if (s.is_sum() || s.in.dims().size() != k || s.gather.empty() || s.gather.size() != s.out.real_count())
+  // A rank-0 map (a scalar copied, say a model's scalar output) has no axes to read.
+  if (k == 0 || s.is_sum() || s.in.dims().size() != k || s.gather.empty() || s.gather.size() != s.out.real_count())
     return std::nullopt;
   const auto in_st = strides(s.in), out_st = strides(s.out);
   // Read each axis map off the output entries through one entry that is not the fill,

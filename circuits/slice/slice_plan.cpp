@@ -202,6 +202,7 @@ Result<size_t> add_requant(Plan& p, RequantShape& r, const QNode& n, int shift, 
   const size_t first = p.columns.size();
   std::vector<uint32_t> ids;
   for (size_t i = 0; i < r.num_columns(); ++i) ids.push_back(uint32_t(add_column(p, {out})));
+  p.columns[ids[0]].zero_padded = true;  // q: C7 proves its padding zero
   for (auto& term : requant_range_terms(r, ids)) p.range.terms.push_back(term);
   return first;
 }
@@ -445,6 +446,7 @@ Status plan_softmax(Plan& p, NodePlan& np, const QNode& n, size_t k, const poly:
   std::vector<uint32_t> ids;
   for (size_t i = 0; i < np.div.num_columns(); ++i) ids.push_back(uint32_t(add_column(p, {out})));
   np.y_col = ids[0];
+  p.columns[np.y_col].zero_padded = true;  // q: C2 proves its padding zero
   for (auto& term : divide_range_terms(np.div, ids)) p.range.terms.push_back(term);
   p.col_of[np.y] = np.y_col;
   return {};
@@ -483,8 +485,9 @@ Status plan_reduce(Plan& p, NodePlan& np, const QNode& n, const poly::PaddedShap
 }
 
 // A range term on a column that some table looks up whole adds nothing when the
-// table's inputs all lie in the term's range: the lookup already proves every real entry
-// equal to one of those inputs, so it bounds the column as the range check would (rule 3;
+// table's inputs all lie in the term's range and the column's padding is proved zero
+// elsewhere: the lookup already proves every real entry equal to one of those inputs,
+// so it bounds the column as the range check would (rule 3;
 // rule 5's "range-checked upstream" holds through the lookup). Such terms are dropped: a
 // requantization feeding Relu or Tanh loses its output's 16-bit check, which is about a
 // third of age's range witness. The test uses the whole table, before any window (a window
@@ -503,7 +506,9 @@ void drop_range_terms_implied_by_lookups(Plan& p) {
     }
   std::erase_if(p.range.terms, [&](const RangeTerm& term) {
     auto it = lookups_of.find(term.column);
-    if (it == lookups_of.end()) return false;
+    // The range check bounds every row of its column, padding included; a lookup only
+    // the real entries, so the column's padding must be proved zero by its own gadget.
+    if (it == lookups_of.end() || !p.columns[term.column].zero_padded) return false;
     const int64_t lo = -term.offset, hi = lo + (int64_t(1) << term.bits) - 1;
     for (const auto& [np, t] : it->second) {
       // Every real entry of the column is looked up: the lookup's block is y's shape.
@@ -676,6 +681,7 @@ Result<Plan> make_plan(const SliceStatement& st, const ProofChoices& choices) {
       std::vector<uint32_t> ids;
       for (size_t i = 0; i < np.div.num_columns(); ++i) ids.push_back(uint32_t(add_column(p, {*out})));
       np.y_col = ids[0];
+      p.columns[np.y_col].zero_padded = true;  // q: C2 proves its padding zero
       for (auto& term : divide_range_terms(np.div, ids)) p.range.terms.push_back(term);
       p.col_of[np.y] = np.y_col;
       p.kind[np.y] = TensorKind::Committed;

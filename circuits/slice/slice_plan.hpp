@@ -41,6 +41,10 @@ struct Column {
   int weight_tensor = -1;  // a weight or bias the verifier lays out itself
   bool conv_weights = false;
   bool transposed = false;  // a ConvTranspose kernel, laid out as its equivalent Conv's
+  // Its gadget proves every padded entry zero (a requantization's or a division's q):
+  // only such a column may trade its range term for a lookup, which bounds real entries
+  // only (drop_range_terms_implied_by_lookups).
+  bool zero_padded = false;
 };
 
 struct NodePlan {

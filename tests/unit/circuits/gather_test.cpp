@@ -169,7 +169,8 @@ TEST_CASE("the verifier evaluates a gather's predicate axis by axis where the ma
                                {"tap, stride 2, padding 1", tap(4, 7, 9, 2, 0, 2, 1), true},
                                {"tap, stride 1", tap(2, 6, 6, 1, 1, 1, 0), true},
                                {"transpose", transpose(3, 7), false},
-                               {"flatten", flatten(4, 5, 5), false}};
+                               {"flatten", flatten(4, 5, 5), false},
+                               {"scalar (rank 0)", c::GatherShape{PaddedShape(std::vector<uint32_t>{}), PaddedShape(std::vector<uint32_t>{}), {0}, 0}, false}};
   // Not products: the pad with one inner entry moved, and with one inner entry filled.
   auto moved = pad2d(2, 4, 4, 1, 1, 1, 1);
   std::swap(moved.gather[14], moved.gather[15]);

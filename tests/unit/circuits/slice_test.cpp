@@ -425,6 +425,13 @@ TEST_CASE("a requantization's output that a table looks up has no range term of 
     if (g.table == plan->relu.get()) g.table = wider.relu.get();
   sd::drop_range_terms_implied_by_lookups(wider);
   REQUIRE(terms_on(wider, relu_col) == 1);
+  // Nor does a column whose padding no gadget proves zero: the lookup bounds real
+  // entries only, the range check every row.
+  auto unpadded = with_term;
+  REQUIRE(unpadded.columns[relu_col].zero_padded);
+  unpadded.columns[relu_col].zero_padded = false;
+  sd::drop_range_terms_implied_by_lookups(unpadded);
+  REQUIRE(terms_on(unpadded, relu_col) == 1);
   sd::drop_range_terms_implied_by_lookups(with_term);
   REQUIRE(terms_on(with_term, relu_col) == 0);
 
