@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <type_traits>
 #include <vector>
 
 #include "model/graph.hpp"
@@ -18,6 +19,11 @@ struct ConvParams {
   int64_t OH, OW;        // output
   int64_t sh, sw, dh, dw, pt, pl, group;
 };
+
+// y[i] += a x[i] (x[i * stride]), i < n, on the integer executor's int64 values:
+// vectorised per instruction set (kernels.cpp).
+void axpy(int64_t* y, const int64_t* x, int64_t a, size_t n);
+void axpy_strided(int64_t* y, const int64_t* x, size_t stride, int64_t a, size_t n);
 
 // y[N,M,OH,OW] = conv(x, w[M, C/g, KH, KW]) + b[M]. Output channels run in parallel
 // (each one's sums in the same order whatever the thread count, so doubles come out the
@@ -50,10 +56,15 @@ void conv2d(const ConvParams& p, const T* x, const T* w, const T* b, T* y) {
             if (ih < 0 || ih >= p.H) continue;
             const T* xr = xc + ih * p.W;
             T* yr = yo + oh * p.OW;
-            if (p.sw == 1)
+            if constexpr (std::is_same_v<T, int64_t>) {
+              if (hi <= lo) continue;
+              if (p.sw == 1) axpy(yr + lo, xr + lo + off, wv, size_t(hi - lo));
+              else axpy_strided(yr + lo, xr + lo * p.sw + off, size_t(p.sw), wv, size_t(hi - lo));
+            } else if (p.sw == 1) {
               for (int64_t ow = lo; ow < hi; ++ow) yr[ow] += wv * xr[ow + off];
-            else
+            } else {
               for (int64_t ow = lo; ow < hi; ++ow) yr[ow] += wv * xr[ow * p.sw + off];
+            }
           }
         }
     }
