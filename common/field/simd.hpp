@@ -89,6 +89,23 @@ struct Fp2Const {
   return s;
 }
 
+// Of sixteen Fp in two vectors, the even-indexed eight and the odd (the two halves of
+// eight pairs).
+[[gnu::always_inline]] inline u64x8 even_fp(u64x8 a, u64x8 b) {
+  return __builtin_shuffle(a, b, u64x8{0, 2, 4, 6, 8, 10, 12, 14});
+}
+[[gnu::always_inline]] inline u64x8 odd_fp(u64x8 a, u64x8 b) {
+  return __builtin_shuffle(a, b, u64x8{1, 3, 5, 7, 9, 11, 13, 15});
+}
+// Eight Fp2 given coordinate by coordinate (c0, c1) as two vectors of four Fp2 each:
+// the first four, and the last four.
+[[gnu::always_inline]] inline u64x8 fp2_lo(u64x8 c0, u64x8 c1) {
+  return __builtin_shuffle(c0, c1, u64x8{0, 8, 1, 9, 2, 10, 3, 11});
+}
+[[gnu::always_inline]] inline u64x8 fp2_hi(u64x8 c0, u64x8 c1) {
+  return __builtin_shuffle(c0, c1, u64x8{4, 12, 5, 13, 6, 14, 7, 15});
+}
+
 // Of two vectors of four Fp2 each (eight in a row), the even-indexed Fp2 and the odd.
 [[gnu::always_inline]] inline u64x8 even_fp2(u64x8 a, u64x8 b) {
   return __builtin_shuffle(a, b, u64x8{0, 1, 4, 5, 8, 9, 12, 13});

@@ -104,8 +104,8 @@ void denominator_run(const Fp* const* cols, const Fp2* powers, size_t num_cols, 
     }
     c0 = sub(splat(alpha.c0().value()), c0);
     c1 = sub(splat(alpha.c1().value()), c1);
-    store(q + i, __builtin_shuffle(c0, c1, u64x8{0, 8, 1, 9, 2, 10, 3, 11}));
-    store(q + i + 4, __builtin_shuffle(c0, c1, u64x8{4, 12, 5, 13, 6, 14, 7, 15}));
+    store(q + i, fp2_lo(c0, c1));
+    store(q + i + 4, fp2_hi(c0, c1));
   }
   for (; i < hi; ++i) {
     Fp2 acc = Fp2::zero();

@@ -453,8 +453,7 @@ void fold_round_sums(const Fp* f, const Fp2* w, size_t lo, size_t hi, Fp2 s[3]) 
   size_t i = lo;
   for (; i + 8 <= hi; i += 8) {
     const u64x8 fa = load(f + 2 * i), fb = load(f + 2 * i + 8);
-    const u64x8 f0 = __builtin_shuffle(fa, fb, u64x8{0, 2, 4, 6, 8, 10, 12, 14});
-    const u64x8 f1 = __builtin_shuffle(fa, fb, u64x8{1, 3, 5, 7, 9, 11, 13, 15});
+    const u64x8 f0 = even_fp(fa, fb), f1 = odd_fp(fa, fb);
     const u64x8 f2 = sub(add(f1, f1), f0);
     for (int h = 0; h < 2; ++h) {  // pairs i + 4h .. i + 4h + 3
       const u64x8 wa = load(w + 2 * i + 8 * h), wb = load(w + 2 * i + 8 * h + 4);

@@ -23,11 +23,10 @@ void fold_run(const Fp* t, Fp2* out, size_t n, const Fp2& r) {
   for (; i + 8 <= n; i += 8) {
     // Eight pairs: a = the even words, d = odd - even; out = (a + r0 d, r1 d).
     const u64x8 v0 = load(t + 2 * i), v1 = load(t + 2 * i + 8);
-    const u64x8 a = __builtin_shuffle(v0, v1, u64x8{0, 2, 4, 6, 8, 10, 12, 14});
-    const u64x8 d = sub(__builtin_shuffle(v0, v1, u64x8{1, 3, 5, 7, 9, 11, 13, 15}), a);
+    const u64x8 a = even_fp(v0, v1), d = sub(odd_fp(v0, v1), a);
     const u64x8 c0 = add(a, mul(d, rc.r0)), c1 = mul(d, rc.r1);
-    store(out + i, __builtin_shuffle(c0, c1, u64x8{0, 8, 1, 9, 2, 10, 3, 11}));
-    store(out + i + 4, __builtin_shuffle(c0, c1, u64x8{4, 12, 5, 13, 6, 14, 7, 15}));
+    store(out + i, fp2_lo(c0, c1));
+    store(out + i + 4, fp2_hi(c0, c1));
   }
   for (; i < n; ++i) {
     Fp2 a = Fp2(t[2 * i]);

@@ -79,15 +79,13 @@ struct Round {
 // Pairs [lo, lo + n) of base tables, n a multiple of 8: a product p of base values
 // times the coefficient c is (c0 p, c1 p), kept as the two coordinates' vectors.
 [[gnu::always_inline]] inline void base_sums(const Fp* const* tables, const Round& r, size_t lo, size_t n, Fp2* acc) {
-  constexpr u64x8 kEven = {0, 2, 4, 6, 8, 10, 12, 14}, kOdd = {1, 3, 5, 7, 9, 11, 13, 15};
-  constexpr u64x8 kLo = {0, 8, 1, 9, 2, 10, 3, 11}, kHi = {4, 12, 5, 13, 6, 14, 7, 15};
   u64x8 a[kMaxDegree + 1] = {};
   u64x8 val[kMaxFactors], diff[kMaxFactors];
   for (size_t i = lo; i < lo + n; i += 8) {
     for (size_t j = 0; j < r.d; ++j) {
       const u64x8 v0 = load(tables[j] + 2 * i), v1 = load(tables[j] + 2 * i + 8);
-      val[j] = __builtin_shuffle(v0, v1, kEven);
-      diff[j] = sub(__builtin_shuffle(v0, v1, kOdd), val[j]);
+      val[j] = even_fp(v0, v1);
+      diff[j] = sub(odd_fp(v0, v1), val[j]);
     }
     u64x8 w_lo{}, w_hi{};
     if (r.weights) w_lo = load(r.weights + i), w_hi = load(r.weights + i + 4);
@@ -108,7 +106,7 @@ struct Round {
         c0 = val[0];
         for (size_t j = 1; j < r.d; ++j) c0 = mul(c0, val[j]);
       }
-      const u64x8 v_lo = __builtin_shuffle(c0, c1, kLo), v_hi = __builtin_shuffle(c0, c1, kHi);
+      const u64x8 v_lo = fp2_lo(c0, c1), v_hi = fp2_hi(c0, c1);
       a[t] = add(a[t], r.weights ? add(mul2(w_lo, v_lo), mul2(w_hi, v_hi)) : add(v_lo, v_hi));
     }
   }
