@@ -35,10 +35,11 @@ Digest hash_leaf_impl(std::span<const F> values) {
 }
 
 template <typename F>
-MerkleTree from_rows_impl(std::span<const F> data, size_t leaf_width) {
+std::vector<Digest> hash_leaves_impl(std::span<const F> data, size_t leaf_width) {
   ZK_ASSERT(leaf_width >= 1 && data.size() % leaf_width == 0);
   size_t n = data.size() / leaf_width;
   std::vector<Digest> leaves(n);
+  if (n == 0) return leaves;
   // Field elements are stored as their canonical little-endian words: a row's bytes in
   // memory are its leaf message (hash_leaf's encoding).
   static_assert(sizeof(F) == (std::is_same_v<F, field::Fp> ? 8 : 16));
@@ -47,12 +48,18 @@ MerkleTree from_rows_impl(std::span<const F> data, size_t leaf_width) {
   util::ThreadPool::global().parallel_for(n, [&](size_t lo, size_t hi) {
     hash_many(Domain::MerkleLeaf, bytes + lo * row, row, row, hi - lo, leaves.data() + lo);
   }, 256);
-  return MerkleTree::from_leaves(std::move(leaves));
+  return leaves;
 }
 }  // namespace
 
 Digest hash_leaf(std::span<const field::Fp> values) { return hash_leaf_impl(values); }
 Digest hash_leaf(std::span<const field::Fp2> values) { return hash_leaf_impl(values); }
+std::vector<Digest> hash_leaves(std::span<const field::Fp> values, size_t leaf_width) {
+  return hash_leaves_impl(values, leaf_width);
+}
+std::vector<Digest> hash_leaves(std::span<const field::Fp2> values, size_t leaf_width) {
+  return hash_leaves_impl(values, leaf_width);
+}
 
 MerkleTree MerkleTree::from_leaves(std::vector<Digest> leaves) {
   ZK_ASSERT_MSG(!leaves.empty() && std::has_single_bit(leaves.size()),
@@ -84,10 +91,10 @@ MerkleTree MerkleTree::from_nodes(std::vector<Digest> nodes) {
 }
 
 MerkleTree MerkleTree::from_rows(std::span<const field::Fp> data, size_t leaf_width) {
-  return from_rows_impl(data, leaf_width);
+  return from_leaves(hash_leaves(data, leaf_width));
 }
 MerkleTree MerkleTree::from_rows(std::span<const field::Fp2> data, size_t leaf_width) {
-  return from_rows_impl(data, leaf_width);
+  return from_leaves(hash_leaves(data, leaf_width));
 }
 
 std::vector<Digest> MerkleTree::open(size_t index) const {
@@ -100,28 +107,35 @@ std::vector<Digest> MerkleTree::open(size_t index) const {
 namespace {
 // Walks the tree bottom-up from the sorted unique leaf positions. At each level a
 // node whose sibling is also known needs nothing; otherwise the sibling comes from
-// the proof. `sibling(node, out)` supplies it and returns false to abort. On success
-// `root` holds the digest computed for node 1.
+// the proof. `sibling(node, out)` supplies it and returns false to abort. A level's
+// parents are hashed together: `combine(msgs, count, out)` hashes `count` 64-byte
+// messages left || right. On success `root` holds the digest computed for node 1.
 template <typename CombineFn, typename SiblingFn>
 bool walk_multiproof(std::vector<std::pair<size_t, Digest>> level, CombineFn&& combine,
                      SiblingFn&& sibling, Digest& root) {
+  std::vector<uint8_t> msgs;
+  std::vector<Digest> digests;
   while (!(level.size() == 1 && level[0].first == 1)) {
     std::vector<std::pair<size_t, Digest>> next;
     next.reserve(level.size());
+    msgs.clear();
+    auto put = [&](const Digest& d) { msgs.insert(msgs.end(), d.begin(), d.end()); };
     for (size_t i = 0; i < level.size(); ++i) {
       size_t node = level[i].first;
-      Digest left, right;
       if ((node & 1) == 0 && i + 1 < level.size() && level[i + 1].first == node + 1) {
-        left = level[i].second, right = level[i + 1].second;
+        put(level[i].second), put(level[i + 1].second);
         ++i;
       } else {
-        Digest sib;
+        Digest sib{};
         if (!sibling(node ^ 1, sib)) return false;
-        if (node & 1) left = sib, right = level[i].second;
-        else left = level[i].second, right = sib;
+        if (node & 1) put(sib), put(level[i].second);
+        else put(level[i].second), put(sib);
       }
-      next.emplace_back(node / 2, combine(left, right));
+      next.emplace_back(node / 2, Digest{});
     }
+    digests.resize(next.size());
+    combine(msgs.data(), next.size(), digests.data());
+    for (size_t k = 0; k < next.size(); ++k) next[k].second = digests[k];
     level = std::move(next);
   }
   root = level[0].second;
@@ -144,7 +158,7 @@ std::vector<size_t> MerkleTree::multiproof_nodes(size_t num_leaves, std::span<co
   std::vector<std::pair<size_t, Digest>> level;
   for (size_t idx : sorted_unique(indices)) level.emplace_back(num_leaves + idx, Digest{});
   Digest unused;
-  walk_multiproof(std::move(level), [](const Digest&, const Digest&) { return Digest{}; },
+  walk_multiproof(std::move(level), [](const uint8_t*, size_t, Digest*) {},
                   [&](size_t node, Digest&) {
                     nodes.push_back(node);
                     return true;
@@ -201,7 +215,10 @@ Status verify_many(const Digest& root, unsigned depth, std::span<const size_t> i
   }
   size_t used = 0;
   Digest computed{};
-  bool ok = walk_multiproof(std::move(level), hash_node, [&](size_t, Digest& out) {
+  auto hash_nodes = [](const uint8_t* msgs, size_t count, Digest* out) {
+    hash_many(Domain::MerkleNode, msgs, 64, 64, count, out);
+  };
+  bool ok = walk_multiproof(std::move(level), hash_nodes, [&](size_t, Digest& out) {
     if (used >= proof.nodes.size()) return false;
     out = proof.nodes[used++];
     return true;

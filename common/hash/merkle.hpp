@@ -17,6 +17,10 @@ namespace zks::hash {
 
 Digest hash_leaf(std::span<const field::Fp> values);
 Digest hash_leaf(std::span<const field::Fp2> values);
+// hash_leaf of each row of `leaf_width` consecutive values, several rows at a time
+// (hash_many), in parallel when there are many.
+std::vector<Digest> hash_leaves(std::span<const field::Fp> values, size_t leaf_width);
+std::vector<Digest> hash_leaves(std::span<const field::Fp2> values, size_t leaf_width);
 
 struct MultiProof {
   std::vector<Digest> nodes;  // sibling digests in the order the verifier consumes them

@@ -721,9 +721,7 @@ Status check_layer(const hash::Digest& root, unsigned depth, unsigned leaf_log,
   if (values.size() != leaves.size() * w)
     return make_error("pcs: " + what + ": " + std::to_string(values.size()) +
                       " opened values, expected " + std::to_string(leaves.size() * w));
-  std::vector<hash::Digest> digests(leaves.size());
-  for (size_t i = 0; i < leaves.size(); ++i)
-    digests[i] = hash::hash_leaf(std::span<const F>(values.data() + i * w, w));
+  const auto digests = hash::hash_leaves(std::span<const F>(values), w);
   Status s = hash::verify_many(root, depth, leaves, digests, proof);
   if (!s) return make_error("pcs: " + what + ": " + s.error());
   return Status{};

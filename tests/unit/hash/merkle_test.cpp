@@ -133,7 +133,7 @@ TEST_CASE("merkle: hash_leaf is the little-endian encoding in the leaf domain", 
   CHECK(zks::hash::hash_leaf(std::span<const Fp>(a)) != zks::hash::hash_leaf(std::span<const Fp>(b)));
 }
 
-TEST_CASE("merkle: from_rows with leaf widths 1 4 16 over Fp and Fp2", "[hash][merkle]") {
+TEST_CASE("merkle: from_rows and hash_leaves with leaf widths 1 4 16 over Fp and Fp2", "[hash][merkle]") {
   std::mt19937_64 rng(3);
   for (size_t width : {1u, 4u, 16u}) {
     for (size_t rows : {1u, 2u, 64u, 1024u}) {
@@ -150,6 +150,8 @@ TEST_CASE("merkle: from_rows with leaf widths 1 4 16 over Fp and Fp2", "[hash][m
         lx[r] = hash_leaf_reference(std::span<const Fp>(xs).subspan(r * width, width));
         ly[r] = hash_leaf_reference(std::span<const Fp2>(ys).subspan(r * width, width));
       }
+      CHECK(zks::hash::hash_leaves(std::span<const Fp>(xs), width) == lx);
+      CHECK(zks::hash::hash_leaves(std::span<const Fp2>(ys), width) == ly);
       CHECK(tx.num_leaves() == rows);
       CHECK(ty.num_leaves() == rows);
       CHECK(tx.root() == MerkleTree::from_leaves(lx).root());
