@@ -89,7 +89,7 @@ TEST_CASE("budgets by memory and time, and the manifest round trip", "[slicer]")
   for (const auto& s : *by_time) CHECK(s.cost.prove_ms <= budget + 1e-9);
   CHECK(!slicer::plan_slices(*q, {0, 1e-6, 0}).ok());
 
-  slicer::Manifest man{*q, *by_time, {}};
+  slicer::Manifest man{*q, *by_time, {}, {}, {}};
   auto bytes = slicer::serialize_manifest(man);
   auto bytes2 = slicer::serialize_manifest(man);
   CHECK(bytes == bytes2);
@@ -209,7 +209,7 @@ TEST_CASE("an op over the slice budget becomes independent channel-part slices",
       check_same_run(*q, *whole, s, *whole_s);
       CHECK(run_sliced(s, *sl, *whole_s) == expect);
       // The manifest keeps the parts.
-      slicer::Manifest man{s, *sl, {}};
+      slicer::Manifest man{s, *sl, {}, {}, {}};
       auto bytes = slicer::serialize_manifest(man);
       auto back = slicer::parse_manifest(bytes);
       REQUIRE(back.ok());
