@@ -11,7 +11,7 @@ namespace zks::circuits {
 
 namespace {
 
-// One block of the witness: term `term`, scaled by 2^shift (shift 0 or 16 - bits).
+// One block of the witness: term `term`, scaled by 2^shift (shift 0 or B - bits).
 struct Block {
   size_t term;
   unsigned shift;
@@ -21,7 +21,7 @@ std::vector<Block> blocks_of(const RangeShape& s) {
   std::vector<Block> out;
   for (size_t i = 0; i < s.terms.size(); ++i) {
     out.push_back({i, 0});
-    if (s.terms[i].bits < kRangeBits) out.push_back({i, kRangeBits - s.terms[i].bits});
+    if (s.terms[i].bits < s.table_bits) out.push_back({i, s.table_bits - s.terms[i].bits});
   }
   return out;
 }
@@ -35,12 +35,13 @@ poly::BlockLayout layout_of(const RangeShape& s) {
 
 // Every witness row is looked up: padded rows hold zero, which is in the table.
 lookup::Shape lookup_shape(const RangeShape& s) {
-  return lookup::Shape{poly::PaddedShape::flat(uint64_t(1) << s.witness_vars()), kRangeBits, 1};
+  return lookup::Shape{poly::PaddedShape::flat(uint64_t(1) << s.witness_vars()), s.table_bits, 1};
 }
 
 // The statement (every term) goes into the transcript before any challenge.
 void absorb_terms(transcript::Transcript& t, const RangeShape& s) {
   util::ByteWriter w;
+  w.u32(s.table_bits);
   w.u32(static_cast<uint32_t>(s.terms.size()));
   for (const auto& term : s.terms) {
     w.u32(term.column);
@@ -78,10 +79,11 @@ Fp2 recombine(const RangeShape& s, std::span<const Fp2> point, std::span<const F
 Status RangeShape::check() const {
   if (terms.empty()) return make_error("range: no terms");
   if (terms.size() > (1u << 12)) return make_error("range: too many terms");
+  if (table_bits != 8 && table_bits != kRangeBits) return make_error("range: the table must be [0, 2^8) or [0, 2^16)");
   for (size_t i = 0; i < terms.size(); ++i) {
     const auto& t = terms[i];
     std::string at = "range term " + std::to_string(i) + ": ";
-    if (t.bits < 1 || t.bits > kRangeBits) return make_error(at + "bits must be 1..16");
+    if (t.bits < 1 || t.bits > table_bits) return make_error(at + "bits must be 1.." + std::to_string(table_bits));
     if (t.num_vars() > 28) return make_error(at + "column larger than 2^28");
     if (t.shape.dims().size() > 8) return make_error(at + "more than 8 axes");
     if (t.offset <= -(int64_t(1) << 40) || t.offset >= (int64_t(1) << 40)) return make_error(at + "offset out of range");
@@ -99,7 +101,7 @@ Result<RangeWitness> range_witness(const RangeShape& s, const std::vector<std::s
   const auto layout = layout_of(s);
   RangeWitness w;
   w.witness.assign(layout.padded_size(), Fp::zero());
-  std::vector<uint64_t> counts(size_t(1) << kRangeBits, 0);
+  std::vector<uint64_t> counts(size_t(1) << s.table_bits, 0);
   auto blocks = blocks_of(s);
   size_t filled = 0;
   for (size_t bi = 0; bi < blocks.size(); ++bi) {
@@ -112,7 +114,7 @@ Result<RangeWitness> range_witness(const RangeShape& s, const std::vector<std::s
       if (term.shape.is_real(x)) v += Fp::from_i64(term.offset);
       v *= Fp(uint64_t(1) << blocks[bi].shift);
       uint64_t u = v.value();
-      if (u >> kRangeBits) {
+      if (u >> s.table_bits) {
         return make_error("range term " + std::to_string(blocks[bi].term) + " (column " +
                           std::to_string(term.column) + "): row " + std::to_string(x) + " value " +
                           std::to_string(col[x].to_i64_centered()) + " + offset " + std::to_string(term.offset) +
@@ -132,11 +134,8 @@ Result<RangeWitness> range_witness(const RangeShape& s, const std::vector<std::s
 RangeProverOutput prove_range(const RangeShape& s, const std::vector<std::span<const Fp>>& columns,
                               const RangeWitness& w, transcript::Transcript& t) {
   ZK_ASSERT(s.check().ok() && columns.size() == s.terms.size());
-  static const std::vector<Fp> table = [] {
-    std::vector<Fp> tb(size_t(1) << kRangeBits);
-    for (size_t j = 0; j < tb.size(); ++j) tb[j] = Fp(j);
-    return tb;
-  }();
+  std::vector<Fp> table(size_t(1) << s.table_bits);
+  for (size_t j = 0; j < table.size(); ++j) table[j] = Fp(j);
   absorb_terms(t, s);
   lookup::Input in{{w.witness}, {table}, poly::PaddedShape::flat(w.witness.size())};
   auto lk = lookup::prove(in, w.multiplicities, t);
@@ -161,7 +160,7 @@ Result<RangeClaims> verify_range(const RangeShape& s, const RangeProof& proof, t
   auto lk = lookup::verify(lookup_shape(s), proof.lookup, t);
   if (!lk.ok()) return make_error("range: " + lk.error());
   if (lk->table_evals[0] != identity_eval(lk->table_point))
-    return make_error("range: the table is not [0, 2^16)");
+    return make_error("range: the table is not [0, 2^" + std::to_string(s.table_bits) + ")");
   if (lk->witness_evals[0] != recombine(s, lk->witness_point, proof.column_evals))
     return make_error("range: the looked-up values are not the committed columns");
   t.absorb("range.column_evals", std::span<const Fp2>(proof.column_evals));
@@ -188,6 +187,103 @@ Result<RangeProof> RangeProof::read(util::ByteReader& r, const RangeShape& shape
   p.lookup = std::move(lk).value();
   p.column_evals.resize(shape.terms.size());
   for (auto& e : p.column_evals) ZK_TRY(field::read(r, e));
+  return p;
+}
+
+namespace {
+constexpr unsigned kLimbBits = 8;
+
+void absorb_splits(transcript::Transcript& t, std::span<const RangeSplit> splits) {
+  util::ByteWriter w;
+  w.u32(static_cast<uint32_t>(splits.size()));
+  for (const auto& s : splits) {
+    for (uint32_t id : {s.column, s.lo, s.hi}) w.u32(id);
+    w.u32(static_cast<uint32_t>(s.shape.dims().size()));
+    for (uint32_t d : s.shape.dims()) w.u32(d);
+    w.u32(s.bits);
+    w.u64(static_cast<uint64_t>(s.offset));
+  }
+  t.absorb_bytes("range.splits", w.bytes());
+}
+}  // namespace
+
+Status RangeSplit::check() const {
+  if (bits <= kLimbBits || bits > kRangeBits) return make_error("range split: bits must be 9..16");
+  if (shape.num_vars() > 28) return make_error("range split: column larger than 2^28");
+  if (offset <= -(int64_t(1) << 40) || offset >= (int64_t(1) << 40)) return make_error("range split: offset out of range");
+  return {};
+}
+
+Result<RangeLimbs> split_limbs(const RangeSplit& s, std::span<const Fp> column) {
+  ZK_TRY(s.check());
+  if (column.size() != s.shape.padded_size()) return make_error("range split: column of the wrong size");
+  RangeLimbs out{std::vector<Fp>(column.size()), std::vector<Fp>(column.size())};
+  for (size_t x = 0; x < column.size(); ++x) {
+    Fp v = column[x];
+    if (s.shape.is_real(x)) v += Fp::from_i64(s.offset);
+    const uint64_t u = v.value();
+    if (u >> s.bits)
+      return make_error("range split (column " + std::to_string(s.column) + "): row " + std::to_string(x) +
+                        " value " + std::to_string(column[x].to_i64_centered()) + " + offset " +
+                        std::to_string(s.offset) + " is outside [0, 2^" + std::to_string(s.bits) + ")");
+    out.lo[x] = Fp(u & ((1u << kLimbBits) - 1));
+    out.hi[x] = Fp(u >> kLimbBits);
+  }
+  return out;
+}
+
+std::vector<ColumnClaim> prove_splits(std::span<const RangeSplit> splits,
+                                      const std::vector<std::span<const Fp>>& columns, SplitProof& proof,
+                                      transcript::Transcript& t) {
+  ZK_ASSERT(columns.size() == 3 * splits.size());
+  absorb_splits(t, splits);
+  std::vector<ColumnClaim> claims;
+  proof.evals.clear();
+  for (size_t i = 0; i < splits.size(); ++i) {
+    const auto& s = splits[i];
+    const auto point = t.challenges("range.split_point", s.shape.num_vars());
+    const uint32_t ids[3] = {s.column, s.lo, s.hi};
+    for (size_t k = 0; k < 3; ++k) {
+      const Fp2 v = poly::evaluate(columns[3 * i + k], point);
+      proof.evals.push_back(v);
+      claims.push_back({ids[k], {point, v}});
+    }
+    t.absorb("range.split_evals", std::span<const Fp2>(proof.evals).last(3));
+  }
+  return claims;
+}
+
+Result<std::vector<ColumnClaim>> verify_splits(std::span<const RangeSplit> splits, const SplitProof& proof,
+                                               transcript::Transcript& t) {
+  for (const auto& s : splits) ZK_TRY(s.check());
+  if (proof.evals.size() != 3 * splits.size()) return make_error("range split: wrong number of evaluations");
+  absorb_splits(t, splits);
+  std::vector<ColumnClaim> claims;
+  for (size_t i = 0; i < splits.size(); ++i) {
+    const auto& s = splits[i];
+    const auto point = t.challenges("range.split_point", s.shape.num_vars());
+    const Fp2 col = proof.evals[3 * i], lo = proof.evals[3 * i + 1], hi = proof.evals[3 * i + 2];
+    // The selector is the verifier's own: v = col + offset on real rows only.
+    if (col + Fp2(Fp::from_i64(s.offset)) * s.shape.selector(point) != lo + Fp2(Fp(1u << kLimbBits)) * hi)
+      return make_error("range split (column " + std::to_string(s.column) + "): the limbs do not make up the value");
+    const uint32_t ids[3] = {s.column, s.lo, s.hi};
+    for (size_t k = 0; k < 3; ++k) claims.push_back({ids[k], {point, proof.evals[3 * i + k]}});
+    t.absorb("range.split_evals", std::span<const Fp2>(proof.evals).subspan(3 * i, 3));
+  }
+  return claims;
+}
+
+void SplitProof::write(util::ByteWriter& w) const {
+  for (const auto& e : evals) field::write(w, e);
+}
+
+Result<SplitProof> SplitProof::read(util::ByteReader& r, std::span<const RangeSplit> splits) {
+  SplitProof p;
+  p.evals.resize(3 * splits.size());
+  for (auto& e : p.evals) {
+    auto st = field::read(r, e);
+    if (!st.ok()) return make_error("range split proof: " + st.error());
+  }
   return p;
 }
 

@@ -1,13 +1,14 @@
 #pragma once
-// Range checks by one LogUp lookup into the table [0, 2^16) (DESIGN.md section 3,
-// "Lookups"; section 8 rule 3).
+// Range checks by one LogUp lookup into the table [0, 2^B) (DESIGN.md section 3,
+// "Lookups"; section 8 rule 3), B = 16, or 8 for small witnesses (RangeShape::table_bits).
 //
 // Each term asks that v(x) = col(x) + offset * [x real] lies in [0, 2^bits) for every
-// real entry x of the column's padded shape, bits <= 16, where col is a committed column of the caller's
-// (limbs, quotients, shifted activations). A term with bits < 16 is checked twice:
-// v in [0, 2^16) makes v an integer below 2^16, and 2^(16-bits) v in [0, 2^16) then
-// bounds it by 2^bits exactly (rule 3: the top limb bounded exactly). Padded rows hold
-// zero, which is in the table. All blocks are stacked into one witness column, largest
+// row x of the column's padded shape (padded rows: v = col), bits <= B, where col is a
+// committed column of the caller's (limbs, quotients, shifted activations). A term with
+// bits < B is checked twice: v in [0, 2^B) makes v an integer below 2^B, and
+// 2^(B-bits) v in [0, 2^B) then bounds it by 2^bits exactly (rule 3: the top limb
+// bounded exactly). Padded rows of the witness hold zero, which is in the table.
+// A term of more than 8 bits under B = 8 is first split (RangeSplit below). All blocks are stacked into one witness column, largest
 // first, each at an offset aligned to its size (poly::BlockLayout), so the lookup's claim
 // on the witness at rho is
 //     sum_blk w_blk(rho) * scale_blk * (col~(rho[..k]) + offset * sel~(rho[..k])),
@@ -47,13 +48,14 @@ struct ColumnClaim {
 
 struct RangeShape {
   std::vector<RangeTerm> terms;
+  unsigned table_bits = kRangeBits;  // B: 16, or 8 (every term then at most 8 bits)
   Status check() const;
   size_t num_blocks() const;     // 1 or 2 per term
   unsigned witness_vars() const; // the blocks stacked by size (poly::BlockLayout)
 };
 
 // The prover's first phase: the concatenated witness and the multiplicities over
-// [0, 2^16) (the caller commits `multiplicities` and absorbs the commitment).
+// [0, 2^B) (the caller commits `multiplicities` and absorbs the commitment).
 struct RangeWitness {
   std::vector<Fp> witness;
   std::vector<Fp> multiplicities;
@@ -73,7 +75,7 @@ struct RangeProof {
 
 struct RangeClaims {
   std::vector<ColumnClaim> columns;  // one per term
-  EvalClaim multiplicities;          // on the committed multiplicity column (16 vars)
+  EvalClaim multiplicities;          // on the committed multiplicity column (B vars)
 };
 
 struct RangeProverOutput {
@@ -86,5 +88,40 @@ RangeProverOutput prove_range(const RangeShape& shape,
                               const RangeWitness& witness, transcript::Transcript& t);
 Result<RangeClaims> verify_range(const RangeShape& shape, const RangeProof& proof,
                                  transcript::Transcript& t);
+
+// A term of 9..16 bits checked against the 8-bit table: its value v = col + offset
+// [x real] is committed as two more columns, lo and hi with v = lo + 256 hi on every
+// row, which are range terms of 8 and bits - 8 bits. The split is proved at a random
+// point: the prover sends col~, lo~ and hi~ there and the verifier checks
+// col~ + offset sel~ = lo~ + 256 hi~ (sel~ the real entries' selector, which it
+// evaluates); the three values become claims on the committed columns. A difference
+// col + offset sel - lo - 256 hi that is not zero on every row has a nonzero MLE, which
+// vanishes at the random point with probability at most num_vars / |F|; with lo and hi
+// in range, v = lo + 256 hi lies in [0, 2^bits) exactly (rule 3).
+struct RangeSplit {
+  uint32_t column = 0, lo = 0, hi = 0;  // the caller's ids of the three committed columns
+  poly::PaddedShape shape;
+  unsigned bits = 16;  // 9..16
+  int64_t offset = 0;
+  Status check() const;
+};
+struct RangeLimbs {
+  std::vector<Fp> lo, hi;
+};
+// The limbs of every row; fails, naming the row, where v is outside [0, 2^bits).
+Result<RangeLimbs> split_limbs(const RangeSplit& s, std::span<const Fp> column);
+
+struct SplitProof {
+  std::vector<Fp2> evals;  // per split: col~, lo~, hi~ at its point
+
+  void write(util::ByteWriter& w) const;
+  static Result<SplitProof> read(util::ByteReader& r, std::span<const RangeSplit> splits);
+};
+// columns[3 i .. 3 i + 2] are the tables of splits[i]'s column, lo and hi.
+std::vector<ColumnClaim> prove_splits(std::span<const RangeSplit> splits,
+                                      const std::vector<std::span<const Fp>>& columns, SplitProof& proof,
+                                      transcript::Transcript& t);
+Result<std::vector<ColumnClaim>> verify_splits(std::span<const RangeSplit> splits, const SplitProof& proof,
+                                               transcript::Transcript& t);
 
 }  // namespace zks::circuits

@@ -521,6 +521,32 @@ void drop_range_terms_implied_by_lookups(Plan& p) {
   });
 }
 
+// The 16-bit range table costs a 2^16-row LogUp tree and a 2^16-entry multiplicity
+// column whatever the witness: a small network's range check is mostly that fixed cost
+// (4l_relu_conv_fc: a 2^11-entry witness, and a witness stack of 2^17 entries for the
+// multiplicities' sake). Below 2^kSmallRangeVars witness entries the 8-bit table is
+// cheaper, each term of more than 8 bits paying two limb columns of its own size
+// instead. The choice is a function of the plan alone (both sides make it), and the
+// table's size is absorbed with the terms.
+void use_small_range_table(Plan& p) {
+  if (p.range.terms.empty() || p.range.witness_vars() > kSmallRangeVars) return;
+  std::vector<RangeTerm> terms;
+  for (const auto& t : p.range.terms) {
+    if (t.bits <= 8) {
+      terms.push_back(t);
+      continue;
+    }
+    RangeSplit s{t.column, 0, 0, t.shape, t.bits, t.offset};
+    s.lo = uint32_t(add_column(p, {t.shape}));
+    s.hi = uint32_t(add_column(p, {t.shape}));
+    terms.push_back({s.lo, t.shape, 8, 0});
+    terms.push_back({s.hi, t.shape, t.bits - 8, 0});
+    p.range_splits.push_back(std::move(s));
+  }
+  p.range.terms = std::move(terms);
+  p.range.table_bits = 8;
+}
+
 void stack_columns(Plan& p) {
   p.slots.assign(p.columns.size(), {});
   p.stack_vars.clear();
@@ -724,6 +750,7 @@ Result<Plan> make_plan(const SliceStatement& st, const ProofChoices& choices) {
       p.col_of[np.y] = np.y_col;
     }
   drop_range_terms_implied_by_lookups(p);
+  use_small_range_table(p);
   if (!choices.windows.empty() && choices.windows.rbegin()->first >= p.table_groups.size())
     return make_error("slice: a table window for lookup " + std::to_string(choices.windows.rbegin()->first) +
                       ", the slice has " + std::to_string(p.table_groups.size()));
@@ -744,7 +771,8 @@ Result<Plan> make_plan(const SliceStatement& st, const ProofChoices& choices) {
   }
   if (!p.range.terms.empty()) {
     ZK_TRY(p.range.check());
-    p.range_m_col = add_column(p, {poly::PaddedShape::flat(size_t(1) << kRangeBits)});
+    for (const auto& sp : p.range_splits) ZK_TRY(sp.check());
+    p.range_m_col = add_column(p, {poly::PaddedShape::flat(size_t(1) << p.range.table_bits)});
   }
   stack_columns(p);
   return p;

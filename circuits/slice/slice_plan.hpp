@@ -138,6 +138,9 @@ struct Plan {
   size_t weight_stack() const { return witness_stacks; }  // its index (when has_weights())
   RangeShape range;
   size_t range_m_col = 0;
+  // With the 8-bit range table: the terms of more than 8 bits, split into limb columns
+  // (use_small_range_table).
+  std::vector<RangeSplit> range_splits;
   // One lookup per table, shared by every node that looks into it (one table tree, one
   // multiplicity column). It runs when the reverse walk reaches its last member: every
   // member's input is made earlier, so its claims reach producers not yet walked.
@@ -167,6 +170,11 @@ Result<Plan> make_plan(const SliceStatement& st, const ProofChoices& choices = {
 // Drops every range term that a table lookup of the same column implies (make_plan
 // calls it before applying windows; see slice_plan.cpp).
 void drop_range_terms_implied_by_lookups(Plan& p);
+// A range witness of at most 2^kSmallRangeVars entries is checked against [0, 2^8)
+// instead of [0, 2^16): every term of more than 8 bits is split into two committed limb
+// columns (RangeSplit). make_plan calls it after the drop above.
+constexpr unsigned kSmallRangeVars = 13;
+void use_small_range_table(Plan& p);
 // The stacks' tables from the columns' tables.
 std::vector<std::vector<Fp>> build_stacks(const Plan& p, const std::vector<std::vector<Fp>>& cols);
 // The padded table of a weight column, from the model.

@@ -21,8 +21,9 @@ using namespace slice_detail;
 using model::QModel;
 using model::QNode;
 
-constexpr uint32_t kProofVersion = 4;  // 3: table windows and several witness commitments in the header;
-                                        // 4: no range term a lookup implies
+constexpr uint32_t kProofVersion = 5;  // 3: table windows and several witness commitments in the header;
+                                        // 4: no range term a lookup implies;
+                                        // 5: the 8-bit range table for small witnesses
 
 // Where a slice proof's (or its verification's) time goes, by phase, logged at debug
 // level ("slice" category).
@@ -534,6 +535,12 @@ Result<util::Bytes> prove_impl(const SliceStatement& st, const pcs::Params& para
     if (!mult.ok()) return make_error("slice: " + mult.error());
     cols[g.m_col] = std::move(mult).value();
   }
+  for (const auto& sp : p.range_splits) {
+    auto limbs = split_limbs(sp, cols[sp.column]);
+    if (!limbs.ok()) return make_error("slice: " + limbs.error());
+    cols[sp.lo] = std::move(limbs->lo);
+    cols[sp.hi] = std::move(limbs->hi);
+  }
   std::vector<std::span<const Fp>> range_cols;
   RangeWitness range_w;
   if (!p.range.terms.empty()) {
@@ -565,8 +572,8 @@ Result<util::Bytes> prove_impl(const SliceStatement& st, const pcs::Params& para
       for (const auto& term : p.range.terms) by_bits[term.bits] += term.shape.padded_size();
       std::string bits;
       for (const auto& [b, n] : by_bits) bits += fmt::format(" {}b:{}", b, n);
-      ZKS_LOG_DEBUG("slice", "range: {} terms, witness 2^{}, padded entries by bits:{}", p.range.terms.size(),
-                    p.range.witness_vars(), bits);
+      ZKS_LOG_DEBUG("slice", "range: {} terms ({} split into limbs), table 2^{}, witness 2^{}, padded entries by bits:{}",
+                    p.range.terms.size(), p.range_splits.size(), p.range.table_bits, p.range.witness_vars(), bits);
     }
   }
 
@@ -846,6 +853,14 @@ Result<util::Bytes> prove_impl(const SliceStatement& st, const pcs::Params& para
     rg.proof.write(w);
     for (const auto& cc : rg.claims.columns) router.open(cc.column, cc.claim);
     router.open(p.range_m_col, rg.claims.multiplicities);
+    if (!p.range_splits.empty()) {
+      std::vector<std::span<const Fp>> split_cols;
+      for (const auto& sp : p.range_splits)
+        for (uint32_t c : {sp.column, sp.lo, sp.hi}) split_cols.push_back(cols[c]);
+      SplitProof sp;
+      for (const auto& cc : prove_splits(p.range_splits, split_cols, sp, t)) router.open(cc.column, cc.claim);
+      sp.write(w);
+    }
   }
   clock.lap("range");
   // A slice of layout ops only commits nothing and has nothing to open.
@@ -1218,6 +1233,13 @@ Status verify_slice(const SliceStatement& st, std::span<const uint8_t> bytes, co
     if (!c.ok()) return make_error(c.error());
     for (const auto& cc : c->columns) router.open(cc.column, cc.claim);
     router.open(p.range_m_col, c->multiplicities);
+    if (!p.range_splits.empty()) {
+      auto sp = SplitProof::read(r, p.range_splits);
+      if (!sp.ok()) return make_error(sp.error());
+      auto sc = verify_splits(p.range_splits, *sp, t);
+      if (!sc.ok()) return make_error(sc.error());
+      for (const auto& cc : *sc) router.open(cc.column, cc.claim);
+    }
   }
   clock.lap("range");
   // Claims on public inputs: the verifier evaluates them itself (rule 12).

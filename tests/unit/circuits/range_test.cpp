@@ -1,4 +1,5 @@
-// Range checks through one LogUp into [0, 2^16): completeness and tamper tests.
+// Range checks through one LogUp into [0, 2^16) or [0, 2^8), and the limb splits of the
+// 8-bit table: completeness and tamper tests.
 #include <catch2/catch.hpp>
 #include <random>
 
@@ -69,6 +70,150 @@ TEST_CASE("range checks are complete over sizes, exact bit widths and offsets", 
   REQUIRE(w->witness.size() == (size_t(1) << fx.shape.witness_vars()));
   auto out = fx.prove(*w);
   REQUIRE(fx.check(out.proof, w->multiplicities).ok());
+}
+
+TEST_CASE("range checks against the 8-bit table: complete, exact top bounds, and bound to the table's size", "[circuits]") {
+  std::mt19937_64 rng(5);
+  Fixture fx;
+  fx.shape.table_bits = 8;
+  fx.add(rng, {16}, 8, 0);
+  fx.add(rng, {50}, 5, 0);
+  fx.add(rng, {3, 5, 6}, 8, 1 << 7);
+  fx.add(rng, {1}, 1, 0);
+  auto w = c::range_witness(fx.shape, fx.spans());
+  REQUIRE(w.ok());
+  REQUIRE(w->multiplicities.size() == 256);
+  auto out = fx.prove(*w);
+  REQUIRE(fx.check(out.proof, w->multiplicities).ok());
+  // The same proof under the 16-bit table is another statement.
+  auto wide = fx.shape;
+  wide.table_bits = 16;
+  REQUIRE_FALSE(fx.check(out.proof, w->multiplicities, &wide).ok());
+  // A term wider than the table, or a table of another size, is refused.
+  auto bad = fx.shape;
+  bad.terms[0].bits = 9;
+  REQUIRE_FALSE(bad.check().ok());
+  bad = fx.shape;
+  bad.table_bits = 12;
+  REQUIRE_FALSE(bad.check().ok());
+  // A cheating prover with 2^5 in a 5-bit term: in [0, 2^8), but its scaled copy
+  // 2^5 * 2^3 = 2^8 is not in the table.
+  Fixture one;
+  one.shape.table_bits = 8;
+  one.add(rng, {16}, 5, 0);
+  auto w1 = c::range_witness(one.shape, one.spans());
+  REQUIRE(w1.ok());
+  one.cols[0][3] = Fp(32);
+  REQUIRE_FALSE(c::range_witness(one.shape, one.spans()).ok());
+  c::RangeWitness cheat = *w1;
+  cheat.witness[3] = Fp(32);
+  cheat.witness[16 + 3] = Fp(256);
+  REQUIRE_FALSE(one.check(one.prove(cheat).proof, cheat.multiplicities).ok());
+}
+
+namespace {
+// A 16-bit term on a column split into limbs, with the three columns committed.
+struct SplitFixture {
+  c::RangeSplit split;
+  std::vector<Fp> col;
+  c::RangeLimbs limbs;
+
+  SplitFixture(std::mt19937_64& rng, std::vector<uint32_t> dims, unsigned bits, int64_t offset) {
+    split = c::RangeSplit{0, 1, 2, zks::poly::PaddedShape(std::move(dims)), bits, offset};
+    col.assign(split.shape.padded_size(), Fp::zero());
+    for (size_t x = 0; x < col.size(); ++x)
+      if (split.shape.is_real(x)) col[x] = Fp::from_i64(int64_t(rng() % (uint64_t(1) << bits)) - offset);
+    auto l = c::split_limbs(split, col);
+    REQUIRE(l.ok());
+    limbs = std::move(l).value();
+  }
+  c::SplitProof prove() const {
+    Transcript t("split-test");
+    c::SplitProof p;
+    c::prove_splits(std::span<const c::RangeSplit>(&split, 1), {col, limbs.lo, limbs.hi}, p, t);
+    return p;
+  }
+  // Verifies and opens every claim on the columns themselves (standing in for the PCS).
+  zks::Status check(const c::SplitProof& p, const c::RangeSplit* other = nullptr) const {
+    Transcript t("split-test");
+    auto claims = c::verify_splits(std::span<const c::RangeSplit>(other ? other : &split, 1), p, t);
+    if (!claims.ok()) return zks::make_error(claims.error());
+    const std::vector<Fp>* tables[3] = {&col, &limbs.lo, &limbs.hi};
+    for (const auto& cc : *claims)
+      if (zks::poly::evaluate(*tables[cc.column], cc.claim.point) != cc.claim.value)
+        return zks::make_error("a split claim does not open");
+    return {};
+  }
+};
+}  // namespace
+
+TEST_CASE("range splits: limbs make up the value on every row, and the proof binds all three columns", "[circuits]") {
+  std::mt19937_64 rng(6);
+  for (auto [bits, offset] : {std::pair<unsigned, int64_t>{16, 0}, {16, 1 << 15}, {9, 0}, {12, -5}}) {
+    CAPTURE(bits, offset);
+    SplitFixture fx(rng, {5, 7}, bits, offset);
+    for (size_t x = 0; x < fx.col.size(); ++x) {
+      REQUIRE(fx.limbs.lo[x].value() < 256);
+      REQUIRE(fx.limbs.hi[x].value() < (uint64_t(1) << (bits - 8)));
+      Fp v = fx.col[x] + (fx.split.shape.is_real(x) ? Fp::from_i64(offset) : Fp::zero());
+      REQUIRE(fx.limbs.lo[x] + Fp(256) * fx.limbs.hi[x] == v);
+    }
+    auto proof = fx.prove();
+    REQUIRE(fx.check(proof).ok());
+    // Every evaluation changed, every statement field changed: rejected.
+    for (size_t k = 0; k < proof.evals.size(); ++k) {
+      auto p = proof;
+      p.evals[k] += Fp2::one();
+      REQUIRE_FALSE(fx.check(p).ok());
+    }
+    for (int which = 0; which < 3; ++which) {
+      auto other = fx.split;
+      if (which == 0) other.offset += 1;
+      if (which == 1) other.bits = bits == 16 ? 15 : bits + 1;
+      if (which == 2) other.shape = zks::poly::PaddedShape({5, 6});
+      CAPTURE(which);
+      REQUIRE_FALSE(fx.check(proof, &other).ok());
+    }
+    // A limb witness that does not make up the value (one entry moved from hi to lo,
+    // or lo off by one), honestly proved, is rejected at the split's point.
+    for (int which = 0; which < 2; ++which) {
+      SplitFixture bad = fx;
+      size_t x = 0;
+      while (x < bad.col.size() && !(bad.split.shape.is_real(x) && bad.limbs.hi[x] != Fp::zero())) ++x;
+      REQUIRE(x < bad.col.size());
+      if (which == 0) bad.limbs.lo[x] += Fp::one();
+      else bad.limbs.hi[x] -= Fp::one(), bad.limbs.lo[x] += Fp(256);  // same value, lo out of range
+      auto p = bad.prove();
+      if (which == 0) REQUIRE_FALSE(bad.check(p).ok());
+      else REQUIRE(bad.check(p).ok());  // the identity holds: the range check on lo must catch it
+    }
+  }
+  SECTION("values outside [0, 2^bits) are refused by the prover, naming the row") {
+    SplitFixture fx(rng, {10}, 10, 0);
+    fx.col[4] = Fp(1024);
+    auto l = c::split_limbs(fx.split, fx.col);
+    REQUIRE_FALSE(l.ok());
+    REQUIRE_THAT(l.error(), Catch::Contains("row 4"));
+    fx.col[4] = Fp::from_i64(-1);
+    REQUIRE_FALSE(c::split_limbs(fx.split, fx.col).ok());
+    auto bad = fx.split;
+    bad.bits = 8;
+    REQUIRE_FALSE(bad.check().ok());
+  }
+  SECTION("serialization round trip and truncation") {
+    SplitFixture fx(rng, {10}, 16, 0);
+    auto proof = fx.prove();
+    zks::util::ByteWriter bw;
+    proof.write(bw);
+    auto bytes = bw.take();
+    zks::util::ByteReader r(bytes);
+    auto back = c::SplitProof::read(r, std::span<const c::RangeSplit>(&fx.split, 1));
+    REQUIRE(back.ok());
+    REQUIRE(r.at_end());
+    REQUIRE(fx.check(*back).ok());
+    zks::util::ByteReader tr(std::span<const uint8_t>(bytes.data(), bytes.size() - 1));
+    REQUIRE_FALSE(c::SplitProof::read(tr, std::span<const c::RangeSplit>(&fx.split, 1)).ok());
+  }
 }
 
 TEST_CASE("range witness refuses out-of-range values with the term and row", "[circuits]") {

@@ -367,8 +367,10 @@ TEST_CASE("a requantization's output that a table looks up has no range term of 
   namespace sd = zks::circuits::slice_detail;
   // idolmodel: Conv -> Relu and Gemm -> Sigmoid, each table reading a requantized output.
   Compiled m = compile("idolmodel");
+  // Terms on the column itself, or on its limbs where the 8-bit table split it.
   auto terms_on = [](const sd::Plan& p, size_t col) {
-    return std::count_if(p.range.terms.begin(), p.range.terms.end(), [&](const c::RangeTerm& t) { return t.column == col; });
+    return std::count_if(p.range.terms.begin(), p.range.terms.end(), [&](const c::RangeTerm& t) { return t.column == col; }) +
+           std::count_if(p.range_splits.begin(), p.range_splits.end(), [&](const c::RangeSplit& s) { return s.column == col; });
   };
   // The requantized outputs a table reads: (the table's op, the output's column).
   auto looked_up = [&](const sd::Plan& p) {
@@ -441,6 +443,45 @@ TEST_CASE("a requantization's output that a table looks up has no range term of 
   auto st2 = st;
   st2.output_values[0][0] += 1;
   REQUIRE_FALSE(c::verify_slice(st2, *proof, kParams).ok());
+}
+
+TEST_CASE("a small range witness is checked against the 8-bit table, its wide terms split into limbs", "[circuits][slice]") {
+  namespace sd = zks::circuits::slice_detail;
+  Compiled fc = compile("4l_relu_conv_fc");
+  auto plan = sd::make_plan(whole(fc));
+  REQUIRE(plan.ok());
+  REQUIRE(plan->range.table_bits == 8);
+  REQUIRE(plan->columns[plan->range_m_col].shape.padded_size() == 256);
+  REQUIRE_FALSE(plan->range_splits.empty());
+  for (const auto& t : plan->range.terms) REQUIRE(t.bits <= 8);
+  for (const auto& sp : plan->range_splits) {
+    REQUIRE(sp.bits > 8);
+    // The limbs are range terms of 8 and bits - 8 bits on columns of the split's shape;
+    // the split column itself has no term of its own any more.
+    size_t lo = 0, hi = 0, own = 0;
+    for (const auto& t : plan->range.terms) {
+      lo += t.column == sp.lo && t.bits == 8 && t.offset == 0 && t.shape == sp.shape;
+      hi += t.column == sp.hi && t.bits == sp.bits - 8 && t.offset == 0 && t.shape == sp.shape;
+      own += t.column == sp.column;
+    }
+    REQUIRE(lo == 1);
+    REQUIRE(hi == 1);
+    REQUIRE(own == 0);
+  }
+  // Complete (the prover's plan, with its table windows, and the verifier's agree), and
+  // a changed output is still rejected.
+  auto st = whole(fc);
+  auto proof = proved(st);
+  auto st2 = st;
+  st2.output_values[0][0] += 1;
+  REQUIRE_FALSE(c::verify_slice(st2, *proof, kParams).ok());
+  // A witness above 2^kSmallRangeVars entries keeps the 16-bit table and no splits.
+  Compiled gan = compile("mnist_gan");
+  auto big = sd::make_plan(whole(gan));
+  REQUIRE(big.ok());
+  REQUIRE(big->range.table_bits == 16);
+  REQUIRE(big->range_splits.empty());
+  REQUIRE(big->range.witness_vars() > sd::kSmallRangeVars);
 }
 
 TEST_CASE("per-channel PRelu, ReduceMean, Div and left shifts: the verifier's slopes, multipliers and shifts bind", "[circuits][slice]") {
