@@ -215,6 +215,7 @@ struct Router {
   void open(size_t column, const EvalClaim& c) {
     const auto& slot = plan.slots[column];
     const unsigned k = plan.columns[column].shape.num_vars();
+    ZK_ASSERT(c.point.size() == k);  // every gadget claims its columns at their own size
     const unsigned total = plan.stack_vars[size_t(slot.poly)];
     std::vector<Fp2> point = c.point;
     const size_t block = slot.offset >> k;

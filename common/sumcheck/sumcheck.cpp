@@ -656,9 +656,10 @@ Result<Proof> Proof::read(util::ByteReader& r, unsigned num_vars, unsigned degre
   if (n != num_vars)
     return make_error("sumcheck proof: " + std::to_string(n) + " rounds, expected " +
                       std::to_string(num_vars));
-  if (n > 0 && width != degree + 1)
-    return make_error("sumcheck proof: round width " + std::to_string(width) + ", expected " +
-                      std::to_string(degree + 1));
+  // One encoding per proof (rule 14 hashes the bytes): no rounds, width 0.
+  const uint32_t want = n > 0 ? degree + 1 : 0;
+  if (width != want)
+    return make_error("sumcheck proof: round width " + std::to_string(width) + ", expected " + std::to_string(want));
   if (r.remaining() < size_t(n) * width * field::kFp2Bytes)
     return make_error("sumcheck proof: rounds truncated");
   Proof p;

@@ -207,6 +207,18 @@ TEST_CASE("sumcheck proofs serialize and refuse malformed bytes", "[sumcheck]") 
     REQUIRE_THAT(sc::Proof::read(r, 7, 2).error(), Catch::Contains("width"));
   }
   {
+    // A proof of no rounds has one encoding: its width field is 0, nothing else.
+    zks::util::ByteWriter ew;
+    sc::Proof{}.write(ew);
+    auto empty = ew.take();
+    zks::util::ByteReader r(empty);
+    REQUIRE(sc::Proof::read(r, 0, 3).ok());
+    auto other = empty;
+    other[4] = 4;
+    zks::util::ByteReader r2(other);
+    REQUIRE_THAT(sc::Proof::read(r2, 0, 3).error(), Catch::Contains("width"));
+  }
+  {
     auto bad = bytes;
     for (int i = 0; i < 8; ++i) bad[8 + i] = 0xff;  // first element = 2^64 - 1 >= p
     zks::util::ByteReader r(bad);
