@@ -69,8 +69,9 @@ Result<DivideWitness> divide_witness(const DivideShape& s, std::span<const int64
   const unsigned limbs = s.rem_limbs();
   DivideWitness w;
   w.columns.assign(s.num_columns(), std::vector<Fp>(n, Fp::zero()));
+  const auto real = s.shape.real_mask();
   for (size_t x = 0; x < n; ++x) {
-    if (!s.shape.is_real(x)) continue;
+    if (!real[x]) continue;
     if (b[x] >= (int64_t(1) << s.b_bits))
       return make_error("divide: entry " + std::to_string(x) + " divides by " + std::to_string(b[x]) + ", beyond its bound");
     if (b[x] <= 0)
@@ -110,9 +111,7 @@ DivideProof prove_divide(const DivideShape& s, std::span<const Fp> a, std::span<
   absorb_shape(t, s);
   std::vector<Fp2> tau = t.challenges("divide.tau", s.num_vars());
   Fp2 gamma = t.challenge("divide.gamma");
-  std::vector<Fp> sel(s.shape.padded_size(), Fp::zero());
-  for (size_t x = 0; x < sel.size(); ++x)
-    if (s.shape.is_real(x)) sel[x] = Fp::one();
+  const std::vector<Fp> sel = s.shape.selector_table();
   sumcheck::Instance inst;
   inst.factors = {a, b, std::span<const Fp>(sel)};
   for (const auto& col : w.columns) inst.factors.push_back(std::span<const Fp>(col));

@@ -26,16 +26,18 @@ void absorb_shape(transcript::Transcript& t, const GatherShape& s) {
 // y = M x (+ the fill).
 template <typename F>
 void for_each_edge(const GatherShape& s, F&& f) {
+  const auto out = s.out.padded_indices(), in = s.in.padded_indices();
   for (size_t i = 0; i < s.gather.size(); ++i)
-    if (s.gather[i] >= 0) f(s.out.padded_index(i), s.in.padded_index(uint64_t(s.gather[i])));
-  for (size_t j = 0; j < s.sum_into.size(); ++j) f(s.out.padded_index(uint64_t(s.sum_into[j])), s.in.padded_index(j));
+    if (s.gather[i] >= 0) f(out[i], in[size_t(s.gather[i])]);
+  for (size_t j = 0; j < s.sum_into.size(); ++j) f(out[size_t(s.sum_into[j])], in[j]);
 }
 
 // sum over real outputs i with g(i) < 0 of eq(r, i).
 Fp2 fill_weight(const GatherShape& s, std::span<const Fp2> eq_r) {
+  const auto out = s.out.padded_indices();
   Fp2 acc = Fp2::zero();
   for (size_t i = 0; i < s.gather.size(); ++i)
-    if (s.gather[i] < 0) acc += eq_r[s.out.padded_index(i)];
+    if (s.gather[i] < 0) acc += eq_r[out[i]];
   return acc;
 }
 
@@ -153,8 +155,9 @@ Status GatherShape::check() const {
 std::vector<Fp> apply_gather(const GatherShape& s, std::span<const Fp> x) {
   ZK_ASSERT(s.check().ok() && x.size() == s.in.padded_size());
   std::vector<Fp> y(s.out.padded_size(), Fp::zero());
+  const auto out = s.out.padded_indices();
   for (size_t i = 0; i < s.gather.size(); ++i)
-    if (s.gather[i] < 0) y[s.out.padded_index(i)] = Fp::from_i64(s.fill);
+    if (s.gather[i] < 0) y[out[i]] = Fp::from_i64(s.fill);
   for_each_edge(s, [&](uint64_t o, uint64_t i) { y[o] += x[i]; });
   return y;
 }

@@ -34,8 +34,9 @@ Status MaxPoolShape::check() const {
 std::vector<Fp> maxpool_valid(const MaxPoolShape& s, size_t tap) {
   std::vector<Fp> valid(s.out.padded_size(), Fp::zero());
   const auto& g = s.taps[tap].gather;
+  const auto out = s.out.padded_indices();
   for (size_t i = 0; i < g.size(); ++i)
-    if (g[i] >= 0) valid[s.out.padded_index(i)] = Fp::one();
+    if (g[i] >= 0) valid[out[i]] = Fp::one();
   return valid;
 }
 
@@ -71,8 +72,9 @@ Result<MaxPoolWitness> maxpool_witness(const MaxPoolShape& s, std::span<const Fp
   }
   const size_t n = s.out.padded_size();
   w.y.assign(n, Fp::zero());
+  const auto real = s.out.real_mask();
   for (size_t o = 0; o < n; ++o) {
-    if (!s.out.is_real(o)) continue;
+    if (!real[o]) continue;
     bool any = false;
     int64_t best = 0;
     for (size_t t = 0; t < s.taps.size(); ++t)
@@ -87,7 +89,7 @@ Result<MaxPoolWitness> maxpool_witness(const MaxPoolShape& s, std::span<const Fp
   for (size_t t = 0; t < s.taps.size(); ++t) {
     std::vector<Fp> d(n, Fp::zero());
     for (size_t o = 0; o < n; ++o)
-      if (s.out.is_real(o)) d[o] = valid[t][o].is_zero() ? Fp::one() : w.y[o] - xt[t][o];
+      if (real[o]) d[o] = valid[t][o].is_zero() ? Fp::one() : w.y[o] - xt[t][o];
     w.d.push_back(std::move(d));
   }
   return w;

@@ -109,9 +109,10 @@ Result<RangeWitness> range_witness(const RangeShape& s, const std::vector<std::s
     auto col = columns[blocks[bi].term];
     ZK_ASSERT(col.size() == term.shape.padded_size());
     Fp* dst = w.witness.data() + layout.offset(bi);
+    const auto real = term.shape.real_mask();
     for (size_t x = 0; x < col.size(); ++x) {
       Fp v = col[x];
-      if (term.shape.is_real(x)) v += Fp::from_i64(term.offset);
+      if (real[x]) v += Fp::from_i64(term.offset);
       v *= Fp(uint64_t(1) << blocks[bi].shift);
       uint64_t u = v.value();
       if (u >> s.table_bits) {
@@ -218,9 +219,10 @@ Result<RangeLimbs> split_limbs(const RangeSplit& s, std::span<const Fp> column) 
   ZK_TRY(s.check());
   if (column.size() != s.shape.padded_size()) return make_error("range split: column of the wrong size");
   RangeLimbs out{std::vector<Fp>(column.size()), std::vector<Fp>(column.size())};
+  const auto real = s.shape.real_mask();
   for (size_t x = 0; x < column.size(); ++x) {
     Fp v = column[x];
-    if (s.shape.is_real(x)) v += Fp::from_i64(s.offset);
+    if (real[x]) v += Fp::from_i64(s.offset);
     const uint64_t u = v.value();
     if (u >> s.bits)
       return make_error("range split (column " + std::to_string(s.column) + "): row " + std::to_string(x) +

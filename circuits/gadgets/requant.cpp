@@ -133,8 +133,9 @@ Result<RequantWitness> requant_witness(const RequantShape& s, std::span<const in
   const int64_t half = s.shift ? int64_t(1) << (s.shift - 1) : 0, two_s = int64_t(1) << s.shift;
   const int64_t excess_cap = int64_t(1) << s.excess_bits;
   auto col = [&](unsigned factor) -> std::vector<Fp>& { return w.columns[factor - 2]; };
+  const auto real = s.shape.real_mask();
   for (size_t x = 0; x < n; ++x) {
-    if (!s.shape.is_real(x)) {
+    if (!real[x]) {
       if (acc[x] != 0) return make_error("requant: padded accumulator entry " + std::to_string(x) + " is not zero");
       continue;
     }
@@ -186,9 +187,7 @@ RequantProverOutput prove_requant(const RequantShape& s, std::span<const Fp> acc
   absorb_shape(t, s);
   std::vector<Fp2> tau = t.challenges("requant.tau", s.num_vars());
   Fp2 gamma = t.challenge("requant.gamma");
-  std::vector<Fp> sel(s.shape.padded_size(), Fp::zero());
-  for (size_t x = 0; x < sel.size(); ++x)
-    if (s.shape.is_real(x)) sel[x] = Fp::one();
+  const std::vector<Fp> sel = s.shape.selector_table();
   sumcheck::Instance inst;
   inst.factors = {acc, std::span<const Fp>(sel)};
   for (const auto& col : w.columns) inst.factors.push_back(std::span<const Fp>(col));

@@ -92,8 +92,9 @@ Result<std::vector<Fp>> apply_table(const FunctionTable& table, const poly::Padd
   ZK_TRY(table.check());
   if (x.size() != shape.padded_size()) return make_error("table: input has the wrong size");
   std::vector<Fp> y(x.size(), Fp::zero());
+  const auto real = shape.real_mask();
   for (size_t i = 0; i < x.size(); ++i) {
-    if (!shape.is_real(i)) continue;
+    if (!real[i]) continue;
     auto k = table.row_of(x[i]);
     if (!k)
       return make_error("table: input " + std::to_string(x[i]) + " at entry " + std::to_string(i) + " is outside [" +
@@ -136,13 +137,16 @@ template <typename F>
 Status for_each_index(const TableShape& s, const std::vector<std::span<const Fp>>& xs, F&& f) {
   ZK_TRY(s.check());
   if (xs.size() != s.layout.blocks().size()) return make_error("table: one input per block expected");
-  for (size_t b = 0; b < xs.size(); ++b)
+  for (size_t b = 0; b < xs.size(); ++b) {
+    const auto real = s.layout.blocks()[b].real_mask();
+    if (xs[b].size() != real.size()) return make_error("table: block " + std::to_string(b) + " has the wrong size");
     for (size_t i = 0; i < xs[b].size(); ++i) {
-      if (!s.layout.blocks()[b].is_real(i)) continue;
+      if (!real[i]) continue;
       auto k = s.table->row_of(xs[b][i].to_i64_centered());
       if (!k) return make_error("table: block " + std::to_string(b) + " entry " + std::to_string(i) + " is outside the table");
       f(uint64_t(*k));
     }
+  }
   return {};
 }
 }  // namespace

@@ -78,10 +78,11 @@ std::vector<Fp> concat_values(const NodePlan& np, const std::vector<std::span<co
     for (size_t k = 0; k < y.size(); ++k) y[k] += part[k];
   }
   const auto& g = np.parts[0].gather;
+  const auto out = np.gather.out.padded_indices();
   for (size_t k = 0; k < g.size(); ++k) {
     bool any = false;
     for (const auto& part : np.parts) any |= part.gather[k] >= 0;
-    if (!any) y[np.gather.out.padded_index(k)] = Fp::from_i64(np.concat_fill);
+    if (!any) y[out[k]] = Fp::from_i64(np.concat_fill);
   }
   return y;
 }
@@ -89,11 +90,12 @@ std::vector<Fp> concat_values(const NodePlan& np, const std::vector<std::span<co
 // sum over real outputs k that take the fill of eq(r, k).
 Fp2 concat_fill_weight(const NodePlan& np, std::span<const Fp2> point) {
   auto eq_r = poly::eq_table(point);
+  const auto out = np.gather.out.padded_indices();
   Fp2 acc = Fp2::zero();
   for (size_t k = 0; k < np.parts[0].gather.size(); ++k) {
     bool any = false;
     for (const auto& part : np.parts) any |= part.gather[k] >= 0;
-    if (!any) acc += eq_r[np.gather.out.padded_index(k)];
+    if (!any) acc += eq_r[out[k]];
   }
   return acc;
 }
@@ -252,8 +254,10 @@ void route_lookup(Router& router, const NodePlan& np, const EvalClaim& in, const
 Status check_against_executor(const QNode& n, const model::IntRun& run, int tensor, std::span<const Fp> padded,
                               const poly::PaddedShape& s) {
   const auto& want = run.values[tensor];
+  const auto at = s.padded_indices();
+  if (at.size() != want.size()) return node_error(n, "the executor's tensor has the wrong size");
   for (uint64_t i = 0; i < want.size(); ++i)
-    if (padded[s.padded_index(i)] != Fp::from_i64(want[i]))
+    if (padded[at[i]] != Fp::from_i64(want[i]))
       return node_error(n, "the circuit's result differs from the model executor at entry " + std::to_string(i));
   return {};
 }
@@ -734,9 +738,7 @@ Result<util::Bytes> prove_impl(const SliceStatement& st, const pcs::Params& para
       router.open(np.lookup_in, hc.b);
       // ... s is boolean and d = spread(m) - x on real entries; d >= 0 is the lookup's domain.
       const auto mb = apply_gather(np.sm.spread, mc);
-      std::vector<Fp> sel(yshape.padded_size(), Fp::zero());
-      for (size_t i = 0; i < sel.size(); ++i)
-        if (yshape.is_real(i)) sel[i] = Fp::one();
+      const std::vector<Fp> sel = yshape.selector_table();
       auto tau = t.challenges("slice.softmax_tau", yshape.num_vars());
       Fp2 gamma = t.challenge("slice.softmax_gamma");
       sumcheck::Instance inst;

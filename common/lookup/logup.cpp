@@ -505,6 +505,7 @@ Shape Input::shape() const {
 Result<std::vector<Fp>> multiplicities(const Input& in) {
   const size_t cols = in.table.size();
   if (cols == 0 || in.witness.size() != cols) return make_error("logup: column counts differ");
+  if (in.witness[0].size() != in.witness_shape.padded_size()) return make_error("logup: the witness has the wrong size");
   // Rows hashed by a polynomial fingerprint over u64 (exact comparison follows).
   auto row_key = [&](const std::vector<std::span<const Fp>>& c, size_t i) {
     uint64_t h = 0;
@@ -516,8 +517,9 @@ Result<std::vector<Fp>> multiplicities(const Input& in) {
   for (size_t j = 0; j < in.table[0].size(); ++j) index.emplace(row_key(in.table, j), j);
   std::vector<Fp> m(in.table[0].size(), Fp::zero());
   std::vector<uint64_t> counts(m.size(), 0);
+  const auto real = in.witness_shape.real_mask();
   for (size_t i = 0; i < in.witness[0].size(); ++i) {
-    if (!in.witness_shape.is_real(i)) continue;
+    if (!real[i]) continue;
     auto [lo, hi] = index.equal_range(row_key(in.witness, i));
     size_t found = SIZE_MAX;
     for (auto it = lo; it != hi && found == SIZE_MAX; ++it) {
@@ -555,8 +557,9 @@ ProverOutput prove(const Input& in, std::span<const Fp> m, transcript::Transcrip
   const size_t n = explicit_rows(in);
   wl.q = denominators(in.witness, alpha, beta, n);
   wl.p.assign(n, Fp2::zero());
+  const auto real = shape.witness.real_mask();
   for (size_t i = 0; i < n; ++i)
-    if (shape.witness.is_real(i)) wl.p[i] = Fp2::one();
+    if (real[i]) wl.p[i] = Fp2::one();
   if (n < wl.size) {
     wl.p_tail = shape.witness.is_real(wl.size - 1) ? Fp2::one() : Fp2::zero();
     wl.q_tail = denominator(in.witness, alpha, beta, wl.size - 1);

@@ -166,7 +166,9 @@ bool needs_const_input(const std::string& op, size_t i) {
 }
 
 std::string node_label(const onnx::NodeProto& n, size_t idx) {
-  return n.name().empty() ? "#" + std::to_string(idx) : n.name();
+  if (!n.name().empty()) return n.name();
+  std::string label = "#";
+  return label += std::to_string(idx);
 }
 
 int64_t default_opset(const onnx::ModelProto& mp) {

@@ -47,6 +47,38 @@ size_t PaddedShape::padded_index(uint64_t dense) const {
   return out;
 }
 
+std::vector<size_t> PaddedShape::padded_indices() const {
+  std::vector<size_t> out(real_count());
+  if (out.empty()) return out;
+  // An odometer over the axes, the last fastest, carrying the padded index along.
+  std::vector<uint32_t> at(m_dims.size(), 0);
+  size_t padded = 0;
+  for (size_t i = 0; i < out.size(); ++i) {
+    out[i] = padded;
+    for (size_t a = m_dims.size(); a-- > 0;) {
+      if (++at[a] < m_dims[a]) {
+        padded += size_t(1) << m_offset[a];
+        break;
+      }
+      padded -= size_t(at[a] - 1) << m_offset[a];
+      at[a] = 0;
+    }
+  }
+  return out;
+}
+
+std::vector<uint8_t> PaddedShape::real_mask() const {
+  std::vector<uint8_t> mask(padded_size(), 0);
+  for (size_t x : padded_indices()) mask[x] = 1;
+  return mask;
+}
+
+std::vector<field::Fp> PaddedShape::selector_table() const {
+  std::vector<field::Fp> sel(padded_size(), field::Fp::zero());
+  for (size_t x : padded_indices()) sel[x] = field::Fp::one();
+  return sel;
+}
+
 field::Fp2 PaddedShape::selector(std::span<const field::Fp2> point) const {
   ZK_ASSERT(point.size() == m_vars);
   field::Fp2 acc = field::Fp2::one();
@@ -56,7 +88,10 @@ field::Fp2 PaddedShape::selector(std::span<const field::Fp2> point) const {
 
 std::string PaddedShape::to_string() const {
   std::string s = "[";
-  for (size_t a = 0; a < m_dims.size(); ++a) s += (a ? "," : "") + std::to_string(m_dims[a]);
+  for (size_t a = 0; a < m_dims.size(); ++a) {
+    if (a) s += ',';
+    s += std::to_string(m_dims[a]);
+  }
   return s + "]";
 }
 
@@ -84,6 +119,13 @@ bool BlockLayout::is_real(size_t index) const {
   if (it == m_by_offset.begin()) return false;
   size_t b = *(it - 1), i = index - m_offset[b];
   return i < m_blocks[b].padded_size() && m_blocks[b].is_real(i);
+}
+
+std::vector<uint8_t> BlockLayout::real_mask() const {
+  std::vector<uint8_t> mask(padded_size(), 0);
+  for (size_t b = 0; b < m_blocks.size(); ++b)
+    for (size_t x : m_blocks[b].padded_indices()) mask[m_offset[b] + x] = 1;
+  return mask;
 }
 
 field::Fp2 BlockLayout::block_weight(size_t b, std::span<const field::Fp2> point) const {

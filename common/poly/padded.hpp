@@ -34,6 +34,12 @@ class PaddedShape {
   bool is_real(size_t index) const;
   // Padded index of the row-major dense index i.
   size_t padded_index(uint64_t dense) const;
+  // padded_index of every dense index in order (counting, no divisions).
+  std::vector<size_t> padded_indices() const;
+  // is_real of every padded index, as 0/1 bytes, and as field elements (the selector's
+  // table).
+  std::vector<uint8_t> real_mask() const;
+  std::vector<field::Fp> selector_table() const;
   // The MLE of [index is real] at `point` (num_vars coordinates).
   field::Fp2 selector(std::span<const field::Fp2> point) const;
   std::string to_string() const;
@@ -62,6 +68,8 @@ class BlockLayout {
   unsigned num_vars() const { return m_vars; }
   size_t padded_size() const { return size_t(1) << m_vars; }
   bool is_real(size_t index) const;
+  // is_real of every index, as 0/1 bytes.
+  std::vector<uint8_t> real_mask() const;
   // The MLE of [index is real] at `point`.
   field::Fp2 selector(std::span<const field::Fp2> point) const;
   // The layout's MLE at `point` from each block's own MLE at point[0, k_b).

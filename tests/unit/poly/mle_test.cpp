@@ -4,6 +4,7 @@
 #include "unit/support.hpp"
 
 #include "poly/mle.hpp"
+#include "poly/padded.hpp"
 #include "util/thread_pool.hpp"
 
 using zks::field::Fp;
@@ -160,6 +161,25 @@ TEST_CASE("log2_ceil and padding", "[poly]") {
   REQUIRE(p.size() == 8);
   REQUIRE(p[4] == Fp(3));
   REQUIRE(p[5] == Fp::zero());
+}
+
+TEST_CASE("padded indices and real masks by counting equal the per-index functions", "[poly]") {
+  using zks::poly::PaddedShape;
+  std::vector<PaddedShape> shapes = {PaddedShape(std::vector<uint32_t>{}), PaddedShape({1}), PaddedShape({5}),
+                                     PaddedShape({3, 5, 6}), PaddedShape({1, 7, 1, 9}), PaddedShape({4, 4})};
+  for (const auto& s : shapes) {
+    CAPTURE(s.to_string());
+    auto idx = s.padded_indices();
+    REQUIRE(idx.size() == s.real_count());
+    for (size_t i = 0; i < idx.size(); ++i) REQUIRE(idx[i] == s.padded_index(i));
+    auto mask = s.real_mask();
+    REQUIRE(mask.size() == s.padded_size());
+    for (size_t x = 0; x < mask.size(); ++x) REQUIRE(bool(mask[x]) == s.is_real(x));
+  }
+  zks::poly::BlockLayout layout({PaddedShape({3, 5}), PaddedShape({7}), PaddedShape({2, 2, 3})});
+  auto mask = layout.real_mask();
+  REQUIRE(mask.size() == layout.padded_size());
+  for (size_t x = 0; x < mask.size(); ++x) REQUIRE(bool(mask[x]) == layout.is_real(x));
 }
 
 TEST_CASE("lt_eval is the MLE of the selector index < n", "[poly]") {
