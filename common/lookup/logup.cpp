@@ -31,7 +31,6 @@ Status check_shape(const Shape& s) {
 
 using Layer = detail::FractionTable;
 
-// layers[i] has 2^i fractions; layers.back() is the leaf layer.
 // Parents x < n of two explicit children each, four at a time on eight lanes
 // (field/simd.hpp), bit for bit the scalar p0 q1 + p1 q0, q0 q1.
 __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
@@ -50,6 +49,7 @@ void parents(const Fp2* cp, const Fp2* cq, Fp2* p, Fp2* q, size_t n) {
   }
 }
 
+// layers[i] has 2^i fractions; layers.back() is the leaf layer.
 std::vector<Layer> build_tree(Layer leaves) {
   unsigned depth = poly::log2_ceil(leaves.size);
   std::vector<Layer> layers(depth + 1);
