@@ -597,10 +597,12 @@ Result<util::Bytes> prove_impl(const SliceStatement& st, const pcs::Params& para
     const bool weights = p.has_weights() && i == p.weight_stack();
     auto cp = weights ? pcs::commit_cached(stacks[i], params) : commit_fresh(stacks[i]);
     if (!cp.ok()) return make_error("slice: " + cp.error());
-    size_t used = 0;
-    for (size_t c = 0; c < p.columns.size(); ++c)
-      if (size_t(p.slots[c].poly) == i) used = std::max(used, p.slots[c].offset + p.columns[c].shape.padded_size());
-    ZKS_LOG_DEBUG("slice", "stack {}: 2^{} entries, {} used", commitments.size(), poly::log2_ceil(stacks[i].size()), used);
+    if (log::get("slice")->should_log(spdlog::level::debug)) {
+      size_t used = 0;
+      for (size_t c = 0; c < p.columns.size(); ++c)
+        if (size_t(p.slots[c].poly) == i) used = std::max(used, p.slots[c].offset + p.columns[c].shape.padded_size());
+      ZKS_LOG_DEBUG("slice", "stack {}: 2^{} entries, {} used", commitments.size(), poly::log2_ceil(stacks[i].size()), used);
+    }
     commitments.push_back((*cp)->commitment());
     committed.push_back(std::move(cp).value());
   }
