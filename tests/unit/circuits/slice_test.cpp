@@ -475,6 +475,25 @@ TEST_CASE("a small range witness is checked against the 8-bit table, its wide te
   auto st2 = st;
   st2.output_values[0][0] += 1;
   REQUIRE_FALSE(c::verify_slice(st2, *proof, kParams).ok());
+  // The choice follows the proof's own choices, which the header carries: layernorm's
+  // range witness has 2^13 entries as run (the 8-bit table) and 2^14 with every node
+  // that may saturate in the saturating form (the 16-bit table). Both prove and verify.
+  Compiled ln = compile("layernorm");
+  auto ln_st = whole(ln);
+  auto ln_plan = sd::make_plan(ln_st);
+  REQUIRE(ln_plan.ok());
+  REQUIRE(ln_plan->range.table_bits == 8);
+  c::ProofChoices every;
+  for (size_t k = 0; k < ln.q.nodes.size(); ++k) every.saturating.insert(k);
+  auto ln_forced_plan = sd::make_plan(ln_st, every);
+  REQUIRE(ln_forced_plan.ok());
+  REQUIRE(ln_forced_plan->range.table_bits == 16);
+  REQUIRE(ln_forced_plan->range_splits.empty());
+  REQUIRE(proved(ln_st).ok());
+  auto forced = c::prove_slice_with(ln_st, kParams, {.saturating = every.saturating});
+  INFO((forced.ok() ? std::string() : forced.error()));
+  REQUIRE(forced.ok());
+  REQUIRE(c::verify_slice(ln_st, *forced, kParams).ok());
   // A witness above 2^kSmallRangeVars entries keeps the 16-bit table and no splits.
   Compiled gan = compile("mnist_gan");
   auto big = sd::make_plan(whole(gan));
