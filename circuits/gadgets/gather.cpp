@@ -22,19 +22,23 @@ void absorb_shape(transcript::Transcript& t, const GatherShape& s) {
   t.absorb("gather.shape", h.finalize());
 }
 
+// The padded index of every dense output and input entry, counted once per use.
+struct Indices {
+  std::vector<size_t> out, in;
+  explicit Indices(const GatherShape& s) : out(s.out.padded_indices()), in(s.in.padded_indices()) {}
+};
+
 // Calls f(padded output index, padded input index) for every 1 of the 0/1 matrix M with
 // y = M x (+ the fill).
 template <typename F>
-void for_each_edge(const GatherShape& s, F&& f) {
-  const auto out = s.out.padded_indices(), in = s.in.padded_indices();
+void for_each_edge(const GatherShape& s, const Indices& ix, F&& f) {
   for (size_t i = 0; i < s.gather.size(); ++i)
-    if (s.gather[i] >= 0) f(out[i], in[size_t(s.gather[i])]);
-  for (size_t j = 0; j < s.sum_into.size(); ++j) f(out[size_t(s.sum_into[j])], in[j]);
+    if (s.gather[i] >= 0) f(ix.out[i], ix.in[size_t(s.gather[i])]);
+  for (size_t j = 0; j < s.sum_into.size(); ++j) f(ix.out[size_t(s.sum_into[j])], ix.in[j]);
 }
 
-// sum over real outputs i with g(i) < 0 of eq(r, i).
-Fp2 fill_weight(const GatherShape& s, std::span<const Fp2> eq_r) {
-  const auto out = s.out.padded_indices();
+// sum over real outputs i with g(i) < 0 of eq(r, i); out: the outputs' padded indices.
+Fp2 fill_weight(const GatherShape& s, std::span<const size_t> out, std::span<const Fp2> eq_r) {
   Fp2 acc = Fp2::zero();
   for (size_t i = 0; i < s.gather.size(); ++i)
     if (s.gather[i] < 0) acc += eq_r[out[i]];
@@ -109,12 +113,12 @@ Fp2 gather_predicate(const GatherShape& s, const AxisMaps& maps, std::span<const
   }
   auto eq_r = poly::eq_table(r), eq_rho = poly::eq_table(rho);
   Fp2 p = Fp2::zero();
-  for_each_edge(s, [&](uint64_t o, uint64_t i) { p += eq_r[o] * eq_rho[i]; });
+  for_each_edge(s, Indices(s), [&](uint64_t o, uint64_t i) { p += eq_r[o] * eq_rho[i]; });
   return p;
 }
 
 Fp2 gather_fill_weight(const GatherShape& s, const AxisMaps& maps, std::span<const Fp2> r) {
-  if (!maps) return fill_weight(s, poly::eq_table(r));
+  if (!maps) return fill_weight(s, s.out.padded_indices(), poly::eq_table(r));
   // The real outputs less those every axis map sends inside the input.
   Fp2 real = Fp2::one(), inside = Fp2::one();
   for (size_t a = 0; a < maps->size(); ++a) {
@@ -155,10 +159,10 @@ Status GatherShape::check() const {
 std::vector<Fp> apply_gather(const GatherShape& s, std::span<const Fp> x) {
   ZK_ASSERT(s.check().ok() && x.size() == s.in.padded_size());
   std::vector<Fp> y(s.out.padded_size(), Fp::zero());
-  const auto out = s.out.padded_indices();
+  const Indices ix(s);
   for (size_t i = 0; i < s.gather.size(); ++i)
-    if (s.gather[i] < 0) y[out[i]] = Fp::from_i64(s.fill);
-  for_each_edge(s, [&](uint64_t o, uint64_t i) { y[o] += x[i]; });
+    if (s.gather[i] < 0) y[ix.out[i]] = Fp::from_i64(s.fill);
+  for_each_edge(s, ix, [&](uint64_t o, uint64_t i) { y[o] += x[i]; });
   return y;
 }
 
@@ -168,8 +172,9 @@ GatherProverOutput prove_gather(const GatherShape& s, std::span<const Fp> x, con
   absorb_shape(t, s);
   auto eq_r = poly::eq_table(y_claim.point);
   std::vector<Fp2> P(s.in.padded_size(), Fp2::zero());
-  for_each_edge(s, [&](uint64_t o, uint64_t i) { P[i] += eq_r[o]; });
-  Fp2 target = y_claim.value - Fp2(Fp::from_i64(s.fill)) * fill_weight(s, eq_r);
+  const Indices ix(s);
+  for_each_edge(s, ix, [&](uint64_t o, uint64_t i) { P[i] += eq_r[o]; });
+  Fp2 target = y_claim.value - Fp2(Fp::from_i64(s.fill)) * fill_weight(s, ix.out, eq_r);
   sumcheck::Instance inst;
   inst.factors = {x, std::span<const Fp2>(P)};
   auto sc = sumcheck::prove(inst, target, t);

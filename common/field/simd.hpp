@@ -97,13 +97,20 @@ struct Fp2Const {
 [[gnu::always_inline]] inline u64x8 odd_fp(u64x8 a, u64x8 b) {
   return __builtin_shuffle(a, b, u64x8{1, 3, 5, 7, 9, 11, 13, 15});
 }
-// Eight Fp2 given coordinate by coordinate (c0, c1) as two vectors of four Fp2 each:
-// the first four, and the last four.
-[[gnu::always_inline]] inline u64x8 fp2_lo(u64x8 c0, u64x8 c1) {
-  return __builtin_shuffle(c0, c1, u64x8{0, 8, 1, 9, 2, 10, 3, 11});
+// a and b lane by lane, interleaved (a0, b0, a1, b1, ...): the first eight words, and
+// the last eight. Eight Fp2 given coordinate by coordinate (c0, c1) as four Fp2 each.
+[[gnu::always_inline]] inline u64x8 interleave_lo(u64x8 a, u64x8 b) {
+  return __builtin_shuffle(a, b, u64x8{0, 8, 1, 9, 2, 10, 3, 11});
 }
-[[gnu::always_inline]] inline u64x8 fp2_hi(u64x8 c0, u64x8 c1) {
-  return __builtin_shuffle(c0, c1, u64x8{4, 12, 5, 13, 6, 14, 7, 15});
+[[gnu::always_inline]] inline u64x8 interleave_hi(u64x8 a, u64x8 b) {
+  return __builtin_shuffle(a, b, u64x8{4, 12, 5, 13, 6, 14, 7, 15});
+}
+// The low four words of a then of b, and the high four of each (two Fp2 of each).
+[[gnu::always_inline]] inline u64x8 low_halves(u64x8 a, u64x8 b) {
+  return __builtin_shuffle(a, b, u64x8{0, 1, 2, 3, 8, 9, 10, 11});
+}
+[[gnu::always_inline]] inline u64x8 high_halves(u64x8 a, u64x8 b) {
+  return __builtin_shuffle(a, b, u64x8{4, 5, 6, 7, 12, 13, 14, 15});
 }
 
 // Of two vectors of four Fp2 each (eight in a row), the even-indexed Fp2 and the odd.

@@ -104,8 +104,8 @@ void denominator_run(const Fp* const* cols, const Fp2* powers, size_t num_cols, 
     }
     c0 = sub(splat(alpha.c0().value()), c0);
     c1 = sub(splat(alpha.c1().value()), c1);
-    store(q + i, fp2_lo(c0, c1));
-    store(q + i + 4, fp2_hi(c0, c1));
+    store(q + i, interleave_lo(c0, c1));
+    store(q + i + 4, interleave_hi(c0, c1));
   }
   for (; i < hi; ++i) {
     Fp2 acc = Fp2::zero();
@@ -183,8 +183,7 @@ void fold_child_records(const Fp2* p, const Fp2* q, Fp2* out, size_t n, const Fp
   const Fp2Const rc(r);
   for (size_t i = 0; i < n; ++i) {
     const u64x8 pv = load(p + 4 * i), qv = load(q + 4 * i);
-    const u64x8 a = __builtin_shuffle(pv, qv, u64x8{0, 1, 2, 3, 8, 9, 10, 11});
-    const u64x8 b = __builtin_shuffle(pv, qv, u64x8{4, 5, 6, 7, 12, 13, 14, 15});
+    const u64x8 a = low_halves(pv, qv), b = high_halves(pv, qv);
     store(out + 4 * i, add(a, mul(sub(b, a), rc)));
   }
 }
@@ -204,10 +203,8 @@ using namespace field::simd;
   const u64x8 t1 = __builtin_shuffle(r[0], r[1], u64x8{2, 3, 10, 11, 6, 7, 14, 15});
   const u64x8 t2 = __builtin_shuffle(r[2], r[3], u64x8{0, 1, 8, 9, 4, 5, 12, 13});
   const u64x8 t3 = __builtin_shuffle(r[2], r[3], u64x8{2, 3, 10, 11, 6, 7, 14, 15});
-  r[0] = __builtin_shuffle(t0, t2, u64x8{0, 1, 2, 3, 8, 9, 10, 11});
-  r[2] = __builtin_shuffle(t0, t2, u64x8{4, 5, 6, 7, 12, 13, 14, 15});
-  r[1] = __builtin_shuffle(t1, t3, u64x8{0, 1, 2, 3, 8, 9, 10, 11});
-  r[3] = __builtin_shuffle(t1, t3, u64x8{4, 5, 6, 7, 12, 13, 14, 15});
+  r[0] = low_halves(t0, t2), r[2] = high_halves(t0, t2);
+  r[1] = low_halves(t1, t3), r[3] = high_halves(t1, t3);
 }
 
 // load_pairs(i, f) sets f[0..3] to p0, p1, q0, q1 of pairs i..i+3's a records (one

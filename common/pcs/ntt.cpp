@@ -113,8 +113,7 @@ void powers_run(const Fp* in, Fp* out, size_t n, Fp x, Fp s) {
     u64x8 xs;
     Fp p = x;
     for (int k = 0; k < 8; ++k, p *= s) xs[k] = p.value();
-    const Fp s8 = s.pow(8);
-    const u64x8 step = {s8.value(), s8.value(), s8.value(), s8.value(), s8.value(), s8.value(), s8.value(), s8.value()};
+    const u64x8 step = splat(s.pow(8).value());
     for (; l + 8 <= n; l += 8) {
       store(out + l, mul(load(in + l), xs));
       xs = mul(xs, step);
@@ -131,7 +130,6 @@ void powers_run(const Fp* in, Fp* out, size_t n, Fp x, Fp s) {
 // it is, so it only adds and subtracts.
 __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 void dif_last_three(Fp* b, size_t n, const Fp* w) {
-  using idx8 = u64x8;
   const u64x8 w4 = {w[4].value(), w[5].value(), w[6].value(), w[7].value(),
                     w[4].value(), w[5].value(), w[6].value(), w[7].value()};
   const u64x8 w2 = {w[2].value(), w[3].value(), w[2].value(), w[3].value(),
@@ -139,19 +137,18 @@ void dif_last_three(Fp* b, size_t n, const Fp* w) {
   for (size_t g = 0; g + 16 <= n; g += 16) {
     const u64x8 a = load(b + g), c = load(b + g + 8);
     // h = 4: pairs (i, i + 4) of each group.
-    u64x8 x = __builtin_shuffle(a, c, idx8{0, 1, 2, 3, 8, 9, 10, 11});
-    u64x8 y = __builtin_shuffle(a, c, idx8{4, 5, 6, 7, 12, 13, 14, 15});
+    u64x8 x = low_halves(a, c), y = high_halves(a, c);
     u64x8 s = add(x, y), d = mul(sub(x, y), w4);
     // h = 2: the groups are now (s0..3, d0..3) and (s4..7, d4..7).
-    x = __builtin_shuffle(s, d, idx8{0, 1, 8, 9, 4, 5, 12, 13});
-    y = __builtin_shuffle(s, d, idx8{2, 3, 10, 11, 6, 7, 14, 15});
+    x = __builtin_shuffle(s, d, u64x8{0, 1, 8, 9, 4, 5, 12, 13});
+    y = __builtin_shuffle(s, d, u64x8{2, 3, 10, 11, 6, 7, 14, 15});
     s = add(x, y), d = mul(sub(x, y), w2);
     // h = 1: the groups are (s0, s1, d0, d1, s2, s3, d2, d3) and the same from s4, d4.
-    x = __builtin_shuffle(s, d, idx8{0, 8, 2, 10, 4, 12, 6, 14});
-    y = __builtin_shuffle(s, d, idx8{1, 9, 3, 11, 5, 13, 7, 15});
+    x = __builtin_shuffle(s, d, u64x8{0, 8, 2, 10, 4, 12, 6, 14});
+    y = __builtin_shuffle(s, d, u64x8{1, 9, 3, 11, 5, 13, 7, 15});
     s = add(x, y), d = sub(x, y);
-    store(b + g, __builtin_shuffle(s, d, idx8{0, 8, 1, 9, 2, 10, 3, 11}));
-    store(b + g + 8, __builtin_shuffle(s, d, idx8{4, 12, 5, 13, 6, 14, 7, 15}));
+    store(b + g, interleave_lo(s, d));
+    store(b + g + 8, interleave_hi(s, d));
   }
 }
 

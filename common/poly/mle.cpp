@@ -25,8 +25,8 @@ void fold_run(const Fp* t, Fp2* out, size_t n, const Fp2& r) {
     const u64x8 v0 = load(t + 2 * i), v1 = load(t + 2 * i + 8);
     const u64x8 a = even_fp(v0, v1), d = sub(odd_fp(v0, v1), a);
     const u64x8 c0 = add(a, mul(d, rc.r0)), c1 = mul(d, rc.r1);
-    store(out + i, fp2_lo(c0, c1));
-    store(out + i + 4, fp2_hi(c0, c1));
+    store(out + i, interleave_lo(c0, c1));
+    store(out + i + 4, interleave_hi(c0, c1));
   }
   for (; i < n; ++i) {
     Fp2 a = Fp2(t[2 * i]);

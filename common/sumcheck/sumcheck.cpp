@@ -106,7 +106,7 @@ struct Round {
         c0 = val[0];
         for (size_t j = 1; j < r.d; ++j) c0 = mul(c0, val[j]);
       }
-      const u64x8 v_lo = fp2_lo(c0, c1), v_hi = fp2_hi(c0, c1);
+      const u64x8 v_lo = interleave_lo(c0, c1), v_hi = interleave_hi(c0, c1);
       a[t] = add(a[t], r.weights ? add(mul2(w_lo, v_lo), mul2(w_hi, v_hi)) : add(v_lo, v_hi));
     }
   }
