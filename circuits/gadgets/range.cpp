@@ -38,6 +38,14 @@ lookup::Shape lookup_shape(const RangeShape& s) {
   return lookup::Shape{poly::PaddedShape::flat(uint64_t(1) << s.witness_vars()), s.table_bits, 1};
 }
 
+// A checked value's statement: its shape, width and offset (terms and splits alike).
+void write_bound(util::ByteWriter& w, const poly::PaddedShape& shape, unsigned bits, int64_t offset) {
+  w.u32(static_cast<uint32_t>(shape.dims().size()));
+  for (uint32_t d : shape.dims()) w.u32(d);
+  w.u32(bits);
+  w.u64(static_cast<uint64_t>(offset));
+}
+
 // The statement (every term) goes into the transcript before any challenge.
 void absorb_terms(transcript::Transcript& t, const RangeShape& s) {
   util::ByteWriter w;
@@ -45,10 +53,7 @@ void absorb_terms(transcript::Transcript& t, const RangeShape& s) {
   w.u32(static_cast<uint32_t>(s.terms.size()));
   for (const auto& term : s.terms) {
     w.u32(term.column);
-    w.u32(static_cast<uint32_t>(term.shape.dims().size()));
-    for (uint32_t d : term.shape.dims()) w.u32(d);
-    w.u32(term.bits);
-    w.u64(static_cast<uint64_t>(term.offset));
+    write_bound(w, term.shape, term.bits, term.offset);
   }
   t.absorb_bytes("range.terms", w.bytes());
 }
@@ -199,10 +204,7 @@ void absorb_splits(transcript::Transcript& t, std::span<const RangeSplit> splits
   w.u32(static_cast<uint32_t>(splits.size()));
   for (const auto& s : splits) {
     for (uint32_t id : {s.column, s.lo, s.hi}) w.u32(id);
-    w.u32(static_cast<uint32_t>(s.shape.dims().size()));
-    for (uint32_t d : s.shape.dims()) w.u32(d);
-    w.u32(s.bits);
-    w.u64(static_cast<uint64_t>(s.offset));
+    write_bound(w, s.shape, s.bits, s.offset);
   }
   t.absorb_bytes("range.splits", w.bytes());
 }
