@@ -408,6 +408,17 @@ Status plan_matmul(Plan& p, NodePlan& np, const QNode& n, std::map<int, int>& us
 
 // Softmax: see NodePlan::SoftmaxPlan. The exp table is the model's, re-indexed by
 // d = max - x in [0, 2^16) (0 past the model's cut, as the executor does).
+// A division's committed columns (q, then its remainder limbs, on the output's shape)
+// and their range terms; q is the output's column.
+void add_divide_columns(Plan& p, NodePlan& np) {
+  std::vector<uint32_t> ids;
+  for (size_t i = 0; i < np.div.num_columns(); ++i) ids.push_back(uint32_t(add_column(p, {np.div.shape})));
+  np.y_col = ids[0];
+  p.columns[np.y_col].zero_padded = true;  // q: C2 proves its padding zero
+  for (auto& term : divide_range_terms(np.div, ids)) p.range.terms.push_back(term);
+  p.col_of[np.y] = np.y_col;
+}
+
 Status plan_softmax(Plan& p, NodePlan& np, const QNode& n, size_t k, const poly::PaddedShape& out) {
   const QModel& m = *p.m;
   const auto& xs = m.tensors[np.x].shape;
@@ -443,12 +454,7 @@ Status plan_softmax(Plan& p, NodePlan& np, const QNode& n, size_t k, const poly:
   const unsigned sum_bits = unsigned(std::ceil(std::log2(double(len) * double(top) + 1)));
   np.div = DivideShape{out, unsigned(std::max<int64_t>(0, n.aux)), 0, m.act_lo(), m.act_hi(), std::max(1u, sum_bits)};
   if (auto st = np.div.check(); !st.ok()) return node_error(n, st.error());
-  std::vector<uint32_t> ids;
-  for (size_t i = 0; i < np.div.num_columns(); ++i) ids.push_back(uint32_t(add_column(p, {out})));
-  np.y_col = ids[0];
-  p.columns[np.y_col].zero_padded = true;  // q: C2 proves its padding zero
-  for (auto& term : divide_range_terms(np.div, ids)) p.range.terms.push_back(term);
-  p.col_of[np.y] = np.y_col;
+  add_divide_columns(p, np);
   return {};
 }
 
@@ -704,12 +710,7 @@ Result<Plan> make_plan(const SliceStatement& st, const ProofChoices& choices) {
       const int k = int(n.aux);
       np.div = DivideShape{*out, unsigned(std::max(k, 0)), unsigned(std::max(-k, 0)), m.act_lo(), m.act_hi(), 15};
       if (auto s = np.div.check(); !s.ok()) return node_error(n, s.error());
-      std::vector<uint32_t> ids;
-      for (size_t i = 0; i < np.div.num_columns(); ++i) ids.push_back(uint32_t(add_column(p, {*out})));
-      np.y_col = ids[0];
-      p.columns[np.y_col].zero_padded = true;  // q: C2 proves its padding zero
-      for (auto& term : divide_range_terms(np.div, ids)) p.range.terms.push_back(term);
-      p.col_of[np.y] = np.y_col;
+      add_divide_columns(p, np);
       p.kind[np.y] = TensorKind::Committed;
     } else if (n.op == "MaxPool" || n.op == "GlobalMaxPool") {
       np.kind = Kind::MaxPool;
