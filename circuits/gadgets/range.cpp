@@ -100,36 +100,46 @@ Status RangeShape::check() const {
 size_t RangeShape::num_blocks() const { return blocks_of(*this).size(); }
 unsigned RangeShape::witness_vars() const { return layout_of(*this).num_vars(); }
 
-Result<RangeWitness> range_witness(const RangeShape& s, const std::vector<std::span<const Fp>>& columns) {
-  ZK_TRY(s.check());
+std::vector<Fp> range_stack(const RangeShape& s, const std::vector<std::span<const Fp>>& columns) {
   ZK_ASSERT(columns.size() == s.terms.size());
   const auto layout = layout_of(s);
-  RangeWitness w;
-  w.witness.assign(layout.padded_size(), Fp::zero());
-  std::vector<uint64_t> counts(size_t(1) << s.table_bits, 0);
-  auto blocks = blocks_of(s);
-  size_t filled = 0;
+  std::vector<Fp> stack(layout.padded_size(), Fp::zero());
+  const auto blocks = blocks_of(s);
   for (size_t bi = 0; bi < blocks.size(); ++bi) {
     const RangeTerm& term = s.terms[blocks[bi].term];
     auto col = columns[blocks[bi].term];
     ZK_ASSERT(col.size() == term.shape.padded_size());
-    Fp* dst = w.witness.data() + layout.offset(bi);
+    Fp* dst = stack.data() + layout.offset(bi);
     const auto real = term.shape.real_mask();
-    for (size_t x = 0; x < col.size(); ++x) {
-      Fp v = col[x];
-      if (real[x]) v += Fp::from_i64(term.offset);
-      v *= Fp(uint64_t(1) << blocks[bi].shift);
-      uint64_t u = v.value();
+    const Fp offset = Fp::from_i64(term.offset), scale(uint64_t(1) << blocks[bi].shift);
+    for (size_t x = 0; x < col.size(); ++x) dst[x] = (real[x] ? col[x] + offset : col[x]) * scale;
+  }
+  return stack;
+}
+
+Result<RangeWitness> range_witness(const RangeShape& s, const std::vector<std::span<const Fp>>& columns) {
+  ZK_TRY(s.check());
+  RangeWitness w;
+  w.witness = range_stack(s, columns);
+  std::vector<uint64_t> counts(size_t(1) << s.table_bits, 0);
+  const auto layout = layout_of(s);
+  const auto blocks = blocks_of(s);
+  size_t filled = 0;
+  for (size_t bi = 0; bi < blocks.size(); ++bi) {
+    const RangeTerm& term = s.terms[blocks[bi].term];
+    const Fp* v = w.witness.data() + layout.offset(bi);
+    for (size_t x = 0; x < term.shape.padded_size(); ++x) {
+      uint64_t u = v[x].value();
       if (u >> s.table_bits) {
+        const auto col = columns[blocks[bi].term];
         return make_error("range term " + std::to_string(blocks[bi].term) + " (column " +
                           std::to_string(term.column) + "): row " + std::to_string(x) + " value " +
                           std::to_string(col[x].to_i64_centered()) + " + offset " + std::to_string(term.offset) +
                           " is outside [0, 2^" + std::to_string(term.bits) + ")");
       }
-      dst[x] = v;
       ++counts[u];
     }
-    filled += col.size();
+    filled += term.shape.padded_size();
   }
   counts[0] += w.witness.size() - filled;  // the stack's zero tail
   w.multiplicities.resize(counts.size());

@@ -64,6 +64,9 @@ struct RangeWitness {
 // value is out of range (the executor produced something the proof cannot attest).
 Result<RangeWitness> range_witness(const RangeShape& shape,
                                    const std::vector<std::span<const Fp>>& columns);
+// The concatenated witness alone, unchecked (range_witness's first step; a tamper
+// test's cheating prover looks up out-of-range values with it).
+std::vector<Fp> range_stack(const RangeShape& shape, const std::vector<std::span<const Fp>>& columns);
 
 struct RangeProof {
   lookup::Proof lookup;

@@ -25,6 +25,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -74,6 +75,9 @@ Result<pcs::Commitment> boundary_commitment(const model::QModel& m, int tensor, 
                                            const pcs::Params& params);
 
 struct SliceProof;  // opaque; see slice_proof.cpp
+namespace slice_detail {
+struct Plan;  // slice_plan.hpp
+}
 
 // Proves the statement; fails (naming the node) when an op is not provable yet or when
 // the model's executor disagrees with the circuits' (a bug, reported, never proved).
@@ -94,6 +98,11 @@ struct ProofChoices {
 struct ForcedChoices {
   std::optional<std::set<size_t>> saturating = {};            // only the nodes of it that may saturate
   std::optional<std::map<size_t, TableWindow>> windows = {};  // exactly these windows
+  // A cheating prover, for tamper tests: called with the plan and every column (the
+  // plan's order) once the witness and the multiplicities are built, before anything is
+  // committed. The prover then commits and proves the changed columns as they are (a
+  // tensor held in a column is read from it from then on); the verifier must reject.
+  std::function<void(const slice_detail::Plan&, std::vector<std::vector<Fp>>&)> tamper = {};
 };
 Result<util::Bytes> prove_slice_with(const SliceStatement& st, const pcs::Params& params, const ForcedChoices& forced);
 // Checks a proof against the statement; the error says what failed.
