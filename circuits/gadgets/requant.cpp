@@ -26,6 +26,18 @@ struct Layout {
     r0 = next, nr = s.remainder_limbs(), next += nr;
     h0 = next, nh = s.excess_limbs();
   }
+  // The bits of limb i of n limbs that hold `bits` bits in all: 16, the top one fewer.
+  static unsigned limb_bits(unsigned bits, unsigned i, unsigned n) { return i + 1 < n ? kLimb : bits - kLimb * (n - 1); }
+  // The limbs of one bit (a remainder of 17 or 33 bits, say, ends in one): C10 makes
+  // them bits instead of a range term, which would cost two blocks of the range witness.
+  std::vector<unsigned> bit_limbs(const RequantShape& s) const {
+    std::vector<unsigned> out;
+    for (unsigned i = 0; i < nr; ++i)
+      if (limb_bits(s.shift, i, nr) == 1) out.push_back(r0 + i);
+    for (unsigned j = 0; j < nh; ++j)
+      if (limb_bits(s.excess_bits, j, nh) == 1) out.push_back(h0 + j);
+    return out;
+  }
 };
 
 Fp2 c(int64_t v) { return Fp2(Fp::from_i64(v)); }
@@ -79,6 +91,12 @@ std::vector<sumcheck::Term> constraint_terms(const RequantShape& s, const Fp2& g
       add(-Fp2::one(), {L.b_hi, L.h0 + j});
       g *= gamma;
     }
+  }
+  // C10: l (1 - l) for each limb of one bit.
+  for (unsigned l : L.bit_limbs(s)) {
+    add(Fp2::one(), {l});
+    add(-Fp2::one(), {l, l});
+    g *= gamma;
   }
   // C7..C9: (1 - sel) col = col - sel col for q and the flags.
   std::vector<unsigned> padded = {L.q};
@@ -171,13 +189,13 @@ std::vector<RangeTerm> requant_range_terms(const RequantShape& s, std::span<cons
   ZK_ASSERT(ids.size() == s.num_columns());
   const Layout L(s);
   std::vector<RangeTerm> terms;
-  auto top = [](unsigned bits, unsigned i, unsigned limbs) {
-    return i + 1 < limbs ? kLimb : bits - kLimb * (limbs - 1);
-  };
   terms.push_back({ids[L.q - 2], s.shape, s.out_bits(), -s.lo});
-  for (unsigned i = 0; i < L.nr; ++i) terms.push_back({ids[L.r0 + i - 2], s.shape, top(s.shift, i, L.nr), 0});
-  for (unsigned j = 0; j < L.nh; ++j) terms.push_back({ids[L.h0 + j - 2], s.shape, top(s.excess_bits, j, L.nh), 0});
-  // The flags need no range term: C1 and C2 make them bits.
+  // The flags and the limbs of one bit need no range term: C1, C2 and C10 make them bits.
+  for (unsigned i = 0; i < L.nr; ++i)
+    if (unsigned b = Layout::limb_bits(s.shift, i, L.nr); b > 1) terms.push_back({ids[L.r0 + i - 2], s.shape, b, 0});
+  for (unsigned j = 0; j < L.nh; ++j)
+    if (unsigned b = Layout::limb_bits(s.excess_bits, j, L.nh); b > 1)
+      terms.push_back({ids[L.h0 + j - 2], s.shape, b, 0});
   return terms;
 }
 

@@ -15,7 +15,8 @@
 //   C0: e's decomposition,  C1, C2: flags are bits,  C3: not both flags,
 //   C4: b_lo (q - lo) = 0,  C5: b_hi (q - hi) = 0,  C6: (1 - b_lo - b_hi) h = 0,
 //   C7..C9: q, b_lo, b_hi vanish on padded entries (the selector is evaluated by the verifier),
-// and the range terms (limbs, h limbs, q - lo) go to the slice's range check. The
+//   C10: a limb of one bit (the top limb of a 17-bit remainder, say) is a bit,
+// and the range terms (the other limbs, h limbs, q - lo) go to the slice's range check. The
 // zerocheck leaves a claim on acc (for the linear layer below) and claims on the
 // committed columns; a claim on the output q from the layer above is a claim on the
 // committed q directly.

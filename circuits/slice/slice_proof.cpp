@@ -21,9 +21,10 @@ using namespace slice_detail;
 using model::QModel;
 using model::QNode;
 
-constexpr uint32_t kProofVersion = 5;  // 3: table windows and several witness commitments in the header;
+constexpr uint32_t kProofVersion = 6;  // 3: table windows and several witness commitments in the header;
                                         // 4: no range term a lookup implies;
-                                        // 5: the 8-bit range table for small witnesses
+                                        // 5: the 8-bit range table for small witnesses;
+                                        // 6: requantization limbs of one bit proved bits (C10)
 
 // Where a slice proof's (or its verification's) time goes, by phase, logged at debug
 // level ("slice" category).

@@ -1,6 +1,7 @@
 // Requantization with saturation: witness semantics, completeness, tamper tests.
 #include <catch2/catch.hpp>
 #include <random>
+#include <set>
 
 #include "circuits/gadgets/requant.hpp"
 #include "poly/mle.hpp"
@@ -172,4 +173,33 @@ TEST_CASE("requant: q + 1 with the remainder adjusted passes the zerocheck but n
   cols.clear();
   for (const auto& t : rs.terms) cols.push_back(bad2.columns[t.column]);
   REQUIRE_FALSE(c::range_witness(rs, cols).ok());
+}
+
+TEST_CASE("requant: a limb of one bit is proved a bit by the zerocheck, not by a range term", "[circuits]") {
+  // s = 17: r = r0 + 2^16 r1 with r1 in {0, 1}; excess of 17 bits: h = h0 + 2^16 h1 likewise.
+  Case cs({24}, 17, 17, int64_t(1) << 33, 5);
+  REQUIRE(cs.w.saturations > 0);
+  REQUIRE(cs.s.num_columns() == 7);  // q, b_lo, b_hi, r0, r1, h0, h1
+  REQUIRE(cs.check(cs.prove(cs.w).proof).ok());
+  std::vector<uint32_t> ids = {0, 1, 2, 3, 4, 5, 6};
+  auto terms = c::requant_range_terms(cs.s, ids);
+  std::set<uint32_t> ranged;
+  for (const auto& t : terms) ranged.insert(t.column);
+  REQUIRE(ranged == std::set<uint32_t>{0, 3, 5});  // q, r0, h0: 16 bits each
+  // q - 1 with r + 2^17, carried into r1 (r1 + 2): the decomposition holds and r0 stays
+  // in range; only C10 stands between this cheat and acceptance.
+  size_t x = 0;
+  while (x < 24 && (cs.w.columns[1][x] != Fp::zero() || cs.w.columns[2][x] != Fp::zero())) ++x;
+  REQUIRE(x < 24);
+  auto bad = cs.w;
+  bad.columns[0][x] -= Fp::one();
+  bad.columns[4][x] += Fp(2);
+  REQUIRE_FALSE(cs.check(cs.prove(bad).proof, nullptr, &bad).ok());
+  // And each one-bit limb set to 2 on its own.
+  for (size_t col : {4, 6}) {
+    auto two = cs.w;
+    two.columns[col][x] = Fp(2);
+    CAPTURE(col);
+    REQUIRE_FALSE(cs.check(cs.prove(two).proof, nullptr, &two).ok());
+  }
 }
