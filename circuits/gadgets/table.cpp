@@ -70,10 +70,33 @@ Status FunctionTable::check() const {
   return {};
 }
 
+namespace {
+// A list of 64 entries or more is absorbed as the digests of its eight equal chunks,
+// hashed side by side (hash::hash_many: eight BLAKE2b lanes at once); a shorter one
+// entry by entry. Both sides absorb every table a slice looks into (its windows' whole
+// tables too), about 4 MB on age, so this is a fifth of its verification otherwise.
+void absorb_list(hash::Hasher& h, std::span<const int64_t> v) {
+  static_assert(std::endian::native == std::endian::little, "entries are hashed as little-endian bytes");
+  constexpr size_t kChunks = 8;
+  if (v.size() < 8 * kChunks || v.size() % kChunks != 0) {
+    h.update_i64s(v);
+    return;
+  }
+  const size_t bytes = v.size() / kChunks * sizeof(int64_t);
+  std::array<hash::Digest, kChunks> d;
+  hash::hash_many(hash::Domain::Commitment, reinterpret_cast<const uint8_t*>(v.data()), bytes, bytes, kChunks, d.data());
+  for (const auto& x : d) h.update(x);
+}
+}  // namespace
+
 hash::Digest FunctionTable::content_hash() const {
   hash::Hasher h(hash::Domain::Commitment);
-  h.update_u64(static_cast<uint64_t>(in_lo)).update_u64(values.size()).update_i64s(values);
-  if (!inputs.empty()) h.update_u64(inputs.size()).update_i64s(inputs);  // a full table's hash is as it always was
+  h.update_u64(static_cast<uint64_t>(in_lo)).update_u64(values.size());
+  absorb_list(h, values);
+  if (!inputs.empty()) {
+    h.update_u64(inputs.size());
+    absorb_list(h, inputs);
+  }
   return h.finalize();
 }
 

@@ -50,7 +50,9 @@ struct FunctionTable {
   int64_t input(size_t i) const { return inputs.empty() ? in_lo + int64_t(i) : inputs[i]; }
   std::optional<size_t> row_of(int64_t x) const;  // the row whose input is x
   Status check() const;
-  hash::Digest content_hash() const;  // BLAKE2b over in_lo, the values and the inputs
+  // BLAKE2b over in_lo, the values and the inputs (a long list as the digests of its
+  // eight equal chunks).
+  hash::Digest content_hash() const;
 };
 
 // The rows of a table a lookup looks into: 2^bits consecutive entries from `first`, or,

@@ -739,6 +739,7 @@ Result<Plan> make_plan(const SliceStatement& st, const ProofChoices& choices) {
     p.nodes.push_back(std::move(np));
   }
   for (int t : st.outputs) {
+    if (t < 0 || size_t(t) >= m.tensors.size()) return make_error("slice: output tensor id out of range");
     if (!p.kind.count(t)) return make_error("slice: output '" + m.tensors[t].name + "' is not computed in this slice");
     ++uses[t];
   }
@@ -750,6 +751,10 @@ Result<Plan> make_plan(const SliceStatement& st, const ProofChoices& choices) {
       np.y_col = add_column(p, {np.gather.out});
       p.col_of[np.y] = np.y_col;
     }
+  for (size_t k : choices.saturating)
+    if (!p.may_saturate.count(k))
+      return make_error("slice: node '" + (k < m.nodes.size() ? m.nodes[k].name : std::to_string(k)) +
+                        "' is listed as saturating but cannot saturate");
   drop_range_terms_implied_by_lookups(p);
   use_small_range_table(p);
   if (!choices.windows.empty() && choices.windows.rbegin()->first >= p.table_groups.size())

@@ -281,25 +281,25 @@ void write_choices(util::ByteWriter& w, const SliceStatement& st, const ProofCho
   }
 }
 
-Result<ProofChoices> read_choices(util::ByteReader& r, const SliceStatement& st, const Plan& base) {
-  const QModel& m = *st.model;
+// Only the form is checked here (counts bounded by the slice's nodes, lists strictly
+// increasing); make_plan checks the rest: each listed node may saturate, each window's
+// lookup exists and the window lies inside its table.
+Result<ProofChoices> read_choices(util::ByteReader& r, const SliceStatement& st) {
   ProofChoices c;
+  const uint32_t nodes = uint32_t(st.end - st.first);
   uint32_t n;
-  if (!r.u32(n) || n > st.end - st.first) return make_error("slice proof: bad saturating-node list");
+  if (!r.u32(n) || n > nodes) return make_error("slice proof: bad saturating-node list");
   for (uint32_t i = 0; i < n; ++i) {
     uint32_t rel;
-    if (!r.u32(rel) || rel >= st.end - st.first || (!c.saturating.empty() && st.first + rel <= *c.saturating.rbegin()))
+    if (!r.u32(rel) || rel >= nodes || (!c.saturating.empty() && st.first + rel <= *c.saturating.rbegin()))
       return make_error("slice proof: bad saturating-node list");
     c.saturating.insert(st.first + rel);
   }
-  for (size_t k : c.saturating)
-    if (!base.may_saturate.count(k))
-      return make_error("slice proof: node '" + m.nodes[k].name + "' is listed as saturating but cannot saturate");
-  if (!r.u32(n) || n > base.table_groups.size()) return make_error("slice proof: bad table-window list");
+  if (!r.u32(n) || n > nodes) return make_error("slice proof: bad table-window list");
   for (uint32_t i = 0; i < n; ++i) {
     uint32_t g, first, rows;
     uint8_t bits;
-    if (!r.u32(g) || !r.u8(bits) || !r.u32(first) || !r.u32(rows) || g >= base.table_groups.size() ||
+    if (!r.u32(g) || !r.u8(bits) || !r.u32(first) || !r.u32(rows) || g >= nodes ||
         (!c.windows.empty() && g <= c.windows.rbegin()->first) || rows > (1u << kMaxWindowRowBits))
       return make_error("slice proof: bad table-window list");
     TableWindow win{bits, first, std::vector<uint32_t>(rows)};
@@ -912,10 +912,25 @@ Result<util::Bytes> prove_impl(const SliceStatement& st, const pcs::Params& para
 
 Status verify_slice(const SliceStatement& st, std::span<const uint8_t> bytes, const pcs::Params& params) {
   PhaseClock clock;
-  auto planned = make_plan(st);  // validates the statement; planned again below for the proof's choices
+  if (!st.model || st.first >= st.end || st.end > st.model->nodes.size())
+    return make_error("slice: no model, or a node range out of its bounds");
+  const QModel& m = *st.model;
+  util::ByteReader r(bytes);
+  uint32_t version;
+  uint8_t witness_stacks = 0;
+  hash::Digest pid;
+  if (!r.u32(version)) return make_error("slice proof: truncated header");
+  if (version != kProofVersion) return make_error("slice proof: unknown version " + std::to_string(version));
+  if (!r.raw(pid)) return make_error("slice proof: truncated header");
+  if (pid != params.params_id()) return make_error("slice proof: made with other commitment parameters");
+  auto choices = read_choices(r, st);
+  if (!choices.ok()) return make_error(choices.error());
+  // The plan of the statement with the proof's choices (planned once: make_plan checks
+  // the statement and the choices alike).
+  auto planned = make_plan(st, *choices);
   if (!planned.ok()) return make_error(planned.error());
   clock.lap("plan");
-  const QModel& m = *st.model;
+  const Plan& p = *planned;
   // Public boundary values must be in the activation range (rule 5: every tensor
   // entering a linear op is range-checked; the verifier checks public ones itself;
   // a private one was range-checked as an output of the slice that made it).
@@ -945,21 +960,6 @@ Status verify_slice(const SliceStatement& st, std::span<const uint8_t> bytes, co
       if (!same) return make_error("slice: passed-through tensor '" + m.tensors[st.outputs[i]].name + "' changed");
     }
 
-  util::ByteReader r(bytes);
-  uint32_t version;
-  uint8_t witness_stacks = 0;
-  hash::Digest pid;
-  if (!r.u32(version)) return make_error("slice proof: truncated header");
-  if (version != kProofVersion) return make_error("slice proof: unknown version " + std::to_string(version));
-  if (!r.raw(pid)) return make_error("slice proof: truncated header");
-  if (pid != params.params_id()) return make_error("slice proof: made with other commitment parameters");
-  auto choices = read_choices(r, st, *planned);
-  if (!choices.ok()) return make_error(choices.error());
-  if (!choices->saturating.empty() || !choices->windows.empty()) {
-    planned = make_plan(st, *choices);
-    if (!planned.ok()) return make_error("slice proof: " + planned.error());
-  }
-  const Plan& p = *planned;
   if (!r.u8(witness_stacks)) return make_error("slice proof: truncated header");
   if (witness_stacks != p.witness_stacks)
     return make_error("slice proof: " + std::to_string(witness_stacks) + " witness commitments where the plan has " +
