@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "circuits/slice/bundle.hpp"
 #include "circuits/slice/slice_proof.hpp"
 #include "model/io.hpp"
 #include "model/onnx_import.hpp"
@@ -44,6 +45,20 @@ inline circuits::SliceStatement whole_statement(const Compiled& m) {
   for (int t : st.inputs) st.input_values.push_back(m.run.values[t]);
   for (int t : st.outputs) st.output_values.push_back(m.run.values[t]);
   return st;
+}
+
+// The bundle of a manifest of m's model on m's input, checked to verify and to carry
+// the model's outputs.
+inline circuits::Bundle proved_bundle(const Compiled& m, const slicer::Manifest& man, const hash::Digest& id,
+                                      const pcs::Params& params) {
+  std::vector<std::vector<int64_t>> inputs;
+  for (int t : man.model.inputs) inputs.push_back(m.run.values[t]);
+  auto bundle = circuits::prove_bundle(man, id, inputs, params, 2, nullptr, {});
+  INFO((bundle.ok() ? std::string() : bundle.error()));
+  REQUIRE(bundle.ok());
+  REQUIRE(circuits::verify_bundle(man, id, *bundle, params, nullptr).ok());
+  for (int t : man.model.outputs) REQUIRE(bundle->tensors.at(t) == m.run.values[t]);
+  return std::move(bundle).value();
 }
 
 }  // namespace zks::test

@@ -618,27 +618,20 @@ TEST_CASE("the age model proves and verifies as a bundle of 1 and 4 slices", "[c
     man.slices = *plan;
     zks::hash::Digest id{};
     id[0] = uint8_t(n);
-    std::vector<std::vector<int64_t>> inputs;
-    for (int t : man.model.inputs) inputs.push_back(m.run.values[t]);
-    auto bundle = c::prove_bundle(man, id, inputs, kParams, 2, nullptr, {});
-    INFO((bundle.ok() ? std::string() : bundle.error()));
-    REQUIRE(bundle.ok());
-    REQUIRE(c::verify_bundle(man, id, *bundle, kParams, nullptr).ok());
-    // The outputs in the bundle are the model's.
-    for (int t : man.model.outputs) REQUIRE(bundle->tensors.at(t) == m.run.values[t]);
+    const auto bundle = zks::test::proved_bundle(m, man, id, kParams);  // verifies; the outputs are the model's
     if (n == 4) {
-      auto reordered = *bundle;
+      auto reordered = bundle;
       std::swap(reordered.proofs[1], reordered.proofs[2]);
       REQUIRE_FALSE(c::verify_bundle(man, id, reordered, kParams, nullptr).ok());
-      auto dropped = *bundle;
+      auto dropped = bundle;
       dropped.proofs.pop_back();
       REQUIRE_FALSE(c::verify_bundle(man, id, dropped, kParams, nullptr).ok());
       // The tensors crossing cuts are private: only their commitments are in the bundle.
       int cut = man.slices[1].inputs.back();
-      REQUIRE(bundle->commitments.count(cut) == 1);
-      REQUIRE(bundle->tensors.count(cut) == 0);
+      REQUIRE(bundle.commitments.count(cut) == 1);
+      REQUIRE(bundle.tensors.count(cut) == 0);
       // A boundary commitment changed between slices (C_out[j] != C_in[j+1]).
-      auto boundary = *bundle;
+      auto boundary = bundle;
       boundary.commitments[cut].root[0] ^= 1;
       REQUIRE_FALSE(c::verify_bundle(man, id, boundary, kParams, nullptr).ok());
       // The commitment of another value of that tensor: both slices reject it.
@@ -646,22 +639,24 @@ TEST_CASE("the age model proves and verifies as a bundle of 1 and 4 slices", "[c
       other_values[0] += 1;
       auto other_c = c::boundary_commitment(man.model, cut, other_values, kParams);
       REQUIRE(other_c.ok());
-      auto swapped = *bundle;
+      auto swapped = bundle;
       swapped.commitments[cut] = *other_c;
       REQUIRE_FALSE(c::verify_bundle(man, id, swapped, kParams, nullptr).ok());
       // Revealing a boundary instead of committing it is refused for the model's I/O only;
       // a public-boundary bundle of the same run verifies too.
+      std::vector<std::vector<int64_t>> inputs;
+      for (int t : man.model.inputs) inputs.push_back(m.run.values[t]);
       auto open_bundle = c::prove_bundle(man, id, inputs, kParams, 2, nullptr, {}, false);
       REQUIRE(open_bundle.ok());
       REQUIRE(open_bundle->commitments.empty());
       REQUIRE(c::verify_bundle(man, id, *open_bundle, kParams, nullptr).ok());
       // Serialization round trip.
-      auto back = c::Bundle::read(bundle->write());
+      auto back = c::Bundle::read(bundle.write());
       REQUIRE(back.ok());
       REQUIRE(c::verify_bundle(man, id, *back, kParams, nullptr).ok());
       zks::hash::Digest other = id;
       other[1] = 1;
-      REQUIRE_FALSE(c::verify_bundle(man, other, *bundle, kParams, nullptr).ok());
+      REQUIRE_FALSE(c::verify_bundle(man, other, bundle, kParams, nullptr).ok());
     }
   }
 }
