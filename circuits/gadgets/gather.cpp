@@ -168,13 +168,50 @@ std::vector<Fp> apply_gather(const GatherShape& s, std::span<const Fp> x) {
 
 GatherProverOutput prove_gather(const GatherShape& s, std::span<const Fp> x, const EvalClaim& y_claim,
                                 transcript::Transcript& t) {
-  ZK_ASSERT(s.check().ok() && x.size() == s.in.padded_size() && y_claim.point.size() == s.out.num_vars());
-  absorb_shape(t, s);
-  auto eq_r = poly::eq_table(y_claim.point);
-  std::vector<Fp2> P(s.in.padded_size(), Fp2::zero());
-  const Indices ix(s);
-  for_each_edge(s, ix, [&](uint64_t o, uint64_t i) { P[i] += eq_r[o]; });
-  Fp2 target = y_claim.value - Fp2(Fp::from_i64(s.fill)) * fill_weight(s, ix.out, eq_r);
+  const GatherShape* shapes[] = {&s};
+  return prove_gathers(shapes, x, {&y_claim, 1}, t);
+}
+
+Result<EvalClaim> verify_gather(const GatherShape& s, const EvalClaim& y_claim, const GatherProof& proof,
+                                transcript::Transcript& t) {
+  const GatherShape* shapes[] = {&s};
+  return verify_gathers(shapes, {&y_claim, 1}, proof, t);
+}
+
+namespace {
+// The batch's weights: 1 for one gather (its proof as it always was), else the powers
+// of a challenge drawn once every shape is absorbed.
+std::vector<Fp2> batch_weights(size_t n, transcript::Transcript& t) {
+  std::vector<Fp2> w(n, Fp2::one());
+  if (n > 1) {
+    const Fp2 beta = t.challenge("gather.batch");
+    for (size_t k = 1; k < n; ++k) w[k] = w[k - 1] * beta;
+  }
+  return w;
+}
+}  // namespace
+
+GatherProverOutput prove_gathers(std::span<const GatherShape* const> shapes, std::span<const Fp> x,
+                                 std::span<const EvalClaim> y_claims, transcript::Transcript& t) {
+  ZK_ASSERT(!shapes.empty() && shapes.size() == y_claims.size());
+  for (size_t k = 0; k < shapes.size(); ++k) {
+    const GatherShape& s = *shapes[k];
+    ZK_ASSERT(s.check().ok() && s.in == shapes[0]->in && x.size() == s.in.padded_size() &&
+              y_claims[k].point.size() == s.out.num_vars());
+    absorb_shape(t, s);
+  }
+  const auto weight = batch_weights(shapes.size(), t);
+  std::vector<Fp2> P(shapes[0]->in.padded_size(), Fp2::zero());
+  Fp2 target = Fp2::zero();
+  for (size_t k = 0; k < shapes.size(); ++k) {
+    const GatherShape& s = *shapes[k];
+    auto eq_r = poly::eq_table(y_claims[k].point);
+    if (weight[k] != Fp2::one())
+      for (auto& e : eq_r) e *= weight[k];
+    const Indices ix(s);
+    for_each_edge(s, ix, [&](uint64_t o, uint64_t i) { P[i] += eq_r[o]; });
+    target += weight[k] * y_claims[k].value - Fp2(Fp::from_i64(s.fill)) * fill_weight(s, ix.out, eq_r);
+  }
   sumcheck::Instance inst;
   inst.factors = {x, std::span<const Fp2>(P)};
   auto sc = sumcheck::prove(inst, target, t);
@@ -186,17 +223,30 @@ GatherProverOutput prove_gather(const GatherShape& s, std::span<const Fp> x, con
   return out;
 }
 
-Result<EvalClaim> verify_gather(const GatherShape& s, const EvalClaim& y_claim, const GatherProof& proof,
-                                transcript::Transcript& t) {
-  ZK_TRY(s.check());
-  if (y_claim.point.size() != s.out.num_vars()) return make_error("gather: claim point has the wrong size");
-  absorb_shape(t, s);
-  const AxisMaps maps = separable_axes(s);
-  Fp2 target = y_claim.value - Fp2(Fp::from_i64(s.fill)) * gather_fill_weight(s, maps, y_claim.point);
-  auto sub = sumcheck::verify(target, s.in.num_vars(), 2, proof.sumcheck, t);
+Result<EvalClaim> verify_gathers(std::span<const GatherShape* const> shapes, std::span<const EvalClaim> y_claims,
+                                 const GatherProof& proof, transcript::Transcript& t) {
+  if (shapes.empty() || shapes.size() != y_claims.size()) return make_error("gather: claims do not match the gathers");
+  for (size_t k = 0; k < shapes.size(); ++k) {
+    ZK_TRY(shapes[k]->check());
+    if (!(shapes[k]->in == shapes[0]->in)) return make_error("gather: batched gathers read tensors of different layouts");
+    if (y_claims[k].point.size() != shapes[k]->out.num_vars()) return make_error("gather: claim point has the wrong size");
+    absorb_shape(t, *shapes[k]);
+  }
+  const auto weight = batch_weights(shapes.size(), t);
+  std::vector<AxisMaps> maps;
+  Fp2 target = Fp2::zero();
+  for (size_t k = 0; k < shapes.size(); ++k) {
+    const GatherShape& s = *shapes[k];
+    maps.push_back(separable_axes(s));
+    target += weight[k] * (y_claims[k].value - Fp2(Fp::from_i64(s.fill)) * gather_fill_weight(s, maps[k], y_claims[k].point));
+  }
+  auto sub = sumcheck::verify(target, shapes[0]->in.num_vars(), 2, proof.sumcheck, t);
   if (!sub.ok()) return make_error("gather: " + sub.error());
-  // P~(r, rho) = sum over the edges (i, j) of M of eq(r, i) eq(rho, j).
-  Fp2 evals[2] = {proof.x_eval, gather_predicate(s, maps, y_claim.point, sub->point)};
+  // sum_k w_k P~_k(r_k, rho), each P~_k(r, rho) = sum over the edges (i, j) of eq(r, i) eq(rho, j).
+  Fp2 predicate = Fp2::zero();
+  for (size_t k = 0; k < shapes.size(); ++k)
+    predicate += weight[k] * gather_predicate(*shapes[k], maps[k], y_claims[k].point, sub->point);
+  Fp2 evals[2] = {proof.x_eval, predicate};
   if (auto st = sumcheck::check_final(*sub, evals, {}); !st.ok()) return make_error("gather: " + st.error());
   t.absorb("gather.x_eval", proof.x_eval);
   return EvalClaim{sub->point, proof.x_eval};

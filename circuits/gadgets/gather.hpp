@@ -73,4 +73,15 @@ GatherProverOutput prove_gather(const GatherShape& s, std::span<const Fp> x, con
 Result<EvalClaim> verify_gather(const GatherShape& s, const EvalClaim& y_claim, const GatherProof& proof,
                                 transcript::Transcript& t);
 
+// Several gathers of one tensor x (every shape's `in` the same), each with a claim on
+// its own output, proved by one sumcheck: with w_k the powers of a challenge drawn
+// after every shape is absorbed,
+//     sum_k w_k (y_k~(r_k) - fill_k F_k(r_k)) = sum_j x[j] sum_k w_k P_k(r_k, j),
+// and one claim on x comes out (a max pooling's taps; rule 6's merge of claims at
+// different points, inside the sumcheck). One shape is prove_gather, byte for byte.
+GatherProverOutput prove_gathers(std::span<const GatherShape* const> shapes, std::span<const Fp> x,
+                                 std::span<const EvalClaim> y_claims, transcript::Transcript& t);
+Result<EvalClaim> verify_gathers(std::span<const GatherShape* const> shapes, std::span<const EvalClaim> y_claims,
+                                 const GatherProof& proof, transcript::Transcript& t);
+
 }  // namespace zks::circuits

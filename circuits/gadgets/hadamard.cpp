@@ -12,8 +12,10 @@ std::vector<Fp> hadamard(std::span<const Fp> a, std::span<const Fp> b) {
   return z;
 }
 
-HadamardProof prove_hadamard(std::span<const Fp> a, std::span<const Fp> b, const EvalClaim& z_claim,
-                             transcript::Transcript& t, HadamardClaims* claims) {
+namespace {
+template <typename A>
+HadamardProof prove_impl(std::span<const A> a, std::span<const Fp> b, const EvalClaim& z_claim,
+                         transcript::Transcript& t, HadamardClaims* claims) {
   ZK_ASSERT(a.size() == b.size() && a.size() == (size_t(1) << z_claim.point.size()));
   t.absorb_u64("hadamard.vars", z_claim.point.size());
   sumcheck::Instance inst;
@@ -25,6 +27,17 @@ HadamardProof prove_hadamard(std::span<const Fp> a, std::span<const Fp> b, const
   t.absorb("hadamard.evals", std::span<const Fp2>(e, 2));
   if (claims) *claims = {{sc.point, p.a_eval}, {sc.point, p.b_eval}};
   return p;
+}
+}  // namespace
+
+HadamardProof prove_hadamard(std::span<const Fp> a, std::span<const Fp> b, const EvalClaim& z_claim,
+                             transcript::Transcript& t, HadamardClaims* claims) {
+  return prove_impl(a, b, z_claim, t, claims);
+}
+
+HadamardProof prove_hadamard(std::span<const Fp2> a, std::span<const Fp> b, const EvalClaim& z_claim,
+                             transcript::Transcript& t, HadamardClaims* claims) {
+  return prove_impl(a, b, z_claim, t, claims);
 }
 
 Result<HadamardClaims> verify_hadamard(unsigned num_vars, const EvalClaim& z_claim, const HadamardProof& proof,

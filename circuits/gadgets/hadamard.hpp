@@ -27,6 +27,9 @@ std::vector<Fp> hadamard(std::span<const Fp> a, std::span<const Fp> b);
 
 HadamardProof prove_hadamard(std::span<const Fp> a, std::span<const Fp> b, const EvalClaim& z_claim,
                              transcript::Transcript& t, HadamardClaims* claims);
+// The same with a public table over F_p^2 (a random combination of public tables).
+HadamardProof prove_hadamard(std::span<const Fp2> a, std::span<const Fp> b, const EvalClaim& z_claim,
+                             transcript::Transcript& t, HadamardClaims* claims);
 Result<HadamardClaims> verify_hadamard(unsigned num_vars, const EvalClaim& z_claim, const HadamardProof& proof,
                                        transcript::Transcript& t);
 

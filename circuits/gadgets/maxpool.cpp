@@ -128,16 +128,29 @@ MaxPoolProof prove_maxpool(const MaxPoolShape& s, std::span<const Fp> x, const M
   }
   t.absorb("maxpool.d_at_r", std::span<const Fp2>(p.d_at_r));
   t.absorb("maxpool.x_at_r", std::span<const Fp2>(p.x_at_r));
+  std::vector<const GatherShape*> taps;
+  std::vector<EvalClaim> x_claims;
   for (size_t k = 0; k < s.taps.size(); ++k) {
     c.d_r.push_back({at.point, p.d_at_r[k]});
-    auto g = prove_gather(s.taps[k], x, {at.point, p.x_at_r[k]}, t);
-    p.gathers.push_back(std::move(g.proof));
-    c.x.push_back(g.x);
-    Fp2 h = p.d_at_r[k] + p.x_at_r[k] - gather_fill_weight(s.taps[k], separable_axes(s.taps[k]), at.point);
-    HadamardClaims hc;
-    p.products.push_back(prove_hadamard(maxpool_valid(s, k), w.y, {at.point, h}, t, &hc));
-    c.y.push_back(hc.b);
+    taps.push_back(&s.taps[k]);
+    x_claims.push_back({at.point, p.x_at_r[k]});
   }
+  auto g = prove_gathers(taps, x, x_claims, t);
+  p.gather = std::move(g.proof);
+  c.x = g.x;
+  // H_t(r) = d_t~(r) + x_t~(r) - F_t(r) = sum_o eq(r, o) valid_t(o) y(o), all taps at once.
+  const Fp2 beta = t.challenge("maxpool.beta");
+  std::vector<Fp2> A(s.out.padded_size(), Fp2::zero());
+  Fp2 H = Fp2::zero(), wk = Fp2::one();
+  for (size_t k = 0; k < s.taps.size(); ++k, wk *= beta) {
+    const auto valid = maxpool_valid(s, k);
+    for (size_t o = 0; o < A.size(); ++o)
+      if (valid[o] != Fp::zero()) A[o] += wk;
+    H += wk * (p.d_at_r[k] + p.x_at_r[k] - gather_fill_weight(s.taps[k], separable_axes(s.taps[k]), at.point));
+  }
+  HadamardClaims hc;
+  p.product = prove_hadamard(std::span<const Fp2>(A), w.y, {at.point, H}, t, &hc);
+  c.y = hc.b;
   if (claims) *claims = std::move(c);
   return p;
 }
@@ -145,8 +158,7 @@ MaxPoolProof prove_maxpool(const MaxPoolShape& s, std::span<const Fp> x, const M
 Result<MaxPoolClaims> verify_maxpool(const MaxPoolShape& s, const MaxPoolProof& p, transcript::Transcript& t) {
   ZK_TRY(s.check());
   const size_t T = s.taps.size();
-  if (p.d_at_rho.size() != T || p.d_at_r.size() != T || p.x_at_r.size() != T || p.gathers.size() != T ||
-      p.products.size() != T)
+  if (p.d_at_rho.size() != T || p.d_at_r.size() != T || p.x_at_r.size() != T)
     return make_error("maxpool: wrong number of per-tap parts");
   absorb_shape(t, s);
   const unsigned nv = s.out.num_vars();
@@ -160,20 +172,32 @@ Result<MaxPoolClaims> verify_maxpool(const MaxPoolShape& s, const MaxPoolProof& 
   EvalClaim at{t.challenges("maxpool.r", nv), Fp2::zero()};
   t.absorb("maxpool.d_at_r", std::span<const Fp2>(p.d_at_r));
   t.absorb("maxpool.x_at_r", std::span<const Fp2>(p.x_at_r));
+  std::vector<const GatherShape*> taps;
+  std::vector<EvalClaim> x_claims;
   for (size_t k = 0; k < T; ++k) {
     c.d_r.push_back({at.point, p.d_at_r[k]});
-    auto g = verify_gather(s.taps[k], {at.point, p.x_at_r[k]}, p.gathers[k], t);
-    if (!g.ok()) return make_error("maxpool tap " + std::to_string(k) + ": " + g.error());
-    c.x.push_back(*g);
-    const AxisMaps axes = separable_axes(s.taps[k]);
-    Fp2 h = p.d_at_r[k] + p.x_at_r[k] - gather_fill_weight(s.taps[k], axes, at.point);
-    auto hc = verify_hadamard(nv, {at.point, h}, p.products[k], t);
-    if (!hc.ok()) return make_error("maxpool tap " + std::to_string(k) + ": " + hc.error());
-    // The validity table is public: evaluated here, as the real outputs less the tap's fill.
-    if (s.out.selector(hc->a.point) - gather_fill_weight(s.taps[k], axes, hc->a.point) != hc->a.value)
-      return make_error("maxpool tap " + std::to_string(k) + ": the validity claim is false");
-    c.y.push_back(hc->b);
+    taps.push_back(&s.taps[k]);
+    x_claims.push_back({at.point, p.x_at_r[k]});
   }
+  auto g = verify_gathers(taps, x_claims, p.gather, t);
+  if (!g.ok()) return make_error("maxpool taps: " + g.error());
+  c.x = *g;
+  const Fp2 beta = t.challenge("maxpool.beta");
+  std::vector<AxisMaps> axes;
+  Fp2 H = Fp2::zero(), wk = Fp2::one();
+  for (size_t k = 0; k < T; ++k, wk *= beta) {
+    axes.push_back(separable_axes(s.taps[k]));
+    H += wk * (p.d_at_r[k] + p.x_at_r[k] - gather_fill_weight(s.taps[k], axes[k], at.point));
+  }
+  auto hc = verify_hadamard(nv, {at.point, H}, p.product, t);
+  if (!hc.ok()) return make_error("maxpool taps: " + hc.error());
+  // The validity tables are public: A~ = sum_t beta^t ([real]~ - F_t), evaluated here.
+  Fp2 a = Fp2::zero();
+  wk = Fp2::one();
+  const Fp2 real = s.out.selector(hc->a.point);
+  for (size_t k = 0; k < T; ++k, wk *= beta) a += wk * (real - gather_fill_weight(s.taps[k], axes[k], hc->a.point));
+  if (a != hc->a.value) return make_error("maxpool taps: the validity claim is false");
+  c.y = hc->b;
   return c;
 }
 
@@ -181,8 +205,8 @@ void MaxPoolProof::write(util::ByteWriter& w) const {
   zerocheck.write(w);
   for (const auto* v : {&d_at_rho, &d_at_r, &x_at_r})
     for (const auto& e : *v) field::write(w, e);
-  for (const auto& g : gathers) g.write(w);
-  for (const auto& h : products) h.write(w);
+  gather.write(w);
+  product.write(w);
 }
 
 Result<MaxPoolProof> MaxPoolProof::read(util::ByteReader& r, const MaxPoolShape& s) {
@@ -196,16 +220,12 @@ Result<MaxPoolProof> MaxPoolProof::read(util::ByteReader& r, const MaxPoolShape&
     v->resize(T);
     for (auto& e : *v) ZK_TRY(field::read(r, e));
   }
-  for (size_t k = 0; k < T; ++k) {
-    auto g = GatherProof::read(r, s.taps[k]);
-    if (!g.ok()) return make_error("maxpool proof: " + g.error());
-    p.gathers.push_back(std::move(g).value());
-  }
-  for (size_t k = 0; k < T; ++k) {
-    auto h = HadamardProof::read(r, s.out.num_vars());
-    if (!h.ok()) return make_error("maxpool proof: " + h.error());
-    p.products.push_back(std::move(h).value());
-  }
+  auto g = GatherProof::read(r, s.taps[0]);
+  if (!g.ok()) return make_error("maxpool proof: " + g.error());
+  p.gather = std::move(g).value();
+  auto h = HadamardProof::read(r, s.out.num_vars());
+  if (!h.ok()) return make_error("maxpool proof: " + h.error());
+  p.product = std::move(h).value();
   return p;
 }
 

@@ -13,8 +13,11 @@
 //     x_t~(r) reduces to a claim on x through the gather gadget.
 // valid_t(o) = [o real and g_t(o) inside the input] comes from the tap's gather map, so
 // the verifier evaluates valid_t and F_t itself: F_t is the tap gather's fill weight and
-// valid_t~ = [real]~ - F_t, axis by axis (gather_fill_weight). Claims left: on x (one per tap), on y
-// (one per tap) and on each d_t (at the zerocheck point and at r).
+// valid_t~ = [real]~ - F_t, axis by axis (gather_fill_weight). The taps' gathers are
+// one batched gather sumcheck (prove_gathers) and their products one product sumcheck
+// of y against A = sum_t beta^t valid_t, beta a challenge (A~ evaluated by the verifier
+// the same way): two sumchecks per pooling instead of two per tap. Claims left: one on
+// x, one on y, and on each d_t (at the zerocheck point and at r).
 
 #include <vector>
 
@@ -55,14 +58,14 @@ struct MaxPoolProof {
   sumcheck::Proof zerocheck;
   std::vector<Fp2> d_at_rho;  // per tap, at the zerocheck point
   std::vector<Fp2> d_at_r, x_at_r;
-  std::vector<GatherProof> gathers;
-  std::vector<HadamardProof> products;
+  GatherProof gather;     // every tap's x_t(r) from x
+  HadamardProof product;  // every tap's H_t(r), by the powers of beta
   void write(util::ByteWriter& w) const;
   static Result<MaxPoolProof> read(util::ByteReader& r, const MaxPoolShape& s);
 };
 
 struct MaxPoolClaims {
-  std::vector<EvalClaim> x, y;             // per tap
+  EvalClaim x, y;
   std::vector<EvalClaim> d_rho, d_r;       // per tap
 };
 

@@ -24,7 +24,8 @@ using model::QNode;
 constexpr uint32_t kProofVersion = 6;  // 3: table windows and several witness commitments in the header;
                                         // 4: no range term a lookup implies;
                                         // 5: the 8-bit range table for small witnesses;
-                                        // 6: requantization limbs of one bit proved bits (C10)
+                                        // 6: requantization limbs of one bit proved bits (C10), a max
+                                        //    pooling's taps in one gather and one product sumcheck
 
 // Where a slice proof's (or its verification's) time goes, by phase, logged at debug
 // level ("slice" category).
@@ -230,10 +231,10 @@ struct Router {
 // Stage k's input is the node's input (k = 0) or stage k-1's committed output.
 void route_maxpool(Router& router, const NodePlan& np, size_t k, const MaxPoolClaims& mc) {
   const auto& st = np.stages[k];
-  for (size_t t = 0; t < mc.x.size(); ++t) {
-    if (k == 0) router.route(np.x, mc.x[t]);
-    else router.open(np.stages[k - 1].y_col, mc.x[t]);
-    router.open(st.y_col, mc.y[t]);
+  if (k == 0) router.route(np.x, mc.x);
+  else router.open(np.stages[k - 1].y_col, mc.x);
+  router.open(st.y_col, mc.y);
+  for (size_t t = 0; t < mc.d_rho.size(); ++t) {
     router.open(st.d_col + t, mc.d_rho[t]);
     router.open(st.d_col + t, mc.d_r[t]);
   }
