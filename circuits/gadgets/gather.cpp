@@ -180,12 +180,17 @@ Result<EvalClaim> verify_gather(const GatherShape& s, const EvalClaim& y_claim, 
 
 namespace {
 // The batch's weights: 1 for one gather (its proof as it always was), else the powers
-// of a challenge drawn once every shape is absorbed.
-std::vector<Fp2> batch_weights(size_t n, transcript::Transcript& t) {
-  std::vector<Fp2> w(n, Fp2::one());
-  if (n > 1) {
+// of a challenge drawn once every shape and every claim is absorbed (a claim chosen
+// after the challenge could cancel another's error).
+std::vector<Fp2> batch_weights(std::span<const EvalClaim> claims, transcript::Transcript& t) {
+  std::vector<Fp2> w(claims.size(), Fp2::one());
+  if (claims.size() > 1) {
+    for (const auto& c : claims) {
+      t.absorb("gather.batch_point", std::span<const Fp2>(c.point));
+      t.absorb("gather.batch_value", c.value);
+    }
     const Fp2 beta = t.challenge("gather.batch");
-    for (size_t k = 1; k < n; ++k) w[k] = w[k - 1] * beta;
+    for (size_t k = 1; k < w.size(); ++k) w[k] = w[k - 1] * beta;
   }
   return w;
 }
@@ -200,7 +205,7 @@ GatherProverOutput prove_gathers(std::span<const GatherShape* const> shapes, std
               y_claims[k].point.size() == s.out.num_vars());
     absorb_shape(t, s);
   }
-  const auto weight = batch_weights(shapes.size(), t);
+  const auto weight = batch_weights(y_claims, t);
   std::vector<Fp2> P(shapes[0]->in.padded_size(), Fp2::zero());
   Fp2 target = Fp2::zero();
   for (size_t k = 0; k < shapes.size(); ++k) {
@@ -232,7 +237,7 @@ Result<EvalClaim> verify_gathers(std::span<const GatherShape* const> shapes, std
     if (y_claims[k].point.size() != shapes[k]->out.num_vars()) return make_error("gather: claim point has the wrong size");
     absorb_shape(t, *shapes[k]);
   }
-  const auto weight = batch_weights(shapes.size(), t);
+  const auto weight = batch_weights(y_claims, t);
   std::vector<AxisMaps> maps;
   Fp2 target = Fp2::zero();
   for (size_t k = 0; k < shapes.size(); ++k) {

@@ -75,7 +75,7 @@ Result<EvalClaim> verify_gather(const GatherShape& s, const EvalClaim& y_claim, 
 
 // Several gathers of one tensor x (every shape's `in` the same), each with a claim on
 // its own output, proved by one sumcheck: with w_k the powers of a challenge drawn
-// after every shape is absorbed,
+// after every shape and every claim is absorbed,
 //     sum_k w_k (y_k~(r_k) - fill_k F_k(r_k)) = sum_j x[j] sum_k w_k P_k(r_k, j),
 // and one claim on x comes out (a max pooling's taps; rule 6's merge of claims at
 // different points, inside the sumcheck). One shape is prove_gather, byte for byte.
