@@ -560,12 +560,19 @@ Result<util::Bytes> prove_impl(const SliceStatement& st, const pcs::Params& para
   if (forced.tamper) {  // a cheating prover (tests): from here on it proves the changed columns
     const auto before = cols;
     forced.tamper(p, cols);
+    ZK_ASSERT(cols.size() == before.size());
     for (size_t c = 0; c < cols.size(); ++c) ZK_ASSERT(cols[c].size() == before[c].size());
     for (const auto& [tensor, c] : p.col_of)
       if (vals.count(tensor)) vals[tensor] = cols[c];
-    // It recounts the multiplicities of what it now looks up where every value is in its
-    // table (unless the test changed them itself), so that only the gadgets' relations
-    // can catch a change that stays in range.
+    // It splits a changed column into limbs again and recounts the multiplicities of
+    // what it now looks up, wherever the values allow (unless the test changed those
+    // itself), so that only the gadgets' relations catch a change that stays in range.
+    for (const auto& sp : p.range_splits) {
+      if (cols[sp.column] == before[sp.column] || cols[sp.lo] != before[sp.lo] || cols[sp.hi] != before[sp.hi]) continue;
+      if (auto limbs = split_limbs(sp, cols[sp.column]); limbs.ok()) cols[sp.lo] = std::move(limbs->lo), cols[sp.hi] = std::move(limbs->hi);
+    }
+    range_cols.clear();  // the hook may have replaced a column's storage
+    for (const auto& term : p.range.terms) range_cols.push_back(cols[term.column]);
     for (const auto& g : p.table_groups) {
       auto mult = table_multiplicities(g.shape, group_io(g).first);
       if (mult.ok() && cols[g.m_col] == before[g.m_col]) cols[g.m_col] = std::move(mult).value();
