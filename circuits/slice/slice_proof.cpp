@@ -548,10 +548,15 @@ Result<util::Bytes> prove_impl(const SliceStatement& st, const pcs::Params& para
     cols[sp.lo] = std::move(limbs->lo);
     cols[sp.hi] = std::move(limbs->hi);
   }
-  std::vector<std::span<const Fp>> range_cols;
+  // The range terms' columns, as views into cols.
+  auto range_views = [&] {
+    std::vector<std::span<const Fp>> v;
+    for (const auto& term : p.range.terms) v.push_back(cols[term.column]);
+    return v;
+  };
+  std::vector<std::span<const Fp>> range_cols = range_views();
   RangeWitness range_w;
   if (!p.range.terms.empty()) {
-    for (const auto& term : p.range.terms) range_cols.push_back(cols[term.column]);
     auto rw = range_witness(p.range, range_cols);
     if (!rw.ok()) return make_error("slice: " + rw.error());
     range_w = std::move(rw).value();
@@ -571,8 +576,7 @@ Result<util::Bytes> prove_impl(const SliceStatement& st, const pcs::Params& para
       if (cols[sp.column] == before[sp.column] || cols[sp.lo] != before[sp.lo] || cols[sp.hi] != before[sp.hi]) continue;
       if (auto limbs = split_limbs(sp, cols[sp.column]); limbs.ok()) cols[sp.lo] = std::move(limbs->lo), cols[sp.hi] = std::move(limbs->hi);
     }
-    range_cols.clear();  // the hook may have replaced a column's storage
-    for (const auto& term : p.range.terms) range_cols.push_back(cols[term.column]);
+    range_cols = range_views();  // the hook may have replaced a column's storage
     for (const auto& g : p.table_groups) {
       auto mult = table_multiplicities(g.shape, group_io(g).first);
       if (mult.ok() && cols[g.m_col] == before[g.m_col]) cols[g.m_col] = std::move(mult).value();
