@@ -20,7 +20,10 @@ namespace {
 
 nlohmann::json timings_json(const std::vector<circuits::SliceTiming>& t, const char* key) {
   auto arr = nlohmann::json::array();
-  for (size_t j = 0; j < t.size(); ++j) arr.push_back({{"slice", j}, {key, t[j].ms}, {"proof_bytes", t[j].proof_bytes}});
+  for (size_t j = 0; j < t.size(); ++j) {
+    arr.push_back({{"slice", j}, {key, t[j].ms}, {"proof_bytes", t[j].proof_bytes}});
+    if (t[j].soundness.total() > 0) arr.back()["soundness_bits"] = t[j].soundness.bits();
+  }
   return arr;
 }
 
@@ -94,14 +97,20 @@ int run_verify(const std::string& dir, const std::string& path, const std::strin
     nlohmann::json j;
     j["valid"] = s.ok();
     if (!s.ok()) j["reason"] = s.error();
-    else j["slices"] = timings_json(timings, "verify_ms");
+    else {
+      j["slices"] = timings_json(timings, "verify_ms");
+      j["soundness_bits"] = circuits::bundle_soundness_bits(timings);
+    }
     j["fingerprint"] = util::to_hex(compiled->manifest.fingerprint);
     fmt::print("{}\n", j.dump(2));
   } else if (s.ok()) {
     fmt::print("VALID: {} slices verified (model fingerprint {}{})\n", timings.size(),
                util::to_hex(compiled->manifest.fingerprint), pin.empty() ? ", not pinned: pass --fp to pin it" : ", pinned");
+    fmt::print("  soundness: {:.1f} bits (a false statement is accepted with probability at most 2^-{:.1f})\n",
+               circuits::bundle_soundness_bits(timings), circuits::bundle_soundness_bits(timings));
     for (size_t j = 0; j < timings.size(); ++j)
-      fmt::print("  slice {}: verified in {:.2f} ms, proof {} bytes\n", j, timings[j].ms, timings[j].proof_bytes);
+      fmt::print("  slice {}: verified in {:.2f} ms, proof {} bytes, soundness {}\n", j, timings[j].ms,
+                 timings[j].proof_bytes, timings[j].soundness.describe());
     for (int t : m.outputs) {
       const auto& v = bundle->tensors.at(t);
       fmt::print("  output {} ({} values at scale 2^-{}):", m.tensors[t].name, v.size(), m.tensors[t].scale);

@@ -4,6 +4,7 @@
 
 #include "field/field.hpp"
 #include "poly/mle.hpp"
+#include "transcript/soundness.hpp"
 #include "util/assert.hpp"
 
 namespace zks::circuits {
@@ -141,6 +142,9 @@ Result<DivideClaims> verify_divide(const DivideShape& s, const DivideProof& proo
   std::vector<Fp2> tau = t.challenges("divide.tau", s.num_vars());
   Fp2 gamma = t.challenge("divide.gamma");
   auto terms = constraint_terms(s, gamma);
+  // The constraints are combined by powers of gamma, fewer than the terms.
+  transcript::charge_point(t, s.num_vars());
+  transcript::charge_powers(t, terms.size());
   auto sub = sumcheck::verify(Fp2::zero(), s.num_vars(), sumcheck::degree_of(0, terms, s.num_vars() > 0), proof.zerocheck, t);
   if (!sub.ok()) return make_error("divide zerocheck: " + sub.error());
   std::vector<Fp2> evals = {proof.a_eval, proof.b_eval, s.shape.selector(sub->point)};

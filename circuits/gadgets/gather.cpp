@@ -5,6 +5,7 @@
 #include "field/field.hpp"
 #include "hash/blake2b.hpp"
 #include "poly/mle.hpp"
+#include "transcript/soundness.hpp"
 #include "util/assert.hpp"
 
 namespace zks::circuits {
@@ -190,6 +191,7 @@ std::vector<Fp2> batch_weights(std::span<const EvalClaim> claims, transcript::Tr
       t.absorb("gather.batch_value", c.value);
     }
     const Fp2 beta = t.challenge("gather.batch");
+    transcript::charge_powers(t, claims.size());
     for (size_t k = 1; k < w.size(); ++k) w[k] = w[k - 1] * beta;
   }
   return w;

@@ -4,6 +4,7 @@
 
 #include "field/field.hpp"
 #include "poly/mle.hpp"
+#include "transcript/soundness.hpp"
 #include "util/assert.hpp"
 
 namespace zks::circuits {
@@ -164,12 +165,14 @@ Result<MaxPoolClaims> verify_maxpool(const MaxPoolShape& s, const MaxPoolProof& 
   const unsigned nv = s.out.num_vars();
   MaxPoolClaims c;
   auto tau = t.challenges("maxpool.tau", nv);
+  transcript::charge_point(t, nv);
   auto sub = sumcheck::verify(Fp2::zero(), nv, degree(s), p.zerocheck, t);
   if (!sub.ok()) return make_error("maxpool zerocheck: " + sub.error());
   if (auto st = sumcheck::check_final(*sub, p.d_at_rho, tau); !st.ok()) return make_error("maxpool zerocheck: " + st.error());
   t.absorb("maxpool.d_at_rho", std::span<const Fp2>(p.d_at_rho));
   for (const auto& e : p.d_at_rho) c.d_rho.push_back({sub->point, e});
   EvalClaim at{t.challenges("maxpool.r", nv), Fp2::zero()};
+  transcript::charge_point(t, nv);
   t.absorb("maxpool.d_at_r", std::span<const Fp2>(p.d_at_r));
   t.absorb("maxpool.x_at_r", std::span<const Fp2>(p.x_at_r));
   std::vector<const GatherShape*> taps;
@@ -183,6 +186,7 @@ Result<MaxPoolClaims> verify_maxpool(const MaxPoolShape& s, const MaxPoolProof& 
   if (!g.ok()) return make_error("maxpool taps: " + g.error());
   c.x = *g;
   const Fp2 beta = t.challenge("maxpool.beta");
+  transcript::charge_powers(t, T);
   std::vector<AxisMaps> axes;
   Fp2 H = Fp2::zero(), wk = Fp2::one();
   for (size_t k = 0; k < T; ++k, wk *= beta) {

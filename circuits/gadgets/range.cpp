@@ -5,6 +5,7 @@
 
 #include "field/field.hpp"
 #include "poly/mle.hpp"
+#include "transcript/soundness.hpp"
 #include "util/assert.hpp"
 
 namespace zks::circuits {
@@ -276,6 +277,7 @@ Result<std::vector<ColumnClaim>> verify_splits(std::span<const RangeSplit> split
   for (size_t i = 0; i < splits.size(); ++i) {
     const auto& s = splits[i];
     const auto point = t.challenges("range.split_point", s.shape.num_vars());
+    transcript::charge_point(t, s.shape.num_vars());
     const Fp2 col = proof.evals[3 * i], lo = proof.evals[3 * i + 1], hi = proof.evals[3 * i + 2];
     // The selector is the verifier's own: v = col + offset on real rows only.
     if (col + Fp2(Fp::from_i64(s.offset)) * s.shape.selector(point) != lo + Fp2(Fp(1u << kLimbBits)) * hi)

@@ -4,6 +4,7 @@
 
 #include "field/field.hpp"
 #include "poly/mle.hpp"
+#include "transcript/soundness.hpp"
 #include "util/assert.hpp"
 
 namespace zks::circuits {
@@ -231,6 +232,9 @@ Result<RequantClaims> verify_requant(const RequantShape& s, const RequantProof& 
   std::vector<Fp2> tau = t.challenges("requant.tau", s.num_vars());
   Fp2 gamma = t.challenge("requant.gamma");
   auto terms = constraint_terms(s, gamma);
+  // The constraints are combined by powers of gamma, fewer than the terms.
+  transcript::charge_point(t, s.num_vars());
+  transcript::charge_powers(t, terms.size());
   unsigned degree = sumcheck::degree_of(0, terms, s.num_vars() > 0);
   auto sub = sumcheck::verify(Fp2::zero(), s.num_vars(), degree, proof.zerocheck, t);
   if (!sub.ok()) return make_error("requant zerocheck: " + sub.error());

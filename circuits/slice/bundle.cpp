@@ -51,6 +51,7 @@ Result<SliceStatement> statement(const SealedModel& sealed, size_t j, const Bund
   st.model = &man.model;
   st.first = s.first, st.end = s.end;
   st.index = static_cast<uint32_t>(j);
+  st.slices = static_cast<uint32_t>(man.slices.size());
   st.fingerprint = sealed.fp;
   if (!b.bindings.empty()) st.binding = b.bindings.at(j);
   st.weights = sealed.weights[j] ? &*sealed.weights[j] : nullptr;
@@ -322,6 +323,12 @@ Result<SliceJob> prove_slice_job(const SealedModel& sm, size_t j, const std::vec
   return job;
 }
 
+double bundle_soundness_bits(const std::vector<SliceTiming>& verified) {
+  transcript::SoundnessLedger all;
+  for (const auto& t : verified) all.merge(t.soundness);
+  return all.bits();
+}
+
 Status verify_bundle(const slicer::Manifest& man, const hash::Digest& manifest_hash, const Bundle& b,
                      const pcs::Params& params, std::vector<SliceTiming>* timings, const hash::Digest* pinned_fp) {
   auto sealed = seal_check(man, manifest_hash, params);
@@ -351,9 +358,10 @@ Status verify_bundle(const slicer::Manifest& man, const hash::Digest& manifest_h
     auto t0 = std::chrono::steady_clock::now();
     auto st = statement(*sealed, j, b);
     if (!st.ok()) return make_error(st.error());
-    Status s = verify_slice(*st, b.proofs[j], params);
+    transcript::SoundnessLedger soundness;
+    Status s = verify_slice(*st, b.proofs[j], params, &soundness);
     if (!s.ok()) return make_error("slice " + std::to_string(j) + ": " + s.error());
-    times[j] = {ms_since(t0), b.proofs[j].size()};
+    times[j] = {ms_since(t0), b.proofs[j].size(), soundness};
   }
   if (timings) *timings = times;
   return {};

@@ -48,7 +48,10 @@ struct Bundle {
 struct SliceTiming {
   double ms = 0;
   size_t proof_bytes = 0;
+  transcript::SoundnessLedger soundness;  // verification only: the slice proof's error terms
 };
+// -log2 of the sum of the slices' errors: the bundle's soundness (rule 8).
+double bundle_soundness_bits(const std::vector<SliceTiming>& verified);
 
 // Proves every slice of a compiled model on the integer input values (one vector per
 // model input), slices in parallel on up to `jobs` threads; `progress` (may be empty)

@@ -19,6 +19,10 @@ hash::Digest fingerprint_of(const slicer::Manifest& man) {
 }
 
 Status seal_manifest(slicer::Manifest& man, const pcs::Params& params, std::vector<std::string>* unprovable) {
+  if (man.slices.size() > kMaxBundleSlices)
+    return make_error(std::to_string(man.slices.size()) + " slices: a bundle keeps 100 bits of soundness with at most " +
+                      std::to_string(kMaxBundleSlices) + " (each slice must reach 100 + log2(slices) bits); "
+                      "ask for fewer slices or a larger budget");
   for (size_t j = 0; j < man.slices.size(); ++j) {
     auto& s = man.slices[j];
     SliceStatement st;

@@ -1,6 +1,9 @@
 #include "circuits/slice/slice_proof.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <cstdio>
 #include <map>
 #include <set>
 #include <string>
@@ -10,6 +13,7 @@
 #include "field/field.hpp"
 #include "model/kernels.hpp"
 #include "poly/mle.hpp"
+#include "transcript/soundness.hpp"
 #include "util/assert.hpp"
 #include "util/log.hpp"
 
@@ -922,7 +926,36 @@ Result<util::Bytes> prove_impl(const SliceStatement& st, const pcs::Params& para
 
 }  // namespace
 
-Status verify_slice(const SliceStatement& st, std::span<const uint8_t> bytes, const pcs::Params& params) {
+namespace {
+Status verify_impl(const SliceStatement& st, std::span<const uint8_t> bytes, const pcs::Params& params,
+                   transcript::Transcript& t);
+}  // namespace
+
+Status verify_slice(const SliceStatement& st, std::span<const uint8_t> bytes, const pcs::Params& params,
+                    transcript::SoundnessLedger* soundness) {
+  transcript::Transcript t("zkslice-slice");
+  transcript::SoundnessLedger ledger;
+  t.set_ledger(&ledger);
+  ZK_TRY(verify_impl(st, bytes, params, t));
+  // Every challenge the verifier drew is a random check whose error is in the ledger.
+  if (ledger.challenges() != t.field_challenges())
+    return make_error("slice: internal error: the soundness ledger counts " + std::to_string(ledger.challenges()) +
+                      " of the verifier's " + std::to_string(t.field_challenges()) + " challenges");
+  // Rule 8, per bundle: each of S slices reaches 100 + log2(S) bits, so their sum does 100.
+  const double floor = pcs::kMinSecurityBits + std::log2(double(std::max<uint32_t>(st.slices, 1)));
+  if (ledger.bits() < floor) {
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "slice: soundness %.2f bits is below the %.2f bits a slice of a %u-slice bundle needs: ",
+                  ledger.bits(), floor, std::max<uint32_t>(st.slices, 1));
+    return make_error(buf + ledger.describe());
+  }
+  if (soundness) *soundness = ledger;
+  return {};
+}
+
+namespace {
+Status verify_impl(const SliceStatement& st, std::span<const uint8_t> bytes, const pcs::Params& params,
+                   transcript::Transcript& t) {
   PhaseClock clock;
   if (!st.model || st.first >= st.end || st.end > st.model->nodes.size())
     return make_error("slice: no model, or a node range out of its bounds");
@@ -1002,7 +1035,6 @@ Status verify_slice(const SliceStatement& st, std::span<const uint8_t> bytes, co
     router.boundary_poly[tensor] = commitments.size();
     commitments.push_back(*c);
   }
-  transcript::Transcript t("zkslice-slice");
   absorb_statement(t, st, p, params, commitments);
   clock.lap("header");
   // A claim on a broadcast operand: its value at the kept coordinates comes from the
@@ -1043,6 +1075,7 @@ Status verify_slice(const SliceStatement& st, std::span<const uint8_t> bytes, co
     if (p.kind.at(out) == TensorKind::PublicInput) continue;
     const unsigned vars = padded_of(m.tensors[out].shape).value().num_vars();
     EvalClaim c{t.challenges("slice.output_point", vars), Fp2::zero()};
+    transcript::charge_point(t, vars);
     if (private_commitment(st, 1, i)) {
       ZK_TRY(field::read(r, c.value));
       t.absorb("slice.output_value", c.value);
@@ -1062,6 +1095,7 @@ Status verify_slice(const SliceStatement& st, std::span<const uint8_t> bytes, co
       EvalClaim claim;
       if (p.kind.at(np.y) == TensorKind::Committed) {
         claim.point = t.challenges("slice.layout_point", np.gather.out.num_vars());
+        transcript::charge_point(t, np.gather.out.num_vars());
         ZK_TRY(field::read(r, claim.value));
         t.absorb("slice.layout_value", claim.value);
         router.open(np.y_col, claim);
@@ -1133,10 +1167,12 @@ Status verify_slice(const SliceStatement& st, std::span<const uint8_t> bytes, co
       if (!g2.ok()) return make_error(g2.error());
       router.open(np.lookup_out, *g2);
       auto z1 = t.challenges("slice.softmax_rows", np.sm.sum.out.num_vars());
+      transcript::charge_point(t, np.sm.sum.out.num_vars());
       auto g3 = gather(np.sm.sum, {z1, np.sm.sum.out.selector(z1)});
       if (!g3.ok()) return make_error(g3.error());
       router.open(np.sm.s_col, *g3);
       auto z2 = t.challenges("slice.softmax_rows", np.sm.sum.out.num_vars());
+      transcript::charge_point(t, np.sm.sum.out.num_vars());
       auto g4 = gather(np.sm.sum, {z2, Fp2::zero()});
       if (!g4.ok()) return make_error(g4.error());
       auto hp = HadamardProof::read(r, yshape.num_vars());
@@ -1148,6 +1184,8 @@ Status verify_slice(const SliceStatement& st, std::span<const uint8_t> bytes, co
       auto tau = t.challenges("slice.softmax_tau", yshape.num_vars());
       Fp2 gamma = t.challenge("slice.softmax_gamma");
       auto terms = softmax_terms(gamma);
+      transcript::charge_point(t, yshape.num_vars());
+      transcript::charge_powers(t, terms.size());
       auto zp = sumcheck::Proof::read(r, yshape.num_vars(), sumcheck::degree_of(0, terms, yshape.num_vars() > 0));
       if (!zp.ok()) return make_error(at + zp.error());
       auto sub = sumcheck::verify(Fp2::zero(), yshape.num_vars(), sumcheck::degree_of(0, terms, yshape.num_vars() > 0), *zp, t);
@@ -1304,5 +1342,6 @@ Status verify_slice(const SliceStatement& st, std::span<const uint8_t> bytes, co
   clock.log("verify");
   return {};
 }
+}  // namespace
 
 }  // namespace zks::circuits

@@ -35,6 +35,7 @@
 #include "hash/blake2b.hpp"
 #include "model/quantize.hpp"
 #include "pcs/basefold.hpp"
+#include "transcript/soundness.hpp"
 #include "util/bytes.hpp"
 #include "util/result.hpp"
 
@@ -49,10 +50,16 @@ struct ProofBinding {
   bool operator==(const ProofBinding&) const = default;
 };
 
+// The most slices a sealed model may have. A bundle is sound to 100 bits when each of
+// its S slices reaches 100 + log2(S) (the union bound); the standard commitment's query
+// term is 2^-105 (pcs::kQueryMarginBits), which leaves room for 16.
+constexpr uint32_t kMaxBundleSlices = 16;
+
 struct SliceStatement {
   const model::QModel* model = nullptr;
   size_t first = 0, end = 0;                      // nodes [first, end)
   uint32_t index = 0;                             // the slice's index in the manifest
+  uint32_t slices = 1;                            // slices in the model (sets the soundness floor)
   hash::Digest fingerprint{};                     // FP of the sealed model (zero if unsealed)
   ProofBinding binding;                           // job id and prover hotkey (rule 11)
   // R_W of the slice from a sealed manifest: the verifier takes it (bound by FP)
@@ -105,8 +112,11 @@ struct ForcedChoices {
   std::function<void(const slice_detail::Plan&, std::vector<std::vector<Fp>>&)> tamper = {};
 };
 Result<util::Bytes> prove_slice_with(const SliceStatement& st, const pcs::Params& params, const ForcedChoices& forced);
-// Checks a proof against the statement; the error says what failed.
-Status verify_slice(const SliceStatement& st, std::span<const uint8_t> proof, const pcs::Params& params);
+// Checks a proof against the statement; the error says what failed. The proof's
+// soundness (every random check the verifier made, transcript/soundness.hpp) must reach
+// 100 + log2(st.slices) bits; `soundness`, when given, receives its terms.
+Status verify_slice(const SliceStatement& st, std::span<const uint8_t> proof, const pcs::Params& params,
+                    transcript::SoundnessLedger* soundness = nullptr);
 
 // R_W: the commitment to the slice's weights as the prover lays them out (nullopt when
 // the slice has no weights). Boundary values in `st` are not needed.

@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <string>
 #include <unordered_map>
 
 #include "field/field.hpp"
 #include "field/simd.hpp"
 #include "poly/mle.hpp"
+#include "transcript/soundness.hpp"
 #include "util/assert.hpp"
 #include "util/thread_pool.hpp"
 
@@ -30,6 +32,7 @@ Status check_shape(const Shape& s) {
 }
 
 using Layer = detail::FractionTable;
+using Check = transcript::SoundnessLedger::Check;
 
 // Parents x < n of two explicit children each, four at a time on eight lanes
 // (field/simd.hpp), bit for bit the scalar p0 q1 + p1 q0, q0 q1.
@@ -419,6 +422,9 @@ Result<GkrEnd> verify_tree(unsigned depth, Fp2 P, Fp2 Q, const std::vector<Layer
   for (unsigned i = 0; i < depth; ++i) {
     const LayerProof& lp = layers[i];
     Fp2 lambda = t.challenge("logup.lambda");
+    // lambda merges the claims on p and q (a line in lambda), mu the claims on the two
+    // children (the child bit is a variable of a multilinear function): 1/|F| each.
+    transcript::charge(t, Check::Lookup, transcript::inverse_field_size(), 1);
     auto terms = layer_terms(lambda);
     auto sub = sumcheck::verify(P + lambda * Q, i, i == 0 ? 2 : 3, lp.sumcheck, t);
     if (!sub.ok())
@@ -428,6 +434,7 @@ Result<GkrEnd> verify_tree(unsigned depth, Fp2 P, Fp2 Q, const std::vector<Layer
       return make_error(std::string("logup: ") + which + " layer " + std::to_string(i) + ": " + st.error());
     t.absorb("logup.children", std::span<const Fp2>(evals));
     Fp2 mu = t.challenge("logup.mu");
+    transcript::charge(t, Check::Lookup, transcript::inverse_field_size(), 1);
     P = lp.p0 + mu * (lp.p1 - lp.p0);
     Q = lp.q0 + mu * (lp.q1 - lp.q0);
     std::vector<Fp2> next = {mu};
@@ -596,6 +603,14 @@ Result<Claims> verify(const Shape& shape, const Proof& pr, transcript::Transcrip
   absorb_shape(t, shape);
   Fp2 alpha = t.challenge("logup.alpha");
   Fp2 beta = t.challenge("logup.beta");
+  // Cleared of denominators, the identity of the two fraction sums is a polynomial in
+  // (alpha, beta) of total degree below (N + M) max(1, columns - 1) over the N witness
+  // and M table leaves (each alpha - c(row) has degree columns - 1 in beta), nonzero
+  // when a witness row is missing from the table (Haboeck 2022, Lemma 5: p > N).
+  {
+    const double leaves = std::ldexp(1.0, int(shape.witness_vars())) + std::ldexp(1.0, int(shape.table_vars));
+    transcript::charge(t, Check::Lookup, leaves * std::max(1u, shape.columns - 1) * transcript::inverse_field_size(), 2);
+  }
 
   // The two sums agree: p_w / q_w = p_t / q_t.
   if (pr.q_w.is_zero() || pr.q_t.is_zero()) return make_error("logup: a root denominator is zero");

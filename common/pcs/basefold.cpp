@@ -19,6 +19,7 @@
 #include "pcs/proof.hpp"
 #include "poly/mle.hpp"
 #include "sumcheck/sumcheck.hpp"
+#include "transcript/soundness.hpp"
 #include "util/assert.hpp"
 #include "util/log.hpp"
 #include "util/thread_pool.hpp"
@@ -1134,15 +1135,24 @@ Status verify_batch(std::span<const Commitment> commitments, std::span<const Cla
         if (!g.claimed[j][k]) g.values[j][k] = gp.cross_evals[next++];
     t.absorb("pcs.cross_evals", std::span<const Fp2>(gp.cross_evals));
   }
+  // Soundness: every claim and cross evaluation is absorbed before the first group's
+  // challenges, so the group holding the first false value is fixed by then, and it
+  // passes only with its own error. The batch's error is the largest group's.
+  double worst = 0;
+  uint64_t drawn = 0;
   for (size_t i = 0; i < groups->size(); ++i) {
     const Group& g = (*groups)[i];
     if (is_clear(g, params)) {
       ZK_TRY(verify_clear_group(g, proof->groups[i], commitments, params));
       continue;
     }
+    const uint64_t before = t.field_challenges();
     Batching b = draw_batching(t, g.polys.size(), g.points.size());
     ZK_TRY(verify_fold_group(g, proof->groups[i], commitments, b, t, params));
+    drawn += t.field_challenges() - before;
+    worst = std::max(worst, params.group_error_terms(g.num_vars, g.polys.size(), g.points.size()).total());
   }
+  transcript::charge(t, transcript::SoundnessLedger::Check::Pcs, worst, drawn);
   return Status{};
 }
 

@@ -28,11 +28,13 @@
 // elements are sent in clear: the verifier recomputes their roots and evaluations.
 // A batch is accepted only if every group passes, so a false claim in one group is
 // caught with that group's own soundness: the batch error is the largest group's,
-// which Params::security_bits() bounds (the polynomial-combination term covers the
-// alpha_j, the claim term the powers of g).
+// which Params::group_error_terms() bounds (the polynomial-combination term covers the
+// alpha_j, the claim term the powers of g); verify_batch charges it to the transcript's
+// soundness ledger.
 //
-// Defaults (Params::standard()): arity 16, final message 2^8, 12 grinding bits and the
-// fewest queries (131) giving >= 100 bits up to 2^22-element polynomials. Arity 16 gave
+// Defaults (Params::standard()): arity 16, final message 2^8, 12 grinding bits and 138
+// queries, whose term is 2^-105 (131 would give the commitment alone 100 bits; the rest
+// is room for a proof's other terms, rule 8). Arity 16 gave
 // the smallest proofs of 2, 4, 8 and 16 at every size (bench_pcs BM_ProofSizeByArity,
 // 12 grinding bits; at 2^20: 428 / 226 / 176 / 162 KB, at 2^18: 317 / 168 / 136 /
 // 116 KB) and the fastest verification.

@@ -14,9 +14,14 @@ double log2_ext_field() { return 2.0 * std::log2(static_cast<double>(field::Fp::
 
 // Arity 16 gave the smallest proofs of arity 2, 4, 8, 16 at every size measured
 // (bench_pcs BM_ProofSizeByArity). 12 grinding bits (about 2^12 hashes, under a
-// millisecond) save 18 of the 148 queries; 16 bits would save 5 more for 16 times the
-// work (about 10 ms on 2 cores, a large share of a small slice's proving time).
-Params Params::standard() { return with_queries_for(4, 12); }
+// millisecond) save 18 queries; 16 bits would save 5 more for 16 times the work (about
+// 10 ms on 2 cores, a large share of a small slice's proving time). The queries are
+// then raised until their term alone is 2^-(100 + kQueryMarginBits): 138 queries.
+Params Params::standard() {
+  Params p = with_queries_for(4, 12);
+  while (p.query_bits() < kMinSecurityBits + kQueryMarginBits) ++p.num_queries;
+  return p;
+}
 
 Params Params::with_queries_for(unsigned fold_arity_log, unsigned grinding_bits,
                                 double target_bits, unsigned max_num_vars, unsigned final_log) {
@@ -33,29 +38,35 @@ Params Params::with_queries_for(unsigned fold_arity_log, unsigned grinding_bits,
 double Params::rate() const { return std::ldexp(1.0, -static_cast<int>(log_blowup)); }
 double Params::delta() const { return (1.0 - rate()) / 2.0; }
 double Params::bits_per_query() const { return -std::log2(1.0 - delta()); }
+double Params::query_bits() const { return num_queries * bits_per_query() + grinding_bits; }
 
-Params::ErrorTerms Params::error_terms() const {
+Params::ErrorTerms Params::group_error_terms(unsigned n, size_t polys, size_t points) const {
   const double inv_f = std::exp2(-log2_ext_field());
+  const unsigned folds = n > final_log ? n - final_log : 0;
   ErrorTerms e{};
+  if (folds == 0) return e;  // sent in clear: the verifier recomputes root and values
   // Query phase (unique decoding, Basefold Thm. 5 / BBHR18): a codeword delta-far from
   // the code survives one query with probability at most 1 - delta; grinding g bits
   // multiplies a cheating prover's cost per attempt by 2^g.
-  e.query = std::exp2(-(num_queries * bits_per_query() + grinding_bits));
+  e.query = std::exp2(-query_bits());
   // Commit phase: each fold is a random combination of two functions on a domain of
   // size N_i; in the unique-decoding regime the proximity gap (BCIKS20, Thm. 1.2/4.1)
-  // fails with probability at most (N_i + 1) / |F|. N_i halves each round.
-  const unsigned n = max_num_vars;
-  for (unsigned i = 0; i < n; ++i)
+  // fails with probability at most (N_i + 1) / |F|. N_i halves each round; the last
+  // 2^final_log coefficients are sent in clear and checked exactly.
+  for (unsigned i = 0; i < folds; ++i)
     e.folding += (std::ldexp(1.0, static_cast<int>(n + log_blowup - i)) + 1.0) * inv_f;
   // Batching: independent random coefficients over several codewords of length N_0
   // (affine-space proximity gap, unique decoding: N_0 / |F|), and the powers of g over
-  // at most kMaxClaims claims (a nonzero polynomial of degree K-1 in g).
-  e.batching = std::ldexp(1.0, static_cast<int>(n + log_blowup)) * inv_f +
-               static_cast<double>(kMaxClaims - 1) * inv_f;
-  // Sumcheck with degree-2 round polynomials (f times the eq weight), n rounds.
-  e.sumcheck = 2.0 * n * inv_f;
+  // the claimed points (a nonzero polynomial of degree K-1 in g).
+  if (polys > 1) e.batching += std::ldexp(1.0, static_cast<int>(n + log_blowup)) * inv_f;
+  if (points > 1) e.batching += static_cast<double>(points - 1) * inv_f;
+  // The opening's sumcheck: degree-2 round polynomials (f times the eq weight), one
+  // round per fold.
+  e.sumcheck = 2.0 * folds * inv_f;
   return e;
 }
+
+Params::ErrorTerms Params::error_terms() const { return group_error_terms(max_num_vars, kMaxPolys, kMaxClaims); }
 
 double Params::security_bits() const { return -std::log2(error_terms().total()); }
 

@@ -13,14 +13,19 @@
 
 namespace zks::pcs {
 
-// The floor below which no commitment, opening or verification runs.
+// The floor below which no commitment, opening or verification runs, and which every
+// whole proof must reach once its gadgets' terms are added (rule 8).
 constexpr double kMinSecurityBits = 100.0;
+// The standard parameters' query term is 2^-(100 + this): room for a proof's sumcheck,
+// lookup and batching terms and for a bundle of up to 16 slices, each of which must
+// reach 100 + log2(slices) bits (transcript/soundness.hpp, circuits/slice/slice_proof.hpp).
+constexpr double kQueryMarginBits = 5.0;
 
 struct Params {
   unsigned log_blowup = 2;      // rate rho = 2^-log_blowup = 1/4 (fixed by rule 7)
   unsigned fold_arity_log = 4;  // fold 2^a values per Merkle leaf and per committed layer
   unsigned final_log = 8;       // messages of <= 2^final_log coefficients are sent in clear
-  unsigned num_queries = 131;
+  unsigned num_queries = 138;
   unsigned grinding_bits = 12;  // proof of work before the query indices
   unsigned max_num_vars = 22;   // the largest polynomial the accounting covers (2^24 codeword)
 
@@ -38,17 +43,23 @@ struct Params {
   double rate() const;            // rho
   double delta() const;           // unique-decoding radius (1 - rho) / 2
   double bits_per_query() const;  // -log2(1 - delta)
+  double query_bits() const;      // num_queries * bits_per_query() + grinding_bits
 
-  // The error terms at max_num_vars, each a probability (see params.cpp for sources).
+  // The error terms of one size group of an opening, each a probability (see
+  // params.cpp for sources).
   struct ErrorTerms {
     double query;      // (1 - delta)^Q * 2^-grinding
     double folding;    // sum over fold rounds of (N_i + 1) / |F_{p^2}|
     double batching;   // polynomial combination N_0/|F| + claim combination (K-1)/|F|
-    double sumcheck;   // degree 2 per round: 2 n / |F|
+    double sumcheck;   // degree 2 per fold round: 2 / |F| each
     double total() const { return query + folding + batching + sumcheck; }
   };
+  // A group of `polys` polynomials in `num_vars` variables opened at `points` points.
+  ErrorTerms group_error_terms(unsigned num_vars, size_t polys, size_t points) const;
+  // The worst group the parameters allow: max_num_vars, kMaxPolys, kMaxClaims.
   ErrorTerms error_terms() const;
-  // -log2 of the sum of the error terms.
+  // -log2 of the sum of the worst group's error terms: the commitment's share of a
+  // proof's soundness. A whole proof adds its gadgets' terms (transcript/soundness.hpp).
   double security_bits() const;
 
   // Structural checks plus the 100-bit floor; the message says what is wrong.

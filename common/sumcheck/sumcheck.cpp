@@ -11,6 +11,7 @@
 #include "field/field.hpp"
 #include "field/simd.hpp"
 #include "poly/mle.hpp"
+#include "transcript/soundness.hpp"
 #include "util/assert.hpp"
 #include "util/log.hpp"
 #include "util/thread_pool.hpp"
@@ -576,6 +577,7 @@ Result<SubClaim> verify(const Fp2& claimed_sum, unsigned num_vars, unsigned degr
     return make_error("sumcheck: expected " + std::to_string(num_vars) + " rounds, got " +
                       std::to_string(proof.rounds.size()));
   absorb_header(t, num_vars, degree, claimed_sum);
+  transcript::charge_sumcheck(t, num_vars, degree);
   SubClaim sub;
   Fp2 claim = claimed_sum;
   for (unsigned i = 0; i < num_vars; ++i) {

@@ -97,6 +97,7 @@ uint64_t word(const hash::Digest& d, size_t i) {
 Fp2 Transcript::challenge(std::string_view label) {
   // Each 64-bit word is accepted when below p (rejection probability about 2^-32),
   // so both coordinates are exactly uniform.
+  ++m_field_challenges;
   uint64_t c[2];
   int have = 0;
   while (have < 2) {

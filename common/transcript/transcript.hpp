@@ -19,6 +19,8 @@ namespace zks::transcript {
 using field::Fp;
 using field::Fp2;
 
+class SoundnessLedger;
+
 class Transcript {
  public:
   // Starts a transcript for one protocol; the tag is the first absorbed message.
@@ -47,12 +49,20 @@ class Transcript {
   // The current state digest (for tests and for binding sub-protocols).
   hash::Digest state() const { return m_state.finalize(); }
 
+  // The verifier's soundness ledger (soundness.hpp); none on the prover's side.
+  void set_ledger(SoundnessLedger* ledger) { m_ledger = ledger; }
+  SoundnessLedger* ledger() const { return m_ledger; }
+  // Field challenges drawn so far (challenge() and challenges(), not query indices).
+  uint64_t field_challenges() const { return m_field_challenges; }
+
  private:
   void frame(std::string_view label, uint64_t len);
   hash::Digest squeeze(std::string_view label);
 
   hash::Hasher m_state;
   uint64_t m_squeezes = 0;
+  uint64_t m_field_challenges = 0;
+  SoundnessLedger* m_ledger = nullptr;
 };
 
 // Whether H(PoW || prefix || nonce) starts with `bits` zero bits.

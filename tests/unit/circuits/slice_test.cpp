@@ -2,6 +2,7 @@
 // and the first negative cases (a changed output, other weights, changed proof bytes).
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cmath>
 #include <algorithm>
 #include <functional>
 #include <random>
@@ -95,6 +96,49 @@ TEST_CASE("slice proofs of whole corpus networks verify", "[circuits][slice]") {
     REQUIRE(verified.ok());
     WARN(name << ": proof " << proof->size() << " bytes, prove " << prove_ms << " ms (Release timings: see docs/benchmarks.md)");
   }
+}
+
+TEST_CASE("a slice proof's soundness counts every random check and reaches its floor (rule 8)", "[circuits][slice]") {
+  using Check = zks::transcript::SoundnessLedger::Check;
+  for (const char* name : {"1l_mlp", "1l_softmax", "1l_max_pool", "4l_relu_conv_fc"}) {
+    CAPTURE(name);
+    Compiled m = compile(name);
+    auto st = whole(m);
+    auto proof = c::prove_slice(st, kParams);
+    REQUIRE(proof.ok());
+    // verify_slice refuses when a challenge it drew is not in the ledger.
+    zks::transcript::SoundnessLedger ledger;
+    auto verified = c::verify_slice(st, *proof, kParams, &ledger);
+    INFO(verified.error());
+    REQUIRE(verified.ok());
+    INFO(ledger.describe());
+    CHECK(ledger.bits() >= zks::pcs::kMinSecurityBits);
+    CHECK(ledger.bits() < zks::pcs::kMinSecurityBits + zks::pcs::kQueryMarginBits + 1);
+    for (Check k : {Check::Sumcheck, Check::Point, Check::Lookup, Check::Pcs}) CHECK(ledger.error(k) > 0);
+    // The commitment's term is the largest, the gadgets' far below it.
+    CHECK(ledger.error(Check::Pcs) > ledger.total() / 2);
+  }
+  // Commitment parameters that give 100 bits on their own leave nothing for the rest:
+  // such a proof is accepted alone, but not as a slice of a 2-slice bundle, which needs
+  // 101 bits from each slice.
+  const auto bare = zks::pcs::Params::with_queries_for(4, 12);
+  REQUIRE(bare.query_bits() < 101.0);
+  Compiled m = compile("1l_mlp");
+  auto st = whole(m);
+  auto proof = c::prove_slice(st, bare);
+  REQUIRE(proof.ok());
+  zks::transcript::SoundnessLedger alone;
+  REQUIRE(c::verify_slice(st, *proof, bare, &alone).ok());
+  CHECK(alone.bits() < 101.0);
+  st.slices = 2;
+  auto refused = c::verify_slice(st, *proof, bare);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().find("below the 101.00 bits a slice of a 2-slice bundle needs") != std::string::npos);
+  // The standard parameters carry a 16-slice bundle.
+  auto standard = c::prove_slice(st, kParams);
+  REQUIRE(standard.ok());
+  st.slices = 16;
+  CHECK(c::verify_slice(st, *standard, kParams).ok());
 }
 
 TEST_CASE("slice proofs reject a changed output, other weights and changed bytes", "[circuits][slice]") {
@@ -619,6 +663,12 @@ TEST_CASE("the age model proves and verifies as a bundle of 1 and 4 slices", "[c
     zks::hash::Digest id{};
     id[0] = uint8_t(n);
     const auto bundle = zks::test::proved_bundle(m, man, id, kParams);  // verifies; the outputs are the model's
+    // Each of the n slices reaches 100 + log2(n) bits, so the bundle reaches 100.
+    std::vector<c::SliceTiming> verified;
+    REQUIRE(c::verify_bundle(man, id, bundle, kParams, &verified).ok());
+    for (const auto& v : verified) CHECK(v.soundness.bits() >= 100.0 + std::log2(double(n)));
+    CHECK(c::bundle_soundness_bits(verified) >= 100.0);
+    CHECK(c::bundle_soundness_bits(verified) <= verified[0].soundness.bits());
     if (n == 4) {
       auto reordered = bundle;
       std::swap(reordered.proofs[1], reordered.proofs[2]);

@@ -1,9 +1,11 @@
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <cmath>
 
 #include "pcs/basefold.hpp"
 #include "pcs/params.hpp"
 #include "pcs_test_util.hpp"
+#include "transcript/soundness.hpp"
 
 using namespace pcs_test;
 namespace pcs = zks::pcs;
@@ -80,4 +82,55 @@ TEST_CASE("a proof made with other parameters is refused by its header", "[pcs][
   auto st = pcs::verify(committed->commitment(), std::span(&claim, 1), *proof, tv, b);
   REQUIRE_FALSE(st.ok());
   CHECK(st.error().find("params_id") != std::string::npos);
+}
+
+TEST_CASE("standard parameters leave room for a proof's other terms (rule 8)", "[pcs][params]") {
+  pcs::Params p = pcs::Params::standard();
+  CHECK(p.query_bits() >= pcs::kMinSecurityBits + pcs::kQueryMarginBits);
+  pcs::Params fewer = p;
+  fewer.num_queries -= 1;
+  CHECK(fewer.query_bits() < pcs::kMinSecurityBits + pcs::kQueryMarginBits);
+  // The worst group the parameters allow still clears the floor on its own.
+  CHECK(p.security_bits() >= pcs::kMinSecurityBits);
+  CHECK(p.error_terms().total() ==
+        p.group_error_terms(p.max_num_vars, pcs::Params::kMaxPolys, pcs::Params::kMaxClaims).total());
+}
+
+TEST_CASE("a group's error terms follow its size, polynomials and points", "[pcs][params]") {
+  pcs::Params p = pcs::Params::standard();
+  // Sent in clear: checked exactly.
+  CHECK(p.group_error_terms(p.final_log, 8, 8).total() == 0);
+  auto one = p.group_error_terms(12, 1, 1);
+  auto big = p.group_error_terms(20, 1, 1);
+  auto many = p.group_error_terms(20, 3, 9);
+  CHECK(one.query == big.query);
+  CHECK(one.batching == 0);
+  CHECK(one.folding < big.folding);
+  CHECK(one.sumcheck < big.sumcheck);
+  CHECK(many.batching > big.batching);
+  CHECK(many.folding == big.folding);
+  CHECK(big.total() < many.total());
+}
+
+TEST_CASE("verifying an opening charges the largest group's error to the ledger", "[pcs][params]") {
+  std::mt19937_64 rng(3);
+  auto params = pcs::Params::standard();
+  auto a = pcs::commit(random_table(1 << 14, rng), params);
+  auto b = pcs::commit(random_table(1 << 11, rng), params);
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+  std::vector<pcs::Claim> claims = {honest_claim(*a, 0, rng), honest_claim(*a, 0, rng), honest_claim(*b, 1, rng)};
+  const pcs::CommittedPoly* polys[] = {&*a, &*b};
+  auto tp = fresh_transcript();
+  auto proof = pcs::open_batch(polys, claims, tp, params);
+  REQUIRE(proof.ok());
+  const pcs::Commitment comms[] = {a->commitment(), b->commitment()};
+  auto tv = fresh_transcript();
+  zks::transcript::SoundnessLedger ledger;
+  tv.set_ledger(&ledger);
+  REQUIRE(pcs::verify_batch(comms, claims, *proof, tv, params).ok());
+  const double want = std::max(params.group_error_terms(14, 1, 2).total(), params.group_error_terms(11, 1, 1).total());
+  CHECK(ledger.error(zks::transcript::SoundnessLedger::Check::Pcs) == want);
+  CHECK(ledger.challenges() == tv.field_challenges());
+  CHECK(ledger.bits() > pcs::kMinSecurityBits + pcs::kQueryMarginBits - 0.5);
 }

@@ -4,12 +4,14 @@
 
 #include <array>
 #include <bit>
+#include <cmath>
 #include <functional>
 #include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "transcript/soundness.hpp"
 #include "transcript/transcript.hpp"
 #include "util/thread_pool.hpp"
 
@@ -488,4 +490,43 @@ TEST_CASE("transcript: grind result does not depend on the thread count", "[tran
       CHECK(states[i] == states[0]);
     }
   }
+}
+
+TEST_CASE("soundness ledger: charges, totals and the challenge count", "[transcript][soundness]") {
+  using zks::transcript::SoundnessLedger;
+  using Check = SoundnessLedger::Check;
+  const double inv_f = zks::transcript::inverse_field_size();
+  CHECK(std::abs(std::log2(inv_f) + 128.0) < 1e-6);  // |F_{p^2}| is about 2^128
+
+  // Without a ledger (the prover's side) a charge does nothing.
+  Transcript prover("soundness");
+  zks::transcript::charge_sumcheck(prover, 20, 3);
+  CHECK(prover.ledger() == nullptr);
+
+  Transcript t("soundness");
+  SoundnessLedger ledger;
+  t.set_ledger(&ledger);
+  CHECK(std::isinf(ledger.bits()));  // no random check, nothing can be missed
+  t.challenges("rounds", 20);
+  zks::transcript::charge_sumcheck(t, 20, 3);
+  t.challenges("point", 7);
+  zks::transcript::charge_point(t, 7);
+  t.challenge("powers");
+  zks::transcript::charge_powers(t, 5);
+  t.challenge_index("query", 1000);  // a query index is not a field challenge
+  CHECK(t.field_challenges() == 28);
+  CHECK(ledger.challenges() == 28);
+  CHECK(ledger.error(Check::Sumcheck) == 60 * inv_f);
+  CHECK(ledger.error(Check::Point) == 7 * inv_f);
+  CHECK(ledger.error(Check::Batching) == 4 * inv_f);
+  CHECK(ledger.error(Check::Lookup) == 0);
+  CHECK(std::abs(ledger.bits() - (128.0 - std::log2(71.0))) < 1e-6);
+  CHECK(ledger.describe().find("sumcheck 2^") != std::string::npos);
+  CHECK(ledger.describe().find("lookup") == std::string::npos);
+
+  // A bundle's slices add up.
+  SoundnessLedger two = ledger;
+  two.merge(ledger);
+  CHECK(std::abs(two.bits() - (ledger.bits() - 1.0)) < 1e-9);
+  CHECK(two.challenges() == 56);
 }
