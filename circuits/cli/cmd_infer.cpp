@@ -92,12 +92,14 @@ int run_infer(const std::string& target, const std::string& key_file, const std:
   auto bundle = circuits::Bundle::read(bytes_of(resp.bundle()));
   if (!bundle.ok()) return fail("the bundle: " + bundle.error());
   auto v0 = std::chrono::steady_clock::now();
-  Status valid = circuits::verify_bundle(*man, id, *bundle, pcs::Params::standard(), nullptr);
+  std::vector<circuits::SliceTiming> verified;
+  Status valid = circuits::verify_bundle(*man, id, *bundle, pcs::Params::standard(), &verified);
   double verify_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - v0).count();
   if (json) {
     nlohmann::json j{{"valid", valid.ok()}, {"request_id", resp.request_id()}, {"total_ms", total_ms},
                      {"verify_ms", verify_ms}, {"bundle_bytes", resp.bundle().size()}};
     if (!valid.ok()) j["reason"] = valid.error();
+    else j["soundness_bits"] = circuits::bundle_soundness_bits(verified);
     j["slices"] = nlohmann::json::array();
     for (const auto& s : resp.slices())
       j["slices"].push_back({{"slice", s.slice()}, {"miner", s.miner()}, {"latency_ms", s.latency_ms()}, {"proof_bytes", s.proof_bytes()}});
@@ -111,8 +113,10 @@ int run_infer(const std::string& target, const std::string& key_file, const std:
     return valid.ok() ? 0 : 1;
   }
   if (!valid.ok()) return fail("the bundle does not verify: " + valid.error());
-  fmt::print("answer in {:.0f} ms from {} (request {}), bundle {} ({} bytes) VALID, verified offline in {:.1f} ms\n",
-             total_ms, got.signer.to_string(), resp.request_id(), out, resp.bundle().size(), verify_ms);
+  fmt::print("answer in {:.0f} ms from {} (request {}), bundle {} ({} bytes) VALID, verified offline in {:.1f} ms, "
+             "{:.1f} bits of soundness\n",
+             total_ms, got.signer.to_string(), resp.request_id(), out, resp.bundle().size(), verify_ms,
+             circuits::bundle_soundness_bits(verified));
   for (const auto& s : resp.slices())
     fmt::print("  slice {}: proved by {}... in {:.0f} ms, {} bytes\n", s.slice(), s.miner().substr(0, 16), s.latency_ms(), s.proof_bytes());
   for (int t : m.outputs) {
