@@ -1,6 +1,7 @@
 #include "pcs/basefold.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <future>
 #include <list>
 #include <map>
@@ -140,12 +141,6 @@ struct Group {
   std::vector<std::vector<Fp2>> values;    // values[j][t] = f_{polys[j]}(points[t])
   std::vector<std::vector<char>> claimed;  // whether the caller claimed values[j][t]
 
-  size_t unclaimed() const {
-    size_t n = 0;
-    for (const auto& row : claimed)
-      for (char c : row) n += !c;
-    return n;
-  }
 };
 
 Result<std::vector<Group>> make_groups(std::span<const unsigned> num_vars,
@@ -228,30 +223,124 @@ void absorb_statement(transcript::Transcript& t, const Params& params,
   }
 }
 
-// alpha_j (independent, one per polynomial) and the powers g^t over the points.
-struct Batching {
-  std::vector<Fp2> alpha;
-  std::vector<Fp2> gpow;
-};
-
-Batching draw_batching(transcript::Transcript& t, size_t polys, size_t points) {
-  Batching b;
-  b.alpha = polys > 1 ? t.challenges("pcs.batch_poly", polys) : std::vector<Fp2>{Fp2::one()};
-  Fp2 g = points > 1 ? t.challenge("pcs.batch_point") : Fp2::one();
-  b.gpow.resize(points);
-  Fp2 acc = Fp2::one();
-  for (auto& x : b.gpow) x = acc, acc *= g;
-  return b;
+std::vector<size_t> sorted_unique(std::vector<size_t> v) {
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+  return v;
 }
 
-Fp2 combined_claim(const Group& g, const Batching& b) {
-  Fp2 sum = Fp2::zero();
-  for (size_t t = 0; t < g.points.size(); ++t) {
-    Fp2 inner = Fp2::zero();
-    for (size_t j = 0; j < g.polys.size(); ++j) inner += b.alpha[j] * g.values[j][t];
-    sum += b.gpow[t] * inner;
+bool is_clear(const Group& g, const Params& params) { return g.num_vars <= params.final_log; }
+
+// The polynomials above 2^final_log, opened together in one folding run. The largest
+// (n variables) are there from the start; one of n_j < n variables joins at time
+// m_j = n - n_j (after m_j folds, when the folded word has its length), as a function
+// of the last n_j variables: the high-variable embedding F_j(x) = f_j(x_{m_j..n-1}).
+//
+// Phase 1 reduces each polynomial's claims to its value u_j at one point: a sumcheck
+// of sum_j beta_j sum_y f_j(y) W_j(y), W_j = sum_t g^t eq(z_jt, y), over n variables, term
+// j joining at round m_j with its claim sum_t g^t v_jt added to the running one; the
+// final point rho gives u_j = f_j(rho_{m_j..}), checked against the W_j the verifier
+// evaluates itself. Phase 2 opens F = sum_j alpha_j F_j at rho: the Basefold sumcheck
+// of F(x) eq(rho, x) in lockstep with folding, term j's table (and codeword) added at
+// time m_j with alpha_j eq(rho_{<m_j}, r_{<m_j}) u_j added to the claim. Both phases are
+// the plain sumchecks of the tiled functions F_j, written so that no one sums a term
+// before it joins. A query opens each codeword once: the largest at its base leaf, a
+// joining one at the positions the query's chain reaches at its time.
+struct FoldPoly {
+  size_t poly = 0;  // batch index
+  unsigned num_vars = 0;
+  unsigned join = 0;                     // m_j
+  std::vector<std::vector<Fp2>> points;  // its claims, in order of first claim
+  std::vector<Fp2> values;
+};
+
+struct FoldBatch {
+  unsigned num_vars = 0;        // the largest polynomial's
+  std::vector<FoldPoly> polys;  // largest first, then by batch index
+  size_t max_points = 0;
+  std::vector<unsigned> sizes() const {
+    std::vector<unsigned> out;
+    for (const auto& p : polys) out.push_back(p.num_vars);
+    return out;
   }
+};
+
+FoldBatch fold_batch(const std::vector<Group>& groups, const Params& params) {
+  FoldBatch fb;
+  for (const Group& g : groups) {  // largest size first
+    if (is_clear(g, params)) continue;
+    if (fb.polys.empty()) fb.num_vars = g.num_vars;
+    for (size_t j = 0; j < g.polys.size(); ++j) {
+      FoldPoly p;
+      p.poly = g.polys[j];
+      p.num_vars = g.num_vars;
+      p.join = fb.num_vars - g.num_vars;
+      for (size_t t = 0; t < g.points.size(); ++t)
+        if (g.claimed[j][t]) p.points.push_back(g.points[t]), p.values.push_back(g.values[j][t]);
+      fb.max_points = std::max(fb.max_points, p.points.size());
+      fb.polys.push_back(std::move(p));
+    }
+  }
+  return fb;
+}
+
+// The powers g^t for up to `points` points.
+std::vector<Fp2> powers(const Fp2& g, size_t points) {
+  std::vector<Fp2> out(points);
+  Fp2 acc = Fp2::one();
+  for (auto& x : out) x = acc, acc *= g;
+  return out;
+}
+
+// sum_t g^t v_t: a polynomial's claims combined.
+Fp2 combined_claim(const FoldPoly& p, std::span<const Fp2> gpow) {
+  Fp2 sum = Fp2::zero();
+  for (size_t t = 0; t < p.values.size(); ++t) sum += gpow[t] * p.values[t];
   return sum;
+}
+
+// eq(a, b) for one coordinate.
+Fp2 eq1(const Fp2& a, const Fp2& b) { return a * b + (Fp2::one() - a) * (Fp2::one() - b); }
+
+// The leaves of polynomial p's codeword a query opens: its base leaf for a polynomial
+// there from the start; for one joining at time m inside layer k (R_k < m <= R_k+1,
+// R_k the folds before layer k), the 2^w positions [L 2^w, (L+1) 2^w) of its codeword,
+// L the query's leaf at layer k and w = steps[k] - (m - R_k) the folds left in it.
+struct JoinAt {
+  size_t layer = 0;  // k
+  unsigned done = 0; // m - R_k, in 1..steps[k]
+  unsigned width_log = 0;  // w
+};
+JoinAt join_at(unsigned join, const std::vector<unsigned>& steps) {
+  unsigned before = 0;
+  for (size_t k = 0; k < steps.size(); ++k) {
+    if (join <= before + steps[k]) return {k, join - before, steps[k] - (join - before)};
+    before += steps[k];
+  }
+  ZK_ASSERT(false);  // m_j < the number of folds (n_j > final_log)
+  return {};
+}
+
+// The query's leaf index at layer k: its base leaf shifted by the steps after the first.
+size_t leaf_at(size_t query, const std::vector<unsigned>& steps, size_t layer) {
+  for (size_t k = 1; k <= layer; ++k) query >>= steps[k];
+  return query;
+}
+
+std::vector<size_t> join_leaves(const FoldPoly& p, const std::vector<size_t>& queries, const std::vector<unsigned>& steps,
+                                unsigned leaf_log) {
+  std::vector<size_t> out;
+  if (p.join == 0) {
+    out = queries;
+  } else {
+    const JoinAt at = join_at(p.join, steps);
+    for (size_t q : queries) {
+      const size_t first = leaf_at(q, steps, at.layer) << at.width_log;
+      const size_t last = first + (size_t(1) << at.width_log) - 1;
+      for (size_t l = first >> leaf_log; l <= last >> leaf_log; ++l) out.push_back(l);
+    }
+  }
+  return sorted_unique(std::move(out));
 }
 
 // The degree-2 round polynomial s(X) given by s(0), s(1), s(2), at r.
@@ -261,11 +350,6 @@ Fp2 interpolate_deg2(const std::array<Fp2, 3>& s, const Fp2& r) {
   return detail::half(s[0] * r1 * r2 + s[2] * r * r1) - s[1] * r * r2;
 }
 
-std::vector<size_t> sorted_unique(std::vector<size_t> v) {
-  std::sort(v.begin(), v.end());
-  v.erase(std::unique(v.begin(), v.end()), v.end());
-  return v;
-}
 
 // Query positions: leaf indices of the base codeword (= positions in layer 1).
 std::vector<size_t> draw_queries(transcript::Transcript& t, const Params& params, unsigned n,
@@ -516,6 +600,20 @@ class FoldSumcheck {
     fold_w(r);
   }
 
+  // Adds a * g to f (a polynomial joining now, of f's current size) and `delta` to the
+  // claim. Goes on on the CPU from here (the rest is smaller).
+  void inject(std::span<const Fp> g, const Fp2& a, const Fp2& delta) {
+    if (m_gpu) {
+      f();
+      leave_gpu("");
+    }
+    ZK_ASSERT(!m_base && g.size() == m_f.size());
+    util::ThreadPool::global().parallel_for(m_f.size(), [&](size_t lo, size_t hi) {
+      for (size_t i = lo; i < hi; ++i) m_f[i] += a * g[i];
+    }, 1 << 13);
+    m_claim += delta;
+  }
+
   // f as it stands, every challenge folded in.
   const std::vector<Fp2>& f() {
     if (m_gpu) {
@@ -560,7 +658,7 @@ class FoldSumcheck {
 
   // Brings the host's f and W up to the device's round, and goes on on the CPU.
   void leave_gpu(const std::string& why) {
-    ZKS_LOG_WARN("pcs", "GPU sumcheck failed, going on on the CPU: {}", why);
+    if (!why.empty()) ZKS_LOG_WARN("pcs", "GPU sumcheck failed, going on on the CPU: {}", why);
     m_gpu.reset();
     for (size_t i = m_f_current; i < m_challenges.size(); ++i) fold_f(m_challenges[i]);
     for (const Fp2& r : m_challenges) fold_w(r);
@@ -579,28 +677,19 @@ class FoldSumcheck {
   Fp2 m_claim;
 };
 
-GroupProof prove_fold_group(const Group& grp, std::span<const CommittedPoly* const> polys,
-                            const Batching& b, transcript::Transcript& t, const Params& params) {
-  const unsigned n = grp.num_vars;
-  const auto steps = fold_steps(n, params);
-  const size_t m = grp.polys.size();
-  GroupProof gp;
-  gp.kind = GroupKind::Fold;
-  gp.num_vars = n;
-  gp.num_polys = static_cast<uint32_t>(m);
+// W(x) = sum_t g^t eq(z_t, x) over 2^n entries. A point whose high coordinates are all
+// 0 or 1 (a claim on one block of a stacked polynomial) has eq supported on that block
+// alone, so it costs the block's size, not the polynomial's. W is filled in aligned
+// pieces, a worker per piece: a point's support (aligned, a power of two) lies inside
+// one piece, or covers whole pieces, each the eq table of the low coordinates scaled by
+// the factors of the higher ones at that piece.
+std::vector<Fp2> claim_weight(const std::vector<std::vector<Fp2>>& points, std::span<const Fp2> gpow, unsigned n) {
   auto& pool = util::ThreadPool::global();
-
-  // W(x) = sum_t g^t eq(z_t, x). A point whose high coordinates are all 0 or 1 (a claim
-  // on one block of a stacked polynomial) has eq supported on that block alone, so it
-  // costs the block's size, not the polynomial's. W is filled in aligned pieces, a
-  // worker per piece: a point's support (aligned, a power of two) lies inside one piece,
-  // or covers whole pieces, each the eq table of the low coordinates scaled by the
-  // factors of the higher ones at that piece.
   struct Support {
     size_t low, offset;
   };
   std::vector<Support> support;
-  for (const auto& z : grp.points) {
+  for (const auto& z : points) {
     size_t low = z.size();
     while (low > 0 && (z[low - 1] == Fp2::zero() || z[low - 1] == Fp2::one())) --low;
     size_t block = 0;
@@ -614,52 +703,97 @@ GroupProof prove_fold_group(const Group& grp, std::span<const CommittedPoly* con
     std::vector<Fp2> scratch;
     for (size_t p = lo; p < hi; ++p) {
       const size_t a = p * piece;
-      for (size_t k = 0; k < grp.points.size(); ++k) {
-        const auto& z = grp.points[k];
+      for (size_t k = 0; k < points.size(); ++k) {
+        const auto& z = points[k];
         const auto [low, offset] = support[k];
         const size_t size = size_t(1) << low;
         if (size <= piece) {
           if (offset >= a && offset < a + piece)
-            poly::eq_accumulate(std::span<const Fp2>(z).first(low), b.gpow[k], std::span<Fp2>(w).subspan(offset, size),
+            poly::eq_accumulate(std::span<const Fp2>(z).first(low), gpow[k], std::span<Fp2>(w).subspan(offset, size),
                                 scratch);
         } else if (a >= offset && a < offset + size) {
-          Fp2 c = b.gpow[k];
+          Fp2 c = gpow[k];
           for (size_t j = piece_log; j < low; ++j) c *= (((a - offset) >> j) & 1) ? z[j] : Fp2::one() - z[j];
           poly::eq_accumulate(std::span<const Fp2>(z).first(piece_log), c, std::span<Fp2>(w).subspan(a, piece), scratch);
         }
       }
     }
   }, 1);
+  return w;
+}
 
-  // The combined table; a single polynomial stays in the base field until the first
-  // fold. The combined codeword is never formed: the prover's codewords are honest
-  // encodings, so the fold of a codeword equals the encoding of the folded message,
-  // and each committed layer is encoded afresh from f(r, x') (an NTT of the layer's
-  // size, cheaper than folding the 4x larger codeword round by round).
-  const CommittedPoly& p0 = *polys[grp.polys[0]];
-  std::span<const Fp> f_base = p0.evaluations();
+GroupProof prove_fold_batch(const FoldBatch& fb, std::span<const CommittedPoly* const> polys, transcript::Transcript& t,
+                            const Params& params) {
+  const unsigned n = fb.num_vars;
+  const auto steps = fold_steps(n, params);
+  const size_t m = fb.polys.size();
+  GroupProof gp;
+  gp.kind = GroupKind::Fold;
+  gp.num_vars = n;
+  gp.num_polys = static_cast<uint32_t>(m);
+  auto& pool = util::ThreadPool::global();
+  auto evals = [&](size_t j) { return polys[fb.polys[j].poly]->evaluations(); };
+
+  // Phase 1: every polynomial's claims reduced to its value at one point rho.
+  const Fp2 g = fb.max_points > 1 ? t.challenge("pcs.batch_point") : Fp2::one();
+  const std::vector<Fp2> beta = m > 1 ? t.challenges("pcs.reduce_poly", m) : std::vector<Fp2>{Fp2::one()};
+  const std::vector<Fp2> gpow = powers(g, fb.max_points);
+  std::vector<FoldSumcheck> terms;
+  for (size_t j = 0; j < m; ++j)
+    terms.emplace_back(evals(j), std::vector<Fp2>{}, claim_weight(fb.polys[j].points, gpow, fb.polys[j].num_vars));
+  std::vector<Fp2> rho;
+  for (unsigned i = 0; i < n; ++i) {
+    std::array<Fp2, 3> s{};
+    for (size_t j = 0; j < m; ++j) {
+      if (fb.polys[j].join > i) continue;
+      const auto sj = terms[j].round();
+      for (size_t e = 0; e < 3; ++e) s[e] += beta[j] * sj[e];
+    }
+    gp.reduce_rounds.push_back(s);
+    t.absorb("pcs.reduce_round", std::span<const Fp2>(s));
+    rho.push_back(t.challenge("pcs.reduce"));
+    for (size_t j = 0; j < m; ++j)
+      if (fb.polys[j].join <= i) terms[j].bind(rho.back());
+  }
+  for (auto& term : terms) gp.point_evals.push_back(term.f().at(0));
+  terms.clear();
+  t.absorb("pcs.point_evals", std::span<const Fp2>(gp.point_evals));
+
+  // Phase 2: F = sum_j alpha_j F_j opened at rho. The largest polynomials' table is
+  // combined now (a single one stays in the base field until the first fold); the
+  // combined codeword is never formed: the prover's codewords are honest encodings, so
+  // the fold of a codeword equals the encoding of the folded message, and each
+  // committed layer is encoded afresh from the message (an NTT of the layer's size,
+  // cheaper than folding the 4x larger codeword round by round).
+  const std::vector<Fp2> alpha = m > 1 ? t.challenges("pcs.batch_poly", m) : std::vector<Fp2>{Fp2::one()};
+  std::span<const Fp> f_base = evals(0);
   std::vector<Fp2> f;
   if (m > 1) {
     f.assign(f_base.size(), Fp2::zero());
-    for (size_t j = 0; j < m; ++j) {
-      std::span<const Fp> fj = polys[grp.polys[j]]->evaluations();
-      const Fp2 a = b.alpha[j];
+    for (size_t j = 0; j < m && fb.polys[j].join == 0; ++j) {
+      std::span<const Fp> fj = evals(j);
+      const Fp2 a = alpha[j];
       pool.parallel_for(f.size(), [&](size_t lo, size_t hi) {
         for (size_t i = lo; i < hi; ++i) f[i] += a * fj[i];
       }, 1 << 13);
     }
   }
-
-  // The folded tables committed after each step, and their encodings.
-  std::vector<std::vector<Fp2>> messages;
+  std::vector<std::vector<Fp2>> messages;  // the folded tables committed after each step
   std::vector<detail::Encoded<Fp2>> layers;
-  FoldSumcheck sc(f_base, std::move(f), std::move(w));
+  FoldSumcheck sc(f_base, std::move(f), poly::eq_table(rho));
+  Fp2 eq_prefix = Fp2::one();  // eq(rho_{<time}, r_{<time})
+  unsigned time = 0;
   for (size_t k = 0; k < steps.size(); ++k) {
     for (unsigned i = 0; i < steps[k]; ++i) {
       std::array<Fp2, 3> s = sc.round();
       gp.rounds.push_back(s);
       t.absorb("pcs.round", std::span<const Fp2>(s));
-      sc.bind(t.challenge("pcs.fold"));
+      const Fp2 r = t.challenge("pcs.fold");
+      sc.bind(r);
+      eq_prefix *= eq1(rho[time], r);
+      ++time;
+      for (size_t j = 0; j < m; ++j)
+        if (fb.polys[j].join == time) sc.inject(evals(j), alpha[j], alpha[j] * eq_prefix * gp.point_evals[j]);
     }
     if (k + 1 < steps.size()) {
       messages.push_back(sc.f());
@@ -668,7 +802,7 @@ GroupProof prove_fold_group(const Group& grp, std::span<const CommittedPoly* con
       t.absorb("pcs.layer_root", layers.back().root());
     }
   }
-  // f is now the table of f(r, x') over the last final_log variables.
+  // f is now the table of F(r, x') over the last final_log variables.
   gp.final_message = sc.f();
   detail::evals_to_coeffs(std::span<Fp2>(gp.final_message));
   t.absorb("pcs.final", std::span<const Fp2>(gp.final_message));
@@ -677,8 +811,9 @@ GroupProof prove_fold_group(const Group& grp, std::span<const CommittedPoly* con
   auto queries = draw_queries(t, params, n, steps[0]);
   auto leaves = leaf_indices(queries, steps);
   for (size_t j = 0; j < m; ++j) {
-    const CommittedPoly& pj = *polys[grp.polys[j]];
-    auto opened = CommittedPoly::Access::encoded(pj).open(leaves[0], pj.evaluations());
+    const CommittedPoly& pj = *polys[fb.polys[j].poly];
+    auto at = join_leaves(fb.polys[j], queries, steps, commit_leaf_log(pj.num_vars(), params));
+    auto opened = CommittedPoly::Access::encoded(pj).open(at, pj.evaluations());
     gp.base_leaves.push_back(std::move(opened.values));
     gp.base_proofs.push_back(std::move(opened.proof));
   }
@@ -696,9 +831,11 @@ GroupProof prove_fold_group(const Group& grp, std::span<const CommittedPoly* con
 // Folds one opened leaf (2^step values at positions leaf*2^step.. of a codeword of
 // size 2^log_n) `step` times. The leaf is the coset c * <w_{2^step}>, c = w_N^rev(leaf)
 // (rev over log_n - step bits); pair v of the first fold is x = c * h^rev(v) with h a
-// primitive 2^step-th root, and each later fold squares c and h.
+// primitive 2^step-th root, and each later fold squares c and h. After fold d
+// (1..step), `joining(d, values)` may add to the 2^(step-d) values left.
+using Joining = std::function<void(unsigned, std::span<Fp2>)>;
 Fp2 fold_leaf(std::vector<Fp2> vals, unsigned log_n, size_t leaf, unsigned step,
-              std::span<const Fp2> r) {
+              std::span<const Fp2> r, const Joining& joining) {
   Fp c_inv = inverse_root_of_unity(log_n).pow(reverse_bits(leaf, log_n - step));
   for (unsigned s = 0; s < step; ++s) {
     const unsigned width_log = step - s;  // current coset size 2^width_log
@@ -710,6 +847,7 @@ Fp2 fold_leaf(std::vector<Fp2> vals, unsigned log_n, size_t leaf, unsigned step,
       vals[v] = detail::half(a + bb) + r[s] * ((a - bb) * itx);
     }
     c_inv = c_inv.square();
+    joining(s + 1, std::span<Fp2>(vals).first(pairs));
   }
   return vals[0];
 }
@@ -732,15 +870,18 @@ size_t position_of(const std::vector<size_t>& sorted, size_t x) {
   return static_cast<size_t>(std::lower_bound(sorted.begin(), sorted.end(), x) - sorted.begin());
 }
 
-Status verify_fold_group(const Group& grp, const GroupProof& gp,
-                         std::span<const Commitment> comms, const Batching& b,
+// Checks the folding run of `fb` (see FoldBatch); `error` receives its soundness error.
+Status verify_fold_batch(const FoldBatch& fb, const GroupProof& gp, std::span<const Commitment> comms,
                          transcript::Transcript& t, const Params& params) {
-  const unsigned n = grp.num_vars;
+  const unsigned n = fb.num_vars;
   const auto steps = fold_steps(n, params);
-  const size_t m = grp.polys.size();
+  const size_t m = fb.polys.size();
   const size_t layers = steps.size();
   unsigned folds = 0;
   for (unsigned s : steps) folds += s;
+  if (gp.num_vars != n || gp.num_polys != m) return make_error("pcs: the folding run has the wrong shape");
+  if (gp.reduce_rounds.size() != n || gp.point_evals.size() != m)
+    return make_error("pcs: wrong number of claim-reduction rounds or point evaluations");
   if (gp.rounds.size() != folds)
     return make_error("pcs: " + std::to_string(gp.rounds.size()) + " sumcheck rounds, expected " +
                       std::to_string(folds));
@@ -751,11 +892,46 @@ Status verify_fold_group(const Group& grp, const GroupProof& gp,
     return make_error("pcs: final message of " + std::to_string(gp.final_message.size()) +
                       " coefficients, expected " + std::to_string(size_t(1) << params.final_log));
   if (gp.base_leaves.size() != m || gp.base_proofs.size() != m)
-    return make_error("pcs: wrong number of opened base codewords");
+    return make_error("pcs: wrong number of opened codewords");
 
-  // Sumcheck in lockstep with the commitments to the folded codewords.
-  Fp2 claim = combined_claim(grp, b);
+  // Phase 1: the claim reduction, term j's claim added as it joins.
+  const Fp2 g = fb.max_points > 1 ? t.challenge("pcs.batch_point") : Fp2::one();
+  const std::vector<Fp2> beta = m > 1 ? t.challenges("pcs.reduce_poly", m) : std::vector<Fp2>{Fp2::one()};
+  const std::vector<Fp2> gpow = powers(g, fb.max_points);
+  Fp2 claim = Fp2::zero();
+  std::vector<Fp2> rho;
+  for (unsigned i = 0; i < n; ++i) {
+    for (size_t j = 0; j < m; ++j)
+      if (fb.polys[j].join == i) claim += beta[j] * combined_claim(fb.polys[j], gpow);
+    const auto& s = gp.reduce_rounds[i];
+    if (s[0] + s[1] != claim)
+      return make_error("pcs: claim-reduction round " + std::to_string(i) + " does not match the claim");
+    t.absorb("pcs.reduce_round", std::span<const Fp2>(s));
+    rho.push_back(t.challenge("pcs.reduce"));
+    claim = interpolate_deg2(s, rho.back());
+  }
+  {
+    // u_j W_j(rho_{m_j..}), W_j evaluated here.
+    Fp2 sum = Fp2::zero();
+    for (size_t j = 0; j < m; ++j) {
+      const auto& p = fb.polys[j];
+      const auto tail = std::span<const Fp2>(rho).subspan(p.join);
+      Fp2 w = Fp2::zero();
+      for (size_t k = 0; k < p.points.size(); ++k) w += gpow[k] * poly::eq_eval(p.points[k], tail);
+      sum += beta[j] * gp.point_evals[j] * w;
+    }
+    if (sum != claim) return make_error("pcs: the point evaluations do not match the claim reduction");
+  }
+  t.absorb("pcs.point_evals", std::span<const Fp2>(gp.point_evals));
+
+  // Phase 2: the sumcheck of F(x) eq(rho, x) in lockstep with the commitments to the
+  // folded codewords; term j's alpha_j eq(rho_{<m_j}, r_{<m_j}) u_j added as it joins.
+  const std::vector<Fp2> alpha = m > 1 ? t.challenges("pcs.batch_poly", m) : std::vector<Fp2>{Fp2::one()};
+  claim = Fp2::zero();
+  for (size_t j = 0; j < m; ++j)
+    if (fb.polys[j].join == 0) claim += alpha[j] * gp.point_evals[j];
   std::vector<Fp2> r;
+  Fp2 eq_prefix = Fp2::one();
   size_t round = 0;
   for (size_t k = 0; k < layers; ++k) {
     for (unsigned i = 0; i < steps[k]; ++i, ++round) {
@@ -766,38 +942,41 @@ Status verify_fold_group(const Group& grp, const GroupProof& gp,
       t.absorb("pcs.round", std::span<const Fp2>(s));
       r.push_back(t.challenge("pcs.fold"));
       claim = interpolate_deg2(s, r.back());
+      eq_prefix *= eq1(rho[round], r.back());
+      for (size_t j = 0; j < m; ++j)
+        if (fb.polys[j].join == round + 1) claim += alpha[j] * eq_prefix * gp.point_evals[j];
     }
     if (k + 1 < layers) t.absorb("pcs.layer_root", gp.layer_roots[k]);
   }
   t.absorb("pcs.final", std::span<const Fp2>(gp.final_message));
   if (!t.check_grind("pcs.pow", params.grinding_bits, gp.pow_nonce))
     return make_error("pcs: proof-of-work nonce is invalid");
-
-  // The rest of the sum, from the final message: sum_x f'(x) W(r, x) with
-  // W(r, x) = sum_t g^t eq(z_t[..S], r) eq(z_t[S..], x).
+  // The rest of the sum, from the final message: sum_x F'(x) eq(rho_{folds..}, x), times
+  // eq(rho_{<folds}, r).
   {
     std::vector<Fp2> fe = gp.final_message;
     detail::coeffs_to_evals(std::span<Fp2>(fe));
-    std::vector<Fp2> wt(fe.size(), Fp2::zero());
-    for (size_t k = 0; k < grp.points.size(); ++k) {
-      const auto& z = grp.points[k];
-      Fp2 c = b.gpow[k] * poly::eq_eval(std::span<const Fp2>(z).first(folds), r);
-      std::vector<Fp2> e = poly::eq_table(std::span<const Fp2>(z).subspan(folds));
-      for (size_t i = 0; i < wt.size(); ++i) wt[i] += c * e[i];
-    }
+    const std::vector<Fp2> e = poly::eq_table(std::span<const Fp2>(rho).subspan(folds));
     Fp2 sum = Fp2::zero();
-    for (size_t i = 0; i < fe.size(); ++i) sum += fe[i] * wt[i];
-    if (sum != claim) return make_error("pcs: final message does not match the sumcheck claim");
+    for (size_t i = 0; i < fe.size(); ++i) sum += fe[i] * e[i];
+    if (eq_prefix * sum != claim) return make_error("pcs: final message does not match the sumcheck claim");
   }
 
-  // Queries: Merkle openings, then fold consistency down to the final codeword.
+  // Queries: Merkle openings of every codeword and folded layer, then each query's
+  // chain of folds, with the joining codewords added where they join, down to the
+  // codeword of the final message.
   auto queries = draw_queries(t, params, n, steps[0]);
   auto leaves = leaf_indices(queries, steps);
-  unsigned log_n = n + params.log_blowup;
-  for (size_t j = 0; j < m; ++j)
-    ZK_TRY(check_layer(comms[grp.polys[j]].root, log_n - steps[0], steps[0], leaves[0],
-                       gp.base_leaves[j], gp.base_proofs[j],
-                       "base codeword of polynomial " + std::to_string(grp.polys[j])));
+  std::vector<std::vector<size_t>> opened(m);
+  std::vector<unsigned> leaf_logs(m);
+  for (size_t j = 0; j < m; ++j) {
+    const auto& p = fb.polys[j];
+    leaf_logs[j] = commit_leaf_log(p.num_vars, params);
+    opened[j] = join_leaves(p, queries, steps, leaf_logs[j]);
+    ZK_TRY(check_layer(comms[p.poly].root, p.num_vars + params.log_blowup - leaf_logs[j], leaf_logs[j], opened[j],
+                       gp.base_leaves[j], gp.base_proofs[j], "codeword of polynomial " + std::to_string(p.poly)));
+  }
+  const unsigned log_n = n + params.log_blowup;
   {
     unsigned lg = log_n - steps[0];
     for (size_t k = 1; k < layers; ++k) {
@@ -807,27 +986,48 @@ Status verify_fold_group(const Group& grp, const GroupProof& gp,
       lg -= steps[k];
     }
   }
+  // Where each joining polynomial joins: its layer and the folds done in it.
+  std::vector<JoinAt> joins(m);
+  for (size_t j = 0; j < m; ++j)
+    if (fb.polys[j].join > 0) joins[j] = join_at(fb.polys[j].join, steps);
   const std::vector<Fp2> final_cw =
       detail::rs_encode(std::span<const Fp2>(gp.final_message), params.log_blowup);
   const size_t w0 = size_t(1) << steps[0];
   for (size_t i = 0; i < leaves[0].size(); ++i) {
     size_t pos = leaves[0][i];
     std::vector<Fp2> vals(w0, Fp2::zero());
-    for (size_t j = 0; j < m; ++j)
-      for (size_t u = 0; u < w0; ++u) vals[u] += b.alpha[j] * gp.base_leaves[j][i * w0 + u];
-    Fp2 v = fold_leaf(std::move(vals), log_n, pos, steps[0], std::span<const Fp2>(r).first(steps[0]));
-    unsigned lg = log_n - steps[0];
-    size_t r_off = steps[0];
-    for (size_t k = 1; k < layers; ++k) {
-      const size_t wk = size_t(1) << steps[k];
-      size_t leaf = pos >> steps[k];
-      size_t slot = position_of(leaves[k], leaf);
-      const Fp2* lv = gp.layer_leaves[k - 1].data() + slot * wk;
-      if (lv[pos & (wk - 1)] != v)
-        return make_error("pcs: query at position " + std::to_string(pos) +
-                          " is inconsistent with folded layer " + std::to_string(k));
-      v = fold_leaf(std::vector<Fp2>(lv, lv + wk), lg, leaf, steps[k],
-                    std::span<const Fp2>(r).subspan(r_off, steps[k]));
+    for (size_t j = 0; j < m && fb.polys[j].join == 0; ++j)
+      for (size_t u = 0; u < w0; ++u) vals[u] += alpha[j] * gp.base_leaves[j][i * w0 + u];
+    unsigned lg = log_n;
+    size_t r_off = 0;
+    Fp2 v;
+    for (size_t k = 0; k < layers; ++k) {
+      size_t leaf = pos;
+      if (k > 0) {
+        const size_t wk = size_t(1) << steps[k];
+        leaf = pos >> steps[k];
+        const Fp2* lv = gp.layer_leaves[k - 1].data() + position_of(leaves[k], leaf) * wk;
+        if (lv[pos & (wk - 1)] != v)
+          return make_error("pcs: query at position " + std::to_string(pos) +
+                            " is inconsistent with folded layer " + std::to_string(k));
+        vals.assign(lv, lv + wk);
+      }
+      // Codewords joining after d folds of this leaf: their values at the 2^w
+      // positions the leaf has become.
+      auto joining = [&](unsigned d, std::span<Fp2> cur) {
+        for (size_t j = 0; j < m; ++j) {
+          if (fb.polys[j].join == 0 || joins[j].layer != k || joins[j].done != d) continue;
+          const size_t first = leaf << joins[j].width_log;  // cur holds 2^width_log values
+          const size_t wl = size_t(1) << leaf_logs[j];
+          for (size_t e = 0; e < cur.size(); ++e) {
+            const size_t at = first + e;
+            const size_t slot = position_of(opened[j], at >> leaf_logs[j]);
+            cur[e] += alpha[j] * gp.base_leaves[j][slot * wl + (at & (wl - 1))];
+          }
+        }
+      };
+      v = fold_leaf(std::move(vals), lg, leaf, steps[k], std::span<const Fp2>(r).subspan(r_off, steps[k]), joining);
+      vals = {};
       r_off += steps[k];
       lg -= steps[k];
       pos = leaf;
@@ -865,8 +1065,6 @@ Status verify_clear_group(const Group& grp, const GroupProof& gp,
   }
   return Status{};
 }
-
-bool is_clear(const Group& g, const Params& params) { return g.num_vars <= params.final_log; }
 
 }  // namespace
 
@@ -1063,40 +1261,27 @@ Result<util::Bytes> open_batch(std::span<const CommittedPoly* const> polys,
 
   OpeningProof proof;
   proof.params_id = params.params_id();
-  // Everything the prover claims (tables in clear, cross evaluations) is absorbed
-  // before the first batching challenge.
-  for (Group& g : *groups) {
+  // The tables in clear are absorbed before the first challenge; then one folding run
+  // for every larger polynomial.
+  const FoldBatch fb = fold_batch(*groups, params);
+  std::vector<GroupProof> clear;
+  for (const Group& g : *groups) {
+    if (!is_clear(g, params)) continue;
     GroupProof gp;
+    gp.kind = GroupKind::Clear;
     gp.num_vars = g.num_vars;
     gp.num_polys = static_cast<uint32_t>(g.polys.size());
-    if (is_clear(g, params)) {
-      gp.kind = GroupKind::Clear;
-      for (size_t j : g.polys) {
-        gp.tables.emplace_back(polys[j]->evaluations().begin(), polys[j]->evaluations().end());
-        t.absorb("pcs.clear_table", std::span<const Fp>(gp.tables.back()));
-      }
-    } else {
-      for (size_t j = 0; j < g.polys.size(); ++j)
-        for (size_t k = 0; k < g.points.size(); ++k)
-          if (!g.claimed[j][k]) {
-            g.values[j][k] = polys[g.polys[j]]->evaluate(g.points[k]);
-            gp.cross_evals.push_back(g.values[j][k]);
-          }
-      t.absorb("pcs.cross_evals", std::span<const Fp2>(gp.cross_evals));
+    for (size_t j : g.polys) {
+      gp.tables.emplace_back(polys[j]->evaluations().begin(), polys[j]->evaluations().end());
+      t.absorb("pcs.clear_table", std::span<const Fp>(gp.tables.back()));
     }
-    proof.groups.push_back(std::move(gp));
+    clear.push_back(std::move(gp));
   }
-  for (size_t i = 0; i < groups->size(); ++i) {
-    const Group& g = (*groups)[i];
-    if (is_clear(g, params)) continue;
-    Batching b = draw_batching(t, g.polys.size(), g.points.size());
-    GroupProof cross = std::move(proof.groups[i]);
-    proof.groups[i] = prove_fold_group(g, polys, b, t, params);
-    proof.groups[i].cross_evals = std::move(cross.cross_evals);
-  }
+  if (!fb.polys.empty()) proof.groups.push_back(prove_fold_batch(fb, polys, t, params));
+  for (auto& gp : clear) proof.groups.push_back(std::move(gp));
   util::Bytes bytes = proof.to_bytes();
-  ZKS_LOG_DEBUG("pcs", "opened {} polynomials ({} size groups) at {} claims: {} proof bytes",
-                polys.size(), groups->size(), claims.size(), bytes.size());
+  ZKS_LOG_DEBUG("pcs", "opened {} polynomials ({} folded together) at {} claims: {} proof bytes",
+                polys.size(), fb.polys.size(), claims.size(), bytes.size());
   return bytes;
 }
 
@@ -1110,49 +1295,31 @@ Status verify_batch(std::span<const Commitment> commitments, std::span<const Cla
   if (!groups) return make_error(groups.error());
   auto proof = OpeningProof::from_bytes(proof_bytes, params);
   if (!proof) return make_error(proof.error());
-  if (proof->groups.size() != groups->size())
-    return make_error("pcs: proof has " + std::to_string(proof->groups.size()) +
-                      " polynomial groups, expected " + std::to_string(groups->size()));
+  const FoldBatch fb = fold_batch(*groups, params);
+  const size_t folded = fb.polys.empty() ? 0 : 1;
+  size_t clear_groups = 0;
+  for (const Group& g : *groups) clear_groups += is_clear(g, params);
+  if (proof->groups.size() != folded + clear_groups)
+    return make_error("pcs: proof has " + std::to_string(proof->groups.size()) + " groups, expected " +
+                      std::to_string(folded + clear_groups));
   absorb_statement(t, params, commitments, claims);
-
-  for (size_t i = 0; i < groups->size(); ++i) {
-    Group& g = (*groups)[i];
-    const GroupProof& gp = proof->groups[i];
-    const GroupKind want = is_clear(g, params) ? GroupKind::Clear : GroupKind::Fold;
-    if (gp.kind != want || gp.num_vars != g.num_vars || gp.num_polys != g.polys.size())
-      return make_error("pcs: proof group " + std::to_string(i) + " has the wrong shape");
-    if (want == GroupKind::Clear) {
-      if (gp.tables.size() != g.polys.size()) return make_error("pcs: wrong number of tables in clear");
-      for (const auto& tb : gp.tables) t.absorb("pcs.clear_table", std::span<const Fp>(tb));
-      continue;
-    }
-    if (gp.cross_evals.size() != g.unclaimed())
-      return make_error("pcs: proof has " + std::to_string(gp.cross_evals.size()) +
-                        " cross evaluations, expected " + std::to_string(g.unclaimed()));
-    size_t next = 0;
-    for (size_t j = 0; j < g.polys.size(); ++j)
-      for (size_t k = 0; k < g.points.size(); ++k)
-        if (!g.claimed[j][k]) g.values[j][k] = gp.cross_evals[next++];
-    t.absorb("pcs.cross_evals", std::span<const Fp2>(gp.cross_evals));
+  size_t next = folded;
+  for (const Group& g : *groups) {
+    if (!is_clear(g, params)) continue;
+    const GroupProof& gp = proof->groups[next++];
+    if (gp.kind != GroupKind::Clear || gp.num_vars != g.num_vars || gp.num_polys != g.polys.size())
+      return make_error("pcs: proof group " + std::to_string(next - 1) + " has the wrong shape");
+    ZK_TRY(verify_clear_group(g, gp, commitments, params));
+    for (const auto& tb : gp.tables) t.absorb("pcs.clear_table", std::span<const Fp>(tb));
   }
-  // Soundness: every claim and cross evaluation is absorbed before the first group's
-  // challenges, so the group holding the first false value is fixed by then, and it
-  // passes only with its own error. The batch's error is the largest group's.
-  double worst = 0;
-  uint64_t drawn = 0;
-  for (size_t i = 0; i < groups->size(); ++i) {
-    const Group& g = (*groups)[i];
-    if (is_clear(g, params)) {
-      ZK_TRY(verify_clear_group(g, proof->groups[i], commitments, params));
-      continue;
-    }
-    const uint64_t before = t.field_challenges();
-    Batching b = draw_batching(t, g.polys.size(), g.points.size());
-    ZK_TRY(verify_fold_group(g, proof->groups[i], commitments, b, t, params));
-    drawn += t.field_challenges() - before;
-    worst = std::max(worst, params.group_error_terms(g.num_vars, g.polys.size(), g.points.size()).total());
-  }
-  transcript::charge(t, transcript::SoundnessLedger::Check::Pcs, worst, drawn);
+  if (fb.polys.empty()) return Status{};
+  if (proof->groups[0].kind != GroupKind::Fold) return make_error("pcs: proof group 0 has the wrong shape");
+  // Soundness: the folding run's error at the real sizes (Params::batch_error_terms);
+  // tables in clear are checked exactly.
+  const uint64_t before = t.field_challenges();
+  ZK_TRY(verify_fold_batch(fb, proof->groups[0], commitments, t, params));
+  transcript::charge(t, transcript::SoundnessLedger::Check::Pcs,
+                     params.batch_error_terms(fb.sizes(), fb.max_points).total(), t.field_challenges() - before);
   return Status{};
 }
 

@@ -1,7 +1,9 @@
 #include "pcs/params.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <vector>
 
 #include "field/goldilocks.hpp"
 
@@ -40,11 +42,13 @@ double Params::delta() const { return (1.0 - rate()) / 2.0; }
 double Params::bits_per_query() const { return -std::log2(1.0 - delta()); }
 double Params::query_bits() const { return num_queries * bits_per_query() + grinding_bits; }
 
-Params::ErrorTerms Params::group_error_terms(unsigned n, size_t polys, size_t points) const {
+Params::ErrorTerms Params::batch_error_terms(std::span<const unsigned> sizes, size_t max_points) const {
   const double inv_f = std::exp2(-log2_ext_field());
-  const unsigned folds = n > final_log ? n - final_log : 0;
   ErrorTerms e{};
-  if (folds == 0) return e;  // sent in clear: the verifier recomputes root and values
+  unsigned n = 0;
+  for (unsigned s : sizes) n = std::max(n, s);
+  if (n <= final_log) return e;  // all in clear: the verifier recomputes roots and values
+  const unsigned folds = n - final_log;
   // Query phase (unique decoding, Basefold Thm. 5 / BBHR18): a codeword delta-far from
   // the code survives one query with probability at most 1 - delta; grinding g bits
   // multiplies a cheating prover's cost per attempt by 2^g.
@@ -55,18 +59,35 @@ Params::ErrorTerms Params::group_error_terms(unsigned n, size_t polys, size_t po
   // 2^final_log coefficients are sent in clear and checked exactly.
   for (unsigned i = 0; i < folds; ++i)
     e.folding += (std::ldexp(1.0, static_cast<int>(n + log_blowup - i)) + 1.0) * inv_f;
-  // Batching: independent random coefficients over several codewords of length N_0
-  // (affine-space proximity gap, unique decoding: N_0 / |F|), and the powers of g over
-  // the claimed points (a nonzero polynomial of degree K-1 in g).
-  if (polys > 1) e.batching += std::ldexp(1.0, static_cast<int>(n + log_blowup)) * inv_f;
-  if (points > 1) e.batching += static_cast<double>(points - 1) * inv_f;
-  // The opening's sumcheck: degree-2 round polynomials (f times the eq weight), one
-  // round per fold.
-  e.sumcheck = 2.0 * folds * inv_f;
+  // Batching. Codewords of the largest size are combined with independent coefficients
+  // (affine-space proximity gap, unique decoding: N_0 / |F|); those of each smaller size
+  // join the folded word when it reaches their length, with coefficients drawn before
+  // it (the same gap on that domain: N_s / |F| per size). The claims are reduced to one
+  // point by the powers of g (degree K-1) and independent beta_j, and the values there
+  // combined by the alpha_j (1 / |F| each).
+  size_t largest = 0;
+  std::vector<unsigned> joined;
+  for (unsigned s : sizes) {
+    if (s <= final_log) continue;
+    if (s == n) ++largest;
+    else if (std::find(joined.begin(), joined.end(), s) == joined.end()) joined.push_back(s);
+  }
+  const size_t polys = largest + joined.size();  // at least: sizes may repeat
+  if (largest > 1) e.batching += std::ldexp(1.0, static_cast<int>(n + log_blowup)) * inv_f;
+  for (unsigned s : joined) e.batching += std::ldexp(1.0, static_cast<int>(s + log_blowup)) * inv_f;
+  if (max_points > 1) e.batching += static_cast<double>(max_points - 1) * inv_f;
+  if (polys > 1) e.batching += 2.0 * inv_f;
+  // Sumchecks with degree-2 rounds: the claim reduction over n variables (a term joining
+  // late counts as one more round) and the opening, one round per fold.
+  e.sumcheck = 2.0 * (n + joined.size() + folds) * inv_f;
   return e;
 }
 
-Params::ErrorTerms Params::error_terms() const { return group_error_terms(max_num_vars, kMaxPolys, kMaxClaims); }
+Params::ErrorTerms Params::error_terms() const {
+  std::vector<unsigned> sizes = {max_num_vars};
+  for (unsigned s = max_num_vars; s > final_log; --s) sizes.push_back(s);
+  return batch_error_terms(sizes, kMaxClaims);
+}
 
 double Params::security_bits() const { return -std::log2(error_terms().total()); }
 

@@ -5,6 +5,7 @@
 // which every proof header records and every verifier compares.
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -45,21 +46,23 @@ struct Params {
   double bits_per_query() const;  // -log2(1 - delta)
   double query_bits() const;      // num_queries * bits_per_query() + grinding_bits
 
-  // The error terms of one size group of an opening, each a probability (see
-  // params.cpp for sources).
+  // The error terms of an opening's folding run, each a probability (see params.cpp
+  // for sources).
   struct ErrorTerms {
     double query;      // (1 - delta)^Q * 2^-grinding
     double folding;    // sum over fold rounds of (N_i + 1) / |F_{p^2}|
-    double batching;   // polynomial combination N_0/|F| + claim combination (K-1)/|F|
-    double sumcheck;   // degree 2 per fold round: 2 / |F| each
+    double batching;   // codewords combined or joined (N/|F| per size), claims combined
+    double sumcheck;   // the claim reduction's and the opening's rounds, degree 2
     double total() const { return query + folding + batching + sumcheck; }
   };
-  // A group of `polys` polynomials in `num_vars` variables opened at `points` points.
-  ErrorTerms group_error_terms(unsigned num_vars, size_t polys, size_t points) const;
-  // The worst group the parameters allow: max_num_vars, kMaxPolys, kMaxClaims.
+  // An opening of polynomials in `sizes` variables (those above final_log; the rest go
+  // in clear, exactly), each claimed at up to `max_points` points.
+  ErrorTerms batch_error_terms(std::span<const unsigned> sizes, size_t max_points) const;
+  // The worst opening the parameters allow: every size up to max_num_vars (two of the
+  // largest), kMaxClaims points.
   ErrorTerms error_terms() const;
-  // -log2 of the sum of the worst group's error terms: the commitment's share of a
-  // proof's soundness. A whole proof adds its gadgets' terms (transcript/soundness.hpp).
+  // -log2 of the worst opening's error terms: the commitment's share of a proof's
+  // soundness. A whole proof adds its gadgets' terms (transcript/soundness.hpp).
   double security_bits() const;
 
   // Structural checks plus the 100-bit floor; the message says what is wrong.

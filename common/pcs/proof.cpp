@@ -11,7 +11,7 @@ namespace {
 // Upper bounds derived from the parameters, so no count can make the reader allocate
 // more than the proof could legitimately need.
 struct Limits {
-  size_t groups, vars, polys, table, cross, leaves_fp, nodes;
+  size_t groups, vars, polys, table, leaves_fp, nodes;
 };
 
 Limits limits_for(const Params& p) {
@@ -20,7 +20,6 @@ Limits limits_for(const Params& p) {
   l.groups = p.max_num_vars + 1;  // one group per size
   l.polys = Params::kMaxPolys;
   l.table = size_t(1) << p.final_log;
-  l.cross = Params::kMaxClaims * Params::kMaxPolys;
   l.leaves_fp = size_t(p.num_queries) << p.fold_arity_log;
   // A pruned multiproof never needs more than one sibling per query per level.
   l.nodes = size_t(p.num_queries) * (p.max_num_vars + p.log_blowup + 1);
@@ -62,6 +61,24 @@ Status read_digest(util::ByteReader& r, hash::Digest& d, const char* what) {
   return Status{};
 }
 
+void write_rounds(util::ByteWriter& w, const std::vector<std::array<Fp2, 3>>& rounds) {
+  w.u32(static_cast<uint32_t>(rounds.size()));
+  for (const auto& rd : rounds)
+    for (const Fp2& x : rd) field::write(w, x);
+}
+
+Status read_rounds(util::ByteReader& r, const Limits& lim, const char* what, std::vector<std::array<Fp2, 3>>& out) {
+  uint32_t n;
+  ZK_TRY(read_count(r, lim.vars, 3 * field::kFp2Bytes, what, n));
+  out.resize(n);
+  for (auto& rd : out)
+    for (Fp2& x : rd) {
+      Status s = field::read(r, x);
+      if (!s) return make_error(std::string("pcs proof: ") + what + ": " + s.error());
+    }
+  return Status{};
+}
+
 void write_group(util::ByteWriter& w, const GroupProof& g) {
   w.u8(static_cast<uint8_t>(g.kind));
   w.u32(g.num_vars);
@@ -71,10 +88,9 @@ void write_group(util::ByteWriter& w, const GroupProof& g) {
     for (const auto& t : g.tables) write_elems(w, t);
     return;
   }
-  write_elems(w, g.cross_evals);
-  w.u32(static_cast<uint32_t>(g.rounds.size()));
-  for (const auto& rd : g.rounds)
-    for (const Fp2& x : rd) field::write(w, x);
+  write_rounds(w, g.reduce_rounds);
+  write_elems(w, g.point_evals);
+  write_rounds(w, g.rounds);
   w.u32(static_cast<uint32_t>(g.layer_roots.size()));
   for (const auto& d : g.layer_roots) w.raw(d);
   write_elems(w, g.final_message);
@@ -110,15 +126,10 @@ Status read_group(util::ByteReader& r, const Limits& lim, GroupProof& g) {
     for (auto& t : g.tables) ZK_TRY(read_elems(r, lim.table, "clear table", t));
     return Status{};
   }
-  ZK_TRY(read_elems(r, lim.cross, "cross evaluation", g.cross_evals));
+  ZK_TRY(read_rounds(r, lim, "claim-reduction round", g.reduce_rounds));
+  ZK_TRY(read_elems(r, lim.polys, "point evaluation", g.point_evals));
+  ZK_TRY(read_rounds(r, lim, "sumcheck round", g.rounds));
   uint32_t n;
-  ZK_TRY(read_count(r, lim.vars, 3 * field::kFp2Bytes, "sumcheck round", n));
-  g.rounds.resize(n);
-  for (auto& rd : g.rounds)
-    for (Fp2& x : rd) {
-      Status s = field::read(r, x);
-      if (!s) return make_error("pcs proof: sumcheck round: " + s.error());
-    }
   ZK_TRY(read_count(r, lim.vars, 32, "layer root", n));
   g.layer_roots.resize(n);
   for (auto& d : g.layer_roots) ZK_TRY(read_digest(r, d, "layer root"));

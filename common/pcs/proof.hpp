@@ -4,12 +4,15 @@
 //
 // Layout (all integers little-endian):
 //   u32 version | params_id (32 bytes) | u32 group count | groups...
-// A group is every polynomial of one size opened together:
+// A group is:
 //   u8 kind | u32 num_vars | u32 poly count | kind-specific body
-// kind Clear (num_vars <= final_log): per polynomial its evaluation table.
-// kind Fold: cross evaluations, sumcheck rounds (3 values each), roots of the folded
-//   layers, the final message, the PoW nonce, then per base codeword and per folded
-//   layer the opened leaves (sorted unique leaf indices) and one pruned multiproof.
+// kind Clear (num_vars <= final_log, one group per size): per polynomial its
+//   evaluation table.
+// kind Fold (at most one, first: every larger polynomial, num_vars the largest's): the
+//   claim-reduction rounds (3 values each), each polynomial's value at their point,
+//   the opening's sumcheck rounds, roots of the folded layers, the final message, the
+//   PoW nonce, then per polynomial and per folded layer the opened leaves (sorted
+//   unique leaf indices) and one pruned multiproof.
 // Reading refuses truncation, non-canonical field elements, trailing bytes and counts
 // above limits derived from the parameters, each with a reason.
 
@@ -28,7 +31,7 @@ namespace zks::pcs::detail {
 using field::Fp;
 using field::Fp2;
 
-constexpr uint32_t kProofVersion = 1;
+constexpr uint32_t kProofVersion = 2;  // 2: one folding run for every size
 
 enum class GroupKind : uint8_t { Clear = 0, Fold = 1 };
 
@@ -39,12 +42,13 @@ struct GroupProof {
   // Clear
   std::vector<std::vector<Fp>> tables;
   // Fold
-  std::vector<Fp2> cross_evals;             // f_j(z_t) for pairs the caller did not claim
-  std::vector<std::array<Fp2, 3>> rounds;   // s_i(0), s_i(1), s_i(2)
+  std::vector<std::array<Fp2, 3>> reduce_rounds;  // the claims reduced to one point
+  std::vector<Fp2> point_evals;                   // each polynomial at that point
+  std::vector<std::array<Fp2, 3>> rounds;         // s_i(0), s_i(1), s_i(2)
   std::vector<hash::Digest> layer_roots;    // committed folded codewords
   std::vector<Fp2> final_message;           // monomial coefficients, 2^final_log
   uint64_t pow_nonce = 0;
-  std::vector<std::vector<Fp>> base_leaves;  // per polynomial: opened leaves, concatenated
+  std::vector<std::vector<Fp>> base_leaves;  // per polynomial: opened leaves of its codeword, concatenated
   std::vector<hash::MultiProof> base_proofs;
   std::vector<std::vector<Fp2>> layer_leaves;  // per folded layer
   std::vector<hash::MultiProof> layer_proofs;

@@ -95,8 +95,9 @@ TEST_CASE("commitments are deterministic and depend on the data", "[pcs]") {
 TEST_CASE("several polynomials of different sizes opened together", "[pcs]") {
   auto params = pcs::Params::standard();
   std::mt19937_64 rng(11);
-  // Sizes repeat (same-size groups are combined) and include in-clear sizes.
-  std::vector<unsigned> sizes = {14, 12, 14, 5, 9, 12, 14, 0, 5};
+  // Sizes repeat and include in-clear sizes. With 2^14 the largest (folds in steps of
+  // 3 and 3), 2^12 joins inside the first layer, 2^11 as it ends, 2^9 inside the second.
+  std::vector<unsigned> sizes = {14, 12, 14, 5, 9, 12, 14, 0, 5, 11};
   std::vector<pcs::CommittedPoly> polys;
   for (unsigned n : sizes) {
     auto c = pcs::commit(random_table(size_t(1) << n, rng), params);

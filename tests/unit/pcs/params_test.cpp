@@ -92,45 +92,56 @@ TEST_CASE("standard parameters leave room for a proof's other terms (rule 8)", "
   CHECK(fewer.query_bits() < pcs::kMinSecurityBits + pcs::kQueryMarginBits);
   // The worst group the parameters allow still clears the floor on its own.
   CHECK(p.security_bits() >= pcs::kMinSecurityBits);
-  CHECK(p.error_terms().total() ==
-        p.group_error_terms(p.max_num_vars, pcs::Params::kMaxPolys, pcs::Params::kMaxClaims).total());
+  std::vector<unsigned> worst = {p.max_num_vars};
+  for (unsigned n = p.max_num_vars; n > p.final_log; --n) worst.push_back(n);
+  CHECK(p.error_terms().total() == p.batch_error_terms(worst, pcs::Params::kMaxClaims).total());
 }
 
-TEST_CASE("a group's error terms follow its size, polynomials and points", "[pcs][params]") {
+TEST_CASE("an opening's error terms follow its sizes and points", "[pcs][params]") {
   pcs::Params p = pcs::Params::standard();
-  // Sent in clear: checked exactly.
-  CHECK(p.group_error_terms(p.final_log, 8, 8).total() == 0);
-  auto one = p.group_error_terms(12, 1, 1);
-  auto big = p.group_error_terms(20, 1, 1);
-  auto many = p.group_error_terms(20, 3, 9);
+  using V = std::vector<unsigned>;
+  // In clear only: checked exactly.
+  CHECK(p.batch_error_terms(V{p.final_log, 3, 0}, 8).total() == 0);
+  auto one = p.batch_error_terms(V{12}, 1);
+  auto big = p.batch_error_terms(V{20}, 1);
+  auto two = p.batch_error_terms(V{20, 20}, 1);
+  auto joined = p.batch_error_terms(V{20, 16, 16, 5}, 1);
+  auto points = p.batch_error_terms(V{20}, 9);
   CHECK(one.query == big.query);
   CHECK(one.batching == 0);
+  CHECK(big.batching == 0);
   CHECK(one.folding < big.folding);
   CHECK(one.sumcheck < big.sumcheck);
-  CHECK(many.batching > big.batching);
-  CHECK(many.folding == big.folding);
-  CHECK(big.total() < many.total());
+  CHECK(two.batching > big.batching);    // two codewords of 2^22 combined
+  CHECK(joined.batching > big.batching);  // a codeword of 2^18 joins
+  CHECK(joined.batching < two.batching);
+  CHECK(joined.folding == big.folding);   // one folding run whatever joins it
+  CHECK(points.batching > big.batching);
+  CHECK(big.total() < two.total());
 }
 
-TEST_CASE("verifying an opening charges the largest group's error to the ledger", "[pcs][params]") {
+TEST_CASE("verifying an opening charges the folding run's error to the ledger", "[pcs][params]") {
   std::mt19937_64 rng(3);
   auto params = pcs::Params::standard();
   auto a = pcs::commit(random_table(1 << 14, rng), params);
   auto b = pcs::commit(random_table(1 << 11, rng), params);
+  auto c = pcs::commit(random_table(1 << 5, rng), params);
   REQUIRE(a.ok());
   REQUIRE(b.ok());
-  std::vector<pcs::Claim> claims = {honest_claim(*a, 0, rng), honest_claim(*a, 0, rng), honest_claim(*b, 1, rng)};
-  const pcs::CommittedPoly* polys[] = {&*a, &*b};
+  REQUIRE(c.ok());
+  std::vector<pcs::Claim> claims = {honest_claim(*a, 0, rng), honest_claim(*a, 0, rng), honest_claim(*b, 1, rng),
+                                    honest_claim(*c, 2, rng)};
+  const pcs::CommittedPoly* polys[] = {&*a, &*b, &*c};
   auto tp = fresh_transcript();
   auto proof = pcs::open_batch(polys, claims, tp, params);
   REQUIRE(proof.ok());
-  const pcs::Commitment comms[] = {a->commitment(), b->commitment()};
+  const pcs::Commitment comms[] = {a->commitment(), b->commitment(), c->commitment()};
   auto tv = fresh_transcript();
   zks::transcript::SoundnessLedger ledger;
   tv.set_ledger(&ledger);
   REQUIRE(pcs::verify_batch(comms, claims, *proof, tv, params).ok());
-  const double want = std::max(params.group_error_terms(14, 1, 2).total(), params.group_error_terms(11, 1, 1).total());
-  CHECK(ledger.error(zks::transcript::SoundnessLedger::Check::Pcs) == want);
+  const std::vector<unsigned> folded = {14, 11};  // 2^5 goes in clear
+  CHECK(ledger.error(zks::transcript::SoundnessLedger::Check::Pcs) == params.batch_error_terms(folded, 2).total());
   CHECK(ledger.challenges() == tv.field_challenges());
   CHECK(ledger.bits() > pcs::kMinSecurityBits + pcs::kQueryMarginBits - 0.5);
 }

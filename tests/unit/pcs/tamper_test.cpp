@@ -20,11 +20,12 @@ struct Fixture {
   std::vector<pcs::Claim> claims;
   zks::util::Bytes proof;
 
-  // Two polynomials of 2^14 (a combined fold group with three committed layers at
-  // arity 8), one of 2^6 (in clear), claims at several points.
+  // Two polynomials of 2^14 and one of 2^12 folded together (the smaller joins after
+  // two folds, inside the first layer's three), one of 2^6 in clear, claims at several
+  // points.
   explicit Fixture(uint64_t seed) {
     std::mt19937_64 rng(seed);
-    for (unsigned n : {14u, 14u, 6u}) {
+    for (unsigned n : {14u, 14u, 6u, 12u}) {
       auto c = pcs::commit(random_table(size_t(1) << n, rng), params);
       REQUIRE(c.ok());
       polys.push_back(std::move(*c));
@@ -34,6 +35,8 @@ struct Fixture {
     claims.push_back(honest_claim(polys[0], 0, rng));
     claims.push_back(honest_claim(polys[1], 1, rng));
     claims.push_back(honest_claim(polys[2], 2, rng));
+    claims.push_back(honest_claim(polys[3], 3, rng));
+    claims.push_back(honest_claim(polys[3], 3, rng));
     std::vector<const pcs::CommittedPoly*> ptrs;
     for (auto& p : polys) ptrs.push_back(&p);
     auto t = fresh_transcript();
@@ -82,7 +85,10 @@ TEST_CASE("the untampered fixture verifies", "[pcs][tamper]") {
   auto p = f.decoded();
   auto& g = fold_group(p);
   CHECK(g.layer_roots.size() == 1);  // 14 - 8 = 6 folds: steps 3, 3
-  CHECK(g.cross_evals.size() == 3);  // two polynomials x three points, three claimed
+  CHECK(g.num_polys == 3);           // 2^14, 2^14 and 2^12 in one run
+  CHECK(g.reduce_rounds.size() == 14);
+  CHECK(g.point_evals.size() == 3);
+  CHECK(g.base_leaves.size() == 3);
 }
 
 TEST_CASE("tampering with any part of the proof is rejected", "[pcs][tamper]") {
@@ -116,8 +122,18 @@ TEST_CASE("tampering with any part of the proof is rejected", "[pcs][tamper]") {
   SECTION("the final polynomial") {
     f.rejected([](OpeningProof& p) { fold_group(p).final_message[17] += Fp2::one(); });
   }
-  SECTION("a cross evaluation") {
-    f.rejected([](OpeningProof& p) { fold_group(p).cross_evals[1] += Fp2::one(); });
+  SECTION("a polynomial's value at the reduced point") {
+    for (size_t j = 0; j < 3; ++j) f.rejected([j](OpeningProof& p) { fold_group(p).point_evals[j] += Fp2::one(); });
+  }
+  SECTION("a claim-reduction round, before and after the smaller polynomial joins") {
+    for (size_t i : {1, 3, 9}) f.rejected([i](OpeningProof& p) { fold_group(p).reduce_rounds[i][2] += Fp2::one(); });
+  }
+  SECTION("a value or a Merkle node of the joining codeword") {
+    f.rejected([](OpeningProof& p) { fold_group(p).base_leaves[2][4] += Fp::one(); });
+    f.rejected([](OpeningProof& p) { fold_group(p).base_proofs[2].nodes[0][3] ^= 1; });
+  }
+  SECTION("the joining codeword's leaves swapped for the largest one's") {
+    f.rejected([](OpeningProof& p) { std::swap(fold_group(p).base_leaves[0], fold_group(p).base_leaves[2]); });
   }
   SECTION("the proof-of-work nonce") {
     auto msg = f.rejected([](OpeningProof& p) { fold_group(p).pow_nonce += 1; });
@@ -241,13 +257,13 @@ TEST_CASE("absurd sizes in a proof are refused before allocation", "[pcs][serial
   auto st = f.verify_bytes(bytes);
   REQUIRE_FALSE(st.ok());
   CHECK(st.error().find("exceeds limit") != std::string::npos);
-  // The cross-evaluation count of the first group (after kind, num_vars, num_polys).
+  // The claim-reduction round count of the folding run (after kind, num_vars, num_polys).
   bytes = f.proof;
   for (size_t i = 49; i < 53; ++i) bytes[i] = 0xff;
   st = f.verify_bytes(bytes);
   REQUIRE_FALSE(st.ok());
   INFO(st.error());
-  CHECK(st.error().find("cross evaluation") != std::string::npos);
+  CHECK(st.error().find("claim-reduction round count 4294967295 exceeds limit") != std::string::npos);
   // Garbage from the start.
   std::vector<uint8_t> junk(5000, 0xab);
   CHECK_FALSE(f.verify_bytes(junk).ok());
