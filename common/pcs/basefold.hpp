@@ -19,18 +19,17 @@
 // committed codeword (pruned multiproofs) and the verifier checks the folds down to the
 // codeword of the final message, which it encodes itself.
 //
-// Batches: polynomials of the same size are combined with independent random
-// coefficients alpha_j into one codeword (the code is linear); every polynomial of the
-// group is opened at every claimed point of the group, the prover sending the
-// evaluations the caller did not claim ("cross evaluations", absorbed before any
-// batching challenge). Polynomials of different sizes form separate groups (one folding
-// run each, in one transcript, largest first). Polynomials of at most 2^final_log
-// elements are sent in clear: the verifier recomputes their roots and evaluations.
-// A batch is accepted only if every group passes, so a false claim in one group is
-// caught with that group's own soundness: the batch error is the largest group's,
-// which Params::group_error_terms() bounds (the polynomial-combination term covers the
-// alpha_j, the claim term the powers of g); verify_batch charges it to the transcript's
-// soundness ledger.
+// Batches: one folding run opens every polynomial above 2^final_log, whatever its size
+// (polynomials of at most 2^final_log elements are sent in clear: the verifier
+// recomputes their roots and evaluations). First each polynomial's claims are reduced
+// to its value at one random point by a batched sumcheck; then the Basefold sumcheck
+// opens sum_j alpha_j f_j there, with f_j of n_j < n variables joining the folded word
+// when it reaches their length, as a function of the last n_j variables (the same
+// codeword values as committing it tiled to the largest size). A query opens each
+// codeword once, at the positions its chain of folds reaches when that codeword joins;
+// the folded layers are shared (see FoldBatch in basefold.cpp). Params::
+// batch_error_terms() bounds the run's error; verify_batch charges it to the
+// transcript's soundness ledger.
 //
 // Defaults (Params::standard()): arity 16, final message 2^8, 12 grinding bits and 138
 // queries, whose term is 2^-105 (131 would give the commitment alone 100 bits; the rest
