@@ -106,8 +106,8 @@ int run_verify(const std::string& dir, const std::string& path, const std::strin
   } else if (s.ok()) {
     fmt::print("VALID: {} slices verified (model fingerprint {}{})\n", timings.size(),
                util::to_hex(compiled->manifest.fingerprint), pin.empty() ? ", not pinned: pass --fp to pin it" : ", pinned");
-    fmt::print("  soundness: {:.1f} bits (a false statement is accepted with probability at most 2^-{:.1f})\n",
-               circuits::bundle_soundness_bits(timings), circuits::bundle_soundness_bits(timings));
+    fmt::print("  soundness: {:.1f} bits (the interactive protocol's error, grinding counted as work)\n",
+               circuits::bundle_soundness_bits(timings));
     for (size_t j = 0; j < timings.size(); ++j)
       fmt::print("  slice {}: verified in {:.2f} ms, proof {} bytes, soundness {}\n", j, timings[j].ms,
                  timings[j].proof_bytes, timings[j].soundness.describe());

@@ -17,25 +17,34 @@ constexpr unsigned kA = 0, kB = 1, kSel = 2, kQ = 3, kR0 = 4;
 
 Fp2 pow2(unsigned k) { return Fp2(Fp(2).pow(k)); }
 
-std::vector<sumcheck::Term> constraint_terms(const DivideShape& s, const Fp2& gamma) {
+std::vector<sumcheck::Term> constraint_terms(const DivideShape& s, const Fp2& gamma, size_t* constraints = nullptr) {
   const unsigned n = s.rem_limbs(), u0 = kR0 + n;
   std::vector<sumcheck::Term> terms;
   Fp2 g = Fp2::one();
-  auto add = [&](const Fp2& coeff, std::vector<unsigned> f) { terms.push_back({g * coeff, std::move(f)}); };
+  size_t power = 0, top = 0;  // the power of gamma now, and the highest one used
+  auto add = [&](const Fp2& coeff, std::vector<unsigned> f) {
+    terms.push_back({g * coeff, std::move(f)});
+    top = power;
+  };
+  auto next = [&] {
+    g *= gamma;
+    ++power;
+  };
   // C0: sel (2^(ka+1) a + 2^kb b - 2^(kb+1) b q - r)
   add(pow2(s.ka + 1), {kSel, kA});
   add(pow2(s.kb), {kSel, kB});
   add(-pow2(s.kb + 1), {kSel, kB, kQ});
   for (unsigned i = 0; i < n; ++i) add(-pow2(kLimb * i), {kSel, kR0 + i});
-  g *= gamma;
+  next();
   // C1: sel (2^(kb+1) b - 1 - r - u)
   add(pow2(s.kb + 1), {kSel, kB});
   add(-Fp2::one(), {kSel});
   for (unsigned i = 0; i < n; ++i) add(-pow2(kLimb * i), {kSel, kR0 + i}), add(-pow2(kLimb * i), {kSel, u0 + i});
-  g *= gamma;
+  next();
   // C2: (1 - sel) q
   add(Fp2::one(), {kQ});
   add(-Fp2::one(), {kSel, kQ});
+  if (constraints) *constraints = top + 1;  // a polynomial of degree top in gamma
   return terms;
 }
 
@@ -141,10 +150,10 @@ Result<DivideClaims> verify_divide(const DivideShape& s, const DivideProof& proo
   absorb_shape(t, s);
   std::vector<Fp2> tau = t.challenges("divide.tau", s.num_vars());
   Fp2 gamma = t.challenge("divide.gamma");
-  auto terms = constraint_terms(s, gamma);
-  // The constraints are combined by powers of gamma, fewer than the terms.
+  size_t constraints = 0;
+  auto terms = constraint_terms(s, gamma, &constraints);
   transcript::charge_point(t, s.num_vars());
-  transcript::charge_powers(t, terms.size());
+  transcript::charge_powers(t, constraints);
   auto sub = sumcheck::verify(Fp2::zero(), s.num_vars(), sumcheck::degree_of(0, terms, s.num_vars() > 0), proof.zerocheck, t);
   if (!sub.ok()) return make_error("divide zerocheck: " + sub.error());
   std::vector<Fp2> evals = {proof.a_eval, proof.b_eval, s.shape.selector(sub->point)};

@@ -46,13 +46,21 @@ Fp2 pow2(unsigned k) { return Fp2(Fp(2).pow(k)); }
 
 // The constraints as terms over the factors (acc, sel, columns...), each scaled by
 // gamma^i. See requant.hpp for C0..C9.
-std::vector<sumcheck::Term> constraint_terms(const RequantShape& s, const Fp2& gamma) {
+std::vector<sumcheck::Term> constraint_terms(const RequantShape& s, const Fp2& gamma, size_t* constraints = nullptr) {
   const Layout L(s);
   // s = 0 (no rounding): half = 0, no remainder limbs, e = h.
   const Fp2 two_s = pow2(s.shift), half = s.shift ? pow2(s.shift - 1) : Fp2::zero();
   std::vector<sumcheck::Term> terms;
   Fp2 g = Fp2::one();
-  auto add = [&](const Fp2& coeff, std::vector<unsigned> f) { terms.push_back({g * coeff, std::move(f)}); };
+  size_t power = 0, top = 0;  // the power of gamma now, and the highest one used
+  auto add = [&](const Fp2& coeff, std::vector<unsigned> f) {
+    terms.push_back({g * coeff, std::move(f)});
+    top = power;
+  };
+  auto next = [&] {
+    g *= gamma;
+    ++power;
+  };
   // C0: acc + 2^(s-1) sel - 2^s q - [2^s b_hi + b_lo (2d + sel)] - r - 2^s h = 0 with
   //     d = acc + 2^(s-1) sel - 2^s q,  r = sum_i 2^(16 i) r_i,  h = sum_j 2^(16 j) h_j.
   add(Fp2::one(), {L.acc});
@@ -67,37 +75,37 @@ std::vector<sumcheck::Term> constraint_terms(const RequantShape& s, const Fp2& g
   }
   for (unsigned i = 0; i < L.nr; ++i) add(-pow2(kLimb * i), {L.r0 + i});
   for (unsigned j = 0; j < L.nh; ++j) add(-(two_s * pow2(kLimb * j)), {L.h0 + j});
-  g *= gamma;
+  next();
   if (L.flags) {
     // C1, C2: b (1 - b) = b - b^2;  C3: b_lo b_hi.
     for (unsigned b : {L.b_lo, L.b_hi}) {
       add(Fp2::one(), {b});
       add(-Fp2::one(), {b, b});
-      g *= gamma;
+      next();
     }
     add(Fp2::one(), {L.b_lo, L.b_hi});
-    g *= gamma;
+    next();
     // C4: b_lo q - lo b_lo;  C5: b_hi q - hi b_hi.
     add(Fp2::one(), {L.b_lo, L.q});
     add(-c(s.lo), {L.b_lo});
-    g *= gamma;
+    next();
     add(Fp2::one(), {L.b_hi, L.q});
     add(-c(s.hi), {L.b_hi});
-    g *= gamma;
+    next();
     // C6: (sel - b_lo - b_hi) h_j for each limb (sel = 1 on real rows; padded rows
     // have h = 0 by C0 and the range checks).
     for (unsigned j = 0; j < L.nh; ++j) {
       add(Fp2::one(), {L.sel, L.h0 + j});
       add(-Fp2::one(), {L.b_lo, L.h0 + j});
       add(-Fp2::one(), {L.b_hi, L.h0 + j});
-      g *= gamma;
+      next();
     }
   }
   // C10: l (1 - l) for each limb of one bit.
   for (unsigned l : L.bit_limbs(s)) {
     add(Fp2::one(), {l});
     add(-Fp2::one(), {l, l});
-    g *= gamma;
+    next();
   }
   // C7..C9: (1 - sel) col = col - sel col for q and the flags.
   std::vector<unsigned> padded = {L.q};
@@ -105,8 +113,9 @@ std::vector<sumcheck::Term> constraint_terms(const RequantShape& s, const Fp2& g
   for (unsigned col : padded) {
     add(Fp2::one(), {col});
     add(-Fp2::one(), {L.sel, col});
-    g *= gamma;
+    next();
   }
+  if (constraints) *constraints = top + 1;  // a polynomial of degree top in gamma
   return terms;
 }
 
@@ -231,10 +240,10 @@ Result<RequantClaims> verify_requant(const RequantShape& s, const RequantProof& 
   absorb_shape(t, s);
   std::vector<Fp2> tau = t.challenges("requant.tau", s.num_vars());
   Fp2 gamma = t.challenge("requant.gamma");
-  auto terms = constraint_terms(s, gamma);
-  // The constraints are combined by powers of gamma, fewer than the terms.
+  size_t constraints = 0;
+  auto terms = constraint_terms(s, gamma, &constraints);
   transcript::charge_point(t, s.num_vars());
-  transcript::charge_powers(t, terms.size());
+  transcript::charge_powers(t, constraints);
   unsigned degree = sumcheck::degree_of(0, terms, s.num_vars() > 0);
   auto sub = sumcheck::verify(Fp2::zero(), s.num_vars(), degree, proof.zerocheck, t);
   if (!sub.ok()) return make_error("requant zerocheck: " + sub.error());

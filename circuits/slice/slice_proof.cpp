@@ -943,11 +943,13 @@ Status verify_slice(const SliceStatement& st, std::span<const uint8_t> bytes, co
     return make_error("slice: internal error: the soundness ledger counts " + std::to_string(ledger.challenges()) +
                       " of the verifier's " + std::to_string(t.field_challenges()) + " challenges");
   // Rule 8, per bundle: each of S slices reaches 100 + log2(S) bits, so their sum does 100.
-  const double floor = pcs::kMinSecurityBits + std::log2(double(std::max<uint32_t>(st.slices, 1)));
+  if (st.slices == 0 || st.index >= st.slices)
+    return make_error("slice: a statement of slice " + std::to_string(st.index) + " of " + std::to_string(st.slices));
+  const double floor = pcs::kMinSecurityBits + std::log2(double(st.slices));
   if (ledger.bits() < floor) {
     char buf[160];
     std::snprintf(buf, sizeof buf, "slice: soundness %.2f bits is below the %.2f bits a slice of a %u-slice bundle needs: ",
-                  ledger.bits(), floor, std::max<uint32_t>(st.slices, 1));
+                  ledger.bits(), floor, st.slices);
     return make_error(buf + ledger.describe());
   }
   if (soundness) *soundness = ledger;
@@ -1186,7 +1188,7 @@ Status verify_impl(const SliceStatement& st, std::span<const uint8_t> bytes, con
       Fp2 gamma = t.challenge("slice.softmax_gamma");
       auto terms = softmax_terms(gamma);
       transcript::charge_point(t, yshape.num_vars());
-      transcript::charge_powers(t, terms.size());
+      transcript::charge_powers(t, 2);  // two constraints: s boolean, the difference
       auto zp = sumcheck::Proof::read(r, yshape.num_vars(), sumcheck::degree_of(0, terms, yshape.num_vars() > 0));
       if (!zp.ok()) return make_error(at + zp.error());
       auto sub = sumcheck::verify(Fp2::zero(), yshape.num_vars(), sumcheck::degree_of(0, terms, yshape.num_vars() > 0), *zp, t);
