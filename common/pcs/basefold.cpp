@@ -557,6 +557,40 @@ void fold_round_sums(const Fp* f, const Fp2* w, size_t lo, size_t hi, Fp2 s[3]) 
   }
 }
 
+// With eq kept factored: t0 += e f0, t1 += e f1 over pairs [lo, hi), e = eq(rho_{>i}, .).
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+void eq_round_sums(const Fp2* f, const Fp2* e, size_t lo, size_t hi, Fp2 t[2]) {
+  using namespace field::simd;
+  u64x8 a0{}, a1{};
+  size_t i = lo;
+  for (; i + 4 <= hi; i += 4) {
+    const u64x8 fa = load(f + 2 * i), fb = load(f + 2 * i + 4), ev = load(e + i);
+    a0 = add(a0, mul2(ev, even_fp2(fa, fb)));
+    a1 = add(a1, mul2(ev, odd_fp2(fa, fb)));
+  }
+  t[0] += sum_fp2(a0), t[1] += sum_fp2(a1);
+  for (; i < hi; ++i) t[0] += e[i] * f[2 * i], t[1] += e[i] * f[2 * i + 1];
+}
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+void eq_round_sums(const Fp* f, const Fp2* e, size_t lo, size_t hi, Fp2 t[2]) {
+  using namespace field::simd;
+  constexpr u64x8 kDupLo = {0, 0, 1, 1, 2, 2, 3, 3}, kDupHi = {4, 4, 5, 5, 6, 6, 7, 7};
+  u64x8 a0{}, a1{};
+  size_t i = lo;
+  for (; i + 8 <= hi; i += 8) {
+    const u64x8 fa = load(f + 2 * i), fb = load(f + 2 * i + 8);
+    const u64x8 f0 = even_fp(fa, fb), f1 = odd_fp(fa, fb);
+    for (int h = 0; h < 2; ++h) {  // pairs i + 4h .. i + 4h + 3
+      const u64x8 ev = load(e + i + 4 * h);
+      const u64x8 dup = h ? kDupHi : kDupLo;
+      a0 = add(a0, mul(ev, __builtin_shuffle(f0, dup)));
+      a1 = add(a1, mul(ev, __builtin_shuffle(f1, dup)));
+    }
+  }
+  t[0] += sum_fp2(a0), t[1] += sum_fp2(a1);
+  for (; i < hi; ++i) t[0] += e[i] * f[2 * i], t[1] += e[i] * f[2 * i + 1];
+}
+
 // The fold group's sumcheck over f (the combined polynomial; a single polynomial's
 // base-field evaluations until the first fold) and W: each round's s(0), s(1), s(2) of
 // sum_x W(x) f(x), then the fold of both by the challenge. On the GPU, as one device
@@ -578,7 +612,20 @@ class FoldSumcheck {
     else ZKS_LOG_WARN("pcs", "opening's sumcheck on the CPU: {}", session.error());
   }
 
+  // The sumcheck of f(x) eq(rho, x). On the CPU eq stays factored (Gruen): round i sums
+  // f against eq(rho_{>i}, .) alone and multiplies by eq(rho_{<i}, r_{<i}) eq(rho_i, X),
+  // the very values the folded table W gives, for two products a pair instead of three
+  // and no fold of W. The GPU gets the table.
+  static FoldSumcheck at_point(std::span<const Fp> f_base, std::vector<Fp2> f, std::span<const Fp2> rho) {
+    if (!rho.empty() && sumcheck::use_gpu(unsigned(rho.size())) && backend::gpu())
+      return FoldSumcheck(f_base, std::move(f), poly::eq_table(rho));
+    FoldSumcheck s(f_base, std::move(f), {});
+    s.m_rho.assign(rho.begin(), rho.end());
+    return s;
+  }
+
   std::array<Fp2, 3> round() {
+    if (!m_rho.empty()) return keep(eq_round());
     if (m_gpu) {
       auto l = m_gpu->round(2, false);
       // s(0) + s(1) must be the last round's s(r): a GPU fault shows here, and the round
@@ -591,6 +638,11 @@ class FoldSumcheck {
 
   void bind(const Fp2& r) {
     m_claim = sumcheck::interpolate(m_last, r);
+    if (!m_rho.empty()) {
+      m_prefix *= eq1(m_rho[m_round++], r);
+      fold_f(r);
+      return;
+    }
     if (m_gpu) {
       m_challenges.push_back(r);
       if (auto st = m_gpu->bind(r); !st.ok()) leave_gpu(st.error());
@@ -645,6 +697,23 @@ class FoldSumcheck {
     return total;
   }
 
+  std::array<Fp2, 3> eq_round() const {
+    const Fp2 rho = m_rho[m_round];
+    const auto e = poly::eq_table(std::span<const Fp2>(m_rho).subspan(m_round + 1));
+    Fp2 t[2] = {Fp2::zero(), Fp2::zero()};
+    std::mutex mu;
+    util::ThreadPool::global().parallel_for(e.size(), [&](size_t lo, size_t hi) {
+      Fp2 part[2] = {Fp2::zero(), Fp2::zero()};
+      if (m_base) eq_round_sums(m_f_base.data(), e.data(), lo, hi, part);
+      else eq_round_sums(m_f.data(), e.data(), lo, hi, part);
+      std::lock_guard<std::mutex> lock(mu);
+      t[0] += part[0], t[1] += part[1];
+    }, 1 << 13);
+    const Fp2 two_t1 = t[1] + t[1];
+    return {m_prefix * (Fp2::one() - rho) * t[0], m_prefix * rho * t[1],
+            m_prefix * (rho + rho + rho - Fp2::one()) * (two_t1 - t[0])};
+  }
+
   void fold_f(const Fp2& r) {
     m_f = m_base ? poly::fold(m_f_base, r) : poly::fold(std::span<const Fp2>(m_f), r);
     m_base = false;
@@ -675,6 +744,10 @@ class FoldSumcheck {
   size_t m_f_current = 0;
   std::array<Fp2, 3> m_last{};  // the last round sent, and its value at the challenge
   Fp2 m_claim;
+  // At a point (at_point on the CPU): rho, the rounds bound, eq(rho_{<round}, r_{<round}).
+  std::vector<Fp2> m_rho;
+  size_t m_round = 0;
+  Fp2 m_prefix = Fp2::one();
 };
 
 // W(x) = sum_t g^t eq(z_t, x) over 2^n entries. A point whose high coordinates are all
@@ -739,8 +812,11 @@ GroupProof prove_fold_batch(const FoldBatch& fb, std::span<const CommittedPoly* 
   const std::vector<Fp2> beta = m > 1 ? t.challenges("pcs.reduce_poly", m) : std::vector<Fp2>{Fp2::one()};
   const std::vector<Fp2> gpow = powers(g, fb.max_points);
   std::vector<FoldSumcheck> terms;
-  for (size_t j = 0; j < m; ++j)
-    terms.emplace_back(evals(j), std::vector<Fp2>{}, claim_weight(fb.polys[j].points, gpow, fb.polys[j].num_vars));
+  for (size_t j = 0; j < m; ++j) {
+    const auto& p = fb.polys[j];
+    if (p.points.size() == 1) terms.push_back(FoldSumcheck::at_point(evals(j), {}, p.points[0]));  // W_j = eq(z, .)
+    else terms.emplace_back(evals(j), std::vector<Fp2>{}, claim_weight(p.points, gpow, p.num_vars));
+  }
   std::vector<Fp2> rho;
   for (unsigned i = 0; i < n; ++i) {
     std::array<Fp2, 3> s{};
@@ -780,7 +856,7 @@ GroupProof prove_fold_batch(const FoldBatch& fb, std::span<const CommittedPoly* 
   }
   std::vector<std::vector<Fp2>> messages;  // the folded tables committed after each step
   std::vector<detail::Encoded<Fp2>> layers;
-  FoldSumcheck sc(f_base, std::move(f), poly::eq_table(rho));
+  auto sc = FoldSumcheck::at_point(f_base, std::move(f), rho);
   Fp2 eq_prefix = Fp2::one();  // eq(rho_{<time}, r_{<time})
   unsigned time = 0;
   for (size_t k = 0; k < steps.size(); ++k) {
