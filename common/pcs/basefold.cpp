@@ -292,6 +292,15 @@ std::vector<Fp2> powers(const Fp2& g, size_t points) {
   return out;
 }
 
+// 1 for the first polynomial, a challenge for each other: the affine combination
+// f_0 + sum_j c_j f_j, which keeps a single largest polynomial in the base field until
+// its first fold.
+std::vector<Fp2> coefficients(transcript::Transcript& t, std::string_view label, size_t m) {
+  std::vector<Fp2> c = t.challenges(label, m - 1);
+  c.insert(c.begin(), Fp2::one());
+  return c;
+}
+
 // sum_t g^t v_t: a polynomial's claims combined.
 Fp2 combined_claim(const FoldPoly& p, std::span<const Fp2> gpow) {
   Fp2 sum = Fp2::zero();
@@ -809,7 +818,7 @@ GroupProof prove_fold_batch(const FoldBatch& fb, std::span<const CommittedPoly* 
 
   // Phase 1: every polynomial's claims reduced to its value at one point rho.
   const Fp2 g = fb.max_points > 1 ? t.challenge("pcs.batch_point") : Fp2::one();
-  const std::vector<Fp2> beta = m > 1 ? t.challenges("pcs.reduce_poly", m) : std::vector<Fp2>{Fp2::one()};
+  const std::vector<Fp2> beta = coefficients(t, "pcs.reduce_poly", m);
   const std::vector<Fp2> gpow = powers(g, fb.max_points);
   std::vector<FoldSumcheck> terms;
   for (size_t j = 0; j < m; ++j) {
@@ -841,10 +850,10 @@ GroupProof prove_fold_batch(const FoldBatch& fb, std::span<const CommittedPoly* 
   // the fold of a codeword equals the encoding of the folded message, and each
   // committed layer is encoded afresh from the message (an NTT of the layer's size,
   // cheaper than folding the 4x larger codeword round by round).
-  const std::vector<Fp2> alpha = m > 1 ? t.challenges("pcs.batch_poly", m) : std::vector<Fp2>{Fp2::one()};
+  const std::vector<Fp2> alpha = coefficients(t, "pcs.batch_poly", m);
   std::span<const Fp> f_base = evals(0);
   std::vector<Fp2> f;
-  if (m > 1) {
+  if (m > 1 && fb.polys[1].join == 0) {
     f.assign(f_base.size(), Fp2::zero());
     for (size_t j = 0; j < m && fb.polys[j].join == 0; ++j) {
       std::span<const Fp> fj = evals(j);
@@ -972,7 +981,7 @@ Status verify_fold_batch(const FoldBatch& fb, const GroupProof& gp, std::span<co
 
   // Phase 1: the claim reduction, term j's claim added as it joins.
   const Fp2 g = fb.max_points > 1 ? t.challenge("pcs.batch_point") : Fp2::one();
-  const std::vector<Fp2> beta = m > 1 ? t.challenges("pcs.reduce_poly", m) : std::vector<Fp2>{Fp2::one()};
+  const std::vector<Fp2> beta = coefficients(t, "pcs.reduce_poly", m);
   const std::vector<Fp2> gpow = powers(g, fb.max_points);
   Fp2 claim = Fp2::zero();
   std::vector<Fp2> rho;
@@ -1002,7 +1011,7 @@ Status verify_fold_batch(const FoldBatch& fb, const GroupProof& gp, std::span<co
 
   // Phase 2: the sumcheck of F(x) eq(rho, x) in lockstep with the commitments to the
   // folded codewords; term j's alpha_j eq(rho_{<m_j}, r_{<m_j}) u_j added as it joins.
-  const std::vector<Fp2> alpha = m > 1 ? t.challenges("pcs.batch_poly", m) : std::vector<Fp2>{Fp2::one()};
+  const std::vector<Fp2> alpha = coefficients(t, "pcs.batch_poly", m);
   claim = Fp2::zero();
   for (size_t j = 0; j < m; ++j)
     if (fb.polys[j].join == 0) claim += alpha[j] * gp.point_evals[j];

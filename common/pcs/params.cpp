@@ -59,7 +59,7 @@ Params::ErrorTerms Params::batch_error_terms(std::span<const unsigned> sizes, si
   // 2^final_log coefficients are sent in clear and checked exactly.
   for (unsigned i = 0; i < folds; ++i)
     e.folding += (std::ldexp(1.0, static_cast<int>(n + log_blowup - i)) + 1.0) * inv_f;
-  // Batching. Codewords of the largest size are combined with independent coefficients
+  // Batching. Codewords of the largest size are combined as f_0 + sum_j alpha_j f_j
   // (affine-space proximity gap, unique decoding: N_0 / |F|); those of each smaller size
   // join the folded word when it reaches their length, with coefficients drawn before
   // it (the same gap on that domain: N_s / |F| per size). The claims are reduced to one
