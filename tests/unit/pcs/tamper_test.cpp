@@ -268,3 +268,18 @@ TEST_CASE("absurd sizes in a proof are refused before allocation", "[pcs][serial
   std::vector<uint8_t> junk(5000, 0xab);
   CHECK_FALSE(f.verify_bytes(junk).ok());
 }
+
+TEST_CASE("a flipped bit anywhere in a mixed-size opening is rejected", "[pcs][tamper]") {
+  // One bit of every 53rd byte (the bit cycling through the byte), over the whole proof:
+  // header, counts, rounds, point evaluations, roots, final message, nonce, leaves of
+  // the largest and the joining codewords, Merkle nodes, the table in clear.
+  Fixture f(12);
+  size_t tried = 0;
+  for (size_t i = 0; i < f.proof.size(); i += 53, ++tried) {
+    auto bytes = f.proof;
+    bytes[i] ^= uint8_t(1u << (i % 8));
+    INFO("byte " << i << " of " << f.proof.size());
+    CHECK_FALSE(f.verify_bytes(bytes).ok());
+  }
+  CHECK(tried > 1000);
+}
