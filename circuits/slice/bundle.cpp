@@ -256,7 +256,7 @@ Result<Bundle> prove_bundle(const slicer::Manifest& man, const hash::Digest& man
         errors[j] = "slice " + std::to_string(j) + ": " + proof.error();
         continue;
       }
-      times[j] = {ms_since(t0), proof->size()};
+      times[j] = {ms_since(t0), proof->size(), {}};
       b.proofs[j] = std::move(proof).value();
       if (progress) {
         std::lock_guard<std::mutex> lock(progress_mu);
