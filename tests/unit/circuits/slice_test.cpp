@@ -654,6 +654,16 @@ TEST_CASE("Concat of different scales requantizes the finer inputs first", "[cir
 
 TEST_CASE("the age model proves and verifies as a bundle of 1 and 4 slices", "[circuits][slice][age]") {
   Compiled m = compile("age");
+  {
+    // More than 16 slices cannot keep the bundle at 100 bits: sealing refuses them.
+    zks::slicer::Manifest man{m.q, {}, {}, {}, {}};
+    auto plan = zks::slicer::plan_slices(man.model, {17, 0, 0});
+    REQUIRE(plan.ok());
+    man.slices = *plan;
+    auto sealed = c::seal_manifest(man, kParams, nullptr);
+    REQUIRE_FALSE(sealed.ok());
+    CHECK(sealed.error().find("17 slices: a bundle keeps 100 bits of soundness with at most 16") != std::string::npos);
+  }
   for (int n : {1, 4}) {
     CAPTURE(n);
     zks::slicer::Manifest man{m.q, {}, {}, {}, {}};
