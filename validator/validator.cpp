@@ -245,10 +245,12 @@ void ValidatorNode::Impl::dispatch(const std::shared_ptr<RequestRun>& req, size_
         proof.assign(pr.proof().begin(), pr.proof().end());
         // Checked against the validator's own tensors and commitments, never the miner's.
         auto v0 = Clock::now();
-        auto v = circuits::verify_slice_proof(lm.sealed, j, req->bundle, proof, binding, params);
+        transcript::SoundnessLedger soundness;
+        auto v = circuits::verify_slice_proof(lm.sealed, j, req->bundle, proof, binding, params, &soundness);
         metrics->observe("zks_validator_verify_seconds", labels, std::chrono::duration<double>(Clock::now() - v0).count());
         outcome = v.ok() ? Outcome::Valid : Outcome::Invalid;
         if (!v.ok()) reason = v.error();
+        else metrics->set("zks_validator_slice_soundness_bits", labels, soundness.bits());
       }
     }
     const std::string event = nlohmann::json{{"request", req->id}, {"kind", req->kind},  {"slice", j},

@@ -218,12 +218,12 @@ Result<Bundle> bundle_skeleton(const SealedModel& sm, const std::vector<std::vec
 }
 
 Status verify_slice_proof(const SealedModel& sm, size_t j, const Bundle& b, std::span<const uint8_t> proof,
-                          const ProofBinding& binding, const pcs::Params& params) {
+                          const ProofBinding& binding, const pcs::Params& params, transcript::SoundnessLedger* soundness) {
   if (j >= sm.man->slices.size()) return make_error("slice " + std::to_string(j) + " does not exist");
   auto st = statement(sm, j, b);
   if (!st.ok()) return make_error(st.error());
   st->binding = binding;
-  return verify_slice(*st, proof, params);
+  return verify_slice(*st, proof, params, soundness);
 }
 
 Result<Bundle> prove_bundle(const slicer::Manifest& man, const hash::Digest& manifest_hash,

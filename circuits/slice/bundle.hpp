@@ -94,9 +94,11 @@ Result<SliceJob> prove_slice_job(const SealedModel& sm, size_t slice,
 // then checked against it one by one (verify_slice_proof) and added.
 Result<Bundle> bundle_skeleton(const SealedModel& sm, const std::vector<std::vector<int64_t>>& inputs,
                                const pcs::Params& params, model::IntRun* run = nullptr);
-// Checks slice j's proof under `binding` against the bundle's tensors and commitments.
+// Checks slice j's proof under `binding` against the bundle's tensors and commitments;
+// `soundness`, when given, receives the proof's error terms.
 Status verify_slice_proof(const SealedModel& sm, size_t j, const Bundle& b, std::span<const uint8_t> proof,
-                          const ProofBinding& binding, const pcs::Params& params);
+                          const ProofBinding& binding, const pcs::Params& params,
+                          transcript::SoundnessLedger* soundness = nullptr);
 
 // Checks the bundle against the compiled model it claims (by hash) and every slice proof.
 // A sealed manifest is checked against its fingerprint, and against `pinned_fp` when
