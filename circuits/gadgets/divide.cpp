@@ -19,17 +19,9 @@ Fp2 pow2(unsigned k) { return Fp2(Fp(2).pow(k)); }
 
 std::vector<sumcheck::Term> constraint_terms(const DivideShape& s, const Fp2& gamma, size_t* constraints = nullptr) {
   const unsigned n = s.rem_limbs(), u0 = kR0 + n;
-  std::vector<sumcheck::Term> terms;
-  Fp2 g = Fp2::one();
-  size_t power = 0, top = 0;  // the power of gamma now, and the highest one used
-  auto add = [&](const Fp2& coeff, std::vector<unsigned> f) {
-    terms.push_back({g * coeff, std::move(f)});
-    top = power;
-  };
-  auto next = [&] {
-    g *= gamma;
-    ++power;
-  };
+  sumcheck::ConstraintTerms ct(gamma);
+  auto add = [&](const Fp2& coeff, std::vector<unsigned> f) { ct.add(coeff, std::move(f)); };
+  auto next = [&] { ct.next(); };
   // C0: sel (2^(ka+1) a + 2^kb b - 2^(kb+1) b q - r)
   add(pow2(s.ka + 1), {kSel, kA});
   add(pow2(s.kb), {kSel, kB});
@@ -44,8 +36,8 @@ std::vector<sumcheck::Term> constraint_terms(const DivideShape& s, const Fp2& ga
   // C2: (1 - sel) q
   add(Fp2::one(), {kQ});
   add(-Fp2::one(), {kSel, kQ});
-  if (constraints) *constraints = top + 1;  // a polynomial of degree top in gamma
-  return terms;
+  if (constraints) *constraints = ct.constraints();
+  return ct.take();
 }
 
 void absorb_shape(transcript::Transcript& t, const DivideShape& s) {

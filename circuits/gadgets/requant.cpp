@@ -50,17 +50,9 @@ std::vector<sumcheck::Term> constraint_terms(const RequantShape& s, const Fp2& g
   const Layout L(s);
   // s = 0 (no rounding): half = 0, no remainder limbs, e = h.
   const Fp2 two_s = pow2(s.shift), half = s.shift ? pow2(s.shift - 1) : Fp2::zero();
-  std::vector<sumcheck::Term> terms;
-  Fp2 g = Fp2::one();
-  size_t power = 0, top = 0;  // the power of gamma now, and the highest one used
-  auto add = [&](const Fp2& coeff, std::vector<unsigned> f) {
-    terms.push_back({g * coeff, std::move(f)});
-    top = power;
-  };
-  auto next = [&] {
-    g *= gamma;
-    ++power;
-  };
+  sumcheck::ConstraintTerms ct(gamma);
+  auto add = [&](const Fp2& coeff, std::vector<unsigned> f) { ct.add(coeff, std::move(f)); };
+  auto next = [&] { ct.next(); };
   // C0: acc + 2^(s-1) sel - 2^s q - [2^s b_hi + b_lo (2d + sel)] - r - 2^s h = 0 with
   //     d = acc + 2^(s-1) sel - 2^s q,  r = sum_i 2^(16 i) r_i,  h = sum_j 2^(16 j) h_j.
   add(Fp2::one(), {L.acc});
@@ -115,8 +107,8 @@ std::vector<sumcheck::Term> constraint_terms(const RequantShape& s, const Fp2& g
     add(-Fp2::one(), {L.sel, col});
     next();
   }
-  if (constraints) *constraints = top + 1;  // a polynomial of degree top in gamma
-  return terms;
+  if (constraints) *constraints = ct.constraints();
+  return ct.take();
 }
 
 void absorb_shape(transcript::Transcript& t, const RequantShape& s) {

@@ -41,6 +41,30 @@ struct Term {
   std::vector<unsigned> factors;  // indices into Instance::factors, repeats allowed
 };
 
+// A zerocheck's constraints combined by the powers of gamma, built term by term: add()
+// appends a term of the current constraint, next() moves on to the next constraint.
+// constraints() counts the powers used (the combination has degree constraints() - 1 in
+// gamma, which the verifier's soundness ledger charges).
+class ConstraintTerms {
+ public:
+  explicit ConstraintTerms(const Fp2& gamma) : m_gamma(gamma) {}
+  void add(const Fp2& coeff, std::vector<unsigned> factors) {
+    m_terms.push_back({m_g * coeff, std::move(factors)});
+    m_top = m_power;
+  }
+  void next() {
+    m_g *= m_gamma;
+    ++m_power;
+  }
+  size_t constraints() const { return m_top + 1; }
+  std::vector<Term> take() { return std::move(m_terms); }
+
+ private:
+  Fp2 m_gamma, m_g = Fp2::one();
+  size_t m_power = 0, m_top = 0;
+  std::vector<Term> m_terms;
+};
+
 struct Instance {
   std::vector<Table> factors;  // d >= 1 tables, all of size 2^k
   std::vector<Term> terms;     // empty: one term, the product of every factor
