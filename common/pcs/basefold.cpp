@@ -243,9 +243,10 @@ bool is_clear(const Group& g, const Params& params) { return g.num_vars <= param
 // evaluates itself. Phase 2 opens F = sum_j alpha_j F_j at rho: the Basefold sumcheck
 // of F(x) eq(rho, x) in lockstep with folding, term j's table (and codeword) added at
 // time m_j with alpha_j eq(rho_{<m_j}, r_{<m_j}) u_j added to the claim. Both phases are
-// the plain sumchecks of the tiled functions F_j, written so that no one sums a term
-// before it joins. A query opens each codeword once: the largest at its base leaf, a
-// joining one at the positions the query's chain reaches at its time.
+// the plain sumchecks of the tiled functions F_j (phase 1's term j scaled by 2^-m_j),
+// written so that no one sums a term before it joins. A query opens each codeword
+// once: the largest at its base leaf, a joining one at the positions the query's chain
+// reaches at its time.
 struct FoldPoly {
   size_t poly = 0;  // batch index
   unsigned num_vars = 0;
@@ -951,8 +952,11 @@ Status check_layer(const hash::Digest& root, unsigned depth, unsigned leaf_log,
   return Status{};
 }
 
+// x's index in `sorted`, SIZE_MAX if absent (never: the verifier derives both from the
+// queries; checked all the same, so that a slip rejects instead of reading past a leaf).
 size_t position_of(const std::vector<size_t>& sorted, size_t x) {
-  return static_cast<size_t>(std::lower_bound(sorted.begin(), sorted.end(), x) - sorted.begin());
+  const auto it = std::lower_bound(sorted.begin(), sorted.end(), x);
+  return it != sorted.end() && *it == x ? static_cast<size_t>(it - sorted.begin()) : SIZE_MAX;
 }
 
 // Checks the folding run of `fb` (see FoldBatch); `error` receives its soundness error.
@@ -1091,7 +1095,9 @@ Status verify_fold_batch(const FoldBatch& fb, const GroupProof& gp, std::span<co
       if (k > 0) {
         const size_t wk = size_t(1) << steps[k];
         leaf = pos >> steps[k];
-        const Fp2* lv = gp.layer_leaves[k - 1].data() + position_of(leaves[k], leaf) * wk;
+        const size_t slot = position_of(leaves[k], leaf);
+        if (slot == SIZE_MAX) return make_error("pcs: internal error: a query's leaf is not among the opened ones");
+        const Fp2* lv = gp.layer_leaves[k - 1].data() + slot * wk;
         if (lv[pos & (wk - 1)] != v)
           return make_error("pcs: query at position " + std::to_string(pos) +
                             " is inconsistent with folded layer " + std::to_string(k));
@@ -1099,6 +1105,7 @@ Status verify_fold_batch(const FoldBatch& fb, const GroupProof& gp, std::span<co
       }
       // Codewords joining after d folds of this leaf: their values at the 2^w
       // positions the leaf has become.
+      bool missing = false;
       auto joining = [&](unsigned d, std::span<Fp2> cur) {
         for (size_t j = 0; j < m; ++j) {
           if (fb.polys[j].join == 0 || joins[j].layer != k || joins[j].done != d) continue;
@@ -1107,11 +1114,16 @@ Status verify_fold_batch(const FoldBatch& fb, const GroupProof& gp, std::span<co
           for (size_t e = 0; e < cur.size(); ++e) {
             const size_t at = first + e;
             const size_t slot = position_of(opened[j], at >> leaf_logs[j]);
+            if (slot == SIZE_MAX) {
+              missing = true;
+              continue;
+            }
             cur[e] += alpha[j] * gp.base_leaves[j][slot * wl + (at & (wl - 1))];
           }
         }
       };
       v = fold_leaf(std::move(vals), lg, leaf, steps[k], std::span<const Fp2>(r).subspan(r_off, steps[k]), joining);
+      if (missing) return make_error("pcs: internal error: a joining codeword's position is not among the opened ones");
       vals = {};
       r_off += steps[k];
       lg -= steps[k];

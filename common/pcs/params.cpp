@@ -59,24 +59,23 @@ Params::ErrorTerms Params::batch_error_terms(std::span<const unsigned> sizes, si
   // 2^final_log coefficients are sent in clear and checked exactly.
   for (unsigned i = 0; i < folds; ++i)
     e.folding += (std::ldexp(1.0, static_cast<int>(n + log_blowup - i)) + 1.0) * inv_f;
-  // Batching. Codewords of the largest size are combined as f_0 + sum_j alpha_j f_j
-  // (affine-space proximity gap, unique decoding: N_0 / |F|); those of each smaller size
-  // join the folded word when it reaches their length, with coefficients drawn before
-  // it (the same gap on that domain: N_s / |F| per size). The claims are reduced to one
-  // point by the powers of g (degree K-1) and independent beta_j, and the values there
-  // combined by the alpha_j (1 / |F| each).
-  size_t largest = 0;
+  // Batching. A codeword joining after m folds is, to the folds, the tiled word
+  // T(x) = f(x^(2^m)) on the largest domain (a fold leaves it unchanged), and in the
+  // unique-decoding regime T is delta-close to the large code exactly when f is to its
+  // own (the nearest codeword is unique, so invariant under the rotations T is, so
+  // tiled). The run is then one batch f_0 + sum_j alpha_j T_j on the largest domain:
+  // the affine-space proximity gap, N_0 / |F|. The claims are reduced to one point by the
+  // powers of g (degree K-1) and the beta_j, and the values there combined by the alpha_j
+  // (1 / |F| each).
+  size_t polys = 0;
   std::vector<unsigned> joined;
   for (unsigned s : sizes) {
     if (s <= final_log) continue;
-    if (s == n) ++largest;
-    else if (std::find(joined.begin(), joined.end(), s) == joined.end()) joined.push_back(s);
+    ++polys;
+    if (s < n && std::find(joined.begin(), joined.end(), s) == joined.end()) joined.push_back(s);
   }
-  const size_t polys = largest + joined.size();  // at least: sizes may repeat
-  if (largest > 1) e.batching += std::ldexp(1.0, static_cast<int>(n + log_blowup)) * inv_f;
-  for (unsigned s : joined) e.batching += std::ldexp(1.0, static_cast<int>(s + log_blowup)) * inv_f;
+  if (polys > 1) e.batching += (std::ldexp(1.0, static_cast<int>(n + log_blowup)) + 2.0) * inv_f;
   if (max_points > 1) e.batching += static_cast<double>(max_points - 1) * inv_f;
-  if (polys > 1) e.batching += 2.0 * inv_f;
   // Sumchecks with degree-2 rounds: the claim reduction over n variables (a term joining
   // late counts as one more round) and the opening, one round per fold.
   e.sumcheck = 2.0 * (n + joined.size() + folds) * inv_f;

@@ -112,10 +112,10 @@ TEST_CASE("an opening's error terms follow its sizes and points", "[pcs][params]
   CHECK(big.batching == 0);
   CHECK(one.folding < big.folding);
   CHECK(one.sumcheck < big.sumcheck);
-  CHECK(two.batching > big.batching);    // two codewords of 2^22 combined
-  CHECK(joined.batching > big.batching);  // a codeword of 2^18 joins
-  CHECK(joined.batching < two.batching);
-  CHECK(joined.folding == big.folding);   // one folding run whatever joins it
+  CHECK(two.batching > big.batching);      // two codewords of 2^22 combined
+  CHECK(joined.batching == two.batching);  // joining: the same batch of tiled words
+  CHECK(joined.folding == big.folding);     // one folding run whatever joins it
+  CHECK(joined.sumcheck > big.sumcheck);    // the claim reduction's late join
   CHECK(points.batching > big.batching);
   CHECK(big.total() < two.total());
 }
