@@ -1,6 +1,7 @@
 #include "transcript/transcript.hpp"
 
 #include <atomic>
+#include <cstring>
 #include <iterator>
 #include <limits>
 
@@ -10,6 +11,14 @@
 namespace zks::transcript {
 
 namespace {
+// Whether a proof-of-work digest starts with `bits` zero bits (its first bytes lead).
+bool leading_zeros_ok(const hash::Digest& h, unsigned bits) {
+  if (bits == 0) return true;
+  uint64_t lead = 0;
+  for (int b = 0; b < 8; ++b) lead = (lead << 8) | h[b];
+  return bits >= 64 ? lead == 0 : (lead >> (64 - bits)) == 0;  // a shift below 64
+}
+
 // Message kinds, absorbed before each frame so a label can never be read as data.
 constexpr uint8_t kAbsorb = 0xA0;
 constexpr uint8_t kSqueeze = 0xA1;
@@ -132,10 +141,7 @@ uint64_t Transcript::challenge_index(std::string_view label, uint64_t bound) {
 
 bool pow_ok(const hash::Digest& prefix, uint64_t nonce, unsigned bits) {
   if (bits == 0) return true;
-  hash::Digest h = hash::Hasher(hash::Domain::ProofOfWork).update(prefix).update_u64(nonce).finalize();
-  uint64_t lead = 0;
-  for (int b = 0; b < 8; ++b) lead = (lead << 8) | h[b];  // big-endian: first bytes lead
-  return bits >= 64 ? lead == 0 : (lead >> (64 - bits)) == 0;
+  return leading_zeros_ok(hash::Hasher(hash::Domain::ProofOfWork).update(prefix).update_u64(nonce).finalize(), bits);
 }
 
 uint64_t Transcript::grind(std::string_view label, unsigned bits) {
@@ -149,15 +155,27 @@ uint64_t Transcript::grind(std::string_view label, unsigned bits) {
   for (uint64_t base = 0; best.load() == std::numeric_limits<uint64_t>::max();
        base += kBlock * pool.size()) {
     pool.parallel_for(pool.size(), [&](size_t b, size_t e) {
+      // kBatch messages prefix || nonce hashed side by side (hash_many), then checked in
+      // nonce order: the same function as pow_ok, several times faster.
+      constexpr size_t kBatch = 64, kLen = 40;
+      uint8_t msgs[kBatch * kLen];
+      hash::Digest out[kBatch];
+      for (size_t i = 0; i < kBatch; ++i) std::memcpy(msgs + i * kLen, prefix.data(), 32);
       for (size_t t = b; t < e; ++t) {
-        uint64_t start = base + t * kBlock;
-        for (uint64_t n = start; n < start + kBlock; ++n) {
-          if (n >= best.load(std::memory_order_relaxed)) break;
-          if (pow_ok(prefix, n, bits)) {
+        const uint64_t start = base + t * kBlock;
+        bool found = false;
+        for (uint64_t n0 = start; n0 < start + kBlock && !found; n0 += kBatch) {
+          if (n0 >= best.load(std::memory_order_relaxed)) break;
+          for (size_t i = 0; i < kBatch; ++i)
+            for (int k = 0; k < 8; ++k) msgs[i * kLen + 32 + k] = uint8_t((n0 + i) >> (8 * k));
+          hash::hash_many(hash::Domain::ProofOfWork, msgs, kLen, kLen, kBatch, out);
+          for (size_t i = 0; i < kBatch && !found; ++i) {
+            if (!leading_zeros_ok(out[i], bits)) continue;
+            const uint64_t n = n0 + i;
             uint64_t cur = best.load();
             while (n < cur && !best.compare_exchange_weak(cur, n)) {
             }
-            break;
+            found = true;
           }
         }
       }
