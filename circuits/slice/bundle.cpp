@@ -163,6 +163,11 @@ Result<SealedModel> seal_check(const slicer::Manifest& man, const hash::Digest& 
   s.man = &man;
   s.manifest_hash = manifest_hash;
   s.weights.resize(man.slices.size());
+  // Sealing refuses these; a manifest from elsewhere gets the reason here rather than a
+  // soundness floor no slice can reach.
+  if (man.slices.empty() || man.slices.size() > kMaxBundleSlices)
+    return make_error("the manifest has " + std::to_string(man.slices.size()) + " slices; a bundle keeps 100 bits of soundness with 1 to " +
+                      std::to_string(kMaxBundleSlices));
   if (man.fingerprint.empty()) return s;  // unsealed: weights committed from the model
   auto fp = check_sealed(man, params);
   if (!fp.ok()) return make_error(fp.error());
