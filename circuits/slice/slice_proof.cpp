@@ -934,6 +934,8 @@ Status verify_impl(const SliceStatement& st, std::span<const uint8_t> bytes, con
 
 Status verify_slice(const SliceStatement& st, std::span<const uint8_t> bytes, const pcs::Params& params,
                     transcript::SoundnessLedger* soundness) {
+  if (st.slices == 0 || st.index >= st.slices)
+    return make_error("slice: a statement of slice " + std::to_string(st.index) + " of " + std::to_string(st.slices));
   transcript::Transcript t("zkslice-slice");
   transcript::SoundnessLedger ledger;
   t.set_ledger(&ledger);
@@ -943,8 +945,6 @@ Status verify_slice(const SliceStatement& st, std::span<const uint8_t> bytes, co
     return make_error("slice: internal error: the soundness ledger counts " + std::to_string(ledger.challenges()) +
                       " of the verifier's " + std::to_string(t.field_challenges()) + " challenges");
   // Rule 8, per bundle: each of S slices reaches 100 + log2(S) bits, so their sum does 100.
-  if (st.slices == 0 || st.index >= st.slices)
-    return make_error("slice: a statement of slice " + std::to_string(st.index) + " of " + std::to_string(st.slices));
   const double floor = pcs::kMinSecurityBits + std::log2(double(st.slices));
   if (ledger.bits() < floor) {
     char buf[160];

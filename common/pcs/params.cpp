@@ -16,8 +16,8 @@ double log2_ext_field() { return 2.0 * std::log2(static_cast<double>(field::Fp::
 
 // Arity 16 gave the smallest proofs of arity 2, 4, 8, 16 at every size measured
 // (bench_pcs BM_ProofSizeByArity). 12 grinding bits (about 2^12 hashes, under a
-// millisecond) save 18 queries; 16 bits would save 5 more for 16 times the work (about
-// 10 ms on 2 cores, a large share of a small slice's proving time). The queries are
+// millisecond) save 18 queries; 16 bits would save 6 more for 16 times the work (age:
+// a proof 2% smaller, its opening 10-17 ms slower on one thread). The queries are
 // then raised until their term alone is 2^-(100 + kQueryMarginBits): 138 queries.
 Params Params::standard() {
   Params p = with_queries_for(4, 12);
