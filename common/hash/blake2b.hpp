@@ -24,6 +24,7 @@ enum class Domain : uint8_t {
   Challenge = 0x04,
   ProofOfWork = 0x05,
   Commitment = 0x06,
+  MerkleJoin = 0x07,  // a node with another codeword's leaf joined to it (merkle.hpp)
   Generic = 0x7f,
 };
 

@@ -61,7 +61,24 @@ std::vector<Digest> hash_leaves(std::span<const field::Fp2> values, size_t leaf_
   return hash_leaves_impl(values, leaf_width);
 }
 
-MerkleTree MerkleTree::from_leaves(std::vector<Digest> leaves) {
+namespace {
+// nodes[j] = H(MerkleJoin || nodes[j] || digests[j]) for every j: 64-byte messages,
+// built and hashed a piece at a time.
+void join_nodes(Digest* nodes, std::span<const Digest> digests) {
+  util::ThreadPool::global().parallel_for(digests.size(), [&](size_t lo, size_t hi) {
+    std::vector<uint8_t> msgs((hi - lo) * 64);
+    for (size_t j = lo; j < hi; ++j) {
+      std::copy(nodes[j].begin(), nodes[j].end(), msgs.begin() + std::ptrdiff_t((j - lo) * 64));
+      std::copy(digests[j].begin(), digests[j].end(), msgs.begin() + std::ptrdiff_t((j - lo) * 64 + 32));
+    }
+    hash_many(Domain::MerkleJoin, msgs.data(), 64, 64, hi - lo, nodes + lo);
+  }, 512);
+}
+}  // namespace
+
+MerkleTree MerkleTree::from_leaves(std::vector<Digest> leaves) { return from_leaves(std::move(leaves), {}); }
+
+MerkleTree MerkleTree::from_leaves(std::vector<Digest> leaves, std::span<const JoinedLeaves> joined) {
   ZK_ASSERT_MSG(!leaves.empty() && std::has_single_bit(leaves.size()),
                 "Merkle tree needs a power-of-two number of leaves");
   MerkleTree t;
@@ -69,14 +86,24 @@ MerkleTree MerkleTree::from_leaves(std::vector<Digest> leaves) {
   t.m_depth = static_cast<unsigned>(std::countr_zero(leaves.size()));
   t.m_nodes.resize(2 * t.m_leaves);
   std::copy(leaves.begin(), leaves.end(), t.m_nodes.begin() + t.m_leaves);
+  for (const auto& j : joined)
+    ZK_ASSERT_MSG(j.height <= t.m_depth && j.digests.size() == t.m_leaves >> j.height,
+                  "joined leaves do not fit the tree");
+  auto join = [&](unsigned height) {
+    for (const auto& j : joined)
+      if (j.height == height) join_nodes(&t.m_nodes[t.m_leaves >> height], j.digests);
+  };
+  join(0);
   if (t.m_leaves == 1) return t;  // node 1 is both the single leaf and the root
   auto& pool = util::ThreadPool::global();
+  unsigned height = 0;
   for (size_t level = t.m_leaves / 2; level >= 1; level /= 2) {
     // Node i hashes nodes 2i and 2i+1, adjacent in memory: one 64-byte message.
     static_assert(sizeof(Digest) == 32);
     pool.parallel_for(level, [&](size_t lo, size_t hi) {
       hash_many(Domain::MerkleNode, t.m_nodes[2 * (level + lo)].data(), 64, 64, hi - lo, &t.m_nodes[level + lo]);
     }, 512);
+    join(++height);
   }
   return t;
 }
@@ -109,12 +136,16 @@ namespace {
 // node whose sibling is also known needs nothing; otherwise the sibling comes from
 // the proof. `sibling(node, out)` supplies it and returns false to abort. A level's
 // parents are hashed together: `combine(msgs, count, out)` hashes `count` 64-byte
-// messages left || right. On success `root` holds the digest computed for node 1.
-template <typename CombineFn, typename SiblingFn>
+// messages left || right. `at_level(height, level)` sees each level's known nodes (the
+// leaves at height 0) before they are used, and returns false to abort. On success
+// `root` holds the digest computed for node 1.
+template <typename CombineFn, typename SiblingFn, typename LevelFn>
 bool walk_multiproof(std::vector<std::pair<size_t, Digest>> level, CombineFn&& combine,
-                     SiblingFn&& sibling, Digest& root) {
+                     SiblingFn&& sibling, LevelFn&& at_level, Digest& root) {
   std::vector<uint8_t> msgs;
   std::vector<Digest> digests;
+  unsigned height = 0;
+  if (!at_level(height, level)) return false;
   while (!(level.size() == 1 && level[0].first == 1)) {
     std::vector<std::pair<size_t, Digest>> next;
     next.reserve(level.size());
@@ -137,6 +168,7 @@ bool walk_multiproof(std::vector<std::pair<size_t, Digest>> level, CombineFn&& c
     combine(msgs.data(), next.size(), digests.data());
     for (size_t k = 0; k < next.size(); ++k) next[k].second = digests[k];
     level = std::move(next);
+    if (!at_level(++height, level)) return false;
   }
   root = level[0].second;
   return true;
@@ -163,7 +195,7 @@ std::vector<size_t> MerkleTree::multiproof_nodes(size_t num_leaves, std::span<co
                     nodes.push_back(node);
                     return true;
                   },
-                  unused);
+                  [](unsigned, const auto&) { return true; }, unused);
   return nodes;
 }
 
@@ -185,9 +217,18 @@ bool verify_path(const Digest& root, unsigned depth, size_t index, const Digest&
 
 Status verify_many(const Digest& root, unsigned depth, std::span<const size_t> indices,
                    std::span<const Digest> leaves, const MultiProof& proof) {
+  return verify_many(root, depth, indices, leaves, proof, {});
+}
+
+Status verify_many(const Digest& root, unsigned depth, std::span<const size_t> indices,
+                   std::span<const Digest> leaves, const MultiProof& proof,
+                   std::span<const JoinedOpening> joined) {
   if (indices.size() != leaves.size()) return make_error("merkle: index and leaf counts differ");
   if (indices.empty()) return make_error("merkle: nothing opened");
   if (depth >= 48) return make_error("merkle: depth " + std::to_string(depth) + " too large");
+  for (const auto& j : joined)
+    if (j.height > depth || j.indices.size() != j.digests.size())
+      return make_error("merkle: joined leaves at height " + std::to_string(j.height) + " do not fit the tree");
   size_t n = size_t(1) << depth;
   std::vector<std::pair<size_t, Digest>> level;
   {
@@ -209,7 +250,31 @@ Status verify_many(const Digest& root, unsigned depth, std::span<const size_t> i
       level.emplace_back(n + pairs[i].first, pairs[i].second);
     }
   }
+  // The joined leaves at a height must be those of exactly the nodes reached there.
+  std::string why;
+  std::vector<uint8_t> msgs;
+  auto join = [&](unsigned height, std::vector<std::pair<size_t, Digest>>& nodes) {
+    for (const auto& j : joined) {
+      if (j.height != height) continue;
+      bool same = j.indices.size() == nodes.size();
+      for (size_t k = 0; same && k < nodes.size(); ++k) same = nodes[k].first - (n >> height) == j.indices[k];
+      if (!same) {
+        why = "merkle: the leaves joined at height " + std::to_string(height) + " are not those the proof reaches";
+        return false;
+      }
+      msgs.resize(nodes.size() * 64);
+      for (size_t k = 0; k < nodes.size(); ++k) {
+        std::copy(nodes[k].second.begin(), nodes[k].second.end(), msgs.begin() + std::ptrdiff_t(64 * k));
+        std::copy(j.digests[k].begin(), j.digests[k].end(), msgs.begin() + std::ptrdiff_t(64 * k + 32));
+      }
+      std::vector<Digest> out(nodes.size());
+      hash_many(Domain::MerkleJoin, msgs.data(), 64, 64, nodes.size(), out.data());
+      for (size_t k = 0; k < nodes.size(); ++k) nodes[k].second = out[k];
+    }
+    return true;
+  };
   if (depth == 0) {
+    if (!join(0, level)) return make_error(why);
     if (!proof.nodes.empty()) return make_error("merkle: unexpected proof nodes");
     return level[0].second == root ? Status{} : Status(make_error("merkle: root mismatch"));
   }
@@ -219,11 +284,14 @@ Status verify_many(const Digest& root, unsigned depth, std::span<const size_t> i
     hash_many(Domain::MerkleNode, msgs, 64, 64, count, out);
   };
   bool ok = walk_multiproof(std::move(level), hash_nodes, [&](size_t, Digest& out) {
-    if (used >= proof.nodes.size()) return false;
+    if (used >= proof.nodes.size()) {
+      why = "merkle: proof has too few nodes";
+      return false;
+    }
     out = proof.nodes[used++];
     return true;
-  }, computed);
-  if (!ok) return make_error("merkle: proof has too few nodes");
+  }, join, computed);
+  if (!ok) return make_error(why);
   if (used != proof.nodes.size()) return make_error("merkle: proof has unused nodes");
   if (computed != root) return make_error("merkle: root mismatch");
   return Status{};

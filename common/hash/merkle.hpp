@@ -3,6 +3,12 @@
 // hold several field elements (Basefold packs a coset of codeword values per leaf).
 // Multi-openings send each sibling digest at most once and never a node the verifier
 // can recompute from the opened leaves (a pruned multiproof).
+//
+// One tree may commit to several codewords of different lengths (a mixed-height tree,
+// as in Plonky3's MMCS): the leaves of a codeword with 2^-h as many leaves as the
+// largest are joined at height h, node j there becoming H(MerkleJoin || node || leaf j).
+// A query that opens leaf i of the largest opens leaf i >> h of the other, and its path
+// serves both: the other codeword's leaves cost no siblings of their own.
 
 #include <cstdint>
 #include <span>
@@ -22,6 +28,19 @@ Digest hash_leaf(std::span<const field::Fp2> values);
 std::vector<Digest> hash_leaves(std::span<const field::Fp> values, size_t leaf_width);
 std::vector<Digest> hash_leaves(std::span<const field::Fp2> values, size_t leaf_width);
 
+// Leaf digests of another codeword, joined at `height` (leaves >> height of them).
+struct JoinedLeaves {
+  unsigned height = 0;
+  std::vector<Digest> digests;
+};
+// The verifier's side: the joined leaves a multiproof reaches, at sorted distinct
+// indices (those of the opened leaves shifted by `height`).
+struct JoinedOpening {
+  unsigned height = 0;
+  std::span<const size_t> indices;
+  std::span<const Digest> digests;
+};
+
 struct MultiProof {
   std::vector<Digest> nodes;  // sibling digests in the order the verifier consumes them
 
@@ -33,6 +52,8 @@ class MerkleTree {
  public:
   // Leaves must be a power of two in number (at least one).
   static MerkleTree from_leaves(std::vector<Digest> leaves);
+  // A mixed-height tree: `joined` in order, several at one height applied in turn.
+  static MerkleTree from_leaves(std::vector<Digest> leaves, std::span<const JoinedLeaves> joined);
   // Rows of `leaf_width` consecutive elements, one leaf per row.
   static MerkleTree from_rows(std::span<const field::Fp> data, size_t leaf_width);
   static MerkleTree from_rows(std::span<const field::Fp2> data, size_t leaf_width);
@@ -69,5 +90,10 @@ bool verify_path(const Digest& root, unsigned depth, size_t index, const Digest&
 // few or too many nodes, and a root mismatch, with the reason.
 Status verify_many(const Digest& root, unsigned depth, std::span<const size_t> indices,
                    std::span<const Digest> leaves, const MultiProof& proof);
+// The same for a mixed-height tree: at each joined height the nodes the proof reaches
+// must be exactly joined.indices (else the proof is refused, with the reason).
+Status verify_many(const Digest& root, unsigned depth, std::span<const size_t> indices,
+                   std::span<const Digest> leaves, const MultiProof& proof,
+                   std::span<const JoinedOpening> joined);
 
 }  // namespace zks::hash

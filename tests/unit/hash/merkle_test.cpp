@@ -446,3 +446,83 @@ TEST_CASE("merkle: MultiProof serialization round trip and refusals", "[hash][me
     }
   }
 }
+
+namespace {
+// H(MerkleJoin || node || leaf) by hand, for the reference.
+Digest reference_join(const Digest& node, const Digest& leaf) {
+  std::vector<uint8_t> m(node.begin(), node.end());
+  m.insert(m.end(), leaf.begin(), leaf.end());
+  return zks::hash::hash(zks::hash::Domain::MerkleJoin, m);
+}
+}  // namespace
+
+TEST_CASE("merkle: a mixed-height tree matches a reference and opens every codeword with one path",
+          "[hash][merkle]") {
+  std::mt19937_64 rng(31);
+  const size_t n = 256;
+  const auto big = random_leaves(rng, n);
+  // Codewords of 1/4, 1/4 (the same height twice), 1/64 and 1/256 the leaves, and one as long.
+  std::vector<zks::hash::JoinedLeaves> joined = {{2, random_leaves(rng, n >> 2)}, {2, random_leaves(rng, n >> 2)},
+                                                 {6, random_leaves(rng, n >> 6)}, {8, random_leaves(rng, 1)},
+                                                 {0, random_leaves(rng, n)}};
+  const MerkleTree tree = MerkleTree::from_leaves(big, joined);
+  {
+    std::vector<Digest> heap(2 * n);
+    std::copy(big.begin(), big.end(), heap.begin() + std::ptrdiff_t(n));
+    auto join = [&](unsigned h) {
+      for (const auto& j : joined)
+        if (j.height == h)
+          for (size_t i = 0; i < (n >> h); ++i) heap[(n >> h) + i] = reference_join(heap[(n >> h) + i], j.digests[i]);
+    };
+    join(0);
+    for (unsigned h = 1; h <= 8; ++h) {
+      for (size_t i = n >> h; i < (n >> (h - 1)); ++i) heap[i] = zks::hash::hash_node(heap[2 * i], heap[2 * i + 1]);
+      join(h);
+    }
+    CHECK(tree.root() == heap[1]);
+    CHECK(tree.root() != MerkleTree::from_leaves(big).root());
+  }
+  const std::vector<size_t> idx = {3, 17, 18, 200, 255};
+  const MultiProof proof = tree.open_many(idx);
+  CHECK(proof.nodes.size() == MerkleTree::from_leaves(big).open_many(idx).nodes.size());
+  std::vector<Digest> leaves;
+  for (size_t i : idx) leaves.push_back(big[i]);
+  // Each joined codeword's leaves at the opened indices shifted by its height.
+  std::vector<std::vector<size_t>> at(joined.size());
+  std::vector<std::vector<Digest>> dg(joined.size());
+  auto openings = [&]() {
+    std::vector<zks::hash::JoinedOpening> o;
+    for (size_t k = 0; k < joined.size(); ++k) o.push_back({joined[k].height, at[k], dg[k]});
+    return o;
+  };
+  for (size_t k = 0; k < joined.size(); ++k) {
+    for (size_t i : idx) at[k].push_back(i >> joined[k].height);
+    at[k].erase(std::unique(at[k].begin(), at[k].end()), at[k].end());
+    for (size_t i : at[k]) dg[k].push_back(joined[k].digests[i]);
+  }
+  CHECK(zks::hash::verify_many(tree.root(), 8, idx, leaves, proof, openings()).ok());
+  // Without the joined leaves, or with any one changed, missing or extra, it fails.
+  CHECK_FALSE(zks::hash::verify_many(tree.root(), 8, idx, leaves, proof).ok());
+  for (size_t k = 0; k < joined.size(); ++k) {
+    for (size_t e = 0; e < dg[k].size(); ++e) {
+      dg[k][e][5] ^= 1;
+      CHECK_FALSE(zks::hash::verify_many(tree.root(), 8, idx, leaves, proof, openings()).ok());
+      dg[k][e][5] ^= 1;
+    }
+    const auto saved_at = at[k];
+    const auto saved_dg = dg[k];
+    at[k].pop_back(), dg[k].pop_back();
+    auto st = zks::hash::verify_many(tree.root(), 8, idx, leaves, proof, openings());
+    CHECK_FALSE(st.ok());
+    CHECK_THAT(st.error(), Catch::Contains("not those the proof reaches"));
+    at[k] = saved_at, dg[k] = saved_dg;
+  }
+  auto swapped = openings();
+  std::swap(swapped[0], swapped[1]);  // two codewords at one height: order matters
+  CHECK_FALSE(zks::hash::verify_many(tree.root(), 8, idx, leaves, proof, swapped).ok());
+  auto wrong_height = openings();
+  wrong_height[2].height = 5;
+  CHECK_FALSE(zks::hash::verify_many(tree.root(), 8, idx, leaves, proof, wrong_height).ok());
+  wrong_height[2].height = 9;
+  CHECK_FALSE(zks::hash::verify_many(tree.root(), 8, idx, leaves, proof, wrong_height).ok());
+}
