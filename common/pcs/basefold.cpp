@@ -11,6 +11,7 @@
 #include <random>
 #include <string>
 #include <type_traits>
+#include <utility>
 
 #include "backend/backend.hpp"
 #include "field/simd.hpp"
@@ -55,6 +56,9 @@ class Encoded {
   // the codeword is there; if reading it fails, `evals` (the table this was made from)
   // is encoded again on the CPU for this opening, with a warning.
   Opened open(const std::vector<size_t>& leaves, std::span<const F> evals) const;
+  // Every leaf's digest (for a joint commitment's tree); read from the GPU, or on a
+  // failure there computed again on the CPU from `evals`, with a warning.
+  std::vector<hash::Digest> leaf_digests(std::span<const F> evals) const;
 
  private:
   static Encoded on_cpu(std::span<const F> evals, unsigned log_blowup, size_t leaf_width);
@@ -73,6 +77,8 @@ struct CommittedPoly::Access {
   static std::unique_ptr<detail::Encoded<Fp>>& encoded(CommittedPoly& p) { return p.m_encoded; }
   static const detail::Encoded<Fp>& encoded(const CommittedPoly& p) { return *p.m_encoded; }
   static Commitment& commitment(CommittedPoly& p) { return p.m_commitment; }
+  static std::shared_ptr<const hash::MerkleTree>& joint(CommittedPoly& p) { return p.m_joint; }
+  static const hash::MerkleTree& joint(const CommittedPoly& p) { return *p.m_joint; }
 };
 
 CommittedPoly::CommittedPoly() = default;
@@ -89,6 +95,7 @@ size_t CommittedPoly::host_bytes() const { return m_evals.size() * sizeof(Fp) + 
 size_t CommittedPoly::device_bytes() const { return m_encoded->device_bytes(); }
 
 void Commitment::write(util::ByteWriter& w) const {
+  ZK_ASSERT_MSG(joint.empty(), "a joint commitment is written by its owner");
   w.u32(num_vars);
   w.raw(root);
 }
@@ -126,6 +133,14 @@ unsigned commit_leaf_log(unsigned n, const Params& p) {
   auto steps = fold_steps(n, p);
   return steps.empty() ? std::min(p.fold_arity_log, n + p.log_blowup) : steps[0];
 }
+
+// log2 of a codeword's leaf count.
+unsigned leaves_log(unsigned n, const Params& p) { return n + p.log_blowup - commit_leaf_log(n, p); }
+
+// Where a joint commitment's member of n variables joins the tree of its largest, of n0:
+// a query at the largest's leaf i reaches the member's leaf i >> height (both are the
+// query's position shifted by the folds before the leaf and the leaf's own).
+unsigned joint_height(unsigned n0, unsigned n, const Params& p) { return leaves_log(n0, p) - leaves_log(n, p); }
 
 Status check_params(const Params& params) {
   Status s = params.validate();
@@ -214,6 +229,10 @@ void absorb_statement(transcript::Transcript& t, const Params& params,
   for (const Commitment& c : comms) {
     t.absorb_u64("pcs.num_vars", c.num_vars);
     t.absorb("pcs.root", c.root);
+    if (c.joint.empty()) continue;
+    t.absorb_u64("pcs.joint_member", c.member);
+    t.absorb_u64("pcs.joint_size", c.joint.size());
+    for (uint32_t n : c.joint) t.absorb_u64("pcs.joint_vars", n);
   }
   t.absorb_u64("pcs.num_claims", claims.size());
   for (const Claim& c : claims) {
@@ -230,6 +249,34 @@ std::vector<size_t> sorted_unique(std::vector<size_t> v) {
 }
 
 bool is_clear(const Group& g, const Params& params) { return g.num_vars <= params.final_log; }
+
+// The joint commitments of a batch: per joint root, the batch index of each member in
+// member order. Every member must be in the batch exactly once, with the sizes its
+// commitment states (a joint tree is checked with all its codewords or not at all).
+using JointGroups = std::vector<std::vector<size_t>>;
+Result<JointGroups> joint_groups(std::span<const Commitment> comms, const Params& params) {
+  std::map<std::pair<hash::Digest, std::vector<uint32_t>>, std::vector<size_t>> by_root;
+  for (size_t i = 0; i < comms.size(); ++i) {
+    const Commitment& c = comms[i];
+    if (c.joint.empty()) continue;
+    ZK_TRY(check_joint(c.joint, params));
+    if (c.member >= c.joint.size() || c.joint[c.member] != c.num_vars)
+      return make_error("pcs: polynomial " + std::to_string(i) + " is not the member of its joint commitment it claims");
+    auto& members = by_root[{c.root, c.joint}];
+    members.resize(c.joint.size(), SIZE_MAX);
+    if (members[c.member] != SIZE_MAX)
+      return make_error("pcs: polynomial " + std::to_string(i) + " repeats a joint commitment's member");
+    members[c.member] = i;
+  }
+  JointGroups out;
+  for (auto& [key, members] : by_root) {
+    for (size_t s = 0; s < members.size(); ++s)
+      if (members[s] == SIZE_MAX)
+        return make_error("pcs: member " + std::to_string(s) + " of a joint commitment is missing from the batch");
+    out.push_back(std::move(members));
+  }
+  return out;
+}
 
 // The polynomials above 2^final_log, opened together in one folding run. The largest
 // (n variables) are there from the start; one of n_j < n variables joins at time
@@ -508,6 +555,21 @@ typename detail::Encoded<F>::Opened detail::Encoded<F>::open(const std::vector<s
     return on_cpu(evals, m_log_blowup, m_leaf_width).open(leaves, evals);
   }
   return {leaf_values(std::span<const F>(m_codeword), m_leaf_width, leaves), m_tree->open_many(leaves)};
+}
+
+template <typename F>
+std::vector<hash::Digest> detail::Encoded<F>::leaf_digests(std::span<const F> evals) const {
+  if (m_gpu) {
+    std::vector<size_t> heap(m_gpu->rows());
+    for (size_t i = 0; i < heap.size(); ++i) heap[i] = heap.size() + i;
+    auto nodes = m_gpu->nodes(heap);
+    if (nodes.ok()) return std::move(*nodes);
+    ZKS_LOG_WARN("pcs", "reading a codeword's leaves on the GPU failed, encoding it again on the CPU: {}", nodes.error());
+    return on_cpu(evals, m_log_blowup, m_leaf_width).leaf_digests(evals);
+  }
+  std::vector<hash::Digest> out(m_tree->num_leaves());
+  for (size_t i = 0; i < out.size(); ++i) out[i] = m_tree->leaf(i);
+  return out;
 }
 
 template class detail::Encoded<Fp>;
@@ -901,7 +963,11 @@ GroupProof prove_fold_batch(const FoldBatch& fb, std::span<const CommittedPoly* 
     auto at = join_leaves(fb.polys[j], queries, steps, commit_leaf_log(pj.num_vars(), params));
     auto opened = CommittedPoly::Access::encoded(pj).open(at, pj.evaluations());
     gp.base_leaves.push_back(std::move(opened.values));
-    gp.base_proofs.push_back(std::move(opened.proof));
+    // A joint commitment's largest member carries the one path for every member.
+    const Commitment& c = pj.commitment();
+    if (c.joint.empty()) gp.base_proofs.push_back(std::move(opened.proof));
+    else if (c.member == 0) gp.base_proofs.push_back(CommittedPoly::Access::joint(pj).open_many(at));
+    else gp.base_proofs.emplace_back();
   }
   for (size_t k = 1; k < steps.size(); ++k) {
     auto opened = layers[k - 1].open(leaves[k], messages[k - 1]);
@@ -961,7 +1027,7 @@ size_t position_of(const std::vector<size_t>& sorted, size_t x) {
 
 // Checks the folding run of `fb` (see FoldBatch); `error` receives its soundness error.
 Status verify_fold_batch(const FoldBatch& fb, const GroupProof& gp, std::span<const Commitment> comms,
-                         transcript::Transcript& t, const Params& params) {
+                         const JointGroups& joints, transcript::Transcript& t, const Params& params) {
   const unsigned n = fb.num_vars;
   const auto steps = fold_steps(n, params);
   const size_t m = fb.polys.size();
@@ -1058,12 +1124,42 @@ Status verify_fold_batch(const FoldBatch& fb, const GroupProof& gp, std::span<co
   auto leaves = leaf_indices(queries, steps);
   std::vector<std::vector<size_t>> opened(m);
   std::vector<unsigned> leaf_logs(m);
+  std::vector<std::vector<hash::Digest>> digests(m);
+  std::vector<size_t> slot_of(comms.size(), SIZE_MAX);  // batch index -> j
   for (size_t j = 0; j < m; ++j) {
     const auto& p = fb.polys[j];
+    const std::string what = "codeword of polynomial " + std::to_string(p.poly);
+    slot_of[p.poly] = j;
     leaf_logs[j] = commit_leaf_log(p.num_vars, params);
     opened[j] = join_leaves(p, queries, steps, leaf_logs[j]);
-    ZK_TRY(check_layer(comms[p.poly].root, p.num_vars + params.log_blowup - leaf_logs[j], leaf_logs[j], opened[j],
-                       gp.base_leaves[j], gp.base_proofs[j], "codeword of polynomial " + std::to_string(p.poly)));
+    const Commitment& c = comms[p.poly];
+    if (c.joint.empty()) {
+      ZK_TRY(check_layer(c.root, leaves_log(p.num_vars, params), leaf_logs[j], opened[j], gp.base_leaves[j],
+                         gp.base_proofs[j], what));
+      continue;
+    }
+    const size_t w = size_t(1) << leaf_logs[j];
+    if (gp.base_leaves[j].size() != opened[j].size() * w)
+      return make_error("pcs: " + what + ": " + std::to_string(gp.base_leaves[j].size()) + " opened values, expected " +
+                        std::to_string(opened[j].size() * w));
+    if (c.member != 0 && !gp.base_proofs[j].nodes.empty())
+      return make_error("pcs: " + what + ": a joint commitment's member has a path of its own");
+    digests[j] = hash::hash_leaves(std::span<const Fp>(gp.base_leaves[j]), w);
+  }
+  // A joint commitment: one multiproof from the largest member's leaves, the others'
+  // leaves joined on the way.
+  for (const auto& members : joints) {
+    const size_t j0 = slot_of[members[0]];
+    if (j0 == SIZE_MAX) return make_error("pcs: a joint commitment's member is not opened by folding");
+    const Commitment& c0 = comms[members[0]];
+    std::vector<hash::JoinedOpening> joined;
+    for (size_t s = 1; s < members.size(); ++s) {
+      const size_t js = slot_of[members[s]];
+      if (js == SIZE_MAX) return make_error("pcs: a joint commitment's member is not opened by folding");
+      joined.push_back({joint_height(c0.joint[0], c0.joint[s], params), opened[js], digests[js]});
+    }
+    Status st = hash::verify_many(c0.root, leaves_log(c0.num_vars, params), opened[j0], digests[j0], gp.base_proofs[j0], joined);
+    if (!st) return make_error("pcs: joint commitment of polynomial " + std::to_string(members[0]) + ": " + st.error());
   }
   const unsigned log_n = n + params.log_blowup;
   {
@@ -1188,6 +1284,53 @@ Result<CommittedPoly> commit(std::span<const Fp> values, const Params& params) {
   c.root = encoded->root();
   c.num_vars = n;
   return p;
+}
+
+bool joinable(unsigned num_vars, const Params& params) {
+  return num_vars > params.final_log && num_vars <= params.max_num_vars &&
+         commit_leaf_log(num_vars, params) + 1 >= params.fold_arity_log;
+}
+
+Status check_joint(std::span<const uint32_t> sizes, const Params& params) {
+  if (sizes.empty() || sizes.size() > Params::kMaxPolys)
+    return make_error("pcs: a joint commitment of " + std::to_string(sizes.size()) + " polynomials");
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    if (!joinable(sizes[i], params))
+      return make_error("pcs: a joint commitment's member of 2^" + std::to_string(sizes[i]) + " entries cannot be joined");
+    if (i > 0 && sizes[i] > sizes[i - 1])
+      return make_error("pcs: a joint commitment's members are not in order of size");
+  }
+  return Status{};
+}
+
+Result<std::vector<std::shared_ptr<const CommittedPoly>>> commit_joint(std::span<const std::span<const Fp>> tables,
+                                                                       const Params& params) {
+  ZK_TRY(check_params(params));
+  std::vector<CommittedPoly> polys;
+  std::vector<uint32_t> sizes;
+  for (const auto& table : tables) {
+    auto cp = commit(table, params);
+    if (!cp.ok()) return make_error(cp.error());
+    sizes.push_back(cp->num_vars());
+    polys.push_back(std::move(cp).value());
+  }
+  ZK_TRY(check_joint(sizes, params));
+  std::vector<hash::JoinedLeaves> joined;
+  for (size_t i = 1; i < polys.size(); ++i)
+    joined.push_back({joint_height(sizes[0], sizes[i], params),
+                      CommittedPoly::Access::encoded(std::as_const(polys[i])).leaf_digests(polys[i].evaluations())});
+  auto tree = std::make_shared<const hash::MerkleTree>(hash::MerkleTree::from_leaves(
+      CommittedPoly::Access::encoded(std::as_const(polys[0])).leaf_digests(polys[0].evaluations()), joined));
+  std::vector<std::shared_ptr<const CommittedPoly>> out;
+  for (size_t i = 0; i < polys.size(); ++i) {
+    auto& c = CommittedPoly::Access::commitment(polys[i]);
+    c.root = tree->root();
+    c.joint = sizes;
+    c.member = uint32_t(i);
+    CommittedPoly::Access::joint(polys[i]) = tree;
+    out.push_back(std::make_shared<const CommittedPoly>(std::move(polys[i])));
+  }
+  return out;
 }
 
 namespace {
@@ -1354,6 +1497,7 @@ Result<util::Bytes> open_batch(std::span<const CommittedPoly* const> polys,
   }
   auto groups = make_groups(nv, claims, params);
   if (!groups) return make_error(groups.error());
+  if (auto joints = joint_groups(comms, params); !joints.ok()) return make_error(joints.error());
   absorb_statement(t, params, comms, claims);
 
   OpeningProof proof;
@@ -1379,6 +1523,17 @@ Result<util::Bytes> open_batch(std::span<const CommittedPoly* const> polys,
   util::Bytes bytes = proof.to_bytes();
   ZKS_LOG_DEBUG("pcs", "opened {} polynomials ({} folded together) at {} claims: {} proof bytes",
                 polys.size(), fb.polys.size(), claims.size(), bytes.size());
+  if (!fb.polys.empty()) {
+    const GroupProof& g = proof.groups[0];
+    std::string parts;
+    for (size_t j = 0; j < g.base_leaves.size(); ++j)
+      parts += fmt::format(" poly{}(2^{}): leaves {} + paths {};", j, fb.polys[j].num_vars, g.base_leaves[j].size() * 8,
+                           g.base_proofs[j].nodes.size() * 32);
+    for (size_t k = 0; k < g.layer_leaves.size(); ++k)
+      parts += fmt::format(" layer{}: leaves {} + paths {};", k + 1, g.layer_leaves[k].size() * 16,
+                           g.layer_proofs[k].nodes.size() * 32);
+    ZKS_LOG_DEBUG("pcs", "opening bytes:{}", parts);
+  }
   return bytes;
 }
 
@@ -1390,6 +1545,8 @@ Status verify_batch(std::span<const Commitment> commitments, std::span<const Cla
   for (const Commitment& c : commitments) nv.push_back(c.num_vars);
   auto groups = make_groups(nv, claims, params);
   if (!groups) return make_error(groups.error());
+  auto joints = joint_groups(commitments, params);
+  if (!joints) return make_error(joints.error());
   auto proof = OpeningProof::from_bytes(proof_bytes, params);
   if (!proof) return make_error(proof.error());
   const FoldBatch fb = fold_batch(*groups, params);
@@ -1414,7 +1571,7 @@ Status verify_batch(std::span<const Commitment> commitments, std::span<const Cla
   // Soundness: the folding run's error at the real sizes (Params::batch_error_terms);
   // tables in clear are checked exactly.
   const uint64_t before = t.field_challenges();
-  ZK_TRY(verify_fold_batch(fb, proof->groups[0], commitments, t, params));
+  ZK_TRY(verify_fold_batch(fb, proof->groups[0], commitments, *joints, t, params));
   transcript::charge(t, transcript::SoundnessLedger::Check::Pcs,
                      params.batch_error_terms(fb.sizes(), fb.max_points).total(), t.field_challenges() - before);
   return Status{};

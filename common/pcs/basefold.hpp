@@ -66,8 +66,13 @@ using field::Fp2;
 struct Commitment {
   hash::Digest root{};
   uint32_t num_vars = 0;  // the committed table has 2^num_vars entries
+  // A member of a joint commitment (commit_joint): every member's num_vars, largest
+  // first, and which member this is. Empty for a commitment of one polynomial.
+  std::vector<uint32_t> joint;
+  uint32_t member = 0;
 
   bool operator==(const Commitment&) const = default;
+  // The encoding of a commitment of one polynomial (a joint one is written by its owner).
   void write(util::ByteWriter& w) const;
   static Result<Commitment> read(util::ByteReader& r, const Params& params);
 };
@@ -96,6 +101,7 @@ class CommittedPoly {
   Commitment m_commitment;
   std::vector<Fp> m_evals;  // zero-padded evaluation table
   std::unique_ptr<detail::Encoded<Fp>> m_encoded;  // RS codeword (bit-reversed) and tree
+  std::shared_ptr<const hash::MerkleTree> m_joint;  // a joint commitment's tree, shared by its members
 };
 
 // "Polynomial `poly` of the batch evaluates to `value` at `point`."
@@ -109,6 +115,23 @@ struct Claim {
 // On the GPU when gpu_commitments() (byte-identical: the same codeword and tree, which
 // then stay in GPU memory).
 Result<CommittedPoly> commit(std::span<const Fp> values, const Params& params);
+// One commitment to several tables that are always opened together (a proof's witness
+// stacks): each is encoded as by commit(), and one Merkle tree commits to every
+// codeword, the smaller ones' leaves joined to the largest's tree at the height where
+// their positions line up (hash::MerkleTree's mixed-height trees). An opening then sends
+// one path per query for all of them. Tables in order of non-increasing size, each of
+// a size joinable(); member i's commitment() has the joint root, `joint` = every
+// member's num_vars and `member` = i. open_batch() must open all members together.
+Result<std::vector<std::shared_ptr<const CommittedPoly>>> commit_joint(std::span<const std::span<const Fp>> tables,
+                                                                       const Params& params);
+// Whether a polynomial of 2^num_vars entries may be a member of a joint commitment: it
+// is opened by folding (not in clear), and a query reaches one leaf of its codeword
+// wherever it joins a folding run.
+bool joinable(unsigned num_vars, const Params& params);
+// A joint commitment's sizes as commit_joint makes them (verifiers check sizes read
+// from a proof), with the reason if not.
+Status check_joint(std::span<const uint32_t> sizes, const Params& params);
+
 // commit(), remembered across calls for polynomials that recur from job to job (a
 // model's weight stack, committed by every proof and every verification of its slice):
 // keyed by a BLAKE2b digest of the values and the parameters' id, so a hit is the very

@@ -31,7 +31,7 @@ namespace zks::pcs::detail {
 using field::Fp;
 using field::Fp2;
 
-constexpr uint32_t kProofVersion = 2;  // 2: one folding run for every size
+constexpr uint32_t kProofVersion = 3;  // 2: one folding run for every size; 3: joint commitments
 
 enum class GroupKind : uint8_t { Clear = 0, Fold = 1 };
 
