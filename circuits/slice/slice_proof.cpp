@@ -30,7 +30,8 @@ constexpr uint32_t kProofVersion = 7;  // 3: table windows and several witness c
                                         // 5: the 8-bit range table for small witnesses;
                                         // 6: requantization limbs of one bit proved bits (C10), a max
                                         //    pooling's taps in one gather and one product sumcheck;
-                                        // 7: one folding run opens every commitment (pcs proof v2)
+                                        // 7: one folding run opens every commitment (pcs proof v2);
+                                        // 8: several witness stacks are one joint commitment (pcs v3)
 
 // Where a slice proof's (or its verification's) time goes, by phase, logged at debug
 // level ("slice" category).
@@ -156,6 +157,14 @@ std::vector<pcs::Claim> reindex_claims(std::vector<pcs::Claim> claims, size_t n)
   for (size_t k = 0; k < polys.size(); ++k) index[polys[k]] = k;
   for (auto& c : claims) c.poly = index[c.poly];
   return claims;
+}
+
+// Several witness stacks are one joint commitment (pcs::commit_joint: one Merkle path
+// per query opens them all) when each can be a member; a function of the plan.
+bool joint_witness(const Plan& p, const pcs::Params& params) {
+  if (p.witness_stacks < 2) return false;
+  const std::vector<uint32_t> sizes(p.stack_vars.begin(), p.stack_vars.begin() + std::ptrdiff_t(p.witness_stacks));
+  return pcs::check_joint(sizes, params).ok();
 }
 
 // Everything both sides absorb before the first challenge.
@@ -629,21 +638,33 @@ Result<util::Bytes> prove_impl(const SliceStatement& st, const pcs::Params& para
     return std::make_shared<const pcs::CommittedPoly>(std::move(cp).value());
   };
   const auto stacks = build_stacks(p, cols);
-  for (size_t i = 0; i < stacks.size(); ++i) {
+  const bool joint = joint_witness(p, params);
+  if (joint) {
+    const std::vector<std::span<const Fp>> witness(stacks.begin(), stacks.begin() + std::ptrdiff_t(p.witness_stacks));
+    auto made = pcs::commit_joint(witness, params);
+    if (!made.ok()) return make_error("slice: " + made.error());
+    for (auto& cp : *made) {
+      commitments.push_back(cp->commitment());
+      committed.push_back(std::move(cp));
+    }
+  }
+  for (size_t i = joint ? p.witness_stacks : 0; i < stacks.size(); ++i) {
     // The weight stack (the last) is the same in every proof of this slice: committed
     // once per process (pcs::commit_cached).
     const bool weights = p.has_weights() && i == p.weight_stack();
     auto cp = weights ? pcs::commit_cached(stacks[i], params) : commit_fresh(stacks[i]);
     if (!cp.ok()) return make_error("slice: " + cp.error());
-    if (log::get("slice")->should_log(spdlog::level::debug)) {
-      size_t used = 0;
-      for (size_t c = 0; c < p.columns.size(); ++c)
-        if (size_t(p.slots[c].poly) == i) used = std::max(used, p.slots[c].offset + p.columns[c].shape.padded_size());
-      ZKS_LOG_DEBUG("slice", "stack {}: 2^{} entries, {} used", commitments.size(), poly::log2_ceil(stacks[i].size()), used);
-    }
     commitments.push_back((*cp)->commitment());
     committed.push_back(std::move(cp).value());
   }
+  if (log::get("slice")->should_log(spdlog::level::debug))
+    for (size_t i = 0; i < stacks.size(); ++i) {
+      size_t used = 0;
+      for (size_t c = 0; c < p.columns.size(); ++c)
+        if (size_t(p.slots[c].poly) == i) used = std::max(used, p.slots[c].offset + p.columns[c].shape.padded_size());
+      ZKS_LOG_DEBUG("slice", "stack {}: 2^{} entries, {} used{}", i, poly::log2_ceil(stacks[i].size()), used,
+                    joint && i < p.witness_stacks ? " (joint)" : "");
+    }
   if (st.weights && (!p.has_weights() || !(commitments.back() == *st.weights)))
     return make_error("slice: the model's weights do not match the manifest's weight commitment");
   Router router{p, {}, {}, {}, {}, {}};
@@ -662,7 +683,12 @@ Result<util::Bytes> prove_impl(const SliceStatement& st, const pcs::Params& para
   w.raw(params.params_id());
   write_choices(w, st, p.choices);
   w.u8(uint8_t(p.witness_stacks));
-  for (size_t i = 0; i < p.witness_stacks; ++i) commitments[i].write(w);
+  if (joint) {  // the sizes, then the one root
+    for (size_t i = 0; i < p.witness_stacks; ++i) w.u32(commitments[i].num_vars);
+    w.raw(commitments[0].root);
+  } else {
+    for (size_t i = 0; i < p.witness_stacks; ++i) commitments[i].write(w);
+  }
   transcript::Transcript t("zkslice-slice");
   absorb_statement(t, st, p, params, commitments);
 
@@ -1015,11 +1041,23 @@ Status verify_impl(const SliceStatement& st, std::span<const uint8_t> bytes, con
   // The witness stacks' commitments come from the proof; the weight stack is laid out
   // and committed here, from the model.
   std::vector<pcs::Commitment> commitments;
-  for (size_t i = 0; i < p.witness_stacks; ++i) {
-    auto c = pcs::Commitment::read(r, params);
-    if (!c.ok()) return make_error("slice proof: " + c.error());
-    if (c->num_vars != p.stack_vars[i]) return make_error("slice proof: a witness commitment has the wrong size");
-    commitments.push_back(*c);
+  if (joint_witness(p, params)) {
+    const std::vector<uint32_t> sizes(p.stack_vars.begin(), p.stack_vars.begin() + std::ptrdiff_t(p.witness_stacks));
+    for (uint32_t expected : sizes) {
+      uint32_t n = 0;
+      if (!r.u32(n)) return make_error("slice proof: truncated witness commitment");
+      if (n != expected) return make_error("slice proof: a witness commitment has the wrong size");
+    }
+    hash::Digest root;
+    if (!r.raw(root)) return make_error("slice proof: truncated witness commitment");
+    for (size_t i = 0; i < sizes.size(); ++i) commitments.push_back({root, sizes[i], sizes, uint32_t(i)});
+  } else {
+    for (size_t i = 0; i < p.witness_stacks; ++i) {
+      auto c = pcs::Commitment::read(r, params);
+      if (!c.ok()) return make_error("slice proof: " + c.error());
+      if (c->num_vars != p.stack_vars[i]) return make_error("slice proof: a witness commitment has the wrong size");
+      commitments.push_back(*c);
+    }
   }
   if (p.has_weights()) {
     if (st.weights) {

@@ -723,7 +723,7 @@ TEST_CASE("the age model proves and verifies as a bundle of 1 and 4 slices", "[c
 
 TEST_CASE("a large witness is committed as several stacks, each bound by the header", "[circuits][slice][age]") {
   // age's witness (about 1.4M entries) would be a 2^21 stack a third padding: it goes
-  // into 2^20 + 2^18 + 2^16 instead.
+  // into 2^20 + 2^18 + 2^16 instead, one joint commitment (their sizes, then one root).
   Compiled m = compile("age");
   auto st = whole(m);
   auto proof = proved(st);
@@ -731,22 +731,25 @@ TEST_CASE("a large witness is committed as several stacks, each bound by the hea
   const size_t count_at = header_windows(*proof).end;
   REQUIRE((*proof)[count_at] == 3);
   std::vector<uint32_t> vars;
-  for (size_t i = 0; i < 3; ++i) vars.push_back(u32_at(*proof, count_at + 1 + 36 * i));
+  for (size_t i = 0; i < 3; ++i) vars.push_back(u32_at(*proof, count_at + 1 + 4 * i));
   REQUIRE(vars == std::vector<uint32_t>{20, 18, 16});
+  const size_t root_at = count_at + 1 + 12;
 
   auto fewer = *proof;
   fewer[count_at] = 2;
   auto r = c::verify_slice(st, fewer, kParams);
   REQUIRE_FALSE(r.ok());
   REQUIRE_THAT(r.error(), Catch::Contains("witness commitments where the plan has 3"));
-  // The stacks' commitments swapped (sizes no longer the plan's), or one root changed.
+  // Sizes swapped (no longer the plan's), or the root changed in any byte.
   auto swapped = *proof;
-  std::swap_ranges(swapped.begin() + std::ptrdiff_t(count_at + 1), swapped.begin() + std::ptrdiff_t(count_at + 37),
-                   swapped.begin() + std::ptrdiff_t(count_at + 37));
-  REQUIRE_FALSE(c::verify_slice(st, swapped, kParams).ok());
-  for (size_t i = 0; i < 3; ++i) {
+  std::swap_ranges(swapped.begin() + std::ptrdiff_t(count_at + 1), swapped.begin() + std::ptrdiff_t(count_at + 5),
+                   swapped.begin() + std::ptrdiff_t(count_at + 5));
+  r = c::verify_slice(st, swapped, kParams);
+  REQUIRE_FALSE(r.ok());
+  REQUIRE_THAT(r.error(), Catch::Contains("wrong size"));
+  for (size_t i = 0; i < 32; i += 5) {
     auto root = *proof;
-    root[count_at + 1 + 36 * i + 4 + 7] ^= 1;
+    root[root_at + i] ^= 1;
     REQUIRE_FALSE(c::verify_slice(st, root, kParams).ok());
   }
 }
