@@ -570,10 +570,10 @@ void stack_columns(Plan& p) {
     });
     // Sizes are powers of two taken largest first, so every column starts at a multiple
     // of its size, and a stack of 2^k <= the remaining total is filled exactly.
-    const bool may_split = which == 0 && std::bit_ceil(total) >= (size_t(1) << kSplitFromVars);
     size_t next = 0;
     while (next < members.size()) {
       size_t size = std::bit_ceil(total);
+      const bool may_split = which == 0 && size >= (size_t(1) << kSplitFromVars);
       const bool last = !may_split || p.stack_vars.size() + 1 == kMaxWitnessStacks || 4 * total > 3 * size;
       if (!last) size >>= 1;
       const int poly = int(p.stack_vars.size());
@@ -585,7 +585,10 @@ void stack_columns(Plan& p) {
       }
       ZK_ASSERT(last || cursor == size);
       total -= cursor;
-      p.stack_vars.push_back(poly::log2_ceil(cursor));
+      // The rest of a split witness is at least 2^kMinSplitStackVars entries, so that
+      // every stack can be a member of the joint commitment.
+      const bool split = which == 0 && (!last || poly != 0);
+      p.stack_vars.push_back(std::max(poly::log2_ceil(cursor), split ? kMinSplitStackVars : 0u));
     }
     if (which == 0) p.witness_stacks = p.stack_vars.size();
   }

@@ -99,7 +99,8 @@ struct NodePlan {
 };
 
 constexpr size_t kMaxWitnessStacks = 3;
-constexpr unsigned kSplitFromVars = 20;
+constexpr unsigned kSplitFromVars = 16;
+constexpr unsigned kMinSplitStackVars = 12;
 
 struct Plan {
   const QModel* m = nullptr;

@@ -61,24 +61,31 @@ std::vector<Digest> hash_leaves(std::span<const field::Fp2> values, size_t leaf_
   return hash_leaves_impl(values, leaf_width);
 }
 
+std::span<const uint8_t> row_bytes(std::span<const field::Fp> values) {
+  static_assert(sizeof(field::Fp) == 8);  // stored as its canonical little-endian word
+  return {reinterpret_cast<const uint8_t*>(values.data()), values.size() * sizeof(field::Fp)};
+}
+
 namespace {
-// nodes[j] = H(MerkleJoin || nodes[j] || digests[j]) for every j: 64-byte messages,
-// built and hashed a piece at a time.
-void join_nodes(Digest* nodes, std::span<const Digest> digests) {
-  util::ThreadPool::global().parallel_for(digests.size(), [&](size_t lo, size_t hi) {
-    std::vector<uint8_t> msgs((hi - lo) * 64);
+// nodes[j] = H(MerkleJoin || nodes[j] || row j) for j < count: messages of 32 + row_bytes
+// bytes, built and hashed a piece at a time.
+void join_rows(Digest* nodes, size_t count, const uint8_t* rows, size_t row_bytes) {
+  const size_t len = sizeof(Digest) + row_bytes;
+  util::ThreadPool::global().parallel_for(count, [&](size_t lo, size_t hi) {
+    std::vector<uint8_t> msgs((hi - lo) * len);
     for (size_t j = lo; j < hi; ++j) {
-      std::copy(nodes[j].begin(), nodes[j].end(), msgs.begin() + std::ptrdiff_t((j - lo) * 64));
-      std::copy(digests[j].begin(), digests[j].end(), msgs.begin() + std::ptrdiff_t((j - lo) * 64 + 32));
+      uint8_t* m = msgs.data() + (j - lo) * len;
+      std::copy(nodes[j].begin(), nodes[j].end(), m);
+      std::copy(rows + j * row_bytes, rows + (j + 1) * row_bytes, m + sizeof(Digest));
     }
-    hash_many(Domain::MerkleJoin, msgs.data(), 64, 64, hi - lo, nodes + lo);
+    hash_many(Domain::MerkleJoin, msgs.data(), len, len, hi - lo, nodes + lo);
   }, 512);
 }
 }  // namespace
 
 MerkleTree MerkleTree::from_leaves(std::vector<Digest> leaves) { return from_leaves(std::move(leaves), {}); }
 
-MerkleTree MerkleTree::from_leaves(std::vector<Digest> leaves, std::span<const JoinedLeaves> joined) {
+MerkleTree MerkleTree::from_leaves(std::vector<Digest> leaves, std::span<const JoinedRows> joined) {
   ZK_ASSERT_MSG(!leaves.empty() && std::has_single_bit(leaves.size()),
                 "Merkle tree needs a power-of-two number of leaves");
   MerkleTree t;
@@ -87,11 +94,11 @@ MerkleTree MerkleTree::from_leaves(std::vector<Digest> leaves, std::span<const J
   t.m_nodes.resize(2 * t.m_leaves);
   std::copy(leaves.begin(), leaves.end(), t.m_nodes.begin() + t.m_leaves);
   for (const auto& j : joined)
-    ZK_ASSERT_MSG(j.height <= t.m_depth && j.digests.size() == t.m_leaves >> j.height,
-                  "joined leaves do not fit the tree");
+    ZK_ASSERT_MSG(j.height <= t.m_depth && j.row_bytes > 0 && j.rows.size() == (t.m_leaves >> j.height) * j.row_bytes,
+                  "joined rows do not fit the tree");
   auto join = [&](unsigned height) {
     for (const auto& j : joined)
-      if (j.height == height) join_nodes(&t.m_nodes[t.m_leaves >> height], j.digests);
+      if (j.height == height) join_rows(&t.m_nodes[t.m_leaves >> height], t.m_leaves >> height, j.rows.data(), j.row_bytes);
   };
   join(0);
   if (t.m_leaves == 1) return t;  // node 1 is both the single leaf and the root
@@ -227,8 +234,8 @@ Status verify_many(const Digest& root, unsigned depth, std::span<const size_t> i
   if (indices.empty()) return make_error("merkle: nothing opened");
   if (depth >= 48) return make_error("merkle: depth " + std::to_string(depth) + " too large");
   for (const auto& j : joined)
-    if (j.height > depth || j.indices.size() != j.digests.size())
-      return make_error("merkle: joined leaves at height " + std::to_string(j.height) + " do not fit the tree");
+    if (j.height > depth || j.row_bytes == 0 || j.rows.size() != j.indices.size() * j.row_bytes)
+      return make_error("merkle: joined rows at height " + std::to_string(j.height) + " do not fit the tree");
   size_t n = size_t(1) << depth;
   std::vector<std::pair<size_t, Digest>> level;
   {
@@ -250,26 +257,22 @@ Status verify_many(const Digest& root, unsigned depth, std::span<const size_t> i
       level.emplace_back(n + pairs[i].first, pairs[i].second);
     }
   }
-  // The joined leaves at a height must be those of exactly the nodes reached there.
+  // The joined rows at a height must be those of exactly the nodes reached there.
   std::string why;
-  std::vector<uint8_t> msgs;
+  std::vector<Digest> reached;
   auto join = [&](unsigned height, std::vector<std::pair<size_t, Digest>>& nodes) {
     for (const auto& j : joined) {
       if (j.height != height) continue;
       bool same = j.indices.size() == nodes.size();
       for (size_t k = 0; same && k < nodes.size(); ++k) same = nodes[k].first - (n >> height) == j.indices[k];
       if (!same) {
-        why = "merkle: the leaves joined at height " + std::to_string(height) + " are not those the proof reaches";
+        why = "merkle: the rows joined at height " + std::to_string(height) + " are not those the proof reaches";
         return false;
       }
-      msgs.resize(nodes.size() * 64);
-      for (size_t k = 0; k < nodes.size(); ++k) {
-        std::copy(nodes[k].second.begin(), nodes[k].second.end(), msgs.begin() + std::ptrdiff_t(64 * k));
-        std::copy(j.digests[k].begin(), j.digests[k].end(), msgs.begin() + std::ptrdiff_t(64 * k + 32));
-      }
-      std::vector<Digest> out(nodes.size());
-      hash_many(Domain::MerkleJoin, msgs.data(), 64, 64, nodes.size(), out.data());
-      for (size_t k = 0; k < nodes.size(); ++k) nodes[k].second = out[k];
+      reached.resize(nodes.size());
+      for (size_t k = 0; k < nodes.size(); ++k) reached[k] = nodes[k].second;
+      join_rows(reached.data(), reached.size(), j.rows.data(), j.row_bytes);
+      for (size_t k = 0; k < nodes.size(); ++k) nodes[k].second = reached[k];
     }
     return true;
   };

@@ -5,10 +5,11 @@
 // can recompute from the opened leaves (a pruned multiproof).
 //
 // One tree may commit to several codewords of different lengths (a mixed-height tree,
-// as in Plonky3's MMCS): the leaves of a codeword with 2^-h as many leaves as the
-// largest are joined at height h, node j there becoming H(MerkleJoin || node || leaf j).
-// A query that opens leaf i of the largest opens leaf i >> h of the other, and its path
-// serves both: the other codeword's leaves cost no siblings of their own.
+// as in Plonky3's MMCS): the rows of a codeword with 2^-h as many rows as the largest
+// has leaves are joined at height h, node j there becoming H(MerkleJoin || node || row j)
+// (the row's bytes themselves: a 64-byte row and the node take one compression). A query
+// that opens leaf i of the largest opens row i >> h of the other, and its path serves
+// both: the other codeword's rows cost no siblings of their own.
 
 #include <cstdint>
 #include <span>
@@ -28,18 +29,23 @@ Digest hash_leaf(std::span<const field::Fp2> values);
 std::vector<Digest> hash_leaves(std::span<const field::Fp> values, size_t leaf_width);
 std::vector<Digest> hash_leaves(std::span<const field::Fp2> values, size_t leaf_width);
 
-// Leaf digests of another codeword, joined at `height` (leaves >> height of them).
-struct JoinedLeaves {
+// Rows of another codeword, joined at `height`: leaves >> height rows of row_bytes each,
+// one after the other (field elements as hash_leaf encodes them).
+struct JoinedRows {
   unsigned height = 0;
-  std::vector<Digest> digests;
+  std::span<const uint8_t> rows;
+  size_t row_bytes = 0;
 };
-// The verifier's side: the joined leaves a multiproof reaches, at sorted distinct
-// indices (those of the opened leaves shifted by `height`).
+// The verifier's side: the joined rows a multiproof reaches, at sorted distinct indices
+// (those of the opened leaves shifted by `height`), `rows` holding them in that order.
 struct JoinedOpening {
   unsigned height = 0;
   std::span<const size_t> indices;
-  std::span<const Digest> digests;
+  std::span<const uint8_t> rows;
+  size_t row_bytes = 0;
 };
+// A span of field elements as the bytes hash_leaf hashes (their canonical little-endian words).
+std::span<const uint8_t> row_bytes(std::span<const field::Fp> values);
 
 struct MultiProof {
   std::vector<Digest> nodes;  // sibling digests in the order the verifier consumes them
@@ -53,7 +59,7 @@ class MerkleTree {
   // Leaves must be a power of two in number (at least one).
   static MerkleTree from_leaves(std::vector<Digest> leaves);
   // A mixed-height tree: `joined` in order, several at one height applied in turn.
-  static MerkleTree from_leaves(std::vector<Digest> leaves, std::span<const JoinedLeaves> joined);
+  static MerkleTree from_leaves(std::vector<Digest> leaves, std::span<const JoinedRows> joined);
   // Rows of `leaf_width` consecutive elements, one leaf per row.
   static MerkleTree from_rows(std::span<const field::Fp> data, size_t leaf_width);
   static MerkleTree from_rows(std::span<const field::Fp2> data, size_t leaf_width);
@@ -91,7 +97,8 @@ bool verify_path(const Digest& root, unsigned depth, size_t index, const Digest&
 Status verify_many(const Digest& root, unsigned depth, std::span<const size_t> indices,
                    std::span<const Digest> leaves, const MultiProof& proof);
 // The same for a mixed-height tree: at each joined height the nodes the proof reaches
-// must be exactly joined.indices (else the proof is refused, with the reason).
+// must be exactly joined.indices, each with a row (else the proof is refused, with the
+// reason).
 Status verify_many(const Digest& root, unsigned depth, std::span<const size_t> indices,
                    std::span<const Digest> leaves, const MultiProof& proof,
                    std::span<const JoinedOpening> joined);

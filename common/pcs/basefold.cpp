@@ -43,8 +43,14 @@ class Encoded {
   // The encoding of the evaluation table `evals` (2^n values): made on the GPU when the
   // table has at least 2^kGpuMinVars values and the GPU passed its self-check (the same
   // bytes), else, or on any GPU error (with a warning), on the CPU.
-  static Encoded make(std::span<const F> evals, unsigned log_blowup, size_t leaf_width);
-  const hash::Digest& root() const { return m_gpu ? m_gpu->root() : m_tree->root(); }
+  // With tree = false, a host encoding is the codeword alone (a joint commitment's
+  // member: the joint tree is built from its rows): no root of its own, rows opened
+  // without a path.
+  static Encoded make(std::span<const F> evals, unsigned log_blowup, size_t leaf_width, bool tree = true);
+  const hash::Digest& root() const {
+    ZK_ASSERT(m_gpu || m_tree);
+    return m_gpu ? m_gpu->root() : m_tree->root();
+  }
   size_t host_bytes() const;
   size_t device_bytes() const { return m_gpu ? m_gpu->device_bytes() : 0; }
 
@@ -56,13 +62,15 @@ class Encoded {
   // the codeword is there; if reading it fails, `evals` (the table this was made from)
   // is encoded again on the CPU for this opening, with a warning.
   Opened open(const std::vector<size_t>& leaves, std::span<const F> evals) const;
-  // Every leaf's digest (for a joint commitment's tree); read from the GPU, or on a
-  // failure there computed again on the CPU from `evals`, with a warning.
+  // Every leaf's digest, and the whole codeword (for a joint commitment's tree); read
+  // from the GPU, or on a failure there made again on the CPU from `evals`, with a
+  // warning. `scratch` holds the codeword when it is not in host memory.
   std::vector<hash::Digest> leaf_digests(std::span<const F> evals) const;
+  std::span<const F> codeword(std::span<const F> evals, std::vector<F>& scratch) const;
 
  private:
-  static Encoded on_cpu(std::span<const F> evals, unsigned log_blowup, size_t leaf_width);
-  std::vector<F> m_codeword;  // on the host: the codeword and its tree
+  static Encoded on_cpu(std::span<const F> evals, unsigned log_blowup, size_t leaf_width, bool tree = true);
+  std::vector<F> m_codeword;  // on the host: the codeword and its tree (or none)
   std::unique_ptr<hash::MerkleTree> m_tree;
   std::unique_ptr<backend::Gpu::Codeword> m_gpu;  // or on the GPU
   unsigned m_log_blowup = 0;
@@ -134,13 +142,27 @@ unsigned commit_leaf_log(unsigned n, const Params& p) {
   return steps.empty() ? std::min(p.fold_arity_log, n + p.log_blowup) : steps[0];
 }
 
+// A joint commitment's member smaller than its largest joins any folding run after a
+// fold or more, and a query then reads an aligned block of at most 2^(arity_log - 1) of
+// its positions: leaves of that width hold it, half the bytes of a 16-value leaf. (The
+// largest member, and one of its size, may lead a run: their leaves are the cosets of
+// the first fold step, as for any polynomial.)
+unsigned member_leaf_log(unsigned n, unsigned n0, const Params& p) {
+  const unsigned own = commit_leaf_log(n, p);
+  return n == n0 ? own : std::min(own, p.fold_arity_log - 1);
+}
+unsigned leaf_log(const Commitment& c, const Params& p) {
+  return c.joint.empty() ? commit_leaf_log(c.num_vars, p) : member_leaf_log(c.num_vars, c.joint[0], p);
+}
 // log2 of a codeword's leaf count.
-unsigned leaves_log(unsigned n, const Params& p) { return n + p.log_blowup - commit_leaf_log(n, p); }
+unsigned leaves_log(const Commitment& c, const Params& p) { return c.num_vars + p.log_blowup - leaf_log(c, p); }
 
-// Where a joint commitment's member of n variables joins the tree of its largest, of n0:
-// a query at the largest's leaf i reaches the member's leaf i >> height (both are the
-// query's position shifted by the folds before the leaf and the leaf's own).
-unsigned joint_height(unsigned n0, unsigned n, const Params& p) { return leaves_log(n0, p) - leaves_log(n, p); }
+// Where member c of a joint commitment joins the tree of its largest, c0: a query at
+// c0's leaf i reaches c's leaf i >> height (both are the query's position shifted by
+// the folds before the leaf and the leaf's own).
+unsigned joint_height(const Commitment& c0, const Commitment& c, const Params& p) {
+  return leaves_log(c0, p) - leaves_log(c, p);
+}
 
 Status check_params(const Params& params) {
   Status s = params.validate();
@@ -508,19 +530,21 @@ std::vector<F> leaf_values(std::span<const F> cw, size_t width, const std::vecto
 }  // namespace
 
 template <typename F>
-detail::Encoded<F> detail::Encoded<F>::on_cpu(std::span<const F> evals, unsigned log_blowup, size_t leaf_width) {
+detail::Encoded<F> detail::Encoded<F>::on_cpu(std::span<const F> evals, unsigned log_blowup, size_t leaf_width,
+                                              bool tree) {
   std::vector<F> coeffs(evals.begin(), evals.end());
   evals_to_coeffs(std::span<F>(coeffs));
   Encoded e;
   e.m_codeword = rs_encode(std::span<const F>(coeffs), log_blowup);
-  e.m_tree = std::make_unique<hash::MerkleTree>(hash::MerkleTree::from_rows(std::span<const F>(e.m_codeword), leaf_width));
+  if (tree) e.m_tree = std::make_unique<hash::MerkleTree>(hash::MerkleTree::from_rows(std::span<const F>(e.m_codeword), leaf_width));
   e.m_log_blowup = log_blowup;
   e.m_leaf_width = leaf_width;
   return e;
 }
 
 template <typename F>
-detail::Encoded<F> detail::Encoded<F>::make(std::span<const F> evals, unsigned log_blowup, size_t leaf_width) {
+detail::Encoded<F> detail::Encoded<F>::make(std::span<const F> evals, unsigned log_blowup, size_t leaf_width,
+                                            bool tree) {
   if (backend::Gpu* g = evals.size() >= (size_t(1) << kGpuMinVars) ? commit_gpu() : nullptr) {
     auto done = g->commit(evals, log_blowup, leaf_width);
     if (done.ok()) {
@@ -532,12 +556,13 @@ detail::Encoded<F> detail::Encoded<F>::make(std::span<const F> evals, unsigned l
     }
     ZKS_LOG_WARN("pcs", "GPU commitment failed, committing on the CPU: {}", done.error());  // out of memory, a driver error
   }
-  return on_cpu(evals, log_blowup, leaf_width);
+  return on_cpu(evals, log_blowup, leaf_width, tree);
 }
 
 template <typename F>
 size_t detail::Encoded<F>::host_bytes() const {
-  return m_gpu ? 0 : m_codeword.size() * sizeof(F) + 2 * m_tree->num_leaves() * sizeof(hash::Digest);
+  if (m_gpu) return 0;
+  return m_codeword.size() * sizeof(F) + (m_tree ? 2 * m_tree->num_leaves() * sizeof(hash::Digest) : 0);
 }
 
 template <typename F>
@@ -554,7 +579,8 @@ typename detail::Encoded<F>::Opened detail::Encoded<F>::open(const std::vector<s
     ZKS_LOG_WARN("pcs", "reading a codeword on the GPU failed, encoding it again on the CPU: {}", why);
     return on_cpu(evals, m_log_blowup, m_leaf_width).open(leaves, evals);
   }
-  return {leaf_values(std::span<const F>(m_codeword), m_leaf_width, leaves), m_tree->open_many(leaves)};
+  return {leaf_values(std::span<const F>(m_codeword), m_leaf_width, leaves),
+          m_tree ? m_tree->open_many(leaves) : hash::MultiProof{}};
 }
 
 template <typename F>
@@ -567,9 +593,25 @@ std::vector<hash::Digest> detail::Encoded<F>::leaf_digests(std::span<const F> ev
     ZKS_LOG_WARN("pcs", "reading a codeword's leaves on the GPU failed, encoding it again on the CPU: {}", nodes.error());
     return on_cpu(evals, m_log_blowup, m_leaf_width).leaf_digests(evals);
   }
+  if (!m_tree) return hash::hash_leaves(std::span<const F>(m_codeword), m_leaf_width);
   std::vector<hash::Digest> out(m_tree->num_leaves());
   for (size_t i = 0; i < out.size(); ++i) out[i] = m_tree->leaf(i);
   return out;
+}
+
+template <typename F>
+std::span<const F> detail::Encoded<F>::codeword(std::span<const F> evals, std::vector<F>& scratch) const {
+  if (!m_gpu) return m_codeword;
+  std::vector<size_t> all(m_gpu->rows());
+  for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+  auto rows = m_gpu->template rows<F>(all);
+  if (rows.ok()) {
+    scratch = std::move(*rows);
+  } else {
+    ZKS_LOG_WARN("pcs", "reading a codeword on the GPU failed, encoding it again on the CPU: {}", rows.error());
+    scratch = on_cpu(evals, m_log_blowup, m_leaf_width, false).m_codeword;
+  }
+  return scratch;
 }
 
 template class detail::Encoded<Fp>;
@@ -960,7 +1002,7 @@ GroupProof prove_fold_batch(const FoldBatch& fb, std::span<const CommittedPoly* 
   auto leaves = leaf_indices(queries, steps);
   for (size_t j = 0; j < m; ++j) {
     const CommittedPoly& pj = *polys[fb.polys[j].poly];
-    auto at = join_leaves(fb.polys[j], queries, steps, commit_leaf_log(pj.num_vars(), params));
+    auto at = join_leaves(fb.polys[j], queries, steps, leaf_log(pj.commitment(), params));
     auto opened = CommittedPoly::Access::encoded(pj).open(at, pj.evaluations());
     gp.base_leaves.push_back(std::move(opened.values));
     // A joint commitment's largest member carries the one path for every member.
@@ -1130,11 +1172,11 @@ Status verify_fold_batch(const FoldBatch& fb, const GroupProof& gp, std::span<co
     const auto& p = fb.polys[j];
     const std::string what = "codeword of polynomial " + std::to_string(p.poly);
     slot_of[p.poly] = j;
-    leaf_logs[j] = commit_leaf_log(p.num_vars, params);
-    opened[j] = join_leaves(p, queries, steps, leaf_logs[j]);
     const Commitment& c = comms[p.poly];
+    leaf_logs[j] = leaf_log(c, params);
+    opened[j] = join_leaves(p, queries, steps, leaf_logs[j]);
     if (c.joint.empty()) {
-      ZK_TRY(check_layer(c.root, leaves_log(p.num_vars, params), leaf_logs[j], opened[j], gp.base_leaves[j],
+      ZK_TRY(check_layer(c.root, leaves_log(c, params), leaf_logs[j], opened[j], gp.base_leaves[j],
                          gp.base_proofs[j], what));
       continue;
     }
@@ -1144,7 +1186,7 @@ Status verify_fold_batch(const FoldBatch& fb, const GroupProof& gp, std::span<co
                         std::to_string(opened[j].size() * w));
     if (c.member != 0 && !gp.base_proofs[j].nodes.empty())
       return make_error("pcs: " + what + ": a joint commitment's member has a path of its own");
-    digests[j] = hash::hash_leaves(std::span<const Fp>(gp.base_leaves[j]), w);
+    if (c.member == 0) digests[j] = hash::hash_leaves(std::span<const Fp>(gp.base_leaves[j]), w);
   }
   // A joint commitment: one multiproof from the largest member's leaves, the others'
   // leaves joined on the way.
@@ -1156,9 +1198,10 @@ Status verify_fold_batch(const FoldBatch& fb, const GroupProof& gp, std::span<co
     for (size_t s = 1; s < members.size(); ++s) {
       const size_t js = slot_of[members[s]];
       if (js == SIZE_MAX) return make_error("pcs: a joint commitment's member is not opened by folding");
-      joined.push_back({joint_height(c0.joint[0], c0.joint[s], params), opened[js], digests[js]});
+      joined.push_back({joint_height(c0, comms[members[s]], params), opened[js],
+                        hash::row_bytes(gp.base_leaves[js]), sizeof(Fp) << leaf_logs[js]});
     }
-    Status st = hash::verify_many(c0.root, leaves_log(c0.num_vars, params), opened[j0], digests[j0], gp.base_proofs[j0], joined);
+    Status st = hash::verify_many(c0.root, leaves_log(c0, params), opened[j0], digests[j0], gp.base_proofs[j0], joined);
     if (!st) return make_error("pcs: joint commitment of polynomial " + std::to_string(members[0]) + ": " + st.error());
   }
   const unsigned log_n = n + params.log_blowup;
@@ -1265,7 +1308,11 @@ Status verify_clear_group(const Group& grp, const GroupProof& gp,
 
 bool gpu_commitments() { return commit_gpu() != nullptr; }
 
-Result<CommittedPoly> commit(std::span<const Fp> values, const Params& params) {
+namespace {
+// commit() with leaves of 2^leaf_log(n) values (n the table's variables).
+template <typename LeafLog>
+Result<CommittedPoly> commit_impl(std::span<const Fp> values, const Params& params, LeafLog&& leaf_log,
+                                  bool own_tree = true) {
   ZK_TRY(check_params(params));
   if (values.empty()) return make_error("pcs: cannot commit to an empty vector");
   unsigned n = poly::log2_ceil(values.size());
@@ -1279,11 +1326,16 @@ Result<CommittedPoly> commit(std::span<const Fp> values, const Params& params) {
   std::copy(values.begin(), values.end(), evals.begin());
   auto& encoded = CommittedPoly::Access::encoded(p);
   encoded = std::make_unique<detail::Encoded<Fp>>(
-      detail::Encoded<Fp>::make(std::span<const Fp>(evals), params.log_blowup, size_t(1) << commit_leaf_log(n, params)));
+      detail::Encoded<Fp>::make(std::span<const Fp>(evals), params.log_blowup, size_t(1) << leaf_log(n), own_tree));
   auto& c = CommittedPoly::Access::commitment(p);
-  c.root = encoded->root();
+  if (own_tree) c.root = encoded->root();
   c.num_vars = n;
   return p;
+}
+}  // namespace
+
+Result<CommittedPoly> commit(std::span<const Fp> values, const Params& params) {
+  return commit_impl(values, params, [&](unsigned n) { return commit_leaf_log(n, params); });
 }
 
 bool joinable(unsigned num_vars, const Params& params) {
@@ -1306,27 +1358,34 @@ Status check_joint(std::span<const uint32_t> sizes, const Params& params) {
 Result<std::vector<std::shared_ptr<const CommittedPoly>>> commit_joint(std::span<const std::span<const Fp>> tables,
                                                                        const Params& params) {
   ZK_TRY(check_params(params));
-  std::vector<CommittedPoly> polys;
   std::vector<uint32_t> sizes;
   for (const auto& table : tables) {
-    auto cp = commit(table, params);
-    if (!cp.ok()) return make_error(cp.error());
-    sizes.push_back(cp->num_vars());
-    polys.push_back(std::move(cp).value());
+    if (table.empty()) return make_error("pcs: cannot commit to an empty vector");
+    sizes.push_back(poly::log2_ceil(table.size()));
   }
   ZK_TRY(check_joint(sizes, params));
-  std::vector<hash::JoinedLeaves> joined;
-  for (size_t i = 1; i < polys.size(); ++i)
-    joined.push_back({joint_height(sizes[0], sizes[i], params),
-                      CommittedPoly::Access::encoded(std::as_const(polys[i])).leaf_digests(polys[i].evaluations())});
+  std::vector<CommittedPoly> polys;
+  for (const auto& table : tables) {
+    auto cp = commit_impl(table, params, [&](unsigned n) { return member_leaf_log(n, sizes[0], params); }, false);
+    if (!cp.ok()) return make_error(cp.error());
+    auto& c = CommittedPoly::Access::commitment(*cp);
+    c.joint = sizes;
+    c.member = uint32_t(polys.size());
+    polys.push_back(std::move(cp).value());
+  }
+  std::vector<std::vector<Fp>> scratch(polys.size());
+  std::vector<hash::JoinedRows> joined;
+  for (size_t i = 1; i < polys.size(); ++i) {
+    const auto& e = CommittedPoly::Access::encoded(std::as_const(polys[i]));
+    joined.push_back({joint_height(polys[0].commitment(), polys[i].commitment(), params),
+                      hash::row_bytes(e.codeword(polys[i].evaluations(), scratch[i])),
+                      sizeof(Fp) << leaf_log(polys[i].commitment(), params)});
+  }
   auto tree = std::make_shared<const hash::MerkleTree>(hash::MerkleTree::from_leaves(
       CommittedPoly::Access::encoded(std::as_const(polys[0])).leaf_digests(polys[0].evaluations()), joined));
   std::vector<std::shared_ptr<const CommittedPoly>> out;
   for (size_t i = 0; i < polys.size(); ++i) {
-    auto& c = CommittedPoly::Access::commitment(polys[i]);
-    c.root = tree->root();
-    c.joint = sizes;
-    c.member = uint32_t(i);
+    CommittedPoly::Access::commitment(polys[i]).root = tree->root();
     CommittedPoly::Access::joint(polys[i]) = tree;
     out.push_back(std::make_shared<const CommittedPoly>(std::move(polys[i])));
   }

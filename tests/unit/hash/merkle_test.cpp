@@ -448,11 +448,16 @@ TEST_CASE("merkle: MultiProof serialization round trip and refusals", "[hash][me
 }
 
 namespace {
-// H(MerkleJoin || node || leaf) by hand, for the reference.
-Digest reference_join(const Digest& node, const Digest& leaf) {
+// H(MerkleJoin || node || row) by hand, for the reference.
+Digest reference_join(const Digest& node, std::span<const uint8_t> row) {
   std::vector<uint8_t> m(node.begin(), node.end());
-  m.insert(m.end(), leaf.begin(), leaf.end());
+  m.insert(m.end(), row.begin(), row.end());
   return zks::hash::hash(zks::hash::Domain::MerkleJoin, m);
+}
+std::vector<uint8_t> random_bytes(std::mt19937_64& rng, size_t n) {
+  std::vector<uint8_t> v(n);
+  for (auto& b : v) b = static_cast<uint8_t>(rng());
+  return v;
 }
 }  // namespace
 
@@ -461,18 +466,22 @@ TEST_CASE("merkle: a mixed-height tree matches a reference and opens every codew
   std::mt19937_64 rng(31);
   const size_t n = 256;
   const auto big = random_leaves(rng, n);
-  // Codewords of 1/4, 1/4 (the same height twice), 1/64 and 1/256 the leaves, and one as long.
-  std::vector<zks::hash::JoinedLeaves> joined = {{2, random_leaves(rng, n >> 2)}, {2, random_leaves(rng, n >> 2)},
-                                                 {6, random_leaves(rng, n >> 6)}, {8, random_leaves(rng, 1)},
-                                                 {0, random_leaves(rng, n)}};
+  // Codewords of 1/4, 1/4 (the same height twice), 1/64 and 1/256 the rows, and one as
+  // long; rows of 64 bytes (one compression with the node), 128 and 8.
+  const std::vector<std::pair<unsigned, size_t>> shapes = {{2, 64}, {2, 128}, {6, 64}, {8, 8}, {0, 64}};
+  std::vector<std::vector<uint8_t>> data;
+  std::vector<zks::hash::JoinedRows> joined;
+  for (const auto& [h, bytes] : shapes) data.push_back(random_bytes(rng, (n >> h) * bytes));
+  for (size_t k = 0; k < shapes.size(); ++k) joined.push_back({shapes[k].first, data[k], shapes[k].second});
+  auto row = [&](size_t k, size_t i) { return std::span<const uint8_t>(data[k]).subspan(i * shapes[k].second, shapes[k].second); };
   const MerkleTree tree = MerkleTree::from_leaves(big, joined);
   {
     std::vector<Digest> heap(2 * n);
     std::copy(big.begin(), big.end(), heap.begin() + std::ptrdiff_t(n));
     auto join = [&](unsigned h) {
-      for (const auto& j : joined)
-        if (j.height == h)
-          for (size_t i = 0; i < (n >> h); ++i) heap[(n >> h) + i] = reference_join(heap[(n >> h) + i], j.digests[i]);
+      for (size_t k = 0; k < shapes.size(); ++k)
+        if (shapes[k].first == h)
+          for (size_t i = 0; i < (n >> h); ++i) heap[(n >> h) + i] = reference_join(heap[(n >> h) + i], row(k, i));
     };
     join(0);
     for (unsigned h = 1; h <= 8; ++h) {
@@ -487,36 +496,41 @@ TEST_CASE("merkle: a mixed-height tree matches a reference and opens every codew
   CHECK(proof.nodes.size() == MerkleTree::from_leaves(big).open_many(idx).nodes.size());
   std::vector<Digest> leaves;
   for (size_t i : idx) leaves.push_back(big[i]);
-  // Each joined codeword's leaves at the opened indices shifted by its height.
-  std::vector<std::vector<size_t>> at(joined.size());
-  std::vector<std::vector<Digest>> dg(joined.size());
+  // Each joined codeword's rows at the opened indices shifted by its height.
+  std::vector<std::vector<size_t>> at(shapes.size());
+  std::vector<std::vector<uint8_t>> rows(shapes.size());
   auto openings = [&]() {
     std::vector<zks::hash::JoinedOpening> o;
-    for (size_t k = 0; k < joined.size(); ++k) o.push_back({joined[k].height, at[k], dg[k]});
+    for (size_t k = 0; k < shapes.size(); ++k) o.push_back({shapes[k].first, at[k], rows[k], shapes[k].second});
     return o;
   };
-  for (size_t k = 0; k < joined.size(); ++k) {
-    for (size_t i : idx) at[k].push_back(i >> joined[k].height);
+  for (size_t k = 0; k < shapes.size(); ++k) {
+    for (size_t i : idx) at[k].push_back(i >> shapes[k].first);
     at[k].erase(std::unique(at[k].begin(), at[k].end()), at[k].end());
-    for (size_t i : at[k]) dg[k].push_back(joined[k].digests[i]);
+    for (size_t i : at[k]) rows[k].insert(rows[k].end(), row(k, i).begin(), row(k, i).end());
   }
   CHECK(zks::hash::verify_many(tree.root(), 8, idx, leaves, proof, openings()).ok());
-  // Without the joined leaves, or with any one changed, missing or extra, it fails.
+  // Without the joined rows, or with any byte of one changed, one missing or extra, it fails.
   CHECK_FALSE(zks::hash::verify_many(tree.root(), 8, idx, leaves, proof).ok());
-  for (size_t k = 0; k < joined.size(); ++k) {
-    for (size_t e = 0; e < dg[k].size(); ++e) {
-      dg[k][e][5] ^= 1;
+  for (size_t k = 0; k < shapes.size(); ++k) {
+    for (size_t e = 0; e < rows[k].size(); e += 7) {
+      rows[k][e] ^= 1;
       CHECK_FALSE(zks::hash::verify_many(tree.root(), 8, idx, leaves, proof, openings()).ok());
-      dg[k][e][5] ^= 1;
+      rows[k][e] ^= 1;
     }
     const auto saved_at = at[k];
-    const auto saved_dg = dg[k];
-    at[k].pop_back(), dg[k].pop_back();
+    const auto saved_rows = rows[k];
+    at[k].pop_back(), rows[k].resize(rows[k].size() - shapes[k].second);
     auto st = zks::hash::verify_many(tree.root(), 8, idx, leaves, proof, openings());
     CHECK_FALSE(st.ok());
     CHECK_THAT(st.error(), Catch::Contains("not those the proof reaches"));
-    at[k] = saved_at, dg[k] = saved_dg;
+    at[k] = saved_at, rows[k] = saved_rows;
+    rows[k].pop_back();  // a row cut short
+    CHECK_THAT(zks::hash::verify_many(tree.root(), 8, idx, leaves, proof, openings()).error(),
+               Catch::Contains("do not fit"));
+    rows[k] = saved_rows;
   }
+  CHECK(zks::hash::verify_many(tree.root(), 8, idx, leaves, proof, openings()).ok());
   auto swapped = openings();
   std::swap(swapped[0], swapped[1]);  // two codewords at one height: order matters
   CHECK_FALSE(zks::hash::verify_many(tree.root(), 8, idx, leaves, proof, swapped).ok());
