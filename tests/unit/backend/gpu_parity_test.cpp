@@ -292,6 +292,47 @@ TEST_CASE("LogUp-GKR fraction layers and Basefold openings prove the same bytes 
   REQUIRE(be::Gpu::failures() == failures);  // all of it on the GPU, none replayed
 }
 
+TEST_CASE("A joint commitment made on the GPU opens to the CPU's bytes, whatever GPU call fails", "[backend][gpu]") {
+  auto* g = gpu_or_skip();
+  if (!g) return;
+  std::mt19937_64 rng(12);
+  const auto params = zks::pcs::Params::standard();
+  // Members of 2^15 and 2^14 (twice): every codeword on the GPU, the joint tree built on
+  // the host from the largest's leaf digests and the others' rows, read back.
+  auto a = random_fp(rng, size_t(1) << 15), b = random_fp(rng, size_t(1) << 14), c = random_fp(rng, size_t(1) << 14);
+  auto za = random_fp2(rng, 15), zb = random_fp2(rng, 14);
+  auto run = [&] {
+    std::vector<std::span<const Fp>> tables{a, b, c};
+    auto made = zks::pcs::commit_joint(tables, params);
+    REQUIRE(made.ok());
+    std::vector<const zks::pcs::CommittedPoly*> ps;
+    for (const auto& p : *made) ps.push_back(p.get());
+    std::vector<zks::pcs::Claim> claims{{0, za, zks::poly::evaluate(std::span<const Fp>(a), za)},
+                                        {1, zb, zks::poly::evaluate(std::span<const Fp>(b), zb)},
+                                        {2, zb, zks::poly::evaluate(std::span<const Fp>(c), zb)}};
+    zks::transcript::Transcript t("gpu-parity");
+    auto proof = zks::pcs::open_batch(ps, claims, t, params);
+    REQUIRE(proof.ok());
+    return std::make_pair((*made)[0]->commitment().root, *proof);
+  };
+  be::set_gpu_enabled(false);
+  const auto want = run();
+  be::set_gpu_enabled(true);
+  REQUIRE(zks::pcs::gpu_commitments());
+  const size_t start = be::Gpu::calls(), failures = be::Gpu::failures();
+  REQUIRE(run() == want);
+  const size_t total = be::Gpu::calls() - start;
+  REQUIRE(be::Gpu::failures() == failures);
+  REQUIRE(total >= 5);  // three commitments, the largest's leaves, two codewords' rows, ...
+  for (size_t k = 0; k < total; ++k) {
+    CAPTURE(k, total);
+    be::Gpu::fail_call(be::Gpu::calls() + k);
+    const auto got = run();
+    be::Gpu::fail_call(SIZE_MAX);
+    REQUIRE(got == want);
+  }
+}
+
 TEST_CASE("A GPU sumcheck session reads back folded tables and refuses misuse", "[backend][gpu]") {
   auto* g = gpu_or_skip();
   if (!g) return;
