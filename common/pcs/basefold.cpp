@@ -99,7 +99,11 @@ Fp2 CommittedPoly::evaluate(std::span<const Fp2> point) const {
   return poly::evaluate(std::span<const Fp>(m_evals), point);
 }
 
-size_t CommittedPoly::host_bytes() const { return m_evals.size() * sizeof(Fp) + m_encoded->host_bytes(); }
+size_t CommittedPoly::host_bytes() const {
+  // A joint commitment's tree is counted once, with its first member.
+  const size_t tree = m_joint && m_commitment.member == 0 ? 2 * m_joint->num_leaves() * sizeof(hash::Digest) : 0;
+  return m_evals.size() * sizeof(Fp) + m_encoded->host_bytes() + tree;
+}
 size_t CommittedPoly::device_bytes() const { return m_encoded->device_bytes(); }
 
 void Commitment::write(util::ByteWriter& w) const {
@@ -1394,32 +1398,48 @@ Result<std::vector<std::shared_ptr<const CommittedPoly>>> commit_joint(std::span
 
 namespace {
 
-// A digest of the values (in parallel, 64 KiB pieces) and the parameters.
-hash::Digest content_key(std::span<const Fp> values, const Params& params) {
+// A digest of the tables (each in parallel, 64 KiB pieces) and the parameters.
+hash::Digest content_key(std::span<const std::span<const Fp>> tables, const Params& params) {
   constexpr size_t kPiece = size_t(1) << 13;
-  const size_t pieces = (values.size() + kPiece - 1) / kPiece;
-  std::vector<hash::Digest> digests(pieces);
-  util::ThreadPool::global().parallel_for(pieces, [&](size_t lo, size_t hi) {
-    for (size_t i = lo; i < hi; ++i) {
-      const auto piece = values.subspan(i * kPiece, std::min(kPiece, values.size() - i * kPiece));
-      digests[i] = hash::hash(hash::Domain::Generic, {reinterpret_cast<const uint8_t*>(piece.data()), piece.size_bytes()});
-    }
-  }, 4);
   hash::Hasher h(hash::Domain::Generic);
-  h.update(std::span<const uint8_t>(params.params_id())).update_u64(values.size());
-  for (const auto& d : digests) h.update(std::span<const uint8_t>(d));
+  h.update(std::span<const uint8_t>(params.params_id())).update_u64(tables.size());
+  for (const auto& values : tables) {
+    const size_t pieces = (values.size() + kPiece - 1) / kPiece;
+    std::vector<hash::Digest> digests(pieces);
+    util::ThreadPool::global().parallel_for(pieces, [&](size_t lo, size_t hi) {
+      for (size_t i = lo; i < hi; ++i) {
+        const auto piece = values.subspan(i * kPiece, std::min(kPiece, values.size() - i * kPiece));
+        digests[i] = hash::hash(hash::Domain::Generic, {reinterpret_cast<const uint8_t*>(piece.data()), piece.size_bytes()});
+      }
+    }, 4);
+    h.update_u64(values.size());
+    for (const auto& d : digests) h.update(std::span<const uint8_t>(d));
+  }
   return h.finalize();
 }
 
-size_t footprint(const CommittedPoly& p) { return p.host_bytes() + p.device_bytes(); }
+// One table committed alone, or several jointly.
+using Members = std::vector<std::shared_ptr<const CommittedPoly>>;
+Result<Members> commit_tables(std::span<const std::span<const Fp>> tables, const Params& params) {
+  if (tables.size() != 1) return commit_joint(tables, params);
+  auto made = commit(tables[0], params);
+  if (!made.ok()) return make_error(made.error());
+  return Members{std::make_shared<const CommittedPoly>(std::move(made).value())};
+}
+
+size_t footprint(const Members& m) {
+  size_t bytes = 0;
+  for (const auto& p : m) bytes += p->host_bytes() + p->device_bytes();
+  return bytes;
+}
 
 struct CommitCache {
   std::mutex mu;
   size_t capacity = kCommitCacheBytes;
-  std::list<std::pair<hash::Digest, std::shared_ptr<const CommittedPoly>>> lru;  // most recent first
-  std::list<std::pair<hash::Digest, Commitment>> roots;  // commitment_cached's, most recent first
+  std::list<std::pair<hash::Digest, Members>> lru;  // most recent first
+  std::list<std::pair<hash::Digest, std::vector<Commitment>>> roots;  // commitments_cached's, most recent first
   static constexpr size_t kMaxRoots = 4096;
-  std::map<hash::Digest, std::shared_future<Result<std::shared_ptr<const CommittedPoly>>>> in_flight;
+  std::map<hash::Digest, std::shared_future<Result<Members>>> in_flight;
   CommitCacheStats stats;
 
   bool off() {
@@ -1428,18 +1448,18 @@ struct CommitCache {
   }
 
   // With mu held: the full entry under `key`, moved to the front, or null.
-  std::shared_ptr<const CommittedPoly> find(const hash::Digest& key) {
+  const Members* find(const hash::Digest& key) {
     for (auto it = lru.begin(); it != lru.end(); ++it)
       if (it->first == key) {
         lru.splice(lru.begin(), lru, it);
-        return it->second;
+        return &it->second;
       }
     return nullptr;
   }
 
   void trim() {  // with mu held
     while (stats.bytes > capacity && !lru.empty()) {
-      stats.bytes -= footprint(*lru.back().second);
+      stats.bytes -= footprint(lru.back().second);
       lru.pop_back();
       --stats.entries;
     }
@@ -1451,28 +1471,29 @@ CommitCache& commit_cache() {
   return c;
 }
 
+std::vector<Commitment> commitments_of(const Members& m) {
+  std::vector<Commitment> out;
+  for (const auto& p : m) out.push_back(p->commitment());
+  return out;
+}
+
 }  // namespace
 
-Result<std::shared_ptr<const CommittedPoly>> commit_cached(std::span<const Fp> values, const Params& params) {
-  using Shared = Result<std::shared_ptr<const CommittedPoly>>;
+Result<std::vector<std::shared_ptr<const CommittedPoly>>> commit_stack_cached(std::span<const std::span<const Fp>> tables,
+                                                                              const Params& params) {
   ZK_TRY(check_params(params));
   auto& cache = commit_cache();
-  auto commit_shared = [&]() -> Shared {
-    auto made = commit(values, params);
-    if (!made.ok()) return make_error(made.error());
-    return std::make_shared<const CommittedPoly>(std::move(made).value());
-  };
-  if (cache.off()) return commit_shared();  // not even the digest
-  const hash::Digest key = content_key(values, params);
-  std::promise<Shared> promise;
+  if (cache.off()) return commit_tables(tables, params);  // not even the digest
+  const hash::Digest key = content_key(tables, params);
+  std::promise<Result<Members>> promise;
   {
     std::unique_lock<std::mutex> lock(cache.mu);
-    if (auto hit = cache.find(key)) {
+    if (const Members* hit = cache.find(key)) {
       ++cache.stats.hits;
-      return hit;
+      return *hit;
     }
-    // Another job is committing the same polynomial: wait for its result rather than
-    // commit it again beside it (a miner's workers starting on a new model at once).
+    // Another job is committing the same tables: wait for its result rather than
+    // commit them again beside it (a miner's workers starting on a new model at once).
     if (auto it = cache.in_flight.find(key); it != cache.in_flight.end()) {
       auto pending = it->second;
       ++cache.stats.hits;
@@ -1482,13 +1503,13 @@ Result<std::shared_ptr<const CommittedPoly>> commit_cached(std::span<const Fp> v
     ++cache.stats.misses;
     cache.in_flight.emplace(key, promise.get_future().share());
   }
-  Shared made = commit_shared();  // outside the lock: other jobs go on meanwhile
+  Result<Members> made = commit_tables(tables, params);  // outside the lock: other jobs go on meanwhile
   {
     std::lock_guard<std::mutex> lock(cache.mu);
     cache.in_flight.erase(key);
-    if (made.ok() && footprint(**made) <= cache.capacity) {
+    if (made.ok() && footprint(*made) <= cache.capacity) {
       cache.lru.emplace_front(key, *made);
-      cache.stats.bytes += footprint(**made);
+      cache.stats.bytes += footprint(*made);
       ++cache.stats.entries;
       cache.trim();
     }
@@ -1497,21 +1518,28 @@ Result<std::shared_ptr<const CommittedPoly>> commit_cached(std::span<const Fp> v
   return made;
 }
 
-Result<Commitment> commitment_cached(std::span<const Fp> values, const Params& params) {
+Result<std::shared_ptr<const CommittedPoly>> commit_cached(std::span<const Fp> values, const Params& params) {
+  const std::span<const Fp> one[] = {values};
+  auto made = commit_stack_cached(one, params);
+  if (!made.ok()) return make_error(made.error());
+  return made->front();
+}
+
+Result<std::vector<Commitment>> commitments_cached(std::span<const std::span<const Fp>> tables, const Params& params) {
   ZK_TRY(check_params(params));
   auto& cache = commit_cache();
-  auto fresh = [&]() -> Result<Commitment> {
-    auto made = commit(values, params);
+  auto fresh = [&]() -> Result<std::vector<Commitment>> {
+    auto made = commit_tables(tables, params);
     if (!made.ok()) return make_error(made.error());
-    return made->commitment();
+    return commitments_of(*made);
   };
   if (cache.off()) return fresh();
-  const hash::Digest key = content_key(values, params);
+  const hash::Digest key = content_key(tables, params);
   {
     std::lock_guard<std::mutex> lock(cache.mu);
-    if (auto hit = cache.find(key)) {
+    if (const Members* hit = cache.find(key)) {
       ++cache.stats.hits;
-      return hit->commitment();
+      return commitments_of(*hit);
     }
     for (auto it = cache.roots.begin(); it != cache.roots.end(); ++it)
       if (it->first == key) {
@@ -1527,6 +1555,13 @@ Result<Commitment> commitment_cached(std::span<const Fp> values, const Params& p
   cache.roots.emplace_front(key, *c);
   if (cache.roots.size() > CommitCache::kMaxRoots) cache.roots.pop_back();
   return c;
+}
+
+Result<Commitment> commitment_cached(std::span<const Fp> values, const Params& params) {
+  const std::span<const Fp> one[] = {values};
+  auto c = commitments_cached(one, params);
+  if (!c.ok()) return make_error(c.error());
+  return c->front();
 }
 
 void set_commit_cache_capacity(size_t bytes) {

@@ -132,18 +132,22 @@ bool joinable(unsigned num_vars, const Params& params);
 // from a proof), with the reason if not.
 Status check_joint(std::span<const uint32_t> sizes, const Params& params);
 
-// commit(), remembered across calls for polynomials that recur from job to job (a
-// model's weight stack, committed by every proof and every verification of its slice):
-// keyed by a BLAKE2b digest of the values and the parameters' id, so a hit is the very
-// commitment commit() would make. Least recently used entries go first once the cache
-// holds more than its capacity in host and GPU memory together
-// (set_commit_cache_capacity; 0 turns the cache off). An entry made on the GPU keeps
-// its codeword and tree there, so a model's weights are uploaded once, not per job.
+// commit() of one table, or commit_joint() of several, remembered across calls for
+// tables that recur from job to job (a model's weight stacks, committed by every proof
+// and every verification of its slice): keyed by a BLAKE2b digest of the tables and
+// the parameters' id, so a hit is the very commitment a fresh call would make. Least
+// recently used entries go first once the cache holds more than its capacity in host
+// and GPU memory together (set_commit_cache_capacity; 0 turns the cache off). An entry
+// made on the GPU keeps its codewords there, so a model's weights are uploaded once,
+// not per job.
+Result<std::vector<std::shared_ptr<const CommittedPoly>>> commit_stack_cached(std::span<const std::span<const Fp>> tables,
+                                                                              const Params& params);
 Result<std::shared_ptr<const CommittedPoly>> commit_cached(std::span<const Fp> values, const Params& params);
-// The commitment alone, for callers that need nothing else (a verifier committing the
+// The commitments alone, for callers that need nothing else (a verifier committing the
 // weights itself, sealing): a full entry's if there is one, else kept in a small map of
-// digests to 36-byte commitments (the last 4096), so such a process never holds
-// codewords it does not read.
+// digests to commitments (the last 4096), so such a process never holds codewords it
+// does not read.
+Result<std::vector<Commitment>> commitments_cached(std::span<const std::span<const Fp>> tables, const Params& params);
 Result<Commitment> commitment_cached(std::span<const Fp> values, const Params& params);
 constexpr size_t kCommitCacheBytes = size_t(512) << 20;
 void set_commit_cache_capacity(size_t bytes);
