@@ -69,7 +69,7 @@ struct SealedModel {
   const slicer::Manifest* man = nullptr;
   hash::Digest manifest_hash{};
   hash::Digest fp{};  // zero when unsealed
-  std::vector<std::optional<pcs::Commitment>> weights;
+  std::vector<std::optional<WeightCommitment>> weights;
 };
 Result<SealedModel> seal_check(const slicer::Manifest& man, const hash::Digest& manifest_hash, const pcs::Params& params);
 

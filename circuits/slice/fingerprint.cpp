@@ -39,11 +39,7 @@ Status seal_manifest(slicer::Manifest& man, const pcs::Params& params, std::vect
       if (unprovable) unprovable->push_back("slice " + std::to_string(j) + ": " + c.error());
       continue;
     }
-    if (*c) {
-      util::ByteWriter w;
-      (*c)->write(w);
-      s.weight_commitment = w.take();
-    }
+    if (*c) s.weight_commitment = write_weight_commitment(**c);
   }
   auto pid = params.params_id();
   man.params_id.assign(pid.begin(), pid.end());
@@ -63,12 +59,11 @@ Result<hash::Digest> check_sealed(const slicer::Manifest& man, const pcs::Params
   return fp;
 }
 
-Result<std::optional<pcs::Commitment>> slice_weight_commitment(const slicer::Slice& s, const pcs::Params& params) {
-  if (s.weight_commitment.empty()) return std::optional<pcs::Commitment>{};
-  util::ByteReader r(s.weight_commitment);
-  auto c = pcs::Commitment::read(r, params);
-  if (!c.ok() || !r.at_end()) return make_error("manifest: malformed weight commitment");
-  return std::optional<pcs::Commitment>(*c);
+Result<std::optional<WeightCommitment>> slice_weight_commitment(const slicer::Slice& s, const pcs::Params& params) {
+  if (s.weight_commitment.empty()) return std::optional<WeightCommitment>{};
+  auto c = read_weight_commitment(s.weight_commitment, params);
+  if (!c.ok()) return make_error("manifest: " + c.error());
+  return std::optional<WeightCommitment>(std::move(*c));
 }
 
 }  // namespace zks::circuits

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "circuits/slice/slice_proof.hpp"
 #include "hash/blake2b.hpp"
 #include "pcs/params.hpp"
 #include "pcs/basefold.hpp"
@@ -35,6 +36,6 @@ hash::Digest fingerprint_of(const slicer::Manifest& man);
 Result<hash::Digest> check_sealed(const slicer::Manifest& man, const pcs::Params& params);
 
 // A slice's R_W from the manifest (nullopt when the slice has none); malformed = error.
-Result<std::optional<pcs::Commitment>> slice_weight_commitment(const slicer::Slice& s, const pcs::Params& params);
+Result<std::optional<WeightCommitment>> slice_weight_commitment(const slicer::Slice& s, const pcs::Params& params);
 
 }  // namespace zks::circuits

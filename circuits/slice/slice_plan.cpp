@@ -568,13 +568,14 @@ void stack_columns(Plan& p) {
     std::stable_sort(members.begin(), members.end(), [&](size_t a, size_t b) {
       return p.columns[a].shape.num_vars() > p.columns[b].shape.num_vars();
     });
+    const size_t first = p.stack_vars.size();  // this kind's first stack
     // Sizes are powers of two taken largest first, so every column starts at a multiple
     // of its size, and a stack of 2^k <= the remaining total is filled exactly.
     size_t next = 0;
     while (next < members.size()) {
       size_t size = std::bit_ceil(total);
-      const bool may_split = which == 0 && size >= (size_t(1) << kSplitFromVars);
-      const bool last = !may_split || p.stack_vars.size() + 1 == kMaxWitnessStacks || 4 * total > 3 * size;
+      const bool may_split = size >= (size_t(1) << kSplitFromVars);
+      const bool last = !may_split || p.stack_vars.size() - first + 1 == kMaxWitnessStacks || 4 * total > 3 * size;
       if (!last) size >>= 1;
       const int poly = int(p.stack_vars.size());
       size_t cursor = 0;
@@ -585,9 +586,9 @@ void stack_columns(Plan& p) {
       }
       ZK_ASSERT(last || cursor == size);
       total -= cursor;
-      // The rest of a split witness is at least 2^kMinSplitStackVars entries, so that
+      // The rest of a split stack is at least 2^kMinSplitStackVars entries, so that
       // every stack can be a member of the joint commitment.
-      const bool split = which == 0 && (!last || poly != 0);
+      const bool split = !last || size_t(poly) != first;
       p.stack_vars.push_back(std::max(poly::log2_ceil(cursor), split ? kMinSplitStackVars : 0u));
     }
     if (which == 0) p.witness_stacks = p.stack_vars.size();
@@ -821,14 +822,13 @@ std::vector<int64_t> to_i64(std::span<const Fp> v) {
   return out;
 }
 
-// The weight stack's commitment, laid out from the model (verifier and sealing; the
-// prover commits the same polynomial), remembered across calls (pcs::commitment_cached).
-Result<pcs::Commitment> weight_stack_commitment(const Plan& p, const pcs::Params& params) {
-  if (!p.has_weights()) return make_error("slice: no weights to commit");
-  std::vector<Fp> stack(size_t(1) << p.stack_vars[p.weight_stack()], Fp::zero());
+std::vector<std::vector<Fp>> weight_stack_tables(const Plan& p) {
+  std::vector<std::vector<Fp>> stacks;
+  for (size_t i = 0; i < p.weight_stacks(); ++i) stacks.emplace_back(size_t(1) << p.stack_vars[p.weight_stack() + i], Fp::zero());
   auto place = [&](const NodePlan& np, size_t c) {
-    ZK_ASSERT(size_t(p.slots[c].poly) == p.weight_stack());
+    ZK_ASSERT(size_t(p.slots[c].poly) >= p.weight_stack());
     auto col = weight_column(p, np, p.columns[c]);
+    auto& stack = stacks[size_t(p.slots[c].poly) - p.weight_stack()];
     std::copy(col.begin(), col.end(), stack.begin() + std::ptrdiff_t(p.slots[c].offset));
   };
   for (const auto& np : p.nodes)
@@ -836,7 +836,16 @@ Result<pcs::Commitment> weight_stack_commitment(const Plan& p, const pcs::Params
       place(np, np.w_col);
       if (np.b >= 0) place(np, np.b_col);
     }
-  auto c = pcs::commitment_cached(stack, params);
+  return stacks;
+}
+
+// The weight stacks' commitment, laid out from the model (verifier and sealing; the
+// prover commits the same polynomials), remembered across calls (pcs::commitments_cached).
+Result<WeightCommitment> weight_stack_commitment(const Plan& p, const pcs::Params& params) {
+  if (!p.has_weights()) return make_error("slice: no weights to commit");
+  const auto stacks = weight_stack_tables(p);
+  const std::vector<std::span<const Fp>> tables(stacks.begin(), stacks.end());
+  auto c = pcs::commitments_cached(tables, params);
   if (!c.ok()) return make_error("slice: " + c.error());
   return *c;
 }

@@ -126,17 +126,20 @@ struct Plan {
     size_t offset = 0;  // in the stack
   };
   std::vector<Slot> slots;
-  // The stacks in commitment order: the witness stacks, then the weight stack (if any
+  // The stacks in commitment order: the witness stacks, then the weight stacks (if any
   // weights); each entry its number of variables. The witness columns go into one stack,
   // or, where that stack would have 2^kSplitFromVars entries or more and be a quarter or
   // more padding, into a stack of the largest power of two they fill exactly and stacks
-  // for the rest, likewise (at most kMaxWitnessStacks): age's 1.38M witness entries take
-  // 2^20 + 2^18 + 2^16 instead of 2^21. Each stack costs its own opening (about 90 KB of
-  // proof on age); under 2^20 entries the fixed costs dominate and one stack is kept.
+  // for the rest, likewise (at most kMaxWitnessStacks, the rest at least
+  // 2^kMinSplitStackVars): age's 1.38M witness entries take 2^20 + 2^18 + 2^16 instead of
+  // 2^21. The weight columns likewise (mnist_gan's 1.06M weights: 2^20 + 2^14, not
+  // 2^21). Several stacks of one kind are one joint commitment (pcs::commit_joint), so a
+  // split costs the proof only the smaller stacks' opened rows, not Merkle paths.
   std::vector<unsigned> stack_vars;
   size_t witness_stacks = 0;
   bool has_weights() const { return stack_vars.size() > witness_stacks; }
-  size_t weight_stack() const { return witness_stacks; }  // its index (when has_weights())
+  size_t weight_stack() const { return witness_stacks; }  // the first one's index (when has_weights())
+  size_t weight_stacks() const { return stack_vars.size() - witness_stacks; }
   RangeShape range;
   size_t range_m_col = 0;
   // With the 8-bit range table: the terms of more than 8 bits, split into limb columns
@@ -181,7 +184,9 @@ std::vector<std::vector<Fp>> build_stacks(const Plan& p, const std::vector<std::
 // The padded table of a weight column, from the model.
 std::vector<Fp> weight_column(const Plan& p, const NodePlan& np, const Column& c);
 // The weight stack's commitment, laid out from the model.
-Result<pcs::Commitment> weight_stack_commitment(const Plan& p, const pcs::Params& params);
+Result<WeightCommitment> weight_stack_commitment(const Plan& p, const pcs::Params& params);
+// The weight stacks' tables, laid out from the model.
+std::vector<std::vector<Fp>> weight_stack_tables(const Plan& p);
 std::vector<Fp> padded_values(const std::vector<int64_t>& dense, const poly::PaddedShape& s);
 std::vector<int64_t> to_i64(std::span<const Fp> v);
 

@@ -160,12 +160,8 @@ std::vector<pcs::Claim> reindex_claims(std::vector<pcs::Claim> claims, size_t n)
 }
 
 // Several witness stacks are one joint commitment (pcs::commit_joint: one Merkle path
-// per query opens them all) when each can be a member; a function of the plan.
-bool joint_witness(const Plan& p, const pcs::Params& params) {
-  if (p.witness_stacks < 2) return false;
-  const std::vector<uint32_t> sizes(p.stack_vars.begin(), p.stack_vars.begin() + std::ptrdiff_t(p.witness_stacks));
-  return pcs::check_joint(sizes, params).ok();
-}
+// per query opens them all), as are several weight stacks.
+bool joint_witness(const Plan& p) { return p.witness_stacks >= 2; }
 
 // Everything both sides absorb before the first challenge.
 void absorb_statement(transcript::Transcript& t, const SliceStatement& st, const Plan& p, const pcs::Params& params,
@@ -327,13 +323,46 @@ Result<ProofChoices> read_choices(util::ByteReader& r, const SliceStatement& st)
 
 }  // namespace
 
-Result<std::optional<pcs::Commitment>> weight_commitment(const SliceStatement& st, const pcs::Params& params) {
+Result<std::optional<WeightCommitment>> weight_commitment(const SliceStatement& st, const pcs::Params& params) {
   auto planned = make_plan(st);
   if (!planned.ok()) return make_error(planned.error());
-  if (!planned->has_weights()) return std::optional<pcs::Commitment>{};
+  if (!planned->has_weights()) return std::optional<WeightCommitment>{};
   auto c = weight_stack_commitment(*planned, params);
   if (!c.ok()) return make_error(c.error());
-  return std::optional<pcs::Commitment>(*c);
+  return std::optional<WeightCommitment>(std::move(*c));
+}
+
+util::Bytes write_weight_commitment(const WeightCommitment& c) {
+  ZK_ASSERT(!c.empty());
+  util::ByteWriter w;
+  if (c.size() == 1) {
+    c[0].write(w);
+  } else {
+    w.u32(uint32_t(c.size()));
+    for (const auto& m : c) w.u32(m.num_vars);
+    w.raw(c[0].root);
+  }
+  return w.take();
+}
+
+Result<WeightCommitment> read_weight_commitment(std::span<const uint8_t> bytes, const pcs::Params& params) {
+  util::ByteReader r(bytes);
+  if (bytes.size() == 36) {  // one commitment
+    auto c = pcs::Commitment::read(r, params);
+    if (!c.ok() || !r.at_end()) return make_error("malformed weight commitment");
+    return WeightCommitment{*c};
+  }
+  uint32_t count = 0;
+  if (!r.u32(count) || count < 2 || count > pcs::Params::kMaxPolys || bytes.size() != 36 + 4 * size_t(count))
+    return make_error("malformed weight commitment");
+  std::vector<uint32_t> sizes(count);
+  for (auto& n : sizes) r.u32(n);
+  if (auto st = pcs::check_joint(sizes, params); !st.ok()) return make_error("weight commitment: " + st.error());
+  hash::Digest root;
+  if (!r.raw(root) || !r.at_end()) return make_error("malformed weight commitment");
+  WeightCommitment out;
+  for (uint32_t i = 0; i < count; ++i) out.push_back({root, sizes[i], sizes, i});
+  return out;
 }
 
 Result<pcs::Commitment> boundary_commitment(const model::QModel& m, int tensor, std::span<const int64_t> values,
@@ -638,34 +667,38 @@ Result<util::Bytes> prove_impl(const SliceStatement& st, const pcs::Params& para
     return std::make_shared<const pcs::CommittedPoly>(std::move(cp).value());
   };
   const auto stacks = build_stacks(p, cols);
-  const bool joint = joint_witness(p, params);
-  if (joint) {
-    const std::vector<std::span<const Fp>> witness(stacks.begin(), stacks.begin() + std::ptrdiff_t(p.witness_stacks));
-    auto made = pcs::commit_joint(witness, params);
+  const bool joint = joint_witness(p);
+  auto add = [&](auto made) -> Status {
     if (!made.ok()) return make_error("slice: " + made.error());
     for (auto& cp : *made) {
       commitments.push_back(cp->commitment());
       committed.push_back(std::move(cp));
     }
-  }
-  for (size_t i = joint ? p.witness_stacks : 0; i < stacks.size(); ++i) {
-    // The weight stack (the last) is the same in every proof of this slice: committed
-    // once per process (pcs::commit_cached).
-    const bool weights = p.has_weights() && i == p.weight_stack();
-    auto cp = weights ? pcs::commit_cached(stacks[i], params) : commit_fresh(stacks[i]);
+    return {};
+  };
+  const std::vector<std::span<const Fp>> tables(stacks.begin(), stacks.end());
+  const auto witness = std::span<const std::span<const Fp>>(tables).first(p.witness_stacks);
+  if (joint) {
+    ZK_TRY(add(pcs::commit_joint(witness, params)));
+  } else if (!witness.empty()) {
+    auto cp = commit_fresh(witness[0]);
     if (!cp.ok()) return make_error("slice: " + cp.error());
     commitments.push_back((*cp)->commitment());
     committed.push_back(std::move(cp).value());
   }
+  // The weight stacks are the same in every proof of this slice: committed once per
+  // process (pcs::commit_stack_cached).
+  if (p.has_weights()) ZK_TRY(add(pcs::commit_stack_cached(std::span<const std::span<const Fp>>(tables).subspan(p.weight_stack()), params)));
   if (log::get("slice")->should_log(spdlog::level::debug))
     for (size_t i = 0; i < stacks.size(); ++i) {
       size_t used = 0;
       for (size_t c = 0; c < p.columns.size(); ++c)
         if (size_t(p.slots[c].poly) == i) used = std::max(used, p.slots[c].offset + p.columns[c].shape.padded_size());
       ZKS_LOG_DEBUG("slice", "stack {}: 2^{} entries, {} used{}", i, poly::log2_ceil(stacks[i].size()), used,
-                    joint && i < p.witness_stacks ? " (joint)" : "");
+                    commitments[i].joint.empty() ? "" : " (joint)");
     }
-  if (st.weights && (!p.has_weights() || !(commitments.back() == *st.weights)))
+  if (st.weights && (!p.has_weights() || !std::equal(commitments.begin() + std::ptrdiff_t(p.weight_stack()),
+                                                      commitments.end(), st.weights->begin(), st.weights->end())))
     return make_error("slice: the model's weights do not match the manifest's weight commitment");
   Router router{p, {}, {}, {}, {}, {}};
   for (const auto& [tensor, c] : private_boundaries(st)) {
@@ -1041,7 +1074,7 @@ Status verify_impl(const SliceStatement& st, std::span<const uint8_t> bytes, con
   // The witness stacks' commitments come from the proof; the weight stack is laid out
   // and committed here, from the model.
   std::vector<pcs::Commitment> commitments;
-  if (joint_witness(p, params)) {
+  if (joint_witness(p)) {
     const std::vector<uint32_t> sizes(p.stack_vars.begin(), p.stack_vars.begin() + std::ptrdiff_t(p.witness_stacks));
     for (uint32_t expected : sizes) {
       uint32_t n = 0;
@@ -1061,12 +1094,14 @@ Status verify_impl(const SliceStatement& st, std::span<const uint8_t> bytes, con
   }
   if (p.has_weights()) {
     if (st.weights) {
-      if (st.weights->num_vars != p.stack_vars[p.weight_stack()]) return make_error("slice: the manifest's weight commitment has the wrong size");
-      commitments.push_back(*st.weights);
+      bool fits = st.weights->size() == p.weight_stacks();
+      for (size_t i = 0; fits && i < p.weight_stacks(); ++i) fits = (*st.weights)[i].num_vars == p.stack_vars[p.weight_stack() + i];
+      if (!fits) return make_error("slice: the manifest's weight commitment has the wrong sizes");
+      commitments.insert(commitments.end(), st.weights->begin(), st.weights->end());
     } else {
       auto wc = weight_stack_commitment(p, params);
       if (!wc.ok()) return make_error(wc.error());
-      commitments.push_back(*wc);
+      commitments.insert(commitments.end(), wc->begin(), wc->end());
     }
   } else if (st.weights) {
     return make_error("slice: the manifest has a weight commitment for a slice without weights");

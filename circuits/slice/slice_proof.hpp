@@ -55,6 +55,14 @@ struct ProofBinding {
 // term is 2^-105 (pcs::kQueryMarginBits), which leaves room for 16.
 constexpr uint32_t kMaxBundleSlices = 16;
 
+// R_W: the commitment to a slice's weight stacks, one commitment or a joint one's
+// members (pcs::commit_joint), largest first.
+using WeightCommitment = std::vector<pcs::Commitment>;
+// Its encoding in a manifest: a single commitment as pcs::Commitment::write (36 bytes);
+// a joint one as u32 member count (2 or more), u32 variable counts, then the root.
+util::Bytes write_weight_commitment(const WeightCommitment& c);
+Result<WeightCommitment> read_weight_commitment(std::span<const uint8_t> bytes, const pcs::Params& params);
+
 struct SliceStatement {
   const model::QModel* model = nullptr;
   size_t first = 0, end = 0;                      // nodes [first, end)
@@ -64,7 +72,7 @@ struct SliceStatement {
   ProofBinding binding;                           // job id and prover hotkey (rule 11)
   // R_W of the slice from a sealed manifest: the verifier takes it (bound by FP)
   // instead of committing the weights itself. Null: commit from the model's weights.
-  const pcs::Commitment* weights = nullptr;
+  const WeightCommitment* weights = nullptr;
   std::vector<int> inputs, outputs;               // boundary tensors (ids)
   std::vector<std::vector<int64_t>> input_values;   // dense, per input
   std::vector<std::vector<int64_t>> output_values;  // dense, per output
@@ -120,6 +128,6 @@ Status verify_slice(const SliceStatement& st, std::span<const uint8_t> proof, co
 
 // R_W: the commitment to the slice's weights as the prover lays them out (nullopt when
 // the slice has no weights). Boundary values in `st` are not needed.
-Result<std::optional<pcs::Commitment>> weight_commitment(const SliceStatement& st, const pcs::Params& params);
+Result<std::optional<WeightCommitment>> weight_commitment(const SliceStatement& st, const pcs::Params& params);
 
 }  // namespace zks::circuits

@@ -242,7 +242,10 @@ Result<Manifest> parse_manifest(std::span<const uint8_t> bytes) {
     s.cost.prove_ms = ps.cost().prove_ms();
     s.cost.memory_bytes = ps.cost().memory_bytes();
     s.channel_part = ps.channel_part();
-    if (!ps.weight_commitment().empty() && ps.weight_commitment().size() != 36)
+    // 36 bytes (one commitment) or 36 + 4k (a joint one of k >= 2 members); the
+    // content is checked where it is read (circuits::read_weight_commitment).
+    const size_t wc = ps.weight_commitment().size();
+    if (wc != 0 && (wc < 36 || (wc - 36) % 4 != 0 || wc == 40 || wc > 36 + 4 * 64))
       return make_error("manifest: slice " + std::to_string(man.slices.size()) + " has a malformed weight commitment");
     s.weight_commitment.assign(ps.weight_commitment().begin(), ps.weight_commitment().end());
     if (s.channel_part && (s.end != s.first + 1 || !is_channel_part(m.nodes[s.first])))

@@ -826,6 +826,69 @@ TEST_CASE("sealed manifests: the fingerprint binds weights, and proofs do not re
 }
 
 
+TEST_CASE("weights over a power of two are two weight stacks, one joint R_W bound by the manifest", "[circuits][slice]") {
+  // variable_cnn's 262306 weight entries: 2^18 + 2^12 instead of a 2^19 stack half padding.
+  Compiled m = compile("variable_cnn");
+  zks::slicer::Manifest man{m.q, {}, {}, {}, {}};
+  auto plan = zks::slicer::plan_slices(man.model, {1, 0, 0});
+  REQUIRE(plan.ok());
+  man.slices = *plan;
+  REQUIRE(c::seal_manifest(man, kParams).ok());
+  const auto& wc = man.slices[0].weight_commitment;
+  REQUIRE(wc.size() == 36 + 4 * 2);
+  auto rw = c::read_weight_commitment(wc, kParams);
+  REQUIRE(rw.ok());
+  REQUIRE(rw->size() == 2);
+  CHECK((*rw)[0].joint == std::vector<uint32_t>{18, 12});
+  CHECK((*rw)[1].member == 1);
+  CHECK((*rw)[0].root == (*rw)[1].root);
+  CHECK(c::write_weight_commitment(*rw) == wc);
+  // Malformed encodings are refused with a reason.
+  auto bad = [&](zks::util::Bytes b) { return c::read_weight_commitment(b, kParams); };
+  auto cut = wc;
+  cut.pop_back();
+  CHECK_FALSE(bad(cut).ok());
+  auto one = wc;
+  one[0] = 1;  // a joint commitment of one member
+  CHECK_FALSE(bad(one).ok());
+  auto order = wc;
+  std::swap(order[4], order[8]);  // sizes 12 then 18
+  CHECK_THAT(bad(order).error(), Catch::Contains("order of size"));
+  auto tiny = wc;
+  tiny[8] = 9;  // a member of 2^9 cannot be joined
+  CHECK_THAT(bad(tiny).error(), Catch::Contains("cannot be joined"));
+
+  std::vector<std::vector<int64_t>> inputs;
+  for (int t : man.model.inputs) inputs.push_back(m.run.values[t]);
+  zks::hash::Digest id{};
+  auto bundle = c::prove_bundle(man, id, inputs, kParams, 1, nullptr, {});
+  REQUIRE(bundle.ok());
+  auto fp = c::check_sealed(man, kParams);
+  REQUIRE(fp.ok());
+  REQUIRE(c::verify_bundle(man, id, *bundle, kParams, nullptr, &*fp).ok());
+  SECTION("an R_W with another root or other sizes, resealed, does not verify the proof") {
+    for (size_t at : {size_t(40), size_t(4), wc.size() - 1}) {
+      auto tampered = man;
+      tampered.slices[0].weight_commitment[at] ^= (at == 4 ? 2 : 1);  // sizes 18 -> 16, or a root byte
+      tampered.fingerprint.clear();
+      auto sealed_fp = c::fingerprint_of(tampered);
+      tampered.fingerprint.assign(sealed_fp.begin(), sealed_fp.end());
+      REQUIRE(c::check_sealed(tampered, kParams).ok());
+      REQUIRE_FALSE(c::verify_bundle(tampered, id, *bundle, kParams, nullptr).ok());
+    }
+  }
+  SECTION("other weights in the smaller stack change R_W and fail the proof") {
+    zks::slicer::Manifest other = man;
+    bool changed = false;
+    for (auto& t : other.model.tensors)  // each weight tensor's last entry (the small columns are in the 2^12 stack)
+      if (t.is_const && !t.data.empty()) t.data.back() += 1, changed = true;
+    REQUIRE(changed);
+    REQUIRE(c::seal_manifest(other, kParams).ok());
+    REQUIRE(other.slices[0].weight_commitment != wc);
+    REQUIRE_FALSE(c::verify_bundle(other, id, *bundle, kParams, nullptr).ok());
+  }
+}
+
 TEST_CASE("sealing commits the real weights of a layer without bias", "[circuits][slice]") {
   // Regression: a layer without bias once left its weight column out of R_W (the bias
   // column index defaulted to the weight column's), so R_W committed zeros.
