@@ -1351,6 +1351,9 @@ Status check_joint(std::span<const uint32_t> sizes, const Params& params) {
   if (sizes.empty() || sizes.size() > Params::kMaxPolys)
     return make_error("pcs: a joint commitment of " + std::to_string(sizes.size()) + " polynomials");
   for (size_t i = 0; i < sizes.size(); ++i) {
+    if (sizes[i] > params.max_num_vars)
+      return make_error("pcs: 2^" + std::to_string(sizes[i]) + " elements exceed the parameters' maximum 2^" +
+                        std::to_string(params.max_num_vars));
     if (!joinable(sizes[i], params))
       return make_error("pcs: a joint commitment's member of 2^" + std::to_string(sizes[i]) + " entries cannot be joined");
     if (i > 0 && sizes[i] > sizes[i - 1])
