@@ -101,6 +101,9 @@ struct NodePlan {
 constexpr size_t kMaxWitnessStacks = 3;
 constexpr unsigned kSplitFromVars = 16;
 constexpr unsigned kMinSplitStackVars = 12;
+// The largest stack a slice commits (pcs::Params::standard().max_num_vars): more
+// columns than that are split however full the stack would be.
+constexpr unsigned kMaxStackVars = 22;
 
 struct Plan {
   const QModel* m = nullptr;
