@@ -574,7 +574,7 @@ void stack_columns(Plan& p) {
     size_t next = 0;
     while (next < members.size()) {
       size_t size = std::bit_ceil(total);
-      const bool may_split = size >= (size_t(1) << kSplitFromVars);
+      const bool may_split = size >= (size_t(1) << (which == 0 ? kSplitFromVars : kSplitWeightsFromVars));
       const bool full_enough = 4 * total > 3 * size && size <= (size_t(1) << kMaxStackVars);
       const bool last = !may_split || p.stack_vars.size() - first + 1 == kMaxWitnessStacks || full_enough;
       if (!last) size = std::min(size >> 1, size_t(1) << kMaxStackVars);
