@@ -200,6 +200,9 @@ void absorb_statement(transcript::Transcript& t, const SliceStatement& st, const
   for (const auto& c : commitments) {
     t.absorb_u64("slice.commitment_vars", c.num_vars);
     t.absorb("slice.commitment", c.root);
+    // A joint commitment's shape (fixed by the plan; bound here too, before any challenge).
+    t.absorb_u64("slice.commitment_members", c.joint.size());
+    if (!c.joint.empty()) t.absorb_u64("slice.commitment_member", c.member);
   }
 }
 

@@ -1620,7 +1620,7 @@ Result<util::Bytes> open_batch(std::span<const CommittedPoly* const> polys,
   util::Bytes bytes = proof.to_bytes();
   ZKS_LOG_DEBUG("pcs", "opened {} polynomials ({} folded together) at {} claims: {} proof bytes",
                 polys.size(), fb.polys.size(), claims.size(), bytes.size());
-  if (!fb.polys.empty()) {
+  if (!fb.polys.empty() && log::get("pcs")->should_log(spdlog::level::debug)) {
     const GroupProof& g = proof.groups[0];
     std::string parts;
     for (size_t j = 0; j < g.base_leaves.size(); ++j)

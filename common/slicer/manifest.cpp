@@ -124,7 +124,8 @@ Result<Manifest> parse_manifest(std::span<const uint8_t> bytes) {
   if (!pm.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
     return make_error("manifest: protobuf parsing failed (truncated or corrupt)");
   if (pm.semantics_version() != kSemanticsVersion)
-    return make_error("manifest: semantics version " + std::to_string(pm.semantics_version()) + " is not supported");
+    return make_error("manifest: semantics version " + std::to_string(pm.semantics_version()) + " is not supported (" +
+                      std::to_string(kSemanticsVersion) + " is): recompile the model");
   Manifest man;
   model::QModel& m = man.model;
   m.name = pm.model_name();

@@ -70,7 +70,9 @@ Result<std::vector<std::vector<int64_t>>> run_slice(const model::QModel& m, cons
                                                     uint64_t* saturations = nullptr);
 
 // ---- manifest ----
-inline constexpr uint32_t kSemanticsVersion = 1;
+// 2: weight stacks over 2^18 entries split into a joint R_W (a manifest sealed before
+// has another R_W for such slices: refused here, rather than failing its proofs).
+inline constexpr uint32_t kSemanticsVersion = 2;
 
 struct Manifest {
   model::QModel model;
