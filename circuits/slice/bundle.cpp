@@ -14,7 +14,7 @@ namespace zks::circuits {
 namespace {
 
 constexpr uint32_t kMagic = 0x42534b5a;  // "ZKSB"
-constexpr uint32_t kBundleVersion = 3;
+constexpr uint32_t kBundleVersion = 4;  // 4: tensor values as zigzag varints
 constexpr uint64_t kMaxTensorValues = uint64_t(1) << 28;
 constexpr uint32_t kMaxCount = 1 << 20;
 
@@ -90,7 +90,7 @@ util::Bytes Bundle::write() const {
   for (const auto& [id, v] : tensors) {
     w.u32(static_cast<uint32_t>(id));
     w.u64(v.size());
-    for (int64_t x : v) w.u64(static_cast<uint64_t>(x));
+    for (int64_t x : v) w.svarint(x);
   }
   w.u32(static_cast<uint32_t>(commitments.size()));
   for (const auto& [id, c] : commitments) {
@@ -121,15 +121,12 @@ Result<Bundle> Bundle::read(std::span<const uint8_t> bytes) {
     uint32_t id;
     uint64_t n;
     if (!r.u32(id) || !r.u64(n)) return make_error("bundle: tensor header truncated");
-    if (n > kMaxTensorValues || r.remaining() / 8 < n) return make_error("bundle: tensor " + std::to_string(id) + " truncated or too large");
+    if (n > kMaxTensorValues || r.remaining() < n) return make_error("bundle: tensor " + std::to_string(id) + " truncated or too large");
     if (b.tensors.count(int(id))) return make_error("bundle: tensor " + std::to_string(id) + " appears twice");
     auto& v = b.tensors[int(id)];
     v.resize(n);
-    for (auto& x : v) {
-      uint64_t u = 0;
-      r.u64(u);
-      x = static_cast<int64_t>(u);
-    }
+    for (auto& x : v)
+      if (!r.svarint(x)) return make_error("bundle: tensor " + std::to_string(id) + " has a truncated or malformed value");
   }
   uint32_t nc;
   if (!r.u32(nc) || nc > kMaxCount) return make_error("bundle: commitment count truncated or too large");

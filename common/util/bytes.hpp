@@ -19,6 +19,13 @@ class ByteWriter {
   void u32(uint32_t v) { put_le(v, 4); }
   void u64(uint64_t v) { put_le(v, 8); }
   void raw(std::span<const uint8_t> b) { m_out.insert(m_out.end(), b.begin(), b.end()); }
+  // LEB128: 7 bits a byte, low first, the high bit set on every byte but the last.
+  void varint(uint64_t v) {
+    for (; v >= 0x80; v >>= 7) m_out.push_back(static_cast<uint8_t>(v | 0x80));
+    m_out.push_back(static_cast<uint8_t>(v));
+  }
+  // A signed value zigzagged (0, -1, 1, -2, ... -> 0, 1, 2, 3, ...), then as varint.
+  void svarint(int64_t v) { varint((static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63)); }
   const Bytes& bytes() const { return m_out; }
   Bytes take() { return std::move(m_out); }
 
@@ -40,6 +47,29 @@ class ByteReader {
     if (!need(out.size())) return false;
     std::memcpy(out.data(), m_in.data() + m_pos, out.size());
     m_pos += out.size();
+    return true;
+  }
+  // varint()'s encoding, refused when truncated, longer than 10 bytes, over 64 bits or
+  // not the shortest (so each value has one encoding).
+  bool varint(uint64_t& v) {
+    uint64_t x = 0;
+    for (unsigned shift = 0; shift < 70; shift += 7) {
+      if (!need(1)) return false;
+      const uint8_t b = m_in[m_pos++];
+      if (shift == 63 && b > 1) return false;                // past 64 bits
+      if (shift > 0 && b == 0) return false;                  // a trailing zero byte: not the shortest
+      x |= uint64_t(b & 0x7f) << shift;
+      if (!(b & 0x80)) {
+        v = x;
+        return true;
+      }
+    }
+    return false;
+  }
+  bool svarint(int64_t& v) {
+    uint64_t u = 0;
+    if (!varint(u)) return false;
+    v = static_cast<int64_t>((u >> 1) ^ (~(u & 1) + 1));
     return true;
   }
   size_t remaining() const { return m_in.size() - m_pos; }

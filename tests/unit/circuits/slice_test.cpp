@@ -889,6 +889,44 @@ TEST_CASE("weights over a power of two are two weight stacks, one joint R_W boun
   }
 }
 
+TEST_CASE("bundles carry tensors as zigzag varints and refuse malformed bytes with a reason", "[circuits][slice]") {
+  Compiled m = compile("4l_relu_conv_fc");
+  zks::slicer::Manifest man{m.q, {}, {}, {}, {}};
+  auto plan = zks::slicer::plan_slices(man.model, {2, 0, 0});
+  REQUIRE(plan.ok());
+  man.slices = *plan;
+  REQUIRE(c::seal_manifest(man, kParams).ok());
+  std::vector<std::vector<int64_t>> inputs;
+  for (int t : man.model.inputs) inputs.push_back(m.run.values[t]);
+  zks::hash::Digest id{};
+  auto bundle = c::prove_bundle(man, id, inputs, kParams, 2, nullptr, {});
+  REQUIRE(bundle.ok());
+  const auto bytes = bundle->write();
+  auto back = c::Bundle::read(bytes);
+  REQUIRE(back.ok());
+  REQUIRE(back->tensors == bundle->tensors);
+  REQUIRE(back->write() == bytes);
+  size_t values = 0, proof_bytes = 0;
+  for (const auto& [t, v] : bundle->tensors) values += v.size();
+  for (const auto& pr : bundle->proofs) proof_bytes += pr.size();
+  CHECK(bytes.size() < proof_bytes + 4 * values + 1024);  // not 8 bytes a value
+  // The first tensor's first value (after magic, version, two hashes, the tensor count,
+  // its id and its length) written with one byte more: not the shortest form.
+  size_t last = 4 + 4 + 32 + 32 + 4 + 4 + 8;
+  while (bytes[last] & 0x80) ++last;
+  auto overlong = bytes;
+  overlong[last] |= 0x80;
+  overlong.insert(overlong.begin() + std::ptrdiff_t(last + 1), 0x00);
+  auto r = c::Bundle::read(overlong);
+  REQUIRE_FALSE(r.ok());
+  CHECK_THAT(r.error(), Catch::Contains("malformed value"));
+  // Every prefix is refused, never a crash.
+  for (size_t n = 0; n < bytes.size(); n += 1 + n / 8) {
+    CAPTURE(n);
+    CHECK_FALSE(c::Bundle::read(std::span<const uint8_t>(bytes.data(), n)).ok());
+  }
+}
+
 TEST_CASE("sealing commits the real weights of a layer without bias", "[circuits][slice]") {
   // Regression: a layer without bias once left its weight column out of R_W (the bias
   // column index defaulted to the weight column's), so R_W committed zeros.
