@@ -8,7 +8,8 @@
 // per slice proves its outputs from its inputs.
 //
 // Layout: "ZKSB", version, the manifest's hash (binding the bundle to one compiled
-// model), the commitment parameters' id, the public tensors (id, values), the private
+// model), the commitment parameters' id, the public tensors (id, count, each value a
+// zigzag varint in its shortest form: a 16-bit activation takes 3 bytes), the private
 // boundary commitments (id, commitment), the slice proofs, each with its job id and
 // prover hotkey (rule 11). Reading refuses unknown
 // versions, truncation, trailing bytes and absurd sizes with a reason.
