@@ -39,6 +39,21 @@ zks::Result<zks::util::Bytes> proved(const c::SliceStatement& st) {
   return proof;
 }
 
+// The model sealed as `slices` slices, and its inputs from the compiled run.
+zks::slicer::Manifest sealed(const Compiled& m, size_t slices) {
+  zks::slicer::Manifest man{m.q, {}, {}, {}, {}};
+  auto plan = zks::slicer::plan_slices(man.model, {slices, 0, 0});
+  REQUIRE(plan.ok());
+  man.slices = *plan;
+  REQUIRE(c::seal_manifest(man, kParams).ok());
+  return man;
+}
+std::vector<std::vector<int64_t>> model_inputs(const Compiled& m) {
+  std::vector<std::vector<int64_t>> inputs;
+  for (int t : m.q.inputs) inputs.push_back(m.run.values[t]);
+  return inputs;
+}
+
 // Proof header fields (little-endian u32s).
 uint32_t u32_at(const std::vector<uint8_t>& b, size_t at) {
   return uint32_t(b[at]) | uint32_t(b[at + 1]) << 8 | uint32_t(b[at + 2]) << 16 | uint32_t(b[at + 3]) << 24;
@@ -756,11 +771,7 @@ TEST_CASE("a large witness is committed as several stacks, each bound by the hea
 
 TEST_CASE("sealed manifests: the fingerprint binds weights, and proofs do not replay under another", "[circuits][slice]") {
   Compiled m = compile("4l_relu_conv_fc");
-  zks::slicer::Manifest man{m.q, {}, {}, {}, {}};
-  auto plan = zks::slicer::plan_slices(man.model, {2, 0, 0});
-  REQUIRE(plan.ok());
-  man.slices = *plan;
-  REQUIRE(c::seal_manifest(man, kParams).ok());
+  zks::slicer::Manifest man = sealed(m, 2);
   auto fp = c::check_sealed(man, kParams);
   REQUIRE(fp.ok());
   REQUIRE(man.slices[0].weight_commitment.size() == 36);
@@ -829,11 +840,7 @@ TEST_CASE("sealed manifests: the fingerprint binds weights, and proofs do not re
 TEST_CASE("weights over a power of two are two weight stacks, one joint R_W bound by the manifest", "[circuits][slice]") {
   // variable_cnn's 262306 weight entries: 2^18 + 2^12 instead of a 2^19 stack half padding.
   Compiled m = compile("variable_cnn");
-  zks::slicer::Manifest man{m.q, {}, {}, {}, {}};
-  auto plan = zks::slicer::plan_slices(man.model, {1, 0, 0});
-  REQUIRE(plan.ok());
-  man.slices = *plan;
-  REQUIRE(c::seal_manifest(man, kParams).ok());
+  zks::slicer::Manifest man = sealed(m, 1);
   const auto& wc = man.slices[0].weight_commitment;
   REQUIRE(wc.size() == 36 + 4 * 2);
   auto rw = c::read_weight_commitment(wc, kParams);
@@ -858,10 +865,8 @@ TEST_CASE("weights over a power of two are two weight stacks, one joint R_W boun
   tiny[8] = 9;  // a member of 2^9 cannot be joined
   CHECK_THAT(bad(tiny).error(), Catch::Contains("cannot be joined"));
 
-  std::vector<std::vector<int64_t>> inputs;
-  for (int t : man.model.inputs) inputs.push_back(m.run.values[t]);
   zks::hash::Digest id{};
-  auto bundle = c::prove_bundle(man, id, inputs, kParams, 1, nullptr, {});
+  auto bundle = c::prove_bundle(man, id, model_inputs(m), kParams, 1, nullptr, {});
   REQUIRE(bundle.ok());
   auto fp = c::check_sealed(man, kParams);
   REQUIRE(fp.ok());
@@ -891,15 +896,9 @@ TEST_CASE("weights over a power of two are two weight stacks, one joint R_W boun
 
 TEST_CASE("bundles carry tensors as zigzag varints and refuse malformed bytes with a reason", "[circuits][slice]") {
   Compiled m = compile("4l_relu_conv_fc");
-  zks::slicer::Manifest man{m.q, {}, {}, {}, {}};
-  auto plan = zks::slicer::plan_slices(man.model, {2, 0, 0});
-  REQUIRE(plan.ok());
-  man.slices = *plan;
-  REQUIRE(c::seal_manifest(man, kParams).ok());
-  std::vector<std::vector<int64_t>> inputs;
-  for (int t : man.model.inputs) inputs.push_back(m.run.values[t]);
+  const zks::slicer::Manifest man = sealed(m, 2);
   zks::hash::Digest id{};
-  auto bundle = c::prove_bundle(man, id, inputs, kParams, 2, nullptr, {});
+  auto bundle = c::prove_bundle(man, id, model_inputs(m), kParams, 2, nullptr, {});
   REQUIRE(bundle.ok());
   const auto bytes = bundle->write();
   auto back = c::Bundle::read(bytes);
