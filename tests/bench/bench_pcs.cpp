@@ -1,6 +1,7 @@
 // Basefold benchmarks: commit, open and verify time and proof size at 2^16, 2^20 and
-// 2^22 base-field elements with the standard (>= 100-bit) parameters, the NTT, and the
-// proof size for each folding arity (which chose the default).
+// 2^22 base-field elements with the standard (>= 100-bit) parameters, the NTT, the
+// proof size for each folding arity (which chose the default), and three stacks
+// committed jointly or one by one.
 //
 //   build-pcs/tests/bench/bench_pcs --benchmark_counters_tabular=true
 
@@ -135,6 +136,40 @@ BENCHMARK(BM_ProofSizeByArity)
     ->ArgsProduct({{16, 18, 20, 22}, {1, 2, 3, 4}, {12}, {8}})
     ->ArgsProduct({{18, 20}, {3, 4}, {0, 16}, {6, 8, 10}})
     ->Unit(benchmark::kMillisecond);
+
+// Age's witness stacks (2^20 + 2^18 + 2^16) committed and opened as one joint commitment
+// (arg 1) or as three (arg 0): commit + open time, and the opening's size. Each stack
+// claimed at two points.
+void BM_Stacks(benchmark::State& state) {
+  const bool joint = state.range(0) != 0;
+  const auto params = pcs::Params::standard();
+  std::vector<std::vector<Fp>> tables;
+  for (unsigned n : {20u, 18u, 16u}) tables.push_back(random_table(size_t(1) << n, n));
+  const std::vector<std::span<const Fp>> spans(tables.begin(), tables.end());
+  size_t proof_bytes = 0;
+  for (auto _ : state) {
+    std::vector<std::shared_ptr<const pcs::CommittedPoly>> polys;
+    if (joint) {
+      polys = pcs::commit_joint(spans, params).value();
+    } else {
+      for (const auto& tb : spans) polys.push_back(std::make_shared<const pcs::CommittedPoly>(pcs::commit(tb, params).value()));
+    }
+    std::vector<const pcs::CommittedPoly*> ptrs;
+    std::vector<pcs::Claim> claims;
+    for (size_t j = 0; j < polys.size(); ++j) {
+      ptrs.push_back(polys[j].get());
+      for (uint64_t k = 0; k < 2; ++k) {
+        pcs::Claim c{j, random_point(polys[j]->num_vars(), 10 * j + k), {}};
+        c.value = polys[j]->evaluate(c.point);
+        claims.push_back(std::move(c));
+      }
+    }
+    auto t = transcript();
+    proof_bytes = pcs::open_batch(ptrs, claims, t, params).value().size();
+  }
+  state.counters["proof_bytes"] = double(proof_bytes);
+}
+BENCHMARK(BM_Stacks)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 
