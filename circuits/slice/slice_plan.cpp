@@ -576,7 +576,7 @@ void stack_columns(Plan& p) {
       size_t size = std::bit_ceil(total);
       const bool may_split = size >= (size_t(1) << (which == 0 ? kSplitFromVars : kSplitWeightsFromVars));
       const bool full_enough = 4 * total > 3 * size && size <= (size_t(1) << kMaxStackVars);
-      const bool last = !may_split || p.stack_vars.size() - first + 1 == kMaxWitnessStacks || full_enough;
+      const bool last = !may_split || p.stack_vars.size() - first + 1 == kMaxStacksPerKind || full_enough;
       if (!last) size = std::min(size >> 1, size_t(1) << kMaxStackVars);
       const int poly = int(p.stack_vars.size());
       size_t cursor = 0;

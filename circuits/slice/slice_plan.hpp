@@ -98,7 +98,7 @@ struct NodePlan {
   std::vector<PoolStage> stages;
 };
 
-constexpr size_t kMaxWitnessStacks = 3;
+constexpr size_t kMaxStacksPerKind = 3;  // witness stacks, and weight stacks
 constexpr unsigned kSplitFromVars = 16;
 // Weights split from 2^18: below, their opening is a small part of a proof, and the
 // split's extra rows cost more bytes than its time saves (age's 2^17 weight stack
@@ -137,7 +137,7 @@ struct Plan {
   // weights); each entry its number of variables. The witness columns go into one stack,
   // or, where that stack would have 2^kSplitFromVars entries or more and be a quarter or
   // more padding, into a stack of the largest power of two they fill exactly and stacks
-  // for the rest, likewise (at most kMaxWitnessStacks, the rest at least
+  // for the rest, likewise (at most kMaxStacksPerKind, the rest at least
   // 2^kMinSplitStackVars): age's 1.38M witness entries take 2^20 + 2^18 + 2^16 instead of
   // 2^21. The weight columns likewise from 2^kSplitWeightsFromVars (mnist_gan's 1.06M
   // weights: 2^20 + 2^14, not 2^21). Several stacks of one kind are one joint commitment (pcs::commit_joint), so a

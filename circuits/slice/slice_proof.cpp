@@ -160,7 +160,7 @@ std::vector<pcs::Claim> reindex_claims(std::vector<pcs::Claim> claims, size_t n)
 }
 
 // Several witness stacks are one joint commitment (pcs::commit_joint: one Merkle path
-// per query opens them all), as are several weight stacks.
+// per query opens them all); so are several weight stacks (pcs::commit_stack_cached).
 bool joint_witness(const Plan& p) { return p.witness_stacks >= 2; }
 
 // Everything both sides absorb before the first challenge.
