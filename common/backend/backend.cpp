@@ -256,7 +256,7 @@ Result<std::vector<field::Fp2>> Gpu::Sumcheck::table(unsigned j) {
 
 template <typename F>
 Result<std::unique_ptr<Gpu::Codeword>> Gpu::commit_impl(std::span<const F> evals, unsigned log_blowup,
-                                                        size_t leaf_width) {
+                                                        size_t leaf_width, bool tree) {
   const size_t len = evals.size() << log_blowup;
   if (!pow2(evals.size()) || log_blowup > 6 || len > (size_t(1) << 32) || leaf_width == 0 || len % leaf_width != 0)
     return make_error("commit: 2^k values, blowup at most 2^6, codewords of at most 2^32 values, 2^j rows");
@@ -264,21 +264,45 @@ Result<std::unique_ptr<Gpu::Codeword>> Gpu::commit_impl(std::span<const F> evals
   cuda_ops::DeviceCommit* c = nullptr;
   Gpu::Digest root{};
   ZK_TRY(counted("commit", [&] {
-    return cuda_ops::commit(m_device, words(evals.data()), evals.size(), fp2, log_blowup, leaf_width, root.data(), &c);
+    return cuda_ops::commit(m_device, words(evals.data()), evals.size(), fp2, log_blowup, leaf_width, tree, root.data(),
+                            &c);
   }));
-  return std::unique_ptr<Codeword>(new Codeword(c, root, len / leaf_width, leaf_width, fp2));
+  return std::unique_ptr<Codeword>(new Codeword(c, root, len / leaf_width, leaf_width, fp2, tree));
 }
 
 namespace {
 std::vector<uint64_t> to_words(std::span<const size_t> index) { return {index.begin(), index.end()}; }
 }  // namespace
 
-Result<std::unique_ptr<Gpu::Codeword>> Gpu::commit(std::span<const Fp> evals, unsigned log_blowup, size_t leaf_width) {
-  return commit_impl(evals, log_blowup, leaf_width);
+Result<std::unique_ptr<Gpu::Codeword>> Gpu::commit(std::span<const Fp> evals, unsigned log_blowup, size_t leaf_width,
+                                                   bool tree) {
+  return commit_impl(evals, log_blowup, leaf_width, tree);
 }
 
-Result<std::unique_ptr<Gpu::Codeword>> Gpu::commit(std::span<const Fp2> evals, unsigned log_blowup, size_t leaf_width) {
-  return commit_impl(evals, log_blowup, leaf_width);
+Result<std::unique_ptr<Gpu::Codeword>> Gpu::commit(std::span<const Fp2> evals, unsigned log_blowup, size_t leaf_width,
+                                                   bool tree) {
+  return commit_impl(evals, log_blowup, leaf_width, tree);
+}
+
+Status Gpu::Codeword::join(std::span<const Join> joins) {
+  if (!m_tree) return make_error("commit join: the codeword has no tree to join into");
+  std::vector<cuda_ops::JoinPart> parts;
+  for (const auto& j : joins) {
+    const size_t rows = j.height < 64 ? m_rows >> j.height : 0;
+    if (rows == 0 || (rows << j.height) != m_rows) return make_error("commit join: height " + std::to_string(j.height) + " is above the tree");
+    if (j.member) {
+      if (j.member->m_fp2 || j.member->m_rows != rows)
+        return make_error("commit join: a member of " + std::to_string(j.member->m_rows) + " rows at height " +
+                          std::to_string(j.height) + " of a tree of " + std::to_string(m_rows) + " leaves");
+      parts.push_back({j.member->m_commit, nullptr, j.member->m_leaf_width, j.height});
+    } else {
+      if (j.row_values == 0 || j.host_rows.size() != rows * j.row_values)
+        return make_error("commit join: host rows do not fit height " + std::to_string(j.height));
+      parts.push_back({nullptr, words(j.host_rows.data()), j.row_values, j.height});
+    }
+  }
+  ZK_TRY(counted("commit join", [&] { return cuda_ops::commit_join(m_commit, parts.data(), parts.size(), m_root.data()); }));
+  return Status{};
 }
 
 Gpu::Codeword::~Codeword() { cuda_ops::commit_free(m_commit); }
@@ -299,6 +323,7 @@ template Result<std::vector<field::Fp>> Gpu::Codeword::rows<field::Fp>(std::span
 template Result<std::vector<field::Fp2>> Gpu::Codeword::rows<field::Fp2>(std::span<const size_t>) const;
 
 Result<std::vector<Gpu::Digest>> Gpu::Codeword::nodes(std::span<const size_t> index) const {
+  if (!m_tree) return make_error("commit nodes: the codeword has no tree");
   for (size_t i : index)
     if (i == 0 || i >= 2 * m_rows)
       return make_error("commit nodes: node " + std::to_string(i) + " of a tree of " + std::to_string(m_rows) + " leaves");
@@ -368,8 +393,9 @@ Result<std::vector<field::Fp2>> Gpu::Sumcheck::table(unsigned) { return no_cuda(
 size_t Gpu::failures() { return 0; }
 size_t Gpu::calls() { return 0; }
 void Gpu::fail_call(size_t) {}
-Result<std::unique_ptr<Gpu::Codeword>> Gpu::commit(std::span<const Fp>, unsigned, size_t) { return no_cuda(); }
-Result<std::unique_ptr<Gpu::Codeword>> Gpu::commit(std::span<const Fp2>, unsigned, size_t) { return no_cuda(); }
+Result<std::unique_ptr<Gpu::Codeword>> Gpu::commit(std::span<const Fp>, unsigned, size_t, bool) { return no_cuda(); }
+Result<std::unique_ptr<Gpu::Codeword>> Gpu::commit(std::span<const Fp2>, unsigned, size_t, bool) { return no_cuda(); }
+Status Gpu::Codeword::join(std::span<const Join>) { return no_cuda(); }
 Gpu::Codeword::~Codeword() = default;
 size_t Gpu::Codeword::device_bytes() const { return 0; }
 template <typename F>

@@ -145,7 +145,8 @@ class Gpu {
   // (pcs::detail::evals_to_coeffs), Reed-Solomon codeword (pcs::detail::rs_encode) and
   // Merkle tree (hash::MerkleTree::from_rows, rows of leaf_width values) are computed
   // and stay in device memory as long as this object; the root comes back at once, rows
-  // and tree nodes only when a proof opens them.
+  // and tree nodes only when a proof opens them. Made without a tree (a joint
+  // commitment's member), its root is zero and it has no nodes.
   class Codeword {
    public:
     ~Codeword();
@@ -153,6 +154,7 @@ class Gpu {
     Codeword& operator=(const Codeword&) = delete;
     const Digest& root() const { return m_root; }
     size_t rows() const { return m_rows; }
+    bool has_tree() const { return m_tree; }
     size_t device_bytes() const;
     // Rows index[i] (leaf_width values each, the row's values one after the other), in
     // that order; F is the committed field (Fp or Fp2).
@@ -160,19 +162,33 @@ class Gpu {
     Result<std::vector<F>> rows(std::span<const size_t> index) const;
     // Tree nodes at heap positions index[i] (node 1 the root, the leaves from rows() on).
     Result<std::vector<Digest>> nodes(std::span<const size_t> index) const;
+    // Makes this tree a joint commitment's (hash::MerkleTree::from_leaves(leaves,
+    // joined)): its leaves stay, the levels above are hashed again with each join's rows
+    // joined at its height, in order, and root() becomes the joint root. A join's rows
+    // are another base-field codeword's on the device (rows() >> height rows, made
+    // without a tree) or in host memory (row_values values a row).
+    struct Join {
+      unsigned height = 0;
+      const Codeword* member = nullptr;  // or
+      std::span<const Fp> host_rows;
+      size_t row_values = 0;
+    };
+    Status join(std::span<const Join> joins);
 
    private:
     friend class Gpu;
-    Codeword(cuda_ops::DeviceCommit* c, const Digest& root, size_t rows, size_t leaf_width, bool fp2)
-        : m_commit(c), m_root(root), m_rows(rows), m_leaf_width(leaf_width), m_fp2(fp2) {}
+    Codeword(cuda_ops::DeviceCommit* c, const Digest& root, size_t rows, size_t leaf_width, bool fp2, bool tree)
+        : m_commit(c), m_root(root), m_rows(rows), m_leaf_width(leaf_width), m_fp2(fp2), m_tree(tree) {}
     cuda_ops::DeviceCommit* m_commit;
     Digest m_root;
     size_t m_rows, m_leaf_width;
-    bool m_fp2;
+    bool m_fp2, m_tree;
   };
-  Result<std::unique_ptr<Codeword>> commit(std::span<const Fp> evals, unsigned log_blowup, size_t leaf_width);
+  Result<std::unique_ptr<Codeword>> commit(std::span<const Fp> evals, unsigned log_blowup, size_t leaf_width,
+                                           bool tree = true);
   // Over F_p^2, each coordinate encoded on its own (as the CPU does).
-  Result<std::unique_ptr<Codeword>> commit(std::span<const Fp2> evals, unsigned log_blowup, size_t leaf_width);
+  Result<std::unique_ptr<Codeword>> commit(std::span<const Fp2> evals, unsigned log_blowup, size_t leaf_width,
+                                           bool tree = true);
 
   // Device-resident timing of one op (see cuda_ops::time_op): median milliseconds and
   // the fewest bytes the op must move.
@@ -183,7 +199,8 @@ class Gpu {
 
  private:
   template <typename F>
-  Result<std::unique_ptr<Codeword>> commit_impl(std::span<const F> evals, unsigned log_blowup, size_t leaf_width);
+  Result<std::unique_ptr<Codeword>> commit_impl(std::span<const F> evals, unsigned log_blowup, size_t leaf_width,
+                                                bool tree);
   int m_device;
 };
 

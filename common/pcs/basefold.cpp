@@ -38,17 +38,31 @@ namespace detail {
 // memory, or kept in GPU memory, where only the root and the opened rows and paths
 // cross to the host.
 template <typename F>
+class Encoded;
+
+// A codeword whose rows a joint commitment's tree joins at `height` (the members other
+// than the largest; `evals` is the table it was made from).
+struct Joined {
+  const Encoded<Fp>* member;
+  std::span<const Fp> evals;
+  unsigned height;
+};
+
+template <typename F>
 class Encoded {
  public:
   // The encoding of the evaluation table `evals` (2^n values): made on the GPU when the
   // table has at least 2^kGpuMinVars values and the GPU passed its self-check (the same
   // bytes), else, or on any GPU error (with a warning), on the CPU.
-  // With tree = false, a host encoding is the codeword alone (a joint commitment's
-  // member: the joint tree is built from its rows): no root of its own, rows opened
-  // without a path.
-  static Encoded make(std::span<const F> evals, unsigned log_blowup, size_t leaf_width, bool tree = true);
+  // With tree = false the codeword alone (a joint commitment's member, whose rows are
+  // joined into another's tree): no root of its own, rows opened without a path. With
+  // `joins`, the tree is the joint commitment's (hash::MerkleTree::from_leaves(leaves,
+  // joined)): on the GPU when this codeword is there, from the members' rows where they
+  // are.
+  static Encoded make(std::span<const F> evals, unsigned log_blowup, size_t leaf_width, bool tree = true,
+                      std::span<const Joined> joins = {});
   const hash::Digest& root() const {
-    ZK_ASSERT(m_gpu || m_tree);
+    ZK_ASSERT(m_gpu ? m_gpu->has_tree() : bool(m_tree));
     return m_gpu ? m_gpu->root() : m_tree->root();
   }
   size_t host_bytes() const;
@@ -60,16 +74,18 @@ class Encoded {
   };
   // The rows `leaves` (sorted, distinct) and their pruned multiproof. From the GPU when
   // the codeword is there; if reading it fails, `evals` (the table this was made from)
-  // is encoded again on the CPU for this opening, with a warning.
-  Opened open(const std::vector<size_t>& leaves, std::span<const F> evals) const;
-  // Every leaf's digest, and the whole codeword (for a joint commitment's tree); read
-  // from the GPU, or on a failure there made again on the CPU from `evals`, with a
-  // warning. `scratch` holds the codeword when it is not in host memory.
-  std::vector<hash::Digest> leaf_digests(std::span<const F> evals) const;
+  // is encoded again on the CPU for this opening, with a warning, and a joint tree made
+  // again from `joins` (those it was made with).
+  Opened open(const std::vector<size_t>& leaves, std::span<const F> evals, std::span<const Joined> joins = {}) const;
+  // The whole codeword: read from the GPU, or on a failure there made again on the CPU
+  // from `evals`, with a warning. `scratch` holds it when it is not in host memory.
   std::span<const F> codeword(std::span<const F> evals, std::vector<F>& scratch) const;
 
  private:
-  static Encoded on_cpu(std::span<const F> evals, unsigned log_blowup, size_t leaf_width, bool tree = true);
+  template <typename>
+  friend class Encoded;
+  static Encoded on_cpu(std::span<const F> evals, unsigned log_blowup, size_t leaf_width, bool tree,
+                        std::span<const Joined> joins);
   std::vector<F> m_codeword;  // on the host: the codeword and its tree (or none)
   std::unique_ptr<hash::MerkleTree> m_tree;
   std::unique_ptr<backend::Gpu::Codeword> m_gpu;  // or on the GPU
@@ -85,8 +101,8 @@ struct CommittedPoly::Access {
   static std::unique_ptr<detail::Encoded<Fp>>& encoded(CommittedPoly& p) { return p.m_encoded; }
   static const detail::Encoded<Fp>& encoded(const CommittedPoly& p) { return *p.m_encoded; }
   static Commitment& commitment(CommittedPoly& p) { return p.m_commitment; }
-  static std::shared_ptr<const hash::MerkleTree>& joint(CommittedPoly& p) { return p.m_joint; }
-  static const hash::MerkleTree& joint(const CommittedPoly& p) { return *p.m_joint; }
+  static std::vector<std::shared_ptr<const CommittedPoly>>& members(CommittedPoly& p) { return p.m_members; }
+  static const std::vector<std::shared_ptr<const CommittedPoly>>& members(const CommittedPoly& p) { return p.m_members; }
 };
 
 CommittedPoly::CommittedPoly() = default;
@@ -99,10 +115,8 @@ Fp2 CommittedPoly::evaluate(std::span<const Fp2> point) const {
   return poly::evaluate(std::span<const Fp>(m_evals), point);
 }
 
-size_t CommittedPoly::host_bytes() const {
-  // A joint commitment's tree is counted once, with its first member.
-  const size_t tree = m_joint && m_commitment.member == 0 ? 2 * m_joint->num_leaves() * sizeof(hash::Digest) : 0;
-  return m_evals.size() * sizeof(Fp) + m_encoded->host_bytes() + tree;
+size_t CommittedPoly::host_bytes() const {  // a joint commitment's tree is its largest member's
+  return m_evals.size() * sizeof(Fp) + m_encoded->host_bytes();
 }
 size_t CommittedPoly::device_bytes() const { return m_encoded->device_bytes(); }
 
@@ -166,6 +180,15 @@ unsigned leaves_log(const Commitment& c, const Params& p) { return c.num_vars + 
 // the folds before the leaf and the leaf's own).
 unsigned joint_height(const Commitment& c0, const Commitment& c, const Params& p) {
   return leaves_log(c0, p) - leaves_log(c, p);
+}
+
+// The members a joint commitment's largest member joins into its tree (none for any
+// other polynomial).
+std::vector<detail::Joined> joins_of(const CommittedPoly& p, const Params& params) {
+  std::vector<detail::Joined> out;
+  for (const auto& m : CommittedPoly::Access::members(p))
+    out.push_back({&CommittedPoly::Access::encoded(*m), m->evaluations(), joint_height(p.commitment(), m->commitment(), params)});
+  return out;
 }
 
 Status check_params(const Params& params) {
@@ -533,14 +556,31 @@ std::vector<F> leaf_values(std::span<const F> cw, size_t width, const std::vecto
 
 }  // namespace
 
+namespace {
+// A joint commitment's tree on the host: `leaves` (the largest member's leaf digests)
+// with the other members' rows joined.
+hash::MerkleTree joint_tree(std::vector<hash::Digest> leaves, std::span<const detail::Joined> joins) {
+  std::vector<std::vector<Fp>> scratch(joins.size());
+  std::vector<hash::JoinedRows> joined;
+  for (size_t k = 0; k < joins.size(); ++k) {
+    const auto& j = joins[k];
+    auto cw = j.member->codeword(j.evals, scratch[k]);
+    joined.push_back({j.height, hash::row_bytes(cw), cw.size_bytes() / (leaves.size() >> j.height)});
+  }
+  return hash::MerkleTree::from_leaves(std::move(leaves), joined);
+}
+}  // namespace
+
 template <typename F>
 detail::Encoded<F> detail::Encoded<F>::on_cpu(std::span<const F> evals, unsigned log_blowup, size_t leaf_width,
-                                              bool tree) {
+                                              bool tree, std::span<const Joined> joins) {
   std::vector<F> coeffs(evals.begin(), evals.end());
   evals_to_coeffs(std::span<F>(coeffs));
   Encoded e;
   e.m_codeword = rs_encode(std::span<const F>(coeffs), log_blowup);
-  if (tree) e.m_tree = std::make_unique<hash::MerkleTree>(hash::MerkleTree::from_rows(std::span<const F>(e.m_codeword), leaf_width));
+  const std::span<const F> cw(e.m_codeword);
+  if (!joins.empty()) e.m_tree = std::make_unique<hash::MerkleTree>(joint_tree(hash::hash_leaves(cw, leaf_width), joins));
+  else if (tree) e.m_tree = std::make_unique<hash::MerkleTree>(hash::MerkleTree::from_rows(cw, leaf_width));
   e.m_log_blowup = log_blowup;
   e.m_leaf_width = leaf_width;
   return e;
@@ -548,19 +588,28 @@ detail::Encoded<F> detail::Encoded<F>::on_cpu(std::span<const F> evals, unsigned
 
 template <typename F>
 detail::Encoded<F> detail::Encoded<F>::make(std::span<const F> evals, unsigned log_blowup, size_t leaf_width,
-                                            bool tree) {
+                                            bool tree, std::span<const Joined> joins) {
   if (backend::Gpu* g = evals.size() >= (size_t(1) << kGpuMinVars) ? commit_gpu() : nullptr) {
-    auto done = g->commit(evals, log_blowup, leaf_width);
-    if (done.ok()) {
+    auto done = g->commit(evals, log_blowup, leaf_width, tree || !joins.empty());
+    Status joined = done.ok() ? Status{} : Status(make_error(done.error()));
+    if (done.ok() && !joins.empty()) {  // each member's rows from the device, or from the host where it is
+      std::vector<backend::Gpu::Codeword::Join> parts;
+      for (const auto& j : joins) {
+        if (j.member->m_gpu) parts.push_back({j.height, j.member->m_gpu.get(), {}, 0});
+        else parts.push_back({j.height, nullptr, j.member->m_codeword, j.member->m_leaf_width});
+      }
+      joined = (*done)->join(parts);
+    }
+    if (joined.ok()) {
       Encoded e;
       e.m_gpu = std::move(*done);
       e.m_log_blowup = log_blowup;
       e.m_leaf_width = leaf_width;
       return e;
     }
-    ZKS_LOG_WARN("pcs", "GPU commitment failed, committing on the CPU: {}", done.error());  // out of memory, a driver error
+    ZKS_LOG_WARN("pcs", "GPU commitment failed, committing on the CPU: {}", joined.error());  // out of memory, a driver error
   }
-  return on_cpu(evals, log_blowup, leaf_width, tree);
+  return on_cpu(evals, log_blowup, leaf_width, tree, joins);
 }
 
 template <typename F>
@@ -570,37 +619,22 @@ size_t detail::Encoded<F>::host_bytes() const {
 }
 
 template <typename F>
-typename detail::Encoded<F>::Opened detail::Encoded<F>::open(const std::vector<size_t>& leaves,
-                                                             std::span<const F> evals) const {
+typename detail::Encoded<F>::Opened detail::Encoded<F>::open(const std::vector<size_t>& leaves, std::span<const F> evals,
+                                                             std::span<const Joined> joins) const {
   if (m_gpu) {
     auto values = m_gpu->template rows<F>(leaves);
     std::string why = values.ok() ? "" : values.error();
+    if (values.ok() && !m_gpu->has_tree()) return {std::move(*values), {}};
     if (values.ok()) {
       auto nodes = m_gpu->nodes(hash::MerkleTree::multiproof_nodes(m_gpu->rows(), leaves));
       if (nodes.ok()) return {std::move(*values), {std::move(*nodes)}};
       why = nodes.error();
     }
     ZKS_LOG_WARN("pcs", "reading a codeword on the GPU failed, encoding it again on the CPU: {}", why);
-    return on_cpu(evals, m_log_blowup, m_leaf_width).open(leaves, evals);
+    return on_cpu(evals, m_log_blowup, m_leaf_width, m_gpu->has_tree(), joins).open(leaves, evals);
   }
   return {leaf_values(std::span<const F>(m_codeword), m_leaf_width, leaves),
           m_tree ? m_tree->open_many(leaves) : hash::MultiProof{}};
-}
-
-template <typename F>
-std::vector<hash::Digest> detail::Encoded<F>::leaf_digests(std::span<const F> evals) const {
-  if (m_gpu) {
-    std::vector<size_t> heap(m_gpu->rows());
-    for (size_t i = 0; i < heap.size(); ++i) heap[i] = heap.size() + i;
-    auto nodes = m_gpu->nodes(heap);
-    if (nodes.ok()) return std::move(*nodes);
-    ZKS_LOG_WARN("pcs", "reading a codeword's leaves on the GPU failed, encoding it again on the CPU: {}", nodes.error());
-    return on_cpu(evals, m_log_blowup, m_leaf_width).leaf_digests(evals);
-  }
-  if (!m_tree) return hash::hash_leaves(std::span<const F>(m_codeword), m_leaf_width);
-  std::vector<hash::Digest> out(m_tree->num_leaves());
-  for (size_t i = 0; i < out.size(); ++i) out[i] = m_tree->leaf(i);
-  return out;
 }
 
 template <typename F>
@@ -613,7 +647,7 @@ std::span<const F> detail::Encoded<F>::codeword(std::span<const F> evals, std::v
     scratch = std::move(*rows);
   } else {
     ZKS_LOG_WARN("pcs", "reading a codeword on the GPU failed, encoding it again on the CPU: {}", rows.error());
-    scratch = on_cpu(evals, m_log_blowup, m_leaf_width, false).m_codeword;
+    scratch = on_cpu(evals, m_log_blowup, m_leaf_width, false, {}).m_codeword;
   }
   return scratch;
 }
@@ -1007,13 +1041,11 @@ GroupProof prove_fold_batch(const FoldBatch& fb, std::span<const CommittedPoly* 
   for (size_t j = 0; j < m; ++j) {
     const CommittedPoly& pj = *polys[fb.polys[j].poly];
     auto at = join_leaves(fb.polys[j], queries, steps, leaf_log(pj.commitment(), params));
-    auto opened = CommittedPoly::Access::encoded(pj).open(at, pj.evaluations());
+    // A joint commitment's largest member carries the one path for every member (the
+    // others have no tree).
+    auto opened = CommittedPoly::Access::encoded(pj).open(at, pj.evaluations(), joins_of(pj, params));
     gp.base_leaves.push_back(std::move(opened.values));
-    // A joint commitment's largest member carries the one path for every member.
-    const Commitment& c = pj.commitment();
-    if (c.joint.empty()) gp.base_proofs.push_back(std::move(opened.proof));
-    else if (c.member == 0) gp.base_proofs.push_back(CommittedPoly::Access::joint(pj).open_many(at));
-    else gp.base_proofs.emplace_back();
+    gp.base_proofs.push_back(std::move(opened.proof));
   }
   for (size_t k = 1; k < steps.size(); ++k) {
     auto opened = layers[k - 1].open(leaves[k], messages[k - 1]);
@@ -1314,9 +1346,11 @@ bool gpu_commitments() { return commit_gpu() != nullptr; }
 
 namespace {
 // commit() with leaves of 2^leaf_log(n) values (n the table's variables).
+// own_tree false: a joint commitment's member other than the largest; `joins`: the
+// largest's, whose tree joins them.
 template <typename LeafLog>
 Result<CommittedPoly> commit_impl(std::span<const Fp> values, const Params& params, LeafLog&& leaf_log,
-                                  bool own_tree = true) {
+                                  bool own_tree = true, std::span<const detail::Joined> joins = {}) {
   ZK_TRY(check_params(params));
   if (values.empty()) return make_error("pcs: cannot commit to an empty vector");
   unsigned n = poly::log2_ceil(values.size());
@@ -1330,7 +1364,7 @@ Result<CommittedPoly> commit_impl(std::span<const Fp> values, const Params& para
   std::copy(values.begin(), values.end(), evals.begin());
   auto& encoded = CommittedPoly::Access::encoded(p);
   encoded = std::make_unique<detail::Encoded<Fp>>(
-      detail::Encoded<Fp>::make(std::span<const Fp>(evals), params.log_blowup, size_t(1) << leaf_log(n), own_tree));
+      detail::Encoded<Fp>::make(std::span<const Fp>(evals), params.log_blowup, size_t(1) << leaf_log(n), own_tree, joins));
   auto& c = CommittedPoly::Access::commitment(p);
   if (own_tree) c.root = encoded->root();
   c.num_vars = n;
@@ -1371,31 +1405,33 @@ Result<std::vector<std::shared_ptr<const CommittedPoly>>> commit_joint(std::span
     sizes.push_back(poly::log2_ceil(table.size()));
   }
   ZK_TRY(check_joint(sizes, params));
-  std::vector<CommittedPoly> polys;
-  for (const auto& table : tables) {
-    auto cp = commit_impl(table, params, [&](unsigned n) { return member_leaf_log(n, sizes[0], params); }, false);
+  auto leaf_log = [&](unsigned n) { return member_leaf_log(n, sizes[0], params); };
+  // The others first: the largest's tree joins their rows.
+  std::vector<CommittedPoly> others;
+  std::vector<detail::Joined> joins;
+  Commitment c0;
+  c0.num_vars = sizes[0], c0.joint = sizes;
+  for (size_t i = 1; i < tables.size(); ++i) {
+    auto cp = commit_impl(tables[i], params, leaf_log, false);
     if (!cp.ok()) return make_error(cp.error());
     auto& c = CommittedPoly::Access::commitment(*cp);
     c.joint = sizes;
-    c.member = uint32_t(polys.size());
-    polys.push_back(std::move(cp).value());
+    c.member = uint32_t(i);
+    joins.push_back({&CommittedPoly::Access::encoded(std::as_const(*cp)), cp->evaluations(), joint_height(c0, c, params)});
+    others.push_back(std::move(cp).value());  // the encodings and tables stay where they are
   }
-  std::vector<std::vector<Fp>> scratch(polys.size());
-  std::vector<hash::JoinedRows> joined;
-  for (size_t i = 1; i < polys.size(); ++i) {
-    const auto& e = CommittedPoly::Access::encoded(std::as_const(polys[i]));
-    joined.push_back({joint_height(polys[0].commitment(), polys[i].commitment(), params),
-                      hash::row_bytes(e.codeword(polys[i].evaluations(), scratch[i])),
-                      sizeof(Fp) << leaf_log(polys[i].commitment(), params)});
+  auto leader = commit_impl(tables[0], params, leaf_log, false, joins);
+  if (!leader.ok()) return make_error(leader.error());
+  auto& c = CommittedPoly::Access::commitment(*leader);
+  c.joint = sizes;
+  c.root = CommittedPoly::Access::encoded(std::as_const(*leader)).root();
+  std::vector<std::shared_ptr<const CommittedPoly>> out(tables.size());
+  for (size_t i = 1; i < tables.size(); ++i) {
+    CommittedPoly::Access::commitment(others[i - 1]).root = c.root;
+    out[i] = std::make_shared<const CommittedPoly>(std::move(others[i - 1]));
   }
-  auto tree = std::make_shared<const hash::MerkleTree>(hash::MerkleTree::from_leaves(
-      CommittedPoly::Access::encoded(std::as_const(polys[0])).leaf_digests(polys[0].evaluations()), joined));
-  std::vector<std::shared_ptr<const CommittedPoly>> out;
-  for (size_t i = 0; i < polys.size(); ++i) {
-    CommittedPoly::Access::commitment(polys[i]).root = tree->root();
-    CommittedPoly::Access::joint(polys[i]) = tree;
-    out.push_back(std::make_shared<const CommittedPoly>(std::move(polys[i])));
-  }
+  CommittedPoly::Access::members(*leader).assign(out.begin() + 1, out.end());
+  out[0] = std::make_shared<const CommittedPoly>(std::move(leader).value());
   return out;
 }
 

@@ -101,7 +101,9 @@ class CommittedPoly {
   Commitment m_commitment;
   std::vector<Fp> m_evals;  // zero-padded evaluation table
   std::unique_ptr<detail::Encoded<Fp>> m_encoded;  // RS codeword (bit-reversed) and tree
-  std::shared_ptr<const hash::MerkleTree> m_joint;  // a joint commitment's tree, shared by its members
+  // A joint commitment's largest member: the others (its tree, in m_encoded, joins their
+  // rows, and is made again from them if the GPU holding it fails).
+  std::vector<std::shared_ptr<const CommittedPoly>> m_members;
 };
 
 // "Polynomial `poly` of the batch evaluates to `value` at `point`."

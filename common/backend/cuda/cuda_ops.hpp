@@ -74,10 +74,23 @@ void sumcheck_close(SumcheckSession* s);
 // (rs_encode) and its Merkle tree in rows of leaf_width values (merkle_tree) stay in
 // device memory; the root (node 1) comes back, rows and tree nodes on request. fp2: n
 // F_p^2 values (2n words), each coordinate encoded on its own as
-// pcs::detail::rs_encode(span<const Fp2>) does. commit_free releases it.
+// pcs::detail::rs_encode(span<const Fp2>) does. tree false: no tree (root zero; a
+// joint commitment's member, whose rows are joined into another's tree).
+// commit_free releases it.
 struct DeviceCommit;
 const char* commit(int device, const uint64_t* evals, size_t n, bool fp2, unsigned log_blowup, size_t leaf_width,
-                   uint8_t root[32], DeviceCommit** out);
+                   bool tree, uint8_t root[32], DeviceCommit** out);
+// A joint commitment (hash::MerkleTree::from_leaves(leaves, joined)): c's tree keeps its
+// leaves and is hashed again above them with each part's rows joined at its height, in
+// order; root receives the new node 1. A part's rows (c's rows >> height of them,
+// row_words each) are another device commitment's codeword, or host memory.
+struct JoinPart {
+  const DeviceCommit* member;  // or null, and host_rows
+  const uint64_t* host_rows;
+  size_t row_words;
+  unsigned height;
+};
+const char* commit_join(DeviceCommit* c, const JoinPart* parts, size_t count, uint8_t root[32]);
 // Rows index[0..count) of the codeword (leaf_width values each) into out, in that order.
 const char* commit_rows(const DeviceCommit* c, const uint64_t* index, size_t count, uint64_t* out);
 // Tree nodes index[0..count) (heap positions: node 1 the root, the leaves from node

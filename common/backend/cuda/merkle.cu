@@ -34,7 +34,7 @@ State domain_state(uint8_t domain) {
   s.h[7] ^= p1;
   return s;
 }
-constexpr uint8_t kMerkleLeaf = 0x01, kMerkleNode = 0x02;  // hash::Domain
+constexpr uint8_t kMerkleLeaf = 0x01, kMerkleNode = 0x02, kMerkleJoin = 0x07;  // hash::Domain
 
 __device__ __forceinline__ uint64_t rotr(uint64_t x, int n) { return (x >> n) | (x << (64 - n)); }
 
@@ -82,19 +82,23 @@ __device__ void compress(uint64_t h[8], const uint64_t m[16], uint64_t t, bool l
   for (int i = 0; i < 8; ++i) h[i] ^= v[i] ^ v[8 + i];
 }
 
-// BLAKE2b-256 of `words` little-endian u64 words (8 * words bytes, words >= 1).
-__device__ void hash_words(const State& s0, const uint64_t* msg, size_t words, uint64_t* out) {
+// BLAKE2b-256 of the little-endian u64 words a[0..na) then b[0..nb) (8 (na + nb) bytes,
+// na + nb >= 1). out may be a: it is written after the last read.
+__device__ void hash_words(const State& s0, const uint64_t* a, size_t na, const uint64_t* b, size_t nb, uint64_t* out) {
   uint64_t h[8];
 #pragma unroll
   for (int i = 0; i < 8; ++i) h[i] = s0.h[i];
-  const size_t blocks = (words + 15) / 16;
-  for (size_t b = 0; b < blocks; ++b) {
+  const size_t words = na + nb, blocks = (words + 15) / 16;
+  for (size_t blk = 0; blk < blocks; ++blk) {
     uint64_t m[16];
-    const size_t at = b * 16;
+    const size_t at = blk * 16;
 #pragma unroll
-    for (int k = 0; k < 16; ++k) m[k] = at + k < words ? msg[at + k] : 0;
+    for (int k = 0; k < 16; ++k) {
+      const size_t i = at + k;
+      m[k] = i < na ? a[i] : i < words ? b[i - na] : 0;
+    }
     const size_t done = at + 16 < words ? at + 16 : words;
-    compress(h, m, uint64_t(done) * 8, b + 1 == blocks);
+    compress(h, m, uint64_t(done) * 8, blk + 1 == blocks);
   }
 #pragma unroll
   for (int i = 0; i < 4; ++i) out[i] = h[i];
@@ -102,15 +106,42 @@ __device__ void hash_words(const State& s0, const uint64_t* msg, size_t words, u
 
 __global__ void hash_leaves(const uint64_t* rows, size_t row_words, size_t count, uint64_t* nodes, State s) {
   size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x;
-  if (i < count) hash_words(s, rows + i * row_words, row_words, nodes + (count + i) * 4);
+  if (i < count) hash_words(s, rows + i * row_words, row_words, nullptr, 0, nodes + (count + i) * 4);
 }
 
 __global__ void hash_level(uint64_t* nodes, size_t first, State s) {
   size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x;
-  if (i < first) hash_words(s, nodes + 2 * (first + i) * 4, 8, nodes + (first + i) * 4);
+  if (i < first) hash_words(s, nodes + 2 * (first + i) * 4, 8, nullptr, 0, nodes + (first + i) * 4);
+}
+
+// Node first + j (j < first) becomes H(MerkleJoin || node || row j).
+__global__ void join_level(uint64_t* nodes, size_t first, const uint64_t* rows, size_t row_words, State s) {
+  size_t j = blockIdx.x * size_t(blockDim.x) + threadIdx.x;
+  if (j < first) hash_words(s, nodes + (first + j) * 4, 4, rows + j * row_words, row_words, nodes + (first + j) * 4);
 }
 
 }  // namespace
+
+const char* merkle_join_device(uint64_t* nodes, size_t count, const JoinRows* joins, size_t num_joins) {
+  const State node = domain_state(kMerkleNode), join = domain_state(kMerkleJoin);
+  auto join_at = [&](unsigned height) -> const char* {
+    for (size_t k = 0; k < num_joins; ++k) {
+      if (joins[k].height != height) continue;
+      const size_t first = count >> height;
+      join_level<<<blocks_for(first), kThreads>>>(nodes, first, joins[k].rows, joins[k].row_words, join);
+      ZKS_CUDA_LAUNCHED();
+    }
+    return nullptr;
+  };
+  if (const char* e = join_at(0)) return e;
+  unsigned height = 0;
+  for (size_t level = count / 2; level >= 1; level /= 2) {
+    hash_level<<<blocks_for(level), kThreads>>>(nodes, level, node);
+    ZKS_CUDA_LAUNCHED();
+    if (const char* e = join_at(++height)) return e;
+  }
+  return nullptr;
+}
 
 const char* merkle_tree_device(const uint64_t* rows, size_t row_words, size_t count, uint64_t* nodes) {
   const State leaf = domain_state(kMerkleLeaf), node = domain_state(kMerkleNode);

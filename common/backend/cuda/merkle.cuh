@@ -12,4 +12,15 @@ namespace zks::backend::cuda_ops::detail {
 // count a power of two; rows row_words words apart. Device memory.
 const char* merkle_tree_device(const uint64_t* rows, size_t row_words, size_t count, uint64_t* nodes);
 
+// A joint tree, as hash::MerkleTree::from_leaves(leaves, joined): nodes as above with the
+// leaves set; every level above them is hashed again, and each join's rows (count >>
+// height of them, row_words apart, device memory) are joined at its height in order:
+// node j there becomes H(MerkleJoin || node || row j). joins is host memory.
+struct JoinRows {
+  const uint64_t* rows;
+  size_t row_words;
+  unsigned height;
+};
+const char* merkle_join_device(uint64_t* nodes, size_t count, const JoinRows* joins, size_t num_joins);
+
 }  // namespace zks::backend::cuda_ops::detail

@@ -4,6 +4,7 @@
 #include "backend/cuda/merkle.cuh"
 #include "backend/cuda/ntt.cuh"
 
+#include <cstring>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -249,7 +250,7 @@ struct DeviceCommit {
 };
 
 const char* commit(int device, const uint64_t* evals, size_t n, bool fp2, unsigned log_blowup, size_t leaf_width,
-                   uint8_t root[32], DeviceCommit** out) {
+                   bool tree, uint8_t root[32], DeviceCommit** out) {
   *out = nullptr;
   const size_t len = n << log_blowup;
   if (n == 0 || (n & (n - 1)) != 0 || log_blowup > 6 || leaf_width == 0 || len % leaf_width != 0)
@@ -287,12 +288,42 @@ const char* commit(int device, const uint64_t* evals, size_t n, bool fp2, unsign
     ZKS_CUDA_LAUNCHED();
     ZKS_CUDA_TRY(cudaDeviceSynchronize());  // before c0, c1, e0 and e1 are freed
   }
-  if (const char* e = c->tree.alloc(2 * c->rows * 4)) return e;
-  ZKS_CUDA_TRY(cudaMemset(c->tree.ptr, 0, 2 * c->rows * 4 * sizeof(uint64_t)));
-  if (const char* e = merkle_tree_device(c->codeword.ptr, c->row_words, c->rows, c->tree.ptr)) return e;
+  std::memset(root, 0, 32);
+  if (tree) {
+    if (const char* e = c->tree.alloc(2 * c->rows * 4)) return e;
+    ZKS_CUDA_TRY(cudaMemset(c->tree.ptr, 0, 2 * c->rows * 4 * sizeof(uint64_t)));
+    if (const char* e = merkle_tree_device(c->codeword.ptr, c->row_words, c->rows, c->tree.ptr)) return e;
+    ZKS_CUDA_TRY(cudaMemcpy(root, c->tree.ptr + 4, 32, cudaMemcpyDeviceToHost));  // node 1; waits for the kernels
+  }
   ZKS_CUDA_TRY(cudaDeviceSynchronize());
-  ZKS_CUDA_TRY(cudaMemcpy(root, c->tree.ptr + 4, 32, cudaMemcpyDeviceToHost));  // node 1
   *out = c.release();
+  return nullptr;
+}
+
+const char* commit_join(DeviceCommit* c, const JoinPart* parts, size_t count, uint8_t root[32]) {
+  if (c->tree.size == 0) return "commit join: the codeword has no tree to join into";
+  const unsigned depth = unsigned(__builtin_ctzll(c->rows));
+  for (size_t k = 0; k < count; ++k) {
+    const JoinPart& p = parts[k];
+    if (p.height > depth || p.row_words == 0 || (p.member == nullptr) == (p.host_rows == nullptr))
+      return "commit join: bad join";
+    if (p.member && (p.member->device != c->device || p.member->row_words != p.row_words ||
+                     p.member->rows != (c->rows >> p.height)))
+      return "commit join: a member's rows do not fit the tree";
+  }
+  ZKS_CUDA_TRY(cudaSetDevice(c->device));
+  std::vector<DeviceArray<uint64_t>> uploaded(count);  // the rows of members held on the host
+  std::vector<JoinRows> joins(count);
+  for (size_t k = 0; k < count; ++k) {
+    const JoinPart& p = parts[k];
+    if (p.host_rows) {
+      if (const char* e = uploaded[k].upload(p.host_rows, (c->rows >> p.height) * p.row_words)) return e;
+    }
+    joins[k] = {p.member ? p.member->codeword.ptr : uploaded[k].ptr, p.row_words, p.height};
+  }
+  if (const char* e = merkle_join_device(c->tree.ptr, c->rows, joins.data(), count)) return e;
+  ZKS_CUDA_TRY(cudaMemcpy(root, c->tree.ptr + 4, 32, cudaMemcpyDeviceToHost));  // waits for the kernels
+  ZKS_CUDA_TRY(cudaDeviceSynchronize());  // before the uploaded rows are freed
   return nullptr;
 }
 
@@ -318,6 +349,7 @@ const char* commit_rows(const DeviceCommit* c, const uint64_t* index, size_t cou
 }
 
 const char* commit_nodes(const DeviceCommit* c, const uint64_t* index, size_t count, uint8_t* out) {
+  if (c->tree.size == 0) return "commit: the codeword has no tree";
   return gather(c->device, c->tree.ptr, 4, 2 * c->rows, index, count, reinterpret_cast<uint64_t*>(out));
 }
 

@@ -297,14 +297,19 @@ TEST_CASE("A joint commitment made on the GPU opens to the CPU's bytes, whatever
   if (!g) return;
   std::mt19937_64 rng(12);
   const auto params = zks::pcs::Params::standard();
-  // Members of 2^15 and 2^14 (twice): every codeword on the GPU, the joint tree built on
-  // the host from the largest's leaf digests and the others' rows, read back.
+  // Members of 2^15 and 2^14 (twice): every codeword and the joint tree on the GPU (the
+  // smaller members without trees of their own), none of it read back but the opened
+  // rows and paths.
   auto a = random_fp(rng, size_t(1) << 15), b = random_fp(rng, size_t(1) << 14), c = random_fp(rng, size_t(1) << 14);
   auto za = random_fp2(rng, 15), zb = random_fp2(rng, 14);
-  auto run = [&] {
+  auto run = [&](bool all_on_gpu) {
     std::vector<std::span<const Fp>> tables{a, b, c};
     auto made = zks::pcs::commit_joint(tables, params);
     REQUIRE(made.ok());
+    if (all_on_gpu) {
+      REQUIRE((*made)[0]->host_bytes() == a.size() * sizeof(Fp));  // no tree on the host
+      REQUIRE((*made)[1]->device_bytes() == (b.size() << params.log_blowup) * sizeof(Fp));  // nor one of its own
+    }
     std::vector<const zks::pcs::CommittedPoly*> ps;
     for (const auto& p : *made) ps.push_back(p.get());
     std::vector<zks::pcs::Claim> claims{{0, za, zks::poly::evaluate(std::span<const Fp>(a), za)},
@@ -316,18 +321,18 @@ TEST_CASE("A joint commitment made on the GPU opens to the CPU's bytes, whatever
     return std::make_pair((*made)[0]->commitment().root, *proof);
   };
   be::set_gpu_enabled(false);
-  const auto want = run();
+  const auto want = run(false);
   be::set_gpu_enabled(true);
   REQUIRE(zks::pcs::gpu_commitments());
   const size_t start = be::Gpu::calls(), failures = be::Gpu::failures();
-  REQUIRE(run() == want);
+  REQUIRE(run(true) == want);
   const size_t total = be::Gpu::calls() - start;
   REQUIRE(be::Gpu::failures() == failures);
-  REQUIRE(total >= 5);  // three commitments, the largest's leaves, two codewords' rows, ...
+  REQUIRE(total >= 5);  // three commitments, the join, rows and paths, ...
   for (size_t k = 0; k < total; ++k) {
     CAPTURE(k, total);
     be::Gpu::fail_call(be::Gpu::calls() + k);
-    const auto got = run();
+    const auto got = run(false);
     be::Gpu::fail_call(SIZE_MAX);
     REQUIRE(got == want);
   }
@@ -451,6 +456,55 @@ TEST_CASE("GPU commitments (made and kept on the device) equal the CPU's, over F
     check_device_commit(*g, random_fp(rng, size_t(1) << lg), width, rng);
     check_device_commit(*g, random_fp2(rng, size_t(1) << lg), width, rng);
   }
+  REQUIRE(be::Gpu::failures() == failures);
+}
+
+TEST_CASE("GPU joint trees equal hash::MerkleTree::from_leaves with joined rows, and refuse misfits", "[backend][gpu]") {
+  auto* g = gpu_or_skip();
+  if (!g) return;
+  std::mt19937_64 rng(17);
+  const size_t failures = be::Gpu::failures();
+  // A table of 2^10 values (a codeword of 2^12 in rows of 16: 2^8 leaves), joined with:
+  // a device codeword at height 2 (2^6 rows of 8), another at height 8 (the root: one
+  // row), host rows at heights 0 and 2 (the same height twice, in order).
+  auto lead = random_fp(rng, 1024), m1 = random_fp(rng, 128), m2 = random_fp(rng, 2);
+  auto host0 = random_fp(rng, 256 * 3), host2 = random_fp(rng, 64 * 5);
+  auto a = g->commit(std::span<const Fp>(lead), 2, 16);
+  auto b = g->commit(std::span<const Fp>(m1), 2, 8, false), c = g->commit(std::span<const Fp>(m2), 2, 8, false);
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+  REQUIRE(c.ok());
+  REQUIRE_FALSE((*b)->has_tree());
+  REQUIRE_FALSE((*b)->nodes(std::vector<size_t>{1}).ok());
+  auto cw = [](const std::vector<Fp>& evals) {
+    std::vector<Fp> coeffs = evals;
+    zks::pcs::detail::evals_to_coeffs(std::span<Fp>(coeffs));
+    return zks::pcs::detail::rs_encode(std::span<const Fp>(coeffs), 2);
+  };
+  const auto cw_lead = cw(lead), cw1 = cw(m1), cw2 = cw(m2);
+  using J = be::Gpu::Codeword::Join;
+  const std::vector<J> joins{{2, b->get(), {}, 0}, {8, c->get(), {}, 0}, {0, nullptr, host0, 3}, {2, nullptr, host2, 5}};
+  const std::vector<zks::hash::JoinedRows> joined{{2, zks::hash::row_bytes(cw1), 64},
+                                                  {8, zks::hash::row_bytes(cw2), 64},
+                                                  {0, zks::hash::row_bytes(host0), 24},
+                                                  {2, zks::hash::row_bytes(host2), 40}};
+  const auto want = zks::hash::MerkleTree::from_leaves(zks::hash::hash_leaves(std::span<const Fp>(cw_lead), 16), joined);
+  // Misfits are refused before the device: no tree, a member at the wrong height, host
+  // rows of the wrong length, a height above the root.
+  REQUIRE_FALSE((*b)->join(joins).ok());
+  REQUIRE_FALSE((*a)->join(std::vector<J>{{3, b->get(), {}, 0}}).ok());
+  REQUIRE_FALSE((*a)->join(std::vector<J>{{0, nullptr, host2, 5}}).ok());
+  REQUIRE_FALSE((*a)->join(std::vector<J>{{9, nullptr, host2, 5}}).ok());
+  REQUIRE(be::Gpu::failures() == failures);
+  REQUIRE((*a)->join(joins).ok());
+  REQUIRE((*a)->root() == want.root());
+  std::vector<size_t> all(512 - 1);
+  for (size_t i = 0; i < all.size(); ++i) all[i] = i + 1;
+  auto nodes = (*a)->nodes(all);
+  REQUIRE(nodes.ok());
+  const std::vector<size_t> some{0, 5, 6, 200, 255};
+  REQUIRE(*(*a)->nodes(zks::hash::MerkleTree::multiproof_nodes(256, some)) == want.open_many(some).nodes);
+  for (size_t i = 0; i < 256; ++i) REQUIRE((*nodes)[255 + i] == want.leaf(i));  // the leaves stay
   REQUIRE(be::Gpu::failures() == failures);
 }
 
