@@ -42,7 +42,7 @@ zks::Result<zks::util::Bytes> proved(const c::SliceStatement& st) {
 // The model sealed as `slices` slices, and its inputs from the compiled run.
 zks::slicer::Manifest sealed(const Compiled& m, size_t slices) {
   zks::slicer::Manifest man{m.q, {}, {}, {}, {}};
-  auto plan = zks::slicer::plan_slices(man.model, {slices, 0, 0});
+  auto plan = zks::slicer::plan_slices(man.model, {int(slices), 0, 0});
   REQUIRE(plan.ok());
   man.slices = *plan;
   REQUIRE(c::seal_manifest(man, kParams).ok());
