@@ -6,6 +6,7 @@
 
 #include "field/ext2.hpp"
 #include "hash/merkle.hpp"
+#include "lookup/logup.hpp"
 #include "poly/mle.hpp"
 #include "sumcheck/sumcheck.hpp"
 #include "util/thread_pool.hpp"
@@ -83,6 +84,30 @@ BENCHMARK(BM_SumcheckProve)
     ->ArgNames({"log_n", "d", "eq"})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
+
+// LogUp-GKR prover: 2^log_n lookups of (x, f(x)) rows into a table of 2^16 rows (a
+// Relu-like activation table), the multiplicities given. As the slice prover's table
+// lookups run (prove_table); taskset -c 0 for one thread.
+void BM_LogUp(benchmark::State& state) {
+  const unsigned k = static_cast<unsigned>(state.range(0));
+  std::mt19937_64 rng(4);
+  const size_t rows = size_t(1) << 16, n = size_t(1) << k;
+  std::vector<Fp> tx(rows), ty(rows), wx(n), wy(n);
+  for (size_t j = 0; j < rows; ++j) tx[j] = Fp(j), ty[j] = Fp(j < rows / 2 ? j : 0);
+  for (size_t i = 0; i < n; ++i) {
+    const size_t j = rng() % rows;
+    wx[i] = tx[j], wy[i] = ty[j];
+  }
+  zks::lookup::Input in{{wx, wy}, {tx, ty}, zks::poly::PaddedShape({n})};
+  auto m = zks::lookup::multiplicities(in);
+  if (!m.ok()) state.SkipWithError(m.error().c_str());
+  for (auto _ : state) {
+    zks::transcript::Transcript t("bench");
+    benchmark::DoNotOptimize(zks::lookup::prove(in, *m, t).claims);
+  }
+  state.counters["threads"] = double(zks::util::ThreadPool::global().size());
+}
+BENCHMARK(BM_LogUp)->Arg(16)->Arg(18)->Arg(20)->ArgName("log_n")->Unit(benchmark::kMillisecond)->UseRealTime();
 
 void BM_MleEvaluate(benchmark::State& state) {
   unsigned k = static_cast<unsigned>(state.range(0));
