@@ -48,18 +48,27 @@ Error qerr(const QNode& n, const std::string& what) { return make_error(n.op + "
 
 }  // namespace
 
-std::vector<int64_t> reduce_index(const QNode& n, const Shape& xs) {
-  Shape ks;
+namespace {
+// The input shape with the reduced axes set to 1; false when an axis is out of range.
+bool reduce_kept(const QNode& n, const Shape& xs, Shape& ks) {
   auto axes = n.attrs.count("axes") ? n.attrs.at("axes").ints : std::vector<int64_t>{};
   // Empty axes reduce everything, unless noop_with_empty_axes (opset 13+) makes it the identity.
   bool noop = n.attrs.count("noop_with_empty_axes") && n.attrs.at("noop_with_empty_axes").i != 0;
   std::vector<char> red(xs.size(), axes.empty() && !noop ? 1 : 0);
   for (auto a : axes) {
     if (a < 0) a += static_cast<int64_t>(xs.size());
-    if (a < 0 || a >= static_cast<int64_t>(xs.size())) return {};
+    if (a < 0 || a >= static_cast<int64_t>(xs.size())) return false;
     red[static_cast<size_t>(a)] = 1;
   }
+  ks.clear();
   for (size_t d = 0; d < xs.size(); ++d) ks.push_back(red[d] ? 1 : xs[d]);
+  return true;
+}
+}  // namespace
+
+std::vector<int64_t> reduce_index(const QNode& n, const Shape& xs) {
+  Shape ks;
+  if (!reduce_kept(n, xs, ks)) return {};
   return kern::broadcast_index(ks, xs);
 }
 
@@ -111,7 +120,7 @@ Status run_int_range(const QModel& m, size_t first, size_t last, IntRun& run) {
         for (int64_t i = 0; i < N; ++i) y[i] = clamp(requant(y[i] * n.mult[i], n.shift));
     } else if (op == "ReduceMean" || op == "ReduceSum") {
       auto idx = reduce_index(n, xs);
-      if (idx.size() != x.size() || (N > 0 && *std::max_element(idx.begin(), idx.end()) >= N))
+      if (idx.size() != x.size() || (!idx.empty() && *std::max_element(idx.begin(), idx.end()) >= N))
         return qerr(n, "axes do not match the output shape");
       if (op == "ReduceMean" && n.mult.size() != 1) return qerr(n, "expected one multiplier");
       std::vector<int64_t> acc(static_cast<size_t>(N), 0);
@@ -277,6 +286,164 @@ std::vector<Tensor> dequantize_outputs(const QModel& m, const IntRun& run) {
 }
 
 // ---- static range analysis (rule 5) ----
+
+namespace {
+
+// `in` broadcasts to `out` (numpy rules): the executor's broadcast_index reads it so.
+bool broadcasts_to(const Shape& in, const Shape& out) {
+  Shape r;
+  return kern::broadcast_shape(in, out, r) && r == out;
+}
+
+// One node's shapes and parameters against what run_int_range does with them.
+Status check_node(const QModel& m, const QNode& n) {
+  const QTensor& ot = m.tensors[size_t(n.outputs[0])];
+  const QTensor& xt = m.tensors[size_t(n.inputs[0])];
+  const int64_t N = numel(ot.shape), nx = numel(xt.shape);
+  const std::string& op = n.op;
+  auto in = [&](size_t i) -> const QTensor& { return m.tensors[size_t(n.inputs[i])]; };
+  auto shift_ok = [](int64_t s, int64_t lo, int64_t hi) { return s >= lo && s <= hi; };
+  if (!n.gather.empty() || is_layout_op(op)) {
+    int64_t src = nx;
+    if (op == "Concat") {
+      if (n.in_shift.size() != n.inputs.size()) return qerr(n, "needs one input shift per input");
+      src = 0;
+      for (size_t i = 0; i < n.inputs.size(); ++i) {
+        if (!shift_ok(n.in_shift[i], -62, 62)) return qerr(n, "has an input shift out of range");
+        src += numel(in(i).shape);
+      }
+    }
+    if (static_cast<int64_t>(n.gather.size()) != N) return qerr(n, "its gather map does not cover its output");
+    for (int64_t g : n.gather)
+      if (g >= src) return qerr(n, "its gather map reads past its input");
+    return {};
+  }
+  auto same_size = [&]() -> Status {
+    if (nx != N) return qerr(n, "input and output sizes differ");
+    return {};
+  };
+  if (op == "Relu" || op == "Abs" || op == "Neg") return same_size();
+  if (op == "Clip") {
+    if (n.mult.size() < 2) return qerr(n, "needs its two bounds");
+    return same_size();
+  }
+  if (op == "MaxPool" || op == "GlobalMaxPool" || op == "AveragePool" || op == "GlobalAveragePool") {
+    kern::PoolParams p{};
+    Shape ys;
+    ZK_TRY(pool_setup(as_node(n), xt.shape, p, ys));
+    if (ys != ot.shape) return qerr(n, "output shape does not match the pooling");
+    if ((op == "AveragePool" || op == "GlobalAveragePool") && static_cast<int64_t>(n.mult.size()) != N)
+      return qerr(n, "needs one multiplier per output");
+    return {};
+  }
+  if (op == "ReduceMean" || op == "ReduceSum") {
+    Shape ks;
+    if (!reduce_kept(n, xt.shape, ks)) return qerr(n, "axis out of range");
+    if (numel(ks) != N) return qerr(n, "output size does not match the reduction");
+    if (op == "ReduceMean" && n.mult.size() != 1) return qerr(n, "expected one multiplier");
+    return {};
+  }
+  if (op == "Conv" || op == "ConvTranspose") {
+    if (n.inputs.size() < 2 || !in(1).is_const) return qerr(n, "needs constant weights");
+    kern::ConvParams p{};
+    ZK_TRY(conv_setup(as_node(n), xt.shape, in(1).shape, p));
+    if (p.M < 1 || p.N * p.M * p.OH * p.OW != N || ot.shape.size() != xt.shape.size() || ot.shape[0] != p.N ||
+        ot.shape[1] != p.M)
+      return qerr(n, "output shape does not match the convolution");
+    if (op == "ConvTranspose" && in(1).shape[0] * in(1).shape[1] < 1) return qerr(n, "has empty weights");
+    if (n.inputs.size() > 2 && (!in(2).is_const || numel(in(2).shape) != p.M))
+      return qerr(n, "needs a constant bias per output channel");
+    return {};
+  }
+  if (op == "Gemm") {
+    if (n.inputs.size() < 2 || !in(1).is_const || xt.shape.size() != 2 || in(1).shape.size() != 2 ||
+        in(1).shape[0] != xt.shape[1] || ot.shape != Shape{xt.shape[0], in(1).shape[1]} || in(1).shape[1] < 1)
+      return qerr(n, "input, weight and output shapes do not fit");
+    if (n.inputs.size() > 2 && (!in(2).is_const || !broadcasts_to(in(2).shape, ot.shape)))
+      return qerr(n, "needs a constant bias that broadcasts to its output");
+    return {};
+  }
+  if (op == "MatMul") {
+    if (n.inputs.size() < 2) return qerr(n, "needs two inputs");
+    Shape as = xt.shape, bs = in(1).shape, ys = ot.shape;
+    if (as.empty() || bs.empty()) return qerr(n, "has a scalar operand");
+    if (as.size() == 1) as.insert(as.begin(), 1), ys.insert(ys.end() - (bs.size() == 1 ? 0 : 1), 1);
+    if (bs.size() == 1) bs.push_back(1), ys.push_back(1);
+    Shape batch;
+    if (ys.size() < 2 || as.back() != bs[bs.size() - 2] || ys[ys.size() - 2] != as[as.size() - 2] ||
+        ys.back() != bs.back() ||
+        !kern::broadcast_shape(Shape(as.begin(), as.end() - 2), Shape(bs.begin(), bs.end() - 2), batch) ||
+        batch != Shape(ys.begin(), ys.end() - 2) || ys[ys.size() - 2] * ys.back() < 1)
+      return qerr(n, "operand and output shapes do not fit");
+    return {};
+  }
+  if (op == "Add" || op == "Sub" || op == "Sum" || op == "Mul" || op == "Div") {
+    const bool two = op != "Sum" && op != "Add";
+    if (two && n.inputs.size() < 2) return qerr(n, "needs two inputs");
+    if ((op == "Add" || op == "Sub" || op == "Sum") && n.in_shift.size() != n.inputs.size())
+      return qerr(n, "needs one input shift per input");
+    for (size_t i = 0; i < n.inputs.size(); ++i) {
+      if (!broadcasts_to(in(i).shape, ot.shape)) return qerr(n, "an input does not broadcast to its output");
+      if (i < n.in_shift.size() && (op == "Add" || op == "Sub" || op == "Sum") && !shift_ok(n.in_shift[i], 0, 62))
+        return qerr(n, "has an input shift out of range");
+    }
+    if (op == "Div" && !shift_ok(n.aux, -62, 62)) return qerr(n, "has a scale shift out of range");
+    return {};
+  }
+  if (op == "LeakyRelu" || op == "PRelu") {
+    if (n.mult.size() != 1 && static_cast<int64_t>(n.mult.size()) != N) return qerr(n, "needs one slope or one per output");
+    return same_size();
+  }
+  if (op == "Softmax") {
+    if (n.table < 0 || xt.shape != ot.shape || xt.shape.empty()) return qerr(n, "needs its table and equal shapes");
+    const QTable& t = m.tables[size_t(n.table)];
+    if (t.in_lo > 0 || t.in_lo + static_cast<int64_t>(t.values.size()) <= 0) return qerr(n, "its table does not hold 0");
+    if (!shift_ok(n.aux, 0, 62)) return qerr(n, "has an output scale out of range");
+    const int64_t rank = static_cast<int64_t>(xt.shape.size());
+    auto axis = n.attrs.count("axis") ? n.attrs.at("axis").i : (m.opset < 13 ? 1 : -1);
+    if (axis < -rank || axis >= rank) return qerr(n, "axis out of range");
+    return {};
+  }
+  if (op == "LayerNormalization") {
+    if (n.inputs.size() < 3 || !in(1).is_const || !in(2).is_const || n.mult.empty()) return qerr(n, "needs constant scale and bias");
+    const int64_t len = numel(in(1).shape);
+    if (len < 1 || numel(in(2).shape) != len || N % len != 0) return qerr(n, "scale and bias do not fit its rows");
+    if (!shift_ok(n.aux, 0, 40)) return qerr(n, "has a normalised scale out of range");
+    return same_size();
+  }
+  if (n.table >= 0) return same_size();
+  return qerr(n, "not supported by the integer executor");
+}
+
+}  // namespace
+
+Status check_structure(const QModel& m) {
+  const size_t nt = m.tensors.size();
+  auto index_ok = [&](int t) { return t >= 0 && static_cast<size_t>(t) < nt; };
+  std::vector<char> ready(nt, 0);
+  for (size_t t = 0; t < nt; ++t) ready[t] = m.tensors[t].is_const;
+  for (int i : m.inputs) {
+    if (!index_ok(i) || m.tensors[size_t(i)].is_const) return make_error("a graph input is not an activation tensor");
+    ready[size_t(i)] = 1;
+  }
+  for (const QNode& n : m.nodes) {
+    if (n.inputs.empty() || n.outputs.size() != 1) return qerr(n, "needs inputs and one output");
+    for (int i : n.inputs) {
+      if (!index_ok(i)) return qerr(n, "has an input index out of range");
+      if (!ready[size_t(i)]) return qerr(n, "reads '" + m.tensors[size_t(i)].name + "' before it is computed");
+    }
+    const int o = n.outputs[0];
+    if (!index_ok(o) || ready[size_t(o)]) return qerr(n, "does not write a tensor of its own");
+    if (n.table >= static_cast<int>(m.tables.size()) || n.table2 >= static_cast<int>(m.tables.size()))
+      return qerr(n, "has a table index out of range");
+    if (n.shift < -62 || n.shift > 62) return qerr(n, "has a shift out of range");
+    ZK_TRY(check_node(m, n));
+    ready[size_t(o)] = 1;
+  }
+  for (int o : m.outputs)
+    if (!index_ok(o) || !ready[size_t(o)]) return make_error("a graph output is never computed");
+  return {};
+}
 
 Status range_analysis(QModel& m) {
   const double kLimit = std::ldexp(1.0, 62);

@@ -81,6 +81,13 @@ struct QModel {
 Result<QModel> quantize(const Graph& g, const std::vector<std::vector<Tensor>>& calibration,
                         const QuantConfig& cfg = {});
 
+// What the integer executor, the range analysis and the slice prover take for granted
+// of a model that did not come from quantize() (a manifest read from a file or the
+// network): every node reads tensors computed before it and writes a new one, and each
+// op's shapes, constants, maps, multipliers and shifts fit together as the executor
+// uses them. Errors name the node and what is wrong.
+Status check_structure(const QModel& m);
+
 // The range analysis alone (quantize runs it): refuses a node whose accumulator could
 // reach 2^62 (rule 5: |acc| + 2^(s-1) < 2^62 and 2^s * Q_max <= 2^62).
 Status range_analysis(QModel& m);

@@ -224,7 +224,9 @@ Result<Manifest> parse_manifest(std::span<const uint8_t> bytes) {
     if (!tidx_ok(o)) return make_error("manifest: bad output index");
     m.outputs.push_back(o);
   }
-  // The range analysis is recomputed, never trusted from the file.
+  // The model must be one the executor can run (shapes, maps, shifts), and the range
+  // analysis is recomputed, never trusted from the file.
+  if (auto st = model::check_structure(m); !st.ok()) return make_error("manifest: " + st.error());
   ZK_TRY(model::range_analysis(m));
   size_t expect = 0;
   for (const auto& ps : pm.slices()) {

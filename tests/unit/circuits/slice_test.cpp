@@ -1013,3 +1013,32 @@ TEST_CASE("a GPU call failing anywhere in a slice proof leaves the proof's bytes
     REQUIRE(Gpu::failures() == failures + 1);
   }
 }
+
+TEST_CASE("a corrupted manifest, sealed again, is refused or proves: never a crash", "[slice][bad]") {
+  // A miner proves whatever model a manifest describes once its seal holds, and anyone
+  // can seal a manifest: so flip bytes, seal again, and prove. 1l_var's reduction once
+  // read past its input this way.
+  for (const char* name : {"1l_var", "1l_concat", "1l_eltwise_div", "1l_max_pool", "1l_prelu"}) {
+    INFO("model " << name);
+    auto m = compile(name);
+    const auto bytes = zks::slicer::serialize_manifest(sealed(m, std::min<size_t>(2, m.q.nodes.size())));
+    const size_t step = std::max<size_t>(1, bytes.size() / 800);  // every byte of these small manifests
+    size_t refused = 0, proved_ok = 0;
+    for (size_t pos = 0; pos < bytes.size(); pos += step) {
+      auto t = bytes;
+      t[pos] ^= 0x01;
+      auto back = zks::slicer::parse_manifest(t);
+      if (!back.ok() || !c::seal_manifest(*back, kParams).ok()) {
+        ++refused;
+        continue;
+      }
+      auto id = zks::slicer::manifest_hash(zks::slicer::serialize_manifest(*back));
+      auto b = c::prove_bundle(*back, id, model_inputs(m), kParams, 1, nullptr, {});
+      if (!b.ok()) continue;
+      ++proved_ok;
+      CHECK(c::verify_bundle(*back, id, *b, kParams, nullptr).ok());  // a model of its own, proved honestly
+    }
+    CHECK(refused > 0);
+    CHECK(proved_ok > 0);
+  }
+}

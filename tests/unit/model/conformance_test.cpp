@@ -267,6 +267,8 @@ QOutcome check_quantized(const Graph& g, const onnx::ModelProto& mp, const std::
   }
   auto qm = quantize(g1, ins);
   if (!qm.ok()) return {K::Refused, "quantizer: " + qm.error()};
+  // What a manifest reader checks of a model must hold of every model the quantizer makes.
+  if (auto st = check_structure(*qm); !st.ok()) return {K::Failed, "check_structure refuses it: " + st.error()};
   Graph gt = rounded_constants(g1, *qm);
   Budget b = exec_budget(gt, *qm);
   if (!b.covered) return {K::Failed, "the graph has " + std::to_string(gt.nodes.size()) + " nodes; extend exec_budget"};

@@ -23,6 +23,9 @@ TEST_CASE("quantized executor agrees with the reference on the corpus", "[quanti
       WARN(m << ": quantizer refuses: " << q.error());
       continue;
     }
+    auto structure = check_structure(*q);  // what a manifest reader checks holds of the quantizer's models
+    INFO(structure.error());
+    CHECK(structure.ok());
     auto run = run_int(*q, in->tensors);
     REQUIRE(run.ok());
     auto out = dequantize_outputs(*q, *run);
