@@ -192,6 +192,7 @@ Status conv_params(const Node& n, const Shape& xs, const Shape& ws, bool transpo
     if (ws[0] != p.C || p.C % g != 0)
       return err(n, "weight shape " + shape_str(ws) + " does not match input " + shape_str(xs));
     auto op = n.attr_ints("output_padding", {0, 0});
+    if (op.size() != 2) return err(n, "bad output_padding");
     if (ap != "NOTSET" && ap != "VALID") return err(n, "auto_pad " + ap + " is not supported");
     int64_t th = p.sh * (p.H - 1) + op[0] + (p.KH - 1) * p.dh + 1;
     int64_t tw = p.sw * (p.W - 1) + op[1] + (p.KW - 1) * p.dw + 1;
@@ -250,7 +251,8 @@ Status pool_params(const Node& n, const Shape& xs0, kern::PoolParams& p, Shape& 
     st = n.attr_ints("strides", std::vector<int64_t>(k.size(), 1));
     dl = n.attr_ints("dilations", std::vector<int64_t>(k.size(), 1));
     pads = n.attr_ints("pads", std::vector<int64_t>(2 * k.size(), 0));
-    if (one_d && k.size() == 1) {
+    if (one_d) {
+      if (k.size() != 1) return err(n, "a 1-D input needs a 1-D kernel_shape");
       k.insert(k.begin(), 1);
       st.insert(st.begin(), 1);
       dl.insert(dl.begin(), 1);
@@ -709,6 +711,9 @@ Status eval_pad(const Node& n, const std::vector<const Tensor*>& in, Tensor& y, 
   return {};
 }
 
+// The largest output a Resize may make (the importer's limit on a tensor).
+constexpr double kMaxResizeElements = double(int64_t(1) << 30);
+
 Status eval_resize(const Node& n, const std::vector<const Tensor*>& in, Tensor& y) {
   const Tensor& x = *in[0];
   size_t r = x.shape.size();
@@ -735,8 +740,18 @@ Status eval_resize(const Node& n, const std::vector<const Tensor*>& in, Tensor& 
     for (size_t d = 0; d < r; ++d) scales[d] = static_cast<double>(ys[d]) / static_cast<double>(x.shape[d]);
   } else {
     if (scales.size() != r) return err(n, "scales rank mismatch");
-    for (size_t d = 0; d < r; ++d) ys[d] = static_cast<int64_t>(std::floor(x.shape[d] * scales[d]));
+    for (size_t d = 0; d < r; ++d) {
+      const double v = std::floor(static_cast<double>(x.shape[d]) * scales[d]);
+      if (!(v >= 0 && v <= kMaxResizeElements)) return err(n, "scales give an output dimension out of range");
+      ys[d] = static_cast<int64_t>(v);
+    }
   }
+  double total = 1;
+  for (size_t d = 0; d < r; ++d) {
+    if (ys[d] < 0 || x.shape[d] < 1) return err(n, "sizes give an output dimension out of range");
+    total *= static_cast<double>(ys[d]);
+  }
+  if (total > kMaxResizeElements) return err(n, "output of " + std::to_string(total) + " values is too large");
   std::string ctm = n.attr_s("coordinate_transformation_mode", n.op == "Resize" && in.size() > 2 ? "half_pixel" : "asymmetric");
   if (ctm != "half_pixel" && ctm != "align_corners" && ctm != "pytorch_half_pixel" && ctm != "asymmetric" &&
       ctm != "tf_half_pixel_for_nn")
@@ -820,6 +835,11 @@ Status eval_node(const Node& n, const std::vector<const Tensor*>& in, std::vecto
   if (in.empty() || !in[0]) {
     if (n.op != "ConstantOfShape") return err(n, "missing first input");
   }
+  if (out.empty()) return err(n, "has no outputs");
+  for (size_t i = 0; i < in.size(); ++i)
+    if (in[i] && in[i]->data.size() != static_cast<size_t>(std::max<int64_t>(0, numel(in[i]->shape))))
+      return err(n, "input " + std::to_string(i) + " holds " + std::to_string(in[i]->data.size()) +
+                        " values for shape " + shape_str(in[i]->shape));
   Tensor& y = out[0];
   const std::string& op = n.op;
   if (op == "Identity" || op == "Dropout" || op == "Cast") {
