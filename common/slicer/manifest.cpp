@@ -202,18 +202,13 @@ Result<Manifest> parse_manifest(std::span<const uint8_t> bytes) {
       n.attrs[pa.name()] = std::move(a);
     }
     n.shift = pn.shift();
-    if (n.shift < -62 || n.shift > 62) return make_error("manifest: node '" + n.name + "' has a bad shift");
     n.in_shift.assign(pn.in_shift().begin(), pn.in_shift().end());
     n.table = pn.table();
-    if (n.table >= static_cast<int>(m.tables.size())) return make_error("manifest: bad table index");
     n.gather.assign(pn.gather().begin(), pn.gather().end());
     n.fill = pn.fill();
     n.mult.assign(pn.mult().begin(), pn.mult().end());
     n.aux = pn.aux();
     n.acc_bound = pn.acc_bound();
-    int64_t out_n = model::numel(m.tensors[n.outputs[0]].shape);
-    if (!n.gather.empty() && static_cast<int64_t>(n.gather.size()) != out_n)
-      return make_error("manifest: node '" + n.name + "' has a bad gather map");
     m.nodes.push_back(std::move(n));
   }
   for (int i : pm.inputs()) {
@@ -224,8 +219,8 @@ Result<Manifest> parse_manifest(std::span<const uint8_t> bytes) {
     if (!tidx_ok(o)) return make_error("manifest: bad output index");
     m.outputs.push_back(o);
   }
-  // The model must be one the executor can run (shapes, maps, shifts), and the range
-  // analysis is recomputed, never trusted from the file.
+  // The model must be one the executor can run (shifts, tables, gather maps, shapes:
+  // check_structure), and the range analysis is recomputed, never trusted from the file.
   if (auto st = model::check_structure(m); !st.ok()) return make_error("manifest: " + st.error());
   ZK_TRY(model::range_analysis(m));
   size_t expect = 0;
