@@ -1347,7 +1347,7 @@ bool gpu_commitments() { return commit_gpu() != nullptr; }
 namespace {
 // commit() with leaves of 2^leaf_log(n) values (n the table's variables).
 // own_tree false: a joint commitment's member other than the largest; `joins`: the
-// largest's, whose tree joins them.
+// largest's, whose tree (and root) joins them.
 template <typename LeafLog>
 Result<CommittedPoly> commit_impl(std::span<const Fp> values, const Params& params, LeafLog&& leaf_log,
                                   bool own_tree = true, std::span<const detail::Joined> joins = {}) {
@@ -1420,11 +1420,10 @@ Result<std::vector<std::shared_ptr<const CommittedPoly>>> commit_joint(std::span
     joins.push_back({&CommittedPoly::Access::encoded(std::as_const(*cp)), cp->evaluations(), joint_height(c0, c, params)});
     others.push_back(std::move(cp).value());  // the encodings and tables stay where they are
   }
-  auto leader = commit_impl(tables[0], params, leaf_log, false, joins);
+  auto leader = commit_impl(tables[0], params, leaf_log, true, joins);
   if (!leader.ok()) return make_error(leader.error());
   auto& c = CommittedPoly::Access::commitment(*leader);
   c.joint = sizes;
-  c.root = CommittedPoly::Access::encoded(std::as_const(*leader)).root();
   std::vector<std::shared_ptr<const CommittedPoly>> out(tables.size());
   for (size_t i = 1; i < tables.size(); ++i) {
     CommittedPoly::Access::commitment(others[i - 1]).root = c.root;
