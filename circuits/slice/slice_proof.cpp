@@ -41,6 +41,15 @@ class PhaseClock {
     auto now = std::chrono::steady_clock::now();
     m_ms[phase] += std::chrono::duration<double, std::milli>(now - m_last).count();
     m_last = now;
+    if (m_proof) {
+      m_bytes[phase] += m_proof->bytes().size() - m_last_bytes;
+      m_last_bytes = m_proof->bytes().size();
+    }
+  }
+  // From here on, laps also count the bytes each phase writes to `proof`.
+  void count_bytes(const util::ByteWriter& proof) {
+    m_proof = &proof;
+    m_last_bytes = proof.bytes().size();
   }
   // Laps `phase` when it goes out of scope.
   struct Scope {
@@ -53,11 +62,19 @@ class PhaseClock {
     std::string line;
     for (const auto& [phase, ms] : m_ms) line += fmt::format(" {}={:.1f}", phase, ms);
     ZKS_LOG_DEBUG("slice", "{} phases (ms):{}", what, line);
+    if (!m_proof) return;
+    line.clear();
+    for (const auto& [phase, n] : m_bytes)
+      if (n) line += fmt::format(" {}={}", phase, n);
+    ZKS_LOG_DEBUG("slice", "{} bytes by phase:{}", what, line);
   }
 
  private:
   std::chrono::steady_clock::time_point m_last = std::chrono::steady_clock::now();
   std::map<std::string, double> m_ms;
+  const util::ByteWriter* m_proof = nullptr;
+  size_t m_last_bytes = 0;
+  std::map<std::string, size_t> m_bytes;
 };
 const Fp kPReluOne = Fp::from_i64(int64_t(1) << 16);  // PRelu's slope of the positive side
 
@@ -715,6 +732,7 @@ Result<util::Bytes> prove_impl(const SliceStatement& st, const pcs::Params& para
   }
   clock.lap("commit");
   util::ByteWriter w;
+  clock.count_bytes(w);
   w.u32(kProofVersion);
   w.raw(params.params_id());
   write_choices(w, st, p.choices);
@@ -727,6 +745,7 @@ Result<util::Bytes> prove_impl(const SliceStatement& st, const pcs::Params& para
   }
   transcript::Transcript t("zkslice-slice");
   absorb_statement(t, st, p, params, commitments);
+  clock.lap("header");
 
   for (size_t i = 0; i < st.outputs.size(); ++i) {
     const int out = st.outputs[i];
@@ -980,10 +999,10 @@ Result<util::Bytes> prove_impl(const SliceStatement& st, const pcs::Params& para
   auto claims = reindex_claims(router.openings, committed.size());
   auto opening = pcs::open_batch(polys, claims, t, params);
   if (!opening.ok()) return make_error("slice: " + opening.error());
-  clock.lap("open");
-  clock.log("prove");
   w.u32(static_cast<uint32_t>(opening->size()));
   w.raw(*opening);
+  clock.lap("open");
+  clock.log("prove");
   return w.take();
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <set>
 
 namespace zks::slicer {
@@ -21,32 +22,25 @@ double padded(const model::Shape& s) {
   return n;
 }
 
-// Per-element constants, measured by the proof-gadget benchmarks (docs/benchmarks.md,
-// Release build, 2 threads, wall time; rerun `bench_core` and `bench_pcs` to retune):
-//   sumcheck, degree 2 with eq (BM_SumcheckProve): 14.1 ms at 2^18 -> 54 ns per element;
-//   degree 3 with eq: 22.1 ms at 2^18 -> 84 ns per element;
-//   Basefold commit (bench_pcs, 2026-11-25): 99 ms at 2^20 (4.4 ms at 2^16, 449 ms at
-//   2^22) -> 94 ns; Basefold open, one claim: 44 ms at 2^20 -> 42 ns per element;
-//   F_p2 multiply: 189 M/s on one core -> about 5 ns per im2col element (the Conv prover
-//   streams the patch view once to bind the output point; it never stores it).
-// A LogUp-GKR leaf (a range-check query or a table entry): its fraction tree's build and
-// layer sumchecks measured on age's trees (2026-11-25): 90 ns at 2^20 leaves, 100 ns at 2^16.
-constexpr double kSumcheckNs = 54;
-constexpr double kGatherNs = 5;
-constexpr double kCommitNs = 94 + 42;  // commit, then open once per proof
-constexpr double kOpenNs = 42;         // weights: committed at compile time, opened per proof
-constexpr double kLookupNs = 90;
-// Fitted to the measured prove times of every corpus model that proves as one slice
-// (docs/models.md's proofs part; tests/bench/calibrate_cost.py). 2026-12-06, after the
-// eight-lane kernels and the 8-bit range table for small witnesses: measured = 3.7 ms +
-// 0.745 x the estimate with the scale then in use (1.36), R^2 0.947 over 36 models, so
-// the scale became 1.36 x 0.745. The scale covers what the primitive rates leave out
-// (folding the stacked witness, eq tables, claim merging) and how much faster the
-// kernels got since the rates were measured. The fixed cost per proof is now small (it
-// was 53 ms, 2026-11-25, most of it the 2^16-entry range table's LogUp tree, which small
-// witnesses no longer pay); it is not charged per node, so budgets still partition the
-// nodes alone.
-constexpr double kMeasuredScale = 1.01;
+// The cost model: a slice's prove time on one core (a slice proved on its own core, as
+// when slices are proved in parallel) as a sum of its features (SliceFeatures), each
+// times a rate fitted by non-negative least squares to measured slice prove times
+// (tests/bench/slice_costs over every corpus model that proves, cut into 1 to 12
+// slices, then tests/bench/fit_slice_cost.py; docs/benchmarks.md, "The slicer's cost
+// model"). A rate of 0: the fit gave the feature no weight (its work is carried by a
+// correlated one: committed entries are also looked up). Rates in ns per element,
+// those named _ms in ms per tensor or per slice.
+struct Rates {
+  double sumcheck, gather, committed, lookups, weights, table_entries;
+  double inputs_read_ms, input_elements, outputs_made_ms, output_elements;
+  double range_entries, range_table, per_slice_ms;
+};
+// 2026-12-06: 211 slices of 5 ms or more (11 models), median error 7.4%, R^2 0.921.
+constexpr Rates kRates{/*sumcheck*/ 16.0, /*gather*/ 1.5, /*committed*/ 0.0, /*lookups*/ 143.4, /*weights*/ 42.7,
+                       /*table_entries*/ 364.2, /*inputs_read*/ 2.4, /*input_elements*/ 249.3,
+                       /*outputs_made*/ 1.2, /*output_elements*/ 0.0, /*range_entries*/ 186.4,
+                       /*range_table*/ 182.1, /*per_slice*/ 4.0};
+
 // Memory per element: a sumcheck table is 8 B in the base field plus its first fold in
 // F_p2 (n/2 * 16 B); a committed element is 8 B + a rate-1/4 codeword (32 B) + Merkle
 // digests (128-byte leaves hold 16 elements; 2 * 4n/16 nodes of 32 B = 16 B); a LogUp
@@ -55,57 +49,152 @@ constexpr double kSumcheckBytes = 16;
 constexpr double kCommitBytes = 56;
 constexpr double kLookupBytes = 64;
 
+bool is_pair_lookup(const QNode& n) { return n.op == "Relu" || n.op == "Clip" || n.op == "Abs" || n.op == "Neg"; }
+
+// A slice's features as it grows by one node at a time (the partition's search extends
+// every candidate slice this way). From the per-op protocols of DESIGN.md section 3 and
+// rules 1-3 of section 8: linear ops are sumchecks over their padded operands (Conv
+// also streams its patch view); a requantized output commits q and ceil(s/16) remainder
+// limbs and range-checks both (the saturating form's flags and excess limbs are proved
+// only for a node that clamped in the run, which calibrated inputs rarely do); table ops
+// (and Relu, Clip, Abs, Neg: pair tables) commit their output and look it up, each
+// table once per slice, in the window of it the lookups need; max pooling commits its
+// maximum and range-checks its differences; layout ops that only relabel variables are
+// free (rule 4), others are a predicate sumcheck.
+class SliceCoster {
+ public:
+  // Tensors' last consumers and roles, shared by every slice of `m`.
+  struct Model {
+    explicit Model(const QModel& m) : m(m), last_use(m.tensors.size(), -1), is_input(m.tensors.size(), 0),
+                                      is_output(m.tensors.size(), 0) {
+      for (size_t k = 0; k < m.nodes.size(); ++k)
+        for (int i : m.nodes[k].inputs) last_use[i] = static_cast<long>(k);
+      for (int i : m.inputs) is_input[i] = 1;
+      for (int o : m.outputs) is_output[o] = 1;
+    }
+    const QModel& m;
+    std::vector<long> last_use;
+    std::vector<char> is_input, is_output;
+  };
+
+  explicit SliceCoster(const Model& model) : m_model(&model), m_made(model.m.tensors.size(), 0) {}
+
+  // Appends node k (the slice's next node).
+  void add(size_t k) {
+    const QModel& m = m_model->m;
+    const QNode& n = m.nodes[k];
+    add_work(m, n);
+    for (int i : n.inputs)
+      if (!m.tensors[i].is_const && !m_made[i] && !m_model->is_input[i] && big(i) && m_read.insert(i).second)
+        m_f.inputs_read += 1, m_f.input_elements += padded(m.tensors[i].shape);
+    for (int o : n.outputs) {
+      if (o < 0) continue;
+      m_made[o] = 1;
+      if (m_model->last_use[o] > static_cast<long>(k) && !m_model->is_output[o] && big(o)) {
+        m_f.outputs_made += 1, m_f.output_elements += padded(m.tensors[o].shape);
+        m_leaving.emplace(m_model->last_use[o], o);
+      }
+    }
+    // Outputs whose last consumer is node k are no longer live past the slice.
+    for (auto it = m_leaving.begin(); it != m_leaving.end() && it->first <= static_cast<long>(k);) {
+      m_f.outputs_made -= 1, m_f.output_elements -= padded(m.tensors[it->second].shape);
+      it = m_leaving.erase(it);
+    }
+  }
+
+  SliceFeatures features() const {
+    const QModel& m = m_model->m;
+    SliceFeatures f = m_f;
+    // A lookup looks into the window of its table its inputs need (ProofChoices): at
+    // most the table, and about as many rows as it looks up when that is fewer.
+    for (const auto& [table, n] : m_looked_up) {
+      const double rows = table.second >= 0 ? static_cast<double>(m.tables[table.second].values.size())
+                                            : std::exp2(m.cfg.act_bits);
+      f.table_entries += std::min(rows, std::exp2(std::ceil(std::log2(n))));
+    }
+    // The range check's table: 2^16 rows, or 2^8 for a witness of at most 2^13 entries.
+    if (f.range_entries > 0) f.range_table = f.range_entries > 8192 ? 65536 : 256;
+    return f;
+  }
+
+ private:
+  void add_work(const QModel& m, const QNode& n) {
+    double sumcheck = 0;
+    for (int i : n.inputs) {
+      const double e = padded(m.tensors[i].shape);
+      sumcheck += e;
+      if (m.tensors[i].is_const) m_f.weights += e;
+    }
+    const double out = padded(m.tensors[n.outputs[0]].shape);
+    sumcheck += out;
+    if (n.op == "Conv" || n.op == "ConvTranspose") {
+      const auto& ws = m.tensors[n.inputs[1]].shape;
+      const double per_out = static_cast<double>(numel(ws)) / static_cast<double>(ws[n.op == "Conv" ? 0 : 1]);
+      m_f.gather += static_cast<double>(numel(m.tensors[n.outputs[0]].shape)) * per_out;
+    }
+    const bool layout = !n.gather.empty();
+    if (!(layout && (n.op == "Transpose" || n.op == "Concat" || n.op == "Identity" || n.op == "Flatten" ||
+                     n.op == "Squeeze" || n.op == "Unsqueeze")))
+      m_f.sumcheck += sumcheck;
+    double committed = 0, range = 0;
+    if (n.table >= 0 || is_pair_lookup(n)) {
+      committed = out;
+      m_looked_up[{n.table >= 0 ? std::string() : n.op, n.table}] += out;
+      // Softmax and LayerNormalization also prove a maximum or a mean and a division
+      // with a range-checked remainder: about 8 range-checked entries an element.
+      if (n.op == "Softmax" || n.op == "LayerNormalization") range = 8 * out;
+    } else if (n.op == "Div") {
+      committed = 2 * out;  // the quotient and the remainder's limbs
+      range = 6 * out;
+    } else if (n.op == "MaxPool" || n.op == "GlobalMaxPool") {
+      committed = out;
+      range = padded(m.tensors[n.inputs[0]].shape);
+    } else if (!layout) {  // requantized
+      const double limbs = std::max(1.0, std::ceil(std::max(0, n.shift) / 16.0));
+      committed = range = out * (1 + limbs);
+    }
+    m_f.committed += committed;
+    m_f.lookups += committed + range;
+    m_f.range_entries += range;
+  }
+
+  // Boundary tensors of at most 2^8 entries are opened in the clear: nearly free.
+  bool big(int t) const { return padded(m_model->m.tensors[t].shape) > 256.0; }
+
+  const Model* m_model;
+  std::vector<char> m_made;
+  SliceFeatures m_f;
+  std::map<std::pair<std::string, int>, double> m_looked_up;  // by table (pair tables by op)
+  std::set<int> m_read;
+  std::multimap<long, int> m_leaving;  // counted outputs by their last consumer
+};
+
 }  // namespace
 
-// Cost model from the per-op protocols of DESIGN.md section 3 and rules 1-3 of section 8:
-// linear ops are sumchecks over their padded operands (Conv also streams its patch view);
-// a requantized output commits q and ceil(s/16) remainder limbs and range-checks both
-// (the saturating form's flags and excess limbs are proved only for a node that clamped
-// in the run, which calibrated inputs rarely do); table ops commit their output,
-// look it up, and commit multiplicities over the table. The 16-bit range table is shared
-// by a slice and not charged per op. Prove time adds up over a slice; memory is the
-// largest op (the prover runs layer by layer).
-OpCost estimate_cost(const QModel& m, const QNode& n) {
-  double sumcheck = 0, committed = 0, lookups = 0, weights = 0, gather = 0;
-  for (int i : n.inputs) {
-    double e = padded(m.tensors[i].shape);
-    sumcheck += e;
-    if (m.tensors[i].is_const) weights += e;
-  }
-  double out = padded(m.tensors[n.outputs[0]].shape);
-  sumcheck += out;
-  if (n.op == "Conv" || n.op == "ConvTranspose") {
-    const auto& w = m.tensors[n.inputs[1]].shape;
-    double per_out = static_cast<double>(numel(w)) / static_cast<double>(w[n.op == "Conv" ? 0 : 1]);
-    gather += static_cast<double>(numel(m.tensors[n.outputs[0]].shape)) * per_out;
-  }
-  bool layout = !n.gather.empty();
-  if (layout && (n.op == "Transpose" || n.op == "Concat" || n.op == "Identity" || n.op == "Flatten" ||
-                 n.op == "Squeeze" || n.op == "Unsqueeze"))
-    sumcheck = 0;  // aligned relabelling of MLE variables: free (rule 4); others use a predicate sumcheck
-  bool requant = !layout && n.op != "Relu" && n.op != "MaxPool" && n.op != "GlobalMaxPool" && n.op != "Clip" &&
-                 n.op != "Abs" && n.op != "Neg" && n.table < 0;
-  if (requant) {
-    double limbs = std::max(1.0, std::ceil(std::max(0, n.shift) / 16.0));
-    committed += out * (1 + limbs);
-    lookups += out * (1 + limbs);
-  } else if (n.op == "Relu" || n.op == "Clip" || n.op == "Abs" || n.op == "Neg") {
-    committed += out;  // pair-table lookup (q, f(q))
-    lookups += out;
-  } else if (n.op == "MaxPool" || n.op == "GlobalMaxPool") {
-    committed += out;  // m, then m - a_i range-checked and a zerocheck over the window
-    lookups += padded(m.tensors[n.inputs[0]].shape);
-  }
-  if (n.table >= 0) {
-    double t = static_cast<double>(m.tables[n.table].values.size());
-    committed += out + t;  // outputs and multiplicities
-    lookups += out + t;
-  }
+double estimate_ms(const SliceFeatures& f) {
+  const Rates& r = kRates;
+  const double ns = f.sumcheck * r.sumcheck + f.gather * r.gather + f.committed * r.committed +
+                    f.lookups * r.lookups + f.weights * r.weights + f.table_entries * r.table_entries +
+                    f.input_elements * r.input_elements + f.output_elements * r.output_elements +
+                    f.range_entries * r.range_entries + f.range_table * r.range_table;
+  return ns * 1e-6 + f.inputs_read * r.inputs_read_ms + f.outputs_made * r.outputs_made_ms + r.per_slice_ms;
+}
+
+// Memory is the largest op's (the prover runs layer by layer).
+OpCost estimate_cost(const QModel& m, size_t k) {
+  const SliceFeatures f = slice_features(m, k, k + 1);
   OpCost c;
-  c.prove_ms = (sumcheck * kSumcheckNs + gather * kGatherNs + committed * kCommitNs + weights * kOpenNs +
-                lookups * kLookupNs) * 1e-6 * kMeasuredScale;
-  c.memory_bytes = sumcheck * kSumcheckBytes + committed * kCommitBytes + lookups * kLookupBytes;
+  c.prove_ms = estimate_ms(f);
+  c.memory_bytes = f.sumcheck * kSumcheckBytes + (f.committed + f.table_entries) * kCommitBytes +
+                   (f.lookups + f.table_entries) * kLookupBytes;
   return c;
+}
+
+SliceFeatures slice_features(const QModel& m, size_t first, size_t end) {
+  const SliceCoster::Model model(m);
+  SliceCoster c(model);
+  for (size_t k = first; k < end; ++k) c.add(k);
+  return c.features();
 }
 
 std::vector<int> boundary(const QModel& m, size_t cut) {
@@ -129,6 +218,7 @@ std::vector<Slice> slices_at(const QModel& m, const std::vector<size_t>& cuts) {
   for (size_t c : cuts)
     if (c > pts.back() && c < m.nodes.size()) pts.push_back(c);
   pts.push_back(m.nodes.size());
+  const SliceCoster::Model model(m);
   std::vector<Slice> out;
   for (size_t j = 0; j + 1 < pts.size(); ++j) {
     Slice s;
@@ -146,11 +236,12 @@ std::vector<Slice> slices_at(const QModel& m, const std::vector<size_t>& cuts) {
       s.inputs = j == 0 ? m.inputs : boundary(m, s.first);
       s.outputs = boundary(m, s.end);
     }
+    SliceCoster c(model);
     for (size_t k = s.first; k < s.end; ++k) {
-      auto c = estimate_cost(m, m.nodes[k]);
-      s.cost.prove_ms += c.prove_ms;
-      s.cost.memory_bytes = std::max(s.cost.memory_bytes, c.memory_bytes);
+      c.add(k);
+      s.cost.memory_bytes = std::max(s.cost.memory_bytes, estimate_cost(m, k).memory_bytes);
     }
+    s.cost.prove_ms = estimate_ms(c.features());
     out.push_back(std::move(s));
   }
   return out;
@@ -168,7 +259,7 @@ bool over_budget(const OpCost& c, const Budget& b) {
 // channel per part).
 Status split_oversized(QModel& m, const Budget& b) {
   for (size_t k = 0; k < m.nodes.size(); ++k) {
-    OpCost c = estimate_cost(m, m.nodes[k]);
+    OpCost c = estimate_cost(m, k);
     if (!over_budget(c, b) || !can_split(m, m.nodes[k])) continue;
     double ratio = std::max(b.max_memory_mb > 0 ? c.memory_bytes / 1048576.0 / b.max_memory_mb : 0.0,
                             b.max_prove_ms > 0 ? c.prove_ms / b.max_prove_ms : 0.0);
@@ -179,7 +270,7 @@ Status split_oversized(QModel& m, const Budget& b) {
       QModel trial = m;
       ZK_TRY(split_output_channels(trial, k, parts));
       bool fits = true;
-      for (int p = 0; p < parts; ++p) fits &= !over_budget(estimate_cost(trial, trial.nodes[k + p]), b);
+      for (int p = 0; p < parts; ++p) fits &= !over_budget(estimate_cost(trial, k + static_cast<size_t>(p)), b);
       if (fits || parts == channels) {
         m = std::move(trial);
         k += static_cast<size_t>(parts);  // past the parts, onto the Concat
@@ -205,29 +296,34 @@ Result<std::vector<Slice>> plan_slices(QModel& model, const Budget& b) {
   QModel& m = split ? split_copy : model;
   size_t n = m.nodes.size();
   std::vector<OpCost> cost(n);
-  for (size_t k = 0; k < n; ++k) cost[k] = estimate_cost(m, m.nodes[k]);
+  for (size_t k = 0; k < n; ++k) cost[k] = estimate_cost(m, k);
   std::vector<size_t> cuts;
   if (b.slices > 0) {
     size_t N = std::min<size_t>(static_cast<size_t>(b.slices), n);
     if (static_cast<size_t>(b.slices) > n)
       return make_error("cannot cut " + std::to_string(n) + " nodes into " + std::to_string(b.slices) +
                         " slices (a memory or time budget splits large ops by output channels)");
-    // Linear partition minimising the largest slice time (DP, O(N n^2)).
-    std::vector<double> pre(n + 1, 0);
-    for (size_t k = 0; k < n; ++k) pre[k + 1] = pre[k] + cost[k].prove_ms;
+    // Linear partition minimising the largest slice time (DP, O(N n^2)): each
+    // candidate slice [p, i) is costed as a whole (its tables once, its boundaries),
+    // grown one node at a time from p.
+    const SliceCoster::Model costing(m);
     const double INF = std::numeric_limits<double>::infinity();
     std::vector<std::vector<double>> dp(N + 1, std::vector<double>(n + 1, INF));
     std::vector<std::vector<size_t>> arg(N + 1, std::vector<size_t>(n + 1, 0));
     dp[0][0] = 0;
     for (size_t j = 1; j <= N; ++j)
-      for (size_t i = j; i <= n; ++i)
-        for (size_t p = j - 1; p < i; ++p) {
-          double v = std::max(dp[j - 1][p], pre[i] - pre[p]);
+      for (size_t p = j - 1; p < n; ++p) {
+        if (dp[j - 1][p] == INF) continue;
+        SliceCoster c(costing);
+        for (size_t i = p + 1; i <= n; ++i) {
+          c.add(i - 1);
+          double v = std::max(dp[j - 1][p], estimate_ms(c.features()));
           if (v < dp[j][i]) {
             dp[j][i] = v;
             arg[j][i] = p;
           }
         }
+      }
     size_t i = n;
     for (size_t j = N; j > 1; --j) {
       i = arg[j][i];
@@ -235,7 +331,9 @@ Result<std::vector<Slice>> plan_slices(QModel& model, const Budget& b) {
     }
     std::reverse(cuts.begin(), cuts.end());
   } else if (b.max_memory_mb > 0 || b.max_prove_ms > 0) {
-    double t = 0, mem = 0;
+    const SliceCoster::Model costing(m);
+    SliceCoster slice(costing);
+    double mem = 0;
     for (size_t k = 0; k < n; ++k) {
       double mb = cost[k].memory_bytes / 1048576.0;
       if (over_budget(cost[k], b)) {
@@ -245,16 +343,19 @@ Result<std::vector<Slice>> plan_slices(QModel& model, const Budget& b) {
         return make_error(m.nodes[k].op + " node '" + m.nodes[k].name + "' alone exceeds the slice budget (" +
                           std::to_string(mb) + " MB, " + std::to_string(cost[k].prove_ms) + " ms); " + why);
       }
+      SliceCoster grown = slice;
+      grown.add(k);
       bool over = (b.max_memory_mb > 0 && std::max(mem, mb) > b.max_memory_mb) ||
-                  (b.max_prove_ms > 0 && t + cost[k].prove_ms > b.max_prove_ms);
+                  (b.max_prove_ms > 0 && estimate_ms(grown.features()) > b.max_prove_ms);
       // Each channel part is a slice of its own, independent of its siblings.
       over |= is_channel_part(m.nodes[k]) || (k > 0 && is_channel_part(m.nodes[k - 1]));
       if (over && k > 0) {
         cuts.push_back(k);
-        t = 0;
+        grown = SliceCoster(costing);
+        grown.add(k);
         mem = 0;
       }
-      t += cost[k].prove_ms;
+      slice = std::move(grown);
       mem = std::max(mem, mb);
     }
   }

@@ -21,8 +21,24 @@ struct OpCost {
   double memory_bytes = 0;
 };
 
-// Estimated prover cost of one node, from shapes only (weights' values never matter).
-OpCost estimate_cost(const model::QModel& m, const model::QNode& n);
+// Estimated cost of node k proved as a slice of its own, from shapes only (weights'
+// values never matter): its time on one core, and its memory.
+OpCost estimate_cost(const model::QModel& m, size_t k);
+
+// What a slice's prove time is made of, from shapes only: its nodes' work (elements
+// in sumchecks, patch views, committed and looked up, weights opened), the tables it
+// looks into (each once, however many nodes share it), and its private boundary
+// tensors (inputs it reads are opened; outputs it makes are committed and opened).
+struct SliceFeatures {
+  double sumcheck = 0, gather = 0, committed = 0, lookups = 0, weights = 0;
+  double table_entries = 0;  // rows of the tables' windows (about: min(table, entries looked up))
+  double range_entries = 0, range_table = 0;  // range-checked entries; the range table's rows
+  double inputs_read = 0, input_elements = 0;   // private boundary inputs read in the slice
+  double outputs_made = 0, output_elements = 0; // boundary outputs the slice computes
+};
+SliceFeatures slice_features(const model::QModel& m, size_t first, size_t end);
+// A slice's prove time on one core (ms), from its features: the fitted cost model.
+double estimate_ms(const SliceFeatures& f);
 
 struct Slice {
   size_t first = 0, end = 0;  // nodes [first, end)

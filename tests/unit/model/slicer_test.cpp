@@ -81,7 +81,7 @@ TEST_CASE("budgets by memory and time, and the manifest round trip", "[slicer]")
   REQUIRE(one.ok());
   double total = one->at(0).cost.prove_ms;
   double biggest = 0;
-  for (const auto& n : q->nodes) biggest = std::max(biggest, slicer::estimate_cost(*q, n).prove_ms);
+  for (size_t k = 0; k < q->nodes.size(); ++k) biggest = std::max(biggest, slicer::estimate_cost(*q, k).prove_ms);
   double budget = std::max(biggest, total / 4);
   auto by_time = slicer::plan_slices(*q, {0, 0, budget});
   REQUIRE(by_time.ok());
@@ -175,14 +175,14 @@ TEST_CASE("an op over the slice budget becomes independent channel-part slices",
     for (int by_time = 0; by_time < 2; ++by_time) {
       INFO("model " << name << (by_time ? ", time budget" : ", memory budget"));
       // The budget: the largest op that cannot be split, when one that can is larger.
-      auto measure = [&](const QNode& n) {
-        auto c = slicer::estimate_cost(*q, n);
+      auto measure = [&](size_t k) {
+        auto c = slicer::estimate_cost(*q, k);
         return by_time ? c.prove_ms : c.memory_bytes / 1048576.0;
       };
       double fixed = 0, splittable = 0;
-      for (const auto& n : q->nodes) {
-        double& m = slicer::can_split(*q, n) ? splittable : fixed;
-        m = std::max(m, measure(n));
+      for (size_t k = 0; k < q->nodes.size(); ++k) {
+        double& m = slicer::can_split(*q, q->nodes[k]) ? splittable : fixed;
+        m = std::max(m, measure(k));
       }
       if (splittable <= fixed) continue;
       ++budgets_tried;
