@@ -2,7 +2,9 @@
 // unsliced integer run (N = 1..8), and the manifest round-trips.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <map>
+#include <random>
 #include <set>
 
 #include "corpus_util.hpp"
@@ -270,5 +272,65 @@ TEST_CASE("a corrupted manifest is refused with a reason or runs, never crashes"
     }
     CHECK(refused > 0);
     CHECK(parsed > 0);
+  }
+}
+
+TEST_CASE("a slice is costed as a whole: tables once, its private boundaries, and the partition minimises the slowest", "[slicer]") {
+  for (const char* name : {"age", "multihead_attention"}) {
+    INFO("model " << name);
+    NamedTensors in;
+    auto q = compile_corpus(name, in);
+    REQUIRE(q.ok());
+    const size_t n = q->nodes.size();
+    // The whole model reads and makes no private boundary; a table shared by several
+    // nodes is charged once; the whole costs less than its nodes as slices of their own.
+    const auto whole = slicer::slice_features(*q, 0, n);
+    CHECK(whole.inputs_read == 0);
+    CHECK(whole.outputs_made == 0);
+    double alone = 0, tables_alone = 0;
+    for (size_t k = 0; k < n; ++k) {
+      alone += slicer::estimate_cost(*q, k).prove_ms;
+      tables_alone += slicer::slice_features(*q, k, k + 1).table_entries;
+    }
+    CHECK(whole.table_entries <= tables_alone);
+    if (std::string(name) == "age") CHECK(whole.table_entries < tables_alone);  // 22 Relu nodes, one table
+    CHECK(slicer::estimate_ms(whole) < alone);
+
+    auto sl = slicer::plan_slices(*q, {4, 0, 0});
+    REQUIRE(sl.ok());
+    REQUIRE(sl->size() == 4);
+    double slowest = 0;
+    for (const auto& s : *sl) {
+      // Its boundaries as the manifest lists them: inputs it reads that an earlier slice
+      // made, outputs it makes that a later slice reads (both over 2^8 entries).
+      const auto f = slicer::slice_features(*q, s.first, s.end);
+      CHECK(s.cost.prove_ms == Approx(slicer::estimate_ms(f)));
+      std::set<int> made, read;
+      for (size_t k = s.first; k < s.end; ++k) {
+        for (int i : q->nodes[k].inputs) read.insert(i);
+        for (int o : q->nodes[k].outputs) made.insert(o);
+      }
+      auto counted = [&](int t) {
+        int64_t e = 1;
+        for (auto d : q->tensors[t].shape) e *= int64_t(1) << (d <= 1 ? 0 : 64 - __builtin_clzll(uint64_t(d - 1)));
+        return e > 256 && std::find(q->inputs.begin(), q->inputs.end(), t) == q->inputs.end() &&
+               std::find(q->outputs.begin(), q->outputs.end(), t) == q->outputs.end();
+      };
+      double inputs = 0, outputs = 0;
+      for (int t : s.inputs) inputs += read.count(t) && counted(t);
+      for (int t : s.outputs) outputs += made.count(t) && counted(t);
+      CHECK(f.inputs_read == inputs);
+      CHECK(f.outputs_made == outputs);
+      slowest = std::max(slowest, s.cost.prove_ms);
+    }
+    // No other 4-way partition has a slowest slice estimated faster.
+    std::mt19937 rng(7);
+    for (int trial = 0; trial < 300; ++trial) {
+      std::set<size_t> cuts;
+      while (cuts.size() < 3) cuts.insert(1 + rng() % (n - 1));
+      double worst = 0;
+      for (const auto& s : slicer::slices_at(*q, {cuts.begin(), cuts.end()})) worst = std::max(worst, s.cost.prove_ms);
+      CHECK(slowest <= worst + 1e-9);
+    }
   }
 }
