@@ -62,18 +62,19 @@ int measure(const std::string& name, const std::vector<int>& counts, const std::
   std::vector<std::vector<int64_t>> inputs;
   for (int t : q->inputs) inputs.push_back(run->values[t]);
   const auto params = zks::pcs::Params::standard();
-  std::vector<std::vector<size_t>> partitions;
-  if (!cuts.empty()) partitions.push_back({cuts.begin(), cuts.end()});
+  // The models to measure, each with its slices (the slicer may reorder the nodes).
+  std::vector<slicer::Manifest> partitions;
+  if (!cuts.empty()) partitions.push_back({*q, slicer::slices_at(*q, {cuts.begin(), cuts.end()}), {}, {}, {}});
   for (int k : cuts.empty() ? counts : std::vector<int>{}) {
     if (k > static_cast<int>(q->nodes.size())) continue;
-    auto sl = slicer::plan_slices(*q, {k, 0, 0});
+    slicer::Manifest man{*q, {}, {}, {}, {}};
+    auto sl = slicer::plan_slices(man.model, {k, 0, 0});
     if (!sl.ok()) return fail(name, sl.error());
-    partitions.emplace_back();
-    for (size_t j = 1; j < sl->size(); ++j) partitions.back().push_back((*sl)[j].first);
+    man.slices = std::move(sl).value();
+    partitions.push_back(std::move(man));
   }
-  for (const auto& at : partitions) {
-    const int k = static_cast<int>(at.size() + 1);
-    slicer::Manifest man{*q, slicer::slices_at(*q, at), {}, {}, {}};
+  for (auto& man : partitions) {
+    const int k = static_cast<int>(man.slices.size());
     if (auto st = c::seal_manifest(man, params); !st.ok()) return fail(name, st.error());
     const auto hash = slicer::manifest_hash(slicer::serialize_manifest(man));
     std::vector<double> best(man.slices.size(), std::numeric_limits<double>::infinity());
