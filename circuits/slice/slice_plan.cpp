@@ -32,7 +32,7 @@ Result<poly::PaddedShape> padded_of(const model::Shape& s) {
 bool is_layout(const QNode& n) { return !n.gather.empty() && n.op != "Concat"; }
 
 bool is_table_op(const QModel& m, const QNode& n) {
-  if (n.table < 0 || n.table2 >= 0 || n.inputs.size() != 1 || n.op == "Softmax") return false;
+  if (n.table < 0 || n.inputs.size() != 1 || n.op == "Softmax") return false;
   const auto& t = m.tables[n.table];
   return t.in_lo == m.act_lo() && int64_t(t.values.size()) == m.act_hi() - m.act_lo() + 1;
 }

@@ -434,7 +434,7 @@ Status check_structure(const QModel& m) {
     }
     const int o = n.outputs[0];
     if (!index_ok(o) || ready[size_t(o)]) return qerr(n, "does not write a tensor of its own");
-    if (n.table >= static_cast<int>(m.tables.size()) || n.table2 >= static_cast<int>(m.tables.size()))
+    if (n.table >= static_cast<int>(m.tables.size()))
       return qerr(n, "has a table index out of range");
     if (n.shift < -62 || n.shift > 62) return qerr(n, "has a shift out of range");
     ZK_TRY(check_node(m, n));

@@ -55,7 +55,6 @@ struct QNode {
   int shift = 0;                  // requant shift s (acc scale - output scale); < 0: left shift
   std::vector<int> in_shift;      // per-input left shifts to the accumulator scale (Add, Sub, Concat)
   int table = -1;                 // QModel::tables index
-  int table2 = -1;
   std::vector<int64_t> gather;    // layout ops: out[i] = src[gather[i]] (or `fill` when -1)
   int64_t fill = 0;
   std::vector<int64_t> mult;      // per-output multipliers (average pools, means)
