@@ -353,14 +353,14 @@ std::vector<size_t> depth_first_order(const QModel& m) {
   const size_t n = m.nodes.size();
   std::vector<std::vector<size_t>> consumers(m.tensors.size());
   std::vector<size_t> waiting(n, 0);
-  std::vector<char> pending(m.tensors.size(), 0);  // made by a node not yet run
+  std::vector<char> made(m.tensors.size(), 0);  // written by a node (not an input or a constant)
   for (const auto& node : m.nodes)
     for (int o : node.outputs)
-      if (o >= 0) pending[o] = 1;
+      if (o >= 0) made[o] = 1;
   for (size_t k = 0; k < n; ++k) {
     std::set<int> reads(m.nodes[k].inputs.begin(), m.nodes[k].inputs.end());
     for (int i : reads)
-      if (pending[i]) consumers[i].push_back(k), ++waiting[k];
+      if (made[i]) consumers[i].push_back(k), ++waiting[k];
   }
   std::vector<size_t> stack, order;
   for (size_t k = n; k-- > 0;)

@@ -65,7 +65,9 @@ std::vector<int> boundary(const model::QModel& m, size_t cut);
 // Slices for the given cut points (strictly increasing, inside (0, nodes)).
 std::vector<Slice> slices_at(const model::QModel& m, const std::vector<size_t>& cuts);
 // With a memory or time budget, a Conv/MatMul/Gemm that alone exceeds it is first split
-// by output channels (the model is rewritten), each part in a slice of its own.
+// by output channels (the model is rewritten), each part in a slice of its own. With a
+// slice count, the nodes may be put in another topological order (depth-first) when
+// that order cuts better; the slices index the model as it is returned.
 Result<std::vector<Slice>> plan_slices(model::QModel& m, const Budget& b);
 
 // ---- splitting one op by output channels (split.cpp) ----
