@@ -426,11 +426,19 @@ Status check_structure(const QModel& m) {
     if (!index_ok(i) || m.tensors[size_t(i)].is_const) return make_error("a graph input is not an activation tensor");
     ready[size_t(i)] = 1;
   }
+  // Each constant belongs to one node (quantize gives every node its own copies): the
+  // slice planner lays a constant out for the node that reads it.
+  std::vector<const QNode*> owner(nt, nullptr);
   for (const QNode& n : m.nodes) {
     if (n.inputs.empty() || n.outputs.size() != 1) return qerr(n, "needs inputs and one output");
     for (int i : n.inputs) {
       if (!index_ok(i)) return qerr(n, "has an input index out of range");
       if (!ready[size_t(i)]) return qerr(n, "reads '" + m.tensors[size_t(i)].name + "' before it is computed");
+      if (m.tensors[size_t(i)].is_const) {
+        if (owner[size_t(i)] && owner[size_t(i)] != &n)
+          return qerr(n, "reads the constant '" + m.tensors[size_t(i)].name + "' of another node");
+        owner[size_t(i)] = &n;
+      }
     }
     const int o = n.outputs[0];
     if (!index_ok(o) || ready[size_t(o)]) return qerr(n, "does not write a tensor of its own");

@@ -246,11 +246,22 @@ Result<Manifest> parse_manifest(std::span<const uint8_t> bytes) {
     if (wc != 0 && (wc < 36 || (wc - 36) % 4 != 0 || wc == 40 || wc > 36 + 4 * 64))
       return make_error("manifest: slice " + std::to_string(man.slices.size()) + " has a malformed weight commitment");
     s.weight_commitment.assign(ps.weight_commitment().begin(), ps.weight_commitment().end());
-    if (s.channel_part && (s.end != s.first + 1 || !is_channel_part(m.nodes[s.first])))
-      return make_error("manifest: slice " + std::to_string(man.slices.size()) + " is marked as a channel part but is not one");
     man.slices.push_back(std::move(s));
   }
   if (!man.slices.empty() && expect != m.nodes.size()) return make_error("manifest: slices do not cover the graph");
+  // Stitching is by tensor: every tensor crossing a cut must be an output of the slice
+  // before it and an input of the slice after, as the slicer lists them. A listing
+  // that leaves one out would leave that tensor unconstrained between two proofs.
+  std::vector<size_t> cuts;
+  for (size_t j = 1; j < man.slices.size(); ++j) cuts.push_back(man.slices[j].first);
+  const auto expected = slices_at(m, cuts);
+  for (size_t j = 0; j < man.slices.size(); ++j) {
+    const Slice& s = man.slices[j];
+    if (s.inputs != expected[j].inputs || s.outputs != expected[j].outputs)
+      return make_error("manifest: slice " + std::to_string(j) + " does not list the tensors crossing its cuts");
+    if (s.channel_part != expected[j].channel_part)
+      return make_error("manifest: slice " + std::to_string(j) + " is " + (s.channel_part ? "marked as a channel part but is not one" : "a channel part not marked as one"));
+  }
   return man;
 }
 

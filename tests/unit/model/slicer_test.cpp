@@ -343,3 +343,29 @@ TEST_CASE("a slice is costed as a whole: tables once, its private boundaries, an
       }
   }
 }
+
+TEST_CASE("a manifest whose slices leave out a tensor crossing a cut is refused", "[slicer]") {
+  NamedTensors in;
+  auto q = compile_corpus("age", in);
+  REQUIRE(q.ok());
+  auto sl = slicer::plan_slices(*q, {4, 0, 0});
+  REQUIRE(sl.ok());
+  const slicer::Manifest good{*q, *sl, {}, {}, {}};
+  REQUIRE(slicer::parse_manifest(slicer::serialize_manifest(good)).ok());
+  for (size_t j = 1; j < 4; ++j)
+    for (int side = 0; side < 2; ++side) {
+      INFO("slice " << j << (side ? ", its inputs" : ", the outputs of the slice before"));
+      slicer::Manifest bad = good;
+      auto& list = side ? bad.slices[j].inputs : bad.slices[j - 1].outputs;
+      REQUIRE(!list.empty());
+      list.erase(list.begin());
+      auto back = slicer::parse_manifest(slicer::serialize_manifest(bad));
+      REQUIRE(!back.ok());
+      CHECK_THAT(back.error(), Catch::Contains("does not list the tensors crossing its cuts"));
+    }
+  slicer::Manifest marked = good;
+  marked.slices[1].channel_part = true;
+  auto back = slicer::parse_manifest(slicer::serialize_manifest(marked));
+  REQUIRE(!back.ok());
+  CHECK_THAT(back.error(), Catch::Contains("marked as a channel part but is not one"));
+}
