@@ -94,6 +94,11 @@ int run_infer(const std::string& target, const std::string& key_file, const std:
   auto v0 = std::chrono::steady_clock::now();
   std::vector<circuits::SliceTiming> verified;
   Status valid = circuits::verify_bundle(*man, id, *bundle, pcs::Params::standard(), &verified);
+  if (valid.ok()) {  // and it answers this request's input, not another one
+    std::vector<std::vector<int64_t>> sent;
+    for (int t : m.inputs) sent.push_back(run->values[t]);
+    valid = circuits::check_bundle_input(*man, *bundle, sent);
+  }
   double verify_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - v0).count();
   if (json) {
     nlohmann::json j{{"valid", valid.ok()}, {"request_id", resp.request_id()}, {"total_ms", total_ms},

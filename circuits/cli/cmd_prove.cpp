@@ -73,7 +73,8 @@ int run_prove(const std::string& dir, const std::string& input, const std::strin
   return 0;
 }
 
-int run_verify(const std::string& dir, const std::string& path, const std::string& pin, bool json) {
+int run_verify(const std::string& dir, const std::string& path, const std::string& pin, const std::string& input,
+               bool json) {
   auto compiled = load_compiled(dir);
   if (!compiled.ok()) return fail(compiled.error());
   hash::Digest pinned{};
@@ -93,6 +94,15 @@ int run_verify(const std::string& dir, const std::string& path, const std::strin
   Status s = circuits::verify_bundle(compiled->manifest, compiled->hash, *bundle, pcs::Params::standard(), &timings,
                                      pin.empty() ? nullptr : &pinned);
   const auto& m = compiled->manifest.model;
+  if (s.ok() && !input.empty()) {  // the input the bundle must answer
+    auto in = model::load_tensors_json(input, "input");
+    if (!in.ok()) return fail(in.error());
+    auto run = model::run_int(m, in->tensors);
+    if (!run.ok()) return fail(run.error());
+    std::vector<std::vector<int64_t>> sent;
+    for (int t : m.inputs) sent.push_back(run->values[t]);
+    s = circuits::check_bundle_input(compiled->manifest, *bundle, sent);
+  }
   if (json) {
     nlohmann::json j;
     j["valid"] = s.ok();
@@ -143,8 +153,10 @@ void register_prove(CLI::App& app, Context& ctx) {
   v->add_option("dir", vdir, "Directory holding manifest.pb")->required();
   v->add_option("bundle", bundle, "The proof bundle")->required();
   v->add_option("--fp", pin, "The model fingerprint to pin (64 hex digits, printed by zkslice compile)");
+  static std::string vinput;
+  v->add_option("--input", vinput, "Input JSON the bundle must answer (corpus format); without it, any input");
   v->add_flag("--json", vjson, "Validity, reason and per-slice verify time as JSON");
-  v->callback([&ctx] { ctx.exit_code = run_verify(vdir, bundle, pin, vjson); });
+  v->callback([&ctx] { ctx.exit_code = run_verify(vdir, bundle, pin, vinput, vjson); });
 }
 
 }  // namespace zks::cli

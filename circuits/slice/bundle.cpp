@@ -331,6 +331,18 @@ double bundle_soundness_bits(const std::vector<SliceTiming>& verified) {
   return all.bits();
 }
 
+Status check_bundle_input(const slicer::Manifest& man, const Bundle& b, const std::vector<std::vector<int64_t>>& inputs) {
+  const auto& m = man.model;
+  if (inputs.size() != m.inputs.size())
+    return make_error(std::to_string(inputs.size()) + " inputs given for a model of " + std::to_string(m.inputs.size()));
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    auto it = b.tensors.find(m.inputs[i]);
+    if (it == b.tensors.end() || it->second != inputs[i])
+      return make_error("the bundle proves the model on another input ('" + m.tensors[m.inputs[i]].name + "' differs)");
+  }
+  return {};
+}
+
 Status verify_bundle(const slicer::Manifest& man, const hash::Digest& manifest_hash, const Bundle& b,
                      const pcs::Params& params, std::vector<SliceTiming>* timings, const hash::Digest* pinned_fp) {
   auto sealed = seal_check(man, manifest_hash, params);

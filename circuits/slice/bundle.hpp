@@ -108,4 +108,9 @@ Status verify_bundle(const slicer::Manifest& man, const hash::Digest& manifest_h
                      const pcs::Params& params, std::vector<SliceTiming>* timings,
                      const hash::Digest* pinned_fp = nullptr);
 
+// A bundle that verifies says what the model gives on the input it carries. Whoever
+// sent an input checks that the bundle carries that one (`inputs`: the model's inputs
+// as integers, in the model's order), or it may be the answer to another request.
+Status check_bundle_input(const slicer::Manifest& man, const Bundle& b, const std::vector<std::vector<int64_t>>& inputs);
+
 }  // namespace zks::circuits

@@ -736,6 +736,29 @@ TEST_CASE("the age model proves and verifies as a bundle of 1 and 4 slices", "[c
   }
 }
 
+TEST_CASE("a verified bundle answers the input it carries, which its requester checks", "[circuits][slice]") {
+  Compiled m = compile("4l_relu_conv_fc");
+  zks::slicer::Manifest man{m.q, {}, {}, {}, {}};
+  auto plan = zks::slicer::plan_slices(man.model, {2, 0, 0});
+  REQUIRE(plan.ok());
+  man.slices = *plan;
+  zks::hash::Digest id{};
+  const auto bundle = zks::test::proved_bundle(m, man, id, kParams);
+  std::vector<std::vector<int64_t>> sent;
+  for (int t : man.model.inputs) sent.push_back(m.run.values[t]);
+  CHECK(c::check_bundle_input(man, bundle, sent).ok());
+  // Another request's input: the bundle still verifies, but it is not this answer.
+  auto other = sent;
+  other[0][other[0].size() / 2] += 1;
+  auto st = c::check_bundle_input(man, bundle, other);
+  REQUIRE_FALSE(st.ok());
+  CHECK_THAT(st.error(), Catch::Contains("another input"));
+  REQUIRE_FALSE(c::check_bundle_input(man, bundle, {}).ok());
+  auto without = bundle;
+  without.tensors.erase(man.model.inputs[0]);
+  REQUIRE_FALSE(c::check_bundle_input(man, without, sent).ok());
+}
+
 TEST_CASE("a large witness is committed as several stacks, each bound by the header", "[circuits][slice][age]") {
   // age's witness (about 1.4M entries) would be a 2^21 stack a third padding: it goes
   // into 2^20 + 2^18 + 2^16 instead, one joint commitment (their sizes, then one root).

@@ -369,3 +369,25 @@ TEST_CASE("a manifest whose slices leave out a tensor crossing a cut is refused"
   REQUIRE(!back.ok());
   CHECK_THAT(back.error(), Catch::Contains("marked as a channel part but is not one"));
 }
+
+TEST_CASE("a constant read by two nodes is refused by the structure check", "[slicer]") {
+  NamedTensors in;
+  auto q = compile_corpus("4l_relu_conv_fc", in);
+  REQUIRE(q.ok());
+  REQUIRE(model::check_structure(*q).ok());
+  // The first two nodes with a constant operand; the second is pointed at the first's.
+  std::vector<std::pair<size_t, size_t>> with_const;  // (node, input position)
+  for (size_t k = 0; k < q->nodes.size() && with_const.size() < 2; ++k)
+    for (size_t p = 0; p < q->nodes[k].inputs.size(); ++p)
+      if (q->tensors[q->nodes[k].inputs[p]].is_const) {
+        with_const.push_back({k, p});
+        break;
+      }
+  REQUIRE(with_const.size() == 2);
+  QModel shared = *q;
+  shared.nodes[with_const[1].first].inputs[with_const[1].second] =
+      shared.nodes[with_const[0].first].inputs[with_const[0].second];
+  auto st = model::check_structure(shared);
+  REQUIRE(!st.ok());
+  CHECK_THAT(st.error(), Catch::Contains("of another node"));
+}
