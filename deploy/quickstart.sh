@@ -5,8 +5,9 @@
 #   2. run it with the integer executor against onnxruntime's reference output;
 #   3. start three miners and a validator on 127.0.0.1 with fresh keys (the miners
 #      register themselves), send a few inference requests with `zkslice infer`
-#      (each answer's bundle is verified offline, and once more with `zkslice verify`
-#      pinning FP), print the outputs, the per-slice timings and the miners' weights;
+#      (each answer's bundle is verified offline and checked to answer the input sent,
+#      and once more with `zkslice verify` pinning FP and the input), print the
+#      outputs, the per-slice timings and the miners' weights;
 #   4. stop everything it started (unless --keep-running: then the subnet stays up,
 #      its addresses printed, until Ctrl-C).
 # Options: --requests N (default 3), --keep-running. Logs go to out/quickstart/.
@@ -89,8 +90,8 @@ for r in $(seq "$REQUESTS"); do
     --out "$OUT_DIR/answer$r.bundle" --save-model "$OUT_DIR/fetched"
 done
 echo
-echo "-- the last bundle, verified again with the model fingerprint pinned"
-"$ZKSLICE" verify "$OUT_DIR/fetched" "$OUT_DIR/answer$REQUESTS.bundle" --fp "$FP"
+echo "-- the last bundle, verified again with the model fingerprint pinned and the input it answers"
+"$ZKSLICE" verify "$OUT_DIR/fetched" "$OUT_DIR/answer$REQUESTS.bundle" --fp "$FP" --input "$MODEL/input.json"
 echo
 echo "-- the miners' scores and weights (after the next epoch)"
 sleep 2.5
