@@ -216,10 +216,13 @@ Status plan_requant(Plan& p, NodePlan& np, const QNode& n, const poly::PaddedSha
   return {};
 }
 
-// An operand of an element-wise op: an activation of the output's shape, or a constant
-// broadcast to it (the verifier evaluates the broadcast table itself).
-Status plan_operand(Plan& p, NodePlan& np, const QNode& n, int t, int y, const poly::PaddedShape& out,
+// Operand `i` of an element-wise op: an activation of the output's shape, or a constant
+// broadcast to it (the verifier evaluates the broadcast table itself). Every operand but
+// the first (counted with the node) is one more read of its tensor, the same tensor
+// twice too (Mul(x, x): two claims on x).
+Status plan_operand(Plan& p, NodePlan& np, const QNode& n, size_t i, int y, const poly::PaddedShape& out,
                     std::map<int, int>& uses) {
+  const int t = n.inputs[i];
   const QModel& m = *p.m;
   const auto& tt = m.tensors[t];
   if (tt.is_const) {
@@ -240,7 +243,7 @@ Status plan_operand(Plan& p, NodePlan& np, const QNode& n, int t, int y, const p
     np.broadcast.insert(t);
   }
   if (!p.kind.count(t)) return node_error(n, "operand '" + tt.name + "' is not computed in this slice");
-  if (t != n.inputs[0]) ++uses[t];
+  if (i > 0) ++uses[t];
   return {};
 }
 
@@ -673,7 +676,7 @@ Result<Plan> make_plan(const SliceStatement& st, const ProofChoices& choices) {
       np.kind = Kind::Mul;
       if (n.inputs.size() != 2) return node_error(n, "expected two operands");
       np.x2 = n.inputs[1];
-      for (int t : {np.x, np.x2}) ZK_TRY(plan_operand(p, np, n, t, np.y, *out, uses));
+      for (size_t i : {0, 1}) ZK_TRY(plan_operand(p, np, n, i, np.y, *out, uses));
       ZK_TRY(plan_requant(p, np, n, *out));
       p.kind[np.y] = TensorKind::Committed;
     } else if (n.op == "Add" || n.op == "Sub" || n.op == "Sum") {
@@ -683,7 +686,7 @@ Result<Plan> make_plan(const SliceStatement& st, const ProofChoices& choices) {
       np.linear.num_vars = out->num_vars();
       for (size_t i = 0; i < n.inputs.size(); ++i) {
         if (n.in_shift[i] < 0 || n.in_shift[i] > 40) return node_error(n, "input shift out of range");
-        ZK_TRY(plan_operand(p, np, n, n.inputs[i], np.y, *out, uses));
+        ZK_TRY(plan_operand(p, np, n, i, np.y, *out, uses));
         int64_t c = int64_t(1) << n.in_shift[i];
         np.linear.coeffs.push_back(n.op == "Sub" && i == 1 ? -c : c);
       }
@@ -711,7 +714,7 @@ Result<Plan> make_plan(const SliceStatement& st, const ProofChoices& choices) {
     } else if (n.op == "Div" && n.inputs.size() == 2 && n.table < 0) {
       np.kind = Kind::Div;
       np.x2 = n.inputs[1];
-      for (int t : {np.x, np.x2}) ZK_TRY(plan_operand(p, np, n, t, np.y, *out, uses));
+      for (size_t i : {0, 1}) ZK_TRY(plan_operand(p, np, n, i, np.y, *out, uses));
       const int k = int(n.aux);
       np.div = DivideShape{*out, unsigned(std::max(k, 0)), unsigned(std::max(-k, 0)), m.act_lo(), m.act_hi(), 15};
       if (auto s = np.div.check(); !s.ok()) return node_error(n, s.error());

@@ -1,6 +1,7 @@
 // The slice prover end to end on corpus models: import, quantize, run, prove, verify;
 // and the first negative cases (a changed output, other weights, changed proof bytes).
 #include <catch2/catch.hpp>
+#include <onnx/onnx_pb.h>
 #include <chrono>
 #include <cmath>
 #include <algorithm>
@@ -13,6 +14,7 @@
 #include "circuits/slice/fingerprint.hpp"
 #include "circuits/slice/slice_plan.hpp"
 #include "circuits/slice/slice_proof.hpp"
+#include "model/onnx_import.hpp"
 #include "pcs/basefold.hpp"
 #include "sumcheck/sumcheck.hpp"
 #include "unit/circuits/compiled.hpp"
@@ -733,6 +735,64 @@ TEST_CASE("the age model proves and verifies as a bundle of 1 and 4 slices", "[c
       other[1] = 1;
       REQUIRE_FALSE(c::verify_bundle(man, other, bundle, kParams, nullptr).ok());
     }
+  }
+}
+
+TEST_CASE("an element-wise op reading one layout output twice proves (Mul(r, r), Add(r, r))", "[circuits][slice]") {
+  for (const char* op : {"Mul", "Add"}) {
+    INFO(op << "(r, r) after a Reshape");
+    // x [1,4,4] -> Reshape [1,16] -> op(r, r): r is a layout output read twice by one
+    // node, so it must be committed and both claims opened (it used to reach the prover
+    // as a virtual tensor with two claims, and abort it).
+    onnx::ModelProto mp;
+    mp.set_ir_version(8);
+    auto* os = mp.add_opset_import();
+    os->set_domain("");
+    os->set_version(13);
+    auto* g = mp.mutable_graph();
+    g->set_name("twice");
+    auto* in = g->add_input();
+    in->set_name("x");
+    auto* tt = in->mutable_type()->mutable_tensor_type();
+    tt->set_elem_type(onnx::TensorProto::FLOAT);
+    for (int d : {1, 4, 4}) tt->mutable_shape()->add_dim()->set_dim_value(d);
+    auto* shape = g->add_initializer();
+    shape->set_name("shape");
+    shape->set_data_type(onnx::TensorProto::INT64);
+    shape->add_dims(2);
+    shape->add_int64_data(1);
+    shape->add_int64_data(16);
+    auto* reshape = g->add_node();
+    reshape->set_op_type("Reshape");
+    reshape->add_input("x");
+    reshape->add_input("shape");
+    reshape->add_output("r");
+    auto* node = g->add_node();
+    node->set_op_type(op);
+    node->add_input("r");
+    node->add_input("r");
+    node->add_output("y");
+    g->add_output()->set_name("y");
+    std::string bytes;
+    REQUIRE(mp.SerializeToString(&bytes));
+    auto graph = model::import_onnx(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
+    REQUIRE(graph.ok());
+    model::Tensor x;
+    x.shape = {1, 4, 4};
+    for (int i = 0; i < 16; ++i) x.data.push_back(0.1 * i - 0.7);
+    auto q = model::quantize(*graph, {{x}});
+    REQUIRE(q.ok());
+    auto run = model::run_int(*q, {x});
+    REQUIRE(run.ok());
+    Compiled m{std::move(q).value(), std::move(run).value()};
+    auto st = zks::test::whole_statement(m);
+    auto proof = c::prove_slice(st, kParams);
+    INFO((proof.ok() ? std::string() : proof.error()));
+    REQUIRE(proof.ok());
+    CHECK(c::verify_slice(st, *proof, kParams).ok());
+    auto wrong = st;
+    wrong.output_values[0][3] += 1;
+    CHECK_FALSE(c::verify_slice(wrong, *proof, kParams).ok());
   }
 }
 
