@@ -24,7 +24,9 @@ def gen(seed, d):
     def const(shape, scale=0.5):
         n=new('c'); inits.append(numpy_helper.from_array((np.random.RandomState(seed+cnt[0]).randn(*shape)*scale).astype(np.float32),n)); return n
     for k in range(rnd.randint(1,6)):
-        op=rnd.choice(['Relu','Add','Mul','Sub','Sigmoid','Tanh','Reshape','Transpose','Concat','Conv','MaxPool','AveragePool','MatMul','Flatten','Div','Softmax','ReduceMean','Neg','Abs','LeakyRelu','Clip','Pad','Slice','Gemm'])
+        op=rnd.choice(['Relu','Add','Mul','Sub','Sigmoid','Tanh','Reshape','Transpose','Concat','Conv','MaxPool','AveragePool','MatMul','Flatten','Div','Softmax','ReduceMean','Neg','Abs','LeakyRelu','Clip','Pad','Slice','Gemm',
+                        'Elu','Softplus','HardSigmoid','Erf','Exp','GlobalAveragePool','GlobalMaxPool','ReduceSum',
+                        'Unsqueeze','PRelu','ConvTranspose','BatchNormalization','Sum'])
         # Arithmetic after a layout op half the time: a layout output is virtual in the
         # proof unless read twice, which is where x op x went wrong.
         a=rnd.choice(layout) if layout and op in ('Add','Mul','Sub') and rnd.random()<0.5 else rnd.choice(avail)
@@ -33,6 +35,33 @@ def gen(seed, d):
         try:
             if op in ('Relu','Sigmoid','Tanh','Neg','Abs'):
                 nodes.append(helper.make_node(op,[a],[y])); shapes[y]=s
+            elif op in ('Elu','Softplus','HardSigmoid','Erf','Exp'):
+                nodes.append(helper.make_node(op,[a],[y])); shapes[y]=s
+            elif op in ('GlobalAveragePool','GlobalMaxPool'):
+                if len(s)!=4: continue
+                nodes.append(helper.make_node(op,[a],[y])); shapes[y]=[1,s[1],1,1]
+            elif op=='ReduceSum':
+                ax=numpy_helper.from_array(np.array([len(s)-1],dtype=np.int64),new('c')); inits.append(ax)
+                nodes.append(helper.make_node(op,[a,ax.name],[y],keepdims=1)); shapes[y]=s[:-1]+[1]
+            elif op=='Unsqueeze':
+                ax=numpy_helper.from_array(np.array([len(s)],dtype=np.int64),new('c')); inits.append(ax)
+                nodes.append(helper.make_node(op,[a,ax.name],[y])); shapes[y]=s+[1]
+            elif op=='PRelu':
+                if len(s)!=4: continue
+                sl=const([s[1],1,1],0.3); nodes.append(helper.make_node(op,[a,sl],[y])); shapes[y]=s
+            elif op=='ConvTranspose':
+                if len(s)!=4: continue
+                oc=rnd.choice([1,2]); k=2; w=const([s[1],oc,k,k]); st=rnd.choice([1,2])
+                nodes.append(helper.make_node(op,[a,w],[y],kernel_shape=[k,k],strides=[st,st]))
+                shapes[y]=[1,oc,(s[2]-1)*st+k,(s[3]-1)*st+k]
+            elif op=='BatchNormalization':
+                if len(s)!=4: continue
+                sc=const([s[1]]); b=const([s[1]]); mu=const([s[1]]); var=new('c')
+                inits.append(numpy_helper.from_array((np.abs(np.random.RandomState(seed).randn(s[1]))+0.5).astype(np.float32),var))
+                nodes.append(helper.make_node(op,[a,sc,b,mu,var],[y])); shapes[y]=s
+            elif op=='Sum':
+                same=[t for t in avail if shapes[t]==s]
+                nodes.append(helper.make_node(op,[a,rnd.choice(same),rnd.choice(same)],[y])); shapes[y]=s
             elif op=='LeakyRelu':
                 nodes.append(helper.make_node(op,[a],[y],alpha=0.1)); shapes[y]=s
             elif op=='Clip':
