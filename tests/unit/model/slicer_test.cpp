@@ -391,3 +391,39 @@ TEST_CASE("a constant read by two nodes is refused by the structure check", "[sl
   REQUIRE(!st.ok());
   CHECK_THAT(st.error(), Catch::Contains("of another node"));
 }
+
+TEST_CASE("a time budget that splits an op: the Concat reading every part gets a slice of its own", "[slicer][split]") {
+  int planned = 0, with_parts = 0;
+  for (const char* name : {"4l_relu_conv_fc", "variable_cnn", "age"}) {
+    NamedTensors in;
+    auto q = compile_corpus(name, in);
+    REQUIRE(q.ok());
+    auto whole = run_int(*q, in.tensors);
+    REQUIRE(whole.ok());
+    std::vector<std::vector<int64_t>> expect;
+    for (int o : q->outputs) expect.push_back(whole->values[o]);
+    double biggest = 0;
+    for (size_t k = 0; k < q->nodes.size(); ++k) biggest = std::max(biggest, slicer::estimate_cost(*q, k).prove_ms);
+    for (double part : {2.0, 3.0, 5.0, 8.0, 16.0}) {
+      const double budget = biggest / part;
+      INFO("model " << name << ", budget " << budget << " ms");
+      QModel s = *q;
+      auto sl = slicer::plan_slices(s, {0, 0, budget});
+      if (!sl.ok()) {
+        // Only a node whose own work is over the budget, and that cannot be split, is refused.
+        CHECK_THAT(sl.error(), Catch::Contains("alone exceeds the slice budget"));
+        CHECK_THAT(sl.error(), !Catch::Contains("Concat"));
+        continue;
+      }
+      ++planned;
+      with_parts += std::any_of(sl->begin(), sl->end(), [](const auto& c) { return c.channel_part; });
+      CHECK(run_sliced(s, *sl, *run_int(s, in.tensors)) == expect);
+      // A slice over the budget holds one node: the boundaries it reads or writes are
+      // what no cut can take away.
+      for (const auto& c : *sl)
+        if (c.cost.prove_ms > budget * (1 + 1e-9)) CHECK(c.end == c.first + 1);
+    }
+  }
+  CHECK(planned >= 3);
+  CHECK(with_parts >= 2);  // 4l_relu_conv_fc's Conv in parts: its Concat used to be refused
+}
