@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Random small ONNX graphs through the whole pipeline: compile (1 slice, 2 slices, and a
 time budget of 5-12 ms, which cuts where the estimate says; graphs this small are
-rarely split by channels), prove, verify. Each graph is 1-6 nodes drawn from the supported ops, wired at random: operands
-reused (x op x), broadcast constants, layout ops feeding arithmetic, Concat of any two
-tensors of matching shape, a second output. A crash (a signal, an assertion) or a
+rarely split by channels), prove, verify. Each graph is 1-6 nodes drawn from the
+supported ops, wired at random: operands reused (x op x), broadcast constants, layout
+ops feeding arithmetic, Concat of any two tensors of matching shape, a second output. A crash (a signal, an assertion) or a
 proof that does not verify is printed; a refusal is counted with its reason.
   python3 tests/fuzz/random_graphs.py build/circuits/zkslice FIRST_SEED COUNT [WORKDIR]
 Needs the pip packages onnx and numpy. Not run by CI (a few minutes per 400 graphs).
