@@ -35,14 +35,8 @@ int fail(const std::string& what) {
 int run_prove(const std::string& dir, const std::string& input, const std::string& out, size_t jobs, bool json) {
   auto compiled = load_compiled(dir);
   if (!compiled.ok()) return fail(compiled.error());
-  const auto& m = compiled->manifest.model;
-  auto in = model::load_tensors_json(input, "input");
-  if (!in.ok()) return fail(in.error());
-  // The integer inputs: the executor quantizes the float input with the model's scales.
-  auto run = model::run_int(m, in->tensors);
-  if (!run.ok()) return fail(run.error());
-  std::vector<std::vector<int64_t>> inputs;
-  for (int t : m.inputs) inputs.push_back(run->values[t]);
+  auto inputs = load_integer_inputs(compiled->manifest.model, input);
+  if (!inputs.ok()) return fail(inputs.error());
 
   const auto params = pcs::Params::standard();
   const size_t n = compiled->manifest.slices.size();
@@ -51,7 +45,7 @@ int run_prove(const std::string& dir, const std::string& input, const std::strin
   size_t done = 0;
   std::vector<circuits::SliceTiming> timings;
   auto t0 = std::chrono::steady_clock::now();
-  auto bundle = circuits::prove_bundle(compiled->manifest, compiled->hash, inputs, params, jobs, &timings,
+  auto bundle = circuits::prove_bundle(compiled->manifest, compiled->hash, *inputs, params, jobs, &timings,
                                        [&](size_t j, const circuits::SliceTiming& t) {
                                          if (!json)
                                            fmt::print(stderr, "[{}/{}] slice {} proved in {:.1f} ms, {} bytes\n", ++done, n,
@@ -95,13 +89,9 @@ int run_verify(const std::string& dir, const std::string& path, const std::strin
                                      pin.empty() ? nullptr : &pinned);
   const auto& m = compiled->manifest.model;
   if (s.ok() && !input.empty()) {  // the input the bundle must answer
-    auto in = model::load_tensors_json(input, "input");
-    if (!in.ok()) return fail(in.error());
-    auto run = model::run_int(m, in->tensors);
-    if (!run.ok()) return fail(run.error());
-    std::vector<std::vector<int64_t>> sent;
-    for (int t : m.inputs) sent.push_back(run->values[t]);
-    s = circuits::check_bundle_input(compiled->manifest, *bundle, sent);
+    auto sent = load_integer_inputs(m, input);
+    if (!sent.ok()) return fail(sent.error());
+    s = circuits::check_bundle_input(compiled->manifest, *bundle, *sent);
   }
   if (json) {
     nlohmann::json j;

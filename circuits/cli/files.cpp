@@ -4,6 +4,9 @@
 #include <fstream>
 #include <iterator>
 
+#include "model/io.hpp"
+#include "model/quantize.hpp"
+
 namespace zks::cli {
 
 Result<util::Bytes> read_bytes(const std::string& path) {
@@ -26,6 +29,16 @@ Result<CompiledModel> load_compiled(const std::string& dir) {
   auto man = slicer::parse_manifest(*bytes);
   if (!man.ok()) return make_error(man.error());
   return CompiledModel{std::move(man).value(), slicer::manifest_hash(*bytes)};
+}
+
+Result<std::vector<std::vector<int64_t>>> load_integer_inputs(const model::QModel& m, const std::string& input) {
+  auto in = model::load_tensors_json(input, "input");
+  if (!in.ok()) return make_error(in.error());
+  auto run = model::run_int(m, in->tensors);
+  if (!run.ok()) return make_error(run.error());
+  std::vector<std::vector<int64_t>> out;
+  for (int t : m.inputs) out.push_back(std::move(run->values[t]));
+  return out;
 }
 
 }  // namespace zks::cli

@@ -1,7 +1,9 @@
 #pragma once
-// Files the CLI reads and writes: raw bytes and compiled-model directories.
+// Files the CLI reads and writes: raw bytes, compiled-model directories, inputs.
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "hash/blake2b.hpp"
 #include "slicer/slicer.hpp"
@@ -20,5 +22,9 @@ struct CompiledModel {
   hash::Digest hash{};
 };
 Result<CompiledModel> load_compiled(const std::string& dir);
+
+// A model's inputs as integers, in the model's input order: the input JSON (corpus
+// format) quantized with the model's scales by its executor.
+Result<std::vector<std::vector<int64_t>>> load_integer_inputs(const model::QModel& m, const std::string& input);
 
 }  // namespace zks::cli

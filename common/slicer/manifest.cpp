@@ -260,7 +260,8 @@ Result<Manifest> parse_manifest(std::span<const uint8_t> bytes) {
     if (s.inputs != expected[j].inputs || s.outputs != expected[j].outputs)
       return make_error("manifest: slice " + std::to_string(j) + " does not list the tensors crossing its cuts");
     if (s.channel_part != expected[j].channel_part)
-      return make_error("manifest: slice " + std::to_string(j) + " is " + (s.channel_part ? "marked as a channel part but is not one" : "a channel part not marked as one"));
+      return make_error("manifest: slice " + std::to_string(j) + " is " +
+                        (s.channel_part ? "marked as a channel part but is not one" : "a channel part not marked as one"));
   }
   return man;
 }
