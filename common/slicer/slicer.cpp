@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <optional>
 #include <set>
 
 namespace zks::slicer {
@@ -326,9 +327,11 @@ Partition balanced_cuts(const QModel& m, size_t N) {
           if (v < dp[j][i]) dp[j][i] = v, arg[j][i] = p;
         }
       }
-    std::vector<size_t> cuts;
-    for (size_t j = N, i = n; j > 1; --j) cuts.push_back(i = arg[j][i]);
-    std::reverse(cuts.begin(), cuts.end());
+    std::optional<std::vector<size_t>> cuts;
+    if (dp[N][n] == INF) return cuts;  // no partition allowed
+    cuts.emplace();
+    for (size_t j = N, i = n; j > 1; --j) cuts->push_back(i = arg[j][i]);
+    std::reverse(cuts->begin(), cuts->end());
     return cuts;
   };
   // The slowest slice's estimate and the boundary tensors of a partition.
@@ -344,12 +347,13 @@ Partition balanced_cuts(const QModel& m, size_t N) {
     }
     return p;
   };
-  const double bound = measure(run([](double before, const SliceFeatures& f) {
-                         return std::max(before, estimate_ms(f));
-                       })).slowest_ms * (1 + kSlack);
+  const auto fastest = run([](double before, const SliceFeatures& f) { return std::max(before, estimate_ms(f)); });
+  ZK_ASSERT(fastest.has_value());  // N <= n: every node a slice of its own is a partition
+  const double bound = measure(*fastest).slowest_ms * (1 + kSlack);
+  // The fastest partition is among those allowed; rounding aside, so is a fewest one.
   auto cuts = run([&](double before, const SliceFeatures& f) {
-    return estimate_ms(f) > bound ? INF : before + f.inputs_read + f.outputs_made;
-  });
+                return estimate_ms(f) > bound ? INF : before + f.inputs_read + f.outputs_made;
+              }).value_or(*fastest);
   Partition out = measure(cuts);
   out.cuts = std::move(cuts);
   return out;
