@@ -16,39 +16,39 @@ namespace zks::pcs {
 namespace {
 
 // Per-pass twiddles: for each half-size h (a power of two below 2^log_n) the entries
-// [h, 2h) hold w_{2h}^j (forward) and w_{2h}^-j (inverse), j < h, so a pass reads
-// its twiddles contiguously. Built once for the largest size asked so far; a table
-// for 2^k serves every smaller size.
+// [h, 2h) hold w_{2h}^j (forward) or w_{2h}^-j (inverse), j < h, so a pass reads its
+// twiddles contiguously. Built once per direction for the largest size asked so far (a
+// table for 2^k serves every smaller size), and only for a direction in use: the
+// prover's encodings are forward NTTs only.
 struct Twiddles {
   unsigned log_n = 0;
-  std::vector<Fp> fwd, inv;
+  std::vector<Fp> w;
 };
 
-std::shared_ptr<const Twiddles> twiddles(unsigned log_n) {
+std::shared_ptr<const Twiddles> twiddles(unsigned log_n, bool inverse) {
   static std::mutex mu;
-  static std::shared_ptr<const Twiddles> cached;
+  static std::shared_ptr<const Twiddles> cached[2];
   std::lock_guard<std::mutex> lock(mu);
-  if (cached && cached->log_n >= log_n) return cached;
+  auto& c = cached[inverse];
+  if (c && c->log_n >= log_n) return c;
   auto t = std::make_shared<Twiddles>();
-  t->log_n = std::max(log_n, cached ? cached->log_n : 0u);
+  t->log_n = std::max(log_n, c ? c->log_n : 0u);
   size_t n = size_t(1) << t->log_n;
-  t->fwd.assign(std::max<size_t>(n, 2), Fp::one());
-  t->inv.assign(std::max<size_t>(n, 2), Fp::one());
+  t->w.assign(std::max<size_t>(n, 2), Fp::one());
   for (size_t h = 1; h < n; h *= 2) {
     unsigned lg = static_cast<unsigned>(std::countr_zero(2 * h));
-    Fp w = root_of_unity(lg), wi = w.inverse();
+    Fp w = root_of_unity(lg);
+    if (inverse) w = w.inverse();
     util::ThreadPool::global().parallel_for(h, [&](size_t lo, size_t hi) {
-      Fp x = w.pow(lo), xi = wi.pow(lo);
+      Fp x = w.pow(lo);
       for (size_t j = lo; j < hi; ++j) {
-        t->fwd[h + j] = x;
-        t->inv[h + j] = xi;
+        t->w[h + j] = x;
         x *= w;
-        xi *= wi;
       }
     }, 1 << 14);
   }
-  cached = std::move(t);
-  return cached;
+  c = std::move(t);
+  return c;
 }
 
 unsigned checked_log(size_t n) {
@@ -212,16 +212,16 @@ void bit_reverse_permute(std::span<Fp2> a) { bit_reverse_impl(a); }
 void ntt_dif(std::span<Fp> a) {
   unsigned lg = checked_log(a.size());
   if (lg == 0) return;
-  auto tw = twiddles(lg);
-  const Fp* w = tw->fwd.data();
+  auto tw = twiddles(lg, false);
+  const Fp* w = tw->w.data();
   detail::butterfly_passes(a.data(), a.size(), true, Butterfly<true>{w});
 }
 
 void intt_dit(std::span<Fp> a) {
   unsigned lg = checked_log(a.size());
   if (lg == 0) return;
-  auto tw = twiddles(lg);
-  const Fp* w = tw->inv.data();
+  auto tw = twiddles(lg, true);
+  const Fp* w = tw->w.data();
   detail::butterfly_passes(a.data(), a.size(), false, Butterfly<false>{w});
   Fp n_inv = Fp(a.size()).inverse();
   util::ThreadPool::global().parallel_for(a.size(), [&](size_t lo, size_t hi) {
