@@ -5,6 +5,7 @@
 #include <cmath>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "model/float_exec.hpp"
@@ -333,16 +334,36 @@ Status plan_maxpool(Plan& p, NodePlan& np, const QNode& n, const poly::PaddedSha
   struct Geometry {
     int64_t H, W, OH, OW, KH, KW, sh, sw, dh, dw, pt, pl;
   };
+  // One axis's pooling (length L to O, window K, stride s, dilation d, padding p) as
+  // stages of at most max_taps taps: the window itself, or, for a window over the whole
+  // axis (a global pool) that is wider, windows of max_taps with that stride until what
+  // is left fits one (max is associative; taps past the end are invalid, like padding).
+  struct Axis {
+    int64_t L, O, K, s, d, p;
+  };
+  const auto max_k = static_cast<int64_t>(max_taps);
+  auto stages_of = [&](const Axis& a) -> std::optional<std::vector<Axis>> {
+    if (a.K <= max_k) return std::vector<Axis>{a};
+    if (a.O != 1 || a.d != 1 || a.p != 0 || a.K != a.L) return std::nullopt;
+    std::vector<Axis> out;
+    int64_t L = a.L;
+    for (; L > max_k; L = (L + max_k - 1) / max_k) out.push_back({L, (L + max_k - 1) / max_k, max_k, max_k, 1, 0});
+    out.push_back({L, 1, L, 1, 1, 0});
+    return out;
+  };
   std::vector<Geometry> geo;
   if (size_t(pp.KH * pp.KW) <= max_taps) {
     geo.push_back({pp.H, pp.W, pp.OH, pp.OW, pp.KH, pp.KW, pp.sh, pp.sw, pp.dh, pp.dw, pp.pt, pp.pl});
-  } else if (size_t(pp.KH) <= max_taps && size_t(pp.KW) <= max_taps) {
+  } else {
     // Validity is separable (row inside and column inside), so the window's max is the
     // max over rows of the max over columns.
-    geo.push_back({pp.H, pp.W, pp.H, pp.OW, 1, pp.KW, 1, pp.sw, 1, pp.dw, 0, pp.pl});
-    geo.push_back({pp.H, pp.OW, pp.OH, pp.OW, pp.KH, 1, pp.sh, 1, pp.dh, 1, pp.pt, 0});
-  } else {
-    return node_error(n, "a pooling window of " + std::to_string(pp.KH) + "x" + std::to_string(pp.KW) + " is not provable yet");
+    auto cols = stages_of({pp.W, pp.OW, pp.KW, pp.sw, pp.dw, pp.pl});
+    auto rows = stages_of({pp.H, pp.OH, pp.KH, pp.sh, pp.dh, pp.pt});
+    if (!cols || !rows)
+      return node_error(n, "a pooling window of " + std::to_string(pp.KH) + "x" + std::to_string(pp.KW) + " is not provable yet");
+    int64_t W = pp.W, H = pp.H;
+    for (const auto& a : *cols) geo.push_back({H, W, H, a.O, 1, a.K, 1, a.s, 1, a.d, 0, a.p}), W = a.O;
+    for (const auto& a : *rows) geo.push_back({H, W, a.O, W, a.K, 1, a.s, 1, a.d, 1, a.p, 0}), H = a.O;
   }
   for (size_t k = 0; k < geo.size(); ++k) {
     const auto& g = geo[k];

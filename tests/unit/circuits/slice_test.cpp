@@ -738,53 +738,65 @@ TEST_CASE("the age model proves and verifies as a bundle of 1 and 4 slices", "[c
   }
 }
 
+namespace {
+// A small ONNX graph (opset 13) over one input x of `shape`, built by `add_nodes`,
+// imported, quantized and run on a ramp input.
+Compiled compile_graph(const std::vector<int64_t>& shape, const std::function<void(onnx::GraphProto&)>& add_nodes) {
+  onnx::ModelProto mp;
+  mp.set_ir_version(8);
+  auto* os = mp.add_opset_import();
+  os->set_domain("");
+  os->set_version(13);
+  auto* g = mp.mutable_graph();
+  g->set_name(std::string("graph"));
+  auto* in = g->add_input();
+  in->set_name(std::string("x"));
+  auto* tt = in->mutable_type()->mutable_tensor_type();
+  tt->set_elem_type(onnx::TensorProto::FLOAT);
+  for (int64_t d : shape) tt->mutable_shape()->add_dim()->set_dim_value(d);
+  add_nodes(*g);
+  g->add_output()->set_name(std::string("y"));
+  std::string bytes;
+  REQUIRE(mp.SerializeToString(&bytes));
+  auto graph = model::import_onnx(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
+  INFO((graph.ok() ? std::string() : graph.error()));
+  REQUIRE(graph.ok());
+  model::Tensor x;
+  x.shape = shape;
+  const int64_t n = model::numel(shape);
+  for (int64_t i = 0; i < n; ++i) x.data.push_back(std::sin(0.37 * double(i)));
+  auto q = model::quantize(*graph, {{x}});
+  REQUIRE(q.ok());
+  auto run = model::run_int(*q, {x});
+  REQUIRE(run.ok());
+  return {std::move(q).value(), std::move(run).value()};
+}
+}  // namespace
+
 TEST_CASE("an element-wise op reading one layout output twice proves (Mul(r, r), Add(r, r))", "[circuits][slice]") {
   for (const char* op : {"Mul", "Add"}) {
     INFO(op << "(r, r) after a Reshape");
     // x [1,4,4] -> Reshape [1,16] -> op(r, r): r is a layout output read twice by one
     // node, so it must be committed and both claims opened (it used to reach the prover
     // as a virtual tensor with two claims, and abort it).
-    onnx::ModelProto mp;
-    mp.set_ir_version(8);
-    auto* os = mp.add_opset_import();
-    os->set_domain("");
-    os->set_version(13);
-    auto* g = mp.mutable_graph();
-    g->set_name("twice");
-    auto* in = g->add_input();
-    in->set_name("x");
-    auto* tt = in->mutable_type()->mutable_tensor_type();
-    tt->set_elem_type(onnx::TensorProto::FLOAT);
-    for (int d : {1, 4, 4}) tt->mutable_shape()->add_dim()->set_dim_value(d);
-    auto* shape = g->add_initializer();
-    shape->set_name("shape");
-    shape->set_data_type(onnx::TensorProto::INT64);
-    shape->add_dims(2);
-    shape->add_int64_data(1);
-    shape->add_int64_data(16);
-    auto* reshape = g->add_node();
-    reshape->set_op_type("Reshape");
-    reshape->add_input("x");
-    reshape->add_input("shape");
-    reshape->add_output("r");
-    auto* node = g->add_node();
-    node->set_op_type(op);
-    node->add_input("r");
-    node->add_input("r");
-    node->add_output("y");
-    g->add_output()->set_name("y");
-    std::string bytes;
-    REQUIRE(mp.SerializeToString(&bytes));
-    auto graph = model::import_onnx(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
-    REQUIRE(graph.ok());
-    model::Tensor x;
-    x.shape = {1, 4, 4};
-    for (int i = 0; i < 16; ++i) x.data.push_back(0.1 * i - 0.7);
-    auto q = model::quantize(*graph, {{x}});
-    REQUIRE(q.ok());
-    auto run = model::run_int(*q, {x});
-    REQUIRE(run.ok());
-    Compiled m{std::move(q).value(), std::move(run).value()};
+    Compiled m = compile_graph({1, 4, 4}, [&](onnx::GraphProto& g) {
+      auto* shape = g.add_initializer();
+      shape->set_name(std::string("shape"));
+      shape->set_data_type(onnx::TensorProto::INT64);
+      shape->add_dims(2);
+      shape->add_int64_data(1);
+      shape->add_int64_data(16);
+      auto* reshape = g.add_node();
+      reshape->set_op_type(std::string("Reshape"));
+      reshape->add_input(std::string("x"));
+      reshape->add_input(std::string("shape"));
+      reshape->add_output(std::string("r"));
+      auto* node = g.add_node();
+      node->set_op_type(std::string(op));
+      node->add_input(std::string("r"));
+      node->add_input(std::string("r"));
+      node->add_output(std::string("y"));
+    });
     auto st = zks::test::whole_statement(m);
     auto proof = c::prove_slice(st, kParams);
     INFO((proof.ok() ? std::string() : proof.error()));
@@ -793,6 +805,60 @@ TEST_CASE("an element-wise op reading one layout output twice proves (Mul(r, r),
     auto wrong = st;
     wrong.output_values[0][3] += 1;
     CHECK_FALSE(c::verify_slice(wrong, *proof, kParams).ok());
+  }
+}
+
+TEST_CASE("a max pool over a window wider than 15 taps a side is proved in stages", "[circuits][slice]") {
+  // A global pool over an axis of L > 15 pools windows of 15 with stride 15 until what
+  // is left fits one window; the stages chain through committed maxima.
+  struct Case {
+    const char* op;
+    std::vector<int64_t> shape;
+    size_t stages;
+  };
+  for (const Case& k : {Case{"GlobalMaxPool", {1, 3, 16, 16}, 4}, Case{"GlobalMaxPool", {1, 1, 250, 3}, 4},
+                        Case{"MaxPool", {1, 2, 20, 20}, 4}}) {
+    INFO(k.op << " over " << k.shape[2] << "x" << k.shape[3]);
+    Compiled m = compile_graph(k.shape, [&](onnx::GraphProto& g) {
+      auto* node = g.add_node();
+      node->set_op_type(std::string(k.op));
+      node->add_input(std::string("x"));
+      node->add_output(std::string("y"));
+      if (std::string(k.op) == "MaxPool") {
+        auto* attr = node->add_attribute();
+        attr->set_name(std::string("kernel_shape"));
+        attr->set_type(onnx::AttributeProto::INTS);
+        attr->add_ints(k.shape[2]);
+        attr->add_ints(k.shape[3]);
+      }
+    });
+    auto st = zks::test::whole_statement(m);
+    auto proof = c::prove_slice(st, kParams);
+    INFO((proof.ok() ? std::string() : proof.error()));
+    REQUIRE(proof.ok());
+    CHECK(c::verify_slice(st, *proof, kParams).ok());
+    auto wrong = st;
+    wrong.output_values[0][0] += 1;
+    CHECK_FALSE(c::verify_slice(wrong, *proof, kParams).ok());
+    // A cheating prover that raises one maximum of any stage is caught.
+    size_t stages = 0;
+    for (size_t stage = 0;; ++stage) {
+      bool changed = false;
+      c::ForcedChoices forced;
+      forced.tamper = [&](const zks::circuits::slice_detail::Plan& p, std::vector<std::vector<zks::field::Fp>>& cols) {
+        for (const auto& np : p.nodes)
+          if (stage < np.stages.size()) {
+            cols[np.stages[stage].y_col][0] += zks::field::Fp::one();
+            changed = true;
+          }
+        stages = p.nodes.empty() ? 0 : p.nodes[0].stages.size();
+      };
+      auto cheat = c::prove_slice_with(st, kParams, forced);
+      if (!changed) break;
+      REQUIRE(cheat.ok());
+      CHECK_FALSE(c::verify_slice(st, *cheat, kParams).ok());
+    }
+    CHECK(stages == k.stages);
   }
 }
 
