@@ -1,7 +1,6 @@
 // The slice prover end to end on corpus models: import, quantize, run, prove, verify;
 // and the first negative cases (a changed output, other weights, changed proof bytes).
 #include <catch2/catch.hpp>
-#include <onnx/onnx_pb.h>
 #include <chrono>
 #include <cmath>
 #include <algorithm>
@@ -18,6 +17,7 @@
 #include "pcs/basefold.hpp"
 #include "sumcheck/sumcheck.hpp"
 #include "unit/circuits/compiled.hpp"
+#include "unit/onnx_graph.hpp"
 
 namespace c = zks::circuits;
 namespace model = zks::model;
@@ -739,23 +739,10 @@ TEST_CASE("the age model proves and verifies as a bundle of 1 and 4 slices", "[c
 }
 
 namespace {
-// A small ONNX graph (opset 13) over one input x of `shape`, built by `add_nodes`,
-// imported, quantized and run on a ramp input.
+// A small ONNX graph over one input x of `shape` (unit/onnx_graph.hpp), imported,
+// quantized and run on a sine input.
 Compiled compile_graph(const std::vector<int64_t>& shape, const std::function<void(onnx::GraphProto&)>& add_nodes) {
-  onnx::ModelProto mp;
-  mp.set_ir_version(8);
-  auto* os = mp.add_opset_import();
-  os->set_domain("");
-  os->set_version(13);
-  auto* g = mp.mutable_graph();
-  g->set_name(std::string("graph"));
-  auto* in = g->add_input();
-  in->set_name(std::string("x"));
-  auto* tt = in->mutable_type()->mutable_tensor_type();
-  tt->set_elem_type(onnx::TensorProto::FLOAT);
-  for (int64_t d : shape) tt->mutable_shape()->add_dim()->set_dim_value(d);
-  add_nodes(*g);
-  g->add_output()->set_name(std::string("y"));
+  const auto mp = zks::test::onnx_model(shape, add_nodes);
   std::string bytes;
   REQUIRE(mp.SerializeToString(&bytes));
   auto graph = model::import_onnx(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
@@ -797,11 +784,8 @@ TEST_CASE("an element-wise op reading one layout output twice proves (Mul(r, r),
       node->add_input(std::string("r"));
       node->add_output(std::string("y"));
     });
-    auto st = zks::test::whole_statement(m);
-    auto proof = c::prove_slice(st, kParams);
-    INFO((proof.ok() ? std::string() : proof.error()));
-    REQUIRE(proof.ok());
-    CHECK(c::verify_slice(st, *proof, kParams).ok());
+    auto st = whole(m);
+    auto proof = proved(st);
     auto wrong = st;
     wrong.output_values[0][3] += 1;
     CHECK_FALSE(c::verify_slice(wrong, *proof, kParams).ok());
@@ -832,11 +816,8 @@ TEST_CASE("a max pool over a window wider than 15 taps a side is proved in stage
         attr->add_ints(k.shape[3]);
       }
     });
-    auto st = zks::test::whole_statement(m);
-    auto proof = c::prove_slice(st, kParams);
-    INFO((proof.ok() ? std::string() : proof.error()));
-    REQUIRE(proof.ok());
-    CHECK(c::verify_slice(st, *proof, kParams).ok());
+    auto st = whole(m);
+    auto proof = proved(st);
     auto wrong = st;
     wrong.output_values[0][0] += 1;
     CHECK_FALSE(c::verify_slice(wrong, *proof, kParams).ok());
@@ -864,14 +845,9 @@ TEST_CASE("a max pool over a window wider than 15 taps a side is proved in stage
 
 TEST_CASE("a verified bundle answers the input it carries, which its requester checks", "[circuits][slice]") {
   Compiled m = compile("4l_relu_conv_fc");
-  zks::slicer::Manifest man{m.q, {}, {}, {}, {}};
-  auto plan = zks::slicer::plan_slices(man.model, {2, 0, 0});
-  REQUIRE(plan.ok());
-  man.slices = *plan;
-  zks::hash::Digest id{};
-  const auto bundle = zks::test::proved_bundle(m, man, id, kParams);
-  std::vector<std::vector<int64_t>> sent;
-  for (int t : man.model.inputs) sent.push_back(m.run.values[t]);
+  const auto man = sealed(m, 2);
+  const auto bundle = zks::test::proved_bundle(m, man, zks::hash::Digest{}, kParams);
+  const auto sent = model_inputs(m);
   CHECK(c::check_bundle_input(man, bundle, sent).ok());
   // Another request's input: the bundle still verifies, but it is not this answer.
   auto other = sent;

@@ -3,7 +3,6 @@
 // bad input JSON, run as real processes (the binary comes from $<TARGET_FILE:zkslice>).
 #include <catch2/catch.hpp>
 
-#include <onnx/onnx_pb.h>
 #include <sys/wait.h>
 
 #include <array>
@@ -17,6 +16,7 @@
 
 #include "corpus_util.hpp"
 #include "model/onnx_import.hpp"
+#include "unit/onnx_graph.hpp"
 
 using namespace zks::model;
 namespace fs = std::filesystem;
@@ -60,28 +60,19 @@ std::string q(const std::string& s) { return "'" + s + "'"; }
 }  // namespace
 
 TEST_CASE("an unknown op is refused naming the op, the node and the opset", "[model][import][bad]") {
-  onnx::ModelProto mp;
-  mp.set_ir_version(8);
-  auto* os = mp.add_opset_import();
-  os->set_domain("");
-  os->set_version(13);
-  auto* g = mp.mutable_graph();
-  g->set_name("bad");
-  auto* in = g->add_input();
-  in->set_name("x");
-  in->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
-  in->mutable_type()->mutable_tensor_type()->mutable_shape()->add_dim()->set_dim_value(4);
-  auto* relu = g->add_node();
-  relu->set_op_type("Relu");
-  relu->set_name("first");
-  relu->add_input("x");
-  relu->add_output("h");
-  auto* node = g->add_node();
-  node->set_op_type("FrobnicateV2");
-  node->set_name("mystery_layer");
-  node->add_input("h");
-  node->add_output("y");
-  g->add_output()->set_name("y");
+  auto mp = zks::test::onnx_model({4}, [](onnx::GraphProto& g) {
+    auto* relu = g.add_node();
+    relu->set_op_type(std::string("Relu"));
+    relu->set_name(std::string("first"));
+    relu->add_input(std::string("x"));
+    relu->add_output(std::string("h"));
+    auto* node = g.add_node();
+    node->set_op_type(std::string("FrobnicateV2"));
+    node->set_name(std::string("mystery_layer"));
+    node->add_input(std::string("h"));
+    node->add_output(std::string("y"));
+  });
+  auto* node = mp.mutable_graph()->mutable_node(1);
   std::string bytes;
   REQUIRE(mp.SerializeToString(&bytes));
   auto r = import_onnx(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));

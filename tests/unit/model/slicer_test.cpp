@@ -24,6 +24,25 @@ Result<QModel> compile_corpus(const std::string& m, NamedTensors& in) {
   return quantize(*g, {in.tensors});
 }
 
+// A corpus model compiled and run whole; its input is kept for runs of rewritten copies.
+struct WholeRun {
+  QModel q;
+  NamedTensors in;
+  IntRun run;
+  std::vector<std::vector<int64_t>> outputs;  // the model's outputs, in order
+};
+WholeRun compile_and_run(const std::string& name) {
+  WholeRun w;
+  auto q = compile_corpus(name, w.in);
+  REQUIRE(q.ok());
+  w.q = std::move(q).value();
+  auto run = run_int(w.q, w.in.tensors);
+  REQUIRE(run.ok());
+  w.run = std::move(run).value();
+  for (int o : w.q.outputs) w.outputs.push_back(w.run.values[o]);
+  return w;
+}
+
 std::vector<std::vector<int64_t>> run_sliced(const QModel& q, const std::vector<slicer::Slice>& sl,
                                              const IntRun& whole) {
   std::vector<std::vector<int64_t>> vals(q.tensors.size());
@@ -44,24 +63,18 @@ std::vector<std::vector<int64_t>> run_sliced(const QModel& q, const std::vector<
 TEST_CASE("sliced runs are bit-identical to the whole run", "[slicer]") {
   for (const char* m : {"age", "paddleocr_cls", "multihead_attention", "large_op_graph", "tutorial", "mnist_gan"}) {
     INFO("model " << m);
-    NamedTensors in;
-    auto q = compile_corpus(m, in);
-    REQUIRE(q.ok());
-    auto whole = run_int(*q, in.tensors);
-    REQUIRE(whole.ok());
-    std::vector<std::vector<int64_t>> expect;
-    for (int o : q->outputs) expect.push_back(whole->values[o]);
+    auto w = compile_and_run(m);
     for (int n = 1; n <= 8; ++n) {
       INFO("slices " << n);
-      auto sl = slicer::plan_slices(*q, {n, 0, 0});
+      auto sl = slicer::plan_slices(w.q, {n, 0, 0});
       REQUIRE(sl.ok());
-      CHECK(sl->size() == static_cast<size_t>(std::min<size_t>(n, q->nodes.size())));
-      CHECK(run_sliced(*q, *sl, *whole) == expect);
+      CHECK(sl->size() == static_cast<size_t>(std::min<size_t>(n, w.q.nodes.size())));
+      CHECK(run_sliced(w.q, *sl, w.run) == w.outputs);
     }
     // Every single cut position, including inside residual branches.
-    for (size_t c = 1; c < q->nodes.size(); c += std::max<size_t>(1, q->nodes.size() / 23)) {
-      auto sl = slicer::slices_at(*q, {c});
-      CHECK(run_sliced(*q, sl, *whole) == expect);
+    for (size_t c = 1; c < w.q.nodes.size(); c += std::max<size_t>(1, w.q.nodes.size() / 23)) {
+      auto sl = slicer::slices_at(w.q, {c});
+      CHECK(run_sliced(w.q, sl, w.run) == w.outputs);
     }
   }
 }
@@ -167,32 +180,26 @@ TEST_CASE("splitting Conv, Gemm and MatMul by output channels is bit-identical",
 TEST_CASE("an op over the slice budget becomes independent channel-part slices", "[slicer][split]") {
   int budgets_tried = 0;
   for (const char* name : {"age", "paddleocr_cls"}) {
-    NamedTensors in;
-    auto q = compile_corpus(name, in);
-    REQUIRE(q.ok());
-    auto whole = run_int(*q, in.tensors);
-    REQUIRE(whole.ok());
-    std::vector<std::vector<int64_t>> expect;
-    for (int o : q->outputs) expect.push_back(whole->values[o]);
+    auto w = compile_and_run(name);
     for (int by_time = 0; by_time < 2; ++by_time) {
       INFO("model " << name << (by_time ? ", time budget" : ", memory budget"));
       // The budget: the largest op that cannot be split, when one that can is larger.
       auto measure = [&](size_t k) {
-        auto c = slicer::estimate_cost(*q, k);
+        auto c = slicer::estimate_cost(w.q, k);
         return by_time ? c.prove_ms : c.memory_bytes / 1048576.0;
       };
       double fixed = 0, splittable = 0;
-      for (size_t k = 0; k < q->nodes.size(); ++k) {
-        double& m = slicer::can_split(*q, q->nodes[k]) ? splittable : fixed;
+      for (size_t k = 0; k < w.q.nodes.size(); ++k) {
+        double& m = slicer::can_split(w.q, w.q.nodes[k]) ? splittable : fixed;
         m = std::max(m, measure(k));
       }
       if (splittable <= fixed) continue;
       ++budgets_tried;
-      QModel s = *q;
+      QModel s = w.q;
       slicer::Budget b{0, by_time ? 0 : fixed, by_time ? fixed : 0};
       auto sl = slicer::plan_slices(s, b);
       REQUIRE(sl.ok());
-      CHECK(s.nodes.size() > q->nodes.size());
+      CHECK(s.nodes.size() > w.q.nodes.size());
       size_t parts = 0;
       for (const auto& sc : *sl) {
         CHECK((by_time ? sc.cost.prove_ms : sc.cost.memory_bytes / 1048576.0) <= fixed * (1 + 1e-9));
@@ -206,10 +213,10 @@ TEST_CASE("an op over the slice budget becomes independent channel-part slices",
       }
       CHECK(parts >= 2);
       // Slice by slice from boundary tensors only: bit-identical to the unsplit run.
-      auto whole_s = run_int(s, in.tensors);
+      auto whole_s = run_int(s, w.in.tensors);
       REQUIRE(whole_s.ok());
-      check_same_run(*q, *whole, s, *whole_s);
-      CHECK(run_sliced(s, *sl, *whole_s) == expect);
+      check_same_run(w.q, w.run, s, *whole_s);
+      CHECK(run_sliced(s, *sl, *whole_s) == w.outputs);
       // The manifest keeps the parts.
       slicer::Manifest man{s, *sl, {}, {}, {}};
       auto bytes = slicer::serialize_manifest(man);
@@ -395,19 +402,13 @@ TEST_CASE("a constant read by two nodes is refused by the structure check", "[sl
 TEST_CASE("a time budget that splits an op: the Concat reading every part gets a slice of its own", "[slicer][split]") {
   int planned = 0, with_parts = 0;
   for (const char* name : {"4l_relu_conv_fc", "variable_cnn", "age"}) {
-    NamedTensors in;
-    auto q = compile_corpus(name, in);
-    REQUIRE(q.ok());
-    auto whole = run_int(*q, in.tensors);
-    REQUIRE(whole.ok());
-    std::vector<std::vector<int64_t>> expect;
-    for (int o : q->outputs) expect.push_back(whole->values[o]);
+    auto w = compile_and_run(name);
     double biggest = 0;
-    for (size_t k = 0; k < q->nodes.size(); ++k) biggest = std::max(biggest, slicer::estimate_cost(*q, k).prove_ms);
+    for (size_t k = 0; k < w.q.nodes.size(); ++k) biggest = std::max(biggest, slicer::estimate_cost(w.q, k).prove_ms);
     for (double part : {2.0, 3.0, 5.0, 8.0, 16.0}) {
       const double budget = biggest / part;
       INFO("model " << name << ", budget " << budget << " ms");
-      QModel s = *q;
+      QModel s = w.q;
       auto sl = slicer::plan_slices(s, {0, 0, budget});
       if (!sl.ok()) {
         // Only a node whose own work is over the budget, and that cannot be split, is refused.
@@ -417,7 +418,9 @@ TEST_CASE("a time budget that splits an op: the Concat reading every part gets a
       }
       ++planned;
       with_parts += std::any_of(sl->begin(), sl->end(), [](const auto& c) { return c.channel_part; });
-      CHECK(run_sliced(s, *sl, *run_int(s, in.tensors)) == expect);
+      auto run_s = run_int(s, w.in.tensors);
+      REQUIRE(run_s.ok());
+      CHECK(run_sliced(s, *sl, *run_s) == w.outputs);
       // A slice over the budget holds one node: the boundaries it reads or writes are
       // what no cut can take away.
       for (const auto& c : *sl)
