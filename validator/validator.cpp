@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <filesystem>
+#include <future>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -70,6 +71,9 @@ struct RequestRun {
   const LoadedModel* model = nullptr;
   circuits::Bundle bundle;  // the validator's own skeleton: tensors and commitments
   model::IntRun run;
+  // Set once the boundary commitments are in `bundle` (made while the miners prove);
+  // a proof is checked only after.
+  std::shared_future<zks::Status> committed;
   std::chrono::system_clock::time_point deadline;
   std::mutex mu;
   std::condition_variable cv;
@@ -234,6 +238,7 @@ void ValidatorNode::Impl::dispatch(const std::shared_ptr<RequestRun>& req, size_
     const char* result = "transport";
     util::Bytes proof;
     circuits::ProofBinding binding{job, miner.hotkey.bytes()};
+    bool scored = true;
     if (!resp.status.ok()) {
       reason = "status " + std::to_string(int(resp.status.error_code())) + ": " + resp.status.error_message();
       if (resp.status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) result = "timeout";
@@ -241,6 +246,9 @@ void ValidatorNode::Impl::dispatch(const std::shared_ptr<RequestRun>& req, size_
       pb::ProveSliceResponse pr;
       if (!pr.ParseFromString(resp.body) || pr.job_id() != r.job_id()) {
         outcome = Outcome::Invalid, reason = "malformed response or another job's";
+      } else if (auto committed = req->committed.get(); !committed.ok()) {
+        // The validator's own failure: the proof cannot be checked, the miner is not scored.
+        reason = "not checked: " + committed.error(), scored = false;
       } else {
         proof.assign(pr.proof().begin(), pr.proof().end());
         // Checked against the validator's own tensors and commitments, never the miner's.
@@ -258,9 +266,10 @@ void ValidatorNode::Impl::dispatch(const std::shared_ptr<RequestRun>& req, size_
                                              {"outcome", outcome_name(outcome)}, {"latency_ms", latency},
                                              {"reason", reason},   {"time_ms", now_ms()}}
                                   .dump();
-    if (auto st = state->record_response(miner.uid, outcome, latency, now_ms(), config.scoring, event); !st.ok())
+    if (!scored) result = "unchecked";
+    else if (auto st = state->record_response(miner.uid, outcome, latency, now_ms(), config.scoring, event); !st.ok())
       ZKS_LOG_ERROR("validator", "cannot record a response: {}", st.error());
-    if (outcome != Outcome::Failed) result = outcome == Outcome::Valid ? "valid" : "invalid";
+    if (scored && outcome != Outcome::Failed) result = outcome == Outcome::Valid ? "valid" : "invalid";
     metrics->inc("zks_validator_proofs_total", {{"result", result}});
     update_miner_gauges();
     if (outcome == Outcome::Valid)
@@ -300,12 +309,18 @@ std::variant<pb::InferResponse, Failure> ValidatorNode::Impl::infer(const Loaded
   req->kind = kind;
   req->model = &lm;
   req->deadline = deadline;
-  auto skel = circuits::bundle_skeleton(lm.sealed, inputs, params, &req->run);
-  if (!skel.ok()) return Failure{StatusCode::INVALID_ARGUMENT, skel.error()};
-  req->bundle = std::move(skel).value();
+  const auto t_start = Clock::now();
+  auto fwd = circuits::bundle_forward(lm.sealed, inputs, params, req->run);
+  if (!fwd.ok()) return Failure{StatusCode::INVALID_ARGUMENT, fwd.error()};
+  const auto t_forward = Clock::now();
+  req->bundle = std::move(fwd).value();
   const size_t n = lm.man->slices.size();
   req->slices.resize(n);
   if (state->miners().empty()) return Failure{StatusCode::UNAVAILABLE, "no miners are registered"};
+  // The slices go out as soon as the forward pass has their inputs; the boundary
+  // commitments, which only checking a proof needs, are made while the miners prove.
+  std::promise<zks::Status> committed;
+  req->committed = committed.get_future().share();
   for (size_t j = 0; j < n; ++j) {
     for (size_t c = 0; c < std::max<size_t>(1, config.k); ++c) {
       std::set<uint32_t> tried;
@@ -318,6 +333,11 @@ std::variant<pb::InferResponse, Failure> ValidatorNode::Impl::infer(const Loaded
       dispatch(req, j, *m);
     }
   }
+  const auto t_dispatched = Clock::now();
+  const zks::Status commit = circuits::add_boundaries(lm.sealed, req->run, params, true, req->bundle);
+  committed.set_value(commit);
+  if (!commit.ok()) return Failure{StatusCode::INTERNAL, commit.error()};
+  const auto t_committed = Clock::now();
   const auto budget = std::chrono::milliseconds(config.slice_budget_ms);
   std::unique_lock<std::mutex> lock(req->mu);
   for (;;) {
@@ -350,6 +370,7 @@ std::variant<pb::InferResponse, Failure> ValidatorNode::Impl::infer(const Loaded
     }
     req->cv.wait_until(lock, std::min(deadline, std::chrono::system_clock::now() + std::chrono::milliseconds(50)));
   }
+  const auto t_proved = Clock::now();
   // Stitch: the first valid proof of every slice, each with its own binding.
   auto& b = req->bundle;
   b.bindings.resize(n);
@@ -381,6 +402,12 @@ std::variant<pb::InferResponse, Failure> ValidatorNode::Impl::infer(const Loaded
                             {"slices", slices}, {"bundle_bytes", bytes.size()}, {"time_ms", now_ms()}};
   if (auto st = state->record_request(rec.dump()); !st.ok())
     return Failure{StatusCode::UNAVAILABLE, "cannot record the request: " + st.error()};
+  auto ms = [](Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double, std::milli>(b - a).count(); };
+  ZKS_LOG_DEBUG("validator",
+                "request {}: forward pass {:.1f} ms, dispatch {:.1f} ms, boundary commitments {:.1f} ms (while proving), "
+                "proofs in {:.1f} ms after dispatch, stitched {:.1f} ms",
+                req->id, ms(t_start, t_forward), ms(t_forward, t_dispatched), ms(t_dispatched, t_committed),
+                ms(t_dispatched, t_proved), ms(t_proved, Clock::now()));
   return out;
 }
 

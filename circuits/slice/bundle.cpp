@@ -177,12 +177,9 @@ Result<SealedModel> seal_check(const slicer::Manifest& man, const hash::Digest& 
   return s;
 }
 
-namespace {
-
-Result<Bundle> skeleton(const SealedModel& sm, const std::vector<std::vector<int64_t>>& inputs, const pcs::Params& params,
-                        model::IntRun& run, bool private_boundaries) {
-  const auto& man = *sm.man;
-  const auto& m = man.model;
+Result<Bundle> bundle_forward(const SealedModel& sm, const std::vector<std::vector<int64_t>>& inputs,
+                              const pcs::Params& params, model::IntRun& run) {
+  const auto& m = sm.man->model;
   if (inputs.size() != m.inputs.size()) return make_error("bundle: the model has " + std::to_string(m.inputs.size()) + " inputs");
   run.values.assign(m.tensors.size(), {});
   for (size_t i = 0; i < inputs.size(); ++i) {
@@ -195,11 +192,17 @@ Result<Bundle> skeleton(const SealedModel& sm, const std::vector<std::vector<int
   b.params_id = params.params_id();
   for (int t : m.inputs) b.tensors[t] = run.values[t];
   for (int t : m.outputs) b.tensors[t] = run.values[t];
-  for (const auto& s : man.slices)
+  b.proofs.assign(sm.man->slices.size(), {});
+  return b;
+}
+
+Status add_boundaries(const SealedModel& sm, const model::IntRun& run, const pcs::Params& params, bool commit, Bundle& b) {
+  const auto& m = sm.man->model;
+  for (const auto& s : sm.man->slices)
     for (const auto* ids : {&s.inputs, &s.outputs})
       for (int t : *ids) {
         if (b.tensors.count(t) || b.commitments.count(t)) continue;
-        if (!private_boundaries) {
+        if (!commit) {
           b.tensors[t] = run.values[t];
           continue;
         }
@@ -207,16 +210,7 @@ Result<Bundle> skeleton(const SealedModel& sm, const std::vector<std::vector<int
         if (!c.ok()) return make_error("bundle: " + c.error());
         b.commitments[t] = *c;
       }
-  b.proofs.assign(man.slices.size(), {});
-  return b;
-}
-
-}  // namespace
-
-Result<Bundle> bundle_skeleton(const SealedModel& sm, const std::vector<std::vector<int64_t>>& inputs,
-                               const pcs::Params& params, model::IntRun* run) {
-  model::IntRun local;
-  return skeleton(sm, inputs, params, run ? *run : local, true);
+  return {};
 }
 
 Status verify_slice_proof(const SealedModel& sm, size_t j, const Bundle& b, std::span<const uint8_t> proof,
@@ -236,9 +230,10 @@ Result<Bundle> prove_bundle(const slicer::Manifest& man, const hash::Digest& man
   auto sealed = seal_check(man, manifest_hash, params);
   if (!sealed.ok()) return make_error(sealed.error());
   model::IntRun run;
-  auto built = skeleton(*sealed, inputs, params, run, private_boundaries);
+  auto built = bundle_forward(*sealed, inputs, params, run);
   if (!built.ok()) return make_error(built.error());
   Bundle b = std::move(built).value();
+  ZK_TRY(add_boundaries(*sealed, run, params, private_boundaries, b));
   const size_t n = man.slices.size();
   b.bindings.assign(n, binding);
   std::vector<SliceTiming> times(n);

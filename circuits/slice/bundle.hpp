@@ -89,12 +89,15 @@ Result<SliceJob> prove_slice_job(const SealedModel& sm, size_t slice,
                                  const std::vector<std::vector<int64_t>>& inputs, const pcs::Params& params,
                                  const ProofBinding& binding);
 
-// The bundle a validator builds from its own forward pass before any proof arrives:
-// the model's inputs and outputs by value and every other boundary tensor's
-// deterministic commitment (the values of the run are returned in `run`). Proofs are
-// then checked against it one by one (verify_slice_proof) and added.
-Result<Bundle> bundle_skeleton(const SealedModel& sm, const std::vector<std::vector<int64_t>>& inputs,
-                               const pcs::Params& params, model::IntRun* run = nullptr);
+// The bundle a validator builds from its own forward pass before any proof arrives, in
+// two steps so that it can send the slices out between them: `bundle_forward` runs the
+// model (every value of the run in `run`) and puts its inputs and outputs in by value;
+// `add_boundaries` then adds every other boundary tensor, by its deterministic
+// commitment (`commit`, private boundaries) or by value. Proofs are then checked against
+// it one by one (verify_slice_proof) and added.
+Result<Bundle> bundle_forward(const SealedModel& sm, const std::vector<std::vector<int64_t>>& inputs,
+                              const pcs::Params& params, model::IntRun& run);
+Status add_boundaries(const SealedModel& sm, const model::IntRun& run, const pcs::Params& params, bool commit, Bundle& b);
 // Checks slice j's proof under `binding` against the bundle's tensors and commitments;
 // `soundness`, when given, receives the proof's error terms.
 Status verify_slice_proof(const SealedModel& sm, size_t j, const Bundle& b, std::span<const uint8_t> proof,

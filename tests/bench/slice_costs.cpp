@@ -93,7 +93,7 @@ int measure(const std::string& name, const std::vector<int>& counts, const std::
                   "\"bytes\":%zu,\"estimate_ms\":%.2f,\"sumcheck\":%.0f,\"gather\":%.0f,\"committed\":%.0f,"
                   "\"lookups\":%.0f,\"weights\":%.0f,\"table_entries\":%.0f,\"inputs_read\":%.0f,"
                   "\"input_elements\":%.0f,\"outputs_made\":%.0f,\"output_elements\":%.0f,\"range_entries\":%.0f,"
-                  "\"range_table\":%.0f,\"stack\":%.0f}\n",
+                  "\"range_table\":%.0f}\n",
                   name.c_str(), k, j, s.first, s.end, best[j], bytes[j], s.cost.prove_ms, f.sumcheck, f.gather,
                   f.committed, f.lookups, f.weights, f.table_entries, f.inputs_read, f.input_elements, f.outputs_made,
                   f.output_elements, f.range_entries, f.range_table);

@@ -16,14 +16,14 @@ PIN=${PIN:-0}
 Z=$BUILD/circuits/zkslice
 W=$(mktemp -d)
 PIDS=()
-trap 'for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done; wait; rm -rf "$W"' EXIT
+trap 'for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done; wait; [ -n "${KEEP_LOG:-}" ] && cp "$W/v.log" "$KEEP_LOG"; rm -rf "$W"' EXIT
 ready() { for _ in $(seq 300); do [ -s "$1" ] && { cat "$1"; return; }; sleep 0.1; done; echo "not ready: $1" >&2; exit 1; }
 
 "$Z" compile tests/data/corpus/age/model.onnx --out "$W/age" --slices "$SLICES" >"$W/compile.log"
 ID=$(awk '/manifest id/ {print $3}' "$W/compile.log")
 "$Z" keygen --out "$W/v.key" >/dev/null
 "$BUILD/validator/zkslice-validator" --key "$W/v.key" --listen 127.0.0.1:0 --data-dir "$W/v" --model "$W/age" \
-  --k 1 --explore 0 --bench-idle-s 0 --ready-file "$W/v.ready" >"$W/v.log" 2>&1 &
+  --k 1 --explore 0 --bench-idle-s 0 ${VLOG:+--log-level $VLOG} --ready-file "$W/v.ready" >"$W/v.log" 2>&1 &
 PIDS+=($!)
 V=$(ready "$W/v.ready")
 for i in $(seq "$MINERS"); do

@@ -5,6 +5,9 @@ rarely split by channels), prove, verify. Each graph is 1-6 nodes drawn from the
 supported ops, wired at random: operands reused (x op x), broadcast constants, layout
 ops feeding arithmetic, Concat of any two tensors of matching shape, a second output. A crash (a signal, an assertion) or a
 proof that does not verify is printed; a refusal is counted with its reason.
+With MUTATE=K in the environment, each verified bundle is then changed K times, one
+byte at a time at a random place (a random nonzero XOR), and each changed bundle must
+be refused: one that verifies is printed as MUTANT ACCEPTED.
   python3 tests/fuzz/random_graphs.py build/circuits/zkslice FIRST_SEED COUNT [WORKDIR]
 Needs the pip packages onnx and numpy. Not run by CI (a few minutes per 400 graphs).
 """
@@ -154,7 +157,20 @@ def run(cmd):
     return r.returncode, r.stderr+r.stdout
 
 bad=0
-stats={'compiled':0,'proved':0,'verified':0,'refused_compile':0,'refused_prove':0}
+stats={'compiled':0,'proved':0,'verified':0,'refused_compile':0,'refused_prove':0,'mutants_refused':0}
+mutate=int(os.environ.get('MUTATE','0'))
+
+def mutants(seed,slices,ops,d):
+    global bad
+    orig=open(f'{d}/b{slices}','rb').read()
+    rng=random.Random(seed*7+len(str(slices)))
+    for _ in range(mutate):
+        at=rng.randrange(len(orig)); b=bytearray(orig); b[at]^=rng.randrange(1,256)
+        open(f'{d}/m{slices}','wb').write(bytes(b))
+        rc,out=run([Z,'verify',f'{d}/c{slices}',f'{d}/m{slices}'])
+        if rc==0: print('MUTANT ACCEPTED',seed,slices,ops,'byte',at,'of',len(orig)); bad+=1
+        elif rc<0 or 'assert' in out: print('VERIFY CRASH',seed,slices,ops,'byte',at,rc,out[-300:]); bad+=1
+        else: stats['mutants_refused']+=1
 reasons={}
 start,count=int(sys.argv[2]),int(sys.argv[3])
 work=sys.argv[4] if len(sys.argv)>4 else tempfile.mkdtemp()
@@ -180,7 +196,9 @@ for seed in range(start,start+count):
             continue
         stats['proved']+=1
         rc,out=run([Z,'verify',f'{d}/c{slices}',f'{d}/b{slices}'])
-        if rc==0: stats['verified']+=1
+        if rc==0:
+            stats['verified']+=1
+            if mutate: mutants(seed,slices,ops,d)
         if rc!=0: print('VERIFY FAIL',seed,slices,ops,rc,out[-300:]); bad+=1
 print('done',bad,stats)
 for r,n in sorted(reasons.items(),key=lambda x:-x[1])[:15]: print(n,r)
