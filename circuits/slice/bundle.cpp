@@ -44,7 +44,7 @@ Status check_boundary_values(const model::QModel& m, int t, const std::vector<in
 // The statement of slice j from the bundle: public tensors by value, private ones by
 // commitment. The prover passes the executor's run to supply private values too.
 Result<SliceStatement> statement(const SealedModel& sealed, size_t j, const Bundle& b,
-                                 const model::IntRun* run = nullptr) {
+                                 const model::IntRun* run = nullptr, const BoundaryPolys* polys = nullptr) {
   const auto& man = *sealed.man;
   const auto& s = man.slices[j];
   SliceStatement st;
@@ -68,6 +68,8 @@ Result<SliceStatement> statement(const SealedModel& sealed, size_t j, const Bund
       } else if (auto ic = b.commitments.find(t); ic != b.commitments.end()) {
         c = ic->second;
         if (run) v = run->values[t];
+        if (polys)
+          if (auto ip = polys->find(t); ip != polys->end()) st.boundary_polys[t] = ip->second;
       } else {
         return make_error("bundle: slice " + std::to_string(j) + " boundary '" + man.model.tensors[t].name + "' is missing");
       }
@@ -196,7 +198,8 @@ Result<Bundle> bundle_forward(const SealedModel& sm, const std::vector<std::vect
   return b;
 }
 
-Status add_boundaries(const SealedModel& sm, const model::IntRun& run, const pcs::Params& params, bool commit, Bundle& b) {
+Status add_boundaries(const SealedModel& sm, const model::IntRun& run, const pcs::Params& params, bool commit, Bundle& b,
+                      BoundaryPolys* polys) {
   const auto& m = sm.man->model;
   for (const auto& s : sm.man->slices)
     for (const auto* ids : {&s.inputs, &s.outputs})
@@ -206,9 +209,10 @@ Status add_boundaries(const SealedModel& sm, const model::IntRun& run, const pcs
           b.tensors[t] = run.values[t];
           continue;
         }
-        auto c = boundary_commitment(m, t, run.values[t], params);
+        auto c = commit_boundary(m, t, run.values[t], params);
         if (!c.ok()) return make_error("bundle: " + c.error());
-        b.commitments[t] = *c;
+        b.commitments[t] = (*c)->commitment();
+        if (polys) (*polys)[t] = std::move(c).value();
       }
   return {};
 }
@@ -233,7 +237,8 @@ Result<Bundle> prove_bundle(const slicer::Manifest& man, const hash::Digest& man
   auto built = bundle_forward(*sealed, inputs, params, run);
   if (!built.ok()) return make_error(built.error());
   Bundle b = std::move(built).value();
-  ZK_TRY(add_boundaries(*sealed, run, params, private_boundaries, b));
+  BoundaryPolys polys;  // each committed once, for its maker's and its readers' proofs
+  ZK_TRY(add_boundaries(*sealed, run, params, private_boundaries, b, &polys));
   const size_t n = man.slices.size();
   b.bindings.assign(n, binding);
   std::vector<SliceTiming> times(n);
@@ -243,7 +248,7 @@ Result<Bundle> prove_bundle(const slicer::Manifest& man, const hash::Digest& man
   auto worker = [&] {
     for (size_t j; (j = next.fetch_add(1)) < n;) {
       auto t0 = std::chrono::steady_clock::now();
-      auto st = statement(*sealed, j, b, &run);
+      auto st = statement(*sealed, j, b, &run, &polys);
       if (!st.ok()) {
         errors[j] = st.error();
         continue;
@@ -285,6 +290,14 @@ Result<SliceJob> prove_slice_job(const SealedModel& sm, size_t j, const std::vec
   run.values.resize(m.tensors.size());
   Bundle b;
   SliceJob job;
+  BoundaryPolys polys;  // committed here once, opened by the proof
+  auto commit = [&](int t, const std::vector<int64_t>& v, std::map<int, pcs::Commitment>& out) -> Status {
+    auto c = commit_boundary(m, t, v, params);
+    if (!c.ok()) return make_error(c.error());
+    b.commitments[t] = out[t] = (*c)->commitment();
+    polys[t] = std::move(c).value();
+    return {};
+  };
   for (size_t i = 0; i < inputs.size(); ++i) {
     const int t = s.inputs[i];
     ZK_TRY(check_boundary_values(m, t, inputs[i]));
@@ -292,10 +305,7 @@ Result<SliceJob> prove_slice_job(const SealedModel& sm, size_t j, const std::vec
     if (is_model_io(m, t)) {
       b.tensors[t] = inputs[i];
     } else {
-      auto c = boundary_commitment(m, t, inputs[i], params);
-      if (!c.ok()) return make_error(c.error());
-      b.commitments[t] = *c;
-      job.input_commitments[t] = *c;
+      ZK_TRY(commit(t, inputs[i], job.input_commitments));
     }
   }
   ZK_TRY(model::run_int_range(m, s.first, s.end, run));
@@ -305,14 +315,11 @@ Result<SliceJob> prove_slice_job(const SealedModel& sm, size_t j, const std::vec
       b.tensors[t] = run.values[t];
       job.public_outputs[t] = run.values[t];
     } else {
-      auto c = boundary_commitment(m, t, run.values[t], params);
-      if (!c.ok()) return make_error(c.error());
-      b.commitments[t] = *c;
-      job.output_commitments[t] = *c;
+      ZK_TRY(commit(t, run.values[t], job.output_commitments));
     }
   }
   b.bindings.assign(man.slices.size(), binding);
-  auto st = statement(sm, j, b, &run);
+  auto st = statement(sm, j, b, &run, &polys);
   if (!st.ok()) return make_error(st.error());
   auto proof = prove_slice(*st, params);
   if (!proof.ok()) return make_error("slice " + std::to_string(j) + ": " + proof.error());

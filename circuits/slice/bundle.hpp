@@ -97,7 +97,10 @@ Result<SliceJob> prove_slice_job(const SealedModel& sm, size_t slice,
 // it one by one (verify_slice_proof) and added.
 Result<Bundle> bundle_forward(const SealedModel& sm, const std::vector<std::vector<int64_t>>& inputs,
                               const pcs::Params& params, model::IntRun& run);
-Status add_boundaries(const SealedModel& sm, const model::IntRun& run, const pcs::Params& params, bool commit, Bundle& b);
+// `polys`, when given, receives the committed tensors, for a prover to open.
+using BoundaryPolys = std::map<int, std::shared_ptr<const pcs::CommittedPoly>>;
+Status add_boundaries(const SealedModel& sm, const model::IntRun& run, const pcs::Params& params, bool commit, Bundle& b,
+                      BoundaryPolys* polys = nullptr);
 // Checks slice j's proof under `binding` against the bundle's tensors and commitments;
 // `soundness`, when given, receives the proof's error terms.
 Status verify_slice_proof(const SealedModel& sm, size_t j, const Bundle& b, std::span<const uint8_t> proof,

@@ -385,14 +385,21 @@ Result<WeightCommitment> read_weight_commitment(std::span<const uint8_t> bytes, 
   return out;
 }
 
-Result<pcs::Commitment> boundary_commitment(const model::QModel& m, int tensor, std::span<const int64_t> values,
-                                           const pcs::Params& params) {
+Result<std::shared_ptr<const pcs::CommittedPoly>> commit_boundary(const model::QModel& m, int tensor,
+                                                                  std::span<const int64_t> values, const pcs::Params& params) {
   auto shape = padded_of(m.tensors[tensor].shape);
   if (!shape.ok()) return make_error(shape.error());
   if (values.size() != shape->real_count()) return make_error("boundary '" + m.tensors[tensor].name + "' has the wrong size");
   auto cp = pcs::commit(padded_values(std::vector<int64_t>(values.begin(), values.end()), *shape), params);
   if (!cp.ok()) return make_error(cp.error());
-  return cp->commitment();
+  return std::make_shared<const pcs::CommittedPoly>(std::move(cp).value());
+}
+
+Result<pcs::Commitment> boundary_commitment(const model::QModel& m, int tensor, std::span<const int64_t> values,
+                                           const pcs::Params& params) {
+  auto cp = commit_boundary(m, tensor, values, params);
+  if (!cp.ok()) return make_error(cp.error());
+  return (*cp)->commitment();
 }
 
 namespace {
@@ -722,13 +729,19 @@ Result<util::Bytes> prove_impl(const SliceStatement& st, const pcs::Params& para
     return make_error("slice: the model's weights do not match the manifest's weight commitment");
   Router router{p, {}, {}, {}, {}, {}};
   for (const auto& [tensor, c] : private_boundaries(st)) {
-    auto cp = commit_fresh(vals.at(tensor));
-    if (!cp.ok()) return make_error("slice: " + cp.error());
-    if (!((*cp)->commitment() == *c))
+    std::shared_ptr<const pcs::CommittedPoly> cp;
+    if (auto it = st.boundary_polys.find(tensor); it != st.boundary_polys.end() && it->second) {
+      cp = it->second;
+    } else {
+      auto fresh = commit_fresh(vals.at(tensor));
+      if (!fresh.ok()) return make_error("slice: " + fresh.error());
+      cp = std::move(fresh).value();
+    }
+    if (!(cp->commitment() == *c))
       return make_error("slice: boundary '" + m.tensors[tensor].name + "' does not match its commitment");
     router.boundary_poly[tensor] = commitments.size();
-    commitments.push_back((*cp)->commitment());
-    committed.push_back(std::move(cp).value());
+    commitments.push_back(cp->commitment());
+    committed.push_back(std::move(cp));
   }
   clock.lap("commit");
   util::ByteWriter w;

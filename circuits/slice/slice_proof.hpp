@@ -82,10 +82,18 @@ struct SliceStatement {
   // Index-aligned with inputs/outputs; an empty vector means every boundary is public.
   // The prover still needs the values; the verifier's may be empty for private ones.
   std::vector<std::optional<pcs::Commitment>> input_commitments, output_commitments;
+  // Prover only: private boundary tensors already committed by whoever made the
+  // commitments above (commit_boundary), by tensor id, so the prover does not encode and
+  // hash them again. Each is still compared with the statement's commitment; a boundary
+  // not here is committed by the prover.
+  std::map<int, std::shared_ptr<const pcs::CommittedPoly>> boundary_polys;
 };
 
 // The deterministic commitment to a boundary tensor (dense row-major values, laid out
-// padded per axis): the same tensor always gives the same root.
+// padded per axis): the same tensor always gives the same root. `commit_boundary` keeps
+// the codeword and tree, for a prover to open.
+Result<std::shared_ptr<const pcs::CommittedPoly>> commit_boundary(const model::QModel& m, int tensor,
+                                                                  std::span<const int64_t> values, const pcs::Params& params);
 Result<pcs::Commitment> boundary_commitment(const model::QModel& m, int tensor, std::span<const int64_t> values,
                                            const pcs::Params& params);
 
