@@ -1,13 +1,14 @@
 // Measured prove time of every slice of corpus models cut into 1..N slices, with the
 // slicer's features of each slice (slicer::slice_features), one JSON object a line: the
-// data tests/bench/fit_slice_cost.py fits the slicer's cost model to. Each bundle is
-// proved once to warm up (allocator, twiddles, weight cache), then `--rounds` times;
-// a slice's time is its fastest round. Run it on one thread, as a slice is proved on
+// data tests/bench/fit_slice_cost.py fits the slicer's cost model to. Each slice is
+// proved as a miner proves it (prove_slice_job), once to warm up (allocator, twiddles,
+// weight cache), then `--rounds` times; a slice's time is its fastest round. Run it on one thread, as a slice is proved on
 // its own core when slices are proved in parallel:
 //   taskset -c 0 build/tests/bench/slice_costs --threads 1 --slices 1,2,3,4 age variable_cnn ...
 // or one partition of your own, cut before nodes 3, 14 and 22:
 //   taskset -c 0 build/tests/bench/slice_costs --threads 1 --cuts 3,14,22 age
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <limits>
@@ -79,13 +80,23 @@ int measure(const std::string& name, const std::vector<int>& counts, const std::
     const auto hash = slicer::manifest_hash(slicer::serialize_manifest(man));
     std::vector<double> best(man.slices.size(), std::numeric_limits<double>::infinity());
     std::vector<size_t> bytes(man.slices.size());
-    for (int r = 0; r <= rounds; ++r) {
-      std::vector<c::SliceTiming> t;
-      auto b = c::prove_bundle(man, hash, inputs, params, 1, &t, {});
-      if (!b.ok()) return fail(name, b.error());
-      if (r == 0) continue;  // warm-up
-      for (size_t j = 0; j < t.size(); ++j) best[j] = std::min(best[j], t[j].ms), bytes[j] = t[j].proof_bytes;
-    }
+    auto sealed = c::seal_check(man, hash, params);
+    if (!sealed.ok()) return fail(name, sealed.error());
+    auto full = model::run_int(man.model, in->tensors);  // the slicer may have reordered the nodes
+    if (!full.ok()) return fail(name, full.error());
+    // Each slice as a miner proves it (prove_slice_job): from its input values, its
+    // private boundaries committed once, in the job.
+    for (int r = 0; r <= rounds; ++r)
+      for (size_t j = 0; j < man.slices.size(); ++j) {
+        std::vector<std::vector<int64_t>> slice_inputs;
+        for (int t : man.slices[j].inputs) slice_inputs.push_back(full->values[t]);
+        const auto t0 = std::chrono::steady_clock::now();
+        auto job = c::prove_slice_job(*sealed, j, slice_inputs, params, {});
+        const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+        if (!job.ok()) return fail(name, job.error());
+        if (r == 0) continue;  // warm-up
+        best[j] = std::min(best[j], ms), bytes[j] = job->proof.size();
+      }
     for (size_t j = 0; j < man.slices.size(); ++j) {
       const auto& s = man.slices[j];
       const auto f = slicer::slice_features(man.model, s.first, s.end);
