@@ -24,6 +24,27 @@ double half_to_double(uint16_t h) {
   return s ? -v : v;
 }
 
+// ONNX element types that hold integers (bool included).
+bool integral_type(int64_t et) {
+  switch (et) {
+    case onnx::TensorProto::INT8: case onnx::TensorProto::INT16: case onnx::TensorProto::INT32:
+    case onnx::TensorProto::INT64: case onnx::TensorProto::UINT8: case onnx::TensorProto::UINT16:
+    case onnx::TensorProto::UINT32: case onnx::TensorProto::UINT64: case onnx::TensorProto::BOOL:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Ops whose output has the element type of their first data input (input 1 for Where).
+bool keeps_input_type(const std::string& op) {
+  static const std::set<std::string> ops = {"Add", "Sub", "Mul", "Div", "Neg", "Abs", "Gather", "Concat", "Slice",
+                                            "Squeeze", "Unsqueeze", "Reshape", "Expand", "Tile", "Identity",
+                                            "Transpose", "Min", "Max", "Flatten", "ReduceSum", "ReduceProd",
+                                            "ReduceMin", "ReduceMax", "Where", "Range", "Sum", "Pad"};
+  return ops.count(op) > 0;
+}
+
 Result<Tensor> tensor_from_proto(const onnx::TensorProto& t) {
   Tensor out;
   if (t.data_location() == onnx::TensorProto::EXTERNAL)
@@ -215,17 +236,22 @@ Result<Graph> import_onnx(std::span<const uint8_t> bytes, const ImportOptions& o
 
   std::unordered_map<std::string, int> ids;
   std::vector<Tensor> vals;  // working data: constants and dummy activations
-  auto define = [&](Value v, Tensor t) -> int {
+  // By value id: holds integers (shape arithmetic), where Div truncates (ONNX's integer
+  // semantics) instead of dividing as reals.
+  std::vector<char> integral;
+  auto define = [&](Value v, Tensor t, bool is_integral = false) -> int {
     int id = g.add_value(std::move(v));
     ids[g.values[id].name] = id;
     vals.push_back(std::move(t));
+    integral.resize(g.values.size(), 0);
+    integral[size_t(id)] = is_integral;
     return id;
   };
   for (const auto& init : gp.initializer()) {
     auto t = tensor_from_proto(init);
     if (!t.ok()) return Error{t.error()};
     Value v{init.name(), t->shape, true, t->data};
-    define(std::move(v), std::move(*t));
+    define(std::move(v), std::move(*t), integral_type(init.data_type()));
   }
   for (const auto& in : gp.input()) {
     if (ids.count(in.name())) continue;  // an initializer listed as input
@@ -311,25 +337,29 @@ Result<Graph> import_onnx(std::span<const uint8_t> bytes, const ImportOptions& o
     }
     if (n.op == "Constant") {
       Tensor t;
+      bool is_integral = false;
       if (np.attribute_size() != 1) return make_error("Constant node '" + label + "' needs one attribute");
       const auto& a = np.attribute(0);
       if (a.type() == onnx::AttributeProto::TENSOR) {
         auto r = tensor_from_proto(a.t());
         if (!r.ok()) return Error{r.error()};
         t = std::move(*r);
+        is_integral = integral_type(a.t().data_type());
       } else if (a.name() == "value_float" || a.name() == "value_int") {
         t = Tensor{{}, {n.attrs[a.name()].f}};
+        is_integral = a.name() == "value_int";
       } else if (a.name() == "value_floats") {
         t = Tensor{{int64_t(a.floats_size())}, n.attrs[a.name()].floats};
       } else if (a.name() == "value_ints") {
         t.shape = {int64_t(a.ints_size())};
         for (auto v : a.ints()) t.data.push_back(double(v));
+        is_integral = true;
       } else {
         return make_error("Constant node '" + label + "': attribute '" + a.name() + "' is not supported");
       }
       if (np.output_size() != 1) return make_error("Constant node '" + label + "' needs one output");
       if (ids.count(np.output(0))) return make_error("tensor '" + np.output(0) + "' is defined twice");
-      define(Value{np.output(0), t.shape, true, t.data}, t);
+      define(Value{np.output(0), t.shape, true, t.data}, t, is_integral);
       continue;
     }
     if (!is_supported_op(n.op))
@@ -360,11 +390,20 @@ Result<Graph> import_onnx(std::span<const uint8_t> bytes, const ImportOptions& o
     std::vector<Tensor> out;
     auto st = eval_node(n, in, out, eo);
     if (!st.ok()) return Error{st.error() + " (opset " + std::to_string(g.opset) + ")"};
+    bool out_integral = n.op == "Shape" || n.op == "Size";
+    if (n.op == "Cast") out_integral = integral_type(n.attr_i("to", 1));
+    if (n.op == "ConstantOfShape") out_integral = np.attribute_size() == 1 && integral_type(np.attribute(0).t().data_type());
+    if (keeps_input_type(n.op)) {
+      const size_t data = n.op == "Where" ? 1 : 0;
+      out_integral = data < n.inputs.size() && n.inputs[data] >= 0 && integral[size_t(n.inputs[data])];
+    }
+    if (out_integral && n.op == "Div")  // integer division truncates toward zero (as onnxruntime)
+      for (auto& v : out[0].data) v = std::trunc(v);
     for (int i = 0; i < np.output_size(); ++i) {
       if (np.output(i).empty()) continue;
       if (ids.count(np.output(i))) return make_error("tensor '" + np.output(i) + "' is defined twice");
       Value v{np.output(i), out[i].shape, all_const, all_const ? out[i].data : std::vector<double>{}};
-      n.outputs[i] = define(std::move(v), std::move(out[i]));
+      n.outputs[i] = define(std::move(v), std::move(out[i]), out_integral);
     }
     if (!all_const) g.nodes.push_back(std::move(n));
   }
@@ -372,6 +411,22 @@ Result<Graph> import_onnx(std::span<const uint8_t> bytes, const ImportOptions& o
     auto it = ids.find(o.name());
     if (it == ids.end()) return make_error("graph output '" + o.name() + "' is never produced");
     if (g.values[it->second].is_const) return make_error("graph output '" + o.name() + "' is a constant");
+    // A static shape the model declares must be the one the import computed: a
+    // difference means an op was read with other semantics than the exporter's.
+    if (o.type().has_tensor_type() && o.type().tensor_type().has_shape()) {
+      const auto& ds = o.type().tensor_type().shape();
+      const Shape& got = g.values[it->second].shape;
+      bool differs = ds.dim_size() != int(got.size());
+      for (int d = 0; !differs && d < ds.dim_size(); ++d)
+        differs = ds.dim(d).has_dim_value() && ds.dim(d).dim_value() > 0 && ds.dim(d).dim_value() != got[size_t(d)];
+      if (differs) {
+        Shape declared;
+        for (int d = 0; d < ds.dim_size(); ++d) declared.push_back(ds.dim(d).has_dim_value() ? ds.dim(d).dim_value() : -1);
+        return make_error("graph output '" + o.name() + "': the model declares shape " + shape_str(declared) +
+                          " but the import computes " + shape_str(got) +
+                          " (an op of the graph is not read as its exporter meant; please report the model)");
+      }
+    }
     g.outputs.push_back(it->second);
   }
   if (g.outputs.empty()) return make_error("the model has no outputs");

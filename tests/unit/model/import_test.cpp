@@ -6,6 +6,7 @@
 #include <iterator>
 
 #include "corpus_util.hpp"
+#include "unit/onnx_graph.hpp"
 #include "model/float_exec.hpp"
 #include "model/onnx_import.hpp"
 #include "model/quantize.hpp"
@@ -108,4 +109,66 @@ TEST_CASE("a corrupted ONNX file is refused with a reason or compiles and runs, 
   CHECK(models >= 30);
   CHECK(refused > 0);
   CHECK(compiled > 0);
+}
+
+namespace {
+// x[1, 12] sliced by shape arithmetic as torch's exports do: third = (12 + 2) / 3 in
+// int64, then y = x[..., third : 2 * third].
+onnx::ModelProto shape_arithmetic_model(int64_t declared_width) {
+  auto mp = zks::test::onnx_model({1, 12}, [](onnx::GraphProto& g) {
+    auto constant = [&](const std::string& name, int64_t v) {
+      auto* n = g.add_node();
+      n->set_op_type("Constant");
+      n->add_output(name);
+      auto* a = n->add_attribute();
+      a->set_name("value");
+      a->set_type(onnx::AttributeProto::TENSOR);
+      a->mutable_t()->set_data_type(onnx::TensorProto::INT64);
+      a->mutable_t()->add_dims(1);
+      a->mutable_t()->add_int64_data(v);
+    };
+    auto node = [&](const std::string& op, std::vector<std::string> ins, const std::string& out) {
+      auto* n = g.add_node();
+      n->set_op_type(op);
+      for (auto& i : ins) n->add_input(i);
+      n->add_output(out);
+      return n;
+    };
+    node("Shape", {"x"}, "s");
+    constant("last", -1), constant("two", 2), constant("three", 3), constant("zero", 0);
+    node("Gather", {"s", "last"}, "w");
+    node("Add", {"w", "two"}, "w2");
+    node("Div", {"w2", "three"}, "third");
+    node("Mul", {"third", "two"}, "end");
+    node("Slice", {"x", "third", "end", "last"}, "y");
+  });
+  auto* tt = mp.mutable_graph()->mutable_output(0)->mutable_type()->mutable_tensor_type();
+  tt->set_elem_type(onnx::TensorProto::FLOAT);
+  tt->mutable_shape()->add_dim()->set_dim_value(1);
+  tt->mutable_shape()->add_dim()->set_dim_value(declared_width);
+  return mp;
+}
+std::vector<uint8_t> bytes_of(const onnx::ModelProto& mp) {
+  std::string s;
+  REQUIRE(mp.SerializeToString(&s));
+  return {s.begin(), s.end()};
+}
+}  // namespace
+
+TEST_CASE("integer shape arithmetic divides as integers; a declared output shape is checked", "[model][import]") {
+  // (12 + 2) / 3 is 4 in int64 (it was 4.67, and y took 5 columns).
+  auto g = import_onnx(bytes_of(shape_arithmetic_model(4)));
+  INFO((g.ok() ? std::string() : g.error()));
+  REQUIRE(g.ok());
+  REQUIRE(g->outputs.size() == 1);
+  CHECK(g->values[g->outputs[0]].shape == Shape{1, 4});
+  Tensor x{{1, 12}, {}};
+  for (int i = 0; i < 12; ++i) x.data.push_back(i);
+  auto y = run_float(*g, {x});
+  REQUIRE(y.ok());
+  CHECK(y->at(0).data == std::vector<double>{4, 5, 6, 7});
+  // A model whose declared output shape differs from the computed one is refused, by name.
+  auto bad = import_onnx(bytes_of(shape_arithmetic_model(5)));
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().find("graph output 'y': the model declares shape [1,5] but the import computes [1,4]") != std::string::npos);
 }
