@@ -62,6 +62,7 @@ struct SliceRun {
   circuits::ProofBinding binding;
   uint32_t winner = 0;
   double latency_ms = 0;
+  transcript::SoundnessLedger soundness;  // the winning proof's error terms
   Clock::time_point last_dispatch;
 };
 
@@ -237,6 +238,7 @@ void ValidatorNode::Impl::dispatch(const std::shared_ptr<RequestRun>& req, size_
     metrics->observe("zks_validator_slice_seconds", labels, latency / 1000);
     const char* result = "transport";
     util::Bytes proof;
+    transcript::SoundnessLedger soundness;
     circuits::ProofBinding binding{job, miner.hotkey.bytes()};
     bool scored = true;
     if (!resp.status.ok()) {
@@ -253,7 +255,6 @@ void ValidatorNode::Impl::dispatch(const std::shared_ptr<RequestRun>& req, size_
         proof.assign(pr.proof().begin(), pr.proof().end());
         // Checked against the validator's own tensors and commitments, never the miner's.
         auto v0 = Clock::now();
-        transcript::SoundnessLedger soundness;
         auto v = circuits::verify_slice_proof(lm.sealed, j, req->bundle, proof, binding, params, &soundness);
         metrics->observe("zks_validator_verify_seconds", labels, std::chrono::duration<double>(Clock::now() - v0).count());
         outcome = v.ok() ? Outcome::Valid : Outcome::Invalid;
@@ -290,6 +291,7 @@ void ValidatorNode::Impl::dispatch(const std::shared_ptr<RequestRun>& req, size_
       sr.binding = binding;
       sr.winner = miner.uid;
       sr.latency_ms = latency;
+      sr.soundness = soundness;
     } else if (outcome != Outcome::Valid) {
       sr.errors.push_back("uid " + std::to_string(miner.uid) + ": " + outcome_name(outcome) + " (" + reason + ")");
     }
@@ -371,6 +373,14 @@ std::variant<pb::InferResponse, Failure> ValidatorNode::Impl::infer(const Loaded
     req->cv.wait_until(lock, std::min(deadline, std::chrono::system_clock::now() + std::chrono::milliseconds(50)));
   }
   const auto t_proved = Clock::now();
+  // The slices' errors add up: a bundle below 100 bits is the partition's fault (sealing
+  // refuses those it can foresee), not a miner's.
+  {
+    std::vector<circuits::SliceTiming> verified(n);
+    for (size_t j = 0; j < n; ++j) verified[j].soundness = req->slices[j].soundness;
+    if (auto st = circuits::check_bundle_soundness(verified); !st.ok())
+      return Failure{StatusCode::FAILED_PRECONDITION, st.error()};
+  }
   // Stitch: the first valid proof of every slice, each with its own binding.
   auto& b = req->bundle;
   b.bindings.resize(n);

@@ -6,6 +6,8 @@
 #include <string>
 #include <thread>
 
+#include <fmt/format.h>
+
 #include "circuits/slice/fingerprint.hpp"
 #include "circuits/slice/slice_proof.hpp"
 
@@ -333,6 +335,17 @@ double bundle_soundness_bits(const std::vector<SliceTiming>& verified) {
   return all.bits();
 }
 
+Status check_bundle_soundness(const std::vector<SliceTiming>& verified) {
+  const double bits = bundle_soundness_bits(verified);
+  if (bits >= pcs::kMinSecurityBits) return {};
+  std::string each;
+  for (size_t j = 0; j < verified.size(); ++j)
+    each += (j ? ", " : "") + fmt::format("{:.1f}", verified[j].soundness.bits());
+  return make_error(fmt::format("the bundle's soundness is {:.2f} bits, below {:.0f} (its slices' errors summed; slices: {} "
+                                "bits): the model has too many large slices, compile it into fewer",
+                                bits, pcs::kMinSecurityBits, each));
+}
+
 Status check_bundle_input(const slicer::Manifest& man, const Bundle& b, const std::vector<std::vector<int64_t>>& inputs) {
   const auto& m = man.model;
   if (inputs.size() != m.inputs.size())
@@ -379,6 +392,7 @@ Status verify_bundle(const slicer::Manifest& man, const hash::Digest& manifest_h
     if (!s.ok()) return make_error("slice " + std::to_string(j) + ": " + s.error());
     times[j] = {ms_since(t0), b.proofs[j].size(), soundness};
   }
+  ZK_TRY(check_bundle_soundness(times));
   if (timings) *timings = times;
   return {};
 }

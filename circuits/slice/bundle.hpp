@@ -53,6 +53,9 @@ struct SliceTiming {
 };
 // -log2 of the sum of the slices' errors: the bundle's soundness (rule 8).
 double bundle_soundness_bits(const std::vector<SliceTiming>& verified);
+// That it reaches 100 bits (verify_bundle checks it; so does a validator stitching
+// slices it verified one by one); the error gives each slice's bits.
+Status check_bundle_soundness(const std::vector<SliceTiming>& verified);
 
 // Proves every slice of a compiled model on the integer input values (one vector per
 // model input), slices in parallel on up to `jobs` threads; `progress` (may be empty)

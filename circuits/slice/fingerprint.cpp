@@ -1,9 +1,12 @@
 #include "circuits/slice/fingerprint.hpp"
 
+#include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <string>
 
 #include "circuits/slice/slice_proof.hpp"
+#include "util/log.hpp"
 
 namespace zks::circuits {
 
@@ -21,17 +24,41 @@ hash::Digest fingerprint_of(const slicer::Manifest& man) {
 Status seal_manifest(slicer::Manifest& man, const pcs::Params& params, std::vector<std::string>* unprovable) {
   if (man.slices.size() > kMaxBundleSlices)
     return make_error(std::to_string(man.slices.size()) + " slices: a bundle keeps 100 bits of soundness with at most " +
-                      std::to_string(kMaxBundleSlices) + " (each slice must reach 100 + log2(slices) bits); "
+                      std::to_string(kMaxBundleSlices) + " (the slices' errors add up); "
                       "ask for fewer slices or a larger budget");
-  for (size_t j = 0; j < man.slices.size(); ++j) {
-    auto& s = man.slices[j];
+  // A slice's statement without values: what planning it needs.
+  auto shape_of = [&](const slicer::Slice& s) {
     SliceStatement st;
     st.model = &man.model;
     st.first = s.first, st.end = s.end;
     st.inputs = s.inputs, st.outputs = s.outputs;
     st.input_values.resize(s.inputs.size());
     st.output_values.resize(s.outputs.size());
-    auto c = weight_commitment(st, params);
+    return st;
+  };
+  // The slices' errors add up (rule 8): refuse a partition whose proofs, at their
+  // largest, could not reach 100 bits together. A slice not provable yet is left to the
+  // note below.
+  double expected = 0, worst_error = 0;
+  size_t worst = 0;
+  for (size_t j = 0; j < man.slices.size(); ++j) {
+    auto e = expected_error(shape_of(man.slices[j]), params);
+    if (!e.ok()) continue;
+    ZKS_LOG_DEBUG("slice", "slice {}: expected soundness {:.2f} bits", j, -std::log2(*e));
+    expected += *e;
+    if (*e > worst_error) worst_error = *e, worst = j;
+  }
+  if (expected > std::exp2(-pcs::kMinSecurityBits)) {
+    char buf[256];
+    std::snprintf(buf, sizeof buf,
+                  "%zu slices: their proofs would reach about %.2f bits of soundness together, below %.0f (slice %zu "
+                  "alone %.2f bits: large commitments cost more); ask for fewer slices or a larger budget",
+                  man.slices.size(), -std::log2(expected), pcs::kMinSecurityBits, worst, -std::log2(worst_error));
+    return make_error(buf);
+  }
+  for (size_t j = 0; j < man.slices.size(); ++j) {
+    auto& s = man.slices[j];
+    auto c = weight_commitment(shape_of(s), params);
     s.weight_commitment.clear();
     if (!c.ok()) {
       // Not provable yet: no R_W (a verifier would commit its weights from the model),

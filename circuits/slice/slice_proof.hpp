@@ -50,9 +50,10 @@ struct ProofBinding {
   bool operator==(const ProofBinding&) const = default;
 };
 
-// The most slices a sealed model may have. A bundle is sound to 100 bits when each of
-// its S slices reaches 100 + log2(S) (the union bound); the standard commitment's query
-// term is 2^-105 (pcs::kQueryMarginBits), which leaves room for 16.
+// The most slices a sealed model may have. A bundle is sound to 100 bits when the sum of
+// its slices' errors is at most 2^-100 (the union bound); the standard commitment's query
+// term is 2^-105 (pcs::kQueryMarginBits), which leaves room for 16 small slices. Sealing
+// refuses a partition whose expected sum (expected_error) is larger.
 constexpr uint32_t kMaxBundleSlices = 16;
 
 // R_W: the commitment to a slice's weight stacks, one commitment or a joint one's
@@ -130,9 +131,17 @@ struct ForcedChoices {
 Result<util::Bytes> prove_slice_with(const SliceStatement& st, const pcs::Params& params, const ForcedChoices& forced);
 // Checks a proof against the statement; the error says what failed. The proof's
 // soundness (every random check the verifier made, transcript/soundness.hpp) must reach
-// 100 + log2(st.slices) bits; `soundness`, when given, receives its terms.
+// 100 bits; a bundle's slices together are checked by check_bundle_soundness.
+// `soundness`, when given, receives its terms.
 Status verify_slice(const SliceStatement& st, std::span<const uint8_t> proof, const pcs::Params& params,
                     transcript::SoundnessLedger* soundness = nullptr);
+
+// An upper estimate of the error a proof of this slice can have, from its plan at its
+// largest (every requantization that may clamp in the saturating form, whole tables):
+// the opening's terms at the commitments' sizes, exactly, and a bound on the gadgets'
+// (LogUp by its leaves, the sumchecks and points). Sealing sums it over the slices to
+// refuse a partition that cannot reach 100 bits. Boundary values are not needed.
+Result<double> expected_error(const SliceStatement& st, const pcs::Params& params);
 
 // R_W: the commitment to the slice's weights as the prover lays them out (nullopt when
 // the slice has no weights). Boundary values in `st` are not needed.

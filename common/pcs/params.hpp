@@ -18,8 +18,8 @@ namespace zks::pcs {
 // whole proof must reach once its gadgets' terms are added (rule 8).
 constexpr double kMinSecurityBits = 100.0;
 // The standard parameters' query term is 2^-(100 + this): room for a proof's sumcheck,
-// lookup and batching terms and for a bundle of up to 16 slices, each of which must
-// reach 100 + log2(slices) bits (transcript/soundness.hpp, circuits/slice/slice_proof.hpp).
+// lookup and batching terms and for a bundle of up to 16 small slices, whose errors add
+// up to at most 2^-100 (transcript/soundness.hpp, circuits/slice/slice_proof.hpp).
 constexpr double kQueryMarginBits = 5.0;
 
 struct Params {

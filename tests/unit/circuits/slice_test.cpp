@@ -134,10 +134,15 @@ TEST_CASE("a slice proof's soundness counts every random check and reaches its f
     for (Check k : {Check::Sumcheck, Check::Point, Check::Lookup, Check::Pcs}) CHECK(ledger.error(k) > 0);
     // The commitment's term is the largest, the gadgets' far below it.
     CHECK(ledger.error(Check::Pcs) > ledger.total() / 2);
+    // What sealing expects of the slice bounds what its proof has.
+    auto expected = c::expected_error(st, kParams);
+    REQUIRE(expected.ok());
+    CHECK(*expected >= ledger.total());
+    CHECK(*expected < 4 * ledger.total());
   }
   // Commitment parameters that give 100 bits on their own leave nothing for the rest:
-  // such a proof is accepted alone, but not as a slice of a 2-slice bundle, which needs
-  // 101 bits from each slice.
+  // such a proof is accepted alone, but two of them are not a 100-bit bundle (their
+  // errors add up: check_bundle_soundness, which verify_bundle and the validator run).
   const auto bare = zks::pcs::Params::with_queries_for(4, 12);
   REQUIRE(bare.query_bits() < 101.0);
   Compiled m = compile("1l_mlp");
@@ -146,16 +151,33 @@ TEST_CASE("a slice proof's soundness counts every random check and reaches its f
   REQUIRE(proof.ok());
   zks::transcript::SoundnessLedger alone;
   REQUIRE(c::verify_slice(st, *proof, bare, &alone).ok());
+  CHECK(alone.bits() >= zks::pcs::kMinSecurityBits);
   CHECK(alone.bits() < 101.0);
-  st.slices = 2;
-  auto refused = c::verify_slice(st, *proof, bare);
+  std::vector<c::SliceTiming> two(2);
+  two[0].soundness = two[1].soundness = alone;
+  CHECK(c::check_bundle_soundness({two[0]}).ok());
+  auto refused = c::check_bundle_soundness(two);
   REQUIRE_FALSE(refused.ok());
-  CHECK(refused.error().find("below the 101.00 bits a slice of a 2-slice bundle needs") != std::string::npos);
-  // The standard parameters carry a 16-slice bundle.
+  CHECK(refused.error().find("the bundle's soundness is") != std::string::npos);
+  CHECK(refused.error().find("below 100") != std::string::npos);
+  // The standard parameters carry a bundle of 16 such slices.
   auto standard = c::prove_slice(st, kParams);
   REQUIRE(standard.ok());
-  st.slices = 16;
-  CHECK(c::verify_slice(st, *standard, kParams).ok());
+  std::vector<c::SliceTiming> sixteen(16);
+  REQUIRE(c::verify_slice(st, *standard, kParams, &sixteen[0].soundness).ok());
+  for (auto& t : sixteen) t.soundness = sixteen[0].soundness;
+  CHECK(c::check_bundle_soundness(sixteen).ok());
+  // Sealing foresees it: two slices under the bare parameters are refused, under the
+  // standard ones sealed.
+  Compiled four = compile("4l_relu_conv_fc");
+  zks::slicer::Manifest man{four.q, {}, {}, {}, {}};
+  auto plan = zks::slicer::plan_slices(man.model, {2, 0, 0});
+  REQUIRE(plan.ok());
+  man.slices = *plan;
+  auto sealed_bare = c::seal_manifest(man, bare, nullptr);
+  REQUIRE_FALSE(sealed_bare.ok());
+  CHECK(sealed_bare.error().find("2 slices: their proofs would reach about") != std::string::npos);
+  CHECK(c::seal_manifest(man, kParams, nullptr).ok());
 }
 
 TEST_CASE("slice proofs reject a changed output, other weights and changed bytes", "[circuits][slice]") {
@@ -690,10 +712,21 @@ TEST_CASE("the age model proves and verifies as a bundle of 1 and 4 slices", "[c
     zks::hash::Digest id{};
     id[0] = uint8_t(n);
     const auto bundle = zks::test::proved_bundle(m, man, id, kParams);  // verifies; the outputs are the model's
-    // Each of the n slices reaches 100 + log2(n) bits, so the bundle reaches 100.
     std::vector<c::SliceTiming> verified;
     REQUIRE(c::verify_bundle(man, id, bundle, kParams, &verified).ok());
-    for (const auto& v : verified) CHECK(v.soundness.bits() >= 100.0 + std::log2(double(n)));
+    // Each slice reaches 100 bits, the bundle too (here each reaches 100 + log2(n)), and
+    // what sealing expects of each slice bounds its proof's error.
+    for (size_t j = 0; j < verified.size(); ++j) {
+      CHECK(verified[j].soundness.bits() >= 100.0 + std::log2(double(n)));
+      zks::circuits::SliceStatement shape;
+      shape.model = &man.model;
+      shape.first = man.slices[j].first, shape.end = man.slices[j].end;
+      shape.inputs = man.slices[j].inputs, shape.outputs = man.slices[j].outputs;
+      shape.input_values.resize(shape.inputs.size()), shape.output_values.resize(shape.outputs.size());
+      auto expected = c::expected_error(shape, kParams);
+      REQUIRE(expected.ok());
+      CHECK(*expected >= verified[j].soundness.total());
+    }
     CHECK(c::bundle_soundness_bits(verified) >= 100.0);
     CHECK(c::bundle_soundness_bits(verified) <= verified[0].soundness.bits());
     if (n == 4) {

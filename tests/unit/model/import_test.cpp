@@ -155,7 +155,7 @@ std::vector<uint8_t> bytes_of(const onnx::ModelProto& mp) {
 }
 }  // namespace
 
-TEST_CASE("integer shape arithmetic divides as integers; a declared output shape is checked", "[model][import]") {
+TEST_CASE("integer shape arithmetic divides as integers, and a declared output shape is checked", "[model][import]") {
   // (12 + 2) / 3 is 4 in int64 (it was 4.67, and y took 5 columns).
   auto g = import_onnx(bytes_of(shape_arithmetic_model(4)));
   INFO((g.ok() ? std::string() : g.error()));
