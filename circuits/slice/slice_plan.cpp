@@ -577,7 +577,18 @@ void use_small_range_table(Plan& p) {
   p.range.table_bits = 8;
 }
 
-void stack_columns(Plan& p) {
+Status stack_columns(Plan& p) {
+  const size_t most = size_t(1) << kMaxStackVars;
+  for (size_t c = 0; c < p.columns.size(); ++c) {
+    if (p.columns[c].shape.padded_size() <= most) continue;
+    int tensor = p.columns[c].weight_tensor;
+    for (const auto& [t, col] : p.col_of)
+      if (col == c) tensor = t;
+    const std::string name = tensor >= 0 ? "'" + p.m->tensors[tensor].name + "'" : "a witness column";
+    return make_error("tensor " + name + " takes 2^" + std::to_string(p.columns[c].shape.num_vars()) +
+                      " entries once padded, more than one commitment holds (2^" + std::to_string(kMaxStackVars) +
+                      "): split its node by output channels (compile with --max-slice-ms or --max-slice-mb)");
+  }
   p.slots.assign(p.columns.size(), {});
   p.stack_vars.clear();
   for (int which : {0, 1}) {
@@ -615,9 +626,14 @@ void stack_columns(Plan& p) {
       // every stack can be a member of the joint commitment.
       const bool split = !last || size_t(poly) != first;
       p.stack_vars.push_back(std::max(poly::log2_ceil(cursor), split ? kMinSplitStackVars : 0u));
+      if (p.stack_vars.back() > kMaxStackVars)
+        return make_error(std::string(which == 0 ? "the slice's witness needs" : "the slice's weights need") + " more than " +
+                          std::to_string(kMaxStacksPerKind) + " commitments of 2^" + std::to_string(kMaxStackVars) +
+                          " entries: cut the model into more slices (--slices, --max-slice-ms or --max-slice-mb)");
     }
     if (which == 0) p.witness_stacks = p.stack_vars.size();
   }
+  return {};
 }
 
 // The stacks' tables from the columns' tables.
@@ -809,7 +825,7 @@ Result<Plan> make_plan(const SliceStatement& st, const ProofChoices& choices) {
     for (const auto& sp : p.range_splits) ZK_TRY(sp.check());
     p.range_m_col = add_column(p, {poly::PaddedShape::flat(size_t(1) << p.range.table_bits)});
   }
-  stack_columns(p);
+  ZK_TRY(stack_columns(p));
   return p;
 }
 

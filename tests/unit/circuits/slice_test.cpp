@@ -1212,3 +1212,38 @@ TEST_CASE("a corrupted manifest, sealed again, is refused or proves: never a cra
     CHECK(proved_ok > 0);
   }
 }
+
+TEST_CASE("a weight tensor larger than one commitment is refused with a reason, not an abort", "[circuits][slice]") {
+  // Gemm y = x W^T with W [2049, 2048]: padded to 2^12 x 2^11 = 2^23 entries, over the
+  // 2^22 a commitment holds (stacking it aborted the planner).
+  constexpr int64_t kIn = 2048, kOut = 2049;
+  Compiled m = compile_graph({1, kIn}, [&](onnx::GraphProto& g) {
+    auto* w = g.add_initializer();
+    w->set_name(std::string("W"));
+    w->set_data_type(onnx::TensorProto::FLOAT);
+    w->add_dims(kOut);
+    w->add_dims(kIn);
+    for (int64_t i = 0; i < kIn * kOut; ++i) w->add_float_data(float(std::sin(0.01 * double(i))) / 64);
+    auto* gemm = g.add_node();
+    gemm->set_op_type(std::string("Gemm"));
+    gemm->add_input(std::string("x"));
+    gemm->add_input(std::string("W"));
+    gemm->add_output(std::string("y"));
+    auto* t = gemm->add_attribute();
+    t->set_name(std::string("transB"));
+    t->set_type(onnx::AttributeProto::INT);
+    t->set_i(1);
+  });
+  zks::slicer::Manifest man{m.q, {}, {}, {}, {}};
+  auto plan = zks::slicer::plan_slices(man.model, {1, 0, 0});
+  REQUIRE(plan.ok());
+  man.slices = *plan;
+  std::vector<std::string> unprovable;
+  REQUIRE(c::seal_manifest(man, kParams, &unprovable).ok());
+  REQUIRE(unprovable.size() == 1);
+  CHECK_THAT(unprovable[0], Catch::Contains("takes 2^23 entries once padded, more than one commitment holds (2^22)"));
+  auto st = whole(m);
+  auto proof = c::prove_slice(st, kParams);
+  REQUIRE_FALSE(proof.ok());
+  CHECK_THAT(proof.error(), Catch::Contains("split its node by output channels"));
+}
