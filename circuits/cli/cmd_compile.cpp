@@ -192,13 +192,13 @@ int run_run(const std::string& dir, const std::string& input, const std::string&
     fmt::print(stderr, "error: {}\n", man.error());
     return 1;
   }
-  auto in = load_tensors_json(input, "input");
+  const QModel& m = man->model;
+  auto in = load_model_inputs(m, input);
   if (!in.ok()) {
     fmt::print(stderr, "error: {}\n", in.error());
     return 1;
   }
-  const QModel& m = man->model;
-  auto run = run_int(m, in->tensors);
+  auto run = run_int(m, *in);
   if (!run.ok()) {
     fmt::print(stderr, "error: {}\n", run.error());
     return 1;
@@ -221,6 +221,8 @@ int run_run(const std::string& dir, const std::string& input, const std::string&
         fmt::print(stderr, "error: sliced run differs from the whole run on '{}'\n", m.tensors[o].name);
         return 1;
       }
+    fmt::print(stderr, "sliced run: {} slices, from their boundary tensors only, bit-identical to the whole run\n",
+               man->slices.size());
   }
   auto out = dequantize_outputs(m, *run);
   NamedTensors res;

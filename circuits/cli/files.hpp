@@ -23,8 +23,14 @@ struct CompiledModel {
 };
 Result<CompiledModel> load_compiled(const std::string& dir);
 
-// A model's inputs as integers, in the model's input order: the input JSON (corpus
-// format) quantized with the model's scales by its executor.
+// A model's inputs from an input JSON (corpus format), in the model's input order: by
+// name where the file names them, each with the model's shape (a shape the file gives
+// must be it; a flat list must have its count).
+Result<std::vector<model::Tensor>> load_model_inputs(const model::QModel& m, const std::string& input);
+// One stderr line when the integer run clamped values (run.saturations > 0).
+void warn_saturations(const model::IntRun& run);
+// The same inputs as integers, quantized with the model's scales by its executor (with
+// the warning above).
 Result<std::vector<std::vector<int64_t>>> load_integer_inputs(const model::QModel& m, const std::string& input);
 
 }  // namespace zks::cli

@@ -9,16 +9,34 @@
 namespace zks::model {
 
 Result<NamedTensors> parse_tensors_json(const std::string& text, const std::string& prefix) {
-  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return make_error("not a JSON object");
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    return make_error(std::string("not valid JSON (NaN and Infinity are not JSON numbers): ") + e.what());
+  }
+  if (!j.is_object()) return make_error("not a JSON object");
   NamedTensors out;
+  out.named = j.contains(prefix + "_names");
+  out.shaped = j.contains(prefix + "_shapes");
   try {
     auto data = j.at(prefix + "_data");
     if (!data.is_array()) return make_error(prefix + "_data is not an array");
     for (size_t i = 0; i < data.size(); ++i) {
       Tensor t;
-      for (const auto& v : data[i]) t.data.push_back(v.is_number() ? v.get<double>() : NAN);
-      if (j.contains(prefix + "_shapes") && i < j[prefix + "_shapes"].size())
+      if (!data[i].is_array()) return make_error(prefix + " " + std::to_string(i) + " is not an array of numbers");
+      // A flat list, or nested lists (row-major, as numpy's tolist() writes them).
+      bool bad = false;
+      auto flatten = [&](auto&& self, const nlohmann::json& v) -> void {
+        if (v.is_number()) return t.data.push_back(v.get<double>());
+        if (!v.is_array()) return void(bad = true);
+        for (const auto& e : v) self(self, e);
+      };
+      flatten(flatten, data[i]);
+      if (bad)
+        return make_error(prefix + " " + std::to_string(i) + ": value " + std::to_string(t.data.size()) +
+                          " is not a number");
+      if (out.shaped && i < j[prefix + "_shapes"].size())
         for (const auto& d : j[prefix + "_shapes"][i]) t.shape.push_back(d.get<int64_t>());
       else
         t.shape = {static_cast<int64_t>(t.data.size())};

@@ -12,8 +12,10 @@
 namespace zks::model {
 
 struct NamedTensors {
-  std::vector<std::string> names;
+  std::vector<std::string> names;  // as given, or prefix + index where the file names none
   std::vector<Tensor> tensors;
+  bool named = false;   // the file gave the names
+  bool shaped = false;  // and the shapes (otherwise each tensor is flat)
 };
 
 // `prefix` is "input" or "output".

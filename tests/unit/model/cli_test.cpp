@@ -124,15 +124,22 @@ TEST_CASE("zkslice compile and run exit codes on bad input", "[cli][bad]") {
     REQUIRE(fs::exists(tmp / "out/manifest.pb"));
     p = run_cli("run " + q(out) + " --input " + q(input) + " --sliced");
     CHECK(p.rc == 0);
+    CHECK(p.output.find("bit-identical to the whole run") != std::string::npos);
     struct Bad {
       const char* what;
       std::string json;
       const char* says;
     };
-    for (const Bad& b : {Bad{"not JSON", "{\"input_data\": [[1, 2", ""},
+    // 1l_relu's input is "input", [3].
+    for (const Bad& b : {Bad{"not JSON", "{\"input_data\": [[1, 2", "not valid JSON"},
+                         Bad{"NaN", "{\"input_data\": [[1, NaN, 2]]}", "NaN and Infinity are not JSON numbers"},
                          Bad{"no input_data", "{\"something\": 1}", ""},
-                         Bad{"wrong size", "{\"input_data\": [[1.0, 2.0, 3.0, 4.0, 5.0]]}", "elements"},
-                         Bad{"not numbers", "{\"input_data\": [[\"a\", \"b\"]]}", ""}}) {
+                         Bad{"wrong size", "{\"input_data\": [[1.0, 2.0, 3.0, 4.0, 5.0]]}", "has 5 values, the model's [1,3] takes 3"},
+                         Bad{"not numbers", "{\"input_data\": [[\"a\", \"b\"]]}", "value 0 is not a number"},
+                         Bad{"another name", "{\"input_data\": [[1, 2, 3]], \"input_names\": [\"foo\"]}",
+                             "the model's input 'input' is not given (the file names foo)"},
+                         Bad{"another shape", "{\"input_data\": [[1, 2, 3, 4, 5, 6]], \"input_shapes\": [[2, 3]]}",
+                             "has shape [2,3], the model's is [1,3]"}}) {
       INFO(b.what);
       write_file(tmp / "bad.json", b.json);
       p = run_cli("run " + q(out) + " --input " + q(tmp / "bad.json"));
@@ -141,6 +148,16 @@ TEST_CASE("zkslice compile and run exit codes on bad input", "[cli][bad]") {
       CHECK(p.output.find("error:") != std::string::npos);
       CHECK(p.output.find(b.says) != std::string::npos);
     }
+    // Nested lists are read row-major; a run that saturates says so when proved.
+    write_file(tmp / "nested.json", "{\"input_data\": [[[0.5], [-0.25], [0.125]]], \"input_names\": [\"input\"]}");
+    p = run_cli("run " + q(out) + " --input " + q(tmp / "nested.json"));
+    INFO(p.output);
+    CHECK(p.rc == 0);
+    write_file(tmp / "huge.json", "{\"input_data\": [[1e30, 0, 0]]}");
+    p = run_cli("prove " + q(out) + " --input " + q(tmp / "huge.json") + " --out " + q(tmp / "huge.bundle"));
+    INFO(p.output);
+    CHECK(p.rc == 0);
+    CHECK(p.output.find("warning: 1 values saturated in the integer run") != std::string::npos);
     p = run_cli("run " + q(out) + " --input " + q(tmp / "missing.json"));
     CHECK(p.rc == 1);
     p = run_cli("run " + q(tmp / "nowhere") + " --input " + q(input));
