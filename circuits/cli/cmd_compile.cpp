@@ -45,6 +45,13 @@ nlohmann::json slices_json(const QModel& m, const std::vector<slicer::Slice>& sl
     js["prove_ms_est"] = s.cost.prove_ms;
     js["memory_mb_est"] = s.cost.memory_bytes / 1048576.0;
     js["channel_part"] = s.channel_part;
+    const auto f = slicer::slice_features(m, s.first, s.end);  // what the estimates are made of
+    js["features"] = {{"sumcheck", f.sumcheck},         {"gather", f.gather},
+                      {"committed", f.committed},       {"lookups", f.lookups},
+                      {"weights", f.weights},           {"table_entries", f.table_entries},
+                      {"range_entries", f.range_entries}, {"range_table", f.range_table},
+                      {"inputs_read", f.inputs_read},   {"input_elements", f.input_elements},
+                      {"outputs_made", f.outputs_made}, {"output_elements", f.output_elements}};
     auto b = [&](const std::vector<int>& ids) {
       auto a = nlohmann::json::array();
       for (int t : ids) a.push_back({{"name", m.tensors[t].name}, {"shape", m.tensors[t].shape}, {"scale", m.tensors[t].scale}});

@@ -39,6 +39,8 @@ struct SliceFeatures {
 SliceFeatures slice_features(const model::QModel& m, size_t first, size_t end);
 // A slice's prove time on one core (ms), from its features: the fitted cost model.
 double estimate_ms(const SliceFeatures& f);
+// A slice prover's peak memory (bytes, the process's own included), from its features.
+double estimate_memory_bytes(const SliceFeatures& f);
 
 struct Slice {
   size_t first = 0, end = 0;  // nodes [first, end)

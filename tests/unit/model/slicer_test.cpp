@@ -229,14 +229,18 @@ TEST_CASE("an op over the slice budget becomes independent channel-part slices",
     }
   }
   CHECK(budgets_tried >= 2);
-  // A budget below even one channel of the largest op is a clear error.
+  // A budget below even one channel of the largest op is a clear error, and one below
+  // the prover's own memory another.
   NamedTensors in;
   auto q = compile_corpus("age", in);
   REQUIRE(q.ok());
-  auto tiny = slicer::plan_slices(*q, {0, 1e-6, 0});
+  auto tiny = slicer::plan_slices(*q, {0, 21.01, 0});
   REQUIRE(!tiny.ok());
   INFO(tiny.error());
   CHECK(tiny.error().find("alone exceeds the slice budget") != std::string::npos);
+  auto none = slicer::plan_slices(*q, {0, 1e-6, 0});
+  REQUIRE(!none.ok());
+  CHECK(none.error().find("is below the prover's own 21") != std::string::npos);
 }
 
 TEST_CASE("a corrupted manifest is refused with a reason or runs, never crashes", "[slicer][bad]") {
