@@ -10,6 +10,7 @@
 #include <random>
 #include <sstream>
 #include <thread>
+#include <tuple>
 #include <variant>
 
 #include <nlohmann/json.hpp>
@@ -413,11 +414,16 @@ std::variant<pb::InferResponse, Failure> ValidatorNode::Impl::infer(const Loaded
   if (auto st = state->record_request(rec.dump()); !st.ok())
     return Failure{StatusCode::UNAVAILABLE, "cannot record the request: " + st.error()};
   auto ms = [](Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double, std::milli>(b - a).count(); };
+  const auto t_end = Clock::now();
+  const std::string model = util::to_hex(lm.sealed.manifest_hash).substr(0, 16);
+  for (const auto& [phase, a, b] : {std::tuple{"forward", t_start, t_forward}, std::tuple{"commitments", t_dispatched, t_committed},
+                                    std::tuple{"proofs", t_dispatched, t_proved}, std::tuple{"stitch", t_proved, t_end}})
+    metrics->observe("zks_validator_phase_seconds", {{"model", model}, {"phase", phase}}, ms(a, b) / 1000);
   ZKS_LOG_DEBUG("validator",
                 "request {}: forward pass {:.1f} ms, dispatch {:.1f} ms, boundary commitments {:.1f} ms (while proving), "
                 "proofs in {:.1f} ms after dispatch, stitched {:.1f} ms",
                 req->id, ms(t_start, t_forward), ms(t_forward, t_dispatched), ms(t_dispatched, t_committed),
-                ms(t_dispatched, t_proved), ms(t_proved, Clock::now()));
+                ms(t_dispatched, t_proved), ms(t_proved, t_end));
   return out;
 }
 

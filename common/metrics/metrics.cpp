@@ -41,6 +41,10 @@ constexpr Spec kCatalogue[] = {
     {"zks_validator_request_seconds", Type::Histogram, "End-to-end time of an answered request, by model"},
     {"zks_validator_slice_seconds", Type::Histogram, "ProveSlice round trip measured by the validator, by model and slice"},
     {"zks_validator_verify_seconds", Type::Histogram, "Time to verify one slice proof, by model and slice"},
+    {"zks_validator_phase_seconds", Type::Histogram,
+     "Where an answered request's time went, by model and phase: forward (the validator's forward pass, before any "
+     "slice is sent), commitments (its boundary commitments, while the miners prove), proofs (from dispatch to the "
+     "last valid proof verified), stitch"},
     {"zks_validator_slice_soundness_bits", Type::Gauge, "Soundness of the last valid proof of each slice, in bits (at least 100; a bundle's slices together too, DESIGN.md rule 8)"},
     {"zks_validator_proofs_total", Type::Counter, "Miner responses by result (valid, invalid, timeout, transport; unchecked when the validator could not check one)"},
     {"zks_validator_miner_score", Type::Gauge, "Score of each miner"},
