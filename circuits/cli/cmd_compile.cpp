@@ -310,8 +310,8 @@ void register_compile(CLI::App& app, Context& ctx) {
   c->add_option("model", ca.model, "ONNX model file")->required();
   c->add_option("--out", ca.out, "Output directory for manifest.pb")->required();
   auto* s = c->add_option("--slices", ca.slices, "Number of slices")->check(CLI::Range(1, 4096));
-  auto* mb = c->add_option("--max-slice-mb", ca.max_mb, "Max estimated prover memory per slice (MB)");
-  auto* ms = c->add_option("--max-slice-ms", ca.max_ms, "Max estimated prove time per slice (ms on one core)");
+  auto* mb = c->add_option("--max-slice-mb", ca.max_mb, "Max estimated peak memory of a slice's prover (MB, the process's own ~21 MB included)");
+  auto* ms = c->add_option("--max-slice-ms", ca.max_ms, "Max estimated prove time per slice (ms on one core, as a warm miner proves it: weight commitments cached)");
   s->excludes(mb)->excludes(ms);
   mb->excludes(ms);
   c->add_option("--calibration,--calibrate", ca.calibration, "Calibration input JSON files (default: input.json next to the model)");
