@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "circuits/slice/bundle.hpp"
+#include "circuits/slice/fingerprint.hpp"
 #include "crypto/key_file.hpp"
 #include "metrics/metrics.hpp"
 #include "pcs/params.hpp"
@@ -324,6 +325,16 @@ std::variant<pb::InferResponse, Failure> ValidatorNode::Impl::infer(const Loaded
   // commitments, which only checking a proof needs, are made while the miners prove.
   std::promise<zks::Status> committed;
   req->committed = committed.get_future().share();
+  // Settled on every way out, an exception included, so no dispatch thread waits forever
+  // or finds a broken promise.
+  struct Settle {
+    std::promise<zks::Status>& promise;
+    bool done = false;
+    void operator()(zks::Status st) {
+      if (!done) promise.set_value(std::move(st)), done = true;
+    }
+    ~Settle() { (*this)(make_error("the request ended before the validator's commitments were made")); }
+  } settle{committed};
   for (size_t j = 0; j < n; ++j) {
     for (size_t c = 0; c < std::max<size_t>(1, config.k); ++c) {
       std::set<uint32_t> tried;
@@ -338,7 +349,7 @@ std::variant<pb::InferResponse, Failure> ValidatorNode::Impl::infer(const Loaded
   }
   const auto t_dispatched = Clock::now();
   const zks::Status commit = circuits::add_boundaries(lm.sealed, req->run, params, true, req->bundle);
-  committed.set_value(commit);
+  settle(commit);
   if (!commit.ok()) return Failure{StatusCode::INTERNAL, commit.error()};
   const auto t_committed = Clock::now();
   const auto budget = std::chrono::milliseconds(config.slice_budget_ms);
@@ -382,8 +393,9 @@ std::variant<pb::InferResponse, Failure> ValidatorNode::Impl::infer(const Loaded
     if (auto st = circuits::check_bundle_soundness(verified); !st.ok())
       return Failure{StatusCode::FAILED_PRECONDITION, st.error()};
   }
-  // Stitch: the first valid proof of every slice, each with its own binding.
-  auto& b = req->bundle;
+  // Stitch: the first valid proof of every slice, each with its own binding, into a copy
+  // (a late answer's dispatch thread may still be checking against req->bundle).
+  circuits::Bundle b = req->bundle;
   b.bindings.resize(n);
   pb::InferResponse out;
   out.set_protocol_version(rpc::kProtocolVersion);
@@ -562,6 +574,8 @@ Result<std::unique_ptr<ValidatorNode>> ValidatorNode::start(const ValidatorConfi
     const auto id = slicer::manifest_hash(bytes_of(lm.bytes));
     auto sealed = circuits::seal_check(*lm.man, id, impl->params);
     if (!sealed.ok()) return make_error(dir + ": " + sealed.error());
+    if (auto st = circuits::check_partition_soundness(*lm.man, impl->params); !st.ok())
+      return make_error(dir + ": " + st.error() + " (recompile the model)");
     lm.sealed = std::move(sealed).value();
     ZKS_LOG_INFO("validator", "model {} from {}: {} slices", util::to_hex(id), dir, lm.man->slices.size());
     ZK_TRY(impl->store->put(store::cf::kModels, std::string(id.begin(), id.end()), dir));

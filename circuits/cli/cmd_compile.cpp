@@ -1,5 +1,6 @@
 // `zkslice compile`: ONNX -> quantized, sliced manifest; `zkslice run`: the integer
 // (and float) executors on a compiled manifest; `zkslice inspect`: what a manifest holds.
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -119,7 +120,7 @@ int run_compile(const CompileArgs& a) {
     }
     io.dims[d.substr(0, eq)] = n;
   }
-  std::vector<std::vector<Tensor>> cal;
+  std::vector<NamedTensors> files;
   for (const auto& c : calib) {
     auto t = load_tensors_json(c, "input");
     if (!t.ok()) {
@@ -127,12 +128,31 @@ int run_compile(const CompileArgs& a) {
       return 1;
     }
     for (size_t i = 0; i < t->names.size(); ++i) io.input_shapes[t->names[i]] = t->tensors[i].shape;
-    cal.push_back(t->tensors);
+    files.push_back(std::move(t).value());
   }
   auto g = import_onnx(*bytes, io);
   if (!g.ok()) {
     fmt::print(stderr, "error: {}: {}\n", a.model, g.error());
     return 1;
+  }
+  // Calibration inputs in the model's input order: by name where a file names them.
+  std::vector<std::vector<Tensor>> cal;
+  for (size_t f = 0; f < files.size(); ++f) {
+    if (!files[f].named) {
+      cal.push_back(files[f].tensors);
+      continue;
+    }
+    std::vector<Tensor> ordered;
+    for (int id : g->inputs) {
+      const auto& name = g->values[id].name;
+      auto at = std::find(files[f].names.begin(), files[f].names.end(), name);
+      if (at == files[f].names.end()) {
+        fmt::print(stderr, "error: {}: the model's input '{}' is not given\n", calib[f], name);
+        return 1;
+      }
+      ordered.push_back(files[f].tensors[size_t(at - files[f].names.begin())]);
+    }
+    cal.push_back(std::move(ordered));
   }
   QuantConfig qc;
   qc.act_bits = a.act_bits;

@@ -57,7 +57,7 @@ Result<std::vector<model::Tensor>> load_model_inputs(const model::QModel& m, con
       std::erase(s, int64_t(1));
       return s;
     };
-    if (in->shaped && squeezed(t.shape) != squeezed(want.shape))
+    if (in->shaped[k] && squeezed(t.shape) != squeezed(want.shape))
       return make_error(where + "input '" + want.name + "' has shape " + model::shape_str(t.shape) + ", the model's is " +
                         model::shape_str(want.shape));
     if (t.data.size() != size_t(model::numel(want.shape)))

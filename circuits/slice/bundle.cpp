@@ -2,7 +2,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -239,8 +241,17 @@ Result<Bundle> prove_bundle(const slicer::Manifest& man, const hash::Digest& man
   auto built = bundle_forward(*sealed, inputs, params, run);
   if (!built.ok()) return make_error(built.error());
   Bundle b = std::move(built).value();
-  BoundaryPolys polys;  // each committed once, for its maker's and its readers' proofs
+  // Each boundary committed once, for its maker's and its readers' proofs, and dropped
+  // after the last of them.
+  BoundaryPolys polys;
   ZK_TRY(add_boundaries(*sealed, run, params, private_boundaries, b, &polys));
+  std::map<int, size_t> uses;
+  for (const auto& s : man.slices) {
+    std::set<int> ids(s.inputs.begin(), s.inputs.end());
+    ids.insert(s.outputs.begin(), s.outputs.end());
+    for (int t : ids) ++uses[t];
+  }
+  std::mutex polys_mu;
   const size_t n = man.slices.size();
   b.bindings.assign(n, binding);
   std::vector<SliceTiming> times(n);
@@ -250,12 +261,21 @@ Result<Bundle> prove_bundle(const slicer::Manifest& man, const hash::Digest& man
   auto worker = [&] {
     for (size_t j; (j = next.fetch_add(1)) < n;) {
       auto t0 = std::chrono::steady_clock::now();
-      auto st = statement(*sealed, j, b, &run, &polys);
+      Result<SliceStatement> st = make_error("");
+      {
+        std::lock_guard<std::mutex> lock(polys_mu);
+        st = statement(*sealed, j, b, &run, &polys);
+      }
       if (!st.ok()) {
         errors[j] = st.error();
         continue;
       }
       auto proof = prove_slice(*st, params);
+      {
+        std::lock_guard<std::mutex> lock(polys_mu);
+        for (const auto& [t, poly] : st->boundary_polys)
+          if (--uses[t] == 0) polys.erase(t);
+      }
       if (!proof.ok()) {
         errors[j] = "slice " + std::to_string(j) + ": " + proof.error();
         continue;

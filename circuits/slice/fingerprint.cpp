@@ -21,44 +21,50 @@ hash::Digest fingerprint_of(const slicer::Manifest& man) {
       .finalize();
 }
 
-Status seal_manifest(slicer::Manifest& man, const pcs::Params& params, std::vector<std::string>* unprovable) {
-  if (man.slices.size() > kMaxBundleSlices)
-    return make_error(std::to_string(man.slices.size()) + " slices: a bundle keeps 100 bits of soundness with at most " +
-                      std::to_string(kMaxBundleSlices) + " (the slices' errors add up); "
-                      "ask for fewer slices or a larger budget");
-  // A slice's statement without values: what planning it needs.
-  auto shape_of = [&](const slicer::Slice& s) {
-    SliceStatement st;
-    st.model = &man.model;
-    st.first = s.first, st.end = s.end;
-    st.inputs = s.inputs, st.outputs = s.outputs;
-    st.input_values.resize(s.inputs.size());
-    st.output_values.resize(s.outputs.size());
-    return st;
-  };
+namespace {
+// A slice's statement without values: what planning it needs.
+SliceStatement shape_of(const slicer::Manifest& man, const slicer::Slice& s) {
+  SliceStatement st;
+  st.model = &man.model;
+  st.first = s.first, st.end = s.end;
+  st.inputs = s.inputs, st.outputs = s.outputs;
+  st.input_values.resize(s.inputs.size());
+  st.output_values.resize(s.outputs.size());
+  return st;
+}
+}  // namespace
+
+Status check_partition_soundness(const slicer::Manifest& man, const pcs::Params& params) {
   // The slices' errors add up (rule 8): refuse a partition whose proofs, at their
-  // largest, could not reach 100 bits together. A slice not provable yet is left to the
-  // note below.
+  // largest, could not reach 100 bits together. A slice not provable yet is left out
+  // (sealing notes it).
   double expected = 0, worst_error = 0;
   size_t worst = 0;
   for (size_t j = 0; j < man.slices.size(); ++j) {
-    auto e = expected_error(shape_of(man.slices[j]), params);
+    auto e = expected_error(shape_of(man, man.slices[j]), params);
     if (!e.ok()) continue;
     ZKS_LOG_DEBUG("slice", "slice {}: expected soundness {:.2f} bits", j, -std::log2(*e));
     expected += *e;
     if (*e > worst_error) worst_error = *e, worst = j;
   }
-  if (expected > std::exp2(-pcs::kMinSecurityBits)) {
-    char buf[256];
-    std::snprintf(buf, sizeof buf,
-                  "%zu slices: their proofs would reach about %.2f bits of soundness together, below %.0f (slice %zu "
-                  "alone %.2f bits: large commitments cost more); ask for fewer slices or a larger budget",
-                  man.slices.size(), -std::log2(expected), pcs::kMinSecurityBits, worst, -std::log2(worst_error));
-    return make_error(buf);
-  }
+  if (expected <= std::exp2(-pcs::kMinSecurityBits)) return {};
+  char buf[256];
+  std::snprintf(buf, sizeof buf,
+                "%zu slices: their proofs would reach about %.2f bits of soundness together, below %.0f (slice %zu "
+                "alone %.2f bits: large commitments cost more); ask for fewer slices or a larger budget",
+                man.slices.size(), -std::log2(expected), pcs::kMinSecurityBits, worst, -std::log2(worst_error));
+  return make_error(buf);
+}
+
+Status seal_manifest(slicer::Manifest& man, const pcs::Params& params, std::vector<std::string>* unprovable) {
+  if (man.slices.size() > kMaxBundleSlices)
+    return make_error(std::to_string(man.slices.size()) + " slices: a bundle keeps 100 bits of soundness with at most " +
+                      std::to_string(kMaxBundleSlices) + " (the slices' errors add up); "
+                      "ask for fewer slices or a larger budget");
+  ZK_TRY(check_partition_soundness(man, params));
   for (size_t j = 0; j < man.slices.size(); ++j) {
     auto& s = man.slices[j];
-    auto c = weight_commitment(shape_of(s), params);
+    auto c = weight_commitment(shape_of(man, s), params);
     s.weight_commitment.clear();
     if (!c.ok()) {
       // Not provable yet: no R_W (a verifier would commit its weights from the model),

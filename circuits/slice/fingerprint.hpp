@@ -28,6 +28,11 @@ namespace zks::circuits {
 Status seal_manifest(slicer::Manifest& man, const pcs::Params& params,
                      std::vector<std::string>* unprovable = nullptr);
 
+// That proofs of the manifest's slices, at their largest (expected_error), reach 100
+// bits together (their errors add up, rule 8). Sealing runs it; a validator runs it on
+// the manifests it loads (one sealed before 2026-12-06 may not pass).
+Status check_partition_soundness(const slicer::Manifest& man, const pcs::Params& params);
+
 // FP of a manifest as it is (its stored fingerprint field ignored).
 hash::Digest fingerprint_of(const slicer::Manifest& man);
 

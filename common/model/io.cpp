@@ -18,28 +18,40 @@ Result<NamedTensors> parse_tensors_json(const std::string& text, const std::stri
   if (!j.is_object()) return make_error("not a JSON object");
   NamedTensors out;
   out.named = j.contains(prefix + "_names");
-  out.shaped = j.contains(prefix + "_shapes");
+  const bool listed = j.contains(prefix + "_shapes");
   try {
     auto data = j.at(prefix + "_data");
     if (!data.is_array()) return make_error(prefix + "_data is not an array");
     for (size_t i = 0; i < data.size(); ++i) {
       Tensor t;
       if (!data[i].is_array()) return make_error(prefix + " " + std::to_string(i) + " is not an array of numbers");
-      // A flat list, or nested lists (row-major, as numpy's tolist() writes them).
-      bool bad = false;
-      auto flatten = [&](auto&& self, const nlohmann::json& v) -> void {
-        if (v.is_number()) return t.data.push_back(v.get<double>());
-        if (!v.is_array()) return void(bad = true);
-        for (const auto& e : v) self(self, e);
+      // A flat list, or nested lists (row-major, as numpy's tolist() writes them), whose
+      // nesting is then the tensor's shape.
+      std::string bad;
+      Shape nested;
+      auto flatten = [&](auto&& self, const nlohmann::json& v, size_t depth) -> void {
+        if (!bad.empty()) return;
+        if (v.is_number()) {
+          if (depth != nested.size()) bad = "the lists are nested unevenly";
+          return t.data.push_back(v.get<double>());
+        }
+        if (!v.is_array()) return void(bad = "value " + std::to_string(t.data.size()) + " is not a number");
+        if (depth == nested.size() && t.data.empty()) nested.push_back(int64_t(v.size()));
+        else if (depth >= nested.size() || nested[depth] != int64_t(v.size())) return void(bad = "the lists are nested unevenly");
+        for (const auto& e : v) self(self, e, depth + 1);
       };
-      flatten(flatten, data[i]);
-      if (bad)
-        return make_error(prefix + " " + std::to_string(i) + ": value " + std::to_string(t.data.size()) +
-                          " is not a number");
-      if (out.shaped && i < j[prefix + "_shapes"].size())
+      flatten(flatten, data[i], 0);
+      if (!bad.empty()) return make_error(prefix + " " + std::to_string(i) + ": " + bad);
+      if (listed && i < j[prefix + "_shapes"].size()) {
         for (const auto& d : j[prefix + "_shapes"][i]) t.shape.push_back(d.get<int64_t>());
-      else
+        out.shaped.push_back(1);
+      } else if (nested.size() > 1) {
+        t.shape = nested;
+        out.shaped.push_back(1);
+      } else {
         t.shape = {static_cast<int64_t>(t.data.size())};
+        out.shaped.push_back(0);
+      }
       if (numel(t.shape) != static_cast<int64_t>(t.data.size()))
         return make_error(prefix + " " + std::to_string(i) + ": shape " + shape_str(t.shape) + " does not match " +
                           std::to_string(t.data.size()) + " values");

@@ -14,8 +14,8 @@ namespace zks::model {
 struct NamedTensors {
   std::vector<std::string> names;  // as given, or prefix + index where the file names none
   std::vector<Tensor> tensors;
-  bool named = false;   // the file gave the names
-  bool shaped = false;  // and the shapes (otherwise each tensor is flat)
+  bool named = false;         // the file gave the names
+  std::vector<char> shaped;   // by tensor: the file gave its shape (listed, or by nesting lists)
 };
 
 // `prefix` is "input" or "output".

@@ -41,7 +41,8 @@ bool keeps_input_type(const std::string& op) {
   static const std::set<std::string> ops = {"Add", "Sub", "Mul", "Div", "Neg", "Abs", "Gather", "Concat", "Slice",
                                             "Squeeze", "Unsqueeze", "Reshape", "Expand", "Tile", "Identity",
                                             "Transpose", "Min", "Max", "Flatten", "ReduceSum", "ReduceProd",
-                                            "ReduceMin", "ReduceMax", "Where", "Range", "Sum", "Pad"};
+                                            "ReduceMin", "ReduceMax", "Where", "Range", "Sum", "Pad",
+                                            "Pow", "Clip", "Relu"};
   return ops.count(op) > 0;
 }
 
@@ -253,6 +254,7 @@ Result<Graph> import_onnx(std::span<const uint8_t> bytes, const ImportOptions& o
     Value v{init.name(), t->shape, true, t->data};
     define(std::move(v), std::move(*t), integral_type(init.data_type()));
   }
+  bool dynamic_inputs = false;  // some input dimension was set by an override
   for (const auto& in : gp.input()) {
     if (ids.count(in.name())) continue;  // an initializer listed as input
     const auto& tt = in.type().tensor_type();
@@ -274,6 +276,7 @@ Result<Graph> import_onnx(std::span<const uint8_t> bytes, const ImportOptions& o
         v = given->second[d];
       }
       if (v <= 0) {
+        dynamic_inputs = true;
         auto it = opt.dims.find(dim.dim_param());
         if (!dim.dim_param().empty() && it != opt.dims.end()) v = it->second;
         else if (d == 0) v = opt.batch;
@@ -412,8 +415,10 @@ Result<Graph> import_onnx(std::span<const uint8_t> bytes, const ImportOptions& o
     if (it == ids.end()) return make_error("graph output '" + o.name() + "' is never produced");
     if (g.values[it->second].is_const) return make_error("graph output '" + o.name() + "' is a constant");
     // A static shape the model declares must be the one the import computed: a
-    // difference means an op was read with other semantics than the exporter's.
-    if (o.type().has_tensor_type() && o.type().tensor_type().has_shape()) {
+    // difference means an op was read with other semantics than the exporter's. (Not
+    // where an input dimension was dynamic: an exporter may leave the traced size on an
+    // output.)
+    if (!dynamic_inputs && o.type().has_tensor_type() && o.type().tensor_type().has_shape()) {
       const auto& ds = o.type().tensor_type().shape();
       const Shape& got = g.values[it->second].shape;
       bool differs = ds.dim_size() != int(got.size());
