@@ -41,12 +41,17 @@ zks::Result<zks::util::Bytes> proved(const c::SliceStatement& st) {
   return proof;
 }
 
-// The model sealed as `slices` slices, and its inputs from the compiled run.
-zks::slicer::Manifest sealed(const Compiled& m, size_t slices) {
-  zks::slicer::Manifest man{m.q, {}, {}, {}, {}};
-  auto plan = zks::slicer::plan_slices(man.model, {int(slices), 0, 0});
+// The model planned into `slices` slices (not sealed).
+zks::slicer::Manifest planned(const zks::model::QModel& q, int slices) {
+  zks::slicer::Manifest man{q, {}, {}, {}, {}};
+  auto plan = zks::slicer::plan_slices(man.model, {slices, 0, 0});
   REQUIRE(plan.ok());
   man.slices = *plan;
+  return man;
+}
+// The model sealed as `slices` slices, and its inputs from the compiled run.
+zks::slicer::Manifest sealed(const Compiled& m, size_t slices) {
+  auto man = planned(m.q, int(slices));
   REQUIRE(c::seal_manifest(man, kParams).ok());
   return man;
 }
@@ -170,10 +175,7 @@ TEST_CASE("a slice proof's soundness counts every random check and reaches its f
   // Sealing foresees it: two slices under the bare parameters are refused, under the
   // standard ones sealed.
   Compiled four = compile("4l_relu_conv_fc");
-  zks::slicer::Manifest man{four.q, {}, {}, {}, {}};
-  auto plan = zks::slicer::plan_slices(man.model, {2, 0, 0});
-  REQUIRE(plan.ok());
-  man.slices = *plan;
+  auto man = planned(four.q, 2);
   auto sealed_bare = c::seal_manifest(man, bare, nullptr);
   REQUIRE_FALSE(sealed_bare.ok());
   CHECK(sealed_bare.error().find("2 slices: their proofs would reach about") != std::string::npos);
@@ -695,20 +697,14 @@ TEST_CASE("the age model proves and verifies as a bundle of 1 and 4 slices", "[c
   Compiled m = compile("age");
   {
     // More than 16 slices cannot keep the bundle at 100 bits: sealing refuses them.
-    zks::slicer::Manifest man{m.q, {}, {}, {}, {}};
-    auto plan = zks::slicer::plan_slices(man.model, {17, 0, 0});
-    REQUIRE(plan.ok());
-    man.slices = *plan;
+    auto man = planned(m.q, 17);
     auto sealed = c::seal_manifest(man, kParams, nullptr);
     REQUIRE_FALSE(sealed.ok());
     CHECK(sealed.error().find("17 slices: a bundle keeps 100 bits of soundness with at most 16") != std::string::npos);
   }
   for (int n : {1, 4}) {
     CAPTURE(n);
-    zks::slicer::Manifest man{m.q, {}, {}, {}, {}};
-    auto plan = zks::slicer::plan_slices(man.model, {n, 0, 0});
-    REQUIRE(plan.ok());
-    man.slices = *plan;
+    auto man = planned(m.q, n);
     zks::hash::Digest id{};
     id[0] = uint8_t(n);
     const auto bundle = zks::test::proved_bundle(m, man, id, kParams);  // verifies; the outputs are the model's
@@ -1100,10 +1096,7 @@ TEST_CASE("sealing commits the real weights of a layer without bias", "[circuits
   // Regression: a layer without bias once left its weight column out of R_W (the bias
   // column index defaulted to the weight column's), so R_W committed zeros.
   Compiled m = compile("eye");
-  zks::slicer::Manifest man{m.q, {}, {}, {}, {}};
-  auto plan = zks::slicer::plan_slices(man.model, {1, 0, 0});
-  REQUIRE(plan.ok());
-  man.slices = *plan;
+  auto man = planned(m.q, 1);
   REQUIRE(c::seal_manifest(man, kParams).ok());
   zks::slicer::Manifest zeroed = man;
   for (auto& t : zeroed.model.tensors)
@@ -1234,10 +1227,7 @@ TEST_CASE("a weight tensor larger than one commitment is refused with a reason, 
     t->set_type(onnx::AttributeProto::INT);
     t->set_i(1);
   });
-  zks::slicer::Manifest man{m.q, {}, {}, {}, {}};
-  auto plan = zks::slicer::plan_slices(man.model, {1, 0, 0});
-  REQUIRE(plan.ok());
-  man.slices = *plan;
+  auto man = planned(m.q, 1);
   std::vector<std::string> unprovable;
   REQUIRE(c::seal_manifest(man, kParams, &unprovable).ok());
   REQUIRE(unprovable.size() == 1);
