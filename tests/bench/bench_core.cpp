@@ -98,7 +98,7 @@ void BM_LogUp(benchmark::State& state) {
     const size_t j = rng() % rows;
     wx[i] = tx[j], wy[i] = ty[j];
   }
-  zks::lookup::Input in{{wx, wy}, {tx, ty}, zks::poly::PaddedShape({n})};
+  zks::lookup::Input in{{wx, wy}, {tx, ty}, zks::poly::PaddedShape({static_cast<uint32_t>(n)})};
   auto m = zks::lookup::multiplicities(in);
   if (!m.ok()) state.SkipWithError(m.error().c_str());
   for (auto _ : state) {
