@@ -261,11 +261,10 @@ Result<Bundle> prove_bundle(const slicer::Manifest& man, const hash::Digest& man
   auto worker = [&] {
     for (size_t j; (j = next.fetch_add(1)) < n;) {
       auto t0 = std::chrono::steady_clock::now();
-      Result<SliceStatement> st = make_error("");
-      {
+      auto st = [&] {
         std::lock_guard<std::mutex> lock(polys_mu);
-        st = statement(*sealed, j, b, &run, &polys);
-      }
+        return statement(*sealed, j, b, &run, &polys);
+      }();
       if (!st.ok()) {
         errors[j] = st.error();
         continue;
