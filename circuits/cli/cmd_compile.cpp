@@ -230,6 +230,7 @@ int run_run(const std::string& dir, const std::string& input, const std::string&
     fmt::print(stderr, "error: {}\n", run.error());
     return 1;
   }
+  warn_saturations(*run);
   if (sliced) {  // run slice by slice from boundary tensors only; must be bit-identical
     std::vector<std::vector<int64_t>> vals(m.tensors.size());
     for (int i : m.inputs) vals[i] = run->values[i];

@@ -12,6 +12,7 @@
 #include "cli/commands.hpp"
 #include "cli/files.hpp"
 #include "model/io.hpp"
+#include "pcs/basefold.hpp"
 #include "util/thread_pool.hpp"
 
 namespace zks::cli {
@@ -40,6 +41,10 @@ int run_prove(const std::string& dir, const std::string& input, const std::strin
 
   const auto params = pcs::Params::standard();
   const size_t n = compiled->manifest.slices.size();
+  // One run proves each slice once: nothing would reuse a cached weight commitment, and
+  // keeping them would grow the process slice by slice (a miner keeps them: its next
+  // job reuses them). A slice's prover then takes what the slicer estimated for it.
+  pcs::set_commit_cache_capacity(0);
   if (jobs == 0) jobs = std::max<size_t>(1, std::min<size_t>(n, util::ThreadPool::global().size()));
   if (!json) fmt::print(stderr, "proving {} slices on {} jobs\n", n, jobs);
   size_t done = 0;
