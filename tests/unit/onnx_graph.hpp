@@ -10,6 +10,17 @@
 
 namespace zks::test {
 
+// A node `op` reading `inputs` and writing `output` (strings passed as std::string:
+// GCC 12 warns falsely on protobuf's const char* setters).
+inline onnx::NodeProto* add_node(onnx::GraphProto& g, const std::string& op, const std::vector<std::string>& inputs,
+                                 const std::string& output) {
+  auto* n = g.add_node();
+  n->set_op_type(op);
+  for (const auto& i : inputs) n->add_input(i);
+  n->add_output(output);
+  return n;
+}
+
 inline onnx::ModelProto onnx_model(const std::vector<int64_t>& shape,
                                    const std::function<void(onnx::GraphProto&)>& add_nodes) {
   onnx::ModelProto mp;

@@ -41,6 +41,13 @@ zks::Result<zks::util::Bytes> proved(const c::SliceStatement& st) {
   return proof;
 }
 
+// Whether the proof still verifies with output value `at` changed by one (it must not).
+bool verifies_with_changed_output(const c::SliceStatement& st, const zks::util::Bytes& proof, size_t at = 0) {
+  auto changed = st;
+  changed.output_values[0][at] += 1;
+  return c::verify_slice(changed, proof, kParams).ok();
+}
+
 // The model planned into `slices` slices (not sealed).
 zks::slicer::Manifest planned(const zks::model::QModel& q, int slices) {
   zks::slicer::Manifest man{q, {}, {}, {}, {}};
@@ -188,9 +195,7 @@ TEST_CASE("slice proofs reject a changed output, other weights and changed bytes
   auto proof = proved(st);
 
   SECTION("an output value changed by one") {
-    auto st2 = st;
-    st2.output_values[0][3] += 1;
-    REQUIRE_FALSE(c::verify_slice(st2, *proof, kParams).ok());
+    REQUIRE_FALSE(verifies_with_changed_output(st, *proof, 3));
   }
   SECTION("an input value changed by one") {
     auto st2 = st;
@@ -254,9 +259,7 @@ TEST_CASE("average pooling and products: changed outputs and proof bytes are rej
     Compiled m = compile(name);
     auto st = whole(m);
     auto proof = proved(st);
-    auto st2 = st;
-    st2.output_values[0][0] += 1;
-    REQUIRE_FALSE(c::verify_slice(st2, *proof, kParams).ok());
+    REQUIRE_FALSE(verifies_with_changed_output(st, *proof));
     std::mt19937_64 rng(7);
     for (int i = 0; i < 20; ++i) {
       auto bad = *proof;
@@ -530,9 +533,7 @@ TEST_CASE("a requantization's output that a table looks up has no range term of 
   // The proof without those terms is complete, and a changed output is still rejected.
   auto st = whole(m);
   auto proof = proved(st);
-  auto st2 = st;
-  st2.output_values[0][0] += 1;
-  REQUIRE_FALSE(c::verify_slice(st2, *proof, kParams).ok());
+  REQUIRE_FALSE(verifies_with_changed_output(st, *proof));
 }
 
 TEST_CASE("a small range witness is checked against the 8-bit table, its wide terms split into limbs", "[circuits][slice]") {
@@ -562,9 +563,7 @@ TEST_CASE("a small range witness is checked against the 8-bit table, its wide te
   // a changed output is still rejected.
   auto st = whole(fc);
   auto proof = proved(st);
-  auto st2 = st;
-  st2.output_values[0][0] += 1;
-  REQUIRE_FALSE(c::verify_slice(st2, *proof, kParams).ok());
+  REQUIRE_FALSE(verifies_with_changed_output(st, *proof));
   // The range statement, and so the table, follows the proof's own choices, which the
   // header carries: 1l_average's range witness grows from 2^7 entries as run to 2^9
   // with every node that may saturate in the saturating form (its excess limbs). Both
@@ -814,22 +813,12 @@ TEST_CASE("an element-wise op reading one layout output twice proves (Mul(r, r),
       shape->add_dims(2);
       shape->add_int64_data(1);
       shape->add_int64_data(16);
-      auto* reshape = g.add_node();
-      reshape->set_op_type(std::string("Reshape"));
-      reshape->add_input(std::string("x"));
-      reshape->add_input(std::string("shape"));
-      reshape->add_output(std::string("r"));
-      auto* node = g.add_node();
-      node->set_op_type(std::string(op));
-      node->add_input(std::string("r"));
-      node->add_input(std::string("r"));
-      node->add_output(std::string("y"));
+      zks::test::add_node(g, "Reshape", {"x", "shape"}, "r");
+      zks::test::add_node(g, op, {"r", "r"}, "y");
     });
     auto st = whole(m);
     auto proof = proved(st);
-    auto wrong = st;
-    wrong.output_values[0][3] += 1;
-    CHECK_FALSE(c::verify_slice(wrong, *proof, kParams).ok());
+    CHECK_FALSE(verifies_with_changed_output(st, *proof, 3));
   }
 }
 
@@ -845,10 +834,7 @@ TEST_CASE("a max pool over a window wider than 15 taps a side is proved in stage
                         Case{"MaxPool", {1, 2, 20, 20}, 4}}) {
     INFO(k.op << " over " << k.shape[2] << "x" << k.shape[3]);
     Compiled m = compile_graph(k.shape, [&](onnx::GraphProto& g) {
-      auto* node = g.add_node();
-      node->set_op_type(std::string(k.op));
-      node->add_input(std::string("x"));
-      node->add_output(std::string("y"));
+      auto* node = zks::test::add_node(g, k.op, {"x"}, "y");
       if (std::string(k.op) == "MaxPool") {
         auto* attr = node->add_attribute();
         attr->set_name(std::string("kernel_shape"));
@@ -859,9 +845,7 @@ TEST_CASE("a max pool over a window wider than 15 taps a side is proved in stage
     });
     auto st = whole(m);
     auto proof = proved(st);
-    auto wrong = st;
-    wrong.output_values[0][0] += 1;
-    CHECK_FALSE(c::verify_slice(wrong, *proof, kParams).ok());
+    CHECK_FALSE(verifies_with_changed_output(st, *proof));
     // A cheating prover that raises one maximum of any stage is caught.
     size_t stages = 0;
     for (size_t stage = 0;; ++stage) {
@@ -1217,12 +1201,7 @@ TEST_CASE("a weight tensor larger than one commitment is refused with a reason, 
     w->add_dims(kOut);
     w->add_dims(kIn);
     for (int64_t i = 0; i < kIn * kOut; ++i) w->add_float_data(float(std::sin(0.01 * double(i))) / 64);
-    auto* gemm = g.add_node();
-    gemm->set_op_type(std::string("Gemm"));
-    gemm->add_input(std::string("x"));
-    gemm->add_input(std::string("W"));
-    gemm->add_output(std::string("y"));
-    auto* t = gemm->add_attribute();
+    auto* t = zks::test::add_node(g, "Gemm", {"x", "W"}, "y")->add_attribute();
     t->set_name(std::string("transB"));
     t->set_type(onnx::AttributeProto::INT);
     t->set_i(1);

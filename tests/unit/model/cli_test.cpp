@@ -61,16 +61,8 @@ std::string q(const std::string& s) { return "'" + s + "'"; }
 
 TEST_CASE("an unknown op is refused naming the op, the node and the opset", "[model][import][bad]") {
   auto mp = zks::test::onnx_model({4}, [](onnx::GraphProto& g) {
-    auto* relu = g.add_node();
-    relu->set_op_type(std::string("Relu"));
-    relu->set_name(std::string("first"));
-    relu->add_input(std::string("x"));
-    relu->add_output(std::string("h"));
-    auto* node = g.add_node();
-    node->set_op_type(std::string("FrobnicateV2"));
-    node->set_name(std::string("mystery_layer"));
-    node->add_input(std::string("h"));
-    node->add_output(std::string("y"));
+    zks::test::add_node(g, "Relu", {"x"}, "h")->set_name(std::string("first"));
+    zks::test::add_node(g, "FrobnicateV2", {"h"}, "y")->set_name(std::string("mystery_layer"));
   });
   auto* node = mp.mutable_graph()->mutable_node(1);
   std::string bytes;

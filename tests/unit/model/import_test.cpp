@@ -127,20 +127,13 @@ onnx::ModelProto shape_arithmetic_model(int64_t declared_width) {
       a->mutable_t()->add_dims(1);
       a->mutable_t()->add_int64_data(v);
     };
-    auto node = [&](const std::string& op, std::vector<std::string> ins, const std::string& out) {
-      auto* n = g.add_node();
-      n->set_op_type(op);
-      for (auto& i : ins) n->add_input(i);
-      n->add_output(out);
-      return n;
-    };
-    node("Shape", {"x"}, "s");
+    zks::test::add_node(g, "Shape", {"x"}, "s");
     constant("last", -1), constant("two", 2), constant("three", 3), constant("zero", 0);
-    node("Gather", {"s", "last"}, "w");
-    node("Add", {"w", "two"}, "w2");
-    node("Div", {"w2", "three"}, "third");
-    node("Mul", {"third", "two"}, "end");
-    node("Slice", {"x", "third", "end", "last"}, "y");
+    zks::test::add_node(g, "Gather", {"s", "last"}, "w");
+    zks::test::add_node(g, "Add", {"w", "two"}, "w2");
+    zks::test::add_node(g, "Div", {"w2", "three"}, "third");
+    zks::test::add_node(g, "Mul", {"third", "two"}, "end");
+    zks::test::add_node(g, "Slice", {"x", "third", "end", "last"}, "y");
   });
   auto* tt = mp.mutable_graph()->mutable_output(0)->mutable_type()->mutable_tensor_type();
   tt->set_elem_type(onnx::TensorProto::FLOAT);
