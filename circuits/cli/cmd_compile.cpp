@@ -168,7 +168,7 @@ int run_compile(const CompileArgs& a) {
     fmt::print(stderr, "error: {}\n", sl.error());
     return 1;
   }
-  slicer::Manifest man{std::move(*q), std::move(*sl), hash::hash(hash::Domain::Generic, *bytes), {}, {}};
+  slicer::Manifest man{std::move(*q), std::move(*sl), hash::hash(hash::Domain::Generic, *bytes), {}, {}, {}, {}};
   // Seal: R_W per slice, the proof parameters and the fingerprint FP over it all.
   std::vector<std::string> unprovable;
   if (auto st = circuits::seal_manifest(man, pcs::Params::standard(), &unprovable); !st.ok()) {
@@ -217,6 +217,10 @@ int run_run(const std::string& dir, const std::string& input, const std::string&
   auto man = load_manifest(dir);
   if (!man.ok()) {
     fmt::print(stderr, "error: {}\n", man.error());
+    return 1;
+  }
+  if (auto s = need_weights(*man, dir); !s.ok()) {
+    fmt::print(stderr, "error: {}\n", s.error());
     return 1;
   }
   const QModel& m = man->model;
@@ -294,6 +298,46 @@ int run_run(const std::string& dir, const std::string& input, const std::string&
   return rc;
 }
 
+// `zkslice publish DIR --out OUT`: the verify-only form of a compiled model, for a
+// model owner to hand to whoever verifies its bundles without handing over its weights.
+int run_publish(const std::string& dir, const std::string& out, bool json) {
+  auto c = load_compiled(dir);
+  if (!c.ok()) {
+    fmt::print(stderr, "error: {}\n", c.error());
+    return 1;
+  }
+  auto pub = circuits::publish_manifest(c->manifest, c->hash, pcs::Params::standard());
+  if (!pub.ok()) {
+    fmt::print(stderr, "error: {}: {}\n", dir, pub.error());
+    return 1;
+  }
+  size_t tensors = 0, values = 0;
+  for (size_t t = 0; t < pub->model.tensors.size(); ++t)
+    if (pub->model.tensors[t].withheld) ++tensors, values += c->manifest.model.tensors[t].data.size();
+  const auto full = slicer::serialize_manifest(c->manifest);
+  const auto ser = slicer::serialize_manifest(*pub);
+  const std::string id = util::to_hex(c->hash), fp = util::to_hex(pub->fingerprint);
+  std::error_code ec;
+  fs::create_directories(out, ec);
+  std::ofstream f(fs::path(out) / "manifest.pb", std::ios::binary | std::ios::trunc);
+  f.write(reinterpret_cast<const char*>(ser.data()), static_cast<std::streamsize>(ser.size()));
+  std::ofstream(fs::path(out) / "manifest.id") << id << "\n";
+  if (!f) {
+    fmt::print(stderr, "error: cannot write the manifest to '{}'\n", out);
+    return 1;
+  }
+  if (json) {
+    nlohmann::json j{{"manifest_id", id},           {"fingerprint", fp},         {"withheld_tensors", tensors},
+                     {"withheld_values", values},   {"manifest_bytes", ser.size()}, {"full_manifest_bytes", full.size()}};
+    fmt::print("{}\n", j.dump(2));
+  } else {
+    fmt::print("published a verify-only manifest of {} to {}: {} weight tensors ({} values) withheld, {} -> {} bytes\n"
+               "manifest id {} (the full manifest's: its bundles verify with this one)\nmodel fingerprint {} (unchanged)\n",
+               dir, out, tensors, values, full.size(), ser.size(), id, fp);
+  }
+  return 0;
+}
+
 int run_inspect(const std::string& dir, bool json) {
   auto man = load_manifest(dir);
   if (!man.ok()) {
@@ -360,6 +404,15 @@ void register_compile(CLI::App& app, Context& ctx) {
   i->add_option("dir", idir, "Directory holding manifest.pb")->required();
   i->add_flag("--json", ijson, "Machine-readable output");
   i->callback([&ctx] { ctx.exit_code = run_inspect(idir, ijson); });
+
+  static std::string pdir, pout;
+  static bool pjson = false;
+  auto* p = app.add_subcommand("publish", "Write a compiled model's verify-only manifest: no weights (their commitments and "
+                                           "digest stay in the fingerprint); bundles verify with it, nothing proves or runs");
+  p->add_option("dir", pdir, "Directory holding the full manifest.pb")->required();
+  p->add_option("--out", pout, "Output directory for the verify-only manifest.pb")->required();
+  p->add_flag("--json", pjson, "Machine-readable output");
+  p->callback([&ctx] { ctx.exit_code = run_publish(pdir, pout, pjson); });
 }
 
 }  // namespace zks::cli

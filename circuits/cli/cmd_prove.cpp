@@ -36,6 +36,7 @@ int fail(const std::string& what) {
 int run_prove(const std::string& dir, const std::string& input, const std::string& out, size_t jobs, bool json) {
   auto compiled = load_compiled(dir);
   if (!compiled.ok()) return fail(compiled.error());
+  if (auto s = need_weights(compiled->manifest, dir); !s.ok()) return fail(s.error());
   auto inputs = load_integer_inputs(compiled->manifest.model, input);
   if (!inputs.ok()) return fail(inputs.error());
 
@@ -94,7 +95,7 @@ int run_verify(const std::string& dir, const std::string& path, const std::strin
                                      pin.empty() ? nullptr : &pinned);
   const auto& m = compiled->manifest.model;
   if (s.ok() && !input.empty()) {  // the input the bundle must answer
-    auto sent = load_integer_inputs(m, input);
+    auto sent = load_integer_inputs(m, input, /*whole_run=*/false);
     if (!sent.ok()) return fail(sent.error());
     s = circuits::check_bundle_input(compiled->manifest, *bundle, *sent);
   }

@@ -32,7 +32,17 @@ Result<CompiledModel> load_compiled(const std::string& dir) {
   if (!bytes.ok()) return make_error(bytes.error());
   auto man = slicer::parse_manifest(*bytes);
   if (!man.ok()) return make_error(man.error());
-  return CompiledModel{std::move(man).value(), slicer::manifest_hash(*bytes)};
+  // A verify-only manifest names the full manifest it was published from: the model id
+  // its bundles carry.
+  hash::Digest id = slicer::manifest_hash(*bytes);
+  if (man->verify_only()) std::copy(man->published_from.begin(), man->published_from.end(), id.begin());
+  return CompiledModel{std::move(man).value(), id};
+}
+
+Status need_weights(const slicer::Manifest& man, const std::string& dir) {
+  if (!man.verify_only()) return {};
+  return make_error(dir + " holds a verify-only manifest (published without its weights): it verifies bundles; "
+                          "proving and running need the model owner's full manifest");
 }
 
 Result<std::vector<model::Tensor>> load_model_inputs(const model::QModel& m, const std::string& input) {
@@ -78,10 +88,11 @@ void warn_saturations(const model::IntRun& run) {
                run.saturations);
 }
 
-Result<std::vector<std::vector<int64_t>>> load_integer_inputs(const model::QModel& m, const std::string& input) {
+Result<std::vector<std::vector<int64_t>>> load_integer_inputs(const model::QModel& m, const std::string& input,
+                                                              bool whole_run) {
   auto in = load_model_inputs(m, input);
   if (!in.ok()) return make_error(in.error());
-  auto run = model::run_int(m, *in);
+  auto run = whole_run ? model::run_int(m, *in) : model::quantize_inputs(m, *in);
   if (!run.ok()) return make_error(run.error());
   warn_saturations(*run);
   std::vector<std::vector<int64_t>> out;

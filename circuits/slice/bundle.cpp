@@ -1,5 +1,6 @@
 #include "circuits/slice/bundle.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <map>
@@ -171,6 +172,8 @@ Result<SealedModel> seal_check(const slicer::Manifest& man, const hash::Digest& 
   if (man.slices.empty() || man.slices.size() > kMaxBundleSlices)
     return make_error("the manifest has " + std::to_string(man.slices.size()) + " slices; a bundle keeps 100 bits of soundness with 1 to " +
                       std::to_string(kMaxBundleSlices));
+  if (man.verify_only() && !std::equal(man.published_from.begin(), man.published_from.end(), manifest_hash.begin()))
+    return make_error("a verify-only manifest stands for the model it was published from, " + util::to_hex(man.published_from));
   if (man.fingerprint.empty()) return s;  // unsealed: weights committed from the model
   auto fp = check_sealed(man, params);
   if (!fp.ok()) return make_error(fp.error());
@@ -186,6 +189,7 @@ Result<SealedModel> seal_check(const slicer::Manifest& man, const hash::Digest& 
 Result<Bundle> bundle_forward(const SealedModel& sm, const std::vector<std::vector<int64_t>>& inputs,
                               const pcs::Params& params, model::IntRun& run) {
   const auto& m = sm.man->model;
+  if (sm.man->verify_only()) return make_error(kVerifyOnly);
   if (inputs.size() != m.inputs.size()) return make_error("bundle: the model has " + std::to_string(m.inputs.size()) + " inputs");
   run.values.assign(m.tensors.size(), {});
   for (size_t i = 0; i < inputs.size(); ++i) {
@@ -301,6 +305,7 @@ Result<SliceJob> prove_slice_job(const SealedModel& sm, size_t j, const std::vec
                                  const pcs::Params& params, const ProofBinding& binding) {
   const auto& man = *sm.man;
   const auto& m = man.model;
+  if (man.verify_only()) return make_error(kVerifyOnly);
   if (j >= man.slices.size())
     return make_error("slice " + std::to_string(j) + " does not exist (the model has " + std::to_string(man.slices.size()) + ")");
   const auto& s = man.slices[j];

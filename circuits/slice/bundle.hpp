@@ -34,6 +34,10 @@
 
 namespace zks::circuits {
 
+// What proving or running a verify-only manifest (publish_manifest) answers.
+inline constexpr const char* kVerifyOnly =
+    "the manifest is verify-only (published without its weights): proving and running need the model owner's full manifest";
+
 struct Bundle {
   hash::Digest manifest_hash{};
   hash::Digest params_id{};

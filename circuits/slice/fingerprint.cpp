@@ -1,25 +1,18 @@
 #include "circuits/slice/fingerprint.hpp"
 
+#include <algorithm>
+#include <climits>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <set>
 #include <string>
 
+#include "circuits/slice/slice_plan.hpp"
 #include "circuits/slice/slice_proof.hpp"
 #include "util/log.hpp"
 
 namespace zks::circuits {
-
-hash::Digest fingerprint_of(const slicer::Manifest& man) {
-  slicer::Manifest copy = man;
-  copy.fingerprint.clear();
-  auto bytes = slicer::serialize_manifest(copy);
-  static constexpr char kTag[] = "zkslice-fp-v1";
-  return hash::Hasher(hash::Domain::Commitment)
-      .update({reinterpret_cast<const uint8_t*>(kTag), sizeof kTag - 1})
-      .update(bytes)
-      .finalize();
-}
 
 namespace {
 // A slice's statement without values: what planning it needs.
@@ -33,6 +26,94 @@ SliceStatement shape_of(const slicer::Manifest& man, const slicer::Slice& s) {
   return st;
 }
 }  // namespace
+
+namespace {
+// The constants that sealed slices' proofs read only through their R_W: every weight
+// column of their plans (Conv, Gemm and MatMul weights, biases, weight operands of Mul
+// and Add) that no plan also reads in the clear. A slice without R_W keeps its constants.
+std::set<int> committed_weights(const slicer::Manifest& man) {
+  std::set<int> committed, clear;
+  for (const auto& s : man.slices) {
+    if (s.weight_commitment.empty()) continue;
+    auto p = slice_detail::make_plan(shape_of(man, s));
+    if (!p.ok()) continue;
+    for (const auto& c : p->columns)
+      if (c.weight_tensor >= 0) committed.insert(c.weight_tensor);
+    for (const auto& [t, kind] : p->kind)
+      if (kind == slice_detail::TensorKind::PublicConst) clear.insert(t);
+    for (const auto& [t, table] : p->const_tables) clear.insert(t);
+  }
+  for (int t : clear) committed.erase(t);
+  return committed;
+}
+
+hash::Digest withheld_digest(const model::QModel& m, const std::set<int>& ids) {
+  static constexpr char kTag[] = "zkslice-withheld-v1";
+  hash::Hasher h(hash::Domain::Commitment);
+  h.update({reinterpret_cast<const uint8_t*>(kTag), sizeof kTag - 1});
+  for (int t : ids) {
+    h.update_u64(uint64_t(t));
+    h.update_u64(m.tensors[size_t(t)].data.size());
+    for (int64_t v : m.tensors[size_t(t)].data) h.update_u64(uint64_t(v));
+  }
+  return h.finalize();
+}
+
+// The verify-only form: every committed weight withheld, with what the range analysis
+// needs of it and the digest of all of them; fingerprint and source hash empty. A
+// verify-only manifest must already be in this form (the same tensors withheld).
+Result<slicer::Manifest> verify_only_form(const slicer::Manifest& man) {
+  const auto ids = committed_weights(man);
+  slicer::Manifest v = man;
+  v.fingerprint.clear();
+  v.published_from.clear();
+  auto& m = v.model;
+  for (size_t t = 0; t < m.tensors.size(); ++t) {
+    if (m.tensors[t].withheld && !ids.count(int(t)))
+      return make_error("manifest: '" + m.tensors[t].name + "' is withheld but is not a committed weight of a sealed slice");
+    if (man.verify_only() && !m.tensors[t].withheld && ids.count(int(t)))
+      return make_error("manifest: the committed weight '" + m.tensors[t].name + "' of a verify-only manifest is not withheld");
+  }
+  if (man.verify_only()) return v;
+  std::vector<const model::QNode*> reader(m.tensors.size(), nullptr);
+  for (const auto& n : m.nodes)
+    if (n.inputs.size() > 1 && (n.op == "Conv" || n.op == "ConvTranspose" || n.op == "Gemm")) reader[size_t(n.inputs[1])] = &n;
+  const auto digest = withheld_digest(m, ids);
+  v.withheld_digest.assign(digest.begin(), digest.end());
+  for (int id : ids) {
+    auto& t = m.tensors[size_t(id)];
+    t.abs_max = 0;
+    for (int64_t x : t.data) t.abs_max = std::max(t.abs_max, x == INT64_MIN ? INT64_MAX : (x < 0 ? -x : x));
+    t.l1_max = reader[size_t(id)] ? model::weight_l1_max(*reader[size_t(id)], t) : 0.0;
+    t.data.clear();
+    t.withheld = true;
+  }
+  return v;
+}
+}  // namespace
+
+Result<hash::Digest> fingerprint_of(const slicer::Manifest& man) {
+  auto view = verify_only_form(man);
+  if (!view.ok()) return make_error(view.error());
+  auto bytes = slicer::serialize_manifest(*view);
+  static constexpr char kTag[] = "zkslice-fp-v2";
+  return hash::Hasher(hash::Domain::Commitment)
+      .update({reinterpret_cast<const uint8_t*>(kTag), sizeof kTag - 1})
+      .update(bytes)
+      .finalize();
+}
+
+Result<slicer::Manifest> publish_manifest(const slicer::Manifest& man, const hash::Digest& manifest_hash,
+                                          const pcs::Params& params) {
+  if (man.verify_only()) return make_error("the manifest is already verify-only");
+  auto fp = check_sealed(man, params);
+  if (!fp.ok()) return make_error(fp.error());
+  auto v = verify_only_form(man);
+  if (!v.ok()) return make_error(v.error());
+  v->fingerprint = man.fingerprint;
+  v->published_from.assign(manifest_hash.begin(), manifest_hash.end());
+  return v;
+}
 
 Status check_partition_soundness(const slicer::Manifest& man, const pcs::Params& params) {
   // The slices' errors add up (rule 8): refuse a partition whose proofs, at their
@@ -74,10 +155,12 @@ Status seal_manifest(slicer::Manifest& man, const pcs::Params& params, std::vect
     }
     if (*c) s.weight_commitment = write_weight_commitment(**c);
   }
+  if (man.verify_only()) return make_error("a verify-only manifest cannot be sealed again");
   auto pid = params.params_id();
   man.params_id.assign(pid.begin(), pid.end());
   auto fp = fingerprint_of(man);
-  man.fingerprint.assign(fp.begin(), fp.end());
+  if (!fp.ok()) return make_error(fp.error());
+  man.fingerprint.assign(fp->begin(), fp->end());
   return {};
 }
 
@@ -87,9 +170,10 @@ Result<hash::Digest> check_sealed(const slicer::Manifest& man, const pcs::Params
   if (man.params_id.size() != 32 || std::memcmp(man.params_id.data(), pid.data(), 32) != 0)
     return make_error("manifest was sealed for other proof parameters");
   auto fp = fingerprint_of(man);
-  if (std::memcmp(man.fingerprint.data(), fp.data(), 32) != 0)
+  if (!fp.ok()) return make_error(fp.error());
+  if (std::memcmp(man.fingerprint.data(), fp->data(), 32) != 0)
     return make_error("manifest fingerprint does not match its contents (the manifest was changed)");
-  return fp;
+  return *fp;
 }
 
 Result<std::optional<WeightCommitment>> slice_weight_commitment(const slicer::Slice& s, const pcs::Params& params) {

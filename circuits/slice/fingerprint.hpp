@@ -3,12 +3,15 @@
 // commits each slice's weights as the slice prover lays them out (R_W[j]), records the
 // proof parameters' id, and then sets
 //
-//     FP = BLAKE2b_Commitment("zkslice-fp-v1" || the manifest serialized with FP empty)
+//     FP = BLAKE2b_Commitment("zkslice-fp-v2" || the verify-only form, serialized)
 //
-// so FP covers the graph, every shape, scale and shift, the tables and their hashes,
-// the slice partition and boundaries, every R_W[j] and the parameters. A proof absorbs
-// FP; a verifier recomputes FP from the manifest it holds and compares it with a value
-// it pins, and then trusts R_W[j] instead of the weights themselves.
+// where the verify-only form is the manifest with FP empty and each committed weight's
+// values replaced by the digest of them all (publish_manifest). So FP covers the graph,
+// every shape, scale and shift, the tables and their hashes, the slice partition and
+// boundaries, every R_W[j], the parameters and every weight value (by the digest); and a
+// manifest published without its weights has the same FP. A proof absorbs FP; a
+// verifier recomputes FP from the manifest it holds and compares it with a value it
+// pins, and then trusts R_W[j] instead of the weights themselves.
 
 #include <optional>
 #include <string>
@@ -33,8 +36,17 @@ Status seal_manifest(slicer::Manifest& man, const pcs::Params& params,
 // the manifests it loads (one sealed before 2026-12-06 may not pass).
 Status check_partition_soundness(const slicer::Manifest& man, const pcs::Params& params);
 
-// FP of a manifest as it is (its stored fingerprint field ignored).
-hash::Digest fingerprint_of(const slicer::Manifest& man);
+// FP of a manifest as it is (its stored fingerprint field ignored); fails when a
+// verify-only manifest does not withhold exactly its committed weights.
+Result<hash::Digest> fingerprint_of(const slicer::Manifest& man);
+
+// The verify-only form of a sealed manifest, what a model owner publishes: every weight
+// that a slice's proof reads only through its R_W is withheld (its values left out,
+// their BLAKE2b digest and the bounds the range analysis needs kept), and
+// `published_from` names the full manifest by its content hash, so bundles made with
+// it verify. Its FP is the full manifest's. Proving and running need the full one.
+Result<slicer::Manifest> publish_manifest(const slicer::Manifest& man, const hash::Digest& manifest_hash,
+                                          const pcs::Params& params);
 
 // Checks a sealed manifest: sealed for these parameters and its stored FP is the one it
 // hashes to. Returns FP.

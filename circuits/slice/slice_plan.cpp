@@ -83,7 +83,7 @@ Status add_conv_weights(Plan& p, NodePlan& np, const QNode& n, bool transposed) 
   np.w_col = add_column(p, std::move(wc));
   if (s.has_bias) {
     np.b = n.inputs[2];
-    if (p.m->tensors[np.b].data.size() != s.out_channels) return node_error(n, "bias is not one value per channel");
+    if (model::numel(p.m->tensors[np.b].shape) != s.out_channels) return node_error(n, "bias is not one value per channel");
     np.b_col = add_column(p, {poly::PaddedShape::flat(s.out_channels), np.b, false});
   }
   return {};
@@ -162,7 +162,7 @@ Status plan_gemm(Plan& p, NodePlan& np, const QNode& n) {
   if (np.mm.has_bias) {
     np.b = n.inputs[2];
     const auto& bt = m.tensors[np.b];
-    if (bt.data.size() != N || !(bt.shape.size() == 1 || (bt.shape.size() == 2 && bt.shape[0] == 1)))
+    if (model::numel(bt.shape) != N || !(bt.shape.size() == 1 || (bt.shape.size() == 2 && bt.shape[0] == 1)))
       return node_error(n, "only a bias per output column is provable");
     np.b_col = add_column(p, {poly::PaddedShape::flat(N), np.b, false});
   }
@@ -884,6 +884,10 @@ std::vector<std::vector<Fp>> weight_stack_tables(const Plan& p) {
 // prover commits the same polynomials), remembered across calls (pcs::commitments_cached).
 Result<WeightCommitment> weight_stack_commitment(const Plan& p, const pcs::Params& params) {
   if (!p.has_weights()) return make_error("slice: no weights to commit");
+  for (const auto& c : p.columns)
+    if (c.weight_tensor >= 0 && p.m->tensors[c.weight_tensor].withheld)
+      return make_error("slice: the weights '" + p.m->tensors[c.weight_tensor].name +
+                        "' were withheld (a verify-only manifest): committing them needs the full manifest");
   const auto stacks = weight_stack_tables(p);
   const std::vector<std::span<const Fp>> tables(stacks.begin(), stacks.end());
   auto c = pcs::commitments_cached(tables, params);

@@ -2,6 +2,7 @@
 // analysis over the same QModel.
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
 #include "model/fixmath.hpp"
 #include "model/float_exec.hpp"
@@ -85,9 +86,12 @@ Status run_int_range(const QModel& m, size_t first, size_t last, IntRun& run) {
     int64_t N = numel(ot.shape);
     y.assign(static_cast<size_t>(N), 0);
     Clamp clamp{m.act_lo(), m.act_hi()};
-    for (int i : n.inputs)
+    for (int i : n.inputs) {
+      if (m.tensors[i].withheld)
+        return qerr(n, "its weights were withheld (a verify-only manifest): running it needs the full manifest");
       if (!m.tensors[i].is_const && run.values[i].size() != static_cast<size_t>(numel(m.tensors[i].shape)))
         return qerr(n, "input '" + m.tensors[i].name + "' has not been computed");
+    }
     const std::vector<int64_t>& x = val(n.inputs[0]);
     const Shape& xs = m.tensors[n.inputs[0]].shape;
     const std::string& op = n.op;
@@ -252,7 +256,7 @@ Status run_int_range(const QModel& m, size_t first, size_t last, IntRun& run) {
   return {};
 }
 
-Result<IntRun> run_int(const QModel& m, const std::vector<Tensor>& inputs) {
+Result<IntRun> quantize_inputs(const QModel& m, const std::vector<Tensor>& inputs) {
   if (inputs.size() != m.inputs.size())
     return make_error("expected " + std::to_string(m.inputs.size()) + " inputs, got " + std::to_string(inputs.size()));
   IntRun run;
@@ -270,7 +274,13 @@ Result<IntRun> run_int(const QModel& m, const std::vector<Tensor>& inputs) {
       run.saturations += sat;
     }
   }
-  ZK_TRY(run_int_range(m, 0, m.nodes.size(), run));
+  return run;
+}
+
+Result<IntRun> run_int(const QModel& m, const std::vector<Tensor>& inputs) {
+  auto run = quantize_inputs(m, inputs);
+  if (!run.ok()) return run;
+  ZK_TRY(run_int_range(m, 0, m.nodes.size(), *run));
   return run;
 }
 
@@ -453,6 +463,30 @@ Status check_structure(const QModel& m) {
   return {};
 }
 
+double weight_l1_max(const QNode& n, const QTensor& w) {
+  if (w.withheld) return w.l1_max;
+  const int64_t total = numel(w.shape);
+  // Which output channel weight i feeds: Conv [M, C/g, kh, kw], ConvTranspose
+  // [C, M/g, kh, kw], Gemm [K, N].
+  int64_t channels = 0;
+  std::function<int64_t(int64_t)> channel;
+  if (n.op == "Conv") {
+    channels = w.shape[0];
+    const int64_t per = total / channels;
+    channel = [per](int64_t i) { return i / per; };
+  } else if (n.op == "ConvTranspose") {
+    channels = w.shape[1];
+    const int64_t per = total / (w.shape[0] * channels);
+    channel = [per, channels](int64_t i) { return (i / per) % channels; };
+  } else {
+    channels = w.shape[1];
+    channel = [channels](int64_t i) { return i % channels; };
+  }
+  std::vector<double> s(static_cast<size_t>(channels), 0.0);
+  for (int64_t i = 0; i < total; ++i) s[static_cast<size_t>(channel(i))] += std::fabs(double(w.data[size_t(i)]));
+  return s.empty() ? 0.0 : *std::max_element(s.begin(), s.end());
+}
+
 Status range_analysis(QModel& m) {
   const double kLimit = std::ldexp(1.0, 62);
   double qmax = std::ldexp(1.0, m.cfg.act_bits - 1);
@@ -460,6 +494,7 @@ Status range_analysis(QModel& m) {
   for (size_t t = 0; t < m.tensors.size(); ++t) {
     auto& T = m.tensors[t];
     if (T.is_const) {
+      bound[t] = T.withheld ? static_cast<double>(T.abs_max) : 0.0;
       for (int64_t v : T.data) bound[t] = std::max(bound[t], std::fabs(static_cast<double>(v)));
     } else {
       bound[t] = qmax;  // inputs are range-checked; outputs are refined below
@@ -472,23 +507,8 @@ Status range_analysis(QModel& m) {
     const Shape& xs = m.tensors[n.inputs[0]].shape;
     double out_b = X;
     if (op == "Conv" || op == "ConvTranspose" || op == "Gemm") {
-      const QTensor& w = m.tensors[n.inputs[1]];
       double bmax = n.inputs.size() > 2 ? bound[n.inputs[2]] : 0.0;
-      std::vector<double> s;
-      if (op == "Conv") {
-        int64_t M = w.shape[0], per = numel(w.shape) / M;
-        s.assign(M, 0.0);
-        for (int64_t i = 0; i < numel(w.shape); ++i) s[i / per] += std::fabs(double(w.data[i]));
-      } else if (op == "ConvTranspose") {
-        int64_t C = w.shape[0], mg = w.shape[1], per = numel(w.shape) / (C * mg);
-        s.assign(mg, 0.0);
-        for (int64_t i = 0; i < numel(w.shape); ++i) s[(i / per) % mg] += std::fabs(double(w.data[i]));
-      } else {
-        int64_t Nn = w.shape[1];
-        s.assign(Nn, 0.0);
-        for (int64_t i = 0; i < numel(w.shape); ++i) s[i % Nn] += std::fabs(double(w.data[i]));
-      }
-      acc = *std::max_element(s.begin(), s.end()) * X + bmax;
+      acc = weight_l1_max(n, m.tensors[n.inputs[1]]) * X + bmax;
     } else if (op == "MatMul") {
       acc = static_cast<double>(xs.back()) * X * bound[n.inputs[1]];
     } else if (op == "Mul") {

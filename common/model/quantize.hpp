@@ -36,6 +36,12 @@ struct QTensor {
   bool is_const = false;
   std::vector<int64_t> data;  // constants only
   int64_t lo = 0, hi = 0;     // static range (range analysis)
+  // A weight of a verify-only manifest: `data` is empty (the slice's weight commitment
+  // binds it); the range analysis takes its largest |value| and, for a Conv,
+  // ConvTranspose or Gemm weight, its largest output-channel L1 norm from here.
+  bool withheld = false;
+  int64_t abs_max = 0;
+  double l1_max = 0;
 };
 
 struct QTable {
@@ -90,6 +96,10 @@ Status check_structure(const QModel& m);
 // The range analysis alone (quantize runs it): refuses a node whose accumulator could
 // reach 2^62 (rule 5: |acc| + 2^(s-1) < 2^62 and 2^s * Q_max <= 2^62).
 Status range_analysis(QModel& m);
+// The largest L1 norm of one output channel's weights of a Conv, ConvTranspose or Gemm
+// node's weight tensor `w` (its stored value when withheld): what the range analysis
+// multiplies the input's bound by.
+double weight_l1_max(const QNode& n, const QTensor& w);
 
 // floor(double(x) * 2^f + 0.5), saturated to [lo, hi].
 int64_t quantize_value(double x, int f, int64_t lo, int64_t hi, bool* saturated = nullptr);
@@ -106,6 +116,8 @@ Status run_int_range(const QModel& m, size_t first, size_t last, IntRun& run);
 // ReduceSum/ReduceMean of an input of shape xs: for every input entry (dense), the
 // dense index of the output entry it is summed into (empty when an axis is out of range).
 std::vector<int64_t> reduce_index(const QNode& n, const Shape& xs);
+// Quantizes the float inputs (saturations counted): a run with only the inputs set.
+Result<IntRun> quantize_inputs(const QModel& m, const std::vector<Tensor>& inputs);
 // Quantizes the float inputs and runs the whole model.
 Result<IntRun> run_int(const QModel& m, const std::vector<Tensor>& inputs);
 // Dequantized graph outputs of a run.

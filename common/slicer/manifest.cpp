@@ -1,5 +1,6 @@
 // Manifest <-> protobuf (proto/zkslice/v1/manifest.proto). Parsing is untrusted
 // input: every index and size is checked before the executor may see it.
+#include <cmath>
 #include <cstring>
 
 #include "hash/blake2b.hpp"
@@ -52,6 +53,11 @@ util::Bytes serialize_manifest(const Manifest& man) {
     for (auto v : t.data) pt->add_data(v);
     pt->set_lo(t.lo);
     pt->set_hi(t.hi);
+    if (t.withheld) {
+      pt->set_withheld(true);
+      pt->set_abs_max(t.abs_max);
+      pt->set_l1_max(t.l1_max);
+    }
   }
   for (const auto& n : m.nodes) {
     auto* pn = pm.add_nodes();
@@ -109,6 +115,8 @@ util::Bytes serialize_manifest(const Manifest& man) {
   }
   pm.set_params_id(man.params_id.data(), man.params_id.size());
   pm.set_fingerprint(man.fingerprint.data(), man.fingerprint.size());
+  pm.set_withheld_digest(man.withheld_digest.data(), man.withheld_digest.size());
+  pm.set_published_from(man.published_from.data(), man.published_from.size());
   std::string out;
   google::protobuf::io::StringOutputStream sos(&out);
   {
@@ -139,10 +147,15 @@ Result<Manifest> parse_manifest(std::span<const uint8_t> bytes) {
   m.cfg.max_acc_scale = pm.quant().max_acc_scale();
   if (m.cfg.act_bits < 4 || m.cfg.act_bits > 40) return make_error("manifest: bad act_bits");
   if (pm.source_hash().size() == 32) std::memcpy(man.source_hash.data(), pm.source_hash().data(), 32);
-  for (const auto* f : {&pm.params_id(), &pm.fingerprint()})
-    if (!f->empty() && f->size() != 32) return make_error("manifest: malformed params id or fingerprint");
+  for (const auto* f : {&pm.params_id(), &pm.fingerprint(), &pm.withheld_digest(), &pm.published_from()})
+    if (!f->empty() && f->size() != 32)
+      return make_error("manifest: malformed params id, fingerprint, withheld-weights digest or source hash");
   man.params_id.assign(pm.params_id().begin(), pm.params_id().end());
   man.fingerprint.assign(pm.fingerprint().begin(), pm.fingerprint().end());
+  man.withheld_digest.assign(pm.withheld_digest().begin(), pm.withheld_digest().end());
+  man.published_from.assign(pm.published_from().begin(), pm.published_from().end());
+  if (man.withheld_digest.empty() != man.published_from.empty() || (man.verify_only() && man.fingerprint.empty()))
+    return make_error("manifest: a verify-only manifest needs its fingerprint, withheld-weights digest and source hash");
   int nt = pm.tensors_size();
   auto tidx_ok = [&](int i) { return i >= 0 && i < nt; };
   for (const auto& pt : pm.tensors()) {
@@ -158,7 +171,18 @@ Result<Manifest> parse_manifest(std::span<const uint8_t> bytes) {
     t.scale = pt.scale();
     t.is_const = pt.is_const();
     t.data.assign(pt.data().begin(), pt.data().end());
-    if (t.is_const && static_cast<int64_t>(t.data.size()) != n)
+    t.withheld = pt.withheld();
+    if (t.withheld) {
+      if (!t.is_const || !t.data.empty() || !man.verify_only())
+        return make_error("manifest: tensor '" + t.name + "' is marked withheld but is not a withheld constant of a verify-only manifest");
+      if (pt.abs_max() < 0 || !(pt.l1_max() >= 0) || !std::isfinite(pt.l1_max()))
+        return make_error("manifest: withheld constant '" + t.name + "' has a bad value bound");
+      t.abs_max = pt.abs_max();
+      t.l1_max = pt.l1_max();
+    } else if (pt.abs_max() != 0 || pt.l1_max() != 0) {
+      return make_error("manifest: constant '" + t.name + "' has value bounds but is not withheld");
+    }
+    if (t.is_const && !t.withheld && static_cast<int64_t>(t.data.size()) != n)
       return make_error("manifest: constant '" + t.name + "' has the wrong number of values");
     t.lo = pt.lo();
     t.hi = pt.hi();

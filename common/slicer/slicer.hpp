@@ -92,7 +92,8 @@ Result<std::vector<std::vector<int64_t>>> run_slice(const model::QModel& m, cons
 // ---- manifest ----
 // 2: weight stacks over 2^18 entries split into a joint R_W (a manifest sealed before
 // has another R_W for such slices: refused here, rather than failing its proofs).
-inline constexpr uint32_t kSemanticsVersion = 2;
+// 3: FP v2, over the verify-only form (a manifest sealed before has an FP of v1).
+inline constexpr uint32_t kSemanticsVersion = 3;
 
 struct Manifest {
   model::QModel model;
@@ -101,6 +102,11 @@ struct Manifest {
   // Set when sealed (circuits/slice/fingerprint.hpp): the proof parameters' id and the
   // model fingerprint FP over everything else in the manifest.
   util::Bytes params_id, fingerprint;
+  // A verify-only manifest (circuits::publish_manifest): its committed weights are
+  // withheld (QTensor::withheld), these hold BLAKE2b-256 of their values and the
+  // content hash of the full manifest it came from. Both empty in a full manifest.
+  util::Bytes withheld_digest, published_from;
+  bool verify_only() const { return !published_from.empty(); }
 };
 
 util::Bytes serialize_manifest(const Manifest& m);

@@ -59,7 +59,7 @@ void BM_ProveSliceOverhead(benchmark::State& state) {
   ZK_ASSERT(q.ok());
   auto run = zks::model::run_int(*q, in->tensors);
   ZK_ASSERT(run.ok());
-  zks::slicer::Manifest man{*q, {}, {}, {}, {}};
+  zks::slicer::Manifest man{*q, {}, {}, {}, {}, {}, {}};
   man.slices = *zks::slicer::plan_slices(man.model, {1, 0, 0});
   ZK_ASSERT(zks::circuits::seal_manifest(man, zks::pcs::Params::standard()).ok());
   auto bytes = zks::slicer::serialize_manifest(man);

@@ -65,10 +65,10 @@ int measure(const std::string& name, const std::vector<int>& counts, const std::
   const auto params = zks::pcs::Params::standard();
   // The models to measure, each with its slices (the slicer may reorder the nodes).
   std::vector<slicer::Manifest> partitions;
-  if (!cuts.empty()) partitions.push_back({*q, slicer::slices_at(*q, {cuts.begin(), cuts.end()}), {}, {}, {}});
+  if (!cuts.empty()) partitions.push_back({*q, slicer::slices_at(*q, {cuts.begin(), cuts.end()}), {}, {}, {}, {}, {}});
   for (int k : cuts.empty() ? counts : std::vector<int>{}) {
     if (k > static_cast<int>(q->nodes.size())) continue;
-    slicer::Manifest man{*q, {}, {}, {}, {}};
+    slicer::Manifest man{*q, {}, {}, {}, {}, {}, {}};
     auto sl = slicer::plan_slices(man.model, {k, 0, 0});
     if (!sl.ok()) return fail(name, sl.error());
     man.slices = std::move(sl).value();

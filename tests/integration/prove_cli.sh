@@ -43,6 +43,29 @@ set +e
 "$ZKSLICE" verify "$WORK/3l_relu_conv_fc-2" "$dir/bundle" >/dev/null; rc=$?
 set -e
 [ $rc -eq 1 ] || fail "bundle for another model: exit $rc, expected 1"
+# A verify-only manifest (zkslice publish): the same model id and fingerprint, no weight
+# values; the bundle verifies with it, pinned; a corrupted bundle does not; proving and
+# running it are refused with the reason.
+"$ZKSLICE" publish "$dir" --out "$WORK/published" >"$WORK/pub.out" || fail "publish failed"
+fp=$("$ZKSLICE" compile "$CORPUS/4l_relu_conv_fc/model.onnx" --out "$WORK/again" --slices 2 --json \
+     | python3 -c 'import json,sys; print(json.load(sys.stdin)["fingerprint"])')
+grep -q "model fingerprint $fp (unchanged)" "$WORK/pub.out" || fail "publish changed the fingerprint"
+cmp -s "$dir/manifest.id" "$WORK/published/manifest.id" || fail "publish changed the model id"
+[ "$(stat -c %s "$WORK/published/manifest.pb")" -lt "$(stat -c %s "$dir/manifest.pb")" ] \
+  || fail "the verify-only manifest is not smaller"
+"$ZKSLICE" verify "$WORK/published" "$dir/bundle" --fp "$fp" --input "$CORPUS/4l_relu_conv_fc/input.json" \
+  | grep -q "^VALID.*pinned" || fail "the bundle does not verify with the verify-only manifest"
+set +e
+"$ZKSLICE" verify "$WORK/published" "$WORK/bad" >/dev/null; rc=$?
+set -e
+[ $rc -eq 1 ] || fail "corrupted bundle, verify-only manifest: exit $rc, expected 1"
+for cmd in "prove --out $WORK/x.b" run; do
+  set +e
+  "$ZKSLICE" $cmd "$WORK/published" --input "$CORPUS/4l_relu_conv_fc/input.json" >/dev/null 2>"$WORK/err"; rc=$?
+  set -e
+  [ $rc -ne 0 ] || fail "$cmd on a verify-only manifest succeeded"
+  grep -q "verify-only" "$WORK/err" || fail "$cmd on a verify-only manifest: no reason given"
+done
 # Usage errors: exit 2.
 set +e
 "$ZKSLICE" verify "$dir" >/dev/null 2>&1; rc=$?

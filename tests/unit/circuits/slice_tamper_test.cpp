@@ -199,7 +199,7 @@ TEST_CASE("a bundle whose slices check ranges against different tables verifies,
   auto m = zks::test::compile("mnist_gan");
   for (int n : {2, 3, 4}) {
     CAPTURE(n);
-    zks::slicer::Manifest man{m.q, {}, {}, {}, {}};
+    zks::slicer::Manifest man{m.q, {}, {}, {}, {}, {}, {}};
     auto slices = zks::slicer::plan_slices(man.model, {n, 0, 0});
     REQUIRE(slices.ok());
     man.slices = *slices;

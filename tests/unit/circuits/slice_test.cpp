@@ -50,7 +50,7 @@ bool verifies_with_changed_output(const c::SliceStatement& st, const zks::util::
 
 // The model planned into `slices` slices (not sealed).
 zks::slicer::Manifest planned(const zks::model::QModel& q, int slices) {
-  zks::slicer::Manifest man{q, {}, {}, {}, {}};
+  zks::slicer::Manifest man{q, {}, {}, {}, {}, {}, {}};
   auto plan = zks::slicer::plan_slices(man.model, {slices, 0, 0});
   REQUIRE(plan.ok());
   man.slices = *plan;
@@ -926,7 +926,7 @@ TEST_CASE("sealed manifests: the fingerprint binds weights, and proofs do not re
   REQUIRE(fp.ok());
   REQUIRE(man.slices[0].weight_commitment.size() == 36);
   // Sealing is deterministic, and the fingerprint covers every weight.
-  zks::slicer::Manifest again{m.q, man.slices, {}, {}, {}};
+  zks::slicer::Manifest again{m.q, man.slices, {}, {}, {}, {}, {}};
   REQUIRE(c::seal_manifest(again, kParams).ok());
   REQUIRE(again.fingerprint == man.fingerprint);
   zks::slicer::Manifest other = again;
@@ -1027,7 +1027,8 @@ TEST_CASE("weights over a power of two are two weight stacks, one joint R_W boun
       tampered.slices[0].weight_commitment[at] ^= (at == 4 ? 2 : 1);  // sizes 18 -> 16, or a root byte
       tampered.fingerprint.clear();
       auto sealed_fp = c::fingerprint_of(tampered);
-      tampered.fingerprint.assign(sealed_fp.begin(), sealed_fp.end());
+      REQUIRE(sealed_fp.ok());
+      tampered.fingerprint.assign(sealed_fp->begin(), sealed_fp->end());
       REQUIRE(c::check_sealed(tampered, kParams).ok());
       REQUIRE_FALSE(c::verify_bundle(tampered, id, *bundle, kParams, nullptr).ok());
     }

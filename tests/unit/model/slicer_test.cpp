@@ -104,7 +104,7 @@ TEST_CASE("budgets by memory and time, and the manifest round trip", "[slicer]")
   for (const auto& s : *by_time) CHECK(s.cost.prove_ms <= budget + 1e-9);
   CHECK(!slicer::plan_slices(*q, {0, 1e-6, 0}).ok());
 
-  slicer::Manifest man{*q, *by_time, {}, {}, {}};
+  slicer::Manifest man{*q, *by_time, {}, {}, {}, {}, {}};
   auto bytes = slicer::serialize_manifest(man);
   auto bytes2 = slicer::serialize_manifest(man);
   CHECK(bytes == bytes2);
@@ -218,7 +218,7 @@ TEST_CASE("an op over the slice budget becomes independent channel-part slices",
       check_same_run(w.q, w.run, s, *whole_s);
       CHECK(run_sliced(s, *sl, *whole_s) == w.outputs);
       // The manifest keeps the parts.
-      slicer::Manifest man{s, *sl, {}, {}, {}};
+      slicer::Manifest man{s, *sl, {}, {}, {}, {}, {}};
       auto bytes = slicer::serialize_manifest(man);
       auto back = slicer::parse_manifest(bytes);
       REQUIRE(back.ok());
@@ -254,7 +254,7 @@ TEST_CASE("a corrupted manifest is refused with a reason or runs, never crashes"
     REQUIRE(q.ok());
     auto sl = slicer::plan_slices(*q, {std::min(2, static_cast<int>(q->nodes.size())), 0, 0});
     REQUIRE(sl.ok());
-    const auto bytes = slicer::serialize_manifest(slicer::Manifest{*q, *sl, {}, {}, {}});
+    const auto bytes = slicer::serialize_manifest(slicer::Manifest{*q, *sl, {}, {}, {}, {}, {}});
     // About 400 positions a model (spread over the file), each with three flips: a low
     // bit, the high bit, all bits (1,500 a model, 31,500 corrupt manifests, ran clean
     // under AddressSanitizer and UBSan once by hand).
@@ -361,7 +361,7 @@ TEST_CASE("a manifest whose slices leave out a tensor crossing a cut is refused"
   REQUIRE(q.ok());
   auto sl = slicer::plan_slices(*q, {4, 0, 0});
   REQUIRE(sl.ok());
-  const slicer::Manifest good{*q, *sl, {}, {}, {}};
+  const slicer::Manifest good{*q, *sl, {}, {}, {}, {}, {}};
   REQUIRE(slicer::parse_manifest(slicer::serialize_manifest(good)).ok());
   for (size_t j = 1; j < 4; ++j)
     for (int side = 0; side < 2; ++side) {
