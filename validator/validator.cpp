@@ -49,7 +49,8 @@ const char* outcome_name(Outcome o) { return o == Outcome::Valid ? "valid" : o =
 
 struct LoadedModel {
   std::string path;
-  std::string bytes;
+  std::string bytes;      // the full manifest (miners prove with it)
+  std::string published;  // its verify-only form (what clients verify with)
   std::unique_ptr<slicer::Manifest> man;
   circuits::SealedModel sealed;
 };
@@ -570,10 +571,16 @@ Result<std::unique_ptr<ValidatorNode>> ValidatorNode::start(const ValidatorConfi
     lm.bytes = ss.str();
     auto man = slicer::parse_manifest(bytes_of(lm.bytes));
     if (!man.ok()) return make_error(dir + ": " + man.error());
+    if (man->verify_only())
+      return make_error(dir + ": a verify-only manifest (published without its weights); a validator needs the full one");
     lm.man = std::make_unique<slicer::Manifest>(std::move(man).value());
     const auto id = slicer::manifest_hash(bytes_of(lm.bytes));
     auto sealed = circuits::seal_check(*lm.man, id, impl->params);
     if (!sealed.ok()) return make_error(dir + ": " + sealed.error());
+    auto published = circuits::publish_manifest(*lm.man, id, impl->params);
+    if (!published.ok()) return make_error(dir + ": " + published.error());
+    const auto pub_bytes = slicer::serialize_manifest(*published);
+    lm.published.assign(pub_bytes.begin(), pub_bytes.end());
     if (auto st = circuits::check_partition_soundness(*lm.man, impl->params); !st.ok())
       return make_error(dir + ": " + st.error() + " (recompile the model)");
     lm.sealed = std::move(sealed).value();
@@ -618,9 +625,13 @@ Result<std::unique_ptr<ValidatorNode>> ValidatorNode::start(const ValidatorConfi
     std::copy(req->model().begin(), req->model().end(), id.begin());
     auto it = p->models.find(id);
     if (it == p->models.end()) return r(Status(StatusCode::NOT_FOUND, "unknown model " + util::to_hex(id)), {});
+    // Registered miners prove with the weights; a client only verifies (unless the
+    // operator shares the weights).
+    bool full = p->config.share_weights;
+    for (const auto& m : p->state->miners()) full = full || m.hotkey == c.envelope.sender;
     pb::GetModelResponse out;
     out.set_protocol_version(rpc::kProtocolVersion);
-    out.set_manifest(it->second.bytes);
+    out.set_manifest(full ? it->second.bytes : it->second.published);
     r(Status::OK, out.SerializeAsString());
   }, true);
   svc.handle(rpc::method::kValidatorListMiners, [p](rpc::Call c, rpc::Responder r) {

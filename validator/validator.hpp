@@ -37,6 +37,10 @@ struct ValidatorConfig {
   std::set<crypto::PublicKey> allow;      // clients allowed (empty: everyone); miners always are
   double rate_per_sec = 50, burst = 100, freshness_s = 60;
   size_t max_message_mb = 64;
+  // GetModel answers clients with a model's verify-only manifest (its weights withheld:
+  // circuits::publish_manifest), registered miners with the full one; true: everyone
+  // gets the full one.
+  bool share_weights = false;
   std::string ready_file;
   std::string metrics_listen;             // host:port for /metrics (empty: no endpoint)
 };

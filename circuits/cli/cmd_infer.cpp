@@ -2,11 +2,14 @@
 // `zkslice weights --validator HOST:PORT`: a client of a validator.
 //
 // infer: fetches the compiled model by its id (GetModel, addressed to "whoever
-// answers"; the answer's signer is the validator, its content hash checked),
+// answers"; the answer's signer is the validator): the full manifest, its content hash
+// checked, or the verify-only one (weights withheld, the default for clients), which
+// names the id and whose fingerprint --fp pins,
 // quantizes the input with the model's scales, sends a signed Infer to that validator,
 // writes the bundle, and verifies it offline before reporting (exit 1 if it does not
 // verify). --save-model DIR keeps the manifest so `zkslice verify DIR BUNDLE` can check
 // the bundle again later. Without --key a fresh key is used for this call.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -41,12 +44,13 @@ Result<crypto::Keypair> client_key(const std::string& file) {
 
 std::span<const uint8_t> bytes_of(const std::string& s) { return {reinterpret_cast<const uint8_t*>(s.data()), s.size()}; }
 
-int run_infer(const std::string& target, const std::string& key_file, const std::string& model_hex,
+int run_infer(const std::string& target, const std::string& key_file, const std::string& model_hex, const std::string& pin,
               const std::string& input, const std::string& out, const std::string& save_model, double timeout_s, bool json) {
   auto key = client_key(key_file);
   if (!key.ok()) return fail(key.error());
-  hash::Digest id{};
+  hash::Digest id{}, pinned{};
   if (model_hex.size() != 64 || !crypto::decode_hex(model_hex, id)) return fail("--model must be 64 hex digits (the manifest hash)");
+  if (!pin.empty() && (pin.size() != 64 || !crypto::decode_hex(pin, pinned))) return fail("--fp expects 64 hex digits");
   const auto timeout = std::chrono::milliseconds(int64_t(timeout_s * 1000));
   // 1. The model, from the validator (content hash checked); the signer is the validator.
   rpc::SignedClient anyone(target, *key, crypto::PublicKey{});
@@ -57,16 +61,23 @@ int run_infer(const std::string& target, const std::string& key_file, const std:
   if (!got.status.ok()) return fail("GetModel from " + target + ": " + got.status.error_message());
   pb::GetModelResponse gmr;
   if (!gmr.ParseFromString(got.body)) return fail("GetModel from " + target + ": malformed answer");
-  if (slicer::manifest_hash(bytes_of(gmr.manifest())) != id) return fail("the validator's manifest does not hash to --model");
   auto man = slicer::parse_manifest(bytes_of(gmr.manifest()));
   if (!man.ok()) return fail("the validator's manifest: " + man.error());
+  // A full manifest hashes to the id; a verify-only one (the weights withheld) names it,
+  // and what it stands for is its fingerprint, which only --fp pins.
+  if (man->verify_only() ? !std::equal(id.begin(), id.end(), man->published_from.begin())
+                         : slicer::manifest_hash(bytes_of(gmr.manifest())) != id)
+    return fail("the validator's manifest is not the model --model names");
+  if (man->verify_only() && pin.empty())
+    fmt::print(stderr, "note: the validator sent the model's verify-only manifest (its weights withheld), fingerprint {}: "
+                       "pass --fp with the model owner's fingerprint to pin it\n", util::to_hex(man->fingerprint));
   if (!save_model.empty()) {
     std::filesystem::create_directories(save_model);
     if (auto s = write_bytes(save_model + "/manifest.pb", bytes_of(gmr.manifest())); !s.ok()) return fail(s.error());
   }
   // 2. The input, quantized as the model says.
   const auto& m = man->model;
-  auto sent = load_integer_inputs(m, input);
+  auto sent = load_integer_inputs(m, input, /*whole_run=*/!man->verify_only());
   if (!sent.ok()) return fail(sent.error());
   pb::InferRequest req;
   req.set_protocol_version(rpc::kProtocolVersion);
@@ -91,7 +102,7 @@ int run_infer(const std::string& target, const std::string& key_file, const std:
   if (!bundle.ok()) return fail("the bundle: " + bundle.error());
   auto v0 = std::chrono::steady_clock::now();
   std::vector<circuits::SliceTiming> verified;
-  Status valid = circuits::verify_bundle(*man, id, *bundle, pcs::Params::standard(), &verified);
+  Status valid = circuits::verify_bundle(*man, id, *bundle, pcs::Params::standard(), &verified, pin.empty() ? nullptr : &pinned);
   if (valid.ok()) valid = circuits::check_bundle_input(*man, *bundle, *sent);  // and it answers this input
   double verify_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - v0).count();
   if (json) {
@@ -165,18 +176,19 @@ int run_weights(const std::string& target, const std::string& key_file, double t
 
 void register_infer(CLI::App& app, Context& ctx) {
   auto* i = app.add_subcommand("infer", "Ask a validator for a proved inference; verify the bundle offline");
-  static std::string target, key, model, input, out, save;
+  static std::string target, key, model, pin, input, out, save;
   static double timeout_s = 120;
   static bool json = false;
   i->add_option("--validator", target, "HOST:PORT of the validator")->required();
   i->add_option("--model", model, "The model id (manifest hash, 64 hex digits)")->required();
+  i->add_option("--fp", pin, "The model fingerprint to pin (64 hex digits, printed by zkslice compile)");
   i->add_option("--input", input, "Input JSON (corpus format)")->required();
   i->add_option("--out", out, "Where to write the proof bundle")->required();
   i->add_option("--key", key, "Your hotkey file (default: a fresh key for this call)");
   i->add_option("--save-model", save, "Also write the model's manifest.pb into this directory");
   i->add_option("--timeout", timeout_s, "Seconds to wait");
   i->add_flag("--json", json, "Print JSON");
-  i->callback([&ctx] { ctx.exit_code = run_infer(target, key, model, input, out, save, timeout_s, json); });
+  i->callback([&ctx] { ctx.exit_code = run_infer(target, key, model, pin, input, out, save, timeout_s, json); });
 
   auto* w = app.add_subcommand("weights", "A validator's miners, scores and current weights");
   static std::string wtarget, wkey;

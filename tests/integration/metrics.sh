@@ -33,6 +33,7 @@ promtool check rules "$ROOT/deploy/prometheus/alerts.yml" >/dev/null || fail "pr
 
 "$ZKSLICE" compile "$ROOT/tests/data/corpus/4l_relu_conv_fc/model.onnx" --out "$W/model" --slices 2 >"$W/compile.txt"
 ID=$(awk '/manifest id/ {print $3}' "$W/compile.txt")
+FP=$(awk '/model fingerprint/ {print $3}' "$W/compile.txt")
 for k in v m1 m2 c; do "$ZKSLICE" keygen --out "$W/$k.key" >"$W/$k.hotkey"; done
 "$VALIDATOR" --key "$W/v.key" --listen 127.0.0.1:0 --data-dir "$W/v" --model "$W/model" --epoch-s 1 \
   --bench-idle-s 0 --metrics-listen 127.0.0.1:0 --ready-file "$W/v.ready" >"$W/validator.log" 2>&1 &
@@ -86,9 +87,16 @@ if "$ZKSLICE" ping "$M1" --key "$W/c.key" --to "$(awk '/hotkey/ {print $2}' "$W/
 fi
 for i in $(seq 8); do
   "$ZKSLICE" infer --validator "$V" --model "$ID" --input "$ROOT/tests/data/corpus/4l_relu_conv_fc/input.json" \
-    --out "$W/b$i" --key "$W/c.key" >/dev/null || fail "infer $i"
+    --out "$W/b$i" --key "$W/c.key" --fp "$FP" --save-model "$W/saved" >/dev/null || fail "infer $i"
   sleep 0.3
 done
+# A client got the verify-only manifest (the miners, which proved, got the full one):
+# it verifies the bundles, and it cannot run the model.
+"$ZKSLICE" verify "$W/saved" "$W/b1" --fp "$FP" | grep -q "^VALID" || fail "the saved manifest does not verify a bundle"
+if "$ZKSLICE" run "$W/saved" --input "$ROOT/tests/data/corpus/4l_relu_conv_fc/input.json" 2>"$W/run.err" >/dev/null ||
+   ! grep -q "verify-only" "$W/run.err"; then
+  fail "the client's manifest is not the verify-only one"
+fi
 sleep 3
 
 # Every panel's every query returns data with at least one number (bounded retries).

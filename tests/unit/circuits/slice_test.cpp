@@ -987,6 +987,136 @@ TEST_CASE("sealed manifests: the fingerprint binds weights, and proofs do not re
 }
 
 
+TEST_CASE("verify-only manifests: bundles verify without the weights, under the same fingerprint", "[circuits][slice]") {
+  Compiled m = compile("4l_relu_conv_fc");
+  const zks::slicer::Manifest man = sealed(m, 2);
+  const auto full_bytes = zks::slicer::serialize_manifest(man);
+  const auto id = zks::slicer::manifest_hash(full_bytes);
+  auto fp = c::check_sealed(man, kParams);
+  REQUIRE(fp.ok());
+  auto bundle = c::prove_bundle(man, id, model_inputs(m), kParams, 2, nullptr, {});
+  REQUIRE(bundle.ok());
+
+  auto published = c::publish_manifest(man, id, kParams);
+  REQUIRE(published.ok());
+  const auto pub_bytes = zks::slicer::serialize_manifest(*published);
+  auto pub = zks::slicer::parse_manifest(pub_bytes);  // as a verifier reads it: the range analysis redone
+  REQUIRE(pub.ok());
+  REQUIRE(pub->verify_only());
+  CHECK(pub_bytes.size() < full_bytes.size() / 3);
+  // Every Conv and Gemm weight and bias is withheld; no value of one is left.
+  size_t withheld = 0;
+  for (const auto& n : pub->model.nodes)
+    if (n.op == "Conv" || n.op == "Gemm")
+      for (size_t i = 1; i < n.inputs.size(); ++i) {
+        const auto& t = pub->model.tensors[size_t(n.inputs[i])];
+        CHECK(t.withheld);
+        CHECK(t.data.empty());
+        withheld += t.withheld;
+      }
+  REQUIRE(withheld == 8);
+  // The range analysis from the kept bounds is the one from the weights.
+  for (size_t k = 0; k < man.model.nodes.size(); ++k) CHECK(pub->model.nodes[k].acc_bound == man.model.nodes[k].acc_bound);
+  for (size_t t = 0; t < man.model.tensors.size(); ++t)
+    if (!man.model.tensors[t].is_const) CHECK(pub->model.tensors[t].hi == man.model.tensors[t].hi);
+  auto pub_fp = c::check_sealed(*pub, kParams);
+  REQUIRE(pub_fp.ok());
+  REQUIRE(*pub_fp == *fp);
+  REQUIRE(c::verify_bundle(*pub, id, *bundle, kParams, nullptr, &*fp).ok());
+
+  SECTION("a changed proof byte is refused") {
+    auto bad = *bundle;
+    bad.proofs[1][bad.proofs[1].size() / 2] ^= 1;
+    REQUIRE_FALSE(c::verify_bundle(*pub, id, bad, kParams, nullptr).ok());
+  }
+  SECTION("a changed bound, digest or withheld set does not keep the fingerprint") {
+    auto changed = *pub;
+    for (auto& t : changed.model.tensors)
+      if (t.withheld) {
+        t.abs_max += 1;
+        break;
+      }
+    REQUIRE_FALSE(c::check_sealed(changed, kParams).ok());
+    changed = *pub;
+    changed.withheld_digest[5] ^= 1;
+    REQUIRE_FALSE(c::check_sealed(changed, kParams).ok());
+    // A committed weight put back in the clear.
+    changed = *pub;
+    for (size_t t = 0; t < changed.model.tensors.size(); ++t)
+      if (changed.model.tensors[t].withheld) {
+        changed.model.tensors[t] = man.model.tensors[t];
+        break;
+      }
+    auto r = c::check_sealed(changed, kParams);
+    REQUIRE_FALSE(r.ok());
+    CHECK_THAT(r.error(), Catch::Contains("is not withheld"));
+  }
+  SECTION("the full manifest's weights are still covered: one changed value breaks its seal") {
+    auto changed = man;
+    for (auto& t : changed.model.tensors)
+      if (t.is_const && t.data.size() > 10) {
+        t.data[7] += 1;
+        break;
+      }
+    REQUIRE_FALSE(c::check_sealed(changed, kParams).ok());
+  }
+  SECTION("proving and running need the full manifest") {
+    auto proved = c::prove_bundle(*pub, id, model_inputs(m), kParams, 1, nullptr, {});
+    REQUIRE_FALSE(proved.ok());
+    CHECK_THAT(proved.error(), Catch::Contains("verify-only"));
+    auto sm = c::seal_check(*pub, id, kParams);
+    REQUIRE(sm.ok());
+    auto job = c::prove_slice_job(*sm, 0, model_inputs(m), kParams, {});
+    REQUIRE_FALSE(job.ok());
+    CHECK_THAT(job.error(), Catch::Contains("verify-only"));
+    zks::model::IntRun run;
+    for (int t : pub->model.inputs) run.values.resize(pub->model.tensors.size()), run.values[t] = m.run.values[t];
+    auto ran = zks::model::run_int_range(pub->model, 0, pub->model.nodes.size(), run);
+    REQUIRE_FALSE(ran.ok());
+    CHECK_THAT(ran.error(), Catch::Contains("withheld"));
+    REQUIRE_FALSE(c::publish_manifest(*pub, id, kParams).ok());
+  }
+  SECTION("it stands for the full manifest's id, and files that mix the forms are refused") {
+    auto r = c::verify_bundle(*pub, zks::slicer::manifest_hash(pub_bytes), *bundle, kParams, nullptr);
+    REQUIRE_FALSE(r.ok());
+    CHECK_THAT(r.error(), Catch::Contains("stands for the model"));
+    auto no_source = *published;
+    no_source.published_from.clear();  // withheld weights in what reads as a full manifest
+    auto parsed = zks::slicer::parse_manifest(zks::slicer::serialize_manifest(no_source));
+    REQUIRE_FALSE(parsed.ok());
+    no_source.withheld_digest.clear();
+    parsed = zks::slicer::parse_manifest(zks::slicer::serialize_manifest(no_source));
+    REQUIRE_FALSE(parsed.ok());
+    CHECK_THAT(parsed.error(), Catch::Contains("marked withheld"));
+  }
+}
+
+TEST_CASE("verify-only manifests keep the constants a verifier reads in the clear", "[circuits][slice]") {
+  // 1l_batch_norm's scale and shift are public operands of Mul and Add (the verifier
+  // evaluates them itself): none is withheld, and withholding one is refused.
+  Compiled m = compile("1l_batch_norm");
+  const zks::slicer::Manifest man = sealed(m, 1);
+  const auto id = zks::slicer::manifest_hash(zks::slicer::serialize_manifest(man));
+  auto pub = c::publish_manifest(man, id, kParams);
+  REQUIRE(pub.ok());
+  size_t consts = 0;
+  for (const auto& t : pub->model.tensors) {
+    CHECK_FALSE(t.withheld);
+    consts += t.is_const && !t.data.empty();
+  }
+  REQUIRE(consts > 0);
+  auto hidden = *pub;
+  for (auto& t : hidden.model.tensors)
+    if (t.is_const) {
+      t.withheld = true;
+      t.data.clear();
+      break;
+    }
+  auto r = c::check_sealed(hidden, kParams);
+  REQUIRE_FALSE(r.ok());
+  CHECK_THAT(r.error(), Catch::Contains("not a committed weight"));
+}
+
 TEST_CASE("weights over a power of two are two weight stacks, one joint R_W bound by the manifest", "[circuits][slice]") {
   // variable_cnn's 262306 weight entries: 2^18 + 2^12 instead of a 2^19 stack half padding.
   Compiled m = compile("variable_cnn");
