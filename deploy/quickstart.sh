@@ -87,7 +87,7 @@ echo
 for r in $(seq "$REQUESTS"); do
   echo "-- request $r: zkslice infer (the bundle is verified offline before the answer is shown)"
   "$ZKSLICE" infer --validator "$VADDR" --model "$MODEL_ID" --input "$MODEL/input.json" \
-    --out "$OUT_DIR/answer$r.bundle" --save-model "$OUT_DIR/fetched"
+    --out "$OUT_DIR/answer$r.bundle" --save-model "$OUT_DIR/fetched" --fp "$FP"
 done
 echo
 echo "-- the last bundle, verified again with the model fingerprint pinned and the input it answers"
