@@ -25,13 +25,14 @@ using namespace slice_detail;
 using model::QModel;
 using model::QNode;
 
-constexpr uint32_t kProofVersion = 7;  // 3: table windows and several witness commitments in the header;
+constexpr uint32_t kProofVersion = 9;  // 3: table windows and several witness commitments in the header;
                                         // 4: no range term a lookup implies;
                                         // 5: the 8-bit range table for small witnesses;
                                         // 6: requantization limbs of one bit proved bits (C10), a max
                                         //    pooling's taps in one gather and one product sumcheck;
                                         // 7: one folding run opens every commitment (pcs proof v2);
                                         // 8: several witness stacks are one joint commitment (pcs v3)
+                                        // 9: sumcheck rounds without s(1) and without a shape header
 
 // Where a slice proof's (or its verification's) time goes, by phase, logged at debug
 // level ("slice" category).

@@ -426,6 +426,15 @@ ProverOutput prove(const Instance& inst, transcript::Transcript& t) {
 }
 
 namespace {
+// A round as sent: s(0), s(2), ..., s(D); s(1) is the claim minus s(0).
+std::vector<Fp2> compress_round(const std::vector<Fp2>& s) {
+  std::vector<Fp2> sent;
+  sent.reserve(s.size() - 1);
+  sent.push_back(s[0]);
+  sent.insert(sent.end(), s.begin() + 2, s.end());
+  return sent;
+}
+
 ProverOutput run(Prover& prover, const Fp2& claimed_sum, transcript::Transcript& t) {
   ProverOutput out;
   out.claimed_sum = claimed_sum;
@@ -433,12 +442,13 @@ ProverOutput run(Prover& prover, const Fp2& claimed_sum, transcript::Transcript&
   Fp2 claim = claimed_sum;
   for (unsigned i = 0; i < prover.num_vars(); ++i) {
     std::vector<Fp2> s = prover.round(claim);
-    t.absorb("sumcheck.round", std::span<const Fp2>(s));
+    auto sent = compress_round(s);
+    t.absorb("sumcheck.round", std::span<const Fp2>(sent));
     Fp2 r = t.challenge("sumcheck.r");
     claim = interpolate(s, r);
     prover.bind(r);
     out.point.push_back(r);
-    out.proof.rounds.push_back(std::move(s));
+    out.proof.rounds.push_back(std::move(sent));
   }
   out.factor_evals = prover.factor_evals();
   return out;
@@ -580,15 +590,17 @@ Result<SubClaim> verify(const Fp2& claimed_sum, unsigned num_vars, unsigned degr
   transcript::charge_sumcheck(t, num_vars, degree);
   SubClaim sub;
   Fp2 claim = claimed_sum;
+  std::vector<Fp2> s(degree + 1);
   for (unsigned i = 0; i < num_vars; ++i) {
-    const auto& s = proof.rounds[i];
-    if (s.size() != degree + 1)
-      return make_error("sumcheck: round " + std::to_string(i) + " has " +
-                        std::to_string(s.size()) + " evaluations, expected " +
-                        std::to_string(degree + 1));
-    if (s[0] + s[1] != claim)
-      return make_error("sumcheck: round " + std::to_string(i) + ": s(0) + s(1) != claim");
-    t.absorb("sumcheck.round", std::span<const Fp2>(s));
+    const auto& sent = proof.rounds[i];
+    if (sent.size() != degree)
+      return make_error("sumcheck: round " + std::to_string(i) + " has " + std::to_string(sent.size()) +
+                        " evaluations, expected " + std::to_string(degree));
+    // s(1) is not sent: s(0) + s(1) = claim defines it (the check it replaces).
+    s[0] = sent[0];
+    s[1] = claim - sent[0];
+    std::copy(sent.begin() + 1, sent.end(), s.begin() + 2);
+    t.absorb("sumcheck.round", std::span<const Fp2>(sent));
     Fp2 r = t.challenge("sumcheck.r");
     claim = interpolate(s, r);
     sub.point.push_back(r);
@@ -646,24 +658,17 @@ Fp2 interpolate(std::span<const Fp2> evals, const Fp2& r) {
 }
 
 void Proof::write(util::ByteWriter& w) const {
-  w.u32(static_cast<uint32_t>(rounds.size()));
-  w.u32(rounds.empty() ? 0 : static_cast<uint32_t>(rounds[0].size()));
   for (const auto& s : rounds)
     for (const auto& x : s) field::write(w, x);
 }
 
 Result<Proof> Proof::read(util::ByteReader& r, unsigned num_vars, unsigned degree) {
-  uint32_t n, width;
-  if (!r.u32(n) || !r.u32(width)) return make_error("sumcheck proof: header truncated");
-  if (n != num_vars)
-    return make_error("sumcheck proof: " + std::to_string(n) + " rounds, expected " +
-                      std::to_string(num_vars));
-  // One encoding per proof (rule 14 hashes the bytes): no rounds, width 0.
-  const uint32_t want = n > 0 ? degree + 1 : 0;
-  if (width != want)
-    return make_error("sumcheck proof: round width " + std::to_string(width) + ", expected " + std::to_string(want));
-  if (r.remaining() < size_t(n) * width * field::kFp2Bytes)
-    return make_error("sumcheck proof: rounds truncated");
+  // The reader knows the shape: num_vars rounds of `degree` values, nothing else.
+  if (degree < 1 || degree > kMaxDegree || num_vars > kMaxVars)
+    return make_error("sumcheck proof: a shape of " + std::to_string(num_vars) + " rounds of degree " +
+                      std::to_string(degree) + " is out of range");
+  const size_t n = num_vars, width = degree;
+  if (r.remaining() < n * width * field::kFp2Bytes) return make_error("sumcheck proof: rounds truncated");
   Proof p;
   p.rounds.assign(n, std::vector<Fp2>(width));
   for (auto& s : p.rounds)

@@ -84,11 +84,14 @@ constexpr unsigned kMaxFactors = 16;
 constexpr unsigned kMaxVars = 40;
 
 struct Proof {
-  std::vector<std::vector<Fp2>> rounds;  // rounds[i] = s_i(0), ..., s_i(D)
+  // rounds[i] = s_i(0), s_i(2), ..., s_i(D): s_i(1) is not sent, the verifier sets it to
+  // the round's claim minus s_i(0) (which replaces the check s_i(0) + s_i(1) = claim).
+  std::vector<std::vector<Fp2>> rounds;
 
+  // The values alone: the reader knows the shape.
   void write(util::ByteWriter& w) const;
-  // Refuses shapes other than the expected (num_vars rounds of degree+1 values),
-  // truncated input and non-canonical field elements.
+  // Reads num_vars rounds of `degree` values; refuses truncated input and non-canonical
+  // field elements.
   static Result<Proof> read(util::ByteReader& r, unsigned num_vars, unsigned degree);
 };
 

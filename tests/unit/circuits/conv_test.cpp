@@ -155,7 +155,7 @@ TEST_CASE("conv gadget rejects false claims and tampered proofs", "[circuits]") 
   }
   for (size_t r = 0; r < out.proof.input_sumcheck.rounds.size(); ++r) {
     auto p = out.proof;
-    p.input_sumcheck.rounds[r][2] += one;
+    p.input_sumcheck.rounds[r].back() += one;
     REQUIRE_FALSE(cs.check(cs.y_claim, p).ok());
   }
   SECTION("a statement with other stride, padding or groups is rejected") {

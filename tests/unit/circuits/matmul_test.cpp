@@ -104,7 +104,7 @@ TEST_CASE("matmul rejects a false output claim and every tampered field", "[circ
 
   for (size_t r = 0; r < out.proof.sumcheck.rounds.size(); ++r) {
     auto p = out.proof;
-    p.sumcheck.rounds[r][2] += one;
+    p.sumcheck.rounds[r].back() += one;
     REQUIRE_FALSE(cs.check(cs.y_claim, p).ok());
   }
   for (Fp2 c::MatmulProof::*field : {&c::MatmulProof::a_eval, &c::MatmulProof::b_eval,
