@@ -41,6 +41,8 @@ int main(int argc, char** argv) {
   app.add_option("--max-message-mb", cfg.max_message_mb, "gRPC message size limit")->capture_default_str()->check(CLI::Range(1, 1024));
   app.add_flag("--share-weights", cfg.share_weights,
                "GetModel sends clients the full manifest (default: the verify-only one; miners always get the full one)");
+  app.add_flag("--closed-registration", cfg.closed_registration,
+               "refuse Register calls: the miners are the --miner entries (keeps the weights with them)");
   app.add_option("--metrics-listen", cfg.metrics_listen, "host:port for Prometheus /metrics (port 0: any; default: none)");
   app.add_option("--ready-file", cfg.ready_file, "write host:port here once serving");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")->capture_default_str();

@@ -577,10 +577,14 @@ Result<std::unique_ptr<ValidatorNode>> ValidatorNode::start(const ValidatorConfi
     const auto id = slicer::manifest_hash(bytes_of(lm.bytes));
     auto sealed = circuits::seal_check(*lm.man, id, impl->params);
     if (!sealed.ok()) return make_error(dir + ": " + sealed.error());
-    auto published = circuits::publish_manifest(*lm.man, id, impl->params);
-    if (!published.ok()) return make_error(dir + ": " + published.error());
-    const auto pub_bytes = slicer::serialize_manifest(*published);
-    lm.published.assign(pub_bytes.begin(), pub_bytes.end());
+    if (lm.man->fingerprint.empty()) {
+      lm.published = lm.bytes;  // unsealed: a verifier commits the weights itself, so it needs them
+    } else {
+      auto published = circuits::publish_manifest(*lm.man, id, impl->params);
+      if (!published.ok()) return make_error(dir + ": " + published.error());
+      const auto pub_bytes = slicer::serialize_manifest(*published);
+      lm.published.assign(pub_bytes.begin(), pub_bytes.end());
+    }
     if (auto st = circuits::check_partition_soundness(*lm.man, impl->params); !st.ok())
       return make_error(dir + ": " + st.error() + " (recompile the model)");
     lm.sealed = std::move(sealed).value();
@@ -665,6 +669,8 @@ Result<std::unique_ptr<ValidatorNode>> ValidatorNode::start(const ValidatorConfi
   svc.handle(rpc::method::kValidatorRegister, [p](rpc::Call c, rpc::Responder r) {
     auto req = rpc::parse_request<pb::RegisterRequest>(c);
     if (!req.ok()) return r(Status(StatusCode::INVALID_ARGUMENT, req.error()), {});
+    if (p->config.closed_registration)
+      return r(Status(StatusCode::PERMISSION_DENIED, "registration is closed on this validator"), {});
     if (req->endpoint().empty() || req->endpoint().find(':') == std::string::npos)
       return r(Status(StatusCode::INVALID_ARGUMENT, "endpoint must be host:port"), {});
     auto uid = p->state->register_miner(c.envelope.sender, req->endpoint(), 1.0, now_ms());

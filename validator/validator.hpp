@@ -39,8 +39,10 @@ struct ValidatorConfig {
   size_t max_message_mb = 64;
   // GetModel answers clients with a model's verify-only manifest (its weights withheld:
   // circuits::publish_manifest), registered miners with the full one; true: everyone
-  // gets the full one.
+  // gets the full one. While registration is open, anyone can register and be a miner:
+  // the weights stay with the listed miners only with closed_registration.
   bool share_weights = false;
+  bool closed_registration = false;  // refuse Register: the miners are the --miner entries
   std::string ready_file;
   std::string metrics_listen;             // host:port for /metrics (empty: no endpoint)
 };

@@ -306,6 +306,11 @@ int run_publish(const std::string& dir, const std::string& out, bool json) {
     fmt::print(stderr, "error: {}\n", c.error());
     return 1;
   }
+  std::error_code same_ec;
+  if (fs::exists(out) && fs::equivalent(dir, out, same_ec)) {
+    fmt::print(stderr, "error: --out is {} itself: the verify-only manifest would replace the full one\n", dir);
+    return 1;
+  }
   auto pub = circuits::publish_manifest(c->manifest, c->hash, pcs::Params::standard());
   if (!pub.ok()) {
     fmt::print(stderr, "error: {}: {}\n", dir, pub.error());
@@ -321,8 +326,11 @@ int run_publish(const std::string& dir, const std::string& out, bool json) {
   fs::create_directories(out, ec);
   std::ofstream f(fs::path(out) / "manifest.pb", std::ios::binary | std::ios::trunc);
   f.write(reinterpret_cast<const char*>(ser.data()), static_cast<std::streamsize>(ser.size()));
-  std::ofstream(fs::path(out) / "manifest.id") << id << "\n";
-  if (!f) {
+  std::ofstream idf(fs::path(out) / "manifest.id");
+  idf << id << "\n";
+  f.close();
+  idf.close();
+  if (!f || !idf) {
     fmt::print(stderr, "error: cannot write the manifest to '{}'\n", out);
     return 1;
   }

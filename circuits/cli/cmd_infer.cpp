@@ -4,7 +4,7 @@
 // infer: fetches the compiled model by its id (GetModel, addressed to "whoever
 // answers"; the answer's signer is the validator): the full manifest, its content hash
 // checked, or the verify-only one (weights withheld, the default for clients), which
-// names the id and whose fingerprint --fp pins,
+// names the id but cannot be checked against it, so --fp must pin its fingerprint,
 // quantizes the input with the model's scales, sends a signed Infer to that validator,
 // writes the bundle, and verifies it offline before reporting (exit 1 if it does not
 // verify). --save-model DIR keeps the manifest so `zkslice verify DIR BUNDLE` can check
@@ -69,8 +69,9 @@ int run_infer(const std::string& target, const std::string& key_file, const std:
                          : slicer::manifest_hash(bytes_of(gmr.manifest())) != id)
     return fail("the validator's manifest is not the model --model names");
   if (man->verify_only() && pin.empty())
-    fmt::print(stderr, "note: the validator sent the model's verify-only manifest (its weights withheld), fingerprint {}: "
-                       "pass --fp with the model owner's fingerprint to pin it\n", util::to_hex(man->fingerprint));
+    return fail("the validator sent the model's verify-only manifest (its weights withheld), so --model cannot be "
+                "checked against it: pass --fp with the model owner's fingerprint (this one says " +
+                util::to_hex(man->fingerprint) + ")");
   if (!save_model.empty()) {
     std::filesystem::create_directories(save_model);
     if (auto s = write_bytes(save_model + "/manifest.pb", bytes_of(gmr.manifest())); !s.ok()) return fail(s.error());

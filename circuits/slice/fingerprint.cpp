@@ -29,8 +29,10 @@ SliceStatement shape_of(const slicer::Manifest& man, const slicer::Slice& s) {
 
 namespace {
 // The constants that sealed slices' proofs read only through their R_W: every weight
-// column of their plans (Conv, Gemm and MatMul weights, biases, weight operands of Mul
-// and Add) that no plan also reads in the clear. A slice without R_W keeps its constants.
+// column of their plans (Conv, ConvTranspose, Gemm and MatMul weights and biases) that
+// no plan also reads in the clear (Mul, Add and Div operands are). A slice without R_W,
+// or one that does not plan (a constant it reads in the clear withheld), keeps its
+// constants, so such a withheld one is refused by name below.
 std::set<int> committed_weights(const slicer::Manifest& man) {
   std::set<int> committed, clear;
   for (const auto& s : man.slices) {
@@ -138,6 +140,7 @@ Status check_partition_soundness(const slicer::Manifest& man, const pcs::Params&
 }
 
 Status seal_manifest(slicer::Manifest& man, const pcs::Params& params, std::vector<std::string>* unprovable) {
+  if (man.verify_only()) return make_error("a verify-only manifest cannot be sealed again");
   if (man.slices.size() > kMaxBundleSlices)
     return make_error(std::to_string(man.slices.size()) + " slices: a bundle keeps 100 bits of soundness with at most " +
                       std::to_string(kMaxBundleSlices) + " (the slices' errors add up); "
@@ -155,7 +158,6 @@ Status seal_manifest(slicer::Manifest& man, const pcs::Params& params, std::vect
     }
     if (*c) s.weight_commitment = write_weight_commitment(**c);
   }
-  if (man.verify_only()) return make_error("a verify-only manifest cannot be sealed again");
   auto pid = params.params_id();
   man.params_id.assign(pid.begin(), pid.end());
   auto fp = fingerprint_of(man);

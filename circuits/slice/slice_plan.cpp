@@ -227,6 +227,9 @@ Status plan_operand(Plan& p, NodePlan& np, const QNode& n, size_t i, int y, cons
   const QModel& m = *p.m;
   const auto& tt = m.tensors[t];
   if (tt.is_const) {
+    // A verifier evaluates this constant itself: it is never withheld (a verify-only
+    // manifest that withholds it is refused when its fingerprint is computed).
+    if (tt.withheld) return node_error(n, "the constant operand '" + tt.name + "' is withheld, but a verifier reads it");
     if (p.const_tables.count(t) && p.const_tables[t].size() != out.padded_size())
       return node_error(n, "a constant used at two shapes is not provable yet");
     auto idx = model::kern::broadcast_index(tt.shape, m.tensors[y].shape);

@@ -149,13 +149,13 @@ Result<Manifest> parse_manifest(std::span<const uint8_t> bytes) {
   if (pm.source_hash().size() == 32) std::memcpy(man.source_hash.data(), pm.source_hash().data(), 32);
   for (const auto* f : {&pm.params_id(), &pm.fingerprint(), &pm.withheld_digest(), &pm.published_from()})
     if (!f->empty() && f->size() != 32)
-      return make_error("manifest: malformed params id, fingerprint, withheld-weights digest or source hash");
+      return make_error("manifest: malformed params id, fingerprint, withheld-weights digest or published-from hash");
   man.params_id.assign(pm.params_id().begin(), pm.params_id().end());
   man.fingerprint.assign(pm.fingerprint().begin(), pm.fingerprint().end());
   man.withheld_digest.assign(pm.withheld_digest().begin(), pm.withheld_digest().end());
   man.published_from.assign(pm.published_from().begin(), pm.published_from().end());
   if (man.withheld_digest.empty() != man.published_from.empty() || (man.verify_only() && man.fingerprint.empty()))
-    return make_error("manifest: a verify-only manifest needs its fingerprint, withheld-weights digest and source hash");
+    return make_error("manifest: a verify-only manifest needs its fingerprint, withheld-weights digest and published-from hash");
   int nt = pm.tensors_size();
   auto tidx_ok = [&](int i) { return i >= 0 && i < nt; };
   for (const auto& pt : pm.tensors()) {
@@ -175,7 +175,7 @@ Result<Manifest> parse_manifest(std::span<const uint8_t> bytes) {
     if (t.withheld) {
       if (!t.is_const || !t.data.empty() || !man.verify_only())
         return make_error("manifest: tensor '" + t.name + "' is marked withheld but is not a withheld constant of a verify-only manifest");
-      if (pt.abs_max() < 0 || !(pt.l1_max() >= 0) || !std::isfinite(pt.l1_max()))
+      if (pt.abs_max() < 0 || !(pt.l1_max() >= 0) || !std::isfinite(pt.l1_max()) || std::signbit(pt.l1_max()))
         return make_error("manifest: withheld constant '" + t.name + "' has a bad value bound");
       t.abs_max = pt.abs_max();
       t.l1_max = pt.l1_max();

@@ -191,6 +191,61 @@ TEST_CASE("validator: bad requests get clear errors, and registration works", "[
   }
 }
 
+TEST_CASE("validator: clients get the verify-only manifest, registered miners the full one", "[validator]") {
+  TempDir dir;
+  Model m = make_model("1l_mlp", 1);
+  m.write_dir(dir / "model");
+  auto get_model = [&](rpc::SignedClient& who) {
+    pb::GetModelRequest req;
+    req.set_protocol_version(rpc::kProtocolVersion);
+    req.set_model(zks::test::str(m.hash));
+    auto r = who.call(rpc::method::kValidatorGetModel, req.SerializeAsString(), 10s);
+    INFO(r.status.error_message());
+    REQUIRE(r.status.ok());
+    pb::GetModelResponse resp;
+    REQUIRE(resp.ParseFromString(r.body));
+    return resp.manifest();
+  };
+  auto miner_key = key(22);
+  pb::RegisterRequest reg;
+  reg.set_protocol_version(rpc::kProtocolVersion);
+  reg.set_endpoint("127.0.0.1:1");
+  {
+    Validator v(dir, {"--model", dir / "model"});
+    const auto client_key = key(61);  // (the client keeps a reference)
+    rpc::SignedClient client(v.addr, client_key, v.keypair.public_key());
+    const auto sent = get_model(client);
+    auto man = zks::slicer::parse_manifest({reinterpret_cast<const uint8_t*>(sent.data()), sent.size()});
+    REQUIRE(man.ok());
+    REQUIRE(man->verify_only());
+    REQUIRE(std::equal(m.hash.begin(), m.hash.end(), man->published_from.begin()));
+    size_t withheld = 0;
+    for (const auto& t : man->model.tensors) withheld += t.withheld && t.data.empty();
+    REQUIRE(withheld == 2);  // the Gemm's weight and bias
+    auto fp = zks::circuits::check_sealed(*man, kParams);
+    REQUIRE(fp.ok());
+    REQUIRE(std::equal(fp->begin(), fp->end(), m.man.fingerprint.begin()));
+    // Registered, the same caller's key as a miner's gets the full manifest.
+    rpc::SignedClient as_miner(v.addr, miner_key, v.keypair.public_key());
+    REQUIRE(get_model(as_miner) != m.bytes);
+    REQUIRE(as_miner.call(rpc::method::kValidatorRegister, reg.SerializeAsString(), 10s).status.ok());
+    REQUIRE(get_model(as_miner) == m.bytes);
+    REQUIRE(get_model(client) == sent);
+    v.proc->stop();
+  }
+  {
+    // --share-weights: the full one to everyone; --closed-registration: no new miners.
+    Validator v(dir, {"--model", dir / "model", "--share-weights", "--closed-registration"});
+    const auto client_key = key(62);
+    rpc::SignedClient client(v.addr, client_key, v.keypair.public_key());
+    REQUIRE(get_model(client) == m.bytes);
+    auto r = client.call(rpc::method::kValidatorRegister, reg.SerializeAsString(), 10s);
+    REQUIRE(r.status.error_code() == StatusCode::PERMISSION_DENIED);
+    REQUIRE_THAT(r.status.error_message(), Catch::Contains("closed"));
+    v.proc->stop();
+  }
+}
+
 namespace {
 
 // What a killed validator left in its data dir.

@@ -1092,29 +1092,54 @@ TEST_CASE("verify-only manifests: bundles verify without the weights, under the 
 }
 
 TEST_CASE("verify-only manifests keep the constants a verifier reads in the clear", "[circuits][slice]") {
-  // 1l_batch_norm's scale and shift are public operands of Mul and Add (the verifier
-  // evaluates them itself): none is withheld, and withholding one is refused.
-  Compiled m = compile("1l_batch_norm");
+  // y = Relu(Gemm(x, W)) * C: W is a weight column (in R_W), C a Mul operand the verifier
+  // evaluates itself. W is withheld, C is not, and a file withholding C is refused by
+  // name (it used to be planned first, reading C's missing values).
+  Compiled m = compile_graph({1, 4}, [&](onnx::GraphProto& g) {
+    for (const char* name : {"W", "C"}) {
+      auto* t = g.add_initializer();
+      t->set_name(std::string(name));
+      t->set_data_type(onnx::TensorProto::FLOAT);
+      if (name[0] == 'W') t->add_dims(4);
+      else t->add_dims(1);
+      t->add_dims(4);
+      for (int i = 0; i < (name[0] == 'W' ? 16 : 4); ++i) t->add_float_data(float(std::cos(0.7 * i)) / 2);
+    }
+    zks::test::add_node(g, "Gemm", {"x", "W"}, "g");
+    zks::test::add_node(g, "Relu", {"g"}, "r");  // (a Mul right after the Gemm is folded into it)
+    zks::test::add_node(g, "Mul", {"r", "C"}, "y");
+  });
   const zks::slicer::Manifest man = sealed(m, 1);
   const auto id = zks::slicer::manifest_hash(zks::slicer::serialize_manifest(man));
+  auto bundle = c::prove_bundle(man, id, model_inputs(m), kParams, 1, nullptr, {});
+  REQUIRE(bundle.ok());
   auto pub = c::publish_manifest(man, id, kParams);
   REQUIRE(pub.ok());
-  size_t consts = 0;
-  for (const auto& t : pub->model.tensors) {
-    CHECK_FALSE(t.withheld);
-    consts += t.is_const && !t.data.empty();
-  }
-  REQUIRE(consts > 0);
-  auto hidden = *pub;
-  for (auto& t : hidden.model.tensors)
-    if (t.is_const) {
-      t.withheld = true;
-      t.data.clear();
-      break;
+  int clear = -1;
+  for (size_t t = 0; t < pub->model.tensors.size(); ++t) {
+    const auto& T = pub->model.tensors[t];
+    if (!T.is_const) continue;
+    if (T.name.rfind("C", 0) == 0) {
+      CHECK_FALSE(T.withheld);
+      CHECK(T.data.size() == 4);
+      clear = int(t);
+    } else {
+      CHECK(T.withheld);
     }
-  auto r = c::check_sealed(hidden, kParams);
+  }
+  REQUIRE(clear >= 0);
+  REQUIRE(c::verify_bundle(*pub, id, *bundle, kParams, nullptr).ok());
+  auto hidden = *pub;
+  hidden.model.tensors[size_t(clear)].withheld = true;
+  hidden.model.tensors[size_t(clear)].abs_max = 100;
+  hidden.model.tensors[size_t(clear)].data.clear();
+  auto parsed = zks::slicer::parse_manifest(zks::slicer::serialize_manifest(hidden));
+  REQUIRE(parsed.ok());  // well formed; what it withholds is checked with its fingerprint
+  auto r = c::check_sealed(*parsed, kParams);
   REQUIRE_FALSE(r.ok());
   CHECK_THAT(r.error(), Catch::Contains("not a committed weight"));
+  auto v = c::verify_bundle(*parsed, id, *bundle, kParams, nullptr);
+  REQUIRE_FALSE(v.ok());
 }
 
 TEST_CASE("weights over a power of two are two weight stacks, one joint R_W bound by the manifest", "[circuits][slice]") {
