@@ -353,9 +353,16 @@ int run_inspect(const std::string& dir, bool json) {
     return 1;
   }
   const QModel& m = man->model;
+  size_t withheld = 0;
+  for (const auto& t : m.tensors) withheld += t.withheld;
   if (json) {
     nlohmann::json j;
     j["nodes"] = m.nodes.size();
+    j["verify_only"] = man->verify_only();
+    if (man->verify_only()) {
+      j["withheld_tensors"] = withheld;
+      j["published_from"] = util::to_hex(man->published_from);
+    }
     j["slices"] = slices_json(m, man->slices);
     auto ra = nlohmann::json::array();
     for (const auto& n : m.nodes)
@@ -366,6 +373,9 @@ int run_inspect(const std::string& dir, bool json) {
   }
   fmt::print("model '{}', opset {}, {} nodes, {} tensors, {} tables, act {} bits, weights {} bits\n", m.name, m.opset,
              m.nodes.size(), m.tensors.size(), m.tables.size(), m.cfg.act_bits, m.cfg.weight_bits);
+  if (man->verify_only())
+    fmt::print("verify-only manifest: {} weight tensors withheld; published from model {}\n", withheld,
+               util::to_hex(man->published_from));
   print_slices(m, man->slices);
   fmt::print("range analysis (max |acc|, headroom to 2^62):\n");
   for (const auto& n : m.nodes)

@@ -108,10 +108,12 @@ int run_verify(const std::string& dir, const std::string& path, const std::strin
       j["soundness_bits"] = circuits::bundle_soundness_bits(timings);
     }
     j["fingerprint"] = util::to_hex(compiled->manifest.fingerprint);
+    j["verify_only"] = compiled->manifest.verify_only();
     fmt::print("{}\n", j.dump(2));
   } else if (s.ok()) {
-    fmt::print("VALID: {} slices verified (model fingerprint {}{})\n", timings.size(),
-               util::to_hex(compiled->manifest.fingerprint), pin.empty() ? ", not pinned: pass --fp to pin it" : ", pinned");
+    fmt::print("VALID: {} slices verified (model fingerprint {}{}{})\n", timings.size(),
+               util::to_hex(compiled->manifest.fingerprint), pin.empty() ? ", not pinned: pass --fp to pin it" : ", pinned",
+               compiled->manifest.verify_only() ? "; verify-only manifest" : "");
     fmt::print("  soundness: {:.1f} bits (the interactive protocol's error, grinding counted as work)\n",
                circuits::bundle_soundness_bits(timings));
     for (size_t j = 0; j < timings.size(); ++j)
