@@ -27,6 +27,29 @@ std::array<uint8_t, 32> slice_graph_hash(const zkslice::v1::Manifest& pm, const 
   return h.finalize();
 }
 
+// Tables, gather maps and multipliers change little from one entry to the next: they
+// travel as their first value and then the differences, so most entries take a
+// one-byte varint instead of two or three (wrapping arithmetic: any int64 round trips).
+void put_deltas(google::protobuf::RepeatedField<int64_t>* out, const std::vector<int64_t>& v) {
+  out->Reserve(static_cast<int>(v.size()));
+  uint64_t prev = 0;
+  for (int64_t x : v) {
+    out->Add(static_cast<int64_t>(static_cast<uint64_t>(x) - prev));
+    prev = static_cast<uint64_t>(x);
+  }
+}
+
+std::vector<int64_t> from_deltas(const google::protobuf::RepeatedField<int64_t>& in) {
+  std::vector<int64_t> v;
+  v.reserve(static_cast<size_t>(in.size()));
+  uint64_t prev = 0;
+  for (int64_t d : in) {
+    prev += static_cast<uint64_t>(d);
+    v.push_back(static_cast<int64_t>(prev));
+  }
+  return v;
+}
+
 }  // namespace
 
 util::Bytes serialize_manifest(const Manifest& man) {
@@ -78,9 +101,9 @@ util::Bytes serialize_manifest(const Manifest& man) {
     pn->set_shift(n.shift);
     for (int s : n.in_shift) pn->add_in_shift(s);
     pn->set_table(n.table);
-    for (auto g : n.gather) pn->add_gather(g);
+    put_deltas(pn->mutable_gather(), n.gather);
     pn->set_fill(n.fill);
-    for (auto v : n.mult) pn->add_mult(v);
+    put_deltas(pn->mutable_mult(), n.mult);
     pn->set_aux(n.aux);
     pn->set_acc_bound(n.acc_bound);
   }
@@ -93,7 +116,7 @@ util::Bytes serialize_manifest(const Manifest& man) {
     pt->set_in_scale(t.in_scale);
     pt->set_out_scale(t.out_scale);
     pt->set_in_lo(t.in_lo);
-    for (auto v : t.values) pt->add_values(v);
+    put_deltas(pt->mutable_values(), t.values);
     pt->set_hash(t.hash.data(), t.hash.size());
   }
   for (int i : m.inputs) pm.add_inputs(i);
@@ -197,7 +220,7 @@ Result<Manifest> parse_manifest(std::span<const uint8_t> bytes) {
     t.in_scale = pt.in_scale();
     t.out_scale = pt.out_scale();
     t.in_lo = pt.in_lo();
-    t.values.assign(pt.values().begin(), pt.values().end());
+    t.values = from_deltas(pt.values());
     if (t.values.empty() || pt.hash().size() != 32) return make_error("manifest: bad table");
     std::memcpy(t.hash.data(), pt.hash().data(), 32);
     m.tables.push_back(std::move(t));
@@ -228,9 +251,9 @@ Result<Manifest> parse_manifest(std::span<const uint8_t> bytes) {
     n.shift = pn.shift();
     n.in_shift.assign(pn.in_shift().begin(), pn.in_shift().end());
     n.table = pn.table();
-    n.gather.assign(pn.gather().begin(), pn.gather().end());
+    n.gather = from_deltas(pn.gather());
     n.fill = pn.fill();
-    n.mult.assign(pn.mult().begin(), pn.mult().end());
+    n.mult = from_deltas(pn.mult());
     n.aux = pn.aux();
     n.acc_bound = pn.acc_bound();
     m.nodes.push_back(std::move(n));
