@@ -1346,6 +1346,41 @@ TEST_CASE("a corrupted manifest, sealed again, is refused or proves: never a cra
   }
 }
 
+TEST_CASE("a corrupted verify-only manifest is refused, or is the same model: never a crash", "[slice][bad]") {
+  // A verifier reads a verify-only manifest from whoever sent it: every byte of one,
+  // flipped, then parsed, checked against its seal and used to verify an honest bundle
+  // under the pinned fingerprint. A withheld constant once crashed this path.
+  Compiled m = compile("4l_relu_conv_fc");
+  const auto man = sealed(m, 2);
+  const auto id = zks::slicer::manifest_hash(zks::slicer::serialize_manifest(man));
+  auto fp = c::check_sealed(man, kParams);
+  REQUIRE(fp.ok());
+  auto bundle = c::prove_bundle(man, id, model_inputs(m), kParams, 1, nullptr, {});
+  REQUIRE(bundle.ok());
+  auto pub = c::publish_manifest(man, id, kParams);
+  REQUIRE(pub.ok());
+  const auto bytes = zks::slicer::serialize_manifest(*pub);
+  size_t refused = 0, same = 0;
+  for (size_t pos = 0; pos < bytes.size(); ++pos)
+    for (uint8_t bit : {uint8_t(0x01), uint8_t(0x80)}) {
+      auto t = bytes;
+      t[pos] ^= bit;
+      auto back = zks::slicer::parse_manifest(t);
+      if (!back.ok() || !c::check_sealed(*back, kParams).ok() ||
+          !c::verify_bundle(*back, id, *bundle, kParams, nullptr, &*fp).ok()) {
+        ++refused;
+        continue;
+      }
+      // Accepted under the pinned FP: then it is the same model (a flip outside what FP covers).
+      auto again = c::fingerprint_of(*back);
+      REQUIRE(again.ok());
+      REQUIRE(*again == *fp);
+      ++same;
+    }
+  CHECK(refused > 2 * bytes.size() * 9 / 10);
+  INFO(same << " flips accepted as the same model");
+}
+
 TEST_CASE("a weight tensor larger than one commitment is refused with a reason, not an abort", "[circuits][slice]") {
   // Gemm y = x W^T with W [2049, 2048]: padded to 2^12 x 2^11 = 2^23 entries, over the
   // 2^22 a commitment holds (stacking it aborted the planner).
