@@ -21,6 +21,7 @@ ready() { for _ in $(seq 300); do [ -s "$1" ] && { cat "$1"; return; }; sleep 0.
 
 "$Z" compile tests/data/corpus/age/model.onnx --out "$W/age" --slices "$SLICES" >"$W/compile.log"
 ID=$(awk '/manifest id/ {print $3}' "$W/compile.log")
+FP=$(awk '/model fingerprint/ {print $3}' "$W/compile.log")
 "$Z" keygen --out "$W/v.key" >/dev/null
 "$BUILD/validator/zkslice-validator" --key "$W/v.key" --listen 127.0.0.1:0 --data-dir "$W/v" --model "$W/age" \
   --k 1 --explore 0 --bench-idle-s 0 ${VLOG:+--log-level $VLOG} --ready-file "$W/v.ready" >"$W/v.log" 2>&1 &
@@ -37,11 +38,11 @@ for i in $(seq "$MINERS"); do
 done
 for _ in $(seq 100); do [ "$("$Z" weights --validator "$V" --json | grep -c '"uid"')" -ge "$MINERS" ] && break; sleep 0.1; done
 # One warm-up request (miners fetch the artifact), then the measured ones.
-"$Z" infer --validator "$V" --model "$ID" --input tests/data/corpus/age/input.json --out "$W/b" >/dev/null
+"$Z" infer --validator "$V" --model "$ID" --fp "$FP" --input tests/data/corpus/age/input.json --out "$W/b" >/dev/null
 echo "| request | end to end (ms) | slowest slice (ms) | sum of slices (ms) | distinct miners |"
 echo "|---|---|---|---|---|"
 for r in $(seq "$N"); do
-  "$Z" infer --validator "$V" --model "$ID" --input tests/data/corpus/age/input.json --out "$W/b" --json >"$W/r.json"
+  "$Z" infer --validator "$V" --model "$ID" --fp "$FP" --input tests/data/corpus/age/input.json --out "$W/b" --json >"$W/r.json"
   python3 - "$r" "$W/r.json" <<'PY'
 import json, sys
 r, path = sys.argv[1:]
