@@ -43,10 +43,11 @@ nlohmann::json slices_json(const QModel& m, const std::vector<slicer::Slice>& sl
     std::vector<std::string> ops;
     for (size_t k = s.first; k < s.end; ++k) ops.push_back(m.nodes[k].op);
     js["ops"] = ops;
+    const auto f = slicer::slice_features(m, s.first, s.end);  // what the estimates are made of
     js["prove_ms_est"] = s.cost.prove_ms;
+    js["one_shot_ms_est"] = slicer::estimate_one_shot_ms(f);
     js["memory_mb_est"] = s.cost.memory_bytes / 1048576.0;
     js["channel_part"] = s.channel_part;
-    const auto f = slicer::slice_features(m, s.first, s.end);  // what the estimates are made of
     js["features"] = {{"sumcheck", f.sumcheck},         {"gather", f.gather},
                       {"committed", f.committed},       {"lookups", f.lookups},
                       {"weights", f.weights},           {"table_entries", f.table_entries},
@@ -70,8 +71,10 @@ void print_slices(const QModel& m, const std::vector<slicer::Slice>& sl) {
     const auto& s = sl[j];
     std::string ops;
     for (size_t k = s.first; k < s.end; ++k) ops += (ops.empty() ? "" : " ") + m.nodes[k].op;
-    fmt::print("slice {}: nodes [{}, {}), est. {:.2f} ms, {:.1f} MB{}\n  ops: {}\n  in:  {}\n  out: {}\n", j, s.first,
-               s.end, s.cost.prove_ms, s.cost.memory_bytes / 1048576.0, s.channel_part ? " (channel part)" : "", ops,
+    const double one_shot = slicer::estimate_one_shot_ms(slicer::slice_features(m, s.first, s.end));
+    fmt::print("slice {}: nodes [{}, {}), est. {:.2f} ms ({:.0f} ms one-shot), {:.1f} MB{}\n  ops: {}\n  in:  {}\n  out: {}\n",
+               j, s.first, s.end, s.cost.prove_ms, one_shot, s.cost.memory_bytes / 1048576.0,
+               s.channel_part ? " (channel part)" : "", ops,
                names_of(m, s.inputs),
                names_of(m, s.outputs));
   }
@@ -394,7 +397,7 @@ void register_compile(CLI::App& app, Context& ctx) {
   c->add_option("--out", ca.out, "Output directory for manifest.pb")->required();
   auto* s = c->add_option("--slices", ca.slices, "Number of slices")->check(CLI::Range(1, 4096));
   auto* mb = c->add_option("--max-slice-mb", ca.max_mb, "Max estimated peak memory of a slice's prover (MB, the process's own ~21 MB included)");
-  auto* ms = c->add_option("--max-slice-ms", ca.max_ms, "Max estimated prove time per slice (ms on one core, as a warm miner proves it: weight commitments cached)");
+  auto* ms = c->add_option("--max-slice-ms", ca.max_ms, "Max estimated prove time per slice (ms on one core, as a warm miner proves it: weight commitments cached; compile also prints the one-shot estimate)");
   s->excludes(mb)->excludes(ms);
   mb->excludes(ms);
   c->add_option("--calibration,--calibrate", ca.calibration, "Calibration input JSON files (default: input.json next to the model)");

@@ -194,6 +194,14 @@ SliceFeatures without_boundaries(SliceFeatures f) {
 }
 }  // namespace
 
+// Committing a slice's weights (padded into stacks, encoded at rate 1/4 and hashed), what
+// a one-shot run adds to a warm miner's time: 175-212 ns a weight on one core, measured
+// 2026-12-07 as `zkslice --threads 1 prove` against the estimate on mnist_gan (1.06M
+// weights: 217.8 ms estimated, 436-450 ms measured), variable_cnn and wakeword.
+constexpr double kOneShotWeightNs = 200;
+
+double estimate_one_shot_ms(const SliceFeatures& f) { return estimate_ms(f) + f.weights * kOneShotWeightNs * 1e-6; }
+
 double estimate_memory_bytes(const SliceFeatures& f) {
   return kProcessBytes + f.committed * kCommittedBytes + f.weights * kWeightBytes;
 }

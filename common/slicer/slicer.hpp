@@ -37,8 +37,11 @@ struct SliceFeatures {
   double outputs_made = 0, output_elements = 0; // boundary outputs the slice computes
 };
 SliceFeatures slice_features(const model::QModel& m, size_t first, size_t end);
-// A slice's prove time on one core (ms), from its features: the fitted cost model.
+// A slice's prove time on one core (ms), from its features: the fitted cost model, for
+// a warm miner (its weight commitments cached from an earlier job).
 double estimate_ms(const SliceFeatures& f);
+// The same for a one-shot run (`zkslice prove`), which commits the slice's weights first.
+double estimate_one_shot_ms(const SliceFeatures& f);
 // A slice prover's peak memory (bytes, the process's own included), from its features.
 double estimate_memory_bytes(const SliceFeatures& f);
 

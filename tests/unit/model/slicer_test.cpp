@@ -308,6 +308,20 @@ TEST_CASE("a corrupted manifest is refused with a reason or runs, never crashes"
   }
 }
 
+TEST_CASE("a one-shot run is estimated with its weight commitment, a warm miner without", "[slicer]") {
+  NamedTensors in;
+  auto q = compile_corpus("4l_relu_conv_fc", in);
+  REQUIRE(q.ok());
+  const auto f = slicer::slice_features(*q, 0, q->nodes.size());
+  REQUIRE(f.weights > 1000);
+  const double warm = slicer::estimate_ms(f), once = slicer::estimate_one_shot_ms(f);
+  CHECK(once > warm);
+  CHECK(once - warm == Approx(f.weights * 200e-6));  // 200 ns a weight (slicer.cpp)
+  auto none = f;
+  none.weights = 0;
+  CHECK(slicer::estimate_one_shot_ms(none) == slicer::estimate_ms(none));
+}
+
 TEST_CASE("a slice is costed as a whole: tables once, its private boundaries, and the partition minimises the slowest", "[slicer]") {
   for (const char* name : {"age", "multihead_attention"}) {
     INFO("model " << name);
