@@ -16,6 +16,27 @@
 
 namespace zks::model {
 
+std::array<uint8_t, 32> table_hash(const QTable& t) {
+  util::ByteWriter w;
+  auto str = [&](const std::string& s) {
+    w.u64(s.size());
+    w.raw({reinterpret_cast<const uint8_t*>(s.data()), s.size()});
+  };
+  str("zkslice-table-v1");
+  str(t.fn);
+  for (double d : {t.alpha, t.beta, t.gamma}) {
+    uint64_t bits;
+    std::memcpy(&bits, &d, 8);
+    w.u64(bits);
+  }
+  w.u64(static_cast<uint64_t>(static_cast<int64_t>(t.in_scale)));
+  w.u64(static_cast<uint64_t>(static_cast<int64_t>(t.out_scale)));
+  w.u64(static_cast<uint64_t>(t.in_lo));
+  w.u64(t.values.size());
+  for (int64_t v : t.values) w.u64(static_cast<uint64_t>(v));
+  return hash::hash(hash::Domain::Generic, w.bytes());
+}
+
 namespace {
 
 const std::set<std::string> kPassOps = {"Relu", "Abs", "Neg", "MaxPool", "GlobalMaxPool", "Clip"};
@@ -91,26 +112,7 @@ struct Builder {
     return id;
   }
 
-  static std::array<uint8_t, 32> table_hash(const QTable& t) {
-    util::ByteWriter w;
-    auto str = [&](const std::string& s) {
-      w.u64(s.size());
-      w.raw({reinterpret_cast<const uint8_t*>(s.data()), s.size()});
-    };
-    str("zkslice-table-v1");
-    str(t.fn);
-    for (double d : {t.alpha, t.beta, t.gamma}) {
-      uint64_t bits;
-      std::memcpy(&bits, &d, 8);
-      w.u64(bits);
-    }
-    w.u64(static_cast<uint64_t>(static_cast<int64_t>(t.in_scale)));
-    w.u64(static_cast<uint64_t>(static_cast<int64_t>(t.out_scale)));
-    w.u64(static_cast<uint64_t>(t.in_lo));
-    w.u64(t.values.size());
-    for (int64_t v : t.values) w.u64(static_cast<uint64_t>(v));
-    return hash::hash(hash::Domain::Generic, w.bytes());
-  }
+
 
   // Gather map of a layout node: run it on element indices.
   Status layout_map(const Node& n, QNode& q, const std::vector<int>& act_inputs) {

@@ -101,6 +101,10 @@ Status range_analysis(QModel& m);
 // multiplies the input's bound by.
 double weight_l1_max(const QNode& n, const QTensor& w);
 
+// BLAKE2b-256 of a table's canonical encoding (function, parameters, scales, domain and
+// values): QTable::hash, which a manifest carries and parsing checks.
+std::array<uint8_t, 32> table_hash(const QTable& t);
+
 // floor(double(x) * 2^f + 0.5), saturated to [lo, hi].
 int64_t quantize_value(double x, int f, int64_t lo, int64_t hi, bool* saturated = nullptr);
 

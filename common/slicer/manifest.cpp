@@ -223,6 +223,8 @@ Result<Manifest> parse_manifest(std::span<const uint8_t> bytes) {
     t.values = from_deltas(pt.values());
     if (t.values.empty() || pt.hash().size() != 32) return make_error("manifest: bad table");
     std::memcpy(t.hash.data(), pt.hash().data(), 32);
+    if (t.hash != model::table_hash(t))
+      return make_error("manifest: table " + std::to_string(m.tables.size()) + " (" + t.fn + ") does not match its hash");
     m.tables.push_back(std::move(t));
   }
   for (const auto& pn : pm.nodes()) {

@@ -95,9 +95,9 @@ Result<std::vector<std::vector<int64_t>>> run_slice(const model::QModel& m, cons
 // ---- manifest ----
 // 2: weight stacks over 2^18 entries split into a joint R_W (a manifest sealed before
 // has another R_W for such slices: refused here, rather than failing its proofs).
-// 3: FP v2, over the verify-only form (a manifest sealed before has an FP of v1);
-//    tables, gather maps and multipliers delta-coded.
-inline constexpr uint32_t kSemanticsVersion = 3;
+// 3: FP v2, over the verify-only form (a manifest sealed before has an FP of v1).
+// 4: tables, gather maps and multipliers delta-coded.
+inline constexpr uint32_t kSemanticsVersion = 4;
 
 struct Manifest {
   model::QModel model;
