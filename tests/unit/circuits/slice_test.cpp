@@ -987,19 +987,36 @@ TEST_CASE("sealed manifests: the fingerprint binds weights, and proofs do not re
 }
 
 
-TEST_CASE("verify-only manifests: bundles verify without the weights, under the same fingerprint", "[circuits][slice]") {
-  Compiled m = compile("4l_relu_conv_fc");
-  const zks::slicer::Manifest man = sealed(m, 2);
-  const auto full_bytes = zks::slicer::serialize_manifest(man);
-  const auto id = zks::slicer::manifest_hash(full_bytes);
-  auto fp = c::check_sealed(man, kParams);
+namespace {
+// A model sealed as `slices` slices, proved once on its input, and published verify-only.
+struct Published {
+  Compiled m;
+  zks::slicer::Manifest man, pub;
+  zks::hash::Digest id{}, fp{};
+  c::Bundle bundle;
+};
+Published publish(Compiled m, size_t slices) {
+  Published p{std::move(m), {}, {}, {}, {}, {}};
+  p.man = sealed(p.m, slices);
+  p.id = zks::slicer::manifest_hash(zks::slicer::serialize_manifest(p.man));
+  auto fp = c::check_sealed(p.man, kParams);
   REQUIRE(fp.ok());
-  auto bundle = c::prove_bundle(man, id, model_inputs(m), kParams, 2, nullptr, {});
+  p.fp = *fp;
+  auto bundle = c::prove_bundle(p.man, p.id, model_inputs(p.m), kParams, 2, nullptr, {});
   REQUIRE(bundle.ok());
+  p.bundle = std::move(*bundle);
+  auto pub = c::publish_manifest(p.man, p.id, kParams);
+  REQUIRE(pub.ok());
+  p.pub = std::move(*pub);
+  return p;
+}
+}  // namespace
 
-  auto published = c::publish_manifest(man, id, kParams);
-  REQUIRE(published.ok());
-  const auto pub_bytes = zks::slicer::serialize_manifest(*published);
+TEST_CASE("verify-only manifests: bundles verify without the weights, under the same fingerprint", "[circuits][slice]") {
+  const Published p = publish(compile("4l_relu_conv_fc"), 2);
+  const auto& [m, man, published, id, fp, bundle] = p;
+  const auto full_bytes = zks::slicer::serialize_manifest(man);
+  const auto pub_bytes = zks::slicer::serialize_manifest(published);
   auto pub = zks::slicer::parse_manifest(pub_bytes);  // as a verifier reads it: the range analysis redone
   REQUIRE(pub.ok());
   REQUIRE(pub->verify_only());
@@ -1021,11 +1038,11 @@ TEST_CASE("verify-only manifests: bundles verify without the weights, under the 
     if (!man.model.tensors[t].is_const) CHECK(pub->model.tensors[t].hi == man.model.tensors[t].hi);
   auto pub_fp = c::check_sealed(*pub, kParams);
   REQUIRE(pub_fp.ok());
-  REQUIRE(*pub_fp == *fp);
-  REQUIRE(c::verify_bundle(*pub, id, *bundle, kParams, nullptr, &*fp).ok());
+  REQUIRE(*pub_fp == fp);
+  REQUIRE(c::verify_bundle(*pub, id, bundle, kParams, nullptr, &fp).ok());
 
   SECTION("a changed proof byte is refused") {
-    auto bad = *bundle;
+    auto bad = bundle;
     bad.proofs[1][bad.proofs[1].size() / 2] ^= 1;
     REQUIRE_FALSE(c::verify_bundle(*pub, id, bad, kParams, nullptr).ok());
   }
@@ -1077,10 +1094,10 @@ TEST_CASE("verify-only manifests: bundles verify without the weights, under the 
     REQUIRE_FALSE(c::publish_manifest(*pub, id, kParams).ok());
   }
   SECTION("it stands for the full manifest's id, and files that mix the forms are refused") {
-    auto r = c::verify_bundle(*pub, zks::slicer::manifest_hash(pub_bytes), *bundle, kParams, nullptr);
+    auto r = c::verify_bundle(*pub, zks::slicer::manifest_hash(pub_bytes), bundle, kParams, nullptr);
     REQUIRE_FALSE(r.ok());
     CHECK_THAT(r.error(), Catch::Contains("stands for the model"));
-    auto no_source = *published;
+    auto no_source = published;
     no_source.published_from.clear();  // withheld weights in what reads as a full manifest
     auto parsed = zks::slicer::parse_manifest(zks::slicer::serialize_manifest(no_source));
     REQUIRE_FALSE(parsed.ok());
@@ -1109,12 +1126,9 @@ TEST_CASE("verify-only manifests keep the constants a verifier reads in the clea
     zks::test::add_node(g, "Relu", {"g"}, "r");  // (a Mul right after the Gemm is folded into it)
     zks::test::add_node(g, "Mul", {"r", "C"}, "y");
   });
-  const zks::slicer::Manifest man = sealed(m, 1);
-  const auto id = zks::slicer::manifest_hash(zks::slicer::serialize_manifest(man));
-  auto bundle = c::prove_bundle(man, id, model_inputs(m), kParams, 1, nullptr, {});
-  REQUIRE(bundle.ok());
-  auto pub = c::publish_manifest(man, id, kParams);
-  REQUIRE(pub.ok());
+  const Published p = publish(std::move(m), 1);
+  const auto* pub = &p.pub;
+  const auto& id = p.id;
   int clear = -1;
   for (size_t t = 0; t < pub->model.tensors.size(); ++t) {
     const auto& T = pub->model.tensors[t];
@@ -1128,7 +1142,7 @@ TEST_CASE("verify-only manifests keep the constants a verifier reads in the clea
     }
   }
   REQUIRE(clear >= 0);
-  REQUIRE(c::verify_bundle(*pub, id, *bundle, kParams, nullptr).ok());
+  REQUIRE(c::verify_bundle(*pub, id, p.bundle, kParams, nullptr).ok());
   auto hidden = *pub;
   hidden.model.tensors[size_t(clear)].withheld = true;
   hidden.model.tensors[size_t(clear)].abs_max = 100;
@@ -1138,7 +1152,7 @@ TEST_CASE("verify-only manifests keep the constants a verifier reads in the clea
   auto r = c::check_sealed(*parsed, kParams);
   REQUIRE_FALSE(r.ok());
   CHECK_THAT(r.error(), Catch::Contains("not a committed weight"));
-  auto v = c::verify_bundle(*parsed, id, *bundle, kParams, nullptr);
+  auto v = c::verify_bundle(*parsed, id, p.bundle, kParams, nullptr);
   REQUIRE_FALSE(v.ok());
 }
 
@@ -1350,16 +1364,8 @@ TEST_CASE("a corrupted verify-only manifest is refused, or is the same model: ne
   // A verifier reads a verify-only manifest from whoever sent it: every byte of one,
   // flipped, then parsed, checked against its seal and used to verify an honest bundle
   // under the pinned fingerprint. A withheld constant once crashed this path.
-  Compiled m = compile("4l_relu_conv_fc");
-  const auto man = sealed(m, 2);
-  const auto id = zks::slicer::manifest_hash(zks::slicer::serialize_manifest(man));
-  auto fp = c::check_sealed(man, kParams);
-  REQUIRE(fp.ok());
-  auto bundle = c::prove_bundle(man, id, model_inputs(m), kParams, 1, nullptr, {});
-  REQUIRE(bundle.ok());
-  auto pub = c::publish_manifest(man, id, kParams);
-  REQUIRE(pub.ok());
-  const auto bytes = zks::slicer::serialize_manifest(*pub);
+  const Published p = publish(compile("4l_relu_conv_fc"), 2);
+  const auto bytes = zks::slicer::serialize_manifest(p.pub);
   size_t refused = 0, same = 0;
   for (size_t pos = 0; pos < bytes.size(); ++pos)
     for (uint8_t bit : {uint8_t(0x01), uint8_t(0x80)}) {
@@ -1367,14 +1373,14 @@ TEST_CASE("a corrupted verify-only manifest is refused, or is the same model: ne
       t[pos] ^= bit;
       auto back = zks::slicer::parse_manifest(t);
       if (!back.ok() || !c::check_sealed(*back, kParams).ok() ||
-          !c::verify_bundle(*back, id, *bundle, kParams, nullptr, &*fp).ok()) {
+          !c::verify_bundle(*back, p.id, p.bundle, kParams, nullptr, &p.fp).ok()) {
         ++refused;
         continue;
       }
       // Accepted under the pinned FP: then it is the same model (a flip outside what FP covers).
       auto again = c::fingerprint_of(*back);
       REQUIRE(again.ok());
-      REQUIRE(*again == *fp);
+      REQUIRE(*again == p.fp);
       ++same;
     }
   CHECK(refused > 2 * bytes.size() * 9 / 10);
