@@ -11,6 +11,7 @@
 #include "circuits/slice/bundle.hpp"
 #include "cli/commands.hpp"
 #include "cli/files.hpp"
+#include "crypto/keys.hpp"
 #include "model/io.hpp"
 #include "pcs/basefold.hpp"
 #include "util/thread_pool.hpp"
@@ -78,14 +79,7 @@ int run_verify(const std::string& dir, const std::string& path, const std::strin
   auto compiled = load_compiled(dir);
   if (!compiled.ok()) return fail(compiled.error());
   hash::Digest pinned{};
-  if (!pin.empty()) {
-    if (pin.size() != 64) return fail("--fp expects 64 hex digits");
-    for (size_t i = 0; i < 32; ++i) {
-      unsigned v;
-      if (std::sscanf(pin.substr(2 * i, 2).c_str(), "%2x", &v) != 1) return fail("--fp expects 64 hex digits");
-      pinned[i] = static_cast<uint8_t>(v);
-    }
-  }
+  if (!pin.empty() && (pin.size() != 64 || !crypto::decode_hex(pin, pinned))) return fail("--fp expects 64 hex digits");
   auto bytes = read_bytes(path);
   if (!bytes.ok()) return fail(bytes.error());
   auto bundle = circuits::Bundle::read(*bytes);

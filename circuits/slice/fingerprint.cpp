@@ -94,24 +94,42 @@ Result<slicer::Manifest> verify_only_form(const slicer::Manifest& man) {
 }
 }  // namespace
 
-Result<hash::Digest> fingerprint_of(const slicer::Manifest& man) {
-  auto view = verify_only_form(man);
-  if (!view.ok()) return make_error(view.error());
-  auto bytes = slicer::serialize_manifest(*view);
+namespace {
+// FP of a manifest already in its verify-only form.
+hash::Digest hash_form(const slicer::Manifest& form) {
   static constexpr char kTag[] = "zkslice-fp-v2";
   return hash::Hasher(hash::Domain::Commitment)
       .update({reinterpret_cast<const uint8_t*>(kTag), sizeof kTag - 1})
-      .update(bytes)
+      .update(slicer::serialize_manifest(form))
       .finalize();
+}
+
+// That `man` is sealed for `params` and its stored FP is the hash of `form`, its
+// verify-only form; returns FP.
+Result<hash::Digest> check_seal(const slicer::Manifest& man, const slicer::Manifest& form, const pcs::Params& params) {
+  if (man.fingerprint.size() != 32) return make_error("manifest is not sealed (no fingerprint): recompile it");
+  auto pid = params.params_id();
+  if (man.params_id.size() != 32 || std::memcmp(man.params_id.data(), pid.data(), 32) != 0)
+    return make_error("manifest was sealed for other proof parameters");
+  const auto fp = hash_form(form);
+  if (std::memcmp(man.fingerprint.data(), fp.data(), 32) != 0)
+    return make_error("manifest fingerprint does not match its contents (the manifest was changed)");
+  return fp;
+}
+}  // namespace
+
+Result<hash::Digest> fingerprint_of(const slicer::Manifest& man) {
+  auto view = verify_only_form(man);
+  if (!view.ok()) return make_error(view.error());
+  return hash_form(*view);
 }
 
 Result<slicer::Manifest> publish_manifest(const slicer::Manifest& man, const hash::Digest& manifest_hash,
                                           const pcs::Params& params) {
   if (man.verify_only()) return make_error("the manifest is already verify-only");
-  auto fp = check_sealed(man, params);
-  if (!fp.ok()) return make_error(fp.error());
   auto v = verify_only_form(man);
   if (!v.ok()) return make_error(v.error());
+  ZK_TRY(check_seal(man, *v, params));  // on the form just made: it is FP's input
   v->fingerprint = man.fingerprint;
   v->published_from.assign(manifest_hash.begin(), manifest_hash.end());
   return v;
@@ -167,15 +185,9 @@ Status seal_manifest(slicer::Manifest& man, const pcs::Params& params, std::vect
 }
 
 Result<hash::Digest> check_sealed(const slicer::Manifest& man, const pcs::Params& params) {
-  if (man.fingerprint.size() != 32) return make_error("manifest is not sealed (no fingerprint): recompile it");
-  auto pid = params.params_id();
-  if (man.params_id.size() != 32 || std::memcmp(man.params_id.data(), pid.data(), 32) != 0)
-    return make_error("manifest was sealed for other proof parameters");
-  auto fp = fingerprint_of(man);
-  if (!fp.ok()) return make_error(fp.error());
-  if (std::memcmp(man.fingerprint.data(), fp->data(), 32) != 0)
-    return make_error("manifest fingerprint does not match its contents (the manifest was changed)");
-  return *fp;
+  auto form = verify_only_form(man);
+  if (!form.ok()) return make_error(form.error());
+  return check_seal(man, *form, params);
 }
 
 Result<std::optional<WeightCommitment>> slice_weight_commitment(const slicer::Slice& s, const pcs::Params& params) {
