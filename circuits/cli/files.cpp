@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "circuits/slice/bundle.hpp"
 #include "model/io.hpp"
 #include "model/quantize.hpp"
 
@@ -41,8 +42,7 @@ Result<CompiledModel> load_compiled(const std::string& dir) {
 
 Status need_weights(const slicer::Manifest& man, const std::string& dir) {
   if (!man.verify_only()) return {};
-  return make_error(dir + " holds a verify-only manifest (published without its weights): it verifies bundles; "
-                          "proving and running need the model owner's full manifest");
+  return make_error(dir + ": " + circuits::kVerifyOnly);
 }
 
 Result<std::vector<model::Tensor>> load_model_inputs(const model::QModel& m, const std::string& input) {

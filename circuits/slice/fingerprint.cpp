@@ -92,9 +92,7 @@ Result<slicer::Manifest> verify_only_form(const slicer::Manifest& man) {
   }
   return v;
 }
-}  // namespace
 
-namespace {
 // FP of a manifest already in its verify-only form.
 hash::Digest hash_form(const slicer::Manifest& form) {
   static constexpr char kTag[] = "zkslice-fp-v2";

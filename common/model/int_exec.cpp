@@ -2,7 +2,6 @@
 // analysis over the same QModel.
 #include <algorithm>
 #include <cmath>
-#include <functional>
 
 #include "model/fixmath.hpp"
 #include "model/float_exec.hpp"
@@ -465,25 +464,13 @@ Status check_structure(const QModel& m) {
 
 double weight_l1_max(const QNode& n, const QTensor& w) {
   if (w.withheld) return w.l1_max;
+  // Weight i feeds output channel (i / per) % channels: Conv [M, C/g, kh, kw],
+  // ConvTranspose [C, M/g, kh, kw], Gemm [K, N].
   const int64_t total = numel(w.shape);
-  // Which output channel weight i feeds: Conv [M, C/g, kh, kw], ConvTranspose
-  // [C, M/g, kh, kw], Gemm [K, N].
-  int64_t channels = 0;
-  std::function<int64_t(int64_t)> channel;
-  if (n.op == "Conv") {
-    channels = w.shape[0];
-    const int64_t per = total / channels;
-    channel = [per](int64_t i) { return i / per; };
-  } else if (n.op == "ConvTranspose") {
-    channels = w.shape[1];
-    const int64_t per = total / (w.shape[0] * channels);
-    channel = [per, channels](int64_t i) { return (i / per) % channels; };
-  } else {
-    channels = w.shape[1];
-    channel = [channels](int64_t i) { return i % channels; };
-  }
+  const int64_t channels = n.op == "Conv" ? w.shape[0] : w.shape[1];
+  const int64_t per = n.op == "Conv" ? total / channels : n.op == "ConvTranspose" ? total / (w.shape[0] * channels) : 1;
   std::vector<double> s(static_cast<size_t>(channels), 0.0);
-  for (int64_t i = 0; i < total; ++i) s[static_cast<size_t>(channel(i))] += std::fabs(double(w.data[size_t(i)]));
+  for (int64_t i = 0; i < total; ++i) s[static_cast<size_t>((i / per) % channels)] += std::fabs(double(w.data[size_t(i)]));
   return s.empty() ? 0.0 : *std::max_element(s.begin(), s.end());
 }
 
