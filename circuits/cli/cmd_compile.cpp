@@ -1,6 +1,7 @@
 // `zkslice compile`: ONNX -> quantized, sliced manifest; `zkslice run`: the integer
 // (and float) executors on a compiled manifest; `zkslice inspect`: what a manifest holds.
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -77,6 +78,35 @@ void print_slices(const QModel& m, const std::vector<slicer::Slice>& sl) {
                s.channel_part ? " (channel part)" : "", ops,
                names_of(m, s.inputs),
                names_of(m, s.outputs));
+  }
+}
+
+// What the slices' proofs disclose of their weights (circuits::weight_exposure): proofs
+// are sound, not yet hiding, so a model owner should know how many bundles give its
+// weights away. Per slice with weights, the expected proofs after which its first stack
+// and all of its stacks are determined.
+Result<nlohmann::json> exposure_json(const slicer::Manifest& man) {
+  auto ex = circuits::weight_exposure(man, pcs::Params::standard());
+  if (!ex.ok()) return make_error(ex.error());
+  auto arr = nlohmann::json::array();
+  for (size_t j = 0; j < ex->size(); ++j)
+    if (const auto& e = (*ex)[j])
+      arr.push_back({{"slice", j}, {"proofs_to_first_stack", std::ceil(e->first)}, {"proofs_to_all", std::ceil(e->all)}});
+  return arr;
+}
+
+void print_exposure(const nlohmann::json& arr) {
+  if (arr.empty()) return;
+  fmt::print("weights disclosed by proofs (sound, not yet hiding: each proof opens the weights' encoding at fresh "
+             "positions; expected proofs until the weights are determined):\n");
+  for (const auto& e : arr) {
+    const int first = e["proofs_to_first_stack"], all = e["proofs_to_all"];
+    if (all <= 1)
+      fmt::print("  slice {}: every proof (its weights are sent in clear)\n", int(e["slice"]));
+    else if (first == all)
+      fmt::print("  slice {}: about {} proofs\n", int(e["slice"]), all);
+    else
+      fmt::print("  slice {}: about {} proofs (its first weight stack: {})\n", int(e["slice"]), all, first);
   }
 }
 
@@ -337,14 +367,21 @@ int run_publish(const std::string& dir, const std::string& out, bool json) {
     fmt::print(stderr, "error: cannot write the manifest to '{}'\n", out);
     return 1;
   }
+  auto exposure = exposure_json(*pub);
+  if (!exposure.ok()) {
+    fmt::print(stderr, "error: {}: {}\n", dir, exposure.error());
+    return 1;
+  }
   if (json) {
     nlohmann::json j{{"manifest_id", id},           {"fingerprint", fp},         {"withheld_tensors", tensors},
-                     {"withheld_values", values},   {"manifest_bytes", ser.size()}, {"full_manifest_bytes", full.size()}};
+                     {"withheld_values", values},   {"manifest_bytes", ser.size()}, {"full_manifest_bytes", full.size()},
+                     {"weight_exposure", *exposure}};
     fmt::print("{}\n", j.dump(2));
   } else {
     fmt::print("published a verify-only manifest of {} to {}: {} weight tensors ({} values) withheld, {} -> {} bytes\n"
                "manifest id {} (the full manifest's: its bundles verify with this one)\nmodel fingerprint {} (unchanged)\n",
                dir, out, tensors, values, full.size(), ser.size(), id, fp);
+    print_exposure(*exposure);
   }
   return 0;
 }
@@ -358,6 +395,11 @@ int run_inspect(const std::string& dir, bool json) {
   const QModel& m = man->model;
   size_t withheld = 0;
   for (const auto& t : m.tensors) withheld += t.withheld;
+  auto exposure = exposure_json(*man);
+  if (!exposure.ok()) {
+    fmt::print(stderr, "error: {}\n", exposure.error());
+    return 1;
+  }
   if (json) {
     nlohmann::json j;
     j["nodes"] = m.nodes.size();
@@ -367,6 +409,7 @@ int run_inspect(const std::string& dir, bool json) {
       j["published_from"] = util::to_hex(man->published_from);
     }
     j["slices"] = slices_json(m, man->slices);
+    j["weight_exposure"] = *exposure;
     auto ra = nlohmann::json::array();
     for (const auto& n : m.nodes)
       if (n.acc_bound > 0) ra.push_back({{"node", n.name}, {"op", n.op}, {"acc_log2", std::log2(n.acc_bound)}, {"shift", n.shift}});
@@ -380,6 +423,7 @@ int run_inspect(const std::string& dir, bool json) {
     fmt::print("verify-only manifest: {} weight tensors withheld; published from model {}\n", withheld,
                util::to_hex(man->published_from));
   print_slices(m, man->slices);
+  print_exposure(*exposure);
   fmt::print("range analysis (max |acc|, headroom to 2^62):\n");
   for (const auto& n : m.nodes)
     if (n.acc_bound > 0)

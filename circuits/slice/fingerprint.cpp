@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <set>
 #include <string>
 
@@ -193,6 +194,27 @@ Result<std::optional<WeightCommitment>> slice_weight_commitment(const slicer::Sl
   auto c = read_weight_commitment(s.weight_commitment, params);
   if (!c.ok()) return make_error("manifest: " + c.error());
   return std::optional<WeightCommitment>(std::move(*c));
+}
+
+Result<std::vector<std::optional<WeightExposure>>> weight_exposure(const slicer::Manifest& man,
+                                                                   const pcs::Params& params) {
+  std::vector<std::optional<WeightExposure>> out;
+  for (const auto& s : man.slices) {
+    auto c = slice_weight_commitment(s, params);
+    if (!c.ok()) return make_error(c.error());
+    if (!*c) {
+      out.emplace_back();
+      continue;
+    }
+    WeightExposure e{std::numeric_limits<double>::infinity(), 0};
+    for (const auto& member : **c) {
+      const double n = pcs::openings_to_reveal(member, params);
+      e.first = std::min(e.first, n);
+      e.all = std::max(e.all, n);
+    }
+    out.emplace_back(e);
+  }
+  return out;
 }
 
 }  // namespace zks::circuits

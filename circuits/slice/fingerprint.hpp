@@ -55,4 +55,14 @@ Result<hash::Digest> check_sealed(const slicer::Manifest& man, const pcs::Params
 // A slice's R_W from the manifest (nullopt when the slice has none); malformed = error.
 Result<std::optional<WeightCommitment>> slice_weight_commitment(const slicer::Slice& s, const pcs::Params& params);
 
+// What a slice's proofs disclose of its weights (sound, not yet hiding): every proof
+// opens R_W, and pcs::openings_to_reveal says after how many openings, in expectation,
+// one stack of it is determined: `first` for the stack that goes first, `all` for the
+// last (then every weight of the slice is known). nullopt for a slice without weights.
+struct WeightExposure {
+  double first = 0, all = 0;
+};
+Result<std::vector<std::optional<WeightExposure>>> weight_exposure(const slicer::Manifest& man,
+                                                                   const pcs::Params& params);
+
 }  // namespace zks::circuits

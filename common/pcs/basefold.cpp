@@ -556,6 +556,17 @@ std::vector<F> leaf_values(std::span<const F> cw, size_t width, const std::vecto
 
 }  // namespace
 
+double openings_to_reveal(const Commitment& c, const Params& params) {
+  if (c.num_vars <= params.final_log) return 1.0;
+  // Uniform draws (with replacement) until `needed` of the L leaves have been seen:
+  // sum over i < needed of L / (L - i) (the coupon collector's partial sum).
+  const double leaves = std::ldexp(1.0, static_cast<int>(leaves_log(c, params)));
+  const size_t needed = size_t(1) << (c.num_vars - leaf_log(c, params));
+  double draws = 0;
+  for (size_t i = 0; i < needed; ++i) draws += leaves / (leaves - static_cast<double>(i));
+  return draws / params.num_queries;
+}
+
 namespace {
 // A joint commitment's tree on the host: `leaves` (the largest member's leaf digests)
 // with the other members' rows joined.

@@ -51,6 +51,9 @@ fp=$("$ZKSLICE" compile "$CORPUS/4l_relu_conv_fc/model.onnx" --out "$WORK/again"
      | python3 -c 'import json,sys; print(json.load(sys.stdin)["fingerprint"])')
 grep -q "model fingerprint $fp (unchanged)" "$WORK/pub.out" || fail "publish changed the fingerprint"
 cmp -s "$dir/manifest.id" "$WORK/published/manifest.id" || fail "publish changed the model id"
+# Proofs are not hiding: publish says how many bundles disclose each slice's weights.
+grep -q "^weights disclosed by proofs" "$WORK/pub.out" || fail "publish does not say what bundles disclose"
+grep -Eq "^  slice 1: about [0-9]+ proofs" "$WORK/pub.out" || fail "publish gives no exposure for slice 1"
 [ "$(stat -c %s "$WORK/published/manifest.pb")" -lt "$(stat -c %s "$dir/manifest.pb")" ] \
   || fail "the verify-only manifest is not smaller"
 "$ZKSLICE" verify "$WORK/published" "$dir/bundle" --fp "$fp" --input "$CORPUS/4l_relu_conv_fc/input.json" \

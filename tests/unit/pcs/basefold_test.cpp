@@ -1,8 +1,11 @@
 #include <catch2/catch.hpp>
 
+#include <cmath>
+#include <set>
 #include <thread>
 
 #include "pcs/basefold.hpp"
+#include "pcs/proof.hpp"
 #include "pcs_test_util.hpp"
 
 using namespace pcs_test;
@@ -265,4 +268,47 @@ TEST_CASE("commit_cached commits a polynomial once when jobs ask for it at the s
   CHECK(after.misses - before.misses == 1);
   CHECK(after.hits - before.hits == kJobs - 1);
   CHECK(got[0]->commitment() == pcs::commit(v, params)->commitment());
+}
+
+TEST_CASE("openings_to_reveal: how many openings disclose a committed table", "[pcs][exposure]") {
+  const auto params = pcs::Params::standard();
+  // Sent in clear: one opening discloses it.
+  CHECK(pcs::openings_to_reveal({{}, params.final_log}, params) == 1.0);
+  CHECK(pcs::openings_to_reveal({{}, 3}, params) == 1.0);
+  // 2^16, leaves of 16: a quarter of 2^14 leaves, 2^14 ln(4/3) draws, 138 a proof.
+  CHECK(pcs::openings_to_reveal({{}, 16}, params) == Approx(16384 * std::log(4.0 / 3.0) / 138).epsilon(0.01));
+  CHECK(pcs::openings_to_reveal({{}, 18}, params) > pcs::openings_to_reveal({{}, 16}, params));
+
+  // Against real openings: count the distinct leaves of a 2^14 commitment that openings
+  // under fresh transcripts reveal, until they hold 2^14 distinct codeword entries (the
+  // code is MDS: that many determine the table). The count lands near the estimate.
+  const unsigned n = 14;
+  std::mt19937_64 rng(77);
+  auto committed = pcs::commit(random_table(size_t(1) << n, rng), params);
+  REQUIRE(committed.ok());
+  const double estimate = pcs::openings_to_reveal(committed->commitment(), params);
+  std::set<std::vector<uint64_t>> leaves;
+  size_t width = 0, openings = 0;
+  while (width == 0 || leaves.size() * width < (size_t(1) << n)) {
+    REQUIRE(openings < 3 * estimate);  // bounded: the loop stops by itself
+    std::vector<pcs::Claim> claims{honest_claim(*committed, 0, rng)};
+    zks::transcript::Transcript t("pcs-test");
+    t.absorb_u64("statement", openings++);
+    auto proof = pcs::open(*committed, claims, t, params);
+    REQUIRE(proof.ok());
+    auto decoded = pcs::detail::OpeningProof::from_bytes(*proof, params);
+    REQUIRE(decoded.ok());
+    REQUIRE(decoded->groups.size() == 1);
+    const auto& opened = decoded->groups[0].base_leaves.at(0);
+    width = size_t(1) << 3;  // a leaf is the first folding step's coset: 2^3 at 2^14 (steps 3, 3)
+    REQUIRE(opened.size() % width == 0);
+    for (size_t i = 0; i < opened.size(); i += width) {
+      std::vector<uint64_t> leaf;
+      for (size_t u = 0; u < width; ++u) leaf.push_back(opened[i + u].value());
+      leaves.insert(leaf);
+    }
+  }
+  INFO("estimate " << estimate << " openings, measured " << openings);
+  CHECK(double(openings) >= 0.8 * estimate);
+  CHECK(double(openings) <= 1.2 * estimate + 1);
 }
