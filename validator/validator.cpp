@@ -1,10 +1,12 @@
 #include "validator/validator.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <condition_variable>
 #include <filesystem>
 #include <future>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <random>
@@ -584,6 +586,18 @@ Result<std::unique_ptr<ValidatorNode>> ValidatorNode::start(const ValidatorConfi
       if (!published.ok()) return make_error(dir + ": " + published.error());
       const auto pub_bytes = slicer::serialize_manifest(*published);
       lm.published.assign(pub_bytes.begin(), pub_bytes.end());
+      // Clients get the verify-only form, but every answer's bundle opens the weights'
+      // encoding (sound, not yet hiding): say after how many answers they are known.
+      auto exposure = circuits::weight_exposure(*published, impl->params);
+      if (!exposure.ok()) return make_error(dir + ": " + exposure.error());
+      double first = std::numeric_limits<double>::infinity();
+      for (const auto& e : *exposure)
+        if (e) first = std::min(first, e->all);
+      if (!cfg.share_weights && first < std::numeric_limits<double>::infinity())
+        ZKS_LOG_WARN("validator",
+                     "model {}: clients get the verify-only manifest, but proofs are not yet hiding: about {:.0f} "
+                     "answers' bundles determine a slice's weights (zkslice inspect lists each slice)",
+                     util::to_hex(id), std::ceil(first));
     }
     if (auto st = circuits::check_partition_soundness(*lm.man, impl->params); !st.ok())
       return make_error(dir + ": " + st.error() + " (recompile the model)");
