@@ -25,6 +25,7 @@ enum class Domain : uint8_t {
   ProofOfWork = 0x05,
   Commitment = 0x06,
   MerkleJoin = 0x07,  // a node with another codeword's leaf joined to it (merkle.hpp)
+  Mask = 0x08,        // a prover's masks drawn from its seed (pcs/hiding.hpp)
   Generic = 0x7f,
 };
 

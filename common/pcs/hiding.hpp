@@ -1,0 +1,63 @@
+#pragma once
+// Zero knowledge, stage 1 (docs/ARCHITECTURE.md, "Zero knowledge"): hiding commitments
+// and zero-knowledge openings, built on the Basefold batch of basefold.hpp. Nothing in
+// the slice prover uses them yet; stages 2-5 will.
+//
+// Commit: a table of values is zero-padded to 2^n entries (n >= kMinHidingVars) and
+// followed by 2^n mask values R drawn from the prover's seed: the committed polynomial
+// f' has n + 1 variables, f'(x, 0) = f(x) and f'(x, 1) = R(x). In the monomial basis its
+// upper half is c_R - c_f, uniform, so the Reed-Solomon codeword is
+// P_f(w) + w^(2^n) P_mask(w) with P_mask uniform of degree < 2^n: its entries at any
+// 2^n or fewer distinct positions are uniform and independent of f (a Vandermonde
+// system). One seed gives one root (a boundary tensor's maker and readers share it,
+// DESIGN.md rule 13).
+//
+// Open: claims on f at z are claims on f' at (z, 0). The prover commits a fresh
+// uniform h (as large as the largest f'), drawn from its seed and the transcript's
+// state, and the batch opens [f'_1 .. f'_m, h] together with h claimed once, at the
+// first claim's point extended by zeros. What the batch reveals is then masked:
+//   - claim-reduction rounds: sum_j beta_j sum_x f'_j(x) W_j(x) touches only the
+//     f'_j(., 0) = f_j, and h(., 0) masks them;
+//   - each polynomial's value at the reduction point rho: f'_j(rho) is masked by
+//     R_j(rho') (rho's last coordinate is a nonzero challenge), h(rho) by h(rho', 1);
+//   - the folded layers and the final message are of sum_j alpha_j f'_j + alpha_h h,
+//     uniform because h is;
+//   - the opened leaves of each f' are codeword entries (uniform, above) and of h
+//     (uniform).
+// This holds while what one opening reveals stays below the masks' dimensions: 2,208
+// leaf entries a codeword at 138 queries, and about 2 x 2,208 F_p values a folded
+// layer. kMinHidingVars = 13 leaves room at every size (2^13 mask values against 2,208;
+// h's 2^14 against at most about 11,500). Leaves are not salted: every leaf of a masked
+// codeword holds uniform values, so its hash reveals nothing a salt would hide.
+//
+// A table reopened across proofs uses up its mask: after about 2^n / 2,208 openings its
+// entries determine f (pcs::openings_to_reveal counts this for unmasked tables). Fresh
+// per-proof tables (witnesses, boundary tensors) are opened once.
+
+#include <array>
+#include <span>
+
+#include "pcs/basefold.hpp"
+
+namespace zks::pcs {
+
+using Seed = std::array<uint8_t, 32>;
+
+// The smallest value table a hiding commitment holds (see above).
+constexpr unsigned kMinHidingVars = 13;
+
+// The value table's variables for `count` values: ceil(log2 count), at least
+// kMinHidingVars. A hiding commitment has one variable more.
+unsigned hiding_value_vars(size_t count);
+
+// Commits values || mask (one more variable); deterministic in (values, seed).
+Result<CommittedPoly> commit_hiding(std::span<const Fp> values, const Seed& seed, const Params& params);
+
+// Opens claims on the value tables of hiding commitments (points of num_vars - 1
+// coordinates, Claim::poly indexing `polys`). The seed must be secret: it draws h.
+Result<util::Bytes> open_hiding(std::span<const CommittedPoly* const> polys, std::span<const Claim> claims,
+                                transcript::Transcript& t, const Params& params, const Seed& seed);
+Status verify_hiding(std::span<const Commitment> commitments, std::span<const Claim> claims,
+                     std::span<const uint8_t> proof, transcript::Transcript& t, const Params& params);
+
+}  // namespace zks::pcs

@@ -1,0 +1,200 @@
+// Zero knowledge, stage 1: hiding commitments and zero-knowledge openings
+// (pcs/hiding.hpp). Completeness at several sizes, the committed layout (values, then
+// the mask), tampering, and what the opening is made of: h fresh per opening and in the
+// batch, nothing in clear.
+
+#include <catch2/catch.hpp>
+
+#include "pcs/hiding.hpp"
+#include "pcs/proof.hpp"
+#include "pcs_test_util.hpp"
+#include "poly/mle.hpp"
+
+using namespace pcs_test;
+namespace pcs = zks::pcs;
+using pcs::detail::OpeningProof;
+
+namespace {
+
+pcs::Seed seed_of(uint8_t b) {
+  pcs::Seed s{};
+  s.fill(b);
+  return s;
+}
+
+// The MLE of `values` zero-padded to 2^n, at `point`.
+Fp2 value_at(std::span<const Fp> values, unsigned n, std::span<const Fp2> point) {
+  std::vector<Fp> t(size_t(1) << n, Fp::zero());
+  std::copy(values.begin(), values.end(), t.begin());
+  return zks::poly::evaluate(std::span<const Fp>(t), point);
+}
+
+struct Fixture {
+  pcs::Params params = pcs::Params::standard();
+  std::vector<std::vector<Fp>> values;
+  std::vector<pcs::CommittedPoly> polys;
+  std::vector<pcs::Commitment> comms;
+  std::vector<pcs::Claim> claims;
+  zks::util::Bytes proof;
+
+  // Tables of the given sizes, `per` claims on each.
+  Fixture(std::vector<size_t> sizes, size_t per, uint64_t seed) {
+    std::mt19937_64 rng(seed);
+    for (size_t j = 0; j < sizes.size(); ++j) {
+      values.push_back(random_table(sizes[j], rng));
+      auto c = pcs::commit_hiding(values.back(), seed_of(uint8_t(j + 1)), params);
+      REQUIRE(c.ok());
+      polys.push_back(std::move(*c));
+      comms.push_back(polys.back().commitment());
+      const unsigned n = pcs::hiding_value_vars(sizes[j]);
+      for (size_t k = 0; k < per; ++k) {
+        pcs::Claim cl{j, random_point(n, rng), {}};
+        cl.value = value_at(values[j], n, cl.point);
+        claims.push_back(std::move(cl));
+      }
+    }
+    std::vector<const pcs::CommittedPoly*> ptrs;
+    for (auto& p : polys) ptrs.push_back(&p);
+    auto t = fresh_transcript();
+    auto pr = pcs::open_hiding(ptrs, claims, t, params, seed_of(0x55));
+    REQUIRE(pr.ok());
+    proof = std::move(*pr);
+    auto tv = fresh_transcript();
+    auto st = pcs::verify_hiding(comms, claims, proof, tv, params);
+    INFO(st.error());
+    REQUIRE(st.ok());
+    CHECK(tv.state() == t.state());
+  }
+
+  zks::Status verify(std::span<const uint8_t> bytes, std::span<const pcs::Claim> cl) const {
+    auto t = fresh_transcript();
+    return pcs::verify_hiding(comms, cl, bytes, t, params);
+  }
+  zks::Status verify(std::span<const uint8_t> bytes) const { return verify(bytes, claims); }
+
+  // The Basefold batch inside the proof (after the 52-byte header).
+  OpeningProof inner() const {
+    auto p = OpeningProof::from_bytes(std::span<const uint8_t>(proof).subspan(52), params);
+    REQUIRE(p.ok());
+    return std::move(*p);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("hiding openings are complete at every size, several tables and claims", "[pcs][hiding]") {
+  Fixture one({1}, 1, 1);
+  Fixture small({300}, 3, 2);
+  Fixture exact({size_t(1) << 13}, 2, 3);
+  Fixture mixed({(size_t(1) << 15) + 5, 5000, size_t(1) << 13}, 2, 4);
+  CHECK(mixed.polys[0].num_vars() == 17);  // 2^16 values padded, plus the mask variable
+  CHECK(mixed.polys[1].num_vars() == pcs::kMinHidingVars + 1);
+}
+
+TEST_CASE("a hiding commitment holds the values, then the seed's mask", "[pcs][hiding]") {
+  const auto params = pcs::Params::standard();
+  std::mt19937_64 rng(9);
+  const auto values = random_table(1000, rng);
+  auto a = pcs::commit_hiding(values, seed_of(1), params);
+  auto b = pcs::commit_hiding(values, seed_of(1), params);
+  auto c = pcs::commit_hiding(values, seed_of(2), params);
+  REQUIRE((a.ok() && b.ok() && c.ok()));
+  // One seed, one root (a boundary tensor's maker and readers share it); another seed,
+  // another root for the same values.
+  CHECK(a->commitment() == b->commitment());
+  CHECK(a->commitment().root != c->commitment().root);
+  // The table: 2^13 values (zero-padded), then 2^13 mask values, none of them the
+  // padding's zeros.
+  const auto table = a->evaluations();
+  REQUIRE(table.size() == size_t(1) << 14);
+  for (size_t i = 0; i < values.size(); ++i) REQUIRE(table[i] == values[i]);
+  for (size_t i = values.size(); i < table.size() / 2; ++i) REQUIRE(table[i] == Fp::zero());
+  size_t zeros = 0;
+  for (size_t i = table.size() / 2; i < table.size(); ++i) zeros += table[i] == Fp::zero();
+  CHECK(zeros == 0);
+  // Values that differ in one place commit to another root.
+  auto changed = values;
+  changed[999] += Fp::one();
+  auto d = pcs::commit_hiding(changed, seed_of(1), params);
+  REQUIRE(d.ok());
+  CHECK(d->commitment().root != a->commitment().root);
+}
+
+TEST_CASE("a hiding opening folds a fresh h with the tables and sends nothing in clear", "[pcs][hiding]") {
+  Fixture f({4000, 20000}, 2, 5);
+  auto p = f.inner();
+  REQUIRE(p.groups.size() == 1);  // one folding run; no table goes in clear
+  CHECK(p.groups[0].kind == pcs::detail::GroupKind::Fold);
+  CHECK(p.groups[0].num_polys == 3);  // both tables and h
+  // What one opening reveals of each codeword stays below its mask: at most 2^n entries
+  // of a table with 2^n mask values (any 2^n distinct entries of the mask's part are
+  // uniform), and below h's 2^(n+1).
+  REQUIRE(p.groups[0].base_leaves.size() == 3);
+  for (size_t j = 0; j < 3; ++j) {
+    const unsigned vars = j < 2 ? f.polys[j].num_vars() : std::max(f.polys[0].num_vars(), f.polys[1].num_vars());
+    INFO("codeword " << j << " of 2^" << vars << ": " << p.groups[0].base_leaves[j].size() << " entries opened");
+    CHECK(p.groups[0].base_leaves[j].size() <= (size_t(1) << (vars - 1)));
+  }
+  // Another opening of the same claims under another statement draws another h.
+  std::vector<const pcs::CommittedPoly*> ptrs;
+  for (auto& q : f.polys) ptrs.push_back(&q);
+  zks::transcript::Transcript other("pcs-test");
+  other.absorb_u64("statement", 43);
+  auto second = pcs::open_hiding(ptrs, f.claims, other, f.params, seed_of(0x55));
+  REQUIRE(second.ok());
+  CHECK(!std::equal(f.proof.begin() + 4, f.proof.begin() + 36, second->begin() + 4));
+}
+
+TEST_CASE("a hiding opening that was changed is rejected", "[pcs][hiding][tamper]") {
+  Fixture f({3000, 9000}, 2, 6);
+  SECTION("a byte of the header, of h's root or value, or of the batch") {
+    for (size_t at : {size_t(0), size_t(4), size_t(35), size_t(36), size_t(51), size_t(60), f.proof.size() / 2,
+                      f.proof.size() - 1}) {
+      auto bad = f.proof;
+      bad[at] ^= 1;
+      INFO("byte " << at);
+      CHECK_FALSE(f.verify(bad).ok());
+    }
+  }
+  SECTION("truncated") {
+    CHECK_FALSE(f.verify(std::span<const uint8_t>(f.proof).first(40)).ok());
+    CHECK_FALSE(f.verify(std::span<const uint8_t>(f.proof).first(f.proof.size() - 8)).ok());
+  }
+  SECTION("a claimed value, or a claim moved to the other table") {
+    auto cl = f.claims;
+    cl[1].value += Fp2::one();
+    CHECK_FALSE(f.verify(f.proof, cl).ok());
+    cl = f.claims;
+    cl[0].poly = 1;
+    cl[0].point.resize(f.polys[1].num_vars() - 1, Fp2::zero());
+    CHECK_FALSE(f.verify(f.proof, cl).ok());
+  }
+  SECTION("a commitment's root") {
+    auto comms = f.comms;
+    comms[1].root[0] ^= 1;
+    auto t = fresh_transcript();
+    CHECK_FALSE(pcs::verify_hiding(comms, f.claims, f.proof, t, f.params).ok());
+  }
+  SECTION("a commitment too small to be a hiding one, and a point of the committed size") {
+    auto comms = f.comms;
+    comms[0].num_vars = pcs::kMinHidingVars;
+    auto t = fresh_transcript();
+    auto st = pcs::verify_hiding(comms, f.claims, f.proof, t, f.params);
+    REQUIRE_FALSE(st.ok());
+    CHECK_THAT(st.error(), Catch::Contains("not a hiding one"));
+    auto cl = f.claims;
+    cl[0].point.push_back(Fp2::zero());
+    auto st2 = f.verify(f.proof, cl);
+    REQUIRE_FALSE(st2.ok());
+    CHECK_THAT(st2.error(), Catch::Contains("coordinates"));
+  }
+  SECTION("a false claim, proved by a prover that follows the protocol") {
+    auto cl = f.claims;
+    cl[2].value += Fp2::one();
+    std::vector<const pcs::CommittedPoly*> ptrs;
+    for (auto& q : f.polys) ptrs.push_back(&q);
+    auto t = fresh_transcript();
+    auto pr = pcs::open_hiding(ptrs, cl, t, f.params, seed_of(0x55));
+    CHECK((!pr.ok() || !f.verify(*pr, cl).ok()));
+  }
+}
