@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <map>
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
@@ -140,40 +141,49 @@ int run_infer(const std::string& target, const std::string& key_file, const std:
 }
 
 int run_weights(const std::string& target, const std::string& key_file, double timeout_s, bool json) {
+  auto j = fetch_weights(target, key_file, timeout_s);
+  if (!j.ok()) return fail(j.error());
+  if (json) {
+    fmt::print("{}\n", j->dump(2));
+    return 0;
+  }
+  fmt::print("validator {} epoch {}\n", (*j)["validator"].get<std::string>(), (*j)["epoch"].get<uint64_t>());
+  fmt::print("  {:>4}  {:<20} {:<22} {:>8} {:>7} {:>8}\n", "uid", "hotkey", "endpoint", "score", "strikes", "weight");
+  for (const auto& m : (*j)["miners"])
+    fmt::print("  {:>4}  {:<20} {:<22} {:>8.4f} {:>7} {:>8.4f}\n", m["uid"].get<uint32_t>(),
+               m["hotkey"].get<std::string>().substr(0, 20), m["endpoint"].get<std::string>(), m["score"].get<double>(),
+               m["strikes"].get<uint32_t>(), m["weight"].get<double>());
+  return 0;
+}
+
+}  // namespace
+
+Result<nlohmann::json> fetch_weights(const std::string& target, const std::string& key_file, double timeout_s) {
   auto key = client_key(key_file);
-  if (!key.ok()) return fail(key.error());
+  if (!key.ok()) return make_error(key.error());
   const auto timeout = std::chrono::milliseconds(int64_t(timeout_s * 1000));
   rpc::SignedClient anyone(target, *key, crypto::PublicKey{});
   pb::GetWeightsRequest gw;
   gw.set_protocol_version(rpc::kProtocolVersion);
   auto w = anyone.call(rpc::method::kValidatorGetWeights, gw.SerializeAsString(), timeout);
-  if (!w.status.ok()) return fail("GetWeights: " + w.status.error_message());
+  if (!w.status.ok()) return make_error(target + ": GetWeights: " + w.status.error_message());
   pb::ListMinersRequest lm;
   lm.set_protocol_version(rpc::kProtocolVersion);
   auto l = anyone.call(rpc::method::kValidatorListMiners, lm.SerializeAsString(), timeout);
-  if (!l.status.ok()) return fail("ListMiners: " + l.status.error_message());
+  if (!l.status.ok()) return make_error(target + ": ListMiners: " + l.status.error_message());
+  if (l.signer.to_string() != w.signer.to_string())
+    return make_error(target + ": GetWeights and ListMiners were answered by different validators");
   pb::GetWeightsResponse weights;
   pb::ListMinersResponse miners;
-  if (!weights.ParseFromString(w.body) || !miners.ParseFromString(l.body)) return fail("malformed answer");
+  if (!weights.ParseFromString(w.body) || !miners.ParseFromString(l.body)) return make_error(target + ": malformed answer");
   std::map<uint32_t, double> by_uid;
   for (int i = 0; i < weights.uids_size() && i < weights.weights_size(); ++i) by_uid[weights.uids(i)] = weights.weights(i);
-  if (json) {
-    nlohmann::json j{{"validator", w.signer.to_string()}, {"epoch", weights.epoch()}, {"miners", nlohmann::json::array()}};
-    for (const auto& m : miners.miners())
-      j["miners"].push_back({{"uid", m.uid()}, {"hotkey", m.hotkey()}, {"endpoint", m.endpoint()}, {"score", m.score()},
-                             {"strikes", m.strikes()}, {"weight", by_uid.count(m.uid()) ? by_uid[m.uid()] : 0.0}});
-    fmt::print("{}\n", j.dump(2));
-    return 0;
-  }
-  fmt::print("validator {} epoch {}\n", w.signer.to_string(), weights.epoch());
-  fmt::print("  {:>4}  {:<20} {:<22} {:>8} {:>7} {:>8}\n", "uid", "hotkey", "endpoint", "score", "strikes", "weight");
+  nlohmann::json j{{"validator", w.signer.to_string()}, {"epoch", weights.epoch()}, {"miners", nlohmann::json::array()}};
   for (const auto& m : miners.miners())
-    fmt::print("  {:>4}  {:<20} {:<22} {:>8.4f} {:>7} {:>8.4f}\n", m.uid(), m.hotkey().substr(0, 20), m.endpoint(), m.score(),
-               m.strikes(), by_uid.count(m.uid()) ? by_uid[m.uid()] : 0.0);
-  return 0;
+    j["miners"].push_back({{"uid", m.uid()}, {"hotkey", m.hotkey()}, {"endpoint", m.endpoint()}, {"score", m.score()},
+                           {"strikes", m.strikes()}, {"weight", by_uid.count(m.uid()) ? by_uid[m.uid()] : 0.0}});
+  return j;
 }
-
-}  // namespace
 
 void register_infer(CLI::App& app, Context& ctx) {
   auto* i = app.add_subcommand("infer", "Ask a validator for a proved inference; verify the bundle offline");

@@ -3,7 +3,12 @@
 // registers itself on the CLI11 app. A subcommand's callback stores its exit code
 // in `exit_code` (0 ok, 1 failure / invalid, 2 usage).
 
+#include <string>
+
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "util/result.hpp"
 
 namespace zks::cli {
 
@@ -17,5 +22,11 @@ void register_compile(CLI::App& app, Context& ctx);
 void register_keygen(CLI::App& app, Context& ctx);
 void register_ping(CLI::App& app, Context& ctx);
 void register_infer(CLI::App& app, Context& ctx);
+void register_consensus(CLI::App& app, Context& ctx);
+
+// A validator's weights and miners, signed answers checked (`zkslice weights --json`'s
+// form: validator, epoch, miners [uid, hotkey, endpoint, score, strikes, weight]).
+// Without a key file a fresh key is used for the call.
+Result<nlohmann::json> fetch_weights(const std::string& target, const std::string& key_file, double timeout_s);
 
 }  // namespace zks::cli

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   zks::cli::register_keygen(app, ctx);
   zks::cli::register_ping(app, ctx);
   zks::cli::register_infer(app, ctx);
+  zks::cli::register_consensus(app, ctx);
   zks::cli::register_prove(app, ctx);
 
   app.parse_complete_callback([&] {

@@ -132,4 +132,16 @@ hits=$(curl -s "http://127.0.0.1:$PORT/api/v1/query" --data-urlencode 'query=sum
   python3 -c 'import json, sys; r = json.load(sys.stdin)["data"]["result"]; print(int(float(r[0]["value"][1])) if r else 0)')
 [ "$hits" -ge 1 ] || fail "no weight commitment was taken from the cache across 8 proved inferences"
 echo "weight cache hits across jobs: $hits"
+# Yuma consensus over the live validator's signed weights (one validator: nothing to clip).
+VK=$(awk '/hotkey/ {print $2}' "$W/v.hotkey")
+"$ZKSLICE" consensus --validator "$V" --stake "$VK=1" --state "$W/consensus" --json >"$W/consensus.json" \
+  || fail "consensus over the live validator"
+python3 - "$W/consensus.json" "$VK" <<'PY' || fail "consensus over the live validator: wrong answer"
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["epoch"] == 1 and j["validators"][0]["hotkey"] == sys.argv[2], j
+assert len(j["miners"]) >= 2, j
+total = sum(m["emission"] for m in j["miners"]) + sum(v["emission"] for v in j["validators"])
+assert abs(total - 1) < 1e-9, total
+PY
 echo "metrics: all checks passed"
