@@ -11,6 +11,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <type_traits>
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
@@ -45,6 +46,7 @@ Result<Source> parse_source(const nlohmann::json& j, const std::string& where) {
     s.validator = j["validator"].get<std::string>();
     for (const auto& m : j["miners"]) {
       const std::string hk = m.at("hotkey").get<std::string>();
+      if (hk.empty() || hk.find('/') != std::string::npos) return make_error(where + ": miner hotkey '" + hk + "' is not a hotkey");
       const double w = m.at("weight").get<double>();
       if (!(w >= 0)) return make_error(where + ": miner " + hk + " has a weight that is not >= 0");
       if (!s.weights.emplace(hk, w).second) return make_error(where + ": miner " + hk + " is listed twice");
@@ -52,7 +54,8 @@ Result<Source> parse_source(const nlohmann::json& j, const std::string& where) {
   } catch (const nlohmann::json::exception& e) {
     return make_error(where + ": " + e.what());
   }
-  if (s.validator.empty()) return make_error(where + ": no validator hotkey");
+  if (s.validator.empty() || s.validator.find('/') != std::string::npos)
+    return make_error(where + ": validator hotkey '" + s.validator + "' is not a hotkey");
   return s;
 }
 
@@ -67,6 +70,19 @@ Result<Source> read_source(const std::string& file) {
 }
 
 std::string bond_key(const std::string& v, const std::string& m) { return "bond/" + v + "/" + m; }
+
+// The whole of `text` as a number (what this command wrote into its state dir).
+template <typename T>
+bool parse_number(const std::string& text, T& out) {
+  try {
+    size_t used = 0;
+    if constexpr (std::is_same_v<T, double>) out = std::stod(text, &used);
+    else out = std::stoull(text, &used);
+    return used == text.size() && !text.empty();
+  } catch (const std::exception&) {
+    return false;
+  }
+}
 
 struct Args {
   std::vector<std::string> files, validators, stakes;
@@ -95,14 +111,8 @@ int run_consensus(const Args& a) {
   for (const auto& e : a.stakes) {
     const auto eq = e.find('=');
     double amount = 0;
-    try {
-      size_t used = 0;
-      if (eq == std::string::npos) throw std::invalid_argument(e);
-      amount = std::stod(e.substr(eq + 1), &used);
-      if (used != e.size() - eq - 1) throw std::invalid_argument(e);
-    } catch (const std::exception&) {
+    if (eq == std::string::npos || !parse_number(e.substr(eq + 1), amount))
       return fail("--stake '" + e + "' is not HOTKEY=AMOUNT");
-    }
     if (!(amount >= 0)) return fail("--stake '" + e + "': the amount must be >= 0");
     stake[e.substr(0, eq)] = amount;
   }
@@ -134,14 +144,15 @@ int run_consensus(const Args& a) {
     db.emplace(std::move(*opened));
     auto e = db->get(store::cf::kMeta, kEpochKey);
     if (!e.ok()) return fail(e.error());
-    if (*e) epoch = std::stoull(**e);
+    if (*e && !parse_number(**e, epoch)) return fail(a.state + ": the epoch number is corrupt ('" + **e + "')");
     if (epoch > 0) {
       in.bonds.assign(sources.size(), std::vector<double>(miners.size(), 0));
       for (size_t i = 0; i < sources.size(); ++i)
         for (size_t j = 0; j < miners.size(); ++j) {
-          auto b = db->get(kCf, bond_key(sources[i].validator, miners[j]));
+          const std::string key = bond_key(sources[i].validator, miners[j]);
+          auto b = db->get(kCf, key);
           if (!b.ok()) return fail(b.error());
-          if (*b) in.bonds[i][j] = std::stod(**b);
+          if (*b && !parse_number(**b, in.bonds[i][j])) return fail(a.state + ": bond " + key + " is corrupt");
         }
     }
   }

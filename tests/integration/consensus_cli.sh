@@ -52,6 +52,8 @@ refused "is not HOTKEY=AMOUNT" "$W/v1.json" --stake v1
 refused "is not HOTKEY=AMOUNT" "$W/v1.json" --stake v1=lots
 echo '{"validator": "v9", "miners": [{"hotkey": "h1", "weight": -1}]}' >"$W/neg.json"
 refused "not >= 0" "$W/neg.json" --stake v9=1
+echo '{"validator": "v/9", "miners": [{"hotkey": "h1", "weight": 1}]}' >"$W/slash.json"
+refused "is not a hotkey" "$W/slash.json" --stake v/9=1
 echo 'not json' >"$W/bad.json"
 refused "not JSON" "$W/bad.json" --stake v1=1
 refused "cannot read" "$W/missing.json" --stake v1=1
