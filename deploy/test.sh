@@ -36,7 +36,7 @@ fi
 
 if [ "${ZKS_SKIP_SANITIZE:-0}" != "1" ]; then
   SAN_DIR="$BUILD_DIR-asan"
-  SAN_LABELS="util|field|hash|transcript|poly|sumcheck|pcs|lookup|circuits|slice|model|quantize|slicer|conformance"
+  SAN_LABELS="util|field|hash|transcript|poly|sumcheck|pcs|lookup|circuits|slice|model|quantize|slicer|conformance|consensus"
   echo "== sanitizers (address,undefined) on labels $SAN_LABELS"
   cmake -S . -B "$SAN_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DZKS_CUDA=OFF \
     -DZKS_SANITIZE=address,undefined -DZKS_BUILD_BENCH=OFF
