@@ -166,6 +166,21 @@ void check_same_run(const QModel& a, const IntRun& ra, const QModel& b, const In
   REQUIRE(a.outputs.size() == b.outputs.size());
   for (size_t i = 0; i < a.outputs.size(); ++i) CHECK(ra.values[a.outputs[i]] == rb.values[b.outputs[i]]);
 }
+
+// A split model's plan: run slice by slice from boundary tensors only, bit-identical to
+// the unsplit run, and its manifest round-trips. Returns the manifest read back.
+slicer::Manifest check_split_plan(const WholeRun& w, const QModel& s, const std::vector<slicer::Slice>& sl) {
+  auto whole_s = run_int(s, w.in.tensors);
+  REQUIRE(whole_s.ok());
+  check_same_run(w.q, w.run, s, *whole_s);
+  CHECK(run_sliced(s, sl, *whole_s) == w.outputs);
+  slicer::Manifest man{s, sl, {}, {}, {}, {}, {}};
+  auto bytes = slicer::serialize_manifest(man);
+  auto back = slicer::parse_manifest(bytes);
+  REQUIRE(back.ok());
+  CHECK(slicer::serialize_manifest(*back) == bytes);
+  return std::move(back).value();
+}
 }  // namespace
 
 TEST_CASE("splitting Conv, Gemm and MatMul by output channels is bit-identical", "[slicer][split]") {
@@ -239,19 +254,10 @@ TEST_CASE("an op over the slice budget becomes independent channel-part slices",
         for (int t : sc.inputs) CHECK(s.tensors[t].name.find("#ch") == std::string::npos);
       }
       CHECK(parts >= 2);
-      // Slice by slice from boundary tensors only: bit-identical to the unsplit run.
-      auto whole_s = run_int(s, w.in.tensors);
-      REQUIRE(whole_s.ok());
-      check_same_run(w.q, w.run, s, *whole_s);
-      CHECK(run_sliced(s, *sl, *whole_s) == w.outputs);
-      // The manifest keeps the parts.
-      slicer::Manifest man{s, *sl, {}, {}, {}, {}, {}};
-      auto bytes = slicer::serialize_manifest(man);
-      auto back = slicer::parse_manifest(bytes);
-      REQUIRE(back.ok());
-      CHECK(slicer::serialize_manifest(*back) == bytes);
+      // Bit-identical slice by slice; the manifest keeps the parts.
+      const auto back = check_split_plan(w, s, *sl);
       size_t back_parts = 0;
-      for (const auto& sc : back->slices) back_parts += sc.channel_part ? 1 : 0;
+      for (const auto& sc : back.slices) back_parts += sc.channel_part ? 1 : 0;
       CHECK(back_parts == parts);
     }
   }
@@ -493,16 +499,7 @@ TEST_CASE("a slice count splits the op that alone bounds the slowest slice, when
   double slowest = 0;
   for (const auto& sc : *sl) slowest = std::max(slowest, sc.cost.prove_ms);
   CHECK(slowest < node_bound * 0.85);
-  // Slice by slice from boundary tensors only: bit-identical to the unsplit run.
-  auto whole_s = run_int(s, w.in.tensors);
-  REQUIRE(whole_s.ok());
-  check_same_run(w.q, w.run, s, *whole_s);
-  CHECK(run_sliced(s, *sl, *whole_s) == w.outputs);
-  slicer::Manifest man{s, *sl, {}, {}, {}, {}, {}};
-  auto bytes = slicer::serialize_manifest(man);
-  auto back = slicer::parse_manifest(bytes);
-  REQUIRE(back.ok());
-  CHECK(slicer::serialize_manifest(*back) == bytes);
+  check_split_plan(w, s, *sl);
 
   // Where a split gains little, nothing is split: age in 4 slices (its first Conv shares
   // a slice with the next node), variable_cnn in 4 (its Gemm, 23 ms, would gain 11 ms,
