@@ -97,7 +97,10 @@ Result<CommittedPoly> commit_hiding(std::span<const Fp> values, const Seed& seed
 Result<util::Bytes> open_hiding(std::span<const CommittedPoly* const> polys, std::span<const Claim> claims,
                                 transcript::Transcript& t, const Params& params, const Seed& seed) {
   std::vector<uint32_t> vars;
-  for (const CommittedPoly* p : polys) vars.push_back(p->num_vars());
+  for (const CommittedPoly* p : polys) {
+    if (!p->commitment().joint.empty()) return make_error("pcs hiding: a joint commitment is not a hiding one");
+    vars.push_back(p->num_vars());
+  }
   ZK_TRY(check_sizes(vars, params));
   const unsigned h_vars = *std::max_element(vars.begin(), vars.end());
   std::vector<Fp2> h_point;
