@@ -12,8 +12,8 @@ namespace zks::pcs {
 
 namespace {
 
-constexpr uint32_t kHidingVersion = 1;
-constexpr size_t kHeaderBytes = 4 + 32 + field::kFp2Bytes;  // version, h's root, h's value
+// 2: h claimed at every claim's point, placed as the batch places that table.
+constexpr uint32_t kHidingVersion = 2;
 
 // `count` uniform field elements from (seed, label, context): BLAKE2b in counter mode,
 // eight messages hashed side by side (hash_many), each 64-bit word kept when below p,
@@ -47,11 +47,15 @@ std::vector<Fp> expand(const Seed& seed, std::string_view label, std::span<const
 }
 
 // Claims on value tables as claims on the committed tables (a last coordinate 0), and
-// the point h is claimed at: the first claim's, extended by zeros to h's size.
+// h's points: one per claim, where the batch puts that claim's table (on the last
+// variables of h's, the first ones 0), so every term of the claim reduction's rounds
+// has a twin in h with the same eq factors, which masks it. (One point for h would not
+// do: a round evaluated where h's eq factor vanishes shows the others unmasked.)
 Result<std::vector<Claim>> extend_claims(std::span<const uint32_t> vars, std::span<const Claim> claims,
-                                         unsigned h_vars, std::vector<Fp2>& h_point) {
+                                         unsigned h_vars, std::vector<std::vector<Fp2>>& h_points) {
   if (claims.empty()) return make_error("pcs hiding: no claims");
   std::vector<Claim> out;
+  h_points.clear();
   for (const Claim& c : claims) {
     if (c.poly >= vars.size()) return make_error("pcs hiding: a claim names polynomial " + std::to_string(c.poly));
     if (c.point.size() + 1 != vars[c.poly])
@@ -59,10 +63,11 @@ Result<std::vector<Claim>> extend_claims(std::span<const uint32_t> vars, std::sp
                         " coordinates, the value table " + std::to_string(vars[c.poly] - 1));
     Claim e = c;
     e.point.push_back(Fp2::zero());
+    std::vector<Fp2> hp(h_vars - e.point.size(), Fp2::zero());
+    hp.insert(hp.end(), e.point.begin(), e.point.end());
+    h_points.push_back(std::move(hp));
     out.push_back(std::move(e));
   }
-  h_point = out[0].point;
-  h_point.resize(h_vars, Fp2::zero());
   return out;
 }
 
@@ -72,6 +77,12 @@ Status check_sizes(std::span<const uint32_t> vars, const Params& params) {
     if (n < kMinHidingVars + 1 || n > params.max_num_vars)
       return make_error("pcs hiding: a commitment of 2^" + std::to_string(n) + " entries is not a hiding one (2^" +
                         std::to_string(kMinHidingVars + 1) + " to 2^" + std::to_string(params.max_num_vars) + ")");
+  // What one opening reveals of a codeword (a leaf of at most 2^arity entries a query)
+  // must stay below its mask's 2^kMinHidingVars values.
+  if ((size_t(params.num_queries) << params.fold_arity_log) > (size_t(1) << kMinHidingVars))
+    return make_error("pcs hiding: " + std::to_string(params.num_queries) + " queries of 2^" +
+                      std::to_string(params.fold_arity_log) + " entries reveal more than a mask of 2^" +
+                      std::to_string(kMinHidingVars) + " hides");
   return Status{};
 }
 
@@ -103,27 +114,38 @@ Result<util::Bytes> open_hiding(std::span<const CommittedPoly* const> polys, std
   }
   ZK_TRY(check_sizes(vars, params));
   const unsigned h_vars = *std::max_element(vars.begin(), vars.end());
-  std::vector<Fp2> h_point;
-  auto ext = extend_claims(vars, claims, h_vars, h_point);
+  std::vector<std::vector<Fp2>> h_points;
+  auto ext = extend_claims(vars, claims, h_vars, h_points);
   if (!ext.ok()) return make_error(ext.error());
-  // h is fresh for every opening: drawn from the seed and the transcript's state (the
-  // statement and everything absorbed so far).
-  const hash::Digest state = t.state();
-  auto h = commit(expand(seed, "pcs.hiding.h", state, size_t(1) << h_vars), params);
+  // h is fresh for every opening: drawn from the seed, the transcript's state and the
+  // opening's own statement (the commitments and the claims).
+  hash::Hasher ctx(hash::Domain::Mask);
+  ctx.update(t.state());
+  for (const CommittedPoly* p : polys) ctx.update(p->commitment().root).update_u64(p->num_vars());
+  for (const Claim& c : claims) {
+    ctx.update_u64(c.poly);
+    for (const Fp2& x : c.point) ctx.update_u64(x.c0().value()).update_u64(x.c1().value());
+    ctx.update_u64(c.value.c0().value()).update_u64(c.value.c1().value());
+  }
+  const hash::Digest context = ctx.finalize();
+  auto h = commit(expand(seed, "pcs.hiding.h", context, size_t(1) << h_vars), params);
   if (!h.ok()) return make_error(h.error());
-  Claim hc{polys.size(), h_point, h->evaluate(h_point)};
-  t.absorb("pcs.hiding.h", h->commitment().root);
-  t.absorb("pcs.hiding.h_value", hc.value);
-  std::vector<const CommittedPoly*> all(polys.begin(), polys.end());
-  all.push_back(&*h);
   std::vector<Claim> all_claims = std::move(*ext);
-  all_claims.push_back(hc);
-  auto inner = open_batch(all, all_claims, t, params);
-  if (!inner.ok()) return make_error(inner.error());
   util::ByteWriter w;
   w.u32(kHidingVersion);
   w.raw(h->commitment().root);
-  field::write(w, hc.value);
+  w.u32(static_cast<uint32_t>(h_points.size()));
+  t.absorb("pcs.hiding.h", h->commitment().root);
+  for (auto& hp : h_points) {
+    const Fp2 v = h->evaluate(hp);
+    field::write(w, v);
+    t.absorb("pcs.hiding.h_value", v);
+    all_claims.push_back({polys.size(), std::move(hp), v});
+  }
+  std::vector<const CommittedPoly*> all(polys.begin(), polys.end());
+  all.push_back(&*h);
+  auto inner = open_batch(all, all_claims, t, params);
+  if (!inner.ok()) return make_error(inner.error());
   w.raw(*inner);
   return w.take();
 }
@@ -137,25 +159,30 @@ Status verify_hiding(std::span<const Commitment> commitments, std::span<const Cl
   }
   ZK_TRY(check_sizes(vars, params));
   const unsigned h_vars = *std::max_element(vars.begin(), vars.end());
-  std::vector<Fp2> h_point;
-  auto ext = extend_claims(vars, claims, h_vars, h_point);
+  std::vector<std::vector<Fp2>> h_points;
+  auto ext = extend_claims(vars, claims, h_vars, h_points);
   if (!ext.ok()) return make_error(ext.error());
   util::ByteReader r(proof);
-  uint32_t version = 0;
+  uint32_t version = 0, count = 0;
   Commitment h{{}, h_vars, {}, 0};
-  Fp2 h_value;
-  if (!r.u32(version) || !r.raw(h.root)) return make_error("pcs hiding: proof truncated");
+  if (!r.u32(version) || !r.raw(h.root) || !r.u32(count)) return make_error("pcs hiding: proof truncated");
   if (version != kHidingVersion)
     return make_error("pcs hiding: proof version " + std::to_string(version) + ", expected " +
                       std::to_string(kHidingVersion));
-  if (Status s = field::read(r, h_value); !s) return make_error("pcs hiding: h's value: " + s.error());
+  if (count != h_points.size())
+    return make_error("pcs hiding: " + std::to_string(count) + " values of h for " + std::to_string(h_points.size()) +
+                      " claims");
   t.absorb("pcs.hiding.h", h.root);
-  t.absorb("pcs.hiding.h_value", h_value);
+  std::vector<Claim> all_claims = std::move(*ext);
+  for (auto& hp : h_points) {
+    Fp2 v;
+    if (Status st = field::read(r, v); !st) return make_error("pcs hiding: h's value: " + st.error());
+    t.absorb("pcs.hiding.h_value", v);
+    all_claims.push_back({commitments.size(), std::move(hp), v});
+  }
   std::vector<Commitment> all(commitments.begin(), commitments.end());
   all.push_back(h);
-  std::vector<Claim> all_claims = std::move(*ext);
-  all_claims.push_back({commitments.size(), h_point, h_value});
-  return verify_batch(all, all_claims, proof.subspan(kHeaderBytes), t, params);
+  return verify_batch(all, all_claims, proof.subspan(r.position()), t, params);
 }
 
 }  // namespace zks::pcs

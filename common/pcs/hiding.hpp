@@ -13,11 +13,14 @@
 // DESIGN.md rule 13).
 //
 // Open: claims on f at z are claims on f' at (z, 0). The prover commits a fresh
-// uniform h (as large as the largest f'), drawn from its seed and the transcript's
-// state, and the batch opens [f'_1 .. f'_m, h] together with h claimed once, at the
-// first claim's point extended by zeros. What the batch reveals is then masked:
+// uniform h (as large as the largest f'), drawn from its seed, the transcript's state
+// and the opening's statement, and the batch opens [f'_1 .. f'_m, h] together, with h
+// claimed at every claim's point, placed as the batch places that claim's table (its
+// last variables; the first ones 0). What the batch reveals is then masked:
 //   - claim-reduction rounds: sum_j beta_j sum_x f'_j(x) W_j(x) touches only the
-//     f'_j(., 0) = f_j, and h(., 0) masks them;
+//     f'_j(., 0) = f_j, and every term of it has a twin in h's with the same eq
+//     factors (with one point for h, a round evaluated where h's eq factor vanishes
+//     would show the other terms unmasked);
 //   - each polynomial's value at the reduction point rho: f'_j(rho) is masked by
 //     R_j(rho') (rho's last coordinate is a nonzero challenge), h(rho) by h(rho', 1);
 //   - the folded layers and the final message are of sum_j alpha_j f'_j + alpha_h h,
@@ -30,7 +33,9 @@
 // h's 2^14 against at most about 11,500). Leaves are not salted: every leaf of a masked
 // codeword holds uniform values, so its hash reveals nothing a salt would hide.
 //
-// A table reopened across proofs uses up its mask: after about 2^n / 2,208 openings its
+// A seed commits one table: two tables under one seed share their mask, and the
+// difference of their codewords is unmasked. A table reopened across proofs uses up
+// its mask: after about 2^n / 2,208 openings its
 // entries determine f (pcs::openings_to_reveal counts this for unmasked tables). Fresh
 // per-proof tables (witnesses, boundary tensors) are opened once.
 

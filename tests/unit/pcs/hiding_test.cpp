@@ -72,9 +72,11 @@ struct Fixture {
   }
   zks::Status verify(std::span<const uint8_t> bytes) const { return verify(bytes, claims); }
 
-  // The Basefold batch inside the proof (after the 52-byte header).
+  // The Basefold batch inside the proof (after the header: version, h's root, h's
+  // values, one a claim).
   OpeningProof inner() const {
-    auto p = OpeningProof::from_bytes(std::span<const uint8_t>(proof).subspan(52), params);
+    const size_t header = 4 + 32 + 4 + 16 * claims.size();
+    auto p = OpeningProof::from_bytes(std::span<const uint8_t>(proof).subspan(header), params);
     REQUIRE(p.ok());
     return std::move(*p);
   }
@@ -143,6 +145,17 @@ TEST_CASE("a hiding opening folds a fresh h with the tables and sends nothing in
   auto second = pcs::open_hiding(ptrs, f.claims, other, f.params, seed_of(0x55));
   REQUIRE(second.ok());
   CHECK(!std::equal(f.proof.begin() + 4, f.proof.begin() + 36, second->begin() + 4));
+  // So does another opening under the same statement of other claims.
+  auto fewer = f.claims;
+  fewer.pop_back();
+  auto t3 = fresh_transcript();
+  auto third = pcs::open_hiding(ptrs, fewer, t3, f.params, seed_of(0x55));
+  REQUIRE(third.ok());
+  CHECK(!std::equal(f.proof.begin() + 4, f.proof.begin() + 36, third->begin() + 4));
+  // h is claimed at every claim's point: one value of it a claim in the header.
+  uint32_t count = 0;
+  for (int k = 0; k < 4; ++k) count |= uint32_t(f.proof[36 + k]) << (8 * k);
+  CHECK(count == f.claims.size());
 }
 
 TEST_CASE("a hiding opening that was changed is rejected", "[pcs][hiding][tamper]") {
