@@ -558,13 +558,19 @@ std::vector<F> leaf_values(std::span<const F> cw, size_t width, const std::vecto
 
 double openings_to_reveal(const Commitment& c, const Params& params) {
   if (c.num_vars <= params.final_log) return 1.0;
-  // Uniform draws (with replacement) until `needed` of the L leaves have been seen:
+  // A query reveals one leaf, or, for a table that joins a larger run, an aligned block
+  // of up to 2^(arity - 1) positions, which may span several of its leaves: counted in
+  // units of the larger of the two (an attacker's best case).
+  const unsigned unit = std::max(leaf_log(c, params), params.fold_arity_log - 1);
+  const unsigned log_n = c.num_vars + params.log_blowup;
+  if (unit >= log_n) return 1.0;
+  // Uniform draws (with replacement) until `needed` of the L units have been seen:
   // sum over i < needed of L / (L - i) (the coupon collector's partial sum).
-  const double leaves = std::ldexp(1.0, static_cast<int>(leaves_log(c, params)));
-  const size_t needed = size_t(1) << (c.num_vars - leaf_log(c, params));
+  const double units = std::ldexp(1.0, static_cast<int>(log_n - unit));
+  const size_t needed = size_t(1) << (c.num_vars > unit ? c.num_vars - unit : 0);
   double draws = 0;
-  for (size_t i = 0; i < needed; ++i) draws += leaves / (leaves - static_cast<double>(i));
-  return draws / params.num_queries;
+  for (size_t i = 0; i < needed; ++i) draws += units / (units - static_cast<double>(i));
+  return std::max(1.0, draws / params.num_queries);
 }
 
 namespace {

@@ -165,11 +165,12 @@ bool gpu_commitments();
 
 // What openings disclose (sound, not yet hiding). An opening sends a table of at most
 // 2^final_log entries in clear; a larger one reveals one whole leaf of its codeword per
-// query, and queries are fresh and uniform in every opening. The code is MDS, so any
+// query (or, joining a larger run, a block of up to 2^(arity - 1) positions), and
+// queries are fresh and uniform in every opening. The code is MDS, so any
 // 2^num_vars distinct codeword entries (a quarter of the leaves, at rate 1/4) determine
 // the table. Returns the expected number of openings after which they do: 1 for a table
-// sent in clear. A commitment that every proof reopens (a model's weights) is disclosed
-// by that many proofs.
+// sent in clear, and never below 1. A commitment that every proof reopens (a model's
+// weights) is disclosed by that many proofs.
 double openings_to_reveal(const Commitment& c, const Params& params);
 
 // Opening proofs. Prover and verifier run the same transcript calls: the caller absorbs

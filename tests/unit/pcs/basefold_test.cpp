@@ -278,6 +278,9 @@ TEST_CASE("openings_to_reveal: how many openings disclose a committed table", "[
   // 2^16, leaves of 16: a quarter of 2^14 leaves, 2^14 ln(4/3) draws, 138 a proof.
   CHECK(pcs::openings_to_reveal({{}, 16}, params) == Approx(16384 * std::log(4.0 / 3.0) / 138).epsilon(0.01));
   CHECK(pcs::openings_to_reveal({{}, 18}, params) > pcs::openings_to_reveal({{}, 16}, params));
+  // 2^9: leaves of 2, but joining a larger run a query reads up to 8 positions: one
+  // opening's 138 queries of 8 cover a quarter of its 2^11 entries (never below 1).
+  CHECK(pcs::openings_to_reveal({{}, 9}, params) == 1.0);
 
   // Against real openings: count the distinct leaves of a 2^14 commitment that openings
   // under fresh transcripts reveal, until they hold 2^14 distinct codeword entries (the
