@@ -36,6 +36,7 @@ Status check(const YumaInput& in, const YumaParams& p) {
     total += in.stake[i];
   }
   if (!(total > 0)) return make_error("consensus: the validators hold no stake");
+  if (!std::isfinite(total)) return make_error("consensus: the stake adds up to more than a double holds");
   const size_t m = in.weights[0].size();
   for (size_t i = 0; i < v; ++i) {
     if (in.weights[i].size() != m)
@@ -43,6 +44,8 @@ Status check(const YumaInput& in, const YumaParams& p) {
                         " miners, validator 0 " + std::to_string(m));
     for (double w : in.weights[i])
       if (!finite_nonnegative(w)) return make_error("consensus: validator " + std::to_string(i) + " has a weight that is not >= 0");
+    if (!std::isfinite(std::accumulate(in.weights[i].begin(), in.weights[i].end(), 0.0)))
+      return make_error("consensus: validator " + std::to_string(i) + "'s weights add up to more than a double holds");
   }
   if (!in.bonds.empty()) {
     if (in.bonds.size() != v) return make_error("consensus: last epoch's bonds have the wrong number of validators");
@@ -107,6 +110,8 @@ Result<YumaOutput> yuma_epoch(const YumaInput& in, const YumaParams& p) {
       out.validator_trust[i] += V[i][j];
     }
   for (size_t j = 0; j < m; ++j) out.trust[j] = prerank[j] > 0 ? out.rank[j] / prerank[j] : 0;
+  if (std::accumulate(out.rank.begin(), out.rank.end(), 0.0) <= 0)
+    return make_error("consensus: no miner has weight from validators holding kappa of the stake: nothing to pay");
   out.incentive = normalized(out.rank);
   // Bonds: this epoch's stake-weighted, penalized weights, normalized per miner, then
   // the moving average with last epoch's.

@@ -46,7 +46,8 @@ struct YumaOutput {
   std::vector<double> miner_emission, validator_emission; // shares of the epoch's emission (together 1)
 };
 
-// One epoch. Errors name the input that is out of range or misshapen.
+// One epoch. Errors name the input that is out of range or misshapen, and say so when no
+// miner has a weight that kappa of the stake supports (then nothing can be paid).
 Result<YumaOutput> yuma_epoch(const YumaInput& in, const YumaParams& p = {});
 
 }  // namespace zks::validator

@@ -7,6 +7,8 @@
 // continues their moving average; the new bonds, the epoch number and the epoch's
 // result are written in one atomic batch.
 #include <algorithm>
+#include <cctype>
+#include <cmath>
 #include <fstream>
 #include <map>
 #include <set>
@@ -74,11 +76,15 @@ std::string bond_key(const std::string& v, const std::string& m) { return "bond/
 // The whole of `text` as a number (what this command wrote into its state dir).
 template <typename T>
 bool parse_number(const std::string& text, T& out) {
+  // Digits first: no sign, space, "inf" or "nan" (stod and stoull accept them).
+  if (text.empty() || !std::isdigit(static_cast<unsigned char>(text[0]))) return false;
   try {
     size_t used = 0;
     if constexpr (std::is_same_v<T, double>) out = std::stod(text, &used);
     else out = std::stoull(text, &used);
-    return used == text.size() && !text.empty();
+    if constexpr (std::is_same_v<T, double>)
+      if (!std::isfinite(out)) return false;
+    return used == text.size();
   } catch (const std::exception&) {
     return false;
   }
@@ -113,8 +119,7 @@ int run_consensus(const Args& a) {
     double amount = 0;
     if (eq == std::string::npos || !parse_number(e.substr(eq + 1), amount))
       return fail("--stake '" + e + "' is not HOTKEY=AMOUNT");
-    if (!(amount >= 0)) return fail("--stake '" + e + "': the amount must be >= 0");
-    stake[e.substr(0, eq)] = amount;
+    if (!stake.emplace(e.substr(0, eq), amount).second) return fail("--stake for " + e.substr(0, eq) + " is given twice");
   }
   // Validators and miners in a fixed order (hotkeys sorted), so the bonds line up.
   std::sort(sources.begin(), sources.end(), [](const Source& x, const Source& y) { return x.validator < y.validator; });
@@ -173,7 +178,9 @@ int run_consensus(const Args& a) {
                                {"emission", out->validator_emission[i]}});
   if (db) {
     store::Batch batch;
-    batch.del_range(kCf, "bond/", "bond0");  // '0' follows '/': every bond key
+    // This run's validators' bonds are replaced ('0' follows '/': every key under
+    // "bond/<validator>/"); the bonds of a validator left out of this run are kept.
+    for (const auto& src : sources) batch.del_range(kCf, "bond/" + src.validator + "/", "bond/" + src.validator + "0");
     for (size_t i = 0; i < sources.size(); ++i)
       for (size_t k = 0; k < miners.size(); ++k)
         if (out->bonds[i][k] > 0) batch.put(kCf, bond_key(sources[i].validator, miners[k]), fmt::format("{:.17g}", out->bonds[i][k]));

@@ -50,6 +50,9 @@ refused "no --stake for validator vc" "$W/v1.json" "$W/vc.json" --stake v1=1
 refused "is given twice" "$W/v1.json" "$W/v1.json" --stake v1=1
 refused "is not HOTKEY=AMOUNT" "$W/v1.json" --stake v1
 refused "is not HOTKEY=AMOUNT" "$W/v1.json" --stake v1=lots
+refused "is not HOTKEY=AMOUNT" "$W/v1.json" --stake v1=inf
+refused "is not HOTKEY=AMOUNT" "$W/v1.json" --stake v1=-3
+refused "is given twice" "$W/v1.json" --stake v1=1 --stake v1=2
 echo '{"validator": "v9", "miners": [{"hotkey": "h1", "weight": -1}]}' >"$W/neg.json"
 refused "not >= 0" "$W/neg.json" --stake v9=1
 echo '{"validator": "v/9", "miners": [{"hotkey": "h1", "weight": 1}]}' >"$W/slash.json"

@@ -144,6 +144,15 @@ TEST_CASE("consensus: misshapen input is refused by name", "[validator][consensu
   auto quiet = ok;
   quiet.weights = {{0, 0}, {0, 0}};
   refused(quiet, "no validator with stake set any weight");
+  auto huge = ok;
+  huge.stake = {1e308, 1e308};
+  refused(huge, "more than a double holds");
+  // Each validator weights only its own miner, none with half the stake: no weight has
+  // kappa's support, so nothing can be paid.
+  v::YumaInput split;
+  split.stake = {1, 1, 1};
+  split.weights = {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}};
+  refused(split, "nothing to pay");
   v::YumaParams bad;
   bad.kappa = 0;
   refused(ok, "kappa", bad);
