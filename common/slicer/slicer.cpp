@@ -384,9 +384,8 @@ constexpr double kSplitGainMs = 20.0;
 // the fastest slowest slice, while that beats the partition so far by kSplitGain and
 // kSplitGainMs; then looks at the new slowest slice. The parts are nodes like any
 // other: the cuts may keep several in one slice (an uneven split), and a part alone in
-// a slice reads only its node's inputs (slices_at). Returns whether it split anything.
-bool split_bottlenecks(QModel& m, size_t N, Partition& best) {
-  bool any = false;
+// a slice reads only its node's inputs (slices_at).
+void split_bottlenecks(QModel& m, size_t N, Partition& best) {
   // No partition's slowest slice is much below the whole model's estimate over N (a
   // slice's work does not shrink by cutting, its boundaries only add): when the gain
   // asked for would go below that, no split is tried (each try is two DPs).
@@ -427,9 +426,7 @@ bool split_bottlenecks(QModel& m, size_t N, Partition& best) {
     if (!chosen || chosen_cuts.slowest_ms > wanted) break;
     m = std::move(*chosen);
     best = std::move(chosen_cuts);
-    any = true;
   }
-  return any;
 }
 
 // A topological order that runs the consumers of what was just computed first (a
