@@ -2,8 +2,8 @@
 // (validator/consensus.hpp). Each source is a validator: a live one (--validator
 // HOST:PORT, its signed answers) or a file `zkslice weights --json` wrote. With the
 // validators' stake (--stake HOTKEY=AMOUNT) it prints one epoch: each miner's
-// consensus weight, incentive, trust and emission share, each validator's trust,
-// dividends and emission share. --state DIR keeps the bonds in RocksDB, so the next run
+// consensus weight, incentive, trust and emission share, each validator's bonds (summed
+// over the miners), trust, dividends and emission share. --state DIR keeps the bonds in RocksDB, so the next run
 // continues their moving average; the new bonds, the epoch number and the epoch's
 // result are written in one atomic batch.
 #include <algorithm>
@@ -11,6 +11,7 @@
 #include <cmath>
 #include <fstream>
 #include <map>
+#include <numeric>
 #include <set>
 #include <sstream>
 #include <type_traits>
@@ -173,6 +174,7 @@ int run_consensus(const Args& a) {
   for (size_t i = 0; i < sources.size(); ++i)
     j["validators"].push_back({{"hotkey", sources[i].validator},
                                {"stake", in.stake[i]},
+                               {"bonds", std::accumulate(out->bonds[i].begin(), out->bonds[i].end(), 0.0)},
                                {"trust", out->validator_trust[i]},
                                {"dividends", out->dividends[i]},
                                {"emission", out->validator_emission[i]}});

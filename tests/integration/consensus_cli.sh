@@ -36,6 +36,22 @@ assert v["vc"]["dividends"] == 0 and abs(v["v1"]["dividends"] - 0.5) < 1e-12, v
 total = sum(x["emission"] for x in e2["miners"]) + sum(x["emission"] for x in e2["validators"])
 assert abs(total - 1) < 1e-12, total
 PY
+# A run over some of the validators keeps the others' bonds: v3 bonded in epoch 1, sat
+# out epoch 2, and in epoch 3 holds more bonds than a v3 that was never bonded.
+weights "$W/v3.json" v3 0.5 0.5 0
+three() { "$ZKSLICE" consensus "$W/v1.json" "$W/v2.json" "$W/v3.json" --stake v1=35 --stake v2=35 --stake v3=30 "$@"; }
+two() { "$ZKSLICE" consensus "$W/v1.json" "$W/v2.json" --stake v1=35 --stake v2=35 "$@"; }
+three --state "$W/kept" >/dev/null && two --state "$W/kept" >/dev/null || fail "epochs 1 and 2 (kept)"
+three --state "$W/kept" --json >"$W/kept.json" || fail "epoch 3 (kept)"
+two --state "$W/fresh" >/dev/null && two --state "$W/fresh" >/dev/null || fail "epochs 1 and 2 (fresh)"
+three --state "$W/fresh" --json >"$W/fresh.json" || fail "epoch 3 (fresh)"
+python3 - "$W/kept.json" "$W/fresh.json" <<'PY' || fail "a validator left out of a run lost its bonds"
+import json, sys
+kept, fresh = ({v["hotkey"]: v for v in json.load(open(f))["validators"]} for f in sys.argv[1:])
+# Kept: 0.1 d3 + 0.9 (0.1 d1); fresh: 0.1 d3 (d: v3's instant bonds, 0.3 a miner).
+assert kept["v3"]["bonds"] > fresh["v3"]["bonds"] + 0.01, (kept["v3"], fresh["v3"])
+PY
+
 # The text form names every miner and validator.
 run >"$W/text.txt" || fail "text output"
 for name in h1 h2 cabal v1 v2 vc; do grep -q "^  $name " "$W/text.txt" || fail "text output lacks $name"; done
