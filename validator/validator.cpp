@@ -593,11 +593,14 @@ Result<std::unique_ptr<ValidatorNode>> ValidatorNode::start(const ValidatorConfi
       double first = std::numeric_limits<double>::infinity();
       for (const auto& e : *exposure)
         if (e) first = std::min(first, e->all);
-      if (!cfg.share_weights && first < std::numeric_limits<double>::infinity())
+      if (!cfg.share_weights && first < std::numeric_limits<double>::infinity()) {
         ZKS_LOG_WARN("validator",
                      "model {}: clients get the verify-only manifest, but proofs are not yet hiding: about {:.0f} "
                      "answers' bundles determine a slice's weights (zkslice inspect lists each slice)",
                      util::to_hex(id), std::ceil(first));
+        impl->metrics->set("zks_validator_weight_exposure_answers", {{"model", util::to_hex(id).substr(0, 16)}},
+                           std::ceil(first));
+      }
     }
     if (auto st = circuits::check_partition_soundness(*lm.man, impl->params); !st.ok())
       return make_error(dir + ": " + st.error() + " (recompile the model)");

@@ -52,6 +52,9 @@ constexpr Spec kCatalogue[] = {
     {"zks_validator_miner_strikes", Type::Gauge, "Invalid proofs of each miner"},
     {"zks_validator_epoch", Type::Gauge, "The current epoch"},
     {"zks_validator_miners", Type::Gauge, "Miners in the metagraph"},
+    {"zks_validator_weight_exposure_answers", Type::Gauge,
+     "Answers whose bundles are expected to determine a slice's weights, the fewest over the model's slices (proofs "
+     "are sound, not yet hiding); not set with --share-weights"},
 };
 
 const prometheus::Histogram::BucketBoundaries kBuckets = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
