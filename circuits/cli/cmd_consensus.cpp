@@ -30,11 +30,6 @@ namespace {
 constexpr std::string_view kCf = "consensus";  // bond/<validator>/<miner>, epoch/<n>
 constexpr std::string_view kEpochKey = "consensus_epoch";
 
-int fail(const std::string& what) {
-  fmt::print(stderr, "error: {}\n", what);
-  return 1;
-}
-
 // One validator's weights: its hotkey and miner hotkey -> weight.
 struct Source {
   std::string validator;

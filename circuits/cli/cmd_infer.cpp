@@ -33,11 +33,6 @@ namespace {
 
 namespace pb = zkslice::v1;
 
-int fail(const std::string& what) {
-  fmt::print(stderr, "error: {}\n", what);
-  return 1;
-}
-
 Result<crypto::Keypair> client_key(const std::string& file) {
   if (file.empty()) return crypto::Keypair::generate();
   return crypto::load_key(file);

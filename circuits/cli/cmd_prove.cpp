@@ -29,11 +29,6 @@ nlohmann::json timings_json(const std::vector<circuits::SliceTiming>& t, const c
   return arr;
 }
 
-int fail(const std::string& what) {
-  fmt::print(stderr, "error: {}\n", what);
-  return 1;
-}
-
 int run_prove(const std::string& dir, const std::string& input, const std::string& out, size_t jobs, bool json) {
   auto compiled = load_compiled(dir);
   if (!compiled.ok()) return fail(compiled.error());

@@ -24,6 +24,9 @@ void register_ping(CLI::App& app, Context& ctx);
 void register_infer(CLI::App& app, Context& ctx);
 void register_consensus(CLI::App& app, Context& ctx);
 
+// "error: <what>" on stderr; returns 1, a subcommand's failure exit code.
+int fail(const std::string& what);
+
 // A validator's weights and miners, signed answers checked (`zkslice weights --json`'s
 // form: validator, epoch, miners [uid, hotkey, endpoint, score, strikes, weight]).
 // Without a key file a fresh key is used for the call.

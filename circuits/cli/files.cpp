@@ -9,6 +9,7 @@
 #include <fmt/ranges.h>
 
 #include "circuits/slice/bundle.hpp"
+#include "cli/commands.hpp"
 #include "model/io.hpp"
 #include "model/quantize.hpp"
 
@@ -98,6 +99,11 @@ Result<std::vector<std::vector<int64_t>>> load_integer_inputs(const model::QMode
   std::vector<std::vector<int64_t>> out;
   for (int t : m.inputs) out.push_back(std::move(run->values[t]));
   return out;
+}
+
+int fail(const std::string& what) {
+  fmt::print(stderr, "error: {}\n", what);
+  return 1;
 }
 
 }  // namespace zks::cli
