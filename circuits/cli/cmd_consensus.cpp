@@ -76,10 +76,12 @@ bool parse_number(const std::string& text, T& out) {
   if (text.empty() || !std::isdigit(static_cast<unsigned char>(text[0]))) return false;
   try {
     size_t used = 0;
-    if constexpr (std::is_same_v<T, double>) out = std::stod(text, &used);
-    else out = std::stoull(text, &used);
-    if constexpr (std::is_same_v<T, double>)
+    if constexpr (std::is_same_v<T, double>) {
+      out = std::stod(text, &used);
       if (!std::isfinite(out)) return false;
+    } else {
+      out = std::stoull(text, &used);
+    }
     return used == text.size();
   } catch (const std::exception&) {
     return false;
@@ -177,7 +179,7 @@ int run_consensus(const Args& a) {
     store::Batch batch;
     // This run's validators' bonds are replaced ('0' follows '/': every key under
     // "bond/<validator>/"); the bonds of a validator left out of this run are kept.
-    for (const auto& src : sources) batch.del_range(kCf, "bond/" + src.validator + "/", "bond/" + src.validator + "0");
+    for (const auto& src : sources) batch.del_range(kCf, bond_key(src.validator, ""), "bond/" + src.validator + "0");
     for (size_t i = 0; i < sources.size(); ++i)
       for (size_t k = 0; k < miners.size(); ++k)
         if (out->bonds[i][k] > 0) batch.put(kCf, bond_key(sources[i].validator, miners[k]), fmt::format("{:.17g}", out->bonds[i][k]));
