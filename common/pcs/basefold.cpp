@@ -197,11 +197,26 @@ Status check_params(const Params& params) {
   return Status{};
 }
 
+// Where a claim is made: a point, or a weighted sum (Claim::weights).
+struct Probe {
+  std::vector<Fp2> point;
+  std::vector<Fp2> weights;  // empty: an evaluation at `point`
+  bool operator==(const Probe&) const = default;
+};
+
+// The MLE of W(x) = eq(point, x_low) weights(x_high) at `at` (the probe's num_vars
+// coordinates): what the verifier computes of a claim's weight.
+Fp2 probe_weight(const Probe& p, std::span<const Fp2> at) {
+  const Fp2 low = poly::eq_eval(p.point, at.first(p.point.size()));
+  if (p.weights.empty()) return low;
+  return low * poly::evaluate(std::span<const Fp2>(p.weights), at.subspan(p.point.size()));
+}
+
 // The claims of one batch, organised per polynomial size.
 struct Group {
   unsigned num_vars = 0;
   std::vector<size_t> polys;               // batch indices, ascending
-  std::vector<std::vector<Fp2>> points;    // distinct points, in order of first claim
+  std::vector<Probe> points;               // distinct probes, in order of first claim
   std::vector<std::vector<Fp2>> values;    // values[j][t] = f_{polys[j]}(points[t])
   std::vector<std::vector<char>> claimed;  // whether the caller claimed values[j][t]
 
@@ -224,10 +239,15 @@ Result<std::vector<Group>> make_groups(std::span<const unsigned> num_vars,
     if (c.poly >= m)
       return make_error("pcs: claim " + std::to_string(i) + " names polynomial " +
                         std::to_string(c.poly) + " of " + std::to_string(m));
-    if (c.point.size() != num_vars[c.poly])
+    if (c.weights.empty() && c.point.size() != num_vars[c.poly])
       return make_error("pcs: claim " + std::to_string(i) + " has a point of dimension " +
                         std::to_string(c.point.size()) + ", expected " +
                         std::to_string(num_vars[c.poly]));
+    if (!c.weights.empty() && (c.point.size() > num_vars[c.poly] ||
+                               c.weights.size() != size_t(1) << (num_vars[c.poly] - c.point.size())))
+      return make_error("pcs: weighted claim " + std::to_string(i) + " has " + std::to_string(c.weights.size()) +
+                        " weights and a point of dimension " + std::to_string(c.point.size()) +
+                        ": they must cover the 2^" + std::to_string(num_vars[c.poly]) + " entries");
     has_claim[c.poly] = 1;
   }
   for (size_t j = 0; j < m; ++j) {
@@ -249,16 +269,16 @@ Result<std::vector<Group>> make_groups(std::span<const unsigned> num_vars,
       if (num_vars[j] == n) slot[j] = g.polys.size(), g.polys.push_back(j);
     for (const Claim& c : claims) {
       if (slot[c.poly] == SIZE_MAX) continue;
-      if (std::find(g.points.begin(), g.points.end(), c.point) == g.points.end())
-        g.points.push_back(c.point);
+      Probe probe{c.point, c.weights};
+      if (std::find(g.points.begin(), g.points.end(), probe) == g.points.end()) g.points.push_back(std::move(probe));
     }
     g.values.assign(g.polys.size(), std::vector<Fp2>(g.points.size()));
     g.claimed.assign(g.polys.size(), std::vector<char>(g.points.size(), 0));
     for (const Claim& c : claims) {
       if (slot[c.poly] == SIZE_MAX) continue;
       size_t j = slot[c.poly];
-      size_t t = static_cast<size_t>(std::find(g.points.begin(), g.points.end(), c.point) -
-                                     g.points.begin());
+      const Probe probe{c.point, c.weights};
+      size_t t = static_cast<size_t>(std::find(g.points.begin(), g.points.end(), probe) - g.points.begin());
       if (g.claimed[j][t] && g.values[j][t] != c.value)
         return make_error("pcs: two different values claimed for polynomial " +
                           std::to_string(c.poly) + " at the same point");
@@ -288,6 +308,7 @@ void absorb_statement(transcript::Transcript& t, const Params& params,
     t.absorb_u64("pcs.claim_poly", c.poly);
     t.absorb("pcs.claim_point", std::span<const Fp2>(c.point));
     t.absorb("pcs.claim_value", c.value);
+    if (!c.weights.empty()) t.absorb("pcs.claim_weights", std::span<const Fp2>(c.weights));
   }
 }
 
@@ -347,7 +368,7 @@ struct FoldPoly {
   size_t poly = 0;  // batch index
   unsigned num_vars = 0;
   unsigned join = 0;                     // m_j
-  std::vector<std::vector<Fp2>> points;  // its claims, in order of first claim
+  std::vector<Probe> points;  // its claims, in order of first claim
   std::vector<Fp2> values;
 };
 
@@ -924,13 +945,18 @@ class FoldSumcheck {
 // alone, so it costs the block's size, not the polynomial's. W is filled in aligned
 // pieces, a worker per piece: a point's support (aligned, a power of two) lies inside
 // one piece, or covers whole pieces, each the eq table of the low coordinates scaled by
-// the factors of the higher ones at that piece.
-std::vector<Fp2> claim_weight(const std::vector<std::vector<Fp2>>& points, std::span<const Fp2> gpow, unsigned n) {
+// the factors of the higher ones at that piece. A weighted probe adds, at each x_high,
+// the eq table of its point scaled by its weight there.
+std::vector<Fp2> claim_weight(const std::vector<Probe>& probes, std::span<const Fp2> gpow, unsigned n) {
   auto& pool = util::ThreadPool::global();
   struct Support {
     size_t low, offset;
   };
   std::vector<Support> support;
+  std::vector<std::vector<Fp2>> points;
+  std::vector<Fp2> point_gpow;
+  for (size_t k = 0; k < probes.size(); ++k)
+    if (probes[k].weights.empty()) points.push_back(probes[k].point), point_gpow.push_back(gpow[k]);
   for (const auto& z : points) {
     size_t low = z.size();
     while (low > 0 && (z[low - 1] == Fp2::zero() || z[low - 1] == Fp2::one())) --low;
@@ -951,16 +977,27 @@ std::vector<Fp2> claim_weight(const std::vector<std::vector<Fp2>>& points, std::
         const size_t size = size_t(1) << low;
         if (size <= piece) {
           if (offset >= a && offset < a + piece)
-            poly::eq_accumulate(std::span<const Fp2>(z).first(low), gpow[k], std::span<Fp2>(w).subspan(offset, size),
-                                scratch);
+            poly::eq_accumulate(std::span<const Fp2>(z).first(low), point_gpow[k],
+                                std::span<Fp2>(w).subspan(offset, size), scratch);
         } else if (a >= offset && a < offset + size) {
-          Fp2 c = gpow[k];
+          Fp2 c = point_gpow[k];
           for (size_t j = piece_log; j < low; ++j) c *= (((a - offset) >> j) & 1) ? z[j] : Fp2::one() - z[j];
           poly::eq_accumulate(std::span<const Fp2>(z).first(piece_log), c, std::span<Fp2>(w).subspan(a, piece), scratch);
         }
       }
     }
   }, 1);
+  for (size_t k = 0; k < probes.size(); ++k) {
+    const Probe& p = probes[k];
+    if (p.weights.empty()) continue;
+    const size_t block = size_t(1) << p.point.size();
+    pool.parallel_for(p.weights.size(), [&](size_t lo, size_t hi) {
+      std::vector<Fp2> scratch;
+      for (size_t x = lo; x < hi; ++x)
+        if (p.weights[x] != Fp2::zero())
+          poly::eq_accumulate(p.point, gpow[k] * p.weights[x], std::span<Fp2>(w).subspan(x * block, block), scratch);
+    }, std::max<size_t>(1, (size_t(1) << 12) / block));
+  }
   return w;
 }
 
@@ -983,7 +1020,8 @@ GroupProof prove_fold_batch(const FoldBatch& fb, std::span<const CommittedPoly* 
   std::vector<FoldSumcheck> terms;
   for (size_t j = 0; j < m; ++j) {
     const auto& p = fb.polys[j];
-    if (p.points.size() == 1) terms.push_back(FoldSumcheck::at_point(evals(j), {}, p.points[0]));  // W_j = eq(z, .)
+    if (p.points.size() == 1 && p.points[0].weights.empty())  // W_j = eq(z, .)
+      terms.push_back(FoldSumcheck::at_point(evals(j), {}, p.points[0].point));
     else terms.emplace_back(evals(j), std::vector<Fp2>{}, claim_weight(p.points, gpow, p.num_vars));
   }
   std::vector<Fp2> rho;
@@ -1167,7 +1205,7 @@ Status verify_fold_batch(const FoldBatch& fb, const GroupProof& gp, std::span<co
       const auto& p = fb.polys[j];
       const auto tail = std::span<const Fp2>(rho).subspan(p.join);
       Fp2 w = Fp2::zero();
-      for (size_t k = 0; k < p.points.size(); ++k) w += gpow[k] * poly::eq_eval(p.points[k], tail);
+      for (size_t k = 0; k < p.points.size(); ++k) w += gpow[k] * probe_weight(p.points[k], tail);
       sum += beta[j] * gp.point_evals[j] * w;
     }
     if (sum != claim) return make_error("pcs: the point evaluations do not match the claim reduction");
@@ -1348,7 +1386,8 @@ Status verify_clear_group(const Group& grp, const GroupProof& gp,
       return make_error("pcs: table in clear does not match the commitment of polynomial " +
                         std::to_string(grp.polys[j]));
     for (size_t k = 0; k < grp.points.size(); ++k)
-      if (grp.claimed[j][k] && poly::evaluate(std::span<const Fp>(table), grp.points[k]) != grp.values[j][k])
+      if (grp.claimed[j][k] &&
+          claim_value(table, {0, grp.points[k].point, Fp2::zero(), grp.points[k].weights}) != grp.values[j][k])
         return make_error("pcs: claimed evaluation of polynomial " + std::to_string(grp.polys[j]) +
                           " is wrong");
   }
@@ -1631,6 +1670,27 @@ CommitCacheStats commit_cache_stats() {
   auto& cache = commit_cache();
   std::lock_guard<std::mutex> lock(cache.mu);
   return cache.stats;
+}
+
+Fp2 claim_value(std::span<const Fp> table, const Claim& claim) {
+  const unsigned n = static_cast<unsigned>(claim.point.size()) + poly::log2_ceil(claim.weights.size());
+  ZK_ASSERT(table.size() <= (size_t(1) << n) && (claim.weights.empty() || std::has_single_bit(claim.weights.size())));
+  std::vector<Fp> padded;
+  if (table.size() != (size_t(1) << n)) {
+    padded.assign(size_t(1) << n, Fp::zero());
+    std::copy(table.begin(), table.end(), padded.begin());
+    table = padded;
+  }
+  if (claim.weights.empty()) return poly::evaluate(table, claim.point);
+  const std::vector<Fp2> e = poly::eq_table(claim.point);
+  Fp2 sum = Fp2::zero();
+  for (size_t x = 0; x < claim.weights.size(); ++x) {
+    if (claim.weights[x] == Fp2::zero()) continue;
+    Fp2 part = Fp2::zero();
+    for (size_t i = 0; i < e.size(); ++i) part += e[i] * table[x * e.size() + i];
+    sum += claim.weights[x] * part;
+  }
+  return sum;
 }
 
 Result<util::Bytes> open_batch(std::span<const CommittedPoly* const> polys,

@@ -106,12 +106,24 @@ class CommittedPoly {
   std::vector<std::shared_ptr<const CommittedPoly>> m_members;
 };
 
-// "Polynomial `poly` of the batch evaluates to `value` at `point`."
+// "Polynomial `poly` of the batch evaluates to `value` at `point`." With `weights` set,
+// a weighted claim instead: sum_x f(x) eq(point, x_low) weights[x_high] = value, where
+// x_low are the first point.size() variables and x_high the rest (weights has
+// 2^(num_vars - point.size()) entries; an empty point makes it the inner product
+// <f, weights>). The verifier computes the weights itself and evaluates their MLE, so a
+// weighted claim costs it O(|weights|). An evaluation claim is the case weights = {},
+// which stays the encoding and transcript of older proofs. (Zero knowledge stage 2:
+// a Libra mask's g(r) is an inner product of its coefficient table, not an MLE value.)
 struct Claim {
   size_t poly = 0;  // index into the batch (0 for the single-polynomial calls)
   std::vector<Fp2> point;
   Fp2 value;
+  std::vector<Fp2> weights{};
 };
+
+// What a claim says `table` gives: f(point) for an evaluation claim, the weighted sum
+// for a weighted one (table zero-padded to 2^num_vars, num_vars from the claim).
+Fp2 claim_value(std::span<const Fp> table, const Claim& claim);
 
 // Commits to the MLE of `values` (zero-padded to a power of two, at least one value).
 // On the GPU when gpu_commitments() (byte-identical: the same codeword and tree, which

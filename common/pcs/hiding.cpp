@@ -7,6 +7,7 @@
 
 #include "field/field.hpp"
 #include "hash/blake2b.hpp"
+#include "poly/mle.hpp"
 
 namespace zks::pcs {
 
@@ -51,21 +52,26 @@ std::vector<Fp> expand(const Seed& seed, std::string_view label, std::span<const
 // variables of h's, the first ones 0), so every term of the claim reduction's rounds
 // has a twin in h with the same eq factors, which masks it. (One point for h would not
 // do: a round evaluated where h's eq factor vanishes shows the others unmasked.)
+// A weighted claim's weights gain a zero half (the mask's), and its twin on h has the
+// same weights behind a point with the leading zeros. h_claims name h_index; their
+// values are h's to fill in.
 Result<std::vector<Claim>> extend_claims(std::span<const uint32_t> vars, std::span<const Claim> claims,
-                                         unsigned h_vars, std::vector<std::vector<Fp2>>& h_points) {
+                                         unsigned h_vars, size_t h_index, std::vector<Claim>& h_claims) {
   if (claims.empty()) return make_error("pcs hiding: no claims");
   std::vector<Claim> out;
-  h_points.clear();
+  h_claims.clear();
   for (const Claim& c : claims) {
     if (c.poly >= vars.size()) return make_error("pcs hiding: a claim names polynomial " + std::to_string(c.poly));
-    if (c.point.size() + 1 != vars[c.poly])
-      return make_error("pcs hiding: a claim's point has " + std::to_string(c.point.size()) +
-                        " coordinates, the value table " + std::to_string(vars[c.poly] - 1));
+    const size_t covered = c.point.size() + (c.weights.empty() ? 0 : poly::log2_ceil(c.weights.size()));
+    if (covered + 1 != vars[c.poly] || (!c.weights.empty() && !std::has_single_bit(c.weights.size())))
+      return make_error("pcs hiding: a claim covers " + std::to_string(covered) + " variables, the value table " +
+                        std::to_string(vars[c.poly] - 1));
     Claim e = c;
-    e.point.push_back(Fp2::zero());
-    std::vector<Fp2> hp(h_vars - e.point.size(), Fp2::zero());
-    hp.insert(hp.end(), e.point.begin(), e.point.end());
-    h_points.push_back(std::move(hp));
+    if (e.weights.empty()) e.point.push_back(Fp2::zero());
+    else e.weights.resize(2 * e.weights.size(), Fp2::zero());
+    Claim h{h_index, std::vector<Fp2>(h_vars - vars[c.poly], Fp2::zero()), Fp2::zero(), e.weights};
+    h.point.insert(h.point.end(), e.point.begin(), e.point.end());
+    h_claims.push_back(std::move(h));
     out.push_back(std::move(e));
   }
   return out;
@@ -114,8 +120,8 @@ Result<util::Bytes> open_hiding(std::span<const CommittedPoly* const> polys, std
   }
   ZK_TRY(check_sizes(vars, params));
   const unsigned h_vars = *std::max_element(vars.begin(), vars.end());
-  std::vector<std::vector<Fp2>> h_points;
-  auto ext = extend_claims(vars, claims, h_vars, h_points);
+  std::vector<Claim> h_claims;
+  auto ext = extend_claims(vars, claims, h_vars, polys.size(), h_claims);
   if (!ext.ok()) return make_error(ext.error());
   // h is fresh for every opening: drawn from the seed, the transcript's state and the
   // opening's own statement (the commitments and the claims).
@@ -126,6 +132,7 @@ Result<util::Bytes> open_hiding(std::span<const CommittedPoly* const> polys, std
     ctx.update_u64(c.poly);
     for (const Fp2& x : c.point) ctx.update_u64(x.c0().value()).update_u64(x.c1().value());
     ctx.update_u64(c.value.c0().value()).update_u64(c.value.c1().value());
+    for (const Fp2& x : c.weights) ctx.update_u64(x.c0().value()).update_u64(x.c1().value());
   }
   const hash::Digest context = ctx.finalize();
   auto h = commit(expand(seed, "pcs.hiding.h", context, size_t(1) << h_vars), params);
@@ -134,13 +141,13 @@ Result<util::Bytes> open_hiding(std::span<const CommittedPoly* const> polys, std
   util::ByteWriter w;
   w.u32(kHidingVersion);
   w.raw(h->commitment().root);
-  w.u32(static_cast<uint32_t>(h_points.size()));
+  w.u32(static_cast<uint32_t>(h_claims.size()));
   t.absorb("pcs.hiding.h", h->commitment().root);
-  for (auto& hp : h_points) {
-    const Fp2 v = h->evaluate(hp);
-    field::write(w, v);
-    t.absorb("pcs.hiding.h_value", v);
-    all_claims.push_back({polys.size(), std::move(hp), v});
+  for (auto& hc : h_claims) {
+    hc.value = claim_value(h->evaluations(), hc);
+    field::write(w, hc.value);
+    t.absorb("pcs.hiding.h_value", hc.value);
+    all_claims.push_back(std::move(hc));
   }
   std::vector<const CommittedPoly*> all(polys.begin(), polys.end());
   all.push_back(&*h);
@@ -159,8 +166,8 @@ Status verify_hiding(std::span<const Commitment> commitments, std::span<const Cl
   }
   ZK_TRY(check_sizes(vars, params));
   const unsigned h_vars = *std::max_element(vars.begin(), vars.end());
-  std::vector<std::vector<Fp2>> h_points;
-  auto ext = extend_claims(vars, claims, h_vars, h_points);
+  std::vector<Claim> h_claims;
+  auto ext = extend_claims(vars, claims, h_vars, commitments.size(), h_claims);
   if (!ext.ok()) return make_error(ext.error());
   util::ByteReader r(proof);
   uint32_t version = 0, count = 0;
@@ -169,16 +176,15 @@ Status verify_hiding(std::span<const Commitment> commitments, std::span<const Cl
   if (version != kHidingVersion)
     return make_error("pcs hiding: proof version " + std::to_string(version) + ", expected " +
                       std::to_string(kHidingVersion));
-  if (count != h_points.size())
-    return make_error("pcs hiding: " + std::to_string(count) + " values of h for " + std::to_string(h_points.size()) +
+  if (count != h_claims.size())
+    return make_error("pcs hiding: " + std::to_string(count) + " values of h for " + std::to_string(h_claims.size()) +
                       " claims");
   t.absorb("pcs.hiding.h", h.root);
   std::vector<Claim> all_claims = std::move(*ext);
-  for (auto& hp : h_points) {
-    Fp2 v;
-    if (Status st = field::read(r, v); !st) return make_error("pcs hiding: h's value: " + st.error());
-    t.absorb("pcs.hiding.h_value", v);
-    all_claims.push_back({commitments.size(), std::move(hp), v});
+  for (auto& hc : h_claims) {
+    if (Status st = field::read(r, hc.value); !st) return make_error("pcs hiding: h's value: " + st.error());
+    t.absorb("pcs.hiding.h_value", hc.value);
+    all_claims.push_back(std::move(hc));
   }
   std::vector<Commitment> all(commitments.begin(), commitments.end());
   all.push_back(h);

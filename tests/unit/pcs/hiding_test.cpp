@@ -199,7 +199,7 @@ TEST_CASE("a hiding opening that was changed is rejected", "[pcs][hiding][tamper
     cl[0].point.push_back(Fp2::zero());
     auto st2 = f.verify(f.proof, cl);
     REQUIRE_FALSE(st2.ok());
-    CHECK_THAT(st2.error(), Catch::Contains("coordinates"));
+    CHECK_THAT(st2.error(), Catch::Contains("the value table"));
   }
   SECTION("a false claim, proved by a prover that follows the protocol") {
     auto cl = f.claims;
