@@ -415,25 +415,28 @@ Fp2 compute_sum(const Instance& inst) {
 }
 
 namespace {
-void absorb_header(transcript::Transcript& t, unsigned num_vars, unsigned degree, const Fp2& claim) {
+}  // namespace
+
+void detail::absorb_header(transcript::Transcript& t, unsigned num_vars, unsigned degree, const Fp2& claim) {
   t.absorb_u64("sumcheck.shape", (uint64_t(num_vars) << 32) | degree);
   t.absorb("sumcheck.claim", claim);
 }
-}  // namespace
 
-ProverOutput prove(const Instance& inst, transcript::Transcript& t) {
-  return prove(inst, compute_sum(inst), t);
-}
-
-namespace {
-// A round as sent: s(0), s(2), ..., s(D); s(1) is the claim minus s(0).
-std::vector<Fp2> compress_round(const std::vector<Fp2>& s) {
+std::vector<Fp2> detail::compress_round(const std::vector<Fp2>& s) {
   std::vector<Fp2> sent;
   sent.reserve(s.size() - 1);
   sent.push_back(s[0]);
   sent.insert(sent.end(), s.begin() + 2, s.end());
   return sent;
 }
+
+ProverOutput prove(const Instance& inst, transcript::Transcript& t) {
+  return prove(inst, compute_sum(inst), t);
+}
+
+namespace {
+using detail::absorb_header;
+using detail::compress_round;
 
 ProverOutput run(Prover& prover, const Fp2& claimed_sum, transcript::Transcript& t) {
   ProverOutput out;

@@ -220,4 +220,12 @@ class Prover {
   std::vector<Fp2> m_gpu_challenges;
 };
 
+namespace detail {
+// The transcript steps every sumcheck shares (the zero-knowledge prover of zk.hpp runs
+// them too): the header before the first round, and a round as sent, s(0), s(2), ..,
+// s(D) (s(1) is the claim minus s(0)).
+void absorb_header(transcript::Transcript& t, unsigned num_vars, unsigned degree, const Fp2& claim);
+std::vector<Fp2> compress_round(const std::vector<Fp2>& s);
+}  // namespace detail
+
 }  // namespace zks::sumcheck
