@@ -63,12 +63,18 @@ Result<std::vector<Claim>> extend_claims(std::span<const uint32_t> vars, std::sp
   for (const Claim& c : claims) {
     if (c.poly >= vars.size()) return make_error("pcs hiding: a claim names polynomial " + std::to_string(c.poly));
     const size_t covered = c.point.size() + (c.weights.empty() ? 0 : poly::log2_ceil(c.weights.size()));
-    if (covered + 1 != vars[c.poly] || (!c.weights.empty() && !std::has_single_bit(c.weights.size())))
+    const bool on_committed = c.weights.empty() && covered == vars[c.poly];  // masked_claim's
+    if (!on_committed &&
+        (covered + 1 != vars[c.poly] || (!c.weights.empty() && !std::has_single_bit(c.weights.size()))))
       return make_error("pcs hiding: a claim covers " + std::to_string(covered) + " variables, the value table " +
                         std::to_string(vars[c.poly] - 1));
     Claim e = c;
-    if (e.weights.empty()) e.point.push_back(Fp2::zero());
-    else e.weights.resize(2 * e.weights.size(), Fp2::zero());
+    if (on_committed) {
+    } else if (e.weights.empty()) {
+      e.point.push_back(Fp2::zero());
+    } else {
+      e.weights.resize(2 * e.weights.size(), Fp2::zero());
+    }
     Claim h{h_index, std::vector<Fp2>(h_vars - vars[c.poly], Fp2::zero()), Fp2::zero(), e.weights};
     h.point.insert(h.point.end(), e.point.begin(), e.point.end());
     h_claims.push_back(std::move(h));
@@ -93,6 +99,17 @@ Status check_sizes(std::span<const uint32_t> vars, const Params& params) {
 }
 
 }  // namespace
+
+Result<Claim> masked_claim(size_t poly, std::span<const Fp2> point, const Fp2& masked_value) {
+  if (point.empty()) return make_error("pcs hiding: a masked evaluation needs a point");
+  const Fp2 c = point[0] * (Fp2::one() - point[0]);
+  const Fp2 denom = Fp2::one() + c;
+  if (denom.is_zero()) return make_error("pcs hiding: the point's first coordinate makes 1 + x_0 (1 - x_0) zero");
+  const Fp2 inv = denom.inverse();
+  Claim out{poly, std::vector<Fp2>(point.begin(), point.end()), masked_value * inv, {}};
+  out.point.push_back(c * inv);
+  return out;
+}
 
 unsigned hiding_value_vars(size_t count) {
   const unsigned n = count <= 1 ? 0 : static_cast<unsigned>(std::bit_width(count - 1));

@@ -58,8 +58,16 @@ unsigned hiding_value_vars(size_t count);
 // Commits values || mask (one more variable); deterministic in (values, seed).
 Result<CommittedPoly> commit_hiding(std::span<const Fp> values, const Seed& seed, const Params& params);
 
+// Stage 3's masked evaluations (sumcheck/zk.hpp): f^ = f~ + x_0 (1 - x_0) R~ agrees
+// with f on the hypercube and f^(z) = f~(z) + c R~(z), c = z_0 (1 - z_0). As a claim on
+// the committed table f'(x, y) = (1 - y) f~(x) + y R~(x): f'(z, c / (1 + c)) =
+// f^(z) / (1 + c). Refused where 1 + c = 0 (two values of z_0 in F_{p^2}).
+Result<Claim> masked_claim(size_t poly, std::span<const Fp2> point, const Fp2& masked_value);
+
 // Opens claims on the value tables of hiding commitments (points of num_vars - 1
-// coordinates, Claim::poly indexing `polys`). The seed must be secret: it draws h.
+// coordinates, Claim::poly indexing `polys`; an evaluation claim of num_vars
+// coordinates, as masked_claim makes, is on the committed table itself). The seed must
+// be secret: it draws h.
 Result<util::Bytes> open_hiding(std::span<const CommittedPoly* const> polys, std::span<const Claim> claims,
                                 transcript::Transcript& t, const Params& params, const Seed& seed);
 Status verify_hiding(std::span<const Commitment> commitments, std::span<const Claim> claims,

@@ -591,15 +591,24 @@ Result<SubClaim> verify(const Fp2& claimed_sum, unsigned num_vars, unsigned degr
                       std::to_string(proof.rounds.size()));
   absorb_header(t, num_vars, degree, claimed_sum);
   transcript::charge_sumcheck(t, num_vars, degree);
+  return detail::verify_rounds(claimed_sum, std::vector<unsigned>(num_vars, degree), proof, t);
+}
+
+Result<SubClaim> detail::verify_rounds(const Fp2& claimed_sum, std::span<const unsigned> degrees, const Proof& proof,
+                                       transcript::Transcript& t) {
+  if (proof.rounds.size() != degrees.size())
+    return make_error("sumcheck: expected " + std::to_string(degrees.size()) + " rounds, got " +
+                      std::to_string(proof.rounds.size()));
   SubClaim sub;
   Fp2 claim = claimed_sum;
-  std::vector<Fp2> s(degree + 1);
-  for (unsigned i = 0; i < num_vars; ++i) {
+  std::vector<Fp2> s;
+  for (size_t i = 0; i < degrees.size(); ++i) {
     const auto& sent = proof.rounds[i];
-    if (sent.size() != degree)
+    if (degrees[i] < 1 || degrees[i] > kMaxDegree || sent.size() != degrees[i])
       return make_error("sumcheck: round " + std::to_string(i) + " has " + std::to_string(sent.size()) +
-                        " evaluations, expected " + std::to_string(degree));
+                        " evaluations, expected " + std::to_string(degrees[i]));
     // s(1) is not sent: s(0) + s(1) = claim defines it (the check it replaces).
+    s.resize(degrees[i] + 1);
     s[0] = sent[0];
     s[1] = claim - sent[0];
     std::copy(sent.begin() + 1, sent.end(), s.begin() + 2);

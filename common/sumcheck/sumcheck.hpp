@@ -221,11 +221,14 @@ class Prover {
 };
 
 namespace detail {
-// The transcript steps every sumcheck shares (the zero-knowledge prover of zk.hpp runs
-// them too): the header before the first round, and a round as sent, s(0), s(2), ..,
-// s(D) (s(1) is the claim minus s(0)).
+// The transcript steps every sumcheck shares (the zero-knowledge sumcheck of zk.hpp
+// runs them too): the header before the first round, and a round as sent, s(0), s(2),
+// .., s(D) (s(1) is the claim minus s(0)).
 void absorb_header(transcript::Transcript& t, unsigned num_vars, unsigned degree, const Fp2& claim);
 std::vector<Fp2> compress_round(const std::vector<Fp2>& s);
+// verify()'s rounds after its header, round i of degrees[i] (the caller charges them).
+Result<SubClaim> verify_rounds(const Fp2& claimed_sum, std::span<const unsigned> degrees, const Proof& proof,
+                               transcript::Transcript& t);
 }  // namespace detail
 
 }  // namespace zks::sumcheck

@@ -1,10 +1,13 @@
 #include "sumcheck/zk.hpp"
 
+#include <mutex>
 #include <string>
 
 #include "field/field.hpp"
+#include "poly/mle.hpp"
 #include "transcript/soundness.hpp"
 #include "util/assert.hpp"
+#include "util/thread_pool.hpp"
 
 namespace zks::sumcheck {
 
@@ -15,100 +18,36 @@ const Fp2 kX(Fp::zero(), Fp::one());
 
 Fp2 power_of_two(unsigned e) { return Fp2(Fp(uint64_t(1) << e)); }  // e < 64
 
-void absorb_opening(transcript::Transcript& t, const Fp2& claimed_sum, const Fp2& mask_sum) {
+// Everything before rho: the shape, the claim and the mask's sum.
+void absorb_opening(transcript::Transcript& t, std::span<const unsigned> degrees, const Fp2& claimed_sum,
+                    const Fp2& mask_sum) {
+  t.absorb_u64("sumcheck.zk.vars", degrees.size());
+  for (unsigned d : degrees) t.absorb_u64("sumcheck.zk.degree", d);
   t.absorb("sumcheck.zk.claim", claimed_sum);
   t.absorb("sumcheck.zk.mask_sum", mask_sum);
 }
 
-}  // namespace
-
-size_t mask_entries(unsigned num_vars, unsigned degree) { return 2 * (1 + size_t(num_vars) * degree); }
-
-Mask::Mask(std::span<const Fp> entries, unsigned num_vars, unsigned degree) : m_vars(num_vars), m_degree(degree) {
-  ZK_ASSERT(num_vars >= 1 && num_vars <= kMaxVars && degree >= 1 && degree <= kMaxDegree);
-  ZK_ASSERT(entries.size() == mask_entries(num_vars, degree));
-  m_c.resize(entries.size() / 2);
-  for (size_t q = 0; q < m_c.size(); ++q) m_c[q] = Fp2(entries[2 * q], entries[2 * q + 1]);
+Status check_degrees(std::span<const unsigned> degrees) {
+  if (degrees.empty() || degrees.size() > kMaxVars)
+    return make_error("zk sumcheck: " + std::to_string(degrees.size()) + " variables (1 to " +
+                      std::to_string(kMaxVars) + ")");
+  for (unsigned d : degrees)
+    if (d < 1 || d > kMaxDegree)
+      return make_error("zk sumcheck: a round of degree " + std::to_string(d) + " (1 to " +
+                        std::to_string(kMaxDegree) + ")");
+  return Status{};
 }
 
-Fp2 Mask::g(unsigned i, const Fp2& x) const {
-  // Horner on c_iD .. c_i1, times x (no constant term).
-  const Fp2* c = m_c.data() + 1 + size_t(i) * m_degree;
-  Fp2 acc = Fp2::zero();
-  for (unsigned e = m_degree; e >= 1; --e) acc = acc * x + c[e - 1];
-  return acc * x;
-}
-
-Fp2 Mask::sum() const {
-  Fp2 ones = Fp2::zero();
-  for (unsigned i = 0; i < m_vars; ++i) ones += g(i, Fp2::one());
-  return power_of_two(m_vars) * m_c[0] + power_of_two(m_vars - 1) * ones;
-}
-
-Fp2 Mask::value(std::span<const Fp2> r) const {
-  ZK_ASSERT(r.size() == m_vars);
-  Fp2 v = m_c[0];
-  for (unsigned i = 0; i < m_vars; ++i) v += g(i, r[i]);
-  return v;
-}
-
-std::vector<Fp2> Mask::round(unsigned i, std::span<const Fp2> r) const {
-  ZK_ASSERT(i < m_vars && r.size() == i);
-  Fp2 before = m_c[0];
-  for (unsigned j = 0; j < i; ++j) before += g(j, r[j]);
-  Fp2 after = Fp2::zero();
-  for (unsigned j = i + 1; j < m_vars; ++j) after += g(j, Fp2::one());
-  const Fp2 scale = power_of_two(m_vars - i - 1);
-  const Fp2 rest = i + 1 < m_vars ? power_of_two(m_vars - i - 2) * after : Fp2::zero();
-  std::vector<Fp2> out(m_degree + 1);
-  for (unsigned x = 0; x <= m_degree; ++x) out[x] = scale * (before + g(i, Fp2::from_u64(x))) + rest;
-  return out;
-}
-
-std::vector<Fp2> mask_weights(unsigned num_vars, unsigned degree, std::span<const Fp2> r) {
-  ZK_ASSERT(r.size() == num_vars);
-  std::vector<Fp2> w(mask_entries(num_vars, degree));
-  auto put = [&](size_t q, const Fp2& v) {
-    w[2 * q] = v;
-    w[2 * q + 1] = v * kX;
-  };
-  put(0, Fp2::one());
-  for (unsigned i = 0; i < num_vars; ++i) {
-    Fp2 p = r[i];
-    for (unsigned e = 1; e <= degree; ++e, p *= r[i]) put(1 + size_t(i) * degree + (e - 1), p);
-  }
-  return w;
-}
-
-void ZkProof::write(util::ByteWriter& w) const {
-  field::write(w, mask_sum);
-  rounds.write(w);
-  field::write(w, mask_value);
-}
-
-Result<ZkProof> ZkProof::read(util::ByteReader& r, unsigned num_vars, unsigned degree) {
-  ZkProof p;
-  if (Status st = field::read(r, p.mask_sum); !st) return make_error("zk sumcheck: the mask's sum: " + st.error());
-  auto rounds = Proof::read(r, num_vars, degree);
-  if (!rounds.ok()) return make_error(rounds.error());
-  p.rounds = std::move(*rounds);
-  if (Status st = field::read(r, p.mask_value); !st) return make_error("zk sumcheck: the mask's value: " + st.error());
-  return p;
-}
-
-ZkProverOutput prove_zk(Prover& prover, const Fp2& claimed_sum, const Mask& mask, transcript::Transcript& t) {
-  ZK_ASSERT(mask.num_vars() == prover.num_vars() && mask.degree() == prover.degree());
-  ZkProverOutput out;
-  out.proof.mask_sum = mask.sum();
-  absorb_opening(t, claimed_sum, out.proof.mask_sum);
-  const Fp2 rho = t.challenge("sumcheck.zk.rho");
-  detail::absorb_header(t, prover.num_vars(), prover.degree(), claimed_sum + rho * out.proof.mask_sum);
-  Fp2 claim = claimed_sum;  // F's part alone, which the prover's rounds take
-  for (unsigned i = 0; i < prover.num_vars(); ++i) {
+// The rounds from `first` on, driven by `prover` (whose rounds are scaled by `scale`),
+// each with rho m_i added; the challenges go to out.point.
+void run_rounds(Prover& prover, Fp2 claim, const Fp2& scale, unsigned first, const Fp2& rho, const Mask& mask,
+                ZkProverOutput& out, transcript::Transcript& t) {
+  for (unsigned i = first; i < mask.num_vars(); ++i) {
     const std::vector<Fp2> s = prover.round(claim);
     const std::vector<Fp2> m = mask.round(i, out.point);
+    ZK_ASSERT(s.size() == m.size());
     std::vector<Fp2> masked(s.size());
-    for (size_t x = 0; x < s.size(); ++x) masked[x] = s[x] + rho * m[x];
+    for (size_t x = 0; x < s.size(); ++x) masked[x] = scale * s[x] + rho * m[x];
     auto sent = detail::compress_round(masked);
     t.absorb("sumcheck.round", std::span<const Fp2>(sent));
     const Fp2 r = t.challenge("sumcheck.r");
@@ -120,16 +59,233 @@ ZkProverOutput prove_zk(Prover& prover, const Fp2& claimed_sum, const Mask& mask
   out.factor_evals = prover.factor_evals();
   out.proof.mask_value = mask.value(out.point);
   t.absorb("sumcheck.zk.mask_value", out.proof.mask_value);
+}
+
+Fp2 at(const Table& table, size_t i) {
+  return std::visit([i](auto span) { return Fp2(span[i]); }, table);
+}
+
+Fp2 eq1(const Fp2& z, const Fp2& x) { return z * x + (Fp2::one() - z) * (Fp2::one() - x); }
+
+}  // namespace
+
+std::vector<unsigned> uniform_degrees(unsigned num_vars, unsigned degree) {
+  return std::vector<unsigned>(num_vars, degree);
+}
+
+size_t mask_entries(std::span<const unsigned> degrees) {
+  size_t coeffs = 1;
+  for (unsigned d : degrees) coeffs += d;
+  return 2 * coeffs;
+}
+
+Mask::Mask(std::span<const Fp> entries, std::vector<unsigned> degrees) : m_degrees(std::move(degrees)) {
+  ZK_ASSERT(check_degrees(m_degrees).ok());
+  ZK_ASSERT(entries.size() == mask_entries(m_degrees));
+  m_c.resize(entries.size() / 2);
+  for (size_t q = 0; q < m_c.size(); ++q) m_c[q] = Fp2(entries[2 * q], entries[2 * q + 1]);
+  size_t next = 1;
+  for (unsigned d : m_degrees) m_first.push_back(next), next += d;
+}
+
+Fp2 Mask::g(unsigned i, const Fp2& x) const {
+  // Horner on c_iD .. c_i1, times x (no constant term).
+  const Fp2* c = m_c.data() + m_first[i];
+  Fp2 acc = Fp2::zero();
+  for (unsigned e = m_degrees[i]; e >= 1; --e) acc = acc * x + c[e - 1];
+  return acc * x;
+}
+
+Fp2 Mask::sum() const {
+  Fp2 ones = Fp2::zero();
+  for (unsigned i = 0; i < num_vars(); ++i) ones += g(i, Fp2::one());
+  return power_of_two(num_vars()) * m_c[0] + power_of_two(num_vars() - 1) * ones;
+}
+
+Fp2 Mask::value(std::span<const Fp2> r) const {
+  ZK_ASSERT(r.size() == num_vars());
+  Fp2 v = m_c[0];
+  for (unsigned i = 0; i < num_vars(); ++i) v += g(i, r[i]);
+  return v;
+}
+
+std::vector<Fp2> Mask::round(unsigned i, std::span<const Fp2> r) const {
+  const unsigned k = num_vars();
+  ZK_ASSERT(i < k && r.size() == i);
+  Fp2 before = m_c[0];
+  for (unsigned j = 0; j < i; ++j) before += g(j, r[j]);
+  Fp2 after = Fp2::zero();
+  for (unsigned j = i + 1; j < k; ++j) after += g(j, Fp2::one());
+  const Fp2 scale = power_of_two(k - i - 1);
+  const Fp2 rest = i + 1 < k ? power_of_two(k - i - 2) * after : Fp2::zero();
+  std::vector<Fp2> out(m_degrees[i] + 1);
+  for (unsigned x = 0; x <= m_degrees[i]; ++x) out[x] = scale * (before + g(i, Fp2::from_u64(x))) + rest;
   return out;
 }
 
-Result<SubClaim> verify_zk(const Fp2& claimed_sum, unsigned num_vars, unsigned degree, const ZkProof& proof,
+std::vector<Fp2> mask_weights(std::span<const unsigned> degrees, std::span<const Fp2> r) {
+  ZK_ASSERT(r.size() == degrees.size());
+  std::vector<Fp2> w(mask_entries(degrees));
+  size_t q = 0;
+  auto put = [&](const Fp2& v) {
+    w[2 * q] = v;
+    w[2 * q + 1] = v * kX;
+    ++q;
+  };
+  put(Fp2::one());
+  for (size_t i = 0; i < degrees.size(); ++i) {
+    Fp2 p = r[i];
+    for (unsigned e = 1; e <= degrees[i]; ++e, p *= r[i]) put(p);
+  }
+  return w;
+}
+
+void ZkProof::write(util::ByteWriter& w) const {
+  field::write(w, mask_sum);
+  rounds.write(w);
+  field::write(w, mask_value);
+}
+
+Result<ZkProof> ZkProof::read(util::ByteReader& r, std::span<const unsigned> degrees) {
+  ZK_TRY(check_degrees(degrees));
+  ZkProof p;
+  if (Status st = field::read(r, p.mask_sum); !st) return make_error("zk sumcheck: the mask's sum: " + st.error());
+  for (unsigned d : degrees) {
+    auto round = Proof::read(r, 1, d);
+    if (!round.ok()) return make_error(round.error());
+    p.rounds.rounds.push_back(std::move(round->rounds[0]));
+  }
+  if (Status st = field::read(r, p.mask_value); !st) return make_error("zk sumcheck: the mask's value: " + st.error());
+  return p;
+}
+
+ZkProverOutput prove_zk(Prover& prover, const Fp2& claimed_sum, const Mask& mask, transcript::Transcript& t) {
+  ZK_ASSERT(mask.degrees() == uniform_degrees(prover.num_vars(), prover.degree()));
+  ZkProverOutput out;
+  out.proof.mask_sum = mask.sum();
+  absorb_opening(t, mask.degrees(), claimed_sum, out.proof.mask_sum);
+  const Fp2 rho = t.challenge("sumcheck.zk.rho");
+  run_rounds(prover, claimed_sum, Fp2::one(), 0, rho, mask, out, t);
+  return out;
+}
+
+unsigned first_round_degree(std::span<const Term> terms, std::span<const char> masked, bool with_eq) {
+  auto degree = [&](unsigned j) { return masked[j] ? 3u : 1u; };
+  unsigned d = 0;
+  if (terms.empty()) {
+    for (unsigned j = 0; j < masked.size(); ++j) d += degree(j);
+  } else {
+    for (const Term& term : terms) {
+      unsigned dt = 0;
+      for (unsigned j : term.factors) dt += degree(j);
+      d = std::max(d, dt);
+    }
+  }
+  return d + (with_eq ? 1 : 0);
+}
+
+std::vector<unsigned> masked_degrees(const MaskedInstance& mi) {
+  std::vector<char> masked;
+  for (const auto& m : mi.masks) masked.push_back(!m.empty());
+  auto out = uniform_degrees(mi.inst.num_vars(), mi.inst.degree());
+  if (!out.empty()) out[0] = first_round_degree(mi.inst.terms, masked, !mi.inst.eq_point.empty());
+  return out;
+}
+
+Fp2 mask_factor(std::span<const Fp2> r) {
+  ZK_ASSERT(!r.empty());
+  return r[0] * (Fp2::one() - r[0]);
+}
+
+ZkProverOutput prove_zk(const MaskedInstance& mi, const Fp2& claimed_sum, const Mask& mask, transcript::Transcript& t) {
+  const Instance& inst = mi.inst;
+  const unsigned k = inst.num_vars();
+  const size_t d = inst.factors.size();
+  ZK_ASSERT(k >= 1 && mi.masks.size() == d && mask.degrees() == masked_degrees(mi));
+  for (const auto& m : mi.masks) ZK_ASSERT(m.empty() || m.size() == (size_t(1) << k));
+  ZkProverOutput out;
+  out.proof.mask_sum = mask.sum();
+  absorb_opening(t, mask.degrees(), claimed_sum, out.proof.mask_sum);
+  const Fp2 rho = t.challenge("sumcheck.zk.rho");
+
+  // Round 0 over f^_j(X, x') = f_j(X, x') + X (1 - X) R_j(X, x') (variable 0 is the
+  // index's lowest bit), by its values at X = 0..D_0.
+  const unsigned D0 = mask.degrees()[0];
+  const bool with_eq = !inst.eq_point.empty();
+  const auto z = std::span<const Fp2>(inst.eq_point);
+  const std::vector<Fp2> e_rest = with_eq ? poly::eq_table(z.subspan(1)) : std::vector<Fp2>{};
+  const size_t half = size_t(1) << (k - 1);
+  std::vector<Fp2> s(D0 + 1, Fp2::zero());
+  std::mutex mu;
+  util::ThreadPool::global().parallel_for(half, [&](size_t lo, size_t hi) {
+    std::vector<Fp2> part(D0 + 1, Fp2::zero()), v(d);
+    for (size_t x = lo; x < hi; ++x) {
+      for (unsigned X = 0; X <= D0; ++X) {
+        const Fp2 Xf = Fp2::from_u64(X), vanish = Xf * (Fp2::one() - Xf);
+        for (size_t j = 0; j < d; ++j) {
+          const Fp2 a = at(inst.factors[j], 2 * x), b = at(inst.factors[j], 2 * x + 1);
+          v[j] = a + Xf * (b - a);
+          if (!mi.masks[j].empty()) {
+            const Fp2 c(mi.masks[j][2 * x]), e(mi.masks[j][2 * x + 1]);
+            v[j] += vanish * (c + Xf * (e - c));
+          }
+        }
+        const Fp2 f = combine_terms(inst.terms, v);
+        part[X] += with_eq ? e_rest[x] * f : f;
+      }
+    }
+    std::lock_guard<std::mutex> lock(mu);
+    for (unsigned X = 0; X <= D0; ++X) s[X] += part[X];
+  }, 1 << 10);
+  if (with_eq)
+    for (unsigned X = 0; X <= D0; ++X) s[X] *= eq1(z[0], Fp2::from_u64(X));
+  const std::vector<Fp2> m = mask.round(0, {});
+  std::vector<Fp2> masked(D0 + 1);
+  for (unsigned X = 0; X <= D0; ++X) masked[X] = s[X] + rho * m[X];
+  auto sent = detail::compress_round(masked);
+  t.absorb("sumcheck.round", std::span<const Fp2>(sent));
+  const Fp2 r0 = t.challenge("sumcheck.r");
+  out.point.push_back(r0);
+  out.proof.rounds.rounds.push_back(std::move(sent));
+
+  // The tables with x_0 = r0: f_j(r0, .) + c R_j(r0, .), c = r0 (1 - r0); the rest is
+  // the plain sumcheck of them, its rounds scaled by eq(z_0, r0).
+  const Fp2 c = r0 * (Fp2::one() - r0);
+  std::vector<std::vector<Fp2>> bound(d, std::vector<Fp2>(half));
+  util::ThreadPool::global().parallel_for(half, [&](size_t lo, size_t hi) {
+    for (size_t j = 0; j < d; ++j)
+      for (size_t x = lo; x < hi; ++x) {
+        const Fp2 a = at(inst.factors[j], 2 * x), b = at(inst.factors[j], 2 * x + 1);
+        Fp2 v = a + r0 * (b - a);
+        if (!mi.masks[j].empty()) {
+          const Fp2 ca(mi.masks[j][2 * x]), cb(mi.masks[j][2 * x + 1]);
+          v += c * (ca + r0 * (cb - ca));
+        }
+        bound[j][x] = v;
+      }
+  }, 1 << 12);
+  Instance rest;
+  for (const auto& b : bound) rest.factors.emplace_back(std::span<const Fp2>(b));
+  rest.terms = inst.terms;
+  if (with_eq) rest.eq_point.assign(z.begin() + 1, z.end());
+  Prover prover(rest, Placement::Cpu);
+  run_rounds(prover, compute_sum(rest), with_eq ? eq1(z[0], r0) : Fp2::one(), 1, rho, mask, out, t);
+  return out;
+}
+
+Result<SubClaim> verify_zk(const Fp2& claimed_sum, std::span<const unsigned> degrees, const ZkProof& proof,
                            transcript::Transcript& t) {
-  if (num_vars < 1) return make_error("zk sumcheck: a sumcheck of no variables has nothing to mask");
-  absorb_opening(t, claimed_sum, proof.mask_sum);
+  ZK_TRY(check_degrees(degrees));
+  absorb_opening(t, degrees, claimed_sum, proof.mask_sum);
   const Fp2 rho = t.challenge("sumcheck.zk.rho");
   transcript::charge_powers(t, 2);  // H + rho G: a false H passes for one rho
-  auto sub = verify(claimed_sum + rho * proof.mask_sum, num_vars, degree, proof.rounds, t);
+  for (size_t i = 0; i < degrees.size();) {  // the rounds, charged by runs of one degree
+    size_t j = i;
+    while (j < degrees.size() && degrees[j] == degrees[i]) ++j;
+    transcript::charge_sumcheck(t, static_cast<unsigned>(j - i), degrees[i]);
+    i = j;
+  }
+  auto sub = detail::verify_rounds(claimed_sum + rho * proof.mask_sum, degrees, proof.rounds, t);
   if (!sub.ok()) return make_error(sub.error());
   t.absorb("sumcheck.zk.mask_value", proof.mask_value);
   sub->expected -= rho * proof.mask_value;

@@ -188,14 +188,20 @@ TEST_CASE("a hiding opening that was changed is rejected", "[pcs][hiding][tamper
     auto t = fresh_transcript();
     CHECK_FALSE(pcs::verify_hiding(comms, f.claims, f.proof, t, f.params).ok());
   }
-  SECTION("a commitment too small to be a hiding one, and a point of the committed size") {
+  SECTION("a commitment too small to be a hiding one, and points of other sizes") {
     auto comms = f.comms;
     comms[0].num_vars = pcs::kMinHidingVars;
     auto t = fresh_transcript();
     auto st = pcs::verify_hiding(comms, f.claims, f.proof, t, f.params);
     REQUIRE_FALSE(st.ok());
     CHECK_THAT(st.error(), Catch::Contains("not a hiding one"));
+    // A point of the committed table's size is a claim on it (pcs::masked_claim's):
+    // (z, 0) is the statement the proof was made for; (z, 1) another one.
     auto cl = f.claims;
+    cl[0].point.push_back(Fp2::zero());
+    CHECK(f.verify(f.proof, cl).ok());
+    cl[0].point.back() = Fp2::one();
+    CHECK_FALSE(f.verify(f.proof, cl).ok());
     cl[0].point.push_back(Fp2::zero());
     auto st2 = f.verify(f.proof, cl);
     REQUIRE_FALSE(st2.ok());

@@ -1,8 +1,9 @@
-// Zero knowledge, stage 2: the sumcheck with a Libra mask (sumcheck/zk.hpp).
-// Completeness for several shapes, the mask's sum and value by brute force, the count
-// that makes the rounds uniform (the map from the mask's coefficients to what the
-// rounds show has full rank, challenges fixed), tampering, and the whole path: two
-// masked sumchecks whose g(r) are weighted claims on one hiding mask table.
+// Zero knowledge, stages 2 and 3: the sumcheck with a Libra mask and masked
+// evaluations (sumcheck/zk.hpp). Completeness for several shapes, the mask's sum and
+// value by brute force, the count that makes the rounds uniform (the map from the
+// mask's entries to what the rounds show has full rank, challenges fixed), tampering,
+// and the whole path: masked sumchecks whose g(r) are weighted claims on one hiding
+// mask table and whose factors' f^(r) are masked claims on their hiding commitments.
 
 #include <catch2/catch.hpp>
 #include <random>
@@ -84,15 +85,16 @@ TEST_CASE("masked sumchecks are complete, and g(r) is the inner product with mas
       for (bool with_eq : {false, true}) {
         CAPTURE(k, d, with_eq);
         Instance in(k, d, with_eq, rng);
-        const auto entries = random_entries(sc::mask_entries(k, in.inst.degree()), rng);
-        const sc::Mask mask(entries, k, in.inst.degree());
+        const auto degrees = sc::uniform_degrees(k, in.inst.degree());
+        const auto entries = random_entries(sc::mask_entries(degrees), rng);
+        const sc::Mask mask(entries, degrees);
         const Fp2 H = sc::compute_sum(in.inst);
         Transcript tp("zk-test");
         sc::Prover prover(in.inst);
         auto out = sc::prove_zk(prover, H, mask, tp);
-        CHECK(out.proof.mask_value == inner(entries, sc::mask_weights(k, in.inst.degree(), out.point)));
+        CHECK(out.proof.mask_value == inner(entries, sc::mask_weights(degrees, out.point)));
         Transcript tv("zk-test");
-        auto sub = sc::verify_zk(H, k, in.inst.degree(), out.proof, tv);
+        auto sub = sc::verify_zk(H, degrees, out.proof, tv);
         INFO((sub.ok() ? std::string() : sub.error()));
         REQUIRE(sub.ok());
         CHECK(sub->point == out.point);
@@ -106,8 +108,8 @@ TEST_CASE("masked sumchecks are complete, and g(r) is the inner product with mas
 TEST_CASE("the mask's sum and rounds match the hypercube by brute force", "[sumcheck][zk]") {
   std::mt19937_64 rng(2);
   const unsigned k = 4, D = 3;
-  const auto entries = random_entries(sc::mask_entries(k, D), rng);
-  const sc::Mask mask(entries, k, D);
+  const auto entries = random_entries(sc::mask_entries(sc::uniform_degrees(k, D)), rng);
+  const sc::Mask mask(entries, sc::uniform_degrees(k, D));
   Fp2 sum = Fp2::zero();
   for (unsigned x = 0; x < (1u << k); ++x) {
     std::vector<Fp2> pt;
@@ -137,12 +139,14 @@ TEST_CASE("what a masked sumcheck shows has full rank in the mask's entries", "[
       CAPTURE(k, D);
       std::vector<Fp2> r;
       for (unsigned i = 0; i < k; ++i) r.push_back(rand2(rng));
-      const size_t entries = sc::mask_entries(k, D);
+      auto degrees = sc::uniform_degrees(k, D);
+      degrees[0] = 3 * D + 1;  // a masked round 0's degree
+      const size_t entries = sc::mask_entries(degrees);
       std::vector<std::vector<Fp2>> rows;  // one row an entry: the F_p components it adds to what is shown
       for (size_t q = 0; q < entries; ++q) {
         std::vector<Fp> e(entries, Fp::zero());
         e[q] = Fp::one();
-        const sc::Mask mask(e, k, D);
+        const sc::Mask mask(e, degrees);
         std::vector<Fp2> shown = {mask.sum()};
         for (unsigned i = 0; i < k; ++i) {
           const auto m = mask.round(i, std::span<const Fp2>(r).first(i));
@@ -159,112 +163,196 @@ TEST_CASE("what a masked sumcheck shows has full rank in the mask's entries", "[
   }
 }
 
+TEST_CASE("masked evaluations: round 0 over f^ = f~ + x_0 (1 - x_0) R~ is complete", "[sumcheck][zk]") {
+  std::mt19937_64 rng(6);
+  for (unsigned k : {1u, 2u, 5u, 9u}) {
+    for (bool with_eq : {false, true}) {
+      for (bool with_terms : {false, true}) {
+        CAPTURE(k, with_eq, with_terms);
+        Instance in(k, 3, with_eq, rng);
+        if (with_terms)  // f0 f1 + 5 f2, f2 unmasked (a table the verifier knows)
+          in.inst.terms = {{Fp2::one(), {0, 1}}, {Fp2::from_u64(5), {2}}};
+        std::vector<std::vector<Fp>> R = {random_entries(size_t(1) << k, rng), random_entries(size_t(1) << k, rng)};
+        sc::MaskedInstance mi{in.inst, {R[0], R[1], {}}};
+        const auto degrees = sc::masked_degrees(mi);
+        CHECK(degrees[0] == (with_terms ? 6u : 7u) + (with_eq ? 1u : 0u));
+        const auto entries = random_entries(sc::mask_entries(degrees), rng);
+        const Fp2 H = sc::compute_sum(in.inst);
+        Transcript tp("zk-test");
+        auto out = sc::prove_zk(mi, H, sc::Mask(entries, degrees), tp);
+        Transcript tv("zk-test");
+        auto sub = sc::verify_zk(H, degrees, out.proof, tv);
+        INFO((sub.ok() ? std::string() : sub.error()));
+        REQUIRE(sub.ok());
+        // The factor values are f^_j(r) = f~_j(r) + c R~_j(r): the masked ones differ
+        // from f~_j(r), and the final check holds with them.
+        const Fp2 c = sc::mask_factor(sub->point);
+        for (size_t j = 0; j < 3; ++j) {
+          Fp2 expect = zks::poly::evaluate(std::span<const Fp>(in.tables[j]), sub->point);
+          if (j < 2) expect += c * zks::poly::evaluate(std::span<const Fp>(R[j]), sub->point);
+          CHECK(out.factor_evals[j] == expect);
+        }
+        CHECK(sc::check_final(*sub, out.factor_evals, in.eq_point, in.inst.terms).ok());
+        CHECK(tv.state() == tp.state());
+      }
+    }
+  }
+}
+
 TEST_CASE("a changed masked sumcheck is rejected", "[sumcheck][zk][tamper]") {
   std::mt19937_64 rng(4);
   Instance in(6, 2, true, rng);
-  const unsigned D = in.inst.degree();
-  const auto entries = random_entries(sc::mask_entries(6, D), rng);
-  const sc::Mask mask(entries, 6, D);
+  const auto R = random_entries(64, rng);
+  sc::MaskedInstance mi{in.inst, {R, {}}};
+  const auto degrees = sc::masked_degrees(mi);
+  const auto entries = random_entries(sc::mask_entries(degrees), rng);
+  const sc::Mask mask(entries, degrees);
   const Fp2 H = sc::compute_sum(in.inst);
   Transcript tp("zk-test");
-  sc::Prover prover(in.inst);
-  const auto out = sc::prove_zk(prover, H, mask, tp);
-  auto verdict = [&](const Fp2& claim, const sc::ZkProof& p) -> zks::Status {
+  const auto out = sc::prove_zk(mi, H, mask, tp);
+  auto verdict = [&](const Fp2& claim, const sc::ZkProof& p, std::span<const unsigned> deg) -> zks::Status {
     Transcript tv("zk-test");
-    auto sub = sc::verify_zk(claim, 6, D, p, tv);
+    auto sub = sc::verify_zk(claim, deg, p, tv);
     if (!sub.ok()) return zks::make_error(sub.error());
-    return in.check(*sub);
+    return sc::check_final(*sub, out.factor_evals, in.eq_point);
   };
-  REQUIRE(verdict(H, out.proof).ok());
-  CHECK_FALSE(verdict(H + Fp2::one(), out.proof).ok());
+  REQUIRE(verdict(H, out.proof, degrees).ok());
+  CHECK_FALSE(verdict(H + Fp2::one(), out.proof, degrees).ok());
   auto p = out.proof;
   p.mask_sum += Fp2::one();
-  CHECK_FALSE(verdict(H, p).ok());
+  CHECK_FALSE(verdict(H, p, degrees).ok());
   p = out.proof;
   p.mask_value += Fp2::one();
-  CHECK_FALSE(verdict(H, p).ok());
+  CHECK_FALSE(verdict(H, p, degrees).ok());
   for (size_t i : {size_t(0), size_t(3), size_t(5)})
-    for (size_t x = 0; x < D; ++x) {
+    for (size_t x = 0; x < degrees[i]; ++x) {
       p = out.proof;
       p.rounds.rounds[i][x] += Fp2::one();
       CAPTURE(i, x);
-      CHECK_FALSE(verdict(H, p).ok());
+      CHECK_FALSE(verdict(H, p, degrees).ok());
     }
+  // Another shape (round 0 read at the unmasked degree) is refused.
+  CHECK_FALSE(verdict(H, out.proof, sc::uniform_degrees(6, degrees[1])).ok());
   // A prover holding a false sum, running the protocol honestly otherwise.
   Transcript tf("zk-test");
-  sc::Prover cheat(in.inst);
-  const auto lie = sc::prove_zk(cheat, H + Fp2::one(), mask, tf);
-  CHECK_FALSE(verdict(H + Fp2::one(), lie.proof).ok());
-  // Serialization round trips; truncation is refused with a reason.
+  const auto lie = sc::prove_zk(mi, H + Fp2::one(), mask, tf);
+  CHECK_FALSE(verdict(H + Fp2::one(), lie.proof, degrees).ok());
+  // Serialization round trips; truncation and bad shapes are refused with a reason.
   zks::util::ByteWriter w;
   out.proof.write(w);
   const auto bytes = w.take();
   zks::util::ByteReader rd(bytes);
-  auto back = sc::ZkProof::read(rd, 6, D);
+  auto back = sc::ZkProof::read(rd, degrees);
   REQUIRE(back.ok());
-  CHECK(verdict(H, *back).ok());
+  CHECK(rd.remaining() == 0);
+  CHECK(verdict(H, *back, degrees).ok());
   zks::util::ByteReader shortr(std::span<const uint8_t>(bytes).first(bytes.size() - 1));
-  CHECK_FALSE(sc::ZkProof::read(shortr, 6, D).ok());
+  CHECK_FALSE(sc::ZkProof::read(shortr, degrees).ok());
+  zks::util::ByteReader again(bytes);
+  const std::vector<unsigned> absurd = {0, 2};
+  auto refused = sc::ZkProof::read(again, absurd);
+  REQUIRE_FALSE(refused.ok());
+  CHECK_THAT(refused.error(), Catch::Contains("degree 0"));
 }
 
-TEST_CASE("two masked sumchecks prove g(r) as weighted claims on one hiding mask table", "[sumcheck][zk][pcs]") {
-  // One mask table a proof (committed before the first challenge), each sumcheck a
-  // slice of it at an offset; each g(r) a weighted claim on it, opened with a hiding
-  // opening.
+TEST_CASE("masked sumchecks prove f^(r) and g(r) on hiding commitments, in one opening", "[sumcheck][zk][pcs]") {
+  // Two factor tables committed hiding (their R masks the evaluations), one mask table
+  // (committed before the first challenge) with a slice for each of two sumchecks, and
+  // one hiding opening of every claim: f^_j(r) as masked claims, each g(r) as a
+  // weighted claim at its slice's offset.
   std::mt19937_64 rng(5);
   const auto params = pcs::Params::standard();
-  Instance a(9, 2, true, rng), b(7, 3, false, rng);
-  const unsigned Da = a.inst.degree(), Db = b.inst.degree();
-  const size_t off_b = sc::mask_entries(9, Da);
-  const auto table = random_entries(off_b + sc::mask_entries(7, Db), rng);
-  pcs::Seed seed{};
-  seed.fill(9);
-  auto committed = pcs::commit_hiding(table, seed, params);
-  REQUIRE(committed.ok());
-  const auto values = committed->evaluations().first(size_t(1) << (committed->num_vars() - 1));
+  const unsigned k = pcs::kMinHidingVars;
+  const size_t n = size_t(1) << k;
+  std::vector<std::vector<Fp>> f = {random_entries(n, rng), random_entries(n, rng)};
+  std::vector<pcs::CommittedPoly> committed;
+  for (uint8_t j = 0; j < 2; ++j) {
+    pcs::Seed seed{};
+    seed.fill(uint8_t(j + 1));
+    auto c = pcs::commit_hiding(f[j], seed, params);
+    REQUIRE(c.ok());
+    committed.push_back(std::move(*c));
+  }
+  auto R = [&](size_t j) { return committed[j].evaluations().subspan(n); };
+  // Sumcheck a: sum eq(z, x) f0(x) f1(x); sumcheck b: sum f1(x) (f1 masked again).
+  std::vector<Fp2> z;
+  for (unsigned i = 0; i < k; ++i) z.push_back(rand2(rng));
+  sc::MaskedInstance a{{{std::span<const Fp>(f[0]), std::span<const Fp>(f[1])}, {}, z}, {R(0), R(1)}};
+  sc::MaskedInstance b{{{std::span<const Fp>(f[1])}, {}, {}}, {R(1)}};
+  const auto da = sc::masked_degrees(a), db = sc::masked_degrees(b);
+  const size_t off_b = sc::mask_entries(da);
+  pcs::Seed mask_seed{};
+  mask_seed.fill(9);
+  auto mask_table = pcs::commit_hiding(random_entries(off_b + sc::mask_entries(db), rng), mask_seed, params);
+  REQUIRE(mask_table.ok());
+  const auto entries = mask_table->evaluations();
+  const size_t mask_values = size_t(1) << (mask_table->num_vars() - 1);
 
-  Transcript tp("zk-e2e");
-  tp.absorb("mask.root", committed->commitment().root);
-  sc::Prover pa(a.inst), pb(b.inst);
-  const auto oa = sc::prove_zk(pa, sc::compute_sum(a.inst), sc::Mask(values.subspan(0, off_b), 9, Da), tp);
-  const auto ob =
-      sc::prove_zk(pb, sc::compute_sum(b.inst), sc::Mask(values.subspan(off_b, sc::mask_entries(7, Db)), 7, Db), tp);
-  // The claims: weights at each slice's offset, zero elsewhere.
-  auto claim_of = [&](const sc::ZkProof& p, const std::vector<Fp2>& point, unsigned k, unsigned D, size_t off) {
-    pcs::Claim c{0, {}, p.mask_value, std::vector<Fp2>(values.size(), Fp2::zero())};
-    const auto w = sc::mask_weights(k, D, point);
+  auto mask_claim = [&](const Fp2& value, std::span<const unsigned> deg, const std::vector<Fp2>& point, size_t off) {
+    pcs::Claim c{2, {}, value, std::vector<Fp2>(mask_values, Fp2::zero())};
+    const auto w = sc::mask_weights(deg, point);
     std::copy(w.begin(), w.end(), c.weights.begin() + static_cast<long>(off));
     return c;
   };
-  std::vector<pcs::Claim> claims = {claim_of(oa.proof, oa.point, 9, Da, 0), claim_of(ob.proof, ob.point, 7, Db, off_b)};
-  const pcs::CommittedPoly* ptr = &*committed;
-  auto opening = pcs::open_hiding(std::span(&ptr, 1), claims, tp, params, seed);
-  REQUIRE(opening.ok());
-
-  auto verify_all = [&](const std::vector<pcs::Claim>& cl, const sc::ZkProof& pa_proof) -> zks::Status {
-    Transcript tv("zk-e2e");
-    tv.absorb("mask.root", committed->commitment().root);
-    auto sa = sc::verify_zk(sc::compute_sum(a.inst), 9, Da, pa_proof, tv);
-    if (!sa.ok()) return zks::make_error(sa.error());
-    ZK_TRY(a.check(*sa));
-    auto sb = sc::verify_zk(sc::compute_sum(b.inst), 7, Db, ob.proof, tv);
-    if (!sb.ok()) return zks::make_error(sb.error());
-    ZK_TRY(b.check(*sb));
-    // The verifier builds the weights itself from the points it drew.
-    std::vector<pcs::Claim> mine = {claim_of(pa_proof, sa->point, 9, Da, 0), claim_of(ob.proof, sb->point, 7, Db, off_b)};
-    if (mine[0].weights != cl[0].weights || mine[1].weights != cl[1].weights)
-      return zks::make_error("the weights differ from the verifier's");
-    return pcs::verify_hiding(std::span(&committed->commitment(), 1), cl, *opening, tv, params);
+  auto claims_of = [&](const sc::SubClaim& sa, std::span<const Fp2> fa, const Fp2& ga, const sc::SubClaim& sb,
+                       std::span<const Fp2> fb, const Fp2& gb) {
+    std::vector<pcs::Claim> out;
+    for (size_t j = 0; j < 2; ++j) out.push_back(*pcs::masked_claim(j, sa.point, fa[j]));
+    out.push_back(*pcs::masked_claim(1, sb.point, fb[0]));
+    out.push_back(mask_claim(ga, da, sa.point, 0));
+    out.push_back(mask_claim(gb, db, sb.point, off_b));
+    return out;
   };
-  auto st = verify_all(claims, oa.proof);
+
+  Transcript tp("zk-e2e");
+  tp.absorb("mask.root", mask_table->commitment().root);
+  const auto oa = sc::prove_zk(a, sc::compute_sum(a.inst), sc::Mask(entries.subspan(0, off_b), da), tp);
+  const auto ob = sc::prove_zk(b, sc::compute_sum(b.inst), sc::Mask(entries.subspan(off_b, sc::mask_entries(db)), db), tp);
+  const sc::SubClaim pa_sub{oa.point, Fp2::zero()}, pb_sub{ob.point, Fp2::zero()};
+  const auto claims = claims_of(pa_sub, oa.factor_evals, oa.proof.mask_value, pb_sub, ob.factor_evals,
+                                ob.proof.mask_value);
+  std::vector<const pcs::CommittedPoly*> ptrs = {&committed[0], &committed[1], &*mask_table};
+  pcs::Seed open_seed{};
+  open_seed.fill(3);
+  auto opening = pcs::open_hiding(ptrs, claims, tp, params, open_seed);
+  REQUIRE(opening.ok());
+  std::vector<pcs::Commitment> comms = {committed[0].commitment(), committed[1].commitment(),
+                                        mask_table->commitment()};
+
+  // The verifier: the sums (public here), the proofs, the factor values the prover
+  // sends, and the opening of the claims it builds itself.
+  auto verify_all = [&](std::span<const Fp2> fa, std::span<const Fp2> fb, const sc::ZkProof& pa) -> zks::Status {
+    Transcript tv("zk-e2e");
+    tv.absorb("mask.root", mask_table->commitment().root);
+    auto sa = sc::verify_zk(sc::compute_sum(a.inst), da, pa, tv);
+    if (!sa.ok()) return zks::make_error(sa.error());
+    ZK_TRY(sc::check_final(*sa, fa, z));
+    auto sb = sc::verify_zk(sc::compute_sum(b.inst), db, ob.proof, tv);
+    if (!sb.ok()) return zks::make_error(sb.error());
+    ZK_TRY(sc::check_final(*sb, fb, {}));
+    const auto cl = claims_of(*sa, fa, pa.mask_value, *sb, fb, ob.proof.mask_value);
+    return pcs::verify_hiding(comms, cl, *opening, tv, params);
+  };
+  auto st = verify_all(oa.factor_evals, ob.factor_evals, oa.proof);
   INFO(st.error());
   REQUIRE(st.ok());
-  // A g(r) that is not the table's: the sumcheck's final check moves with it, so the
-  // lie must also be claimed on the table, where the opening rejects it.
+  // The values shown are not the tables' evaluations: f^(r) != f~(r).
+  CHECK(oa.factor_evals[0] != committed[0].evaluate([&] {
+    auto p = oa.point;
+    p.push_back(Fp2::zero());
+    return p;
+  }()));
+  // A changed factor value fails the final check; one changed with the sum kept (the
+  // other factor scaled to match) fails the opening; so does a changed g(r).
+  auto fa = oa.factor_evals;
+  fa[0] += Fp2::one();
+  CHECK_FALSE(verify_all(fa, ob.factor_evals, oa.proof).ok());
+  fa = oa.factor_evals;
+  fa[0] = fa[0] + fa[0];
+  fa[1] = fa[1] * Fp2::from_u64(2).inverse();
+  REQUIRE(sc::check_final(sc::SubClaim{oa.point, oa.factor_evals[0] * oa.factor_evals[1]}, fa, {}).ok());
+  CHECK_FALSE(verify_all(fa, ob.factor_evals, oa.proof).ok());
   auto lied = oa.proof;
   lied.mask_value += Fp2::one();
-  CHECK_FALSE(verify_all(claims, lied).ok());
-  auto cl = claims;
-  cl[0].value += Fp2::one();
-  CHECK_FALSE(verify_all(cl, oa.proof).ok());
+  CHECK_FALSE(verify_all(oa.factor_evals, ob.factor_evals, lied).ok());
 }
