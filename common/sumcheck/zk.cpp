@@ -1,5 +1,6 @@
 #include "sumcheck/zk.hpp"
 
+#include <array>
 #include <mutex>
 #include <string>
 
@@ -67,6 +68,68 @@ Fp2 at(const Table& table, size_t i) {
 
 Fp2 eq1(const Fp2& z, const Fp2& x) { return z * x + (Fp2::one() - z) * (Fp2::one() - x); }
 
+// sum_{x'} e[x'] combine(f^_j(X, x')) for X = 0..D into s (e empty: weights 1), with
+// f^_j(X, x') = f_j(X, x') + X (1 - X) R_j(X, x'). Each f^_j(X, x') is a cubic in X
+// whose coefficients take no product: with a = f(0, x'), b = f(1, x'), c = R(0, x'),
+// e = R(1, x'), f^ = a + (b - a + c) X + (e - 2c) X^2 - (e - c) X^3. The terms are
+// multiplied as polynomials, weighted, summed as coefficients, and evaluated once at
+// the end. With base-field tables everything before the weight is in F_p.
+template <typename F>
+void first_round(const std::vector<std::span<const F>>& f, const std::vector<std::span<const Fp>>& masks,
+                 std::span<const Term> terms, std::span<const Fp2> e, unsigned D, std::vector<Fp2>& s) {
+  const size_t d = f.size(), half = f[0].size() / 2;
+  std::vector<std::vector<unsigned>> products;  // each term's factors (one term of all when terms is empty)
+  std::vector<Fp2> coeffs;
+  if (terms.empty()) {
+    products.emplace_back();
+    for (unsigned j = 0; j < d; ++j) products.back().push_back(j);
+    coeffs.push_back(Fp2::one());
+  } else {
+    for (const Term& t : terms) products.push_back(t.factors), coeffs.push_back(t.coeff);
+  }
+  std::vector<Fp2> total(D + 1, Fp2::zero());  // coefficients of X^0 .. X^D
+  std::mutex mu;
+  util::ThreadPool::global().parallel_for(half, [&](size_t lo, size_t hi) {
+    std::vector<Fp2> acc(D + 1, Fp2::zero());
+    std::vector<std::array<F, 4>> v(d);
+    std::vector<unsigned> deg(d);
+    std::vector<F> prod(D + 1), next(D + 1);
+    for (size_t x = lo; x < hi; ++x) {
+      for (size_t j = 0; j < d; ++j) {
+        const F a = f[j][2 * x], b = f[j][2 * x + 1];
+        if (masks[j].empty()) {
+          v[j] = {a, b - a, F(Fp::zero()), F(Fp::zero())};
+          deg[j] = 1;
+        } else {
+          const Fp c = masks[j][2 * x], ee = masks[j][2 * x + 1];
+          v[j] = {a, b - a + F(c), F(ee - c - c), F(c - ee)};
+          deg[j] = 3;
+        }
+      }
+      const Fp2 w = e.empty() ? Fp2::one() : e[x];
+      for (size_t t = 0; t < products.size(); ++t) {
+        unsigned dp = 0;
+        prod[0] = F(Fp::one());
+        for (unsigned j : products[t]) {
+          for (unsigned i = 0; i <= dp + deg[j]; ++i) next[i] = F(Fp::zero());
+          for (unsigned i = 0; i <= dp; ++i)
+            for (unsigned l = 0; l <= deg[j]; ++l) next[i + l] = next[i + l] + prod[i] * v[j][l];
+          dp += deg[j];
+          std::swap(prod, next);
+        }
+        const Fp2 wt = terms.empty() ? w : w * coeffs[t];
+        for (unsigned i = 0; i <= dp; ++i) acc[i] += wt * prod[i];
+      }
+    }
+    std::lock_guard<std::mutex> lock(mu);
+    for (unsigned i = 0; i <= D; ++i) total[i] += acc[i];
+  }, 1 << 10);
+  for (unsigned X = 0; X <= D; ++X) {  // Horner at X
+    Fp2 y = Fp2::zero();
+    for (unsigned i = D + 1; i-- > 0;) y = y * Fp2::from_u64(X) + total[i];
+    s[X] += y;
+  }
+}
 }  // namespace
 
 std::vector<unsigned> uniform_degrees(unsigned num_vars, unsigned degree) {
@@ -216,27 +279,22 @@ ZkProverOutput prove_zk(const MaskedInstance& mi, const Fp2& claimed_sum, const 
   const std::vector<Fp2> e_rest = with_eq ? poly::eq_table(z.subspan(1)) : std::vector<Fp2>{};
   const size_t half = size_t(1) << (k - 1);
   std::vector<Fp2> s(D0 + 1, Fp2::zero());
-  std::mutex mu;
-  util::ThreadPool::global().parallel_for(half, [&](size_t lo, size_t hi) {
-    std::vector<Fp2> part(D0 + 1, Fp2::zero()), v(d);
-    for (size_t x = lo; x < hi; ++x) {
-      for (unsigned X = 0; X <= D0; ++X) {
-        const Fp2 Xf = Fp2::from_u64(X), vanish = Xf * (Fp2::one() - Xf);
-        for (size_t j = 0; j < d; ++j) {
-          const Fp2 a = at(inst.factors[j], 2 * x), b = at(inst.factors[j], 2 * x + 1);
-          v[j] = a + Xf * (b - a);
-          if (!mi.masks[j].empty()) {
-            const Fp2 c(mi.masks[j][2 * x]), e(mi.masks[j][2 * x + 1]);
-            v[j] += vanish * (c + Xf * (e - c));
-          }
-        }
-        const Fp2 f = combine_terms(inst.terms, v);
-        part[X] += with_eq ? e_rest[x] * f : f;
-      }
+  bool all_base = true;
+  for (const auto& f : inst.factors) all_base = all_base && std::holds_alternative<std::span<const Fp>>(f);
+  if (all_base) {
+    std::vector<std::span<const Fp>> f;
+    for (const auto& tb : inst.factors) f.push_back(std::get<std::span<const Fp>>(tb));
+    first_round(f, mi.masks, inst.terms, e_rest, D0, s);
+  } else {
+    std::vector<std::vector<Fp2>> ext(d);
+    std::vector<std::span<const Fp2>> f;
+    for (size_t j = 0; j < d; ++j) {
+      ext[j].resize(size_t(1) << k);
+      for (size_t i = 0; i < ext[j].size(); ++i) ext[j][i] = at(inst.factors[j], i);
+      f.emplace_back(ext[j]);
     }
-    std::lock_guard<std::mutex> lock(mu);
-    for (unsigned X = 0; X <= D0; ++X) s[X] += part[X];
-  }, 1 << 10);
+    first_round(f, mi.masks, inst.terms, e_rest, D0, s);
+  }
   if (with_eq)
     for (unsigned X = 0; X <= D0; ++X) s[X] *= eq1(z[0], Fp2::from_u64(X));
   const std::vector<Fp2> m = mask.round(0, {});
@@ -250,26 +308,32 @@ ZkProverOutput prove_zk(const MaskedInstance& mi, const Fp2& claimed_sum, const 
 
   // The tables with x_0 = r0: f_j(r0, .) + c R_j(r0, .), c = r0 (1 - r0); the rest is
   // the plain sumcheck of them, its rounds scaled by eq(z_0, r0).
-  const Fp2 c = r0 * (Fp2::one() - r0);
+  const Fp2 c = r0 * (Fp2::one() - r0), cr = c * r0;
   std::vector<std::vector<Fp2>> bound(d, std::vector<Fp2>(half));
-  util::ThreadPool::global().parallel_for(half, [&](size_t lo, size_t hi) {
-    for (size_t j = 0; j < d; ++j)
-      for (size_t x = lo; x < hi; ++x) {
-        const Fp2 a = at(inst.factors[j], 2 * x), b = at(inst.factors[j], 2 * x + 1);
-        Fp2 v = a + r0 * (b - a);
-        if (!mi.masks[j].empty()) {
-          const Fp2 ca(mi.masks[j][2 * x]), cb(mi.masks[j][2 * x + 1]);
-          v += c * (ca + r0 * (cb - ca));
+  for (size_t j = 0; j < d; ++j) {
+    // a + r0 (b - a) + c R(0) + c r0 (R(1) - R(0)): F_p values times constants.
+    const auto mask = mi.masks[j];
+    auto bind = [&](auto table) {
+      util::ThreadPool::global().parallel_for(half, [&](size_t lo, size_t hi) {
+        for (size_t x = lo; x < hi; ++x) {
+          Fp2 v = Fp2(table[2 * x]) + r0 * (table[2 * x + 1] - table[2 * x]);
+          if (!mask.empty()) v += c * mask[2 * x] + cr * (mask[2 * x + 1] - mask[2 * x]);
+          bound[j][x] = v;
         }
-        bound[j][x] = v;
-      }
-  }, 1 << 12);
+      }, 1 << 12);
+    };
+    std::visit(bind, inst.factors[j]);
+  }
   Instance rest;
   for (const auto& b : bound) rest.factors.emplace_back(std::span<const Fp2>(b));
   rest.terms = inst.terms;
   if (with_eq) rest.eq_point.assign(z.begin() + 1, z.end());
+  // The rest's sum: round 0's value at r0 without its eq factor (computed afresh in the
+  // negligible case that the factor is zero).
+  const Fp2 e0 = with_eq ? eq1(z[0], r0) : Fp2::one();
+  const Fp2 rest_sum = e0.is_zero() ? compute_sum(rest) : interpolate(s, r0) * e0.inverse();
   Prover prover(rest, Placement::Cpu);
-  run_rounds(prover, compute_sum(rest), with_eq ? eq1(z[0], r0) : Fp2::one(), 1, rho, mask, out, t);
+  run_rounds(prover, rest_sum, e0, 1, rho, mask, out, t);
   return out;
 }
 
