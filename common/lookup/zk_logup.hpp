@@ -1,0 +1,100 @@
+#pragma once
+// Zero knowledge, stage 4 (docs/ARCHITECTURE.md, "Zero knowledge"): a LogUp lookup
+// whose proof reveals nothing of the witness or the multiplicities, built from the
+// hiding commitments of stage 1 and the masked sumcheck of stages 2 and 3. The plain
+// lookup (logup.hpp) stays the one sound-only proofs use.
+//
+// Why not LogUp-GKR masked: its fraction tree shows two children of every layer and
+// the roots, and the roots alone are a hash of the witness multiset at alpha
+// (q_w = prod_i (alpha - c(w_i))). Masking each layer needs a mask polynomial per layer
+// whose values at the next layer's point stay independent of those the layer showed
+// (Libra's extra summed variable), with its own analysis. Helper columns need neither:
+// the prover commits (hiding) the fractions themselves after alpha and beta,
+//     h_w[i] = sel_i / (alpha - c(w_i)),   h_t[j] = m_j / (alpha - c(t_j)),
+// c(row) = sum_c beta^c row_c, and one masked sumcheck proves, batched by gamma,
+//     sum_x eq(tau, x) [h_w (alpha - c(w)) - sel](x)                 = 0  (h_w is right)
+//   + gamma   sum_x eq(tau, x) [h_t (alpha - c(t)) - m tsel](x)      = 0  (h_t is right)
+//   + gamma^2 sum_x [h_w - h_t](x)                                   = 0  (the sums agree)
+// (tsel = [row < 2^table_vars]) with claimed sum 0: no root, no layer, no sum is
+// shown. Every value it ends in is a masked evaluation (f^ = f + x_0 (1 - x_0) R) of a hiding commitment (the witness
+// columns, m, the helpers), or one the verifier computes (eq, the selector, the public
+// table). h is in F_{p^2}: each helper is two committed F_p tables (h = h0 + h1 X).
+// The cost: four more hiding commitments of 2^num_vars values, where LogUp-GKR commits
+// nothing more.
+//
+// Sizes: every table of the argument has 2^num_vars entries (the witness columns' and
+// m's hiding value tables; hiding tables are at least 2^13); the witness layout's real
+// rows are the selector's ones and every other row is zero; the public table has at
+// most 2^num_vars rows and is zero-extended, the extension's rows kept out by tsel.
+//
+// Soundness: alpha and beta as LogUp's (the caller absorbs the witness and m
+// commitments first); tau (num_vars / |F|); gamma (2 / |F|); the sumcheck's rounds.
+
+#include <array>
+#include <span>
+#include <vector>
+
+#include "lookup/logup.hpp"
+#include "pcs/hiding.hpp"
+#include "sumcheck/zk.hpp"
+
+namespace zks::lookup {
+
+struct ZkShape {
+  poly::BlockLayout witness;  // the real rows (padded size at most 2^num_vars)
+  unsigned table_vars = 0;    // the public table has 2^table_vars rows (at most 2^num_vars)
+  unsigned columns = 1;
+  unsigned num_vars = 0;      // the argument's tables' size
+};
+
+// The masked sumcheck's round degrees (its mask slice: sumcheck::mask_entries of it).
+std::vector<unsigned> zk_lookup_degrees(const ZkShape& shape);
+
+struct ZkInput {
+  // Hiding commitments (2^(num_vars + 1) entries: values, then R) of each witness column
+  // and of the multiplicities (multiplicities() of the real rows, zero-padded).
+  std::vector<const pcs::CommittedPoly*> witness;
+  const pcs::CommittedPoly* m = nullptr;
+  std::vector<std::span<const Fp>> table;  // public columns of 2^table_vars rows
+};
+
+struct ZkProof {
+  std::array<hash::Digest, 4> helper_roots{};  // h_w0, h_w1, h_t0, h_t1
+  sumcheck::ZkProof sumcheck;
+  // f^ at the sumcheck's point of: the helpers (4), m, each witness column.
+  std::vector<Fp2> masked_evals;
+
+  void write(util::ByteWriter& w) const;
+  static Result<ZkProof> read(util::ByteReader& r, const ZkShape& shape);
+};
+
+// What the caller proves in the proof's hiding opening: pcs::masked_claim(its index,
+// point, value) for each helper, m and witness column, and the mask slice's weighted
+// claim (sumcheck::mask_weights(degrees, point)) with mask_value.
+struct ZkClaims {
+  std::vector<Fp2> point;
+  std::array<pcs::Commitment, 4> helpers;
+  std::array<Fp2, 4> helper_evals{};
+  Fp2 m_eval;
+  std::vector<Fp2> witness_evals;
+  Fp2 mask_value;
+};
+
+struct ZkProverOutput {
+  ZkProof proof;
+  ZkClaims claims;
+  std::vector<pcs::CommittedPoly> helpers;  // to open with the others
+};
+
+// Proves the lookup; the mask is the sumcheck's slice of the proof's mask table (of
+// zk_lookup_degrees(shape)) and the seed draws the helpers' masks. Fails, naming the
+// row, when a denominator alpha - c(row) is zero (probability (rows) / |F|).
+Result<ZkProverOutput> prove_zk(const ZkShape& shape, const ZkInput& in, const sumcheck::Mask& mask,
+                                const pcs::Seed& seed, const pcs::Params& params, transcript::Transcript& t);
+
+// Checks the sumcheck against the values the verifier computes itself and returns the
+// claims to open, or the reason to reject.
+Result<ZkClaims> verify_zk(const ZkShape& shape, std::span<const std::vector<Fp>> table, const ZkProof& proof,
+                           transcript::Transcript& t);
+
+}  // namespace zks::lookup

@@ -1,0 +1,275 @@
+// Zero knowledge, stage 4: the LogUp lookup with committed helper columns and one
+// masked sumcheck (lookup/zk_logup.hpp), run end to end with its hiding opening:
+// completeness for one- and two-column tables and layouts of several blocks, a row
+// missing from the table, wrong multiplicities, and tampering with every part.
+
+#include <catch2/catch.hpp>
+#include <random>
+
+#include "lookup/zk_logup.hpp"
+#include "poly/mle.hpp"
+
+using zks::field::Fp;
+using zks::field::Fp2;
+using zks::transcript::Transcript;
+namespace lk = zks::lookup;
+namespace pcs = zks::pcs;
+namespace sc = zks::sumcheck;
+
+namespace {
+
+pcs::Seed seed_of(uint8_t b) {
+  pcs::Seed s{};
+  s.fill(b);
+  return s;
+}
+
+// A table of 2^bits rows (x, or (x, x*x mod 97) with two columns) and a witness of the
+// layout's real rows drawn from it; the commitments (hiding) of the witness columns,
+// of m and of the mask table, then the proof and its opening.
+struct Fixture {
+  pcs::Params params = pcs::Params::standard();
+  lk::ZkShape shape;
+  std::vector<std::vector<Fp>> table, witness;
+  std::vector<Fp> m;
+  std::vector<pcs::CommittedPoly> committed;  // witness columns, m, mask table
+  std::vector<Fp> mask_entries;
+  std::vector<unsigned> degrees;
+  lk::ZkProof proof;
+  std::vector<pcs::CommittedPoly> helpers;
+  zks::util::Bytes opening;
+
+  // drop_a_row: a real row is changed to one not in the table, m kept for the honest
+  // witness. zero_cheat: the table is 1..2^bits (no zero row), a real row is 0, and m
+  // counts it at the first row of the table's zero-extension.
+  Fixture(unsigned bits, unsigned columns, zks::poly::BlockLayout layout, uint64_t seed, bool drop_a_row = false,
+          bool zero_cheat = false) {
+    std::mt19937_64 rng(seed);
+    shape.witness = layout;
+    shape.table_vars = bits;
+    shape.columns = columns;
+    shape.num_vars = std::max(pcs::kMinHidingVars, std::max(bits, layout.num_vars()));
+    table.assign(columns, std::vector<Fp>(size_t(1) << bits));
+    for (size_t j = 0; j < table[0].size(); ++j) {
+      table[0][j] = Fp(j + (zero_cheat ? 1 : 0));
+      if (columns == 2) table[1][j] = Fp((j * j) % 97);
+    }
+    witness.assign(columns, std::vector<Fp>(layout.padded_size(), Fp::zero()));
+    for (size_t i = 0; i < layout.padded_size(); ++i) {
+      if (!layout.is_real(i)) continue;
+      const size_t j = rng() % table[0].size();
+      for (unsigned c = 0; c < columns; ++c) witness[c][i] = table[c][j];
+    }
+    lk::Input in;
+    for (auto& w : witness) in.witness.push_back(w);
+    for (auto& tc : table) in.table.push_back(tc);
+    in.witness_shape = layout;
+    auto mr = lk::multiplicities(in);
+    REQUIRE(mr.ok());
+    m = *mr;
+    size_t first_real = 0;
+    while (!layout.is_real(first_real)) ++first_real;
+    if (drop_a_row) witness[0][first_real] = Fp(table[0].size() + 5);
+    if (zero_cheat) {
+      m[witness[0][first_real].value() - 1] -= Fp::one();
+      witness[0][first_real] = Fp::zero();
+      m.resize(size_t(1) << shape.num_vars, Fp::zero());
+      m[table[0].size()] = Fp::one();
+    }
+    for (unsigned c = 0; c < columns; ++c) committed.push_back(commit_padded(witness[c], uint8_t(1 + c)));
+    committed.push_back(commit_padded(m, 20));
+    degrees = lk::zk_lookup_degrees(shape);
+    mask_entries.resize(sc::mask_entries(degrees));
+    for (auto& x : mask_entries) x = Fp(rng());
+    committed.push_back(pcs::commit_hiding(mask_entries, seed_of(30), params).value());
+  }
+
+  // The argument's tables are zero-padded to its size before the hiding commitment.
+  pcs::CommittedPoly commit_padded(std::span<const Fp> values, uint8_t seed) const {
+    std::vector<Fp> padded(values.begin(), values.end());
+    padded.resize(size_t(1) << shape.num_vars, Fp::zero());
+    return pcs::commit_hiding(padded, seed_of(seed), params).value();
+  }
+
+  size_t mask_index() const { return committed.size() - 1; }
+  size_t m_index() const { return shape.columns; }
+
+  Transcript statement() const {
+    Transcript t("zk-logup-test");
+    for (const auto& c : committed) t.absorb("root", c.commitment().root);
+    return t;
+  }
+
+  // The claims of the opening, in one order for both sides: masked claims on the
+  // witness columns, m and the helpers (batch indices after the committed ones), the
+  // mask's weighted claim.
+  std::vector<pcs::Claim> claims_of(const lk::ZkClaims& cl) const {
+    std::vector<pcs::Claim> out;
+    for (unsigned c = 0; c < shape.columns; ++c) out.push_back(pcs::masked_claim(c, cl.point, cl.witness_evals[c]).value());
+    out.push_back(pcs::masked_claim(m_index(), cl.point, cl.m_eval).value());
+    for (size_t k = 0; k < 4; ++k)
+      out.push_back(pcs::masked_claim(committed.size() + k, cl.point, cl.helper_evals[k]).value());
+    const size_t values = size_t(1) << (committed[mask_index()].num_vars() - 1);
+    pcs::Claim g{mask_index(), {}, cl.mask_value, std::vector<Fp2>(values, Fp2::zero())};
+    const auto w = sc::mask_weights(degrees, cl.point);
+    std::copy(w.begin(), w.end(), g.weights.begin());
+    out.push_back(std::move(g));
+    return out;
+  }
+
+  zks::Status prove() {
+    Transcript t = statement();
+    lk::ZkInput in;
+    for (unsigned c = 0; c < shape.columns; ++c) in.witness.push_back(&committed[c]);
+    in.m = &committed[m_index()];
+    for (auto& tc : table) in.table.push_back(tc);
+    const auto mask_values = committed[mask_index()].evaluations().first(mask_entries.size());
+    auto out = lk::prove_zk(shape, in, sc::Mask(mask_values, degrees), seed_of(40), params, t);
+    if (!out.ok()) return zks::make_error(out.error());
+    proof = out->proof;
+    helpers = std::move(out->helpers);
+    std::vector<const pcs::CommittedPoly*> ptrs;
+    for (auto& c : committed) ptrs.push_back(&c);
+    for (auto& h : helpers) ptrs.push_back(&h);
+    auto op = pcs::open_hiding(ptrs, claims_of(out->claims), t, params, seed_of(50));
+    if (!op.ok()) return zks::make_error(op.error());
+    opening = std::move(*op);
+    return {};
+  }
+
+  zks::Status verify(const lk::ZkProof& p, std::span<const uint8_t> open_bytes) const {
+    Transcript t = statement();
+    auto cl = lk::verify_zk(shape, table, p, t);
+    if (!cl.ok()) return zks::make_error(cl.error());
+    std::vector<pcs::Commitment> comms;
+    for (const auto& c : committed) comms.push_back(c.commitment());
+    for (const auto& h : cl->helpers) comms.push_back(h);
+    return pcs::verify_hiding(comms, claims_of(*cl), open_bytes, t, params);
+  }
+  zks::Status verify() const { return verify(proof, opening); }
+};
+
+zks::poly::BlockLayout two_blocks() {
+  return zks::poly::BlockLayout({zks::poly::PaddedShape({30, 50}), zks::poly::PaddedShape({700})});
+}
+
+}  // namespace
+
+TEST_CASE("zk lookups are complete: one and two columns, one block and several", "[lookup][zk]") {
+  for (unsigned columns : {1u, 2u}) {
+    CAPTURE(columns);
+    Fixture one(10, columns, zks::poly::PaddedShape({3000}), 1 + columns);
+    REQUIRE(one.prove().ok());
+    auto st = one.verify();
+    INFO(st.error());
+    CHECK(st.ok());
+    Fixture blocks(8, columns, two_blocks(), 3 + columns);
+    REQUIRE(blocks.prove().ok());
+    CHECK(blocks.verify().ok());
+  }
+  // A table larger than the hiding minimum sets the argument's size.
+  Fixture big(14, 1, zks::poly::PaddedShape({5000}), 7);
+  CHECK(big.shape.num_vars == 14);
+  REQUIRE(big.prove().ok());
+  CHECK(big.verify().ok());
+}
+
+TEST_CASE("the values a zk lookup shows are masked", "[lookup][zk]") {
+  Fixture f(10, 1, zks::poly::PaddedShape({3000}), 11);
+  REQUIRE(f.prove().ok());
+  // The witness column's value at the sumcheck point is not what the proof shows (f^,
+  // not f): recompute the point from the verifier's side.
+  Transcript t = f.statement();
+  auto cl = lk::verify_zk(f.shape, f.table, f.proof, t);
+  REQUIRE(cl.ok());
+  std::vector<Fp> padded = f.witness[0];
+  padded.resize(size_t(1) << f.shape.num_vars, Fp::zero());
+  CHECK(cl->witness_evals[0] != zks::poly::evaluate(std::span<const Fp>(padded), cl->point));
+  // The sumcheck claims 0: no sum of fractions is in the proof.
+  CHECK(f.proof.sumcheck.rounds.rounds.size() == f.shape.num_vars);
+}
+
+TEST_CASE("a zk lookup of a row missing from the table, or with wrong multiplicities, is rejected",
+          "[lookup][zk][tamper]") {
+  Fixture missing(10, 1, zks::poly::PaddedShape({3000}), 12, /*drop_a_row=*/true);
+  REQUIRE(missing.prove().ok());  // the prover follows the protocol with a false witness
+  auto st = missing.verify();
+  REQUIRE_FALSE(st.ok());
+  CHECK_THAT(st.error(), Catch::Contains("zk lookup"));
+
+  // A zero row, missing from a table of 1..2^10, counted in the table's zero-extension.
+  Fixture zero(10, 1, zks::poly::PaddedShape({3000}), 15, false, /*zero_cheat=*/true);
+  REQUIRE(zero.prove().ok());
+  CHECK_FALSE(zero.verify().ok());
+
+  Fixture wrong_m(10, 1, zks::poly::PaddedShape({3000}), 13);
+  // Move one count to another row, and commit m again.
+  size_t from = 0;
+  while (wrong_m.m[from] == Fp::zero()) ++from;
+  wrong_m.m[from] -= Fp::one();
+  wrong_m.m[(from + 1) % wrong_m.m.size()] += Fp::one();
+  wrong_m.committed[wrong_m.m_index()] = wrong_m.commit_padded(wrong_m.m, 20);
+  REQUIRE(wrong_m.prove().ok());
+  CHECK_FALSE(wrong_m.verify().ok());
+}
+
+TEST_CASE("a changed zk lookup proof is rejected", "[lookup][zk][tamper]") {
+  Fixture f(9, 2, two_blocks(), 14);
+  REQUIRE(f.prove().ok());
+  REQUIRE(f.verify().ok());
+  SECTION("each masked evaluation") {
+    for (size_t i = 0; i < f.proof.masked_evals.size(); ++i) {
+      auto p = f.proof;
+      p.masked_evals[i] += Fp2::one();
+      INFO("masked evaluation " << i);
+      CHECK_FALSE(f.verify(p, f.opening).ok());
+    }
+  }
+  SECTION("a helper's root, the mask's sum or value, a round") {
+    auto p = f.proof;
+    p.helper_roots[2][5] ^= 1;
+    CHECK_FALSE(f.verify(p, f.opening).ok());
+    p = f.proof;
+    p.sumcheck.mask_sum += Fp2::one();
+    CHECK_FALSE(f.verify(p, f.opening).ok());
+    p = f.proof;
+    p.sumcheck.mask_value += Fp2::one();
+    CHECK_FALSE(f.verify(p, f.opening).ok());
+    p = f.proof;
+    p.sumcheck.rounds.rounds[3][1] += Fp2::one();
+    CHECK_FALSE(f.verify(p, f.opening).ok());
+  }
+  SECTION("a byte of the opening") {
+    for (size_t at : {size_t(10), f.opening.size() / 2, f.opening.size() - 2}) {
+      auto bad = f.opening;
+      bad[at] ^= 2;
+      CHECK_FALSE(f.verify(f.proof, bad).ok());
+    }
+  }
+  SECTION("another table, or another layout, in the statement") {
+    f.table[1][3] += Fp::one();
+    CHECK_FALSE(f.verify().ok());
+    f.table[1][3] -= Fp::one();
+    REQUIRE(f.verify().ok());
+    f.shape.witness = zks::poly::PaddedShape({3000});
+    CHECK_FALSE(f.verify().ok());
+  }
+  SECTION("serialization round trips; truncation and bad shapes are refused") {
+    zks::util::ByteWriter w;
+    f.proof.write(w);
+    const auto bytes = w.take();
+    zks::util::ByteReader r(bytes);
+    auto back = lk::ZkProof::read(r, f.shape);
+    REQUIRE(back.ok());
+    CHECK(r.remaining() == 0);
+    CHECK(f.verify(*back, f.opening).ok());
+    zks::util::ByteReader cut(std::span<const uint8_t>(bytes).first(bytes.size() - 3));
+    CHECK_FALSE(lk::ZkProof::read(cut, f.shape).ok());
+    auto odd = f.shape;
+    odd.columns = 9;
+    zks::util::ByteReader again(bytes);
+    auto refused = lk::ZkProof::read(again, odd);
+    REQUIRE_FALSE(refused.ok());
+    CHECK_THAT(refused.error(), Catch::Contains("columns out of range"));
+  }
+}
