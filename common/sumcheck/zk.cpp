@@ -1,5 +1,6 @@
 #include "sumcheck/zk.hpp"
 
+#include <algorithm>
 #include <array>
 #include <mutex>
 #include <string>
@@ -69,56 +70,89 @@ Fp2 at(const Table& table, size_t i) {
 Fp2 eq1(const Fp2& z, const Fp2& x) { return z * x + (Fp2::one() - z) * (Fp2::one() - x); }
 
 // sum_{x'} e[x'] combine(f^_j(X, x')) for X = 0..D into s (e empty: weights 1), with
-// f^_j(X, x') = f_j(X, x') + X (1 - X) R_j(X, x'). Each f^_j(X, x') is a cubic in X
-// whose coefficients take no product: with a = f(0, x'), b = f(1, x'), c = R(0, x'),
-// e = R(1, x'), f^ = a + (b - a + c) X + (e - 2c) X^2 - (e - c) X^3. The terms are
-// multiplied as polynomials, weighted, summed as coefficients, and evaluated once at
-// the end. With base-field tables everything before the weight is in F_p.
-template <typename F>
-void first_round(const std::vector<std::span<const F>>& f, const std::vector<std::span<const Fp>>& masks,
-                 std::span<const Term> terms, std::span<const Fp2> e, unsigned D, std::vector<Fp2>& s) {
-  const size_t d = f.size(), half = f[0].size() / 2;
-  std::vector<std::vector<unsigned>> products;  // each term's factors (one term of all when terms is empty)
+// f^_j(X, x') = f_j(X, x') + X (1 - X) R_j(X, x'). Each f^_j(X, x') is a polynomial in
+// X whose coefficients take no product: with a = f(0, x'), b = f(1, x'), c = R(0, x'),
+// e = R(1, x'), f^ = a + (b - a + c) X + (e - 2c) X^2 - (e - c) X^3 (degree 1 without a
+// mask). Each term's base-field factors are multiplied as polynomials in F_p and added,
+// times its coefficient, to its group: the terms with the same F_{p^2} factors (an eq
+// table, say), which multiply the group's sum once. The coefficients are summed and
+// evaluated once at the end.
+void first_round(std::span<const Table> f, std::span<const std::span<const Fp>> masks, std::span<const Term> terms,
+                 std::span<const Fp2> e, unsigned D, std::vector<Fp2>& s) {
+  const size_t d = f.size();
+  const size_t half = std::visit([](auto t) { return t.size(); }, f[0]) / 2;
+  std::vector<std::vector<unsigned>> base, groups;  // each term's base factors; each group's F_{p^2} ones
+  std::vector<size_t> group_of;
   std::vector<Fp2> coeffs;
+  auto add_term = [&](const std::vector<unsigned>& factors, const Fp2& coeff) {
+    base.emplace_back();
+    std::vector<unsigned> ext;
+    for (unsigned j : factors) (std::holds_alternative<std::span<const Fp>>(f[j]) ? base.back() : ext).push_back(j);
+    std::sort(ext.begin(), ext.end());
+    auto it = std::find(groups.begin(), groups.end(), ext);
+    group_of.push_back(static_cast<size_t>(it - groups.begin()));
+    if (it == groups.end()) groups.push_back(std::move(ext));
+    coeffs.push_back(coeff);
+  };
   if (terms.empty()) {
-    products.emplace_back();
-    for (unsigned j = 0; j < d; ++j) products.back().push_back(j);
-    coeffs.push_back(Fp2::one());
+    std::vector<unsigned> all(d);
+    for (unsigned j = 0; j < d; ++j) all[j] = j;
+    add_term(all, Fp2::one());
   } else {
-    for (const Term& t : terms) products.push_back(t.factors), coeffs.push_back(t.coeff);
+    for (const Term& t : terms) add_term(t.factors, t.coeff);
   }
   std::vector<Fp2> total(D + 1, Fp2::zero());  // coefficients of X^0 .. X^D
   std::mutex mu;
   util::ThreadPool::global().parallel_for(half, [&](size_t lo, size_t hi) {
     std::vector<Fp2> acc(D + 1, Fp2::zero());
-    std::vector<std::array<F, 4>> v(d);
+    std::vector<std::array<Fp, 4>> vb(d);
+    std::vector<std::array<Fp2, 4>> ve(d);
     std::vector<unsigned> deg(d);
-    std::vector<F> prod(D + 1), next(D + 1);
+    std::vector<Fp> pb(D + 1), nb(D + 1);
+    std::vector<Fp2> pe(D + 1), ne(D + 1);
+    std::vector<std::vector<Fp2>> sums(groups.size(), std::vector<Fp2>(D + 1));
+    std::vector<unsigned> sum_deg(groups.size());
     for (size_t x = lo; x < hi; ++x) {
       for (size_t j = 0; j < d; ++j) {
-        const F a = f[j][2 * x], b = f[j][2 * x + 1];
-        if (masks[j].empty()) {
-          v[j] = {a, b - a, F(Fp::zero()), F(Fp::zero())};
-          deg[j] = 1;
+        const bool masked = !masks[j].empty();
+        const Fp c = masked ? masks[j][2 * x] : Fp::zero(), ee = masked ? masks[j][2 * x + 1] : Fp::zero();
+        deg[j] = masked ? 3 : 1;
+        if (auto tb = std::get_if<std::span<const Fp>>(&f[j])) {
+          const Fp a = (*tb)[2 * x], b = (*tb)[2 * x + 1];
+          vb[j] = {a, b - a + c, ee - c - c, c - ee};
         } else {
-          const Fp c = masks[j][2 * x], ee = masks[j][2 * x + 1];
-          v[j] = {a, b - a + F(c), F(ee - c - c), F(c - ee)};
-          deg[j] = 3;
+          const auto te = std::get<std::span<const Fp2>>(f[j]);
+          const Fp2 a = te[2 * x], b = te[2 * x + 1];
+          ve[j] = {a, b - a + Fp2(c), Fp2(ee - c - c), Fp2(c - ee)};
         }
       }
-      const Fp2 w = e.empty() ? Fp2::one() : e[x];
-      for (size_t t = 0; t < products.size(); ++t) {
+      for (size_t g = 0; g < groups.size(); ++g) std::fill(sums[g].begin(), sums[g].end(), Fp2::zero()), sum_deg[g] = 0;
+      for (size_t t = 0; t < coeffs.size(); ++t) {
         unsigned dp = 0;
-        prod[0] = F(Fp::one());
-        for (unsigned j : products[t]) {
-          for (unsigned i = 0; i <= dp + deg[j]; ++i) next[i] = F(Fp::zero());
+        pb[0] = Fp::one();
+        for (unsigned j : base[t]) {
+          for (unsigned i = 0; i <= dp + deg[j]; ++i) nb[i] = Fp::zero();
           for (unsigned i = 0; i <= dp; ++i)
-            for (unsigned l = 0; l <= deg[j]; ++l) next[i + l] = next[i + l] + prod[i] * v[j][l];
+            for (unsigned l = 0; l <= deg[j]; ++l) nb[i + l] += pb[i] * vb[j][l];
           dp += deg[j];
-          std::swap(prod, next);
+          std::swap(pb, nb);
         }
-        const Fp2 wt = terms.empty() ? w : w * coeffs[t];
-        for (unsigned i = 0; i <= dp; ++i) acc[i] += wt * prod[i];
+        auto& sum = sums[group_of[t]];
+        for (unsigned i = 0; i <= dp; ++i) sum[i] += coeffs[t] * pb[i];
+        sum_deg[group_of[t]] = std::max(sum_deg[group_of[t]], dp);
+      }
+      const Fp2 w = e.empty() ? Fp2::one() : e[x];
+      for (size_t g = 0; g < groups.size(); ++g) {
+        unsigned dp = sum_deg[g];
+        std::copy(sums[g].begin(), sums[g].begin() + dp + 1, pe.begin());
+        for (unsigned j : groups[g]) {
+          for (unsigned i = 0; i <= dp + deg[j]; ++i) ne[i] = Fp2::zero();
+          for (unsigned i = 0; i <= dp; ++i)
+            for (unsigned l = 0; l <= deg[j]; ++l) ne[i + l] += pe[i] * ve[j][l];
+          dp += deg[j];
+          std::swap(pe, ne);
+        }
+        for (unsigned i = 0; i <= dp; ++i) acc[i] += w * pe[i];
       }
     }
     std::lock_guard<std::mutex> lock(mu);
@@ -130,6 +164,7 @@ void first_round(const std::vector<std::span<const F>>& f, const std::vector<std
     s[X] += y;
   }
 }
+
 }  // namespace
 
 std::vector<unsigned> uniform_degrees(unsigned num_vars, unsigned degree) {
@@ -279,22 +314,7 @@ ZkProverOutput prove_zk(const MaskedInstance& mi, const Fp2& claimed_sum, const 
   const std::vector<Fp2> e_rest = with_eq ? poly::eq_table(z.subspan(1)) : std::vector<Fp2>{};
   const size_t half = size_t(1) << (k - 1);
   std::vector<Fp2> s(D0 + 1, Fp2::zero());
-  bool all_base = true;
-  for (const auto& f : inst.factors) all_base = all_base && std::holds_alternative<std::span<const Fp>>(f);
-  if (all_base) {
-    std::vector<std::span<const Fp>> f;
-    for (const auto& tb : inst.factors) f.push_back(std::get<std::span<const Fp>>(tb));
-    first_round(f, mi.masks, inst.terms, e_rest, D0, s);
-  } else {
-    std::vector<std::vector<Fp2>> ext(d);
-    std::vector<std::span<const Fp2>> f;
-    for (size_t j = 0; j < d; ++j) {
-      ext[j].resize(size_t(1) << k);
-      for (size_t i = 0; i < ext[j].size(); ++i) ext[j][i] = at(inst.factors[j], i);
-      f.emplace_back(ext[j]);
-    }
-    first_round(f, mi.masks, inst.terms, e_rest, D0, s);
-  }
+  first_round(inst.factors, mi.masks, inst.terms, e_rest, D0, s);
   if (with_eq)
     for (unsigned X = 0; X <= D0; ++X) s[X] *= eq1(z[0], Fp2::from_u64(X));
   const std::vector<Fp2> m = mask.round(0, {});
