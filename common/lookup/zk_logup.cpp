@@ -241,7 +241,8 @@ Result<ZkProverOutput> prove_zk(const ZkShape& shape, const ZkInput& in, const s
   out.claims.m_eval = sc.factor_evals[kM];
   out.claims.witness_evals.assign(sc.factor_evals.begin() + kFirstWitness,
                                   sc.factor_evals.begin() + kFirstWitness + shape.columns);
-  out.claims.mask_value = out.proof.sumcheck.mask_value;
+  out.claims.final_mask = out.proof.sumcheck.final_mask;
+  out.claims.rho = sc.rho;
   return out;
 }
 
@@ -288,7 +289,8 @@ Result<ZkClaims> verify_zk(const ZkShape& shape, std::span<const std::vector<Fp>
   }
   out.m_eval = proof.masked_evals[kM - kHw0];
   out.witness_evals.assign(proof.masked_evals.begin() + (kFirstWitness - kHw0), proof.masked_evals.end());
-  out.mask_value = proof.sumcheck.mask_value;
+  out.final_mask = proof.sumcheck.final_mask;
+  out.rho = sub->rho;
   return out;
 }
 

@@ -70,14 +70,14 @@ struct ZkProof {
 
 // What the caller proves in the proof's hiding opening: pcs::masked_claim(its index,
 // point, value) for each helper, m and witness column, and the mask slice's weighted
-// claim (sumcheck::mask_weights(degrees, point)) with mask_value.
+// claim (sumcheck::final_mask_weights(degrees, rho, point)) with final_mask.
 struct ZkClaims {
   std::vector<Fp2> point;
   std::array<pcs::Commitment, 4> helpers;
   std::array<Fp2, 4> helper_evals{};
   Fp2 m_eval;
   std::vector<Fp2> witness_evals;
-  Fp2 mask_value;
+  Fp2 final_mask, rho;
 };
 
 struct ZkProverOutput {

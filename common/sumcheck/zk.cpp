@@ -40,16 +40,20 @@ Status check_degrees(std::span<const unsigned> degrees) {
   return Status{};
 }
 
+// What round i adds for the offset K: its share K 2^-(i+1) of the sum, constant in X.
+Fp2 offset_share(const Fp2& offset, unsigned i) { return offset * Fp2(Fp(uint64_t(1) << (i + 1)).inverse()); }
+
 // The rounds from `first` on, driven by `prover` (whose rounds are scaled by `scale`),
-// each with rho m_i added; the challenges go to out.point.
+// each with rho m_i and the offset's share added; the challenges go to out.point.
 void run_rounds(Prover& prover, Fp2 claim, const Fp2& scale, unsigned first, const Fp2& rho, const Mask& mask,
-                ZkProverOutput& out, transcript::Transcript& t) {
+                const Fp2& offset, ZkProverOutput& out, transcript::Transcript& t) {
   for (unsigned i = first; i < mask.num_vars(); ++i) {
     const std::vector<Fp2> s = prover.round(claim);
     const std::vector<Fp2> m = mask.round(i, out.point);
     ZK_ASSERT(s.size() == m.size());
+    const Fp2 share = offset_share(offset, i);
     std::vector<Fp2> masked(s.size());
-    for (size_t x = 0; x < s.size(); ++x) masked[x] = scale * s[x] + rho * m[x];
+    for (size_t x = 0; x < s.size(); ++x) masked[x] = scale * s[x] + rho * m[x] + share;
     auto sent = detail::compress_round(masked);
     t.absorb("sumcheck.round", std::span<const Fp2>(sent));
     const Fp2 r = t.challenge("sumcheck.r");
@@ -59,8 +63,13 @@ void run_rounds(Prover& prover, Fp2 claim, const Fp2& scale, unsigned first, con
     out.proof.rounds.rounds.push_back(std::move(sent));
   }
   out.factor_evals = prover.factor_evals();
-  out.proof.mask_value = mask.value(out.point);
-  t.absorb("sumcheck.zk.mask_value", out.proof.mask_value);
+  out.proof.final_mask = rho * mask.value(out.point) + offset_share(offset, mask.num_vars() - 1);
+  out.rho = rho;
+  t.absorb("sumcheck.zk.final_mask", out.proof.final_mask);
+}
+
+bool is_empty(const Table& t) {
+  return std::visit([](auto span) { return span.empty(); }, t);
 }
 
 Fp2 at(const Table& table, size_t i) {
@@ -77,17 +86,21 @@ Fp2 eq1(const Fp2& z, const Fp2& x) { return z * x + (Fp2::one() - z) * (Fp2::on
 // times its coefficient, to its group: the terms with the same F_{p^2} factors (an eq
 // table, say), which multiply the group's sum once. The coefficients are summed and
 // evaluated once at the end.
-void first_round(std::span<const Table> f, std::span<const std::span<const Fp>> masks, std::span<const Term> terms,
+void first_round(std::span<const Table> f, std::span<const Table> masks, std::span<const Term> terms,
                  std::span<const Fp2> e, unsigned D, std::vector<Fp2>& s) {
   const size_t d = f.size();
   const size_t half = std::visit([](auto t) { return t.size(); }, f[0]) / 2;
+  // A factor is in F_p while its table and its mask (if any) are.
+  auto in_base = [&](unsigned j) {
+    return std::holds_alternative<std::span<const Fp>>(f[j]) && std::holds_alternative<std::span<const Fp>>(masks[j]);
+  };
   std::vector<std::vector<unsigned>> base, groups;  // each term's base factors; each group's F_{p^2} ones
   std::vector<size_t> group_of;
   std::vector<Fp2> coeffs;
   auto add_term = [&](const std::vector<unsigned>& factors, const Fp2& coeff) {
     base.emplace_back();
     std::vector<unsigned> ext;
-    for (unsigned j : factors) (std::holds_alternative<std::span<const Fp>>(f[j]) ? base.back() : ext).push_back(j);
+    for (unsigned j : factors) (in_base(j) ? base.back() : ext).push_back(j);
     std::sort(ext.begin(), ext.end());
     auto it = std::find(groups.begin(), groups.end(), ext);
     group_of.push_back(static_cast<size_t>(it - groups.begin()));
@@ -114,16 +127,18 @@ void first_round(std::span<const Table> f, std::span<const std::span<const Fp>> 
     std::vector<unsigned> sum_deg(groups.size());
     for (size_t x = lo; x < hi; ++x) {
       for (size_t j = 0; j < d; ++j) {
-        const bool masked = !masks[j].empty();
-        const Fp c = masked ? masks[j][2 * x] : Fp::zero(), ee = masked ? masks[j][2 * x + 1] : Fp::zero();
+        const bool masked = !is_empty(masks[j]);
         deg[j] = masked ? 3 : 1;
-        if (auto tb = std::get_if<std::span<const Fp>>(&f[j])) {
-          const Fp a = (*tb)[2 * x], b = (*tb)[2 * x + 1];
+        if (in_base(j)) {
+          const auto tb = std::get<std::span<const Fp>>(f[j]);
+          const auto mb = std::get<std::span<const Fp>>(masks[j]);
+          const Fp a = tb[2 * x], b = tb[2 * x + 1];
+          const Fp c = masked ? mb[2 * x] : Fp::zero(), ee = masked ? mb[2 * x + 1] : Fp::zero();
           vb[j] = {a, b - a + c, ee - c - c, c - ee};
         } else {
-          const auto te = std::get<std::span<const Fp2>>(f[j]);
-          const Fp2 a = te[2 * x], b = te[2 * x + 1];
-          ve[j] = {a, b - a + Fp2(c), Fp2(ee - c - c), Fp2(c - ee)};
+          const Fp2 a = at(f[j], 2 * x), b = at(f[j], 2 * x + 1);
+          const Fp2 c = masked ? at(masks[j], 2 * x) : Fp2::zero(), ee = masked ? at(masks[j], 2 * x + 1) : Fp2::zero();
+          ve[j] = {a, b - a + c, ee - c - c, c - ee};
         }
       }
       for (size_t g = 0; g < groups.size(); ++g) std::fill(sums[g].begin(), sums[g].end(), Fp2::zero()), sum_deg[g] = 0;
@@ -238,10 +253,39 @@ std::vector<Fp2> mask_weights(std::span<const unsigned> degrees, std::span<const
   return w;
 }
 
+std::vector<Fp2> final_mask_weights(std::span<const unsigned> degrees, const Fp2& rho, std::span<const Fp2> r) {
+  auto w = mask_weights(degrees, r);
+  for (auto& x : w) x *= rho;
+  return w;
+}
+
+size_t affine_mask_entries(unsigned num_vars) { return 2 * (size_t(num_vars) + 1); }
+
+std::vector<Fp2> affine_mask_table(std::span<const Fp> entries, unsigned num_vars) {
+  ZK_ASSERT(entries.size() == affine_mask_entries(num_vars));
+  std::vector<Fp2> table(size_t(1) << num_vars, Fp2(entries[0], entries[1]));
+  for (unsigned i = 0; i < num_vars; ++i) {
+    const Fp2 si(entries[2 * (i + 1)], entries[2 * (i + 1) + 1]);
+    for (size_t x = 0; x < table.size(); ++x)
+      if ((x >> i) & 1) table[x] += si;
+  }
+  return table;
+}
+
+std::vector<Fp2> affine_mask_weights(std::span<const Fp2> r) {
+  std::vector<Fp2> w(affine_mask_entries(static_cast<unsigned>(r.size())));
+  for (size_t q = 0; q <= r.size(); ++q) {
+    const Fp2 v = q == 0 ? Fp2::one() : r[q - 1];
+    w[2 * q] = v;
+    w[2 * q + 1] = v * kX;
+  }
+  return w;
+}
+
 void ZkProof::write(util::ByteWriter& w) const {
   field::write(w, mask_sum);
   rounds.write(w);
-  field::write(w, mask_value);
+  field::write(w, final_mask);
 }
 
 Result<ZkProof> ZkProof::read(util::ByteReader& r, std::span<const unsigned> degrees) {
@@ -253,17 +297,18 @@ Result<ZkProof> ZkProof::read(util::ByteReader& r, std::span<const unsigned> deg
     if (!round.ok()) return make_error(round.error());
     p.rounds.rounds.push_back(std::move(round->rounds[0]));
   }
-  if (Status st = field::read(r, p.mask_value); !st) return make_error("zk sumcheck: the mask's value: " + st.error());
+  if (Status st = field::read(r, p.final_mask); !st) return make_error("zk sumcheck: the final mask: " + st.error());
   return p;
 }
 
-ZkProverOutput prove_zk(Prover& prover, const Fp2& claimed_sum, const Mask& mask, transcript::Transcript& t) {
+ZkProverOutput prove_zk(Prover& prover, const Fp2& claimed_sum, const Mask& mask, transcript::Transcript& t,
+                        const Fp2& offset) {
   ZK_ASSERT(mask.degrees() == uniform_degrees(prover.num_vars(), prover.degree()));
   ZkProverOutput out;
   out.proof.mask_sum = mask.sum();
   absorb_opening(t, mask.degrees(), claimed_sum, out.proof.mask_sum);
   const Fp2 rho = t.challenge("sumcheck.zk.rho");
-  run_rounds(prover, claimed_sum, Fp2::one(), 0, rho, mask, out, t);
+  run_rounds(prover, claimed_sum - offset, Fp2::one(), 0, rho, mask, offset, out, t);
   return out;
 }
 
@@ -284,7 +329,7 @@ unsigned first_round_degree(std::span<const Term> terms, std::span<const char> m
 
 std::vector<unsigned> masked_degrees(const MaskedInstance& mi) {
   std::vector<char> masked;
-  for (const auto& m : mi.masks) masked.push_back(!m.empty());
+  for (const auto& m : mi.masks) masked.push_back(!is_empty(m));
   auto out = uniform_degrees(mi.inst.num_vars(), mi.inst.degree());
   if (!out.empty()) out[0] = first_round_degree(mi.inst.terms, masked, !mi.inst.eq_point.empty());
   return out;
@@ -295,12 +340,14 @@ Fp2 mask_factor(std::span<const Fp2> r) {
   return r[0] * (Fp2::one() - r[0]);
 }
 
-ZkProverOutput prove_zk(const MaskedInstance& mi, const Fp2& claimed_sum, const Mask& mask, transcript::Transcript& t) {
+ZkProverOutput prove_zk(const MaskedInstance& mi, const Fp2& claimed_sum, const Mask& mask, transcript::Transcript& t,
+                        const Fp2& offset) {
   const Instance& inst = mi.inst;
   const unsigned k = inst.num_vars();
   const size_t d = inst.factors.size();
   ZK_ASSERT(k >= 1 && mi.masks.size() == d && mask.degrees() == masked_degrees(mi));
-  for (const auto& m : mi.masks) ZK_ASSERT(m.empty() || m.size() == (size_t(1) << k));
+  for (const auto& m : mi.masks)
+    ZK_ASSERT(is_empty(m) || std::visit([](auto span) { return span.size(); }, m) == (size_t(1) << k));
   ZkProverOutput out;
   out.proof.mask_sum = mask.sum();
   absorb_opening(t, mask.degrees(), claimed_sum, out.proof.mask_sum);
@@ -319,7 +366,7 @@ ZkProverOutput prove_zk(const MaskedInstance& mi, const Fp2& claimed_sum, const 
     for (unsigned X = 0; X <= D0; ++X) s[X] *= eq1(z[0], Fp2::from_u64(X));
   const std::vector<Fp2> m = mask.round(0, {});
   std::vector<Fp2> masked(D0 + 1);
-  for (unsigned X = 0; X <= D0; ++X) masked[X] = s[X] + rho * m[X];
+  for (unsigned X = 0; X <= D0; ++X) masked[X] = s[X] + rho * m[X] + offset_share(offset, 0);
   auto sent = detail::compress_round(masked);
   t.absorb("sumcheck.round", std::span<const Fp2>(sent));
   const Fp2 r0 = t.challenge("sumcheck.r");
@@ -332,8 +379,7 @@ ZkProverOutput prove_zk(const MaskedInstance& mi, const Fp2& claimed_sum, const 
   std::vector<std::vector<Fp2>> bound(d, std::vector<Fp2>(half));
   for (size_t j = 0; j < d; ++j) {
     // a + r0 (b - a) + c R(0) + c r0 (R(1) - R(0)): F_p values times constants.
-    const auto mask = mi.masks[j];
-    auto bind = [&](auto table) {
+    auto bind = [&](auto table, auto mask) {
       util::ThreadPool::global().parallel_for(half, [&](size_t lo, size_t hi) {
         for (size_t x = lo; x < hi; ++x) {
           Fp2 v = Fp2(table[2 * x]) + r0 * (table[2 * x + 1] - table[2 * x]);
@@ -342,23 +388,23 @@ ZkProverOutput prove_zk(const MaskedInstance& mi, const Fp2& claimed_sum, const 
         }
       }, 1 << 12);
     };
-    std::visit(bind, inst.factors[j]);
+    std::visit(bind, inst.factors[j], mi.masks[j]);
   }
   Instance rest;
   for (const auto& b : bound) rest.factors.emplace_back(std::span<const Fp2>(b));
   rest.terms = inst.terms;
   if (with_eq) rest.eq_point.assign(z.begin() + 1, z.end());
   // The rest's sum: round 0's value at r0 without its eq factor (computed afresh in the
-  // negligible case that the factor is zero).
+  // negligible case that the factor is zero). Round 0 here is F's alone (no offset).
   const Fp2 e0 = with_eq ? eq1(z[0], r0) : Fp2::one();
   const Fp2 rest_sum = e0.is_zero() ? compute_sum(rest) : interpolate(s, r0) * e0.inverse();
   Prover prover(rest, Placement::Cpu);
-  run_rounds(prover, rest_sum, e0, 1, rho, mask, out, t);
+  run_rounds(prover, rest_sum, e0, 1, rho, mask, offset, out, t);
   return out;
 }
 
-Result<SubClaim> verify_zk(const Fp2& claimed_sum, std::span<const unsigned> degrees, const ZkProof& proof,
-                           transcript::Transcript& t) {
+Result<ZkSubClaim> verify_zk(const Fp2& claimed_sum, std::span<const unsigned> degrees, const ZkProof& proof,
+                             transcript::Transcript& t) {
   ZK_TRY(check_degrees(degrees));
   absorb_opening(t, degrees, claimed_sum, proof.mask_sum);
   const Fp2 rho = t.challenge("sumcheck.zk.rho");
@@ -371,9 +417,12 @@ Result<SubClaim> verify_zk(const Fp2& claimed_sum, std::span<const unsigned> deg
   }
   auto sub = detail::verify_rounds(claimed_sum + rho * proof.mask_sum, degrees, proof.rounds, t);
   if (!sub.ok()) return make_error(sub.error());
-  t.absorb("sumcheck.zk.mask_value", proof.mask_value);
-  sub->expected -= rho * proof.mask_value;
-  return sub;
+  t.absorb("sumcheck.zk.final_mask", proof.final_mask);
+  ZkSubClaim out;
+  out.point = std::move(sub->point);
+  out.expected = sub->expected - proof.final_mask;
+  out.rho = rho;
+  return out;
 }
 
 }  // namespace zks::sumcheck

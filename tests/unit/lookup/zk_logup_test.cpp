@@ -110,8 +110,8 @@ struct Fixture {
     for (size_t k = 0; k < 4; ++k)
       out.push_back(pcs::masked_claim(committed.size() + k, cl.point, cl.helper_evals[k]).value());
     const size_t values = size_t(1) << (committed[mask_index()].num_vars() - 1);
-    pcs::Claim g{mask_index(), {}, cl.mask_value, std::vector<Fp2>(values, Fp2::zero())};
-    const auto w = sc::mask_weights(degrees, cl.point);
+    pcs::Claim g{mask_index(), {}, cl.final_mask, std::vector<Fp2>(values, Fp2::zero())};
+    const auto w = sc::final_mask_weights(degrees, cl.rho, cl.point);
     std::copy(w.begin(), w.end(), g.weights.begin());
     out.push_back(std::move(g));
     return out;
@@ -233,7 +233,7 @@ TEST_CASE("a changed zk lookup proof is rejected", "[lookup][zk][tamper]") {
     p.sumcheck.mask_sum += Fp2::one();
     CHECK_FALSE(f.verify(p, f.opening).ok());
     p = f.proof;
-    p.sumcheck.mask_value += Fp2::one();
+    p.sumcheck.final_mask += Fp2::one();
     CHECK_FALSE(f.verify(p, f.opening).ok());
     p = f.proof;
     p.sumcheck.rounds.rounds[3][1] += Fp2::one();

@@ -92,7 +92,8 @@ TEST_CASE("masked sumchecks are complete, and g(r) is the inner product with mas
         Transcript tp("zk-test");
         sc::Prover prover(in.inst);
         auto out = sc::prove_zk(prover, H, mask, tp);
-        CHECK(out.proof.mask_value == inner(entries, sc::mask_weights(degrees, out.point)));
+        CHECK(out.proof.final_mask == out.rho * inner(entries, sc::mask_weights(degrees, out.point)));
+        CHECK(out.proof.final_mask == inner(entries, sc::final_mask_weights(degrees, out.rho, out.point)));
         Transcript tv("zk-test");
         auto sub = sc::verify_zk(H, degrees, out.proof, tv);
         INFO((sub.ok() ? std::string() : sub.error()));
@@ -222,7 +223,7 @@ TEST_CASE("a changed masked sumcheck is rejected", "[sumcheck][zk][tamper]") {
   p.mask_sum += Fp2::one();
   CHECK_FALSE(verdict(H, p, degrees).ok());
   p = out.proof;
-  p.mask_value += Fp2::one();
+  p.final_mask += Fp2::one();
   CHECK_FALSE(verdict(H, p, degrees).ok());
   for (size_t i : {size_t(0), size_t(3), size_t(5)})
     for (size_t x = 0; x < degrees[i]; ++x) {
@@ -288,19 +289,23 @@ TEST_CASE("masked sumchecks prove f^(r) and g(r) on hiding commitments, in one o
   const auto entries = mask_table->evaluations();
   const size_t mask_values = size_t(1) << (mask_table->num_vars() - 1);
 
-  auto mask_claim = [&](const Fp2& value, std::span<const unsigned> deg, const std::vector<Fp2>& point, size_t off) {
-    pcs::Claim c{2, {}, value, std::vector<Fp2>(mask_values, Fp2::zero())};
-    const auto w = sc::mask_weights(deg, point);
+  // The final masks' claims: rho g(r) at each slice's offset.
+  struct End {
+    std::vector<Fp2> point;
+    Fp2 rho, final_mask;
+  };
+  auto mask_claim = [&](const End& e, std::span<const unsigned> deg, size_t off) {
+    pcs::Claim c{2, {}, e.final_mask, std::vector<Fp2>(mask_values, Fp2::zero())};
+    const auto w = sc::final_mask_weights(deg, e.rho, e.point);
     std::copy(w.begin(), w.end(), c.weights.begin() + static_cast<long>(off));
     return c;
   };
-  auto claims_of = [&](const sc::SubClaim& sa, std::span<const Fp2> fa, const Fp2& ga, const sc::SubClaim& sb,
-                       std::span<const Fp2> fb, const Fp2& gb) {
+  auto claims_of = [&](const End& ea, std::span<const Fp2> fa, const End& eb, std::span<const Fp2> fb) {
     std::vector<pcs::Claim> out;
-    for (size_t j = 0; j < 2; ++j) out.push_back(*pcs::masked_claim(j, sa.point, fa[j]));
-    out.push_back(*pcs::masked_claim(1, sb.point, fb[0]));
-    out.push_back(mask_claim(ga, da, sa.point, 0));
-    out.push_back(mask_claim(gb, db, sb.point, off_b));
+    for (size_t j = 0; j < 2; ++j) out.push_back(*pcs::masked_claim(j, ea.point, fa[j]));
+    out.push_back(*pcs::masked_claim(1, eb.point, fb[0]));
+    out.push_back(mask_claim(ea, da, 0));
+    out.push_back(mask_claim(eb, db, off_b));
     return out;
   };
 
@@ -308,9 +313,8 @@ TEST_CASE("masked sumchecks prove f^(r) and g(r) on hiding commitments, in one o
   tp.absorb("mask.root", mask_table->commitment().root);
   const auto oa = sc::prove_zk(a, sc::compute_sum(a.inst), sc::Mask(entries.subspan(0, off_b), da), tp);
   const auto ob = sc::prove_zk(b, sc::compute_sum(b.inst), sc::Mask(entries.subspan(off_b, sc::mask_entries(db)), db), tp);
-  const sc::SubClaim pa_sub{oa.point, Fp2::zero()}, pb_sub{ob.point, Fp2::zero()};
-  const auto claims = claims_of(pa_sub, oa.factor_evals, oa.proof.mask_value, pb_sub, ob.factor_evals,
-                                ob.proof.mask_value);
+  const auto claims = claims_of({oa.point, oa.rho, oa.proof.final_mask}, oa.factor_evals,
+                                {ob.point, ob.rho, ob.proof.final_mask}, ob.factor_evals);
   std::vector<const pcs::CommittedPoly*> ptrs = {&committed[0], &committed[1], &*mask_table};
   pcs::Seed open_seed{};
   open_seed.fill(3);
@@ -330,7 +334,7 @@ TEST_CASE("masked sumchecks prove f^(r) and g(r) on hiding commitments, in one o
     auto sb = sc::verify_zk(sc::compute_sum(b.inst), db, ob.proof, tv);
     if (!sb.ok()) return zks::make_error(sb.error());
     ZK_TRY(sc::check_final(*sb, fb, {}));
-    const auto cl = claims_of(*sa, fa, pa.mask_value, *sb, fb, ob.proof.mask_value);
+    const auto cl = claims_of({sa->point, sa->rho, pa.final_mask}, fa, {sb->point, sb->rho, ob.proof.final_mask}, fb);
     return pcs::verify_hiding(comms, cl, *opening, tv, params);
   };
   auto st = verify_all(oa.factor_evals, ob.factor_evals, oa.proof);
@@ -353,6 +357,152 @@ TEST_CASE("masked sumchecks prove f^(r) and g(r) on hiding commitments, in one o
   REQUIRE(sc::check_final(sc::SubClaim{oa.point, oa.factor_evals[0] * oa.factor_evals[1]}, fa, {}).ok());
   CHECK_FALSE(verify_all(fa, ob.factor_evals, oa.proof).ok());
   auto lied = oa.proof;
-  lied.mask_value += Fp2::one();
+  lied.final_mask += Fp2::one();
   CHECK_FALSE(verify_all(oa.factor_evals, ob.factor_evals, lied).ok());
+}
+
+TEST_CASE("a value passed between gadgets stays masked: the maker proves it with a secret offset",
+          "[sumcheck][zk][pcs]") {
+  // acc[o] = sum_x W[x, o] X[x] is not committed (a linear op's output). Its reader
+  // proves sum_o eq(tau, o) (acc(o) - Y(o)) = 0 with acc masked by a small affine mask S
+  // from the mask table (an F_{p^2} mask table), and shows acc^(r_o) = acc(r_o) + c S(r_o).
+  // Its maker proves sum_x W(x, r_o) X(x) + K = acc^(r_o) with K = c S(r_o) secret: the
+  // final mask rho g(r') + K 2^-k is one weighted claim on the mask table with both
+  // weights. W(., r_o) is masked by R_W folded at r_o (another F_{p^2} mask table).
+  std::mt19937_64 rng(8);
+  const auto params = pcs::Params::standard();
+  const unsigned kx = pcs::kMinHidingVars, ko = 4;
+  const size_t nx = size_t(1) << kx, no = size_t(1) << ko;
+  const auto X = random_entries(nx, rng);
+  std::vector<Fp> W(nx * no);
+  for (auto& w : W) w = Fp(rng() % 1000);
+  std::vector<Fp> acc(no, Fp::zero());
+  for (size_t o = 0; o < no; ++o)
+    for (size_t x = 0; x < nx; ++x) acc[o] += W[x + nx * o] * X[x];
+  auto commit = [&](std::span<const Fp> v, uint8_t seed) {
+    pcs::Seed s{};
+    s.fill(seed);
+    return pcs::commit_hiding(v, s, params).value();
+  };
+  std::vector<pcs::CommittedPoly> c;
+  c.push_back(commit(W, 1));    // 0: W (x low, o high)
+  c.push_back(commit(X, 2));    // 1: X
+  c.push_back(commit(acc, 3));  // 2: Y = acc, committed (2^13 values, the first 16 real)
+  // The mask table: the reader's g, the maker's g, then S.
+  const auto tau = [&] {
+    std::vector<Fp2> v;
+    for (unsigned i = 0; i < ko; ++i) v.push_back(rand2(rng));
+    return v;
+  }();
+  auto values_of = [&](size_t j) { return c[j].evaluations().first(c[j].evaluations().size() / 2); };
+  auto mask_of = [&](size_t j) { return c[j].evaluations().subspan(c[j].evaluations().size() / 2); };
+  std::vector<Fp2> S_dummy(no);  // shapes only, to size the reader's mask
+  sc::MaskedInstance reader{{{std::span<const Fp>(acc), values_of(2).first(no)},
+                             {{Fp2::one(), {0}}, {-Fp2::one(), {1}}},
+                             tau},
+                            {std::span<const Fp2>(S_dummy), mask_of(2).first(no)}};
+  const auto d_reader = sc::masked_degrees(reader);
+  const size_t off_maker = sc::mask_entries(d_reader);
+  std::vector<Fp2> Wr_dummy(nx);
+  sc::MaskedInstance maker{{{std::span<const Fp2>(Wr_dummy), values_of(1)}, {}, {}},
+                           {std::span<const Fp2>(Wr_dummy), mask_of(1)}};
+  const auto d_maker = sc::masked_degrees(maker);
+  const size_t off_S = off_maker + sc::mask_entries(d_maker);
+  const auto mask_entries_all = random_entries(off_S + sc::affine_mask_entries(ko), rng);
+  c.push_back(commit(mask_entries_all, 4));  // 3: the mask table
+  const auto T = values_of(3);
+  const auto S_table = sc::affine_mask_table(T.subspan(off_S, sc::affine_mask_entries(ko)), ko);
+
+  // The prover: the reader's sumcheck, then the maker's.
+  Transcript tp("zk-chain");
+  for (auto& ci : c) tp.absorb("root", ci.commitment().root);
+  reader.masks[0] = std::span<const Fp2>(S_table);
+  const auto orr = sc::prove_zk(reader, Fp2::zero(), sc::Mask(T.subspan(0, off_maker), d_reader), tp);
+  const auto& r_o = orr.point;
+  const Fp2 acc_masked = orr.factor_evals[0];  // acc^(r_o): what the maker must prove
+  const Fp2 c_o = sc::mask_factor(r_o);
+  Fp2 S_ro = Fp2::zero();  // S(r_o) from the table's coefficients
+  const auto ws_ro = sc::affine_mask_weights(r_o);
+  for (size_t i = 0; i < ws_ro.size(); ++i) S_ro += ws_ro[i] * Fp2(T[off_S + i]);
+  CHECK(S_ro == zks::poly::evaluate(std::span<const Fp2>(S_table), r_o));  // the table is S's
+  const Fp2 K = c_o * S_ro;
+  auto fold_high = [&](std::span<const Fp> table) {  // t(x, r_o) over x
+    const auto e = zks::poly::eq_table(r_o);
+    std::vector<Fp2> out(nx, Fp2::zero());
+    for (size_t o = 0; o < no; ++o)
+      for (size_t x = 0; x < nx; ++x) out[x] += e[o] * table[x + nx * o];
+    return out;
+  };
+  const auto W_r = fold_high(values_of(0)), RW_r = fold_high(mask_of(0));
+  maker.inst.factors[0] = std::span<const Fp2>(W_r);
+  maker.masks[0] = std::span<const Fp2>(RW_r);
+  const auto om = sc::prove_zk(maker, acc_masked, sc::Mask(T.subspan(off_maker, off_S - off_maker), d_maker), tp, K);
+
+  // The claims (the verifier builds the same from what it drew and what the proofs show).
+  auto claims_of = [&](const std::vector<Fp2>& ro, const Fp2& rho1, const Fp2& fm1, std::span<const Fp2> f1,
+                       const std::vector<Fp2>& rx, const Fp2& rho2, const Fp2& fm2, std::span<const Fp2> f2) {
+    std::vector<pcs::Claim> out;
+    std::vector<Fp2> y_point = ro;
+    y_point.resize(kx, Fp2::zero());                                  // Y's value table has 2^13 entries
+    out.push_back(*pcs::masked_claim(2, y_point, f1[1]));             // Y^(r_o)
+    std::vector<Fp2> w_point = rx;
+    w_point.insert(w_point.end(), ro.begin(), ro.end());
+    out.push_back(*pcs::masked_claim(0, w_point, f2[0]));             // W^(r', r_o)
+    out.push_back(*pcs::masked_claim(1, rx, f2[1]));                  // X^(r')
+    const size_t mask_values = T.size();
+    pcs::Claim g1{3, {}, fm1, std::vector<Fp2>(mask_values, Fp2::zero())};
+    const auto w1 = sc::final_mask_weights(d_reader, rho1, ro);
+    std::copy(w1.begin(), w1.end(), g1.weights.begin());
+    pcs::Claim g2{3, {}, fm2, std::vector<Fp2>(mask_values, Fp2::zero())};
+    const auto w2 = sc::final_mask_weights(d_maker, rho2, rx);
+    std::copy(w2.begin(), w2.end(), g2.weights.begin() + static_cast<long>(off_maker));
+    const Fp2 k_scale = sc::mask_factor(ro) * Fp2(Fp(uint64_t(1) << kx).inverse());  // K 2^-k = c S(r_o) 2^-k
+    const auto ws = sc::affine_mask_weights(ro);
+    for (size_t i = 0; i < ws.size(); ++i) g2.weights[off_S + i] += k_scale * ws[i];
+    out.push_back(std::move(g1));
+    out.push_back(std::move(g2));
+    return out;
+  };
+  std::vector<const pcs::CommittedPoly*> ptrs;
+  for (auto& ci : c) ptrs.push_back(&ci);
+  pcs::Seed open_seed{};
+  open_seed.fill(7);
+  auto opening = pcs::open_hiding(ptrs, claims_of(r_o, orr.rho, orr.proof.final_mask, orr.factor_evals, om.point, om.rho,
+                                                  om.proof.final_mask, om.factor_evals),
+                                  tp, params, open_seed);
+  REQUIRE(opening.ok());
+
+  auto verify_all = [&](const sc::ZkProof& p1, std::span<const Fp2> f1, const sc::ZkProof& p2,
+                        std::span<const Fp2> f2) -> zks::Status {
+    Transcript tv("zk-chain");
+    for (auto& ci : c) tv.absorb("root", ci.commitment().root);
+    auto s1 = sc::verify_zk(Fp2::zero(), d_reader, p1, tv);
+    if (!s1.ok()) return zks::make_error(s1.error());
+    ZK_TRY(sc::check_final(*s1, f1, tau, reader.inst.terms));
+    auto s2 = sc::verify_zk(f1[0], d_maker, p2, tv);  // the maker proves the reader's acc^(r_o)
+    if (!s2.ok()) return zks::make_error(s2.error());
+    ZK_TRY(sc::check_final(*s2, f2, {}));
+    std::vector<pcs::Commitment> comms;
+    for (auto& ci : c) comms.push_back(ci.commitment());
+    return pcs::verify_hiding(comms, claims_of(s1->point, s1->rho, p1.final_mask, f1, s2->point, s2->rho, p2.final_mask, f2),
+                              *opening, tv, params);
+  };
+  auto st = verify_all(orr.proof, orr.factor_evals, om.proof, om.factor_evals);
+  INFO(st.error());
+  REQUIRE(st.ok());
+  // acc(r_o) itself is never shown: the value passed on is masked by c S(r_o).
+  CHECK(acc_masked != zks::poly::evaluate(std::span<const Fp>(acc), r_o));
+  // A changed value passed on, a changed final mask, a changed offset are rejected.
+  auto f1 = orr.factor_evals;
+  f1[0] += Fp2::one();
+  CHECK_FALSE(verify_all(orr.proof, f1, om.proof, om.factor_evals).ok());
+  auto p2 = om.proof;
+  p2.final_mask += Fp2::one();
+  CHECK_FALSE(verify_all(orr.proof, orr.factor_evals, p2, om.factor_evals).ok());
+  Transcript t_bad("zk-chain");
+  for (auto& ci : c) t_bad.absorb("root", ci.commitment().root);
+  (void)sc::prove_zk(reader, Fp2::zero(), sc::Mask(T.subspan(0, off_maker), d_reader), t_bad);
+  const auto wrong_k =
+      sc::prove_zk(maker, acc_masked, sc::Mask(T.subspan(off_maker, off_S - off_maker), d_maker), t_bad, K + Fp2::one());
+  CHECK_FALSE(verify_all(orr.proof, orr.factor_evals, wrong_k.proof, wrong_k.factor_evals).ok());
 }
