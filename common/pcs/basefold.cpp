@@ -1693,6 +1693,21 @@ Fp2 claim_value(std::span<const Fp> table, const Claim& claim) {
   return sum;
 }
 
+Result<Claim> combine_weighted(std::span<const Claim> claims, const Fp2& lambda) {
+  if (claims.empty()) return make_error("pcs: no weighted claims to combine");
+  Claim out{claims[0].poly, claims[0].point, Fp2::zero(), std::vector<Fp2>(claims[0].weights.size(), Fp2::zero())};
+  if (out.weights.empty()) return make_error("pcs: claim 0 to combine is not a weighted claim");
+  Fp2 power = Fp2::one();
+  for (size_t i = 0; i < claims.size(); ++i, power *= lambda) {
+    const Claim& c = claims[i];
+    if (c.poly != out.poly || c.point != out.point || c.weights.size() != out.weights.size())
+      return make_error("pcs: weighted claim " + std::to_string(i) + " differs from claim 0 in polynomial, point or size");
+    for (size_t x = 0; x < c.weights.size(); ++x) out.weights[x] += power * c.weights[x];
+    out.value += power * c.value;
+  }
+  return out;
+}
+
 Result<util::Bytes> open_batch(std::span<const CommittedPoly* const> polys,
                                std::span<const Claim> claims, transcript::Transcript& t,
                                const Params& params) {

@@ -125,6 +125,13 @@ struct Claim {
 // for a weighted one (table zero-padded to 2^num_vars, num_vars from the claim).
 Fp2 claim_value(std::span<const Fp> table, const Claim& claim);
 
+// Weighted claims on one polynomial with one point (a proof's final masks on its mask
+// table), as one: weights sum_i lambda^i w_i, value sum_i lambda^i v_i. The caller draws
+// lambda after the values are in the transcript and charges (count - 1) / |F|
+// (transcript::charge_powers): one false claim makes the combination false but for
+// that many lambdas. Refused when the claims differ in polynomial, point or size.
+Result<Claim> combine_weighted(std::span<const Claim> claims, const Fp2& lambda);
+
 // Commits to the MLE of `values` (zero-padded to a power of two, at least one value).
 // On the GPU when gpu_commitments() (byte-identical: the same codeword and tree, which
 // then stay in GPU memory).

@@ -218,3 +218,38 @@ TEST_CASE("hiding openings of weighted claims", "[pcs][weighted][hiding]") {
   bad[40] ^= 1;
   CHECK_FALSE(verify(claims, bad).ok());
 }
+
+TEST_CASE("weighted claims on one polynomial combine into one", "[pcs][weighted]") {
+  const auto params = pcs::Params::standard();
+  std::mt19937_64 rng(9);
+  const auto table = random_table(size_t(1) << 12, rng);
+  auto c = pcs::commit(table, params);
+  REQUIRE(c.ok());
+  std::vector<pcs::Claim> parts;
+  for (int i = 0; i < 5; ++i) parts.push_back(weighted_claim(0, table, 12, 0, rng));
+  const Fp2 lambda{Fp(rng()), Fp(rng())};
+  auto one = pcs::combine_weighted(parts, lambda);
+  REQUIRE(one.ok());
+  CHECK(one->value == pcs::claim_value(table, *one));
+  auto open_and_verify = [&](const pcs::Claim& claim) {
+    auto t = fresh_transcript();
+    auto proof = pcs::open(*c, std::span(&claim, 1), t, params);
+    REQUIRE(proof.ok());
+    auto tv = fresh_transcript();
+    return pcs::verify(c->commitment(), std::span(&claim, 1), *proof, tv, params);
+  };
+  CHECK(open_and_verify(*one).ok());
+  // One false part makes the combination false.
+  parts[3].value += Fp2::one();
+  auto bad = pcs::combine_weighted(parts, lambda);
+  REQUIRE(bad.ok());
+  CHECK(bad->value != pcs::claim_value(table, *bad));
+  CHECK_FALSE(open_and_verify(*bad).ok());
+  // Claims that cannot be combined are refused by name.
+  parts[2].point = {Fp2::one()};
+  parts[2].weights.resize(parts[2].weights.size() / 2);
+  auto refused = pcs::combine_weighted(parts, lambda);
+  REQUIRE_FALSE(refused.ok());
+  CHECK_THAT(refused.error(), Catch::Contains("weighted claim 2"));
+  CHECK_FALSE(pcs::combine_weighted({}, lambda).ok());
+}
