@@ -116,25 +116,45 @@ unsigned hiding_value_vars(size_t count) {
   return std::max(n, kMinHidingVars);
 }
 
-Result<CommittedPoly> commit_hiding(std::span<const Fp> values, const Seed& seed, const Params& params) {
+namespace {
+// values zero-padded to 2^n, then 2^n mask values from (seed, context).
+Result<std::vector<Fp>> hiding_table(std::span<const Fp> values, const Seed& seed, std::span<const uint8_t> context,
+                                     const Params& params) {
   const unsigned n = hiding_value_vars(values.size());
   if (n + 1 > params.max_num_vars)
     return make_error("pcs hiding: " + std::to_string(values.size()) + " values exceed the parameters' maximum");
   const size_t half = size_t(1) << n;
   std::vector<Fp> table(2 * half, Fp::zero());
   std::copy(values.begin(), values.end(), table.begin());
-  const std::vector<Fp> mask = expand(seed, "pcs.hiding.mask", {}, half);
+  const std::vector<Fp> mask = expand(seed, "pcs.hiding.mask", context, half);
   std::copy(mask.begin(), mask.end(), table.begin() + static_cast<long>(half));
-  return commit(table, params);
+  return table;
+}
+}  // namespace
+
+Result<CommittedPoly> commit_hiding(std::span<const Fp> values, const Seed& seed, const Params& params) {
+  auto table = hiding_table(values, seed, {}, params);
+  if (!table.ok()) return make_error(table.error());
+  return commit(*table, params);
+}
+
+Result<std::vector<std::shared_ptr<const CommittedPoly>>> commit_joint_hiding(std::span<const std::span<const Fp>> tables,
+                                                                              const Seed& seed, const Params& params) {
+  std::vector<std::vector<Fp>> full;
+  for (size_t i = 0; i < tables.size(); ++i) {
+    const uint8_t member[4] = {uint8_t(i), uint8_t(i >> 8), uint8_t(i >> 16), uint8_t(i >> 24)};
+    auto table = hiding_table(tables[i], seed, member, params);
+    if (!table.ok()) return make_error(table.error());
+    full.push_back(std::move(*table));
+  }
+  std::vector<std::span<const Fp>> spans(full.begin(), full.end());
+  return commit_joint(spans, params);
 }
 
 Result<util::Bytes> open_hiding(std::span<const CommittedPoly* const> polys, std::span<const Claim> claims,
                                 transcript::Transcript& t, const Params& params, const Seed& seed) {
   std::vector<uint32_t> vars;
-  for (const CommittedPoly* p : polys) {
-    if (!p->commitment().joint.empty()) return make_error("pcs hiding: a joint commitment is not a hiding one");
-    vars.push_back(p->num_vars());
-  }
+  for (const CommittedPoly* p : polys) vars.push_back(p->num_vars());
   ZK_TRY(check_sizes(vars, params));
   const unsigned h_vars = *std::max_element(vars.begin(), vars.end());
   std::vector<Claim> h_claims;
@@ -177,10 +197,7 @@ Result<util::Bytes> open_hiding(std::span<const CommittedPoly* const> polys, std
 Status verify_hiding(std::span<const Commitment> commitments, std::span<const Claim> claims,
                      std::span<const uint8_t> proof, transcript::Transcript& t, const Params& params) {
   std::vector<uint32_t> vars;
-  for (const Commitment& c : commitments) {
-    if (!c.joint.empty()) return make_error("pcs hiding: a joint commitment is not a hiding one");
-    vars.push_back(c.num_vars);
-  }
+  for (const Commitment& c : commitments) vars.push_back(c.num_vars);
   ZK_TRY(check_sizes(vars, params));
   const unsigned h_vars = *std::max_element(vars.begin(), vars.end());
   std::vector<Claim> h_claims;

@@ -217,3 +217,72 @@ TEST_CASE("a hiding opening that was changed is rejected", "[pcs][hiding][tamper
     CHECK((!pr.ok() || !f.verify(*pr, cl).ok()));
   }
 }
+
+TEST_CASE("joint hiding commitments: one tree for masked stacks, opened together", "[pcs][hiding][joint]") {
+  const auto params = pcs::Params::standard();
+  std::mt19937_64 rng(12);
+  std::vector<std::vector<Fp>> values = {random_table(40000, rng), random_table(9000, rng), random_table(5000, rng)};
+  std::vector<std::span<const Fp>> spans(values.begin(), values.end());
+  auto members = pcs::commit_joint_hiding(spans, seed_of(4), params);
+  REQUIRE(members.ok());
+  REQUIRE(members->size() == 3);
+  // One root for all, each member a hiding table (values, then a mask), the masks
+  // different; one seed, one root.
+  auto again = pcs::commit_joint_hiding(spans, seed_of(4), params);
+  REQUIRE(again.ok());
+  CHECK((*again)[0]->commitment() == (*members)[0]->commitment());
+  std::vector<pcs::Commitment> comms;
+  std::vector<const pcs::CommittedPoly*> ptrs;
+  for (const auto& m : *members) {
+    comms.push_back(m->commitment());
+    ptrs.push_back(m.get());
+    CHECK(m->commitment().root == (*members)[0]->commitment().root);
+  }
+  CHECK(comms[0].num_vars == 17);
+  CHECK(comms[1].num_vars == 15);
+  CHECK(comms[2].num_vars == 14);
+  const auto half1 = (*members)[1]->evaluations().subspan(size_t(1) << 14);
+  const auto half2 = (*members)[2]->evaluations().subspan(size_t(1) << 13);
+  CHECK(!std::equal(half2.begin(), half2.end(), half1.begin()));
+  // Claims on every member: evaluations, a weighted one and a masked one.
+  std::vector<pcs::Claim> claims;
+  for (size_t j = 0; j < 3; ++j) {
+    const unsigned n = comms[j].num_vars - 1;
+    pcs::Claim c{j, random_point(n, rng), {}};
+    c.value = value_at(values[j], n, c.point);
+    claims.push_back(std::move(c));
+  }
+  std::vector<Fp> padded = values[2];
+  padded.resize(size_t(1) << 13, Fp::zero());
+  pcs::Claim w{2, {}, Fp2::zero(), std::vector<Fp2>(size_t(1) << 13)};
+  for (auto& x : w.weights) x = Fp2(Fp(rng()), Fp(rng()));
+  w.value = pcs::claim_value(padded, w);
+  claims.push_back(std::move(w));
+  const auto z = random_point(16, rng);
+  std::vector<Fp2> full = z;
+  const Fp2 c0 = z[0] * (Fp2::one() - z[0]);
+  full.push_back(c0 * (Fp2::one() + c0).inverse());
+  claims.push_back(*pcs::masked_claim(0, z, (*members)[0]->evaluate(full) * (Fp2::one() + c0)));
+  auto t = fresh_transcript();
+  auto proof = pcs::open_hiding(ptrs, claims, t, params, seed_of(5));
+  REQUIRE(proof.ok());
+  auto verify = [&](std::span<const pcs::Claim> cl, std::span<const uint8_t> bytes) {
+    auto tv = fresh_transcript();
+    return pcs::verify_hiding(comms, cl, bytes, tv, params);
+  };
+  auto st = verify(claims, *proof);
+  INFO(st.error());
+  REQUIRE(st.ok());
+  // A changed claim, a byte of the opening, or a member left out: rejected.
+  auto cl = claims;
+  cl[1].value += Fp2::one();
+  CHECK_FALSE(verify(cl, *proof).ok());
+  auto bad = *proof;
+  bad[bad.size() / 3] ^= 8;
+  CHECK_FALSE(verify(claims, bad).ok());
+  auto fewer = comms;
+  fewer.pop_back();
+  auto tv = fresh_transcript();
+  std::vector<pcs::Claim> first_two(claims.begin(), claims.begin() + 2);
+  CHECK_FALSE(pcs::verify_hiding(fewer, first_two, *proof, tv, params).ok());
+}
