@@ -445,20 +445,24 @@ Result<GkrEnd> verify_tree(unsigned depth, Fp2 P, Fp2 Q, const std::vector<Layer
 }
 
 void absorb_shape(transcript::Transcript& t, const Shape& s) {
-  util::ByteWriter w;
-  w.u32(static_cast<uint32_t>(s.witness.blocks().size()));
-  for (const auto& b : s.witness.blocks()) {
-    w.u32(static_cast<uint32_t>(b.dims().size()));
-    for (uint32_t d : b.dims()) w.u32(d);
-  }
-  w.u32(s.table_vars);
-  w.u32(s.columns);
-  t.absorb_bytes("logup.shape", w.bytes());
+  t.absorb_bytes("logup.shape", detail::shape_bytes(s.witness, s.table_vars, s.columns).bytes());
 }
 
 }  // namespace
 
 namespace detail {
+
+util::ByteWriter shape_bytes(const poly::BlockLayout& witness, unsigned table_vars, unsigned columns) {
+  util::ByteWriter w;
+  w.u32(static_cast<uint32_t>(witness.blocks().size()));
+  for (const auto& b : witness.blocks()) {
+    w.u32(static_cast<uint32_t>(b.dims().size()));
+    for (uint32_t d : b.dims()) w.u32(d);
+  }
+  w.u32(table_vars);
+  w.u32(columns);
+  return w;
+}
 
 Instance fraction_layer_instance(std::span<const Fp2> p, std::span<const Fp2> q, std::span<const Fp2> r,
                                  const Fp2& lambda, std::vector<std::vector<Fp2>>& tables) {

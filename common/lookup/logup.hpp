@@ -98,6 +98,9 @@ Result<Claims> verify(const Shape& shape, const Proof& proof, transcript::Transc
 
 namespace detail {
 using sumcheck::Instance;
+// A lookup's shape as the transcript absorbs it: the witness layout's blocks and their
+// dims, the table's variables and the columns (zk_logup appends its own size).
+util::ByteWriter shape_bytes(const poly::BlockLayout& witness, unsigned table_vars, unsigned columns);
 // One layer of a fraction tree of `size` fractions: the first p.size() held in p and q,
 // every later one equal to (p_tail, q_tail). A witness's padding past its last block is
 // such a tail (leaves (0, alpha - c(0))), and so is every parent over it: the prover

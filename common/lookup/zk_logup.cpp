@@ -89,14 +89,7 @@ Fp2 extended_eval(std::span<const Fp> table, unsigned k, std::span<const Fp2> r)
 }
 
 void absorb_zk_shape(transcript::Transcript& t, const ZkShape& s) {
-  util::ByteWriter w;
-  w.u32(static_cast<uint32_t>(s.witness.blocks().size()));
-  for (const auto& b : s.witness.blocks()) {
-    w.u32(static_cast<uint32_t>(b.dims().size()));
-    for (uint32_t d : b.dims()) w.u32(d);
-  }
-  w.u32(s.table_vars);
-  w.u32(s.columns);
+  util::ByteWriter w = detail::shape_bytes(s.witness, s.table_vars, s.columns);
   w.u32(s.num_vars);
   t.absorb_bytes("logup.zk.shape", w.bytes());
 }

@@ -135,17 +135,27 @@ BENCHMARK(BM_ZkSumcheckProve)
 // LogUp-GKR prover: 2^log_n lookups of (x, f(x)) rows into a table of 2^16 rows (a
 // Relu-like activation table), the multiplicities given. As the slice prover's table
 // lookups run (prove_table); taskset -c 0 for one thread.
-void BM_LogUp(benchmark::State& state) {
-  const unsigned k = static_cast<unsigned>(state.range(0));
-  std::mt19937_64 rng(4);
-  const size_t rows = size_t(1) << 16, n = size_t(1) << k;
-  std::vector<Fp> tx(rows), ty(rows), wx(n), wy(n);
-  for (size_t j = 0; j < rows; ++j) tx[j] = Fp(j), ty[j] = Fp(j < rows / 2 ? j : 0);
-  for (size_t i = 0; i < n; ++i) {
-    const size_t j = rng() % rows;
-    wx[i] = tx[j], wy[i] = ty[j];
+// 2^k lookups of (x, f(x)) rows drawn from a 2^16-row table, f(x) = x on the first half.
+struct LookupRows {
+  std::vector<Fp> tx, ty, wx, wy;
+  explicit LookupRows(unsigned k) {
+    std::mt19937_64 rng(4);
+    const size_t rows = size_t(1) << 16, n = size_t(1) << k;
+    tx.resize(rows), ty.resize(rows), wx.resize(n), wy.resize(n);
+    for (size_t j = 0; j < rows; ++j) tx[j] = Fp(j), ty[j] = Fp(j < rows / 2 ? j : 0);
+    for (size_t i = 0; i < n; ++i) {
+      const size_t j = rng() % rows;
+      wx[i] = tx[j], wy[i] = ty[j];
+    }
   }
-  zks::lookup::Input in{{wx, wy}, {tx, ty}, zks::poly::PaddedShape({static_cast<uint32_t>(n)})};
+  zks::lookup::Input input() const {
+    return {{wx, wy}, {tx, ty}, zks::poly::PaddedShape({static_cast<uint32_t>(wx.size())})};
+  }
+};
+
+void BM_LogUp(benchmark::State& state) {
+  const LookupRows rows(static_cast<unsigned>(state.range(0)));
+  const zks::lookup::Input in = rows.input();
   auto m = zks::lookup::multiplicities(in);
   if (!m.ok()) state.SkipWithError(m.error().c_str());
   for (auto _ : state) {
@@ -164,15 +174,10 @@ void BM_ZkLookup(benchmark::State& state) {
   namespace lk = zks::lookup;
   namespace pcs = zks::pcs;
   const unsigned k = static_cast<unsigned>(state.range(0));
-  std::mt19937_64 rng(4);
-  const size_t rows = size_t(1) << 16, n = size_t(1) << k;
-  std::vector<Fp> tx(rows), ty(rows), wx(n), wy(n);
-  for (size_t j = 0; j < rows; ++j) tx[j] = Fp(j), ty[j] = Fp(j < rows / 2 ? j : 0);
-  for (size_t i = 0; i < n; ++i) {
-    const size_t j = rng() % rows;
-    wx[i] = tx[j], wy[i] = ty[j];
-  }
-  lk::Input in{{wx, wy}, {tx, ty}, zks::poly::PaddedShape({static_cast<uint32_t>(n)})};
+  std::mt19937_64 rng(5);
+  const LookupRows rows(k);
+  const auto& [tx, ty, wx, wy] = rows;
+  const lk::Input in = rows.input();
   auto m = lk::multiplicities(in).value();
   const auto params = pcs::Params::standard();
   lk::ZkShape shape{in.witness_shape, 16, 2, std::max(16u, k)};
