@@ -88,10 +88,27 @@ Fp2 extended_eval(std::span<const Fp> table, unsigned k, std::span<const Fp2> r)
   return v;
 }
 
-void absorb_zk_shape(transcript::Transcript& t, const ZkShape& s) {
+// Everything before alpha: the shape and the commitments the lookup relies on.
+void absorb_statement(transcript::Transcript& t, const ZkShape& s, std::span<const pcs::Commitment> witness,
+                      const pcs::Commitment& m) {
   util::ByteWriter w = detail::shape_bytes(s.witness, s.table_vars, s.columns);
   w.u32(s.num_vars);
   t.absorb_bytes("logup.zk.shape", w.bytes());
+  for (const auto& c : witness) t.absorb("logup.zk.witness", c.root);
+  t.absorb("logup.zk.m", m.root);
+}
+
+Status check_commitments(const ZkShape& s, std::span<const pcs::Commitment> witness, const pcs::Commitment& m) {
+  if (witness.size() != s.columns)
+    return make_error("zk lookup: " + std::to_string(witness.size()) + " witness commitments for " +
+                      std::to_string(s.columns) + " columns");
+  for (const auto& c : witness)
+    if (c.num_vars != s.num_vars + 1)
+      return make_error("zk lookup: a witness column is not a hiding commitment of 2^" + std::to_string(s.num_vars) +
+                        " values");
+  if (m.num_vars != s.num_vars + 1)
+    return make_error("zk lookup: m is not a hiding commitment of 2^" + std::to_string(s.num_vars) + " values");
+  return Status{};
 }
 
 // alpha and beta, charged as LogUp's (their error follows the rows on both sides).
@@ -142,15 +159,17 @@ Result<ZkProverOutput> prove_zk(const ZkShape& shape, const ZkInput& in, const s
                       std::to_string(in.table.size()) + " table columns for " + std::to_string(shape.columns));
   auto values = [&](const pcs::CommittedPoly* p) { return p->evaluations().first(N); };
   auto masks = [&](const pcs::CommittedPoly* p) { return p->evaluations().subspan(N); };
-  for (const pcs::CommittedPoly* p : in.witness)
-    if (p == nullptr || p->num_vars() != n + 1)
-      return make_error("zk lookup: a witness column is not a hiding commitment of 2^" + std::to_string(n) + " values");
-  if (in.m->num_vars() != n + 1) return make_error("zk lookup: m is not a hiding commitment of 2^" + std::to_string(n));
+  std::vector<pcs::Commitment> witness_comms;
+  for (const pcs::CommittedPoly* p : in.witness) {
+    if (p == nullptr) return make_error("zk lookup: a witness column is missing");
+    witness_comms.push_back(p->commitment());
+  }
+  ZK_TRY(check_commitments(shape, witness_comms, in.m->commitment()));
   for (auto col : in.table)
     if (col.size() != (size_t(1) << shape.table_vars)) return make_error("zk lookup: a table column has the wrong size");
   if (mask.degrees() != degrees_of(shape)) return make_error("zk lookup: the mask has the wrong shape");
 
-  absorb_zk_shape(t, shape);
+  absorb_statement(t, shape, witness_comms, in.m->commitment());
   const auto [alpha, beta] = draw_alpha_beta(t, shape, false);
 
   // The helpers, with one inversion for all (zero denominators are refused).
@@ -186,11 +205,14 @@ Result<ZkProverOutput> prove_zk(const ZkShape& shape, const ZkInput& in, const s
       h[0][i] = hw.c0(), h[1][i] = hw.c1(), h[2][i] = ht.c0(), h[3][i] = ht.c1();
     }
   }, 1 << 12);
+  if (in.tamper_helpers) in.tamper_helpers(h);
   ZkProverOutput out;
   for (size_t k = 0; k < 4; ++k) {
-    pcs::Seed s = seed;
-    s[0] ^= uint8_t(0xA0 + k);  // one seed a table (two tables under one seed share a mask)
-    auto c = pcs::commit_hiding(h[k], s, params);
+    // One seed a table (two tables under one seed would share a mask): from the seed,
+    // the helper and the transcript's state (this lookup's statement and challenges).
+    hash::Hasher derive(hash::Domain::Mask);
+    derive.update(seed).update(t.state()).update_u64(k);
+    auto c = pcs::commit_hiding(h[k], derive.finalize(), params);
     if (!c.ok()) return make_error("zk lookup: " + c.error());
     out.proof.helper_roots[k] = c->commitment().root;
     out.claims.helpers[k] = c->commitment();
@@ -225,7 +247,7 @@ Result<ZkProverOutput> prove_zk(const ZkShape& shape, const ZkInput& in, const s
     mi.masks.emplace_back();
   }
   mi.inst.terms = terms_of(shape, alpha, beta, gamma);
-  auto sc = sumcheck::prove_zk(mi, Fp2::zero(), mask, t);
+  auto sc = sumcheck::prove_zk(mi, Fp2::zero(), mask, in.mask_root, t);
   out.proof.sumcheck = std::move(sc.proof);
   out.proof.masked_evals.assign(sc.factor_evals.begin() + kHw0, sc.factor_evals.begin() + kFirstWitness + shape.columns);
   t.absorb("logup.zk.masked_evals", std::span<const Fp2>(out.proof.masked_evals));
@@ -239,23 +261,24 @@ Result<ZkProverOutput> prove_zk(const ZkShape& shape, const ZkInput& in, const s
   return out;
 }
 
-Result<ZkClaims> verify_zk(const ZkShape& shape, std::span<const std::vector<Fp>> table, const ZkProof& proof,
-                           transcript::Transcript& t) {
+Result<ZkClaims> verify_zk(const ZkShape& shape, std::span<const std::vector<Fp>> table, const ZkCommitments& comms,
+                           const ZkProof& proof, transcript::Transcript& t) {
   ZK_TRY(check_zk_shape(shape));
+  ZK_TRY(check_commitments(shape, comms.witness, comms.m));
   const unsigned n = shape.num_vars;
   if (table.size() != shape.columns) return make_error("zk lookup: wrong number of table columns");
   for (const auto& col : table)
     if (col.size() != (size_t(1) << shape.table_vars)) return make_error("zk lookup: a table column has the wrong size");
   if (proof.masked_evals.size() != kFirstWitness - kHw0 + shape.columns)
     return make_error("zk lookup: wrong number of masked evaluations");
-  absorb_zk_shape(t, shape);
+  absorb_statement(t, shape, comms.witness, comms.m);
   const auto [alpha, beta] = draw_alpha_beta(t, shape, true);
   for (const auto& root : proof.helper_roots) t.absorb("logup.zk.helper", root);
   const std::vector<Fp2> tau = t.challenges("logup.zk.tau", n);
   transcript::charge_point(t, n);
   const Fp2 gamma = t.challenge("logup.zk.gamma");
   transcript::charge_powers(t, 3);
-  auto sub = sumcheck::verify_zk(Fp2::zero(), degrees_of(shape), proof.sumcheck, t);
+  auto sub = sumcheck::verify_zk(Fp2::zero(), degrees_of(shape), comms.mask_root, proof.sumcheck, t);
   if (!sub.ok()) return make_error("zk lookup: " + sub.error());
   // Every factor's value at r: eq, the selector and the table computed here, the
   // masked ones from the proof (checked by the caller's opening).

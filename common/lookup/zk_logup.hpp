@@ -31,6 +31,7 @@
 // commitments first); tau (num_vars / |F|); gamma (2 / |F|); the sumcheck's rounds.
 
 #include <array>
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -56,6 +57,18 @@ struct ZkInput {
   std::vector<const pcs::CommittedPoly*> witness;
   const pcs::CommittedPoly* m = nullptr;
   std::vector<std::span<const Fp>> table;  // public columns of 2^table_vars rows
+  hash::Digest mask_root{};                // the proof's mask table's commitment
+  // A cheating prover, for tamper tests: called with the helper tables (h_w0, h_w1,
+  // h_t0, h_t1) before they are committed; the prover then proves them as they are.
+  std::function<void(std::array<std::vector<Fp>, 4>&)> tamper_helpers = {};
+};
+
+// What the verifier holds before the proof: the commitments the lookup relies on. Both
+// sides absorb them (and the shape) before alpha, beta and rho.
+struct ZkCommitments {
+  std::vector<pcs::Commitment> witness;
+  pcs::Commitment m;
+  hash::Digest mask_root{};
 };
 
 struct ZkProof {
@@ -87,14 +100,16 @@ struct ZkProverOutput {
 };
 
 // Proves the lookup; the mask is the sumcheck's slice of the proof's mask table (of
-// zk_lookup_degrees(shape)) and the seed draws the helpers' masks. Fails, naming the
-// row, when a denominator alpha - c(row) is zero (probability (rows) / |F|).
+// zk_lookup_degrees(shape)) and the seed, with the transcript's state, draws the
+// helpers' masks (so two lookups under one seed, in one proof or two, get different
+// ones). Fails, naming the row, when a denominator alpha - c(row) is zero (probability
+// (rows) / |F|).
 Result<ZkProverOutput> prove_zk(const ZkShape& shape, const ZkInput& in, const sumcheck::Mask& mask,
                                 const pcs::Seed& seed, const pcs::Params& params, transcript::Transcript& t);
 
 // Checks the sumcheck against the values the verifier computes itself and returns the
 // claims to open, or the reason to reject.
-Result<ZkClaims> verify_zk(const ZkShape& shape, std::span<const std::vector<Fp>> table, const ZkProof& proof,
-                           transcript::Transcript& t);
+Result<ZkClaims> verify_zk(const ZkShape& shape, std::span<const std::vector<Fp>> table, const ZkCommitments& comms,
+                           const ZkProof& proof, transcript::Transcript& t);
 
 }  // namespace zks::lookup

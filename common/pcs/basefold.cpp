@@ -233,6 +233,10 @@ Result<std::vector<Group>> make_groups(std::span<const unsigned> num_vars,
   if (claims.size() > Params::kMaxClaims)
     return make_error("pcs: " + std::to_string(claims.size()) + " claims exceed the limit " +
                       std::to_string(Params::kMaxClaims));
+  for (size_t j = 0; j < m; ++j)  // first: the claims' checks shift by these sizes
+    if (num_vars[j] > params.max_num_vars)
+      return make_error("pcs: polynomial " + std::to_string(j) + " of 2^" + std::to_string(num_vars[j]) +
+                        " elements exceeds the maximum 2^" + std::to_string(params.max_num_vars));
   std::vector<char> has_claim(m, 0);
   for (size_t i = 0; i < claims.size(); ++i) {
     const Claim& c = claims[i];
@@ -250,13 +254,8 @@ Result<std::vector<Group>> make_groups(std::span<const unsigned> num_vars,
                         ": they must cover the 2^" + std::to_string(num_vars[c.poly]) + " entries");
     has_claim[c.poly] = 1;
   }
-  for (size_t j = 0; j < m; ++j) {
+  for (size_t j = 0; j < m; ++j)
     if (!has_claim[j]) return make_error("pcs: polynomial " + std::to_string(j) + " has no claim");
-    if (num_vars[j] > params.max_num_vars)
-      return make_error("pcs: polynomial " + std::to_string(j) + " of 2^" +
-                        std::to_string(num_vars[j]) + " elements exceeds the maximum 2^" +
-                        std::to_string(params.max_num_vars));
-  }
   std::vector<unsigned> sizes(num_vars.begin(), num_vars.end());
   std::sort(sizes.begin(), sizes.end(), std::greater<>());
   sizes.erase(std::unique(sizes.begin(), sizes.end()), sizes.end());

@@ -91,10 +91,10 @@ Status check_sizes(std::span<const uint32_t> vars, const Params& params) {
                         std::to_string(kMinHidingVars + 1) + " to 2^" + std::to_string(params.max_num_vars) + ")");
   // What one opening reveals of a codeword (a leaf of at most 2^arity entries a query)
   // must stay below its mask's 2^kMinHidingVars values.
-  if ((size_t(params.num_queries) << params.fold_arity_log) > (size_t(1) << kMinHidingVars))
+  if ((size_t(params.num_queries) << params.fold_arity_log) > kRevealedPerOpening)
     return make_error("pcs hiding: " + std::to_string(params.num_queries) + " queries of 2^" +
-                      std::to_string(params.fold_arity_log) + " entries reveal more than a mask of 2^" +
-                      std::to_string(kMinHidingVars) + " hides");
+                      std::to_string(params.fold_arity_log) + " entries reveal more than the " +
+                      std::to_string(kRevealedPerOpening) + " a hiding commitment is sized for");
   return Status{};
 }
 
@@ -111,16 +111,17 @@ Result<Claim> masked_claim(size_t poly, std::span<const Fp2> point, const Fp2& m
   return out;
 }
 
-unsigned hiding_value_vars(size_t count) {
-  const unsigned n = count <= 1 ? 0 : static_cast<unsigned>(std::bit_width(count - 1));
-  return std::max(n, kMinHidingVars);
+unsigned hiding_value_vars(size_t count, unsigned openings) {
+  unsigned n = std::max(count <= 1 ? 0u : static_cast<unsigned>(std::bit_width(count - 1)), kMinHidingVars);
+  while ((size_t(1) << n) <= size_t(std::max(openings, 1u)) * kRevealedPerOpening) ++n;
+  return n;
 }
 
 namespace {
 // values zero-padded to 2^n, then 2^n mask values from (seed, context).
 Result<std::vector<Fp>> hiding_table(std::span<const Fp> values, const Seed& seed, std::span<const uint8_t> context,
-                                     const Params& params) {
-  const unsigned n = hiding_value_vars(values.size());
+                                     const Params& params, unsigned openings = 1) {
+  const unsigned n = hiding_value_vars(values.size(), openings);
   if (n + 1 > params.max_num_vars)
     return make_error("pcs hiding: " + std::to_string(values.size()) + " values exceed the parameters' maximum");
   const size_t half = size_t(1) << n;
@@ -132,8 +133,9 @@ Result<std::vector<Fp>> hiding_table(std::span<const Fp> values, const Seed& see
 }
 }  // namespace
 
-Result<CommittedPoly> commit_hiding(std::span<const Fp> values, const Seed& seed, const Params& params) {
-  auto table = hiding_table(values, seed, {}, params);
+Result<CommittedPoly> commit_hiding(std::span<const Fp> values, const Seed& seed, const Params& params,
+                                    unsigned openings) {
+  auto table = hiding_table(values, seed, {}, params, openings);
   if (!table.ok()) return make_error(table.error());
   return commit(*table, params);
 }

@@ -34,10 +34,11 @@
 // codeword holds uniform values, so its hash reveals nothing a salt would hide.
 //
 // A seed commits one table: two tables under one seed share their mask, and the
-// difference of their codewords is unmasked. A table reopened across proofs uses up
-// its mask: after about 2^n / 2,208 openings its
-// entries determine f (pcs::openings_to_reveal counts this for unmasked tables). Fresh
-// per-proof tables (witnesses, boundary tensors) are opened once.
+// difference of their codewords is unmasked. A table reopened uses up its mask: each
+// opening shows up to kRevealedPerOpening entries of its codeword, so a table that k
+// openings will read (a boundary tensor: its maker's proof and each reader's) needs
+// 2^n above k times that: commit it with `openings` = k. A weight table reopened by
+// every proof cannot be hidden this way (docs/ARCHITECTURE.md).
 
 #include <array>
 #include <span>
@@ -50,13 +51,18 @@ using Seed = std::array<uint8_t, 32>;
 
 // The smallest value table a hiding commitment holds (see above).
 constexpr unsigned kMinHidingVars = 13;
+// The most codeword entries one opening shows under the parameters hiding openings
+// accept (the standard ones: 138 queries, leaves of 16).
+constexpr size_t kRevealedPerOpening = 138 * 16;
 
-// The value table's variables for `count` values: ceil(log2 count), at least
-// kMinHidingVars. A hiding commitment has one variable more.
-unsigned hiding_value_vars(size_t count);
+// The value table's variables for `count` values read by `openings` openings:
+// ceil(log2 count), at least kMinHidingVars, and 2^n above openings times
+// kRevealedPerOpening. A hiding commitment has one variable more.
+unsigned hiding_value_vars(size_t count, unsigned openings = 1);
 
 // Commits values || mask (one more variable); deterministic in (values, seed).
-Result<CommittedPoly> commit_hiding(std::span<const Fp> values, const Seed& seed, const Params& params);
+Result<CommittedPoly> commit_hiding(std::span<const Fp> values, const Seed& seed, const Params& params,
+                                    unsigned openings = 1);
 // The hiding form of commit_joint (a proof's witness stacks): each table as
 // commit_hiding lays it out, member i's mask drawn from (seed, i), one Merkle tree for
 // all. Tables in order of non-increasing size; open_hiding opens all members together.

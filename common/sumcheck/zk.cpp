@@ -20,9 +20,10 @@ const Fp2 kX(Fp::zero(), Fp::one());
 
 Fp2 power_of_two(unsigned e) { return Fp2(Fp(uint64_t(1) << e)); }  // e < 64
 
-// Everything before rho: the shape, the claim and the mask's sum.
-void absorb_opening(transcript::Transcript& t, std::span<const unsigned> degrees, const Fp2& claimed_sum,
-                    const Fp2& mask_sum) {
+// Everything before rho: the mask table's root, the shape, the claim and the mask's sum.
+void absorb_opening(transcript::Transcript& t, const hash::Digest& mask_root, std::span<const unsigned> degrees,
+                    const Fp2& claimed_sum, const Fp2& mask_sum) {
+  t.absorb("sumcheck.zk.mask_root", mask_root);
   t.absorb_u64("sumcheck.zk.vars", degrees.size());
   for (unsigned d : degrees) t.absorb_u64("sumcheck.zk.degree", d);
   t.absorb("sumcheck.zk.claim", claimed_sum);
@@ -301,12 +302,12 @@ Result<ZkProof> ZkProof::read(util::ByteReader& r, std::span<const unsigned> deg
   return p;
 }
 
-ZkProverOutput prove_zk(Prover& prover, const Fp2& claimed_sum, const Mask& mask, transcript::Transcript& t,
-                        const Fp2& offset) {
+ZkProverOutput prove_zk(Prover& prover, const Fp2& claimed_sum, const Mask& mask, const hash::Digest& mask_root,
+                        transcript::Transcript& t, const Fp2& offset) {
   ZK_ASSERT(mask.degrees() == uniform_degrees(prover.num_vars(), prover.degree()));
   ZkProverOutput out;
   out.proof.mask_sum = mask.sum();
-  absorb_opening(t, mask.degrees(), claimed_sum, out.proof.mask_sum);
+  absorb_opening(t, mask_root, mask.degrees(), claimed_sum, out.proof.mask_sum);
   const Fp2 rho = t.challenge("sumcheck.zk.rho");
   run_rounds(prover, claimed_sum - offset, Fp2::one(), 0, rho, mask, offset, out, t);
   return out;
@@ -340,8 +341,8 @@ Fp2 mask_factor(std::span<const Fp2> r) {
   return r[0] * (Fp2::one() - r[0]);
 }
 
-ZkProverOutput prove_zk(const MaskedInstance& mi, const Fp2& claimed_sum, const Mask& mask, transcript::Transcript& t,
-                        const Fp2& offset) {
+ZkProverOutput prove_zk(const MaskedInstance& mi, const Fp2& claimed_sum, const Mask& mask,
+                        const hash::Digest& mask_root, transcript::Transcript& t, const Fp2& offset) {
   const Instance& inst = mi.inst;
   const unsigned k = inst.num_vars();
   const size_t d = inst.factors.size();
@@ -350,7 +351,7 @@ ZkProverOutput prove_zk(const MaskedInstance& mi, const Fp2& claimed_sum, const 
     ZK_ASSERT(is_empty(m) || std::visit([](auto span) { return span.size(); }, m) == (size_t(1) << k));
   ZkProverOutput out;
   out.proof.mask_sum = mask.sum();
-  absorb_opening(t, mask.degrees(), claimed_sum, out.proof.mask_sum);
+  absorb_opening(t, mask_root, mask.degrees(), claimed_sum, out.proof.mask_sum);
   const Fp2 rho = t.challenge("sumcheck.zk.rho");
 
   // Round 0 over f^_j(X, x') = f_j(X, x') + X (1 - X) R_j(X, x') (variable 0 is the
@@ -403,10 +404,10 @@ ZkProverOutput prove_zk(const MaskedInstance& mi, const Fp2& claimed_sum, const 
   return out;
 }
 
-Result<ZkSubClaim> verify_zk(const Fp2& claimed_sum, std::span<const unsigned> degrees, const ZkProof& proof,
-                             transcript::Transcript& t) {
+Result<ZkSubClaim> verify_zk(const Fp2& claimed_sum, std::span<const unsigned> degrees, const hash::Digest& mask_root,
+                             const ZkProof& proof, transcript::Transcript& t) {
   ZK_TRY(check_degrees(degrees));
-  absorb_opening(t, degrees, claimed_sum, proof.mask_sum);
+  absorb_opening(t, mask_root, degrees, claimed_sum, proof.mask_sum);
   const Fp2 rho = t.challenge("sumcheck.zk.rho");
   transcript::charge_powers(t, 2);  // H + rho G: a false H passes for one rho
   for (size_t i = 0; i < degrees.size();) {  // the rounds, charged by runs of one degree

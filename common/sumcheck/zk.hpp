@@ -42,6 +42,7 @@
 #include <span>
 #include <vector>
 
+#include "hash/blake2b.hpp"
 #include "sumcheck/sumcheck.hpp"
 
 namespace zks::sumcheck {
@@ -109,8 +110,10 @@ std::vector<Fp2> final_mask_weights(std::span<const unsigned> degrees, const Fp2
 // Stage 2 alone: masks the rounds of the prover's sumcheck (of uniform degree; the
 // mask's degrees must be uniform_degrees of the prover's shape); F(r) is in clear.
 // claimed_sum is the public H = sum F + offset.
-ZkProverOutput prove_zk(Prover& prover, const Fp2& claimed_sum, const Mask& mask, transcript::Transcript& t,
-                        const Fp2& offset = Fp2::zero());
+// mask_root: the root of the mask table's commitment, absorbed before rho (the mask
+// must be fixed before it; prover and verifier alike take it).
+ZkProverOutput prove_zk(Prover& prover, const Fp2& claimed_sum, const Mask& mask, const hash::Digest& mask_root,
+                        transcript::Transcript& t, const Fp2& offset = Fp2::zero());
 
 // Stages 2 and 3: factor j is masked by masks[j] (2^k entries: its hiding commitment's
 // R, or R folded where the factor is a committed table with variables already bound, or
@@ -124,8 +127,8 @@ struct MaskedInstance {
 // other rounds have the instance's degree.
 unsigned first_round_degree(std::span<const Term> terms, std::span<const char> masked, bool with_eq);
 std::vector<unsigned> masked_degrees(const MaskedInstance& mi);
-ZkProverOutput prove_zk(const MaskedInstance& mi, const Fp2& claimed_sum, const Mask& mask, transcript::Transcript& t,
-                        const Fp2& offset = Fp2::zero());
+ZkProverOutput prove_zk(const MaskedInstance& mi, const Fp2& claimed_sum, const Mask& mask,
+                        const hash::Digest& mask_root, transcript::Transcript& t, const Fp2& offset = Fp2::zero());
 // c = r_0 (1 - r_0): f^(r) = f~(r) + c R~(r).
 Fp2 mask_factor(std::span<const Fp2> r);
 
@@ -137,7 +140,7 @@ Fp2 mask_factor(std::span<const Fp2> r);
 struct ZkSubClaim : SubClaim {
   Fp2 rho;
 };
-Result<ZkSubClaim> verify_zk(const Fp2& claimed_sum, std::span<const unsigned> degrees, const ZkProof& proof,
-                             transcript::Transcript& t);
+Result<ZkSubClaim> verify_zk(const Fp2& claimed_sum, std::span<const unsigned> degrees, const hash::Digest& mask_root,
+                             const ZkProof& proof, transcript::Transcript& t);
 
 }  // namespace zks::sumcheck

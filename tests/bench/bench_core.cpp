@@ -119,9 +119,9 @@ void BM_ZkSumcheckProve(benchmark::State& state) {
       benchmark::DoNotOptimize(sc::prove(inst, sum, t).factor_evals);
     } else if (mode == 1) {
       sc::Prover prover(inst);
-      benchmark::DoNotOptimize(sc::prove_zk(prover, sum, mask, t).factor_evals);
+      benchmark::DoNotOptimize(sc::prove_zk(prover, sum, mask, zks::hash::Digest{}, t).factor_evals);
     } else {
-      benchmark::DoNotOptimize(sc::prove_zk(mi, sum, mask, t).factor_evals);
+      benchmark::DoNotOptimize(sc::prove_zk(mi, sum, mask, zks::hash::Digest{}, t).factor_evals);
     }
   }
   state.counters["threads"] = double(zks::util::ThreadPool::global().size());
@@ -194,7 +194,8 @@ void BM_ZkLookup(benchmark::State& state) {
   const auto degrees = lk::zk_lookup_degrees(shape);
   std::vector<Fp> mask(zks::sumcheck::mask_entries(degrees));
   for (auto& x : mask) x = Fp(rng());
-  lk::ZkInput zin{{&cols[0], &cols[1]}, &mc, {tx, ty}};
+  lk::ZkInput zin{{&cols[0], &cols[1]}, &mc, {tx, ty}, {}};
+  const lk::ZkCommitments comms{{cols[0].commitment(), cols[1].commitment()}, mc.commitment(), {}};
   pcs::Seed seed{};
   seed.fill(9);
   size_t bytes = 0;
@@ -209,7 +210,7 @@ void BM_ZkLookup(benchmark::State& state) {
     const std::vector<std::vector<Fp>> table = {tx, ty};
     zks::transcript::Transcript tv("bench");
     const auto t0 = std::chrono::steady_clock::now();
-    auto claims = lk::verify_zk(shape, table, out.proof, tv);
+    auto claims = lk::verify_zk(shape, table, comms, out.proof, tv);
     verify_ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     if (!claims.ok()) state.SkipWithError(claims.error().c_str());
     state.ResumeTiming();

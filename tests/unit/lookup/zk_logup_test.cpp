@@ -92,6 +92,13 @@ struct Fixture {
   }
 
   size_t mask_index() const { return committed.size() - 1; }
+  lk::ZkCommitments commitments() const {
+    lk::ZkCommitments c;
+    for (unsigned j = 0; j < shape.columns; ++j) c.witness.push_back(committed[j].commitment());
+    c.m = committed[m_index()].commitment();
+    c.mask_root = committed[mask_index()].commitment().root;
+    return c;
+  }
   size_t m_index() const { return shape.columns; }
 
   Transcript statement() const {
@@ -117,12 +124,16 @@ struct Fixture {
     return out;
   }
 
+  std::function<void(std::array<std::vector<Fp>, 4>&)> tamper_helpers;
+
   zks::Status prove() {
     Transcript t = statement();
     lk::ZkInput in;
+    in.tamper_helpers = tamper_helpers;
     for (unsigned c = 0; c < shape.columns; ++c) in.witness.push_back(&committed[c]);
     in.m = &committed[m_index()];
     for (auto& tc : table) in.table.push_back(tc);
+    in.mask_root = committed[mask_index()].commitment().root;
     const auto mask_values = committed[mask_index()].evaluations().first(mask_entries.size());
     auto out = lk::prove_zk(shape, in, sc::Mask(mask_values, degrees), seed_of(40), params, t);
     if (!out.ok()) return zks::make_error(out.error());
@@ -139,7 +150,7 @@ struct Fixture {
 
   zks::Status verify(const lk::ZkProof& p, std::span<const uint8_t> open_bytes) const {
     Transcript t = statement();
-    auto cl = lk::verify_zk(shape, table, p, t);
+    auto cl = lk::verify_zk(shape, table, commitments(), p, t);
     if (!cl.ok()) return zks::make_error(cl.error());
     std::vector<pcs::Commitment> comms;
     for (const auto& c : committed) comms.push_back(c.commitment());
@@ -180,7 +191,7 @@ TEST_CASE("the values a zk lookup shows are masked", "[lookup][zk]") {
   // The witness column's value at the sumcheck point is not what the proof shows (f^,
   // not f): recompute the point from the verifier's side.
   Transcript t = f.statement();
-  auto cl = lk::verify_zk(f.shape, f.table, f.proof, t);
+  auto cl = lk::verify_zk(f.shape, f.table, f.commitments(), f.proof, t);
   REQUIRE(cl.ok());
   std::vector<Fp> padded = f.witness[0];
   padded.resize(size_t(1) << f.shape.num_vars, Fp::zero());
@@ -272,4 +283,59 @@ TEST_CASE("a changed zk lookup proof is rejected", "[lookup][zk][tamper]") {
     REQUIRE_FALSE(refused.ok());
     CHECK_THAT(refused.error(), Catch::Contains("columns out of range"));
   }
+}
+
+TEST_CASE("forged helpers are rejected: a padding row or a real row made to balance the sums",
+          "[lookup][zk][tamper]") {
+  // The witness has a row missing from the table, so sum h_w != sum h_t; the prover
+  // adds the difference to one entry of h_w, which balances the sums and breaks that
+  // entry's constraint h_w (alpha - c(w)) = sel.
+  for (bool at_padding : {true, false}) {
+    CAPTURE(at_padding);
+    Fixture f(10, 1, zks::poly::PaddedShape({3000}), 16, /*drop_a_row=*/true);
+    f.tamper_helpers = [&](std::array<std::vector<Fp>, 4>& h) {
+      Fp2 sum_w = Fp2::zero(), sum_t = Fp2::zero();
+      for (size_t i = 0; i < h[0].size(); ++i) {
+        sum_w += Fp2(h[0][i], h[1][i]);
+        sum_t += Fp2(h[2][i], h[3][i]);
+      }
+      const Fp2 diff = sum_t - sum_w;
+      const size_t at = at_padding ? 3500 : 7;  // rows of 3000 real ones (padded to 4096)
+      h[0][at] += diff.c0();
+      h[1][at] += diff.c1();
+    };
+    REQUIRE(f.prove().ok());
+    auto st = f.verify();
+    REQUIRE_FALSE(st.ok());
+    CHECK_THAT(st.error(), Catch::Contains("zk lookup"));
+  }
+}
+
+TEST_CASE("a zk lookup is bound to its commitments, and its helpers' masks are fresh", "[lookup][zk]") {
+  Fixture f(10, 1, zks::poly::PaddedShape({3000}), 17);
+  REQUIRE(f.prove().ok());
+  REQUIRE(f.verify().ok());
+  // The verifier holding another witness, m or mask commitment rejects.
+  for (int which = 0; which < 3; ++which) {
+    CAPTURE(which);
+    Transcript t = f.statement();
+    auto comms = f.commitments();
+    (which == 0 ? comms.witness[0].root : which == 1 ? comms.m.root : comms.mask_root)[3] ^= 1;
+    CHECK_FALSE(lk::verify_zk(f.shape, f.table, comms, f.proof, t).ok());
+  }
+  // Two lookups of the same tables under one seed, one after the other in one proof:
+  // their helpers commit different masks (the transcript's state differs).
+  const auto first = f.proof.helper_roots;
+  Transcript t = f.statement();
+  lk::ZkInput in;
+  in.witness.push_back(&f.committed[0]);
+  in.m = &f.committed[f.m_index()];
+  for (auto& tc : f.table) in.table.push_back(tc);
+  in.mask_root = f.committed[f.mask_index()].commitment().root;
+  const sc::Mask mask(f.committed[f.mask_index()].evaluations().first(f.mask_entries.size()), f.degrees);
+  auto a = lk::prove_zk(f.shape, in, mask, seed_of(40), f.params, t);
+  auto b = lk::prove_zk(f.shape, in, mask, seed_of(40), f.params, t);
+  REQUIRE((a.ok() && b.ok()));
+  CHECK(a->proof.helper_roots == first);  // the same statement: the same proof
+  for (size_t k = 0; k < 4; ++k) CHECK(b->proof.helper_roots[k] != a->proof.helper_roots[k]);
 }

@@ -286,3 +286,16 @@ TEST_CASE("joint hiding commitments: one tree for masked stacks, opened together
   std::vector<pcs::Claim> first_two(claims.begin(), claims.begin() + 2);
   CHECK_FALSE(pcs::verify_hiding(fewer, first_two, *proof, tv, params).ok());
 }
+
+TEST_CASE("a table several openings read gets a mask above what they reveal", "[pcs][hiding]") {
+  CHECK(pcs::hiding_value_vars(100) == pcs::kMinHidingVars);
+  CHECK(pcs::hiding_value_vars(100, 3) == 13);  // 3 x 2,208 = 6,624 < 8,192
+  CHECK(pcs::hiding_value_vars(100, 4) == 14);  // 8,832 > 8,192
+  CHECK(pcs::hiding_value_vars(100, 8) == 15);
+  CHECK(pcs::hiding_value_vars(size_t(1) << 20, 4) == 20);
+  std::mt19937_64 rng(13);
+  const auto values = random_table(100, rng);
+  auto c = pcs::commit_hiding(values, seed_of(1), pcs::Params::standard(), 4);
+  REQUIRE(c.ok());
+  CHECK(c->num_vars() == 15);
+}

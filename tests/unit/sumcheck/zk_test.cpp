@@ -24,6 +24,9 @@ namespace pcs = zks::pcs;
 namespace {
 using zks::test::rand2;
 
+// For sumchecks whose mask is not committed here (the tests of the sumcheck alone).
+const zks::hash::Digest kNoRoot{};
+
 std::vector<Fp> random_entries(size_t n, std::mt19937_64& rng) {
   std::vector<Fp> v(n);
   for (auto& x : v) x = Fp(rng());
@@ -91,11 +94,11 @@ TEST_CASE("masked sumchecks are complete, and g(r) is the inner product with mas
         const Fp2 H = sc::compute_sum(in.inst);
         Transcript tp("zk-test");
         sc::Prover prover(in.inst);
-        auto out = sc::prove_zk(prover, H, mask, tp);
+        auto out = sc::prove_zk(prover, H, mask, kNoRoot, tp);
         CHECK(out.proof.final_mask == out.rho * inner(entries, sc::mask_weights(degrees, out.point)));
         CHECK(out.proof.final_mask == inner(entries, sc::final_mask_weights(degrees, out.rho, out.point)));
         Transcript tv("zk-test");
-        auto sub = sc::verify_zk(H, degrees, out.proof, tv);
+        auto sub = sc::verify_zk(H, degrees, kNoRoot, out.proof, tv);
         INFO((sub.ok() ? std::string() : sub.error()));
         REQUIRE(sub.ok());
         CHECK(sub->point == out.point);
@@ -180,9 +183,9 @@ TEST_CASE("masked evaluations: round 0 over f^ = f~ + x_0 (1 - x_0) R~ is comple
         const auto entries = random_entries(sc::mask_entries(degrees), rng);
         const Fp2 H = sc::compute_sum(in.inst);
         Transcript tp("zk-test");
-        auto out = sc::prove_zk(mi, H, sc::Mask(entries, degrees), tp);
+        auto out = sc::prove_zk(mi, H, sc::Mask(entries, degrees), kNoRoot, tp);
         Transcript tv("zk-test");
-        auto sub = sc::verify_zk(H, degrees, out.proof, tv);
+        auto sub = sc::verify_zk(H, degrees, kNoRoot, out.proof, tv);
         INFO((sub.ok() ? std::string() : sub.error()));
         REQUIRE(sub.ok());
         // The factor values are f^_j(r) = f~_j(r) + c R~_j(r): the masked ones differ
@@ -210,10 +213,10 @@ TEST_CASE("a changed masked sumcheck is rejected", "[sumcheck][zk][tamper]") {
   const sc::Mask mask(entries, degrees);
   const Fp2 H = sc::compute_sum(in.inst);
   Transcript tp("zk-test");
-  const auto out = sc::prove_zk(mi, H, mask, tp);
+  const auto out = sc::prove_zk(mi, H, mask, kNoRoot, tp);
   auto verdict = [&](const Fp2& claim, const sc::ZkProof& p, std::span<const unsigned> deg) -> zks::Status {
     Transcript tv("zk-test");
-    auto sub = sc::verify_zk(claim, deg, p, tv);
+    auto sub = sc::verify_zk(claim, deg, kNoRoot, p, tv);
     if (!sub.ok()) return zks::make_error(sub.error());
     return sc::check_final(*sub, out.factor_evals, in.eq_point);
   };
@@ -232,11 +235,19 @@ TEST_CASE("a changed masked sumcheck is rejected", "[sumcheck][zk][tamper]") {
       CAPTURE(i, x);
       CHECK_FALSE(verdict(H, p, degrees).ok());
     }
+  // Another mask table's root in the statement changes rho: rejected.
+  {
+    zks::hash::Digest other{};
+    other[0] = 1;
+    Transcript tv("zk-test");
+    auto sub = sc::verify_zk(H, degrees, other, out.proof, tv);
+    CHECK(!(sub.ok() && sc::check_final(*sub, out.factor_evals, in.eq_point).ok()));
+  }
   // Another shape (round 0 read at the unmasked degree) is refused.
   CHECK_FALSE(verdict(H, out.proof, sc::uniform_degrees(6, degrees[1])).ok());
   // A prover holding a false sum, running the protocol honestly otherwise.
   Transcript tf("zk-test");
-  const auto lie = sc::prove_zk(mi, H + Fp2::one(), mask, tf);
+  const auto lie = sc::prove_zk(mi, H + Fp2::one(), mask, kNoRoot, tf);
   CHECK_FALSE(verdict(H + Fp2::one(), lie.proof, degrees).ok());
   // Serialization round trips; truncation and bad shapes are refused with a reason.
   zks::util::ByteWriter w;
@@ -288,6 +299,7 @@ TEST_CASE("masked sumchecks prove f^(r) and g(r) on hiding commitments, in one o
   REQUIRE(mask_table.ok());
   const auto entries = mask_table->evaluations();
   const size_t mask_values = size_t(1) << (mask_table->num_vars() - 1);
+  const auto mask_root = mask_table->commitment().root;
 
   // The final masks' claims: rho g(r) at each slice's offset.
   struct End {
@@ -311,8 +323,8 @@ TEST_CASE("masked sumchecks prove f^(r) and g(r) on hiding commitments, in one o
 
   Transcript tp("zk-e2e");
   tp.absorb("mask.root", mask_table->commitment().root);
-  const auto oa = sc::prove_zk(a, sc::compute_sum(a.inst), sc::Mask(entries.subspan(0, off_b), da), tp);
-  const auto ob = sc::prove_zk(b, sc::compute_sum(b.inst), sc::Mask(entries.subspan(off_b, sc::mask_entries(db)), db), tp);
+  const auto oa = sc::prove_zk(a, sc::compute_sum(a.inst), sc::Mask(entries.subspan(0, off_b), da), mask_root, tp);
+  const auto ob = sc::prove_zk(b, sc::compute_sum(b.inst), sc::Mask(entries.subspan(off_b, sc::mask_entries(db)), db), mask_root, tp);
   const auto claims = claims_of({oa.point, oa.rho, oa.proof.final_mask}, oa.factor_evals,
                                 {ob.point, ob.rho, ob.proof.final_mask}, ob.factor_evals);
   std::vector<const pcs::CommittedPoly*> ptrs = {&committed[0], &committed[1], &*mask_table};
@@ -328,10 +340,10 @@ TEST_CASE("masked sumchecks prove f^(r) and g(r) on hiding commitments, in one o
   auto verify_all = [&](std::span<const Fp2> fa, std::span<const Fp2> fb, const sc::ZkProof& pa) -> zks::Status {
     Transcript tv("zk-e2e");
     tv.absorb("mask.root", mask_table->commitment().root);
-    auto sa = sc::verify_zk(sc::compute_sum(a.inst), da, pa, tv);
+    auto sa = sc::verify_zk(sc::compute_sum(a.inst), da, mask_root, pa, tv);
     if (!sa.ok()) return zks::make_error(sa.error());
     ZK_TRY(sc::check_final(*sa, fa, z));
-    auto sb = sc::verify_zk(sc::compute_sum(b.inst), db, ob.proof, tv);
+    auto sb = sc::verify_zk(sc::compute_sum(b.inst), db, mask_root, ob.proof, tv);
     if (!sb.ok()) return zks::make_error(sb.error());
     ZK_TRY(sc::check_final(*sb, fb, {}));
     const auto cl = claims_of({sa->point, sa->rho, pa.final_mask}, fa, {sb->point, sb->rho, ob.proof.final_mask}, fb);
@@ -411,13 +423,14 @@ TEST_CASE("a value passed between gadgets stays masked: the maker proves it with
   const auto mask_entries_all = random_entries(off_S + sc::affine_mask_entries(ko), rng);
   c.push_back(commit(mask_entries_all, 4));  // 3: the mask table
   const auto T = values_of(3);
+  const auto mask_root = c[3].commitment().root;
   const auto S_table = sc::affine_mask_table(T.subspan(off_S, sc::affine_mask_entries(ko)), ko);
 
   // The prover: the reader's sumcheck, then the maker's.
   Transcript tp("zk-chain");
   for (auto& ci : c) tp.absorb("root", ci.commitment().root);
   reader.masks[0] = std::span<const Fp2>(S_table);
-  const auto orr = sc::prove_zk(reader, Fp2::zero(), sc::Mask(T.subspan(0, off_maker), d_reader), tp);
+  const auto orr = sc::prove_zk(reader, Fp2::zero(), sc::Mask(T.subspan(0, off_maker), d_reader), mask_root, tp);
   const auto& r_o = orr.point;
   const Fp2 acc_masked = orr.factor_evals[0];  // acc^(r_o): what the maker must prove
   const Fp2 c_o = sc::mask_factor(r_o);
@@ -436,11 +449,14 @@ TEST_CASE("a value passed between gadgets stays masked: the maker proves it with
   const auto W_r = fold_high(values_of(0)), RW_r = fold_high(mask_of(0));
   maker.inst.factors[0] = std::span<const Fp2>(W_r);
   maker.masks[0] = std::span<const Fp2>(RW_r);
-  const auto om = sc::prove_zk(maker, acc_masked, sc::Mask(T.subspan(off_maker, off_S - off_maker), d_maker), tp, K);
+  const auto om = sc::prove_zk(maker, acc_masked, sc::Mask(T.subspan(off_maker, off_S - off_maker), d_maker), mask_root, tp, K);
 
   // The claims (the verifier builds the same from what it drew and what the proofs show).
+  // s_weight scales S's weights in the maker's claim (1: honest; the tests of a verifier
+  // that leaves them out or scales them wrongly pass others).
   auto claims_of = [&](const std::vector<Fp2>& ro, const Fp2& rho1, const Fp2& fm1, std::span<const Fp2> f1,
-                       const std::vector<Fp2>& rx, const Fp2& rho2, const Fp2& fm2, std::span<const Fp2> f2) {
+                       const std::vector<Fp2>& rx, const Fp2& rho2, const Fp2& fm2, std::span<const Fp2> f2,
+                       const Fp2& s_weight = Fp2::one()) {
     std::vector<pcs::Claim> out;
     std::vector<Fp2> y_point = ro;
     y_point.resize(kx, Fp2::zero());                                  // Y's value table has 2^13 entries
@@ -456,7 +472,7 @@ TEST_CASE("a value passed between gadgets stays masked: the maker proves it with
     pcs::Claim g2{3, {}, fm2, std::vector<Fp2>(mask_values, Fp2::zero())};
     const auto w2 = sc::final_mask_weights(d_maker, rho2, rx);
     std::copy(w2.begin(), w2.end(), g2.weights.begin() + static_cast<long>(off_maker));
-    const Fp2 k_scale = sc::mask_factor(ro) * Fp2(Fp(uint64_t(1) << kx).inverse());  // K 2^-k = c S(r_o) 2^-k
+    const Fp2 k_scale = s_weight * sc::mask_factor(ro) * Fp2(Fp(uint64_t(1) << kx).inverse());  // K 2^-k = c S(r_o) 2^-k
     const auto ws = sc::affine_mask_weights(ro);
     for (size_t i = 0; i < ws.size(); ++i) g2.weights[off_S + i] += k_scale * ws[i];
     out.push_back(std::move(g1));
@@ -472,24 +488,29 @@ TEST_CASE("a value passed between gadgets stays masked: the maker proves it with
                                   tp, params, open_seed);
   REQUIRE(opening.ok());
 
-  auto verify_all = [&](const sc::ZkProof& p1, std::span<const Fp2> f1, const sc::ZkProof& p2,
-                        std::span<const Fp2> f2) -> zks::Status {
+  auto verify_all = [&](const sc::ZkProof& p1, std::span<const Fp2> f1, const sc::ZkProof& p2, std::span<const Fp2> f2,
+                        const Fp2& s_weight = Fp2::one()) -> zks::Status {
     Transcript tv("zk-chain");
     for (auto& ci : c) tv.absorb("root", ci.commitment().root);
-    auto s1 = sc::verify_zk(Fp2::zero(), d_reader, p1, tv);
+    auto s1 = sc::verify_zk(Fp2::zero(), d_reader, mask_root, p1, tv);
     if (!s1.ok()) return zks::make_error(s1.error());
     ZK_TRY(sc::check_final(*s1, f1, tau, reader.inst.terms));
-    auto s2 = sc::verify_zk(f1[0], d_maker, p2, tv);  // the maker proves the reader's acc^(r_o)
+    auto s2 = sc::verify_zk(f1[0], d_maker, mask_root, p2, tv);  // the maker proves the reader's acc^(r_o)
     if (!s2.ok()) return zks::make_error(s2.error());
     ZK_TRY(sc::check_final(*s2, f2, {}));
     std::vector<pcs::Commitment> comms;
     for (auto& ci : c) comms.push_back(ci.commitment());
-    return pcs::verify_hiding(comms, claims_of(s1->point, s1->rho, p1.final_mask, f1, s2->point, s2->rho, p2.final_mask, f2),
-                              *opening, tv, params);
+    return pcs::verify_hiding(
+        comms, claims_of(s1->point, s1->rho, p1.final_mask, f1, s2->point, s2->rho, p2.final_mask, f2, s_weight),
+        *opening, tv, params);
   };
   auto st = verify_all(orr.proof, orr.factor_evals, om.proof, om.factor_evals);
   INFO(st.error());
   REQUIRE(st.ok());
+  // A verifier that leaves S's weights out of the maker's claim, or scales them wrongly,
+  // rejects the honest proof (so the test above checks those weights).
+  CHECK_FALSE(verify_all(orr.proof, orr.factor_evals, om.proof, om.factor_evals, Fp2::zero()).ok());
+  CHECK_FALSE(verify_all(orr.proof, orr.factor_evals, om.proof, om.factor_evals, Fp2::from_u64(2)).ok());
   // acc(r_o) itself is never shown: the value passed on is masked by c S(r_o).
   CHECK(acc_masked != zks::poly::evaluate(std::span<const Fp>(acc), r_o));
   // A changed value passed on, a changed final mask, a changed offset are rejected.
@@ -501,8 +522,9 @@ TEST_CASE("a value passed between gadgets stays masked: the maker proves it with
   CHECK_FALSE(verify_all(orr.proof, orr.factor_evals, p2, om.factor_evals).ok());
   Transcript t_bad("zk-chain");
   for (auto& ci : c) t_bad.absorb("root", ci.commitment().root);
-  (void)sc::prove_zk(reader, Fp2::zero(), sc::Mask(T.subspan(0, off_maker), d_reader), t_bad);
+  (void)sc::prove_zk(reader, Fp2::zero(), sc::Mask(T.subspan(0, off_maker), d_reader), mask_root, t_bad);
   const auto wrong_k =
-      sc::prove_zk(maker, acc_masked, sc::Mask(T.subspan(off_maker, off_S - off_maker), d_maker), t_bad, K + Fp2::one());
+      sc::prove_zk(maker, acc_masked, sc::Mask(T.subspan(off_maker, off_S - off_maker), d_maker), mask_root, t_bad,
+                   K + Fp2::one());
   CHECK_FALSE(verify_all(orr.proof, orr.factor_evals, wrong_k.proof, wrong_k.factor_evals).ok());
 }
