@@ -94,8 +94,12 @@ void absorb_statement(transcript::Transcript& t, const ZkShape& s, std::span<con
   util::ByteWriter w = detail::shape_bytes(s.witness, s.table_vars, s.columns);
   w.u32(s.num_vars);
   t.absorb_bytes("logup.zk.shape", w.bytes());
-  for (const auto& c : witness) t.absorb("logup.zk.witness", c.root);
-  t.absorb("logup.zk.m", m.root);
+  auto absorb = [&](std::string_view label, const pcs::Commitment& c) {  // a joint stack's member by its index
+    t.absorb(label, c.root);
+    t.absorb_u64(label, (uint64_t(c.member) << 32) | c.num_vars);
+  };
+  for (const auto& c : witness) absorb("logup.zk.witness", c);
+  absorb("logup.zk.m", m);
 }
 
 Status check_commitments(const ZkShape& s, std::span<const pcs::Commitment> witness, const pcs::Commitment& m) {
@@ -130,7 +134,7 @@ std::vector<unsigned> zk_lookup_degrees(const ZkShape& shape) {
 }
 
 void ZkProof::write(util::ByteWriter& w) const {
-  for (const auto& r : helper_roots) w.raw(r);
+  w.raw(helper_root);
   sumcheck.write(w);
   for (const auto& v : masked_evals) field::write(w, v);
 }
@@ -138,8 +142,7 @@ void ZkProof::write(util::ByteWriter& w) const {
 Result<ZkProof> ZkProof::read(util::ByteReader& r, const ZkShape& shape) {
   ZK_TRY(check_zk_shape(shape));
   ZkProof p;
-  for (auto& root : p.helper_roots)
-    if (!r.raw(root)) return make_error("zk lookup: the helpers' roots are truncated");
+  if (!r.raw(p.helper_root)) return make_error("zk lookup: the helpers' root is truncated");
   auto sc = sumcheck::ZkProof::read(r, degrees_of(shape));
   if (!sc.ok()) return make_error("zk lookup: " + sc.error());
   p.sumcheck = std::move(*sc);
@@ -207,18 +210,20 @@ Result<ZkProverOutput> prove_zk(const ZkShape& shape, const ZkInput& in, const s
   }, 1 << 12);
   if (in.tamper_helpers) in.tamper_helpers(h);
   ZkProverOutput out;
-  for (size_t k = 0; k < 4; ++k) {
-    // One seed a table (two tables under one seed would share a mask): from the seed,
-    // the helper and the transcript's state (this lookup's statement and challenges).
+  {
+    // The masks from the seed and the transcript's state (this lookup's statement and
+    // challenges): two lookups under one seed must not share them. One joint
+    // commitment, member k's mask from (that seed, k).
     hash::Hasher derive(hash::Domain::Mask);
-    derive.update(seed).update(t.state()).update_u64(k);
-    auto c = pcs::commit_hiding(h[k], derive.finalize(), params);
-    if (!c.ok()) return make_error("zk lookup: " + c.error());
-    out.proof.helper_roots[k] = c->commitment().root;
-    out.claims.helpers[k] = c->commitment();
-    out.helpers.push_back(std::move(*c));
+    derive.update(seed).update(t.state());
+    const std::vector<std::span<const Fp>> tables(h.begin(), h.end());
+    auto joint = pcs::commit_joint_hiding(tables, derive.finalize(), params);
+    if (!joint.ok()) return make_error("zk lookup: " + joint.error());
+    out.helpers = std::move(*joint);
+    out.proof.helper_root = out.helpers[0]->commitment().root;
+    for (size_t k = 0; k < 4; ++k) out.claims.helpers[k] = out.helpers[k]->commitment();
   }
-  for (const auto& root : out.proof.helper_roots) t.absorb("logup.zk.helper", root);
+  t.absorb("logup.zk.helper", out.proof.helper_root);
   const std::vector<Fp2> tau = t.challenges("logup.zk.tau", n);
   const Fp2 gamma = t.challenge("logup.zk.gamma");
 
@@ -233,8 +238,8 @@ Result<ZkProverOutput> prove_zk(const ZkShape& shape, const ZkInput& in, const s
   mi.inst.factors = {std::span<const Fp2>(eq), std::span<const Fp>(sel), std::span<const Fp>(table_sel)};
   mi.masks = {{}, {}, {}};
   for (size_t k = 0; k < 4; ++k) {
-    mi.inst.factors.emplace_back(out.helpers[k].evaluations().first(N));
-    mi.masks.push_back(out.helpers[k].evaluations().subspan(N));
+    mi.inst.factors.emplace_back(out.helpers[k]->evaluations().first(N));
+    mi.masks.push_back(out.helpers[k]->evaluations().subspan(N));
   }
   mi.inst.factors.emplace_back(m_values);
   mi.masks.push_back(masks(in.m));
@@ -273,7 +278,7 @@ Result<ZkClaims> verify_zk(const ZkShape& shape, std::span<const std::vector<Fp>
     return make_error("zk lookup: wrong number of masked evaluations");
   absorb_statement(t, shape, comms.witness, comms.m);
   const auto [alpha, beta] = draw_alpha_beta(t, shape, true);
-  for (const auto& root : proof.helper_roots) t.absorb("logup.zk.helper", root);
+  t.absorb("logup.zk.helper", proof.helper_root);
   const std::vector<Fp2> tau = t.challenges("logup.zk.tau", n);
   transcript::charge_point(t, n);
   const Fp2 gamma = t.challenge("logup.zk.gamma");
@@ -300,7 +305,7 @@ Result<ZkClaims> verify_zk(const ZkShape& shape, std::span<const std::vector<Fp>
   ZkClaims out;
   out.point = r;
   for (size_t k = 0; k < 4; ++k) {
-    out.helpers[k] = pcs::Commitment{proof.helper_roots[k], n + 1, {}, 0};
+    out.helpers[k] = pcs::Commitment{proof.helper_root, n + 1, std::vector<uint32_t>(4, n + 1), uint32_t(k)};
     out.helper_evals[k] = proof.masked_evals[k];
   }
   out.m_eval = proof.masked_evals[kM - kHw0];

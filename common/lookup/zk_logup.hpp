@@ -19,8 +19,8 @@
 // shown. Every value it ends in is a masked evaluation (f^ = f + x_0 (1 - x_0) R) of a hiding commitment (the witness
 // columns, m, the helpers), or one the verifier computes (eq, the selector, the public
 // table). h is in F_{p^2}: each helper is two committed F_p tables (h = h0 + h1 X).
-// The cost: four more hiding commitments of 2^num_vars values, where LogUp-GKR commits
-// nothing more.
+// The cost: four more tables of 2^num_vars values in one joint hiding commitment, where
+// LogUp-GKR commits nothing more.
 //
 // Sizes: every table of the argument has 2^num_vars entries (the witness columns' and
 // m's hiding value tables; hiding tables are at least 2^13); the witness layout's real
@@ -72,7 +72,7 @@ struct ZkCommitments {
 };
 
 struct ZkProof {
-  std::array<hash::Digest, 4> helper_roots{};  // h_w0, h_w1, h_t0, h_t1
+  hash::Digest helper_root{};  // one joint hiding commitment of h_w0, h_w1, h_t0, h_t1
   sumcheck::ZkProof sumcheck;
   // f^ at the sumcheck's point of: the helpers (4), m, each witness column.
   std::vector<Fp2> masked_evals;
@@ -96,7 +96,7 @@ struct ZkClaims {
 struct ZkProverOutput {
   ZkProof proof;
   ZkClaims claims;
-  std::vector<pcs::CommittedPoly> helpers;  // to open with the others
+  std::vector<std::shared_ptr<const pcs::CommittedPoly>> helpers;  // to open with the others (all four together)
 };
 
 // Proves the lookup; the mask is the sumcheck's slice of the proof's mask table (of

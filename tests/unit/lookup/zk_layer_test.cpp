@@ -87,7 +87,9 @@ struct Proof {
   zks::util::Bytes opening;
 };
 
-enum Poly : size_t { kXp, kWp, kQp, kRemp, kYp, kMRange, kMFn, kMask, kFirstHelper };
+// One joint hiding commitment of the layer's tables (largest first), then each lookup's
+// joint commitment of its four helpers.
+enum Poly : size_t { kWp, kXp, kQp, kRemp, kYp, kMRange, kMFn, kMask, kFirstHelper };
 
 // The verifier's (and prover's) claims from what was drawn and shown.
 struct Ends {
@@ -175,14 +177,16 @@ Proof prove(const Public& pub, uint64_t seed, bool cheat = false) {
   std::vector<Fp> mask(pub.mask_size);
   for (auto& v : mask) v = Fp(rng());
 
-  std::vector<pcs::CommittedPoly> cp;
-  for (auto [values, s] : {std::pair{&x, 1}, {&W, 2}, {&q, 3}, {&rem, 4}, {&y, 5}, {&m_range, 6}, {&m_fn, 7}, {&mask, 8}})
-    cp.push_back(pcs::commit_hiding(*values, seed_of(uint8_t(s)), params).value());
+  // Every table padded to the argument's 2^13 (W to 2^17) before the joint commitment.
+  std::vector<std::vector<Fp>> tables = {W, x, q, rem, y, m_range, m_fn, mask};
+  for (auto& tb : tables) tb.resize(std::max(tb.size(), kNx), Fp::zero());
+  const std::vector<std::span<const Fp>> spans(tables.begin(), tables.end());
+  const auto cp = pcs::commit_joint_hiding(spans, seed_of(1), params).value();
   Proof pf;
-  for (auto& c : cp) pf.comms.push_back(c.commitment());
+  for (auto& c : cp) pf.comms.push_back(c->commitment());
   Transcript t = statement(pf.comms);
-  auto values = [&](size_t j) { return cp[j].evaluations().first(cp[j].evaluations().size() / 2); };
-  auto masks = [&](size_t j) { return cp[j].evaluations().subspan(cp[j].evaluations().size() / 2); };
+  auto values = [&](size_t j) { return cp[j]->evaluations().first(cp[j]->evaluations().size() / 2); };
+  auto masks = [&](size_t j) { return cp[j]->evaluations().subspan(cp[j]->evaluations().size() / 2); };
   const auto T = values(kMask);
   const auto root = pf.comms[kMask].root;
 
@@ -218,20 +222,21 @@ Proof prove(const Public& pub, uint64_t seed, bool cheat = false) {
   pf.maker_evals = om.factor_evals;
   t.absorb("layer.maker_evals", std::span<const Fp2>(pf.maker_evals));
   // The two lookups.
-  std::vector<pcs::CommittedPoly> helpers;
+  std::vector<std::shared_ptr<const pcs::CommittedPoly>> helpers;
   auto lookup = [&](const lk::ZkShape& shape, std::vector<const pcs::CommittedPoly*> witness, size_t m,
                     const std::vector<std::vector<Fp>>& table, size_t off, const std::vector<unsigned>& deg,
                     uint8_t s) {
-    lk::ZkInput in{std::move(witness), &cp[m], {}, root};
+    lk::ZkInput in{std::move(witness), cp[m].get(), {}, root};
     for (const auto& col : table) in.table.push_back(col);
     auto out = lk::prove_zk(shape, in, sc::Mask(T.subspan(off, sc::mask_entries(deg)), deg), seed_of(s), params, t);
     REQUIRE(out.ok());
     for (auto& h : out->helpers) helpers.push_back(std::move(h));
     return std::make_pair(out->proof, out->claims);
   };
-  auto [range_proof, range_claims] = lookup(pub.range_shape, {&cp[kRemp]}, kMRange, pub.range_table, pub.off_range,
+  auto [range_proof, range_claims] = lookup(pub.range_shape, {cp[kRemp].get()}, kMRange, pub.range_table, pub.off_range,
                                             pub.d_range, 40);
-  auto [fn_proof, fn_claims] = lookup(pub.fn_shape, {&cp[kQp], &cp[kYp]}, kMFn, pub.fn_table, pub.off_fn, pub.d_fn, 41);
+  auto [fn_proof, fn_claims] =
+      lookup(pub.fn_shape, {cp[kQp].get(), cp[kYp].get()}, kMFn, pub.fn_table, pub.off_fn, pub.d_fn, 41);
   pf.range = range_proof;
   pf.fn = fn_proof;
   // One opening of everything.
@@ -239,8 +244,8 @@ Proof prove(const Public& pub, uint64_t seed, bool cheat = false) {
   Ends ends{r_o, om.point, orr.rho, om.rho, pf.reader_evals, pf.maker_evals, pf.reader.final_mask, pf.maker.final_mask,
             range_claims, fn_claims};
   std::vector<const pcs::CommittedPoly*> ptrs;
-  for (auto& c : cp) ptrs.push_back(&c);
-  for (auto& h : helpers) ptrs.push_back(&h);
+  for (auto& c : cp) ptrs.push_back(c.get());
+  for (auto& h : helpers) ptrs.push_back(h.get());
   pf.opening = pcs::open_hiding(ptrs, claims_of(pub, ends, lambda), t, params, seed_of(50)).value();
   return pf;
 }

@@ -36,7 +36,7 @@ struct Fixture {
   std::vector<Fp> mask_entries;
   std::vector<unsigned> degrees;
   lk::ZkProof proof;
-  std::vector<pcs::CommittedPoly> helpers;
+  std::vector<std::shared_ptr<const pcs::CommittedPoly>> helpers;
   zks::util::Bytes opening;
 
   // drop_a_row: a real row is changed to one not in the table, m kept for the honest
@@ -141,7 +141,7 @@ struct Fixture {
     helpers = std::move(out->helpers);
     std::vector<const pcs::CommittedPoly*> ptrs;
     for (auto& c : committed) ptrs.push_back(&c);
-    for (auto& h : helpers) ptrs.push_back(&h);
+    for (auto& h : helpers) ptrs.push_back(h.get());
     auto op = pcs::open_hiding(ptrs, claims_of(out->claims), t, params, seed_of(50));
     if (!op.ok()) return zks::make_error(op.error());
     opening = std::move(*op);
@@ -238,7 +238,7 @@ TEST_CASE("a changed zk lookup proof is rejected", "[lookup][zk][tamper]") {
   }
   SECTION("a helper's root, the mask's sum or value, a round") {
     auto p = f.proof;
-    p.helper_roots[2][5] ^= 1;
+    p.helper_root[5] ^= 1;
     CHECK_FALSE(f.verify(p, f.opening).ok());
     p = f.proof;
     p.sumcheck.mask_sum += Fp2::one();
@@ -325,7 +325,7 @@ TEST_CASE("a zk lookup is bound to its commitments, and its helpers' masks are f
   }
   // Two lookups of the same tables under one seed, one after the other in one proof:
   // their helpers commit different masks (the transcript's state differs).
-  const auto first = f.proof.helper_roots;
+  const auto first = f.proof.helper_root;
   Transcript t = f.statement();
   lk::ZkInput in;
   in.witness.push_back(&f.committed[0]);
@@ -336,6 +336,12 @@ TEST_CASE("a zk lookup is bound to its commitments, and its helpers' masks are f
   auto a = lk::prove_zk(f.shape, in, mask, seed_of(40), f.params, t);
   auto b = lk::prove_zk(f.shape, in, mask, seed_of(40), f.params, t);
   REQUIRE((a.ok() && b.ok()));
-  CHECK(a->proof.helper_roots == first);  // the same statement: the same proof
-  for (size_t k = 0; k < 4; ++k) CHECK(b->proof.helper_roots[k] != a->proof.helper_roots[k]);
+  CHECK(a->proof.helper_root == first);  // the same statement: the same proof
+  CHECK(b->proof.helper_root != a->proof.helper_root);
+  // Within one lookup the four helpers' masks differ (one seed, member k's from k).
+  const size_t N = size_t(1) << f.shape.num_vars;
+  for (size_t k = 1; k < 4; ++k) {
+    const auto mk = a->helpers[k]->evaluations().subspan(N), m0 = a->helpers[0]->evaluations().subspan(N);
+    CHECK(!std::equal(mk.begin(), mk.end(), m0.begin()));
+  }
 }
