@@ -97,6 +97,8 @@ void absorb_statement(transcript::Transcript& t, const ZkShape& s, std::span<con
   auto absorb = [&](std::string_view label, const pcs::Commitment& c) {  // a joint stack's member by its index
     t.absorb(label, c.root);
     t.absorb_u64(label, (uint64_t(c.member) << 32) | c.num_vars);
+    t.absorb_u64(label, c.joint.size());
+    for (uint32_t n : c.joint) t.absorb_u64(label, n);
   };
   for (const auto& c : witness) absorb("logup.zk.witness", c);
   absorb("logup.zk.m", m);

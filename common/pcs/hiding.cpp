@@ -141,11 +141,16 @@ Result<CommittedPoly> commit_hiding(std::span<const Fp> values, const Seed& seed
 }
 
 Result<std::vector<std::shared_ptr<const CommittedPoly>>> commit_joint_hiding(std::span<const std::span<const Fp>> tables,
-                                                                              const Seed& seed, const Params& params) {
+                                                                              const Seed& seed, const Params& params,
+                                                                              std::string_view stack, unsigned openings) {
   std::vector<std::vector<Fp>> full;
   for (size_t i = 0; i < tables.size(); ++i) {
-    const uint8_t member[4] = {uint8_t(i), uint8_t(i >> 8), uint8_t(i >> 16), uint8_t(i >> 24)};
-    auto table = hiding_table(tables[i], seed, member, params);
+    // The context: the stack's label, its length, the member (so no two contexts are
+    // equal, and none is commit_hiding's empty one).
+    std::vector<uint8_t> context(stack.begin(), stack.end());
+    for (uint64_t v : {uint64_t(stack.size()), uint64_t(i)})
+      for (int k = 0; k < 4; ++k) context.push_back(uint8_t(v >> (8 * k)));
+    auto table = hiding_table(tables[i], seed, context, params, openings);
     if (!table.ok()) return make_error(table.error());
     full.push_back(std::move(*table));
   }

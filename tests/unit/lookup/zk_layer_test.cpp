@@ -13,6 +13,7 @@
 #include <catch2/catch.hpp>
 #include <random>
 
+#include "hash/blake2b.hpp"
 #include "lookup/zk_logup.hpp"
 #include "poly/mle.hpp"
 #include "transcript/soundness.hpp"
@@ -21,6 +22,7 @@
 using zks::field::Fp;
 using zks::field::Fp2;
 using zks::transcript::Transcript;
+using hash_root = zks::hash::Digest;
 namespace lk = zks::lookup;
 namespace pcs = zks::pcs;
 namespace sc = zks::sumcheck;
@@ -80,7 +82,7 @@ struct Public {
 
 // What the prover sends.
 struct Proof {
-  std::vector<pcs::Commitment> comms;  // x, W, q, rem, y, m_range, m_fn, mask
+  hash_root root{};  // the layer's joint hiding commitment
   sc::ZkProof reader, maker;
   std::vector<Fp2> reader_evals, maker_evals;  // acc^ q^ rem^ at r_o; W^ x^ at r'
   lk::ZkProof range, fn;
@@ -143,9 +145,22 @@ std::vector<pcs::Claim> claims_of(const Public& pub, const Ends& e, const Fp2& l
   return out;
 }
 
-Transcript statement(const std::vector<pcs::Commitment>& comms) {
+// The layer's commitments as the verifier knows them before the proof: one root, and
+// the members' sizes and roles fixed by the public shape (W 2^17 values, the others
+// 2^13; with their masks one variable more).
+std::vector<pcs::Commitment> members_of(const hash_root& root) {
+  std::vector<uint32_t> joint(kFirstHelper, kX + 1);
+  joint[kWp] = kX + kO + 1;
+  std::vector<pcs::Commitment> out;
+  for (size_t j = 0; j < kFirstHelper; ++j) out.push_back(pcs::Commitment{root, joint[j], joint, uint32_t(j)});
+  return out;
+}
+
+// Everything before the first challenge: the root and the members' sizes.
+Transcript statement(const hash_root& root) {
   Transcript t("zk-layer");
-  for (const auto& c : comms) t.absorb("root", c.root);
+  t.absorb("layer.root", root);
+  for (const auto& c : members_of(root)) t.absorb_u64("layer.member_vars", c.num_vars);
   return t;
 }
 
@@ -183,12 +198,13 @@ Proof prove(const Public& pub, uint64_t seed, bool cheat = false) {
   const std::vector<std::span<const Fp>> spans(tables.begin(), tables.end());
   const auto cp = pcs::commit_joint_hiding(spans, seed_of(1), params).value();
   Proof pf;
-  for (auto& c : cp) pf.comms.push_back(c->commitment());
-  Transcript t = statement(pf.comms);
+  pf.root = cp[0]->commitment().root;
+  for (size_t j = 0; j < kFirstHelper; ++j) REQUIRE(cp[j]->commitment() == members_of(pf.root)[j]);
+  Transcript t = statement(pf.root);
   auto values = [&](size_t j) { return cp[j]->evaluations().first(cp[j]->evaluations().size() / 2); };
   auto masks = [&](size_t j) { return cp[j]->evaluations().subspan(cp[j]->evaluations().size() / 2); };
   const auto T = values(kMask);
-  const auto root = pf.comms[kMask].root;
+  const auto root = pf.root;
 
   // The Requant's zerocheck (the reader of acc).
   const auto S = sc::affine_mask_table(T.subspan(pub.off_S, sc::affine_mask_entries(kO)), kO);
@@ -252,10 +268,10 @@ Proof prove(const Public& pub, uint64_t seed, bool cheat = false) {
 
 zks::Status verify(const Public& pub, const Proof& pf) {
   const auto params = pcs::Params::standard();
-  if (pf.comms.size() != kFirstHelper || pf.reader_evals.size() != 3 || pf.maker_evals.size() != 2)
-    return zks::make_error("layer: malformed proof");
-  Transcript t = statement(pf.comms);
-  const auto root = pf.comms[kMask].root;
+  if (pf.reader_evals.size() != 3 || pf.maker_evals.size() != 2) return zks::make_error("layer: malformed proof");
+  const auto members = members_of(pf.root);  // the verifier's own: sizes and roles are the shape's
+  Transcript t = statement(pf.root);
+  const auto root = pf.root;
   std::vector<Fp2> tau = t.challenges("layer.tau", kO);
   auto s1 = sc::verify_zk(Fp2::zero(), pub.d_reader, root, pf.reader, t);
   if (!s1.ok()) return zks::make_error(s1.error());
@@ -267,17 +283,17 @@ zks::Status verify(const Public& pub, const Proof& pf) {
   if (!s2.ok()) return zks::make_error(s2.error());
   ZK_TRY(sc::check_final(*s2, pf.maker_evals, {}));
   t.absorb("layer.maker_evals", std::span<const Fp2>(pf.maker_evals));
-  const lk::ZkCommitments range_comms{{pf.comms[kRemp]}, pf.comms[kMRange], root};
+  const lk::ZkCommitments range_comms{{members[kRemp]}, members[kMRange], root};
   auto range = lk::verify_zk(pub.range_shape, pub.range_table, range_comms, pf.range, t);
-  if (!range.ok()) return zks::make_error(range.error());
-  const lk::ZkCommitments fn_comms{{pf.comms[kQp], pf.comms[kYp]}, pf.comms[kMFn], root};
+  if (!range.ok()) return zks::make_error("range lookup: " + range.error());
+  const lk::ZkCommitments fn_comms{{members[kQp], members[kYp]}, members[kMFn], root};
   auto fn = lk::verify_zk(pub.fn_shape, pub.fn_table, fn_comms, pf.fn, t);
-  if (!fn.ok()) return zks::make_error(fn.error());
+  if (!fn.ok()) return zks::make_error("function lookup: " + fn.error());
   const Fp2 lambda = t.challenge("layer.lambda");
   zks::transcript::charge_powers(t, 4);
   const Ends ends{s1->point, s2->point, s1->rho, s2->rho, pf.reader_evals, pf.maker_evals, pf.reader.final_mask,
                   pf.maker.final_mask, *range, *fn};
-  std::vector<pcs::Commitment> comms = pf.comms;
+  std::vector<pcs::Commitment> comms = members;
   for (const auto& h : range->helpers) comms.push_back(h);
   for (const auto& h : fn->helpers) comms.push_back(h);
   return pcs::verify_hiding(comms, claims_of(pub, ends, lambda), pf.opening, t, params);
@@ -305,9 +321,9 @@ TEST_CASE("a layer with a private input proved in zero knowledge: MatMul, Requan
     p.opening[p.opening.size() / 2] ^= 1;
     CHECK_FALSE(verify(pub, p).ok());
   }
-  SECTION("another input's commitment in the statement: rejected") {
+  SECTION("another root: rejected (the verifier builds the members' commitments itself)") {
     auto p = pf;
-    p.comms[kXp].root[0] ^= 1;
+    p.root[0] ^= 1;
     CHECK_FALSE(verify(pub, p).ok());
   }
 }
@@ -318,5 +334,5 @@ TEST_CASE("a layer whose Requant is off by one is rejected by the range lookup",
   const Proof pf = prove(pub, 2, /*cheat=*/true);
   auto st = verify(pub, pf);
   REQUIRE_FALSE(st.ok());
-  CHECK_THAT(st.error(), Catch::Contains("zk lookup"));
+  CHECK_THAT(st.error(), Catch::Contains("range lookup: zk lookup"));
 }

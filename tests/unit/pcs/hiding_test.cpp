@@ -280,11 +280,27 @@ TEST_CASE("joint hiding commitments: one tree for masked stacks, opened together
   auto bad = *proof;
   bad[bad.size() / 3] ^= 8;
   CHECK_FALSE(verify(claims, bad).ok());
-  auto fewer = comms;
-  fewer.pop_back();
-  auto tv = fresh_transcript();
+  // A batch without one member of the joint commitment is refused by name.
+  std::vector<const pcs::CommittedPoly*> two(ptrs.begin(), ptrs.begin() + 2);
   std::vector<pcs::Claim> first_two(claims.begin(), claims.begin() + 2);
-  CHECK_FALSE(pcs::verify_hiding(fewer, first_two, *proof, tv, params).ok());
+  auto tp = fresh_transcript();
+  auto refused = pcs::open_hiding(two, first_two, tp, params, seed_of(5));
+  REQUIRE_FALSE(refused.ok());
+  CHECK_THAT(refused.error(), Catch::Contains("missing from the batch"));
+  auto tv = fresh_transcript();
+  auto st2 = pcs::verify_hiding(std::span(comms).first(2), first_two, *proof, tv, params);
+  REQUIRE_FALSE(st2.ok());
+  // Two stacks under one seed with different labels: member i's masks differ.
+  auto other = pcs::commit_joint_hiding(spans, seed_of(4), params, "other");
+  REQUIRE(other.ok());
+  const auto m_a = (*members)[1]->evaluations().subspan(size_t(1) << 14);
+  const auto m_b = (*other)[1]->evaluations().subspan(size_t(1) << 14);
+  CHECK(!std::equal(m_a.begin(), m_a.end(), m_b.begin()));
+  CHECK((*other)[0]->commitment().root != (*members)[0]->commitment().root);
+  // Sized for several openings.
+  auto wide = pcs::commit_joint_hiding(spans, seed_of(4), params, "", 8);
+  REQUIRE(wide.ok());
+  CHECK((*wide)[2]->num_vars() == 16);  // 5000 values, 8 openings: 2^15 values and the mask
 }
 
 TEST_CASE("a table several openings read gets a mask above what they reveal", "[pcs][hiding]") {
