@@ -79,6 +79,16 @@ Fp2 at(const Table& table, size_t i) {
 
 Fp2 eq1(const Fp2& z, const Fp2& x) { return z * x + (Fp2::one() - z) * (Fp2::one() - x); }
 
+// prod (degree dp, coefficients) times v (degree dv) into prod, scratch its buffer.
+template <typename F>
+void multiply_by(std::vector<F>& prod, std::vector<F>& scratch, unsigned& dp, const std::array<F, 4>& v, unsigned dv) {
+  for (unsigned i = 0; i <= dp + dv; ++i) scratch[i] = F(Fp::zero());
+  for (unsigned i = 0; i <= dp; ++i)
+    for (unsigned l = 0; l <= dv; ++l) scratch[i + l] += prod[i] * v[l];
+  dp += dv;
+  std::swap(prod, scratch);
+}
+
 // sum_{x'} e[x'] combine(f^_j(X, x')) for X = 0..D into s (e empty: weights 1), with
 // f^_j(X, x') = f_j(X, x') + X (1 - X) R_j(X, x'). Each f^_j(X, x') is a polynomial in
 // X whose coefficients take no product: with a = f(0, x'), b = f(1, x'), c = R(0, x'),
@@ -146,13 +156,7 @@ void first_round(std::span<const Table> f, std::span<const Table> masks, std::sp
       for (size_t t = 0; t < coeffs.size(); ++t) {
         unsigned dp = 0;
         pb[0] = Fp::one();
-        for (unsigned j : base[t]) {
-          for (unsigned i = 0; i <= dp + deg[j]; ++i) nb[i] = Fp::zero();
-          for (unsigned i = 0; i <= dp; ++i)
-            for (unsigned l = 0; l <= deg[j]; ++l) nb[i + l] += pb[i] * vb[j][l];
-          dp += deg[j];
-          std::swap(pb, nb);
-        }
+        for (unsigned j : base[t]) multiply_by(pb, nb, dp, vb[j], deg[j]);
         auto& sum = sums[group_of[t]];
         for (unsigned i = 0; i <= dp; ++i) sum[i] += coeffs[t] * pb[i];
         sum_deg[group_of[t]] = std::max(sum_deg[group_of[t]], dp);
@@ -161,13 +165,7 @@ void first_round(std::span<const Table> f, std::span<const Table> masks, std::sp
       for (size_t g = 0; g < groups.size(); ++g) {
         unsigned dp = sum_deg[g];
         std::copy(sums[g].begin(), sums[g].begin() + dp + 1, pe.begin());
-        for (unsigned j : groups[g]) {
-          for (unsigned i = 0; i <= dp + deg[j]; ++i) ne[i] = Fp2::zero();
-          for (unsigned i = 0; i <= dp; ++i)
-            for (unsigned l = 0; l <= deg[j]; ++l) ne[i + l] += pe[i] * ve[j][l];
-          dp += deg[j];
-          std::swap(pe, ne);
-        }
+        for (unsigned j : groups[g]) multiply_by(pe, ne, dp, ve[j], deg[j]);
         for (unsigned i = 0; i <= dp; ++i) acc[i] += w * pe[i];
       }
     }

@@ -263,23 +263,14 @@ TEST_CASE("joint hiding commitments: one tree for masked stacks, opened together
   const Fp2 c0 = z[0] * (Fp2::one() - z[0]);
   full.push_back(c0 * (Fp2::one() + c0).inverse());
   claims.push_back(*pcs::masked_claim(0, z, (*members)[0]->evaluate(full) * (Fp2::one() + c0)));
-  auto t = fresh_transcript();
-  auto proof = pcs::open_hiding(ptrs, claims, t, params, seed_of(5));
-  REQUIRE(proof.ok());
-  auto verify = [&](std::span<const pcs::Claim> cl, std::span<const uint8_t> bytes) {
-    auto tv = fresh_transcript();
-    return pcs::verify_hiding(comms, cl, bytes, tv, params);
-  };
-  auto st = verify(claims, *proof);
-  INFO(st.error());
-  REQUIRE(st.ok());
+  const HidingOpening opening(ptrs, claims, seed_of(5), params);
   // A changed claim, a byte of the opening, or a member left out: rejected.
   auto cl = claims;
   cl[1].value += Fp2::one();
-  CHECK_FALSE(verify(cl, *proof).ok());
-  auto bad = *proof;
+  CHECK_FALSE(opening.verify(cl, opening.proof).ok());
+  auto bad = opening.proof;
   bad[bad.size() / 3] ^= 8;
-  CHECK_FALSE(verify(claims, bad).ok());
+  CHECK_FALSE(opening.verify(claims, bad).ok());
   // A batch without one member of the joint commitment is refused by name.
   std::vector<const pcs::CommittedPoly*> two(ptrs.begin(), ptrs.begin() + 2);
   std::vector<pcs::Claim> first_two(claims.begin(), claims.begin() + 2);
@@ -288,7 +279,7 @@ TEST_CASE("joint hiding commitments: one tree for masked stacks, opened together
   REQUIRE_FALSE(refused.ok());
   CHECK_THAT(refused.error(), Catch::Contains("missing from the batch"));
   auto tv = fresh_transcript();
-  auto st2 = pcs::verify_hiding(std::span(comms).first(2), first_two, *proof, tv, params);
+  auto st2 = pcs::verify_hiding(std::span(comms).first(2), first_two, opening.proof, tv, params);
   REQUIRE_FALSE(st2.ok());
   // Two stacks under one seed with different labels: member i's masks differ.
   auto other = pcs::commit_joint_hiding(spans, seed_of(4), params, "other");

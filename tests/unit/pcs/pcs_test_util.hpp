@@ -4,7 +4,7 @@
 #include <random>
 #include <vector>
 
-#include "pcs/basefold.hpp"
+#include "pcs/hiding.hpp"
 
 namespace pcs_test {
 
@@ -37,5 +37,30 @@ inline zks::transcript::Transcript fresh_transcript() {
   t.absorb_u64("statement", 42);
   return t;
 }
+
+// An honest hiding opening (pcs/hiding.hpp) of `claims`, checked to verify; verify()
+// runs the verifier again on other claims or bytes.
+struct HidingOpening {
+  zks::pcs::Params params;
+  std::vector<zks::pcs::Commitment> comms;
+  zks::util::Bytes proof;
+
+  HidingOpening(std::span<const zks::pcs::CommittedPoly* const> polys, std::span<const zks::pcs::Claim> claims,
+                const zks::pcs::Seed& seed, const zks::pcs::Params& p = zks::pcs::Params::standard())
+      : params(p) {
+    for (const auto* q : polys) comms.push_back(q->commitment());
+    auto t = fresh_transcript();
+    auto opened = zks::pcs::open_hiding(polys, claims, t, params, seed);
+    REQUIRE(opened.ok());
+    proof = std::move(*opened);
+    auto st = verify(claims, proof);
+    INFO(st.error());
+    REQUIRE(st.ok());
+  }
+  zks::Status verify(std::span<const zks::pcs::Claim> cl, std::span<const uint8_t> bytes) const {
+    auto t = fresh_transcript();
+    return zks::pcs::verify_hiding(comms, cl, bytes, t, params);
+  }
+};
 
 }  // namespace pcs_test
