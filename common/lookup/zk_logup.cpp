@@ -17,8 +17,13 @@ constexpr unsigned kMaxZkVars = 30;
 constexpr unsigned kMaxZkColumns = 8;
 const Fp2 kX(Fp::zero(), Fp::one());  // F_{p^2}'s generator: h = h0 + h1 X
 
-// The factors of the sumcheck, in this order.
-enum Factor : unsigned { kEq, kSel, kTableSel, kHw0, kHw1, kHt0, kHt1, kM, kFirstWitness };
+// The factors of the sumcheck, in this order. Each helper enters as one F_{p^2} table
+// h = h0 + h1 X (masked by R0 + R1 X), though it is committed as two F_p tables.
+enum Factor : unsigned { kEq, kSel, kTableSel, kHw, kHt, kM, kFirstWitness };
+// The proof's masked values: h_w0, h_w1, h_t0, h_t1 (what the opening proves), m, then
+// each witness column.
+constexpr size_t kHelperEvals = 4;
+size_t num_masked_evals(const ZkShape& s) { return kHelperEvals + 1 + s.columns; }
 unsigned witness_factor(unsigned c) { return kFirstWitness + c; }
 unsigned table_factor(const ZkShape& s, unsigned c) { return kFirstWitness + s.columns + c; }
 size_t num_factors(const ZkShape& s) { return kFirstWitness + 2 * size_t(s.columns); }
@@ -40,7 +45,7 @@ Status check_zk_shape(const ZkShape& s) {
 // selectors or the public table.
 std::vector<char> masked_factors(const ZkShape& s) {
   std::vector<char> out(num_factors(s), 0);
-  for (unsigned j = kHw0; j < kFirstWitness + s.columns; ++j) out[j] = 1;
+  for (unsigned j = kHw; j < kFirstWitness + s.columns; ++j) out[j] = 1;
   return out;
 }
 
@@ -48,26 +53,20 @@ std::vector<char> masked_factors(const ZkShape& s) {
 std::vector<sumcheck::Term> terms_of(const ZkShape& s, const Fp2& alpha, const Fp2& beta, const Fp2& gamma) {
   std::vector<sumcheck::Term> terms;
   const Fp2 g2 = gamma * gamma;
-  auto side = [&](const Fp2& g, unsigned h0, unsigned h1, unsigned (*col)(const ZkShape&, unsigned), unsigned num) {
-    terms.push_back({g * alpha, {kEq, h0}});
-    terms.push_back({g * alpha * kX, {kEq, h1}});
+  auto side = [&](const Fp2& g, unsigned h, unsigned (*col)(const ZkShape&, unsigned), unsigned num) {
+    terms.push_back({g * alpha, {kEq, h}});
     Fp2 bp = Fp2::one();
-    for (unsigned c = 0; c < s.columns; ++c, bp *= beta) {
-      terms.push_back({-(g * bp), {kEq, h0, col(s, c)}});
-      terms.push_back({-(g * bp * kX), {kEq, h1, col(s, c)}});
-    }
+    for (unsigned c = 0; c < s.columns; ++c, bp *= beta) terms.push_back({-(g * bp), {kEq, h, col(s, c)}});
     terms.push_back({-g, {kEq, num}});
   };
-  side(Fp2::one(), kHw0, kHw1, [](const ZkShape&, unsigned c) { return witness_factor(c); }, kSel);
-  side(gamma, kHt0, kHt1, table_factor, kM);
+  side(Fp2::one(), kHw, [](const ZkShape&, unsigned c) { return witness_factor(c); }, kSel);
+  side(gamma, kHt, table_factor, kM);
   // The table side's numerator is m times [row < 2^table_vars]: rows of the
   // zero-extension are not table rows, whatever m holds there (else a zero row could be
   // looked up in a table without one).
   terms.back().factors.push_back(kTableSel);
-  terms.push_back({g2, {kHw0}});
-  terms.push_back({g2 * kX, {kHw1}});
-  terms.push_back({-g2, {kHt0}});
-  terms.push_back({-(g2 * kX), {kHt1}});
+  terms.push_back({g2, {kHw}});
+  terms.push_back({-g2, {kHt}});
   return terms;
 }
 
@@ -148,7 +147,7 @@ Result<ZkProof> ZkProof::read(util::ByteReader& r, const ZkShape& shape) {
   auto sc = sumcheck::ZkProof::read(r, degrees_of(shape));
   if (!sc.ok()) return make_error("zk lookup: " + sc.error());
   p.sumcheck = std::move(*sc);
-  p.masked_evals.resize(kFirstWitness - kHw0 + shape.columns);
+  p.masked_evals.resize(num_masked_evals(shape));
   for (auto& v : p.masked_evals)
     if (Status st = field::read(r, v); !st) return make_error("zk lookup: the masked evaluations: " + st.error());
   return p;
@@ -236,13 +235,21 @@ Result<ZkProverOutput> prove_zk(const ZkShape& shape, const ZkInput& in, const s
   std::fill(table_sel.begin(), table_sel.begin() + (ptrdiff_t(1) << shape.table_vars), Fp::one());
   std::vector<std::vector<Fp>> table(shape.columns, std::vector<Fp>(N, Fp::zero()));
   for (unsigned c = 0; c < shape.columns; ++c) std::copy(in.table[c].begin(), in.table[c].end(), table[c].begin());
+  // The helpers as F_{p^2} tables h0 + h1 X, their masks likewise.
+  auto helper_value = [&](size_t k) { return out.helpers[k]->evaluations().first(N); };
+  auto helper_mask = [&](size_t k) { return out.helpers[k]->evaluations().subspan(N); };
+  std::array<std::vector<Fp2>, 4> joined;  // h_w, R_w, h_t, R_t
+  for (auto& v : joined) v.resize(N);
+  pool.parallel_for(N, [&](size_t lo, size_t hi) {
+    for (size_t i = lo; i < hi; ++i) {
+      joined[0][i] = Fp2(helper_value(0)[i], helper_value(1)[i]), joined[1][i] = Fp2(helper_mask(0)[i], helper_mask(1)[i]);
+      joined[2][i] = Fp2(helper_value(2)[i], helper_value(3)[i]), joined[3][i] = Fp2(helper_mask(2)[i], helper_mask(3)[i]);
+    }
+  }, 1 << 12);
   sumcheck::MaskedInstance mi;
-  mi.inst.factors = {std::span<const Fp2>(eq), std::span<const Fp>(sel), std::span<const Fp>(table_sel)};
-  mi.masks = {{}, {}, {}};
-  for (size_t k = 0; k < 4; ++k) {
-    mi.inst.factors.emplace_back(out.helpers[k]->evaluations().first(N));
-    mi.masks.push_back(out.helpers[k]->evaluations().subspan(N));
-  }
+  mi.inst.factors = {std::span<const Fp2>(eq), std::span<const Fp>(sel), std::span<const Fp>(table_sel),
+                     std::span<const Fp2>(joined[0]), std::span<const Fp2>(joined[2])};
+  mi.masks = {{}, {}, {}, std::span<const Fp2>(joined[1]), std::span<const Fp2>(joined[3])};
   mi.inst.factors.emplace_back(m_values);
   mi.masks.push_back(masks(in.m));
   for (const pcs::CommittedPoly* w : in.witness) {
@@ -256,10 +263,19 @@ Result<ZkProverOutput> prove_zk(const ZkShape& shape, const ZkInput& in, const s
   mi.inst.terms = terms_of(shape, alpha, beta, gamma);
   auto sc = sumcheck::prove_zk(mi, Fp2::zero(), mask, in.mask_root, t);
   out.proof.sumcheck = std::move(sc.proof);
-  out.proof.masked_evals.assign(sc.factor_evals.begin() + kHw0, sc.factor_evals.begin() + kFirstWitness + shape.columns);
+  // Each helper table's own masked value f~(r) + c R~(r), which the opening proves; the
+  // sumcheck's h^ = h0^ + h1^ X.
+  const Fp2 c = sumcheck::mask_factor(sc.point);
+  for (size_t k = 0; k < kHelperEvals; ++k)
+    out.proof.masked_evals.push_back(poly::evaluate(helper_value(k), sc.point) +
+                                     c * poly::evaluate(helper_mask(k), sc.point));
+  ZK_ASSERT(sc.factor_evals[kHw] == out.proof.masked_evals[0] + kX * out.proof.masked_evals[1]);
+  ZK_ASSERT(sc.factor_evals[kHt] == out.proof.masked_evals[2] + kX * out.proof.masked_evals[3]);
+  out.proof.masked_evals.insert(out.proof.masked_evals.end(), sc.factor_evals.begin() + kM,
+                                sc.factor_evals.begin() + kFirstWitness + shape.columns);
   t.absorb("logup.zk.masked_evals", std::span<const Fp2>(out.proof.masked_evals));
   out.claims.point = sc.point;
-  for (size_t k = 0; k < 4; ++k) out.claims.helper_evals[k] = sc.factor_evals[kHw0 + k];
+  for (size_t k = 0; k < kHelperEvals; ++k) out.claims.helper_evals[k] = out.proof.masked_evals[k];
   out.claims.m_eval = sc.factor_evals[kM];
   out.claims.witness_evals.assign(sc.factor_evals.begin() + kFirstWitness,
                                   sc.factor_evals.begin() + kFirstWitness + shape.columns);
@@ -276,7 +292,7 @@ Result<ZkClaims> verify_zk(const ZkShape& shape, std::span<const std::vector<Fp>
   if (table.size() != shape.columns) return make_error("zk lookup: wrong number of table columns");
   for (const auto& col : table)
     if (col.size() != (size_t(1) << shape.table_vars)) return make_error("zk lookup: a table column has the wrong size");
-  if (proof.masked_evals.size() != kFirstWitness - kHw0 + shape.columns)
+  if (proof.masked_evals.size() != num_masked_evals(shape))
     return make_error("zk lookup: wrong number of masked evaluations");
   absorb_statement(t, shape, comms.witness, comms.m);
   const auto [alpha, beta] = draw_alpha_beta(t, shape, true);
@@ -297,7 +313,10 @@ Result<ZkClaims> verify_zk(const ZkShape& shape, std::span<const std::vector<Fp>
   for (size_t i = wv; i < n; ++i) evals[kSel] *= Fp2::one() - r[i];
   evals[kTableSel] = Fp2::one();
   for (size_t i = shape.table_vars; i < n; ++i) evals[kTableSel] *= Fp2::one() - r[i];
-  std::copy(proof.masked_evals.begin(), proof.masked_evals.end(), evals.begin() + kHw0);
+  const auto& me = proof.masked_evals;
+  evals[kHw] = me[0] + kX * me[1];
+  evals[kHt] = me[2] + kX * me[3];
+  std::copy(me.begin() + kHelperEvals, me.end(), evals.begin() + kM);
   for (unsigned c = 0; c < shape.columns; ++c)
     evals[table_factor(shape, c)] = extended_eval(table[c], shape.table_vars, r);
   const auto terms = terms_of(shape, alpha, beta, gamma);
@@ -310,8 +329,8 @@ Result<ZkClaims> verify_zk(const ZkShape& shape, std::span<const std::vector<Fp>
     out.helpers[k] = pcs::Commitment{proof.helper_root, n + 1, std::vector<uint32_t>(4, n + 1), uint32_t(k)};
     out.helper_evals[k] = proof.masked_evals[k];
   }
-  out.m_eval = proof.masked_evals[kM - kHw0];
-  out.witness_evals.assign(proof.masked_evals.begin() + (kFirstWitness - kHw0), proof.masked_evals.end());
+  out.m_eval = me[kHelperEvals];
+  out.witness_evals.assign(me.begin() + kHelperEvals + 1, me.end());
   out.final_mask = proof.sumcheck.final_mask;
   out.rho = sub->rho;
   return out;
