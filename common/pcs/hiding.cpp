@@ -68,13 +68,9 @@ Result<std::vector<Claim>> extend_claims(std::span<const uint32_t> vars, std::sp
         (covered + 1 != vars[c.poly] || (!c.weights.empty() && !std::has_single_bit(c.weights.size()))))
       return make_error("pcs hiding: a claim covers " + std::to_string(covered) + " variables, the value table " +
                         std::to_string(vars[c.poly] - 1));
-    Claim e = c;
-    if (on_committed) {
-    } else if (e.weights.empty()) {
-      e.point.push_back(Fp2::zero());
-    } else {
-      e.weights.resize(2 * e.weights.size(), Fp2::zero());
-    }
+    Claim e = c;  // a claim on the committed table stays as it is; one on the values gets y = 0
+    if (!on_committed && e.weights.empty()) e.point.push_back(Fp2::zero());
+    if (!on_committed && !e.weights.empty()) e.weights.resize(2 * e.weights.size(), Fp2::zero());
     Claim h{h_index, std::vector<Fp2>(h_vars - vars[c.poly], Fp2::zero()), Fp2::zero(), e.weights};
     h.point.insert(h.point.end(), e.point.begin(), e.point.end());
     h_claims.push_back(std::move(h));

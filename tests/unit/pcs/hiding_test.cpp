@@ -55,15 +55,8 @@ struct Fixture {
     }
     std::vector<const pcs::CommittedPoly*> ptrs;
     for (auto& p : polys) ptrs.push_back(&p);
-    auto t = fresh_transcript();
-    auto pr = pcs::open_hiding(ptrs, claims, t, params, seed_of(0x55));
-    REQUIRE(pr.ok());
-    proof = std::move(*pr);
-    auto tv = fresh_transcript();
-    auto st = pcs::verify_hiding(comms, claims, proof, tv, params);
-    INFO(st.error());
-    REQUIRE(st.ok());
-    CHECK(tv.state() == t.state());
+    const HidingOpening opening(ptrs, claims, seed_of(0x55), params);
+    proof = opening.proof;
   }
 
   zks::Status verify(std::span<const uint8_t> bytes, std::span<const pcs::Claim> cl) const {

@@ -53,9 +53,11 @@ struct HidingOpening {
     auto opened = zks::pcs::open_hiding(polys, claims, t, params, seed);
     REQUIRE(opened.ok());
     proof = std::move(*opened);
-    auto st = verify(claims, proof);
+    auto tv = fresh_transcript();
+    auto st = zks::pcs::verify_hiding(comms, claims, proof, tv, params);
     INFO(st.error());
     REQUIRE(st.ok());
+    CHECK(tv.state() == t.state());  // prover and verifier ran the same transcript
   }
   zks::Status verify(std::span<const zks::pcs::Claim> cl, std::span<const uint8_t> bytes) const {
     auto t = fresh_transcript();
