@@ -171,7 +171,15 @@ struct Plan {
   std::map<size_t, std::shared_ptr<FunctionTable>> node_tables;  // generated per node (Clip, LeakyRelu)
 };
 
-// A node whose integer semantics are y = T[x - in_lo] over the whole activation range.
+// A node whose integer semantics are y = T[x - in_lo] over the whole activation range
+// (its model table covers it).
+bool is_table_op(const model::QModel& m, const model::QNode& n);
+// Clip, Abs, Neg, and LeakyRelu/PRelu with one slope: proved by a table the prover and
+// verifier generate from the node (function_table) over the activation range.
+bool is_function_op(const model::QNode& n);
+FunctionTable function_table(const model::QModel& m, const model::QNode& n);
+// Layout ops: y[i] = x[gather[i]] or the fill (every gather node but Concat).
+bool is_layout(const model::QNode& n);
 
 Error node_error(const model::QNode& n, const std::string& what);
 Result<poly::PaddedShape> padded_of(const model::Shape& s);

@@ -16,36 +16,6 @@ namespace {
 // 2: h claimed at every claim's point, placed as the batch places that table.
 constexpr uint32_t kHidingVersion = 2;
 
-// `count` uniform field elements from (seed, label, context): BLAKE2b in counter mode,
-// eight messages hashed side by side (hash_many), each 64-bit word kept when below p,
-// so every element is exactly uniform.
-std::vector<Fp> expand(const Seed& seed, std::string_view label, std::span<const uint8_t> context, size_t count) {
-  std::vector<uint8_t> prefix(seed.begin(), seed.end());
-  prefix.insert(prefix.end(), label.begin(), label.end());
-  prefix.insert(prefix.end(), context.begin(), context.end());
-  const size_t len = prefix.size() + 8;
-  constexpr size_t kBatch = 256;
-  std::vector<uint8_t> msgs(kBatch * len);
-  std::vector<hash::Digest> digests(kBatch);
-  for (size_t i = 0; i < kBatch; ++i) std::copy(prefix.begin(), prefix.end(), msgs.begin() + static_cast<long>(i * len));
-  std::vector<Fp> out;
-  out.reserve(count);
-  for (uint64_t block = 0; out.size() < count;) {
-    // Four words a block, about 4 elements: enough blocks for what is left, and a few.
-    const size_t n = std::min<size_t>(kBatch, (count - out.size()) / 4 + 2);
-    for (size_t i = 0; i < n; ++i)
-      for (int k = 0; k < 8; ++k) msgs[i * len + prefix.size() + k] = uint8_t((block + i) >> (8 * k));
-    hash::hash_many(hash::Domain::Mask, msgs.data(), len, len, n, digests.data());
-    for (size_t i = 0; i < n; ++i)
-      for (size_t w = 0; w < 4 && out.size() < count; ++w) {
-        uint64_t x = 0;
-        for (int k = 0; k < 8; ++k) x |= uint64_t(digests[i][8 * w + k]) << (8 * k);
-        if (x < Fp::P) out.push_back(Fp::from_canonical(x));
-      }
-    block += n;
-  }
-  return out;
-}
 
 // Claims on value tables as claims on the committed tables (a last coordinate 0), and
 // h's points: one per claim, where the batch puts that claim's table (on the last
@@ -96,6 +66,37 @@ Status check_sizes(std::span<const uint32_t> vars, const Params& params) {
 
 }  // namespace
 
+// `count` uniform field elements from (seed, label, context): BLAKE2b in counter mode,
+// eight messages hashed side by side (hash_many), each 64-bit word kept when below p,
+// so every element is exactly uniform.
+std::vector<Fp> expand_seed(const Seed& seed, std::string_view label, std::span<const uint8_t> context, size_t count) {
+  std::vector<uint8_t> prefix(seed.begin(), seed.end());
+  prefix.insert(prefix.end(), label.begin(), label.end());
+  prefix.insert(prefix.end(), context.begin(), context.end());
+  const size_t len = prefix.size() + 8;
+  constexpr size_t kBatch = 256;
+  std::vector<uint8_t> msgs(kBatch * len);
+  std::vector<hash::Digest> digests(kBatch);
+  for (size_t i = 0; i < kBatch; ++i) std::copy(prefix.begin(), prefix.end(), msgs.begin() + static_cast<long>(i * len));
+  std::vector<Fp> out;
+  out.reserve(count);
+  for (uint64_t block = 0; out.size() < count;) {
+    // Four words a block, about 4 elements: enough blocks for what is left, and a few.
+    const size_t n = std::min<size_t>(kBatch, (count - out.size()) / 4 + 2);
+    for (size_t i = 0; i < n; ++i)
+      for (int k = 0; k < 8; ++k) msgs[i * len + prefix.size() + k] = uint8_t((block + i) >> (8 * k));
+    hash::hash_many(hash::Domain::Mask, msgs.data(), len, len, n, digests.data());
+    for (size_t i = 0; i < n; ++i)
+      for (size_t w = 0; w < 4 && out.size() < count; ++w) {
+        uint64_t x = 0;
+        for (int k = 0; k < 8; ++k) x |= uint64_t(digests[i][8 * w + k]) << (8 * k);
+        if (x < Fp::P) out.push_back(Fp::from_canonical(x));
+      }
+    block += n;
+  }
+  return out;
+}
+
 Result<Claim> masked_claim(size_t poly, std::span<const Fp2> point, const Fp2& masked_value) {
   if (point.empty()) return make_error("pcs hiding: a masked evaluation needs a point");
   const Fp2 c = point[0] * (Fp2::one() - point[0]);
@@ -123,7 +124,7 @@ Result<std::vector<Fp>> hiding_table(std::span<const Fp> values, const Seed& see
   const size_t half = size_t(1) << n;
   std::vector<Fp> table(2 * half, Fp::zero());
   std::copy(values.begin(), values.end(), table.begin());
-  const std::vector<Fp> mask = expand(seed, "pcs.hiding.mask", context, half);
+  const std::vector<Fp> mask = expand_seed(seed, "pcs.hiding.mask", context, half);
   std::copy(mask.begin(), mask.end(), table.begin() + static_cast<long>(half));
   return table;
 }
@@ -175,7 +176,7 @@ Result<util::Bytes> open_hiding(std::span<const CommittedPoly* const> polys, std
     for (const Fp2& x : c.weights) ctx.update_u64(x.c0().value()).update_u64(x.c1().value());
   }
   const hash::Digest context = ctx.finalize();
-  auto h = commit(expand(seed, "pcs.hiding.h", context, size_t(1) << h_vars), params);
+  auto h = commit(expand_seed(seed, "pcs.hiding.h", context, size_t(1) << h_vars), params);
   if (!h.ok()) return make_error(h.error());
   std::vector<Claim> all_claims = std::move(*ext);
   util::ByteWriter w;

@@ -56,6 +56,11 @@ constexpr unsigned kMinHidingVars = 13;
 // accept (the standard ones: 138 queries, leaves of 16).
 constexpr size_t kRevealedPerOpening = 138 * 16;
 
+// `count` uniform field elements from (seed, label, context): BLAKE2b in counter mode
+// (domain Mask), each 64-bit word kept when below p, so every element is exactly
+// uniform. What a prover draws from its secret seed: masks, mask tables, other seeds.
+std::vector<Fp> expand_seed(const Seed& seed, std::string_view label, std::span<const uint8_t> context, size_t count);
+
 // The value table's variables for `count` values read by `openings` openings:
 // ceil(log2 count), at least kMinHidingVars, and 2^n above openings times
 // kRevealedPerOpening. A hiding commitment has one variable more.

@@ -326,12 +326,17 @@ unsigned first_round_degree(std::span<const Term> terms, std::span<const char> m
   return d + (with_eq ? 1 : 0);
 }
 
+std::vector<unsigned> masked_degrees(unsigned num_vars, std::span<const Term> terms, std::span<const char> masked,
+                                     bool with_eq) {
+  auto out = uniform_degrees(num_vars, degree_of(masked.size(), terms, with_eq));
+  if (!out.empty()) out[0] = first_round_degree(terms, masked, with_eq);
+  return out;
+}
+
 std::vector<unsigned> masked_degrees(const MaskedInstance& mi) {
   std::vector<char> masked;
   for (const auto& m : mi.masks) masked.push_back(!is_empty(m));
-  auto out = uniform_degrees(mi.inst.num_vars(), mi.inst.degree());
-  if (!out.empty()) out[0] = first_round_degree(mi.inst.terms, masked, !mi.inst.eq_point.empty());
-  return out;
+  return masked_degrees(mi.inst.num_vars(), mi.inst.terms, masked, !mi.inst.eq_point.empty());
 }
 
 Fp2 mask_factor(std::span<const Fp2> r) {

@@ -127,6 +127,10 @@ struct MaskedInstance {
 // other rounds have the instance's degree.
 unsigned first_round_degree(std::span<const Term> terms, std::span<const char> masked, bool with_eq);
 std::vector<unsigned> masked_degrees(const MaskedInstance& mi);
+// The same from the shape alone (what a verifier knows): k variables, the terms (empty:
+// the product of every factor), which factors are masked, and whether eq is a factor.
+std::vector<unsigned> masked_degrees(unsigned num_vars, std::span<const Term> terms, std::span<const char> masked,
+                                     bool with_eq);
 ZkProverOutput prove_zk(const MaskedInstance& mi, const Fp2& claimed_sum, const Mask& mask,
                         const hash::Digest& mask_root, transcript::Transcript& t, const Fp2& offset = Fp2::zero());
 // c = r_0 (1 - r_0): f^(r) = f~(r) + c R~(r).

@@ -171,15 +171,21 @@ TEST_CASE("masked evaluations: round 0 over f^ = f~ + x_0 (1 - x_0) R~ is comple
   std::mt19937_64 rng(6);
   for (unsigned k : {1u, 2u, 5u, 9u}) {
     for (bool with_eq : {false, true}) {
-      for (bool with_terms : {false, true}) {
+      for (int with_terms : {0, 1, 2}) {
         CAPTURE(k, with_eq, with_terms);
         Instance in(k, 3, with_eq, rng);
-        if (with_terms)  // f0 f1 + 5 f2, f2 unmasked (a table the verifier knows)
+        if (with_terms == 1)  // f0 f1 + 5 f2, f2 unmasked (a table the verifier knows)
           in.inst.terms = {{Fp2::one(), {0, 1}}, {Fp2::from_u64(5), {2}}};
+        if (with_terms == 2)  // f0 f2 - 3 f1 f2 + 7 f2: masked factors times an unmasked one (a selector)
+          in.inst.terms = {{Fp2::one(), {0, 2}}, {-Fp2::from_u64(3), {1, 2}}, {Fp2::from_u64(7), {2}}};
         std::vector<std::vector<Fp>> R = {random_entries(size_t(1) << k, rng), random_entries(size_t(1) << k, rng)};
         sc::MaskedInstance mi{in.inst, {R[0], R[1], {}}};
+        // Variant 2 masks f0 with an F_{p^2} table (an affine mask's, stage 5).
+        std::vector<Fp2> R0_2(R[0].size());
+        for (size_t i = 0; i < R0_2.size(); ++i) R0_2[i] = Fp2(R[0][i], R[1][i]);
+        if (with_terms == 2) mi.masks[0] = std::span<const Fp2>(R0_2);
         const auto degrees = sc::masked_degrees(mi);
-        CHECK(degrees[0] == (with_terms ? 6u : 7u) + (with_eq ? 1u : 0u));
+        CHECK(degrees[0] == (with_terms == 0 ? 7u : with_terms == 1 ? 6u : 4u) + (with_eq ? 1u : 0u));
         const auto entries = random_entries(sc::mask_entries(degrees), rng);
         const Fp2 H = sc::compute_sum(in.inst);
         Transcript tp("zk-test");
@@ -193,7 +199,8 @@ TEST_CASE("masked evaluations: round 0 over f^ = f~ + x_0 (1 - x_0) R~ is comple
         const Fp2 c = sc::mask_factor(sub->point);
         for (size_t j = 0; j < 3; ++j) {
           Fp2 expect = zks::poly::evaluate(std::span<const Fp>(in.tables[j]), sub->point);
-          if (j < 2) expect += c * zks::poly::evaluate(std::span<const Fp>(R[j]), sub->point);
+          if (j == 0 && with_terms == 2) expect += c * zks::poly::evaluate(std::span<const Fp2>(R0_2), sub->point);
+          else if (j < 2) expect += c * zks::poly::evaluate(std::span<const Fp>(R[j]), sub->point);
           CHECK(out.factor_evals[j] == expect);
         }
         CHECK(sc::check_final(*sub, out.factor_evals, in.eq_point, in.inst.terms).ok());

@@ -1,0 +1,181 @@
+// Private-input proofs (circuits/slice/private_proof.hpp) on corpus models: completeness
+// with the input never in the statement, refusals that name the node, and tampering
+// (proof bytes, statement fields, witness columns) rejected.
+#include <catch2/catch.hpp>
+
+#include "circuits/slice/private_proof.hpp"
+#include "unit/circuits/compiled.hpp"
+
+namespace c = zks::circuits;
+using zks::field::Fp;
+
+namespace {
+
+const zks::pcs::Params kParams = zks::pcs::Params::standard();
+
+zks::pcs::Seed seed_of(uint8_t b) {
+  zks::pcs::Seed s{};
+  s.fill(b);
+  return s;
+}
+
+struct Case {
+  zks::test::Compiled m;
+  c::PrivateStatement st;
+  std::vector<int64_t> input;
+};
+
+Case load(const std::string& name) {
+  Case k{zks::test::compile(name), {}, {}};
+  k.st.model = &k.m.q;
+  k.st.output = k.m.run.values[size_t(k.m.q.outputs[0])];
+  k.input = k.m.run.values[size_t(k.m.q.inputs[0])];
+  k.st.binding.job_id[0] = 7;
+  return k;
+}
+
+// The statement must point at the case's own model after a copy.
+c::PrivateStatement statement_of(const Case& k) {
+  auto st = k.st;
+  st.model = &k.m.q;
+  return st;
+}
+
+zks::util::Bytes proved(const Case& k, const c::PrivateTamper& tamper = {}, uint8_t seed = 1) {
+  auto proof = c::prove_private(statement_of(k), k.input, kParams, seed_of(seed), tamper);
+  INFO((proof.ok() ? std::string() : proof.error()));
+  REQUIRE(proof.ok());
+  return std::move(proof).value();
+}
+
+std::string rejection(const Case& k, const zks::util::Bytes& proof, const c::PrivateStatement* st = nullptr) {
+  auto s = c::verify_private(st ? *st : statement_of(k), proof, kParams);
+  return s.ok() ? std::string() : s.error();
+}
+
+}  // namespace
+
+TEST_CASE("private proofs of dense networks and table ops verify at 100 bits", "[private]") {
+  const auto name = GENERATE(as<std::string>{}, "1l_mlp", "2l_relu_fc", "accuracy", "sklearn_mlp", "eye", "1l_linear",
+                             "quantize_dequantize", "1l_sigmoid", "1l_leakyrelu", "1l_relu");
+  INFO(name);
+  const Case k = load(name);
+  REQUIRE(c::check_private_provable(k.m.q).ok());
+  const auto proof = proved(k);
+  zks::transcript::SoundnessLedger ledger;
+  auto s = c::verify_private(statement_of(k), proof, kParams, &ledger);
+  INFO(s.error());
+  REQUIRE(s.ok());
+  CHECK(ledger.bits() >= 100.0);
+  // The output changed by one: rejected.
+  auto st = statement_of(k);
+  st.output[0] += 1;
+  CHECK_FALSE(rejection(k, proof, &st).empty());
+}
+
+TEST_CASE("a private proof refuses what it cannot prove, naming it", "[private]") {
+  const Case conv = load("1l_conv");
+  auto s = c::check_private_provable(conv.m.q);
+  REQUIRE_FALSE(s.ok());
+  CHECK_THAT(s.error(), Catch::Contains("Conv node"));
+  auto p = c::prove_private(statement_of(conv), conv.input, kParams, seed_of(1));
+  REQUIRE_FALSE(p.ok());
+  CHECK_THAT(p.error(), Catch::Contains("Conv node"));
+
+  const Case k = load("accuracy");
+  // Another output than the model's on this input.
+  auto st = statement_of(k);
+  st.output[0] += 1;
+  auto wrong = c::prove_private(st, k.input, kParams, seed_of(1));
+  REQUIRE_FALSE(wrong.ok());
+  CHECK_THAT(wrong.error(), Catch::Contains("not the model's result"));
+  // An input of the wrong size, an input entry out of the activation range.
+  auto shorter = k.input;
+  shorter.pop_back();
+  CHECK_THAT(c::prove_private(statement_of(k), shorter, kParams, seed_of(1)).error(), Catch::Contains("entries"));
+  auto big = k.input;
+  big[0] = int64_t(1) << 20;
+  CHECK_THAT(c::prove_private(statement_of(k), big, kParams, seed_of(1)).error(),
+             Catch::Contains("outside the activation range"));
+  // Garbage and an empty proof.
+  CHECK_FALSE(rejection(k, {}).empty());
+  CHECK_FALSE(rejection(k, zks::util::Bytes(200, 0x5a)).empty());
+}
+
+TEST_CASE("a private proof is bound to its statement and its bytes", "[private][tamper]") {
+  const Case k = load("accuracy");
+  const auto proof = proved(k);
+  REQUIRE(rejection(k, proof).empty());
+  SECTION("statement fields: fingerprint, job, prover, output") {
+    auto st = statement_of(k);
+    st.fingerprint[3] ^= 1;
+    CHECK_FALSE(rejection(k, proof, &st).empty());
+    st = statement_of(k);
+    st.binding.job_id[0] ^= 1;
+    CHECK_FALSE(rejection(k, proof, &st).empty());
+    st = statement_of(k);
+    st.binding.prover[31] ^= 1;
+    CHECK_FALSE(rejection(k, proof, &st).empty());
+    st = statement_of(k);
+    st.output.back() -= 1;
+    CHECK_FALSE(rejection(k, proof, &st).empty());
+  }
+  SECTION("a changed byte anywhere: the root, the sumchecks, the lookups, the opening") {
+    for (size_t at : {size_t(5), size_t(40), size_t(200), proof.size() / 8, proof.size() / 4, proof.size() / 2,
+                      proof.size() - 10}) {
+      auto p = proof;
+      p[at] ^= 0x10;
+      INFO(at);
+      CHECK_FALSE(rejection(k, p).empty());
+    }
+    auto longer = proof;
+    longer.push_back(0);
+    CHECK_FALSE(rejection(k, longer).empty());
+  }
+  SECTION("fresh masks: another seed, another proof (of the same statement)") {
+    const auto other = proved(k, {}, 2);
+    CHECK(other != proof);
+    CHECK(rejection(k, other).empty());
+  }
+}
+
+TEST_CASE("a cheating private prover's witness is rejected", "[private][tamper]") {
+  const Case k = load("accuracy");  // Gemm Relu Gemm Relu Gemm
+  // Columns: 0 the input, then Gemm 0's q (1) and remainder limb (2), Relu's y (3), ...
+  const size_t q = 1, limb = 2, y = 3;
+  const int64_t shift = k.m.q.nodes[0].shift;
+  REQUIRE(shift <= 16);
+  SECTION("a Requant off by one (q + 1, rem - 2^s): the remainder's range lookup") {
+    c::PrivateTamper t{[&](std::vector<std::vector<Fp>>& cols) {
+      cols[q][0] += Fp::one();
+      cols[limb][0] -= Fp(uint64_t(1) << shift);
+    }};
+    CHECK_THAT(rejection(k, proved(k, t)), Catch::Contains("a remainder's range"));
+  }
+  SECTION("a Relu output changed: the next MatMul (it read the output the run made)") {
+    c::PrivateTamper t{[&](std::vector<std::vector<Fp>>& cols) { cols[y][1] += Fp::one(); }};
+    CHECK_THAT(rejection(k, proved(k, t)), Catch::Contains("matmul"));
+  }
+  SECTION("the last Relu's output changed (1l_mlp: Gemm, Relu): its table lookup") {
+    const Case mlp = load("1l_mlp");  // columns: input, q, limb, y
+    c::PrivateTamper t{[&](std::vector<std::vector<Fp>>& cols) { cols[3][1] += Fp::one(); }};
+    CHECK_THAT(rejection(mlp, proved(mlp, t)), Catch::Contains("lookup into its table"));
+  }
+  SECTION("q changed alone: the Requant's zerocheck") {
+    c::PrivateTamper t{[&](std::vector<std::vector<Fp>>& cols) { cols[q][2] += Fp::one(); }};
+    CHECK_FALSE(rejection(k, proved(k, t)).empty());
+  }
+  SECTION("the input changed after the run: the MatMul's sumcheck") {
+    c::PrivateTamper t{[&](std::vector<std::vector<Fp>>& cols) { cols[0][4] += Fp::one(); }};
+    CHECK_FALSE(rejection(k, proved(k, t)).empty());
+  }
+  SECTION("a multiplicity changed: its lookup") {
+    c::PrivateTamper t{[&](std::vector<std::vector<Fp>>& cols) { cols.back()[0] += Fp::one(); }};
+    CHECK_FALSE(rejection(k, proved(k, t)).empty());
+  }
+  SECTION("a padding entry of the output (column 7, one real entry) set: the output's check at a random point") {
+    REQUIRE(k.st.output.size() == 1);
+    c::PrivateTamper t{[&](std::vector<std::vector<Fp>>& cols) { cols[7][1] = Fp(5); }};
+    CHECK_FALSE(rejection(k, proved(k, t)).empty());
+  }
+}
