@@ -9,10 +9,13 @@
 #include <nlohmann/json.hpp>
 
 #include "circuits/slice/bundle.hpp"
+#include "circuits/slice/fingerprint.hpp"
+#include "circuits/slice/private_proof.hpp"
 #include "cli/commands.hpp"
 #include "cli/files.hpp"
 #include "crypto/keys.hpp"
 #include "model/io.hpp"
+#include "model/quantize.hpp"
 #include "pcs/basefold.hpp"
 #include "util/thread_pool.hpp"
 
@@ -69,6 +72,105 @@ int run_prove(const std::string& dir, const std::string& input, const std::strin
   return 0;
 }
 
+void print_output(const model::QModel& m, size_t o, std::span<const int64_t> v) {
+  const auto& t = m.tensors[size_t(m.outputs[o])];
+  fmt::print("  output {} ({} values at scale 2^-{}):", t.name, v.size(), t.scale);
+  for (size_t i = 0; i < std::min<size_t>(v.size(), 10); ++i) fmt::print(" {:.5g}", std::ldexp(double(v[i]), -t.scale));
+  fmt::print("{}\n", v.size() > 10 ? " ..." : "");
+}
+
+// The model's FP, checked against the manifest (zero when it is not sealed).
+Result<hash::Digest> sealed_fingerprint(const slicer::Manifest& man) {
+  if (man.fingerprint.empty()) return hash::Digest{};
+  return circuits::check_sealed(man, pcs::Params::standard());
+}
+
+// `prove --private`: the whole model in one zero-knowledge proof of its output; the
+// input stays on this machine (circuits/slice/private_proof.hpp).
+int run_prove_private(const std::string& dir, const std::string& input, const std::string& out, bool json) {
+  auto compiled = load_compiled(dir);
+  if (!compiled.ok()) return fail(compiled.error());
+  if (auto s = need_weights(compiled->manifest, dir); !s.ok()) return fail(s.error());
+  const auto& m = compiled->manifest.model;
+  if (auto s = circuits::check_private_provable(m); !s.ok()) return fail(s.error());
+  auto tensors = load_model_inputs(m, input);
+  if (!tensors.ok()) return fail(tensors.error());
+  auto run = model::run_int(m, *tensors);
+  if (!run.ok()) return fail(run.error());
+  circuits::PrivateStatement st;
+  st.model = &m;
+  auto fp = sealed_fingerprint(compiled->manifest);
+  if (!fp.ok()) return fail(fp.error());
+  st.fingerprint = *fp;
+  for (int t : m.outputs) st.outputs.push_back(run->values[size_t(t)]);
+  std::vector<std::vector<int64_t>> inputs;
+  for (int t : m.inputs) inputs.push_back(run->values[size_t(t)]);
+  if (!json) fmt::print(stderr, "proving the model's output on a private input (zero knowledge)\n");
+  auto t0 = std::chrono::steady_clock::now();
+  auto proof = circuits::prove_private(st, inputs, pcs::Params::standard(), circuits::random_seed());
+  if (!proof.ok()) return fail(proof.error());
+  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  const auto bytes = circuits::PrivateProofFile{st.outputs, *proof}.write();
+  if (auto s = write_bytes(out, bytes); !s.ok()) return fail(s.error());
+  if (json) {
+    nlohmann::json j;
+    j["private"] = true;
+    j["prove_ms"] = ms;
+    j["proof_bytes"] = bytes.size();
+    fmt::print("{}\n", j.dump(2));
+  } else {
+    fmt::print("proved the output in {:.1f} ms; private proof {} ({} bytes; the input is not in it)\n", ms, out,
+               bytes.size());
+  }
+  return 0;
+}
+
+int run_verify_private(const CompiledModel& compiled, std::span<const uint8_t> bytes, const std::string& pin,
+                       const std::string& input, bool json) {
+  if (!input.empty()) return fail("--input: a private proof does not carry its input, so it cannot be compared");
+  const auto& man = compiled.manifest;
+  hash::Digest pinned{};
+  if (!pin.empty() && (pin.size() != 64 || !crypto::decode_hex(pin, pinned))) return fail("--fp expects 64 hex digits");
+  auto file = circuits::PrivateProofFile::read(bytes);
+  Status s = file.ok() ? Status() : Status(make_error(file.error()));
+  auto fp = sealed_fingerprint(man);
+  if (s.ok() && !fp.ok()) s = make_error(fp.error());
+  if (s.ok() && !pin.empty() && man.fingerprint.empty())
+    s = make_error("the manifest is not sealed, so it has no fingerprint to pin");
+  if (s.ok() && !pin.empty() && *fp != pinned)
+    s = make_error("the manifest's fingerprint is not the pinned one (another model)");
+  if (s.ok() && man.verify_only())
+    s = make_error("a private proof is checked against the model's weights (a full manifest, not a verify-only one)");
+  transcript::SoundnessLedger ledger;
+  double ms = 0;
+  if (s.ok()) {
+    circuits::PrivateStatement st;
+    st.model = &man.model;
+    st.fingerprint = *fp;
+    st.outputs = file->outputs;
+    auto t0 = std::chrono::steady_clock::now();
+    s = circuits::verify_private(st, file->proof, pcs::Params::standard(), &ledger);
+    ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  }
+  if (json) {
+    nlohmann::json j;
+    j["valid"] = s.ok();
+    j["private"] = true;
+    if (!s.ok()) j["reason"] = s.error();
+    else j["verify_ms"] = ms, j["soundness_bits"] = ledger.bits(), j["outputs"] = file->outputs;
+    j["fingerprint"] = util::to_hex(man.fingerprint);
+    fmt::print("{}\n", j.dump(2));
+  } else if (s.ok()) {
+    fmt::print("VALID: private proof verified in {:.2f} ms (model fingerprint {}{}); the input stays hidden\n", ms,
+               util::to_hex(man.fingerprint), pin.empty() ? ", not pinned: pass --fp to pin it" : ", pinned");
+    fmt::print("  soundness: {}\n", ledger.describe());
+    for (size_t o = 0; o < file->outputs.size(); ++o) print_output(man.model, o, file->outputs[o]);
+  } else {
+    fmt::print("INVALID: {}\n", s.error());
+  }
+  return s.ok() ? 0 : 1;
+}
+
 int run_verify(const std::string& dir, const std::string& path, const std::string& pin, const std::string& input,
                bool json) {
   auto compiled = load_compiled(dir);
@@ -77,6 +179,7 @@ int run_verify(const std::string& dir, const std::string& path, const std::strin
   if (!pin.empty() && (pin.size() != 64 || !crypto::decode_hex(pin, pinned))) return fail("--fp expects 64 hex digits");
   auto bytes = read_bytes(path);
   if (!bytes.ok()) return fail(bytes.error());
+  if (circuits::PrivateProofFile::is_one(*bytes)) return run_verify_private(*compiled, *bytes, pin, input, json);
   auto bundle = circuits::Bundle::read(*bytes);
   if (!bundle.ok()) return fail("invalid bundle: " + bundle.error());
   std::vector<circuits::SliceTiming> timings;
@@ -132,9 +235,15 @@ void register_prove(CLI::App& app, Context& ctx) {
   p->add_option("--out", out, "Where to write the proof bundle")->required();
   p->add_option("--jobs", jobs, "Slices proved at once (0 = one per core, at most the slice count)");
   p->add_flag("--json", json, "Per-slice prove time and proof size as JSON");
-  p->callback([&ctx] { ctx.exit_code = run_prove(dir, input, out, jobs, json); });
+  static bool priv = false;
+  p->add_flag("--private", priv,
+              "Prove the whole model's output in zero knowledge: the proof reveals nothing of the input (dense "
+              "networks: Gemm, Relu, table and function ops)");
+  p->callback([&ctx] {
+    ctx.exit_code = priv ? run_prove_private(dir, input, out, json) : run_prove(dir, input, out, jobs, json);
+  });
 
-  auto* v = app.add_subcommand("verify", "Verify a proof bundle against a compiled model");
+  auto* v = app.add_subcommand("verify", "Verify a proof bundle (or a private proof) against a compiled model");
   static std::string vdir, bundle, pin;
   static bool vjson = false;
   v->add_option("dir", vdir, "Directory holding manifest.pb")->required();

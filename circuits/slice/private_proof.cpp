@@ -3,7 +3,6 @@
 #include <sodium.h>
 
 #include <algorithm>
-#include <bit>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -12,6 +11,7 @@
 #include "circuits/slice/slice_plan.hpp"
 #include "field/field.hpp"
 #include "lookup/zk_logup.hpp"
+#include "model/float_exec.hpp"
 #include "model/kernels.hpp"
 #include "poly/mle.hpp"
 #include "sumcheck/zk.hpp"
@@ -32,42 +32,42 @@ using slice_detail::node_error;
 constexpr uint32_t kPrivateVersion = 1;
 constexpr unsigned kLimbBits = 16;
 
-// ceil(log2 n), at least 1 (a sumcheck has one variable at least).
-unsigned vars_for(size_t n) { return std::max(1u, static_cast<unsigned>(std::bit_width(n - 1))); }
-
-size_t numel(const model::Shape& s) {
-  size_t n = 1;
-  for (int64_t d : s) n *= static_cast<size_t>(std::max<int64_t>(d, 0));
-  return n;
-}
-
 enum class LookupKind : uint8_t { Act = 1, Range = 2, Function = 3 };
 
 struct LookupPlan {
   LookupKind kind = LookupKind::Act;
-  size_t node = 0;              // the node whose tensor it checks (the input: SIZE_MAX)
+  size_t node = SIZE_MAX;       // the node whose tensor it checks (SIZE_MAX: an input)
   std::vector<size_t> cols;     // witness columns
   size_t m_col = 0;             // the multiplicities' column
   unsigned table_vars = 0;
   unsigned range_bits = 0;      // Range: the limb's bits
-  const FunctionTable* fn = nullptr;  // Function
+  const FunctionTable* fn = nullptr;   // Function
   std::vector<std::vector<Fp>> table;  // the public columns (the verifier's own)
   lk::ZkShape shape;
   std::vector<unsigned> degrees;
   size_t off = 0;               // its slice of the mask table
 };
 
-struct GemmPlan {
+// One input of a linear op: acc += M x over dense indices. `fold` gives M(r, .) over the
+// input column's padded layout (2^kv entries) for a point r on the output's nv
+// variables; `apply` adds M x to a dense accumulator.
+struct LinearInput {
+  size_t col = 0;
+  std::function<std::vector<Fp2>(std::span<const Fp2> r, unsigned kv)> fold;
+  std::function<void(std::span<const int64_t> x, std::vector<int64_t>& acc)> apply;
+};
+
+struct LinearPlan {
   size_t node = 0;
-  size_t x_col = 0, q_col = 0;
+  std::vector<LinearInput> ins;
+  std::vector<int64_t> bias;  // dense, one an output
+  size_t q_col = 0;
   std::vector<size_t> limb_cols;
   std::vector<unsigned> limb_bits;
-  size_t K = 0, N = 0;
+  poly::PaddedShape out;      // q's layout
   unsigned kv = 0, nv = 0, shift = 0;
-  const std::vector<int64_t>* W = nullptr;  // [K, N] row-major
-  std::vector<int64_t> bias;                // N entries (zero without a bias)
-  std::vector<sc::Term> terms;              // the Requant zerocheck's
-  std::vector<char> masked;
+  std::vector<sc::Term> terms;         // the Requant zerocheck's
+  std::vector<sc::Term> maker_terms;   // sum_j M_j x_j
   std::vector<unsigned> d_reader, d_maker;
   size_t off_reader = 0, off_maker = 0, off_S = 0;
 };
@@ -80,19 +80,19 @@ struct UnaryPlan {
 
 struct Plan {
   const QModel* m = nullptr;
-  unsigned A = 0;                  // every column's value variables
-  std::vector<size_t> col_rows;    // real entries a column (the multiplicities: table rows)
-  size_t input_col = 0, output_col = 0;
-  std::vector<GemmPlan> gemms;
+  unsigned A = 0;                          // every column's value variables
+  std::vector<poly::PaddedShape> col_shape;  // each column's layout (multiplicities: the table's rows)
+  std::vector<size_t> input_cols, output_cols;
+  std::vector<LinearPlan> linears;
   std::vector<UnaryPlan> unaries;
   std::vector<LookupPlan> lookups;
-  std::vector<std::pair<bool, size_t>> steps;  // node order: (is_gemm, index)
+  std::vector<std::pair<bool, size_t>> steps;  // node order: (is_linear, index)
   std::vector<std::shared_ptr<FunctionTable>> tables;
   size_t mask_size = 0;
   unsigned mask_vars = 0;          // the mask table's value variables
   bool mask_first = false;         // the joint commitment holds members largest first
 
-  size_t columns() const { return col_rows.size(); }
+  size_t columns() const { return col_shape.size(); }
   size_t members() const { return columns() + 1; }
   size_t member(size_t col) const { return mask_first ? col + 1 : col; }
   size_t mask_member() const { return mask_first ? 0 : columns(); }
@@ -106,175 +106,538 @@ std::vector<Fp> act_table(const QModel& m) {
   return t;
 }
 
-Result<Plan> make_private_plan(const QModel& m) {
-  if (m.inputs.size() != 1 || m.outputs.size() != 1)
-    return make_error("private proof: the model must have one input and one output (it has " +
-                      std::to_string(m.inputs.size()) + " and " + std::to_string(m.outputs.size()) + ")");
-  if (m.cfg.act_bits > 16 || m.cfg.act_bits < 2)
-    return make_error("private proof: activations of " + std::to_string(m.cfg.act_bits) +
-                      " bits (at most 16: the range tables have 2^bits rows)");
-  const unsigned act = static_cast<unsigned>(m.cfg.act_bits);
-  Plan p;
-  p.m = &m;
-  std::map<int, size_t> col_of;
-  auto new_col = [&](size_t rows) {
-    p.col_rows.push_back(rows);
-    return p.col_rows.size() - 1;
-  };
-  const int input = m.inputs[0];
-  if (input < 0 || size_t(input) >= m.tensors.size()) return make_error("private proof: input tensor id out of range");
-  p.input_col = col_of[input] = new_col(numel(m.tensors[input].shape));
-  if (p.col_rows[p.input_col] == 0) return make_error("private proof: the input is empty");
-  std::vector<size_t> needs_range{p.input_col};  // columns a linear op may read
-  std::set<size_t> in_function;                   // columns a full-range table op reads
-  auto relu = std::make_shared<FunctionTable>();
-  relu->in_lo = m.act_lo();
-  for (int64_t v = m.act_lo(); v <= m.act_hi(); ++v) relu->values.push_back(std::max<int64_t>(0, v));
-  p.tables.push_back(relu);
-  std::map<int, const FunctionTable*> model_tables;
+// eq(r, .) on 2^|r| entries.
+std::vector<Fp2> eq_of(std::span<const Fp2> r) { return poly::eq_table(r); }
 
-  for (size_t k = 0; k < m.nodes.size(); ++k) {
-    const QNode& n = m.nodes[k];
-    if (n.inputs.empty() || n.outputs.size() != 1) return node_error(n, "expected one activation input and one output");
-    auto x = col_of.find(n.inputs[0]);
-    if (x == col_of.end()) return node_error(n, "reads a tensor the private proof does not hold");
-    const model::QTensor& out = m.tensors[n.outputs[0]];
-    if (n.op == "Gemm") {
-      if (n.inputs.size() < 2 || n.inputs.size() > 3) return node_error(n, "expected 2 or 3 inputs");
-      const model::QTensor& w = m.tensors[n.inputs[1]];
-      if (!w.is_const || w.shape.size() != 2) return node_error(n, "needs constant 2-d weights");
-      GemmPlan g;
-      g.node = k, g.x_col = x->second, g.W = &w.data;
-      g.K = static_cast<size_t>(w.shape[0]), g.N = static_cast<size_t>(w.shape[1]);
-      if (g.K == 0 || g.N == 0 || w.data.size() != g.K * g.N) return node_error(n, "malformed weights");
-      if (p.col_rows[g.x_col] != g.K || numel(out.shape) != g.N)
-        return node_error(n, "proves one row at a time (input [1, K], output [1, N]) in a private proof");
-      if (n.shift < 1 || n.shift > 46)
-        return node_error(n, "requantizes by shift " + std::to_string(n.shift) +
-                                 " (a private proof takes right shifts of 1 to 46 bits)");
-      g.shift = static_cast<unsigned>(n.shift);
-      g.bias.assign(g.N, 0);
-      if (n.inputs.size() == 3) {
-        const model::QTensor& c = m.tensors[n.inputs[2]];
-        if (!c.is_const) return node_error(n, "needs a constant bias");
-        const auto ci = model::kern::broadcast_index(c.shape, out.shape);
-        if (ci.size() != g.N) return node_error(n, "its bias does not broadcast to its output");
-        for (size_t j = 0; j < g.N; ++j) {
-          if (ci[j] < 0 || size_t(ci[j]) >= c.data.size()) return node_error(n, "its bias does not broadcast");
-          g.bias[j] = c.data[size_t(ci[j])];
-        }
-      }
-      // Field headroom (rule 5), for any input in the activation range.
-      const double in_max = std::ldexp(1.0, int(act) - 1);
-      for (size_t j = 0; j < g.N; ++j) {
-        double bound = std::fabs(double(g.bias[j])) + std::ldexp(1.0, int(g.shift) - 1);
-        for (size_t i = 0; i < g.K; ++i) bound += std::fabs(double(w.data[i * g.N + j])) * in_max;
-        if (bound >= std::ldexp(1.0, 62)) return node_error(n, "its accumulator may reach 2^62 (field headroom)");
-      }
-      g.kv = vars_for(g.K), g.nv = vars_for(g.N);
-      g.q_col = new_col(g.N);
-      for (unsigned done = 0; done < g.shift; done += kLimbBits) {
-        g.limb_cols.push_back(new_col(g.N));
-        g.limb_bits.push_back(std::min(kLimbBits, g.shift - done));
-        LookupPlan l;
-        l.kind = LookupKind::Range, l.node = k, l.cols = {g.limb_cols.back()};
-        l.range_bits = l.table_vars = g.limb_bits.back();
-        p.lookups.push_back(std::move(l));
-      }
-      // Factors: acc (masked by S), q, the limbs (masked by their commitments), sel.
-      const unsigned L = static_cast<unsigned>(g.limb_cols.size()), sel = 2 + L;
-      g.terms = {{Fp2::one(), {0, sel}}, {Fp2(Fp(uint64_t(1) << (g.shift - 1))), {sel}},
-                 {-Fp2(Fp(uint64_t(1) << g.shift)), {1, sel}}};
-      for (unsigned j = 0; j < L; ++j) g.terms.push_back({-Fp2(Fp(uint64_t(1) << (kLimbBits * j))), {2 + j, sel}});
-      g.masked.assign(3 + L, 1);
-      g.masked[sel] = 0;
-      g.d_reader = sc::masked_degrees(g.nv, g.terms, g.masked, true);
-      const std::vector<char> maker_masked = {0, 1};  // W(., r) public, x committed
-      g.d_maker = sc::masked_degrees(g.kv, {}, maker_masked, false);
-      needs_range.push_back(g.q_col);
-      col_of[n.outputs[0]] = g.q_col;
-      p.steps.emplace_back(true, p.gemms.size());
-      p.gemms.push_back(std::move(g));
-    } else if (n.op == "Relu" || slice_detail::is_table_op(m, n) || slice_detail::is_function_op(n)) {
-      const FunctionTable* ft = relu.get();
-      if (slice_detail::is_function_op(n)) {
-        p.tables.push_back(std::make_shared<FunctionTable>(slice_detail::function_table(m, n)));
-        ft = p.tables.back().get();
-      } else if (n.op != "Relu") {
-        auto& slot = model_tables[n.table];
-        if (!slot) {
-          auto t = std::make_shared<FunctionTable>();
-          t->in_lo = m.tables[size_t(n.table)].in_lo;
-          t->values = m.tables[size_t(n.table)].values;
-          p.tables.push_back(t);
-          slot = t.get();
-        }
-        ft = slot;
-      }
-      if (ft->in_lo != m.act_lo() || ft->values.size() != (size_t(1) << act))
-        return node_error(n, "its table does not cover the activation range");
-      for (int64_t v : ft->values)
-        if (v < m.act_lo() || v > m.act_hi()) return node_error(n, "its table has an entry outside the activation range");
-      UnaryPlan u{k, x->second, new_col(p.col_rows[x->second]), ft};
-      LookupPlan l;
-      l.kind = LookupKind::Function, l.node = k, l.cols = {u.x_col, u.y_col}, l.fn = ft, l.table_vars = act;
-      p.lookups.push_back(std::move(l));
-      in_function.insert(u.x_col);
-      col_of[n.outputs[0]] = u.y_col;
-      p.steps.emplace_back(false, p.unaries.size());
-      p.unaries.push_back(u);
-    } else if (slice_detail::is_layout(n) && n.inputs.size() == 1 && numel(out.shape) == p.col_rows[x->second] &&
-               n.gather.size() == numel(out.shape) &&
-               std::all_of(n.gather.begin(), n.gather.end(), [i = int64_t(0)](int64_t g) mutable { return g == i++; })) {
-      col_of[n.outputs[0]] = x->second;  // every entry stays in place: the same column
-    } else {
-      return node_error(n, "is not provable in a private-input proof yet (it proves Gemm, Relu, table and function "
-                           "ops, and layout ops that keep every entry in place)");
-    }
-  }
-  auto out = col_of.find(m.outputs[0]);
-  if (out == col_of.end()) return make_error("private proof: the model's output is not computed by its nodes");
-  p.output_col = out->second;
-  // Everything a linear op may read is range-checked, by its table op or by the
-  // activation table (a table op's output is one of its entries, checked above).
-  for (size_t c : needs_range) {
-    if (in_function.count(c)) continue;
-    LookupPlan l;
-    l.kind = LookupKind::Act, l.node = SIZE_MAX, l.cols = {c}, l.table_vars = act;
-    for (const auto& g : p.gemms)
-      if (g.q_col == c) l.node = g.node;
-    p.lookups.push_back(std::move(l));
-  }
-  // Sizes: one for every column, the largest table or tensor (and the hiding minimum).
-  size_t rows = 0;
-  for (size_t r : p.col_rows) rows = std::max(rows, r);
-  p.A = std::max({pcs::kMinHidingVars, act, kLimbBits, vars_for(rows)});
-  if (p.A > 24) return make_error("private proof: a tensor of " + std::to_string(rows) + " entries is too large");
-  // The lookups' tables, multiplicity columns, shapes and mask slices.
-  for (auto& l : p.lookups) {
-    if (l.kind == LookupKind::Range) {
-      l.table = {std::vector<Fp>(size_t(1) << l.range_bits)};
-      for (size_t v = 0; v < l.table[0].size(); ++v) l.table[0][v] = Fp(v);
-    } else if (l.kind == LookupKind::Act) {
-      l.table = {act_table(m)};
-    } else {
-      l.table = {act_table(m), {}};
-      for (int64_t v : l.fn->values) l.table[1].push_back(Fp::from_i64(v));
-    }
-    l.m_col = new_col(size_t(1) << l.table_vars);
-    l.shape = {poly::PaddedShape::flat(p.col_rows[l.cols[0]]), l.table_vars, static_cast<unsigned>(l.cols.size()), p.A};
-    l.degrees = lk::zk_lookup_degrees(l.shape);
-  }
-  for (auto& g : p.gemms) {
-    g.off_reader = p.mask_size, p.mask_size += sc::mask_entries(g.d_reader);
-    g.off_maker = p.mask_size, p.mask_size += sc::mask_entries(g.d_maker);
-    g.off_S = p.mask_size, p.mask_size += sc::affine_mask_entries(g.nv);
-  }
-  for (auto& l : p.lookups) l.off = p.mask_size, p.mask_size += sc::mask_entries(l.degrees);
-  p.mask_vars = pcs::hiding_value_vars(p.mask_size);
-  p.mask_first = p.mask_vars > p.A;
-  return p;
+// A linear map given entry by entry: out[o] += coeff x[i] for each (o, i, coeff), dense.
+struct Entry {
+  uint32_t o, i;
+  int64_t coeff;
+};
+LinearInput sparse_input(size_t col, const poly::PaddedShape& in, const poly::PaddedShape& out,
+                         std::shared_ptr<const std::vector<Entry>> entries) {
+  LinearInput li;
+  li.col = col;
+  li.fold = [in, out, entries](std::span<const Fp2> r, unsigned kv) {
+    const auto e = eq_of(r);
+    const auto pin = in.padded_indices(), pout = out.padded_indices();
+    std::vector<Fp2> mr(size_t(1) << kv, Fp2::zero());
+    for (const Entry& x : *entries) mr[pin[x.i]] += e[pout[x.o]] * Fp2(Fp::from_i64(x.coeff));
+    return mr;
+  };
+  li.apply = [entries](std::span<const int64_t> x, std::vector<int64_t>& acc) {
+    for (const Entry& e : *entries) acc[e.o] += e.coeff * x[e.i];
+  };
+  return li;
 }
+
+model::Node as_graph_node(const QNode& n) {
+  model::Node g;
+  g.op = n.op, g.name = n.name, g.attrs = n.attrs;
+  return g;
+}
+
+// Max |acc| a linear op can reach from inputs in the activation range (rule 5).
+void entries_bound(const std::vector<Entry>& entries, double in_max, std::vector<double>& bound) {
+  for (const Entry& e : entries) bound[e.o] += std::fabs(double(e.coeff)) * in_max;
+}
+
+class Planner {
+ public:
+  explicit Planner(const QModel& m) : m_(m) {
+    p_.m = &m;
+    auto relu = std::make_shared<FunctionTable>();
+    relu->in_lo = m.act_lo();
+    for (int64_t v = m.act_lo(); v <= m.act_hi(); ++v) relu->values.push_back(std::max<int64_t>(0, v));
+    relu_ = relu.get();
+    p_.tables.push_back(std::move(relu));
+  }
+
+  Result<Plan> run() {
+    const QModel& m = m_;
+    if (m.cfg.act_bits > 16 || m.cfg.act_bits < 2)
+      return make_error("private proof: activations of " + std::to_string(m.cfg.act_bits) +
+                        " bits (at most 16: the range tables have 2^bits rows)");
+    if (m.inputs.empty() || m.outputs.empty()) return make_error("private proof: the model has no input or no output");
+    for (int t : m.inputs) {
+      if (t < 0 || size_t(t) >= m.tensors.size()) return make_error("private proof: input tensor id out of range");
+      auto shape = slice_detail::padded_of(m.tensors[t].shape);
+      if (!shape.ok()) return make_error("private proof: input '" + m.tensors[t].name + "': " + shape.error());
+      const size_t c = new_col(*shape);
+      col_of_[t] = c;
+      p_.input_cols.push_back(c);
+      needs_range_.push_back({c, SIZE_MAX});
+    }
+    for (size_t k = 0; k < m.nodes.size(); ++k) ZK_TRY(node(k));
+    for (int t : m.outputs) {
+      auto c = col_of_.find(t);
+      if (c == col_of_.end()) return make_error("private proof: output '" + m.tensors[t].name + "' is not computed");
+      p_.output_cols.push_back(c->second);
+    }
+    finish();
+    if (p_.A > 24) return make_error("private proof: a tensor of 2^" + std::to_string(p_.A) + " entries is too large");
+    return std::move(p_);
+  }
+
+ private:
+  size_t new_col(const poly::PaddedShape& s) {
+    p_.col_shape.push_back(s);
+    return p_.col_shape.size() - 1;
+  }
+
+  Result<size_t> held(const QNode& n, int tensor) {
+    auto c = col_of_.find(tensor);
+    if (c == col_of_.end()) return node_error(n, "reads a tensor the private proof does not hold");
+    return c->second;
+  }
+
+  Status node(size_t k) {
+    const QModel& m = m_;
+    const QNode& n = m.nodes[k];
+    if (n.inputs.empty() || n.outputs.size() != 1) return node_error(n, "expected inputs and one output");
+    const int y = n.outputs[0];
+    auto out = slice_detail::padded_of(m.tensors[y].shape);
+    if (!out.ok()) return node_error(n, out.error());
+    if (n.op == "Gemm") return gemm(k, *out);
+    if (n.op == "Conv") return conv(k, *out);
+    if (n.op == "AveragePool" || n.op == "GlobalAveragePool") return avgpool(k, *out);
+    if (n.op == "Add" || n.op == "Sub" || n.op == "Sum" || n.op == "Mul") return elementwise(k, *out);
+    if (n.op == "Concat" || slice_detail::is_layout(n)) return layout(k, *out);
+    if (n.op == "Relu" || slice_detail::is_table_op(m, n) || slice_detail::is_function_op(n)) return unary(k);
+    return node_error(n, "is not provable in a private-input proof yet (it proves Gemm, Conv, average pooling, "
+                         "Add/Sub/Sum, Mul by a constant, layout ops, Relu, and table and function ops)");
+  }
+
+  // A linear op's output column, limbs and lookups; `bound` is max |acc| per output.
+  Status add_linear(size_t k, LinearPlan lp, const poly::PaddedShape& out, int shift, const std::vector<double>& bound,
+                    bool needs_range) {
+    const QNode& n = m_.nodes[k];
+    if (shift > 46 || shift < -40) return node_error(n, "requantizes by shift " + std::to_string(shift));
+    // A left shift scales the map (acc 2^-s is exact): a shift of 0 after it.
+    if (shift < 0) {
+      const int64_t scale = int64_t(1) << (-shift);
+      for (auto& in : lp.ins) {
+        auto fold = in.fold;
+        auto apply = in.apply;
+        in.fold = [fold, scale](std::span<const Fp2> r, unsigned kv) {
+          auto v = fold(r, kv);
+          for (auto& x : v) x *= Fp2(Fp(uint64_t(scale)));
+          return v;
+        };
+        in.apply = [apply, scale](std::span<const int64_t> x, std::vector<int64_t>& acc) {
+          std::vector<int64_t> part(acc.size(), 0);
+          apply(x, part);
+          for (size_t i = 0; i < acc.size(); ++i) acc[i] += part[i] * scale;
+        };
+      }
+      for (auto& b : lp.bias) b *= scale;
+    }
+    const double scale = std::ldexp(1.0, std::max(0, -shift));
+    lp.shift = static_cast<unsigned>(std::max(0, shift));
+    for (size_t o = 0; o < bound.size(); ++o) {
+      const double b = (bound[o] + std::fabs(double(lp.bias[o]))) * scale + std::ldexp(1.0, int(lp.shift));  // 2^s > 2^(s-1)
+      if (b >= std::ldexp(1.0, 62)) return node_error(n, "its accumulator may reach 2^62 (field headroom)");
+    }
+    lp.node = k, lp.out = out;
+    lp.nv = std::max(1u, out.num_vars());
+    lp.kv = 1;
+    for (const auto& in : lp.ins) lp.kv = std::max(lp.kv, p_.col_shape[in.col].num_vars());
+    lp.q_col = new_col(out);
+    for (unsigned done = 0; done < lp.shift; done += kLimbBits) {
+      lp.limb_cols.push_back(new_col(out));
+      lp.limb_bits.push_back(std::min(kLimbBits, lp.shift - done));
+      LookupPlan l;
+      l.kind = LookupKind::Range, l.node = k, l.cols = {lp.limb_cols.back()};
+      l.range_bits = l.table_vars = lp.limb_bits.back();
+      p_.lookups.push_back(std::move(l));
+    }
+    // Factors: acc (masked by S), q, the limbs (masked by their commitments), sel.
+    const unsigned L = static_cast<unsigned>(lp.limb_cols.size()), sel = 2 + L;
+    lp.terms = {{Fp2::one(), {0, sel}}, {-Fp2(Fp(uint64_t(1) << lp.shift)), {1, sel}}};
+    if (lp.shift > 0) lp.terms.push_back({Fp2(Fp(uint64_t(1) << (lp.shift - 1))), {sel}});
+    for (unsigned j = 0; j < L; ++j) lp.terms.push_back({-Fp2(Fp(uint64_t(1) << (kLimbBits * j))), {2 + j, sel}});
+    std::vector<char> masked(3 + L, 1);
+    masked[sel] = 0;
+    lp.d_reader = sc::masked_degrees(lp.nv, lp.terms, masked, true);
+    std::vector<char> maker_masked;
+    for (unsigned j = 0; j < lp.ins.size(); ++j) {
+      lp.maker_terms.push_back({Fp2::one(), {2 * j, 2 * j + 1}});
+      maker_masked.push_back(0), maker_masked.push_back(1);  // M_j(r, .) public, x_j committed
+    }
+    lp.d_maker = sc::masked_degrees(lp.kv, lp.maker_terms, maker_masked, false);
+    if (needs_range) needs_range_.push_back({lp.q_col, k});
+    col_of_[m_.nodes[k].outputs[0]] = lp.q_col;
+    p_.steps.emplace_back(true, p_.linears.size());
+    p_.linears.push_back(std::move(lp));
+    return {};
+  }
+
+  Status gemm(size_t k, const poly::PaddedShape& out) {
+    const QNode& n = m_.nodes[k];
+    if (n.inputs.size() < 2 || n.inputs.size() > 3) return node_error(n, "expected 2 or 3 inputs");
+    auto x = held(n, n.inputs[0]);
+    if (!x.ok()) return make_error(x.error());
+    const model::QTensor& w = m_.tensors[n.inputs[1]];
+    if (!w.is_const || w.shape.size() != 2) return node_error(n, "needs constant 2-d weights");
+    const size_t K = size_t(w.shape[0]), N = size_t(w.shape[1]);
+    if (K == 0 || N == 0 || w.data.size() != K * N) return node_error(n, "malformed weights");
+    const poly::PaddedShape in = p_.col_shape[*x];
+    if (in.real_count() != K || out.real_count() != N)
+      return node_error(n, "proves one row at a time (input [1, K], output [1, N]) in a private proof");
+    LinearPlan lp;
+    ZK_TRY(bias_of(n, 2, out, N, lp.bias));
+    const std::vector<int64_t>* W = &w.data;
+    LinearInput li;
+    li.col = *x;
+    li.fold = [W, K, N, in, out](std::span<const Fp2> r, unsigned kv) {
+      const auto e = eq_of(r);
+      const auto pin = in.padded_indices(), pout = out.padded_indices();
+      std::vector<Fp2> mr(size_t(1) << kv, Fp2::zero());
+      for (size_t i = 0; i < K; ++i) {
+        Fp2 acc = Fp2::zero();
+        for (size_t j = 0; j < N; ++j) acc += e[pout[j]] * Fp2(Fp::from_i64((*W)[i * N + j]));
+        mr[pin[i]] = acc;
+      }
+      return mr;
+    };
+    li.apply = [W, K, N](std::span<const int64_t> xv, std::vector<int64_t>& acc) {
+      for (size_t i = 0; i < K; ++i)
+        if (xv[i] != 0)
+          for (size_t j = 0; j < N; ++j) acc[j] += xv[i] * (*W)[i * N + j];
+    };
+    lp.ins.push_back(std::move(li));
+    std::vector<double> bound(N, 0.0);
+    for (size_t i = 0; i < K; ++i)
+      for (size_t j = 0; j < N; ++j) bound[j] += std::fabs(double(w.data[i * N + j])) * in_max();
+    return add_linear(k, std::move(lp), out, n.shift, bound, true);
+  }
+
+  // Conv of one image. M(r, (c, h, w)) = sum_{kh, kw} Wr[c][kh][kw] Eh[kh][h] Ew[kw][w]:
+  // the output's eq factors by axis (the padded layout puts each axis in its own bits),
+  // Wr the weights folded over the output channels of c's group, Eh[kh][h] the eq weight
+  // of the output row that reads row h through tap kh (at most one), Ew likewise.
+  Status conv(size_t k, const poly::PaddedShape& out) {
+    const QNode& n = m_.nodes[k];
+    auto x = held(n, n.inputs[0]);
+    if (!x.ok()) return make_error(x.error());
+    const auto& xs = m_.tensors[n.inputs[0]].shape;
+    const model::QTensor& w = m_.tensors[n.inputs[1]];
+    if (xs.size() != 4 || xs[0] != 1 || !w.is_const) return node_error(n, "proves 2-D convolution of one image");
+    model::kern::ConvParams cp{};
+    ZK_TRY(model::conv_setup(as_graph_node(n), xs, w.shape, cp));
+    const int64_t Cg = cp.C / cp.group, Mg = cp.M / cp.group;
+    if (out.dims().size() != 4 || out.dims()[1] != cp.M || out.dims()[2] != cp.OH || out.dims()[3] != cp.OW)
+      return node_error(n, "output shape does not match the convolution");
+    const poly::PaddedShape in = p_.col_shape[*x];
+    if (in.real_count() != uint64_t(cp.C * cp.H * cp.W)) return node_error(n, "input size does not match");
+    LinearPlan lp;
+    lp.bias.assign(size_t(cp.M * cp.OH * cp.OW), 0);
+    if (n.inputs.size() > 2) {
+      const model::QTensor& b = m_.tensors[n.inputs[2]];
+      if (!b.is_const || b.data.size() != size_t(cp.M)) return node_error(n, "needs a constant bias per channel");
+      for (int64_t o = 0; o < cp.M * cp.OH * cp.OW; ++o) lp.bias[size_t(o)] = b.data[size_t(o / (cp.OH * cp.OW))];
+    }
+    const std::vector<int64_t>* W = &w.data;
+    const auto bias = std::make_shared<std::vector<int64_t>>(size_t(cp.M), 0);
+    if (n.inputs.size() > 2) *bias = m_.tensors[n.inputs[2]].data;
+    LinearInput li;
+    li.col = *x;
+    li.fold = [W, cp, Cg, Mg, in, out](std::span<const Fp2> r, unsigned kv) {
+      // The output's axes (dims [1, M, OH, OW]): eq of each from its coordinates, and
+      // the coordinates above the layout (when it has no variables) at 0.
+      auto axis_eq = [&](size_t a) {
+        return eq_of(r.subspan(out.axis_offset(a), out.axis_bits(a)));
+      };
+      Fp2 extra = Fp2::one();
+      for (size_t j = out.num_vars(); j < r.size(); ++j) extra *= Fp2::one() - r[j];
+      const auto Ec = axis_eq(1), Eh = axis_eq(2), Ew = axis_eq(3);
+      // Wr[c][kh][kw]
+      std::vector<Fp2> Wr(size_t(cp.C * cp.KH * cp.KW), Fp2::zero());
+      for (int64_t co = 0; co < cp.M; ++co) {
+        const int64_t g = co / Mg;
+        const Fp2 ec = Ec[size_t(co)] * extra;
+        for (int64_t ic = 0; ic < Cg; ++ic)
+          for (int64_t t = 0; t < cp.KH * cp.KW; ++t)
+            Wr[size_t((g * Cg + ic) * cp.KH * cp.KW + t)] += ec * Fp2(Fp::from_i64((*W)[size_t((co * Cg + ic) * cp.KH * cp.KW + t)]));
+      }
+      // Th[kh][h] = Eh[oh] where oh sh + kh dh - pt = h; Tw likewise.
+      auto taps = [](const std::vector<Fp2>& E, int64_t K, int64_t O, int64_t I, int64_t s, int64_t d, int64_t pad) {
+        std::vector<Fp2> T(size_t(K * I), Fp2::zero());
+        for (int64_t kk = 0; kk < K; ++kk)
+          for (int64_t o = 0; o < O; ++o) {
+            const int64_t i = o * s + kk * d - pad;
+            if (i >= 0 && i < I) T[size_t(kk * I + i)] += E[size_t(o)];
+          }
+        return T;
+      };
+      const auto Th = taps(Eh, cp.KH, cp.OH, cp.H, cp.sh, cp.dh, cp.pt);
+      const auto Tw = taps(Ew, cp.KW, cp.OW, cp.W, cp.sw, cp.dw, cp.pl);
+      const auto pin = in.padded_indices();
+      std::vector<Fp2> mr(size_t(1) << kv, Fp2::zero());
+      std::vector<Fp2> row(size_t(cp.KW * cp.W));
+      for (int64_t c = 0; c < cp.C; ++c)
+        for (int64_t h = 0; h < cp.H; ++h) {
+          // row[kw][w] = sum_kh Wr[c][kh][kw] Th[kh][h]
+          std::fill(row.begin(), row.end(), Fp2::zero());
+          for (int64_t kh = 0; kh < cp.KH; ++kh) {
+            const Fp2 th = Th[size_t(kh * cp.H + h)];
+            if (th.is_zero()) continue;
+            for (int64_t kw = 0; kw < cp.KW; ++kw) {
+              const Fp2 a = Wr[size_t((c * cp.KH + kh) * cp.KW + kw)] * th;
+              for (int64_t ww = 0; ww < cp.W; ++ww) row[size_t(kw * cp.W + ww)] += a * Tw[size_t(kw * cp.W + ww)];
+            }
+          }
+          for (int64_t ww = 0; ww < cp.W; ++ww) {
+            Fp2 v = Fp2::zero();
+            for (int64_t kw = 0; kw < cp.KW; ++kw) v += row[size_t(kw * cp.W + ww)];
+            mr[pin[size_t((c * cp.H + h) * cp.W + ww)]] = v;
+          }
+        }
+      return mr;
+    };
+    li.apply = [W, cp](std::span<const int64_t> xv, std::vector<int64_t>& acc) {
+      std::vector<int64_t> y(acc.size(), 0);
+      model::kern::conv2d<int64_t>(cp, xv.data(), W->data(), nullptr, y.data());
+      for (size_t i = 0; i < acc.size(); ++i) acc[i] += y[i];
+    };
+    lp.ins.push_back(std::move(li));
+    std::vector<double> bound(size_t(cp.M * cp.OH * cp.OW), 0.0);
+    for (int64_t co = 0; co < cp.M; ++co) {
+      double b = 0;
+      for (int64_t t = 0; t < Cg * cp.KH * cp.KW; ++t) b += std::fabs(double(w.data[size_t(co * Cg * cp.KH * cp.KW + t)]));
+      for (int64_t o = 0; o < cp.OH * cp.OW; ++o) bound[size_t(co * cp.OH * cp.OW + o)] = b * in_max();
+    }
+    return add_linear(k, std::move(lp), out, n.shift, bound, true);
+  }
+
+  Status avgpool(size_t k, const poly::PaddedShape& out) {
+    const QNode& n = m_.nodes[k];
+    auto x = held(n, n.inputs[0]);
+    if (!x.ok()) return make_error(x.error());
+    const auto& xs = m_.tensors[n.inputs[0]].shape;
+    model::kern::PoolParams pp{};
+    model::Shape ys;
+    ZK_TRY(model::pool_setup(as_graph_node(n), xs, pp, ys));
+    const size_t N = size_t(pp.N * pp.C * pp.OH * pp.OW);
+    if (n.mult.size() != N || out.real_count() != N) return node_error(n, "expected one multiplier an output");
+    auto entries = std::make_shared<std::vector<Entry>>();
+    for (int64_t nc = 0; nc < pp.N * pp.C; ++nc)
+      for (int64_t oh = 0; oh < pp.OH; ++oh)
+        for (int64_t ow = 0; ow < pp.OW; ++ow) {
+          const int64_t o = (nc * pp.OH + oh) * pp.OW + ow;
+          for (int64_t kh = 0; kh < pp.KH; ++kh)
+            for (int64_t kw = 0; kw < pp.KW; ++kw) {
+              const int64_t ih = oh * pp.sh - pp.pt + kh * pp.dh, iw = ow * pp.sw - pp.pl + kw * pp.dw;
+              if (ih < 0 || ih >= pp.H || iw < 0 || iw >= pp.W) continue;
+              entries->push_back({uint32_t(o), uint32_t((nc * pp.H + ih) * pp.W + iw), n.mult[size_t(o)]});
+            }
+        }
+    return sparse_linear(k, out, {{*x, entries}}, std::vector<int64_t>(N, 0), n.shift, true);
+  }
+
+  // Add/Sub/Sum (each input shifted left by in_shift), Mul with one constant factor;
+  // constants enter the bias, activations the map (broadcast by index).
+  Status elementwise(size_t k, const poly::PaddedShape& out) {
+    const QNode& n = m_.nodes[k];
+    const auto& os = m_.tensors[n.outputs[0]].shape;
+    const size_t N = out.real_count();
+    std::vector<int64_t> bias(N, 0);
+    std::vector<std::pair<size_t, std::shared_ptr<std::vector<Entry>>>> parts;
+    if (n.op == "Mul") {
+      if (n.inputs.size() != 2) return node_error(n, "expected two inputs");
+      const bool c0 = m_.tensors[n.inputs[0]].is_const, c1 = m_.tensors[n.inputs[1]].is_const;
+      if (c0 == c1) return node_error(n, "multiplies two activations: not provable in a private proof yet");
+      const int xt = c0 ? n.inputs[1] : n.inputs[0];
+      const model::QTensor& c = m_.tensors[c0 ? n.inputs[0] : n.inputs[1]];
+      auto x = held(n, xt);
+      if (!x.ok()) return make_error(x.error());
+      const auto ix = model::kern::broadcast_index(m_.tensors[xt].shape, os);
+      const auto ic = model::kern::broadcast_index(c.shape, os);
+      if (ix.size() != N || ic.size() != N) return node_error(n, "inputs do not broadcast to the output");
+      auto e = std::make_shared<std::vector<Entry>>();
+      for (size_t o = 0; o < N; ++o) e->push_back({uint32_t(o), uint32_t(ix[o]), c.data[size_t(ic[o])]});
+      parts.emplace_back(*x, e);
+    } else {
+      if (n.in_shift.size() != n.inputs.size()) return node_error(n, "expected a shift an input");
+      for (size_t i = 0; i < n.inputs.size(); ++i) {
+        const model::QTensor& t = m_.tensors[n.inputs[i]];
+        const int64_t mul = (n.op == "Sub" && i == 1 ? -1 : 1) * (int64_t(1) << n.in_shift[i]);
+        const auto bi = model::kern::broadcast_index(t.shape, os);
+        if (bi.size() != N) return node_error(n, "inputs do not broadcast to the output");
+        if (t.is_const) {
+          for (size_t o = 0; o < N; ++o) bias[o] += t.data[size_t(bi[o])] * mul;
+          continue;
+        }
+        auto x = held(n, n.inputs[i]);
+        if (!x.ok()) return make_error(x.error());
+        auto e = std::make_shared<std::vector<Entry>>();
+        for (size_t o = 0; o < N; ++o) e->push_back({uint32_t(o), uint32_t(bi[o]), mul});
+        parts.emplace_back(*x, e);
+      }
+      if (parts.empty()) return node_error(n, "has no activation input");
+    }
+    return sparse_linear(k, out, parts, std::move(bias), n.shift, true);
+  }
+
+  // Layout ops: y[o] = src[gather[o]] or the fill; Concat gathers from its inputs laid
+  // end to end (only unshifted parts: a shifted part is requantized first). A layout
+  // that keeps every entry in place is the same column; any other is a linear op of
+  // shift 0 whose outputs are entries of range-checked columns (or the fill).
+  Status layout(size_t k, const poly::PaddedShape& out) {
+    const QNode& n = m_.nodes[k];
+    const size_t N = out.real_count();
+    if (n.gather.size() != N) return node_error(n, "expected a gather map an output");
+    if (n.op == "Concat") {
+      for (int s : n.in_shift)
+        if (s != 0) return node_error(n, "concatenates requantized parts: not provable in a private proof yet");
+    } else if (n.inputs.size() != 1) {
+      return node_error(n, "expected one input");
+    }
+    if (n.fill < m_.act_lo() || n.fill > m_.act_hi()) return node_error(n, "its fill is outside the activation range");
+    std::vector<std::pair<size_t, std::shared_ptr<std::vector<Entry>>>> parts;
+    std::vector<int64_t> starts;  // each part's first source index
+    int64_t total = 0;
+    for (int t : n.inputs) {
+      auto x = held(n, t);
+      if (!x.ok()) return make_error(x.error());
+      parts.emplace_back(*x, std::make_shared<std::vector<Entry>>());
+      starts.push_back(total);
+      total += int64_t(p_.col_shape[*x].real_count());
+    }
+    std::vector<int64_t> bias(N, 0);
+    bool identity = n.inputs.size() == 1 && size_t(total) == N;
+    for (size_t o = 0; o < N; ++o) {
+      const int64_t g = n.gather[o];
+      identity = identity && g == int64_t(o);
+      if (g < 0) {
+        bias[o] = n.fill;
+        continue;
+      }
+      if (g >= total) return node_error(n, "its gather map reads past its inputs");
+      const size_t part = size_t(std::upper_bound(starts.begin(), starts.end(), g) - starts.begin()) - 1;
+      parts[part].second->push_back({uint32_t(o), uint32_t(g - starts[part]), 1});
+    }
+    if (identity) {
+      col_of_[n.outputs[0]] = parts[0].first;  // every entry in place: the same column
+      return {};
+    }
+    std::erase_if(parts, [](const auto& pr) { return pr.second->empty(); });
+    if (parts.empty()) return node_error(n, "outputs only its fill");
+    return sparse_linear(k, out, parts, std::move(bias), 0, false);
+  }
+
+  Status sparse_linear(size_t k, const poly::PaddedShape& out,
+                       const std::vector<std::pair<size_t, std::shared_ptr<std::vector<Entry>>>>& parts,
+                       std::vector<int64_t> bias, int shift, bool needs_range) {
+    LinearPlan lp;
+    lp.bias = std::move(bias);
+    std::vector<double> bound(out.real_count(), 0.0);
+    for (const auto& [col, entries] : parts) {
+      lp.ins.push_back(sparse_input(col, p_.col_shape[col], out, entries));
+      entries_bound(*entries, in_max(), bound);
+    }
+    return add_linear(k, std::move(lp), out, shift, bound, needs_range);
+  }
+
+  Status bias_of(const QNode& n, size_t input, const poly::PaddedShape& out, size_t N, std::vector<int64_t>& bias) {
+    (void)out;
+    bias.assign(N, 0);
+    if (n.inputs.size() <= input) return {};
+    const model::QTensor& c = m_.tensors[n.inputs[input]];
+    if (!c.is_const) return node_error(n, "needs a constant bias");
+    const auto ci = model::kern::broadcast_index(c.shape, m_.tensors[n.outputs[0]].shape);
+    if (ci.size() != N) return node_error(n, "its bias does not broadcast to its output");
+    for (size_t j = 0; j < N; ++j) {
+      if (ci[j] < 0 || size_t(ci[j]) >= c.data.size()) return node_error(n, "its bias does not broadcast");
+      bias[j] = c.data[size_t(ci[j])];
+    }
+    return {};
+  }
+
+  Status unary(size_t k) {
+    const QModel& m = m_;
+    const QNode& n = m.nodes[k];
+    auto x = held(n, n.inputs[0]);
+    if (!x.ok()) return make_error(x.error());
+    const FunctionTable* ft = relu_;
+    if (slice_detail::is_function_op(n)) {
+      p_.tables.push_back(std::make_shared<FunctionTable>(slice_detail::function_table(m, n)));
+      ft = p_.tables.back().get();
+    } else if (n.op != "Relu") {
+      auto& slot = model_tables_[n.table];
+      if (!slot) {
+        auto t = std::make_shared<FunctionTable>();
+        t->in_lo = m.tables[size_t(n.table)].in_lo;
+        t->values = m.tables[size_t(n.table)].values;
+        p_.tables.push_back(t);
+        slot = t.get();
+      }
+      ft = slot;
+    }
+    if (ft->in_lo != m.act_lo() || ft->values.size() != (size_t(1) << m.cfg.act_bits))
+      return node_error(n, "its table does not cover the activation range");
+    for (int64_t v : ft->values)
+      if (v < m.act_lo() || v > m.act_hi()) return node_error(n, "its table has an entry outside the activation range");
+    UnaryPlan u{k, *x, new_col(p_.col_shape[*x]), ft};
+    LookupPlan l;
+    l.kind = LookupKind::Function, l.node = k, l.cols = {u.x_col, u.y_col}, l.fn = ft;
+    l.table_vars = unsigned(m.cfg.act_bits);
+    p_.lookups.push_back(std::move(l));
+    in_function_.insert(u.x_col);
+    col_of_[n.outputs[0]] = u.y_col;
+    p_.steps.emplace_back(false, p_.unaries.size());
+    p_.unaries.push_back(u);
+    return {};
+  }
+
+  // Range checks, sizes, the lookups' tables and the mask table's slices.
+  void finish() {
+    const unsigned act = unsigned(m_.cfg.act_bits);
+    for (const auto& [c, node] : needs_range_) {
+      if (in_function_.count(c)) continue;  // its table op checks it
+      LookupPlan l;
+      l.kind = LookupKind::Act, l.node = node, l.cols = {c}, l.table_vars = act;
+      p_.lookups.push_back(std::move(l));
+    }
+    unsigned vars = 0;
+    for (const auto& s : p_.col_shape) vars = std::max(vars, s.num_vars());
+    p_.A = std::max({pcs::kMinHidingVars, act, kLimbBits, vars});
+    for (auto& l : p_.lookups) {
+      if (l.kind == LookupKind::Range) {
+        l.table = {std::vector<Fp>(size_t(1) << l.range_bits)};
+        for (size_t v = 0; v < l.table[0].size(); ++v) l.table[0][v] = Fp(v);
+      } else if (l.kind == LookupKind::Act) {
+        l.table = {act_table(m_)};
+      } else {
+        l.table = {act_table(m_), {}};
+        for (int64_t v : l.fn->values) l.table[1].push_back(Fp::from_i64(v));
+      }
+      l.m_col = new_col(poly::PaddedShape::flat(uint64_t(1) << l.table_vars));
+      l.shape = {p_.col_shape[l.cols[0]], l.table_vars, static_cast<unsigned>(l.cols.size()), p_.A};
+      l.degrees = lk::zk_lookup_degrees(l.shape);
+    }
+    for (auto& lp : p_.linears) {
+      lp.off_reader = p_.mask_size, p_.mask_size += sc::mask_entries(lp.d_reader);
+      lp.off_maker = p_.mask_size, p_.mask_size += sc::mask_entries(lp.d_maker);
+      lp.off_S = p_.mask_size, p_.mask_size += sc::affine_mask_entries(lp.nv);
+    }
+    for (auto& l : p_.lookups) l.off = p_.mask_size, p_.mask_size += sc::mask_entries(l.degrees);
+    p_.mask_vars = pcs::hiding_value_vars(p_.mask_size);
+    p_.mask_first = p_.mask_vars > p_.A;
+  }
+
+  double in_max() const { return std::ldexp(1.0, m_.cfg.act_bits - 1); }
+
+  const QModel& m_;
+  Plan p_;
+  const FunctionTable* relu_ = nullptr;
+  std::map<int, size_t> col_of_;
+  std::map<int, const FunctionTable*> model_tables_;
+  std::vector<std::pair<size_t, size_t>> needs_range_;  // (column, node or SIZE_MAX for an input)
+  std::set<size_t> in_function_;                        // columns a full-range table op reads
+};
+
+Result<Plan> make_private_plan(const QModel& m) { return Planner(m).run(); }
 
 // Everything both sides absorb before the first challenge.
 void absorb_statement(transcript::Transcript& t, const PrivateStatement& st, const Plan& p, const pcs::Params& params,
@@ -285,11 +648,12 @@ void absorb_statement(transcript::Transcript& t, const PrivateStatement& st, con
   t.absorb_bytes("private.prover", st.binding.prover);
   t.absorb_u64("private.A", p.A);
   t.absorb_u64("private.mask_size", p.mask_size);
-  for (const auto& g : p.gemms) {
-    t.absorb_u64("private.gemm", g.node);
-    t.absorb_u64("private.gemm.K", g.K);
-    t.absorb_u64("private.gemm.N", g.N);
-    t.absorb_u64("private.gemm.shift", g.shift);
+  for (const auto& lp : p.linears) {
+    t.absorb_u64("private.linear", lp.node);
+    t.absorb_u64("private.linear.inputs", lp.ins.size());
+    t.absorb_u64("private.linear.shift", lp.shift);
+    t.absorb_u64("private.linear.kv", lp.kv);
+    t.absorb_u64("private.linear.nv", lp.nv);
   }
   for (const auto& u : p.unaries) {
     t.absorb_u64("private.table_op", u.node);
@@ -298,13 +662,15 @@ void absorb_statement(transcript::Transcript& t, const PrivateStatement& st, con
   for (const auto& l : p.lookups) {
     t.absorb_u64("private.lookup", uint64_t(l.kind));
     t.absorb_u64("private.lookup.node", l.node);
-    t.absorb_u64("private.lookup.rows", p.col_rows[l.cols[0]]);
+    t.absorb_u64("private.lookup.rows", p.col_shape[l.cols[0]].real_count());
     t.absorb_u64("private.lookup.table_vars", l.table_vars);
   }
-  std::vector<Fp> out;
-  for (int64_t v : st.output) out.push_back(Fp::from_i64(v));
-  t.absorb_u64("private.output.size", out.size());
-  t.absorb("private.output", std::span<const Fp>(out));
+  t.absorb_u64("private.outputs", st.outputs.size());
+  for (const auto& o : st.outputs) {
+    std::vector<Fp> v;
+    for (int64_t x : o) v.push_back(Fp::from_i64(x));
+    t.absorb("private.output", std::span<const Fp>(v));
+  }
   t.absorb("private.root", root);
   for (size_t j = 0; j < p.members(); ++j) t.absorb_u64("private.member_vars", p.member_vars(j));
 }
@@ -319,28 +685,19 @@ std::vector<pcs::Commitment> members_of(const Plan& p, const hash::Digest& root)
   return out;
 }
 
-// sel on 2^nv entries: 1 for the first n.
-std::vector<Fp> selector(size_t n, unsigned nv) {
+// sel over 2^nv entries: the output layout's real entries.
+std::vector<Fp> selector(const poly::PaddedShape& out, unsigned nv) {
   std::vector<Fp> s(size_t(1) << nv, Fp::zero());
-  std::fill(s.begin(), s.begin() + static_cast<long>(n), Fp::one());
+  for (size_t i : out.padded_indices()) s[i] = Fp::one();
   return s;
 }
 
-// W(., r) on 2^kv entries (its MLE in the output variables bound to r), and b(r).
-std::vector<Fp2> weights_at(const GemmPlan& g, std::span<const Fp2> r) {
-  const auto e = poly::eq_table(r);
-  std::vector<Fp2> w(size_t(1) << g.kv, Fp2::zero());
-  for (size_t i = 0; i < g.K; ++i) {
-    Fp2 acc = Fp2::zero();
-    for (size_t j = 0; j < g.N; ++j) acc += e[j] * Fp2(Fp::from_i64((*g.W)[i * g.N + j]));
-    w[i] = acc;
-  }
-  return w;
-}
-Fp2 bias_at(const GemmPlan& g, std::span<const Fp2> r) {
-  const auto e = poly::eq_table(r);
+Fp2 bias_at(const LinearPlan& lp, std::span<const Fp2> r) {
+  const auto e = eq_of(r);
+  const auto pout = lp.out.padded_indices();
   Fp2 b = Fp2::zero();
-  for (size_t j = 0; j < g.N; ++j) b += e[j] * Fp2(Fp::from_i64(g.bias[j]));
+  for (size_t o = 0; o < lp.bias.size(); ++o)
+    if (lp.bias[o] != 0) b += e[pout[o]] * Fp2(Fp::from_i64(lp.bias[o]));
   return b;
 }
 
@@ -349,21 +706,20 @@ std::vector<Fp2> padded(std::vector<Fp2> point, unsigned vars) {
   return point;
 }
 
-// What a Gemm's two sumchecks end in (both sides).
-struct GemmEnds {
+// What a linear op's two sumchecks end in (both sides).
+struct LinearEnds {
   sc::ZkProof reader, maker;
   std::vector<Fp2> reader_evals;  // acc^ q^ l^..
-  Fp2 x_eval;                     // x^ at r_k
-  std::vector<Fp2> r, r_k;
+  std::vector<Fp2> x_evals;       // x_j^ at r'
+  std::vector<Fp2> r, r_in;
   Fp2 rho_reader, rho_maker;
 };
 
 struct Ends {
-  std::vector<GemmEnds> gemms;
-  std::vector<lk::ZkProof> lookup_proofs;
+  std::vector<LinearEnds> linears;
   std::vector<lk::ZkClaims> lookups;
-  std::vector<Fp2> z;  // the output's point
-  Fp2 output_value;
+  std::vector<std::vector<Fp2>> z;  // each output's point
+  std::vector<Fp2> output_values;
 };
 
 // Every claim of the opening, in one order for both sides.
@@ -382,19 +738,19 @@ Result<std::vector<pcs::Claim>> claims_of(const Plan& p, const Ends& e, const Fp
     std::copy(w.begin(), w.end(), masks.back().weights.begin() + static_cast<long>(off));
     return masks.back();
   };
-  for (size_t gi = 0; gi < p.gemms.size(); ++gi) {
-    const GemmPlan& g = p.gemms[gi];
-    const GemmEnds& ge = e.gemms[gi];
-    const auto r = padded(ge.r, p.A);
-    ZK_TRY(masked(p.member(g.q_col), r, ge.reader_evals[1]));
-    for (size_t j = 0; j < g.limb_cols.size(); ++j) ZK_TRY(masked(p.member(g.limb_cols[j]), r, ge.reader_evals[2 + j]));
-    ZK_TRY(masked(p.member(g.x_col), padded(ge.r_k, p.A), ge.x_eval));
-    place(sc::final_mask_weights(g.d_reader, ge.rho_reader, ge.r), g.off_reader, ge.reader.final_mask);
-    auto& maker = place(sc::final_mask_weights(g.d_maker, ge.rho_maker, ge.r_k), g.off_maker, ge.maker.final_mask);
+  for (size_t li = 0; li < p.linears.size(); ++li) {
+    const LinearPlan& lp = p.linears[li];
+    const LinearEnds& le = e.linears[li];
+    const auto r = padded(le.r, p.A), r_in = padded(le.r_in, p.A);
+    ZK_TRY(masked(p.member(lp.q_col), r, le.reader_evals[1]));
+    for (size_t j = 0; j < lp.limb_cols.size(); ++j) ZK_TRY(masked(p.member(lp.limb_cols[j]), r, le.reader_evals[2 + j]));
+    for (size_t j = 0; j < lp.ins.size(); ++j) ZK_TRY(masked(p.member(lp.ins[j].col), r_in, le.x_evals[j]));
+    place(sc::final_mask_weights(lp.d_reader, le.rho_reader, le.r), lp.off_reader, le.reader.final_mask);
+    auto& maker = place(sc::final_mask_weights(lp.d_maker, le.rho_maker, le.r_in), lp.off_maker, le.maker.final_mask);
     // The secret offset's part of the final mask: K 2^-kv = c S(r) 2^-kv.
-    const Fp2 k_scale = sc::mask_factor(ge.r) * Fp2(Fp(uint64_t(1) << g.kv).inverse());
-    const auto ws = sc::affine_mask_weights(ge.r);
-    for (size_t i = 0; i < ws.size(); ++i) maker.weights[g.off_S + i] += k_scale * ws[i];
+    const Fp2 k_scale = sc::mask_factor(le.r) * Fp2(Fp(uint64_t(1) << lp.kv).inverse());
+    const auto ws = sc::affine_mask_weights(le.r);
+    for (size_t i = 0; i < ws.size(); ++i) maker.weights[lp.off_S + i] += k_scale * ws[i];
   }
   for (size_t li = 0; li < p.lookups.size(); ++li) {
     const LookupPlan& l = p.lookups[li];
@@ -404,17 +760,19 @@ Result<std::vector<pcs::Claim>> claims_of(const Plan& p, const Ends& e, const Fp
     for (size_t j = 0; j < l.cols.size(); ++j) ZK_TRY(masked(p.member(l.cols[j]), c.point, c.witness_evals[j]));
     place(sc::final_mask_weights(l.degrees, c.rho, c.point), l.off, c.final_mask);
   }
-  out.push_back(pcs::Claim{p.member(p.output_col), e.z, e.output_value});
+  for (size_t o = 0; o < p.output_cols.size(); ++o)
+    out.push_back(pcs::Claim{p.member(p.output_cols[o]), e.z[o], e.output_values[o]});
   auto combined = pcs::combine_weighted(masks, lambda);
   if (!combined.ok()) return make_error("private proof: " + combined.error());
   out.push_back(std::move(combined).value());
   return out;
 }
 
-// The public output's MLE at z (zero-padded to 2^A): the verifier's own.
-Fp2 output_at(const PrivateStatement& st, std::span<const Fp2> z) {
+// A public output's MLE at z in its column's layout (zero elsewhere): the verifier's own.
+Fp2 output_at(const poly::PaddedShape& shape, std::span<const int64_t> values, std::span<const Fp2> z) {
   std::vector<Fp> v(size_t(1) << z.size(), Fp::zero());
-  for (size_t i = 0; i < st.output.size(); ++i) v[i] = Fp::from_i64(st.output[i]);
+  const auto pad = shape.padded_indices();
+  for (size_t i = 0; i < values.size(); ++i) v[pad[i]] = Fp::from_i64(values[i]);
   return poly::evaluate(std::span<const Fp>(v), z);
 }
 
@@ -424,9 +782,27 @@ pcs::Seed derive_seed(const pcs::Seed& seed, std::string_view label) {
   return hash::hash(hash::Domain::Mask, msg);
 }
 
-Status check_statement(const PrivateStatement& st) {
+Result<Plan> plan_for(const PrivateStatement& st) {
   if (!st.model) return make_error("private proof: no model");
-  return {};
+  auto plan = make_private_plan(*st.model);
+  if (!plan.ok()) return make_error(plan.error());
+  if (st.outputs.size() != plan->output_cols.size())
+    return make_error("private proof: the statement has " + std::to_string(st.outputs.size()) + " outputs, the model " +
+                      std::to_string(plan->output_cols.size()));
+  for (size_t o = 0; o < st.outputs.size(); ++o)
+    if (st.outputs[o].size() != plan->col_shape[plan->output_cols[o]].real_count())
+      return make_error("private proof: output " + std::to_string(o) + " has " + std::to_string(st.outputs[o].size()) +
+                        " entries, the model's " +
+                        std::to_string(plan->col_shape[plan->output_cols[o]].real_count()));
+  return plan;
+}
+
+std::string lookup_name(const QModel& m, const LookupPlan& l) {
+  const std::string what = l.kind == LookupKind::Range ? "a remainder's range" :
+                           l.kind == LookupKind::Act   ? "the activation range" : "its table";
+  const std::string where = l.node == SIZE_MAX ? std::string("an input") :
+                                                 m.nodes[l.node].op + " node '" + m.nodes[l.node].name + "'";
+  return where + ": lookup into " + what;
 }
 
 }  // namespace
@@ -437,6 +813,50 @@ Status check_private_provable(const model::QModel& m) {
   return {};
 }
 
+namespace {
+constexpr std::string_view kFileMagic = "ZKSPRIV1";
+constexpr size_t kMaxFileOutputs = 1024;
+constexpr size_t kMaxFileValues = size_t(1) << 24;
+}  // namespace
+
+util::Bytes PrivateProofFile::write() const {
+  util::ByteWriter w;
+  w.raw(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(kFileMagic.data()), kFileMagic.size()));
+  w.u32(static_cast<uint32_t>(outputs.size()));
+  for (const auto& o : outputs) {
+    w.u32(static_cast<uint32_t>(o.size()));
+    for (int64_t v : o) w.svarint(v);
+  }
+  w.u64(proof.size());
+  w.raw(proof);
+  return w.take();
+}
+
+bool PrivateProofFile::is_one(std::span<const uint8_t> bytes) {
+  return bytes.size() >= kFileMagic.size() && std::equal(kFileMagic.begin(), kFileMagic.end(), bytes.begin());
+}
+
+Result<PrivateProofFile> PrivateProofFile::read(std::span<const uint8_t> bytes) {
+  if (!is_one(bytes)) return make_error("private proof file: bad magic");
+  util::ByteReader r(bytes.subspan(kFileMagic.size()));
+  uint32_t count = 0;
+  if (!r.u32(count) || count > kMaxFileOutputs) return make_error("private proof file: bad output count");
+  PrivateProofFile f;
+  f.outputs.resize(count);
+  for (auto& o : f.outputs) {
+    uint32_t len = 0;
+    if (!r.u32(len) || len > kMaxFileValues || len > r.remaining()) return make_error("private proof file: bad output size");
+    o.resize(len);
+    for (auto& v : o)
+      if (!r.svarint(v)) return make_error("private proof file: truncated output");
+  }
+  uint64_t len = 0;
+  if (!r.u64(len) || len != r.remaining()) return make_error("private proof file: the proof's length is wrong");
+  f.proof.resize(len);
+  if (!r.raw(f.proof)) return make_error("private proof file: truncated proof");
+  return f;
+}
+
 pcs::Seed random_seed() {
   hash::ensure_sodium();
   pcs::Seed s{};
@@ -444,46 +864,51 @@ pcs::Seed random_seed() {
   return s;
 }
 
-Result<util::Bytes> prove_private(const PrivateStatement& st, std::span<const int64_t> input, const pcs::Params& params,
-                                  const pcs::Seed& seed, const PrivateTamper& tamper) {
-  ZK_TRY(check_statement(st));
-  const QModel& m = *st.model;
-  auto plan = make_private_plan(m);
+Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<std::vector<int64_t>>& inputs,
+                                  const pcs::Params& params, const pcs::Seed& seed, const PrivateTamper& tamper) {
+  auto plan = plan_for(st);
   if (!plan.ok()) return make_error(plan.error());
   const Plan& p = *plan;
-  if (input.size() != p.col_rows[p.input_col])
-    return make_error("private proof: the input has " + std::to_string(input.size()) + " entries, the model takes " +
-                      std::to_string(p.col_rows[p.input_col]));
-  // The run, in integers: each column's real entries.
+  const QModel& m = *st.model;
+  if (inputs.size() != p.input_cols.size())
+    return make_error("private proof: " + std::to_string(inputs.size()) + " inputs given, the model takes " +
+                      std::to_string(p.input_cols.size()));
+  // The run, in integers: each column's real entries (dense).
   std::vector<std::vector<int64_t>> ints(p.columns());
-  for (size_t i = 0; i < input.size(); ++i)
-    if (input[i] < m.act_lo() || input[i] > m.act_hi())
-      return make_error("private proof: input entry " + std::to_string(i) + " (" + std::to_string(input[i]) +
-                        ") is outside the activation range");
-  ints[p.input_col].assign(input.begin(), input.end());
-  std::vector<std::vector<Fp>> accs(p.gemms.size());
-  for (const auto& [is_gemm, idx] : p.steps) {
-    if (is_gemm) {
-      const GemmPlan& g = p.gemms[idx];
-      const QNode& n = m.nodes[g.node];
-      const auto& x = ints[g.x_col];
-      auto& acc = accs[idx];
-      acc.assign(size_t(1) << g.nv, Fp::zero());
-      auto& q = ints[g.q_col];
-      q.assign(g.N, 0);
-      for (size_t c : g.limb_cols) ints[c].assign(g.N, 0);
-      for (size_t j = 0; j < g.N; ++j) {
-        int64_t a = g.bias[j];
-        for (size_t i = 0; i < g.K; ++i) a += x[i] * (*g.W)[i * g.N + j];
-        acc[j] = Fp::from_i64(a);
-        const int64_t biased = a + (int64_t(1) << (g.shift - 1));
-        q[j] = biased >> g.shift;
+  for (size_t k = 0; k < inputs.size(); ++k) {
+    const size_t c = p.input_cols[k];
+    if (inputs[k].size() != p.col_shape[c].real_count())
+      return make_error("private proof: input " + std::to_string(k) + " has " + std::to_string(inputs[k].size()) +
+                        " entries, the model takes " + std::to_string(p.col_shape[c].real_count()));
+    for (size_t i = 0; i < inputs[k].size(); ++i)
+      if (inputs[k][i] < m.act_lo() || inputs[k][i] > m.act_hi())
+        return make_error("private proof: input " + std::to_string(k) + " entry " + std::to_string(i) + " (" +
+                          std::to_string(inputs[k][i]) + ") is outside the activation range");
+    ints[c] = inputs[k];
+  }
+  std::vector<std::vector<Fp>> accs(p.linears.size());
+  for (const auto& [is_linear, idx] : p.steps) {
+    if (is_linear) {
+      const LinearPlan& lp = p.linears[idx];
+      const QNode& n = m.nodes[lp.node];
+      std::vector<int64_t> acc = lp.bias;
+      for (const auto& in : lp.ins) in.apply(ints[in.col], acc);
+      const auto pout = lp.out.padded_indices();
+      auto& accf = accs[idx];
+      accf.assign(size_t(1) << lp.nv, Fp::zero());
+      auto& q = ints[lp.q_col];
+      q.assign(acc.size(), 0);
+      for (size_t c : lp.limb_cols) ints[c].assign(acc.size(), 0);
+      for (size_t j = 0; j < acc.size(); ++j) {
+        accf[pout[j]] = Fp::from_i64(acc[j]);
+        const int64_t biased = lp.shift == 0 ? acc[j] : acc[j] + (int64_t(1) << (lp.shift - 1));
+        q[j] = biased >> lp.shift;
         if (q[j] < m.act_lo() || q[j] > m.act_hi())
           return node_error(n, "its requantization clamps at output " + std::to_string(j) +
                                    " (a private proof does not prove clamping yet)");
-        uint64_t rem = static_cast<uint64_t>(biased - (q[j] << g.shift));
-        for (size_t l = 0; l < g.limb_cols.size(); ++l, rem >>= kLimbBits)
-          ints[g.limb_cols[l]][j] = int64_t(rem & ((uint64_t(1) << g.limb_bits[l]) - 1));
+        uint64_t rem = static_cast<uint64_t>(biased - q[j] * (int64_t(1) << lp.shift));
+        for (size_t l = 0; l < lp.limb_cols.size(); ++l, rem >>= kLimbBits)
+          ints[lp.limb_cols[l]][j] = int64_t(rem & ((uint64_t(1) << lp.limb_bits[l]) - 1));
       }
     } else {
       const UnaryPlan& u = p.unaries[idx];
@@ -493,19 +918,20 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, std::span<const in
       for (size_t i = 0; i < x.size(); ++i) y[i] = u.table->values[size_t(x[i] - u.table->in_lo)];
     }
   }
-  if (ints[p.output_col] != st.output)
-    return make_error("private proof: the statement's output is not the model's result on this input");
-  // Columns: the tensors, then each lookup's multiplicities.
+  for (size_t o = 0; o < p.output_cols.size(); ++o)
+    if (ints[p.output_cols[o]] != st.outputs[o])
+      return make_error("private proof: the statement's output " + std::to_string(o) +
+                        " is not the model's result on this input");
+  // Columns: the tensors in their padded layouts, then each lookup's multiplicities.
   std::vector<std::vector<Fp>> cols(p.columns(), std::vector<Fp>(size_t(1) << p.A, Fp::zero()));
-  for (size_t c = 0; c < p.columns(); ++c)
-    for (size_t i = 0; i < ints[c].size(); ++i) cols[c][i] = Fp::from_i64(ints[c][i]);
+  for (size_t c = 0; c < p.columns(); ++c) {
+    if (ints[c].empty()) continue;
+    const auto pad = p.col_shape[c].padded_indices();
+    for (size_t i = 0; i < ints[c].size(); ++i) cols[c][pad[i]] = Fp::from_i64(ints[c][i]);
+  }
   for (const auto& l : p.lookups) {
     auto& mult = cols[l.m_col];
-    const auto& w = ints[l.cols[0]];
-    for (int64_t v : w) {
-      const int64_t row = l.kind == LookupKind::Range ? v : v - m.act_lo();
-      mult[size_t(row)] += Fp::one();
-    }
+    for (int64_t v : ints[l.cols[0]]) mult[size_t(l.kind == LookupKind::Range ? v : v - m.act_lo())] += Fp::one();
   }
   if (tamper.columns) tamper.columns(cols);
   // The mask table and the joint commitment, before any challenge.
@@ -531,43 +957,49 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, std::span<const in
   w.u32(kPrivateVersion);
   w.raw(root);
   Ends ends;
-  for (size_t gi = 0; gi < p.gemms.size(); ++gi) {
-    const GemmPlan& g = p.gemms[gi];
-    const size_t no = size_t(1) << g.nv, ni = size_t(1) << g.kv;
-    const std::vector<Fp2> tau = t.challenges("private.tau", g.nv);
-    const auto S = sc::affine_mask_table(T.subspan(g.off_S, sc::affine_mask_entries(g.nv)), g.nv);
-    const auto sel = selector(g.N, g.nv);
-    sc::MaskedInstance reader{{{std::span<const Fp>(accs[gi]), value_of(g.q_col).first(no)}, g.terms, tau},
-                              {std::span<const Fp2>(S), mask_of(g.q_col).first(no)}};
-    for (size_t c : g.limb_cols) {
+  for (size_t li = 0; li < p.linears.size(); ++li) {
+    const LinearPlan& lp = p.linears[li];
+    const size_t no = size_t(1) << lp.nv, ni = size_t(1) << lp.kv;
+    const std::vector<Fp2> tau = t.challenges("private.tau", lp.nv);
+    const auto S = sc::affine_mask_table(T.subspan(lp.off_S, sc::affine_mask_entries(lp.nv)), lp.nv);
+    const auto sel = selector(lp.out, lp.nv);
+    sc::MaskedInstance reader{{{std::span<const Fp>(accs[li]), value_of(lp.q_col).first(no)}, lp.terms, tau},
+                              {std::span<const Fp2>(S), mask_of(lp.q_col).first(no)}};
+    for (size_t c : lp.limb_cols) {
       reader.inst.factors.push_back(value_of(c).first(no));
       reader.masks.push_back(mask_of(c).first(no));
     }
     reader.inst.factors.push_back(std::span<const Fp>(sel));
     reader.masks.push_back(std::span<const Fp>());
-    const sc::Mask reader_mask(T.subspan(g.off_reader, sc::mask_entries(g.d_reader)), g.d_reader);
+    const sc::Mask reader_mask(T.subspan(lp.off_reader, sc::mask_entries(lp.d_reader)), lp.d_reader);
     auto orr = sc::prove_zk(reader, Fp2::zero(), reader_mask, root, t);
-    GemmEnds ge;
-    ge.reader = orr.proof;
-    ge.reader_evals.assign(orr.factor_evals.begin(), orr.factor_evals.end() - 1);  // not sel's
-    t.absorb("private.reader_evals", std::span<const Fp2>(ge.reader_evals));
-    ge.r = orr.point, ge.rho_reader = orr.rho;
-    // The MatMul, proving acc^(r) - b(r) with the secret offset c S(r).
-    const auto W_r = weights_at(g, ge.r);
-    sc::MaskedInstance maker{{{std::span<const Fp2>(W_r), value_of(g.x_col).first(ni)}, {}, {}},
-                             {std::span<const Fp>(), mask_of(g.x_col).first(ni)}};
-    const Fp2 K = sc::mask_factor(ge.r) * poly::evaluate(std::span<const Fp2>(S), ge.r);
-    const sc::Mask maker_mask(T.subspan(g.off_maker, sc::mask_entries(g.d_maker)), g.d_maker);
-    auto om = sc::prove_zk(maker, ge.reader_evals[0] - bias_at(g, ge.r), maker_mask, root, t, K);
-    ge.maker = om.proof;
-    ge.x_eval = om.factor_evals[1];
-    t.absorb("private.maker_eval", ge.x_eval);
-    ge.r_k = om.point, ge.rho_maker = om.rho;
-    ge.reader.write(w);
-    for (const auto& v : ge.reader_evals) field::write(w, v);  // their count is the plan's
-    ge.maker.write(w);
-    field::write(w, ge.x_eval);
-    ends.gemms.push_back(std::move(ge));
+    LinearEnds le;
+    le.reader = orr.proof;
+    le.reader_evals.assign(orr.factor_evals.begin(), orr.factor_evals.end() - 1);  // not sel's
+    t.absorb("private.reader_evals", std::span<const Fp2>(le.reader_evals));
+    le.r = orr.point, le.rho_reader = orr.rho;
+    // The map, proving acc^(r) - b(r) with the secret offset c S(r).
+    std::vector<std::vector<Fp2>> folded;
+    for (const auto& in : lp.ins) folded.push_back(in.fold(le.r, lp.kv));
+    sc::MaskedInstance maker{{{}, lp.maker_terms, {}}, {}};
+    for (size_t j = 0; j < lp.ins.size(); ++j) {
+      maker.inst.factors.push_back(std::span<const Fp2>(folded[j]));
+      maker.inst.factors.push_back(value_of(lp.ins[j].col).first(ni));
+      maker.masks.push_back(std::span<const Fp>());
+      maker.masks.push_back(mask_of(lp.ins[j].col).first(ni));
+    }
+    const Fp2 K = sc::mask_factor(le.r) * poly::evaluate(std::span<const Fp2>(S), le.r);
+    const sc::Mask maker_mask(T.subspan(lp.off_maker, sc::mask_entries(lp.d_maker)), lp.d_maker);
+    auto om = sc::prove_zk(maker, le.reader_evals[0] - bias_at(lp, le.r), maker_mask, root, t, K);
+    le.maker = om.proof;
+    for (size_t j = 0; j < lp.ins.size(); ++j) le.x_evals.push_back(om.factor_evals[2 * j + 1]);
+    t.absorb("private.maker_evals", std::span<const Fp2>(le.x_evals));
+    le.r_in = om.point, le.rho_maker = om.rho;
+    le.reader.write(w);
+    for (const auto& v : le.reader_evals) field::write(w, v);  // their count is the plan's
+    le.maker.write(w);
+    for (const auto& v : le.x_evals) field::write(w, v);
+    ends.linears.push_back(std::move(le));
   }
   std::vector<std::shared_ptr<const pcs::CommittedPoly>> helpers;
   for (size_t li = 0; li < p.lookups.size(); ++li) {
@@ -579,13 +1011,15 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, std::span<const in
     in.mask_root = root;
     const sc::Mask mask(T.subspan(l.off, sc::mask_entries(l.degrees)), l.degrees);
     auto out = lk::prove_zk(l.shape, in, mask, derive_seed(seed, "private.lookup." + std::to_string(li)), params, t);
-    if (!out.ok()) return make_error("private proof: lookup " + std::to_string(li) + ": " + out.error());
+    if (!out.ok()) return make_error("private proof: " + lookup_name(m, l) + ": " + out.error());
     out->proof.write(w);
     for (auto& h : out->helpers) helpers.push_back(std::move(h));
     ends.lookups.push_back(out->claims);
   }
-  ends.z = t.challenges("private.output", p.A);
-  ends.output_value = output_at(st, ends.z);
+  for (size_t o = 0; o < p.output_cols.size(); ++o) {
+    ends.z.push_back(t.challenges("private.output", p.A));
+    ends.output_values.push_back(output_at(p.col_shape[p.output_cols[o]], st.outputs[o], ends.z.back()));
+  }
   const Fp2 lambda = t.challenge("private.lambda");
   auto claims = claims_of(p, ends, lambda);
   if (!claims.ok()) return make_error(claims.error());
@@ -601,13 +1035,9 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, std::span<const in
 
 Status verify_private(const PrivateStatement& st, std::span<const uint8_t> bytes, const pcs::Params& params,
                       transcript::SoundnessLedger* soundness) {
-  ZK_TRY(check_statement(st));
-  auto plan = make_private_plan(*st.model);
+  auto plan = plan_for(st);
   if (!plan.ok()) return make_error(plan.error());
   const Plan& p = *plan;
-  if (st.output.size() != p.col_rows[p.output_col])
-    return make_error("private proof: the statement's output has " + std::to_string(st.output.size()) +
-                      " entries, the model's " + std::to_string(p.col_rows[p.output_col]));
   util::ByteReader r(bytes);
   uint32_t version = 0;
   hash::Digest root{};
@@ -619,70 +1049,72 @@ Status verify_private(const PrivateStatement& st, std::span<const uint8_t> bytes
   absorb_statement(t, st, p, params, root);
   const auto members = members_of(p, root);
   Ends ends;
-  for (const GemmPlan& g : p.gemms) {
-    const QNode& n = st.model->nodes[g.node];
+  for (const LinearPlan& lp : p.linears) {
+    const QNode& n = st.model->nodes[lp.node];
     auto fail = [&](const std::string& what) { return node_error(n, "private proof: " + what); };
-    const std::vector<Fp2> tau = t.challenges("private.tau", g.nv);
-    transcript::charge_point(t, g.nv);
-    GemmEnds ge;
-    auto reader = sc::ZkProof::read(r, g.d_reader);
+    const std::vector<Fp2> tau = t.challenges("private.tau", lp.nv);
+    transcript::charge_point(t, lp.nv);
+    LinearEnds le;
+    auto reader = sc::ZkProof::read(r, lp.d_reader);
     if (!reader.ok()) return fail("requant: " + reader.error());
-    ge.reader = std::move(reader).value();
-    ge.reader_evals.resize(2 + g.limb_cols.size());
-    for (auto& v : ge.reader_evals)
+    le.reader = std::move(reader).value();
+    le.reader_evals.resize(2 + lp.limb_cols.size());
+    for (auto& v : le.reader_evals)
       if (!field::read(r, v).ok()) return fail("requant: truncated values");
-    auto maker = sc::ZkProof::read(r, g.d_maker);
-    if (!maker.ok()) return fail("matmul: " + maker.error());
-    ge.maker = std::move(maker).value();
-    if (!field::read(r, ge.x_eval).ok()) return fail("matmul: truncated value");
-    auto s1 = sc::verify_zk(Fp2::zero(), g.d_reader, root, ge.reader, t);
+    auto maker = sc::ZkProof::read(r, lp.d_maker);
+    if (!maker.ok()) return fail("linear map: " + maker.error());
+    le.maker = std::move(maker).value();
+    le.x_evals.resize(lp.ins.size());
+    for (auto& v : le.x_evals)
+      if (!field::read(r, v).ok()) return fail("linear map: truncated values");
+    auto s1 = sc::verify_zk(Fp2::zero(), lp.d_reader, root, le.reader, t);
     if (!s1.ok()) return fail("requant: " + s1.error());
-    std::vector<Fp2> evals = ge.reader_evals;
-    const auto sel = selector(g.N, g.nv);
+    std::vector<Fp2> evals = le.reader_evals;
+    const auto sel = selector(lp.out, lp.nv);
     evals.push_back(poly::evaluate(std::span<const Fp>(sel), s1->point));
-    if (auto c = sc::check_final(*s1, evals, tau, g.terms); !c.ok()) return fail("requant: " + c.error());
-    t.absorb("private.reader_evals", std::span<const Fp2>(ge.reader_evals));
-    ge.r = s1->point, ge.rho_reader = s1->rho;
-    auto s2 = sc::verify_zk(ge.reader_evals[0] - bias_at(g, ge.r), g.d_maker, root, ge.maker, t);
-    if (!s2.ok()) return fail("matmul: " + s2.error());
-    const auto W_r = weights_at(g, ge.r);
-    const std::vector<Fp2> maker_evals = {poly::evaluate(std::span<const Fp2>(W_r), s2->point), ge.x_eval};
-    if (auto c = sc::check_final(*s2, maker_evals, {}); !c.ok()) return fail("matmul: " + c.error());
-    t.absorb("private.maker_eval", ge.x_eval);
-    ge.r_k = s2->point, ge.rho_maker = s2->rho;
-    ends.gemms.push_back(std::move(ge));
+    if (auto c = sc::check_final(*s1, evals, tau, lp.terms); !c.ok()) return fail("requant: " + c.error());
+    t.absorb("private.reader_evals", std::span<const Fp2>(le.reader_evals));
+    le.r = s1->point, le.rho_reader = s1->rho;
+    auto s2 = sc::verify_zk(le.reader_evals[0] - bias_at(lp, le.r), lp.d_maker, root, le.maker, t);
+    if (!s2.ok()) return fail("linear map: " + s2.error());
+    std::vector<Fp2> maker_evals;
+    for (size_t j = 0; j < lp.ins.size(); ++j) {
+      const auto folded = lp.ins[j].fold(le.r, lp.kv);  // the verifier's own M_j(r, .)
+      maker_evals.push_back(poly::evaluate(std::span<const Fp2>(folded), s2->point));
+      maker_evals.push_back(le.x_evals[j]);
+    }
+    if (auto c = sc::check_final(*s2, maker_evals, {}, lp.maker_terms); !c.ok()) return fail("linear map: " + c.error());
+    t.absorb("private.maker_evals", std::span<const Fp2>(le.x_evals));
+    le.r_in = s2->point, le.rho_maker = s2->rho;
+    ends.linears.push_back(std::move(le));
   }
   std::vector<pcs::Commitment> comms = members;
   for (size_t li = 0; li < p.lookups.size(); ++li) {
     const LookupPlan& l = p.lookups[li];
     auto proof = lk::ZkProof::read(r, l.shape);
-    if (!proof.ok()) return make_error("private proof: lookup " + std::to_string(li) + ": " + proof.error());
+    if (!proof.ok()) return make_error("private proof: " + lookup_name(*st.model, l) + ": " + proof.error());
     lk::ZkCommitments lc;
     for (size_t c : l.cols) lc.witness.push_back(members[p.member(c)]);
     lc.m = members[p.member(l.m_col)];
     lc.mask_root = root;
     auto claims = lk::verify_zk(l.shape, l.table, lc, *proof, t);
-    if (!claims.ok()) {
-      std::string what = l.kind == LookupKind::Range ? "a remainder's range" :
-                         l.kind == LookupKind::Act   ? "the activation range" : "its table";
-      std::string where = l.node == SIZE_MAX ? std::string("the input") : st.model->nodes[l.node].op + " node '" +
-                                                                             st.model->nodes[l.node].name + "'";
-      return make_error("private proof: " + where + ": lookup into " + what + ": " + claims.error());
-    }
+    if (!claims.ok()) return make_error("private proof: " + lookup_name(*st.model, l) + ": " + claims.error());
     for (const auto& h : claims->helpers) comms.push_back(h);
     ends.lookups.push_back(std::move(claims).value());
   }
-  ends.z = t.challenges("private.output", p.A);
-  transcript::charge_point(t, p.A);
-  ends.output_value = output_at(st, ends.z);
+  for (size_t o = 0; o < p.output_cols.size(); ++o) {
+    ends.z.push_back(t.challenges("private.output", p.A));
+    transcript::charge_point(t, p.A);
+    ends.output_values.push_back(output_at(p.col_shape[p.output_cols[o]], st.outputs[o], ends.z.back()));
+  }
   const Fp2 lambda = t.challenge("private.lambda");
-  transcript::charge_powers(t, 2 * p.gemms.size() + p.lookups.size());
+  transcript::charge_powers(t, 2 * p.linears.size() + p.lookups.size());
   auto claims = claims_of(p, ends, lambda);
   if (!claims.ok()) return make_error(claims.error());
   uint64_t len = 0;
   if (!r.u64(len) || len != r.remaining()) return make_error("private proof: the opening's length is wrong");
-  if (auto st2 = pcs::verify_hiding(comms, *claims, bytes.subspan(r.position()), t, params); !st2.ok())
-    return make_error("private proof: opening: " + st2.error());
+  if (auto s = pcs::verify_hiding(comms, *claims, bytes.subspan(r.position()), t, params); !s.ok())
+    return make_error("private proof: opening: " + s.error());
   if (ledger.challenges() != t.field_challenges())
     return make_error("private proof: internal error: the soundness ledger counts " +
                       std::to_string(ledger.challenges()) + " challenges of " + std::to_string(t.field_challenges()));

@@ -1,43 +1,49 @@
 #pragma once
 // Private-input proofs (DESIGN.md section 3 "Zero knowledge", rule 13; docs/ARCHITECTURE.md
-// "Zero knowledge", stage 5): one proof that a model's public output is its quantized
-// result on an input the verifier never sees, and that reveals nothing else about that
-// input (or any tensor computed from it). The first use case: a phone proves what a
+// "Zero knowledge", stage 5): one proof that a model's public outputs are its quantized
+// result on inputs the verifier never sees, and that reveals nothing else about those
+// inputs (or any tensor computed from them). The first use case: a phone proves what a
 // model says about a photo without sending the photo.
 //
-// What it proves today: dense networks. Gemm (one row, constant weights and bias,
-// requantized by a right shift), Relu and the table ops (Sigmoid, Tanh, ... over the
-// whole activation range), the function ops (Clip, Abs, Neg, LeakyRelu), and layout
-// ops that keep every entry in place (Reshape, Flatten, Identity, Squeeze). One input,
-// one output, 16-bit activations at most. Anything else is refused with the node named
-// (Conv and pooling are the next gadgets to move over: the sound-only slice prover has
-// them). A requantization that clamps is refused too (its flags are not proved here).
+// What it proves: linear ops with public weights (Gemm of one row, Conv of one image,
+// average pooling, Add/Sub/Sum, Mul by a constant, and every layout op: Reshape,
+// Flatten, Transpose, Slice, Pad, Concat of unshifted parts), requantized by shifts;
+// Relu, the table ops (Sigmoid, Tanh, ... over the whole activation range) and the
+// function ops (Clip, Abs, Neg, LeakyRelu with one slope). Activations of 16 bits at
+// most. Anything else is refused with the node named (max pooling, products of two
+// activations and the softmax/normalization family are not moved over yet: the
+// sound-only slice prover has them). A requantization that clamps is refused too (its
+// flags are not proved here).
 //
 // The weights are public: the verifier holds the model (bound by its fingerprint) and
-// evaluates the weights' and biases' MLEs itself. Hiding weights across proofs is open.
+// folds the weights with its own challenges. Hiding weights across proofs is open.
 //
-// How (every part is of stages 1-4):
-//   - Every tensor the model computes (each Gemm's requantized output q and its
-//     remainder's limbs, each table op's output) and the input are columns of 2^A
-//     values, and one more column holds the mask table; all of them are one joint
-//     hiding commitment (pcs::commit_joint_hiding), made before any challenge. A Gemm's
-//     accumulator is never committed.
-//   - A Gemm: a Requant zerocheck over its outputs,
-//         sum_n eq(tau, n) sel(n) [acc(n) + 2^(s-1) - 2^s q(n) - sum_j 2^(16 j) l_j(n)] = 0,
-//     with acc masked by an affine mask S from the mask table, q and the limbs by their
-//     commitments' masks; then the MatMul proves acc's masked value at the zerocheck's
-//     point r: sum_k W(k, r) x(k) + K = acc^(r) - b(r), K = c S(r) secret. W(., r) and
-//     b(r) are the verifier's own (public weights); x ends in a masked evaluation.
+// How (every part is of zero-knowledge stages 1-4):
+//   - Every tensor the model computes (each linear op's requantized output q and its
+//     remainder's limbs, each table op's output) and each input are columns of 2^A
+//     values in their padded layouts (rule 4), and one more column holds the mask table;
+//     all of them are one joint hiding commitment (pcs::commit_joint_hiding), made
+//     before any challenge. A linear op's accumulator acc = sum_j M_j x_j + b is never
+//     committed.
+//   - A linear op: a Requant zerocheck over its outputs,
+//         sum_o eq(tau, o) sel(o) [acc(o) + 2^(s-1) - 2^s q(o) - sum_j 2^(16 j) l_j(o)] = 0
+//     (acc(o) - q(o) for a shift of 0: layout ops), with acc masked by an affine mask S
+//     from the mask table and q and the limbs by their commitments' masks; then one
+//     sumcheck proves acc's masked value at the zerocheck's point r:
+//         sum_i sum_j M_j(r, i) x_j(i) + K = acc^(r) - b(r),   K = c S(r) secret.
+//     M_j(r, .) and b(r) are the verifier's own (public weights and shapes; a Conv's by
+//     its separable patch structure, O(C H W KH KW)); the x_j end in masked evaluations.
 //   - Lookups (lookup/zk_logup.hpp): each remainder limb in [0, 2^16) (the top one in
-//     [0, 2^t)); each table op's (input, output) in its table; the input, and each q
-//     no table op reads, in the activation range (rule 5: everything a linear op reads
-//     is range-checked; a table's outputs are its entries, which the plan checks lie in
-//     the activation range).
-//   - The output column equals the public output at a random point.
+//     [0, 2^t)); each table op's (input, output) in its table; each input, and each q no
+//     table op reads, in the activation range (rule 5). A table's outputs are its
+//     entries (the plan checks they lie in the activation range) and a layout op's are
+//     its inputs' (or a fill in range), so neither needs a check of its own.
+//   - Each output column equals the public output at a random point.
 //   - One hiding opening proves every claim; every sumcheck's final mask is one
 //     weighted claim on the mask table after a batching challenge.
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -48,32 +54,43 @@ namespace zks::circuits {
 
 struct PrivateStatement {
   const model::QModel* model = nullptr;
-  hash::Digest fingerprint{};   // FP of the sealed model (zero if unsealed), absorbed
-  ProofBinding binding;         // job id and prover hotkey (rule 11)
-  std::vector<int64_t> output;  // the model's one output, dense (public)
+  hash::Digest fingerprint{};                 // FP of the sealed model (zero if unsealed), absorbed
+  ProofBinding binding;                       // job id and prover hotkey (rule 11)
+  std::vector<std::vector<int64_t>> outputs;  // the model's outputs, dense, in its output order (public)
 };
 
 // Whether the model is one this prover proves; the error names the first node it cannot.
 Status check_private_provable(const model::QModel& m);
 
 // For tamper tests: a cheating prover changes the committed columns (the plan's
-// order: the input, then each node's columns in node order) after computing them and
-// before committing; the verifier must reject.
+// order: the inputs, then each node's columns in node order, then each lookup's
+// multiplicities) after computing them and before committing; the verifier must reject.
 struct PrivateTamper {
   std::function<void(std::vector<std::vector<Fp>>& columns)> columns = {};
 };
 
-// Proves that `output` in the statement is the model's result on `input` (dense). The
-// seed must be secret and fresh (it draws every mask): a caller without one passes
-// random_seed(). Fails, naming the node, when the model is not provable here, when a
-// requantization clamps or a table input lies outside its table, or when the output
-// is not the model's result on the input.
-Result<util::Bytes> prove_private(const PrivateStatement& st, std::span<const int64_t> input, const pcs::Params& params,
-                                  const pcs::Seed& seed, const PrivateTamper& tamper = {});
-// Checks a proof against the statement (the model, its output, FP and binding); the
+// Proves that the statement's outputs are the model's result on `inputs` (dense, in the
+// model's input order). The seed must be secret and fresh (it draws every mask): a
+// caller without one passes random_seed(). Fails, naming the node, when the model is not
+// provable here, when a requantization clamps, or when the outputs are not the model's
+// result on the inputs.
+Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<std::vector<int64_t>>& inputs,
+                                  const pcs::Params& params, const pcs::Seed& seed, const PrivateTamper& tamper = {});
+// Checks a proof against the statement (the model, its outputs, FP and binding); the
 // error says what failed. The proof must reach 100 bits (`soundness` receives the terms).
 Status verify_private(const PrivateStatement& st, std::span<const uint8_t> proof, const pcs::Params& params,
                       transcript::SoundnessLedger* soundness = nullptr);
+
+// What `zkslice prove --private` writes and `zkslice verify` reads: the public outputs
+// and the proof (the inputs are nowhere in it). Layout: "ZKSPRIV1", u32 output count,
+// for each a u32 length and its values (signed varints), u64 proof length, the proof.
+struct PrivateProofFile {
+  std::vector<std::vector<int64_t>> outputs;
+  util::Bytes proof;
+  util::Bytes write() const;
+  static Result<PrivateProofFile> read(std::span<const uint8_t> bytes);
+  static bool is_one(std::span<const uint8_t> bytes);  // starts with the magic
+};
 
 // A fresh secret seed from the operating system (libsodium).
 pcs::Seed random_seed();

@@ -22,14 +22,14 @@ zks::pcs::Seed seed_of(uint8_t b) {
 struct Case {
   zks::test::Compiled m;
   c::PrivateStatement st;
-  std::vector<int64_t> input;
+  std::vector<std::vector<int64_t>> inputs;
 };
 
 Case load(const std::string& name) {
   Case k{zks::test::compile(name), {}, {}};
   k.st.model = &k.m.q;
-  k.st.output = k.m.run.values[size_t(k.m.q.outputs[0])];
-  k.input = k.m.run.values[size_t(k.m.q.inputs[0])];
+  for (int t : k.m.q.outputs) k.st.outputs.push_back(k.m.run.values[size_t(t)]);
+  for (int t : k.m.q.inputs) k.inputs.push_back(k.m.run.values[size_t(t)]);
   k.st.binding.job_id[0] = 7;
   return k;
 }
@@ -42,7 +42,7 @@ c::PrivateStatement statement_of(const Case& k) {
 }
 
 zks::util::Bytes proved(const Case& k, const c::PrivateTamper& tamper = {}, uint8_t seed = 1) {
-  auto proof = c::prove_private(statement_of(k), k.input, kParams, seed_of(seed), tamper);
+  auto proof = c::prove_private(statement_of(k), k.inputs, kParams, seed_of(seed), tamper);
   INFO((proof.ok() ? std::string() : proof.error()));
   REQUIRE(proof.ok());
   return std::move(proof).value();
@@ -69,7 +69,7 @@ TEST_CASE("private proofs of dense networks and table ops verify at 100 bits", "
   CHECK(ledger.bits() >= 100.0);
   // The output changed by one: rejected.
   auto st = statement_of(k);
-  st.output[0] += 1;
+  st.outputs[0][0] += 1;
   CHECK_FALSE(rejection(k, proof, &st).empty());
 }
 
@@ -78,23 +78,23 @@ TEST_CASE("a private proof refuses what it cannot prove, naming it", "[private]"
   auto s = c::check_private_provable(conv.m.q);
   REQUIRE_FALSE(s.ok());
   CHECK_THAT(s.error(), Catch::Contains("Conv node"));
-  auto p = c::prove_private(statement_of(conv), conv.input, kParams, seed_of(1));
+  auto p = c::prove_private(statement_of(conv), conv.inputs, kParams, seed_of(1));
   REQUIRE_FALSE(p.ok());
   CHECK_THAT(p.error(), Catch::Contains("Conv node"));
 
   const Case k = load("accuracy");
   // Another output than the model's on this input.
   auto st = statement_of(k);
-  st.output[0] += 1;
-  auto wrong = c::prove_private(st, k.input, kParams, seed_of(1));
+  st.outputs[0][0] += 1;
+  auto wrong = c::prove_private(st, k.inputs, kParams, seed_of(1));
   REQUIRE_FALSE(wrong.ok());
   CHECK_THAT(wrong.error(), Catch::Contains("not the model's result"));
   // An input of the wrong size, an input entry out of the activation range.
-  auto shorter = k.input;
-  shorter.pop_back();
+  auto shorter = k.inputs;
+  shorter[0].pop_back();
   CHECK_THAT(c::prove_private(statement_of(k), shorter, kParams, seed_of(1)).error(), Catch::Contains("entries"));
-  auto big = k.input;
-  big[0] = int64_t(1) << 20;
+  auto big = k.inputs;
+  big[0][0] = int64_t(1) << 20;
   CHECK_THAT(c::prove_private(statement_of(k), big, kParams, seed_of(1)).error(),
              Catch::Contains("outside the activation range"));
   // Garbage and an empty proof.
@@ -117,7 +117,7 @@ TEST_CASE("a private proof is bound to its statement and its bytes", "[private][
     st.binding.prover[31] ^= 1;
     CHECK_FALSE(rejection(k, proof, &st).empty());
     st = statement_of(k);
-    st.output.back() -= 1;
+    st.outputs.back().back() -= 1;
     CHECK_FALSE(rejection(k, proof, &st).empty());
   }
   SECTION("a changed byte anywhere: the root, the sumchecks, the lookups, the opening") {
@@ -152,9 +152,9 @@ TEST_CASE("a cheating private prover's witness is rejected", "[private][tamper]"
     }};
     CHECK_THAT(rejection(k, proved(k, t)), Catch::Contains("a remainder's range"));
   }
-  SECTION("a Relu output changed: the next MatMul (it read the output the run made)") {
+  SECTION("a Relu output changed: the next linear map (it read the output the run made)") {
     c::PrivateTamper t{[&](std::vector<std::vector<Fp>>& cols) { cols[y][1] += Fp::one(); }};
-    CHECK_THAT(rejection(k, proved(k, t)), Catch::Contains("matmul"));
+    CHECK_THAT(rejection(k, proved(k, t)), Catch::Contains("linear map"));
   }
   SECTION("the last Relu's output changed (1l_mlp: Gemm, Relu): its table lookup") {
     const Case mlp = load("1l_mlp");  // columns: input, q, limb, y
@@ -165,7 +165,7 @@ TEST_CASE("a cheating private prover's witness is rejected", "[private][tamper]"
     c::PrivateTamper t{[&](std::vector<std::vector<Fp>>& cols) { cols[q][2] += Fp::one(); }};
     CHECK_FALSE(rejection(k, proved(k, t)).empty());
   }
-  SECTION("the input changed after the run: the MatMul's sumcheck") {
+  SECTION("the input changed after the run: the linear map's sumcheck") {
     c::PrivateTamper t{[&](std::vector<std::vector<Fp>>& cols) { cols[0][4] += Fp::one(); }};
     CHECK_FALSE(rejection(k, proved(k, t)).empty());
   }
@@ -174,7 +174,7 @@ TEST_CASE("a cheating private prover's witness is rejected", "[private][tamper]"
     CHECK_FALSE(rejection(k, proved(k, t)).empty());
   }
   SECTION("a padding entry of the output (column 7, one real entry) set: the output's check at a random point") {
-    REQUIRE(k.st.output.size() == 1);
+    REQUIRE(k.st.outputs[0].size() == 1);
     c::PrivateTamper t{[&](std::vector<std::vector<Fp>>& cols) { cols[7][1] = Fp(5); }};
     CHECK_FALSE(rejection(k, proved(k, t)).empty());
   }
