@@ -59,7 +59,10 @@ struct LinearInput {
 
 struct LinearPlan {
   size_t node = 0;
+  // The inputs (fold and apply unused for a product: acc = x_0 x_1 entry by entry, both
+  // in the output's layout, proved by sum_o eq(r, o) x_0(o) x_1(o)).
   std::vector<LinearInput> ins;
+  bool product = false;
   std::vector<int64_t> bias;  // dense, one an output
   size_t q_col = 0;
   std::vector<size_t> limb_cols;
@@ -71,6 +74,37 @@ struct LinearPlan {
   std::vector<unsigned> d_reader, d_maker;
   size_t off_reader = 0, off_maker = 0, off_S = 0;
 };
+
+// Max pooling's y = max over each window: y is committed, D[t][o] = y(o) - x(tap t of
+// o) (1 at taps outside the input) is a linear op's output, range-checked in
+// [0, 2^16), and zerochecks show that one tap of each window attains the max:
+//     sum_o eq(tau, o) sel(o) prod_t D_t(o) = 0,
+// in products of at most four factors (a sumcheck's round 0 has degree 3 in each
+// masked factor, at most 16 in all): E = D_0 D_1 D_2 D_3 is committed and checked by
+// sum_o eq(tau, o) sel(o) [E(o) - prod(o)] = 0, and so on, the last product being 0.
+struct Factor {
+  size_t col = 0, block = 0;  // the column's 2^nv entries from block 2^nv
+  unsigned block_bits = 0;    // the block index's variables (above the nv)
+};
+struct ProductCheck {
+  size_t node = 0;
+  std::vector<Factor> factors;
+  size_t e_col = SIZE_MAX;  // E = prod (SIZE_MAX: prod = 0)
+  poly::PaddedShape out;    // the entries' layout
+  unsigned nv = 0;
+  std::vector<sc::Term> terms;
+  std::vector<unsigned> degrees;
+  size_t off = 0;
+  size_t masked_count() const { return factors.size() + (e_col == SIZE_MAX ? 0 : 1); }
+};
+
+struct MaxPlan {
+  size_t node = 0;
+  size_t x_col = 0, y_col = 0;
+  model::kern::PoolParams pool{};
+};
+
+enum class Step : uint8_t { Linear, Unary, Max };
 
 struct UnaryPlan {
   size_t node = 0;
@@ -85,8 +119,10 @@ struct Plan {
   std::vector<size_t> input_cols, output_cols;
   std::vector<LinearPlan> linears;
   std::vector<UnaryPlan> unaries;
+  std::vector<MaxPlan> maxes;
+  std::vector<ProductCheck> products;
   std::vector<LookupPlan> lookups;
-  std::vector<std::pair<bool, size_t>> steps;  // node order: (is_linear, index)
+  std::vector<std::pair<Step, size_t>> steps;  // the run's order
   std::vector<std::shared_ptr<FunctionTable>> tables;
   size_t mask_size = 0;
   unsigned mask_vars = 0;          // the mask table's value variables
@@ -202,10 +238,16 @@ class Planner {
     if (n.op == "Conv") return conv(k, *out);
     if (n.op == "AveragePool" || n.op == "GlobalAveragePool") return avgpool(k, *out);
     if (n.op == "Add" || n.op == "Sub" || n.op == "Sum" || n.op == "Mul") return elementwise(k, *out);
+    if (n.op == "MaxPool" || n.op == "GlobalMaxPool") return maxpool(k, *out);
+    if (n.op == "ReduceMean" || n.op == "ReduceSum") return reduce(k, *out);
+    if (n.op == "ConvTranspose") return conv_transpose(k, *out);
+    if (n.op == "MatMul") return matmul(k, *out);
+    if (n.op == "PRelu" && !slice_detail::is_function_op(n)) return prelu(k, *out);
     if (n.op == "Concat" || slice_detail::is_layout(n)) return layout(k, *out);
     if (n.op == "Relu" || slice_detail::is_table_op(m, n) || slice_detail::is_function_op(n)) return unary(k);
-    return node_error(n, "is not provable in a private-input proof yet (it proves Gemm, Conv, average pooling, "
-                         "Add/Sub/Sum, Mul by a constant, layout ops, Relu, and table and function ops)");
+    return node_error(n, "is not provable in a private-input proof yet (it proves Gemm, Conv, ConvTranspose, "
+                         "pooling, ReduceSum/Mean, Add/Sub/Sum, Mul, layout ops, Relu, PRelu, and table and "
+                         "function ops)");
   }
 
   // A linear op's output column, limbs and lookups; `bound` is max |acc| per output.
@@ -260,14 +302,20 @@ class Planner {
     masked[sel] = 0;
     lp.d_reader = sc::masked_degrees(lp.nv, lp.terms, masked, true);
     std::vector<char> maker_masked;
-    for (unsigned j = 0; j < lp.ins.size(); ++j) {
-      lp.maker_terms.push_back({Fp2::one(), {2 * j, 2 * j + 1}});
-      maker_masked.push_back(0), maker_masked.push_back(1);  // M_j(r, .) public, x_j committed
+    if (lp.product) {
+      lp.kv = lp.nv;
+      maker_masked = {1, 1};  // x_0 x_1 with eq(r, .): the product of every factor
+      lp.d_maker = sc::masked_degrees(lp.kv, {}, maker_masked, true);
+    } else {
+      for (unsigned j = 0; j < lp.ins.size(); ++j) {
+        lp.maker_terms.push_back({Fp2::one(), {2 * j, 2 * j + 1}});
+        maker_masked.push_back(0), maker_masked.push_back(1);  // M_j(r, .) public, x_j committed
+      }
+      lp.d_maker = sc::masked_degrees(lp.kv, lp.maker_terms, maker_masked, false);
     }
-    lp.d_maker = sc::masked_degrees(lp.kv, lp.maker_terms, maker_masked, false);
     if (needs_range) needs_range_.push_back({lp.q_col, k});
     col_of_[m_.nodes[k].outputs[0]] = lp.q_col;
-    p_.steps.emplace_back(true, p_.linears.size());
+    p_.steps.emplace_back(Step::Linear, p_.linears.size());
     p_.linears.push_back(std::move(lp));
     return {};
   }
@@ -446,7 +494,8 @@ class Planner {
     if (n.op == "Mul") {
       if (n.inputs.size() != 2) return node_error(n, "expected two inputs");
       const bool c0 = m_.tensors[n.inputs[0]].is_const, c1 = m_.tensors[n.inputs[1]].is_const;
-      if (c0 == c1) return node_error(n, "multiplies two activations: not provable in a private proof yet");
+      if (!c0 && !c1) return product(k, out);
+      if (c0 && c1) return node_error(n, "multiplies two constants");
       const int xt = c0 ? n.inputs[1] : n.inputs[0];
       const model::QTensor& c = m_.tensors[c0 ? n.inputs[0] : n.inputs[1]];
       auto x = held(n, xt);
@@ -526,6 +575,230 @@ class Planner {
     return sparse_linear(k, out, parts, std::move(bias), 0, false);
   }
 
+  // x_0 x_1 entry by entry (no broadcast): both in the output's layout.
+  Status product(size_t k, const poly::PaddedShape& out) {
+    const QNode& n = m_.nodes[k];
+    LinearPlan lp;
+    const auto& os = m_.tensors[n.outputs[0]].shape;
+    for (int t : n.inputs) {
+      auto x = held(n, t);
+      if (!x.ok()) return make_error(x.error());
+      size_t col = *x;
+      if (!(p_.col_shape[col] == out)) {
+        // A broadcast factor: its copy in the output's layout first (a layout op).
+        const auto bi = model::kern::broadcast_index(m_.tensors[t].shape, os);
+        if (bi.size() != out.real_count()) return node_error(n, "inputs do not broadcast to the output");
+        auto e = std::make_shared<std::vector<Entry>>();
+        for (size_t o = 0; o < bi.size(); ++o) e->push_back({uint32_t(o), uint32_t(bi[o]), 1});
+        ZK_TRY(sparse_linear(k, out, {{col, e}}, std::vector<int64_t>(out.real_count(), 0), 0, false));
+        col = p_.linears.back().q_col;
+      }
+      LinearInput li;
+      li.col = col;
+      lp.ins.push_back(std::move(li));
+    }
+    lp.product = true;
+    lp.bias.assign(out.real_count(), 0);
+    const std::vector<double> bound(out.real_count(), in_max() * in_max());
+    return add_linear(k, std::move(lp), out, n.shift, bound, true);
+  }
+
+  Status reduce(size_t k, const poly::PaddedShape& out) {
+    const QNode& n = m_.nodes[k];
+    auto x = held(n, n.inputs[0]);
+    if (!x.ok()) return make_error(x.error());
+    const auto idx = model::reduce_index(n, m_.tensors[n.inputs[0]].shape);
+    if (idx.size() != p_.col_shape[*x].real_count()) return node_error(n, "axes do not match the output");
+    if (n.op == "ReduceMean" && n.mult.size() != 1) return node_error(n, "expected one multiplier");
+    const int64_t mult = n.op == "ReduceMean" ? n.mult[0] : 1;
+    auto e = std::make_shared<std::vector<Entry>>();
+    for (size_t i = 0; i < idx.size(); ++i) {
+      if (idx[i] < 0 || uint64_t(idx[i]) >= out.real_count()) return node_error(n, "axes do not match the output");
+      e->push_back({uint32_t(idx[i]), uint32_t(i), mult});
+    }
+    return sparse_linear(k, out, {{*x, e}}, std::vector<int64_t>(out.real_count(), 0), n.shift, true);
+  }
+
+  // MatMul with one constant 2-d operand, entry by entry: x [.., M, K] W [K, N], or
+  // W [M, K] x [K, N].
+  Status matmul(size_t k, const poly::PaddedShape& out) {
+    const QNode& n = m_.nodes[k];
+    if (n.inputs.size() != 2) return node_error(n, "expected two inputs");
+    const model::QTensor &a = m_.tensors[n.inputs[0]], &b = m_.tensors[n.inputs[1]];
+    if (a.is_const == b.is_const) return node_error(n, "multiplies two activations: not provable in a private proof yet");
+    const model::QTensor& w = a.is_const ? a : b;
+    const model::QTensor& xt = a.is_const ? b : a;
+    auto x = held(n, a.is_const ? n.inputs[1] : n.inputs[0]);
+    if (!x.ok()) return make_error(x.error());
+    if (w.shape.size() != 2 || xt.shape.empty()) return node_error(n, "needs a 2-d constant operand");
+    auto e = std::make_shared<std::vector<Entry>>();
+    const size_t X = p_.col_shape[*x].real_count();
+    if (!a.is_const) {  // x [rows, K] W [K, N]
+      const size_t K = size_t(w.shape[0]), N = size_t(w.shape[1]);
+      if (size_t(xt.shape.back()) != K || X % K != 0 || out.real_count() != X / K * N) return node_error(n, "shapes do not match");
+      if (X / K * K * N > (size_t(1) << 26)) return node_error(n, "too many multiplications for a private proof");
+      for (size_t row = 0; row < X / K; ++row)
+        for (size_t i = 0; i < K; ++i)
+          for (size_t j = 0; j < N; ++j)
+            if (w.data[i * N + j] != 0) e->push_back({uint32_t(row * N + j), uint32_t(row * K + i), w.data[i * N + j]});
+    } else {  // W [M, K] x [K, N]
+      const size_t M = size_t(w.shape[0]), K = size_t(w.shape[1]);
+      if (xt.shape.size() != 2 || size_t(xt.shape[0]) != K) return node_error(n, "needs a 2-d activation [K, N]");
+      const size_t N = size_t(xt.shape[1]);
+      if (out.real_count() != M * N || M * K * N > (size_t(1) << 26)) return node_error(n, "shapes do not match");
+      for (size_t i = 0; i < M; ++i)
+        for (size_t kk = 0; kk < K; ++kk)
+          for (size_t j = 0; j < N; ++j)
+            if (w.data[i * K + kk] != 0) e->push_back({uint32_t(i * N + j), uint32_t(kk * N + j), w.data[i * K + kk]});
+    }
+    return sparse_linear(k, out, {{*x, e}}, std::vector<int64_t>(out.real_count(), 0), n.shift, true);
+  }
+
+  // ConvTranspose entry by entry (its MACs: the corpus's are small).
+  Status conv_transpose(size_t k, const poly::PaddedShape& out) {
+    const QNode& n = m_.nodes[k];
+    auto x = held(n, n.inputs[0]);
+    if (!x.ok()) return make_error(x.error());
+    const auto& xs = m_.tensors[n.inputs[0]].shape;
+    const model::QTensor& w = m_.tensors[n.inputs[1]];
+    if (xs.size() != 4 || xs[0] != 1 || !w.is_const) return node_error(n, "proves 2-D transposed convolution of one image");
+    model::kern::ConvParams cp{};
+    ZK_TRY(model::conv_setup(as_graph_node(n), xs, w.shape, cp));
+    const int64_t cg = cp.C / cp.group, mg = cp.M / cp.group;
+    if (out.real_count() != uint64_t(cp.M * cp.OH * cp.OW)) return node_error(n, "output size does not match");
+    std::vector<int64_t> bias(size_t(cp.M * cp.OH * cp.OW), 0);
+    if (n.inputs.size() > 2) {
+      const model::QTensor& b = m_.tensors[n.inputs[2]];
+      if (!b.is_const || b.data.size() != size_t(cp.M)) return node_error(n, "needs a constant bias per channel");
+      for (size_t o = 0; o < bias.size(); ++o) bias[o] = b.data[o / size_t(cp.OH * cp.OW)];
+    }
+    auto e = std::make_shared<std::vector<Entry>>();
+    for (int64_t c = 0; c < cp.C; ++c)
+      for (int64_t mm = 0; mm < mg; ++mm) {
+        const int64_t mo = (c / cg) * mg + mm;
+        for (int64_t ih = 0; ih < cp.H; ++ih)
+          for (int64_t iw = 0; iw < cp.W; ++iw)
+            for (int64_t kh = 0; kh < cp.KH; ++kh) {
+              const int64_t oh = ih * cp.sh - cp.pt + kh * cp.dh;
+              if (oh < 0 || oh >= cp.OH) continue;
+              for (int64_t kw = 0; kw < cp.KW; ++kw) {
+                const int64_t ow = iw * cp.sw - cp.pl + kw * cp.dw;
+                if (ow < 0 || ow >= cp.OW) continue;
+                const int64_t wv = w.data[size_t(((c * mg + mm) * cp.KH + kh) * cp.KW + kw)];
+                if (wv != 0)
+                  e->push_back({uint32_t((mo * cp.OH + oh) * cp.OW + ow), uint32_t((c * cp.H + ih) * cp.W + iw), wv});
+              }
+            }
+      }
+    if (e->size() > (size_t(1) << 26)) return node_error(n, "too many multiplications for a private proof");
+    return sparse_linear(k, out, {{*x, e}}, std::move(bias), n.shift, true);
+  }
+
+  // PRelu with a slope per entry: y = requant(2^16 relu(x) + slope (x - relu(x))), so a
+  // Relu lookup (x, relu(x)) and a linear op of x and relu(x).
+  Status prelu(size_t k, const poly::PaddedShape& out) {
+    const QNode& n = m_.nodes[k];
+    auto x = held(n, n.inputs[0]);
+    if (!x.ok()) return make_error(x.error());
+    const size_t N = out.real_count();
+    if (p_.col_shape[*x].real_count() != N || (n.mult.size() != 1 && n.mult.size() != N))
+      return node_error(n, "expected one slope or one an output");
+    const size_t r_col = new_col(p_.col_shape[*x]);
+    UnaryPlan u{k, *x, r_col, relu_};
+    LookupPlan l;
+    l.kind = LookupKind::Function, l.node = k, l.cols = {u.x_col, u.y_col}, l.fn = relu_;
+    l.table_vars = unsigned(m_.cfg.act_bits);
+    p_.lookups.push_back(std::move(l));
+    in_function_.insert(u.x_col);
+    p_.steps.emplace_back(Step::Unary, p_.unaries.size());
+    p_.unaries.push_back(u);
+    auto ex = std::make_shared<std::vector<Entry>>(), er = std::make_shared<std::vector<Entry>>();
+    for (size_t o = 0; o < N; ++o) {
+      const int64_t sl = n.mult.size() == 1 ? n.mult[0] : n.mult[o];
+      ex->push_back({uint32_t(o), uint32_t(o), sl});
+      er->push_back({uint32_t(o), uint32_t(o), (int64_t(1) << 16) - sl});
+    }
+    return sparse_linear(k, out, {{*x, ex}, {r_col, er}}, std::vector<int64_t>(N, 0), n.shift, true);
+  }
+
+  // Max pooling (see ProductCheck): y committed, D = [y - x at each tap] by a linear op
+  // of shift 0, D in [0, 2^16), and the product zerocheck.
+  Status maxpool(size_t k, const poly::PaddedShape& out) {
+    const QNode& n = m_.nodes[k];
+    auto x = held(n, n.inputs[0]);
+    if (!x.ok()) return make_error(x.error());
+    const auto& xs = m_.tensors[n.inputs[0]].shape;
+    MaxPlan mp;
+    model::Shape ys;
+    ZK_TRY(model::pool_setup(as_graph_node(n), xs, mp.pool, ys));
+    const auto& pp = mp.pool;
+    const size_t N = size_t(pp.N * pp.C * pp.OH * pp.OW), taps = size_t(pp.KH * pp.KW);
+    if (out.real_count() != N || p_.col_shape[*x].real_count() != size_t(pp.N * pp.C * pp.H * pp.W))
+      return node_error(n, "shapes do not match the pooling");
+    if (out.num_vars() == 0 || taps > 64) return node_error(n, "pools to one entry or over more than 64 taps");
+    mp.node = k, mp.x_col = *x, mp.y_col = new_col(out);
+    col_of_[n.outputs[0]] = mp.y_col;
+    p_.steps.emplace_back(Step::Max, p_.maxes.size());
+    p_.maxes.push_back(mp);
+    // D over [taps] x y's layout: entry (t, o) at dense t N + o.
+    std::vector<uint32_t> dims = {uint32_t(taps)};
+    for (uint32_t d : out.dims()) dims.push_back(d);
+    const poly::PaddedShape d_shape(dims);
+    auto ey = std::make_shared<std::vector<Entry>>(), ex = std::make_shared<std::vector<Entry>>();
+    std::vector<int64_t> bias(taps * N, 0);
+    for (int64_t nc = 0; nc < pp.N * pp.C; ++nc)
+      for (int64_t oh = 0; oh < pp.OH; ++oh)
+        for (int64_t ow = 0; ow < pp.OW; ++ow) {
+          const size_t o = size_t((nc * pp.OH + oh) * pp.OW + ow);
+          for (int64_t kh = 0; kh < pp.KH; ++kh)
+            for (int64_t kw = 0; kw < pp.KW; ++kw) {
+              const size_t d = size_t(kh * pp.KW + kw) * N + o;
+              const int64_t ih = oh * pp.sh - pp.pt + kh * pp.dh, iw = ow * pp.sw - pp.pl + kw * pp.dw;
+              if (ih < 0 || ih >= pp.H || iw < 0 || iw >= pp.W) {
+                bias[d] = 1;  // a tap outside the input: 1, never the max
+                continue;
+              }
+              ey->push_back({uint32_t(d), uint32_t(o), 1});
+              ex->push_back({uint32_t(d), uint32_t((nc * pp.H + ih) * pp.W + iw), -1});
+            }
+        }
+    // The map's output is D; it goes in a column of its own (not the node's output).
+    const int y_tensor = n.outputs[0];
+    ZK_TRY(sparse_linear(k, d_shape, {{mp.y_col, ey}, {*x, ex}}, std::move(bias), 0, false));
+    const size_t d_col = p_.linears.back().q_col;
+    col_of_[y_tensor] = mp.y_col;
+    LookupPlan l;
+    l.kind = LookupKind::Range, l.node = k, l.cols = {d_col}, l.range_bits = l.table_vars = kLimbBits;
+    p_.lookups.push_back(std::move(l));
+    std::vector<Factor> left;
+    for (size_t t = 0; t < taps; ++t) left.push_back({d_col, t, d_shape.num_vars() - out.num_vars()});
+    constexpr size_t kGroup = 4;
+    while (true) {
+      ProductCheck pc;
+      pc.node = k, pc.out = out, pc.nv = out.num_vars();
+      const bool last = left.size() <= kGroup;
+      pc.factors.assign(left.begin(), left.begin() + static_cast<long>(std::min(kGroup, left.size())));
+      left.erase(left.begin(), left.begin() + static_cast<long>(pc.factors.size()));
+      const unsigned g = static_cast<unsigned>(pc.factors.size());
+      sc::Term prod{last ? Fp2::one() : -Fp2::one(), {}};
+      for (unsigned j = 0; j < g; ++j) prod.factors.push_back(j);
+      const unsigned sel = last ? g : g + 1;
+      prod.factors.push_back(sel);
+      pc.terms = {prod};
+      if (!last) {
+        pc.e_col = new_col(out);
+        pc.terms.push_back({Fp2::one(), {g, sel}});
+        left.push_back({pc.e_col, 0, 0});
+      }
+      std::vector<char> masked(sel + 1, 1);
+      masked[sel] = 0;
+      pc.degrees = sc::masked_degrees(pc.nv, pc.terms, masked, true);
+      p_.products.push_back(std::move(pc));
+      if (last) break;
+    }
+    return {};
+  }
+
   Status sparse_linear(size_t k, const poly::PaddedShape& out,
                        const std::vector<std::pair<size_t, std::shared_ptr<std::vector<Entry>>>>& parts,
                        std::vector<int64_t> bias, int shift, bool needs_range) {
@@ -585,7 +858,7 @@ class Planner {
     p_.lookups.push_back(std::move(l));
     in_function_.insert(u.x_col);
     col_of_[n.outputs[0]] = u.y_col;
-    p_.steps.emplace_back(false, p_.unaries.size());
+    p_.steps.emplace_back(Step::Unary, p_.unaries.size());
     p_.unaries.push_back(u);
     return {};
   }
@@ -621,6 +894,7 @@ class Planner {
       lp.off_maker = p_.mask_size, p_.mask_size += sc::mask_entries(lp.d_maker);
       lp.off_S = p_.mask_size, p_.mask_size += sc::affine_mask_entries(lp.nv);
     }
+    for (auto& pc : p_.products) pc.off = p_.mask_size, p_.mask_size += sc::mask_entries(pc.degrees);
     for (auto& l : p_.lookups) l.off = p_.mask_size, p_.mask_size += sc::mask_entries(l.degrees);
     p_.mask_vars = pcs::hiding_value_vars(p_.mask_size);
     p_.mask_first = p_.mask_vars > p_.A;
@@ -654,6 +928,12 @@ void absorb_statement(transcript::Transcript& t, const PrivateStatement& st, con
     t.absorb_u64("private.linear.shift", lp.shift);
     t.absorb_u64("private.linear.kv", lp.kv);
     t.absorb_u64("private.linear.nv", lp.nv);
+    t.absorb_u64("private.linear.product", lp.product);
+  }
+  for (const auto& pc : p.products) {
+    t.absorb_u64("private.max", pc.node);
+    t.absorb_u64("private.max.factors", pc.factors.size());
+    t.absorb_u64("private.max.e", pc.e_col);
   }
   for (const auto& u : p.unaries) {
     t.absorb_u64("private.table_op", u.node);
@@ -715,8 +995,23 @@ struct LinearEnds {
   Fp2 rho_reader, rho_maker;
 };
 
+struct ProductEnds {
+  sc::ZkProof proof;
+  std::vector<Fp2> evals;  // each factor's, then E's (masked) at r
+  std::vector<Fp2> r;
+  Fp2 rho;
+};
+
+// A factor's point: r, then its block's bits, then zeros up to A variables.
+std::vector<Fp2> factor_point(const Factor& f, std::span<const Fp2> r, unsigned A) {
+  std::vector<Fp2> z(r.begin(), r.end());
+  for (unsigned b = 0; b < f.block_bits; ++b) z.push_back((f.block >> b) & 1 ? Fp2::one() : Fp2::zero());
+  return padded(std::move(z), A);
+}
+
 struct Ends {
   std::vector<LinearEnds> linears;
+  std::vector<ProductEnds> products;
   std::vector<lk::ZkClaims> lookups;
   std::vector<std::vector<Fp2>> z;  // each output's point
   std::vector<Fp2> output_values;
@@ -751,6 +1046,14 @@ Result<std::vector<pcs::Claim>> claims_of(const Plan& p, const Ends& e, const Fp
     const Fp2 k_scale = sc::mask_factor(le.r) * Fp2(Fp(uint64_t(1) << lp.kv).inverse());
     const auto ws = sc::affine_mask_weights(le.r);
     for (size_t i = 0; i < ws.size(); ++i) maker.weights[lp.off_S + i] += k_scale * ws[i];
+  }
+  for (size_t pi = 0; pi < p.products.size(); ++pi) {
+    const ProductCheck& pc = p.products[pi];
+    const ProductEnds& pe = e.products[pi];
+    for (size_t j = 0; j < pc.factors.size(); ++j)
+      ZK_TRY(masked(p.member(pc.factors[j].col), factor_point(pc.factors[j], pe.r, p.A), pe.evals[j]));
+    if (pc.e_col != SIZE_MAX) ZK_TRY(masked(p.member(pc.e_col), padded(pe.r, p.A), pe.evals.back()));
+    place(sc::final_mask_weights(pc.degrees, pe.rho, pe.r), pc.off, pe.proof.final_mask);
   }
   for (size_t li = 0; li < p.lookups.size(); ++li) {
     const LookupPlan& l = p.lookups[li];
@@ -887,12 +1190,21 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
     ints[c] = inputs[k];
   }
   std::vector<std::vector<Fp>> accs(p.linears.size());
-  for (const auto& [is_linear, idx] : p.steps) {
-    if (is_linear) {
+  for (const auto& [step, idx] : p.steps) {
+    if (step == Step::Max) {
+      const MaxPlan& mp = p.maxes[idx];
+      const auto& pp = mp.pool;
+      ints[mp.y_col].assign(size_t(pp.N * pp.C * pp.OH * pp.OW), 0);
+      model::kern::pool2d<int64_t>(pp, true, ints[mp.x_col].data(), ints[mp.y_col].data(), nullptr);
+    } else if (step == Step::Linear) {
       const LinearPlan& lp = p.linears[idx];
       const QNode& n = m.nodes[lp.node];
       std::vector<int64_t> acc = lp.bias;
-      for (const auto& in : lp.ins) in.apply(ints[in.col], acc);
+      if (lp.product) {
+        for (size_t o = 0; o < acc.size(); ++o) acc[o] = ints[lp.ins[0].col][o] * ints[lp.ins[1].col][o];
+      } else {
+        for (const auto& in : lp.ins) in.apply(ints[in.col], acc);
+      }
       const auto pout = lp.out.padded_indices();
       auto& accf = accs[idx];
       accf.assign(size_t(1) << lp.nv, Fp::zero());
@@ -928,6 +1240,15 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
     if (ints[c].empty()) continue;
     const auto pad = p.col_shape[c].padded_indices();
     for (size_t i = 0; i < ints[c].size(); ++i) cols[c][pad[i]] = Fp::from_i64(ints[c][i]);
+  }
+  for (const ProductCheck& pc : p.products) {  // E = the product of its factors (in the field)
+    if (pc.e_col == SIZE_MAX) continue;
+    const size_t no = size_t(1) << pc.nv;
+    for (size_t i : pc.out.padded_indices()) {
+      Fp v = Fp::one();
+      for (const Factor& f : pc.factors) v *= cols[f.col][f.block * no + i];
+      cols[pc.e_col][i] = v;
+    }
   }
   for (const auto& l : p.lookups) {
     auto& mult = cols[l.m_col];
@@ -980,19 +1301,27 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
     le.r = orr.point, le.rho_reader = orr.rho;
     // The map, proving acc^(r) - b(r) with the secret offset c S(r).
     std::vector<std::vector<Fp2>> folded;
-    for (const auto& in : lp.ins) folded.push_back(in.fold(le.r, lp.kv));
     sc::MaskedInstance maker{{{}, lp.maker_terms, {}}, {}};
-    for (size_t j = 0; j < lp.ins.size(); ++j) {
-      maker.inst.factors.push_back(std::span<const Fp2>(folded[j]));
-      maker.inst.factors.push_back(value_of(lp.ins[j].col).first(ni));
-      maker.masks.push_back(std::span<const Fp>());
-      maker.masks.push_back(mask_of(lp.ins[j].col).first(ni));
+    if (lp.product) {
+      maker.inst.eq_point = le.r;
+      for (const auto& in : lp.ins) {
+        maker.inst.factors.push_back(value_of(in.col).first(ni));
+        maker.masks.push_back(mask_of(in.col).first(ni));
+      }
+    } else {
+      for (const auto& in : lp.ins) folded.push_back(in.fold(le.r, lp.kv));
+      for (size_t j = 0; j < lp.ins.size(); ++j) {
+        maker.inst.factors.push_back(std::span<const Fp2>(folded[j]));
+        maker.inst.factors.push_back(value_of(lp.ins[j].col).first(ni));
+        maker.masks.push_back(std::span<const Fp>());
+        maker.masks.push_back(mask_of(lp.ins[j].col).first(ni));
+      }
     }
     const Fp2 K = sc::mask_factor(le.r) * poly::evaluate(std::span<const Fp2>(S), le.r);
     const sc::Mask maker_mask(T.subspan(lp.off_maker, sc::mask_entries(lp.d_maker)), lp.d_maker);
     auto om = sc::prove_zk(maker, le.reader_evals[0] - bias_at(lp, le.r), maker_mask, root, t, K);
     le.maker = om.proof;
-    for (size_t j = 0; j < lp.ins.size(); ++j) le.x_evals.push_back(om.factor_evals[2 * j + 1]);
+    for (size_t j = 0; j < lp.ins.size(); ++j) le.x_evals.push_back(om.factor_evals[lp.product ? j : 2 * j + 1]);
     t.absorb("private.maker_evals", std::span<const Fp2>(le.x_evals));
     le.r_in = om.point, le.rho_maker = om.rho;
     le.reader.write(w);
@@ -1000,6 +1329,29 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
     le.maker.write(w);
     for (const auto& v : le.x_evals) field::write(w, v);
     ends.linears.push_back(std::move(le));
+  }
+  for (const ProductCheck& pc : p.products) {
+    const size_t no = size_t(1) << pc.nv;
+    const std::vector<Fp2> tau = t.challenges("private.tau", pc.nv);
+    const auto sel = selector(pc.out, pc.nv);
+    sc::MaskedInstance zc{{{}, pc.terms, tau}, {}};
+    for (const Factor& f : pc.factors) {
+      zc.inst.factors.push_back(value_of(f.col).subspan(f.block * no, no));
+      zc.masks.push_back(mask_of(f.col).subspan(f.block * no, no));
+    }
+    if (pc.e_col != SIZE_MAX) {
+      zc.inst.factors.push_back(value_of(pc.e_col).first(no));
+      zc.masks.push_back(mask_of(pc.e_col).first(no));
+    }
+    zc.inst.factors.push_back(std::span<const Fp>(sel));
+    zc.masks.push_back(std::span<const Fp>());
+    const sc::Mask mask(T.subspan(pc.off, sc::mask_entries(pc.degrees)), pc.degrees);
+    auto out = sc::prove_zk(zc, Fp2::zero(), mask, root, t);
+    ProductEnds pe{out.proof, {out.factor_evals.begin(), out.factor_evals.end() - 1}, out.point, out.rho};
+    t.absorb("private.product_evals", std::span<const Fp2>(pe.evals));
+    pe.proof.write(w);
+    for (const auto& v : pe.evals) field::write(w, v);
+    ends.products.push_back(std::move(pe));
   }
   std::vector<std::shared_ptr<const pcs::CommittedPoly>> helpers;
   for (size_t li = 0; li < p.lookups.size(); ++li) {
@@ -1078,15 +1430,42 @@ Status verify_private(const PrivateStatement& st, std::span<const uint8_t> bytes
     auto s2 = sc::verify_zk(le.reader_evals[0] - bias_at(lp, le.r), lp.d_maker, root, le.maker, t);
     if (!s2.ok()) return fail("linear map: " + s2.error());
     std::vector<Fp2> maker_evals;
-    for (size_t j = 0; j < lp.ins.size(); ++j) {
-      const auto folded = lp.ins[j].fold(le.r, lp.kv);  // the verifier's own M_j(r, .)
-      maker_evals.push_back(poly::evaluate(std::span<const Fp2>(folded), s2->point));
-      maker_evals.push_back(le.x_evals[j]);
+    if (lp.product) {
+      maker_evals = le.x_evals;
+    } else {
+      for (size_t j = 0; j < lp.ins.size(); ++j) {
+        const auto folded = lp.ins[j].fold(le.r, lp.kv);  // the verifier's own M_j(r, .)
+        maker_evals.push_back(poly::evaluate(std::span<const Fp2>(folded), s2->point));
+        maker_evals.push_back(le.x_evals[j]);
+      }
     }
-    if (auto c = sc::check_final(*s2, maker_evals, {}, lp.maker_terms); !c.ok()) return fail("linear map: " + c.error());
+    const std::span<const Fp2> maker_eq = lp.product ? std::span<const Fp2>(le.r) : std::span<const Fp2>();
+    if (auto c = sc::check_final(*s2, maker_evals, maker_eq, lp.maker_terms); !c.ok())
+      return fail("linear map: " + c.error());
     t.absorb("private.maker_evals", std::span<const Fp2>(le.x_evals));
     le.r_in = s2->point, le.rho_maker = s2->rho;
     ends.linears.push_back(std::move(le));
+  }
+  for (const ProductCheck& pc : p.products) {
+    const QNode& n = st.model->nodes[pc.node];
+    const std::vector<Fp2> tau = t.challenges("private.tau", pc.nv);
+    transcript::charge_point(t, pc.nv);
+    auto proof = sc::ZkProof::read(r, pc.degrees);
+    if (!proof.ok()) return node_error(n, "private proof: max: " + proof.error());
+    ProductEnds pe;
+    pe.proof = std::move(proof).value();
+    pe.evals.resize(pc.masked_count());
+    for (auto& v : pe.evals)
+      if (!field::read(r, v).ok()) return node_error(n, "private proof: max: truncated values");
+    auto sub = sc::verify_zk(Fp2::zero(), pc.degrees, root, pe.proof, t);
+    if (!sub.ok()) return node_error(n, "private proof: max: " + sub.error());
+    std::vector<Fp2> evals = pe.evals;
+    const auto sel = selector(pc.out, pc.nv);
+    evals.push_back(poly::evaluate(std::span<const Fp>(sel), sub->point));
+    if (auto c = sc::check_final(*sub, evals, tau, pc.terms); !c.ok()) return node_error(n, "private proof: max: " + c.error());
+    t.absorb("private.product_evals", std::span<const Fp2>(pe.evals));
+    pe.r = sub->point, pe.rho = sub->rho;
+    ends.products.push_back(std::move(pe));
   }
   std::vector<pcs::Commitment> comms = members;
   for (size_t li = 0; li < p.lookups.size(); ++li) {
@@ -1108,7 +1487,7 @@ Status verify_private(const PrivateStatement& st, std::span<const uint8_t> bytes
     ends.output_values.push_back(output_at(p.col_shape[p.output_cols[o]], st.outputs[o], ends.z.back()));
   }
   const Fp2 lambda = t.challenge("private.lambda");
-  transcript::charge_powers(t, 2 * p.linears.size() + p.lookups.size());
+  transcript::charge_powers(t, 2 * p.linears.size() + p.products.size() + p.lookups.size());
   auto claims = claims_of(p, ends, lambda);
   if (!claims.ok()) return make_error(claims.error());
   uint64_t len = 0;
