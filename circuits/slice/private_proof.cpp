@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <deque>
+#include <tuple>
 #include <map>
 #include <set>
 
@@ -63,6 +65,7 @@ struct LinearPlan {
   // in the output's layout, proved by sum_o eq(r, o) x_0(o) x_1(o)).
   std::vector<LinearInput> ins;
   bool product = false;
+  bool requantizes = false;  // an activation requantized (clamping refused); else a copy or stack
   std::vector<int64_t> bias;  // dense, one an output
   size_t q_col = 0;
   std::vector<size_t> limb_cols;
@@ -114,8 +117,8 @@ struct UnaryPlan {
 
 struct Plan {
   const QModel* m = nullptr;
-  unsigned A = 0;                          // every column's value variables
   std::vector<poly::PaddedShape> col_shape;  // each column's layout (multiplicities: the table's rows)
+  std::vector<unsigned> col_vars;            // each column's value variables (its lookup's, or its own)
   std::vector<size_t> input_cols, output_cols;
   std::vector<LinearPlan> linears;
   std::vector<UnaryPlan> unaries;
@@ -126,13 +129,17 @@ struct Plan {
   std::vector<std::shared_ptr<FunctionTable>> tables;
   size_t mask_size = 0;
   unsigned mask_vars = 0;          // the mask table's value variables
-  bool mask_first = false;         // the joint commitment holds members largest first
+  // The joint commitment holds its members largest first: member j is column order[j]
+  // (columns() for the mask table), and pos[c] is column c's member (pos[columns()] the
+  // mask table's).
+  std::vector<size_t> order, pos;
 
   size_t columns() const { return col_shape.size(); }
   size_t members() const { return columns() + 1; }
-  size_t member(size_t col) const { return mask_first ? col + 1 : col; }
-  size_t mask_member() const { return mask_first ? 0 : columns(); }
-  unsigned member_vars(size_t j) const { return (j == mask_member() ? mask_vars : A) + 1; }
+  size_t member(size_t col) const { return pos[col]; }
+  size_t mask_member() const { return pos[columns()]; }
+  unsigned vars_of(size_t col) const { return col == columns() ? mask_vars : col_vars[col]; }
+  unsigned member_vars(size_t j) const { return vars_of(order[j]) + 1; }
   size_t helper_poly(size_t lookup, size_t k) const { return members() + 4 * lookup + k; }
 };
 
@@ -210,8 +217,9 @@ class Planner {
       if (c == col_of_.end()) return make_error("private proof: output '" + m.tensors[t].name + "' is not computed");
       p_.output_cols.push_back(c->second);
     }
-    finish();
-    if (p_.A > 24) return make_error("private proof: a tensor of 2^" + std::to_string(p_.A) + " entries is too large");
+    ZK_TRY(finish());
+    for (unsigned v : p_.col_vars)
+      if (v > 24) return make_error("private proof: a tensor of 2^" + std::to_string(v) + " entries is too large");
     return std::move(p_);
   }
 
@@ -251,8 +259,10 @@ class Planner {
   }
 
   // A linear op's output column, limbs and lookups; `bound` is max |acc| per output.
+  // `node_output`: the map's output is the node's output tensor (not a column of its own:
+  // a max pool's differences, a broadcast copy, a lookup's stack).
   Status add_linear(size_t k, LinearPlan lp, const poly::PaddedShape& out, int shift, const std::vector<double>& bound,
-                    bool needs_range) {
+                    bool needs_range, bool node_output = true) {
     const QNode& n = m_.nodes[k];
     if (shift > 46 || shift < -40) return node_error(n, "requantizes by shift " + std::to_string(shift));
     // A left shift scales the map (acc 2^-s is exact): a shift of 0 after it.
@@ -313,8 +323,9 @@ class Planner {
       }
       lp.d_maker = sc::masked_degrees(lp.kv, lp.maker_terms, maker_masked, false);
     }
+    lp.requantizes = needs_range;
     if (needs_range) needs_range_.push_back({lp.q_col, k});
-    col_of_[m_.nodes[k].outputs[0]] = lp.q_col;
+    if (node_output) col_of_[m_.nodes[k].outputs[0]] = lp.q_col;
     p_.steps.emplace_back(Step::Linear, p_.linears.size());
     p_.linears.push_back(std::move(lp));
     return {};
@@ -590,7 +601,7 @@ class Planner {
         if (bi.size() != out.real_count()) return node_error(n, "inputs do not broadcast to the output");
         auto e = std::make_shared<std::vector<Entry>>();
         for (size_t o = 0; o < bi.size(); ++o) e->push_back({uint32_t(o), uint32_t(bi[o]), 1});
-        ZK_TRY(sparse_linear(k, out, {{col, e}}, std::vector<int64_t>(out.real_count(), 0), 0, false));
+        ZK_TRY(sparse_linear(k, out, {{col, e}}, std::vector<int64_t>(out.real_count(), 0), 0, false, false));
         col = p_.linears.back().q_col;
       }
       LinearInput li;
@@ -762,11 +773,9 @@ class Planner {
               ex->push_back({uint32_t(d), uint32_t((nc * pp.H + ih) * pp.W + iw), -1});
             }
         }
-    // The map's output is D; it goes in a column of its own (not the node's output).
-    const int y_tensor = n.outputs[0];
-    ZK_TRY(sparse_linear(k, d_shape, {{mp.y_col, ey}, {*x, ex}}, std::move(bias), 0, false));
+    // The map's output is D, a column of its own (not the node's output).
+    ZK_TRY(sparse_linear(k, d_shape, {{mp.y_col, ey}, {*x, ex}}, std::move(bias), 0, false, false));
     const size_t d_col = p_.linears.back().q_col;
-    col_of_[y_tensor] = mp.y_col;
     LookupPlan l;
     l.kind = LookupKind::Range, l.node = k, l.cols = {d_col}, l.range_bits = l.table_vars = kLimbBits;
     p_.lookups.push_back(std::move(l));
@@ -801,7 +810,7 @@ class Planner {
 
   Status sparse_linear(size_t k, const poly::PaddedShape& out,
                        const std::vector<std::pair<size_t, std::shared_ptr<std::vector<Entry>>>>& parts,
-                       std::vector<int64_t> bias, int shift, bool needs_range) {
+                       std::vector<int64_t> bias, int shift, bool needs_range, bool node_output = true) {
     LinearPlan lp;
     lp.bias = std::move(bias);
     std::vector<double> bound(out.real_count(), 0.0);
@@ -809,7 +818,7 @@ class Planner {
       lp.ins.push_back(sparse_input(col, p_.col_shape[col], out, entries));
       entries_bound(*entries, in_max(), bound);
     }
-    return add_linear(k, std::move(lp), out, shift, bound, needs_range);
+    return add_linear(k, std::move(lp), out, shift, bound, needs_range, node_output);
   }
 
   Status bias_of(const QNode& n, size_t input, const poly::PaddedShape& out, size_t N, std::vector<int64_t>& bias) {
@@ -863,8 +872,8 @@ class Planner {
     return {};
   }
 
-  // Range checks, sizes, the lookups' tables and the mask table's slices.
-  void finish() {
+  // Range checks, batching, sizes, the lookups' tables and the mask table's slices.
+  Status finish() {
     const unsigned act = unsigned(m_.cfg.act_bits);
     for (const auto& [c, node] : needs_range_) {
       if (in_function_.count(c)) continue;  // its table op checks it
@@ -872,9 +881,9 @@ class Planner {
       l.kind = LookupKind::Act, l.node = node, l.cols = {c}, l.table_vars = act;
       p_.lookups.push_back(std::move(l));
     }
-    unsigned vars = 0;
-    for (const auto& s : p_.col_shape) vars = std::max(vars, s.num_vars());
-    p_.A = std::max({pcs::kMinHidingVars, act, kLimbBits, vars});
+    ZK_TRY(batch_lookups());
+    p_.col_vars.clear();
+    for (const auto& sh : p_.col_shape) p_.col_vars.push_back(std::max(pcs::kMinHidingVars, sh.num_vars()));
     for (auto& l : p_.lookups) {
       if (l.kind == LookupKind::Range) {
         l.table = {std::vector<Fp>(size_t(1) << l.range_bits)};
@@ -886,7 +895,11 @@ class Planner {
         for (int64_t v : l.fn->values) l.table[1].push_back(Fp::from_i64(v));
       }
       l.m_col = new_col(poly::PaddedShape::flat(uint64_t(1) << l.table_vars));
-      l.shape = {p_.col_shape[l.cols[0]], l.table_vars, static_cast<unsigned>(l.cols.size()), p_.A};
+      const unsigned vars =
+          std::max({pcs::kMinHidingVars, l.table_vars, p_.col_shape[l.cols[0]].num_vars()});
+      p_.col_vars.push_back(vars);  // m
+      for (size_t c : l.cols) p_.col_vars[c] = vars;
+      l.shape = {p_.col_shape[l.cols[0]], l.table_vars, static_cast<unsigned>(l.cols.size()), vars};
       l.degrees = lk::zk_lookup_degrees(l.shape);
     }
     for (auto& lp : p_.linears) {
@@ -897,7 +910,59 @@ class Planner {
     for (auto& pc : p_.products) pc.off = p_.mask_size, p_.mask_size += sc::mask_entries(pc.degrees);
     for (auto& l : p_.lookups) l.off = p_.mask_size, p_.mask_size += sc::mask_entries(l.degrees);
     p_.mask_vars = pcs::hiding_value_vars(p_.mask_size);
-    p_.mask_first = p_.mask_vars > p_.A;
+    // Members largest first (ties in column order, the mask table last among its size).
+    p_.order.resize(p_.members());
+    for (size_t j = 0; j < p_.order.size(); ++j) p_.order[j] = j;
+    std::stable_sort(p_.order.begin(), p_.order.end(),
+                     [&](size_t a, size_t b) { return p_.vars_of(a) > p_.vars_of(b); });
+    p_.pos.assign(p_.members(), 0);
+    for (size_t j = 0; j < p_.order.size(); ++j) p_.pos[p_.order[j]] = j;
+    return {};
+  }
+
+  // Lookups into one table become one: each witness column's tensors laid end to end in
+  // a stack column (a layout op of shift 0 proves the stack from them), one lookup of
+  // the stacks. A lookup's cost is mostly its argument (2^16 rows for a 16-bit table,
+  // four helper tables and the multiplicities), whatever the tensor's size.
+  Status batch_lookups() {
+    std::map<std::tuple<int, unsigned, const FunctionTable*>, std::vector<size_t>> groups;
+    for (size_t i = 0; i < p_.lookups.size(); ++i) {
+      const auto& l = p_.lookups[i];
+      groups[{int(l.kind), l.range_bits, l.fn}].push_back(i);
+    }
+    std::vector<LookupPlan> out;
+    std::vector<std::pair<size_t, LookupPlan>> batched;  // by the first member's position
+    for (auto& [key, members] : groups) {
+      if (members.size() == 1) {
+        batched.emplace_back(members[0], std::move(p_.lookups[members[0]]));
+        continue;
+      }
+      LookupPlan l = p_.lookups[members[0]];
+      uint64_t total = 0;
+      for (size_t i : members) total += p_.col_shape[p_.lookups[i].cols[0]].real_count();
+      const poly::PaddedShape stack = poly::PaddedShape::flat(total);
+      for (size_t j = 0; j < l.cols.size(); ++j) {
+        std::vector<std::pair<size_t, std::shared_ptr<std::vector<Entry>>>> parts;
+        uint64_t at = 0;
+        for (size_t i : members) {
+          const size_t c = p_.lookups[i].cols[j];
+          const uint64_t n = p_.col_shape[c].real_count();
+          auto e = std::make_shared<std::vector<Entry>>();
+          for (uint64_t d = 0; d < n; ++d) e->push_back({uint32_t(at + d), uint32_t(d), 1});
+          parts.emplace_back(c, e);
+          at += n;
+        }
+        ZK_TRY(sparse_linear(l.node == SIZE_MAX ? 0 : l.node, stack, parts, std::vector<int64_t>(total, 0), 0, false,
+                             false));
+        l.cols[j] = p_.linears.back().q_col;
+      }
+      l.node = SIZE_MAX - 1;  // several tensors
+      batched.emplace_back(members[0], std::move(l));
+    }
+    std::sort(batched.begin(), batched.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (auto& [i, l] : batched) out.push_back(std::move(l));
+    p_.lookups = std::move(out);
+    return {};
   }
 
   double in_max() const { return std::ldexp(1.0, m_.cfg.act_bits - 1); }
@@ -920,7 +985,7 @@ void absorb_statement(transcript::Transcript& t, const PrivateStatement& st, con
   t.absorb("private.fingerprint", st.fingerprint);
   t.absorb("private.job", st.binding.job_id);
   t.absorb_bytes("private.prover", st.binding.prover);
-  t.absorb_u64("private.A", p.A);
+  for (unsigned v : p.col_vars) t.absorb_u64("private.col_vars", v);
   t.absorb_u64("private.mask_size", p.mask_size);
   for (const auto& lp : p.linears) {
     t.absorb_u64("private.linear", lp.node);
@@ -1033,13 +1098,23 @@ Result<std::vector<pcs::Claim>> claims_of(const Plan& p, const Ends& e, const Fp
     std::copy(w.begin(), w.end(), masks.back().weights.begin() + static_cast<long>(off));
     return masks.back();
   };
+  // f^ at a point on a column's first 2^|point| values: a point longer than the column
+  // read it zero-extended (both its values and its mask), which scales f^ by
+  // prod (1 - point_i) over the extra coordinates.
+  auto on_column = [&](size_t col, std::span<const Fp2> point, const Fp2& v) -> Status {
+    const unsigned vars = p.vars_of(col);
+    if (point.size() <= vars) return masked(p.member(col), padded({point.begin(), point.end()}, vars), v);
+    Fp2 scale = Fp2::one();
+    for (size_t i = vars; i < point.size(); ++i) scale *= Fp2::one() - point[i];
+    if (scale.is_zero()) return make_error("private proof: a point outside a column's extension (retry)");
+    return masked(p.member(col), point.first(vars), v * scale.inverse());
+  };
   for (size_t li = 0; li < p.linears.size(); ++li) {
     const LinearPlan& lp = p.linears[li];
     const LinearEnds& le = e.linears[li];
-    const auto r = padded(le.r, p.A), r_in = padded(le.r_in, p.A);
-    ZK_TRY(masked(p.member(lp.q_col), r, le.reader_evals[1]));
-    for (size_t j = 0; j < lp.limb_cols.size(); ++j) ZK_TRY(masked(p.member(lp.limb_cols[j]), r, le.reader_evals[2 + j]));
-    for (size_t j = 0; j < lp.ins.size(); ++j) ZK_TRY(masked(p.member(lp.ins[j].col), r_in, le.x_evals[j]));
+    ZK_TRY(on_column(lp.q_col, le.r, le.reader_evals[1]));
+    for (size_t j = 0; j < lp.limb_cols.size(); ++j) ZK_TRY(on_column(lp.limb_cols[j], le.r, le.reader_evals[2 + j]));
+    for (size_t j = 0; j < lp.ins.size(); ++j) ZK_TRY(on_column(lp.ins[j].col, le.r_in, le.x_evals[j]));
     place(sc::final_mask_weights(lp.d_reader, le.rho_reader, le.r), lp.off_reader, le.reader.final_mask);
     auto& maker = place(sc::final_mask_weights(lp.d_maker, le.rho_maker, le.r_in), lp.off_maker, le.maker.final_mask);
     // The secret offset's part of the final mask: K 2^-kv = c S(r) 2^-kv.
@@ -1051,8 +1126,9 @@ Result<std::vector<pcs::Claim>> claims_of(const Plan& p, const Ends& e, const Fp
     const ProductCheck& pc = p.products[pi];
     const ProductEnds& pe = e.products[pi];
     for (size_t j = 0; j < pc.factors.size(); ++j)
-      ZK_TRY(masked(p.member(pc.factors[j].col), factor_point(pc.factors[j], pe.r, p.A), pe.evals[j]));
-    if (pc.e_col != SIZE_MAX) ZK_TRY(masked(p.member(pc.e_col), padded(pe.r, p.A), pe.evals.back()));
+      ZK_TRY(masked(p.member(pc.factors[j].col), factor_point(pc.factors[j], pe.r, p.vars_of(pc.factors[j].col)),
+                    pe.evals[j]));
+    if (pc.e_col != SIZE_MAX) ZK_TRY(on_column(pc.e_col, pe.r, pe.evals.back()));
     place(sc::final_mask_weights(pc.degrees, pe.rho, pe.r), pc.off, pe.proof.final_mask);
   }
   for (size_t li = 0; li < p.lookups.size(); ++li) {
@@ -1103,8 +1179,9 @@ Result<Plan> plan_for(const PrivateStatement& st) {
 std::string lookup_name(const QModel& m, const LookupPlan& l) {
   const std::string what = l.kind == LookupKind::Range ? "a remainder's range" :
                            l.kind == LookupKind::Act   ? "the activation range" : "its table";
-  const std::string where = l.node == SIZE_MAX ? std::string("an input") :
-                                                 m.nodes[l.node].op + " node '" + m.nodes[l.node].name + "'";
+  const std::string where = l.node == SIZE_MAX       ? std::string("an input") :
+                            l.node == SIZE_MAX - 1 ? std::string("several tensors") :
+                                                     m.nodes[l.node].op + " node '" + m.nodes[l.node].name + "'";
   return where + ": lookup into " + what;
 }
 
@@ -1215,7 +1292,7 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
         accf[pout[j]] = Fp::from_i64(acc[j]);
         const int64_t biased = lp.shift == 0 ? acc[j] : acc[j] + (int64_t(1) << (lp.shift - 1));
         q[j] = biased >> lp.shift;
-        if (q[j] < m.act_lo() || q[j] > m.act_hi())
+        if (lp.requantizes && (q[j] < m.act_lo() || q[j] > m.act_hi()))
           return node_error(n, "its requantization clamps at output " + std::to_string(j) +
                                    " (a private proof does not prove clamping yet)");
         uint64_t rem = static_cast<uint64_t>(biased - q[j] * (int64_t(1) << lp.shift));
@@ -1235,7 +1312,8 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
       return make_error("private proof: the statement's output " + std::to_string(o) +
                         " is not the model's result on this input");
   // Columns: the tensors in their padded layouts, then each lookup's multiplicities.
-  std::vector<std::vector<Fp>> cols(p.columns(), std::vector<Fp>(size_t(1) << p.A, Fp::zero()));
+  std::vector<std::vector<Fp>> cols(p.columns());
+  for (size_t c = 0; c < p.columns(); ++c) cols[c].assign(size_t(1) << p.vars_of(c), Fp::zero());
   for (size_t c = 0; c < p.columns(); ++c) {
     if (ints[c].empty()) continue;
     const auto pad = p.col_shape[c].padded_indices();
@@ -1257,10 +1335,8 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
   if (tamper.columns) tamper.columns(cols);
   // The mask table and the joint commitment, before any challenge.
   const std::vector<Fp> mask_table = pcs::expand_seed(seed, "private.mask_table", {}, p.mask_size);
-  std::vector<std::span<const Fp>> spans;
-  if (p.mask_first) spans.push_back(mask_table);
-  for (const auto& c : cols) spans.push_back(c);
-  if (!p.mask_first) spans.push_back(mask_table);
+  std::vector<std::span<const Fp>> spans;  // members largest first
+  for (size_t c : p.order) spans.push_back(c == p.columns() ? std::span<const Fp>(mask_table) : std::span<const Fp>(cols[c]));
   auto cp = pcs::commit_joint_hiding(spans, derive_seed(seed, "private.columns"), params, "private.columns");
   if (!cp.ok()) return make_error("private proof: " + cp.error());
   const hash::Digest root = (*cp)[0]->commitment().root;
@@ -1269,9 +1345,24 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
     if (!((*cp)[j]->commitment() == members[j])) return make_error("private proof: internal error: member layout");
   transcript::Transcript t("zkslice-private-v1");
   absorb_statement(t, st, p, params, root);
-  const size_t values = size_t(1) << p.A;
-  auto value_of = [&](size_t col) { return (*cp)[p.member(col)]->evaluations().first(values); };
-  auto mask_of = [&](size_t col) { return (*cp)[p.member(col)]->evaluations().subspan(values, values); };
+  auto value_of = [&](size_t col) {
+    return (*cp)[p.member(col)]->evaluations().first(size_t(1) << p.vars_of(col));
+  };
+  auto mask_of = [&](size_t col) {
+    const size_t values = size_t(1) << p.vars_of(col);
+    return (*cp)[p.member(col)]->evaluations().subspan(values, values);
+  };
+  // A column's first n values and mask, zero-extended where n is past its size.
+  std::deque<std::vector<Fp>> extended;
+  auto first = [&](size_t col, size_t n) -> std::pair<std::span<const Fp>, std::span<const Fp>> {
+    auto v = value_of(col), r = mask_of(col);
+    if (n <= v.size()) return {v.first(n), r.first(n)};
+    auto& ev = extended.emplace_back(n, Fp::zero());
+    auto& er = extended.emplace_back(n, Fp::zero());
+    std::copy(v.begin(), v.end(), ev.begin());
+    std::copy(r.begin(), r.end(), er.begin());
+    return {ev, er};
+  };
   const auto T = (*cp)[p.mask_member()]->evaluations().first(size_t(1) << p.mask_vars);
 
   util::ByteWriter w;
@@ -1305,16 +1396,18 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
     if (lp.product) {
       maker.inst.eq_point = le.r;
       for (const auto& in : lp.ins) {
-        maker.inst.factors.push_back(value_of(in.col).first(ni));
-        maker.masks.push_back(mask_of(in.col).first(ni));
+        const auto [v, mask] = first(in.col, ni);
+        maker.inst.factors.push_back(v);
+        maker.masks.push_back(mask);
       }
     } else {
       for (const auto& in : lp.ins) folded.push_back(in.fold(le.r, lp.kv));
       for (size_t j = 0; j < lp.ins.size(); ++j) {
+        const auto [v, mask] = first(lp.ins[j].col, ni);
         maker.inst.factors.push_back(std::span<const Fp2>(folded[j]));
-        maker.inst.factors.push_back(value_of(lp.ins[j].col).first(ni));
+        maker.inst.factors.push_back(v);
         maker.masks.push_back(std::span<const Fp>());
-        maker.masks.push_back(mask_of(lp.ins[j].col).first(ni));
+        maker.masks.push_back(mask);
       }
     }
     const Fp2 K = sc::mask_factor(le.r) * poly::evaluate(std::span<const Fp2>(S), le.r);
@@ -1340,8 +1433,9 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
       zc.masks.push_back(mask_of(f.col).subspan(f.block * no, no));
     }
     if (pc.e_col != SIZE_MAX) {
-      zc.inst.factors.push_back(value_of(pc.e_col).first(no));
-      zc.masks.push_back(mask_of(pc.e_col).first(no));
+      const auto [v, mask] = first(pc.e_col, no);
+      zc.inst.factors.push_back(v);
+      zc.masks.push_back(mask);
     }
     zc.inst.factors.push_back(std::span<const Fp>(sel));
     zc.masks.push_back(std::span<const Fp>());
@@ -1369,7 +1463,7 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
     ends.lookups.push_back(out->claims);
   }
   for (size_t o = 0; o < p.output_cols.size(); ++o) {
-    ends.z.push_back(t.challenges("private.output", p.A));
+    ends.z.push_back(t.challenges("private.output", p.vars_of(p.output_cols[o])));
     ends.output_values.push_back(output_at(p.col_shape[p.output_cols[o]], st.outputs[o], ends.z.back()));
   }
   const Fp2 lambda = t.challenge("private.lambda");
@@ -1482,8 +1576,8 @@ Status verify_private(const PrivateStatement& st, std::span<const uint8_t> bytes
     ends.lookups.push_back(std::move(claims).value());
   }
   for (size_t o = 0; o < p.output_cols.size(); ++o) {
-    ends.z.push_back(t.challenges("private.output", p.A));
-    transcript::charge_point(t, p.A);
+    ends.z.push_back(t.challenges("private.output", p.vars_of(p.output_cols[o])));
+    transcript::charge_point(t, p.vars_of(p.output_cols[o]));
     ends.output_values.push_back(output_at(p.col_shape[p.output_cols[o]], st.outputs[o], ends.z.back()));
   }
   const Fp2 lambda = t.challenge("private.lambda");
