@@ -811,6 +811,9 @@ class Planner {
   Status sparse_linear(size_t k, const poly::PaddedShape& out,
                        const std::vector<std::pair<size_t, std::shared_ptr<std::vector<Entry>>>>& parts,
                        std::vector<int64_t> bias, int shift, bool needs_range, bool node_output = true) {
+    if (parts.size() > sc::kMaxFactors / 2)
+      return node_error(m_.nodes[k], "reads more than " + std::to_string(sc::kMaxFactors / 2) +
+                                         " activations (not provable in a private proof yet)");
     LinearPlan lp;
     lp.bias = std::move(bias);
     std::vector<double> bound(out.real_count(), 0.0);
@@ -925,10 +928,17 @@ class Planner {
   // the stacks. A lookup's cost is mostly its argument (2^16 rows for a 16-bit table,
   // four helper tables and the multiplicities), whatever the tensor's size.
   Status batch_lookups() {
-    std::map<std::tuple<int, unsigned, const FunctionTable*>, std::vector<size_t>> groups;
+    // Keyed by the table's position in the plan, never its address: prover and verifier
+    // must build the same plan.
+    auto table_id = [&](const FunctionTable* fn) -> size_t {
+      for (size_t i = 0; i < p_.tables.size(); ++i)
+        if (p_.tables[i].get() == fn) return i;
+      return SIZE_MAX;
+    };
+    std::map<std::tuple<int, unsigned, size_t>, std::vector<size_t>> groups;
     for (size_t i = 0; i < p_.lookups.size(); ++i) {
       const auto& l = p_.lookups[i];
-      groups[{int(l.kind), l.range_bits, l.fn}].push_back(i);
+      groups[{int(l.kind), l.range_bits, table_id(l.fn)}].push_back(i);
     }
     std::vector<LookupPlan> out;
     std::vector<std::pair<size_t, LookupPlan>> batched;  // by the first member's position
@@ -938,23 +948,12 @@ class Planner {
         continue;
       }
       LookupPlan l = p_.lookups[members[0]];
-      uint64_t total = 0;
-      for (size_t i : members) total += p_.col_shape[p_.lookups[i].cols[0]].real_count();
-      const poly::PaddedShape stack = poly::PaddedShape::flat(total);
       for (size_t j = 0; j < l.cols.size(); ++j) {
-        std::vector<std::pair<size_t, std::shared_ptr<std::vector<Entry>>>> parts;
-        uint64_t at = 0;
-        for (size_t i : members) {
-          const size_t c = p_.lookups[i].cols[j];
-          const uint64_t n = p_.col_shape[c].real_count();
-          auto e = std::make_shared<std::vector<Entry>>();
-          for (uint64_t d = 0; d < n; ++d) e->push_back({uint32_t(at + d), uint32_t(d), 1});
-          parts.emplace_back(c, e);
-          at += n;
-        }
-        ZK_TRY(sparse_linear(l.node == SIZE_MAX ? 0 : l.node, stack, parts, std::vector<int64_t>(total, 0), 0, false,
-                             false));
-        l.cols[j] = p_.linears.back().q_col;
+        std::vector<size_t> cols;
+        for (size_t i : members) cols.push_back(p_.lookups[i].cols[j]);
+        auto st = stack_columns(l.node == SIZE_MAX ? 0 : l.node, cols);
+        if (!st.ok()) return make_error(st.error());
+        l.cols[j] = *st;
       }
       l.node = SIZE_MAX - 1;  // several tensors
       batched.emplace_back(members[0], std::move(l));
@@ -963,6 +962,35 @@ class Planner {
     for (auto& [i, l] : batched) out.push_back(std::move(l));
     p_.lookups = std::move(out);
     return {};
+  }
+
+  // The columns' real entries end to end in one column (flat), by layout ops of at most
+  // kMaxParts inputs each (a sumcheck takes 16 factors: two an input), in a tree.
+  static constexpr size_t kMaxParts = sc::kMaxFactors / 2;
+  Result<size_t> stack_columns(size_t node, const std::vector<size_t>& cols) {
+    if (cols.size() > kMaxParts) {
+      std::vector<size_t> subs;
+      const size_t per = (cols.size() + kMaxParts - 1) / kMaxParts;
+      for (size_t at = 0; at < cols.size(); at += per) {
+        const std::vector<size_t> chunk(cols.begin() + static_cast<long>(at),
+                                        cols.begin() + static_cast<long>(std::min(cols.size(), at + per)));
+        auto sub = chunk.size() == 1 ? Result<size_t>(chunk[0]) : stack_columns(node, chunk);
+        if (!sub.ok()) return sub;
+        subs.push_back(*sub);
+      }
+      return stack_columns(node, subs);
+    }
+    uint64_t total = 0;
+    std::vector<std::pair<size_t, std::shared_ptr<std::vector<Entry>>>> parts;
+    for (size_t c : cols) {
+      const uint64_t n = p_.col_shape[c].real_count();
+      auto e = std::make_shared<std::vector<Entry>>();
+      for (uint64_t d = 0; d < n; ++d) e->push_back({uint32_t(total + d), uint32_t(d), 1});
+      parts.emplace_back(c, e);
+      total += n;
+    }
+    ZK_TRY(sparse_linear(node, poly::PaddedShape::flat(total), parts, std::vector<int64_t>(total, 0), 0, false, false));
+    return p_.linears.back().q_col;
   }
 
   double in_max() const { return std::ldexp(1.0, m_.cfg.act_bits - 1); }
@@ -1497,7 +1525,9 @@ Status verify_private(const PrivateStatement& st, std::span<const uint8_t> bytes
   Ends ends;
   for (const LinearPlan& lp : p.linears) {
     const QNode& n = st.model->nodes[lp.node];
-    auto fail = [&](const std::string& what) { return node_error(n, "private proof: " + what); };
+    auto fail = [&](const std::string& what) {
+      return node_error(n, "private proof: map " + std::to_string(&lp - p.linears.data()) + ": " + what);
+    };
     const std::vector<Fp2> tau = t.challenges("private.tau", lp.nv);
     transcript::charge_point(t, lp.nv);
     LinearEnds le;

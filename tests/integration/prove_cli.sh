@@ -69,6 +69,28 @@ for cmd in "prove --out $WORK/x.b" run; do
   [ $rc -ne 0 ] || fail "$cmd on a verify-only manifest succeeded"
   grep -q "verify-only" "$WORK/err" || fail "$cmd on a verify-only manifest: no reason given"
 done
+# Private-input proofs (prove --private): proved in one process and verified in another
+# (both must build the same plan), pinned to the fingerprint; a flipped byte, a
+# verify-only manifest and --input are refused with a reason.
+"$ZKSLICE" prove "$dir" --input "$CORPUS/4l_relu_conv_fc/input.json" --out "$WORK/private" --private >/dev/null 2>&1 \
+  || fail "the private proof did not prove"
+"$ZKSLICE" verify "$dir" "$WORK/private" --fp "$fp" | grep -q "^VALID: private proof.*pinned" \
+  || fail "the private proof did not verify"
+cp "$WORK/private" "$WORK/private.bad"
+size=$(stat -c %s "$WORK/private.bad")
+printf '\xff' | dd of="$WORK/private.bad" bs=1 seek=$((size / 3)) conv=notrunc status=none
+set +e
+out=$("$ZKSLICE" verify "$dir" "$WORK/private.bad"); rc=$?
+set -e
+[ $rc -eq 1 ] && echo "$out" | grep -q INVALID || fail "corrupted private proof: exit $rc, expected 1 and INVALID"
+set +e
+out=$("$ZKSLICE" verify "$WORK/published" "$WORK/private"); rc=$?
+set -e
+[ $rc -eq 1 ] && echo "$out" | grep -q "verify-only" || fail "private proof with a verify-only manifest: exit $rc"
+set +e
+"$ZKSLICE" verify "$dir" "$WORK/private" --input "$CORPUS/4l_relu_conv_fc/input.json" >/dev/null 2>"$WORK/err"; rc=$?
+set -e
+[ $rc -eq 1 ] && grep -q "does not carry its input" "$WORK/err" || fail "--input with a private proof: exit $rc"
 # Usage errors: exit 2.
 set +e
 "$ZKSLICE" verify "$dir" >/dev/null 2>&1; rc=$?
