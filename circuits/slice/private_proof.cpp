@@ -10,6 +10,7 @@
 #include <map>
 #include <set>
 
+#include "circuits/slice/phase_clock.hpp"
 #include "circuits/slice/slice_plan.hpp"
 #include "field/field.hpp"
 #include "lookup/zk_logup.hpp"
@@ -329,6 +330,13 @@ class Planner {
     p_.steps.emplace_back(Step::Linear, p_.linears.size());
     p_.linears.push_back(std::move(lp));
     return {};
+  }
+
+  void range16(size_t k, size_t col) {
+    LookupPlan l;
+    l.kind = LookupKind::Range, l.node = k, l.cols = {col};
+    l.range_bits = l.table_vars = kLimbBits;
+    p_.lookups.push_back(std::move(l));
   }
 
   Status gemm(size_t k, const poly::PaddedShape& out) {
@@ -776,9 +784,7 @@ class Planner {
     // The map's output is D, a column of its own (not the node's output).
     ZK_TRY(sparse_linear(k, d_shape, {{mp.y_col, ey}, {*x, ex}}, std::move(bias), 0, false, false));
     const size_t d_col = p_.linears.back().q_col;
-    LookupPlan l;
-    l.kind = LookupKind::Range, l.node = k, l.cols = {d_col}, l.range_bits = l.table_vars = kLimbBits;
-    p_.lookups.push_back(std::move(l));
+    range16(k, d_col);
     std::vector<Factor> left;
     for (size_t t = 0; t < taps; ++t) left.push_back({d_col, t, d_shape.num_vars() - out.num_vars()});
     constexpr size_t kGroup = 4;
@@ -1278,6 +1284,13 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
   if (!plan.ok()) return make_error(plan.error());
   const Plan& p = *plan;
   const QModel& m = *st.model;
+  PhaseClock clock;
+  {
+    size_t values = 0;
+    for (size_t c = 0; c < p.columns(); ++c) values += size_t(1) << p.vars_of(c);
+    ZKS_LOG_DEBUG("slice", "private proof: {} columns ({} values), {} linear maps, {} max checks, {} lookups",
+                  p.columns(), values, p.linears.size(), p.products.size(), p.lookups.size());
+  }
   if (inputs.size() != p.input_cols.size())
     return make_error("private proof: " + std::to_string(inputs.size()) + " inputs given, the model takes " +
                       std::to_string(p.input_cols.size()));
@@ -1361,6 +1374,7 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
     for (int64_t v : ints[l.cols[0]]) mult[size_t(l.kind == LookupKind::Range ? v : v - m.act_lo())] += Fp::one();
   }
   if (tamper.columns) tamper.columns(cols);
+  clock.lap("run");
   // The mask table and the joint commitment, before any challenge.
   const std::vector<Fp> mask_table = pcs::expand_seed(seed, "private.mask_table", {}, p.mask_size);
   std::vector<std::span<const Fp>> spans;  // members largest first
@@ -1373,6 +1387,7 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
     if (!((*cp)[j]->commitment() == members[j])) return make_error("private proof: internal error: member layout");
   transcript::Transcript t("zkslice-private-v1");
   absorb_statement(t, st, p, params, root);
+  clock.lap("commit");
   auto value_of = [&](size_t col) {
     return (*cp)[p.member(col)]->evaluations().first(size_t(1) << p.vars_of(col));
   };
@@ -1396,6 +1411,7 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
   util::ByteWriter w;
   w.u32(kPrivateVersion);
   w.raw(root);
+  clock.count_bytes(w);
   Ends ends;
   for (size_t li = 0; li < p.linears.size(); ++li) {
     const LinearPlan& lp = p.linears[li];
@@ -1451,6 +1467,7 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
     for (const auto& v : le.x_evals) field::write(w, v);
     ends.linears.push_back(std::move(le));
   }
+  clock.lap("linear maps");
   for (const ProductCheck& pc : p.products) {
     const size_t no = size_t(1) << pc.nv;
     const std::vector<Fp2> tau = t.challenges("private.tau", pc.nv);
@@ -1475,6 +1492,7 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
     for (const auto& v : pe.evals) field::write(w, v);
     ends.products.push_back(std::move(pe));
   }
+  clock.lap("max");
   std::vector<std::shared_ptr<const pcs::CommittedPoly>> helpers;
   for (size_t li = 0; li < p.lookups.size(); ++li) {
     const LookupPlan& l = p.lookups[li];
@@ -1490,6 +1508,7 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
     for (auto& h : out->helpers) helpers.push_back(std::move(h));
     ends.lookups.push_back(out->claims);
   }
+  clock.lap("lookups");
   for (size_t o = 0; o < p.output_cols.size(); ++o) {
     ends.z.push_back(t.challenges("private.output", p.vars_of(p.output_cols[o])));
     ends.output_values.push_back(output_at(p.col_shape[p.output_cols[o]], st.outputs[o], ends.z.back()));
@@ -1504,6 +1523,8 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
   if (!opening.ok()) return make_error("private proof: opening: " + opening.error());
   w.u64(opening->size());
   w.raw(*opening);
+  clock.lap("opening");
+  clock.log("private proof");
   return w.take();
 }
 

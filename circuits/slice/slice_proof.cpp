@@ -15,6 +15,7 @@
 #include "poly/mle.hpp"
 #include "transcript/soundness.hpp"
 #include "util/assert.hpp"
+#include "circuits/slice/phase_clock.hpp"
 #include "util/log.hpp"
 
 namespace zks::circuits {
@@ -34,49 +35,6 @@ constexpr uint32_t kProofVersion = 9;  // 3: table windows and several witness c
                                         // 8: several witness stacks are one joint commitment (pcs v3)
                                         // 9: sumcheck rounds without s(1) and without a shape header
 
-// Where a slice proof's (or its verification's) time goes, by phase, logged at debug
-// level ("slice" category).
-class PhaseClock {
- public:
-  void lap(const std::string& phase) {
-    auto now = std::chrono::steady_clock::now();
-    m_ms[phase] += std::chrono::duration<double, std::milli>(now - m_last).count();
-    m_last = now;
-    if (m_proof) {
-      m_bytes[phase] += m_proof->bytes().size() - m_last_bytes;
-      m_last_bytes = m_proof->bytes().size();
-    }
-  }
-  // From here on, laps also count the bytes each phase writes to `proof`.
-  void count_bytes(const util::ByteWriter& proof) {
-    m_proof = &proof;
-    m_last_bytes = proof.bytes().size();
-  }
-  // Laps `phase` when it goes out of scope.
-  struct Scope {
-    PhaseClock& clock;
-    std::string phase;
-    ~Scope() { clock.lap(phase); }
-  };
-  void log(const char* what) const {
-    if (!log::get("slice")->should_log(spdlog::level::debug)) return;
-    std::string line;
-    for (const auto& [phase, ms] : m_ms) line += fmt::format(" {}={:.1f}", phase, ms);
-    ZKS_LOG_DEBUG("slice", "{} phases (ms):{}", what, line);
-    if (!m_proof) return;
-    line.clear();
-    for (const auto& [phase, n] : m_bytes)
-      if (n) line += fmt::format(" {}={}", phase, n);
-    ZKS_LOG_DEBUG("slice", "{} bytes by phase:{}", what, line);
-  }
-
- private:
-  std::chrono::steady_clock::time_point m_last = std::chrono::steady_clock::now();
-  std::map<std::string, double> m_ms;
-  const util::ByteWriter* m_proof = nullptr;
-  size_t m_last_bytes = 0;
-  std::map<std::string, size_t> m_bytes;
-};
 const Fp kPReluOne = Fp::from_i64(int64_t(1) << 16);  // PRelu's slope of the positive side
 
 
