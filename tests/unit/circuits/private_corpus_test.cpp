@@ -2,57 +2,9 @@
 // (the selfie case), Release only: the sanitizer runs take private_proof_test.cpp.
 #include <catch2/catch.hpp>
 
-#include "circuits/slice/private_proof.hpp"
-#include "unit/circuits/compiled.hpp"
+#include "unit/circuits/private_case.hpp"
 
-namespace c = zks::circuits;
-using zks::field::Fp;
-
-namespace {
-
-const zks::pcs::Params kParams = zks::pcs::Params::standard();
-
-zks::pcs::Seed seed_of(uint8_t b) {
-  zks::pcs::Seed s{};
-  s.fill(b);
-  return s;
-}
-
-struct Case {
-  zks::test::Compiled m;
-  c::PrivateStatement st;
-  std::vector<std::vector<int64_t>> inputs;
-};
-
-Case load(const std::string& name) {
-  Case k{zks::test::compile(name), {}, {}};
-  k.st.model = &k.m.q;
-  for (int t : k.m.q.outputs) k.st.outputs.push_back(k.m.run.values[size_t(t)]);
-  for (int t : k.m.q.inputs) k.inputs.push_back(k.m.run.values[size_t(t)]);
-  k.st.binding.job_id[0] = 7;
-  return k;
-}
-
-// The statement must point at the case's own model after a copy.
-c::PrivateStatement statement_of(const Case& k) {
-  auto st = k.st;
-  st.model = &k.m.q;
-  return st;
-}
-
-zks::util::Bytes proved(const Case& k, const c::PrivateTamper& tamper = {}, uint8_t seed = 1) {
-  auto proof = c::prove_private(statement_of(k), k.inputs, kParams, seed_of(seed), tamper);
-  INFO((proof.ok() ? std::string() : proof.error()));
-  REQUIRE(proof.ok());
-  return std::move(proof).value();
-}
-
-std::string rejection(const Case& k, const zks::util::Bytes& proof, const c::PrivateStatement* st = nullptr) {
-  auto s = c::verify_private(st ? *st : statement_of(k), proof, kParams);
-  return s.ok() ? std::string() : s.error();
-}
-
-}  // namespace
+using namespace zks::test::priv;
 
 TEST_CASE("private proofs of dense networks and table ops verify at 100 bits", "[private]") {
   // Every corpus model the private prover takes (the rest are refused: see
@@ -68,29 +20,11 @@ TEST_CASE("private proofs of dense networks and table ops verify at 100 bits", "
   INFO(name);
   const Case k = load(name);
   REQUIRE(c::check_private_provable(k.m.q).ok());
-  const auto proof = proved(k);
-  zks::transcript::SoundnessLedger ledger;
-  auto s = c::verify_private(statement_of(k), proof, kParams, &ledger);
-  INFO(s.error());
-  REQUIRE(s.ok());
-  CHECK(ledger.bits() >= 100.0);
-  // The output changed by one: rejected.
-  auto st = statement_of(k);
-  st.outputs[0][0] += 1;
-  CHECK_FALSE(rejection(k, proof, &st).empty());
+  check_proves(k);
 }
-
 
 TEST_CASE("the age model proves privately: the photo is not in the proof", "[private][age]") {
   const Case k = load("age");
   REQUIRE(k.st.outputs.size() == 9);
-  const auto proof = proved(k);
-  zks::transcript::SoundnessLedger ledger;
-  auto s = c::verify_private(statement_of(k), proof, kParams, &ledger);
-  INFO(s.error());
-  REQUIRE(s.ok());
-  CHECK(ledger.bits() >= 100.0);
-  auto st = statement_of(k);
-  st.outputs[3][0] += 1;  // another age offset
-  CHECK_FALSE(rejection(k, proof, &st).empty());
+  check_proves(k, 3);  // another age offset: rejected
 }

@@ -1,0 +1,71 @@
+#pragma once
+// A corpus model as a private-input proof's case: its statement (the outputs of its run),
+// its inputs, and the prove / verify helpers the private proof tests share.
+#include <catch2/catch.hpp>
+
+#include "circuits/slice/private_proof.hpp"
+#include "unit/circuits/compiled.hpp"
+
+namespace zks::test::priv {
+
+namespace c = zks::circuits;
+using zks::field::Fp;
+
+inline const zks::pcs::Params kParams = zks::pcs::Params::standard();
+
+inline zks::pcs::Seed seed_of(uint8_t b) {
+  zks::pcs::Seed s{};
+  s.fill(b);
+  return s;
+}
+
+struct Case {
+  zks::test::Compiled m;
+  c::PrivateStatement st;
+  std::vector<std::vector<int64_t>> inputs;
+};
+
+inline Case load(const std::string& name) {
+  Case k{zks::test::compile(name), {}, {}};
+  k.st.model = &k.m.q;
+  for (int t : k.m.q.outputs) k.st.outputs.push_back(k.m.run.values[size_t(t)]);
+  for (int t : k.m.q.inputs) k.inputs.push_back(k.m.run.values[size_t(t)]);
+  k.st.binding.job_id[0] = 7;
+  return k;
+}
+
+// The statement must point at the case's own model after a copy.
+inline c::PrivateStatement statement_of(const Case& k) {
+  auto st = k.st;
+  st.model = &k.m.q;
+  return st;
+}
+
+inline zks::util::Bytes proved(const Case& k, const c::PrivateTamper& tamper = {}, uint8_t seed = 1) {
+  auto proof = c::prove_private(statement_of(k), k.inputs, kParams, seed_of(seed), tamper);
+  INFO((proof.ok() ? std::string() : proof.error()));
+  REQUIRE(proof.ok());
+  return std::move(proof).value();
+}
+
+inline std::string rejection(const Case& k, const zks::util::Bytes& proof, const c::PrivateStatement* st = nullptr) {
+  auto s = c::verify_private(st ? *st : statement_of(k), proof, kParams);
+  return s.ok() ? std::string() : s.error();
+}
+
+
+// Proves the case, verifies it at 100 bits or more, and checks that the proof does not
+// verify with output `out`'s first entry changed by one.
+inline void check_proves(const Case& k, size_t out = 0) {
+  const auto proof = proved(k);
+  zks::transcript::SoundnessLedger ledger;
+  auto s = c::verify_private(statement_of(k), proof, kParams, &ledger);
+  INFO(s.error());
+  REQUIRE(s.ok());
+  CHECK(ledger.bits() >= 100.0);
+  auto st = statement_of(k);
+  st.outputs.at(out).at(0) += 1;
+  CHECK_FALSE(rejection(k, proof, &st).empty());
+}
+
+}  // namespace zks::test::priv
