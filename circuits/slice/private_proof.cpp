@@ -17,6 +17,7 @@
 #include "model/float_exec.hpp"
 #include "model/kernels.hpp"
 #include "poly/mle.hpp"
+#include "slicer/slicer.hpp"
 #include "sumcheck/zk.hpp"
 #include "transcript/soundness.hpp"
 
@@ -33,9 +34,24 @@ namespace lk = lookup;
 using slice_detail::node_error;
 
 constexpr uint32_t kPrivateVersion = 1;
+// Every masked read of a column (a sumcheck factor) spans at least 2^7 entries of it, and
+// the planner bounds the reads of each block (count_reads). A read shows f~(r) + c R~(r): two F_p
+// equations in the read's block of R. A block of 2^n read more than 2^(n-1) times would
+// leave a combination of what the proof shows free of R, and show f (a read review found
+// it: a 2-entry tensor read by its Requant and by the next Gemm was solvable).
+constexpr unsigned kMinReadVars = 7;
 constexpr unsigned kLimbBits = 16;
 
 enum class LookupKind : uint8_t { Act = 1, Range = 2, Function = 3 };
+
+// The node of a lookup's stack column (of several tensors) and of a batched lookup.
+constexpr size_t kStackNode = SIZE_MAX - 1;
+
+// An error naming the node (or the lookup stack) a step belongs to.
+Error step_error(const QModel& m, size_t node, const std::string& what) {
+  if (node < m.nodes.size()) return node_error(m.nodes[node], what);
+  return make_error("a lookup's stack column: " + what);
+}
 
 struct LookupPlan {
   LookupKind kind = LookupKind::Act;
@@ -118,6 +134,9 @@ struct UnaryPlan {
 
 struct Plan {
   const QModel* m = nullptr;
+  // BLAKE2b of the model as a manifest serializes it (graph, weights, scales, shifts,
+  // tables): absorbed, so a proof is bound to the model even when it is not sealed.
+  hash::Digest model_digest{};
   std::vector<poly::PaddedShape> col_shape;  // each column's layout (multiplicities: the table's rows)
   std::vector<unsigned> col_vars;            // each column's value variables (its lookup's, or its own)
   std::vector<size_t> input_cols, output_cols;
@@ -219,6 +238,9 @@ class Planner {
       p_.output_cols.push_back(c->second);
     }
     ZK_TRY(finish());
+    slicer::Manifest man;
+    man.model = m;
+    p_.model_digest = hash::hash(hash::Domain::Generic, slicer::serialize_manifest(man));
     for (unsigned v : p_.col_vars)
       if (v > 24) return make_error("private proof: a tensor of 2^" + std::to_string(v) + " entries is too large");
     return std::move(p_);
@@ -264,9 +286,16 @@ class Planner {
   // a max pool's differences, a broadcast copy, a lookup's stack).
   Status add_linear(size_t k, LinearPlan lp, const poly::PaddedShape& out, int shift, const std::vector<double>& bound,
                     bool needs_range, bool node_output = true) {
-    const QNode& n = m_.nodes[k];
-    if (shift > 46 || shift < -40) return node_error(n, "requantizes by shift " + std::to_string(shift));
-    // A left shift scales the map (acc 2^-s is exact): a shift of 0 after it.
+    if (shift > 46 || shift < -40) return step_error(m_, k, "requantizes by shift " + std::to_string(shift));
+    // Field headroom (rule 5) for any input in range, the map scaled by a left shift:
+    // (sum |M| 2^(act-1) + |b|) 2^max(0,-s) + 2^s < 2^62.
+    const double scale = std::ldexp(1.0, std::max(0, -shift));
+    for (size_t o = 0; o < bound.size(); ++o) {
+      const double b = (bound[o] + std::fabs(double(lp.bias[o]))) * scale + std::ldexp(1.0, std::max(0, shift));
+      if (b >= std::ldexp(1.0, 62)) return step_error(m_, k, "its accumulator may reach 2^62 (field headroom)");
+    }
+    // A left shift scales the map (acc 2^-s is exact): a shift of 0 after it. The bound
+    // above keeps the scaled bias in int64.
     if (shift < 0) {
       const int64_t scale = int64_t(1) << (-shift);
       for (auto& in : lp.ins) {
@@ -285,15 +314,10 @@ class Planner {
       }
       for (auto& b : lp.bias) b *= scale;
     }
-    const double scale = std::ldexp(1.0, std::max(0, -shift));
     lp.shift = static_cast<unsigned>(std::max(0, shift));
-    for (size_t o = 0; o < bound.size(); ++o) {
-      const double b = (bound[o] + std::fabs(double(lp.bias[o]))) * scale + std::ldexp(1.0, int(lp.shift));  // 2^s > 2^(s-1)
-      if (b >= std::ldexp(1.0, 62)) return node_error(n, "its accumulator may reach 2^62 (field headroom)");
-    }
     lp.node = k, lp.out = out;
-    lp.nv = std::max(1u, out.num_vars());
-    lp.kv = 1;
+    lp.nv = std::max(kMinReadVars, out.num_vars());
+    lp.kv = kMinReadVars;
     for (const auto& in : lp.ins) lp.kv = std::max(lp.kv, p_.col_shape[in.col].num_vars());
     lp.q_col = new_col(out);
     for (unsigned done = 0; done < lp.shift; done += kLimbBits) {
@@ -754,24 +778,27 @@ class Planner {
     const size_t N = size_t(pp.N * pp.C * pp.OH * pp.OW), taps = size_t(pp.KH * pp.KW);
     if (out.real_count() != N || p_.col_shape[*x].real_count() != size_t(pp.N * pp.C * pp.H * pp.W))
       return node_error(n, "shapes do not match the pooling");
-    if (out.num_vars() == 0 || taps > 64) return node_error(n, "pools to one entry or over more than 64 taps");
+    if (taps > 64) return node_error(n, "pools over more than 64 taps");
     mp.node = k, mp.x_col = *x, mp.y_col = new_col(out);
     col_of_[n.outputs[0]] = mp.y_col;
     p_.steps.emplace_back(Step::Max, p_.maxes.size());
     p_.maxes.push_back(mp);
-    // D over [taps] x y's layout: entry (t, o) at dense t N + o.
-    std::vector<uint32_t> dims = {uint32_t(taps)};
-    for (uint32_t d : out.dims()) dims.push_back(d);
-    const poly::PaddedShape d_shape(dims);
+    // D over [taps] x 2^nv (nv = y's layout, at least kMinReadVars): entry (t, o) at
+    // t 2^nv + o's padded index; the entries past y's are 0 (in range, never read by the
+    // product, whose selector is y's).
+    const unsigned nv = std::max(kMinReadVars, out.num_vars());
+    const size_t block = size_t(1) << nv;
+    const poly::PaddedShape d_shape({uint32_t(taps), uint32_t(block)});
+    const auto pout = out.padded_indices();
     auto ey = std::make_shared<std::vector<Entry>>(), ex = std::make_shared<std::vector<Entry>>();
-    std::vector<int64_t> bias(taps * N, 0);
+    std::vector<int64_t> bias(taps * block, 0);
     for (int64_t nc = 0; nc < pp.N * pp.C; ++nc)
       for (int64_t oh = 0; oh < pp.OH; ++oh)
         for (int64_t ow = 0; ow < pp.OW; ++ow) {
           const size_t o = size_t((nc * pp.OH + oh) * pp.OW + ow);
           for (int64_t kh = 0; kh < pp.KH; ++kh)
             for (int64_t kw = 0; kw < pp.KW; ++kw) {
-              const size_t d = size_t(kh * pp.KW + kw) * N + o;
+              const size_t d = size_t(kh * pp.KW + kw) * block + pout[o];
               const int64_t ih = oh * pp.sh - pp.pt + kh * pp.dh, iw = ow * pp.sw - pp.pl + kw * pp.dw;
               if (ih < 0 || ih >= pp.H || iw < 0 || iw >= pp.W) {
                 bias[d] = 1;  // a tap outside the input: 1, never the max
@@ -786,11 +813,11 @@ class Planner {
     const size_t d_col = p_.linears.back().q_col;
     range16(k, d_col);
     std::vector<Factor> left;
-    for (size_t t = 0; t < taps; ++t) left.push_back({d_col, t, d_shape.num_vars() - out.num_vars()});
+    for (size_t t = 0; t < taps; ++t) left.push_back({d_col, t, d_shape.num_vars() - nv});
     constexpr size_t kGroup = 4;
     while (true) {
       ProductCheck pc;
-      pc.node = k, pc.out = out, pc.nv = out.num_vars();
+      pc.node = k, pc.out = out, pc.nv = nv;
       const bool last = left.size() <= kGroup;
       pc.factors.assign(left.begin(), left.begin() + static_cast<long>(std::min(kGroup, left.size())));
       left.erase(left.begin(), left.begin() + static_cast<long>(pc.factors.size()));
@@ -818,8 +845,8 @@ class Planner {
                        const std::vector<std::pair<size_t, std::shared_ptr<std::vector<Entry>>>>& parts,
                        std::vector<int64_t> bias, int shift, bool needs_range, bool node_output = true) {
     if (parts.size() > sc::kMaxFactors / 2)
-      return node_error(m_.nodes[k], "reads more than " + std::to_string(sc::kMaxFactors / 2) +
-                                         " activations (not provable in a private proof yet)");
+      return step_error(m_, k, "reads more than " + std::to_string(sc::kMaxFactors / 2) +
+                                   " activations (not provable in a private proof yet)");
     LinearPlan lp;
     lp.bias = std::move(bias);
     std::vector<double> bound(out.real_count(), 0.0);
@@ -852,8 +879,13 @@ class Planner {
     if (!x.ok()) return make_error(x.error());
     const FunctionTable* ft = relu_;
     if (slice_detail::is_function_op(n)) {
-      p_.tables.push_back(std::make_shared<FunctionTable>(slice_detail::function_table(m, n)));
-      ft = p_.tables.back().get();
+      auto t = std::make_shared<FunctionTable>(slice_detail::function_table(m, n));
+      // Nodes with the same function (two Clips alike) share one table, so one lookup.
+      auto same = std::find_if(p_.tables.begin(), p_.tables.end(), [&](const auto& o) {
+        return o->in_lo == t->in_lo && o->values == t->values && o->inputs == t->inputs;
+      });
+      if (same == p_.tables.end()) p_.tables.push_back(std::move(t)), same = p_.tables.end() - 1;
+      ft = same->get();
     } else if (n.op != "Relu") {
       auto& slot = model_tables_[n.table];
       if (!slot) {
@@ -891,6 +923,7 @@ class Planner {
       p_.lookups.push_back(std::move(l));
     }
     ZK_TRY(batch_lookups());
+    ZK_TRY(count_reads());
     p_.col_vars.clear();
     for (const auto& sh : p_.col_shape) p_.col_vars.push_back(std::max(pcs::kMinHidingVars, sh.num_vars()));
     for (auto& l : p_.lookups) {
@@ -957,16 +990,52 @@ class Planner {
       for (size_t j = 0; j < l.cols.size(); ++j) {
         std::vector<size_t> cols;
         for (size_t i : members) cols.push_back(p_.lookups[i].cols[j]);
-        auto st = stack_columns(l.node == SIZE_MAX ? 0 : l.node, cols);
+        auto st = stack_columns(kStackNode, cols);
         if (!st.ok()) return make_error(st.error());
         l.cols[j] = *st;
       }
-      l.node = SIZE_MAX - 1;  // several tensors
+      l.node = kStackNode;  // several tensors
       batched.emplace_back(members[0], std::move(l));
     }
     std::sort(batched.begin(), batched.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     for (auto& [i, l] : batched) out.push_back(std::move(l));
     p_.lookups = std::move(out);
+    return {};
+  }
+
+  // The masked reads of each column (see kMinReadVars): a read of n variables from entry
+  // `start` involves that block of the column's mask. Each block some read spans may be
+  // spanned, within itself, by at most 2^(n-1) - 1 reads; a read reaching past it
+  // brings mask entries of its own. (A sufficient condition for points in general
+  // position, not a proof: docs/ARCHITECTURE.md.) Only planning-time counts.
+  Status count_reads() const {
+    struct Read {
+      size_t start;
+      unsigned vars;
+    };
+    std::vector<std::vector<Read>> reads(p_.col_shape.size());
+    auto read = [&](size_t col, size_t start, unsigned vars) {
+      reads[col].push_back({start, std::min(vars, std::max(pcs::kMinHidingVars, p_.col_shape[col].num_vars()))});
+    };
+    for (const auto& lp : p_.linears) {
+      read(lp.q_col, 0, lp.nv);
+      for (size_t c : lp.limb_cols) read(c, 0, lp.nv);
+      for (const auto& in : lp.ins) read(in.col, 0, lp.kv);
+    }
+    for (const auto& pc : p_.products) {
+      for (const auto& f : pc.factors) read(f.col, f.block << pc.nv, pc.nv);
+      if (pc.e_col != SIZE_MAX) read(pc.e_col, 0, pc.nv);
+    }
+    for (size_t c = 0; c < reads.size(); ++c)
+      for (const Read& outer : reads[c]) {
+        size_t inside = 0;
+        for (const Read& r : reads[c])
+          inside += r.start >= outer.start &&
+                    r.start + (size_t(1) << r.vars) <= outer.start + (size_t(1) << outer.vars);
+        if (inside > (size_t(1) << (outer.vars - 1)) - 1)
+          return make_error("private proof: a tensor's block of 2^" + std::to_string(outer.vars) + " entries is read " +
+                            std::to_string(inside) + " times (too many to stay hidden)");
+      }
     return {};
   }
 
@@ -1015,8 +1084,10 @@ Result<Plan> make_private_plan(const QModel& m) { return Planner(m).run(); }
 // Everything both sides absorb before the first challenge.
 void absorb_statement(transcript::Transcript& t, const PrivateStatement& st, const Plan& p, const pcs::Params& params,
                       const hash::Digest& root) {
+  t.absorb_u64("private.version", kPrivateVersion);
   t.absorb("private.params", params.params_id());
   t.absorb("private.fingerprint", st.fingerprint);
+  t.absorb("private.model", p.model_digest);
   t.absorb("private.job", st.binding.job_id);
   t.absorb_bytes("private.prover", st.binding.prover);
   for (unsigned v : p.col_vars) t.absorb_u64("private.col_vars", v);
@@ -1125,12 +1196,15 @@ Result<std::vector<pcs::Claim>> claims_of(const Plan& p, const Ends& e, const Fp
     out.push_back(std::move(c).value());
     return {};
   };
-  const size_t mask_values = size_t(1) << p.mask_vars;
-  std::vector<pcs::Claim> masks;
-  auto place = [&](std::span<const Fp2> w, size_t off, const Fp2& value) -> pcs::Claim& {
-    masks.push_back(pcs::Claim{p.mask_member(), {}, value, std::vector<Fp2>(mask_values, Fp2::zero())});
-    std::copy(w.begin(), w.end(), masks.back().weights.begin() + static_cast<long>(off));
-    return masks.back();
+  // Every final mask is a weighted claim on the mask table; they go in as one, the i-th
+  // times lambda^i (pcs::combine_weighted's order), built in place: one weight vector,
+  // not one a claim (the mask table grows with the ops).
+  pcs::Claim masks{p.mask_member(), {}, Fp2::zero(), std::vector<Fp2>(size_t(1) << p.mask_vars, Fp2::zero())};
+  Fp2 power = Fp2::one();
+  auto place = [&](std::span<const Fp2> w, size_t off, const Fp2& value) {
+    for (size_t i = 0; i < w.size(); ++i) masks.weights[off + i] += power * w[i];
+    masks.value += power * value;
+    power *= lambda;
   };
   // f^ at a point on a column's first 2^|point| values: a point longer than the column
   // read it zero-extended (both its values and its mask), which scales f^ by
@@ -1150,11 +1224,12 @@ Result<std::vector<pcs::Claim>> claims_of(const Plan& p, const Ends& e, const Fp
     for (size_t j = 0; j < lp.limb_cols.size(); ++j) ZK_TRY(on_column(lp.limb_cols[j], le.r, le.reader_evals[2 + j]));
     for (size_t j = 0; j < lp.ins.size(); ++j) ZK_TRY(on_column(lp.ins[j].col, le.r_in, le.x_evals[j]));
     place(sc::final_mask_weights(lp.d_reader, le.rho_reader, le.r), lp.off_reader, le.reader.final_mask);
-    auto& maker = place(sc::final_mask_weights(lp.d_maker, le.rho_maker, le.r_in), lp.off_maker, le.maker.final_mask);
-    // The secret offset's part of the final mask: K 2^-kv = c S(r) 2^-kv.
+    // The maker's final mask with the secret offset's part, K 2^-kv = c S(r) 2^-kv (S's
+    // entries at off_S), as one claim.
     const Fp2 k_scale = sc::mask_factor(le.r) * Fp2(Fp(uint64_t(1) << lp.kv).inverse());
     const auto ws = sc::affine_mask_weights(le.r);
-    for (size_t i = 0; i < ws.size(); ++i) maker.weights[lp.off_S + i] += k_scale * ws[i];
+    for (size_t i = 0; i < ws.size(); ++i) masks.weights[lp.off_S + i] += power * k_scale * ws[i];
+    place(sc::final_mask_weights(lp.d_maker, le.rho_maker, le.r_in), lp.off_maker, le.maker.final_mask);
   }
   for (size_t pi = 0; pi < p.products.size(); ++pi) {
     const ProductCheck& pc = p.products[pi];
@@ -1175,9 +1250,7 @@ Result<std::vector<pcs::Claim>> claims_of(const Plan& p, const Ends& e, const Fp
   }
   for (size_t o = 0; o < p.output_cols.size(); ++o)
     out.push_back(pcs::Claim{p.member(p.output_cols[o]), e.z[o], e.output_values[o]});
-  auto combined = pcs::combine_weighted(masks, lambda);
-  if (!combined.ok()) return make_error("private proof: " + combined.error());
-  out.push_back(std::move(combined).value());
+  out.push_back(std::move(masks));
   return out;
 }
 
@@ -1214,7 +1287,7 @@ std::string lookup_name(const QModel& m, const LookupPlan& l) {
   const std::string what = l.kind == LookupKind::Range ? "a remainder's range" :
                            l.kind == LookupKind::Act   ? "the activation range" : "its table";
   const std::string where = l.node == SIZE_MAX       ? std::string("an input") :
-                            l.node == SIZE_MAX - 1 ? std::string("several tensors") :
+                            l.node == kStackNode   ? std::string("several tensors") :
                                                      m.nodes[l.node].op + " node '" + m.nodes[l.node].name + "'";
   return where + ": lookup into " + what;
 }
@@ -1316,7 +1389,6 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
       model::kern::pool2d<int64_t>(pp, true, ints[mp.x_col].data(), ints[mp.y_col].data(), nullptr);
     } else if (step == Step::Linear) {
       const LinearPlan& lp = p.linears[idx];
-      const QNode& n = m.nodes[lp.node];
       std::vector<int64_t> acc = lp.bias;
       if (lp.product) {
         for (size_t o = 0; o < acc.size(); ++o) acc[o] = ints[lp.ins[0].col][o] * ints[lp.ins[1].col][o];
@@ -1334,8 +1406,8 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
         const int64_t biased = lp.shift == 0 ? acc[j] : acc[j] + (int64_t(1) << (lp.shift - 1));
         q[j] = biased >> lp.shift;
         if (lp.requantizes && (q[j] < m.act_lo() || q[j] > m.act_hi()))
-          return node_error(n, "its requantization clamps at output " + std::to_string(j) +
-                                   " (a private proof does not prove clamping yet)");
+          return step_error(m, lp.node, "its requantization clamps at output " + std::to_string(j) +
+                                            " (a private proof does not prove clamping yet)");
         uint64_t rem = static_cast<uint64_t>(biased - q[j] * (int64_t(1) << lp.shift));
         for (size_t l = 0; l < lp.limb_cols.size(); ++l, rem >>= kLimbBits)
           ints[lp.limb_cols[l]][j] = int64_t(rem & ((uint64_t(1) << lp.limb_bits[l]) - 1));
@@ -1545,9 +1617,8 @@ Status verify_private(const PrivateStatement& st, std::span<const uint8_t> bytes
   const auto members = members_of(p, root);
   Ends ends;
   for (const LinearPlan& lp : p.linears) {
-    const QNode& n = st.model->nodes[lp.node];
     auto fail = [&](const std::string& what) {
-      return node_error(n, "private proof: map " + std::to_string(&lp - p.linears.data()) + ": " + what);
+      return step_error(*st.model, lp.node, "private proof: map " + std::to_string(&lp - p.linears.data()) + ": " + what);
     };
     const std::vector<Fp2> tau = t.challenges("private.tau", lp.nv);
     transcript::charge_point(t, lp.nv);
