@@ -77,6 +77,19 @@ TEST_CASE("a private proof is bound to its statement and its bytes", "[private][
     longer.push_back(0);
     CHECK_FALSE(rejection(k, longer).empty());
   }
+  SECTION("another model: one bias changed by one (the proof absorbs the model's digest, and the verifier folds its own weights)") {
+    Case other = load("accuracy");
+    bool changed = false;
+    for (auto& n : other.m.q.nodes)
+      if (!changed && n.op == "Gemm" && n.inputs.size() > 2) {
+        other.m.q.tensors[size_t(n.inputs[2])].data[0] += 1;
+        changed = true;
+      }
+    REQUIRE(changed);
+    auto st = statement_of(other);
+    st.outputs = k.st.outputs;
+    CHECK_FALSE(rejection(other, proof, &st).empty());
+  }
   SECTION("fresh masks: another seed, another proof (of the same statement)") {
     const auto other = proved(k, {}, 2);
     CHECK(other != proof);
