@@ -149,18 +149,33 @@ struct Plan {
   std::vector<std::shared_ptr<FunctionTable>> tables;
   size_t mask_size = 0;
   unsigned mask_vars = 0;          // the mask table's value variables
-  // The joint commitment holds its members largest first: member j is column order[j]
-  // (columns() for the mask table), and pos[c] is column c's member (pos[columns()] the
-  // mask table's).
+  // Committed units: each lookup's witness and multiplicity columns alone (a lookup reads
+  // a whole polynomial), every other column a block of one pack (one polynomial: a leaf a
+  // query for all of them, where a polynomial each made age's opening most of its time),
+  // and the mask table. Column c is in unit col_unit[c] from entry col_offset[c]
+  // (blocks largest first, each at a multiple of its size).
+  std::vector<size_t> col_unit, col_offset;
+  std::vector<unsigned> unit_vars;  // each unit's value variables
+  size_t mask_unit = 0;
+  // The joint commitment holds the units largest first: member j is unit order[j], and
+  // pos[u] is unit u's member.
   std::vector<size_t> order, pos;
 
   size_t columns() const { return col_shape.size(); }
-  size_t members() const { return columns() + 1; }
-  size_t member(size_t col) const { return pos[col]; }
-  size_t mask_member() const { return pos[columns()]; }
-  unsigned vars_of(size_t col) const { return col == columns() ? mask_vars : col_vars[col]; }
-  unsigned member_vars(size_t j) const { return vars_of(order[j]) + 1; }
+  size_t members() const { return unit_vars.size(); }
+  size_t member(size_t col) const { return pos[col_unit[col]]; }
+  size_t mask_member() const { return pos[mask_unit]; }
+  unsigned vars_of(size_t col) const { return col_vars[col]; }
+  unsigned member_vars(size_t j) const { return unit_vars[order[j]] + 1; }
   size_t helper_poly(size_t lookup, size_t k) const { return members() + 4 * lookup + k; }
+  // A point on column `col` (vars_of(col) coordinates) as a point on its unit: the
+  // block's offset bits after it.
+  std::vector<Fp2> unit_point(size_t col, std::vector<Fp2> point) const {
+    const size_t block = col_offset[col] >> col_vars[col];
+    for (unsigned b = col_vars[col]; b < unit_vars[col_unit[col]]; ++b)
+      point.push_back((block >> (b - col_vars[col])) & 1 ? Fp2::one() : Fp2::zero());
+    return point;
+  }
 };
 
 std::vector<Fp> act_table(const QModel& m) {
@@ -241,8 +256,8 @@ class Planner {
     slicer::Manifest man;
     man.model = m;
     p_.model_digest = hash::hash(hash::Domain::Generic, slicer::serialize_manifest(man));
-    for (unsigned v : p_.col_vars)
-      if (v > 24) return make_error("private proof: a tensor of 2^" + std::to_string(v) + " entries is too large");
+    for (unsigned v : p_.unit_vars)
+      if (v > 26) return make_error("private proof: a tensor of 2^" + std::to_string(v) + " entries is too large");
     return std::move(p_);
   }
 
@@ -923,7 +938,6 @@ class Planner {
       p_.lookups.push_back(std::move(l));
     }
     ZK_TRY(batch_lookups());
-    ZK_TRY(count_reads());
     p_.col_vars.clear();
     for (const auto& sh : p_.col_shape) p_.col_vars.push_back(std::max(pcs::kMinHidingVars, sh.num_vars()));
     for (auto& l : p_.lookups) {
@@ -952,14 +966,77 @@ class Planner {
     for (auto& pc : p_.products) pc.off = p_.mask_size, p_.mask_size += sc::mask_entries(pc.degrees);
     for (auto& l : p_.lookups) l.off = p_.mask_size, p_.mask_size += sc::mask_entries(l.degrees);
     p_.mask_vars = pcs::hiding_value_vars(p_.mask_size);
-    // Members largest first (ties in column order, the mask table last among its size).
+    ZK_TRY(assign_units());
+    // Members largest first (ties in unit order).
     p_.order.resize(p_.members());
     for (size_t j = 0; j < p_.order.size(); ++j) p_.order[j] = j;
     std::stable_sort(p_.order.begin(), p_.order.end(),
-                     [&](size_t a, size_t b) { return p_.vars_of(a) > p_.vars_of(b); });
+                     [&](size_t a, size_t b) { return p_.unit_vars[a] > p_.unit_vars[b]; });
     p_.pos.assign(p_.members(), 0);
     for (size_t j = 0; j < p_.order.size(); ++j) p_.pos[p_.order[j]] = j;
     return {};
+  }
+
+  // Lookup witnesses and multiplicities alone, the rest packed (see Plan).
+  Status assign_units() {
+    const size_t C = p_.columns();
+    std::vector<char> alone(C, 0);
+    for (const auto& l : p_.lookups) {
+      alone[l.m_col] = 1;
+      for (size_t c : l.cols) alone[c] = 1;
+    }
+    p_.col_unit.assign(C, 0);
+    p_.col_offset.assign(C, 0);
+    p_.unit_vars.clear();
+    std::vector<size_t> packed;
+    for (size_t c = 0; c < C; ++c) {
+      if (alone[c]) {
+        p_.col_unit[c] = p_.unit_vars.size();
+        p_.unit_vars.push_back(p_.col_vars[c]);
+      } else {
+        // A block of at least 2^kMinReadVars entries: every masked read stays in it.
+        p_.col_vars[c] = std::max(kMinReadVars, p_.col_shape[c].num_vars());
+        packed.push_back(c);
+      }
+    }
+    // Packs of at most 2^kPackVars values (a hiding table of twice that, inside the
+    // commitment's limits), filled largest block first, so every offset stays a
+    // multiple of its block's size.
+    constexpr unsigned kPackVars = 20;
+    std::stable_sort(packed.begin(), packed.end(), [&](size_t a, size_t b) { return p_.col_vars[a] > p_.col_vars[b]; });
+    std::vector<size_t> reads(C, 0);  // masked reads of each column
+    for (const auto& lp : p_.linears) {
+      ++reads[lp.q_col];
+      for (size_t c : lp.limb_cols) ++reads[c];
+      for (const auto& in : lp.ins) ++reads[in.col];
+    }
+    for (const auto& pc : p_.products) {
+      for (const auto& f : pc.factors) ++reads[f.col];
+      if (pc.e_col != SIZE_MAX) ++reads[pc.e_col];
+    }
+    size_t at = 0, shown = 0;
+    auto close_pack = [&]() {
+      // The pack's mask must outnumber what one opening and its masked reads show.
+      const unsigned vars = std::max(pcs::hiding_value_vars(at), pcs::hiding_value_vars(pcs::kRevealedPerOpening + shown + 1));
+      p_.unit_vars.push_back(vars);
+      at = 0, shown = 0;
+    };
+    for (size_t c : packed) {
+      if (p_.col_vars[c] > kPackVars) {  // a tensor larger than a pack: alone
+        p_.col_unit[c] = p_.unit_vars.size();
+        p_.unit_vars.push_back(p_.col_vars[c]);
+        continue;
+      }
+      if (at + (size_t(1) << p_.col_vars[c]) > (size_t(1) << kPackVars)) close_pack();
+      p_.col_unit[c] = p_.unit_vars.size();
+      p_.col_offset[c] = at;
+      at += size_t(1) << p_.col_vars[c];
+      shown += 2 * reads[c];
+    }
+    if (at > 0) close_pack();
+    p_.mask_unit = p_.unit_vars.size();
+    p_.unit_vars.push_back(p_.mask_vars);
+    return count_reads();
   }
 
   // Lookups into one table become one: each witness column's tensors laid end to end in
@@ -1015,7 +1092,7 @@ class Planner {
     };
     std::vector<std::vector<Read>> reads(p_.col_shape.size());
     auto read = [&](size_t col, size_t start, unsigned vars) {
-      reads[col].push_back({start, std::min(vars, std::max(pcs::kMinHidingVars, p_.col_shape[col].num_vars()))});
+      reads[col].push_back({start, std::min(vars, p_.col_vars[col])});  // a longer read spans the block
     };
     for (const auto& lp : p_.linears) {
       read(lp.q_col, 0, lp.nv);
@@ -1090,7 +1167,11 @@ void absorb_statement(transcript::Transcript& t, const PrivateStatement& st, con
   t.absorb("private.model", p.model_digest);
   t.absorb("private.job", st.binding.job_id);
   t.absorb_bytes("private.prover", st.binding.prover);
-  for (unsigned v : p.col_vars) t.absorb_u64("private.col_vars", v);
+  for (size_t c = 0; c < p.columns(); ++c) {
+    t.absorb_u64("private.col_vars", p.col_vars[c]);
+    t.absorb_u64("private.col_unit", p.col_unit[c]);
+    t.absorb_u64("private.col_offset", p.col_offset[c]);
+  }
   t.absorb_u64("private.mask_size", p.mask_size);
   for (const auto& lp : p.linears) {
     t.absorb_u64("private.linear", lp.node);
@@ -1211,11 +1292,12 @@ Result<std::vector<pcs::Claim>> claims_of(const Plan& p, const Ends& e, const Fp
   // prod (1 - point_i) over the extra coordinates.
   auto on_column = [&](size_t col, std::span<const Fp2> point, const Fp2& v) -> Status {
     const unsigned vars = p.vars_of(col);
-    if (point.size() <= vars) return masked(p.member(col), padded({point.begin(), point.end()}, vars), v);
+    if (point.size() <= vars)
+      return masked(p.member(col), p.unit_point(col, padded({point.begin(), point.end()}, vars)), v);
     Fp2 scale = Fp2::one();
     for (size_t i = vars; i < point.size(); ++i) scale *= Fp2::one() - point[i];
     if (scale.is_zero()) return make_error("private proof: a point outside a column's extension (retry)");
-    return masked(p.member(col), point.first(vars), v * scale.inverse());
+    return masked(p.member(col), p.unit_point(col, {point.begin(), point.begin() + vars}), v * scale.inverse());
   };
   for (size_t li = 0; li < p.linears.size(); ++li) {
     const LinearPlan& lp = p.linears[li];
@@ -1235,7 +1317,8 @@ Result<std::vector<pcs::Claim>> claims_of(const Plan& p, const Ends& e, const Fp
     const ProductCheck& pc = p.products[pi];
     const ProductEnds& pe = e.products[pi];
     for (size_t j = 0; j < pc.factors.size(); ++j)
-      ZK_TRY(masked(p.member(pc.factors[j].col), factor_point(pc.factors[j], pe.r, p.vars_of(pc.factors[j].col)),
+      ZK_TRY(masked(p.member(pc.factors[j].col),
+                    p.unit_point(pc.factors[j].col, factor_point(pc.factors[j], pe.r, p.vars_of(pc.factors[j].col))),
                     pe.evals[j]));
     if (pc.e_col != SIZE_MAX) ZK_TRY(on_column(pc.e_col, pe.r, pe.evals.back()));
     place(sc::final_mask_weights(pc.degrees, pe.rho, pe.r), pc.off, pe.proof.final_mask);
@@ -1249,7 +1332,7 @@ Result<std::vector<pcs::Claim>> claims_of(const Plan& p, const Ends& e, const Fp
     place(sc::final_mask_weights(l.degrees, c.rho, c.point), l.off, c.final_mask);
   }
   for (size_t o = 0; o < p.output_cols.size(); ++o)
-    out.push_back(pcs::Claim{p.member(p.output_cols[o]), e.z[o], e.output_values[o]});
+    out.push_back(pcs::Claim{p.member(p.output_cols[o]), p.unit_point(p.output_cols[o], e.z[o]), e.output_values[o]});
   out.push_back(std::move(masks));
   return out;
 }
@@ -1449,8 +1532,22 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
   clock.lap("run");
   // The mask table and the joint commitment, before any challenge.
   const std::vector<Fp> mask_table = pcs::expand_seed(seed, "private.mask_table", {}, p.mask_size);
+  // The units: a lone column as it is, the pack assembled from its blocks.
+  std::vector<std::vector<Fp>> packs(p.members());
+  std::vector<std::span<const Fp>> unit_values(p.members());
+  unit_values[p.mask_unit] = mask_table;
+  for (size_t c = 0; c < p.columns(); ++c) {
+    const size_t u = p.col_unit[c];
+    if (p.unit_vars[u] == p.col_vars[c] && p.col_offset[c] == 0 && packs[u].empty()) {
+      unit_values[u] = cols[c];
+      continue;
+    }
+    if (packs[u].empty()) packs[u].assign(size_t(1) << p.unit_vars[u], Fp::zero());
+    std::copy(cols[c].begin(), cols[c].end(), packs[u].begin() + static_cast<long>(p.col_offset[c]));
+    unit_values[u] = packs[u];
+  }
   std::vector<std::span<const Fp>> spans;  // members largest first
-  for (size_t c : p.order) spans.push_back(c == p.columns() ? std::span<const Fp>(mask_table) : std::span<const Fp>(cols[c]));
+  for (size_t u : p.order) spans.push_back(unit_values[u]);
   auto cp = pcs::commit_joint_hiding(spans, derive_seed(seed, "private.columns"), params, "private.columns");
   if (!cp.ok()) return make_error("private proof: " + cp.error());
   const hash::Digest root = (*cp)[0]->commitment().root;
@@ -1461,11 +1558,11 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
   absorb_statement(t, st, p, params, root);
   clock.lap("commit");
   auto value_of = [&](size_t col) {
-    return (*cp)[p.member(col)]->evaluations().first(size_t(1) << p.vars_of(col));
+    return (*cp)[p.member(col)]->evaluations().subspan(p.col_offset[col], size_t(1) << p.vars_of(col));
   };
   auto mask_of = [&](size_t col) {
-    const size_t values = size_t(1) << p.vars_of(col);
-    return (*cp)[p.member(col)]->evaluations().subspan(values, values);
+    const size_t unit = size_t(1) << p.unit_vars[p.col_unit[col]];
+    return (*cp)[p.member(col)]->evaluations().subspan(unit + p.col_offset[col], size_t(1) << p.vars_of(col));
   };
   // A column's first n values and mask, zero-extended where n is past its size.
   std::deque<std::vector<Fp>> extended;

@@ -948,20 +948,34 @@ class FoldSumcheck {
 // the eq table of its point scaled by its weight there.
 std::vector<Fp2> claim_weight(const std::vector<Probe>& probes, std::span<const Fp2> gpow, unsigned n) {
   auto& pool = util::ThreadPool::global();
+  // Where eq(z, .) lives: z = (free low part, a run of 0/1 coordinates, a short free
+  // high part). The binary run fixes those bits of x, so eq(z, .) is nonzero on one
+  // block of 2^low entries for each value h of the high part, times eq(z_high, h). A
+  // claim on a block of a packed table, or on a hiding table's value half (whose last
+  // coordinate is free), then costs its block, not the table.
   struct Support {
     size_t low, offset;
+    size_t point;  // index into points
+    Fp2 coeff;     // gpow times eq(z_high, h)
   };
+  constexpr size_t kMaxHighVars = 4;
   std::vector<Support> support;
   std::vector<std::vector<Fp2>> points;
-  std::vector<Fp2> point_gpow;
-  for (size_t k = 0; k < probes.size(); ++k)
-    if (probes[k].weights.empty()) points.push_back(probes[k].point), point_gpow.push_back(gpow[k]);
-  for (const auto& z : points) {
-    size_t low = z.size();
-    while (low > 0 && (z[low - 1] == Fp2::zero() || z[low - 1] == Fp2::one())) --low;
+  for (size_t k = 0; k < probes.size(); ++k) {
+    if (!probes[k].weights.empty()) continue;
+    const auto& z = probes[k].point;
+    auto binary = [](const Fp2& v) { return v == Fp2::zero() || v == Fp2::one(); };
+    // Any split is exact (eq factors by coordinate); this one keeps the blocks few.
+    size_t top = z.size();
+    while (top > 0 && !binary(z[top - 1]) && z.size() - top < kMaxHighVars) --top;
+    size_t low = top;
+    while (low > 0 && binary(z[low - 1])) --low;
     size_t block = 0;
-    for (size_t i = low; i < z.size(); ++i) block |= size_t(z[i] == Fp2::one()) << (i - low);
-    support.push_back({low, block << low});
+    for (size_t i = low; i < top; ++i) block |= size_t(z[i] == Fp2::one()) << (i - low);
+    const std::vector<Fp2> high = poly::eq_table(std::span<const Fp2>(z).subspan(top));
+    for (size_t h = 0; h < high.size(); ++h)
+      support.push_back({low, (h << top) | (block << low), points.size(), gpow[k] * high[h]});
+    points.push_back(z);
   }
   std::vector<Fp2> w(size_t(1) << n, Fp2::zero());
   const unsigned piece_log = std::min<unsigned>(n, std::max<unsigned>(12, n > 6 ? n - 6 : 0));  // 64 pieces
@@ -970,16 +984,16 @@ std::vector<Fp2> claim_weight(const std::vector<Probe>& probes, std::span<const 
     std::vector<Fp2> scratch;
     for (size_t p = lo; p < hi; ++p) {
       const size_t a = p * piece;
-      for (size_t k = 0; k < points.size(); ++k) {
-        const auto& z = points[k];
-        const auto [low, offset] = support[k];
+      for (const Support& sp : support) {
+        const auto& z = points[sp.point];
+        const size_t low = sp.low, offset = sp.offset;
         const size_t size = size_t(1) << low;
         if (size <= piece) {
           if (offset >= a && offset < a + piece)
-            poly::eq_accumulate(std::span<const Fp2>(z).first(low), point_gpow[k],
+            poly::eq_accumulate(std::span<const Fp2>(z).first(low), sp.coeff,
                                 std::span<Fp2>(w).subspan(offset, size), scratch);
         } else if (a >= offset && a < offset + size) {
-          Fp2 c = point_gpow[k];
+          Fp2 c = sp.coeff;
           for (size_t j = piece_log; j < low; ++j) c *= (((a - offset) >> j) & 1) ? z[j] : Fp2::one() - z[j];
           poly::eq_accumulate(std::span<const Fp2>(z).first(piece_log), c, std::span<Fp2>(w).subspan(a, piece), scratch);
         }
