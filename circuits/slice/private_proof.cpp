@@ -82,6 +82,7 @@ struct LinearPlan {
   // in the output's layout, proved by sum_o eq(r, o) x_0(o) x_1(o)).
   std::vector<LinearInput> ins;
   bool product = false;
+  bool derived = false;  // a column the plan adds (a copy, a stack, max pooling's D)
   bool requantizes = false;  // an activation requantized (clamping refused); else a copy or stack
   std::vector<int64_t> bias;  // dense, one an output
   size_t q_col = 0;
@@ -140,6 +141,7 @@ struct Plan {
   std::vector<poly::PaddedShape> col_shape;  // each column's layout (multiplicities: the table's rows)
   std::vector<unsigned> col_vars;            // each column's value variables (its lookup's, or its own)
   std::vector<size_t> input_cols, output_cols;
+  std::map<int, size_t> tensor_cols;  // every tensor the plan holds, by id
   std::vector<LinearPlan> linears;
   std::vector<UnaryPlan> unaries;
   std::vector<MaxPlan> maxes;
@@ -247,6 +249,7 @@ class Planner {
       needs_range_.push_back({c, SIZE_MAX});
     }
     for (size_t k = 0; k < m.nodes.size(); ++k) ZK_TRY(node(k));
+    p_.tensor_cols = col_of_;
     for (int t : m.outputs) {
       auto c = col_of_.find(t);
       if (c == col_of_.end()) return make_error("private proof: output '" + m.tensors[t].name + "' is not computed");
@@ -335,13 +338,14 @@ class Planner {
     lp.kv = kMinReadVars;
     for (const auto& in : lp.ins) lp.kv = std::max(lp.kv, p_.col_shape[in.col].num_vars());
     lp.q_col = new_col(out);
+    // Limbs of 16 bits and a top limb of t = s - 16 (L - 1) bits (rule 3), each in
+    // [0, 2^16) by the 16-bit range lookup; a top limb l of t < 16 bits also has
+    // l + 2^16 - 2^t in [0, 2^16) (a copy with that offset, below), so l < 2^t. Every
+    // limb then shares one table, where a table per width was a lookup per width.
     for (unsigned done = 0; done < lp.shift; done += kLimbBits) {
       lp.limb_cols.push_back(new_col(out));
       lp.limb_bits.push_back(std::min(kLimbBits, lp.shift - done));
-      LookupPlan l;
-      l.kind = LookupKind::Range, l.node = k, l.cols = {lp.limb_cols.back()};
-      l.range_bits = l.table_vars = lp.limb_bits.back();
-      p_.lookups.push_back(std::move(l));
+      range16(k, lp.limb_cols.back());
     }
     // Factors: acc (masked by S), q, the limbs (masked by their commitments), sel.
     const unsigned L = static_cast<unsigned>(lp.limb_cols.size()), sel = 2 + L;
@@ -366,8 +370,19 @@ class Planner {
     lp.requantizes = needs_range;
     if (needs_range) needs_range_.push_back({lp.q_col, k});
     if (node_output) col_of_[m_.nodes[k].outputs[0]] = lp.q_col;
+    lp.derived = !node_output;
     p_.steps.emplace_back(Step::Linear, p_.linears.size());
+    const size_t top = lp.limb_cols.empty() ? 0 : lp.limb_cols.back();
+    const unsigned t = lp.limb_bits.empty() ? kLimbBits : lp.limb_bits.back();
     p_.linears.push_back(std::move(lp));
+    if (t < kLimbBits) {
+      auto e = std::make_shared<std::vector<Entry>>();
+      const uint64_t N = out.real_count();
+      for (uint64_t o = 0; o < N; ++o) e->push_back({uint32_t(o), uint32_t(o), 1});
+      const int64_t offset = (int64_t(1) << kLimbBits) - (int64_t(1) << t);
+      ZK_TRY(sparse_linear(k, out, {{top, e}}, std::vector<int64_t>(N, offset), 0, false, false));
+      range16(k, p_.linears.back().q_col);
+    }
     return {};
   }
 
@@ -1464,7 +1479,7 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
     ints[c] = inputs[k];
   }
   std::vector<std::vector<Fp>> accs(p.linears.size());
-  for (const auto& [step, idx] : p.steps) {
+  auto run_step = [&](Step step, size_t idx) -> Status {
     if (step == Step::Max) {
       const MaxPlan& mp = p.maxes[idx];
       const auto& pp = mp.pool;
@@ -1502,11 +1517,28 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
       y.resize(x.size());
       for (size_t i = 0; i < x.size(); ++i) y[i] = u.table->values[size_t(x[i] - u.table->in_lo)];
     }
-  }
+    return {};
+  };
+  for (const auto& [step, idx] : p.steps) ZK_TRY(run_step(step, idx));
   for (size_t o = 0; o < p.output_cols.size(); ++o)
     if (ints[p.output_cols[o]] != st.outputs[o])
       return make_error("private proof: the statement's output " + std::to_string(o) +
                         " is not the model's result on this input");
+  if (tamper.values) {  // a cheating prover's values; what the plan derives follows them
+    std::map<int, std::vector<int64_t>> tensors;
+    std::map<int, std::vector<std::vector<int64_t>>> limbs;
+    for (const auto& [t, c] : p.tensor_cols) tensors[t] = ints[c];
+    for (const auto& lp : p.linears)
+      if (lp.requantizes)
+        for (size_t c : lp.limb_cols) limbs[m.nodes[lp.node].outputs[0]].push_back(ints[c]);
+    tamper.values(tensors, limbs);
+    for (const auto& [t, c] : p.tensor_cols) ints[c] = tensors[t];
+    for (const auto& lp : p.linears)
+      if (lp.requantizes)
+        for (size_t j = 0; j < lp.limb_cols.size(); ++j) ints[lp.limb_cols[j]] = limbs[m.nodes[lp.node].outputs[0]][j];
+    for (const auto& [step, idx] : p.steps)
+      if (step == Step::Linear && p.linears[idx].derived) ZK_TRY(run_step(step, idx));
+  }
   // Columns: the tensors in their padded layouts, then each lookup's multiplicities.
   std::vector<std::vector<Fp>> cols(p.columns());
   for (size_t c = 0; c < p.columns(); ++c) cols[c].assign(size_t(1) << p.vars_of(c), Fp::zero());
@@ -1526,9 +1558,12 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
   }
   for (const auto& l : p.lookups) {
     auto& mult = cols[l.m_col];
-    for (int64_t v : ints[l.cols[0]]) mult[size_t(l.kind == LookupKind::Range ? v : v - m.act_lo())] += Fp::one();
+    for (int64_t v : ints[l.cols[0]]) {
+      const int64_t row = l.kind == LookupKind::Range ? v : v - m.act_lo();
+      if (row >= 0 && size_t(row) < (size_t(1) << l.table_vars)) mult[size_t(row)] += Fp::one();  // else: no row
+    }
   }
-  if (tamper.columns) tamper.columns(cols);
+  if (tamper.columns) tamper.columns(cols, p.output_cols);
   clock.lap("run");
   // The mask table and the joint commitment, before any challenge.
   const std::vector<Fp> mask_table = pcs::expand_seed(seed, "private.mask_table", {}, p.mask_size);

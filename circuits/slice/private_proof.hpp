@@ -44,6 +44,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <span>
 #include <vector>
 
@@ -62,11 +63,18 @@ struct PrivateStatement {
 // Whether the model is one this prover proves; the error names the first node it cannot.
 Status check_private_provable(const model::QModel& m);
 
-// For tamper tests: a cheating prover changes the committed columns (the plan's
-// order: the inputs, then each node's columns in node order, then each lookup's
-// multiplicities) after computing them and before committing; the verifier must reject.
+// For tamper tests, a cheating prover; the verifier must reject what it proves.
 struct PrivateTamper {
-  std::function<void(std::vector<std::vector<Fp>>& columns)> columns = {};
+  // Changes integer values after the run: the model's tensors by id (inputs and node
+  // outputs) and each requantized tensor's remainder limbs (by the tensor's id, lowest
+  // limb first). What the plan derives from them (copies, lookup stacks, multiplicities)
+  // follows the change, so a lie travels as far as it can.
+  std::function<void(std::map<int, std::vector<int64_t>>& tensors,
+                     std::map<int, std::vector<std::vector<int64_t>>>& limbs)>
+      values = {};
+  // Changes the committed columns themselves just before the commitment (the plan's
+  // order; `outputs` are the model outputs' columns); nothing follows.
+  std::function<void(std::vector<std::vector<Fp>>& columns, std::span<const size_t> outputs)> columns = {};
 };
 
 // Proves that the statement's outputs are the model's result on `inputs` (dense, in the

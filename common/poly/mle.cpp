@@ -154,6 +154,29 @@ template <typename F>
 Fp2 evaluate_impl(std::span<const F> table, std::span<const Fp2> r) {
   ZK_ASSERT_MSG(table.size() == (size_t(1) << r.size()), "MLE table size must be 2^k");
   if (r.empty()) return Fp2(table[0]);
+  // Coordinates at 0 or 1 select entries instead of weighing them: the MLE at r is the
+  // MLE of the entries with those bits, at the other coordinates. A point on a block
+  // of a larger table (a claim placed in a batch) then costs its block.
+  std::vector<unsigned> free;
+  size_t base = 0;
+  for (unsigned j = 0; j < r.size(); ++j) {
+    if (r[j] == Fp2::zero()) continue;
+    if (r[j] == Fp2::one()) base |= size_t(1) << j;
+    else free.push_back(j);
+  }
+  if (free.size() < r.size()) {
+    std::vector<size_t> index{base};  // the table index of each assignment of the free bits
+    index.reserve(size_t(1) << free.size());
+    for (unsigned j : free) {
+      const size_t n = index.size();
+      for (size_t i = 0; i < n; ++i) index.push_back(index[i] | (size_t(1) << j));
+    }
+    std::vector<F> sub(index.size());
+    for (size_t i = 0; i < index.size(); ++i) sub[i] = table[index[i]];
+    std::vector<Fp2> point;
+    for (unsigned j : free) point.push_back(r[j]);
+    return evaluate_impl(std::span<const F>(sub), std::span<const Fp2>(point));
+  }
   std::vector<Fp2> cur = fold_impl(table, r[0]);
   for (size_t j = 1; j < r.size(); ++j) fold_in_place(cur, r[j]);
   return cur[0];
