@@ -259,8 +259,12 @@ class Planner {
     slicer::Manifest man;
     man.model = m;
     p_.model_digest = hash::hash(hash::Domain::Generic, slicer::serialize_manifest(man));
+    // A hiding table has one variable more than its values.
+    const unsigned max_vars = pcs::Params::standard().max_num_vars - 1;
     for (unsigned v : p_.unit_vars)
-      if (v > 26) return make_error("private proof: a tensor of 2^" + std::to_string(v) + " entries is too large");
+      if (v > max_vars)
+        return make_error("private proof: a tensor of 2^" + std::to_string(v) + " entries is too large (2^" +
+                          std::to_string(max_vars) + " at most)");
     return std::move(p_);
   }
 
@@ -1560,7 +1564,12 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
     auto& mult = cols[l.m_col];
     for (int64_t v : ints[l.cols[0]]) {
       const int64_t row = l.kind == LookupKind::Range ? v : v - m.act_lo();
-      if (row >= 0 && size_t(row) < (size_t(1) << l.table_vars)) mult[size_t(row)] += Fp::one();  // else: no row
+      if (row >= 0 && size_t(row) < (size_t(1) << l.table_vars)) {
+        mult[size_t(row)] += Fp::one();
+      } else if (!tamper.values) {  // only a cheating prover's value has no row
+        return make_error("private proof: internal error: " + lookup_name(m, l) + ": the value " + std::to_string(v) +
+                          " has no row");
+      }
     }
   }
   if (tamper.columns) tamper.columns(cols, p.output_cols);

@@ -164,7 +164,7 @@ Fp2 evaluate_impl(std::span<const F> table, std::span<const Fp2> r) {
     if (r[j] == Fp2::one()) base |= size_t(1) << j;
     else free.push_back(j);
   }
-  if (free.size() < r.size()) {
+  if (free.size() + 2 <= r.size()) {  // a quarter of the table or less: select (else fold, in parallel)
     std::vector<size_t> index{base};  // the table index of each assignment of the free bits
     index.reserve(size_t(1) << free.size());
     for (unsigned j : free) {

@@ -113,6 +113,17 @@ TEST_CASE("a cheating private prover's witness is rejected", "[private][tamper]"
     };
     CHECK_THAT(rejection(k, proved(k, t)), Catch::Contains("lookup into a remainder's range"));
   }
+  SECTION("a Requant off by one the other way (q - 1, top limb + 2^t): the top limb's offset copy") {
+    // The limb stays below 2^16, so its own check passes; l + 2^16 - 2^t does not.
+    const int64_t s = nodes[0].shift;
+    REQUIRE(s % 16 != 0);
+    c::PrivateTamper t;
+    t.values = [&](Tensors& v, Limbs& limbs) {
+      v[q0][0] -= 1;
+      limbs.at(q0).back()[0] += int64_t(1) << (s % 16);
+    };
+    CHECK_THAT(rejection(k, proved(k, t)), Catch::Contains("lookup into a remainder's range"));
+  }
   SECTION("a Relu output changed: the next linear map (it read the output the run made)") {
     c::PrivateTamper t;
     t.values = [&](Tensors& v, Limbs&) { v[y0][1] += 1; };
