@@ -7,6 +7,13 @@ CORPUS=$2
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
+# flip FILE COPY DIVISOR: COPY is FILE with the byte at size / DIVISOR flipped.
+flip() {
+  cp "$1" "$2"
+  local size
+  size=$(stat -c %s "$2")
+  printf '\xff' | dd of="$2" bs=1 seek=$((size / $3)) conv=notrunc status=none
+}
 
 for model in 4l_relu_conv_fc 3l_relu_conv_fc variable_cnn accuracy; do
   for n in 1 2 4; do
@@ -30,9 +37,7 @@ done
 
 dir="$WORK/4l_relu_conv_fc-2"
 # One byte flipped in the middle of the bundle: exit 1 with a reason.
-cp "$dir/bundle" "$WORK/bad"
-size=$(stat -c %s "$WORK/bad")
-printf '\xff' | dd of="$WORK/bad" bs=1 seek=$((size / 2)) conv=notrunc status=none
+flip "$dir/bundle" "$WORK/bad" 2
 set +e
 out=$("$ZKSLICE" verify "$dir" "$WORK/bad"); rc=$?
 set -e
@@ -76,9 +81,7 @@ done
   || fail "the private proof did not prove"
 "$ZKSLICE" verify "$dir" "$WORK/private" --fp "$fp" | grep -q "^VALID: private proof.*pinned" \
   || fail "the private proof did not verify"
-cp "$WORK/private" "$WORK/private.bad"
-size=$(stat -c %s "$WORK/private.bad")
-printf '\xff' | dd of="$WORK/private.bad" bs=1 seek=$((size / 3)) conv=notrunc status=none
+flip "$WORK/private" "$WORK/private.bad" 3
 set +e
 out=$("$ZKSLICE" verify "$dir" "$WORK/private.bad"); rc=$?
 set -e
