@@ -8,7 +8,9 @@
 #      (each answer's bundle is verified offline and checked to answer the input sent,
 #      and once more with `zkslice verify` pinning FP and the input), print the
 #      outputs, the per-slice timings and the miners' weights;
-#   4. stop everything it started (unless --keep-running: then the subnet stays up,
+#   4. the selfie case: the model's answer proved on this machine in zero knowledge
+#      (`zkslice prove --private`: the input is not in the proof) and verified, FP pinned;
+#   5. stop everything it started (unless --keep-running: then the subnet stays up,
 #      its addresses printed, until Ctrl-C).
 # Options: --requests N (default 3), --keep-running. Logs go to out/quickstart/.
 set -euo pipefail
@@ -96,6 +98,10 @@ echo
 echo "-- the miners' scores and weights (after the next epoch)"
 sleep 2.5
 "$ZKSLICE" weights --validator "$VADDR"
+echo
+echo "== 4. the selfie case: the answer proved on this machine in zero knowledge (the input stays here)"
+"$ZKSLICE" prove "$OUT_DIR/age" --input "$MODEL/input.json" --out "$OUT_DIR/private.zkp" --private
+"$ZKSLICE" verify "$OUT_DIR/age" "$OUT_DIR/private.zkp" --fp "$FP"
 if [ "$KEEP" = 1 ]; then
   echo
   echo "The subnet keeps running (validator $VADDR, logs in $OUT_DIR); Ctrl-C stops it."
