@@ -107,7 +107,10 @@ int run_prove_private(const std::string& dir, const std::string& input, const st
   for (int t : m.inputs) inputs.push_back(run->values[size_t(t)]);
   if (!json) fmt::print(stderr, "proving the model's output on a private input (zero knowledge)\n");
   auto t0 = std::chrono::steady_clock::now();
-  auto proof = circuits::prove_private(st, inputs, pcs::Params::standard(), circuits::random_seed());
+  auto proof = circuits::prove_private(st, inputs, pcs::Params::standard(), circuits::random_seed(), {},
+                                       [&](const std::string& phase, double ms) {
+                                         if (!json) fmt::print(stderr, "  {} done in {:.0f} ms\n", phase, ms);
+                                       });
   if (!proof.ok()) return fail(proof.error());
   double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   const auto bytes = circuits::PrivateProofFile{st.outputs, *proof}.write();

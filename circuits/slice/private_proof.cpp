@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <deque>
@@ -1454,12 +1455,20 @@ pcs::Seed random_seed() {
 }
 
 Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<std::vector<int64_t>>& inputs,
-                                  const pcs::Params& params, const pcs::Seed& seed, const PrivateTamper& tamper) {
+                                  const pcs::Params& params, const pcs::Seed& seed, const PrivateTamper& tamper,
+                                  const PrivateProgress& progress) {
   auto plan = plan_for(st);
   if (!plan.ok()) return make_error(plan.error());
   const Plan& p = *plan;
   const QModel& m = *st.model;
   PhaseClock clock;
+  auto phase_start = std::chrono::steady_clock::now();
+  auto lap = [&](const std::string& phase) {
+    clock.lap(phase);
+    const auto now = std::chrono::steady_clock::now();
+    if (progress) progress(phase, std::chrono::duration<double, std::milli>(now - phase_start).count());
+    phase_start = now;
+  };
   {
     size_t values = 0;
     for (size_t c = 0; c < p.columns(); ++c) values += size_t(1) << p.vars_of(c);
@@ -1573,7 +1582,7 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
     }
   }
   if (tamper.columns) tamper.columns(cols, p.output_cols);
-  clock.lap("run");
+  lap("run");
   // The mask table and the joint commitment, before any challenge.
   const std::vector<Fp> mask_table = pcs::expand_seed(seed, "private.mask_table", {}, p.mask_size);
   // The units: a lone column as it is, the pack assembled from its blocks.
@@ -1600,7 +1609,7 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
     if (!((*cp)[j]->commitment() == members[j])) return make_error("private proof: internal error: member layout");
   transcript::Transcript t("zkslice-private-v1");
   absorb_statement(t, st, p, params, root);
-  clock.lap("commit");
+  lap("commit");
   auto value_of = [&](size_t col) {
     return (*cp)[p.member(col)]->evaluations().subspan(p.col_offset[col], size_t(1) << p.vars_of(col));
   };
@@ -1680,7 +1689,7 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
     for (const auto& v : le.x_evals) field::write(w, v);
     ends.linears.push_back(std::move(le));
   }
-  clock.lap("linear maps");
+  lap("linear maps");
   for (const ProductCheck& pc : p.products) {
     const size_t no = size_t(1) << pc.nv;
     const std::vector<Fp2> tau = t.challenges("private.tau", pc.nv);
@@ -1705,7 +1714,7 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
     for (const auto& v : pe.evals) field::write(w, v);
     ends.products.push_back(std::move(pe));
   }
-  clock.lap("max");
+  lap("max");
   std::vector<std::shared_ptr<const pcs::CommittedPoly>> helpers;
   for (size_t li = 0; li < p.lookups.size(); ++li) {
     const LookupPlan& l = p.lookups[li];
@@ -1721,7 +1730,7 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
     for (auto& h : out->helpers) helpers.push_back(std::move(h));
     ends.lookups.push_back(out->claims);
   }
-  clock.lap("lookups");
+  lap("lookups");
   for (size_t o = 0; o < p.output_cols.size(); ++o) {
     ends.z.push_back(t.challenges("private.output", p.vars_of(p.output_cols[o])));
     ends.output_values.push_back(output_at(p.col_shape[p.output_cols[o]], st.outputs[o], ends.z.back()));
@@ -1736,7 +1745,7 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
   if (!opening.ok()) return make_error("private proof: opening: " + opening.error());
   w.u64(opening->size());
   w.raw(*opening);
-  clock.lap("opening");
+  lap("opening");
   clock.log("private proof");
   return w.take();
 }

@@ -46,6 +46,7 @@
 #include <functional>
 #include <map>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "circuits/slice/slice_proof.hpp"
@@ -82,8 +83,12 @@ struct PrivateTamper {
 // caller without one passes random_seed(). Fails, naming the node, when the model is not
 // provable here, when a requantization clamps, or when the outputs are not the model's
 // result on the inputs.
+// `progress`, when given, is called after each phase (the run, the commitment, the
+// linear maps, max pooling, the lookups, the opening) with its name and milliseconds.
+using PrivateProgress = std::function<void(const std::string& phase, double ms)>;
 Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<std::vector<int64_t>>& inputs,
-                                  const pcs::Params& params, const pcs::Seed& seed, const PrivateTamper& tamper = {});
+                                  const pcs::Params& params, const pcs::Seed& seed, const PrivateTamper& tamper = {},
+                                  const PrivateProgress& progress = {});
 // Checks a proof against the statement (the model, its outputs, FP and binding); the
 // error says what failed. The proof must reach 100 bits (`soundness` receives the terms).
 Status verify_private(const PrivateStatement& st, std::span<const uint8_t> proof, const pcs::Params& params,
