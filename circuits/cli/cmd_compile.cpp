@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "circuits/slice/fingerprint.hpp"
+#include "circuits/slice/private_proof.hpp"
 #include "cli/commands.hpp"
 #include "cli/files.hpp"
 #include "hash/blake2b.hpp"
@@ -386,6 +387,13 @@ int run_publish(const std::string& dir, const std::string& out, bool json) {
   return 0;
 }
 
+// Whether `prove --private` takes the model (it reads the weights: a verify-only
+// manifest cannot say).
+Status private_provable(const slicer::Manifest& man) {
+  if (man.verify_only()) return make_error("a verify-only manifest has no weights to plan with");
+  return circuits::check_private_provable(man.model);
+}
+
 int run_inspect(const std::string& dir, bool json) {
   auto man = load_manifest(dir);
   if (!man.ok()) {
@@ -414,6 +422,9 @@ int run_inspect(const std::string& dir, bool json) {
     for (const auto& n : m.nodes)
       if (n.acc_bound > 0) ra.push_back({{"node", n.name}, {"op", n.op}, {"acc_log2", std::log2(n.acc_bound)}, {"shift", n.shift}});
     j["range_analysis"] = ra;
+    const Status priv = private_provable(*man);
+    j["private_proofs"] = priv.ok() ? nlohmann::json{{"provable", true}}
+                                    : nlohmann::json{{"provable", false}, {"reason", priv.error()}};
     fmt::print("{}\n", j.dump(2));
     return 0;
   }
@@ -424,6 +435,10 @@ int run_inspect(const std::string& dir, bool json) {
                util::to_hex(man->published_from));
   print_slices(m, man->slices);
   print_exposure(*exposure);
+  if (const Status priv = private_provable(*man); priv.ok())
+    fmt::print("private proofs (prove --private, zero knowledge, the whole model in one proof): provable\n");
+  else
+    fmt::print("private proofs (prove --private): not provable: {}\n", priv.error());
   fmt::print("range analysis (max |acc|, headroom to 2^62):\n");
   for (const auto& n : m.nodes)
     if (n.acc_bound > 0)

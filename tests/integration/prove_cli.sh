@@ -77,6 +77,7 @@ done
 # Private-input proofs (prove --private): proved in one process and verified in another
 # (both must build the same plan), pinned to the fingerprint; a flipped byte, a
 # verify-only manifest and --input are refused with a reason.
+"$ZKSLICE" inspect "$dir" | grep -q "^private proofs .*: provable$" || fail "inspect does not say the model proves privately"
 "$ZKSLICE" prove "$dir" --input "$CORPUS/4l_relu_conv_fc/input.json" --out "$WORK/private" --private >/dev/null 2>&1 \
   || fail "the private proof did not prove"
 "$ZKSLICE" verify "$dir" "$WORK/private" --fp "$fp" | grep -q "^VALID: private proof.*pinned" \
