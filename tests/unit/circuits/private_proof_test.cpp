@@ -2,6 +2,7 @@
 // with the input never in the statement, refusals that name the node, and tampering
 // (proof bytes, statement fields, witness columns) rejected.
 #include <catch2/catch.hpp>
+#include <random>
 
 #include "unit/circuits/private_case.hpp"
 
@@ -95,6 +96,43 @@ TEST_CASE("a private proof is bound to its statement and its bytes", "[private][
     CHECK(other != proof);
     CHECK(rejection(k, other).empty());
   }
+}
+
+TEST_CASE("malformed private proofs and files are rejected with a reason, never a crash", "[private][tamper]") {
+  const Case k = load("1l_mlp");
+  const auto proof = proved(k);
+  std::mt19937_64 rng(13);
+  // Bounded: 64 flipped bytes anywhere, 16 truncations, 8 random tails.
+  for (int i = 0; i < 64; ++i) {
+    auto p = proof;
+    p[rng() % p.size()] ^= uint8_t(1 + rng() % 255);
+    CHECK_FALSE(rejection(k, p).empty());
+  }
+  for (int i = 0; i < 16; ++i) {
+    auto p = proof;
+    p.resize(rng() % p.size());
+    CHECK_FALSE(rejection(k, p).empty());
+  }
+  for (int i = 0; i < 8; ++i) {
+    auto p = proof;
+    const size_t at = rng() % p.size();
+    for (size_t j = at; j < p.size(); ++j) p[j] = uint8_t(rng());
+    CHECK_FALSE(rejection(k, p).empty());
+  }
+  // The file around it: its outputs and proof come back; a cut or a count past the end
+  // is refused.
+  const c::PrivateProofFile f{k.st.outputs, proof};
+  const auto bytes = f.write();
+  REQUIRE(c::PrivateProofFile::is_one(bytes));
+  auto back = c::PrivateProofFile::read(bytes);
+  REQUIRE(back.ok());
+  CHECK(back->outputs == f.outputs);
+  CHECK(back->proof == f.proof);
+  for (size_t cut : {size_t(0), size_t(5), size_t(12), bytes.size() / 2, bytes.size() - 1})
+    CHECK_FALSE(c::PrivateProofFile::read(std::span<const uint8_t>(bytes).first(cut)).ok());
+  auto huge = bytes;
+  huge[8] = huge[9] = huge[10] = huge[11] = 0xff;  // the output count
+  CHECK_FALSE(c::PrivateProofFile::read(huge).ok());
 }
 
 TEST_CASE("a cheating private prover's witness is rejected", "[private][tamper]") {
