@@ -83,6 +83,12 @@ struct LinearPlan {
   // in the output's layout, proved by sum_o eq(r, o) x_0(o) x_1(o)).
   std::vector<LinearInput> ins;
   bool product = false;
+  // A MatMul of two activations, A [batch.., M, K] B [batch.., K, N] (ins: A, then B
+  // transposed to [batch.., N, K] by a copy, so k is the lowest variable of both): the
+  // map sumcheck runs over (k, batch) of sum eq(r_b, b) A(k, r_m, b) Bt(k, r_n, b).
+  bool matmul = false;
+  unsigned kb = 0, mb = 0, nb = 0, bb = 0;  // the axes' variables
+  int64_t mm_K = 0, mm_batches = 0;
   bool derived = false;  // a column the plan adds (a copy, a stack, max pooling's D)
   bool requantizes = false;  // an activation requantized (clamping refused); else a copy or stack
   std::vector<int64_t> bias;  // dense, one an output
@@ -300,8 +306,8 @@ class Planner {
     if (n.op == "Concat" || slice_detail::is_layout(n)) return layout(k, *out);
     if (n.op == "Relu" || slice_detail::is_table_op(m, n) || slice_detail::is_function_op(n)) return unary(k);
     return node_error(n, "is not provable in a private-input proof yet (it proves Gemm, Conv, ConvTranspose, "
-                         "pooling, ReduceSum/Mean, Add/Sub/Sum, Mul, layout ops, Relu, PRelu, and table and "
-                         "function ops)");
+                         "pooling, ReduceSum/Mean, Add/Sub/Sum, Mul, MatMul, layout ops, Relu, PRelu, and "
+                         "table and function ops)");
   }
 
   // A linear op's output column, limbs and lookups; `bound` is max |acc| per output.
@@ -361,7 +367,12 @@ class Planner {
     masked[sel] = 0;
     lp.d_reader = sc::masked_degrees(lp.nv, lp.terms, masked, true);
     std::vector<char> maker_masked;
-    if (lp.product) {
+    if (lp.matmul) {
+      lp.kv = lp.kb + lp.bb;
+      lp.maker_terms = {{Fp2::one(), {0, 1, 2}}};  // eq(r_b, b) (the verifier's), A', Bt'
+      maker_masked = {0, 1, 1};
+      lp.d_maker = sc::masked_degrees(lp.kv, lp.maker_terms, maker_masked, false);
+    } else if (lp.product) {
       lp.kv = lp.nv;
       maker_masked = {1, 1};  // x_0 x_1 with eq(r, .): the product of every factor
       lp.d_maker = sc::masked_degrees(lp.kv, {}, maker_masked, true);
@@ -703,7 +714,8 @@ class Planner {
     const QNode& n = m_.nodes[k];
     if (n.inputs.size() != 2) return node_error(n, "expected two inputs");
     const model::QTensor &a = m_.tensors[n.inputs[0]], &b = m_.tensors[n.inputs[1]];
-    if (a.is_const == b.is_const) return node_error(n, "multiplies two activations: not provable in a private proof yet");
+    if (!a.is_const && !b.is_const) return activation_matmul(k, out);
+    if (a.is_const && b.is_const) return node_error(n, "multiplies two constants");
     const model::QTensor& w = a.is_const ? a : b;
     const model::QTensor& xt = a.is_const ? b : a;
     auto x = held(n, a.is_const ? n.inputs[1] : n.inputs[0]);
@@ -730,6 +742,54 @@ class Planner {
             if (w.data[i * K + kk] != 0) e->push_back({uint32_t(i * N + j), uint32_t(kk * N + j), w.data[i * K + kk]});
     }
     return sparse_linear(k, out, {{*x, e}}, std::vector<int64_t>(out.real_count(), 0), n.shift, true);
+  }
+
+  Status activation_matmul(size_t k, const poly::PaddedShape& out) {
+    const QNode& n = m_.nodes[k];
+    const auto &as = m_.tensors[n.inputs[0]].shape, &bs = m_.tensors[n.inputs[1]].shape;
+    const auto& os = m_.tensors[n.outputs[0]].shape;
+    if (as.size() < 2 || as.size() != bs.size() || os.size() != as.size() ||
+        !std::equal(as.begin(), as.end() - 2, bs.begin()) || !std::equal(as.begin(), as.end() - 2, os.begin()))
+      return node_error(n, "multiplies activations of other ranks or batches: not provable in a private proof yet");
+    const int64_t M = as[as.size() - 2], K = as.back(), N = bs.back();
+    if (bs[bs.size() - 2] != K || os[os.size() - 2] != M || os.back() != N) return node_error(n, "shapes do not match");
+    if (K < 2) return node_error(n, "contracts one entry: not provable in a private proof yet");
+    auto a = held(n, n.inputs[0]), b = held(n, n.inputs[1]);
+    if (!a.ok()) return make_error(a.error());
+    if (!b.ok()) return make_error(b.error());
+    auto a_shape = slice_detail::padded_of(as);
+    if (!a_shape.ok() || !(p_.col_shape[*a] == *a_shape) || p_.col_shape[*b].real_count() != uint64_t(numel(bs)))
+      return node_error(n, "its operands are not laid out as their shapes: not provable in a private proof yet");
+    // B transposed: Bt [batch.., N, K], a copy.
+    model::Shape ts(bs.begin(), bs.end() - 2);
+    ts.push_back(N), ts.push_back(K);
+    auto bt_shape = slice_detail::padded_of(ts);
+    if (!bt_shape.ok()) return node_error(n, bt_shape.error());
+    const int64_t batches = numel(bs) / (K * N);
+    auto e = std::make_shared<std::vector<Entry>>();
+    for (int64_t bi = 0; bi < batches; ++bi)
+      for (int64_t kk = 0; kk < K; ++kk)
+        for (int64_t j = 0; j < N; ++j)
+          e->push_back({uint32_t((bi * N + j) * K + kk), uint32_t((bi * K + kk) * N + j), 1});
+    ZK_TRY(sparse_linear(k, *bt_shape, {{*b, e}}, std::vector<int64_t>(size_t(numel(ts)), 0), 0, false, false));
+    LinearPlan lp;
+    lp.matmul = true;
+    LinearInput la, lb;
+    la.col = *a, lb.col = p_.linears.back().q_col;
+    lp.ins = {la, lb};
+    const size_t r = as.size();
+    lp.kb = a_shape->axis_bits(r - 1), lp.mb = a_shape->axis_bits(r - 2), lp.nb = out.axis_bits(r - 1);
+    lp.bb = a_shape->num_vars() - lp.kb - lp.mb;
+    lp.mm_K = K, lp.mm_batches = batches;
+    lp.bias.assign(out.real_count(), 0);
+    const std::vector<double> bound(out.real_count(), double(K) * in_max() * in_max());
+    return add_linear(k, std::move(lp), out, n.shift, bound, true);
+  }
+
+  static int64_t numel(const model::Shape& s) {
+    int64_t v = 1;
+    for (int64_t d : s) v *= d;
+    return v;
   }
 
   // ConvTranspose entry by entry (its MACs: the corpus's are small).
@@ -1117,7 +1177,7 @@ class Planner {
     for (const auto& lp : p_.linears) {
       read(lp.q_col, 0, lp.nv);
       for (size_t c : lp.limb_cols) read(c, 0, lp.nv);
-      for (const auto& in : lp.ins) read(in.col, 0, lp.kv);
+      for (const auto& in : lp.ins) read(in.col, 0, lp.matmul ? p_.col_shape[in.col].num_vars() : lp.kv);
     }
     for (const auto& pc : p_.products) {
       for (const auto& f : pc.factors) read(f.col, f.block << pc.nv, pc.nv);
@@ -1200,6 +1260,7 @@ void absorb_statement(transcript::Transcript& t, const PrivateStatement& st, con
     t.absorb_u64("private.linear.kv", lp.kv);
     t.absorb_u64("private.linear.nv", lp.nv);
     t.absorb_u64("private.linear.product", lp.product);
+    t.absorb_u64("private.linear.matmul", lp.matmul);
   }
   for (const auto& pc : p.products) {
     t.absorb_u64("private.max", pc.node);
@@ -1255,6 +1316,29 @@ Fp2 bias_at(const LinearPlan& lp, std::span<const Fp2> r) {
 std::vector<Fp2> padded(std::vector<Fp2> point, unsigned vars) {
   point.resize(vars, Fp2::zero());
   return point;
+}
+
+// A MatMul of activations: the output point r's pieces (n, m, batch) and the factor of
+// the coordinates above the output's layout, all of which read 0.
+struct MatmulPoint {
+  std::span<const Fp2> n, m, b;
+  Fp2 extra = Fp2::one();
+};
+MatmulPoint matmul_point(const LinearPlan& lp, std::span<const Fp2> r) {
+  MatmulPoint p{r.subspan(0, lp.nb), r.subspan(lp.nb, lp.mb), r.subspan(lp.nb + lp.mb, lp.bb)};
+  for (size_t j = lp.out.num_vars(); j < r.size(); ++j) p.extra *= Fp2::one() - r[j];
+  return p;
+}
+// Operand j's point: (k, its own middle axis (m for A, n for Bt), batch), k and batch
+// from the map sumcheck's point.
+std::vector<Fp2> matmul_operand_point(const LinearPlan& lp, size_t j, std::span<const Fp2> r,
+                                      std::span<const Fp2> r_in) {
+  const auto mp = matmul_point(lp, r);
+  std::vector<Fp2> z(r_in.begin(), r_in.begin() + lp.kb);
+  const auto mid = j == 0 ? mp.m : mp.n;
+  z.insert(z.end(), mid.begin(), mid.end());
+  z.insert(z.end(), r_in.begin() + lp.kb, r_in.begin() + lp.kb + lp.bb);
+  return z;
 }
 
 // What a linear op's two sumchecks end in (both sides).
@@ -1324,7 +1408,8 @@ Result<std::vector<pcs::Claim>> claims_of(const Plan& p, const Ends& e, const Fp
     const LinearEnds& le = e.linears[li];
     ZK_TRY(on_column(lp.q_col, le.r, le.reader_evals[1]));
     for (size_t j = 0; j < lp.limb_cols.size(); ++j) ZK_TRY(on_column(lp.limb_cols[j], le.r, le.reader_evals[2 + j]));
-    for (size_t j = 0; j < lp.ins.size(); ++j) ZK_TRY(on_column(lp.ins[j].col, le.r_in, le.x_evals[j]));
+    for (size_t j = 0; j < lp.ins.size(); ++j)
+      ZK_TRY(on_column(lp.ins[j].col, lp.matmul ? matmul_operand_point(lp, j, le.r, le.r_in) : le.r_in, le.x_evals[j]));
     place(sc::final_mask_weights(lp.d_reader, le.rho_reader, le.r), lp.off_reader, le.reader.final_mask);
     // The maker's final mask with the secret offset's part, K 2^-kv = c S(r) 2^-kv (S's
     // entries at off_S), as one claim.
@@ -1503,6 +1588,17 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
       std::vector<int64_t> acc = lp.bias;
       if (lp.product) {
         for (size_t o = 0; o < acc.size(); ++o) acc[o] = ints[lp.ins[0].col][o] * ints[lp.ins[1].col][o];
+      } else if (lp.matmul) {  // acc[b][m][n] = sum_k A[b][m][k] Bt[b][n][k]
+        const auto &A = ints[lp.ins[0].col], &Bt = ints[lp.ins[1].col];
+        const size_t Kd = size_t(lp.mm_K), Md = A.size() / Kd / size_t(lp.mm_batches),
+                     Nd = Bt.size() / Kd / size_t(lp.mm_batches);
+        for (size_t b = 0; b < size_t(lp.mm_batches); ++b)
+          for (size_t i = 0; i < Md; ++i)
+            for (size_t j = 0; j < Nd; ++j) {
+              int64_t v = 0;
+              for (size_t kk = 0; kk < Kd; ++kk) v += A[(b * Md + i) * Kd + kk] * Bt[(b * Nd + j) * Kd + kk];
+              acc[(b * Md + i) * Nd + j] = v;
+            }
       } else {
         for (const auto& in : lp.ins) in.apply(ints[in.col], acc);
       }
@@ -1659,7 +1755,31 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
     // The map, proving acc^(r) - b(r) with the secret offset c S(r).
     std::vector<std::vector<Fp2>> folded;
     sc::MaskedInstance maker{{{}, lp.maker_terms, {}}, {}};
-    if (lp.product) {
+    std::vector<std::vector<Fp2>> matmul_tables;  // E, A', RA', Bt', RBt'
+    if (lp.matmul) {
+      const auto mp = matmul_point(lp, le.r);
+      const auto em = poly::eq_table(mp.m), en = poly::eq_table(mp.n), eb = poly::eq_table(mp.b);
+      const size_t kn = size_t(1) << lp.kb, tn = size_t(1) << lp.kv;
+      matmul_tables.assign(5, std::vector<Fp2>(tn, Fp2::zero()));
+      for (size_t b = 0; b < eb.size(); ++b) {
+        for (size_t kk = 0; kk < kn; ++kk) matmul_tables[0][kk + b * kn] = mp.extra * eb[b];
+        // operand j's middle axis has mid bits; fold it with its eq table
+        auto fold = [&](size_t col, const std::vector<Fp2>& e, unsigned mid, std::vector<Fp2>& vt, std::vector<Fp2>& mt) {
+          const auto v = value_of(col), mask = mask_of(col);
+          for (size_t x = 0; x < e.size(); ++x)
+            for (size_t kk = 0; kk < kn; ++kk) {
+              const size_t at = kk + (x << lp.kb) + (b << (lp.kb + mid));
+              vt[kk + b * kn] += e[x] * Fp2(v[at]);
+              mt[kk + b * kn] += e[x] * Fp2(mask[at]);
+            }
+        };
+        fold(lp.ins[0].col, em, lp.mb, matmul_tables[1], matmul_tables[2]);
+        fold(lp.ins[1].col, en, lp.nb, matmul_tables[3], matmul_tables[4]);
+      }
+      maker.inst.factors = {std::span<const Fp2>(matmul_tables[0]), std::span<const Fp2>(matmul_tables[1]),
+                            std::span<const Fp2>(matmul_tables[3])};
+      maker.masks = {std::span<const Fp>(), std::span<const Fp2>(matmul_tables[2]), std::span<const Fp2>(matmul_tables[4])};
+    } else if (lp.product) {
       maker.inst.eq_point = le.r;
       for (const auto& in : lp.ins) {
         const auto [v, mask] = first(in.col, ni);
@@ -1680,7 +1800,8 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
     const sc::Mask maker_mask(T.subspan(lp.off_maker, sc::mask_entries(lp.d_maker)), lp.d_maker);
     auto om = sc::prove_zk(maker, le.reader_evals[0] - bias_at(lp, le.r), maker_mask, root, t, K);
     le.maker = om.proof;
-    for (size_t j = 0; j < lp.ins.size(); ++j) le.x_evals.push_back(om.factor_evals[lp.product ? j : 2 * j + 1]);
+    for (size_t j = 0; j < lp.ins.size(); ++j)
+      le.x_evals.push_back(om.factor_evals[lp.matmul ? 1 + j : lp.product ? j : 2 * j + 1]);
     t.absorb("private.maker_evals", std::span<const Fp2>(le.x_evals));
     le.r_in = om.point, le.rho_maker = om.rho;
     le.reader.write(w);
@@ -1796,7 +1917,13 @@ Status verify_private(const PrivateStatement& st, std::span<const uint8_t> bytes
     auto s2 = sc::verify_zk(le.reader_evals[0] - bias_at(lp, le.r), lp.d_maker, root, le.maker, t);
     if (!s2.ok()) return fail("linear map: " + s2.error());
     std::vector<Fp2> maker_evals;
-    if (lp.product) {
+    if (lp.matmul) {  // eq(r_b, b) times the extension's factor, constant in k
+      const auto mp = matmul_point(lp, le.r);
+      const auto rb = std::span<const Fp2>(s2->point).subspan(lp.kb, lp.bb);
+      Fp2 e = mp.extra;
+      for (unsigned i = 0; i < lp.bb; ++i) e *= mp.b[i] * rb[i] + (Fp2::one() - mp.b[i]) * (Fp2::one() - rb[i]);
+      maker_evals = {e, le.x_evals[0], le.x_evals[1]};
+    } else if (lp.product) {
       maker_evals = le.x_evals;
     } else {
       for (size_t j = 0; j < lp.ins.size(); ++j) {

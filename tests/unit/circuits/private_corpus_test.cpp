@@ -15,8 +15,8 @@ TEST_CASE("private proofs of dense networks and table ops verify at 100 bits", "
                              "1l_max_pool", "1l_mean", "1l_mlp", "1l_pad", "1l_prelu", "1l_relu", "1l_reshape",
                              "1l_sigmoid", "1l_slice", "1l_sqrt", "1l_tanh", "1l_upsample", "1l_var", "2l_relu_fc",
                              "2l_relu_sigmoid_conv", "3l_relu_conv_fc", "4l_relu_conv_fc", "accuracy", "eye",
-                             "idolmodel", "mnist_gan", "prelu_gmm", "quantize_dequantize", "sklearn_mlp",
-                             "variable_cnn");
+                             "idolmodel", "large_op_graph", "mnist_gan", "prelu_gmm", "quantize_dequantize",
+                             "sklearn_mlp", "tutorial", "variable_cnn");
   INFO(name);
   const Case k = load(name);
   REQUIRE(c::check_private_provable(k.m.q).ok());
