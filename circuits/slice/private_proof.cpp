@@ -758,20 +758,20 @@ class Planner {
     if (!a.ok()) return make_error(a.error());
     if (!b.ok()) return make_error(b.error());
     auto a_shape = slice_detail::padded_of(as);
-    if (!a_shape.ok() || !(p_.col_shape[*a] == *a_shape) || p_.col_shape[*b].real_count() != uint64_t(numel(bs)))
+    if (!a_shape.ok() || !(p_.col_shape[*a] == *a_shape) || p_.col_shape[*b].real_count() != uint64_t(model::numel(bs)))
       return node_error(n, "its operands are not laid out as their shapes: not provable in a private proof yet");
     // B transposed: Bt [batch.., N, K], a copy.
     model::Shape ts(bs.begin(), bs.end() - 2);
     ts.push_back(N), ts.push_back(K);
     auto bt_shape = slice_detail::padded_of(ts);
     if (!bt_shape.ok()) return node_error(n, bt_shape.error());
-    const int64_t batches = numel(bs) / (K * N);
+    const int64_t batches = model::numel(bs) / (K * N);
     auto e = std::make_shared<std::vector<Entry>>();
     for (int64_t bi = 0; bi < batches; ++bi)
       for (int64_t kk = 0; kk < K; ++kk)
         for (int64_t j = 0; j < N; ++j)
           e->push_back({uint32_t((bi * N + j) * K + kk), uint32_t((bi * K + kk) * N + j), 1});
-    ZK_TRY(sparse_linear(k, *bt_shape, {{*b, e}}, std::vector<int64_t>(size_t(numel(ts)), 0), 0, false, false));
+    ZK_TRY(sparse_linear(k, *bt_shape, {{*b, e}}, std::vector<int64_t>(size_t(model::numel(ts)), 0), 0, false, false));
     LinearPlan lp;
     lp.matmul = true;
     LinearInput la, lb;
@@ -784,12 +784,6 @@ class Planner {
     lp.bias.assign(out.real_count(), 0);
     const std::vector<double> bound(out.real_count(), double(K) * in_max() * in_max());
     return add_linear(k, std::move(lp), out, n.shift, bound, true);
-  }
-
-  static int64_t numel(const model::Shape& s) {
-    int64_t v = 1;
-    for (int64_t d : s) v *= d;
-    return v;
   }
 
   // ConvTranspose entry by entry (its MACs: the corpus's are small).
