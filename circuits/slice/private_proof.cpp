@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <deque>
 #include <tuple>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -42,6 +43,7 @@ constexpr uint32_t kPrivateVersion = 1;
 // it: a 2-entry tensor read by its Requant and by the next Gemm was solvable).
 constexpr unsigned kMinReadVars = 7;
 constexpr unsigned kLimbBits = 16;
+constexpr unsigned kMaxStackVars = 20;  // a batched lookup's stack: at most 2^20 entries
 
 enum class LookupKind : uint8_t { Act = 1, Range = 2, Function = 3 };
 
@@ -91,6 +93,10 @@ struct LinearPlan {
   int64_t mm_K = 0, mm_batches = 0;
   bool derived = false;  // a column the plan adds (a copy, a stack, max pooling's D)
   bool requantizes = false;  // an activation requantized (clamping refused); else a copy or stack
+  // A range check: acc itself in [0, 2^shift), its limbs' sum (no q, no rounding bias):
+  // the Requant zerocheck is sum_o eq(tau, o) sel(o) [acc(o) - sum_j 2^(16 j) l_j(o)] = 0.
+  bool range_only = false;
+  size_t limb_factor(size_t j) const { return (range_only ? 1 : 2) + j; }  // in the zerocheck
   std::vector<int64_t> bias;  // dense, one an output
   size_t q_col = 0;
   std::vector<size_t> limb_cols;
@@ -126,18 +132,32 @@ struct ProductCheck {
   size_t masked_count() const { return factors.size() + (e_col == SIZE_MAX ? 0 : 1); }
 };
 
+// y(o) = max_t x(taps[t][o]) (taps[t][o] < 0: outside the input, never the max).
 struct MaxPlan {
   size_t node = 0;
   size_t x_col = 0, y_col = 0;
-  model::kern::PoolParams pool{};
+  std::vector<std::vector<int64_t>> taps;
 };
 
-enum class Step : uint8_t { Linear, Unary, Max };
+// The executor's Div, q = floor((2A + D) / (2D)) with A = a 2^ka and D = b 2^kb (round
+// half up), for b > 0: q is committed and checked by a product and two range checks
+// (Planner::divide). `a` is an activation column or constants; both are broadcast to q
+// by index.
+struct DivPlan {
+  size_t node = 0;
+  size_t a_col = SIZE_MAX, b_col = 0, q_col = 0;
+  const std::vector<int64_t>* a_const = nullptr;
+  std::vector<int64_t> ia, ib;
+  unsigned ka = 0, kb = 0;
+};
+
+enum class Step : uint8_t { Linear, Unary, Max, Div };
 
 struct UnaryPlan {
   size_t node = 0;
   size_t x_col = 0, y_col = 0;
   const FunctionTable* table = nullptr;
+  bool derived = false;  // not a node's output (Softmax's exponentials)
 };
 
 struct Plan {
@@ -152,6 +172,7 @@ struct Plan {
   std::vector<LinearPlan> linears;
   std::vector<UnaryPlan> unaries;
   std::vector<MaxPlan> maxes;
+  std::vector<DivPlan> divs;
   std::vector<ProductCheck> products;
   std::vector<LookupPlan> lookups;
   std::vector<std::pair<Step, size_t>> steps;  // the run's order
@@ -302,12 +323,14 @@ class Planner {
     if (n.op == "ReduceMean" || n.op == "ReduceSum") return reduce(k, *out);
     if (n.op == "ConvTranspose") return conv_transpose(k, *out);
     if (n.op == "MatMul") return matmul(k, *out);
+    if (n.op == "Div") return div_node(k, *out);
+    if (n.op == "Softmax") return softmax(k, *out);
     if (n.op == "PRelu" && !slice_detail::is_function_op(n)) return prelu(k, *out);
     if (n.op == "Concat" || slice_detail::is_layout(n)) return layout(k, *out);
     if (n.op == "Relu" || slice_detail::is_table_op(m, n) || slice_detail::is_function_op(n)) return unary(k);
     return node_error(n, "is not provable in a private-input proof yet (it proves Gemm, Conv, ConvTranspose, "
-                         "pooling, ReduceSum/Mean, Add/Sub/Sum, Mul, MatMul, layout ops, Relu, PRelu, and "
-                         "table and function ops)");
+                         "pooling, ReduceSum/Mean, Add/Sub/Sum, Mul, Div, MatMul, Softmax, layout ops, Relu, "
+                         "PRelu, and table and function ops)");
   }
 
   // A linear op's output column, limbs and lookups; `bound` is max |acc| per output.
@@ -348,7 +371,7 @@ class Planner {
     lp.nv = std::max(kMinReadVars, out.num_vars());
     lp.kv = kMinReadVars;
     for (const auto& in : lp.ins) lp.kv = std::max(lp.kv, p_.col_shape[in.col].num_vars());
-    lp.q_col = new_col(out);
+    lp.q_col = lp.range_only ? SIZE_MAX : new_col(out);
     // Limbs of 16 bits and a top limb of t = s - 16 (L - 1) bits (rule 3), each in
     // [0, 2^16) by the 16-bit range lookup; a top limb l of t < 16 bits also has
     // l + 2^16 - 2^t in [0, 2^16) (a copy with that offset, below), so l < 2^t. Every
@@ -358,12 +381,18 @@ class Planner {
       lp.limb_bits.push_back(std::min(kLimbBits, lp.shift - done));
       range16(k, lp.limb_cols.back());
     }
-    // Factors: acc (masked by S), q, the limbs (masked by their commitments), sel.
-    const unsigned L = static_cast<unsigned>(lp.limb_cols.size()), sel = 2 + L;
-    lp.terms = {{Fp2::one(), {0, sel}}, {-Fp2(Fp(uint64_t(1) << lp.shift)), {1, sel}}};
-    if (lp.shift > 0) lp.terms.push_back({Fp2(Fp(uint64_t(1) << (lp.shift - 1))), {sel}});
-    for (unsigned j = 0; j < L; ++j) lp.terms.push_back({-Fp2(Fp(uint64_t(1) << (kLimbBits * j))), {2 + j, sel}});
-    std::vector<char> masked(3 + L, 1);
+    // Factors: acc (masked by S), q (none in a range check), the limbs (masked by their
+    // commitments), sel.
+    const unsigned L = static_cast<unsigned>(lp.limb_cols.size());
+    const unsigned sel = static_cast<unsigned>(lp.limb_factor(L));
+    lp.terms = {{Fp2::one(), {0, sel}}};
+    if (!lp.range_only) {
+      lp.terms.push_back({-Fp2(Fp(uint64_t(1) << lp.shift)), {1, sel}});
+      if (lp.shift > 0) lp.terms.push_back({Fp2(Fp(uint64_t(1) << (lp.shift - 1))), {sel}});
+    }
+    for (unsigned j = 0; j < L; ++j)
+      lp.terms.push_back({-Fp2(Fp(uint64_t(1) << (kLimbBits * j))), {unsigned(lp.limb_factor(j)), sel}});
+    std::vector<char> masked(sel + 1, 1);
     masked[sel] = 0;
     lp.d_reader = sc::masked_degrees(lp.nv, lp.terms, masked, true);
     std::vector<char> maker_masked;
@@ -385,6 +414,12 @@ class Planner {
     }
     lp.requantizes = needs_range;
     if (needs_range) needs_range_.push_back({lp.q_col, k});
+    for (size_t c : lp.limb_cols) col_max_[c] = std::ldexp(1.0, kLimbBits);
+    if (!needs_range && !lp.range_only && shift == 0) {  // a derived column: its accumulator's bound
+      double mx = 0;
+      for (size_t o = 0; o < bound.size(); ++o) mx = std::max(mx, bound[o] + std::fabs(double(lp.bias[o])));
+      col_max_[lp.q_col] = mx;
+    }
     if (node_output) col_of_[m_.nodes[k].outputs[0]] = lp.q_col;
     lp.derived = !node_output;
     p_.steps.emplace_back(Step::Linear, p_.linears.size());
@@ -664,32 +699,192 @@ class Planner {
     return sparse_linear(k, out, parts, std::move(bias), 0, false);
   }
 
-  // x_0 x_1 entry by entry (no broadcast): both in the output's layout.
+  // x_0 x_1 entry by entry, a broadcast factor copied into the output's layout first.
   Status product(size_t k, const poly::PaddedShape& out) {
     const QNode& n = m_.nodes[k];
     LinearPlan lp;
     const auto& os = m_.tensors[n.outputs[0]].shape;
+    double bound = 1;
     for (int t : n.inputs) {
       auto x = held(n, t);
       if (!x.ok()) return make_error(x.error());
-      size_t col = *x;
-      if (!(p_.col_shape[col] == out)) {
-        // A broadcast factor: its copy in the output's layout first (a layout op).
-        const auto bi = model::kern::broadcast_index(m_.tensors[t].shape, os);
-        if (bi.size() != out.real_count()) return node_error(n, "inputs do not broadcast to the output");
-        auto e = std::make_shared<std::vector<Entry>>();
-        for (size_t o = 0; o < bi.size(); ++o) e->push_back({uint32_t(o), uint32_t(bi[o]), 1});
-        ZK_TRY(sparse_linear(k, out, {{col, e}}, std::vector<int64_t>(out.real_count(), 0), 0, false, false));
-        col = p_.linears.back().q_col;
-      }
+      auto col = copy_to(k, *x, model::kern::broadcast_index(m_.tensors[t].shape, os), out);
+      if (!col.ok()) return make_error(col.error());
       LinearInput li;
-      li.col = col;
+      li.col = *col;
       lp.ins.push_back(std::move(li));
+      bound *= max_of(*col);
     }
     lp.product = true;
     lp.bias.assign(out.real_count(), 0);
-    const std::vector<double> bound(out.real_count(), in_max() * in_max());
-    return add_linear(k, std::move(lp), out, n.shift, bound, true);
+    return add_linear(k, std::move(lp), out, n.shift, std::vector<double>(out.real_count(), bound), true);
+  }
+
+  // `col` read at index[o] for each output o, in the output's layout: the column itself
+  // when that is the identity, else its copy (a layout op).
+  Result<size_t> copy_to(size_t k, size_t col, const std::vector<int64_t>& index, const poly::PaddedShape& out) {
+    if (index.size() != out.real_count()) return step_error(m_, k, "inputs do not broadcast to the output");
+    bool identity = p_.col_shape[col] == out;
+    for (size_t o = 0; o < index.size() && identity; ++o) identity = index[o] == int64_t(o);
+    if (identity) return col;
+    auto e = std::make_shared<std::vector<Entry>>();
+    for (size_t o = 0; o < index.size(); ++o) e->push_back({uint32_t(o), uint32_t(index[o]), 1});
+    ZK_TRY(sparse_linear(k, out, {{col, e}}, std::vector<int64_t>(out.real_count(), 0), 0, false, false));
+    return p_.linears.back().q_col;
+  }
+
+  // One operand of a division: an activation column or constants, and the entry each
+  // output reads.
+  struct Operand {
+    size_t col = SIZE_MAX;
+    const std::vector<int64_t>* konst = nullptr;
+    std::vector<int64_t> index;
+  };
+
+  Status div_node(size_t k, const poly::PaddedShape& out) {
+    const QNode& n = m_.nodes[k];
+    if (n.inputs.size() != 2) return node_error(n, "expected two inputs");
+    const auto& os = m_.tensors[n.outputs[0]].shape;
+    const model::QTensor &at = m_.tensors[n.inputs[0]], &bt = m_.tensors[n.inputs[1]];
+    if (bt.is_const) return node_error(n, "divides by a constant (the compiler makes that a Mul)");
+    Operand a, b;
+    a.index = model::kern::broadcast_index(at.shape, os);
+    b.index = model::kern::broadcast_index(bt.shape, os);
+    if (at.is_const) {
+      a.konst = &at.data;
+    } else {
+      auto x = held(n, n.inputs[0]);
+      if (!x.ok()) return make_error(x.error());
+      a.col = *x;
+    }
+    auto y = held(n, n.inputs[1]);
+    if (!y.ok()) return make_error(y.error());
+    b.col = *y;
+    auto q = divide(k, out, a, b, n.aux);
+    if (!q.ok()) return make_error(q.error());
+    col_of_[n.outputs[0]] = *q;
+    return {};
+  }
+
+  // The executor's Div (DivPlan), q returned: q committed in the activation range,
+  // P = b q a product of shift 0, and two range checks of W bits (2D <= 2^W), linear in
+  // a, b and P:
+  //     r = 2A + D - 2D q = 2^(ka+1) a + 2^kb b - 2^(kb+1) P,
+  //     u = 2D - 1 - r    = 2^kb b - 2^(ka+1) a + 2^(kb+1) P - 1.
+  // r, u >= 0 give 0 <= r <= 2D - 1, so D >= 1 (b > 0) and 2A + D = 2D q + r is a
+  // division with remainder: q = floor((2A + D) / (2D)). Every magnitude stays far below
+  // p (add_linear's headroom), so the field's equations are the integers'.
+  Result<size_t> divide(size_t k, const poly::PaddedShape& out, const Operand& a, const Operand& b, int64_t shift) {
+    const size_t N = out.real_count();
+    if (shift < -30 || shift > 30)
+      return step_error(m_, k, "divides at a scale shift of " + std::to_string(shift) + " (at most 30 in a private proof)");
+    if (a.index.size() != N || b.index.size() != N) return step_error(m_, k, "inputs do not broadcast to the output");
+    DivPlan d;
+    d.node = k, d.a_col = a.col, d.a_const = a.konst, d.b_col = b.col, d.ia = a.index, d.ib = b.index;
+    d.ka = unsigned(std::max<int64_t>(shift, 0)), d.kb = unsigned(std::max<int64_t>(-shift, 0));
+    if (a.konst)
+      for (int64_t i : a.index)
+        if (i < 0 || size_t(i) >= a.konst->size()) return step_error(m_, k, "its constant does not broadcast");
+    d.q_col = new_col(out);
+    needs_range_.push_back({d.q_col, k});
+    p_.steps.emplace_back(Step::Div, p_.divs.size());
+    p_.divs.push_back(d);
+    // P = b q.
+    auto bq = copy_to(k, b.col, b.index, out);
+    if (!bq.ok()) return bq;
+    LinearPlan lp;
+    lp.product = true;
+    for (size_t c : {*bq, d.q_col}) {
+      LinearInput li;
+      li.col = c;
+      lp.ins.push_back(std::move(li));
+    }
+    lp.bias.assign(N, 0);
+    ZK_TRY(add_linear(k, std::move(lp), out, 0, std::vector<double>(N, max_of(*bq) * in_max()), false, false));
+    const size_t P = p_.linears.back().q_col;
+    unsigned W = 0;
+    while (std::ldexp(1.0, W) < 2 * max_of(b.col) * std::ldexp(1.0, d.kb)) ++W;
+    const int64_t A2 = int64_t(1) << (d.ka + 1), B1 = int64_t(1) << d.kb;
+    for (const int64_t sign : {1, -1}) {  // r, then u
+      std::vector<std::pair<size_t, std::shared_ptr<std::vector<Entry>>>> parts;
+      std::vector<int64_t> bias(N, sign > 0 ? 0 : -1);
+      auto ea = std::make_shared<std::vector<Entry>>(), eb = std::make_shared<std::vector<Entry>>(),
+           ep = std::make_shared<std::vector<Entry>>();
+      for (size_t o = 0; o < N; ++o) {
+        if (a.konst) {
+          bias[o] += sign * A2 * (*a.konst)[size_t(a.index[o])];
+        } else {
+          ea->push_back({uint32_t(o), uint32_t(a.index[o]), sign * A2});
+        }
+        eb->push_back({uint32_t(o), uint32_t(b.index[o]), B1});
+        ep->push_back({uint32_t(o), uint32_t(o), -sign * 2 * B1});
+      }
+      if (!a.konst) parts.emplace_back(a.col, ea);
+      parts.emplace_back(b.col, eb);
+      parts.emplace_back(P, ep);
+      ZK_TRY(range_check(k, out, parts, std::move(bias), W));
+    }
+    return d.q_col;
+  }
+
+  // Softmax along an axis (the executor's), per row: m = max x (a max check), d = x - m +
+  // act_hi (in the activation range: its lookup's), e = exp(d - act_hi) by a function
+  // lookup (the model's table, 0 below it), S = sum e (a linear op), and y = round(e 2^fo
+  // / S): a division with a = e, b = S and scale shift fo.
+  Status softmax(size_t k, const poly::PaddedShape& out) {
+    const QNode& n = m_.nodes[k];
+    auto x = held(n, n.inputs[0]);
+    if (!x.ok()) return make_error(x.error());
+    const auto& xs = m_.tensors[n.inputs[0]].shape;
+    if (n.table < 0 || size_t(n.table) >= m_.tables.size() || xs != m_.tensors[n.outputs[0]].shape ||
+        !(p_.col_shape[*x] == out))
+      return node_error(n, "needs its table and equal shapes");
+    int64_t outer = 0, len = 0, inner = 0;
+    model::softmax_layout(as_graph_node(n), xs, m_.opset, outer, len, inner);
+    const size_t N = out.real_count(), R = size_t(outer * inner);
+    if (len < 1 || size_t(outer * len * inner) != N) return node_error(n, "its axis does not fit its shape");
+    if (len > 64) return node_error(n, "takes the softmax of rows longer than 64 (not provable in a private proof yet)");
+    const poly::PaddedShape rows = poly::PaddedShape::flat(R);
+    std::vector<int64_t> row_of(N);
+    std::vector<std::vector<int64_t>> taps(static_cast<size_t>(len), std::vector<int64_t>(R));
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t j = 0; j < len; ++j)
+        for (int64_t i = 0; i < inner; ++i) {
+          const int64_t at = (o * len + j) * inner + i;
+          row_of[size_t(at)] = o * inner + i;
+          taps[size_t(j)][size_t(o * inner + i)] = at;
+        }
+    auto mx = max_check(k, *x, rows, std::move(taps));
+    if (!mx.ok()) return make_error(mx.error());
+    auto ex = std::make_shared<std::vector<Entry>>(), em = std::make_shared<std::vector<Entry>>();
+    for (size_t o = 0; o < N; ++o) {
+      ex->push_back({uint32_t(o), uint32_t(o), 1});
+      em->push_back({uint32_t(o), uint32_t(row_of[o]), -1});
+    }
+    ZK_TRY(sparse_linear(k, out, {{*x, ex}, {*mx, em}}, std::vector<int64_t>(N, m_.act_hi()), 0, false, false));
+    const size_t d_col = p_.linears.back().q_col;
+    // exp over d in [act_lo, act_hi], d - act_hi <= 0: the model's table, 0 below it
+    // (the executor's; its table holds 0, so never past it).
+    const model::QTable& qt = m_.tables[size_t(n.table)];
+    auto fe = std::make_shared<FunctionTable>();
+    fe->in_lo = m_.act_lo();
+    for (int64_t v = m_.act_lo(); v <= m_.act_hi(); ++v) {
+      const int64_t row = v - m_.act_hi() - qt.in_lo;
+      if (row >= int64_t(qt.values.size())) return node_error(n, "its table does not hold 0");
+      fe->values.push_back(row < 0 ? 0 : qt.values[size_t(row)]);
+    }
+    const size_t e_col = add_unary(k, d_col, intern(std::move(fe)), true);
+    auto es = std::make_shared<std::vector<Entry>>();
+    for (size_t o = 0; o < N; ++o) es->push_back({uint32_t(row_of[o]), uint32_t(o), 1});
+    ZK_TRY(sparse_linear(k, rows, {{e_col, es}}, std::vector<int64_t>(R, 0), 0, false, false));
+    Operand a, b;
+    a.col = e_col, b.col = p_.linears.back().q_col;
+    for (size_t o = 0; o < N; ++o) a.index.push_back(int64_t(o));
+    b.index = row_of;
+    auto q = divide(k, out, a, b, n.aux);
+    if (!q.ok()) return make_error(q.error());
+    col_of_[n.outputs[0]] = *q;
+    return {};
   }
 
   Status reduce(size_t k, const poly::PaddedShape& out) {
@@ -835,15 +1030,7 @@ class Planner {
     const size_t N = out.real_count();
     if (p_.col_shape[*x].real_count() != N || (n.mult.size() != 1 && n.mult.size() != N))
       return node_error(n, "expected one slope or one an output");
-    const size_t r_col = new_col(p_.col_shape[*x]);
-    UnaryPlan u{k, *x, r_col, relu_};
-    LookupPlan l;
-    l.kind = LookupKind::Function, l.node = k, l.cols = {u.x_col, u.y_col}, l.fn = relu_;
-    l.table_vars = unsigned(m_.cfg.act_bits);
-    p_.lookups.push_back(std::move(l));
-    in_function_.insert(u.x_col);
-    p_.steps.emplace_back(Step::Unary, p_.unaries.size());
-    p_.unaries.push_back(u);
+    const size_t r_col = add_unary(k, *x, relu_, false);
     auto ex = std::make_shared<std::vector<Entry>>(), er = std::make_shared<std::vector<Entry>>();
     for (size_t o = 0; o < N; ++o) {
       const int64_t sl = n.mult.size() == 1 ? n.mult[0] : n.mult[o];
@@ -860,49 +1047,65 @@ class Planner {
     auto x = held(n, n.inputs[0]);
     if (!x.ok()) return make_error(x.error());
     const auto& xs = m_.tensors[n.inputs[0]].shape;
-    MaxPlan mp;
+    model::kern::PoolParams pp{};
     model::Shape ys;
-    ZK_TRY(model::pool_setup(as_graph_node(n), xs, mp.pool, ys));
-    const auto& pp = mp.pool;
-    const size_t N = size_t(pp.N * pp.C * pp.OH * pp.OW), taps = size_t(pp.KH * pp.KW);
+    ZK_TRY(model::pool_setup(as_graph_node(n), xs, pp, ys));
+    const size_t N = size_t(pp.N * pp.C * pp.OH * pp.OW);
     if (out.real_count() != N || p_.col_shape[*x].real_count() != size_t(pp.N * pp.C * pp.H * pp.W))
       return node_error(n, "shapes do not match the pooling");
-    if (taps > 64) return node_error(n, "pools over more than 64 taps");
-    mp.node = k, mp.x_col = *x, mp.y_col = new_col(out);
-    col_of_[n.outputs[0]] = mp.y_col;
+    std::vector<std::vector<int64_t>> taps(size_t(pp.KH * pp.KW), std::vector<int64_t>(N, -1));
+    for (int64_t nc = 0; nc < pp.N * pp.C; ++nc)
+      for (int64_t oh = 0; oh < pp.OH; ++oh)
+        for (int64_t ow = 0; ow < pp.OW; ++ow)
+          for (int64_t kh = 0; kh < pp.KH; ++kh)
+            for (int64_t kw = 0; kw < pp.KW; ++kw) {
+              const int64_t ih = oh * pp.sh - pp.pt + kh * pp.dh, iw = ow * pp.sw - pp.pl + kw * pp.dw;
+              if (ih >= 0 && ih < pp.H && iw >= 0 && iw < pp.W)
+                taps[size_t(kh * pp.KW + kw)][size_t((nc * pp.OH + oh) * pp.OW + ow)] = (nc * pp.H + ih) * pp.W + iw;
+            }
+    auto y = max_check(k, *x, out, std::move(taps));
+    if (!y.ok()) return make_error(y.error());
+    col_of_[n.outputs[0]] = *y;
+    return {};
+  }
+
+  // y(o) = max_t x(taps[t][o]) as a committed column (returned), by the product check.
+  Result<size_t> max_check(size_t k, size_t x_col, const poly::PaddedShape& out, std::vector<std::vector<int64_t>> taps) {
+    const size_t N = out.real_count(), T = taps.size();
+    if (T == 0 || T > 64) return step_error(m_, k, "takes the max of " + std::to_string(T) + " taps (1 to 64)");
+    for (size_t o = 0; o < N; ++o)
+      if (std::all_of(taps.begin(), taps.end(), [&](const auto& t) { return t[o] < 0; }))
+        return step_error(m_, k, "has a window outside its input");
+    MaxPlan mp;
+    mp.node = k, mp.x_col = x_col, mp.y_col = new_col(out), mp.taps = std::move(taps);
     p_.steps.emplace_back(Step::Max, p_.maxes.size());
-    p_.maxes.push_back(mp);
     // D over [taps] x 2^nv (nv = y's layout, at least kMinReadVars): entry (t, o) at
     // t 2^nv + o's padded index; the entries past y's are 0 (in range, never read by the
     // product, whose selector is y's).
     const unsigned nv = std::max(kMinReadVars, out.num_vars());
     const size_t block = size_t(1) << nv;
-    const poly::PaddedShape d_shape({uint32_t(taps), uint32_t(block)});
+    const poly::PaddedShape d_shape({uint32_t(T), uint32_t(block)});
     const auto pout = out.padded_indices();
     auto ey = std::make_shared<std::vector<Entry>>(), ex = std::make_shared<std::vector<Entry>>();
-    std::vector<int64_t> bias(taps * block, 0);
-    for (int64_t nc = 0; nc < pp.N * pp.C; ++nc)
-      for (int64_t oh = 0; oh < pp.OH; ++oh)
-        for (int64_t ow = 0; ow < pp.OW; ++ow) {
-          const size_t o = size_t((nc * pp.OH + oh) * pp.OW + ow);
-          for (int64_t kh = 0; kh < pp.KH; ++kh)
-            for (int64_t kw = 0; kw < pp.KW; ++kw) {
-              const size_t d = size_t(kh * pp.KW + kw) * block + pout[o];
-              const int64_t ih = oh * pp.sh - pp.pt + kh * pp.dh, iw = ow * pp.sw - pp.pl + kw * pp.dw;
-              if (ih < 0 || ih >= pp.H || iw < 0 || iw >= pp.W) {
-                bias[d] = 1;  // a tap outside the input: 1, never the max
-                continue;
-              }
-              ey->push_back({uint32_t(d), uint32_t(o), 1});
-              ex->push_back({uint32_t(d), uint32_t((nc * pp.H + ih) * pp.W + iw), -1});
-            }
+    std::vector<int64_t> bias(T * block, 0);
+    for (size_t t = 0; t < T; ++t)
+      for (size_t o = 0; o < N; ++o) {
+        const size_t d = t * block + pout[o];
+        if (mp.taps[t][o] < 0) {
+          bias[d] = 1;  // a tap outside the input: 1, never the max
+          continue;
         }
+        ey->push_back({uint32_t(d), uint32_t(o), 1});
+        ex->push_back({uint32_t(d), uint32_t(mp.taps[t][o]), -1});
+      }
+    const size_t y_col = mp.y_col;
+    p_.maxes.push_back(std::move(mp));
     // The map's output is D, a column of its own (not the node's output).
-    ZK_TRY(sparse_linear(k, d_shape, {{mp.y_col, ey}, {*x, ex}}, std::move(bias), 0, false, false));
+    ZK_TRY(sparse_linear(k, d_shape, {{y_col, ey}, {x_col, ex}}, std::move(bias), 0, false, false));
     const size_t d_col = p_.linears.back().q_col;
     range16(k, d_col);
     std::vector<Factor> left;
-    for (size_t t = 0; t < taps; ++t) left.push_back({d_col, t, d_shape.num_vars() - nv});
+    for (size_t t = 0; t < T; ++t) left.push_back({d_col, t, d_shape.num_vars() - nv});
     constexpr size_t kGroup = 4;
     while (true) {
       ProductCheck pc;
@@ -927,23 +1130,29 @@ class Planner {
       p_.products.push_back(std::move(pc));
       if (last) break;
     }
-    return {};
+    return y_col;
   }
 
-  Status sparse_linear(size_t k, const poly::PaddedShape& out,
-                       const std::vector<std::pair<size_t, std::shared_ptr<std::vector<Entry>>>>& parts,
-                       std::vector<int64_t> bias, int shift, bool needs_range, bool node_output = true) {
+  using Parts = std::vector<std::pair<size_t, std::shared_ptr<std::vector<Entry>>>>;
+  Status sparse_linear(size_t k, const poly::PaddedShape& out, const Parts& parts, std::vector<int64_t> bias, int shift,
+                       bool needs_range, bool node_output = true, bool range_only = false) {
     if (parts.size() > sc::kMaxFactors / 2)
       return step_error(m_, k, "reads more than " + std::to_string(sc::kMaxFactors / 2) +
                                    " activations (not provable in a private proof yet)");
     LinearPlan lp;
     lp.bias = std::move(bias);
+    lp.range_only = range_only;
     std::vector<double> bound(out.real_count(), 0.0);
     for (const auto& [col, entries] : parts) {
       lp.ins.push_back(sparse_input(col, p_.col_shape[col], out, entries));
-      entries_bound(*entries, in_max(), bound);
+      entries_bound(*entries, max_of(col), bound);
     }
     return add_linear(k, std::move(lp), out, shift, bound, needs_range, node_output);
+  }
+
+  // acc = sum M_j x_j + b in [0, 2^bits), by its limbs (LinearPlan::range_only).
+  Status range_check(size_t k, const poly::PaddedShape& out, const Parts& parts, std::vector<int64_t> bias, unsigned bits) {
+    return sparse_linear(k, out, parts, std::move(bias), int(bits), false, false, true);
   }
 
   Status bias_of(const QNode& n, size_t input, const poly::PaddedShape& out, size_t N, std::vector<int64_t>& bias) {
@@ -968,13 +1177,7 @@ class Planner {
     if (!x.ok()) return make_error(x.error());
     const FunctionTable* ft = relu_;
     if (slice_detail::is_function_op(n)) {
-      auto t = std::make_shared<FunctionTable>(slice_detail::function_table(m, n));
-      // Nodes with the same function (two Clips alike) share one table, so one lookup.
-      auto same = std::find_if(p_.tables.begin(), p_.tables.end(), [&](const auto& o) {
-        return o->in_lo == t->in_lo && o->values == t->values && o->inputs == t->inputs;
-      });
-      if (same == p_.tables.end()) p_.tables.push_back(std::move(t)), same = p_.tables.end() - 1;
-      ft = same->get();
+      ft = intern(std::make_shared<FunctionTable>(slice_detail::function_table(m, n)));
     } else if (n.op != "Relu") {
       auto& slot = model_tables_[n.table];
       if (!slot) {
@@ -990,16 +1193,33 @@ class Planner {
       return node_error(n, "its table does not cover the activation range");
     for (int64_t v : ft->values)
       if (v < m.act_lo() || v > m.act_hi()) return node_error(n, "its table has an entry outside the activation range");
-    UnaryPlan u{k, *x, new_col(p_.col_shape[*x]), ft};
+    col_of_[n.outputs[0]] = add_unary(k, *x, ft, false);
+    return {};
+  }
+
+  // Nodes with the same function (two Clips alike) share one table, so one lookup.
+  const FunctionTable* intern(std::shared_ptr<FunctionTable> t) {
+    auto same = std::find_if(p_.tables.begin(), p_.tables.end(), [&](const auto& o) {
+      return o->in_lo == t->in_lo && o->values == t->values && o->inputs == t->inputs;
+    });
+    if (same == p_.tables.end()) p_.tables.push_back(std::move(t)), same = p_.tables.end() - 1;
+    return same->get();
+  }
+
+  // y = f(x) by a lookup of (x, y) in f's table over the activation range; y returned.
+  size_t add_unary(size_t k, size_t x_col, const FunctionTable* ft, bool derived) {
+    UnaryPlan u{k, x_col, new_col(p_.col_shape[x_col]), ft, derived};
     LookupPlan l;
     l.kind = LookupKind::Function, l.node = k, l.cols = {u.x_col, u.y_col}, l.fn = ft;
-    l.table_vars = unsigned(m.cfg.act_bits);
+    l.table_vars = unsigned(m_.cfg.act_bits);
     p_.lookups.push_back(std::move(l));
     in_function_.insert(u.x_col);
-    col_of_[n.outputs[0]] = u.y_col;
+    double mx = 0;
+    for (int64_t v : ft->values) mx = std::max(mx, std::fabs(double(v)));
+    col_max_[u.y_col] = mx;
     p_.steps.emplace_back(Step::Unary, p_.unaries.size());
     p_.unaries.push_back(u);
-    return {};
+    return u.y_col;
   }
 
   // Range checks, batching, sizes, the lookups' tables and the mask table's slices.
@@ -1080,7 +1300,7 @@ class Planner {
     std::stable_sort(packed.begin(), packed.end(), [&](size_t a, size_t b) { return p_.col_vars[a] > p_.col_vars[b]; });
     std::vector<size_t> reads(C, 0);  // masked reads of each column
     for (const auto& lp : p_.linears) {
-      ++reads[lp.q_col];
+      if (!lp.range_only) ++reads[lp.q_col];
       for (size_t c : lp.limb_cols) ++reads[c];
       for (const auto& in : lp.ins) ++reads[in.col];
     }
@@ -1130,9 +1350,22 @@ class Planner {
       const auto& l = p_.lookups[i];
       groups[{int(l.kind), l.range_bits, table_id(l.fn)}].push_back(i);
     }
+    // A group whose stack would pass 2^kMaxStackVars entries is cut into several, in order:
+    // a lookup's witness is one polynomial of the commitment, bounded in size.
+    std::vector<std::vector<size_t>> chunks;
+    for (auto& [key, members] : groups) {
+      uint64_t size = 0;
+      chunks.emplace_back();
+      for (size_t i : members) {
+        const uint64_t n = p_.col_shape[p_.lookups[i].cols[0]].real_count();
+        if (!chunks.back().empty() && size + n > (uint64_t(1) << kMaxStackVars)) chunks.emplace_back(), size = 0;
+        chunks.back().push_back(i);
+        size += n;
+      }
+    }
     std::vector<LookupPlan> out;
     std::vector<std::pair<size_t, LookupPlan>> batched;  // by the first member's position
-    for (auto& [key, members] : groups) {
+    for (auto& members : chunks) {
       if (members.size() == 1) {
         batched.emplace_back(members[0], std::move(p_.lookups[members[0]]));
         continue;
@@ -1169,7 +1402,7 @@ class Planner {
       reads[col].push_back({start, std::min(vars, p_.col_vars[col])});  // a longer read spans the block
     };
     for (const auto& lp : p_.linears) {
-      read(lp.q_col, 0, lp.nv);
+      if (!lp.range_only) read(lp.q_col, 0, lp.nv);
       for (size_t c : lp.limb_cols) read(c, 0, lp.nv);
       for (const auto& in : lp.ins) read(in.col, 0, lp.matmul ? p_.col_shape[in.col].num_vars() : lp.kv);
     }
@@ -1220,6 +1453,11 @@ class Planner {
   }
 
   double in_max() const { return std::ldexp(1.0, m_.cfg.act_bits - 1); }
+  // A bound on |x| for x in the column: an activation's, or what the plan derived.
+  double max_of(size_t col) const {
+    auto it = col_max_.find(col);
+    return it == col_max_.end() ? in_max() : it->second;
+  }
 
   const QModel& m_;
   Plan p_;
@@ -1228,6 +1466,7 @@ class Planner {
   std::map<int, const FunctionTable*> model_tables_;
   std::vector<std::pair<size_t, size_t>> needs_range_;  // (column, node or SIZE_MAX for an input)
   std::set<size_t> in_function_;                        // columns a full-range table op reads
+  std::map<size_t, double> col_max_;                    // bounds of columns outside the activation range
 };
 
 Result<Plan> make_private_plan(const QModel& m) { return Planner(m).run(); }
@@ -1255,6 +1494,12 @@ void absorb_statement(transcript::Transcript& t, const PrivateStatement& st, con
     t.absorb_u64("private.linear.nv", lp.nv);
     t.absorb_u64("private.linear.product", lp.product);
     t.absorb_u64("private.linear.matmul", lp.matmul);
+    if (lp.range_only) t.absorb_u64("private.linear.range", 1);  // (absent from version 1's first plans)
+  }
+  for (const auto& d : p.divs) {
+    t.absorb_u64("private.div", d.node);
+    t.absorb_u64("private.div.ka", d.ka);
+    t.absorb_u64("private.div.kb", d.kb);
   }
   for (const auto& pc : p.products) {
     t.absorb_u64("private.max", pc.node);
@@ -1400,8 +1645,9 @@ Result<std::vector<pcs::Claim>> claims_of(const Plan& p, const Ends& e, const Fp
   for (size_t li = 0; li < p.linears.size(); ++li) {
     const LinearPlan& lp = p.linears[li];
     const LinearEnds& le = e.linears[li];
-    ZK_TRY(on_column(lp.q_col, le.r, le.reader_evals[1]));
-    for (size_t j = 0; j < lp.limb_cols.size(); ++j) ZK_TRY(on_column(lp.limb_cols[j], le.r, le.reader_evals[2 + j]));
+    if (!lp.range_only) ZK_TRY(on_column(lp.q_col, le.r, le.reader_evals[1]));
+    for (size_t j = 0; j < lp.limb_cols.size(); ++j)
+      ZK_TRY(on_column(lp.limb_cols[j], le.r, le.reader_evals[lp.limb_factor(j)]));
     for (size_t j = 0; j < lp.ins.size(); ++j)
       ZK_TRY(on_column(lp.ins[j].col, lp.matmul ? matmul_operand_point(lp, j, le.r, le.r_in) : le.r_in, le.x_evals[j]));
     place(sc::final_mask_weights(lp.d_reader, le.rho_reader, le.r), lp.off_reader, le.reader.final_mask);
@@ -1574,9 +1820,30 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
   auto run_step = [&](Step step, size_t idx) -> Status {
     if (step == Step::Max) {
       const MaxPlan& mp = p.maxes[idx];
-      const auto& pp = mp.pool;
-      ints[mp.y_col].assign(size_t(pp.N * pp.C * pp.OH * pp.OW), 0);
-      model::kern::pool2d<int64_t>(pp, true, ints[mp.x_col].data(), ints[mp.y_col].data(), nullptr);
+      const auto& x = ints[mp.x_col];
+      auto& y = ints[mp.y_col];
+      y.assign(mp.taps[0].size(), std::numeric_limits<int64_t>::min());
+      for (const auto& tap : mp.taps)
+        for (size_t o = 0; o < y.size(); ++o)
+          if (tap[o] >= 0) y[o] = std::max(y[o], x[size_t(tap[o])]);
+    } else if (step == Step::Div) {
+      const DivPlan& d = p.divs[idx];
+      const auto& b = ints[d.b_col];
+      auto& q = ints[d.q_col];
+      q.assign(d.ib.size(), 0);
+      for (size_t o = 0; o < q.size(); ++o) {
+        const __int128 A = __int128(d.a_const ? (*d.a_const)[size_t(d.ia[o])] : ints[d.a_col][size_t(d.ia[o])]) << d.ka;
+        const __int128 D = __int128(b[size_t(d.ib[o])]) << d.kb;
+        if (D <= 0)
+          return step_error(m, d.node, "divides by " + std::to_string(b[size_t(d.ib[o])]) + " at output " +
+                                           std::to_string(o) + " (a private proof divides by positive values only)");
+        const __int128 t = 2 * A + D, d2 = 2 * D;
+        const __int128 v = t / d2 - ((t % d2 != 0) && t < 0 ? 1 : 0);
+        if (v < m.act_lo() || v > m.act_hi())
+          return step_error(m, d.node, "its quotient clamps at output " + std::to_string(o) +
+                                           " (a private proof does not prove clamping yet)");
+        q[o] = static_cast<int64_t>(v);
+      }
     } else if (step == Step::Linear) {
       const LinearPlan& lp = p.linears[idx];
       std::vector<int64_t> acc = lp.bias;
@@ -1599,12 +1866,25 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
       const auto pout = lp.out.padded_indices();
       auto& accf = accs[idx];
       accf.assign(size_t(1) << lp.nv, Fp::zero());
-      auto& q = ints[lp.q_col];
+      std::vector<int64_t> unused;
+      auto& q = lp.range_only ? unused : ints[lp.q_col];
       q.assign(acc.size(), 0);
       for (size_t c : lp.limb_cols) ints[c].assign(acc.size(), 0);
       for (size_t j = 0; j < acc.size(); ++j) {
         accf[pout[j]] = Fp::from_i64(acc[j]);
         const int64_t biased = lp.shift == 0 ? acc[j] : acc[j] + (int64_t(1) << (lp.shift - 1));
+        if (lp.range_only) {
+          // The limbs sum to acc whatever it is; only a cheating prover's acc leaves the
+          // range, and then its top limb does (the range lookup's to catch).
+          if ((acc[j] < 0 || (acc[j] >> lp.shift) != 0) && !tamper.values)
+            return step_error(m, lp.node, "internal error: a range check's value " + std::to_string(acc[j]) +
+                                              " is outside [0, 2^" + std::to_string(lp.shift) + ")");
+          int64_t v = acc[j];
+          for (size_t l = 0; l + 1 < lp.limb_cols.size(); ++l, v >>= kLimbBits)
+            ints[lp.limb_cols[l]][j] = v & ((int64_t(1) << kLimbBits) - 1);
+          ints[lp.limb_cols.back()][j] = v;
+          continue;
+        }
         q[j] = biased >> lp.shift;
         if (lp.requantizes && (q[j] < m.act_lo() || q[j] > m.act_hi()))
           return step_error(m, lp.node, "its requantization clamps at output " + std::to_string(j) +
@@ -1618,7 +1898,16 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
       const auto& x = ints[u.x_col];
       auto& y = ints[u.y_col];
       y.resize(x.size());
-      for (size_t i = 0; i < x.size(); ++i) y[i] = u.table->values[size_t(x[i] - u.table->in_lo)];
+      for (size_t i = 0; i < x.size(); ++i) {
+        const int64_t row = x[i] - u.table->in_lo;
+        if (row >= 0 && size_t(row) < u.table->values.size()) {
+          y[i] = u.table->values[size_t(row)];
+        } else if (tamper.values) {  // a cheating prover's input has no row: its lookup fails
+          y[i] = 0;
+        } else {
+          return step_error(m, u.node, "internal error: a table input " + std::to_string(x[i]) + " has no row");
+        }
+      }
     }
     return {};
   };
@@ -1640,7 +1929,8 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
       if (lp.requantizes)
         for (size_t j = 0; j < lp.limb_cols.size(); ++j) ints[lp.limb_cols[j]] = limbs[m.nodes[lp.node].outputs[0]][j];
     for (const auto& [step, idx] : p.steps)
-      if (step == Step::Linear && p.linears[idx].derived) ZK_TRY(run_step(step, idx));
+      if ((step == Step::Linear && p.linears[idx].derived) || (step == Step::Unary && p.unaries[idx].derived))
+        ZK_TRY(run_step(step, idx));
   }
   // Columns: the tensors in their padded layouts, then each lookup's multiplicities.
   std::vector<std::vector<Fp>> cols(p.columns());
@@ -1731,8 +2021,11 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
     const std::vector<Fp2> tau = t.challenges("private.tau", lp.nv);
     const auto S = sc::affine_mask_table(T.subspan(lp.off_S, sc::affine_mask_entries(lp.nv)), lp.nv);
     const auto sel = selector(lp.out, lp.nv);
-    sc::MaskedInstance reader{{{std::span<const Fp>(accs[li]), value_of(lp.q_col).first(no)}, lp.terms, tau},
-                              {std::span<const Fp2>(S), mask_of(lp.q_col).first(no)}};
+    sc::MaskedInstance reader{{{std::span<const Fp>(accs[li])}, lp.terms, tau}, {std::span<const Fp2>(S)}};
+    if (!lp.range_only) {
+      reader.inst.factors.push_back(value_of(lp.q_col).first(no));
+      reader.masks.push_back(mask_of(lp.q_col).first(no));
+    }
     for (size_t c : lp.limb_cols) {
       reader.inst.factors.push_back(value_of(c).first(no));
       reader.masks.push_back(mask_of(c).first(no));
@@ -1891,7 +2184,7 @@ Status verify_private(const PrivateStatement& st, std::span<const uint8_t> bytes
     auto reader = sc::ZkProof::read(r, lp.d_reader);
     if (!reader.ok()) return fail("requant: " + reader.error());
     le.reader = std::move(reader).value();
-    le.reader_evals.resize(2 + lp.limb_cols.size());
+    le.reader_evals.resize(lp.limb_factor(lp.limb_cols.size()));
     for (auto& v : le.reader_evals)
       if (!field::read(r, v).ok()) return fail("requant: truncated values");
     auto maker = sc::ZkProof::read(r, lp.d_maker);
