@@ -5,15 +5,15 @@
 // inputs (or any tensor computed from them). The first use case: a phone proves what a
 // model says about a photo without sending the photo.
 //
-// What it proves: linear ops with public weights (Gemm of one row, Conv of one image,
-// average pooling, Add/Sub/Sum, Mul by a constant, and every layout op: Reshape,
-// Flatten, Transpose, Slice, Pad, Concat of unshifted parts), requantized by shifts;
-// Relu, the table ops (Sigmoid, Tanh, ... over the whole activation range) and the
-// function ops (Clip, Abs, Neg, LeakyRelu with one slope). Activations of 16 bits at
-// most. Anything else is refused with the node named (max pooling, products of two
-// activations and the softmax/normalization family are not moved over yet: the
-// sound-only slice prover has them). A requantization that clamps is refused too (its
-// flags are not proved here).
+// What it proves: linear ops with public weights (Gemm of one row, Conv and
+// ConvTranspose of one image, pooling, ReduceSum/Mean, Add/Sub/Sum, Mul by a constant,
+// MatMul with a constant operand, and every layout op), requantized by shifts; products
+// and MatMuls of two activations; max pooling; Div of two activations and Softmax;
+// Relu, PRelu, the table ops (Sigmoid, Tanh, ... over the whole activation range) and
+// the function ops (Clip, Abs, Neg, LeakyRelu with one slope). Activations of 16 bits
+// at most. Every corpus model proves; anything else is refused with the node named. A
+// requantization or a division that clamps is refused too (its flags are not proved
+// here), as is a division by b <= 0.
 //
 // The weights are public: the verifier holds the model (bound by its fingerprint) and
 // folds the weights with its own challenges. Hiding weights across proofs is open.
@@ -38,6 +38,11 @@
 //     table op reads, in the activation range (rule 5). A table's outputs are its
 //     entries (the plan checks they lie in the activation range) and a layout op's are
 //     its inputs' (or a fill in range), so neither needs a check of its own.
+//   - Products, max and division reuse these: a product's map is sum_o eq(r, o) x_0 x_1;
+//     max pooling (and Softmax's row max) commits y and range-checks y - x_tap with a
+//     product of the differences zero; Div commits q and checks b q and the remainder
+//     r = 2A + D - 2D q in [0, 2D) by two range checks (a linear op whose accumulator
+//     is its limbs). docs/ARCHITECTURE.md, "Private-input proofs", has each.
 //   - Each output column equals the public output at a random point.
 //   - One hiding opening proves every claim; every sumcheck's final mask is one
 //     weighted claim on the mask table after a batching challenge.
