@@ -457,7 +457,7 @@ class Planner {
     if (in.real_count() != K || out.real_count() != N)
       return node_error(n, "proves one row at a time (input [1, K], output [1, N]) in a private proof");
     LinearPlan lp;
-    ZK_TRY(bias_of(n, 2, out, N, lp.bias));
+    ZK_TRY(bias_of(n, 2, N, lp.bias));
     const std::vector<int64_t>* W = &w.data;
     LinearInput li;
     li.col = *x;
@@ -484,6 +484,22 @@ class Planner {
     return add_linear(k, std::move(lp), out, n.shift, bound, true);
   }
 
+  // A Conv's or ConvTranspose's parameters (of one image, constant weights) and its
+  // bias, one a channel, over the dense output.
+  Status conv_of(const QNode& n, const std::string& what, model::kern::ConvParams& cp, std::vector<int64_t>& bias) {
+    const auto& xs = m_.tensors[n.inputs[0]].shape;
+    const model::QTensor& w = m_.tensors[n.inputs[1]];
+    if (xs.size() != 4 || xs[0] != 1 || !w.is_const) return node_error(n, "proves 2-D " + what + " of one image");
+    ZK_TRY(model::conv_setup(as_graph_node(n), xs, w.shape, cp));
+    bias.assign(size_t(cp.M * cp.OH * cp.OW), 0);
+    if (n.inputs.size() > 2) {
+      const model::QTensor& b = m_.tensors[n.inputs[2]];
+      if (!b.is_const || b.data.size() != size_t(cp.M)) return node_error(n, "needs a constant bias per channel");
+      for (size_t o = 0; o < bias.size(); ++o) bias[o] = b.data[o / size_t(cp.OH * cp.OW)];
+    }
+    return {};
+  }
+
   // Conv of one image. M(r, (c, h, w)) = sum_{kh, kw} Wr[c][kh][kw] Eh[kh][h] Ew[kw][w]:
   // the output's eq factors by axis (the padded layout puts each axis in its own bits),
   // Wr the weights folded over the output channels of c's group, Eh[kh][h] the eq weight
@@ -492,26 +508,16 @@ class Planner {
     const QNode& n = m_.nodes[k];
     auto x = held(n, n.inputs[0]);
     if (!x.ok()) return make_error(x.error());
-    const auto& xs = m_.tensors[n.inputs[0]].shape;
     const model::QTensor& w = m_.tensors[n.inputs[1]];
-    if (xs.size() != 4 || xs[0] != 1 || !w.is_const) return node_error(n, "proves 2-D convolution of one image");
     model::kern::ConvParams cp{};
-    ZK_TRY(model::conv_setup(as_graph_node(n), xs, w.shape, cp));
+    LinearPlan lp;
+    ZK_TRY(conv_of(n, "convolution", cp, lp.bias));
     const int64_t Cg = cp.C / cp.group, Mg = cp.M / cp.group;
     if (out.dims().size() != 4 || out.dims()[1] != cp.M || out.dims()[2] != cp.OH || out.dims()[3] != cp.OW)
       return node_error(n, "output shape does not match the convolution");
     const poly::PaddedShape in = p_.col_shape[*x];
     if (in.real_count() != uint64_t(cp.C * cp.H * cp.W)) return node_error(n, "input size does not match");
-    LinearPlan lp;
-    lp.bias.assign(size_t(cp.M * cp.OH * cp.OW), 0);
-    if (n.inputs.size() > 2) {
-      const model::QTensor& b = m_.tensors[n.inputs[2]];
-      if (!b.is_const || b.data.size() != size_t(cp.M)) return node_error(n, "needs a constant bias per channel");
-      for (int64_t o = 0; o < cp.M * cp.OH * cp.OW; ++o) lp.bias[size_t(o)] = b.data[size_t(o / (cp.OH * cp.OW))];
-    }
     const std::vector<int64_t>* W = &w.data;
-    const auto bias = std::make_shared<std::vector<int64_t>>(size_t(cp.M), 0);
-    if (n.inputs.size() > 2) *bias = m_.tensors[n.inputs[2]].data;
     LinearInput li;
     li.col = *x;
     li.fold = [W, cp, Cg, Mg, in, out](std::span<const Fp2> r, unsigned kv) {
@@ -986,19 +992,12 @@ class Planner {
     const QNode& n = m_.nodes[k];
     auto x = held(n, n.inputs[0]);
     if (!x.ok()) return make_error(x.error());
-    const auto& xs = m_.tensors[n.inputs[0]].shape;
     const model::QTensor& w = m_.tensors[n.inputs[1]];
-    if (xs.size() != 4 || xs[0] != 1 || !w.is_const) return node_error(n, "proves 2-D transposed convolution of one image");
     model::kern::ConvParams cp{};
-    ZK_TRY(model::conv_setup(as_graph_node(n), xs, w.shape, cp));
+    std::vector<int64_t> bias;
+    ZK_TRY(conv_of(n, "transposed convolution", cp, bias));
     const int64_t cg = cp.C / cp.group, mg = cp.M / cp.group;
     if (out.real_count() != uint64_t(cp.M * cp.OH * cp.OW)) return node_error(n, "output size does not match");
-    std::vector<int64_t> bias(size_t(cp.M * cp.OH * cp.OW), 0);
-    if (n.inputs.size() > 2) {
-      const model::QTensor& b = m_.tensors[n.inputs[2]];
-      if (!b.is_const || b.data.size() != size_t(cp.M)) return node_error(n, "needs a constant bias per channel");
-      for (size_t o = 0; o < bias.size(); ++o) bias[o] = b.data[o / size_t(cp.OH * cp.OW)];
-    }
     auto e = std::make_shared<std::vector<Entry>>();
     for (int64_t c = 0; c < cp.C; ++c)
       for (int64_t mm = 0; mm < mg; ++mm) {
@@ -1155,8 +1154,7 @@ class Planner {
     return sparse_linear(k, out, parts, std::move(bias), int(bits), false, false, true);
   }
 
-  Status bias_of(const QNode& n, size_t input, const poly::PaddedShape& out, size_t N, std::vector<int64_t>& bias) {
-    (void)out;
+  Status bias_of(const QNode& n, size_t input, size_t N, std::vector<int64_t>& bias) {
     bias.assign(N, 0);
     if (n.inputs.size() <= input) return {};
     const model::QTensor& c = m_.tensors[n.inputs[input]];
