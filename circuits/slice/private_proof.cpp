@@ -35,7 +35,7 @@ namespace sc = sumcheck;
 namespace lk = lookup;
 using slice_detail::node_error;
 
-constexpr uint32_t kPrivateVersion = 1;
+constexpr uint32_t kPrivateVersion = 2;  // 2: clamping requantizations, Div, Softmax
 // Every masked read of a column (a sumcheck factor) spans at least 2^7 entries of it, and
 // the planner bounds the reads of each block (count_reads). A read shows f~(r) + c R~(r): two F_p
 // equations in the read's block of R. A block of 2^n read more than 2^(n-1) times would
@@ -96,11 +96,28 @@ struct LinearPlan {
   // A range check: acc itself in [0, 2^shift), its limbs' sum (no q, no rounding bias):
   // the Requant zerocheck is sum_o eq(tau, o) sel(o) [acc(o) - sum_j 2^(16 j) l_j(o)] = 0.
   bool range_only = false;
-  size_t limb_factor(size_t j) const { return (range_only ? 1 : 2) + j; }  // in the zerocheck
+  // A requantization the range analysis says may clamp: y = clamp(q_full, lo, hi) with
+  // the excess c = |q_full - y| >= 0 in limbs (lowest first) and
+  //     q_full = y + c (2y - lo - hi) / (hi - lo)      (in the Requant zerocheck),
+  //     c (y - lo) (hi - y) = 0                         (a product check).
+  // The second makes c = 0 or y one of lo, hi (p is prime and each factor lies in
+  // [0, p)); there (2y - lo - hi) / (hi - lo) is +1 or -1, so q_full = y + c at hi and
+  // y - c at lo, and with y in range, y is the executor's clamp of q_full.
+  std::vector<size_t> excess_cols;
+  unsigned excess_bits = 0;  // c below 2^excess_bits
   std::vector<int64_t> bias;  // dense, one an output
   size_t q_col = 0;
   std::vector<size_t> limb_cols;
   std::vector<unsigned> limb_bits;
+  // The committed columns the Requant zerocheck reads, its factors 1.. (acc is 0, sel
+  // last): q (not in a range check), the remainder's limbs, the excesses' limbs.
+  std::vector<size_t> reader_cols() const {
+    std::vector<size_t> c;
+    if (!range_only) c.push_back(q_col);
+    c.insert(c.end(), limb_cols.begin(), limb_cols.end());
+    c.insert(c.end(), excess_cols.begin(), excess_cols.end());
+    return c;
+  }
   poly::PaddedShape out;      // q's layout
   unsigned kv = 0, nv = 0, shift = 0;
   std::vector<sc::Term> terms;         // the Requant zerocheck's
@@ -122,6 +139,7 @@ struct Factor {
 };
 struct ProductCheck {
   size_t node = 0;
+  std::string what = "max";  // or "clamp" (see LinearPlan)
   std::vector<Factor> factors;
   size_t e_col = SIZE_MAX;  // E = prod (SIZE_MAX: prod = 0)
   poly::PaddedShape out;    // the entries' layout
@@ -342,9 +360,12 @@ class Planner {
     // Field headroom (rule 5) for any input in range, the map scaled by a left shift:
     // (sum |M| 2^(act-1) + |b|) 2^max(0,-s) + 2^s < 2^62.
     const double scale = std::ldexp(1.0, std::max(0, -shift));
+    double max_acc = 0;
     for (size_t o = 0; o < bound.size(); ++o) {
-      const double b = (bound[o] + std::fabs(double(lp.bias[o]))) * scale + std::ldexp(1.0, std::max(0, shift));
-      if (b >= std::ldexp(1.0, 62)) return step_error(m_, k, "its accumulator may reach 2^62 (field headroom)");
+      const double a = (bound[o] + std::fabs(double(lp.bias[o]))) * scale;
+      max_acc = std::max(max_acc, a);
+      if (a + std::ldexp(1.0, std::max(0, shift)) >= std::ldexp(1.0, 62))
+        return step_error(m_, k, "its accumulator may reach 2^62 (field headroom)");
     }
     // A left shift scales the map (acc 2^-s is exact): a shift of 0 after it. The bound
     // above keeps the scaled bias in int64.
@@ -376,22 +397,57 @@ class Planner {
     // [0, 2^16) by the 16-bit range lookup; a top limb l of t < 16 bits also has
     // l + 2^16 - 2^t in [0, 2^16) (a copy with that offset, below), so l < 2^t. Every
     // limb then shares one table, where a table per width was a lookup per width.
+    std::vector<std::pair<size_t, unsigned>> tops;  // limbs of fewer than 16 bits: (column, bits)
     for (unsigned done = 0; done < lp.shift; done += kLimbBits) {
       lp.limb_cols.push_back(new_col(out));
       lp.limb_bits.push_back(std::min(kLimbBits, lp.shift - done));
       range16(k, lp.limb_cols.back());
     }
-    // Factors: acc (masked by S), q (none in a range check), the limbs (masked by their
-    // commitments), sel.
-    const unsigned L = static_cast<unsigned>(lp.limb_cols.size());
-    const unsigned sel = static_cast<unsigned>(lp.limb_factor(L));
+    if (lp.limb_bits.size() && lp.limb_bits.back() < kLimbBits) tops.emplace_back(lp.limb_cols.back(), lp.limb_bits.back());
+    // Clamping (LinearPlan::excess_cols): an excess of up to G bits, where the range
+    // analysis bounds q_full. Soundness needs the Requant equation exact over the
+    // integers, 2^(s + G) <= 2^61: full 16-bit limbs when their 16 L bits meet that,
+    // else a top limb of exact width (as the remainder's).
+    if (needs_range) {
+      const double half = lp.shift == 0 ? 0.0 : std::ldexp(1.0, int(lp.shift) - 1);
+      const double q_hi = std::floor((max_acc + half) / std::ldexp(1.0, int(lp.shift)));
+      const double q_lo = std::floor((-max_acc + half) / std::ldexp(1.0, int(lp.shift)));
+      const double excess = std::max(q_hi - double(m_.act_hi()), double(m_.act_lo()) - q_lo);
+      if (excess > 0) {
+        const unsigned G = unsigned(std::ceil(std::log2(excess + 2)));
+        const unsigned L = (G + kLimbBits - 1) / kLimbBits;
+        const bool full = lp.shift + kLimbBits * L <= 61;
+        if (!full && lp.shift + G > 61)
+          return step_error(m_, k, "its requantization may clamp by 2^" + std::to_string(G) +
+                                       " (too wide for a private proof)");
+        for (unsigned j = 0; j < L; ++j) {
+          lp.excess_cols.push_back(new_col(out));
+          range16(k, lp.excess_cols.back());
+          col_max_[lp.excess_cols.back()] = std::ldexp(1.0, kLimbBits);
+        }
+        if (!full && G % kLimbBits != 0) tops.emplace_back(lp.excess_cols.back(), G % kLimbBits);
+        lp.excess_bits = full ? kLimbBits * L : G;
+      }
+    }
+    // Factors: acc (masked by S), the reader's columns (masked by their commitments), sel.
+    const auto rc = lp.reader_cols();
+    const unsigned sel = static_cast<unsigned>(rc.size() + 1);
+    auto factor_of = [&](size_t col) { return unsigned(std::find(rc.begin(), rc.end(), col) - rc.begin() + 1); };
     lp.terms = {{Fp2::one(), {0, sel}}};
     if (!lp.range_only) {
-      lp.terms.push_back({-Fp2(Fp(uint64_t(1) << lp.shift)), {1, sel}});
+      lp.terms.push_back({-Fp2(Fp(uint64_t(1) << lp.shift)), {factor_of(lp.q_col), sel}});
       if (lp.shift > 0) lp.terms.push_back({Fp2(Fp(uint64_t(1) << (lp.shift - 1))), {sel}});
     }
-    for (unsigned j = 0; j < L; ++j)
-      lp.terms.push_back({-Fp2(Fp(uint64_t(1) << (kLimbBits * j))), {unsigned(lp.limb_factor(j)), sel}});
+    for (size_t j = 0; j < lp.limb_cols.size(); ++j)
+      lp.terms.push_back({-Fp2(Fp(uint64_t(1) << (kLimbBits * j))), {factor_of(lp.limb_cols[j]), sel}});
+    // - 2^s c (2y - lo - hi) / (hi - lo), c = sum_j 2^(16 j) c_j
+    const Fp inv_width = Fp::from_i64(m_.act_hi() - m_.act_lo()).inverse();
+    for (size_t j = 0; j < lp.excess_cols.size(); ++j) {
+      const Fp2 c(Fp(uint64_t(1) << (lp.shift + kLimbBits * j)) * inv_width);
+      const unsigned e = factor_of(lp.excess_cols[j]), y = factor_of(lp.q_col);
+      lp.terms.push_back({-c * Fp2(Fp(2)), {e, y, sel}});
+      lp.terms.push_back({c * Fp2(Fp::from_i64(m_.act_lo() + m_.act_hi())), {e, sel}});
+    }
     std::vector<char> masked(sel + 1, 1);
     masked[sel] = 0;
     lp.d_reader = sc::masked_degrees(lp.nv, lp.terms, masked, true);
@@ -422,19 +478,40 @@ class Planner {
     }
     if (node_output) col_of_[m_.nodes[k].outputs[0]] = lp.q_col;
     lp.derived = !node_output;
+    if (!lp.excess_cols.empty()) clamp_check(lp);
     p_.steps.emplace_back(Step::Linear, p_.linears.size());
-    const size_t top = lp.limb_cols.empty() ? 0 : lp.limb_cols.back();
-    const unsigned t = lp.limb_bits.empty() ? kLimbBits : lp.limb_bits.back();
     p_.linears.push_back(std::move(lp));
-    if (t < kLimbBits) {
+    for (const auto& [col, t] : tops) {  // l + 2^16 - 2^t in [0, 2^16) too: l < 2^t
       auto e = std::make_shared<std::vector<Entry>>();
       const uint64_t N = out.real_count();
       for (uint64_t o = 0; o < N; ++o) e->push_back({uint32_t(o), uint32_t(o), 1});
       const int64_t offset = (int64_t(1) << kLimbBits) - (int64_t(1) << t);
-      ZK_TRY(sparse_linear(k, out, {{top, e}}, std::vector<int64_t>(N, offset), 0, false, false));
+      ZK_TRY(sparse_linear(k, out, {{col, e}}, std::vector<int64_t>(N, offset), 0, false, false));
       range16(k, p_.linears.back().q_col);
     }
     return {};
+  }
+
+  // sum_o eq(tau, o) sel(o) c(o) (y(o) - lo) (hi - y(o)) = 0, c in its limbs
+  // (LinearPlan::excess_cols); (y - lo)(hi - y) = -y^2 + (lo + hi) y - lo hi.
+  void clamp_check(const LinearPlan& lp) {
+    ProductCheck pc;
+    pc.node = lp.node, pc.what = "clamp", pc.out = lp.out, pc.nv = lp.nv;
+    pc.factors.push_back({lp.q_col, 0, 0});
+    for (size_t c : lp.excess_cols) pc.factors.push_back({c, 0, 0});
+    const unsigned y = 0, sel = unsigned(pc.factors.size());
+    const int64_t lo = m_.act_lo(), hi = m_.act_hi();
+    for (unsigned j = 0; j < lp.excess_cols.size(); ++j) {
+      const Fp2 c(Fp(uint64_t(1) << (kLimbBits * j)));
+      const unsigned e = 1 + j;
+      pc.terms.push_back({-c, {y, y, e, sel}});
+      pc.terms.push_back({c * Fp2(Fp::from_i64(lo + hi)), {y, e, sel}});
+      pc.terms.push_back({-c * Fp2(Fp::from_i64(lo * hi)), {e, sel}});
+    }
+    std::vector<char> masked(sel + 1, 1);
+    masked[sel] = 0;
+    pc.degrees = sc::masked_degrees(pc.nv, pc.terms, masked, true);
+    p_.products.push_back(std::move(pc));
   }
 
   void range16(size_t k, size_t col) {
@@ -1298,8 +1375,7 @@ class Planner {
     std::stable_sort(packed.begin(), packed.end(), [&](size_t a, size_t b) { return p_.col_vars[a] > p_.col_vars[b]; });
     std::vector<size_t> reads(C, 0);  // masked reads of each column
     for (const auto& lp : p_.linears) {
-      if (!lp.range_only) ++reads[lp.q_col];
-      for (size_t c : lp.limb_cols) ++reads[c];
+      for (size_t c : lp.reader_cols()) ++reads[c];
       for (const auto& in : lp.ins) ++reads[in.col];
     }
     for (const auto& pc : p_.products) {
@@ -1400,8 +1476,7 @@ class Planner {
       reads[col].push_back({start, std::min(vars, p_.col_vars[col])});  // a longer read spans the block
     };
     for (const auto& lp : p_.linears) {
-      if (!lp.range_only) read(lp.q_col, 0, lp.nv);
-      for (size_t c : lp.limb_cols) read(c, 0, lp.nv);
+      for (size_t c : lp.reader_cols()) read(c, 0, lp.nv);
       for (const auto& in : lp.ins) read(in.col, 0, lp.matmul ? p_.col_shape[in.col].num_vars() : lp.kv);
     }
     for (const auto& pc : p_.products) {
@@ -1492,7 +1567,8 @@ void absorb_statement(transcript::Transcript& t, const PrivateStatement& st, con
     t.absorb_u64("private.linear.nv", lp.nv);
     t.absorb_u64("private.linear.product", lp.product);
     t.absorb_u64("private.linear.matmul", lp.matmul);
-    if (lp.range_only) t.absorb_u64("private.linear.range", 1);  // (absent from version 1's first plans)
+    t.absorb_u64("private.linear.range", lp.range_only);
+    t.absorb_u64("private.linear.excess", lp.excess_bits);
   }
   for (const auto& d : p.divs) {
     t.absorb_u64("private.div", d.node);
@@ -1500,7 +1576,7 @@ void absorb_statement(transcript::Transcript& t, const PrivateStatement& st, con
     t.absorb_u64("private.div.kb", d.kb);
   }
   for (const auto& pc : p.products) {
-    t.absorb_u64("private.max", pc.node);
+    t.absorb_u64(pc.what == "max" ? "private.max" : "private.clamp", pc.node);
     t.absorb_u64("private.max.factors", pc.factors.size());
     t.absorb_u64("private.max.e", pc.e_col);
   }
@@ -1643,9 +1719,8 @@ Result<std::vector<pcs::Claim>> claims_of(const Plan& p, const Ends& e, const Fp
   for (size_t li = 0; li < p.linears.size(); ++li) {
     const LinearPlan& lp = p.linears[li];
     const LinearEnds& le = e.linears[li];
-    if (!lp.range_only) ZK_TRY(on_column(lp.q_col, le.r, le.reader_evals[1]));
-    for (size_t j = 0; j < lp.limb_cols.size(); ++j)
-      ZK_TRY(on_column(lp.limb_cols[j], le.r, le.reader_evals[lp.limb_factor(j)]));
+    const auto rc = lp.reader_cols();
+    for (size_t j = 0; j < rc.size(); ++j) ZK_TRY(on_column(rc[j], le.r, le.reader_evals[1 + j]));
     for (size_t j = 0; j < lp.ins.size(); ++j)
       ZK_TRY(on_column(lp.ins[j].col, lp.matmul ? matmul_operand_point(lp, j, le.r, le.r_in) : le.r_in, le.x_evals[j]));
     place(sc::final_mask_weights(lp.d_reader, le.rho_reader, le.r), lp.off_reader, le.reader.final_mask);
@@ -1868,6 +1943,7 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
       auto& q = lp.range_only ? unused : ints[lp.q_col];
       q.assign(acc.size(), 0);
       for (size_t c : lp.limb_cols) ints[c].assign(acc.size(), 0);
+      for (size_t c : lp.excess_cols) ints[c].assign(acc.size(), 0);
       for (size_t j = 0; j < acc.size(); ++j) {
         accf[pout[j]] = Fp::from_i64(acc[j]);
         const int64_t biased = lp.shift == 0 ? acc[j] : acc[j] + (int64_t(1) << (lp.shift - 1));
@@ -1883,13 +1959,19 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
           ints[lp.limb_cols.back()][j] = v;
           continue;
         }
-        q[j] = biased >> lp.shift;
-        if (lp.requantizes && (q[j] < m.act_lo() || q[j] > m.act_hi()))
-          return step_error(m, lp.node, "its requantization clamps at output " + std::to_string(j) +
-                                            " (a private proof does not prove clamping yet)");
-        uint64_t rem = static_cast<uint64_t>(biased - q[j] * (int64_t(1) << lp.shift));
+        const int64_t q_full = biased >> lp.shift;
+        uint64_t rem = static_cast<uint64_t>(biased - q_full * (int64_t(1) << lp.shift));
         for (size_t l = 0; l < lp.limb_cols.size(); ++l, rem >>= kLimbBits)
           ints[lp.limb_cols[l]][j] = int64_t(rem & ((uint64_t(1) << lp.limb_bits[l]) - 1));
+        q[j] = lp.requantizes ? std::clamp(q_full, m.act_lo(), m.act_hi()) : q_full;
+        if (q[j] == q_full) continue;
+        // Clamped: the excess in limbs (the plan has them where it can clamp).
+        const uint64_t excess = static_cast<uint64_t>(q_full > q[j] ? q_full - q[j] : q[j] - q_full);
+        if (lp.excess_cols.empty() || (excess >> lp.excess_bits) != 0)
+          return step_error(m, lp.node, "internal error: its requantization clamps at output " + std::to_string(j) +
+                                            " by more than the range analysis allows");
+        for (size_t l = 0; l < lp.excess_cols.size(); ++l)
+          ints[lp.excess_cols[l]][j] = int64_t((excess >> (kLimbBits * l)) & 0xffff);
       }
     } else {
       const UnaryPlan& u = p.unaries[idx];
@@ -1920,12 +2002,14 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
     for (const auto& [t, c] : p.tensor_cols) tensors[t] = ints[c];
     for (const auto& lp : p.linears)
       if (lp.requantizes)
-        for (size_t c : lp.limb_cols) limbs[m.nodes[lp.node].outputs[0]].push_back(ints[c]);
+        for (size_t c : lp.reader_cols())
+          if (c != lp.q_col) limbs[m.nodes[lp.node].outputs[0]].push_back(ints[c]);
     tamper.values(tensors, limbs);
     for (const auto& [t, c] : p.tensor_cols) ints[c] = tensors[t];
     for (const auto& lp : p.linears)
       if (lp.requantizes)
-        for (size_t j = 0; j < lp.limb_cols.size(); ++j) ints[lp.limb_cols[j]] = limbs[m.nodes[lp.node].outputs[0]][j];
+        for (size_t j = 0, at = 0; j < lp.reader_cols().size(); ++j)
+          if (lp.reader_cols()[j] != lp.q_col) ints[lp.reader_cols()[j]] = limbs[m.nodes[lp.node].outputs[0]][at++];
     for (const auto& [step, idx] : p.steps)
       if ((step == Step::Linear && p.linears[idx].derived) || (step == Step::Unary && p.unaries[idx].derived))
         ZK_TRY(run_step(step, idx));
@@ -2020,11 +2104,7 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
     const auto S = sc::affine_mask_table(T.subspan(lp.off_S, sc::affine_mask_entries(lp.nv)), lp.nv);
     const auto sel = selector(lp.out, lp.nv);
     sc::MaskedInstance reader{{{std::span<const Fp>(accs[li])}, lp.terms, tau}, {std::span<const Fp2>(S)}};
-    if (!lp.range_only) {
-      reader.inst.factors.push_back(value_of(lp.q_col).first(no));
-      reader.masks.push_back(mask_of(lp.q_col).first(no));
-    }
-    for (size_t c : lp.limb_cols) {
+    for (size_t c : lp.reader_cols()) {
       reader.inst.factors.push_back(value_of(c).first(no));
       reader.masks.push_back(mask_of(c).first(no));
     }
@@ -2120,7 +2200,7 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
     for (const auto& v : pe.evals) field::write(w, v);
     ends.products.push_back(std::move(pe));
   }
-  lap("max");
+  lap("max and clamps");
   std::vector<std::shared_ptr<const pcs::CommittedPoly>> helpers;
   for (size_t li = 0; li < p.lookups.size(); ++li) {
     const LookupPlan& l = p.lookups[li];
@@ -2182,7 +2262,7 @@ Status verify_private(const PrivateStatement& st, std::span<const uint8_t> bytes
     auto reader = sc::ZkProof::read(r, lp.d_reader);
     if (!reader.ok()) return fail("requant: " + reader.error());
     le.reader = std::move(reader).value();
-    le.reader_evals.resize(lp.limb_factor(lp.limb_cols.size()));
+    le.reader_evals.resize(1 + lp.reader_cols().size());
     for (auto& v : le.reader_evals)
       if (!field::read(r, v).ok()) return fail("requant: truncated values");
     auto maker = sc::ZkProof::read(r, lp.d_maker);
@@ -2228,19 +2308,20 @@ Status verify_private(const PrivateStatement& st, std::span<const uint8_t> bytes
     const QNode& n = st.model->nodes[pc.node];
     const std::vector<Fp2> tau = t.challenges("private.tau", pc.nv);
     transcript::charge_point(t, pc.nv);
+    const std::string what = "private proof: " + pc.what + ": ";
     auto proof = sc::ZkProof::read(r, pc.degrees);
-    if (!proof.ok()) return node_error(n, "private proof: max: " + proof.error());
+    if (!proof.ok()) return node_error(n, what + proof.error());
     ProductEnds pe;
     pe.proof = std::move(proof).value();
     pe.evals.resize(pc.masked_count());
     for (auto& v : pe.evals)
-      if (!field::read(r, v).ok()) return node_error(n, "private proof: max: truncated values");
+      if (!field::read(r, v).ok()) return node_error(n, what + "truncated values");
     auto sub = sc::verify_zk(Fp2::zero(), pc.degrees, root, pe.proof, t);
-    if (!sub.ok()) return node_error(n, "private proof: max: " + sub.error());
+    if (!sub.ok()) return node_error(n, what + sub.error());
     std::vector<Fp2> evals = pe.evals;
     const auto sel = selector(pc.out, pc.nv);
     evals.push_back(poly::evaluate(std::span<const Fp>(sel), sub->point));
-    if (auto c = sc::check_final(*sub, evals, tau, pc.terms); !c.ok()) return node_error(n, "private proof: max: " + c.error());
+    if (auto c = sc::check_final(*sub, evals, tau, pc.terms); !c.ok()) return node_error(n, what + c.error());
     t.absorb("private.product_evals", std::span<const Fp2>(pe.evals));
     pe.r = sub->point, pe.rho = sub->rho;
     ends.products.push_back(std::move(pe));

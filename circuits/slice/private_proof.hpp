@@ -72,8 +72,8 @@ Status check_private_provable(const model::QModel& m);
 // For tamper tests, a cheating prover; the verifier must reject what it proves.
 struct PrivateTamper {
   // Changes integer values after the run: the model's tensors by id (inputs and node
-  // outputs) and each requantized tensor's remainder limbs (by the tensor's id, lowest
-  // limb first). What the plan derives from them (copies, lookup stacks, multiplicities)
+  // outputs) and each requantized tensor's limbs (by the tensor's id): its remainder's,
+  // lowest first, then its clamp excess's where it can clamp. What the plan derives from them (copies, lookup stacks, multiplicities)
   // follows the change, so a lie travels as far as it can.
   std::function<void(std::map<int, std::vector<int64_t>>& tensors,
                      std::map<int, std::vector<std::vector<int64_t>>>& limbs)>

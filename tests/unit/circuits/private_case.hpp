@@ -34,6 +34,21 @@ inline Case load(const std::string& name) {
   return k;
 }
 
+// The case on another input: every input entry `value` (an extreme input, where
+// requantizations clamp), the outputs the executor gives; `saturations` counts its clamps.
+inline Case on_input(const Case& k, int64_t value, uint64_t* saturations = nullptr) {
+  Case c = k;
+  c.m.run.values.assign(c.m.q.tensors.size(), {});
+  c.m.run.saturations = 0;
+  for (auto& in : c.inputs) std::fill(in.begin(), in.end(), value);
+  for (size_t i = 0; i < c.inputs.size(); ++i) c.m.run.values[size_t(c.m.q.inputs[i])] = c.inputs[i];
+  REQUIRE(zks::model::run_int_range(c.m.q, 0, c.m.q.nodes.size(), c.m.run).ok());
+  c.st.outputs.clear();
+  for (int t : c.m.q.outputs) c.st.outputs.push_back(c.m.run.values[size_t(t)]);
+  if (saturations) *saturations = c.m.run.saturations;
+  return c;
+}
+
 // The statement must point at the case's own model after a copy.
 inline c::PrivateStatement statement_of(const Case& k) {
   auto st = k.st;

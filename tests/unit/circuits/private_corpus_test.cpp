@@ -29,3 +29,12 @@ TEST_CASE("the age model proves privately: the photo is not in the proof", "[pri
   check_proves(k, 3);  // another age offset: rejected
 }
 
+
+TEST_CASE("age on an overexposed photo (its requantizations clamp) proves", "[private][age]") {
+  // Every pixel white: a Mul near the head clamps; the proof shows it.
+  const Case k = load("age");
+  uint64_t saturations = 0;
+  const Case white = on_input(k, k.m.q.act_hi(), &saturations);
+  REQUIRE(saturations > 0);
+  check_proves(white, 3);
+}

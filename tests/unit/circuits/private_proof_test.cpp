@@ -53,6 +53,17 @@ TEST_CASE("a private proof refuses what it cannot prove, naming it", "[private]"
   CHECK_FALSE(rejection(k, zks::util::Bytes(200, 0x5a)).empty());
 }
 
+TEST_CASE("requantizations that clamp prove (accuracy on extreme inputs)", "[private]") {
+  const Case k = load("accuracy");
+  for (const int64_t v : {k.m.q.act_hi(), k.m.q.act_lo()}) {
+    INFO(v);
+    uint64_t saturations = 0;
+    const Case c = on_input(k, v, &saturations);
+    REQUIRE(saturations > 10);  // the executor clamped: the proof shows the clamps
+    check_proves(c);
+  }
+}
+
 TEST_CASE("a private proof is bound to its statement and its bytes", "[private][tamper]") {
   const Case k = load("accuracy");
   const auto proof = proved(k);
@@ -164,7 +175,7 @@ TEST_CASE("a cheating private prover's witness is rejected", "[private][tamper]"
     c::PrivateTamper t;
     t.values = [&](Tensors& v, Limbs& limbs) {
       v[q0][0] -= 1;
-      limbs.at(q0).back()[0] += int64_t(1) << (s % 16);
+      limbs.at(q0).at(size_t(s / 16))[0] += int64_t(1) << (s % 16);
     };
     CHECK_THAT(rejection(k, proved(k, t)), Catch::Contains("lookup into a remainder's range"));
   }
@@ -179,6 +190,37 @@ TEST_CASE("a cheating private prover's witness is rejected", "[private][tamper]"
     c::PrivateTamper t;
     t.values = [&](Tensors& v, Limbs&) { v[y][1] += 1; };
     CHECK_THAT(rejection(mlp, proved(mlp, t)), Catch::Contains("lookup into its table"));
+  }
+  SECTION("an output clamped that the executor did not clamp: the excess's range") {
+    // y = hi where q_full < hi, with the excess c = q_full - hi < 0 so the Requant
+    // equation holds (q_full = y + c at hi) and so does c (y - lo)(hi - y) = 0: only the
+    // excess's 16-bit range lookup is left to catch it.
+    const int64_t s = nodes[0].shift;
+    c::PrivateTamper t;
+    t.values = [&](Tensors& v, Limbs& limbs) {
+      const size_t excess = size_t((s + 15) / 16);  // the remainder's limbs come first
+      REQUIRE(limbs.at(q0).size() > excess);        // the range analysis says Gemm 0 may clamp
+      const int64_t q_full = v[q0][0];
+      REQUIRE(q_full < k.m.q.act_hi());
+      v[q0][0] = k.m.q.act_hi();
+      limbs.at(q0).at(excess)[0] = q_full - k.m.q.act_hi();
+    };
+    CHECK_THAT(rejection(k, proved(k, t)), Catch::Contains("lookup into a remainder's range"));
+  }
+  SECTION("a clamped output moved off the bound: the clamp check") {
+    // On an extreme input entry 0 of Gemm 0 clamps at hi; claim hi - 1 with the excess
+    // one larger: q_full = y + c no longer holds at y = hi - 1 (rejected).
+    const Case x = on_input(k, k.m.q.act_hi());
+    int at = -1;
+    for (size_t j = 0; j < x.m.run.values[size_t(q0)].size() && at < 0; ++j)
+      if (x.m.run.values[size_t(q0)][j] == k.m.q.act_hi()) at = int(j);
+    REQUIRE(at >= 0);
+    c::PrivateTamper t;
+    t.values = [&](Tensors& v, Limbs& limbs) {
+      v[q0][size_t(at)] -= 1;
+      limbs.at(q0).at(size_t((nodes[0].shift + 15) / 16))[size_t(at)] += 1;
+    };
+    CHECK_FALSE(rejection(x, proved(x, t)).empty());
   }
   SECTION("q changed alone: the Requant's zerocheck") {
     c::PrivateTamper t;
