@@ -11,9 +11,9 @@
 // and MatMuls of two activations; max pooling; Div of two activations and Softmax;
 // Relu, PRelu, the table ops (Sigmoid, Tanh, ... over the whole activation range) and
 // the function ops (Clip, Abs, Neg, LeakyRelu with one slope). Activations of 16 bits
-// at most. Every corpus model proves; anything else is refused with the node named. A
-// requantization or a division that clamps is refused too (its flags are not proved
-// here), as is a division by b <= 0.
+// at most. Every corpus model proves; anything else is refused with the node named.
+// Requantizations that clamp are proved (one excess column, see LinearPlan); a
+// division whose quotient clamps, or by b <= 0, is refused.
 //
 // The weights are public: the verifier holds the model (bound by its fingerprint) and
 // folds the weights with its own challenges. Hiding weights across proofs is open.
