@@ -1905,8 +1905,9 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
       auto& q = ints[d.q_col];
       q.assign(d.ib.size(), 0);
       for (size_t o = 0; o < q.size(); ++o) {
-        const __int128 A = __int128(d.a_const ? (*d.a_const)[size_t(d.ia[o])] : ints[d.a_col][size_t(d.ia[o])]) << d.ka;
-        const __int128 D = __int128(b[size_t(d.ib[o])]) << d.kb;
+        const __int128 A = __int128(d.a_const ? (*d.a_const)[size_t(d.ia[o])] : ints[d.a_col][size_t(d.ia[o])]) *
+                           (__int128(1) << d.ka);
+        const __int128 D = __int128(b[size_t(d.ib[o])]) * (__int128(1) << d.kb);
         if (D <= 0)
           return step_error(m, d.node, "divides by " + std::to_string(b[size_t(d.ib[o])]) + " at output " +
                                            std::to_string(o) + " (a private proof divides by positive values only)");
