@@ -92,7 +92,7 @@ struct LinearPlan {
   unsigned kb = 0, mb = 0, nb = 0, bb = 0;  // the axes' variables
   int64_t mm_K = 0, mm_batches = 0;
   bool derived = false;  // a column the plan adds (a copy, a stack, max pooling's D)
-  bool requantizes = false;  // an activation requantized (clamping refused); else a copy or stack
+  bool requantizes = false;  // an activation requantized (clamped where it may clamp); else a copy or stack
   // A range check: acc itself in [0, 2^shift), its limbs' sum (no q, no rounding bias):
   // the Requant zerocheck is sum_o eq(tau, o) sel(o) [acc(o) - sum_j 2^(16 j) l_j(o)] = 0.
   bool range_only = false;
@@ -866,8 +866,11 @@ class Planner {
     d.node = k, d.a_col = a.col, d.a_const = a.konst, d.b_col = b.col, d.ia = a.index, d.ib = b.index;
     d.ka = unsigned(std::max<int64_t>(shift, 0)), d.kb = unsigned(std::max<int64_t>(-shift, 0));
     if (a.konst)
-      for (int64_t i : a.index)
+      for (int64_t i : a.index) {
         if (i < 0 || size_t(i) >= a.konst->size()) return step_error(m_, k, "its constant does not broadcast");
+        if (std::ldexp(std::fabs(double((*a.konst)[size_t(i)])), int(d.ka) + 1) >= std::ldexp(1.0, 62))
+          return step_error(m_, k, "its constant numerator may reach 2^62 (field headroom)");
+      }
     d.q_col = new_col(out);
     needs_range_.push_back({d.q_col, k});
     p_.steps.emplace_back(Step::Div, p_.divs.size());
@@ -887,6 +890,7 @@ class Planner {
     const size_t P = p_.linears.back().q_col;
     unsigned W = 0;
     while (std::ldexp(1.0, W) < 2 * max_of(b.col) * std::ldexp(1.0, d.kb)) ++W;
+    if (W == 0) return step_error(m_, k, "divides by a tensor that is always 0");
     const int64_t A2 = int64_t(1) << (d.ka + 1), B1 = int64_t(1) << d.kb;
     for (const int64_t sign : {1, -1}) {  // r, then u
       std::vector<std::pair<size_t, std::shared_ptr<std::vector<Entry>>>> parts;
@@ -955,6 +959,7 @@ class Planner {
       const int64_t row = v - m_.act_hi() - qt.in_lo;
       if (row >= int64_t(qt.values.size())) return node_error(n, "its table does not hold 0");
       fe->values.push_back(row < 0 ? 0 : qt.values[size_t(row)]);
+      if (fe->values.back() < 0) return node_error(n, "its exp table has a negative entry");
     }
     const size_t e_col = add_unary(k, d_col, intern(std::move(fe)), true);
     auto es = std::make_shared<std::vector<Entry>>();
@@ -2001,12 +2006,18 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
     std::map<int, std::vector<int64_t>> tensors;
     std::map<int, std::vector<std::vector<int64_t>>> limbs;
     for (const auto& [t, c] : p.tensor_cols) tensors[t] = ints[c];
+    std::set<size_t> held;
+    for (const auto& [t, c] : p.tensor_cols) held.insert(c);
+    for (size_t i = 0; i < p.maxes.size(); ++i)
+      if (!held.count(p.maxes[i].y_col)) tensors[-1 - int(i)] = ints[p.maxes[i].y_col];
     for (const auto& lp : p.linears)
       if (lp.requantizes)
         for (size_t c : lp.reader_cols())
           if (c != lp.q_col) limbs[m.nodes[lp.node].outputs[0]].push_back(ints[c]);
     tamper.values(tensors, limbs);
     for (const auto& [t, c] : p.tensor_cols) ints[c] = tensors[t];
+    for (size_t i = 0; i < p.maxes.size(); ++i)
+      if (!held.count(p.maxes[i].y_col)) ints[p.maxes[i].y_col] = tensors[-1 - int(i)];
     for (const auto& lp : p.linears)
       if (lp.requantizes)
         for (size_t j = 0, at = 0; j < lp.reader_cols().size(); ++j)

@@ -222,6 +222,27 @@ TEST_CASE("a cheating private prover's witness is rejected", "[private][tamper]"
     };
     CHECK_FALSE(rejection(x, proved(x, t)).empty());
   }
+  SECTION("an unclamped output moved to -1: the clamp's product check") {
+    // Where q_full <= -2: y = -1 with c = (-1 - q_full)(hi - lo) satisfies the Requant
+    // equation (2y - lo - hi = -1 as lo + hi = -1), c is in range, and Relu(-1) = 0 as
+    // before, so nothing downstream moves: only c (y - lo)(hi - y) = 0 fails.
+    const auto& q = k.m.run.values[size_t(q0)];
+    const auto at = size_t(std::find_if(q.begin(), q.end(), [](int64_t v) { return v <= -2; }) - q.begin());
+    REQUIRE(at < q.size());
+    const int64_t lo = k.m.q.act_lo(), hi = k.m.q.act_hi();
+    REQUIRE(lo + hi == -1);
+    c::PrivateTamper t;
+    t.values = [&](Tensors& v, Limbs& limbs) {
+      const size_t excess = size_t((nodes[0].shift + 15) / 16);
+      REQUIRE(limbs.at(q0).size() >= excess + 2);
+      const int64_t c = (-1 - v[q0][at]) * (hi - lo);
+      REQUIRE(c < (int64_t(1) << 32));
+      v[q0][at] = -1;
+      limbs.at(q0).at(excess)[at] = c & 0xffff;
+      limbs.at(q0).at(excess + 1)[at] = c >> 16;
+    };
+    CHECK_THAT(rejection(k, proved(k, t)), Catch::Contains("clamp:"));
+  }
   SECTION("q changed alone: the Requant's zerocheck") {
     c::PrivateTamper t;
     t.values = [&](Tensors& v, Limbs&) { v[q0][2] += 1; };
@@ -261,6 +282,17 @@ TEST_CASE("a cheating private prover's witness is rejected", "[private][tamper]"
     c::PrivateTamper t;
     t.values = [&](Tensors& v, Limbs&) { v[y][1] -= 1; };
     CHECK_THAT(rejection(sm, proved(sm, t)), Catch::Contains("lookup into a remainder's range"));
+  }
+  SECTION("a Softmax row max raised above every entry: the max's product check") {
+    // Every difference m - x >= 1, in range; d, e, S and the division follow the lie,
+    // so only the product of the differences (not 0) is left to catch it.
+    const Case sm = load("1l_softmax");
+    c::PrivateTamper t;
+    t.values = [&](Tensors& v, Limbs&) {
+      REQUIRE(v.count(-1));
+      v.at(-1)[0] += 1;
+    };
+    CHECK_THAT(rejection(sm, proved(sm, t)), Catch::Contains("max:"));
   }
   SECTION("a Softmax input raised past its row's max after the run: rejected") {
     const Case sm = load("1l_softmax");
