@@ -1,6 +1,8 @@
 #pragma once
-// Where a proof's (or its verification's) time and bytes go, by phase, logged at debug
-// level ("slice" category): the slice prover's and the private prover's.
+// Where a proof's (or its verification's) time, bytes and memory go, by phase, logged at
+// debug level ("slice" category): the slice prover's and the private prover's.
+#include <sys/resource.h>
+
 #include <chrono>
 #include <map>
 #include <string>
@@ -16,6 +18,8 @@ class PhaseClock {
     auto now = std::chrono::steady_clock::now();
     m_ms[phase] += std::chrono::duration<double, std::milli>(now - m_last).count();
     m_last = now;
+    rusage ru{};
+    if (getrusage(RUSAGE_SELF, &ru) == 0) m_peak_mb[phase] = double(ru.ru_maxrss) / 1024.0;  // KB on Linux
     if (m_proof) {
       m_bytes[phase] += m_proof->bytes().size() - m_last_bytes;
       m_last_bytes = m_proof->bytes().size();
@@ -37,6 +41,9 @@ class PhaseClock {
     std::string line;
     for (const auto& [phase, ms] : m_ms) line += fmt::format(" {}={:.1f}", phase, ms);
     ZKS_LOG_DEBUG("slice", "{} phases (ms):{}", what, line);
+    line.clear();
+    for (const auto& [phase, mb] : m_peak_mb) line += fmt::format(" {}={:.0f}", phase, mb);
+    ZKS_LOG_DEBUG("slice", "{} peak memory of the process at each phase's end (MB):{}", what, line);
     if (!m_proof) return;
     line.clear();
     for (const auto& [phase, n] : m_bytes)
@@ -47,6 +54,7 @@ class PhaseClock {
  private:
   std::chrono::steady_clock::time_point m_last = std::chrono::steady_clock::now();
   std::map<std::string, double> m_ms;
+  std::map<std::string, double> m_peak_mb;
   const util::ByteWriter* m_proof = nullptr;
   size_t m_last_bytes = 0;
   std::map<std::string, size_t> m_bytes;

@@ -2083,6 +2083,8 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
     if (!((*cp)[j]->commitment() == members[j])) return make_error("private proof: internal error: member layout");
   transcript::Transcript t("zkslice-private-v1");
   absorb_statement(t, st, p, params, root);
+  // The commitment holds every value now: the run's copies go (a tenth of the peak).
+  ints = {}, cols = {}, packs = {}, unit_values = {}, spans = {};
   lap("commit");
   auto value_of = [&](size_t col) {
     return (*cp)[p.member(col)]->evaluations().subspan(p.col_offset[col], size_t(1) << p.vars_of(col));
