@@ -930,7 +930,6 @@ class Planner {
     model::softmax_layout(as_graph_node(n), xs, m_.opset, outer, len, inner);
     const size_t N = out.real_count(), R = size_t(outer * inner);
     if (len < 1 || size_t(outer * len * inner) != N) return node_error(n, "its axis does not fit its shape");
-    if (len > 64) return node_error(n, "takes the softmax of rows longer than 64 (not provable in a private proof yet)");
     const poly::PaddedShape rows = poly::PaddedShape::flat(R);
     std::vector<int64_t> row_of(N);
     std::vector<std::vector<int64_t>> taps(static_cast<size_t>(len), std::vector<int64_t>(R));
@@ -1151,12 +1150,38 @@ class Planner {
   }
 
   // y(o) = max_t x(taps[t][o]) as a committed column (returned), by the product check.
+  // More than 64 taps: a tree, the max of the maxes of groups of 64 (each level a check).
   Result<size_t> max_check(size_t k, size_t x_col, const poly::PaddedShape& out, std::vector<std::vector<int64_t>> taps) {
+    constexpr size_t kMaxTaps = 64;
     const size_t N = out.real_count(), T = taps.size();
-    if (T == 0 || T > 64) return step_error(m_, k, "takes the max of " + std::to_string(T) + " taps (1 to 64)");
+    if (T == 0 || T > (size_t(1) << 16)) return step_error(m_, k, "takes the max of " + std::to_string(T) + " taps");
+    std::vector<int64_t> some(N, -1);  // a tap inside the input, for each output
+    for (const auto& t : taps)
+      for (size_t o = 0; o < N; ++o)
+        if (some[o] < 0) some[o] = t[o];
     for (size_t o = 0; o < N; ++o)
-      if (std::all_of(taps.begin(), taps.end(), [&](const auto& t) { return t[o] < 0; }))
-        return step_error(m_, k, "has a window outside its input");
+      if (some[o] < 0) return step_error(m_, k, "has a window outside its input");
+    if (T > kMaxTaps) {
+      // Level one: output (g, o) is the max of group g's taps of o (o's first tap again
+      // where the group has none inside: the max is the same).
+      const size_t G = (T + kMaxTaps - 1) / kMaxTaps;
+      std::vector<std::vector<int64_t>> first(kMaxTaps, std::vector<int64_t>(G * N, -1));
+      for (size_t g = 0; g < G; ++g)
+        for (size_t o = 0; o < N; ++o) {
+          bool any = false;
+          for (size_t t = 0; t < kMaxTaps && g * kMaxTaps + t < T; ++t) {
+            first[t][g * N + o] = taps[g * kMaxTaps + t][o];
+            any = any || first[t][g * N + o] >= 0;
+          }
+          if (!any) first[0][g * N + o] = some[o];
+        }
+      auto partial = max_check(k, x_col, poly::PaddedShape::flat(G * N), std::move(first));
+      if (!partial.ok()) return partial;
+      std::vector<std::vector<int64_t>> second(G, std::vector<int64_t>(N));
+      for (size_t g = 0; g < G; ++g)
+        for (size_t o = 0; o < N; ++o) second[g][o] = int64_t(g * N + o);
+      return max_check(k, *partial, out, std::move(second));
+    }
     MaxPlan mp;
     mp.node = k, mp.x_col = x_col, mp.y_col = new_col(out), mp.taps = std::move(taps);
     p_.steps.emplace_back(Step::Max, p_.maxes.size());

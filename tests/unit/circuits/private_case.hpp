@@ -34,19 +34,28 @@ inline Case load(const std::string& name) {
   return k;
 }
 
-// The case on another input: every input entry `value` (an extreme input, where
-// requantizations clamp), the outputs the executor gives; `saturations` counts its clamps.
-inline Case on_input(const Case& k, int64_t value, uint64_t* saturations = nullptr) {
+// The case on other inputs (dense, in the model's input order), with the outputs the
+// executor gives; `saturations` counts its clamps.
+inline Case on_inputs(const Case& k, std::vector<std::vector<int64_t>> inputs, uint64_t* saturations = nullptr) {
   Case c = k;
+  c.inputs = std::move(inputs);
   c.m.run.values.assign(c.m.q.tensors.size(), {});
   c.m.run.saturations = 0;
-  for (auto& in : c.inputs) std::fill(in.begin(), in.end(), value);
   for (size_t i = 0; i < c.inputs.size(); ++i) c.m.run.values[size_t(c.m.q.inputs[i])] = c.inputs[i];
-  REQUIRE(zks::model::run_int_range(c.m.q, 0, c.m.q.nodes.size(), c.m.run).ok());
+  auto s = zks::model::run_int_range(c.m.q, 0, c.m.q.nodes.size(), c.m.run);
+  INFO(s.error());
+  REQUIRE(s.ok());
   c.st.outputs.clear();
   for (int t : c.m.q.outputs) c.st.outputs.push_back(c.m.run.values[size_t(t)]);
   if (saturations) *saturations = c.m.run.saturations;
   return c;
+}
+
+// Every input entry `value` (an extreme input, where requantizations clamp).
+inline Case on_input(const Case& k, int64_t value, uint64_t* saturations = nullptr) {
+  auto inputs = k.inputs;
+  for (auto& in : inputs) std::fill(in.begin(), in.end(), value);
+  return on_inputs(k, std::move(inputs), saturations);
 }
 
 // The statement must point at the case's own model after a copy.

@@ -64,6 +64,30 @@ TEST_CASE("requantizations that clamp prove (accuracy on extreme inputs)", "[pri
   }
 }
 
+TEST_CASE("a Softmax over rows of 300 (a tree of max checks) proves", "[private]") {
+  // 1l_softmax's node and table on a [2, 300] input: each row's max is the max of the
+  // maxes of groups of 64 (5 groups, then one check of 5).
+  Case k = load("1l_softmax");
+  REQUIRE(k.m.q.nodes.size() == 1);
+  const int x = k.m.q.nodes[0].inputs[0], y = k.m.q.nodes[0].outputs[0];
+  k.m.q.tensors[size_t(x)].shape = k.m.q.tensors[size_t(y)].shape = {2, 300};
+  std::mt19937_64 rng(5);
+  std::vector<int64_t> in(600);
+  for (auto& v : in) v = int64_t(rng() % 4000) - 2000;
+  in[417] = 6000;  // one row's max, alone
+  const Case c = on_inputs(k, {in});
+  REQUIRE(c::check_private_provable(c.m.q).ok());
+  check_proves(c);
+  // The row max raised above every entry: the top check's product (not 0) rejects.
+  c::PrivateTamper t;
+  t.values = [&](std::map<int, std::vector<int64_t>>& v, auto&) {
+    int top = -1;
+    for (const auto& [id, _] : v) top = std::min(top, id);  // the last max check: the tree's top
+    v.at(top)[1] += 1;
+  };
+  CHECK_THAT(rejection(c, proved(c, t)), Catch::Contains("max:"));
+}
+
 TEST_CASE("a private proof is bound to its statement and its bytes", "[private][tamper]") {
   const Case k = load("accuracy");
   const auto proof = proved(k);
