@@ -163,7 +163,12 @@ struct MaxPlan {
 // by index.
 struct DivPlan {
   size_t node = 0;
-  size_t a_col = SIZE_MAX, b_col = 0, q_col = 0;
+  // q_col: the quotient; y_col: the output, clamp(q) (q_col itself where it cannot clamp,
+  // else as a requantization's clamp: an excess c in limbs, q = y + c (2y - lo - hi) /
+  // (hi - lo) and c (y - lo) (hi - y) = 0 by two product checks).
+  size_t a_col = SIZE_MAX, b_col = 0, q_col = 0, y_col = 0;
+  std::vector<size_t> excess_cols;
+  unsigned excess_bits = 0;
   const std::vector<int64_t>* a_const = nullptr;
   std::vector<int64_t> ia, ib;
   unsigned ka = 0, kb = 0;
@@ -420,13 +425,8 @@ class Planner {
         if (!full && lp.shift + G > 61)
           return step_error(m_, k, "its requantization may clamp by 2^" + std::to_string(G) +
                                        " (too wide for a private proof)");
-        for (unsigned j = 0; j < L; ++j) {
-          lp.excess_cols.push_back(new_col(out));
-          range16(k, lp.excess_cols.back());
-          col_max_[lp.excess_cols.back()] = std::ldexp(1.0, kLimbBits);
-        }
-        if (!full && G % kLimbBits != 0) tops.emplace_back(lp.excess_cols.back(), G % kLimbBits);
         lp.excess_bits = full ? kLimbBits * L : G;
+        lp.excess_cols = excess_limbs(k, out, lp.excess_bits, tops);
       }
     }
     // Factors: acc (masked by S), the reader's columns (masked by their commitments), sel.
@@ -478,10 +478,29 @@ class Planner {
     }
     if (node_output) col_of_[m_.nodes[k].outputs[0]] = lp.q_col;
     lp.derived = !node_output;
-    if (!lp.excess_cols.empty()) clamp_check(lp);
+    if (!lp.excess_cols.empty()) clamp_check(k, lp.q_col, lp.excess_cols, lp.out, lp.nv);
     p_.steps.emplace_back(Step::Linear, p_.linears.size());
     p_.linears.push_back(std::move(lp));
-    for (const auto& [col, t] : tops) {  // l + 2^16 - 2^t in [0, 2^16) too: l < 2^t
+    return offset_copies(k, out, tops);
+  }
+
+  // A value of `bits` bits in 16-bit limbs (lowest first), each range-checked; a top limb
+  // of t < 16 bits goes to `tops` (offset_copies makes it exact).
+  std::vector<size_t> excess_limbs(size_t k, const poly::PaddedShape& out, unsigned bits,
+                                   std::vector<std::pair<size_t, unsigned>>& tops) {
+    std::vector<size_t> cols;
+    for (unsigned done = 0; done < bits; done += kLimbBits) {
+      cols.push_back(new_col(out));
+      range16(k, cols.back());
+      col_max_[cols.back()] = std::ldexp(1.0, kLimbBits);
+    }
+    if (bits % kLimbBits != 0) tops.emplace_back(cols.back(), bits % kLimbBits);
+    return cols;
+  }
+
+  // Each top limb l of t < 16 bits: l + 2^16 - 2^t in [0, 2^16) too, so l < 2^t.
+  Status offset_copies(size_t k, const poly::PaddedShape& out, const std::vector<std::pair<size_t, unsigned>>& tops) {
+    for (const auto& [col, t] : tops) {
       auto e = std::make_shared<std::vector<Entry>>();
       const uint64_t N = out.real_count();
       for (uint64_t o = 0; o < N; ++o) e->push_back({uint32_t(o), uint32_t(o), 1});
@@ -493,15 +512,16 @@ class Planner {
   }
 
   // sum_o eq(tau, o) sel(o) c(o) (y(o) - lo) (hi - y(o)) = 0, c in its limbs
-  // (LinearPlan::excess_cols); (y - lo)(hi - y) = -y^2 + (lo + hi) y - lo hi.
-  void clamp_check(const LinearPlan& lp) {
+  // (LinearPlan::excess_cols, DivPlan's); (y - lo)(hi - y) = -y^2 + (lo + hi) y - lo hi.
+  void clamp_check(size_t k, size_t y_col, const std::vector<size_t>& excess, const poly::PaddedShape& out,
+                   unsigned nv) {
     ProductCheck pc;
-    pc.node = lp.node, pc.what = "clamp", pc.out = lp.out, pc.nv = lp.nv;
-    pc.factors.push_back({lp.q_col, 0, 0});
-    for (size_t c : lp.excess_cols) pc.factors.push_back({c, 0, 0});
+    pc.node = k, pc.what = "clamp", pc.out = out, pc.nv = nv;
+    pc.factors.push_back({y_col, 0, 0});
+    for (size_t c : excess) pc.factors.push_back({c, 0, 0});
     const unsigned y = 0, sel = unsigned(pc.factors.size());
     const int64_t lo = m_.act_lo(), hi = m_.act_hi();
-    for (unsigned j = 0; j < lp.excess_cols.size(); ++j) {
+    for (unsigned j = 0; j < excess.size(); ++j) {
       const Fp2 c(Fp(uint64_t(1) << (kLimbBits * j)));
       const unsigned e = 1 + j;
       pc.terms.push_back({-c, {y, y, e, sel}});
@@ -843,7 +863,13 @@ class Planner {
     auto y = held(n, n.inputs[1]);
     if (!y.ok()) return make_error(y.error());
     b.col = *y;
-    auto q = divide(k, out, a, b, n.aux);
+    // |q| <= |A| / D + 1 <= |a| 2^ka + 1 (D >= 1).
+    const double a_max = a.konst ? [&] {
+      double mx = 0;
+      for (int64_t v : *a.konst) mx = std::max(mx, std::fabs(double(v)));
+      return mx;
+    }() : max_of(a.col);
+    auto q = divide(k, out, a, b, n.aux, std::ldexp(a_max, int(std::max<int64_t>(n.aux, 0))) + 1);
     if (!q.ok()) return make_error(q.error());
     col_of_[n.outputs[0]] = *q;
     return {};
@@ -857,7 +883,9 @@ class Planner {
   // r, u >= 0 give 0 <= r <= 2D - 1, so D >= 1 (b > 0) and 2A + D = 2D q + r is a
   // division with remainder: q = floor((2A + D) / (2D)). Every magnitude stays far below
   // p (add_linear's headroom), so the field's equations are the integers'.
-  Result<size_t> divide(size_t k, const poly::PaddedShape& out, const Operand& a, const Operand& b, int64_t shift) {
+  // `q_bound` bounds |q| (Softmax's quotients are at most 2^fo).
+  Result<size_t> divide(size_t k, const poly::PaddedShape& out, const Operand& a, const Operand& b, int64_t shift,
+                        double q_bound) {
     const size_t N = out.real_count();
     if (shift < -30 || shift > 30)
       return step_error(m_, k, "divides at a scale shift of " + std::to_string(shift) + " (at most 30 in a private proof)");
@@ -871,10 +899,39 @@ class Planner {
         if (std::ldexp(std::fabs(double((*a.konst)[size_t(i)])), int(d.ka) + 1) >= std::ldexp(1.0, 62))
           return step_error(m_, k, "its constant numerator may reach 2^62 (field headroom)");
       }
-    d.q_col = new_col(out);
-    needs_range_.push_back({d.q_col, k});
+    d.q_col = d.y_col = new_col(out);
+    std::vector<std::pair<size_t, unsigned>> tops;
+    const double excess = std::max(q_bound - double(m_.act_hi()), q_bound + double(m_.act_lo()));
+    if (excess > 0) {  // q may clamp: y of its own, and the excess
+      d.y_col = new_col(out);
+      const unsigned G = unsigned(std::ceil(std::log2(excess + 2)));
+      if (G > 45) return step_error(m_, k, "its quotient may clamp by 2^" + std::to_string(G) + " (too wide)");
+      d.excess_cols = excess_limbs(k, out, G, tops);
+      d.excess_bits = G;
+      col_max_[d.q_col] = std::ldexp(1.0, int(G)) + in_max();  // |q| = |y +- c| as proved
+      // q - y - c (2y - lo - hi) / (hi - lo) = 0
+      ProductCheck pc;
+      pc.node = k, pc.what = "division's clamp", pc.out = out, pc.nv = std::max(kMinReadVars, out.num_vars());
+      pc.factors = {{d.q_col, 0, 0}, {d.y_col, 0, 0}};
+      for (size_t c : d.excess_cols) pc.factors.push_back({c, 0, 0});
+      const unsigned sel = unsigned(pc.factors.size());
+      pc.terms = {{Fp2::one(), {0, sel}}, {-Fp2::one(), {1, sel}}};
+      const Fp inv_width = Fp::from_i64(m_.act_hi() - m_.act_lo()).inverse();
+      for (unsigned j = 0; j < d.excess_cols.size(); ++j) {
+        const Fp2 c(Fp(uint64_t(1) << (kLimbBits * j)) * inv_width);
+        pc.terms.push_back({-c * Fp2(Fp(2)), {2 + j, 1, sel}});
+        pc.terms.push_back({c * Fp2(Fp::from_i64(m_.act_lo() + m_.act_hi())), {2 + j, sel}});
+      }
+      std::vector<char> masked(sel + 1, 1);
+      masked[sel] = 0;
+      pc.degrees = sc::masked_degrees(pc.nv, pc.terms, masked, true);
+      p_.products.push_back(std::move(pc));
+      clamp_check(k, d.y_col, d.excess_cols, out, std::max(kMinReadVars, out.num_vars()));
+    }
+    needs_range_.push_back({d.y_col, k});
     p_.steps.emplace_back(Step::Div, p_.divs.size());
     p_.divs.push_back(d);
+    ZK_TRY(offset_copies(k, out, tops));
     // P = b q.
     auto bq = copy_to(k, b.col, b.index, out);
     if (!bq.ok()) return bq;
@@ -886,7 +943,7 @@ class Planner {
       lp.ins.push_back(std::move(li));
     }
     lp.bias.assign(N, 0);
-    ZK_TRY(add_linear(k, std::move(lp), out, 0, std::vector<double>(N, max_of(*bq) * in_max()), false, false));
+    ZK_TRY(add_linear(k, std::move(lp), out, 0, std::vector<double>(N, max_of(*bq) * max_of(d.q_col)), false, false));
     const size_t P = p_.linears.back().q_col;
     unsigned W = 0;
     while (std::ldexp(1.0, W) < 2 * max_of(b.col) * std::ldexp(1.0, d.kb)) ++W;
@@ -911,7 +968,7 @@ class Planner {
       parts.emplace_back(P, ep);
       ZK_TRY(range_check(k, out, parts, std::move(bias), W));
     }
-    return d.q_col;
+    return d.y_col;
   }
 
   // Softmax along an axis (the executor's), per row: m = max x (a max check), d = x - m +
@@ -968,7 +1025,8 @@ class Planner {
     a.col = e_col, b.col = p_.linears.back().q_col;
     for (size_t o = 0; o < N; ++o) a.index.push_back(int64_t(o));
     b.index = row_of;
-    auto q = divide(k, out, a, b, n.aux);
+    // e <= S, so q <= floor(2^fo + 1/2) = 2^fo.
+    auto q = divide(k, out, a, b, n.aux, std::ldexp(1.0, int(std::max<int64_t>(n.aux, 0))));
     if (!q.ok()) return make_error(q.error());
     col_of_[n.outputs[0]] = *q;
     return {};
@@ -1604,9 +1662,12 @@ void absorb_statement(transcript::Transcript& t, const PrivateStatement& st, con
     t.absorb_u64("private.div", d.node);
     t.absorb_u64("private.div.ka", d.ka);
     t.absorb_u64("private.div.kb", d.kb);
+    t.absorb_u64("private.div.excess", d.excess_bits);
   }
   for (const auto& pc : p.products) {
-    t.absorb_u64(pc.what == "max" ? "private.max" : "private.clamp", pc.node);
+    t.absorb_u64("private.product", pc.node);
+    t.absorb_bytes("private.product.what", std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(pc.what.data()),
+                                                                      pc.what.size()));
     t.absorb_u64("private.max.factors", pc.factors.size());
     t.absorb_u64("private.max.e", pc.e_col);
   }
@@ -1934,6 +1995,8 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
       const auto& b = ints[d.b_col];
       auto& q = ints[d.q_col];
       q.assign(d.ib.size(), 0);
+      if (d.y_col != d.q_col) ints[d.y_col].assign(q.size(), 0);
+      for (size_t c : d.excess_cols) ints[c].assign(q.size(), 0);
       for (size_t o = 0; o < q.size(); ++o) {
         const __int128 A = __int128(d.a_const ? (*d.a_const)[size_t(d.ia[o])] : ints[d.a_col][size_t(d.ia[o])]) *
                            (__int128(1) << d.ka);
@@ -1943,10 +2006,21 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
                                            std::to_string(o) + " (a private proof divides by positive values only)");
         const __int128 t = 2 * A + D, d2 = 2 * D;
         const __int128 v = t / d2 - ((t % d2 != 0) && t < 0 ? 1 : 0);
-        if (v < m.act_lo() || v > m.act_hi())
-          return step_error(m, d.node, "its quotient clamps at output " + std::to_string(o) +
-                                           " (a private proof does not prove clamping yet)");
         q[o] = static_cast<int64_t>(v);
+        if (d.y_col == d.q_col) {
+          if (v < m.act_lo() || v > m.act_hi())
+            return step_error(m, d.node, "internal error: its quotient clamps at output " + std::to_string(o) +
+                                             " where the plan says it cannot");
+          continue;
+        }
+        const __int128 y = std::clamp<__int128>(v, m.act_lo(), m.act_hi());
+        const __int128 c = v > y ? v - y : y - v;
+        if ((c >> d.excess_bits) != 0)
+          return step_error(m, d.node, "internal error: its quotient clamps at output " + std::to_string(o) +
+                                           " by more than the plan allows");
+        ints[d.y_col][o] = static_cast<int64_t>(y);
+        for (size_t l = 0; l < d.excess_cols.size(); ++l)
+          ints[d.excess_cols[l]][o] = static_cast<int64_t>((c >> (kLimbBits * l)) & 0xffff);
       }
     } else if (step == Step::Linear) {
       const LinearPlan& lp = p.linears[idx];
@@ -2031,18 +2105,22 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
     std::map<int, std::vector<int64_t>> tensors;
     std::map<int, std::vector<std::vector<int64_t>>> limbs;
     for (const auto& [t, c] : p.tensor_cols) tensors[t] = ints[c];
+    // The internal tensors (PrivateTamper::values) under -1, -2, ...
     std::set<size_t> held;
     for (const auto& [t, c] : p.tensor_cols) held.insert(c);
-    for (size_t i = 0; i < p.maxes.size(); ++i)
-      if (!held.count(p.maxes[i].y_col)) tensors[-1 - int(i)] = ints[p.maxes[i].y_col];
+    std::vector<size_t> internal;
+    for (const auto& mp : p.maxes)
+      if (!held.count(mp.y_col)) internal.push_back(mp.y_col);
+    for (const auto& d : p.divs)
+      if (d.q_col != d.y_col) internal.push_back(d.q_col);
+    for (size_t i = 0; i < internal.size(); ++i) tensors[-1 - int(i)] = ints[internal[i]];
     for (const auto& lp : p.linears)
       if (lp.requantizes)
         for (size_t c : lp.reader_cols())
           if (c != lp.q_col) limbs[m.nodes[lp.node].outputs[0]].push_back(ints[c]);
     tamper.values(tensors, limbs);
     for (const auto& [t, c] : p.tensor_cols) ints[c] = tensors[t];
-    for (size_t i = 0; i < p.maxes.size(); ++i)
-      if (!held.count(p.maxes[i].y_col)) ints[p.maxes[i].y_col] = tensors[-1 - int(i)];
+    for (size_t i = 0; i < internal.size(); ++i) ints[internal[i]] = tensors[-1 - int(i)];
     for (const auto& lp : p.linears)
       if (lp.requantizes)
         for (size_t j = 0, at = 0; j < lp.reader_cols().size(); ++j)

@@ -64,6 +64,24 @@ TEST_CASE("requantizations that clamp prove (accuracy on extreme inputs)", "[pri
   }
 }
 
+TEST_CASE("a Div whose quotient clamps proves (1l_eltwise_div, rescaled)", "[private]") {
+  // 1l_eltwise_div is x / (x + x), 8192 at its output scale; three more bits of output
+  // scale make it 65536, which the executor clamps to 32767.
+  Case k = load("1l_eltwise_div");
+  const size_t div = k.m.q.nodes.size() - 1;
+  REQUIRE(k.m.q.nodes[div].op == "Div");
+  k.m.q.nodes[div].aux += 3;
+  const Case c = on_inputs(k, k.inputs);
+  REQUIRE(c.m.run.node_saturations.at(div) > 0);
+  REQUIRE(c.st.outputs[0][0] == k.m.q.act_hi());
+  check_proves(c);
+  // The output moved off its bound (the excess following): rejected.
+  const int y = k.m.q.nodes[div].outputs[0];
+  c::PrivateTamper t;
+  t.values = [&](std::map<int, std::vector<int64_t>>& v, auto&) { v.at(y)[0] -= 1; };
+  CHECK_FALSE(rejection(c, proved(c, t)).empty());
+}
+
 TEST_CASE("a Softmax over rows of 300 (a tree of max checks) proves", "[private]") {
   // 1l_softmax's node and table on a [2, 300] input: each row's max is the max of the
   // maxes of groups of 64 (5 groups, then one check of 5).
@@ -81,9 +99,7 @@ TEST_CASE("a Softmax over rows of 300 (a tree of max checks) proves", "[private]
   // The row max raised above every entry: the top check's product (not 0) rejects.
   c::PrivateTamper t;
   t.values = [&](std::map<int, std::vector<int64_t>>& v, auto&) {
-    int top = -1;
-    for (const auto& [id, _] : v) top = std::min(top, id);  // the last max check: the tree's top
-    v.at(top)[1] += 1;
+    v.at(-2)[1] += 1;  // -1: the first level's maxes, -2: the rows' (-3: the quotient)
   };
   CHECK_THAT(rejection(c, proved(c, t)), Catch::Contains("max:"));
 }
@@ -296,7 +312,10 @@ TEST_CASE("a cheating private prover's witness is rejected", "[private][tamper]"
     for (const int64_t by : {1, -1}) {
       INFO(by);
       c::PrivateTamper t;
-      t.values = [&](Tensors& v, Limbs&) { v[q][3] += by; };
+      t.values = [&](Tensors& v, Limbs&) {
+        v[q][3] += by;
+        v.at(-1)[3] += by;  // the unclamped quotient (the analysis says it may clamp) alike
+      };
       CHECK_THAT(rejection(ss, proved(ss, t)), Catch::Contains("lookup into a remainder's range"));
     }
   }
@@ -304,7 +323,10 @@ TEST_CASE("a cheating private prover's witness is rejected", "[private][tamper]"
     const Case sm = load("1l_softmax");
     const int y = sm.m.q.nodes[0].outputs[0];
     c::PrivateTamper t;
-    t.values = [&](Tensors& v, Limbs&) { v[y][1] -= 1; };
+    t.values = [&](Tensors& v, Limbs&) {
+      v[y][1] -= 1;
+      v.at(-2)[1] -= 1;  // the unclamped quotient alike (-1 is the row max)
+    };
     CHECK_THAT(rejection(sm, proved(sm, t)), Catch::Contains("lookup into a remainder's range"));
   }
   SECTION("a Softmax row max raised above every entry: the max's product check") {
