@@ -12,8 +12,8 @@
 // Relu, PRelu, the table ops (Sigmoid, Tanh, ... over the whole activation range) and
 // the function ops (Clip, Abs, Neg, LeakyRelu with one slope). Activations of 16 bits
 // at most. Every corpus model proves; anything else is refused with the node named.
-// Requantizations that clamp are proved (one excess column, see LinearPlan); a
-// division whose quotient clamps, or by b <= 0, is refused.
+// Requantizations and divisions that clamp are proved (one excess column, see
+// LinearPlan); a division by b <= 0 is refused.
 //
 // The weights are public: the verifier holds the model (bound by its fingerprint) and
 // folds the weights with its own challenges. Hiding weights across proofs is open.
