@@ -47,6 +47,21 @@ constexpr unsigned kMaxStackVars = 20;  // a batched lookup's stack: at most 2^2
 
 enum class LookupKind : uint8_t { Act = 1, Range = 2, Function = 3 };
 
+// A zerocheck's second constraint (a clamp's product), joined to its first by a challenge
+// gamma drawn after tau: sum_o eq(tau, o) [first(o) + gamma second(o)] = 0 shows both
+// are 0 at every o but with probability about 1 / |F_{p^2}| (charged as two powers).
+struct Second {
+  std::vector<sc::Term> terms;
+  bool empty() const { return terms.empty(); }
+  std::vector<sc::Term> with(std::vector<sc::Term> first, const Fp2& gamma) const {
+    for (sc::Term t : terms) {
+      t.coeff *= gamma;
+      first.push_back(std::move(t));
+    }
+    return first;
+  }
+};
+
 // The node of a lookup's stack column (of several tensors) and of a batched lookup.
 constexpr size_t kStackNode = SIZE_MAX - 1;
 
@@ -121,6 +136,7 @@ struct LinearPlan {
   poly::PaddedShape out;      // q's layout
   unsigned kv = 0, nv = 0, shift = 0;
   std::vector<sc::Term> terms;         // the Requant zerocheck's
+  Second second;                       // its clamp's (where it may clamp)
   std::vector<sc::Term> maker_terms;   // sum_j M_j x_j
   std::vector<unsigned> d_reader, d_maker;
   size_t off_reader = 0, off_maker = 0, off_S = 0;
@@ -139,12 +155,13 @@ struct Factor {
 };
 struct ProductCheck {
   size_t node = 0;
-  std::string what = "max";  // or "clamp" (see LinearPlan)
+  std::string what = "max";  // or "clamp" (a division's: DivPlan)
   std::vector<Factor> factors;
   size_t e_col = SIZE_MAX;  // E = prod (SIZE_MAX: prod = 0)
   poly::PaddedShape out;    // the entries' layout
   unsigned nv = 0;
   std::vector<sc::Term> terms;
+  Second second;
   std::vector<unsigned> degrees;
   size_t off = 0;
   size_t masked_count() const { return factors.size() + (e_col == SIZE_MAX ? 0 : 1); }
@@ -448,9 +465,14 @@ class Planner {
       lp.terms.push_back({-c * Fp2(Fp(2)), {e, y, sel}});
       lp.terms.push_back({c * Fp2(Fp::from_i64(m_.act_lo() + m_.act_hi())), {e, sel}});
     }
+    if (!lp.excess_cols.empty()) {
+      std::vector<unsigned> e;
+      for (size_t c : lp.excess_cols) e.push_back(factor_of(c));
+      lp.second.terms = clamp_terms(factor_of(lp.q_col), e, sel);
+    }
     std::vector<char> masked(sel + 1, 1);
     masked[sel] = 0;
-    lp.d_reader = sc::masked_degrees(lp.nv, lp.terms, masked, true);
+    lp.d_reader = sc::masked_degrees(lp.nv, lp.second.with(lp.terms, Fp2::one()), masked, true);
     std::vector<char> maker_masked;
     if (lp.matmul) {
       lp.kv = lp.kb + lp.bb;
@@ -478,7 +500,6 @@ class Planner {
     }
     if (node_output) col_of_[m_.nodes[k].outputs[0]] = lp.q_col;
     lp.derived = !node_output;
-    if (!lp.excess_cols.empty()) clamp_check(k, lp.q_col, lp.excess_cols, lp.out, lp.nv);
     p_.steps.emplace_back(Step::Linear, p_.linears.size());
     p_.linears.push_back(std::move(lp));
     return offset_copies(k, out, tops);
@@ -511,27 +532,19 @@ class Planner {
     return {};
   }
 
-  // sum_o eq(tau, o) sel(o) c(o) (y(o) - lo) (hi - y(o)) = 0, c in its limbs
-  // (LinearPlan::excess_cols, DivPlan's); (y - lo)(hi - y) = -y^2 + (lo + hi) y - lo hi.
-  void clamp_check(size_t k, size_t y_col, const std::vector<size_t>& excess, const poly::PaddedShape& out,
-                   unsigned nv) {
-    ProductCheck pc;
-    pc.node = k, pc.what = "clamp", pc.out = out, pc.nv = nv;
-    pc.factors.push_back({y_col, 0, 0});
-    for (size_t c : excess) pc.factors.push_back({c, 0, 0});
-    const unsigned y = 0, sel = unsigned(pc.factors.size());
+  // The clamp's product c (y - lo) (hi - y) (to be 0 at every output), c = sum_j 2^(16 j)
+  // c_j in limbs; factor y is `y`, c_j is e[j]; (y - lo)(hi - y) = -y^2 + (lo + hi) y - lo hi.
+  // It joins a zerocheck the clamp has anyway, as a second constraint (Gamma).
+  std::vector<sc::Term> clamp_terms(unsigned y, const std::vector<unsigned>& e, unsigned sel) const {
     const int64_t lo = m_.act_lo(), hi = m_.act_hi();
-    for (unsigned j = 0; j < excess.size(); ++j) {
+    std::vector<sc::Term> out;
+    for (unsigned j = 0; j < e.size(); ++j) {
       const Fp2 c(Fp(uint64_t(1) << (kLimbBits * j)));
-      const unsigned e = 1 + j;
-      pc.terms.push_back({-c, {y, y, e, sel}});
-      pc.terms.push_back({c * Fp2(Fp::from_i64(lo + hi)), {y, e, sel}});
-      pc.terms.push_back({-c * Fp2(Fp::from_i64(lo * hi)), {e, sel}});
+      out.push_back({-c, {y, y, e[j], sel}});
+      out.push_back({c * Fp2(Fp::from_i64(lo + hi)), {y, e[j], sel}});
+      out.push_back({-c * Fp2(Fp::from_i64(lo * hi)), {e[j], sel}});
     }
-    std::vector<char> masked(sel + 1, 1);
-    masked[sel] = 0;
-    pc.degrees = sc::masked_degrees(pc.nv, pc.terms, masked, true);
-    p_.products.push_back(std::move(pc));
+    return out;
   }
 
   void range16(size_t k, size_t col) {
@@ -911,7 +924,7 @@ class Planner {
       col_max_[d.q_col] = std::ldexp(1.0, int(G)) + in_max();  // |q| = |y +- c| as proved
       // q - y - c (2y - lo - hi) / (hi - lo) = 0
       ProductCheck pc;
-      pc.node = k, pc.what = "division's clamp", pc.out = out, pc.nv = std::max(kMinReadVars, out.num_vars());
+      pc.node = k, pc.what = "clamp", pc.out = out, pc.nv = std::max(kMinReadVars, out.num_vars());
       pc.factors = {{d.q_col, 0, 0}, {d.y_col, 0, 0}};
       for (size_t c : d.excess_cols) pc.factors.push_back({c, 0, 0});
       const unsigned sel = unsigned(pc.factors.size());
@@ -922,11 +935,13 @@ class Planner {
         pc.terms.push_back({-c * Fp2(Fp(2)), {2 + j, 1, sel}});
         pc.terms.push_back({c * Fp2(Fp::from_i64(m_.act_lo() + m_.act_hi())), {2 + j, sel}});
       }
+      std::vector<unsigned> e;
+      for (unsigned j = 0; j < d.excess_cols.size(); ++j) e.push_back(2 + j);
+      pc.second.terms = clamp_terms(1, e, sel);
       std::vector<char> masked(sel + 1, 1);
       masked[sel] = 0;
-      pc.degrees = sc::masked_degrees(pc.nv, pc.terms, masked, true);
+      pc.degrees = sc::masked_degrees(pc.nv, pc.second.with(pc.terms, Fp2::one()), masked, true);
       p_.products.push_back(std::move(pc));
-      clamp_check(k, d.y_col, d.excess_cols, out, std::max(kMinReadVars, out.num_vars()));
     }
     needs_range_.push_back({d.y_col, k});
     p_.steps.emplace_back(Step::Div, p_.divs.size());
@@ -1777,12 +1792,65 @@ struct Ends {
 };
 
 // Every claim of the opening, in one order for both sides.
-Result<std::vector<pcs::Claim>> claims_of(const Plan& p, const Ends& e, const Fp2& lambda) {
+// Masked claims on one polynomial at points that differ only in 0/1 coordinates past
+// their last free one (the blocks of one pack, read by one sumcheck at one point) as
+// one claim weighted over those coordinates and the mask's: the i-th times mu^i. A
+// pack's reads are a few claims then, not one a column (the opening takes 4,096 at
+// most). `merged` counts the claims that went into groups (the powers of mu charged).
+Result<std::vector<pcs::Claim>> merge_masked(std::vector<std::pair<size_t, std::vector<Fp2>>> reads,
+                                            const std::vector<Fp2>& values, const Fp2& mu, size_t& merged) {
+  auto binary = [](const Fp2& v) { return v == Fp2::zero() || v == Fp2::one(); };
+  std::map<std::pair<size_t, std::vector<std::pair<uint64_t, uint64_t>>>, size_t> group_of;
+  std::vector<std::vector<size_t>> groups;
+  std::vector<size_t> low(reads.size());
+  for (size_t i = 0; i < reads.size(); ++i) {
+    const auto& z = reads[i].second;
+    size_t n = z.size();
+    while (n > 0 && binary(z[n - 1])) --n;
+    low[i] = n;
+    std::vector<std::pair<uint64_t, uint64_t>> key;
+    for (size_t j = 0; j < n; ++j) key.emplace_back(z[j].c0().value(), z[j].c1().value());
+    auto [it, fresh] = group_of.try_emplace({reads[i].first, std::move(key)}, groups.size());
+    if (fresh) groups.emplace_back();
+    groups[it->second].push_back(i);
+  }
   std::vector<pcs::Claim> out;
+  merged = 0;
+  for (const auto& g : groups) {
+    std::vector<pcs::Claim> each;
+    for (size_t i : g) {
+      auto c = pcs::masked_claim(reads[i].first, reads[i].second, values[i]);
+      if (!c.ok()) return make_error("private proof: " + c.error());
+      each.push_back(std::move(c).value());
+    }
+    if (each.size() == 1) {
+      out.push_back(std::move(each[0]));
+      continue;
+    }
+    // Each claim's point: (the shared low part, its 0/1 bits, the mask's coordinate).
+    const size_t n = low[g[0]], high = each[0].point.size() - n;
+    pcs::Claim c{each[0].poly, {each[0].point.begin(), each[0].point.begin() + long(n)}, Fp2::zero(),
+                 std::vector<Fp2>(size_t(1) << high, Fp2::zero())};
+    Fp2 power = Fp2::one();
+    for (const pcs::Claim& one : each) {
+      std::vector<Fp2> w = poly::eq_table(std::span<const Fp2>(one.point).subspan(n));
+      for (size_t x = 0; x < w.size(); ++x) c.weights[x] += power * w[x];
+      c.value += power * one.value;
+      power *= mu;
+    }
+    merged += each.size();
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+Result<std::vector<pcs::Claim>> claims_of(const Plan& p, const Ends& e, const Fp2& lambda, const Fp2& mu,
+                                          size_t& merged) {
+  std::vector<std::pair<size_t, std::vector<Fp2>>> reads;
+  std::vector<Fp2> read_values;
   auto masked = [&](size_t poly, std::span<const Fp2> point, const Fp2& v) -> Status {
-    auto c = pcs::masked_claim(poly, point, v);
-    if (!c.ok()) return make_error("private proof: " + c.error());
-    out.push_back(std::move(c).value());
+    reads.emplace_back(poly, std::vector<Fp2>(point.begin(), point.end()));
+    read_values.push_back(v);
     return {};
   };
   // Every final mask is a weighted claim on the mask table; they go in as one, the i-th
@@ -1840,9 +1908,11 @@ Result<std::vector<pcs::Claim>> claims_of(const Plan& p, const Ends& e, const Fp
     for (size_t j = 0; j < l.cols.size(); ++j) ZK_TRY(masked(p.member(l.cols[j]), c.point, c.witness_evals[j]));
     place(sc::final_mask_weights(l.degrees, c.rho, c.point), l.off, c.final_mask);
   }
+  auto out = merge_masked(std::move(reads), read_values, mu, merged);
+  if (!out.ok()) return out;
   for (size_t o = 0; o < p.output_cols.size(); ++o)
-    out.push_back(pcs::Claim{p.member(p.output_cols[o]), p.unit_point(p.output_cols[o], e.z[o]), e.output_values[o]});
-  out.push_back(std::move(masks));
+    out->push_back(pcs::Claim{p.member(p.output_cols[o]), p.unit_point(p.output_cols[o], e.z[o]), e.output_values[o]});
+  out->push_back(std::move(masks));
   return out;
 }
 
@@ -2218,9 +2288,10 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
     const LinearPlan& lp = p.linears[li];
     const size_t no = size_t(1) << lp.nv, ni = size_t(1) << lp.kv;
     const std::vector<Fp2> tau = t.challenges("private.tau", lp.nv);
+    const auto terms = lp.second.empty() ? lp.terms : lp.second.with(lp.terms, t.challenge("private.gamma"));
     const auto S = sc::affine_mask_table(T.subspan(lp.off_S, sc::affine_mask_entries(lp.nv)), lp.nv);
     const auto sel = selector(lp.out, lp.nv);
-    sc::MaskedInstance reader{{{std::span<const Fp>(accs[li])}, lp.terms, tau}, {std::span<const Fp2>(S)}};
+    sc::MaskedInstance reader{{{std::span<const Fp>(accs[li])}, terms, tau}, {std::span<const Fp2>(S)}};
     for (size_t c : lp.reader_cols()) {
       reader.inst.factors.push_back(value_of(c).first(no));
       reader.masks.push_back(mask_of(c).first(no));
@@ -2296,8 +2367,9 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
   for (const ProductCheck& pc : p.products) {
     const size_t no = size_t(1) << pc.nv;
     const std::vector<Fp2> tau = t.challenges("private.tau", pc.nv);
+    const auto terms = pc.second.empty() ? pc.terms : pc.second.with(pc.terms, t.challenge("private.gamma"));
     const auto sel = selector(pc.out, pc.nv);
-    sc::MaskedInstance zc{{{}, pc.terms, tau}, {}};
+    sc::MaskedInstance zc{{{}, terms, tau}, {}};
     for (const Factor& f : pc.factors) {
       zc.inst.factors.push_back(value_of(f.col).subspan(f.block * no, no));
       zc.masks.push_back(mask_of(f.col).subspan(f.block * no, no));
@@ -2339,7 +2411,9 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
     ends.output_values.push_back(output_at(p.col_shape[p.output_cols[o]], st.outputs[o], ends.z.back()));
   }
   const Fp2 lambda = t.challenge("private.lambda");
-  auto claims = claims_of(p, ends, lambda);
+  const Fp2 mu = t.challenge("private.merge");
+  size_t merged = 0;
+  auto claims = claims_of(p, ends, lambda, mu, merged);
   if (!claims.ok()) return make_error(claims.error());
   std::vector<const pcs::CommittedPoly*> ptrs;
   for (const auto& c : *cp) ptrs.push_back(c.get());
@@ -2375,6 +2449,11 @@ Status verify_private(const PrivateStatement& st, std::span<const uint8_t> bytes
     };
     const std::vector<Fp2> tau = t.challenges("private.tau", lp.nv);
     transcript::charge_point(t, lp.nv);
+    auto terms = lp.terms;
+    if (!lp.second.empty()) {
+      terms = lp.second.with(lp.terms, t.challenge("private.gamma"));
+      transcript::charge_powers(t, 2);
+    }
     LinearEnds le;
     auto reader = sc::ZkProof::read(r, lp.d_reader);
     if (!reader.ok()) return fail("requant: " + reader.error());
@@ -2393,7 +2472,8 @@ Status verify_private(const PrivateStatement& st, std::span<const uint8_t> bytes
     std::vector<Fp2> evals = le.reader_evals;
     const auto sel = selector(lp.out, lp.nv);
     evals.push_back(poly::evaluate(std::span<const Fp>(sel), s1->point));
-    if (auto c = sc::check_final(*s1, evals, tau, lp.terms); !c.ok()) return fail("requant: " + c.error());
+    if (auto c = sc::check_final(*s1, evals, tau, terms); !c.ok())
+      return fail((lp.second.empty() ? "requant: " : "requant and clamp: ") + c.error());
     t.absorb("private.reader_evals", std::span<const Fp2>(le.reader_evals));
     le.r = s1->point, le.rho_reader = s1->rho;
     auto s2 = sc::verify_zk(le.reader_evals[0] - bias_at(lp, le.r), lp.d_maker, root, le.maker, t);
@@ -2425,6 +2505,11 @@ Status verify_private(const PrivateStatement& st, std::span<const uint8_t> bytes
     const QNode& n = st.model->nodes[pc.node];
     const std::vector<Fp2> tau = t.challenges("private.tau", pc.nv);
     transcript::charge_point(t, pc.nv);
+    auto terms = pc.terms;
+    if (!pc.second.empty()) {
+      terms = pc.second.with(pc.terms, t.challenge("private.gamma"));
+      transcript::charge_powers(t, 2);
+    }
     const std::string what = "private proof: " + pc.what + ": ";
     auto proof = sc::ZkProof::read(r, pc.degrees);
     if (!proof.ok()) return node_error(n, what + proof.error());
@@ -2438,7 +2523,7 @@ Status verify_private(const PrivateStatement& st, std::span<const uint8_t> bytes
     std::vector<Fp2> evals = pe.evals;
     const auto sel = selector(pc.out, pc.nv);
     evals.push_back(poly::evaluate(std::span<const Fp>(sel), sub->point));
-    if (auto c = sc::check_final(*sub, evals, tau, pc.terms); !c.ok()) return node_error(n, what + c.error());
+    if (auto c = sc::check_final(*sub, evals, tau, terms); !c.ok()) return node_error(n, what + c.error());
     t.absorb("private.product_evals", std::span<const Fp2>(pe.evals));
     pe.r = sub->point, pe.rho = sub->rho;
     ends.products.push_back(std::move(pe));
@@ -2464,8 +2549,11 @@ Status verify_private(const PrivateStatement& st, std::span<const uint8_t> bytes
   }
   const Fp2 lambda = t.challenge("private.lambda");
   transcript::charge_powers(t, 2 * p.linears.size() + p.products.size() + p.lookups.size());
-  auto claims = claims_of(p, ends, lambda);
+  const Fp2 mu = t.challenge("private.merge");
+  size_t merged = 0;
+  auto claims = claims_of(p, ends, lambda, mu, merged);
   if (!claims.ok()) return make_error(claims.error());
+  transcript::charge_powers(t, std::max<size_t>(merged, 1));  // every group's polynomial in mu
   uint64_t len = 0;
   if (!r.u64(len) || len != r.remaining()) return make_error("private proof: the opening's length is wrong");
   if (auto s = pcs::verify_hiding(comms, *claims, bytes.subspan(r.position()), t, params); !s.ok())

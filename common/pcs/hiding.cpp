@@ -22,8 +22,9 @@ constexpr uint32_t kHidingVersion = 2;
 // variables of h's, the first ones 0), so every term of the claim reduction's rounds
 // has a twin in h with the same eq factors, which masks it. (One point for h would not
 // do: a round evaluated where h's eq factor vanishes shows the others unmasked.)
-// A weighted claim's weights gain a zero half (the mask's), and its twin on h has the
-// same weights behind a point with the leading zeros. h_claims name h_index; their
+// A weighted claim on a value table gains a zero half (the mask's) in its weights; one
+// that covers the committed table (its weights over both halves) stays as it is; the
+// twin on h has the same weights behind a point with the leading zeros. h_claims name h_index; their
 // values are h's to fill in.
 Result<std::vector<Claim>> extend_claims(std::span<const uint32_t> vars, std::span<const Claim> claims,
                                          unsigned h_vars, size_t h_index, std::vector<Claim>& h_claims) {
@@ -33,7 +34,10 @@ Result<std::vector<Claim>> extend_claims(std::span<const uint32_t> vars, std::sp
   for (const Claim& c : claims) {
     if (c.poly >= vars.size()) return make_error("pcs hiding: a claim names polynomial " + std::to_string(c.poly));
     const size_t covered = c.point.size() + (c.weights.empty() ? 0 : poly::log2_ceil(c.weights.size()));
-    const bool on_committed = c.weights.empty() && covered == vars[c.poly];  // masked_claim's
+    // masked_claim's, or several of them merged by weights over the high variables (the
+    // mask's coordinate among them: both halves weighted)
+    const bool on_committed =
+        covered == vars[c.poly] && (c.weights.empty() || std::has_single_bit(c.weights.size()));
     if (!on_committed &&
         (covered + 1 != vars[c.poly] || (!c.weights.empty() && !std::has_single_bit(c.weights.size()))))
       return make_error("pcs hiding: a claim covers " + std::to_string(covered) + " variables, the value table " +

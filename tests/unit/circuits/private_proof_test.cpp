@@ -262,10 +262,11 @@ TEST_CASE("a cheating private prover's witness is rejected", "[private][tamper]"
     };
     CHECK_FALSE(rejection(x, proved(x, t)).empty());
   }
-  SECTION("an unclamped output moved to -1: the clamp's product check") {
+  SECTION("an unclamped output moved to -1: the clamp's product") {
     // Where q_full <= -2: y = -1 with c = (-1 - q_full)(hi - lo) satisfies the Requant
     // equation (2y - lo - hi = -1 as lo + hi = -1), c is in range, and Relu(-1) = 0 as
-    // before, so nothing downstream moves: only c (y - lo)(hi - y) = 0 fails.
+    // before, so nothing downstream moves: only c (y - lo)(hi - y) = 0 fails (the
+    // zerocheck's second constraint).
     const auto& q = k.m.run.values[size_t(q0)];
     const auto at = size_t(std::find_if(q.begin(), q.end(), [](int64_t v) { return v <= -2; }) - q.begin());
     REQUIRE(at < q.size());
@@ -281,7 +282,7 @@ TEST_CASE("a cheating private prover's witness is rejected", "[private][tamper]"
       limbs.at(q0).at(excess)[at] = c & 0xffff;
       limbs.at(q0).at(excess + 1)[at] = c >> 16;
     };
-    CHECK_THAT(rejection(k, proved(k, t)), Catch::Contains("clamp:"));
+    CHECK_THAT(rejection(k, proved(k, t)), Catch::Contains("requant and clamp:"));
   }
   SECTION("q changed alone: the Requant's zerocheck") {
     c::PrivateTamper t;

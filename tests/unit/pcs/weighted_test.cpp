@@ -199,8 +199,16 @@ TEST_CASE("hiding openings of weighted claims", "[pcs][weighted][hiding]") {
   cl = claims;
   cl[4].weights[17] += Fp2::one();
   CHECK_FALSE(verify(cl, *proof).ok());
+  // Covering the committed table (the mask's half too, as merged masked claims do): a
+  // zero mask half is the same statement; a weight on the mask's half without its value
+  // is a false one; weights past the table are refused.
   cl = claims;
-  cl[3].weights.resize(cl[3].weights.size() * 2, Fp2::zero());  // covering the mask's half too
+  cl[3].weights.resize(cl[3].weights.size() * 2, Fp2::zero());
+  CHECK(verify(cl, *proof).ok());
+  cl[3].weights.back() += Fp2::one();
+  CHECK_FALSE(verify(cl, *proof).ok());
+  cl = claims;
+  cl[3].weights.resize(cl[3].weights.size() * 4, Fp2::zero());
   auto refused = verify(cl, *proof);
   REQUIRE_FALSE(refused.ok());
   CHECK_THAT(refused.error(), Catch::Contains("value table"));
