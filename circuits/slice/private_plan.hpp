@@ -29,7 +29,6 @@ using field::Fp2;
 using model::QModel;
 using model::QNode;
 
-
 // Every masked read of a column (a sumcheck factor) spans at least 2^7 entries of it, and
 // the planner bounds the reads of each block (count_reads). A read shows f~(r) + c R~(r): two F_p
 // equations in the read's block of R. A block of 2^n read more than 2^(n-1) times would
@@ -64,16 +63,16 @@ Error step_error(const QModel& m, size_t node, const std::string& what);
 
 struct LookupPlan {
   LookupKind kind = LookupKind::Act;
-  size_t node = SIZE_MAX;       // the node whose tensor it checks (SIZE_MAX: an input)
-  std::vector<size_t> cols;     // witness columns
-  size_t m_col = 0;             // the multiplicities' column
+  size_t node = SIZE_MAX;    // the node whose tensor it checks (SIZE_MAX: an input)
+  std::vector<size_t> cols;  // witness columns
+  size_t m_col = 0;          // the multiplicities' column
   unsigned table_vars = 0;
-  unsigned range_bits = 0;      // Range: the limb's bits
+  unsigned range_bits = 0;             // Range: the limb's bits
   const FunctionTable* fn = nullptr;   // Function
   std::vector<std::vector<Fp>> table;  // the public columns (the verifier's own)
   lk::ZkShape shape;
   std::vector<unsigned> degrees;
-  size_t off = 0;               // its slice of the mask table
+  size_t off = 0;  // its slice of the mask table
 };
 
 // One input of a linear op: acc += M x over dense indices. `fold` gives M(r, .) over the
@@ -97,7 +96,7 @@ struct LinearPlan {
   bool matmul = false;
   unsigned kb = 0, mb = 0, nb = 0, bb = 0;  // the axes' variables
   int64_t mm_K = 0, mm_batches = 0;
-  bool derived = false;  // a column the plan adds (a copy, a stack, max pooling's D)
+  bool derived = false;      // a column the plan adds (a copy, a stack, max pooling's D)
   bool requantizes = false;  // an activation requantized (clamped where it may clamp); else a copy or stack
   // A range check: acc itself in [0, 2^shift), its limbs' sum (no q, no rounding bias):
   // the Requant zerocheck is sum_o eq(tau, o) sel(o) [acc(o) - sum_j 2^(16 j) l_j(o)] = 0.
@@ -110,7 +109,7 @@ struct LinearPlan {
   // [0, p)); there (2y - lo - hi) / (hi - lo) is +1 or -1, so q_full = y + c at hi and
   // y - c at lo, and with y in range, y is the executor's clamp of q_full.
   std::vector<size_t> excess_cols;
-  unsigned excess_bits = 0;  // c below 2^excess_bits
+  unsigned excess_bits = 0;   // c below 2^excess_bits
   std::vector<int64_t> bias;  // dense, one an output
   size_t q_col = 0;
   std::vector<size_t> limb_cols;
@@ -124,11 +123,11 @@ struct LinearPlan {
     c.insert(c.end(), excess_cols.begin(), excess_cols.end());
     return c;
   }
-  poly::PaddedShape out;      // q's layout
+  poly::PaddedShape out;  // q's layout
   unsigned kv = 0, nv = 0, shift = 0;
-  std::vector<sc::Term> terms;         // the Requant zerocheck's
-  Second second;                       // its clamp's (where it may clamp)
-  std::vector<sc::Term> maker_terms;   // sum_j M_j x_j
+  std::vector<sc::Term> terms;        // the Requant zerocheck's
+  Second second;                      // its clamp's (where it may clamp)
+  std::vector<sc::Term> maker_terms;  // sum_j M_j x_j
   std::vector<unsigned> d_reader, d_maker;
   size_t off_reader = 0, off_maker = 0, off_S = 0;
 };
@@ -209,7 +208,7 @@ struct Plan {
   std::vector<std::pair<Step, size_t>> steps;  // the run's order
   std::vector<std::shared_ptr<FunctionTable>> tables;
   size_t mask_size = 0;
-  unsigned mask_vars = 0;          // the mask table's value variables
+  unsigned mask_vars = 0;  // the mask table's value variables
   // Committed units: each lookup's witness and multiplicity columns alone (a lookup reads
   // a whole polynomial), every other column a block of one pack (one polynomial: a leaf a
   // query for all of them, where a polynomial each made age's opening most of its time),
@@ -238,7 +237,6 @@ struct Plan {
     return point;
   }
 };
-
 
 // eq(r, .) on 2^|r| entries.
 inline std::vector<Fp2> eq_of(std::span<const Fp2> r) { return poly::eq_table(r); }

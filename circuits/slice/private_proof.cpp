@@ -7,10 +7,10 @@
 #include <cmath>
 #include <cstdio>
 #include <deque>
-#include <tuple>
 #include <limits>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "circuits/slice/phase_clock.hpp"
 #include "circuits/slice/private_plan.hpp"
@@ -67,8 +67,8 @@ void absorb_statement(transcript::Transcript& t, const PrivateStatement& st, con
   }
   for (const auto& pc : p.products) {
     t.absorb_u64("private.product", pc.node);
-    t.absorb_bytes("private.product.what", std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(pc.what.data()),
-                                                                      pc.what.size()));
+    t.absorb_bytes("private.product.what",
+                   std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(pc.what.data()), pc.what.size()));
     t.absorb_u64("private.max.factors", pc.factors.size());
     t.absorb_u64("private.max.e", pc.e_col);
   }
@@ -184,7 +184,7 @@ struct Ends {
 // pack's reads are a few claims then, not one a column (the opening takes 4,096 at
 // most). `merged` counts the claims that went into groups (the powers of mu charged).
 Result<std::vector<pcs::Claim>> merge_masked(std::vector<std::pair<size_t, std::vector<Fp2>>> reads,
-                                            const std::vector<Fp2>& values, const Fp2& mu, size_t& merged) {
+                                             const std::vector<Fp2>& values, const Fp2& mu, size_t& merged) {
   auto binary = [](const Fp2& v) { return v == Fp2::zero() || v == Fp2::one(); };
   std::map<std::pair<size_t, std::vector<std::pair<uint64_t, uint64_t>>>, size_t> group_of;
   std::vector<std::vector<size_t>> groups;
@@ -215,7 +215,9 @@ Result<std::vector<pcs::Claim>> merge_masked(std::vector<std::pair<size_t, std::
     }
     // Each claim's point: (the shared low part, its 0/1 bits, the mask's coordinate).
     const size_t n = low[g[0]], high = each[0].point.size() - n;
-    pcs::Claim c{each[0].poly, {each[0].point.begin(), each[0].point.begin() + long(n)}, Fp2::zero(),
+    pcs::Claim c{each[0].poly,
+                 {each[0].point.begin(), each[0].point.begin() + long(n)},
+                 Fp2::zero(),
                  std::vector<Fp2>(size_t(1) << high, Fp2::zero())};
     Fp2 power = Fp2::one();
     for (const pcs::Claim& one : each) {
@@ -326,17 +328,17 @@ Result<Plan> plan_for(const PrivateStatement& st) {
   for (size_t o = 0; o < st.outputs.size(); ++o)
     if (st.outputs[o].size() != plan->col_shape[plan->output_cols[o]].real_count())
       return make_error("private proof: output " + std::to_string(o) + " has " + std::to_string(st.outputs[o].size()) +
-                        " entries, the model's " +
-                        std::to_string(plan->col_shape[plan->output_cols[o]].real_count()));
+                        " entries, the model's " + std::to_string(plan->col_shape[plan->output_cols[o]].real_count()));
   return plan;
 }
 
 std::string lookup_name(const QModel& m, const LookupPlan& l) {
-  const std::string what = l.kind == LookupKind::Range ? "a remainder's range" :
-                           l.kind == LookupKind::Act   ? "the activation range" : "its table";
-  const std::string where = l.node == SIZE_MAX       ? std::string("an input") :
-                            l.node == kStackNode   ? std::string("several tensors") :
-                                                     m.nodes[l.node].op + " node '" + m.nodes[l.node].name + "'";
+  const std::string what = l.kind == LookupKind::Range ? "a remainder's range"
+                           : l.kind == LookupKind::Act ? "the activation range"
+                                                       : "its table";
+  const std::string where = l.node == SIZE_MAX     ? std::string("an input")
+                            : l.node == kStackNode ? std::string("several tensors")
+                                                   : m.nodes[l.node].op + " node '" + m.nodes[l.node].name + "'";
   return where + ": lookup into " + what;
 }
 
@@ -380,7 +382,8 @@ Result<PrivateProofFile> PrivateProofFile::read(std::span<const uint8_t> bytes) 
   f.outputs.resize(count);
   for (auto& o : f.outputs) {
     uint32_t len = 0;
-    if (!r.u32(len) || len > kMaxFileValues || len > r.remaining()) return make_error("private proof file: bad output size");
+    if (!r.u32(len) || len > kMaxFileValues || len > r.remaining())
+      return make_error("private proof file: bad output size");
     o.resize(len);
     for (auto& v : o)
       if (!r.svarint(v)) return make_error("private proof file: truncated output");
@@ -458,22 +461,25 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
                            (__int128(1) << d.ka);
         const __int128 D = __int128(b[size_t(d.ib[o])]) * (__int128(1) << d.kb);
         if (D <= 0)
-          return step_error(m, d.node, "divides by " + std::to_string(b[size_t(d.ib[o])]) + " at output " +
-                                           std::to_string(o) + " (a private proof divides by positive values only)");
+          return step_error(m, d.node,
+                            "divides by " + std::to_string(b[size_t(d.ib[o])]) + " at output " + std::to_string(o) +
+                                " (a private proof divides by positive values only)");
         const __int128 t = 2 * A + D, d2 = 2 * D;
         const __int128 v = t / d2 - ((t % d2 != 0) && t < 0 ? 1 : 0);
         q[o] = static_cast<int64_t>(v);
         if (d.y_col == d.q_col) {
           if (v < m.act_lo() || v > m.act_hi())
-            return step_error(m, d.node, "internal error: its quotient clamps at output " + std::to_string(o) +
-                                             " where the plan says it cannot");
+            return step_error(m, d.node,
+                              "internal error: its quotient clamps at output " + std::to_string(o) +
+                                  " where the plan says it cannot");
           continue;
         }
         const __int128 y = std::clamp<__int128>(v, m.act_lo(), m.act_hi());
         const __int128 c = v > y ? v - y : y - v;
         if ((c >> d.excess_bits) != 0)
-          return step_error(m, d.node, "internal error: its quotient clamps at output " + std::to_string(o) +
-                                           " by more than the plan allows");
+          return step_error(
+              m, d.node,
+              "internal error: its quotient clamps at output " + std::to_string(o) + " by more than the plan allows");
         ints[d.y_col][o] = static_cast<int64_t>(y);
         for (size_t l = 0; l < d.excess_cols.size(); ++l)
           ints[d.excess_cols[l]][o] = static_cast<int64_t>((c >> (kLimbBits * l)) & 0xffff);
@@ -512,8 +518,9 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
           // The limbs sum to acc whatever it is; only a cheating prover's acc leaves the
           // range, and then its top limb does (the range lookup's to catch).
           if ((acc[j] < 0 || (acc[j] >> lp.shift) != 0) && !tamper.values)
-            return step_error(m, lp.node, "internal error: a range check's value " + std::to_string(acc[j]) +
-                                              " is outside [0, 2^" + std::to_string(lp.shift) + ")");
+            return step_error(m, lp.node,
+                              "internal error: a range check's value " + std::to_string(acc[j]) + " is outside [0, 2^" +
+                                  std::to_string(lp.shift) + ")");
           int64_t v = acc[j];
           for (size_t l = 0; l + 1 < lp.limb_cols.size(); ++l, v >>= kLimbBits)
             ints[lp.limb_cols[l]][j] = v & ((int64_t(1) << kLimbBits) - 1);
@@ -529,8 +536,9 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
         // Clamped: the excess in limbs (the plan has them where it can clamp).
         const uint64_t excess = static_cast<uint64_t>(q_full > q[j] ? q_full - q[j] : q[j] - q_full);
         if (lp.excess_cols.empty() || (excess >> lp.excess_bits) != 0)
-          return step_error(m, lp.node, "internal error: its requantization clamps at output " + std::to_string(j) +
-                                            " by more than the range analysis allows");
+          return step_error(m, lp.node,
+                            "internal error: its requantization clamps at output " + std::to_string(j) +
+                                " by more than the range analysis allows");
         for (size_t l = 0; l < lp.excess_cols.size(); ++l)
           ints[lp.excess_cols[l]][j] = int64_t((excess >> (kLimbBits * l)) & 0xffff);
       }
@@ -703,7 +711,8 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
       for (size_t b = 0; b < eb.size(); ++b) {
         for (size_t kk = 0; kk < kn; ++kk) matmul_tables[0][kk + b * kn] = mp.extra * eb[b];
         // operand j's middle axis has mid bits; fold it with its eq table
-        auto fold = [&](size_t col, const std::vector<Fp2>& e, unsigned mid, std::vector<Fp2>& vt, std::vector<Fp2>& mt) {
+        auto fold = [&](size_t col, const std::vector<Fp2>& e, unsigned mid, std::vector<Fp2>& vt,
+                        std::vector<Fp2>& mt) {
           const auto v = value_of(col), mask = mask_of(col);
           for (size_t x = 0; x < e.size(); ++x)
             for (size_t kk = 0; kk < kn; ++kk) {
@@ -717,7 +726,8 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
       }
       maker.inst.factors = {std::span<const Fp2>(matmul_tables[0]), std::span<const Fp2>(matmul_tables[1]),
                             std::span<const Fp2>(matmul_tables[3])};
-      maker.masks = {std::span<const Fp>(), std::span<const Fp2>(matmul_tables[2]), std::span<const Fp2>(matmul_tables[4])};
+      maker.masks = {std::span<const Fp>(), std::span<const Fp2>(matmul_tables[2]),
+                     std::span<const Fp2>(matmul_tables[4])};
     } else if (lp.product) {
       maker.inst.eq_point = le.r;
       for (const auto& in : lp.ins) {
@@ -831,7 +841,8 @@ Status verify_private(const PrivateStatement& st, std::span<const uint8_t> bytes
   Ends ends;
   for (const LinearPlan& lp : p.linears) {
     auto fail = [&](const std::string& what) {
-      return step_error(*st.model, lp.node, "private proof: map " + std::to_string(&lp - p.linears.data()) + ": " + what);
+      return step_error(*st.model, lp.node,
+                        "private proof: map " + std::to_string(&lp - p.linears.data()) + ": " + what);
     };
     const std::vector<Fp2> tau = t.challenges("private.tau", lp.nv);
     transcript::charge_point(t, lp.nv);

@@ -76,8 +76,9 @@ struct PrivateTamper {
   // lowest first, then its clamp excess's where it can clamp. Internal tensors are
   // there too, under the ids -1, -2, ...: first each max that is no node's output
   // (Softmax's row max; a long row's maxes from the first level up), then each
-  // division's unclamped quotient where it may clamp, in plan order. What the plan derives from them (copies, lookup stacks, multiplicities)
-  // follows the change, so a lie travels as far as it can.
+  // division's unclamped quotient where it may clamp, in plan order. What the plan
+  // derives from them (copies, lookup stacks, multiplicities) follows the change, so a
+  // lie travels as far as it can.
   std::function<void(std::map<int, std::vector<int64_t>>& tensors,
                      std::map<int, std::vector<std::vector<int64_t>>>& limbs)>
       values = {};
