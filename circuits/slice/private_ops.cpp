@@ -152,28 +152,39 @@ Status Planner::conv(size_t k, const poly::PaddedShape& out) {
   return add_linear(k, std::move(lp), out, n.shift, bound, true);
 }
 
+Status Planner::pool_taps(const QNode& n, size_t x_col, const poly::PaddedShape& out,
+                          std::vector<std::vector<int64_t>>& taps) {
+  model::kern::PoolParams pp{};
+  model::Shape ys;
+  ZK_TRY(model::pool_setup(as_graph_node(n), m_.tensors[n.inputs[0]].shape, pp, ys));
+  const size_t N = size_t(pp.N * pp.C * pp.OH * pp.OW);
+  if (out.real_count() != N || p_.col_shape[x_col].real_count() != size_t(pp.N * pp.C * pp.H * pp.W))
+    return node_error(n, "shapes do not match the pooling");
+  taps.assign(size_t(pp.KH * pp.KW), std::vector<int64_t>(N, -1));
+  for (int64_t nc = 0; nc < pp.N * pp.C; ++nc)
+    for (int64_t oh = 0; oh < pp.OH; ++oh)
+      for (int64_t ow = 0; ow < pp.OW; ++ow)
+        for (int64_t kh = 0; kh < pp.KH; ++kh)
+          for (int64_t kw = 0; kw < pp.KW; ++kw) {
+            const int64_t ih = oh * pp.sh - pp.pt + kh * pp.dh, iw = ow * pp.sw - pp.pl + kw * pp.dw;
+            if (ih >= 0 && ih < pp.H && iw >= 0 && iw < pp.W)
+              taps[size_t(kh * pp.KW + kw)][size_t((nc * pp.OH + oh) * pp.OW + ow)] = (nc * pp.H + ih) * pp.W + iw;
+          }
+  return {};
+}
+
 Status Planner::avgpool(size_t k, const poly::PaddedShape& out) {
   const QNode& n = m_.nodes[k];
   auto x = held(n, n.inputs[0]);
   if (!x.ok()) return make_error(x.error());
-  const auto& xs = m_.tensors[n.inputs[0]].shape;
-  model::kern::PoolParams pp{};
-  model::Shape ys;
-  ZK_TRY(model::pool_setup(as_graph_node(n), xs, pp, ys));
-  const size_t N = size_t(pp.N * pp.C * pp.OH * pp.OW);
-  if (n.mult.size() != N || out.real_count() != N) return node_error(n, "expected one multiplier an output");
+  std::vector<std::vector<int64_t>> taps;
+  ZK_TRY(pool_taps(n, *x, out, taps));
+  const size_t N = out.real_count();
+  if (n.mult.size() != N) return node_error(n, "expected one multiplier an output");
   auto entries = std::make_shared<std::vector<Entry>>();
-  for (int64_t nc = 0; nc < pp.N * pp.C; ++nc)
-    for (int64_t oh = 0; oh < pp.OH; ++oh)
-      for (int64_t ow = 0; ow < pp.OW; ++ow) {
-        const int64_t o = (nc * pp.OH + oh) * pp.OW + ow;
-        for (int64_t kh = 0; kh < pp.KH; ++kh)
-          for (int64_t kw = 0; kw < pp.KW; ++kw) {
-            const int64_t ih = oh * pp.sh - pp.pt + kh * pp.dh, iw = ow * pp.sw - pp.pl + kw * pp.dw;
-            if (ih < 0 || ih >= pp.H || iw < 0 || iw >= pp.W) continue;
-            entries->push_back({uint32_t(o), uint32_t((nc * pp.H + ih) * pp.W + iw), n.mult[size_t(o)]});
-          }
-      }
+  for (const auto& tap : taps)
+    for (size_t o = 0; o < N; ++o)
+      if (tap[o] >= 0) entries->push_back({uint32_t(o), uint32_t(tap[o]), n.mult[o]});
   return sparse_linear(k, out, {{*x, entries}}, std::vector<int64_t>(N, 0), n.shift, true);
 }
 
@@ -607,23 +618,8 @@ Status Planner::maxpool(size_t k, const poly::PaddedShape& out) {
   const QNode& n = m_.nodes[k];
   auto x = held(n, n.inputs[0]);
   if (!x.ok()) return make_error(x.error());
-  const auto& xs = m_.tensors[n.inputs[0]].shape;
-  model::kern::PoolParams pp{};
-  model::Shape ys;
-  ZK_TRY(model::pool_setup(as_graph_node(n), xs, pp, ys));
-  const size_t N = size_t(pp.N * pp.C * pp.OH * pp.OW);
-  if (out.real_count() != N || p_.col_shape[*x].real_count() != size_t(pp.N * pp.C * pp.H * pp.W))
-    return node_error(n, "shapes do not match the pooling");
-  std::vector<std::vector<int64_t>> taps(size_t(pp.KH * pp.KW), std::vector<int64_t>(N, -1));
-  for (int64_t nc = 0; nc < pp.N * pp.C; ++nc)
-    for (int64_t oh = 0; oh < pp.OH; ++oh)
-      for (int64_t ow = 0; ow < pp.OW; ++ow)
-        for (int64_t kh = 0; kh < pp.KH; ++kh)
-          for (int64_t kw = 0; kw < pp.KW; ++kw) {
-            const int64_t ih = oh * pp.sh - pp.pt + kh * pp.dh, iw = ow * pp.sw - pp.pl + kw * pp.dw;
-            if (ih >= 0 && ih < pp.H && iw >= 0 && iw < pp.W)
-              taps[size_t(kh * pp.KW + kw)][size_t((nc * pp.OH + oh) * pp.OW + ow)] = (nc * pp.H + ih) * pp.W + iw;
-          }
+  std::vector<std::vector<int64_t>> taps;
+  ZK_TRY(pool_taps(n, *x, out, taps));
   auto y = max_check(k, *x, out, std::move(taps));
   if (!y.ok()) return make_error(y.error());
   col_of_[n.outputs[0]] = *y;

@@ -84,6 +84,10 @@ class Planner {
   // of the output row that reads row h through tap kh (at most one), Ew likewise.
   Status conv(size_t k, const poly::PaddedShape& out);
 
+  // A pooling node's windows: taps[t][o] is the input entry tap t of output o reads
+  // (-1: outside the input).
+  Status pool_taps(const QNode& n, size_t x_col, const poly::PaddedShape& out, std::vector<std::vector<int64_t>>& taps);
+
   Status avgpool(size_t k, const poly::PaddedShape& out);
 
   // Add/Sub/Sum (each input shifted left by in_shift), Mul with one constant factor;
