@@ -1,11 +1,12 @@
 #pragma once
 // The private prover's plan (circuits/slice/private_proof.hpp): what it commits, which
 // sumchecks, product checks and lookups prove a model, in one order for prover and
-// verifier. private_plan.cpp builds it from a model (Planner); private_proof.cpp proves
-// and verifies it. Internal to those two files.
+// verifier. The Planner (private_planner.hpp, private_plan.cpp, private_ops.cpp) builds it
+// from a model; private_proof.cpp proves and verifies it. Internal to those files.
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <span>
 #include <string>

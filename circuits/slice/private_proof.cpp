@@ -31,7 +31,9 @@ namespace {
 using namespace private_detail;
 using slice_detail::node_error;
 
-constexpr uint32_t kPrivateVersion = 2;  // 2: clamping requantizations, Div, Softmax
+// 2: clamping requantizations, Div, Softmax; 3: clamps as second constraints, divisions'
+// clamps, merged claims.
+constexpr uint32_t kPrivateVersion = 3;
 
 // Everything both sides absorb before the first challenge.
 void absorb_statement(transcript::Transcript& t, const PrivateStatement& st, const Plan& p, const pcs::Params& params,
@@ -194,7 +196,7 @@ Result<std::vector<pcs::Claim>> merge_masked(std::vector<std::pair<size_t, std::
     size_t n = z.size();
     while (n > 0 && binary(z[n - 1])) --n;
     low[i] = n;
-    std::vector<std::pair<uint64_t, uint64_t>> key;
+    std::vector<std::pair<uint64_t, uint64_t>> key{{z.size(), 0}};  // the length, then the free part
     for (size_t j = 0; j < n; ++j) key.emplace_back(z[j].c0().value(), z[j].c1().value());
     auto [it, fresh] = group_of.try_emplace({reads[i].first, std::move(key)}, groups.size());
     if (fresh) groups.emplace_back();
@@ -477,9 +479,9 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
         const __int128 y = std::clamp<__int128>(v, m.act_lo(), m.act_hi());
         const __int128 c = v > y ? v - y : y - v;
         if ((c >> d.excess_bits) != 0)
-          return step_error(
-              m, d.node,
-              "internal error: its quotient clamps at output " + std::to_string(o) + " by more than the plan allows");
+          return step_error(m, d.node,
+                            "its quotient clamps at output " + std::to_string(o) + " by 2^" +
+                                std::to_string(d.excess_bits) + " or more (not provable in a private proof)");
         ints[d.y_col][o] = static_cast<int64_t>(y);
         for (size_t l = 0; l < d.excess_cols.size(); ++l)
           ints[d.excess_cols[l]][o] = static_cast<int64_t>((c >> (kLimbBits * l)) & 0xffff);
@@ -578,17 +580,23 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
     for (const auto& d : p.divs)
       if (d.q_col != d.y_col) internal.push_back(d.q_col);
     for (size_t i = 0; i < internal.size(); ++i) tensors[-1 - int(i)] = ints[internal[i]];
+    // Each node output's limb columns: a requantization's remainder and excess, a
+    // division's excess.
+    std::vector<std::pair<int, std::vector<size_t>>> limb_cols;
     for (const auto& lp : p.linears)
-      if (lp.requantizes)
-        for (size_t c : lp.reader_cols())
-          if (c != lp.q_col) limbs[m.nodes[lp.node].outputs[0]].push_back(ints[c]);
+      if (lp.requantizes) {
+        limb_cols.emplace_back(m.nodes[lp.node].outputs[0], lp.reader_cols());
+        std::erase(limb_cols.back().second, lp.q_col);
+      }
+    for (const auto& d : p.divs)
+      if (!d.excess_cols.empty()) limb_cols.emplace_back(m.nodes[d.node].outputs[0], d.excess_cols);
+    for (const auto& [t, cs] : limb_cols)
+      for (size_t c : cs) limbs[t].push_back(ints[c]);
     tamper.values(tensors, limbs);
     for (const auto& [t, c] : p.tensor_cols) ints[c] = tensors[t];
     for (size_t i = 0; i < internal.size(); ++i) ints[internal[i]] = tensors[-1 - int(i)];
-    for (const auto& lp : p.linears)
-      if (lp.requantizes)
-        for (size_t j = 0, at = 0; j < lp.reader_cols().size(); ++j)
-          if (lp.reader_cols()[j] != lp.q_col) ints[lp.reader_cols()[j]] = limbs[m.nodes[lp.node].outputs[0]][at++];
+    for (const auto& [t, cs] : limb_cols)
+      for (size_t j = 0; j < cs.size(); ++j) ints[cs[j]] = limbs[t].at(j);
     for (const auto& [step, idx] : p.steps)
       if ((step == Step::Linear && p.linears[idx].derived) || (step == Step::Unary && p.unaries[idx].derived))
         ZK_TRY(run_step(step, idx));

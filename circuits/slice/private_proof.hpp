@@ -73,7 +73,8 @@ Status check_private_provable(const model::QModel& m);
 struct PrivateTamper {
   // Changes integer values after the run: the model's tensors by id (inputs and node
   // outputs) and each requantized tensor's limbs (by the tensor's id): its remainder's,
-  // lowest first, then its clamp excess's where it can clamp. Internal tensors are
+  // lowest first, then its clamp excess's where it can clamp (a division's output: its
+  // clamp excess's). Internal tensors are
   // there too, under the ids -1, -2, ...: first each max that is no node's output
   // (Softmax's row max; a long row's maxes from the first level up), then each
   // division's unclamped quotient where it may clamp, in plan order. What the plan

@@ -104,6 +104,29 @@ TEST_CASE("a Softmax over rows of 300 (a tree of max checks) proves", "[private]
   CHECK_THAT(rejection(c, proved(c, t)), Catch::Contains("max:"));
 }
 
+TEST_CASE("a 9x9 max pool (81 taps, a tree) proves; a wrong partial max fails", "[private]") {
+  // 1l_max_pool's node with a 9x9 window padded by 4: corner windows leave a group of
+  // 64 taps without one inside the input (it reads the window's first inside tap).
+  Case k = load("1l_max_pool");
+  size_t at = k.m.q.nodes.size();
+  for (size_t i = 0; i < k.m.q.nodes.size(); ++i)
+    if (k.m.q.nodes[i].op == "MaxPool") at = i;
+  REQUIRE(at < k.m.q.nodes.size());
+  auto& n = k.m.q.nodes[at];
+  n.attrs["kernel_shape"].ints = {9, 9};
+  n.attrs["pads"].ints = {4, 4, 4, 4};
+  n.attrs["strides"].ints = {1, 1};
+  const auto& xs = k.m.q.tensors[size_t(n.inputs[0])].shape;
+  k.m.q.tensors[size_t(n.outputs[0])].shape = xs;  // stride 1, padded: the input's shape
+  REQUIRE(n.outputs[0] == k.m.q.outputs.back());
+  const Case c = on_inputs(k, k.inputs);
+  REQUIRE(c::check_private_provable(c.m.q).ok());
+  check_proves(c);
+  c::PrivateTamper t;
+  t.values = [&](std::map<int, std::vector<int64_t>>& v, auto&) { v.at(-1)[0] -= 1; };  // a first-level max
+  CHECK_THAT(rejection(c, proved(c, t)), Catch::Contains("max:"));
+}
+
 TEST_CASE("a private proof is bound to its statement and its bytes", "[private][tamper]") {
   const Case k = load("accuracy");
   const auto proof = proved(k);
@@ -283,6 +306,30 @@ TEST_CASE("a cheating private prover's witness is rejected", "[private][tamper]"
       limbs.at(q0).at(excess + 1)[at] = c >> 16;
     };
     CHECK_THAT(rejection(k, proved(k, t)), Catch::Contains("requant and clamp:"));
+  }
+  SECTION("a Div output moved to -1 (softsign): the clamp's product") {
+    // As for a requantization: where q <= -2, y = -1 with c = (-1 - q)(hi - lo) keeps
+    // q = y + c (2y - lo - hi) / (hi - lo) (the relation), c is in range: only
+    // c (y - lo)(hi - y) = 0 fails, the division's zerocheck's second constraint.
+    const Case pos = load("softsign");
+    auto neg = pos.inputs;
+    for (auto& x : neg[0]) x = -std::abs(x) - 1;  // its corpus input is positive
+    const Case ss = on_inputs(pos, neg);
+    const int y = ss.m.q.nodes.back().outputs[0];
+    const auto& q = ss.m.run.values[size_t(y)];
+    const auto at = size_t(std::find_if(q.begin(), q.end(), [](int64_t v) { return v <= -2; }) - q.begin());
+    REQUIRE(at < q.size());
+    const int64_t lo = ss.m.q.act_lo(), hi = ss.m.q.act_hi();
+    c::PrivateTamper t;
+    t.values = [&](Tensors& v, Limbs& limbs) {
+      REQUIRE(limbs.at(y).size() >= 2);  // the excess: two limbs at least
+      const int64_t c = (-1 - v[y][at]) * (hi - lo);
+      REQUIRE(c < (int64_t(1) << 32));
+      v[y][at] = -1;  // the quotient (internal id -1) stays
+      limbs.at(y)[0][at] = c & 0xffff;
+      limbs.at(y)[1][at] = c >> 16;
+    };
+    CHECK_THAT(rejection(ss, proved(ss, t)), Catch::Contains("clamp:"));
   }
   SECTION("q changed alone: the Requant's zerocheck") {
     c::PrivateTamper t;
