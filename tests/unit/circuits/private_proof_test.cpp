@@ -104,7 +104,7 @@ TEST_CASE("a Softmax over rows of 300 (a tree of max checks) proves", "[private]
   CHECK_THAT(rejection(c, proved(c, t)), Catch::Contains("max:"));
 }
 
-TEST_CASE("a 9x9 max pool (81 taps, a tree) proves; a wrong partial max fails", "[private]") {
+TEST_CASE("a 9x9 max pool (81 taps, a tree) proves, a wrong partial max fails", "[private]") {
   // 1l_max_pool's node with a 9x9 window padded by 4: corner windows leave a group of
   // 64 taps without one inside the input (it reads the window's first inside tap).
   Case k = load("1l_max_pool");
