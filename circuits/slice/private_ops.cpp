@@ -358,15 +358,10 @@ Result<size_t> Planner::divide(size_t k, const poly::PaddedShape& out, const Ope
     pc.factors = {{d.q_col, 0, 0}, {d.y_col, 0, 0}};
     for (size_t c : d.excess_cols) pc.factors.push_back({c, 0, 0});
     const unsigned sel = unsigned(pc.factors.size());
-    pc.terms = {{Fp2::one(), {0, sel}}, {-Fp2::one(), {1, sel}}};
-    const Fp inv_width = Fp::from_i64(m_.act_hi() - m_.act_lo()).inverse();
-    for (unsigned j = 0; j < d.excess_cols.size(); ++j) {
-      const Fp2 c(Fp(uint64_t(1) << (kLimbBits * j)) * inv_width);
-      pc.terms.push_back({-c * Fp2(Fp(2)), {2 + j, 1, sel}});
-      pc.terms.push_back({c * Fp2(Fp::from_i64(m_.act_lo() + m_.act_hi())), {2 + j, sel}});
-    }
     std::vector<unsigned> e;
     for (unsigned j = 0; j < d.excess_cols.size(); ++j) e.push_back(2 + j);
+    pc.terms = excess_terms(1, e, sel, 0);
+    pc.terms.insert(pc.terms.begin(), {{Fp2::one(), {0, sel}}, {-Fp2::one(), {1, sel}}});
     pc.second.terms = clamp_terms(1, e, sel);
     std::vector<char> masked(sel + 1, 1);
     masked[sel] = 0;

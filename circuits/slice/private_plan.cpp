@@ -210,17 +210,11 @@ Status Planner::add_linear(size_t k, LinearPlan lp, const poly::PaddedShape& out
   }
   for (size_t j = 0; j < lp.limb_cols.size(); ++j)
     lp.terms.push_back({-Fp2(Fp(uint64_t(1) << (kLimbBits * j))), {factor_of(lp.limb_cols[j]), sel}});
-  // - 2^s c (2y - lo - hi) / (hi - lo), c = sum_j 2^(16 j) c_j
-  const Fp inv_width = Fp::from_i64(m_.act_hi() - m_.act_lo()).inverse();
-  for (size_t j = 0; j < lp.excess_cols.size(); ++j) {
-    const Fp2 c(Fp(uint64_t(1) << (lp.shift + kLimbBits * j)) * inv_width);
-    const unsigned e = factor_of(lp.excess_cols[j]), y = factor_of(lp.q_col);
-    lp.terms.push_back({-c * Fp2(Fp(2)), {e, y, sel}});
-    lp.terms.push_back({c * Fp2(Fp::from_i64(m_.act_lo() + m_.act_hi())), {e, sel}});
-  }
-  if (!lp.excess_cols.empty()) {
+  if (!lp.excess_cols.empty()) {  // - 2^s c (2y - lo - hi) / (hi - lo), and the clamp's product
     std::vector<unsigned> e;
     for (size_t c : lp.excess_cols) e.push_back(factor_of(c));
+    const auto x = excess_terms(factor_of(lp.q_col), e, sel, lp.shift);
+    lp.terms.insert(lp.terms.end(), x.begin(), x.end());
     lp.second.terms = clamp_terms(factor_of(lp.q_col), e, sel);
   }
   std::vector<char> masked(sel + 1, 1);
@@ -281,6 +275,18 @@ Status Planner::offset_copies(size_t k, const poly::PaddedShape& out,
     range16(k, p_.linears.back().q_col);
   }
   return {};
+}
+
+std::vector<sc::Term> Planner::excess_terms(unsigned y, const std::vector<unsigned>& e, unsigned sel,
+                                           unsigned shift) const {
+  const Fp inv_width = Fp::from_i64(m_.act_hi() - m_.act_lo()).inverse();
+  std::vector<sc::Term> out;
+  for (unsigned j = 0; j < e.size(); ++j) {
+    const Fp2 c(Fp(uint64_t(1) << (shift + kLimbBits * j)) * inv_width);
+    out.push_back({-c * Fp2(Fp(2)), {e[j], y, sel}});
+    out.push_back({c * Fp2(Fp::from_i64(m_.act_lo() + m_.act_hi())), {e[j], sel}});
+  }
+  return out;
 }
 
 std::vector<sc::Term> Planner::clamp_terms(unsigned y, const std::vector<unsigned>& e, unsigned sel) const {

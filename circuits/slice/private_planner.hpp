@@ -69,6 +69,9 @@ class Planner {
   // c_j in limbs; factor y is `y`, c_j is e[j]; (y - lo)(hi - y) = -y^2 + (lo + hi) y - lo hi.
   // It joins a zerocheck the clamp has anyway, as a second constraint (Gamma).
   std::vector<sc::Term> clamp_terms(unsigned y, const std::vector<unsigned>& e, unsigned sel) const;
+  // - 2^shift c (2y - lo - hi) / (hi - lo), c = sum_j 2^(16 j) c_j (factor y is `y`, c_j
+  // is e[j]): the clamp's q_full - y, in a zerocheck of y, its excess and more.
+  std::vector<sc::Term> excess_terms(unsigned y, const std::vector<unsigned>& e, unsigned sel, unsigned shift) const;
 
   void range16(size_t k, size_t col);
 
