@@ -19,6 +19,7 @@
 #include "poly/mle.hpp"
 #include "poly/padded.hpp"
 #include "sumcheck/zk.hpp"
+#include "transcript/soundness.hpp"
 #include "util/result.hpp"
 
 namespace zks::circuits::private_detail {
@@ -53,6 +54,14 @@ struct Second {
       first.push_back(std::move(t));
     }
     return first;
+  }
+  // The zerocheck's terms on both sides: `first` alone, or with these after drawing gamma
+  // from `t` (and charging it where `t` keeps a soundness ledger: the verifier's).
+  std::vector<sc::Term> joined(const std::vector<sc::Term>& first, transcript::Transcript& t) const {
+    if (empty()) return first;
+    auto out = with(first, t.challenge("private.gamma"));
+    transcript::charge_powers(t, 2);
+    return out;
   }
 };
 

@@ -690,7 +690,7 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
     const LinearPlan& lp = p.linears[li];
     const size_t no = size_t(1) << lp.nv, ni = size_t(1) << lp.kv;
     const std::vector<Fp2> tau = t.challenges("private.tau", lp.nv);
-    const auto terms = lp.second.empty() ? lp.terms : lp.second.with(lp.terms, t.challenge("private.gamma"));
+    const auto terms = lp.second.joined(lp.terms, t);
     const auto S = sc::affine_mask_table(T.subspan(lp.off_S, sc::affine_mask_entries(lp.nv)), lp.nv);
     const auto sel = selector(lp.out, lp.nv);
     sc::MaskedInstance reader{{{std::span<const Fp>(accs[li])}, terms, tau}, {std::span<const Fp2>(S)}};
@@ -771,7 +771,7 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
   for (const ProductCheck& pc : p.products) {
     const size_t no = size_t(1) << pc.nv;
     const std::vector<Fp2> tau = t.challenges("private.tau", pc.nv);
-    const auto terms = pc.second.empty() ? pc.terms : pc.second.with(pc.terms, t.challenge("private.gamma"));
+    const auto terms = pc.second.joined(pc.terms, t);
     const auto sel = selector(pc.out, pc.nv);
     sc::MaskedInstance zc{{{}, terms, tau}, {}};
     for (const Factor& f : pc.factors) {
@@ -854,11 +854,7 @@ Status verify_private(const PrivateStatement& st, std::span<const uint8_t> bytes
     };
     const std::vector<Fp2> tau = t.challenges("private.tau", lp.nv);
     transcript::charge_point(t, lp.nv);
-    auto terms = lp.terms;
-    if (!lp.second.empty()) {
-      terms = lp.second.with(lp.terms, t.challenge("private.gamma"));
-      transcript::charge_powers(t, 2);
-    }
+    const auto terms = lp.second.joined(lp.terms, t);
     LinearEnds le;
     auto reader = sc::ZkProof::read(r, lp.d_reader);
     if (!reader.ok()) return fail("requant: " + reader.error());
@@ -910,11 +906,7 @@ Status verify_private(const PrivateStatement& st, std::span<const uint8_t> bytes
     const QNode& n = st.model->nodes[pc.node];
     const std::vector<Fp2> tau = t.challenges("private.tau", pc.nv);
     transcript::charge_point(t, pc.nv);
-    auto terms = pc.terms;
-    if (!pc.second.empty()) {
-      terms = pc.second.with(pc.terms, t.challenge("private.gamma"));
-      transcript::charge_powers(t, 2);
-    }
+    const auto terms = pc.second.joined(pc.terms, t);
     const std::string what = "private proof: " + pc.what + ": ";
     auto proof = sc::ZkProof::read(r, pc.degrees);
     if (!proof.ok()) return node_error(n, what + proof.error());
