@@ -84,10 +84,11 @@ Result<Plan> Planner::run() {
   p_.model_digest = hash::hash(hash::Domain::Generic, slicer::serialize_manifest(man));
   // A hiding table has one variable more than its values.
   const unsigned max_vars = pcs::Params::standard().max_num_vars - 1;
-  for (unsigned v : p_.unit_vars)
-    if (v > max_vars)
-      return make_error("private proof: a tensor of 2^" + std::to_string(v) + " entries is too large (2^" +
-                        std::to_string(max_vars) + " at most)");
+  for (const Packing* k : {&p_.units, &p_.helpers})
+    for (unsigned v : k->unit_vars)
+      if (v > max_vars)
+        return make_error("private proof: a tensor of 2^" + std::to_string(v) + " entries is too large (2^" +
+                          std::to_string(max_vars) + " at most)");
   return std::move(p_);
 }
 
@@ -400,9 +401,9 @@ Status Planner::finish() {
       for (int64_t v : l.fn->values) l.table[1].push_back(Fp::from_i64(v));
     }
     l.m_col = new_col(poly::PaddedShape::flat(uint64_t(1) << l.table_vars));
-    const unsigned vars = std::max({pcs::kMinHidingVars, l.table_vars, p_.col_shape[l.cols[0]].num_vars()});
-    p_.col_vars.push_back(vars);  // m
-    for (size_t c : l.cols) p_.col_vars[c] = vars;
+    p_.col_vars.push_back(l.table_vars);  // m
+    // The argument's size; its tables are read zero-extended from their blocks.
+    const unsigned vars = std::max({kMinReadVars, l.table_vars, p_.col_shape[l.cols[0]].num_vars()});
     l.shape = {p_.col_shape[l.cols[0]], l.table_vars, static_cast<unsigned>(l.cols.size()), vars};
     l.degrees = lk::zk_lookup_degrees(l.shape);
   }
@@ -414,44 +415,74 @@ Status Planner::finish() {
   for (auto& pc : p_.products) pc.off = p_.mask_size, p_.mask_size += sc::mask_entries(pc.degrees);
   for (auto& l : p_.lookups) l.off = p_.mask_size, p_.mask_size += sc::mask_entries(l.degrees);
   p_.mask_vars = pcs::hiding_value_vars(p_.mask_size);
-  ZK_TRY(assign_units());
+  return assign_units();
+}
+
+Packing pack_blocks(const std::vector<unsigned>& vars, const std::vector<size_t>& reads,
+                    const std::vector<char>& alone) {
+  // Packs of at most 2^kPackVars values (a hiding table of twice that, inside the
+  // commitment's limits).
+  constexpr unsigned kPackVars = 20;
+  Packing k;
+  k.block_vars = vars;
+  k.unit.assign(vars.size(), 0);
+  k.offset.assign(vars.size(), 0);
+  std::vector<size_t> packed;
+  for (size_t b = 0; b < vars.size(); ++b) {
+    if (alone[b] || vars[b] > kPackVars) {
+      k.unit[b] = k.unit_vars.size();
+      k.unit_vars.push_back(vars[b]);
+    } else {
+      packed.push_back(b);
+    }
+  }
+  std::stable_sort(packed.begin(), packed.end(), [&](size_t a, size_t b) { return vars[a] > vars[b]; });
+  size_t at = 0, shown = 0;
+  auto close_pack = [&]() {
+    // The pack's mask must outnumber what one opening and its masked reads show.
+    k.unit_vars.push_back(
+        std::max(pcs::hiding_value_vars(at), pcs::hiding_value_vars(pcs::kRevealedPerOpening + shown + 1)));
+    at = 0, shown = 0;
+  };
+  for (size_t b : packed) {
+    if (at + (size_t(1) << vars[b]) > (size_t(1) << kPackVars)) close_pack();
+    k.unit[b] = k.unit_vars.size();
+    k.offset[b] = at;
+    at += size_t(1) << vars[b];
+    shown += 2 * reads[b];
+  }
+  if (at > 0) close_pack();
   // Members largest first (ties in unit order).
-  p_.order.resize(p_.members());
-  for (size_t j = 0; j < p_.order.size(); ++j) p_.order[j] = j;
-  std::stable_sort(p_.order.begin(), p_.order.end(),
-                   [&](size_t a, size_t b) { return p_.unit_vars[a] > p_.unit_vars[b]; });
-  p_.pos.assign(p_.members(), 0);
-  for (size_t j = 0; j < p_.order.size(); ++j) p_.pos[p_.order[j]] = j;
-  return {};
+  k.order.resize(k.members());
+  for (size_t j = 0; j < k.order.size(); ++j) k.order[j] = j;
+  std::stable_sort(k.order.begin(), k.order.end(), [&](size_t a, size_t b) { return k.unit_vars[a] > k.unit_vars[b]; });
+  k.pos.assign(k.members(), 0);
+  for (size_t j = 0; j < k.order.size(); ++j) k.pos[k.order[j]] = j;
+  return k;
+}
+
+std::vector<std::span<const Fp>> Packing::tables(std::span<const std::span<const Fp>> blocks,
+                                                 std::deque<std::vector<Fp>>& store) const {
+  std::vector<std::span<const Fp>> of_unit(members());
+  std::vector<std::vector<Fp>*> packs(members(), nullptr);
+  for (size_t b = 0; b < blocks.size(); ++b) {
+    const size_t u = unit[b];
+    if (unit_vars[u] == block_vars[b] && offset[b] == 0 && packs[u] == nullptr) {
+      of_unit[u] = blocks[b];
+      continue;
+    }
+    if (packs[u] == nullptr) packs[u] = &store.emplace_back(size_t(1) << unit_vars[u], Fp::zero());
+    std::copy(blocks[b].begin(), blocks[b].end(), packs[u]->begin() + static_cast<long>(offset[b]));
+    of_unit[u] = *packs[u];
+  }
+  std::vector<std::span<const Fp>> out;
+  for (size_t u : order) out.push_back(of_unit[u]);
+  return out;
 }
 
 Status Planner::assign_units() {
   const size_t C = p_.columns();
-  std::vector<char> alone(C, 0);
-  for (const auto& l : p_.lookups) {
-    alone[l.m_col] = 1;
-    for (size_t c : l.cols) alone[c] = 1;
-  }
-  p_.col_unit.assign(C, 0);
-  p_.col_offset.assign(C, 0);
-  p_.unit_vars.clear();
-  std::vector<size_t> packed;
-  for (size_t c = 0; c < C; ++c) {
-    if (alone[c]) {
-      p_.col_unit[c] = p_.unit_vars.size();
-      p_.unit_vars.push_back(p_.col_vars[c]);
-    } else {
-      // A block of at least 2^kMinReadVars entries: every masked read stays in it.
-      p_.col_vars[c] = std::max(kMinReadVars, p_.col_shape[c].num_vars());
-      packed.push_back(c);
-    }
-  }
-  // Packs of at most 2^kPackVars values (a hiding table of twice that, inside the
-  // commitment's limits), filled largest block first, so every offset stays a
-  // multiple of its block's size.
-  constexpr unsigned kPackVars = 20;
-  std::stable_sort(packed.begin(), packed.end(), [&](size_t a, size_t b) { return p_.col_vars[a] > p_.col_vars[b]; });
-  std::vector<size_t> reads(C, 0);  // masked reads of each column
+  std::vector<size_t> reads(C + 1, 0);  // masked reads of each column
   for (const auto& lp : p_.linears) {
     for (size_t c : lp.reader_cols()) ++reads[c];
     for (const auto& in : lp.ins) ++reads[in.col];
@@ -460,29 +491,26 @@ Status Planner::assign_units() {
     for (const auto& f : pc.factors) ++reads[f.col];
     if (pc.e_col != SIZE_MAX) ++reads[pc.e_col];
   }
-  size_t at = 0, shown = 0;
-  auto close_pack = [&]() {
-    // The pack's mask must outnumber what one opening and its masked reads show.
-    const unsigned vars =
-        std::max(pcs::hiding_value_vars(at), pcs::hiding_value_vars(pcs::kRevealedPerOpening + shown + 1));
-    p_.unit_vars.push_back(vars);
-    at = 0, shown = 0;
-  };
-  for (size_t c : packed) {
-    if (p_.col_vars[c] > kPackVars) {  // a tensor larger than a pack: alone
-      p_.col_unit[c] = p_.unit_vars.size();
-      p_.unit_vars.push_back(p_.col_vars[c]);
-      continue;
-    }
-    if (at + (size_t(1) << p_.col_vars[c]) > (size_t(1) << kPackVars)) close_pack();
-    p_.col_unit[c] = p_.unit_vars.size();
-    p_.col_offset[c] = at;
-    at += size_t(1) << p_.col_vars[c];
-    shown += 2 * reads[c];
+  for (const auto& l : p_.lookups) {
+    for (size_t c : l.cols) ++reads[c];
+    ++reads[l.m_col];
   }
-  if (at > 0) close_pack();
-  p_.mask_unit = p_.unit_vars.size();
-  p_.unit_vars.push_back(p_.mask_vars);
+  // Blocks of at least 2^kMinReadVars entries: every masked read stays in its block.
+  for (size_t c = 0; c < C; ++c) p_.col_vars[c] = std::max(kMinReadVars, p_.col_shape[c].num_vars());
+  std::vector<unsigned> vars = p_.col_vars;
+  vars.push_back(p_.mask_vars);
+  std::vector<char> alone(C + 1, 0);
+  alone[C] = 1;  // the mask table (read by weighted claims over all of it)
+  p_.units = pack_blocks(vars, reads, alone);
+  // Each lookup's helpers as long as their nonzero parts: h_w over the witness layout's
+  // rows, h_t over the table's.
+  std::vector<unsigned> helper_vars;
+  for (const auto& l : p_.lookups) {
+    const unsigned w = std::max(kMinReadVars, l.shape.witness.num_vars()), t = std::max(kMinReadVars, l.table_vars);
+    helper_vars.insert(helper_vars.end(), {w, w, t, t});
+  }
+  p_.helpers = pack_blocks(helper_vars, std::vector<size_t>(helper_vars.size(), 1),
+                           std::vector<char>(helper_vars.size(), 0));
   return count_reads();
 }
 
@@ -552,6 +580,10 @@ Status Planner::count_reads() const {
   for (const auto& pc : p_.products) {
     for (const auto& f : pc.factors) read(f.col, f.block << pc.nv, pc.nv);
     if (pc.e_col != SIZE_MAX) read(pc.e_col, 0, pc.nv);
+  }
+  for (const auto& l : p_.lookups) {
+    for (size_t c : l.cols) read(c, 0, p_.col_vars[c]);
+    read(l.m_col, 0, p_.col_vars[l.m_col]);
   }
   for (size_t c = 0; c < reads.size(); ++c)
     for (const Read& outer : reads[c]) {

@@ -5,6 +5,7 @@
 // from a model; private_proof.cpp proves and verifies it. Internal to those files.
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -200,6 +201,45 @@ struct UnaryPlan {
   bool derived = false;  // not a node's output (Softmax's exponentials)
 };
 
+// Blocks (tables of 2^vars values) in the polynomials of one joint hiding commitment: a
+// block marked alone, or larger than a pack, is a polynomial of its own; the others are
+// blocks of packs of at most 2^kPackVars values (one polynomial: a leaf a query for all
+// of them, where a polynomial each made most of a private proof's opening), filled
+// largest block first so every offset is a multiple of its block's size. The joint
+// commitment holds the units largest first: member j is unit order[j], pos[u] unit u's.
+struct Packing {
+  std::vector<unsigned> block_vars;
+  std::vector<size_t> unit, offset;  // each block's unit and first entry in it
+  std::vector<unsigned> unit_vars;   // each unit's value variables
+  std::vector<size_t> order, pos;
+
+  size_t members() const { return unit_vars.size(); }
+  size_t member(size_t block) const { return pos[unit[block]]; }
+  unsigned member_vars(size_t j) const { return unit_vars[order[j]] + 1; }  // with the mask's
+  // A point on a block (block_vars coordinates) as a point on its unit: the block's offset
+  // bits after it.
+  std::vector<Fp2> point(size_t block, std::vector<Fp2> point) const {
+    const size_t at = offset[block] >> block_vars[block];
+    for (unsigned b = block_vars[block]; b < unit_vars[unit[block]]; ++b)
+      point.push_back((at >> (b - block_vars[block])) & 1 ? Fp2::one() : Fp2::zero());
+    return point;
+  }
+  // The members' value tables from each block's values: a lone block as it is, a pack
+  // assembled (into `store`).
+  std::vector<std::span<const Fp>> tables(std::span<const std::span<const Fp>> blocks,
+                                          std::deque<std::vector<Fp>>& store) const;
+  // Block b's values and mask in its member's committed table (values, then mask).
+  std::pair<std::span<const Fp>, std::span<const Fp>> block(std::span<const Fp> member_table, size_t b) const {
+    const size_t half = size_t(1) << unit_vars[unit[b]], n = size_t(1) << block_vars[b];
+    return {member_table.subspan(offset[b], n), member_table.subspan(half + offset[b], n)};
+  }
+};
+
+// Packs blocks; `reads` counts each block's masked reads (its pack's mask must outnumber
+// what they and one opening show), `alone` marks the blocks that stay alone.
+Packing pack_blocks(const std::vector<unsigned>& vars, const std::vector<size_t>& reads,
+                    const std::vector<char>& alone);
+
 struct Plan {
   const QModel* m = nullptr;
   // BLAKE2b of the model as a manifest serializes it (graph, weights, scales, shifts,
@@ -219,33 +259,21 @@ struct Plan {
   std::vector<std::shared_ptr<FunctionTable>> tables;
   size_t mask_size = 0;
   unsigned mask_vars = 0;  // the mask table's value variables
-  // Committed units: each lookup's witness and multiplicity columns alone (a lookup reads
-  // a whole polynomial), every other column a block of one pack (one polynomial: a leaf a
-  // query for all of them, where a polynomial each made age's opening most of its time),
-  // and the mask table. Column c is in unit col_unit[c] from entry col_offset[c]
-  // (blocks largest first, each at a multiple of its size).
-  std::vector<size_t> col_unit, col_offset;
-  std::vector<unsigned> unit_vars;  // each unit's value variables
-  size_t mask_unit = 0;
-  // The joint commitment holds the units largest first: member j is unit order[j], and
-  // pos[u] is unit u's member.
-  std::vector<size_t> order, pos;
+  // The committed units: blocks are every column (vars_of), then the mask table (alone).
+  Packing units;
+  // Every lookup's helpers (lookup l's k-th is block 4 l + k), committed after each
+  // lookup's alpha and beta in a second joint commitment, whose members come after the
+  // units' in the opening.
+  Packing helpers;
 
   size_t columns() const { return col_shape.size(); }
-  size_t members() const { return unit_vars.size(); }
-  size_t member(size_t col) const { return pos[col_unit[col]]; }
-  size_t mask_member() const { return pos[mask_unit]; }
+  size_t members() const { return units.members(); }
+  size_t member(size_t col) const { return units.member(col); }
+  size_t mask_member() const { return units.member(columns()); }
   unsigned vars_of(size_t col) const { return col_vars[col]; }
-  unsigned member_vars(size_t j) const { return unit_vars[order[j]] + 1; }
-  size_t helper_poly(size_t lookup, size_t k) const { return members() + 4 * lookup + k; }
-  // A point on column `col` (vars_of(col) coordinates) as a point on its unit: the
-  // block's offset bits after it.
-  std::vector<Fp2> unit_point(size_t col, std::vector<Fp2> point) const {
-    const size_t block = col_offset[col] >> col_vars[col];
-    for (unsigned b = col_vars[col]; b < unit_vars[col_unit[col]]; ++b)
-      point.push_back((block >> (b - col_vars[col])) & 1 ? Fp2::one() : Fp2::zero());
-    return point;
-  }
+  size_t helper_member(size_t lookup, size_t k) const { return members() + helpers.member(4 * lookup + k); }
+  // A point on column `col` (vars_of(col) coordinates) as a point on its unit.
+  std::vector<Fp2> unit_point(size_t col, std::vector<Fp2> point) const { return units.point(col, std::move(point)); }
 };
 
 // eq(r, .) on 2^|r| entries.

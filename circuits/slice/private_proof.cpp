@@ -33,7 +33,8 @@ using slice_detail::node_error;
 
 // 2: clamping requantizations, Div, Softmax; 3: clamps as second constraints, divisions'
 // clamps, merged claims.
-constexpr uint32_t kPrivateVersion = 3;
+// 4: lookups' columns in packs, every lookup's helpers in one commitment.
+constexpr uint32_t kPrivateVersion = 4;
 
 // Everything both sides absorb before the first challenge.
 void absorb_statement(transcript::Transcript& t, const PrivateStatement& st, const Plan& p, const pcs::Params& params,
@@ -46,8 +47,8 @@ void absorb_statement(transcript::Transcript& t, const PrivateStatement& st, con
   t.absorb_bytes("private.prover", st.binding.prover);
   for (size_t c = 0; c < p.columns(); ++c) {
     t.absorb_u64("private.col_vars", p.col_vars[c]);
-    t.absorb_u64("private.col_unit", p.col_unit[c]);
-    t.absorb_u64("private.col_offset", p.col_offset[c]);
+    t.absorb_u64("private.col_unit", p.units.unit[c]);
+    t.absorb_u64("private.col_offset", p.units.offset[c]);
   }
   t.absorb_u64("private.mask_size", p.mask_size);
   for (const auto& lp : p.linears) {
@@ -91,16 +92,21 @@ void absorb_statement(transcript::Transcript& t, const PrivateStatement& st, con
     t.absorb("private.output", std::span<const Fp>(v));
   }
   t.absorb("private.root", root);
-  for (size_t j = 0; j < p.members(); ++j) t.absorb_u64("private.member_vars", p.member_vars(j));
+  for (size_t j = 0; j < p.members(); ++j) t.absorb_u64("private.member_vars", p.units.member_vars(j));
+  for (size_t b = 0; b < p.helpers.block_vars.size(); ++b) {
+    t.absorb_u64("private.helper_unit", p.helpers.unit[b]);
+    t.absorb_u64("private.helper_offset", p.helpers.offset[b]);
+  }
+  for (size_t j = 0; j < p.helpers.members(); ++j) t.absorb_u64("private.helper_vars", p.helpers.member_vars(j));
 }
 
-// The joint commitment's members as the verifier knows them: one root, the sizes the
-// plan fixes.
-std::vector<pcs::Commitment> members_of(const Plan& p, const hash::Digest& root) {
+// A joint commitment's members as the verifier knows them: one root, the sizes the plan
+// fixes.
+std::vector<pcs::Commitment> members_of(const Packing& k, const hash::Digest& root) {
   std::vector<uint32_t> vars;
-  for (size_t j = 0; j < p.members(); ++j) vars.push_back(p.member_vars(j));
+  for (size_t j = 0; j < k.members(); ++j) vars.push_back(k.member_vars(j));
   std::vector<pcs::Commitment> out;
-  for (size_t j = 0; j < p.members(); ++j) out.push_back(pcs::Commitment{root, vars[j], vars, uint32_t(j)});
+  for (size_t j = 0; j < k.members(); ++j) out.push_back(pcs::Commitment{root, vars[j], vars, uint32_t(j)});
   return out;
 }
 
@@ -253,17 +259,19 @@ Result<std::vector<pcs::Claim>> claims_of(const Plan& p, const Ends& e, const Fp
     masks.value += power * value;
     power *= lambda;
   };
-  // f^ at a point on a column's first 2^|point| values: a point longer than the column
-  // read it zero-extended (both its values and its mask), which scales f^ by
-  // prod (1 - point_i) over the extra coordinates.
-  auto on_column = [&](size_t col, std::span<const Fp2> point, const Fp2& v) -> Status {
-    const unsigned vars = p.vars_of(col);
-    if (point.size() <= vars)
-      return masked(p.member(col), p.unit_point(col, padded({point.begin(), point.end()}, vars)), v);
+  // f^ at a point on a block's first 2^|point| values (a column's, a helper's): a point
+  // longer than the block read it zero-extended (both its values and its mask), which
+  // scales f^ by prod (1 - point_i) over the extra coordinates.
+  auto on_block = [&](size_t member, const Packing& k, size_t b, std::span<const Fp2> point, const Fp2& v) -> Status {
+    const unsigned vars = k.block_vars[b];
+    if (point.size() <= vars) return masked(member, k.point(b, padded({point.begin(), point.end()}, vars)), v);
     Fp2 scale = Fp2::one();
     for (size_t i = vars; i < point.size(); ++i) scale *= Fp2::one() - point[i];
-    if (scale.is_zero()) return make_error("private proof: a point outside a column's extension (retry)");
-    return masked(p.member(col), p.unit_point(col, {point.begin(), point.begin() + vars}), v * scale.inverse());
+    if (scale.is_zero()) return make_error("private proof: a point outside a table's extension (retry)");
+    return masked(member, k.point(b, {point.begin(), point.begin() + vars}), v * scale.inverse());
+  };
+  auto on_column = [&](size_t col, std::span<const Fp2> point, const Fp2& v) {
+    return on_block(p.member(col), p.units, col, point, v);
   };
   for (size_t li = 0; li < p.linears.size(); ++li) {
     const LinearPlan& lp = p.linears[li];
@@ -293,9 +301,10 @@ Result<std::vector<pcs::Claim>> claims_of(const Plan& p, const Ends& e, const Fp
   for (size_t li = 0; li < p.lookups.size(); ++li) {
     const LookupPlan& l = p.lookups[li];
     const lk::ZkClaims& c = e.lookups[li];
-    for (size_t k = 0; k < 4; ++k) ZK_TRY(masked(p.helper_poly(li, k), c.point, c.helper_evals[k]));
-    ZK_TRY(masked(p.member(l.m_col), c.point, c.m_eval));
-    for (size_t j = 0; j < l.cols.size(); ++j) ZK_TRY(masked(p.member(l.cols[j]), c.point, c.witness_evals[j]));
+    for (size_t k = 0; k < 4; ++k)
+      ZK_TRY(on_block(p.helper_member(li, k), p.helpers, 4 * li + k, c.point, c.helper_evals[k]));
+    ZK_TRY(on_column(l.m_col, c.point, c.m_eval));
+    for (size_t j = 0; j < l.cols.size(); ++j) ZK_TRY(on_column(l.cols[j], c.point, c.witness_evals[j]));
     place(sc::final_mask_weights(l.degrees, c.rho, c.point), l.off, c.final_mask);
   }
   auto out = merge_masked(std::move(reads), read_values, mu, merged);
@@ -634,40 +643,23 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
   lap("run");
   // The mask table and the joint commitment, before any challenge.
   const std::vector<Fp> mask_table = pcs::expand_seed(seed, "private.mask_table", {}, p.mask_size);
-  // The units: a lone column as it is, the pack assembled from its blocks.
-  std::vector<std::vector<Fp>> packs(p.members());
-  std::vector<std::span<const Fp>> unit_values(p.members());
-  unit_values[p.mask_unit] = mask_table;
-  for (size_t c = 0; c < p.columns(); ++c) {
-    const size_t u = p.col_unit[c];
-    if (p.unit_vars[u] == p.col_vars[c] && p.col_offset[c] == 0 && packs[u].empty()) {
-      unit_values[u] = cols[c];
-      continue;
-    }
-    if (packs[u].empty()) packs[u].assign(size_t(1) << p.unit_vars[u], Fp::zero());
-    std::copy(cols[c].begin(), cols[c].end(), packs[u].begin() + static_cast<long>(p.col_offset[c]));
-    unit_values[u] = packs[u];
-  }
-  std::vector<std::span<const Fp>> spans;  // members largest first
-  for (size_t u : p.order) spans.push_back(unit_values[u]);
-  auto cp = pcs::commit_joint_hiding(spans, derive_seed(seed, "private.columns"), params, "private.columns");
+  std::vector<std::span<const Fp>> blocks(cols.begin(), cols.end());
+  blocks.push_back(mask_table);
+  std::deque<std::vector<Fp>> packs;
+  auto cp = pcs::commit_joint_hiding(p.units.tables(blocks, packs), derive_seed(seed, "private.columns"), params,
+                                     "private.columns");
   if (!cp.ok()) return make_error("private proof: " + cp.error());
   const hash::Digest root = (*cp)[0]->commitment().root;
-  const auto members = members_of(p, root);
+  const auto members = members_of(p.units, root);
   for (size_t j = 0; j < p.members(); ++j)
     if (!((*cp)[j]->commitment() == members[j])) return make_error("private proof: internal error: member layout");
   transcript::Transcript t("zkslice-private-v1");
   absorb_statement(t, st, p, params, root);
   // The commitment holds every value now: the run's copies go (a tenth of the peak).
-  ints = {}, cols = {}, packs = {}, unit_values = {}, spans = {};
+  ints = {}, cols = {}, packs = {}, blocks = {};
   lap("commit");
-  auto value_of = [&](size_t col) {
-    return (*cp)[p.member(col)]->evaluations().subspan(p.col_offset[col], size_t(1) << p.vars_of(col));
-  };
-  auto mask_of = [&](size_t col) {
-    const size_t unit = size_t(1) << p.unit_vars[p.col_unit[col]];
-    return (*cp)[p.member(col)]->evaluations().subspan(unit + p.col_offset[col], size_t(1) << p.vars_of(col));
-  };
+  auto value_of = [&](size_t col) { return p.units.block((*cp)[p.member(col)]->evaluations(), col).first; };
+  auto mask_of = [&](size_t col) { return p.units.block((*cp)[p.member(col)]->evaluations(), col).second; };
   // A column's first n values and mask, zero-extended where n is past its size.
   std::deque<std::vector<Fp>> extended;
   auto first = [&](size_t col, size_t n) -> std::pair<std::span<const Fp>, std::span<const Fp>> {
@@ -794,20 +786,47 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
     ends.products.push_back(std::move(pe));
   }
   lap("max and clamps");
-  std::vector<std::shared_ptr<const pcs::CommittedPoly>> helpers;
+  // The lookups: each one's alpha and beta, then every helper in one commitment, then
+  // each one's sumcheck.
+  std::vector<lk::ZkTables> lookup_tables;
+  std::vector<lk::ZkChallenges> challenges;
+  std::vector<lk::ZkHelpers> helper_values;
+  for (const LookupPlan& l : p.lookups) {
+    lk::ZkTables& in = lookup_tables.emplace_back();
+    for (size_t c : l.cols) in.witness.push_back(value_of(c)), in.witness_mask.push_back(mask_of(c));
+    in.m = value_of(l.m_col), in.m_mask = mask_of(l.m_col);
+    challenges.push_back(lk::zk_challenges(t, l.shape, false));
+    const std::vector<std::span<const Fp>> table(l.table.begin(), l.table.end());
+    auto h = lk::zk_helpers(l.shape, in, table, challenges.back());
+    if (!h.ok()) return make_error("private proof: " + lookup_name(m, l) + ": " + h.error());
+    helper_values.push_back(std::move(*h));
+  }
+  std::vector<std::shared_ptr<const pcs::CommittedPoly>> hp;
+  if (p.helpers.members() > 0) {
+    std::vector<std::span<const Fp>> hb;
+    for (const auto& h : helper_values) hb.insert(hb.end(), h.begin(), h.end());
+    std::deque<std::vector<Fp>> store;
+    auto joint = pcs::commit_joint_hiding(p.helpers.tables(hb, store), derive_seed(seed, "private.helpers"), params,
+                                          "private.helpers");
+    if (!joint.ok()) return make_error("private proof: the lookups' helpers: " + joint.error());
+    hp = std::move(*joint);
+    w.raw(hp[0]->commitment().root);
+    t.absorb("private.helper_root", hp[0]->commitment().root);
+  }
+  helper_values = {};
   for (size_t li = 0; li < p.lookups.size(); ++li) {
     const LookupPlan& l = p.lookups[li];
-    lk::ZkInput in;
-    for (size_t c : l.cols) in.witness.push_back((*cp)[p.member(c)].get());
-    in.m = (*cp)[p.member(l.m_col)].get();
-    for (const auto& col : l.table) in.table.push_back(col);
-    in.mask_root = root;
+    lk::ZkHelperTables ht;
+    for (size_t k = 0; k < 4; ++k) {
+      const size_t b = 4 * li + k;
+      std::tie(ht.values[k], ht.masks[k]) = p.helpers.block(hp[p.helpers.member(b)]->evaluations(), b);
+    }
     const sc::Mask mask(T.subspan(l.off, sc::mask_entries(l.degrees)), l.degrees);
-    auto out = lk::prove_zk(l.shape, in, mask, derive_seed(seed, "private.lookup." + std::to_string(li)), params, t);
+    const std::vector<std::span<const Fp>> table(l.table.begin(), l.table.end());
+    auto out = lk::prove_zk_rounds(l.shape, lookup_tables[li], table, challenges[li], ht, mask, root, t);
     if (!out.ok()) return make_error("private proof: " + lookup_name(m, l) + ": " + out.error());
-    out->proof.write(w);
-    for (auto& h : out->helpers) helpers.push_back(std::move(h));
-    ends.lookups.push_back(out->claims);
+    out->rounds.write(w);
+    ends.lookups.push_back(std::move(out->claims));
   }
   lap("lookups");
   for (size_t o = 0; o < p.output_cols.size(); ++o) {
@@ -821,7 +840,7 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
   if (!claims.ok()) return make_error(claims.error());
   std::vector<const pcs::CommittedPoly*> ptrs;
   for (const auto& c : *cp) ptrs.push_back(c.get());
-  for (const auto& h : helpers) ptrs.push_back(h.get());
+  for (const auto& h : hp) ptrs.push_back(h.get());
   auto opening = pcs::open_hiding(ptrs, *claims, t, params, derive_seed(seed, "private.opening"));
   if (!opening.ok()) return make_error("private proof: opening: " + opening.error());
   w.u64(opening->size());
@@ -845,7 +864,7 @@ Status verify_private(const PrivateStatement& st, std::span<const uint8_t> bytes
   transcript::SoundnessLedger ledger;
   t.set_ledger(&ledger);
   absorb_statement(t, st, p, params, root);
-  const auto members = members_of(p, root);
+  const auto members = members_of(p.units, root);
   Ends ends;
   for (const LinearPlan& lp : p.linears) {
     auto fail = [&](const std::string& what) {
@@ -925,18 +944,24 @@ Status verify_private(const PrivateStatement& st, std::span<const uint8_t> bytes
     pe.r = sub->point, pe.rho = sub->rho;
     ends.products.push_back(std::move(pe));
   }
+  std::vector<lk::ZkChallenges> challenges;
+  for (const LookupPlan& l : p.lookups) challenges.push_back(lk::zk_challenges(t, l.shape, true));
   std::vector<pcs::Commitment> comms = members;
+  if (p.helpers.members() > 0) {
+    hash::Digest helper_root{};
+    if (!r.raw(helper_root)) return make_error("private proof: the lookups' helpers: truncated root");
+    t.absorb("private.helper_root", helper_root);
+    for (auto& c : members_of(p.helpers, helper_root)) comms.push_back(std::move(c));
+  }
   for (size_t li = 0; li < p.lookups.size(); ++li) {
     const LookupPlan& l = p.lookups[li];
-    auto proof = lk::ZkProof::read(r, l.shape);
-    if (!proof.ok()) return make_error("private proof: " + lookup_name(*st.model, l) + ": " + proof.error());
-    lk::ZkCommitments lc;
-    for (size_t c : l.cols) lc.witness.push_back(members[p.member(c)]);
-    lc.m = members[p.member(l.m_col)];
-    lc.mask_root = root;
-    auto claims = lk::verify_zk(l.shape, l.table, lc, *proof, t);
-    if (!claims.ok()) return make_error("private proof: " + lookup_name(*st.model, l) + ": " + claims.error());
-    for (const auto& h : claims->helpers) comms.push_back(h);
+    auto fail = [&](const std::string& what) {
+      return make_error("private proof: " + lookup_name(*st.model, l) + ": " + what);
+    };
+    auto rounds = lk::ZkRounds::read(r, l.shape);
+    if (!rounds.ok()) return fail(rounds.error());
+    auto claims = lk::verify_zk_rounds(l.shape, l.table, challenges[li], *rounds, root, t);
+    if (!claims.ok()) return fail(claims.error());
     ends.lookups.push_back(std::move(claims).value());
   }
   for (size_t o = 0; o < p.output_cols.size(); ++o) {

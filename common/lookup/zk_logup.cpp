@@ -1,6 +1,8 @@
 #include "lookup/zk_logup.hpp"
 
+#include <bit>
 #include <cmath>
+#include <deque>
 #include <string>
 
 #include "field/field.hpp"
@@ -87,12 +89,9 @@ Fp2 extended_eval(std::span<const Fp> table, unsigned k, std::span<const Fp2> r)
   return v;
 }
 
-// Everything before alpha: the shape and the commitments the lookup relies on.
-void absorb_statement(transcript::Transcript& t, const ZkShape& s, std::span<const pcs::Commitment> witness,
-                      const pcs::Commitment& m) {
-  util::ByteWriter w = detail::shape_bytes(s.witness, s.table_vars, s.columns);
-  w.u32(s.num_vars);
-  t.absorb_bytes("logup.zk.shape", w.bytes());
+// Everything before alpha but the shape (zk_challenges): the commitments the lookup
+// relies on.
+void absorb_commitments(transcript::Transcript& t, std::span<const pcs::Commitment> witness, const pcs::Commitment& m) {
   auto absorb = [&](std::string_view label, const pcs::Commitment& c) {  // a joint stack's member by its index
     t.absorb(label, c.root);
     t.absorb_u64(label, (uint64_t(c.member) << 32) | c.num_vars);
@@ -116,15 +115,52 @@ Status check_commitments(const ZkShape& s, std::span<const pcs::Commitment> witn
   return Status{};
 }
 
-// alpha and beta, charged as LogUp's (their error follows the rows on both sides).
-std::pair<Fp2, Fp2> draw_alpha_beta(transcript::Transcript& t, const ZkShape& s, bool charge) {
-  const Fp2 alpha = t.challenge("logup.zk.alpha"), beta = t.challenge("logup.zk.beta");
-  if (charge) {
-    const double rows = std::ldexp(1.0, int(s.num_vars)) * 2;
-    transcript::charge(t, transcript::SoundnessLedger::Check::Lookup,
-                       rows * std::max(1u, s.columns - 1) * transcript::inverse_field_size(), 2);
+Status check_table(const ZkShape& s, size_t columns, auto size_of) {
+  if (columns != s.columns) return make_error("zk lookup: wrong number of table columns");
+  for (size_t c = 0; c < columns; ++c)
+    if (size_of(c) != (size_t(1) << s.table_vars)) return make_error("zk lookup: a table column has the wrong size");
+  return Status{};
+}
+
+// A table read zero-extended to 2^num_vars: a power of two entries, at least `least`, at
+// most 2^num_vars, its mask as long.
+Status check_extended(const ZkShape& s, std::span<const Fp> values, std::span<const Fp> mask, size_t least,
+                      const std::string& what) {
+  if (!std::has_single_bit(values.size()) || values.size() < least || values.size() > (size_t(1) << s.num_vars) ||
+      mask.size() != values.size())
+    return make_error("zk lookup: " + what + " has " + std::to_string(values.size()) + " values and " +
+                      std::to_string(mask.size()) + " mask values (a power of two from " + std::to_string(least) +
+                      " to 2^" + std::to_string(s.num_vars) + ", each)");
+  return Status{};
+}
+
+Status check_tables(const ZkShape& s, const ZkTables& in, std::span<const std::span<const Fp>> table) {
+  if (in.witness.size() != s.columns || in.witness_mask.size() != s.columns)
+    return make_error("zk lookup: " + std::to_string(in.witness.size()) + " witness columns for " +
+                      std::to_string(s.columns));
+  for (unsigned c = 0; c < s.columns; ++c)
+    ZK_TRY(check_extended(s, in.witness[c], in.witness_mask[c], s.witness.padded_size(), "a witness column"));
+  ZK_TRY(check_extended(s, in.m, in.m_mask, size_t(1) << s.table_vars, "m"));
+  return check_table(s, table.size(), [&](size_t c) { return table[c].size(); });
+}
+
+// A table zero-extended to 2^n entries.
+std::vector<Fp> zero_extended(std::span<const Fp> v, size_t n) {
+  std::vector<Fp> out(n, Fp::zero());
+  std::copy(v.begin(), v.end(), out.begin());
+  return out;
+}
+
+// The tables of committed polynomials (values, then mask), as prove_zk is given them.
+ZkTables tables_of(const ZkShape& s, const ZkInput& in) {
+  const size_t N = size_t(1) << s.num_vars;
+  ZkTables out;
+  for (const pcs::CommittedPoly* p : in.witness) {
+    out.witness.push_back(p->evaluations().first(N));
+    out.witness_mask.push_back(p->evaluations().subspan(N));
   }
-  return {alpha, beta};
+  out.m = in.m->evaluations().first(N), out.m_mask = in.m->evaluations().subspan(N);
+  return out;
 }
 
 }  // namespace
@@ -134,16 +170,14 @@ std::vector<unsigned> zk_lookup_degrees(const ZkShape& shape) {
   return degrees_of(shape);
 }
 
-void ZkProof::write(util::ByteWriter& w) const {
-  w.raw(helper_root);
+void ZkRounds::write(util::ByteWriter& w) const {
   sumcheck.write(w);
   for (const auto& v : masked_evals) field::write(w, v);
 }
 
-Result<ZkProof> ZkProof::read(util::ByteReader& r, const ZkShape& shape) {
+Result<ZkRounds> ZkRounds::read(util::ByteReader& r, const ZkShape& shape) {
   ZK_TRY(check_zk_shape(shape));
-  ZkProof p;
-  if (!r.raw(p.helper_root)) return make_error("zk lookup: the helpers' root is truncated");
+  ZkRounds p;
   auto sc = sumcheck::ZkProof::read(r, degrees_of(shape));
   if (!sc.ok()) return make_error("zk lookup: " + sc.error());
   p.sumcheck = std::move(*sc);
@@ -153,155 +187,168 @@ Result<ZkProof> ZkProof::read(util::ByteReader& r, const ZkShape& shape) {
   return p;
 }
 
-Result<ZkProverOutput> prove_zk(const ZkShape& shape, const ZkInput& in, const sumcheck::Mask& mask,
-                                const pcs::Seed& seed, const pcs::Params& params, transcript::Transcript& t) {
+void ZkProof::write(util::ByteWriter& w) const {
+  w.raw(helper_root);
+  ZkRounds::write(w);
+}
+
+Result<ZkProof> ZkProof::read(util::ByteReader& r, const ZkShape& shape) {
   ZK_TRY(check_zk_shape(shape));
-  const unsigned n = shape.num_vars;
-  const size_t N = size_t(1) << n;
-  if (in.witness.size() != shape.columns || in.table.size() != shape.columns || in.m == nullptr)
-    return make_error("zk lookup: " + std::to_string(in.witness.size()) + " witness and " +
-                      std::to_string(in.table.size()) + " table columns for " + std::to_string(shape.columns));
-  auto values = [&](const pcs::CommittedPoly* p) { return p->evaluations().first(N); };
-  auto masks = [&](const pcs::CommittedPoly* p) { return p->evaluations().subspan(N); };
-  std::vector<pcs::Commitment> witness_comms;
-  for (const pcs::CommittedPoly* p : in.witness) {
-    if (p == nullptr) return make_error("zk lookup: a witness column is missing");
-    witness_comms.push_back(p->commitment());
+  ZkProof p;
+  if (!r.raw(p.helper_root)) return make_error("zk lookup: the helpers' root is truncated");
+  auto rounds = ZkRounds::read(r, shape);
+  if (!rounds.ok()) return make_error(rounds.error());
+  static_cast<ZkRounds&>(p) = std::move(*rounds);
+  return p;
+}
+
+ZkChallenges zk_challenges(transcript::Transcript& t, const ZkShape& s, bool charge) {
+  ZK_ASSERT(check_zk_shape(s).ok());
+  util::ByteWriter w = detail::shape_bytes(s.witness, s.table_vars, s.columns);
+  w.u32(s.num_vars);
+  t.absorb_bytes("logup.zk.shape", w.bytes());
+  // alpha and beta, charged as LogUp's (their error follows the rows on both sides).
+  const Fp2 alpha = t.challenge("logup.zk.alpha"), beta = t.challenge("logup.zk.beta");
+  if (charge) {
+    const double rows = std::ldexp(1.0, int(s.num_vars)) * 2;
+    transcript::charge(t, transcript::SoundnessLedger::Check::Lookup,
+                       rows * std::max(1u, s.columns - 1) * transcript::inverse_field_size(), 2);
   }
-  ZK_TRY(check_commitments(shape, witness_comms, in.m->commitment()));
-  for (auto col : in.table)
-    if (col.size() != (size_t(1) << shape.table_vars)) return make_error("zk lookup: a table column has the wrong size");
-  if (mask.degrees() != degrees_of(shape)) return make_error("zk lookup: the mask has the wrong shape");
+  return {alpha, beta};
+}
 
-  absorb_statement(t, shape, witness_comms, in.m->commitment());
-  const auto [alpha, beta] = draw_alpha_beta(t, shape, false);
-
-  // The helpers, with one inversion for all (zero denominators are refused).
+Result<ZkHelpers> zk_helpers(const ZkShape& shape, const ZkTables& in, std::span<const std::span<const Fp>> table,
+                             const ZkChallenges& ch) {
+  ZK_TRY(check_zk_shape(shape));
+  ZK_TRY(check_tables(shape, in, table));
+  const size_t W = shape.witness.padded_size(), T = size_t(1) << shape.table_vars;
+  // One inversion for all (zero denominators are refused).
   const std::vector<uint8_t> real = shape.witness.real_mask();
-  std::vector<Fp2> den_w(N), den_t(N);
+  std::vector<Fp2> den_w(W), den_t(T);
   auto& pool = util::ThreadPool::global();
-  std::vector<std::span<const Fp>> w_values;
-  for (const pcs::CommittedPoly* w : in.witness) w_values.push_back(values(w));
-  pool.parallel_for(N, [&](size_t lo, size_t hi) {
-    for (size_t i = lo; i < hi; ++i) {
-      Fp2 cw = Fp2::zero(), ct = Fp2::zero(), bp = Fp2::one();
-      for (unsigned c = 0; c < shape.columns; ++c, bp *= beta) {
-        cw += bp * w_values[c][i];
-        if (i < in.table[c].size()) ct += bp * in.table[c][i];
-      }
-      den_w[i] = alpha - cw;
-      den_t[i] = alpha - ct;
-    }
+  auto row_of = [&](auto&& col, size_t i) {
+    Fp2 v = Fp2::zero(), bp = Fp2::one();
+    for (unsigned c = 0; c < shape.columns; ++c, bp *= ch.beta) v += bp * col(c)[i];
+    return v;
+  };
+  pool.parallel_for(W, [&](size_t lo, size_t hi) {
+    for (size_t i = lo; i < hi; ++i) den_w[i] = ch.alpha - row_of([&](unsigned c) { return in.witness[c]; }, i);
   }, 1 << 12);
-  for (size_t i = 0; i < N; ++i) {
-    if (den_w[i].is_zero()) return make_error("zk lookup: witness row " + std::to_string(i) + " is alpha");
+  pool.parallel_for(T, [&](size_t lo, size_t hi) {
+    for (size_t i = lo; i < hi; ++i) den_t[i] = ch.alpha - row_of([&](unsigned c) { return table[c]; }, i);
+  }, 1 << 12);
+  for (size_t i = 0; i < W; ++i)
+    if (real[i] && den_w[i].is_zero()) return make_error("zk lookup: witness row " + std::to_string(i) + " is alpha");
+  for (size_t i = 0; i < T; ++i)
     if (den_t[i].is_zero()) return make_error("zk lookup: table row " + std::to_string(i) + " is alpha");
-  }
+  for (size_t i = 0; i < W; ++i)
+    if (!real[i]) den_w[i] = Fp2::one();  // not a row: h_w is 0 there
   field::batch_inverse(std::span<Fp2>(den_w));
   field::batch_inverse(std::span<Fp2>(den_t));
-  std::array<std::vector<Fp>, 4> h;
-  for (auto& v : h) v.resize(N);
-  const auto m_values = values(in.m);
-  pool.parallel_for(N, [&](size_t lo, size_t hi) {
+  ZkHelpers h{std::vector<Fp>(W), std::vector<Fp>(W), std::vector<Fp>(T), std::vector<Fp>(T)};
+  pool.parallel_for(W, [&](size_t lo, size_t hi) {
     for (size_t i = lo; i < hi; ++i) {
-      const Fp2 hw = (i < real.size() && real[i]) ? den_w[i] : Fp2::zero();
-      const Fp2 ht = i >> shape.table_vars ? Fp2::zero() : den_t[i] * m_values[i];
-      h[0][i] = hw.c0(), h[1][i] = hw.c1(), h[2][i] = ht.c0(), h[3][i] = ht.c1();
+      const Fp2 hw = real[i] ? den_w[i] : Fp2::zero();
+      h[0][i] = hw.c0(), h[1][i] = hw.c1();
     }
   }, 1 << 12);
-  if (in.tamper_helpers) in.tamper_helpers(h);
-  ZkProverOutput out;
-  {
-    // The masks from the seed and the transcript's state (this lookup's statement and
-    // challenges): two lookups under one seed must not share them. One joint
-    // commitment, member k's mask from (that seed, k).
-    hash::Hasher derive(hash::Domain::Mask);
-    derive.update(seed).update(t.state());
-    const std::vector<std::span<const Fp>> tables(h.begin(), h.end());
-    auto joint = pcs::commit_joint_hiding(tables, derive.finalize(), params);
-    if (!joint.ok()) return make_error("zk lookup: " + joint.error());
-    out.helpers = std::move(*joint);
-    out.proof.helper_root = out.helpers[0]->commitment().root;
-    for (size_t k = 0; k < 4; ++k) out.claims.helpers[k] = out.helpers[k]->commitment();
-  }
-  t.absorb("logup.zk.helper", out.proof.helper_root);
+  pool.parallel_for(T, [&](size_t lo, size_t hi) {
+    for (size_t i = lo; i < hi; ++i) {
+      const Fp2 ht = den_t[i] * in.m[i];
+      h[2][i] = ht.c0(), h[3][i] = ht.c1();
+    }
+  }, 1 << 12);
+  return h;
+}
+
+Result<ZkRoundsOutput> prove_zk_rounds(const ZkShape& shape, const ZkTables& in,
+                                       std::span<const std::span<const Fp>> table, const ZkChallenges& ch,
+                                       const ZkHelperTables& helpers, const sumcheck::Mask& mask,
+                                       const hash::Digest& mask_root, transcript::Transcript& t) {
+  ZK_TRY(check_zk_shape(shape));
+  ZK_TRY(check_tables(shape, in, table));
+  const unsigned n = shape.num_vars;
+  const size_t N = size_t(1) << n;
+  for (size_t k = 0; k < kHelperEvals; ++k)
+    ZK_TRY(check_extended(shape, helpers.values[k], helpers.masks[k], 1, "a helper"));
   const std::vector<Fp2> tau = t.challenges("logup.zk.tau", n);
   const Fp2 gamma = t.challenge("logup.zk.gamma");
 
   // The instance: eq and the selector as tables, the public table zero-extended.
+  const std::vector<uint8_t> real = shape.witness.real_mask();
   const std::vector<Fp2> eq = poly::eq_table(tau);
   std::vector<Fp> sel(N, Fp::zero()), table_sel(N, Fp::zero());
   for (size_t i = 0; i < real.size(); ++i) sel[i] = real[i] ? Fp::one() : Fp::zero();
   std::fill(table_sel.begin(), table_sel.begin() + (ptrdiff_t(1) << shape.table_vars), Fp::one());
-  std::vector<std::vector<Fp>> table(shape.columns, std::vector<Fp>(N, Fp::zero()));
-  for (unsigned c = 0; c < shape.columns; ++c) std::copy(in.table[c].begin(), in.table[c].end(), table[c].begin());
-  // The helpers as F_{p^2} tables h0 + h1 X, their masks likewise.
-  auto helper_value = [&](size_t k) { return out.helpers[k]->evaluations().first(N); };
-  auto helper_mask = [&](size_t k) { return out.helpers[k]->evaluations().subspan(N); };
+  std::vector<std::vector<Fp>> extended(shape.columns, std::vector<Fp>(N, Fp::zero()));
+  for (unsigned c = 0; c < shape.columns; ++c) std::copy(table[c].begin(), table[c].end(), extended[c].begin());
+  // The helpers as F_{p^2} tables h0 + h1 X, their masks likewise (zero-extended).
   std::array<std::vector<Fp2>, 4> joined;  // h_w, R_w, h_t, R_t
-  for (auto& v : joined) v.resize(N);
-  pool.parallel_for(N, [&](size_t lo, size_t hi) {
-    for (size_t i = lo; i < hi; ++i) {
-      joined[0][i] = Fp2(helper_value(0)[i], helper_value(1)[i]), joined[1][i] = Fp2(helper_mask(0)[i], helper_mask(1)[i]);
-      joined[2][i] = Fp2(helper_value(2)[i], helper_value(3)[i]), joined[3][i] = Fp2(helper_mask(2)[i], helper_mask(3)[i]);
-    }
-  }, 1 << 12);
+  const auto& hv = helpers.values;
+  const auto& hm = helpers.masks;
+  auto join = [&](std::span<const Fp> lo, std::span<const Fp> hi) {
+    std::vector<Fp2> out(N, Fp2::zero());
+    for (size_t i = 0; i < lo.size(); ++i) out[i] = Fp2(lo[i], i < hi.size() ? hi[i] : Fp::zero());
+    for (size_t i = lo.size(); i < hi.size(); ++i) out[i] = Fp2(Fp::zero(), hi[i]);
+    return out;
+  };
+  joined[0] = join(hv[0], hv[1]), joined[1] = join(hm[0], hm[1]);
+  joined[2] = join(hv[2], hv[3]), joined[3] = join(hm[2], hm[3]);
+  // m and the witness columns zero-extended where they are shorter.
+  std::deque<std::vector<Fp>> copies;
+  auto full = [&](std::span<const Fp> v) {
+    return v.size() == N ? v : std::span<const Fp>(copies.emplace_back(zero_extended(v, N)));
+  };
   sumcheck::MaskedInstance mi;
   mi.inst.factors = {std::span<const Fp2>(eq), std::span<const Fp>(sel), std::span<const Fp>(table_sel),
                      std::span<const Fp2>(joined[0]), std::span<const Fp2>(joined[2])};
   mi.masks = {{}, {}, {}, std::span<const Fp2>(joined[1]), std::span<const Fp2>(joined[3])};
-  mi.inst.factors.emplace_back(m_values);
-  mi.masks.push_back(masks(in.m));
-  for (const pcs::CommittedPoly* w : in.witness) {
-    mi.inst.factors.emplace_back(values(w));
-    mi.masks.push_back(masks(w));
+  mi.inst.factors.emplace_back(full(in.m));
+  mi.masks.push_back(full(in.m_mask));
+  for (unsigned c = 0; c < shape.columns; ++c) {
+    mi.inst.factors.emplace_back(full(in.witness[c]));
+    mi.masks.push_back(full(in.witness_mask[c]));
   }
-  for (const auto& col : table) {
+  for (const auto& col : extended) {
     mi.inst.factors.emplace_back(std::span<const Fp>(col));
     mi.masks.emplace_back();
   }
-  mi.inst.terms = terms_of(shape, alpha, beta, gamma);
-  auto sc = sumcheck::prove_zk(mi, Fp2::zero(), mask, in.mask_root, t);
-  out.proof.sumcheck = std::move(sc.proof);
+  mi.inst.terms = terms_of(shape, ch.alpha, ch.beta, gamma);
+  auto sc = sumcheck::prove_zk(mi, Fp2::zero(), mask, mask_root, t);
+  ZkRoundsOutput out;
+  out.rounds.sumcheck = std::move(sc.proof);
   // Each helper table's own masked value f~(r) + c R~(r), which the opening proves; the
   // sumcheck's h^ = h0^ + h1^ X.
+  auto& me = out.rounds.masked_evals;
   const Fp2 c = sumcheck::mask_factor(sc.point);
-  for (size_t k = 0; k < kHelperEvals; ++k)
-    out.proof.masked_evals.push_back(poly::evaluate(helper_value(k), sc.point) +
-                                     c * poly::evaluate(helper_mask(k), sc.point));
-  ZK_ASSERT(sc.factor_evals[kHw] == out.proof.masked_evals[0] + kX * out.proof.masked_evals[1]);
-  ZK_ASSERT(sc.factor_evals[kHt] == out.proof.masked_evals[2] + kX * out.proof.masked_evals[3]);
-  out.proof.masked_evals.insert(out.proof.masked_evals.end(), sc.factor_evals.begin() + kM,
-                                sc.factor_evals.begin() + kFirstWitness + shape.columns);
-  t.absorb("logup.zk.masked_evals", std::span<const Fp2>(out.proof.masked_evals));
+  auto at = [&](std::span<const Fp> v) { return extended_eval(v, unsigned(std::countr_zero(v.size())), sc.point); };
+  for (size_t k = 0; k < kHelperEvals; ++k) me.push_back(at(hv[k]) + c * at(hm[k]));
+  ZK_ASSERT(sc.factor_evals[kHw] == me[0] + kX * me[1]);
+  ZK_ASSERT(sc.factor_evals[kHt] == me[2] + kX * me[3]);
+  me.insert(me.end(), sc.factor_evals.begin() + kM, sc.factor_evals.begin() + kFirstWitness + shape.columns);
+  t.absorb("logup.zk.masked_evals", std::span<const Fp2>(me));
   out.claims.point = sc.point;
-  for (size_t k = 0; k < kHelperEvals; ++k) out.claims.helper_evals[k] = out.proof.masked_evals[k];
+  for (size_t k = 0; k < kHelperEvals; ++k) out.claims.helper_evals[k] = me[k];
   out.claims.m_eval = sc.factor_evals[kM];
   out.claims.witness_evals.assign(sc.factor_evals.begin() + kFirstWitness,
                                   sc.factor_evals.begin() + kFirstWitness + shape.columns);
-  out.claims.final_mask = out.proof.sumcheck.final_mask;
+  out.claims.final_mask = out.rounds.sumcheck.final_mask;
   out.claims.rho = sc.rho;
   return out;
 }
 
-Result<ZkClaims> verify_zk(const ZkShape& shape, std::span<const std::vector<Fp>> table, const ZkCommitments& comms,
-                           const ZkProof& proof, transcript::Transcript& t) {
+Result<ZkClaims> verify_zk_rounds(const ZkShape& shape, std::span<const std::vector<Fp>> table, const ZkChallenges& ch,
+                                  const ZkRounds& rounds, const hash::Digest& mask_root, transcript::Transcript& t) {
   ZK_TRY(check_zk_shape(shape));
-  ZK_TRY(check_commitments(shape, comms.witness, comms.m));
+  ZK_TRY(check_table(shape, table.size(), [&](size_t c) { return table[c].size(); }));
   const unsigned n = shape.num_vars;
-  if (table.size() != shape.columns) return make_error("zk lookup: wrong number of table columns");
-  for (const auto& col : table)
-    if (col.size() != (size_t(1) << shape.table_vars)) return make_error("zk lookup: a table column has the wrong size");
-  if (proof.masked_evals.size() != num_masked_evals(shape))
+  if (rounds.masked_evals.size() != num_masked_evals(shape))
     return make_error("zk lookup: wrong number of masked evaluations");
-  absorb_statement(t, shape, comms.witness, comms.m);
-  const auto [alpha, beta] = draw_alpha_beta(t, shape, true);
-  t.absorb("logup.zk.helper", proof.helper_root);
   const std::vector<Fp2> tau = t.challenges("logup.zk.tau", n);
   transcript::charge_point(t, n);
   const Fp2 gamma = t.challenge("logup.zk.gamma");
   transcript::charge_powers(t, 3);
-  auto sub = sumcheck::verify_zk(Fp2::zero(), degrees_of(shape), comms.mask_root, proof.sumcheck, t);
+  auto sub = sumcheck::verify_zk(Fp2::zero(), degrees_of(shape), mask_root, rounds.sumcheck, t);
   if (!sub.ok()) return make_error("zk lookup: " + sub.error());
   // Every factor's value at r: eq, the selector and the table computed here, the
   // masked ones from the proof (checked by the caller's opening).
@@ -313,26 +360,90 @@ Result<ZkClaims> verify_zk(const ZkShape& shape, std::span<const std::vector<Fp>
   for (size_t i = wv; i < n; ++i) evals[kSel] *= Fp2::one() - r[i];
   evals[kTableSel] = Fp2::one();
   for (size_t i = shape.table_vars; i < n; ++i) evals[kTableSel] *= Fp2::one() - r[i];
-  const auto& me = proof.masked_evals;
+  const auto& me = rounds.masked_evals;
   evals[kHw] = me[0] + kX * me[1];
   evals[kHt] = me[2] + kX * me[3];
   std::copy(me.begin() + kHelperEvals, me.end(), evals.begin() + kM);
   for (unsigned c = 0; c < shape.columns; ++c)
     evals[table_factor(shape, c)] = extended_eval(table[c], shape.table_vars, r);
-  const auto terms = terms_of(shape, alpha, beta, gamma);
+  const auto terms = terms_of(shape, ch.alpha, ch.beta, gamma);
   if (Status st = sumcheck::check_final(*sub, evals, {}, terms); !st)
     return make_error("zk lookup: " + st.error() + " (a looked-up row is not in the table, or a helper is wrong)");
-  t.absorb("logup.zk.masked_evals", std::span<const Fp2>(proof.masked_evals));
+  t.absorb("logup.zk.masked_evals", std::span<const Fp2>(me));
   ZkClaims out;
   out.point = r;
-  for (size_t k = 0; k < 4; ++k) {
-    out.helpers[k] = pcs::Commitment{proof.helper_root, n + 1, std::vector<uint32_t>(4, n + 1), uint32_t(k)};
-    out.helper_evals[k] = proof.masked_evals[k];
-  }
+  for (size_t k = 0; k < kHelperEvals; ++k) out.helper_evals[k] = me[k];
   out.m_eval = me[kHelperEvals];
   out.witness_evals.assign(me.begin() + kHelperEvals + 1, me.end());
-  out.final_mask = proof.sumcheck.final_mask;
+  out.final_mask = rounds.sumcheck.final_mask;
   out.rho = sub->rho;
+  return out;
+}
+
+Result<ZkProverOutput> prove_zk(const ZkShape& shape, const ZkInput& in, const sumcheck::Mask& mask,
+                                const pcs::Seed& seed, const pcs::Params& params, transcript::Transcript& t) {
+  ZK_TRY(check_zk_shape(shape));
+  if (in.witness.size() != shape.columns || in.table.size() != shape.columns || in.m == nullptr)
+    return make_error("zk lookup: " + std::to_string(in.witness.size()) + " witness and " +
+                      std::to_string(in.table.size()) + " table columns for " + std::to_string(shape.columns));
+  std::vector<pcs::Commitment> witness_comms;
+  for (const pcs::CommittedPoly* p : in.witness) {
+    if (p == nullptr) return make_error("zk lookup: a witness column is missing");
+    witness_comms.push_back(p->commitment());
+  }
+  ZK_TRY(check_commitments(shape, witness_comms, in.m->commitment()));
+  if (mask.degrees() != degrees_of(shape)) return make_error("zk lookup: the mask has the wrong shape");
+  const ZkTables tables = tables_of(shape, in);
+  absorb_commitments(t, witness_comms, in.m->commitment());
+  const ZkChallenges ch = zk_challenges(t, shape, false);
+  auto h = zk_helpers(shape, tables, in.table, ch);
+  if (!h.ok()) return make_error(h.error());
+  const size_t N = size_t(1) << shape.num_vars;
+  for (auto& v : *h) v.resize(N, Fp::zero());  // committed as 2^num_vars values each
+  if (in.tamper_helpers) in.tamper_helpers(*h);
+  ZkProverOutput out;
+  {
+    // The masks from the seed and the transcript's state (this lookup's statement and
+    // challenges): two lookups under one seed must not share them. One joint
+    // commitment, member k's mask from (that seed, k).
+    hash::Hasher derive(hash::Domain::Mask);
+    derive.update(seed).update(t.state());
+    const std::vector<std::span<const Fp>> spans(h->begin(), h->end());
+    auto joint = pcs::commit_joint_hiding(spans, derive.finalize(), params);
+    if (!joint.ok()) return make_error("zk lookup: " + joint.error());
+    out.helpers = std::move(*joint);
+    out.proof.helper_root = out.helpers[0]->commitment().root;
+  }
+  *h = {};
+  t.absorb("logup.zk.helper", out.proof.helper_root);
+  ZkHelperTables ht;
+  for (size_t k = 0; k < kHelperEvals; ++k) {
+    ht.values[k] = out.helpers[k]->evaluations().first(N);
+    ht.masks[k] = out.helpers[k]->evaluations().subspan(N);
+  }
+  auto rounds = prove_zk_rounds(shape, tables, in.table, ch, ht, mask, in.mask_root, t);
+  if (!rounds.ok()) return make_error(rounds.error());
+  static_cast<ZkRounds&>(out.proof) = std::move(rounds->rounds);
+  out.claims = std::move(rounds->claims);
+  for (size_t k = 0; k < kHelperEvals; ++k) out.claims.helpers[k] = out.helpers[k]->commitment();
+  return out;
+}
+
+Result<ZkClaims> verify_zk(const ZkShape& shape, std::span<const std::vector<Fp>> table, const ZkCommitments& comms,
+                           const ZkProof& proof, transcript::Transcript& t) {
+  ZK_TRY(check_zk_shape(shape));
+  ZK_TRY(check_commitments(shape, comms.witness, comms.m));
+  ZK_TRY(check_table(shape, table.size(), [&](size_t c) { return table[c].size(); }));
+  if (proof.masked_evals.size() != num_masked_evals(shape))
+    return make_error("zk lookup: wrong number of masked evaluations");
+  absorb_commitments(t, comms.witness, comms.m);
+  const ZkChallenges ch = zk_challenges(t, shape, true);
+  t.absorb("logup.zk.helper", proof.helper_root);
+  auto out = verify_zk_rounds(shape, table, ch, proof, comms.mask_root, t);
+  if (!out.ok()) return out;
+  const uint32_t n = shape.num_vars;
+  for (size_t k = 0; k < kHelperEvals; ++k)
+    out->helpers[k] = pcs::Commitment{proof.helper_root, n + 1, std::vector<uint32_t>(4, n + 1), uint32_t(k)};
   return out;
 }
 

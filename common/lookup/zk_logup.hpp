@@ -19,13 +19,15 @@
 // shown. Every value it ends in is a masked evaluation (f^ = f + x_0 (1 - x_0) R) of a hiding commitment (the witness
 // columns, m, the helpers), or one the verifier computes (eq, the selector, the public
 // table). h is in F_{p^2}: each helper is two committed F_p tables (h = h0 + h1 X).
-// The cost: four more tables of 2^num_vars values in one joint hiding commitment, where
-// LogUp-GKR commits nothing more.
+// The cost: four more committed tables (h_w's over the witness rows, h_t's over the
+// table's), where LogUp-GKR commits nothing more.
 //
-// Sizes: every table of the argument has 2^num_vars entries (the witness columns' and
-// m's hiding value tables; hiding tables are at least 2^13); the witness layout's real
-// rows are the selector's ones and every other row is zero; the public table has at
-// most 2^num_vars rows and is zero-extended, the extension's rows kept out by tsel.
+// Sizes: the sumcheck runs over 2^num_vars entries. prove_zk's tables all have that
+// many (the witness columns' and m's hiding value tables, at least 2^13; the helpers
+// zero-padded to it). The phased form reads shorter tables zero-extended (ZkTables). The
+// witness layout's real rows are the selector's ones and every other row is zero; the
+// public table has at most 2^num_vars rows and is zero-extended, the extension's rows
+// kept out by tsel.
 //
 // Soundness: alpha and beta as LogUp's (the caller absorbs the witness and m
 // commitments first); tau (num_vars / |F|); gamma (2 / |F|); the sumcheck's rounds.
@@ -71,13 +73,20 @@ struct ZkCommitments {
   hash::Digest mask_root{};
 };
 
-struct ZkProof {
-  hash::Digest helper_root{};  // one joint hiding commitment of h_w0, h_w1, h_t0, h_t1
+// The sumcheck's part of a proof: its rounds and f^ at its point of the helpers (4), m
+// and each witness column.
+struct ZkRounds {
   sumcheck::ZkProof sumcheck;
-  // f^ at the sumcheck's point of: the helpers (4), m, each witness column.
   std::vector<Fp2> masked_evals;
 
   void write(util::ByteWriter& w) const;
+  static Result<ZkRounds> read(util::ByteReader& r, const ZkShape& shape);
+};
+
+struct ZkProof : ZkRounds {
+  hash::Digest helper_root{};  // one joint hiding commitment of h_w0, h_w1, h_t0, h_t1
+
+  void write(util::ByteWriter& w) const;  // the root, then the rounds
   static Result<ZkProof> read(util::ByteReader& r, const ZkShape& shape);
 };
 
@@ -86,7 +95,7 @@ struct ZkProof {
 // claim (sumcheck::final_mask_weights(degrees, rho, point)) with final_mask.
 struct ZkClaims {
   std::vector<Fp2> point;
-  std::array<pcs::Commitment, 4> helpers;
+  std::array<pcs::Commitment, 4> helpers;  // prove_zk and verify_zk's (not the rounds')
   std::array<Fp2, 4> helper_evals{};
   Fp2 m_eval;
   std::vector<Fp2> witness_evals;
@@ -111,5 +120,52 @@ Result<ZkProverOutput> prove_zk(const ZkShape& shape, const ZkInput& in, const s
 // claims to open, or the reason to reject.
 Result<ZkClaims> verify_zk(const ZkShape& shape, std::span<const std::vector<Fp>> table, const ZkCommitments& comms,
                            const ZkProof& proof, transcript::Transcript& t);
+
+// The same lookup in phases, for a caller that commits the tables itself: a proof whose
+// witness columns and multiplicities are blocks of larger hiding tables, and whose
+// lookups' helpers all go in one commitment (one tree and a few polynomials in the
+// opening, where a joint commitment a lookup gave private proofs most of their bytes).
+// Both sides, each lookup in turn: zk_challenges (the caller absorbed every commitment
+// the tables are in). The prover: zk_helpers, then one commitment of every lookup's
+// helpers, absorbed, then prove_zk_rounds for each lookup; the verifier: verify_zk_rounds.
+//
+// Where a lookup's committed tables are: each witness column's and m's values and their
+// masks R (f' = (f, R) as a hiding commitment lays them out). Each table has a power of
+// two entries, at most 2^num_vars, and is read zero-extended to 2^num_vars (values and
+// mask alike: its masked value at a point r is the table's own at r's first coordinates
+// times prod (1 - r_i) over the rest); the witness columns hold at least the layout's
+// rows, m at least the table's.
+struct ZkTables {
+  std::vector<std::span<const Fp>> witness, witness_mask;
+  std::span<const Fp> m, m_mask;
+};
+struct ZkChallenges {
+  Fp2 alpha, beta;
+};
+using ZkHelpers = std::array<std::vector<Fp>, 4>;  // h_w0, h_w1, h_t0, h_t1
+// Absorbs the shape and draws alpha and beta (charged to the ledger where `charge`, the
+// verifier's side).
+ZkChallenges zk_challenges(transcript::Transcript& t, const ZkShape& shape, bool charge);
+// The helper tables, each as long as its nonzero part: h_w0 and h_w1 over the layout's
+// 2^witness.num_vars() rows, h_t0 and h_t1 over the table's 2^table_vars (zero beyond,
+// read zero-extended like ZkTables). Refused, naming the row, where a denominator is
+// zero.
+Result<ZkHelpers> zk_helpers(const ZkShape& shape, const ZkTables& in, std::span<const std::span<const Fp>> table,
+                             const ZkChallenges& ch);
+// The helpers as committed: each one's values and mask (zero-extended like ZkTables).
+struct ZkHelperTables {
+  std::array<std::span<const Fp>, 4> values, masks;
+};
+struct ZkRoundsOutput {
+  ZkRounds rounds;
+  ZkClaims claims;  // helpers unset: the caller's commitment
+};
+// tau, gamma and the masked sumcheck, after the caller absorbed the helpers' commitment.
+Result<ZkRoundsOutput> prove_zk_rounds(const ZkShape& shape, const ZkTables& in,
+                                       std::span<const std::span<const Fp>> table, const ZkChallenges& ch,
+                                       const ZkHelperTables& helpers, const sumcheck::Mask& mask,
+                                       const hash::Digest& mask_root, transcript::Transcript& t);
+Result<ZkClaims> verify_zk_rounds(const ZkShape& shape, std::span<const std::vector<Fp>> table, const ZkChallenges& ch,
+                                  const ZkRounds& rounds, const hash::Digest& mask_root, transcript::Transcript& t);
 
 }  // namespace zks::lookup

@@ -346,3 +346,129 @@ TEST_CASE("a zk lookup is bound to its commitments, and its helpers' masks are f
     if (k > 0) CHECK(!std::equal(mask_half(*a, k).begin(), mask_half(*a, k).end(), mask_half(*a, 0).begin()));
   }
 }
+
+// The phased form (zk_challenges, zk_helpers, prove_zk_rounds / verify_zk_rounds), as a
+// private proof runs it: every table shorter than the argument and read zero-extended
+// (a witness of 300 rows, h_w over its 2^9, against a table of 2^14), each table the
+// first entries of a larger hiding commitment, claimed there with the extension's factor.
+TEST_CASE("a zk lookup in phases reads short tables zero-extended", "[lookup][zk][tamper]") {
+  const pcs::Params params = pcs::Params::standard();
+  const unsigned tv = 14, wv = 9;
+  lk::ZkShape shape{zks::poly::PaddedShape({300}), tv, 1, tv};
+  std::vector<Fp> table(size_t(1) << tv), witness(size_t(1) << wv, Fp::zero()), m(table.size(), Fp::zero());
+  for (size_t j = 0; j < table.size(); ++j) table[j] = Fp(3 * j + 1);
+  for (size_t i = 0; i < 300; ++i) witness[i] = table[(i * 37) % table.size()], m[(i * 37) % table.size()] += Fp::one();
+  const auto degrees = lk::zk_lookup_degrees(shape);
+  std::vector<Fp> mask_values(sc::mask_entries(degrees));
+  for (size_t i = 0; i < mask_values.size(); ++i) mask_values[i] = Fp(i * i + 5);
+  // Members: the witness (its 2^9 values first in a table of 2^13), m, the mask table.
+  std::vector<pcs::CommittedPoly> cols;
+  cols.push_back(pcs::commit_hiding(witness, seed_of(1), params).value());
+  cols.push_back(pcs::commit_hiding(m, seed_of(2), params).value());
+  cols.push_back(pcs::commit_hiding(mask_values, seed_of(3), params).value());
+  // A table's first n values and mask in a committed table of values, then mask.
+  auto first_of = [](const pcs::CommittedPoly& c, size_t n) {
+    const size_t half = c.evaluations().size() / 2;
+    return std::pair{c.evaluations().first(n), c.evaluations().subspan(half, n)};
+  };
+  // A claim on a table's first 2^k values at the argument's point r (the extension's factor).
+  auto short_claim = [](size_t poly, const pcs::CommittedPoly& c, unsigned k, std::span<const Fp2> r, Fp2 v) {
+    std::vector<Fp2> z(r.begin(), r.begin() + k);
+    Fp2 scale = Fp2::one();
+    for (size_t i = k; i < r.size(); ++i) scale *= Fp2::one() - r[i];
+    z.resize(c.num_vars() - 1, Fp2::zero());
+    return pcs::masked_claim(poly, z, v * scale.inverse()).value();
+  };
+  struct Run {
+    lk::ZkRounds rounds;
+    zks::hash::Digest helper_root;
+    zks::util::Bytes opening;
+  };
+  auto statement = [&] {
+    Transcript t("zk-logup-phases");
+    for (const auto& c : cols) t.absorb("root", c.commitment().root);
+    return t;
+  };
+  auto claims_of = [&](const lk::ZkClaims& cl, std::span<const pcs::CommittedPoly* const> all) {
+    std::vector<pcs::Claim> out{short_claim(0, *all[0], wv, cl.point, cl.witness_evals[0]),
+                                short_claim(1, *all[1], tv, cl.point, cl.m_eval)};
+    for (size_t k = 0; k < 4; ++k)
+      out.push_back(short_claim(3 + k, *all[3 + k], k < 2 ? wv : tv, cl.point, cl.helper_evals[k]));
+    pcs::Claim g{2, {}, cl.final_mask, std::vector<Fp2>(size_t(1) << (cols[2].num_vars() - 1), Fp2::zero())};
+    const auto w = sc::final_mask_weights(degrees, cl.rho, cl.point);
+    std::copy(w.begin(), w.end(), g.weights.begin());
+    out.push_back(std::move(g));
+    return out;
+  };
+  std::vector<pcs::CommittedPoly> helpers;
+  auto prove = [&](const std::vector<Fp>& wit) -> Run {
+    Transcript t = statement();
+    const pcs::CommittedPoly w_col = pcs::commit_hiding(wit, seed_of(1), params).value();
+    lk::ZkTables in;
+    const auto [wv_values, wv_mask] = first_of(w_col, witness.size());
+    in.witness = {wv_values}, in.witness_mask = {wv_mask};
+    std::tie(in.m, in.m_mask) = first_of(cols[1], m.size());
+    const std::vector<std::span<const Fp>> tab{table};
+    const auto ch = lk::zk_challenges(t, shape, false);
+    auto h = lk::zk_helpers(shape, in, tab, ch).value();
+    CHECK((h[0].size() == (size_t(1) << wv) && h[2].size() == (size_t(1) << tv)));
+    helpers.clear();
+    for (size_t k = 0; k < 4; ++k) helpers.push_back(pcs::commit_hiding(h[k], seed_of(uint8_t(10 + k)), params).value());
+    Run run;
+    run.helper_root = helpers[0].commitment().root;
+    for (const auto& hc : helpers) t.absorb("helper", hc.commitment().root);
+    lk::ZkHelperTables ht;
+    for (size_t k = 0; k < 4; ++k) std::tie(ht.values[k], ht.masks[k]) = first_of(helpers[k], h[k].size());
+    const sc::Mask mask(cols[2].evaluations().first(mask_values.size()), degrees);
+    auto out = lk::prove_zk_rounds(shape, in, tab, ch, ht, mask, cols[2].commitment().root, t).value();
+    run.rounds = out.rounds;
+    std::vector<const pcs::CommittedPoly*> all{&w_col, &cols[1], &cols[2]};
+    for (const auto& hc : helpers) all.push_back(&hc);
+    run.opening = pcs::open_hiding(all, claims_of(out.claims, all), t, params, seed_of(50)).value();
+    return run;
+  };
+  auto verify = [&](const Run& run) -> zks::Status {
+    Transcript t = statement();
+    const auto ch = lk::zk_challenges(t, shape, true);
+    for (const auto& hc : helpers) t.absorb("helper", hc.commitment().root);
+    const std::vector<std::vector<Fp>> tab{table};
+    auto cl = lk::verify_zk_rounds(shape, tab, ch, run.rounds, cols[2].commitment().root, t);
+    if (!cl.ok()) return zks::make_error(cl.error());
+    std::vector<const pcs::CommittedPoly*> all{&cols[0], &cols[1], &cols[2]};
+    for (const auto& hc : helpers) all.push_back(&hc);
+    std::vector<pcs::Commitment> comms;
+    for (const auto* c : all) comms.push_back(c->commitment());
+    return pcs::verify_hiding(comms, claims_of(*cl, all), run.opening, t, params);
+  };
+  const Run honest = prove(witness);
+  auto st = verify(honest);
+  INFO(st.error());
+  REQUIRE(st.ok());
+  SECTION("a changed masked evaluation or round") {
+    for (size_t i = 0; i < honest.rounds.masked_evals.size(); ++i) {
+      Run bad = honest;
+      bad.rounds.masked_evals[i] += Fp2::one();
+      CHECK_FALSE(verify(bad).ok());
+    }
+    Run bad = honest;
+    bad.rounds.sumcheck.rounds.rounds[2][0] += Fp2::one();
+    CHECK_FALSE(verify(bad).ok());
+  }
+  SECTION("a witness row missing from the table") {
+    auto wrong = witness;
+    wrong[5] = Fp(2);  // not 3 j + 1
+    cols[0] = pcs::commit_hiding(wrong, seed_of(1), params).value();
+    CHECK_FALSE(verify(prove(wrong)).ok());
+  }
+  SECTION("tables longer than the argument are refused") {
+    Transcript t = statement();
+    lk::ZkTables in;
+    std::vector<Fp> longer(size_t(1) << (tv + 1), Fp::zero());
+    in.witness = {longer}, in.witness_mask = {longer};
+    std::tie(in.m, in.m_mask) = first_of(cols[1], m.size());
+    const std::vector<std::span<const Fp>> tab{table};
+    auto h = lk::zk_helpers(shape, in, tab, lk::zk_challenges(t, shape, false));
+    REQUIRE_FALSE(h.ok());
+    CHECK_THAT(h.error(), Catch::Contains("a witness column has 32768 values"));
+  }
+}
