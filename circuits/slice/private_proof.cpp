@@ -191,6 +191,7 @@ struct Ends {
 // one claim weighted over those coordinates and the mask's: the i-th times mu^i. A
 // pack's reads are a few claims then, not one a column (the opening takes 4,096 at
 // most). `merged` counts the claims that went into groups (the powers of mu charged).
+constexpr size_t kMaxMergedVars = 6;
 Result<std::vector<pcs::Claim>> merge_masked(std::vector<std::pair<size_t, std::vector<Fp2>>> reads,
                                              const std::vector<Fp2>& values, const Fp2& mu, size_t& merged) {
   auto binary = [](const Fp2& v) { return v == Fp2::zero() || v == Fp2::one(); };
@@ -202,7 +203,9 @@ Result<std::vector<pcs::Claim>> merge_masked(std::vector<std::pair<size_t, std::
     size_t n = z.size();
     while (n > 0 && binary(z[n - 1])) --n;
     low[i] = n;
-    std::vector<std::pair<uint64_t, uint64_t>> key{{z.size(), 0}};  // the length, then the free part
+    // The length, then the free part; a claim whose 0/1 part is long stays alone (its
+    // weights would cost the verifier 2^that in hashing and evaluation).
+    std::vector<std::pair<uint64_t, uint64_t>> key{{z.size(), z.size() - n > kMaxMergedVars ? i : SIZE_MAX}};
     for (size_t j = 0; j < n; ++j) key.emplace_back(z[j].c0().value(), z[j].c1().value());
     auto [it, fresh] = group_of.try_emplace({reads[i].first, std::move(key)}, groups.size());
     if (fresh) groups.emplace_back();
