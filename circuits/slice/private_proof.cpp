@@ -649,8 +649,10 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
   std::vector<std::span<const Fp>> blocks(cols.begin(), cols.end());
   blocks.push_back(mask_table);
   std::deque<std::vector<Fp>> packs;
+  // The codewords go once the tree is made (the opening encodes each again): they were
+  // half the peak memory.
   auto cp = pcs::commit_joint_hiding(p.units.tables(blocks, packs), derive_seed(seed, "private.columns"), params,
-                                     "private.columns");
+                                     "private.columns", 1, false);
   if (!cp.ok()) return make_error("private proof: " + cp.error());
   const hash::Digest root = (*cp)[0]->commitment().root;
   const auto members = members_of(p.units, root);
@@ -761,6 +763,7 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
     le.maker.write(w);
     for (const auto& v : le.x_evals) field::write(w, v);
     ends.linears.push_back(std::move(le));
+    extended.clear();  // this map's copies
   }
   lap("linear maps");
   for (const ProductCheck& pc : p.products) {
@@ -787,6 +790,7 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
     pe.proof.write(w);
     for (const auto& v : pe.evals) field::write(w, v);
     ends.products.push_back(std::move(pe));
+    extended.clear();
   }
   lap("max and clamps");
   // The lookups: each one's alpha and beta, then every helper in one commitment, then
@@ -810,7 +814,7 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
     for (const auto& h : helper_values) hb.insert(hb.end(), h.begin(), h.end());
     std::deque<std::vector<Fp>> store;
     auto joint = pcs::commit_joint_hiding(p.helpers.tables(hb, store), derive_seed(seed, "private.helpers"), params,
-                                          "private.helpers");
+                                          "private.helpers", 1, false);
     if (!joint.ok()) return make_error("private proof: the lookups' helpers: " + joint.error());
     hp = std::move(*joint);
     w.raw(hp[0]->commitment().root);

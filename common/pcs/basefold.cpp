@@ -80,6 +80,13 @@ class Encoded {
   // The whole codeword: read from the GPU, or on a failure there made again on the CPU
   // from `evals`, with a warning. `scratch` holds it when it is not in host memory.
   std::span<const F> codeword(std::span<const F> evals, std::vector<F>& scratch) const;
+  // Frees a host codeword (its tree stays): open() and codeword() encode `evals` again
+  // when asked, the same values (commit_joint_hiding's keep_codewords = false).
+  void release_codeword() {
+    if (m_gpu || m_codeword.empty()) return;
+    std::vector<F>().swap(m_codeword);  // its memory too
+    m_released = true;
+  }
 
  private:
   template <typename>
@@ -89,6 +96,7 @@ class Encoded {
   std::vector<F> m_codeword;  // on the host: the codeword and its tree (or none)
   std::unique_ptr<hash::MerkleTree> m_tree;
   std::unique_ptr<backend::Gpu::Codeword> m_gpu;  // or on the GPU
+  bool m_released = false;                        // or made again when asked
   unsigned m_log_blowup = 0;
   size_t m_leaf_width = 0;
 };
@@ -670,12 +678,17 @@ typename detail::Encoded<F>::Opened detail::Encoded<F>::open(const std::vector<s
     ZKS_LOG_WARN("pcs", "reading a codeword on the GPU failed, encoding it again on the CPU: {}", why);
     return on_cpu(evals, m_log_blowup, m_leaf_width, m_gpu->has_tree(), joins).open(leaves, evals);
   }
-  return {leaf_values(std::span<const F>(m_codeword), m_leaf_width, leaves),
-          m_tree ? m_tree->open_many(leaves) : hash::MultiProof{}};
+  std::vector<F> scratch;
+  const auto cw = codeword(evals, scratch);
+  return {leaf_values(cw, m_leaf_width, leaves), m_tree ? m_tree->open_many(leaves) : hash::MultiProof{}};
 }
 
 template <typename F>
 std::span<const F> detail::Encoded<F>::codeword(std::span<const F> evals, std::vector<F>& scratch) const {
+  if (m_released) {
+    scratch = on_cpu(evals, m_log_blowup, m_leaf_width, false, {}).m_codeword;
+    return scratch;
+  }
   if (!m_gpu) return m_codeword;
   std::vector<size_t> all(m_gpu->rows());
   for (size_t i = 0; i < all.size(); ++i) all[i] = i;
@@ -1418,7 +1431,7 @@ namespace {
 // own_tree false: a joint commitment's member other than the largest; `joins`: the
 // largest's, whose tree (and root) joins them.
 template <typename LeafLog>
-Result<CommittedPoly> commit_impl(std::span<const Fp> values, const Params& params, LeafLog&& leaf_log,
+Result<CommittedPoly> commit_impl(std::vector<Fp> values, const Params& params, LeafLog&& leaf_log,
                                   bool own_tree = true, std::span<const detail::Joined> joins = {}) {
   ZK_TRY(check_params(params));
   if (values.empty()) return make_error("pcs: cannot commit to an empty vector");
@@ -1429,8 +1442,8 @@ Result<CommittedPoly> commit_impl(std::span<const Fp> values, const Params& para
                       std::to_string(params.max_num_vars));
   CommittedPoly p = CommittedPoly::Access::make();
   auto& evals = CommittedPoly::Access::evals(p);
-  evals.assign(size_t(1) << n, Fp::zero());
-  std::copy(values.begin(), values.end(), evals.begin());
+  values.resize(size_t(1) << n, Fp::zero());
+  evals = std::move(values);
   auto& encoded = CommittedPoly::Access::encoded(p);
   encoded = std::make_unique<detail::Encoded<Fp>>(
       detail::Encoded<Fp>::make(std::span<const Fp>(evals), params.log_blowup, size_t(1) << leaf_log(n), own_tree, joins));
@@ -1442,7 +1455,8 @@ Result<CommittedPoly> commit_impl(std::span<const Fp> values, const Params& para
 }  // namespace
 
 Result<CommittedPoly> commit(std::span<const Fp> values, const Params& params) {
-  return commit_impl(values, params, [&](unsigned n) { return commit_leaf_log(n, params); });
+  return commit_impl(std::vector<Fp>(values.begin(), values.end()), params,
+                     [&](unsigned n) { return commit_leaf_log(n, params); });
 }
 
 bool joinable(unsigned num_vars, const Params& params) {
@@ -1467,6 +1481,13 @@ Status check_joint(std::span<const uint32_t> sizes, const Params& params) {
 
 Result<std::vector<std::shared_ptr<const CommittedPoly>>> commit_joint(std::span<const std::span<const Fp>> tables,
                                                                        const Params& params) {
+  std::vector<std::vector<Fp>> owned;
+  for (const auto& table : tables) owned.emplace_back(table.begin(), table.end());
+  return commit_joint(std::move(owned), params);
+}
+
+Result<std::vector<std::shared_ptr<const CommittedPoly>>> commit_joint(std::vector<std::vector<Fp>> tables,
+                                                                       const Params& params, bool keep_codewords) {
   ZK_TRY(check_params(params));
   std::vector<uint32_t> sizes;
   for (const auto& table : tables) {
@@ -1481,7 +1502,7 @@ Result<std::vector<std::shared_ptr<const CommittedPoly>>> commit_joint(std::span
   Commitment c0;
   c0.num_vars = sizes[0], c0.joint = sizes;
   for (size_t i = 1; i < tables.size(); ++i) {
-    auto cp = commit_impl(tables[i], params, leaf_log, false);
+    auto cp = commit_impl(std::move(tables[i]), params, leaf_log, false);
     if (!cp.ok()) return make_error(cp.error());
     auto& c = CommittedPoly::Access::commitment(*cp);
     c.joint = sizes;
@@ -1489,8 +1510,12 @@ Result<std::vector<std::shared_ptr<const CommittedPoly>>> commit_joint(std::span
     joins.push_back({&CommittedPoly::Access::encoded(std::as_const(*cp)), cp->evaluations(), joint_height(c0, c, params)});
     others.push_back(std::move(cp).value());  // the encodings and tables stay where they are
   }
-  auto leader = commit_impl(tables[0], params, leaf_log, true, joins);
+  auto leader = commit_impl(std::move(tables[0]), params, leaf_log, true, joins);
   if (!leader.ok()) return make_error(leader.error());
+  if (!keep_codewords) {  // the tree holds every row now
+    for (auto& o : others) CommittedPoly::Access::encoded(o)->release_codeword();
+    CommittedPoly::Access::encoded(*leader)->release_codeword();
+  }
   auto& c = CommittedPoly::Access::commitment(*leader);
   c.joint = sizes;
   std::vector<std::shared_ptr<const CommittedPoly>> out(tables.size());

@@ -145,6 +145,13 @@ Result<CommittedPoly> commit(std::span<const Fp> values, const Params& params);
 // member's num_vars and `member` = i. open_batch() must open all members together.
 Result<std::vector<std::shared_ptr<const CommittedPoly>>> commit_joint(std::span<const std::span<const Fp>> tables,
                                                                        const Params& params);
+// The same, taking the tables (no copy). keep_codewords = false frees each codeword
+// once the tree is made, and an opening encodes it again to read its queried rows: a
+// private proof's witness, whose codewords were half its peak memory, for one more
+// encoding.
+Result<std::vector<std::shared_ptr<const CommittedPoly>>> commit_joint(std::vector<std::vector<Fp>> tables,
+                                                                       const Params& params,
+                                                                       bool keep_codewords = true);
 // Whether a polynomial of 2^num_vars entries may be a member of a joint commitment: it
 // is opened by folding (not in clear), and a query reaches one leaf of its codeword
 // wherever it joins a folding run.

@@ -143,7 +143,8 @@ Result<CommittedPoly> commit_hiding(std::span<const Fp> values, const Seed& seed
 
 Result<std::vector<std::shared_ptr<const CommittedPoly>>> commit_joint_hiding(std::span<const std::span<const Fp>> tables,
                                                                               const Seed& seed, const Params& params,
-                                                                              std::string_view stack, unsigned openings) {
+                                                                              std::string_view stack, unsigned openings,
+                                                                              bool keep_codewords) {
   std::vector<std::vector<Fp>> full;
   for (size_t i = 0; i < tables.size(); ++i) {
     // The context: the stack's label, its length, the member (so no two contexts are
@@ -155,8 +156,7 @@ Result<std::vector<std::shared_ptr<const CommittedPoly>>> commit_joint_hiding(st
     if (!table.ok()) return make_error(table.error());
     full.push_back(std::move(*table));
   }
-  std::vector<std::span<const Fp>> spans(full.begin(), full.end());
-  return commit_joint(spans, params);
+  return commit_joint(std::move(full), params, keep_codewords);
 }
 
 Result<util::Bytes> open_hiding(std::span<const CommittedPoly* const> polys, std::span<const Claim> claims,

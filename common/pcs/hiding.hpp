@@ -73,11 +73,13 @@ Result<CommittedPoly> commit_hiding(std::span<const Fp> values, const Seed& seed
 // commit_hiding lays it out (sized for `openings`), member i's mask drawn from
 // (seed, stack, i), one Merkle tree for all. Stacks committed under one seed need
 // different `stack` labels, or their members i share a mask. Tables in order of
-// non-increasing size; open_hiding opens all members together.
+// non-increasing size; open_hiding opens all members together. keep_codewords as
+// commit_joint's.
 Result<std::vector<std::shared_ptr<const CommittedPoly>>> commit_joint_hiding(std::span<const std::span<const Fp>> tables,
                                                                               const Seed& seed, const Params& params,
                                                                               std::string_view stack = "",
-                                                                              unsigned openings = 1);
+                                                                              unsigned openings = 1,
+                                                                              bool keep_codewords = true);
 
 // Stage 3's masked evaluations (sumcheck/zk.hpp): f^ = f~ + x_0 (1 - x_0) R~ agrees
 // with f on the hypercube and f^(z) = f~(z) + c R~(z), c = z_0 (1 - z_0). As a claim on
