@@ -332,6 +332,14 @@ pcs::Seed derive_seed(const pcs::Seed& seed, std::string_view label) {
   return hash::hash(hash::Domain::Mask, msg);
 }
 
+// Whether a commitment's codewords (rate 1/4 of hiding tables of twice the values)
+// stay in memory until the opening: below 256 MB together.
+bool keep_codewords(const Packing& k, const pcs::Params& params) {
+  size_t bytes = 0;
+  for (size_t j = 0; j < k.members(); ++j) bytes += sizeof(Fp) << (k.member_vars(j) + params.log_blowup);
+  return bytes < (size_t(256) << 20);
+}
+
 Result<Plan> plan_for(const PrivateStatement& st) {
   if (!st.model) return make_error("private proof: no model");
   auto plan = make_private_plan(*st.model);
@@ -649,10 +657,12 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
   std::vector<std::span<const Fp>> blocks(cols.begin(), cols.end());
   blocks.push_back(mask_table);
   std::deque<std::vector<Fp>> packs;
-  // The codewords go once the tree is made (the opening encodes each again): they were
-  // half the peak memory.
+  // Large codewords go once the tree is made (the opening encodes each again): they
+  // were half of age's peak memory. Small ones stay (the encoding again was a fifth of
+  // a small network's time).
+  const bool keep = keep_codewords(p.units, params);
   auto cp = pcs::commit_joint_hiding(p.units.tables(blocks, packs), derive_seed(seed, "private.columns"), params,
-                                     "private.columns", 1, false);
+                                     "private.columns", 1, keep);
   if (!cp.ok()) return make_error("private proof: " + cp.error());
   const hash::Digest root = (*cp)[0]->commitment().root;
   const auto members = members_of(p.units, root);
@@ -814,7 +824,7 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
     for (const auto& h : helper_values) hb.insert(hb.end(), h.begin(), h.end());
     std::deque<std::vector<Fp>> store;
     auto joint = pcs::commit_joint_hiding(p.helpers.tables(hb, store), derive_seed(seed, "private.helpers"), params,
-                                          "private.helpers", 1, false);
+                                          "private.helpers", 1, keep);
     if (!joint.ok()) return make_error("private proof: the lookups' helpers: " + joint.error());
     hp = std::move(*joint);
     w.raw(hp[0]->commitment().root);
