@@ -437,6 +437,13 @@ Packing pack_blocks(const std::vector<unsigned>& vars, const std::vector<size_t>
     }
   }
   std::stable_sort(packed.begin(), packed.end(), [&](size_t a, size_t b) { return vars[a] > vars[b]; });
+  // Packs of about a quarter of the blocks each (at least the largest block, at most
+  // 2^kPackVars): the opening's h is as large as the largest polynomial, and one pack of
+  // a small proof's few blocks made it 16 times larger than they are.
+  size_t total = 0;
+  for (size_t b : packed) total += size_t(1) << vars[b];
+  const unsigned cap = packed.empty() ? 0
+                                      : std::min(kPackVars, std::max(vars[packed[0]] + 2, poly::log2_ceil(total)) - 2);
   size_t at = 0, shown = 0;
   auto close_pack = [&]() {
     // The pack's mask must outnumber what one opening and its masked reads show.
@@ -445,7 +452,7 @@ Packing pack_blocks(const std::vector<unsigned>& vars, const std::vector<size_t>
     at = 0, shown = 0;
   };
   for (size_t b : packed) {
-    if (at + (size_t(1) << vars[b]) > (size_t(1) << kPackVars)) close_pack();
+    if (at + (size_t(1) << vars[b]) > (size_t(1) << cap)) close_pack();
     k.unit[b] = k.unit_vars.size();
     k.offset[b] = at;
     at += size_t(1) << vars[b];
