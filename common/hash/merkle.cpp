@@ -86,33 +86,48 @@ void join_rows(Digest* nodes, size_t count, const uint8_t* rows, size_t row_byte
 MerkleTree MerkleTree::from_leaves(std::vector<Digest> leaves) { return from_leaves(std::move(leaves), {}); }
 
 MerkleTree MerkleTree::from_leaves(std::vector<Digest> leaves, std::span<const JoinedRows> joined) {
+  std::vector<JoinedRows> by_height(joined.begin(), joined.end());  // several at one height in turn
+  std::stable_sort(by_height.begin(), by_height.end(), [](const auto& a, const auto& b) { return a.height < b.height; });
+  Builder b(std::move(leaves));
+  for (const auto& j : by_height) b.join(j);
+  return b.finish();
+}
+
+MerkleTree::Builder::Builder(std::vector<Digest> leaves) : m_tree(new MerkleTree()) {
   ZK_ASSERT_MSG(!leaves.empty() && std::has_single_bit(leaves.size()),
                 "Merkle tree needs a power-of-two number of leaves");
-  MerkleTree t;
+  MerkleTree& t = *m_tree;
   t.m_leaves = leaves.size();
   t.m_depth = static_cast<unsigned>(std::countr_zero(leaves.size()));
   t.m_nodes.resize(2 * t.m_leaves);
   std::copy(leaves.begin(), leaves.end(), t.m_nodes.begin() + t.m_leaves);
-  for (const auto& j : joined)
-    ZK_ASSERT_MSG(j.height <= t.m_depth && j.row_bytes > 0 && j.rows.size() == (t.m_leaves >> j.height) * j.row_bytes,
-                  "joined rows do not fit the tree");
-  auto join = [&](unsigned height) {
-    for (const auto& j : joined)
-      if (j.height == height) join_rows(&t.m_nodes[t.m_leaves >> height], t.m_leaves >> height, j.rows.data(), j.row_bytes);
-  };
-  join(0);
-  if (t.m_leaves == 1) return t;  // node 1 is both the single leaf and the root
+}
+
+void MerkleTree::Builder::hash_up_to(unsigned height) {
+  MerkleTree& t = *m_tree;
   auto& pool = util::ThreadPool::global();
-  unsigned height = 0;
-  for (size_t level = t.m_leaves / 2; level >= 1; level /= 2) {
+  for (; m_height < height; ++m_height) {
     // Node i hashes nodes 2i and 2i+1, adjacent in memory: one 64-byte message.
     static_assert(sizeof(Digest) == 32);
+    const size_t level = t.m_leaves >> (m_height + 1);
     pool.parallel_for(level, [&](size_t lo, size_t hi) {
       hash_many(Domain::MerkleNode, t.m_nodes[2 * (level + lo)].data(), 64, 64, hi - lo, &t.m_nodes[level + lo]);
     }, 512);
-    join(++height);
   }
-  return t;
+}
+
+void MerkleTree::Builder::join(const JoinedRows& j) {
+  MerkleTree& t = *m_tree;
+  ZK_ASSERT_MSG(j.height <= t.m_depth && j.height >= m_height && j.row_bytes > 0 &&
+                    j.rows.size() == (t.m_leaves >> j.height) * j.row_bytes,
+                "joined rows do not fit the tree");
+  hash_up_to(j.height);
+  join_rows(&t.m_nodes[t.m_leaves >> j.height], t.m_leaves >> j.height, j.rows.data(), j.row_bytes);
+}
+
+MerkleTree MerkleTree::Builder::finish() {
+  hash_up_to(m_tree->m_depth);
+  return std::move(*m_tree);
 }
 
 MerkleTree MerkleTree::from_nodes(std::vector<Digest> nodes) {

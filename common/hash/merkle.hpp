@@ -12,6 +12,7 @@
 // both: the other codeword's rows cost no siblings of their own.
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -60,6 +61,19 @@ class MerkleTree {
   static MerkleTree from_leaves(std::vector<Digest> leaves);
   // A mixed-height tree: `joined` in order, several at one height applied in turn.
   static MerkleTree from_leaves(std::vector<Digest> leaves, std::span<const JoinedRows> joined);
+  // The same tree with the joined rows given one codeword at a time (each can be freed
+  // before the next is made): join() in order of non-decreasing height, then finish().
+  class Builder {
+   public:
+    explicit Builder(std::vector<Digest> leaves);
+    void join(const JoinedRows& rows);
+    MerkleTree finish();
+
+   private:
+    void hash_up_to(unsigned height);  // the levels above the current one, up to `height`
+    std::unique_ptr<MerkleTree> m_tree;
+    unsigned m_height = 0;
+  };
   // Rows of `leaf_width` consecutive elements, one leaf per row.
   static MerkleTree from_rows(std::span<const field::Fp> data, size_t leaf_width);
   static MerkleTree from_rows(std::span<const field::Fp2> data, size_t leaf_width);

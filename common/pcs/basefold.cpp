@@ -1,13 +1,14 @@
 #include "pcs/basefold.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <functional>
 #include <future>
 #include <list>
 #include <map>
 #include <memory>
-#include <bit>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <string>
 #include <type_traits>
@@ -80,6 +81,8 @@ class Encoded {
   // The whole codeword: read from the GPU, or on a failure there made again on the CPU
   // from `evals`, with a warning. `scratch` holds it when it is not in host memory.
   std::span<const F> codeword(std::span<const F> evals, std::vector<F>& scratch) const;
+  // A tree made elsewhere (commit_joint's, member by member) for this codeword.
+  void adopt_tree(hash::MerkleTree tree) { m_tree = std::make_unique<hash::MerkleTree>(std::move(tree)); }
   // Frees a host codeword (its tree stays): open() and codeword() encode `evals` again
   // when asked, the same values (commit_joint_hiding's keep_codewords = false).
   void release_codeword() {
@@ -1496,12 +1499,39 @@ Result<std::vector<std::shared_ptr<const CommittedPoly>>> commit_joint(std::vect
   }
   ZK_TRY(check_joint(sizes, params));
   auto leaf_log = [&](unsigned n) { return member_leaf_log(n, sizes[0], params); };
-  // The others first: the largest's tree joins their rows.
-  std::vector<CommittedPoly> others;
-  std::vector<detail::Joined> joins;
   Commitment c0;
   c0.num_vars = sizes[0], c0.joint = sizes;
-  for (size_t i = 1; i < tables.size(); ++i) {
+  std::vector<CommittedPoly> others;
+  std::optional<Result<CommittedPoly>> made;  // the largest
+  if (!keep_codewords && commit_gpu() == nullptr) {
+    // Member by member, largest first: each encoded, its rows hashed into the tree (the
+    // same tree as below), and its codeword freed before the next is made.
+    made = commit_impl(std::move(tables[0]), params, leaf_log, false);
+    if (!made->ok()) return make_error(made->error());
+    auto& leader_code = *CommittedPoly::Access::encoded(**made);
+    std::vector<Fp> scratch;
+    hash::MerkleTree::Builder tree(hash::hash_leaves(leader_code.codeword((*made)->evaluations(), scratch),
+                                                     size_t(1) << leaf_log(sizes[0])));
+    leader_code.release_codeword();
+    for (size_t i = 1; i < tables.size(); ++i) {
+      auto cp = commit_impl(std::move(tables[i]), params, leaf_log, false);
+      if (!cp.ok()) return make_error(cp.error());
+      auto& c = CommittedPoly::Access::commitment(*cp);
+      c.joint = sizes;
+      c.member = uint32_t(i);
+      auto& code = *CommittedPoly::Access::encoded(*cp);
+      const auto cw = code.codeword(cp->evaluations(), scratch);
+      const unsigned height = joint_height(c0, c, params);
+      tree.join({height, hash::row_bytes(cw), cw.size_bytes() >> (params.log_blowup + sizes[0] - leaf_log(sizes[0]) - height)});
+      code.release_codeword();
+      others.push_back(std::move(cp).value());
+    }
+    leader_code.adopt_tree(tree.finish());
+    CommittedPoly::Access::commitment(**made).root = leader_code.root();
+  }
+  // Otherwise the others first: the largest's tree joins their rows.
+  std::vector<detail::Joined> joins;
+  for (size_t i = 1; i < tables.size() && !made; ++i) {
     auto cp = commit_impl(std::move(tables[i]), params, leaf_log, false);
     if (!cp.ok()) return make_error(cp.error());
     auto& c = CommittedPoly::Access::commitment(*cp);
@@ -1510,9 +1540,9 @@ Result<std::vector<std::shared_ptr<const CommittedPoly>>> commit_joint(std::vect
     joins.push_back({&CommittedPoly::Access::encoded(std::as_const(*cp)), cp->evaluations(), joint_height(c0, c, params)});
     others.push_back(std::move(cp).value());  // the encodings and tables stay where they are
   }
-  auto leader = commit_impl(std::move(tables[0]), params, leaf_log, true, joins);
+  auto leader = made ? std::move(*made) : commit_impl(std::move(tables[0]), params, leaf_log, true, joins);
   if (!leader.ok()) return make_error(leader.error());
-  if (!keep_codewords) {  // the tree holds every row now
+  if (!keep_codewords) {  // the tree holds every row now (a GPU's codewords stay there)
     for (auto& o : others) CommittedPoly::Access::encoded(o)->release_codeword();
     CommittedPoly::Access::encoded(*leader)->release_codeword();
   }
