@@ -474,8 +474,9 @@ std::vector<std::span<const Fp>> Packing::tables(std::span<const std::span<const
   std::vector<std::vector<Fp>*> packs(members(), nullptr);
   for (size_t b = 0; b < blocks.size(); ++b) {
     const size_t u = unit[b];
+    ZK_ASSERT_MSG(blocks[b].size() <= (size_t(1) << block_vars[b]), "a block longer than its size");
     if (unit_vars[u] == block_vars[b] && offset[b] == 0 && packs[u] == nullptr) {
-      of_unit[u] = blocks[b];
+      of_unit[u] = blocks[b];  // alone (the commitment zero-pads it)
       continue;
     }
     if (packs[u] == nullptr) packs[u] = &store.emplace_back(size_t(1) << unit_vars[u], Fp::zero());

@@ -191,9 +191,9 @@ struct Ends {
 // one claim weighted over those coordinates and the mask's: the i-th times mu^i. A
 // pack's reads are a few claims then, not one a column (the opening takes 4,096 at
 // most). `merged` counts the claims that went into groups (the powers of mu charged).
-constexpr size_t kMaxMergedVars = 6;
 Result<std::vector<pcs::Claim>> merge_masked(std::vector<std::pair<size_t, std::vector<Fp2>>> reads,
-                                             const std::vector<Fp2>& values, const Fp2& mu, size_t& merged) {
+                                             const std::vector<Fp2>& values, const Fp2& mu, size_t& merged,
+                                             size_t max_merged_vars) {
   auto binary = [](const Fp2& v) { return v == Fp2::zero() || v == Fp2::one(); };
   std::map<std::pair<size_t, std::vector<std::pair<uint64_t, uint64_t>>>, size_t> group_of;
   std::vector<std::vector<size_t>> groups;
@@ -203,9 +203,10 @@ Result<std::vector<pcs::Claim>> merge_masked(std::vector<std::pair<size_t, std::
     size_t n = z.size();
     while (n > 0 && binary(z[n - 1])) --n;
     low[i] = n;
-    // The length, then the free part; a claim whose 0/1 part is long stays alone (its
-    // weights would cost the verifier 2^that in hashing and evaluation).
-    std::vector<std::pair<uint64_t, uint64_t>> key{{z.size(), z.size() - n > kMaxMergedVars ? i : SIZE_MAX}};
+    // The length, then the free part; a claim whose 0/1 part is longer than
+    // max_merged_vars stays alone (its weights would cost the verifier 2^that in hashing
+    // and evaluation).
+    std::vector<std::pair<uint64_t, uint64_t>> key{{z.size(), z.size() - n > max_merged_vars ? i : SIZE_MAX}};
     for (size_t j = 0; j < n; ++j) key.emplace_back(z[j].c0().value(), z[j].c1().value());
     auto [it, fresh] = group_of.try_emplace({reads[i].first, std::move(key)}, groups.size());
     if (fresh) groups.emplace_back();
@@ -310,7 +311,13 @@ Result<std::vector<pcs::Claim>> claims_of(const Plan& p, const Ends& e, const Fp
     for (size_t j = 0; j < l.cols.size(); ++j) ZK_TRY(on_column(l.cols[j], c.point, c.witness_evals[j]));
     place(sc::final_mask_weights(l.degrees, c.rho, c.point), l.off, c.final_mask);
   }
-  auto out = merge_masked(std::move(reads), read_values, mu, merged);
+  // Claims whose 0/1 part passes 6 coordinates (a 2^7 block in a 2^20 pack) stay alone,
+  // unless that passes the opening's limit (each claim has a twin on the opening's h):
+  // then every group is merged.
+  const size_t others = p.output_cols.size() + 1;
+  auto out = merge_masked(reads, read_values, mu, merged, 6);
+  if (out.ok() && 2 * (out->size() + others) > pcs::Params::kMaxClaims)
+    out = merge_masked(std::move(reads), read_values, mu, merged, SIZE_MAX);
   if (!out.ok()) return out;
   for (size_t o = 0; o < p.output_cols.size(); ++o)
     out->push_back(pcs::Claim{p.member(p.output_cols[o]), p.unit_point(p.output_cols[o], e.z[o]), e.output_values[o]});
@@ -332,11 +339,13 @@ pcs::Seed derive_seed(const pcs::Seed& seed, std::string_view label) {
   return hash::hash(hash::Domain::Mask, msg);
 }
 
-// Whether a commitment's codewords (rate 1/4 of hiding tables of twice the values)
-// stay in memory until the opening: below 256 MB together.
-bool keep_codewords(const Packing& k, const pcs::Params& params) {
+// Whether the codewords of a proof's two commitments (the columns', the helpers': rate
+// 1/4 of hiding tables of twice the values) stay in memory until the opening: below
+// 256 MB together.
+bool keep_codewords(const Plan& p, const pcs::Params& params) {
   size_t bytes = 0;
-  for (size_t j = 0; j < k.members(); ++j) bytes += sizeof(Fp) << (k.member_vars(j) + params.log_blowup);
+  for (const Packing* k : {&p.units, &p.helpers})
+    for (size_t j = 0; j < k->members(); ++j) bytes += sizeof(Fp) << (k->member_vars(j) + params.log_blowup);
   return bytes < (size_t(256) << 20);
 }
 
@@ -660,7 +669,7 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
   // Large codewords go once the tree is made (the opening encodes each again): they
   // were half of age's peak memory. Small ones stay (the encoding again was a fifth of
   // a small network's time).
-  const bool keep = keep_codewords(p.units, params);
+  const bool keep = keep_codewords(p, params);
   auto cp = pcs::commit_joint_hiding(p.units.tables(blocks, packs), derive_seed(seed, "private.columns"), params,
                                      "private.columns", 1, keep);
   if (!cp.ok()) return make_error("private proof: " + cp.error());
@@ -827,6 +836,10 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
                                           "private.helpers", 1, keep);
     if (!joint.ok()) return make_error("private proof: the lookups' helpers: " + joint.error());
     hp = std::move(*joint);
+    const auto helper_members = members_of(p.helpers, hp[0]->commitment().root);
+    for (size_t j = 0; j < hp.size(); ++j)
+      if (!(hp[j]->commitment() == helper_members[j]))
+        return make_error("private proof: internal error: the helpers' layout");
     w.raw(hp[0]->commitment().root);
     t.absorb("private.helper_root", hp[0]->commitment().root);
   }

@@ -269,8 +269,9 @@ Result<ZkRoundsOutput> prove_zk_rounds(const ZkShape& shape, const ZkTables& in,
   ZK_TRY(check_tables(shape, in, table));
   const unsigned n = shape.num_vars;
   const size_t N = size_t(1) << n;
-  for (size_t k = 0; k < kHelperEvals; ++k)
-    ZK_TRY(check_extended(shape, helpers.values[k], helpers.masks[k], 1, "a helper"));
+  for (size_t k = 0; k < kHelperEvals; ++k)  // h_w over the witness rows, h_t over the table's
+    ZK_TRY(check_extended(shape, helpers.values[k], helpers.masks[k],
+                          k < 2 ? shape.witness.padded_size() : size_t(1) << shape.table_vars, "a helper"));
   const std::vector<Fp2> tau = t.challenges("logup.zk.tau", n);
   const Fp2 gamma = t.challenge("logup.zk.gamma");
 

@@ -144,7 +144,8 @@ struct ZkChallenges {
 };
 using ZkHelpers = std::array<std::vector<Fp>, 4>;  // h_w0, h_w1, h_t0, h_t1
 // Absorbs the shape and draws alpha and beta (charged to the ledger where `charge`, the
-// verifier's side).
+// verifier's side). The shape must be valid (zk_lookup_degrees accepts it): callers take
+// it from their plan, not from a proof.
 ZkChallenges zk_challenges(transcript::Transcript& t, const ZkShape& shape, bool charge);
 // The helper tables, each as long as its nonzero part: h_w0 and h_w1 over the layout's
 // 2^witness.num_vars() rows, h_t0 and h_t1 over the table's 2^table_vars (zero beyond,

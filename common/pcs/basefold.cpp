@@ -1505,7 +1505,9 @@ Result<std::vector<std::shared_ptr<const CommittedPoly>>> commit_joint(std::vect
   std::optional<Result<CommittedPoly>> made;  // the largest
   if (!keep_codewords && commit_gpu() == nullptr) {
     // Member by member, largest first: each encoded, its rows hashed into the tree (the
-    // same tree as below), and its codeword freed before the next is made.
+    // same tree as below), and its codeword freed before the next is made. Their joining
+    // heights never decrease in this order (sizes do not increase, and every smaller
+    // member has leaves of 2^(arity - 1): joinable()), as the Builder needs.
     made = commit_impl(std::move(tables[0]), params, leaf_log, false);
     if (!made->ok()) return make_error(made->error());
     auto& leader_code = *CommittedPoly::Access::encoded(**made);
