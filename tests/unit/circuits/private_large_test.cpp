@@ -1,5 +1,5 @@
 // The largest corpus network's private-input proof, in a binary of its own: it peaks at
-// about 6 GB, so ctest runs it alone (RUN_SERIAL).
+// about 4.5 GB, so ctest runs it alone (RUN_SERIAL).
 #include <catch2/catch.hpp>
 
 #include "unit/circuits/private_case.hpp"
