@@ -827,6 +827,7 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
     if (!h.ok()) return make_error("private proof: " + lookup_name(m, l) + ": " + h.error());
     helper_values.push_back(std::move(*h));
   }
+  if (tamper.helpers) tamper.helpers(helper_values);
   std::vector<std::shared_ptr<const pcs::CommittedPoly>> hp;
   if (p.helpers.members() > 0) {
     std::vector<std::span<const Fp>> hb;

@@ -47,6 +47,7 @@
 //   - One hiding opening proves every claim; every sumcheck's final mask is one
 //     weighted claim on the mask table after a batching challenge.
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -86,6 +87,9 @@ struct PrivateTamper {
   // Changes the committed columns themselves just before the commitment (the plan's
   // order; `outputs` are the model outputs' columns); nothing follows.
   std::function<void(std::vector<std::vector<Fp>>& columns, std::span<const size_t> outputs)> columns = {};
+  // Changes each lookup's helper tables (h_w0, h_w1, h_t0, h_t1, in plan order) just
+  // before they are committed; nothing follows.
+  std::function<void(std::vector<std::array<std::vector<Fp>, 4>>& helpers)> helpers = {};
 };
 
 // Proves that the statement's outputs are the model's result on `inputs` (dense, in the

@@ -242,6 +242,31 @@ TEST_CASE("a cheating private prover's witness is rejected", "[private][tamper]"
     };
     CHECK_THAT(rejection(k, proved(k, t)), Catch::Contains("lookup into a remainder's range"));
   }
+  SECTION("a lookup's helper changed, or forged to balance a false row: its sumcheck") {
+    // Every lookup's helpers are blocks of one commitment. One entry of the first
+    // lookup's h_w moved; then a remainder's top limb past its range (a false row in
+    // the range lookup) with each lookup's h_w made to sum to its h_t at row 0, which
+    // breaks that row's constraint h_w (alpha - c(w)) = sel instead.
+    using Helpers = std::vector<std::array<std::vector<Fp>, 4>>;
+    c::PrivateTamper moved;
+    moved.helpers = [](Helpers& h) { h.at(0)[0][0] += Fp::one(); };
+    CHECK_THAT(rejection(k, proved(k, moved)), Catch::Contains("zk lookup"));
+    c::PrivateTamper forged;
+    const int64_t s = nodes[0].shift;
+    forged.values = [&](Tensors& v, Limbs& limbs) {
+      v[q0][0] -= 1;
+      limbs.at(q0).at(size_t(s / 16))[0] += int64_t(1) << 16;  // past every range
+    };
+    forged.helpers = [](Helpers& hs) {
+      for (auto& h : hs) {
+        Fp w0 = Fp::zero(), w1 = Fp::zero(), t0 = Fp::zero(), t1 = Fp::zero();
+        for (size_t i = 0; i < h[0].size(); ++i) w0 += h[0][i], w1 += h[1][i];
+        for (size_t i = 0; i < h[2].size(); ++i) t0 += h[2][i], t1 += h[3][i];
+        h[0][0] += t0 - w0, h[1][0] += t1 - w1;
+      }
+    };
+    CHECK_THAT(rejection(k, proved(k, forged)), Catch::Contains("zk lookup"));
+  }
   SECTION("a Relu output changed: the next linear map (it read the output the run made)") {
     c::PrivateTamper t;
     t.values = [&](Tensors& v, Limbs&) { v[y0][1] += 1; };
