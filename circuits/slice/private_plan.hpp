@@ -203,9 +203,10 @@ struct UnaryPlan {
 
 // Blocks (tables of 2^vars values) in the polynomials of one joint hiding commitment: a
 // block marked alone, or larger than a pack, is a polynomial of its own; the others are
-// blocks of packs of at most 2^kPackVars values (one polynomial: a leaf a query for all
-// of them, where a polynomial each made most of a private proof's opening), filled
-// largest block first so every offset is a multiple of its block's size. The joint
+// blocks of packs (one polynomial: a leaf a query for all of them, where a polynomial
+// each made most of a private proof's opening) of about a quarter of their total, at
+// most 2^20 values, filled largest block first so every offset is a multiple of its
+// block's size. The joint
 // commitment holds the units largest first: member j is unit order[j], pos[u] unit u's.
 struct Packing {
   std::vector<unsigned> block_vars;
