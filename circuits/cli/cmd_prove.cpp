@@ -10,6 +10,7 @@
 
 #include "circuits/slice/bundle.hpp"
 #include "circuits/slice/fingerprint.hpp"
+#include "circuits/slice/phase_clock.hpp"
 #include "circuits/slice/private_proof.hpp"
 #include "cli/commands.hpp"
 #include "cli/files.hpp"
@@ -120,10 +121,11 @@ int run_prove_private(const std::string& dir, const std::string& input, const st
     j["private"] = true;
     j["prove_ms"] = ms;
     j["proof_bytes"] = bytes.size();
+    j["peak_memory_mb"] = circuits::peak_memory_mb();
     fmt::print("{}\n", j.dump(2));
   } else {
-    fmt::print("proved the output in {:.1f} ms; private proof {} ({} bytes; the input is not in it)\n", ms, out,
-               bytes.size());
+    fmt::print("proved the output in {:.1f} ms (peak memory {:.0f} MB); private proof {} ({} bytes; the input is not in it)\n",
+               ms, circuits::peak_memory_mb(), out, bytes.size());
   }
   return 0;
 }

@@ -12,14 +12,19 @@
 
 namespace zks::circuits {
 
+// The process's peak resident memory so far, in MB (0 where it cannot be read).
+inline double peak_memory_mb() {
+  rusage ru{};
+  return getrusage(RUSAGE_SELF, &ru) == 0 ? double(ru.ru_maxrss) / 1024.0 : 0.0;  // KB on Linux
+}
+
 class PhaseClock {
  public:
   void lap(const std::string& phase) {
     auto now = std::chrono::steady_clock::now();
     m_ms[phase] += std::chrono::duration<double, std::milli>(now - m_last).count();
     m_last = now;
-    rusage ru{};
-    if (getrusage(RUSAGE_SELF, &ru) == 0) m_peak_mb[phase] = double(ru.ru_maxrss) / 1024.0;  // KB on Linux
+    m_peak_mb[phase] = peak_memory_mb();
     if (m_proof) {
       m_bytes[phase] += m_proof->bytes().size() - m_last_bytes;
       m_last_bytes = m_proof->bytes().size();
