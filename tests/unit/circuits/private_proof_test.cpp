@@ -244,18 +244,20 @@ TEST_CASE("a cheating private prover's witness is rejected", "[private][tamper]"
   }
   SECTION("a lookup's helper changed, or forged to balance a false row: its sumcheck") {
     // Every lookup's helpers are blocks of one commitment. One entry of the first
-    // lookup's h_w moved; then a remainder's top limb past its range (a false row in
-    // the range lookup) with each lookup's h_w made to sum to its h_t at row 0, which
-    // breaks that row's constraint h_w (alpha - c(w)) = sel instead.
+    // lookup's h_w moved; then the Requant off by one of the first section (its
+    // remainder negative: a false row in the range lookup, the Requant equation kept)
+    // with each lookup's h_w made to sum to its h_t at row 0, which breaks that row's
+    // constraint h_w (alpha - c(w)) = sel instead.
     using Helpers = std::vector<std::array<std::vector<Fp>, 4>>;
     c::PrivateTamper moved;
     moved.helpers = [](Helpers& h) { h.at(0)[0][0] += Fp::one(); };
     CHECK_THAT(rejection(k, proved(k, moved)), Catch::Contains("zk lookup"));
     c::PrivateTamper forged;
     const int64_t s = nodes[0].shift;
+    REQUIRE(s <= 16);
     forged.values = [&](Tensors& v, Limbs& limbs) {
-      v[q0][0] -= 1;
-      limbs.at(q0).at(size_t(s / 16))[0] += int64_t(1) << 16;  // past every range
+      v[q0][0] += 1;
+      limbs.at(q0).at(0)[0] -= int64_t(1) << s;
     };
     forged.helpers = [](Helpers& hs) {
       for (auto& h : hs) {
