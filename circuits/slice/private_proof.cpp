@@ -110,6 +110,15 @@ std::vector<pcs::Commitment> members_of(const Packing& k, const hash::Digest& ro
   return out;
 }
 
+// An internal check: a joint commitment made as the plan lays it out.
+Status check_layout(const std::vector<std::shared_ptr<const pcs::CommittedPoly>>& polys, const Packing& k,
+                    const std::string& what) {
+  const auto members = members_of(k, polys[0]->commitment().root);
+  for (size_t j = 0; j < polys.size(); ++j)
+    if (!(polys[j]->commitment() == members[j])) return make_error("private proof: internal error: " + what);
+  return {};
+}
+
 // sel over 2^nv entries: the output layout's real entries.
 std::vector<Fp> selector(const poly::PaddedShape& out, unsigned nv) {
   std::vector<Fp> s(size_t(1) << nv, Fp::zero());
@@ -674,9 +683,7 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
                                      "private.columns", 1, keep);
   if (!cp.ok()) return make_error("private proof: " + cp.error());
   const hash::Digest root = (*cp)[0]->commitment().root;
-  const auto members = members_of(p.units, root);
-  for (size_t j = 0; j < p.members(); ++j)
-    if (!((*cp)[j]->commitment() == members[j])) return make_error("private proof: internal error: member layout");
+  ZK_TRY(check_layout(*cp, p.units, "member layout"));
   transcript::Transcript t("zkslice-private-v1");
   absorb_statement(t, st, p, params, root);
   // The commitment holds every value now: the run's copies go (a tenth of the peak).
@@ -815,14 +822,15 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
   // The lookups: each one's alpha and beta, then every helper in one commitment, then
   // each one's sumcheck.
   std::vector<lk::ZkTables> lookup_tables;
+  std::vector<std::vector<std::span<const Fp>>> public_tables;
   std::vector<lk::ZkChallenges> challenges;
   std::vector<lk::ZkHelpers> helper_values;
   for (const LookupPlan& l : p.lookups) {
     lk::ZkTables& in = lookup_tables.emplace_back();
     for (size_t c : l.cols) in.witness.push_back(value_of(c)), in.witness_mask.push_back(mask_of(c));
     in.m = value_of(l.m_col), in.m_mask = mask_of(l.m_col);
+    const auto& table = public_tables.emplace_back(l.table.begin(), l.table.end());
     challenges.push_back(lk::zk_challenges(t, l.shape, false));
-    const std::vector<std::span<const Fp>> table(l.table.begin(), l.table.end());
     auto h = lk::zk_helpers(l.shape, in, table, challenges.back());
     if (!h.ok()) return make_error("private proof: " + lookup_name(m, l) + ": " + h.error());
     helper_values.push_back(std::move(*h));
@@ -837,10 +845,7 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
                                           "private.helpers", 1, keep);
     if (!joint.ok()) return make_error("private proof: the lookups' helpers: " + joint.error());
     hp = std::move(*joint);
-    const auto helper_members = members_of(p.helpers, hp[0]->commitment().root);
-    for (size_t j = 0; j < hp.size(); ++j)
-      if (!(hp[j]->commitment() == helper_members[j]))
-        return make_error("private proof: internal error: the helpers' layout");
+    ZK_TRY(check_layout(hp, p.helpers, "the helpers' layout"));
     w.raw(hp[0]->commitment().root);
     t.absorb("private.helper_root", hp[0]->commitment().root);
   }
@@ -853,8 +858,7 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
       std::tie(ht.values[k], ht.masks[k]) = p.helpers.block(hp[p.helpers.member(b)]->evaluations(), b);
     }
     const sc::Mask mask(T.subspan(l.off, sc::mask_entries(l.degrees)), l.degrees);
-    const std::vector<std::span<const Fp>> table(l.table.begin(), l.table.end());
-    auto out = lk::prove_zk_rounds(l.shape, lookup_tables[li], table, challenges[li], ht, mask, root, t);
+    auto out = lk::prove_zk_rounds(l.shape, lookup_tables[li], public_tables[li], challenges[li], ht, mask, root, t);
     if (!out.ok()) return make_error("private proof: " + lookup_name(m, l) + ": " + out.error());
     out->rounds.write(w);
     ends.lookups.push_back(std::move(out->claims));
