@@ -124,7 +124,8 @@ int run_prove_private(const std::string& dir, const std::string& input, const st
     j["peak_memory_mb"] = circuits::peak_memory_mb();
     fmt::print("{}\n", j.dump(2));
   } else {
-    fmt::print("proved the output in {:.1f} ms (peak memory {:.0f} MB); private proof {} ({} bytes; the input is not in it)\n",
+    fmt::print("proved the output in {:.1f} ms (peak memory {:.0f} MB); private proof {} ({} bytes; the input is "
+               "not in it)\n",
                ms, circuits::peak_memory_mb(), out, bytes.size());
   }
   return 0;

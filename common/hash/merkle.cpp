@@ -87,7 +87,8 @@ MerkleTree MerkleTree::from_leaves(std::vector<Digest> leaves) { return from_lea
 
 MerkleTree MerkleTree::from_leaves(std::vector<Digest> leaves, std::span<const JoinedRows> joined) {
   std::vector<JoinedRows> by_height(joined.begin(), joined.end());  // several at one height in turn
-  std::stable_sort(by_height.begin(), by_height.end(), [](const auto& a, const auto& b) { return a.height < b.height; });
+  std::stable_sort(by_height.begin(), by_height.end(),
+                   [](const auto& a, const auto& b) { return a.height < b.height; });
   Builder b(std::move(leaves));
   for (const auto& j : by_height) b.join(j);
   return b.finish();

@@ -1524,7 +1524,9 @@ Result<std::vector<std::shared_ptr<const CommittedPoly>>> commit_joint(std::vect
       auto& code = *CommittedPoly::Access::encoded(*cp);
       const auto cw = code.codeword(cp->evaluations(), scratch);
       const unsigned height = joint_height(c0, c, params);
-      tree.join({height, hash::row_bytes(cw), cw.size_bytes() >> (params.log_blowup + sizes[0] - leaf_log(sizes[0]) - height)});
+      // Its rows: one at each of the leader's leaves >> height.
+      const unsigned rows_log = params.log_blowup + sizes[0] - leaf_log(sizes[0]) - height;
+      tree.join({height, hash::row_bytes(cw), cw.size_bytes() >> rows_log});
       code.release_codeword();
       others.push_back(std::move(cp).value());
     }
