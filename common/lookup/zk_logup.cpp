@@ -281,8 +281,8 @@ Result<ZkRoundsOutput> prove_zk_rounds(const ZkShape& shape, const ZkTables& in,
   std::vector<Fp> sel(N, Fp::zero()), table_sel(N, Fp::zero());
   for (size_t i = 0; i < real.size(); ++i) sel[i] = real[i] ? Fp::one() : Fp::zero();
   std::fill(table_sel.begin(), table_sel.begin() + (ptrdiff_t(1) << shape.table_vars), Fp::one());
-  std::vector<std::vector<Fp>> extended(shape.columns, std::vector<Fp>(N, Fp::zero()));
-  for (unsigned c = 0; c < shape.columns; ++c) std::copy(table[c].begin(), table[c].end(), extended[c].begin());
+  std::vector<std::vector<Fp>> extended;
+  for (unsigned c = 0; c < shape.columns; ++c) extended.push_back(zero_extended(table[c], N));
   // The helpers as F_{p^2} tables h0 + h1 X, their masks likewise (zero-extended).
   std::array<std::vector<Fp2>, 4> joined;  // h_w, R_w, h_t, R_t
   const auto& hv = helpers.values;
