@@ -6,6 +6,7 @@
 #include <string>
 
 #include "field/field.hpp"
+#include "field/wide_sum.hpp"
 #include "poly/mle.hpp"
 #include "transcript/soundness.hpp"
 #include "util/assert.hpp"
@@ -179,6 +180,112 @@ void first_round(std::span<const Table> f, std::span<const Table> masks, std::sp
   }
 }
 
+
+// Round 0 when every term is U B: at most one unmasked factor U (either field) and one
+// base-field factor B, masked or not. That is a linear map's maker (M(r, .) times x)
+// and a zerocheck's reads times its selector, most of a private proof's round 0s. Each
+// term's polynomial is bilinear in (w U(0, x'), w U(1, x')) and B's four values
+// (a, b, c, e), so the sum over x' needs only the eight sums of their products, each
+// product reduced once (field::WideSum):
+//     s_t(X) = sum_{u, v} S_uv L_u(X) M_v(X),  L = (1 - X, X),
+//     M = (1 - X, X, X (1 - X)^2, X^2 (1 - X)),
+// since f^ = a (1 - X) + b X + X (1 - X) (c (1 - X) + e X). False (s unchanged) for any
+// other shape.
+bool first_round_pairs(std::span<const Table> f, std::span<const Table> masks, std::span<const Term> terms,
+                       std::span<const Fp2> e, unsigned D, std::vector<Fp2>& s) {
+  struct Pair {
+    int u = -1;  // the unmasked factor (-1: none, U = 1)
+    unsigned b = 0;
+    Fp2 coeff;
+    std::span<const Fp> tb, mb;  // B's table and mask (empty: unmasked)
+  };
+  auto is_base = [&](unsigned j) {
+    return std::holds_alternative<std::span<const Fp>>(f[j]) && std::holds_alternative<std::span<const Fp>>(masks[j]);
+  };
+  std::vector<Pair> pairs;
+  auto add = [&](std::span<const unsigned> fs, const Fp2& coeff) {
+    Pair p{-1, 0, coeff, {}, {}};
+    if (fs.size() == 1 && is_base(fs[0])) {
+      p.b = fs[0];
+    } else if (fs.size() == 2) {
+      // B is the masked one where only one is; U must be unmasked.
+      const bool b0 = is_base(fs[0]) && (is_empty(masks[fs[1]]) || !is_base(fs[1]));
+      const bool b1 = is_base(fs[1]) && is_empty(masks[fs[0]]);
+      if (!b0 && !b1) return false;
+      p.b = b0 ? fs[0] : fs[1];
+      p.u = static_cast<int>(b0 ? fs[1] : fs[0]);
+      if (!is_empty(masks[unsigned(p.u)])) return false;
+    } else {
+      return false;
+    }
+    p.tb = std::get<std::span<const Fp>>(f[p.b]);
+    p.mb = std::get<std::span<const Fp>>(masks[p.b]);
+    pairs.push_back(p);
+    return true;
+  };
+  if (terms.empty()) {
+    std::vector<unsigned> all(f.size());
+    for (unsigned j = 0; j < all.size(); ++j) all[j] = j;
+    if (!add(all, Fp2::one())) return false;
+  } else {
+    for (const Term& t : terms)
+      if (!add(t.factors, t.coeff)) return false;
+  }
+  // The distinct U factors; slot us.size() is "none".
+  std::vector<int> us;
+  std::vector<size_t> slot(pairs.size());
+  for (size_t t = 0; t < pairs.size(); ++t) {
+    auto it = std::find(us.begin(), us.end(), pairs[t].u);
+    slot[t] = static_cast<size_t>(it - us.begin());
+    if (it == us.end()) us.push_back(pairs[t].u);
+  }
+  const size_t half = std::visit([](auto t) { return t.size(); }, f[0]) / 2;
+  std::vector<Fp2> S(pairs.size() * 8, Fp2::zero());  // S[t][u][v], v in (a, b, c, e)
+  std::mutex mu;
+  util::ThreadPool::global().parallel_for(half, [&](size_t lo, size_t hi) {
+    std::vector<field::WideSum2> acc(pairs.size() * 8);
+    std::vector<std::array<Fp2, 2>> uv(us.size());
+    for (size_t x = lo; x < hi; ++x) {
+      const Fp2 w = e.empty() ? Fp2::one() : e[x];
+      for (size_t i = 0; i < us.size(); ++i) {
+        if (us[i] < 0) {
+          uv[i] = {w, w};
+        } else {
+          const Table& u = f[size_t(us[i])];
+          uv[i] = {w * at(u, 2 * x), w * at(u, 2 * x + 1)};
+        }
+      }
+      for (size_t t = 0; t < pairs.size(); ++t) {
+        const Pair& p = pairs[t];
+        const auto& [u0, u1] = uv[slot[t]];
+        field::WideSum2* a = &acc[8 * t];
+        const Fp va = p.tb[2 * x], vb = p.tb[2 * x + 1];
+        a[0].add_product(u0, va), a[1].add_product(u0, vb);
+        a[4].add_product(u1, va), a[5].add_product(u1, vb);
+        if (!p.mb.empty()) {
+          const Fp vc = p.mb[2 * x], ve = p.mb[2 * x + 1];
+          a[2].add_product(u0, vc), a[3].add_product(u0, ve);
+          a[6].add_product(u1, vc), a[7].add_product(u1, ve);
+        }
+      }
+    }
+    std::lock_guard<std::mutex> lock(mu);
+    for (size_t i = 0; i < acc.size(); ++i) S[i] += acc[i].value();
+  }, 1 << 10);
+  for (unsigned X = 0; X <= D; ++X) {
+    const Fp x = Fp(X), nx = Fp::one() - x;
+    const std::array<Fp, 2> L = {nx, x};
+    const std::array<Fp, 4> M = {nx, x, x * nx * nx, x * x * nx};
+    for (size_t t = 0; t < pairs.size(); ++t) {
+      Fp2 v = Fp2::zero();
+      for (unsigned u = 0; u < 2; ++u)
+        for (unsigned q = 0; q < 4; ++q) v += S[8 * t + 4 * u + q] * (L[u] * M[q]);
+      s[X] += pairs[t].coeff * v;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 std::vector<unsigned> uniform_degrees(unsigned num_vars, unsigned degree) {
@@ -339,6 +446,14 @@ std::vector<unsigned> masked_degrees(const MaskedInstance& mi) {
   return masked_degrees(mi.inst.num_vars(), mi.inst.terms, masked, !mi.inst.eq_point.empty());
 }
 
+std::vector<Fp2> detail::round0_values(const MaskedInstance& mi, std::span<const Fp2> e, unsigned D,
+                                       bool general_only) {
+  std::vector<Fp2> s(D + 1, Fp2::zero());
+  if (general_only || !first_round_pairs(mi.inst.factors, mi.masks, mi.inst.terms, e, D, s))
+    first_round(mi.inst.factors, mi.masks, mi.inst.terms, e, D, s);
+  return s;
+}
+
 Fp2 mask_factor(std::span<const Fp2> r) {
   ZK_ASSERT(!r.empty());
   return r[0] * (Fp2::one() - r[0]);
@@ -364,8 +479,7 @@ ZkProverOutput prove_zk(const MaskedInstance& mi, const Fp2& claimed_sum, const 
   const auto z = std::span<const Fp2>(inst.eq_point);
   const std::vector<Fp2> e_rest = with_eq ? poly::eq_table(z.subspan(1)) : std::vector<Fp2>{};
   const size_t half = size_t(1) << (k - 1);
-  std::vector<Fp2> s(D0 + 1, Fp2::zero());
-  first_round(inst.factors, mi.masks, inst.terms, e_rest, D0, s);
+  std::vector<Fp2> s = detail::round0_values(mi, e_rest, D0);
   if (with_eq)
     for (unsigned X = 0; X <= D0; ++X) s[X] *= eq1(z[0], Fp2::from_u64(X));
   const std::vector<Fp2> m = mask.round(0, {});

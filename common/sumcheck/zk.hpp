@@ -136,6 +136,14 @@ ZkProverOutput prove_zk(const MaskedInstance& mi, const Fp2& claimed_sum, const 
 // c = r_0 (1 - r_0): f^(r) = f~(r) + c R~(r).
 Fp2 mask_factor(std::span<const Fp2> r);
 
+namespace detail {
+// Round 0 of prove_zk(MaskedInstance): sum_{x'} e[x'] F^(X, x') at X = 0..D (e: eq's
+// table over variables 1.., or empty for weights 1). Terms of the U B shape (a maker's,
+// a zerocheck's reads times its selector) take a path of their own unless general_only;
+// both give the same values (the tests compare them).
+std::vector<Fp2> round0_values(const MaskedInstance& mi, std::span<const Fp2> e, unsigned D, bool general_only = false);
+}  // namespace detail
+
 // Checks the rounds (round i of degrees[i] values) and returns "F(point) (times eq) =
 // expected", the final mask taken off, and rho. The caller checks that with check_final
 // as for a plain sumcheck (with f^_j(r) for masked factors), and adds the claim

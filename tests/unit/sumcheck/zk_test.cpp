@@ -535,3 +535,63 @@ TEST_CASE("a value passed between gadgets stays masked: the maker proves it with
                    K + Fp2::one());
   CHECK_FALSE(verify_all(orr.proof, orr.factor_evals, wrong_k.proof, wrong_k.factor_evals).ok());
 }
+
+// Round 0's own path for terms U B (a maker's M(r, .) x, a zerocheck's reads times its
+// selector) against the general product of coefficient polynomials, on random tables of
+// each shape it takes, and shapes it must leave to the general path.
+TEST_CASE("round 0 of U B terms equals the general path", "[sumcheck][zk]") {
+  std::mt19937_64 rng(11);
+  const unsigned k = 6;
+  const size_t n = size_t(1) << k;
+  std::vector<std::vector<Fp>> base;
+  std::vector<std::vector<Fp2>> ext;
+  auto fp = [&] { return std::span<const Fp>(base.emplace_back(random_entries(n, rng))); };
+  auto fp2 = [&] {
+    auto& t = ext.emplace_back(n);
+    for (auto& x : t) x = rand2(rng);
+    return std::span<const Fp2>(t);
+  };
+  base.reserve(64), ext.reserve(64);
+  const std::span<const Fp> none;
+  struct Shape {
+    const char* name;
+    std::vector<sc::Table> factors, masks;
+    std::vector<sc::Term> terms;
+  };
+  const Fp2 g = rand2(rng);
+  std::vector<Shape> shapes = {
+      // a maker: sum_j M_j(r, .) x_j, M_j in F_{p^2}, x_j masked
+      {"maker", {fp2(), fp(), fp2(), fp()}, {none, fp(), none, fp()}, {{Fp2::one(), {0, 1}}, {Fp2::one(), {2, 3}}}},
+      // a zerocheck's reads times its selector, F_{p^2} coefficients, a read alone
+      {"reads", {fp(), fp(), fp()}, {fp(), fp(), none}, {{g, {0, 2}}, {-Fp2::from_u64(3), {2, 1}}, {g * g, {1}}}},
+      // the product of every factor (no terms), B unmasked
+      {"implicit", {fp(), fp2()}, {none, none}, {}},
+  };
+  for (const auto& sh : shapes) {
+    for (bool with_eq : {false, true}) {
+      CAPTURE(sh.name, with_eq);
+      sc::MaskedInstance mi;
+      mi.inst.factors = sh.factors, mi.inst.terms = sh.terms, mi.masks = sh.masks;
+      std::vector<Fp2> e;
+      if (with_eq) {
+        std::vector<Fp2> z;
+        for (unsigned i = 1; i < k; ++i) z.push_back(rand2(rng));
+        e = zks::poly::eq_table(z);
+      }
+      const unsigned D = sc::masked_degrees(mi)[0] + (with_eq ? 1 : 0);
+      const auto fast = sc::detail::round0_values(mi, e, D);
+      const auto general = sc::detail::round0_values(mi, e, D, true);
+      REQUIRE(fast.size() == D + 1);
+      CHECK(fast == general);
+      // A changed entry of B's mask changes the values: the path reads it.
+      if (!std::get<std::span<const Fp>>(sh.masks[0]).empty()) {
+        auto& m0 = base.emplace_back(std::get<std::span<const Fp>>(sh.masks[0]).begin(),
+                                     std::get<std::span<const Fp>>(sh.masks[0]).end());
+        m0[3] += Fp::one();
+        mi.masks[0] = std::span<const Fp>(m0);
+        CHECK(sc::detail::round0_values(mi, e, D) != fast);
+        CHECK(sc::detail::round0_values(mi, e, D) == sc::detail::round0_values(mi, e, D, true));
+      }
+    }
+  }
+}
