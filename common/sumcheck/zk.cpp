@@ -80,44 +80,56 @@ Fp2 at(const Table& table, size_t i) {
 
 Fp2 eq1(const Fp2& z, const Fp2& x) { return z * x + (Fp2::one() - z) * (Fp2::one() - x); }
 
-// prod (degree dp, coefficients) times v (degree dv) into prod, scratch its buffer.
-template <typename F>
-void multiply_by(std::vector<F>& prod, std::vector<F>& scratch, unsigned& dp, const std::array<F, 4>& v, unsigned dv) {
-  for (unsigned i = 0; i <= dp + dv; ++i) scratch[i] = F(Fp::zero());
-  for (unsigned i = 0; i <= dp; ++i)
-    for (unsigned l = 0; l <= dv; ++l) scratch[i + l] += prod[i] * v[l];
-  dp += dv;
-  std::swap(prod, scratch);
+// A sum of products whose last factor is in F_p or F_{p^2}, reduced once (WideSum):
+// (a0 + a1 X)(b0 + b1 X) = a0 b0 + 7 a1 b1 + (a0 b1 + a1 b0) X, X^2 = 7.
+struct WideSumFp2 {
+  field::WideSum c0, c0w, c1;  // c0w: the products X^2 = 7 scales
+  void add(Fp a, Fp b) { c0.add_product(a, b); }
+  void add(const Fp2& a, Fp b) { c0.add_product(a.c0(), b), c1.add_product(a.c1(), b); }
+  void add(const Fp2& a, const Fp2& b) {
+    c0.add_product(a.c0(), b.c0()), c0w.add_product(a.c1(), b.c1());
+    c1.add_product(a.c0(), b.c1()), c1.add_product(a.c1(), b.c0());
+  }
+  Fp2 value() const { return Fp2(c0.value() + Fp(Fp2::W) * c0w.value(), c1.value()); }
+};
+
+// The pairs x' < live of a factor: past them its table and mask are zero (a table
+// zero-extended: a lookup's table side past the table's rows, its witness side past
+// the witness).
+size_t live_pairs(const Table& f, const Table& mask) {
+  auto last = [](auto span) -> size_t {
+    for (size_t i = span.size(); i-- > 0;)
+      if (!span[i].is_zero()) return i + 1;
+    return 0;
+  };
+  const size_t n = std::max(std::visit(last, f), std::visit(last, mask));
+  return (n + 1) / 2;
 }
 
-// sum_{x'} e[x'] combine(f^_j(X, x')) for X = 0..D into s (e empty: weights 1), with
-// f^_j(X, x') = f_j(X, x') + X (1 - X) R_j(X, x'). Each f^_j(X, x') is a polynomial in
-// X whose coefficients take no product: with a = f(0, x'), b = f(1, x'), c = R(0, x'),
-// e = R(1, x'), f^ = a + (b - a + c) X + (e - 2c) X^2 - (e - c) X^3 (degree 1 without a
-// mask). Each term's base-field factors are multiplied as polynomials in F_p and added,
-// times its coefficient, to its group: the terms with the same F_{p^2} factors (an eq
-// table, say), which multiply the group's sum once. The coefficients are summed and
-// evaluated once at the end.
+// sum_{x'} e[x'] sum_t c_t prod_{j in t} f^_j(X, x') at X = 0..D into s (e empty:
+// weights 1), with f^_j(X, x') = f_j(X, x') + X (1 - X) R_j(X, x'). Each factor's
+// f^_j(X, x') at the D + 1 points, each term's product at each point with its last
+// multiplication (by e[x'] where given) summed unreduced per (term, point) and its
+// coefficient applied once at the end. A term is skipped past the live pairs of any of
+// its factors.
 void first_round(std::span<const Table> f, std::span<const Table> masks, std::span<const Term> terms,
                  std::span<const Fp2> e, unsigned D, std::vector<Fp2>& s) {
-  const size_t d = f.size();
-  const size_t half = std::visit([](auto t) { return t.size(); }, f[0]) / 2;
+  const size_t d = f.size(), P = D + 1;
   // A factor is in F_p while its table and its mask (if any) are.
-  auto in_base = [&](unsigned j) {
-    return std::holds_alternative<std::span<const Fp>>(f[j]) && std::holds_alternative<std::span<const Fp>>(masks[j]);
-  };
-  std::vector<std::vector<unsigned>> base, groups;  // each term's base factors; each group's F_{p^2} ones
-  std::vector<size_t> group_of;
+  std::vector<char> base(d), masked(d);
+  for (size_t j = 0; j < d; ++j) {
+    base[j] = std::holds_alternative<std::span<const Fp>>(f[j]) && std::holds_alternative<std::span<const Fp>>(masks[j]);
+    masked[j] = !is_empty(masks[j]);
+  }
+  // Each term's factors, base ones first (their product stays in F_p), and its reach.
+  std::vector<std::vector<unsigned>> tf;
+  std::vector<unsigned> nbase;
   std::vector<Fp2> coeffs;
-  auto add_term = [&](const std::vector<unsigned>& factors, const Fp2& coeff) {
-    base.emplace_back();
-    std::vector<unsigned> ext;
-    for (unsigned j : factors) (in_base(j) ? base.back() : ext).push_back(j);
-    std::sort(ext.begin(), ext.end());
-    auto it = std::find(groups.begin(), groups.end(), ext);
-    group_of.push_back(static_cast<size_t>(it - groups.begin()));
-    if (it == groups.end()) groups.push_back(std::move(ext));
-    coeffs.push_back(coeff);
+  auto add_term = [&](std::vector<unsigned> fs, const Fp2& c) {
+    std::stable_partition(fs.begin(), fs.end(), [&](unsigned j) { return base[j] != 0; });
+    nbase.push_back(unsigned(std::count_if(fs.begin(), fs.end(), [&](unsigned j) { return base[j] != 0; })));
+    tf.push_back(std::move(fs));
+    coeffs.push_back(c);
   };
   if (terms.empty()) {
     std::vector<unsigned> all(d);
@@ -126,60 +138,75 @@ void first_round(std::span<const Table> f, std::span<const Table> masks, std::sp
   } else {
     for (const Term& t : terms) add_term(t.factors, t.coeff);
   }
-  std::vector<Fp2> total(D + 1, Fp2::zero());  // coefficients of X^0 .. X^D
+  const size_t T = tf.size();
+  const size_t half = std::visit([](auto t) { return t.size(); }, f[0]) / 2;
+  std::vector<size_t> live(d), term_live(T, half), need(d, 0);
+  for (size_t j = 0; j < d; ++j) live[j] = live_pairs(f[j], masks[j]);
+  size_t reach = 0;
+  for (size_t t = 0; t < T; ++t) {
+    for (unsigned j : tf[t]) term_live[t] = std::min(term_live[t], live[j]);
+    for (unsigned j : tf[t]) need[j] = std::max(need[j], term_live[t]);
+    reach = std::max(reach, term_live[t]);
+  }
+  std::vector<Fp> kx(P);  // X (1 - X)
+  for (unsigned X = 0; X < P; ++X) kx[X] = Fp(X) * (Fp::one() - Fp(X));
+  std::vector<Fp2> total(T * P, Fp2::zero());
   std::mutex mu;
-  util::ThreadPool::global().parallel_for(half, [&](size_t lo, size_t hi) {
-    std::vector<Fp2> acc(D + 1, Fp2::zero());
-    std::vector<std::array<Fp, 4>> vb(d);
-    std::vector<std::array<Fp2, 4>> ve(d);
-    std::vector<unsigned> deg(d);
-    std::vector<Fp> pb(D + 1), nb(D + 1);
-    std::vector<Fp2> pe(D + 1), ne(D + 1);
-    std::vector<std::vector<Fp2>> sums(groups.size(), std::vector<Fp2>(D + 1));
-    std::vector<unsigned> sum_deg(groups.size());
+  util::ThreadPool::global().parallel_for(reach, [&](size_t lo, size_t hi) {
+    std::vector<WideSumFp2> acc(T * P);
+    std::vector<Fp> vb(d * P);
+    std::vector<Fp2> ve(d * P);
+    // f^(X) = a + X (b - a) + X (1 - X) (c + X (e - c)), the linear parts by steps.
+    auto values = [&](auto a, auto b, auto c, auto ee, bool with_mask, auto* out) {
+      const auto step = b - a, mstep = ee - c;
+      auto lin = a, rm = c;
+      for (size_t X = 0; X < P; ++X, lin += step, rm += mstep) out[X] = with_mask && X > 1 ? lin + rm * kx[X] : lin;
+    };
     for (size_t x = lo; x < hi; ++x) {
       for (size_t j = 0; j < d; ++j) {
-        const bool masked = !is_empty(masks[j]);
-        deg[j] = masked ? 3 : 1;
-        if (in_base(j)) {
+        if (x >= need[j]) continue;
+        if (base[j]) {
           const auto tb = std::get<std::span<const Fp>>(f[j]);
           const auto mb = std::get<std::span<const Fp>>(masks[j]);
-          const Fp a = tb[2 * x], b = tb[2 * x + 1];
-          const Fp c = masked ? mb[2 * x] : Fp::zero(), ee = masked ? mb[2 * x + 1] : Fp::zero();
-          vb[j] = {a, b - a + c, ee - c - c, c - ee};
+          const Fp c = masked[j] ? mb[2 * x] : Fp::zero(), ee = masked[j] ? mb[2 * x + 1] : Fp::zero();
+          values(tb[2 * x], tb[2 * x + 1], c, ee, masked[j] != 0, vb.data() + j * P);
         } else {
-          const Fp2 a = at(f[j], 2 * x), b = at(f[j], 2 * x + 1);
-          const Fp2 c = masked ? at(masks[j], 2 * x) : Fp2::zero(), ee = masked ? at(masks[j], 2 * x + 1) : Fp2::zero();
-          ve[j] = {a, b - a + c, ee - c - c, c - ee};
+          const Fp2 c = masked[j] ? at(masks[j], 2 * x) : Fp2::zero();
+          const Fp2 ee = masked[j] ? at(masks[j], 2 * x + 1) : Fp2::zero();
+          values(at(f[j], 2 * x), at(f[j], 2 * x + 1), c, ee, masked[j] != 0, ve.data() + j * P);
         }
       }
-      for (size_t g = 0; g < groups.size(); ++g) std::fill(sums[g].begin(), sums[g].end(), Fp2::zero()), sum_deg[g] = 0;
-      for (size_t t = 0; t < coeffs.size(); ++t) {
-        unsigned dp = 0;
-        pb[0] = Fp::one();
-        for (unsigned j : base[t]) multiply_by(pb, nb, dp, vb[j], deg[j]);
-        auto& sum = sums[group_of[t]];
-        for (unsigned i = 0; i <= dp; ++i) sum[i] += coeffs[t] * pb[i];
-        sum_deg[group_of[t]] = std::max(sum_deg[group_of[t]], dp);
-      }
-      const Fp2 w = e.empty() ? Fp2::one() : e[x];
-      for (size_t g = 0; g < groups.size(); ++g) {
-        unsigned dp = sum_deg[g];
-        std::copy(sums[g].begin(), sums[g].begin() + dp + 1, pe.begin());
-        for (unsigned j : groups[g]) multiply_by(pe, ne, dp, ve[j], deg[j]);
-        for (unsigned i = 0; i <= dp; ++i) acc[i] += w * pe[i];
+      for (size_t t = 0; t < T; ++t) {
+        if (x >= term_live[t]) continue;
+        const auto& fs = tf[t];
+        const size_t nb = nbase[t];
+        // The factors multiplied reduced: all of them with e (e[x'] is the last), all but
+        // the last without.
+        const size_t m = e.empty() && !fs.empty() ? fs.size() - 1 : fs.size();
+        WideSumFp2* a = acc.data() + t * P;
+        for (size_t X = 0; X < P; ++X) {
+          Fp pb = nb > 0 && m > 0 ? vb[fs[0] * P + X] : Fp::one();
+          for (size_t i = 1; i < std::min(m, nb); ++i) pb *= vb[fs[i] * P + X];
+          if (m <= nb) {  // the reduced part is in F_p
+            if (!e.empty()) a[X].add(e[x], pb);
+            else if (fs.empty()) a[X].add(pb, Fp::one());
+            else if (m < nb) a[X].add(pb, vb[fs[m] * P + X]);
+            else a[X].add(ve[fs[m] * P + X], pb);
+          } else {
+            Fp2 pe = ve[fs[nb] * P + X] * pb;
+            for (size_t i = nb + 1; i < m; ++i) pe *= ve[fs[i] * P + X];
+            if (!e.empty()) a[X].add(e[x], pe);
+            else a[X].add(pe, ve[fs[m] * P + X]);
+          }
+        }
       }
     }
     std::lock_guard<std::mutex> lock(mu);
-    for (unsigned i = 0; i <= D; ++i) total[i] += acc[i];
+    for (size_t i = 0; i < total.size(); ++i) total[i] += acc[i].value();
   }, 1 << 10);
-  for (unsigned X = 0; X <= D; ++X) {  // Horner at X
-    Fp2 y = Fp2::zero();
-    for (unsigned i = D + 1; i-- > 0;) y = y * Fp2::from_u64(X) + total[i];
-    s[X] += y;
-  }
+  for (size_t t = 0; t < T; ++t)
+    for (size_t X = 0; X < P; ++X) s[X] += coeffs[t] * total[t * P + X];
 }
-
 
 // Round 0 when every term is U B: at most one unmasked factor U (either field) and one
 // base-field factor B, masked or not. That is a linear map's maker (M(r, .) times x)

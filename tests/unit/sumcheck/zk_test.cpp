@@ -595,3 +595,59 @@ TEST_CASE("round 0 of U B terms equals the general path", "[sumcheck][zk]") {
     }
   }
 }
+
+// Round 0's general path against its definition, computed here entry by entry: terms
+// with repeated factors, F_{p^2} tables and masks, a constant term, factors zero past a
+// prefix (a lookup's zero-extended tables, which the path skips), with and without eq.
+TEST_CASE("round 0's general path equals its definition", "[sumcheck][zk]") {
+  std::mt19937_64 rng(12);
+  const unsigned k = 5;
+  const size_t n = size_t(1) << k, half = n / 2;
+  std::vector<Fp> b0 = random_entries(n, rng), b1 = random_entries(n, rng), r0 = random_entries(n, rng);
+  std::vector<Fp> short_b(n, Fp::zero()), short_r(n, Fp::zero());  // zero past 11 entries
+  for (size_t i = 0; i < 11; ++i) short_b[i] = Fp(rng()), short_r[i] = Fp(rng());
+  std::vector<Fp2> e0(n), er(n), short_e(n, Fp2::zero());
+  for (auto& x : e0) x = rand2(rng);
+  for (auto& x : er) x = rand2(rng);
+  for (size_t i = 0; i < 6; ++i) short_e[i] = rand2(rng);
+  sc::MaskedInstance mi;
+  mi.inst.factors = {std::span<const Fp>(b0), std::span<const Fp>(b1), std::span<const Fp2>(e0),
+                     std::span<const Fp>(short_b), std::span<const Fp2>(short_e)};
+  mi.masks = {std::span<const Fp>(r0), std::span<const Fp>(), std::span<const Fp2>(er), std::span<const Fp>(short_r),
+              std::span<const Fp>()};
+  const Fp2 g = rand2(rng);
+  mi.inst.terms = {{g, {0, 2}},       {Fp2::one(), {0, 0, 1}}, {-g, {2, 3, 1}}, {Fp2::from_u64(9), {}},
+                   {g * g, {4, 0}},   {Fp2::one(), {3}},       {g, {2, 4, 2}}};
+  // f^_j(X, x') by its definition.
+  auto hat = [&](size_t j, const Fp2& X, size_t x) {
+    auto at = [](const sc::Table& t, size_t i) {
+      return std::visit([i](auto span) { return span.empty() ? Fp2::zero() : Fp2(span[i]); }, t);
+    };
+    const Fp2 one = Fp2::one();
+    const Fp2 fv = (one - X) * at(mi.inst.factors[j], 2 * x) + X * at(mi.inst.factors[j], 2 * x + 1);
+    const Fp2 rv = (one - X) * at(mi.masks[j], 2 * x) + X * at(mi.masks[j], 2 * x + 1);
+    return fv + X * (one - X) * rv;
+  };
+  for (bool with_eq : {false, true}) {
+    CAPTURE(with_eq);
+    std::vector<Fp2> e;
+    if (with_eq)
+      for (size_t x = 0; x < half; ++x) e.push_back(rand2(rng));
+    const unsigned D = 8;
+    const auto got = sc::detail::round0_values(mi, e, D, true);
+    REQUIRE(got.size() == D + 1);
+    for (unsigned X = 0; X <= D; ++X) {
+      Fp2 want = Fp2::zero();
+      for (size_t x = 0; x < half; ++x) {
+        Fp2 sum = Fp2::zero();
+        for (const auto& t : mi.inst.terms) {
+          Fp2 prod = t.coeff;
+          for (unsigned j : t.factors) prod *= hat(j, Fp2::from_u64(X), x);
+          sum += prod;
+        }
+        want += (with_eq ? e[x] : Fp2::one()) * sum;
+      }
+      CHECK(got[X] == want);
+    }
+  }
+}
