@@ -2,8 +2,10 @@
 // prove every slice of a compiled model on an input (slices in parallel, progress on
 // stderr) and check a bundle offline. Exit codes: 0 valid / proved, 1 invalid or
 // failed (with the reason), 2 usage.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
@@ -18,6 +20,7 @@
 #include "model/io.hpp"
 #include "model/quantize.hpp"
 #include "pcs/basefold.hpp"
+#include "util/memory.hpp"
 #include "util/thread_pool.hpp"
 
 namespace zks::cli {
@@ -88,7 +91,15 @@ Result<hash::Digest> sealed_fingerprint(const slicer::Manifest& man) {
 
 // `prove --private`: the whole model in one zero-knowledge proof of its output; the
 // input stays on this machine (circuits/slice/private_proof.hpp).
-int run_prove_private(const std::string& dir, const std::string& input, const std::string& out, bool json) {
+// The codeword budget of a private proof: --codeword-memory MB, or else an eighth of this
+// machine's memory (at least prove_private's default).
+size_t codeword_budget(double mb) {
+  if (mb >= 0) return size_t(mb * double(1 << 20));
+  return std::max(circuits::kDefaultCodewordMemory, util::physical_memory_bytes() / 8);
+}
+
+int run_prove_private(const std::string& dir, const std::string& input, const std::string& out, bool json,
+                      double codeword_mb) {
   auto compiled = load_compiled(dir);
   if (!compiled.ok()) return fail(compiled.error());
   if (auto s = need_weights(compiled->manifest, dir); !s.ok()) return fail(s.error());
@@ -111,7 +122,8 @@ int run_prove_private(const std::string& dir, const std::string& input, const st
   auto proof = circuits::prove_private(st, inputs, pcs::Params::standard(), circuits::random_seed(), {},
                                        [&](const std::string& phase, double ms) {
                                          if (!json) fmt::print(stderr, "  {} done in {:.0f} ms\n", phase, ms);
-                                       });
+                                       },
+                                       codeword_budget(codeword_mb));
   if (!proof.ok()) return fail(proof.error());
   double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   const auto bytes = circuits::PrivateProofFile{st.outputs, *proof}.write();
@@ -245,8 +257,20 @@ void register_prove(CLI::App& app, Context& ctx) {
   p->add_flag("--private", priv,
               "Prove the whole model's output in zero knowledge: the proof reveals nothing of the input (dense "
               "networks: Gemm, Relu, table and function ops)");
+  static double codeword_mb = -1;
+  p->add_option("--codeword-memory", codeword_mb,
+                "With --private: the most MB the commitments' codewords stay in memory in for the opening; past it "
+                "they are made again there (slower, less memory). Default: an eighth of this machine's memory")
+      ->check(CLI::Validator(
+          [](std::string& v) {
+            char* end = nullptr;
+            const double mb = std::strtod(v.c_str(), &end);
+            return end != v.c_str() && *end == '\0' && mb >= 0 ? std::string() : "expects a number of MB, 0 or more";
+          },
+          "MB"));
   p->callback([&ctx] {
-    ctx.exit_code = priv ? run_prove_private(dir, input, out, json) : run_prove(dir, input, out, jobs, json);
+    ctx.exit_code =
+        priv ? run_prove_private(dir, input, out, json, codeword_mb) : run_prove(dir, input, out, jobs, json);
   });
 
   auto* v = app.add_subcommand("verify", "Verify a proof bundle (or a private proof) against a compiled model");

@@ -348,14 +348,14 @@ pcs::Seed derive_seed(const pcs::Seed& seed, std::string_view label) {
   return hash::hash(hash::Domain::Mask, msg);
 }
 
-// Whether the codewords of a proof's two commitments (the columns', the helpers': rate
-// 1/4 of hiding tables of twice the values) stay in memory until the opening: below
-// 256 MB together.
-bool keep_codewords(const Plan& p, const pcs::Params& params) {
+// The bytes of a proof's two commitments' codewords (the columns', the helpers'; hiding
+// tables of twice the values, times the blowup), which stay in memory until the opening
+// while they fit prove_private's codeword_memory.
+size_t codeword_bytes(const Plan& p, const pcs::Params& params) {
   size_t bytes = 0;
   for (const Packing* k : {&p.units, &p.helpers})
     for (size_t j = 0; j < k->members(); ++j) bytes += sizeof(Fp) << (k->member_vars(j) + params.log_blowup);
-  return bytes < (size_t(256) << 20);
+  return bytes;
 }
 
 Result<Plan> plan_for(const PrivateStatement& st) {
@@ -444,7 +444,7 @@ pcs::Seed random_seed() {
 
 Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<std::vector<int64_t>>& inputs,
                                   const pcs::Params& params, const pcs::Seed& seed, const PrivateTamper& tamper,
-                                  const PrivateProgress& progress) {
+                                  const PrivateProgress& progress, size_t codeword_memory) {
   auto plan = plan_for(st);
   if (!plan.ok()) return make_error(plan.error());
   const Plan& p = *plan;
@@ -675,10 +675,12 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
   std::vector<std::span<const Fp>> blocks(cols.begin(), cols.end());
   blocks.push_back(mask_table);
   std::deque<std::vector<Fp>> packs;
-  // Large codewords go once the tree is made (the opening encodes each again): they
-  // were half of age's peak memory. Small ones stay (the encoding again was a fifth of
-  // a small network's time).
-  const bool keep = keep_codewords(p, params);
+  // Codewords past the budget go once the tree is made (the opening encodes each
+  // again): they were half of age's peak memory.
+  const size_t codewords = codeword_bytes(p, params);
+  const bool keep = codewords <= codeword_memory;
+  ZKS_LOG_DEBUG("slice", "private proof: codewords of {} MB {} (budget {} MB)", codewords >> 20,
+                keep ? "kept for the opening" : "made again in the opening", codeword_memory >> 20);
   auto cp = pcs::commit_joint_hiding(p.units.tables(blocks, packs), derive_seed(seed, "private.columns"), params,
                                      "private.columns", 1, keep);
   if (!cp.ok()) return make_error("private proof: " + cp.error());

@@ -99,10 +99,17 @@ struct PrivateTamper {
 // result on the inputs.
 // `progress`, when given, is called after each phase (the run, the commitment, the
 // linear maps, max pooling, the lookups, the opening) with its name and milliseconds.
+// `codeword_memory`: the most bytes the commitments' codewords (8x the committed values,
+// which the opening reads at its queries) stay in memory in; past it each codeword is
+// freed once hashed and made again in the opening, one at a time. That costs a large
+// model about a seventh of its time and saves most of its peak memory (age on 2 cores:
+// 1.3 of 8.7 s, 0.8 of 1.85 GB). The proof is the same either way.
 using PrivateProgress = std::function<void(const std::string& phase, double ms)>;
+constexpr size_t kDefaultCodewordMemory = size_t(256) << 20;
 Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<std::vector<int64_t>>& inputs,
                                   const pcs::Params& params, const pcs::Seed& seed, const PrivateTamper& tamper = {},
-                                  const PrivateProgress& progress = {});
+                                  const PrivateProgress& progress = {},
+                                  size_t codeword_memory = kDefaultCodewordMemory);
 // Checks a proof against the statement (the model, its outputs, FP and binding); the
 // error says what failed. The proof must reach 100 bits (`soundness` receives the terms).
 Status verify_private(const PrivateStatement& st, std::span<const uint8_t> proof, const pcs::Params& params,

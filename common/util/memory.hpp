@@ -1,5 +1,7 @@
 #pragma once
-// Process-wide allocator settings for provers.
+// Process-wide allocator settings for provers, and the memory a machine has.
+
+#include <cstddef>
 
 namespace zks::util {
 
@@ -9,5 +11,8 @@ namespace zks::util {
 // blocks up to 32 MiB (glibc's ceiling for the mmap threshold) on the heap and stops
 // trimming it, so freed memory is reused as is. Call once at start-up, before threads.
 void tune_allocator_for_proving();
+
+// The machine's physical memory in bytes (0 where it cannot be read).
+size_t physical_memory_bytes();
 
 }  // namespace zks::util

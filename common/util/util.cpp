@@ -5,6 +5,7 @@
 #include <latch>
 #include <malloc.h>
 #include <sched.h>
+#include <unistd.h>
 #include <map>
 #include <memory>
 #include <string>
@@ -31,6 +32,14 @@ void tune_allocator_for_proving() {
   mallopt(M_MMAP_THRESHOLD, 32 << 20);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
 #endif
+}
+
+size_t physical_memory_bytes() {
+#if defined(__linux__)
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+  if (pages > 0 && page > 0) return size_t(pages) * size_t(page);
+#endif
+  return 0;
 }
 
 std::string to_hex(std::span<const uint8_t> b) {

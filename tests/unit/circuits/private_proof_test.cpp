@@ -15,6 +15,19 @@ TEST_CASE("private proofs of small networks verify, and another output is reject
   check_proves(load(name));
 }
 
+TEST_CASE("codewords kept or made again in the opening give the same proof", "[private]") {
+  const Case k = load("1l_mlp");
+  auto with_budget = [&](size_t bytes) {
+    auto proof = c::prove_private(statement_of(k), k.inputs, kParams, seed_of(3), {}, {}, bytes);
+    INFO((proof.ok() ? std::string() : proof.error()));
+    REQUIRE(proof.ok());
+    return std::move(proof).value();
+  };
+  const auto made_again = with_budget(0), kept = with_budget(SIZE_MAX);
+  CHECK(made_again == kept);
+  CHECK(rejection(k, made_again).empty());
+}
+
 TEST_CASE("a private proof refuses what it cannot prove, naming it", "[private]") {
   {  // An op it does not take (every corpus op it does): named, before any work.
     Case c = load("1l_relu");
