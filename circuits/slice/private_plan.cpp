@@ -304,7 +304,7 @@ std::vector<sc::Term> Planner::clamp_terms(unsigned y, const std::vector<unsigne
 
 void Planner::range16(size_t k, size_t col) {
   LookupPlan l;
-  l.kind = LookupKind::Range, l.node = k, l.cols = {col};
+  l.kind = LookupKind::Range, l.node = k, l.cols = {{col}};
   l.range_bits = l.table_vars = kLimbBits;
   p_.lookups.push_back(std::move(l));
 }
@@ -367,7 +367,7 @@ const FunctionTable* Planner::intern(std::shared_ptr<FunctionTable> t) {
 size_t Planner::add_unary(size_t k, size_t x_col, const FunctionTable* ft, bool derived) {
   UnaryPlan u{k, x_col, new_col(p_.col_shape[x_col]), ft, derived};
   LookupPlan l;
-  l.kind = LookupKind::Function, l.node = k, l.cols = {u.x_col, u.y_col}, l.fn = ft;
+  l.kind = LookupKind::Function, l.node = k, l.cols = {{u.x_col}, {u.y_col}}, l.fn = ft;
   l.table_vars = unsigned(m_.cfg.act_bits);
   p_.lookups.push_back(std::move(l));
   in_function_.insert(u.x_col);
@@ -384,7 +384,7 @@ Status Planner::finish() {
   for (const auto& [c, node] : needs_range_) {
     if (in_function_.count(c)) continue;  // its table op checks it
     LookupPlan l;
-    l.kind = LookupKind::Act, l.node = node, l.cols = {c}, l.table_vars = act;
+    l.kind = LookupKind::Act, l.node = node, l.cols = {{c}}, l.table_vars = act;
     p_.lookups.push_back(std::move(l));
   }
   ZK_TRY(batch_lookups());
@@ -403,8 +403,12 @@ Status Planner::finish() {
     l.m_col = new_col(poly::PaddedShape::flat(uint64_t(1) << l.table_vars));
     p_.col_vars.push_back(l.table_vars);  // m
     // The argument's size; its tables are read zero-extended from their blocks.
-    const unsigned vars = std::max({kMinReadVars, l.table_vars, p_.col_shape[l.cols[0]].num_vars()});
-    l.shape = {p_.col_shape[l.cols[0]], l.table_vars, static_cast<unsigned>(l.cols.size()), vars};
+    // The witness: its columns' blocks as committed (2^kMinReadVars entries or more).
+    std::vector<poly::PaddedShape> blocks;
+    for (size_t c : l.cols[0]) blocks.push_back(p_.col_shape[c]);
+    poly::BlockLayout layout(std::move(blocks), kMinReadVars);
+    const unsigned vars = std::max({kMinReadVars, l.table_vars, layout.num_vars()});
+    l.shape = {std::move(layout), l.table_vars, static_cast<unsigned>(l.cols.size()), vars};
     l.degrees = lk::zk_lookup_degrees(l.shape);
   }
   for (auto& lp : p_.linears) {
@@ -500,7 +504,8 @@ Status Planner::assign_units() {
     if (pc.e_col != SIZE_MAX) ++reads[pc.e_col];
   }
   for (const auto& l : p_.lookups) {
-    for (size_t c : l.cols) ++reads[c];
+    for (const auto& blocks : l.cols)
+      for (size_t c : blocks) ++reads[c];
     ++reads[l.m_col];
   }
   // Blocks of at least 2^kMinReadVars entries: every masked read stays in its block.
@@ -535,15 +540,20 @@ Status Planner::batch_lookups() {
     const auto& l = p_.lookups[i];
     groups[{int(l.kind), l.range_bits, table_id(l.fn)}].push_back(i);
   }
-  // A group whose stack would pass 2^kMaxStackVars entries is cut into several, in order:
-  // a lookup's witness is one polynomial of the commitment, bounded in size.
+  // A group whose layout would pass 2^kMaxStackVars entries or kMaxLookupBlocks blocks is
+  // cut into several, in order: each is one lookup, its witness read in place.
+  auto block_size = [&](size_t i) {
+    return uint64_t(1) << std::max(kMinReadVars, p_.col_shape[p_.lookups[i].cols[0][0]].num_vars());
+  };
   std::vector<std::vector<size_t>> chunks;
   for (auto& [key, members] : groups) {
     uint64_t size = 0;
     chunks.emplace_back();
     for (size_t i : members) {
-      const uint64_t n = p_.col_shape[p_.lookups[i].cols[0]].real_count();
-      if (!chunks.back().empty() && size + n > (uint64_t(1) << kMaxStackVars)) chunks.emplace_back(), size = 0;
+      const uint64_t n = block_size(i);
+      if (!chunks.back().empty() &&
+          (size + n > (uint64_t(1) << kMaxStackVars) || chunks.back().size() == kMaxLookupBlocks))
+        chunks.emplace_back(), size = 0;
       chunks.back().push_back(i);
       size += n;
     }
@@ -551,19 +561,10 @@ Status Planner::batch_lookups() {
   std::vector<LookupPlan> out;
   std::vector<std::pair<size_t, LookupPlan>> batched;  // by the first member's position
   for (auto& members : chunks) {
-    if (members.size() == 1) {
-      batched.emplace_back(members[0], std::move(p_.lookups[members[0]]));
-      continue;
-    }
-    LookupPlan l = p_.lookups[members[0]];
-    for (size_t j = 0; j < l.cols.size(); ++j) {
-      std::vector<size_t> cols;
-      for (size_t i : members) cols.push_back(p_.lookups[i].cols[j]);
-      auto st = stack_columns(kStackNode, cols);
-      if (!st.ok()) return make_error(st.error());
-      l.cols[j] = *st;
-    }
-    l.node = kStackNode;  // several tensors
+    LookupPlan l = std::move(p_.lookups[members[0]]);
+    for (size_t i = 1; i < members.size(); ++i)
+      for (size_t j = 0; j < l.cols.size(); ++j) l.cols[j].push_back(p_.lookups[members[i]].cols[j][0]);
+    if (members.size() > 1) l.node = kStackNode;  // several tensors
     batched.emplace_back(members[0], std::move(l));
   }
   std::sort(batched.begin(), batched.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
@@ -590,7 +591,8 @@ Status Planner::count_reads() const {
     if (pc.e_col != SIZE_MAX) read(pc.e_col, 0, pc.nv);
   }
   for (const auto& l : p_.lookups) {
-    for (size_t c : l.cols) read(c, 0, p_.col_vars[c]);
+    for (const auto& blocks : l.cols)
+      for (size_t c : blocks) read(c, 0, p_.col_vars[c]);
     read(l.m_col, 0, p_.col_vars[l.m_col]);
   }
   for (size_t c = 0; c < reads.size(); ++c)
@@ -603,32 +605,6 @@ Status Planner::count_reads() const {
                           std::to_string(inside) + " times (too many to stay hidden)");
     }
   return {};
-}
-
-Result<size_t> Planner::stack_columns(size_t node, const std::vector<size_t>& cols) {
-  if (cols.size() > kMaxParts) {
-    std::vector<size_t> subs;
-    const size_t per = (cols.size() + kMaxParts - 1) / kMaxParts;
-    for (size_t at = 0; at < cols.size(); at += per) {
-      const std::vector<size_t> chunk(cols.begin() + static_cast<long>(at),
-                                      cols.begin() + static_cast<long>(std::min(cols.size(), at + per)));
-      auto sub = chunk.size() == 1 ? Result<size_t>(chunk[0]) : stack_columns(node, chunk);
-      if (!sub.ok()) return sub;
-      subs.push_back(*sub);
-    }
-    return stack_columns(node, subs);
-  }
-  uint64_t total = 0;
-  std::vector<std::pair<size_t, std::shared_ptr<std::vector<Entry>>>> parts;
-  for (size_t c : cols) {
-    const uint64_t n = p_.col_shape[c].real_count();
-    auto e = std::make_shared<std::vector<Entry>>();
-    for (uint64_t d = 0; d < n; ++d) e->push_back({uint32_t(total + d), uint32_t(d), 1});
-    parts.emplace_back(c, e);
-    total += n;
-  }
-  ZK_TRY(sparse_linear(node, poly::PaddedShape::flat(total), parts, std::vector<int64_t>(total, 0), 0, false, false));
-  return p_.linears.back().q_col;
 }
 
 Result<Plan> make_private_plan(const QModel& m) { return Planner(m).run(); }

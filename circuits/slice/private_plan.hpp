@@ -39,7 +39,10 @@ using model::QNode;
 // it: a 2-entry tensor read by its Requant and by the next Gemm was solvable).
 constexpr unsigned kMinReadVars = 7;
 constexpr unsigned kLimbBits = 16;
-constexpr unsigned kMaxStackVars = 20;  // a batched lookup's stack: at most 2^20 entries
+// A batched lookup's witness: its tensors' blocks side by side (a BlockLayout read in
+// place, never copied), at most 2^20 entries and 64 blocks.
+constexpr unsigned kMaxStackVars = 20;
+constexpr size_t kMaxLookupBlocks = 64;
 
 enum class LookupKind : uint8_t { Act = 1, Range = 2, Function = 3 };
 
@@ -66,7 +69,7 @@ struct Second {
   }
 };
 
-// The node of a lookup's stack column (of several tensors) and of a batched lookup.
+// The node of a batched lookup (of several tensors).
 constexpr size_t kStackNode = SIZE_MAX - 1;
 
 // An error naming the node (or the lookup stack) a step belongs to.
@@ -75,7 +78,9 @@ Error step_error(const QModel& m, size_t node, const std::string& what);
 struct LookupPlan {
   LookupKind kind = LookupKind::Act;
   size_t node = SIZE_MAX;    // the node whose tensor it checks (SIZE_MAX: an input)
-  std::vector<size_t> cols;  // witness columns
+  // Witness column j's blocks: cols[j][b] holds block b of shape.witness (one block a
+  // tensor; a batched lookup reads its tensors' columns in place, as one layout).
+  std::vector<std::vector<size_t>> cols;
   size_t m_col = 0;          // the multiplicities' column
   unsigned table_vars = 0;
   unsigned range_bits = 0;             // Range: the limb's bits

@@ -53,7 +53,7 @@ class Planner {
 
   // A linear op's output column, limbs and lookups; `bound` is max |acc| per output.
   // `node_output`: the map's output is the node's output tensor (not a column of its own:
-  // a max pool's differences, a broadcast copy, a lookup's stack).
+  // a max pool's differences, a broadcast copy).
   Status add_linear(size_t k, LinearPlan lp, const poly::PaddedShape& out, int shift, const std::vector<double>& bound,
                     bool needs_range, bool node_output = true);
 
@@ -186,10 +186,10 @@ class Planner {
   // Lookup witnesses and multiplicities alone, the rest packed (see Plan).
   Status assign_units();
 
-  // Lookups into one table become one: each witness column's tensors laid end to end in
-  // a stack column (a layout op of shift 0 proves the stack from them), one lookup of
-  // the stacks. A lookup's cost is mostly its argument (2^16 rows for a 16-bit table,
-  // four helper tables and the multiplicities), whatever the tensor's size.
+  // Lookups into one table become one: each witness column's tensors, as committed, are
+  // the blocks of one layout (poly::BlockLayout) the lookup reads in place; nothing is
+  // copied or committed again. A lookup's cost is mostly its argument (2^16 rows for a
+  // 16-bit table, four helper tables and the multiplicities), whatever the tensor's size.
   Status batch_lookups();
 
   // The masked reads of each column (see kMinReadVars): a read of n variables from entry
@@ -198,11 +198,6 @@ class Planner {
   // brings mask entries of its own. (A sufficient condition for points in general
   // position, not a proof: docs/ARCHITECTURE.md.) Only planning-time counts.
   Status count_reads() const;
-
-  // The columns' real entries end to end in one column (flat), by layout ops of at most
-  // kMaxParts inputs each (a sumcheck takes 16 factors: two an input), in a tree.
-  static constexpr size_t kMaxParts = sc::kMaxFactors / 2;
-  Result<size_t> stack_columns(size_t node, const std::vector<size_t>& cols);
 
   double in_max() const { return std::ldexp(1.0, m_.cfg.act_bits - 1); }
   // A bound on |x| for x in the column: an activation's, or what the plan derived.

@@ -34,7 +34,7 @@ using slice_detail::node_error;
 // 2: clamping requantizations, Div, Softmax; 3: clamps as second constraints, divisions'
 // clamps, merged claims.
 // 4: lookups' columns in packs, every lookup's helpers in one commitment.
-constexpr uint32_t kPrivateVersion = 4;
+constexpr uint32_t kPrivateVersion = 5;
 
 // Everything both sides absorb before the first challenge.
 void absorb_statement(transcript::Transcript& t, const PrivateStatement& st, const Plan& p, const pcs::Params& params,
@@ -82,7 +82,9 @@ void absorb_statement(transcript::Transcript& t, const PrivateStatement& st, con
   for (const auto& l : p.lookups) {
     t.absorb_u64("private.lookup", uint64_t(l.kind));
     t.absorb_u64("private.lookup.node", l.node);
-    t.absorb_u64("private.lookup.rows", p.col_shape[l.cols[0]].real_count());
+    uint64_t rows = 0;
+    for (size_t c : l.cols[0]) rows += p.col_shape[c].real_count();
+    t.absorb_u64("private.lookup.rows", rows);
     t.absorb_u64("private.lookup.table_vars", l.table_vars);
   }
   t.absorb_u64("private.outputs", st.outputs.size());
@@ -190,6 +192,7 @@ struct Ends {
   std::vector<LinearEnds> linears;
   std::vector<ProductEnds> products;
   std::vector<lk::ZkClaims> lookups;
+  std::vector<std::vector<Fp2>> lookup_blocks;  // each lookup's blocks' f^ (lookup_block_evals)
   std::vector<std::vector<Fp2>> z;  // each output's point
   std::vector<Fp2> output_values;
 };
@@ -317,7 +320,10 @@ Result<std::vector<pcs::Claim>> claims_of(const Plan& p, const Ends& e, const Fp
     for (size_t k = 0; k < 4; ++k)
       ZK_TRY(on_block(p.helper_member(li, k), p.helpers, 4 * li + k, c.point, c.helper_evals[k]));
     ZK_TRY(on_column(l.m_col, c.point, c.m_eval));
-    for (size_t j = 0; j < l.cols.size(); ++j) ZK_TRY(on_column(l.cols[j], c.point, c.witness_evals[j]));
+    const auto& be = e.lookup_blocks[li];
+    for (size_t j = 0, i = 0; j < l.cols.size(); ++j)
+      for (size_t b = 0; b < l.cols[j].size(); ++b, ++i)
+        ZK_TRY(on_column(l.cols[j][b], std::span<const Fp2>(c.point).first(l.shape.witness.block_vars(b)), be[i]));
     place(sc::final_mask_weights(l.degrees, c.rho, c.point), l.off, c.final_mask);
   }
   // Claims whose 0/1 part passes 6 coordinates (a 2^7 block in a 2^20 pack) stay alone,
@@ -370,6 +376,39 @@ Result<Plan> plan_for(const PrivateStatement& st) {
       return make_error("private proof: output " + std::to_string(o) + " has " + std::to_string(st.outputs[o].size()) +
                         " entries, the model's " + std::to_string(plan->col_shape[plan->output_cols[o]].real_count()));
   return plan;
+}
+
+// A lookup's witness columns are blocks of the commitment's columns read in place (its
+// layout, l.shape.witness). Its rounds end in each witness column's f^ at r over the
+// whole layout; the proof also shows each block's own f^ at r's first k_b coordinates (a
+// masked read of the block's column: the opening's claim), column by column, and the
+// verifier checks that they make the first:
+//     f^(r) = prod_{i >= wv} (1 - r_i) sum_b eq(r[k_b, wv), block b's bits) f^_b(r[0, k_b)).
+std::vector<Fp2> lookup_block_evals(const LookupPlan& l, const std::function<std::span<const Fp>(size_t)>& value_of,
+                                    const std::function<std::span<const Fp>(size_t)>& mask_of,
+                                    std::span<const Fp2> r) {
+  const Fp2 c = sc::mask_factor(r);
+  std::vector<Fp2> out;
+  for (const auto& blocks : l.cols)
+    for (size_t b = 0; b < blocks.size(); ++b) {
+      const auto z = r.first(l.shape.witness.block_vars(b));
+      out.push_back(poly::evaluate(value_of(blocks[b]), z) + c * poly::evaluate(mask_of(blocks[b]), z));
+    }
+  return out;
+}
+
+Status check_lookup_blocks(const LookupPlan& l, const lk::ZkClaims& claims, std::span<const Fp2> block_evals) {
+  const auto& layout = l.shape.witness;
+  const std::span<const Fp2> r(claims.point);
+  const size_t B = layout.blocks().size();
+  if (block_evals.size() != l.cols.size() * B) return make_error("wrong number of block values");
+  Fp2 extension = Fp2::one();
+  for (size_t i = layout.num_vars(); i < r.size(); ++i) extension *= Fp2::one() - r[i];
+  for (size_t j = 0; j < l.cols.size(); ++j)
+    if (extension * layout.combine(r.first(layout.num_vars()), block_evals.subspan(j * B, B)) !=
+        claims.witness_evals[j])
+      return make_error("its witness blocks' values do not make the witness's");
+  return {};
 }
 
 std::string lookup_name(const QModel& m, const LookupPlan& l) {
@@ -658,7 +697,8 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
   }
   for (const auto& l : p.lookups) {
     auto& mult = cols[l.m_col];
-    for (int64_t v : ints[l.cols[0]]) {
+    for (size_t block : l.cols[0])
+    for (int64_t v : ints[block]) {
       const int64_t row = l.kind == LookupKind::Range ? v : v - m.act_lo();
       if (row >= 0 && size_t(row) < (size_t(1) << l.table_vars)) {
         mult[size_t(row)] += Fp::one();
@@ -827,9 +867,19 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
   std::vector<std::vector<std::span<const Fp>>> public_tables;
   std::vector<lk::ZkChallenges> challenges;
   std::vector<lk::ZkHelpers> helper_values;
+  std::deque<std::vector<Fp>> layouts;  // batched lookups' witness columns, their blocks side by side
   for (const LookupPlan& l : p.lookups) {
     lk::ZkTables& in = lookup_tables.emplace_back();
-    for (size_t c : l.cols) in.witness.push_back(value_of(c)), in.witness_mask.push_back(mask_of(c));
+    for (const auto& blocks : l.cols) {
+      if (blocks.size() == 1) {
+        in.witness.push_back(value_of(blocks[0])), in.witness_mask.push_back(mask_of(blocks[0]));
+        continue;
+      }
+      std::vector<std::span<const Fp>> values, masks;
+      for (size_t c : blocks) values.push_back(value_of(c)), masks.push_back(mask_of(c));
+      in.witness.push_back(layouts.emplace_back(l.shape.witness.concat(values)));
+      in.witness_mask.push_back(layouts.emplace_back(l.shape.witness.concat(masks)));
+    }
     in.m = value_of(l.m_col), in.m_mask = mask_of(l.m_col);
     const auto& table = public_tables.emplace_back(l.table.begin(), l.table.end());
     challenges.push_back(lk::zk_challenges(t, l.shape, false));
@@ -863,8 +913,14 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
     auto out = lk::prove_zk_rounds(l.shape, lookup_tables[li], public_tables[li], challenges[li], ht, mask, root, t);
     if (!out.ok()) return make_error("private proof: " + lookup_name(m, l) + ": " + out.error());
     out->rounds.write(w);
+    auto blocks = lookup_block_evals(l, value_of, mask_of, out->claims.point);
+    if (tamper.lookup_blocks) tamper.lookup_blocks(li, blocks);
+    for (const auto& v : blocks) field::write(w, v);  // their count is the plan's
+    t.absorb("private.lookup_blocks", std::span<const Fp2>(blocks));
     ends.lookups.push_back(std::move(out->claims));
+    ends.lookup_blocks.push_back(std::move(blocks));
   }
+  layouts.clear();
   lap("lookups");
   for (size_t o = 0; o < p.output_cols.size(); ++o) {
     ends.z.push_back(t.challenges("private.output", p.vars_of(p.output_cols[o])));
@@ -999,7 +1055,13 @@ Status verify_private(const PrivateStatement& st, std::span<const uint8_t> bytes
     if (!rounds.ok()) return fail(rounds.error());
     auto claims = lk::verify_zk_rounds(l.shape, l.table, challenges[li], *rounds, root, t);
     if (!claims.ok()) return fail(claims.error());
+    std::vector<Fp2> blocks(l.cols.size() * l.shape.witness.blocks().size());
+    for (auto& v : blocks)
+      if (!field::read(r, v).ok()) return fail("truncated block values");
+    if (Status bs = check_lookup_blocks(l, *claims, blocks); !bs) return fail(bs.error());
+    t.absorb("private.lookup_blocks", std::span<const Fp2>(blocks));
     ends.lookups.push_back(std::move(claims).value());
+    ends.lookup_blocks.push_back(std::move(blocks));
   }
   for (size_t o = 0; o < p.output_cols.size(); ++o) {
     ends.z.push_back(t.challenges("private.output", p.vars_of(p.output_cols[o])));

@@ -90,6 +90,9 @@ struct PrivateTamper {
   // Changes each lookup's helper tables (h_w0, h_w1, h_t0, h_t1, in plan order) just
   // before they are committed; nothing follows.
   std::function<void(std::vector<std::array<std::vector<Fp>, 4>>& helpers)> helpers = {};
+  // Changes lookup i's block values (each witness column's blocks' f^ at the lookup's
+  // point, which the proof shows and the opening proves) before they are written.
+  std::function<void(size_t lookup, std::vector<field::Fp2>& block_values)> lookup_blocks = {};
 };
 
 // Proves that the statement's outputs are the model's result on `inputs` (dense, in the

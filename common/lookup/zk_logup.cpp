@@ -206,6 +206,7 @@ ZkChallenges zk_challenges(transcript::Transcript& t, const ZkShape& s, bool cha
   ZK_ASSERT(check_zk_shape(s).ok());
   util::ByteWriter w = detail::shape_bytes(s.witness, s.table_vars, s.columns);
   w.u32(s.num_vars);
+  for (size_t b = 0; b < s.witness.blocks().size(); ++b) w.u32(s.witness.block_vars(b));
   t.absorb_bytes("logup.zk.shape", w.bytes());
   // alpha and beta, charged as LogUp's (their error follows the rows on both sides).
   const Fp2 alpha = t.challenge("logup.zk.alpha"), beta = t.challenge("logup.zk.beta");

@@ -97,17 +97,18 @@ std::string PaddedShape::to_string() const {
 
 BlockLayout::BlockLayout(PaddedShape single) : BlockLayout(std::vector<PaddedShape>{std::move(single)}) {}
 
-BlockLayout::BlockLayout(std::vector<PaddedShape> blocks) : m_blocks(std::move(blocks)) {
+BlockLayout::BlockLayout(std::vector<PaddedShape> blocks, unsigned min_block_vars) : m_blocks(std::move(blocks)) {
   ZK_ASSERT(!m_blocks.empty());
+  for (const auto& b : m_blocks) m_block_vars.push_back(std::max(b.num_vars(), min_block_vars));
   m_by_offset.resize(m_blocks.size());
   for (size_t b = 0; b < m_blocks.size(); ++b) m_by_offset[b] = b;
   std::stable_sort(m_by_offset.begin(), m_by_offset.end(),
-                   [&](size_t a, size_t b) { return m_blocks[a].num_vars() > m_blocks[b].num_vars(); });
+                   [&](size_t a, size_t b) { return m_block_vars[a] > m_block_vars[b]; });
   m_offset.resize(m_blocks.size());
   size_t cursor = 0;
   for (size_t b : m_by_offset) {
     m_offset[b] = cursor;  // sizes only shrink, so cursor stays a multiple of this size
-    cursor += m_blocks[b].padded_size();
+    cursor += size_t(1) << m_block_vars[b];
   }
   m_vars = log2_ceil(cursor);
 }
@@ -129,7 +130,7 @@ std::vector<uint8_t> BlockLayout::real_mask() const {
 }
 
 field::Fp2 BlockLayout::block_weight(size_t b, std::span<const field::Fp2> point) const {
-  const unsigned k = m_blocks[b].num_vars();
+  const unsigned k = m_block_vars[b];
   const size_t block = m_offset[b] >> k;
   field::Fp2 w = field::Fp2::one();
   for (unsigned i = k; i < m_vars; ++i) w *= ((block >> (i - k)) & 1) ? point[i] : field::Fp2::one() - point[i];
@@ -145,7 +146,13 @@ field::Fp2 BlockLayout::combine(std::span<const field::Fp2> point, std::span<con
 
 field::Fp2 BlockLayout::selector(std::span<const field::Fp2> point) const {
   std::vector<field::Fp2> sels;
-  for (const auto& b : m_blocks) sels.push_back(b.selector(point.first(b.num_vars())));
+  for (size_t b = 0; b < m_blocks.size(); ++b) {
+    // The tensor's selector, zero past it in its block.
+    const unsigned k = m_blocks[b].num_vars();
+    field::Fp2 s = m_blocks[b].selector(point.first(k));
+    for (unsigned i = k; i < m_block_vars[b]; ++i) s *= field::Fp2::one() - point[i];
+    sels.push_back(s);
+  }
   return combine(point, sels);
 }
 
@@ -153,7 +160,7 @@ std::vector<field::Fp> BlockLayout::concat(const std::vector<std::span<const fie
   ZK_ASSERT(tables.size() == m_blocks.size());
   std::vector<field::Fp> out(padded_size(), field::Fp::zero());
   for (size_t b = 0; b < tables.size(); ++b) {
-    ZK_ASSERT(tables[b].size() == m_blocks[b].padded_size());
+    ZK_ASSERT(tables[b].size() <= (size_t(1) << m_block_vars[b]));  // zero past it
     std::copy(tables[b].begin(), tables[b].end(), out.begin() + std::ptrdiff_t(m_offset[b]));
   }
   return out;

@@ -61,10 +61,14 @@ class BlockLayout {
  public:
   BlockLayout() = default;
   BlockLayout(PaddedShape single);  // NOLINT: one tensor is one block
-  explicit BlockLayout(std::vector<PaddedShape> blocks);
+  // Each block at least 2^min_block_vars entries: a tensor padded further with zeros
+  // (its table as a committed block that every read spans).
+  explicit BlockLayout(std::vector<PaddedShape> blocks, unsigned min_block_vars = 0);
 
   const std::vector<PaddedShape>& blocks() const { return m_blocks; }
   size_t offset(size_t b) const { return m_offset[b]; }
+  // Block b's variables: its tensor's, at least min_block_vars.
+  unsigned block_vars(size_t b) const { return m_block_vars[b]; }
   unsigned num_vars() const { return m_vars; }
   size_t padded_size() const { return size_t(1) << m_vars; }
   bool is_real(size_t index) const;
@@ -82,6 +86,7 @@ class BlockLayout {
  private:
   std::vector<PaddedShape> m_blocks;
   std::vector<size_t> m_offset;
+  std::vector<unsigned> m_block_vars;
   std::vector<size_t> m_by_offset;  // block indices sorted by offset
   unsigned m_vars = 0;
 };

@@ -8,6 +8,7 @@
 
 using namespace zks::test::priv;
 using zks::field::Fp;
+using zks::field::Fp2;
 
 TEST_CASE("private proofs of small networks verify, and another output is rejected", "[private]") {
   const auto name = GENERATE(as<std::string>{}, "1l_mlp", "1l_max_pool", "1l_conv", "1l_gelu_noappx", "tutorial");
@@ -281,6 +282,17 @@ TEST_CASE("a cheating private prover's witness is rejected", "[private][tamper]"
       }
     };
     CHECK_THAT(rejection(k, proved(k, forged)), Catch::Contains("zk lookup"));
+  }
+  SECTION("a lookup's block value changed: the blocks' sum, or the opening") {
+    // A batched lookup reads its tensors' columns in place; the proof shows each block's
+    // value at the lookup's point, and they must make the witness's. Each one changed
+    // (the first and the last of every lookup) is rejected.
+    for (bool last : {false, true}) {
+      CAPTURE(last);
+      c::PrivateTamper t;
+      t.lookup_blocks = [&](size_t, std::vector<Fp2>& v) { (last ? v.back() : v.front()) += Fp2::one(); };
+      CHECK_THAT(rejection(k, proved(k, t)), Catch::Contains("witness blocks"));
+    }
   }
   SECTION("a Relu output changed: the next linear map (it read the output the run made)") {
     c::PrivateTamper t;
