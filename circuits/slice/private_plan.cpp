@@ -540,7 +540,7 @@ Status Planner::batch_lookups() {
     const auto& l = p_.lookups[i];
     groups[{int(l.kind), l.range_bits, table_id(l.fn)}].push_back(i);
   }
-  // A group whose layout would pass 2^kMaxStackVars entries or kMaxLookupBlocks blocks is
+  // A group whose layout would pass 2^kMaxStackVars entries or lk::kMaxZkBlocks blocks is
   // cut into several, in order: each is one lookup, its witness read in place.
   auto block_size = [&](size_t i) {
     return uint64_t(1) << std::max(kMinReadVars, p_.col_shape[p_.lookups[i].cols[0][0]].num_vars());
@@ -552,7 +552,7 @@ Status Planner::batch_lookups() {
     for (size_t i : members) {
       const uint64_t n = block_size(i);
       if (!chunks.back().empty() &&
-          (size + n > (uint64_t(1) << kMaxStackVars) || chunks.back().size() == kMaxLookupBlocks))
+          (size + n > (uint64_t(1) << kMaxStackVars) || chunks.back().size() == lk::kMaxZkBlocks))
         chunks.emplace_back(), size = 0;
       chunks.back().push_back(i);
       size += n;

@@ -40,9 +40,8 @@ using model::QNode;
 constexpr unsigned kMinReadVars = 7;
 constexpr unsigned kLimbBits = 16;
 // A batched lookup's witness: its tensors' blocks side by side (a BlockLayout read in
-// place, never copied), at most 2^20 entries and 64 blocks.
+// place, never copied), at most 2^20 entries and lk::kMaxZkBlocks blocks.
 constexpr unsigned kMaxStackVars = 20;
-constexpr size_t kMaxLookupBlocks = 64;
 
 enum class LookupKind : uint8_t { Act = 1, Range = 2, Function = 3 };
 

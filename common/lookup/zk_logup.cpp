@@ -39,7 +39,8 @@ Status check_zk_shape(const ZkShape& s) {
     return make_error("zk lookup: the witness (2^" + std::to_string(s.witness.num_vars()) + ") or the table (2^" +
                       std::to_string(s.table_vars) + ") exceeds the argument's 2^" + std::to_string(s.num_vars) +
                       " rows");
-  if (s.witness.blocks().size() > 64) return make_error("zk lookup: more than 64 witness blocks");
+  if (s.witness.blocks().size() > kMaxZkBlocks)
+    return make_error("zk lookup: more than " + std::to_string(kMaxZkBlocks) + " witness blocks");
   return Status{};
 }
 

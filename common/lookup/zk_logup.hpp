@@ -43,6 +43,10 @@
 
 namespace zks::lookup {
 
+// The most blocks a witness layout has (a private proof's batched lookup reads its
+// tensors' columns in place, one block each; the verifier's cost is linear in them).
+constexpr size_t kMaxZkBlocks = 256;
+
 struct ZkShape {
   poly::BlockLayout witness;  // the real rows (padded size at most 2^num_vars)
   unsigned table_vars = 0;    // the public table has 2^table_vars rows (at most 2^num_vars)
