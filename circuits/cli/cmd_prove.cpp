@@ -4,6 +4,7 @@
 // failed (with the reason), 2 usage.
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 
@@ -94,7 +95,7 @@ Result<hash::Digest> sealed_fingerprint(const slicer::Manifest& man) {
 // The codeword budget of a private proof: --codeword-memory MB, or else an eighth of this
 // machine's memory (at least prove_private's default).
 size_t codeword_budget(double mb) {
-  if (mb >= 0) return size_t(mb * double(1 << 20));
+  if (mb >= 0) return mb >= double(SIZE_MAX >> 20) ? SIZE_MAX : size_t(mb * double(1 << 20));
   return std::max(circuits::kDefaultCodewordMemory, util::physical_memory_bytes() / 8);
 }
 
@@ -265,7 +266,9 @@ void register_prove(CLI::App& app, Context& ctx) {
           [](std::string& v) {
             char* end = nullptr;
             const double mb = std::strtod(v.c_str(), &end);
-            return end != v.c_str() && *end == '\0' && mb >= 0 ? std::string() : "expects a number of MB, 0 or more";
+            return end != v.c_str() && *end == '\0' && std::isfinite(mb) && mb >= 0
+                       ? std::string()
+                       : "expects a number of MB, 0 or more";
           },
           "MB"));
   p->callback([&ctx] {

@@ -18,10 +18,10 @@ namespace zks::circuits::private_detail {
 
 using slice_detail::node_error;
 
-// An error naming the node (or the lookup stack) a step belongs to.
+// An error naming the node (or the batched lookup) a step belongs to.
 Error step_error(const QModel& m, size_t node, const std::string& what) {
   if (node < m.nodes.size()) return node_error(m.nodes[node], what);
-  return make_error("a lookup's stack column: " + what);
+  return make_error("a batched lookup: " + what);
 }
 
 namespace {
@@ -510,6 +510,11 @@ Status Planner::assign_units() {
   }
   // Blocks of at least 2^kMinReadVars entries: every masked read stays in its block.
   for (size_t c = 0; c < C; ++c) p_.col_vars[c] = std::max(kMinReadVars, p_.col_shape[c].num_vars());
+  // A lookup reads each of its blocks whole: the layout's block is the column's block.
+  for (const auto& l : p_.lookups)
+    for (const auto& blocks : l.cols)
+      for (size_t b = 0; b < blocks.size(); ++b)
+        ZK_ASSERT_MSG(l.shape.witness.block_vars(b) == p_.col_vars[blocks[b]], "a lookup block of another size");
   std::vector<unsigned> vars = p_.col_vars;
   vars.push_back(p_.mask_vars);
   std::vector<char> alone(C + 1, 0);

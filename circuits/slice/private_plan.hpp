@@ -71,7 +71,7 @@ struct Second {
 // The node of a batched lookup (of several tensors).
 constexpr size_t kStackNode = SIZE_MAX - 1;
 
-// An error naming the node (or the lookup stack) a step belongs to.
+// An error naming the node (or the batched lookup) a step belongs to.
 Error step_error(const QModel& m, size_t node, const std::string& what);
 
 struct LookupPlan {
@@ -111,8 +111,8 @@ struct LinearPlan {
   bool matmul = false;
   unsigned kb = 0, mb = 0, nb = 0, bb = 0;  // the axes' variables
   int64_t mm_K = 0, mm_batches = 0;
-  bool derived = false;      // a column the plan adds (a copy, a stack, max pooling's D)
-  bool requantizes = false;  // an activation requantized (clamped where it may clamp); else a copy or stack
+  bool derived = false;      // a column the plan adds (a copy, max pooling's D)
+  bool requantizes = false;  // an activation requantized (clamped where it may clamp); else a copy
   // A range check: acc itself in [0, 2^shift), its limbs' sum (no q, no rounding bias):
   // the Requant zerocheck is sum_o eq(tau, o) sel(o) [acc(o) - sum_j 2^(16 j) l_j(o)] = 0.
   bool range_only = false;

@@ -397,17 +397,24 @@ std::vector<Fp2> lookup_block_evals(const LookupPlan& l, const std::function<std
   return out;
 }
 
-Status check_lookup_blocks(const LookupPlan& l, const lk::ZkClaims& claims, std::span<const Fp2> block_evals) {
+// Block b's weight in a witness column's f^(r): the zero-extension's and the layout's.
+Fp2 lookup_block_weight(const LookupPlan& l, size_t b, std::span<const Fp2> r) {
   const auto& layout = l.shape.witness;
-  const std::span<const Fp2> r(claims.point);
-  const size_t B = layout.blocks().size();
+  Fp2 w = layout.block_weight(b, r.first(layout.num_vars()));
+  for (size_t i = layout.num_vars(); i < r.size(); ++i) w *= Fp2::one() - r[i];
+  return w;
+}
+
+Status check_lookup_blocks(const LookupPlan& l, const lk::ZkClaims& claims, std::span<const Fp2> block_evals) {
+  const size_t B = l.shape.witness.blocks().size();
   if (block_evals.size() != l.cols.size() * B) return make_error("wrong number of block values");
-  Fp2 extension = Fp2::one();
-  for (size_t i = layout.num_vars(); i < r.size(); ++i) extension *= Fp2::one() - r[i];
-  for (size_t j = 0; j < l.cols.size(); ++j)
-    if (extension * layout.combine(r.first(layout.num_vars()), block_evals.subspan(j * B, B)) !=
-        claims.witness_evals[j])
-      return make_error("its witness blocks' values do not make the witness's");
+  std::vector<Fp2> weights(B);
+  for (size_t b = 0; b < B; ++b) weights[b] = lookup_block_weight(l, b, claims.point);
+  for (size_t j = 0; j < l.cols.size(); ++j) {
+    Fp2 v = Fp2::zero();
+    for (size_t b = 0; b < B; ++b) v += weights[b] * block_evals[j * B + b];
+    if (v != claims.witness_evals[j]) return make_error("its witness blocks' values do not make the witness's");
+  }
   return {};
 }
 
@@ -697,14 +704,15 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
   }
   for (const auto& l : p.lookups) {
     auto& mult = cols[l.m_col];
-    for (size_t block : l.cols[0])
-    for (int64_t v : ints[block]) {
-      const int64_t row = l.kind == LookupKind::Range ? v : v - m.act_lo();
-      if (row >= 0 && size_t(row) < (size_t(1) << l.table_vars)) {
-        mult[size_t(row)] += Fp::one();
-      } else if (!tamper.values) {  // only a cheating prover's value has no row
-        return make_error("private proof: internal error: " + lookup_name(m, l) + ": the value " + std::to_string(v) +
-                          " has no row");
+    for (size_t block : l.cols[0]) {
+      for (int64_t v : ints[block]) {
+        const int64_t row = l.kind == LookupKind::Range ? v : v - m.act_lo();
+        if (row >= 0 && size_t(row) < (size_t(1) << l.table_vars)) {
+          mult[size_t(row)] += Fp::one();
+        } else if (!tamper.values) {  // only a cheating prover's value has no row
+          return make_error("private proof: internal error: " + lookup_name(m, l) + ": the value " +
+                            std::to_string(v) + " has no row");
+        }
       }
     }
   }
@@ -867,8 +875,10 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
   std::vector<std::vector<std::span<const Fp>>> public_tables;
   std::vector<lk::ZkChallenges> challenges;
   std::vector<lk::ZkHelpers> helper_values;
-  std::deque<std::vector<Fp>> layouts;  // batched lookups' witness columns, their blocks side by side
+  // Each batched lookup's witness columns, their blocks side by side (freed after its rounds).
+  std::vector<std::deque<std::vector<Fp>>> layouts(p.lookups.size());
   for (const LookupPlan& l : p.lookups) {
+    auto& layout = layouts[lookup_tables.size()];
     lk::ZkTables& in = lookup_tables.emplace_back();
     for (const auto& blocks : l.cols) {
       if (blocks.size() == 1) {
@@ -877,8 +887,8 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
       }
       std::vector<std::span<const Fp>> values, masks;
       for (size_t c : blocks) values.push_back(value_of(c)), masks.push_back(mask_of(c));
-      in.witness.push_back(layouts.emplace_back(l.shape.witness.concat(values)));
-      in.witness_mask.push_back(layouts.emplace_back(l.shape.witness.concat(masks)));
+      in.witness.push_back(layout.emplace_back(l.shape.witness.concat(values)));
+      in.witness_mask.push_back(layout.emplace_back(l.shape.witness.concat(masks)));
     }
     in.m = value_of(l.m_col), in.m_mask = mask_of(l.m_col);
     const auto& table = public_tables.emplace_back(l.table.begin(), l.table.end());
@@ -913,14 +923,19 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
     auto out = lk::prove_zk_rounds(l.shape, lookup_tables[li], public_tables[li], challenges[li], ht, mask, root, t);
     if (!out.ok()) return make_error("private proof: " + lookup_name(m, l) + ": " + out.error());
     out->rounds.write(w);
+    layouts[li].clear();
     auto blocks = lookup_block_evals(l, value_of, mask_of, out->claims.point);
-    if (tamper.lookup_blocks) tamper.lookup_blocks(li, blocks);
+    if (tamper.lookup_blocks) {
+      std::vector<Fp2> weights;  // each block's weight in its column's value
+      for (size_t b = 0; b < l.shape.witness.blocks().size(); ++b)
+        weights.push_back(lookup_block_weight(l, b, out->claims.point));
+      tamper.lookup_blocks(li, weights, blocks);
+    }
     for (const auto& v : blocks) field::write(w, v);  // their count is the plan's
     t.absorb("private.lookup_blocks", std::span<const Fp2>(blocks));
     ends.lookups.push_back(std::move(out->claims));
     ends.lookup_blocks.push_back(std::move(blocks));
   }
-  layouts.clear();
   lap("lookups");
   for (size_t o = 0; o < p.output_cols.size(); ++o) {
     ends.z.push_back(t.challenges("private.output", p.vars_of(p.output_cols[o])));

@@ -79,7 +79,7 @@ struct PrivateTamper {
   // there too, under the ids -1, -2, ...: first each max that is no node's output
   // (Softmax's row max; a long row's maxes from the first level up), then each
   // division's unclamped quotient where it may clamp, in plan order. What the plan
-  // derives from them (copies, lookup stacks, multiplicities) follows the change, so a
+  // derives from them (copies, multiplicities) follows the change, so a
   // lie travels as far as it can.
   std::function<void(std::map<int, std::vector<int64_t>>& tensors,
                      std::map<int, std::vector<std::vector<int64_t>>>& limbs)>
@@ -91,8 +91,11 @@ struct PrivateTamper {
   // before they are committed; nothing follows.
   std::function<void(std::vector<std::array<std::vector<Fp>, 4>>& helpers)> helpers = {};
   // Changes lookup i's block values (each witness column's blocks' f^ at the lookup's
-  // point, which the proof shows and the opening proves) before they are written.
-  std::function<void(size_t lookup, std::vector<field::Fp2>& block_values)> lookup_blocks = {};
+  // point, column by column, which the proof shows and the opening proves) before they
+  // are written; `weights` are each block's weight in its column's value (the sum the
+  // verifier checks), for a change that keeps it.
+  std::function<void(size_t lookup, std::span<const field::Fp2> weights, std::vector<field::Fp2>& block_values)>
+      lookup_blocks = {};
 };
 
 // Proves that the statement's outputs are the model's result on `inputs` (dense, in the

@@ -24,6 +24,11 @@ Status check_shape(const Shape& s) {
   if (s.witness.blocks().size() > 64) return make_error("logup: more than 64 witness blocks");
   for (const auto& b : s.witness.blocks())
     if (b.dims().size() > 8) return make_error("logup: witness has more than 8 axes");
+  // Blocks padded past their tensors (BlockLayout's min_block_vars) are the zk lookup's,
+  // whose challenges absorb their sizes; this transcript (shape_bytes) does not.
+  for (size_t b = 0; b < s.witness.blocks().size(); ++b)
+    if (s.witness.block_vars(b) != s.witness.blocks()[b].num_vars())
+      return make_error("logup: a witness block padded past its tensor");
   if (s.witness_vars() > kMaxVars || s.table_vars > kMaxVars)
     return make_error("logup: more than 2^" + std::to_string(kMaxVars) + " rows");
   if (s.columns == 0 || s.columns > kMaxColumns)

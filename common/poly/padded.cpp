@@ -160,7 +160,7 @@ std::vector<field::Fp> BlockLayout::concat(const std::vector<std::span<const fie
   ZK_ASSERT(tables.size() == m_blocks.size());
   std::vector<field::Fp> out(padded_size(), field::Fp::zero());
   for (size_t b = 0; b < tables.size(); ++b) {
-    ZK_ASSERT(tables[b].size() <= (size_t(1) << m_block_vars[b]));  // zero past it
+    ZK_ASSERT(tables[b].size() == (size_t(1) << m_block_vars[b]));
     std::copy(tables[b].begin(), tables[b].end(), out.begin() + std::ptrdiff_t(m_offset[b]));
   }
   return out;

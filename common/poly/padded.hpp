@@ -80,7 +80,7 @@ class BlockLayout {
   field::Fp2 combine(std::span<const field::Fp2> point, std::span<const field::Fp2> block_evals) const;
   // eq(point[k_b..], bits of offset_b / 2^k_b): block b's weight in combine().
   field::Fp2 block_weight(size_t b, std::span<const field::Fp2> point) const;
-  // The tables of the blocks (each of its shape's padded size) side by side.
+  // The tables of the blocks (each of its block's size, 2^block_vars(b)) side by side.
   std::vector<field::Fp> concat(const std::vector<std::span<const field::Fp>>& tables) const;
 
  private:

@@ -12,7 +12,8 @@ namespace zks::util {
 // trimming it, so freed memory is reused as is. Call once at start-up, before threads.
 void tune_allocator_for_proving();
 
-// The machine's physical memory in bytes (0 where it cannot be read).
+// The memory this process may use in bytes: the machine's physical memory, or its
+// container's limit (cgroup v2 or v1) where lower; 0 where neither can be read.
 size_t physical_memory_bytes();
 
 }  // namespace zks::util

@@ -35,11 +35,20 @@ void tune_allocator_for_proving() {
 }
 
 size_t physical_memory_bytes() {
+  size_t bytes = 0;
 #if defined(__linux__)
   const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
-  if (pages > 0 && page > 0) return size_t(pages) * size_t(page);
+  if (pages > 0 && page > 0) bytes = size_t(pages) * size_t(page);
+  // A container's limit, where lower: cgroup v2's memory.max ("max": none), v1's limit.
+  for (const char* path : {"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"}) {
+    if (FILE* f = std::fopen(path, "r")) {
+      unsigned long long limit = 0;
+      if (std::fscanf(f, "%llu", &limit) == 1 && limit > 0 && (bytes == 0 || limit < bytes)) bytes = size_t(limit);
+      std::fclose(f);
+    }
+  }
 #endif
-  return 0;
+  return bytes;
 }
 
 std::string to_hex(std::span<const uint8_t> b) {

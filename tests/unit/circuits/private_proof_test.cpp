@@ -285,14 +285,26 @@ TEST_CASE("a cheating private prover's witness is rejected", "[private][tamper]"
   }
   SECTION("a lookup's block value changed: the blocks' sum, or the opening") {
     // A batched lookup reads its tensors' columns in place; the proof shows each block's
-    // value at the lookup's point, and they must make the witness's. Each one changed
-    // (the first and the last of every lookup) is rejected.
+    // value at the lookup's point, and they must make the witness's. One changed (the
+    // first or the last of every lookup) breaks that sum; two changed so that the sum
+    // holds (v0 + d w1, v1 - d w0) are caught by the opening, which proves each block.
+    using Weights = std::span<const Fp2>;
     for (bool last : {false, true}) {
       CAPTURE(last);
       c::PrivateTamper t;
-      t.lookup_blocks = [&](size_t, std::vector<Fp2>& v) { (last ? v.back() : v.front()) += Fp2::one(); };
+      t.lookup_blocks = [&](size_t, Weights, std::vector<Fp2>& v) { (last ? v.back() : v.front()) += Fp2::one(); };
       CHECK_THAT(rejection(k, proved(k, t)), Catch::Contains("witness blocks"));
     }
+    size_t batched = 0;
+    c::PrivateTamper kept;
+    kept.lookup_blocks = [&](size_t, Weights w, std::vector<Fp2>& v) {
+      if (w.size() < 2) return;
+      ++batched;
+      v[0] += Fp2::from_u64(5) * w[1];
+      v[1] -= Fp2::from_u64(5) * w[0];
+    };
+    CHECK_THAT(rejection(k, proved(k, kept)), Catch::Contains("opening"));
+    CHECK(batched > 0);
   }
   SECTION("a Relu output changed: the next linear map (it read the output the run made)") {
     c::PrivateTamper t;
