@@ -545,7 +545,7 @@ Status Planner::batch_lookups() {
     const auto& l = p_.lookups[i];
     groups[{int(l.kind), l.range_bits, table_id(l.fn)}].push_back(i);
   }
-  // A group whose layout would pass 2^kMaxStackVars entries or lk::kMaxZkBlocks blocks is
+  // A group whose layout would pass 2^kMaxLookupVars entries or lk::kMaxZkBlocks blocks is
   // cut into several, in order: each is one lookup, its witness read in place.
   auto block_size = [&](size_t i) {
     return uint64_t(1) << std::max(kMinReadVars, p_.col_shape[p_.lookups[i].cols[0][0]].num_vars());
@@ -557,7 +557,7 @@ Status Planner::batch_lookups() {
     for (size_t i : members) {
       const uint64_t n = block_size(i);
       if (!chunks.back().empty() &&
-          (size + n > (uint64_t(1) << kMaxStackVars) || chunks.back().size() == lk::kMaxZkBlocks))
+          (size + n > (uint64_t(1) << kMaxLookupVars) || chunks.back().size() == lk::kMaxZkBlocks))
         chunks.emplace_back(), size = 0;
       chunks.back().push_back(i);
       size += n;
@@ -569,7 +569,7 @@ Status Planner::batch_lookups() {
     LookupPlan l = std::move(p_.lookups[members[0]]);
     for (size_t i = 1; i < members.size(); ++i)
       for (size_t j = 0; j < l.cols.size(); ++j) l.cols[j].push_back(p_.lookups[members[i]].cols[j][0]);
-    if (members.size() > 1) l.node = kStackNode;  // several tensors
+    if (members.size() > 1) l.node = kBatchedNode;  // several tensors
     batched.emplace_back(members[0], std::move(l));
   }
   std::sort(batched.begin(), batched.end(), [](const auto& a, const auto& b) { return a.first < b.first; });

@@ -41,7 +41,7 @@ constexpr unsigned kMinReadVars = 7;
 constexpr unsigned kLimbBits = 16;
 // A batched lookup's witness: its tensors' blocks side by side (a BlockLayout read in
 // place, never copied), at most 2^20 entries and lk::kMaxZkBlocks blocks.
-constexpr unsigned kMaxStackVars = 20;
+constexpr unsigned kMaxLookupVars = 20;
 
 enum class LookupKind : uint8_t { Act = 1, Range = 2, Function = 3 };
 
@@ -69,7 +69,7 @@ struct Second {
 };
 
 // The node of a batched lookup (of several tensors).
-constexpr size_t kStackNode = SIZE_MAX - 1;
+constexpr size_t kBatchedNode = SIZE_MAX - 1;
 
 // An error naming the node (or the batched lookup) a step belongs to.
 Error step_error(const QModel& m, size_t node, const std::string& what);

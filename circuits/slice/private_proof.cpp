@@ -423,7 +423,7 @@ std::string lookup_name(const QModel& m, const LookupPlan& l) {
                            : l.kind == LookupKind::Act ? "the activation range"
                                                        : "its table";
   const std::string where = l.node == SIZE_MAX     ? std::string("an input")
-                            : l.node == kStackNode ? std::string("several tensors")
+                            : l.node == kBatchedNode ? std::string("several tensors")
                                                    : m.nodes[l.node].op + " node '" + m.nodes[l.node].name + "'";
   return where + ": lookup into " + what;
 }
