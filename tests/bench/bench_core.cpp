@@ -132,6 +132,58 @@ BENCHMARK(BM_ZkSumcheckProve)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
+// Round 0 of the masked sumcheck alone (sumcheck::detail::round0_values) on 2^log_n
+// entries, by its two paths (path 0: the general one, 1: the U B one where the shape
+// allows it). Shape 0: a linear map's maker, sum_j M_j x_j over 4 inputs (M_j in
+// F_{p^2} and public, x_j in F_p and masked; the U B path applies). Shape 1: a zk
+// lookup's eight terms (eq, the selectors, the F_{p^2} helpers and their masks, m, the
+// witness and the table, the table side zero past 2^16).
+void BM_ZkRound0(benchmark::State& state) {
+  namespace sc = zks::sumcheck;
+  const unsigned k = static_cast<unsigned>(state.range(0));
+  const int shape = static_cast<int>(state.range(1));
+  const bool general = state.range(2) == 0;
+  const size_t n = size_t(1) << k;
+  std::mt19937_64 rng(5);
+  std::vector<std::vector<Fp>> base;
+  std::vector<std::vector<Fp2>> ext;
+  base.reserve(16), ext.reserve(16);
+  auto fp = [&](size_t live) {
+    auto& t = base.emplace_back(n, Fp::zero());
+    for (size_t i = 0; i < std::min(live, n); ++i) t[i] = Fp(rng());
+    return std::span<const Fp>(t);
+  };
+  auto fp2 = [&](size_t live) {
+    auto& t = ext.emplace_back(n, Fp2::zero());
+    for (size_t i = 0; i < std::min(live, n); ++i) t[i] = Fp2(Fp(rng()), Fp(rng()));
+    return std::span<const Fp2>(t);
+  };
+  sc::MaskedInstance mi;
+  const std::span<const Fp> none;
+  if (shape == 0) {
+    for (unsigned j = 0; j < 4; ++j) {
+      mi.inst.factors.push_back(fp2(n)), mi.masks.push_back(none);
+      mi.inst.factors.push_back(fp(n)), mi.masks.push_back(fp(n));
+      mi.inst.terms.push_back({Fp2::one(), {2 * j, 2 * j + 1}});
+    }
+  } else {  // eq, sel, tsel, h_w, h_t, m, w, t (as lookup/zk_logup.cpp lays them out)
+    const size_t T = size_t(1) << 16;
+    mi.inst.factors = {fp2(n), fp(n), fp(T), fp2(n), fp2(T), fp(T), fp(n), fp(T)};
+    mi.masks = {none, none, none, fp2(n), fp2(T), fp(T), fp(n), none};
+    const Fp2 c(Fp(3), Fp(5));
+    mi.inst.terms = {{c, {0, 3}}, {-Fp2::one(), {0, 3, 6}}, {-Fp2::one(), {0, 1}}, {c * c, {0, 4}},
+                     {-c, {0, 4, 7}}, {-c, {0, 5, 2}}, {c * c * c, {3}}, {-c * c * c, {4}}};
+  }
+  const unsigned D = sc::masked_degrees(mi)[0];
+  for (auto _ : state) benchmark::DoNotOptimize(sc::detail::round0_values(mi, {}, D, general));
+  state.counters["threads"] = double(zks::util::ThreadPool::global().size());
+}
+BENCHMARK(BM_ZkRound0)
+    ->ArgsProduct({{16, 20}, {0, 1}, {0, 1}})
+    ->ArgNames({"log_n", "shape", "path"})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
 // LogUp-GKR prover: 2^log_n lookups of (x, f(x)) rows into a table of 2^16 rows (a
 // Relu-like activation table), the multiplicities given. As the slice prover's table
 // lookups run (prove_table); taskset -c 0 for one thread.
