@@ -34,6 +34,7 @@ using slice_detail::node_error;
 // 2: clamping requantizations, Div, Softmax; 3: clamps as second constraints, divisions'
 // clamps, merged claims.
 // 4: lookups' columns in packs, every lookup's helpers in one commitment.
+// 5: batched lookups read their columns in place (each block's value after the rounds).
 constexpr uint32_t kPrivateVersion = 5;
 
 // Everything both sides absorb before the first challenge.
@@ -422,9 +423,9 @@ std::string lookup_name(const QModel& m, const LookupPlan& l) {
   const std::string what = l.kind == LookupKind::Range ? "a remainder's range"
                            : l.kind == LookupKind::Act ? "the activation range"
                                                        : "its table";
-  const std::string where = l.node == SIZE_MAX     ? std::string("an input")
+  const std::string where = l.node == SIZE_MAX       ? std::string("an input")
                             : l.node == kBatchedNode ? std::string("several tensors")
-                                                   : m.nodes[l.node].op + " node '" + m.nodes[l.node].name + "'";
+                                                     : m.nodes[l.node].op + " node '" + m.nodes[l.node].name + "'";
   return where + ": lookup into " + what;
 }
 

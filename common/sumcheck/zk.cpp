@@ -80,6 +80,19 @@ Fp2 at(const Table& table, size_t i) {
 
 Fp2 eq1(const Fp2& z, const Fp2& x) { return z * x + (Fp2::one() - z) * (Fp2::one() - x); }
 
+// A factor is in F_p while its table and its mask (if any) are.
+bool in_base(const Table& f, const Table& mask) {
+  return std::holds_alternative<std::span<const Fp>>(f) && std::holds_alternative<std::span<const Fp>>(mask);
+}
+
+// The instance's terms, or its one product of every factor where it lists none.
+std::vector<Term> explicit_terms(std::span<const Term> terms, size_t factors) {
+  if (!terms.empty()) return {terms.begin(), terms.end()};
+  Term all;
+  for (unsigned j = 0; j < factors; ++j) all.factors.push_back(j);
+  return {all};
+}
+
 // A sum of products whose last factor is in F_p or F_{p^2}, reduced once (WideSum):
 // (a0 + a1 X)(b0 + b1 X) = a0 b0 + 7 a1 b1 + (a0 b1 + a1 b0) X, X^2 = 7.
 struct WideSumFp2 {
@@ -115,28 +128,18 @@ size_t live_pairs(const Table& f, const Table& mask) {
 void first_round(std::span<const Table> f, std::span<const Table> masks, std::span<const Term> terms,
                  std::span<const Fp2> e, unsigned D, std::vector<Fp2>& s) {
   const size_t d = f.size(), P = D + 1;
-  // A factor is in F_p while its table and its mask (if any) are.
   std::vector<char> base(d), masked(d);
-  for (size_t j = 0; j < d; ++j) {
-    base[j] = std::holds_alternative<std::span<const Fp>>(f[j]) && std::holds_alternative<std::span<const Fp>>(masks[j]);
-    masked[j] = !is_empty(masks[j]);
-  }
+  for (size_t j = 0; j < d; ++j) base[j] = in_base(f[j], masks[j]), masked[j] = !is_empty(masks[j]);
   // Each term's factors, base ones first (their product stays in F_p), and its reach.
   std::vector<std::vector<unsigned>> tf;
   std::vector<unsigned> nbase;
   std::vector<Fp2> coeffs;
-  auto add_term = [&](std::vector<unsigned> fs, const Fp2& c) {
-    std::stable_partition(fs.begin(), fs.end(), [&](unsigned j) { return base[j] != 0; });
-    nbase.push_back(unsigned(std::count_if(fs.begin(), fs.end(), [&](unsigned j) { return base[j] != 0; })));
-    tf.push_back(std::move(fs));
-    coeffs.push_back(c);
-  };
-  if (terms.empty()) {
-    std::vector<unsigned> all(d);
-    for (unsigned j = 0; j < d; ++j) all[j] = j;
-    add_term(all, Fp2::one());
-  } else {
-    for (const Term& t : terms) add_term(t.factors, t.coeff);
+  for (Term& t : explicit_terms(terms, d)) {
+    auto is_base = [&](unsigned j) { return base[j] != 0; };
+    std::stable_partition(t.factors.begin(), t.factors.end(), is_base);
+    nbase.push_back(unsigned(std::count_if(t.factors.begin(), t.factors.end(), is_base)));
+    tf.push_back(std::move(t.factors));
+    coeffs.push_back(t.coeff);
   }
   const size_t T = tf.size();
   const size_t half = std::visit([](auto t) { return t.size(); }, f[0]) / 2;
@@ -226,9 +229,7 @@ bool first_round_pairs(std::span<const Table> f, std::span<const Table> masks, s
     Fp2 coeff;
     std::span<const Fp> tb, mb;  // B's table and mask (empty: unmasked)
   };
-  auto is_base = [&](unsigned j) {
-    return std::holds_alternative<std::span<const Fp>>(f[j]) && std::holds_alternative<std::span<const Fp>>(masks[j]);
-  };
+  auto is_base = [&](unsigned j) { return in_base(f[j], masks[j]); };
   std::vector<Pair> pairs;
   auto add = [&](std::span<const unsigned> fs, const Fp2& coeff) {
     Pair p{-1, 0, coeff, {}, {}};
@@ -250,14 +251,8 @@ bool first_round_pairs(std::span<const Table> f, std::span<const Table> masks, s
     pairs.push_back(p);
     return true;
   };
-  if (terms.empty()) {
-    std::vector<unsigned> all(f.size());
-    for (unsigned j = 0; j < all.size(); ++j) all[j] = j;
-    if (!add(all, Fp2::one())) return false;
-  } else {
-    for (const Term& t : terms)
-      if (!add(t.factors, t.coeff)) return false;
-  }
+  for (const Term& t : explicit_terms(terms, f.size()))
+    if (!add(t.factors, t.coeff)) return false;
   // The distinct U factors; slot us.size() is "none".
   std::vector<int> us;
   std::vector<size_t> slot(pairs.size());

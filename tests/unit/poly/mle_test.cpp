@@ -230,6 +230,7 @@ TEST_CASE("a block layout with a least block size agrees with its table", "[poly
   CHECK(layout.selector(r) == zks::poly::evaluate(std::span<const Fp>(sel), r));
   std::vector<Fp2> block_evals;
   for (size_t b = 0; b < shapes.size(); ++b)
-    block_evals.push_back(zks::poly::evaluate(std::span<const Fp>(tables[b]), std::span<const Fp2>(r).first(layout.block_vars(b))));
+    block_evals.push_back(
+        zks::poly::evaluate(std::span<const Fp>(tables[b]), std::span<const Fp2>(r).first(layout.block_vars(b))));
   CHECK(layout.combine(r, block_evals) == zks::poly::evaluate(std::span<const Fp>(table), r));
 }
