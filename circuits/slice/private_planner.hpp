@@ -183,7 +183,8 @@ class Planner {
   // Range checks, batching, sizes, the lookups' tables and the mask table's slices.
   Status finish();
 
-  // Lookup witnesses and multiplicities alone, the rest packed (see Plan).
+  // Every column a block of a pack (the mask table alone), the lookups' helpers packed the
+  // same way in a commitment of their own (see Plan).
   Status assign_units();
 
   // Lookups into one table become one: each witness column's tensors, as committed, are
