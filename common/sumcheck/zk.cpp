@@ -131,24 +131,21 @@ void first_round(std::span<const Table> f, std::span<const Table> masks, std::sp
   std::vector<char> base(d), masked(d);
   for (size_t j = 0; j < d; ++j) base[j] = in_base(f[j], masks[j]), masked[j] = !is_empty(masks[j]);
   // Each term's factors, base ones first (their product stays in F_p), and its reach.
-  std::vector<std::vector<unsigned>> tf;
+  std::vector<Term> tt = explicit_terms(terms, d);
   std::vector<unsigned> nbase;
-  std::vector<Fp2> coeffs;
-  for (Term& t : explicit_terms(terms, d)) {
+  for (Term& t : tt) {
     auto is_base = [&](unsigned j) { return base[j] != 0; };
     std::stable_partition(t.factors.begin(), t.factors.end(), is_base);
     nbase.push_back(unsigned(std::count_if(t.factors.begin(), t.factors.end(), is_base)));
-    tf.push_back(std::move(t.factors));
-    coeffs.push_back(t.coeff);
   }
-  const size_t T = tf.size();
+  const size_t T = tt.size();
   const size_t half = std::visit([](auto t) { return t.size(); }, f[0]) / 2;
   std::vector<size_t> live(d), term_live(T, half), need(d, 0);
   for (size_t j = 0; j < d; ++j) live[j] = live_pairs(f[j], masks[j]);
   size_t reach = 0;
   for (size_t t = 0; t < T; ++t) {
-    for (unsigned j : tf[t]) term_live[t] = std::min(term_live[t], live[j]);
-    for (unsigned j : tf[t]) need[j] = std::max(need[j], term_live[t]);
+    for (unsigned j : tt[t].factors) term_live[t] = std::min(term_live[t], live[j]);
+    for (unsigned j : tt[t].factors) need[j] = std::max(need[j], term_live[t]);
     reach = std::max(reach, term_live[t]);
   }
   std::vector<Fp> kx(P);  // X (1 - X)
@@ -181,7 +178,7 @@ void first_round(std::span<const Table> f, std::span<const Table> masks, std::sp
       }
       for (size_t t = 0; t < T; ++t) {
         if (x >= term_live[t]) continue;
-        const auto& fs = tf[t];
+        const auto& fs = tt[t].factors;
         const size_t nb = nbase[t];
         // The factors multiplied reduced: all of them with e (e[x'] is the last), all but
         // the last without.
@@ -208,7 +205,7 @@ void first_round(std::span<const Table> f, std::span<const Table> masks, std::sp
     for (size_t i = 0; i < total.size(); ++i) total[i] += acc[i].value();
   }, 1 << 10);
   for (size_t t = 0; t < T; ++t)
-    for (size_t X = 0; X < P; ++X) s[X] += coeffs[t] * total[t * P + X];
+    for (size_t X = 0; X < P; ++X) s[X] += tt[t].coeff * total[t * P + X];
 }
 
 // Round 0 when every term is U B: at most one unmasked factor U (either field) and one
