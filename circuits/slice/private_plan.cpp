@@ -520,13 +520,10 @@ Status Planner::assign_units() {
   std::vector<char> alone(C + 1, 0);
   alone[C] = 1;  // the mask table (read by weighted claims over all of it)
   p_.units = pack_blocks(vars, reads, alone);
-  // Each lookup's helpers as long as their nonzero parts: h_w over the witness layout's
-  // rows, h_t over the table's.
+  // Each lookup's helpers as long as their nonzero part, the witness layout's rows.
   std::vector<unsigned> helper_vars;
-  for (const auto& l : p_.lookups) {
-    const unsigned w = std::max(kMinReadVars, l.shape.witness.num_vars()), t = std::max(kMinReadVars, l.table_vars);
-    helper_vars.insert(helper_vars.end(), {w, w, t, t});
-  }
+  for (const auto& l : p_.lookups)
+    helper_vars.insert(helper_vars.end(), lk::kZkHelpers, std::max(kMinReadVars, l.shape.witness.num_vars()));
   p_.helpers = pack_blocks(helper_vars, std::vector<size_t>(helper_vars.size(), 1),
                            std::vector<char>(helper_vars.size(), 0));
   return count_reads();

@@ -266,7 +266,7 @@ struct Plan {
   unsigned mask_vars = 0;  // the mask table's value variables
   // The committed units: blocks are every column (vars_of), then the mask table (alone).
   Packing units;
-  // Every lookup's helpers (lookup l's k-th is block 4 l + k), committed after each
+  // Every lookup's helpers (lookup l's k-th is block helper_block(l, k)), committed after each
   // lookup's alpha and beta in a second joint commitment, whose members come after the
   // units' in the opening.
   Packing helpers;
@@ -276,7 +276,8 @@ struct Plan {
   size_t member(size_t col) const { return units.member(col); }
   size_t mask_member() const { return units.member(columns()); }
   unsigned vars_of(size_t col) const { return col_vars[col]; }
-  size_t helper_member(size_t lookup, size_t k) const { return members() + helpers.member(4 * lookup + k); }
+  static size_t helper_block(size_t lookup, size_t k) { return lk::kZkHelpers * lookup + k; }
+  size_t helper_member(size_t lookup, size_t k) const { return members() + helpers.member(helper_block(lookup, k)); }
   // A point on column `col` (vars_of(col) coordinates) as a point on its unit.
   std::vector<Fp2> unit_point(size_t col, std::vector<Fp2> point) const { return units.point(col, std::move(point)); }
 };

@@ -190,7 +190,7 @@ class Planner {
   // Lookups into one table become one: each witness column's tensors, as committed, are
   // the blocks of one layout (poly::BlockLayout) the lookup reads in place; nothing is
   // copied or committed again. A lookup's cost is mostly its argument (2^16 rows for a
-  // 16-bit table, four helper tables and the multiplicities), whatever the tensor's size.
+  // 16-bit table and its multiplicities), whatever the tensor's size.
   Status batch_lookups();
 
   // The masked reads of each column (see kMinReadVars): a read of n variables from entry

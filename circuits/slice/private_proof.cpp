@@ -35,7 +35,8 @@ using slice_detail::node_error;
 // clamps, merged claims.
 // 4: lookups' columns in packs, every lookup's helpers in one commitment.
 // 5: batched lookups read their columns in place (each block's value after the rounds).
-constexpr uint32_t kPrivateVersion = 5;
+// 6: the lookups' table side public (u = 1 / (alpha - c(t)), no committed h_t).
+constexpr uint32_t kPrivateVersion = 6;
 
 // Everything both sides absorb before the first challenge.
 void absorb_statement(transcript::Transcript& t, const PrivateStatement& st, const Plan& p, const pcs::Params& params,
@@ -318,8 +319,8 @@ Result<std::vector<pcs::Claim>> claims_of(const Plan& p, const Ends& e, const Fp
   for (size_t li = 0; li < p.lookups.size(); ++li) {
     const LookupPlan& l = p.lookups[li];
     const lk::ZkClaims& c = e.lookups[li];
-    for (size_t k = 0; k < 4; ++k)
-      ZK_TRY(on_block(p.helper_member(li, k), p.helpers, 4 * li + k, c.point, c.helper_evals[k]));
+    for (size_t k = 0; k < lk::kZkHelpers; ++k)
+      ZK_TRY(on_block(p.helper_member(li, k), p.helpers, p.helper_block(li, k), c.point, c.helper_evals[k]));
     ZK_TRY(on_column(l.m_col, c.point, c.m_eval));
     const auto& be = e.lookup_blocks[li];
     for (size_t j = 0, i = 0; j < l.cols.size(); ++j)
@@ -892,13 +893,21 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
       in.witness_mask.push_back(layout.emplace_back(l.shape.witness.concat(masks)));
     }
     in.m = value_of(l.m_col), in.m_mask = mask_of(l.m_col);
-    const auto& table = public_tables.emplace_back(l.table.begin(), l.table.end());
+    public_tables.emplace_back(l.table.begin(), l.table.end());
     challenges.push_back(lk::zk_challenges(t, l.shape, false));
-    auto h = lk::zk_helpers(l.shape, in, table, challenges.back());
+    auto h = lk::zk_helpers(l.shape, in, challenges.back());
     if (!h.ok()) return make_error("private proof: " + lookup_name(m, l) + ": " + h.error());
     helper_values.push_back(std::move(*h));
   }
-  if (tamper.helpers) tamper.helpers(helper_values);
+  if (tamper.helpers) {
+    std::vector<Fp2> sums;
+    for (size_t li = 0; li < p.lookups.size(); ++li) {
+      auto s = lk::zk_table_sum(p.lookups[li].shape, lookup_tables[li].m, public_tables[li], challenges[li]);
+      if (!s.ok()) return make_error("private proof: " + s.error());
+      sums.push_back(*s);
+    }
+    tamper.helpers(helper_values, sums);
+  }
   std::vector<std::shared_ptr<const pcs::CommittedPoly>> hp;
   if (p.helpers.members() > 0) {
     std::vector<std::span<const Fp>> hb;
@@ -916,8 +925,8 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
   for (size_t li = 0; li < p.lookups.size(); ++li) {
     const LookupPlan& l = p.lookups[li];
     lk::ZkHelperTables ht;
-    for (size_t k = 0; k < 4; ++k) {
-      const size_t b = 4 * li + k;
+    for (size_t k = 0; k < lk::kZkHelpers; ++k) {
+      const size_t b = p.helper_block(li, k);
       std::tie(ht.values[k], ht.masks[k]) = p.helpers.block(hp[p.helpers.member(b)]->evaluations(), b);
     }
     const sc::Mask mask(T.subspan(l.off, sc::mask_entries(l.degrees)), l.degrees);

@@ -56,6 +56,7 @@
 #include <vector>
 
 #include "circuits/slice/slice_proof.hpp"
+#include "lookup/zk_logup.hpp"
 #include "pcs/hiding.hpp"
 
 namespace zks::circuits {
@@ -87,9 +88,10 @@ struct PrivateTamper {
   // Changes the committed columns themselves just before the commitment (the plan's
   // order; `outputs` are the model outputs' columns); nothing follows.
   std::function<void(std::vector<std::vector<Fp>>& columns, std::span<const size_t> outputs)> columns = {};
-  // Changes each lookup's helper tables (h_w0, h_w1, h_t0, h_t1, in plan order) just
-  // before they are committed; nothing follows.
-  std::function<void(std::vector<std::array<std::vector<Fp>, 4>>& helpers)> helpers = {};
+  // Changes each lookup's helper tables (h_w0, h_w1, in plan order) just before they are
+  // committed; nothing follows. `table_sums` are each lookup's table side's sum
+  // (lookup::zk_table_sum), what its h_w sums to when every row is in the table.
+  std::function<void(std::vector<lookup::ZkHelpers>& helpers, std::span<const Fp2> table_sums)> helpers = {};
   // Changes lookup i's block values (each witness column's blocks' f^ at the lookup's
   // point, column by column, which the proof shows and the opening proves) before they
   // are written; `weights` are each block's weight in its column's value (the sum the

@@ -1,5 +1,6 @@
 #include "lookup/zk_logup.hpp"
 
+#include <atomic>
 #include <bit>
 #include <cmath>
 #include <deque>
@@ -19,16 +20,15 @@ constexpr unsigned kMaxZkVars = 30;
 constexpr unsigned kMaxZkColumns = 8;
 const Fp2 kX(Fp::zero(), Fp::one());  // F_{p^2}'s generator: h = h0 + h1 X
 
-// The factors of the sumcheck, in this order. Each helper enters as one F_{p^2} table
-// h = h0 + h1 X (masked by R0 + R1 X), though it is committed as two F_p tables.
-enum Factor : unsigned { kEq, kSel, kTableSel, kHw, kHt, kM, kFirstWitness };
-// The proof's masked values: h_w0, h_w1, h_t0, h_t1 (what the opening proves), m, then
-// each witness column.
-constexpr size_t kHelperEvals = 4;
-size_t num_masked_evals(const ZkShape& s) { return kHelperEvals + 1 + s.columns; }
+// The factors of the sumcheck, in this order (kWeight is the table side's public u).
+// h_w enters as one F_{p^2} table h0 + h1 X (masked by R0 + R1 X), though it is
+// committed as two F_p tables.
+enum Factor : unsigned { kEq, kSel, kWeight, kHw, kM, kFirstWitness };
+// The proof's masked values: h_w0, h_w1 (what the opening proves), m, then each witness
+// column.
+size_t num_masked_evals(const ZkShape& s) { return kZkHelpers + 1 + s.columns; }
 unsigned witness_factor(unsigned c) { return kFirstWitness + c; }
-unsigned table_factor(const ZkShape& s, unsigned c) { return kFirstWitness + s.columns + c; }
-size_t num_factors(const ZkShape& s) { return kFirstWitness + 2 * size_t(s.columns); }
+size_t num_factors(const ZkShape& s) { return kFirstWitness + size_t(s.columns); }
 
 Status check_zk_shape(const ZkShape& s) {
   if (s.columns == 0 || s.columns > kMaxZkColumns)
@@ -44,8 +44,8 @@ Status check_zk_shape(const ZkShape& s) {
   return Status{};
 }
 
-// Which factors carry a mask: the helpers, m and the witness columns; not eq, the
-// selectors or the public table.
+// Which factors carry a mask: h_w, m and the witness columns; not eq, the selector or
+// the table's weights.
 std::vector<char> masked_factors(const ZkShape& s) {
   std::vector<char> out(num_factors(s), 0);
   for (unsigned j = kHw; j < kFirstWitness + s.columns; ++j) out[j] = 1;
@@ -55,21 +55,12 @@ std::vector<char> masked_factors(const ZkShape& s) {
 // The batched constraint as terms (see the header), gamma's powers applied.
 std::vector<sumcheck::Term> terms_of(const ZkShape& s, const Fp2& alpha, const Fp2& beta, const Fp2& gamma) {
   std::vector<sumcheck::Term> terms;
-  const Fp2 g2 = gamma * gamma;
-  auto side = [&](const Fp2& g, unsigned h, unsigned (*col)(const ZkShape&, unsigned), unsigned num) {
-    terms.push_back({g * alpha, {kEq, h}});
-    Fp2 bp = Fp2::one();
-    for (unsigned c = 0; c < s.columns; ++c, bp *= beta) terms.push_back({-(g * bp), {kEq, h, col(s, c)}});
-    terms.push_back({-g, {kEq, num}});
-  };
-  side(Fp2::one(), kHw, [](const ZkShape&, unsigned c) { return witness_factor(c); }, kSel);
-  side(gamma, kHt, table_factor, kM);
-  // The table side's numerator is m times [row < 2^table_vars]: rows of the
-  // zero-extension are not table rows, whatever m holds there (else a zero row could be
-  // looked up in a table without one).
-  terms.back().factors.push_back(kTableSel);
-  terms.push_back({g2, {kHw}});
-  terms.push_back({-g2, {kHt}});
+  terms.push_back({alpha, {kEq, kHw}});
+  Fp2 bp = Fp2::one();
+  for (unsigned c = 0; c < s.columns; ++c, bp *= beta) terms.push_back({-bp, {kEq, kHw, witness_factor(c)}});
+  terms.push_back({-Fp2::one(), {kEq, kSel}});
+  terms.push_back({gamma, {kHw}});
+  terms.push_back({-gamma, {kM, kWeight}});
   return terms;
 }
 
@@ -84,7 +75,8 @@ std::vector<unsigned> degrees_of(const ZkShape& s) {
 
 // A table of 2^k entries zero-extended to 2^n: its MLE at r is its own at r's first k
 // coordinates times prod of (1 - r_i) over the rest.
-Fp2 extended_eval(std::span<const Fp> table, unsigned k, std::span<const Fp2> r) {
+template <class T>
+Fp2 extended_eval(std::span<const T> table, unsigned k, std::span<const Fp2> r) {
   Fp2 v = poly::evaluate(table, r.first(k));
   for (size_t i = k; i < r.size(); ++i) v *= Fp2::one() - r[i];
   return v;
@@ -135,12 +127,17 @@ Status check_extended(const ZkShape& s, std::span<const Fp> values, std::span<co
   return Status{};
 }
 
-Status check_tables(const ZkShape& s, const ZkTables& in, std::span<const std::span<const Fp>> table) {
+Status check_witness(const ZkShape& s, const ZkTables& in) {
   if (in.witness.size() != s.columns || in.witness_mask.size() != s.columns)
     return make_error("zk lookup: " + std::to_string(in.witness.size()) + " witness columns for " +
                       std::to_string(s.columns));
   for (unsigned c = 0; c < s.columns; ++c)
     ZK_TRY(check_extended(s, in.witness[c], in.witness_mask[c], s.witness.padded_size(), "a witness column"));
+  return Status{};
+}
+
+Status check_tables(const ZkShape& s, const ZkTables& in, std::span<const std::span<const Fp>> table) {
+  ZK_TRY(check_witness(s, in));
   ZK_TRY(check_extended(s, in.m, in.m_mask, size_t(1) << s.table_vars, "m"));
   return check_table(s, table.size(), [&](size_t c) { return table[c].size(); });
 }
@@ -150,6 +147,31 @@ std::vector<Fp> zero_extended(std::span<const Fp> v, size_t n) {
   std::vector<Fp> out(n, Fp::zero());
   std::copy(v.begin(), v.end(), out.begin());
   return out;
+}
+
+// The table side's weights u[j] = 1 / (alpha - c(t_j)), one for each of the table's
+// 2^table_vars rows (zero past them: the argument's rows beyond the table are not table
+// rows, whatever m holds there). Refused, naming the row, where a denominator is zero.
+template <class Column>
+Result<std::vector<Fp2>> table_weights(const ZkShape& s, std::span<const Column> table, const ZkChallenges& ch) {
+  const size_t T = size_t(1) << s.table_vars;
+  std::vector<Fp2> u(T);
+  std::atomic<size_t> zero_row{T};
+  // Each piece inverted on its own (one inversion a piece), pieces in parallel.
+  util::ThreadPool::global().parallel_for(T, [&](size_t lo, size_t hi) {
+    for (size_t i = lo; i < hi; ++i) {
+      Fp2 v = Fp2::zero(), bp = Fp2::one();
+      for (unsigned c = 0; c < s.columns; ++c, bp *= ch.beta) v += bp * table[c][i];
+      u[i] = ch.alpha - v;
+      if (u[i].is_zero()) {
+        zero_row = i;
+        return;
+      }
+    }
+    field::batch_inverse(std::span<Fp2>(u).subspan(lo, hi - lo));
+  }, 1 << 12);
+  if (zero_row != T) return make_error("zk lookup: table row " + std::to_string(zero_row) + " is alpha");
+  return u;
 }
 
 // The tables of committed polynomials (values, then mask), as prove_zk is given them.
@@ -219,48 +241,43 @@ ZkChallenges zk_challenges(transcript::Transcript& t, const ZkShape& s, bool cha
   return {alpha, beta};
 }
 
-Result<ZkHelpers> zk_helpers(const ZkShape& shape, const ZkTables& in, std::span<const std::span<const Fp>> table,
-                             const ZkChallenges& ch) {
+Result<ZkHelpers> zk_helpers(const ZkShape& shape, const ZkTables& in, const ZkChallenges& ch) {
   ZK_TRY(check_zk_shape(shape));
-  ZK_TRY(check_tables(shape, in, table));
-  const size_t W = shape.witness.padded_size(), T = size_t(1) << shape.table_vars;
+  ZK_TRY(check_witness(shape, in));
+  const size_t W = shape.witness.padded_size();
   // One inversion for all (zero denominators are refused).
   const std::vector<uint8_t> real = shape.witness.real_mask();
-  std::vector<Fp2> den_w(W), den_t(T);
+  std::vector<Fp2> den(W);
   auto& pool = util::ThreadPool::global();
-  auto row_of = [&](auto&& col, size_t i) {
-    Fp2 v = Fp2::zero(), bp = Fp2::one();
-    for (unsigned c = 0; c < shape.columns; ++c, bp *= ch.beta) v += bp * col(c)[i];
-    return v;
-  };
-  pool.parallel_for(W, [&](size_t lo, size_t hi) {
-    for (size_t i = lo; i < hi; ++i) den_w[i] = ch.alpha - row_of([&](unsigned c) { return in.witness[c]; }, i);
-  }, 1 << 12);
-  pool.parallel_for(T, [&](size_t lo, size_t hi) {
-    for (size_t i = lo; i < hi; ++i) den_t[i] = ch.alpha - row_of([&](unsigned c) { return table[c]; }, i);
-  }, 1 << 12);
-  for (size_t i = 0; i < W; ++i)
-    if (real[i] && den_w[i].is_zero()) return make_error("zk lookup: witness row " + std::to_string(i) + " is alpha");
-  for (size_t i = 0; i < T; ++i)
-    if (den_t[i].is_zero()) return make_error("zk lookup: table row " + std::to_string(i) + " is alpha");
-  for (size_t i = 0; i < W; ++i)
-    if (!real[i]) den_w[i] = Fp2::one();  // not a row: h_w is 0 there
-  field::batch_inverse(std::span<Fp2>(den_w));
-  field::batch_inverse(std::span<Fp2>(den_t));
-  ZkHelpers h{std::vector<Fp>(W), std::vector<Fp>(W), std::vector<Fp>(T), std::vector<Fp>(T)};
   pool.parallel_for(W, [&](size_t lo, size_t hi) {
     for (size_t i = lo; i < hi; ++i) {
-      const Fp2 hw = real[i] ? den_w[i] : Fp2::zero();
+      Fp2 v = Fp2::zero(), bp = Fp2::one();
+      for (unsigned c = 0; c < shape.columns; ++c, bp *= ch.beta) v += bp * in.witness[c][i];
+      den[i] = real[i] ? ch.alpha - v : Fp2::one();  // not a row: h_w is 0 there
+    }
+  }, 1 << 12);
+  for (size_t i = 0; i < W; ++i)
+    if (real[i] && den[i].is_zero()) return make_error("zk lookup: witness row " + std::to_string(i) + " is alpha");
+  field::batch_inverse(std::span<Fp2>(den));
+  ZkHelpers h{std::vector<Fp>(W), std::vector<Fp>(W)};
+  pool.parallel_for(W, [&](size_t lo, size_t hi) {
+    for (size_t i = lo; i < hi; ++i) {
+      const Fp2 hw = real[i] ? den[i] : Fp2::zero();
       h[0][i] = hw.c0(), h[1][i] = hw.c1();
     }
   }, 1 << 12);
-  pool.parallel_for(T, [&](size_t lo, size_t hi) {
-    for (size_t i = lo; i < hi; ++i) {
-      const Fp2 ht = den_t[i] * in.m[i];
-      h[2][i] = ht.c0(), h[3][i] = ht.c1();
-    }
-  }, 1 << 12);
   return h;
+}
+
+Result<Fp2> zk_table_sum(const ZkShape& shape, std::span<const Fp> m, std::span<const std::span<const Fp>> table,
+                         const ZkChallenges& ch) {
+  ZK_TRY(check_zk_shape(shape));
+  ZK_TRY(check_table(shape, table.size(), [&](size_t c) { return table[c].size(); }));
+  auto u = table_weights(shape, table, ch);
+  if (!u.ok()) return make_error(u.error());
+  Fp2 sum = Fp2::zero();
+  for (size_t j = 0; j < u->size() && j < m.size(); ++j) sum += (*u)[j] * m[j];
+  return sum;
 }
 
 Result<ZkRoundsOutput> prove_zk_rounds(const ZkShape& shape, const ZkTables& in,
@@ -271,22 +288,21 @@ Result<ZkRoundsOutput> prove_zk_rounds(const ZkShape& shape, const ZkTables& in,
   ZK_TRY(check_tables(shape, in, table));
   const unsigned n = shape.num_vars;
   const size_t N = size_t(1) << n;
-  for (size_t k = 0; k < kHelperEvals; ++k)  // h_w over the witness rows, h_t over the table's
-    ZK_TRY(check_extended(shape, helpers.values[k], helpers.masks[k],
-                          k < 2 ? shape.witness.padded_size() : size_t(1) << shape.table_vars, "a helper"));
+  for (size_t k = 0; k < kZkHelpers; ++k)  // h_w over the witness rows
+    ZK_TRY(check_extended(shape, helpers.values[k], helpers.masks[k], shape.witness.padded_size(), "a helper"));
+  auto u = table_weights(shape, table, ch);
+  if (!u.ok()) return make_error(u.error());
+  u->resize(N, Fp2::zero());
   const std::vector<Fp2> tau = t.challenges("logup.zk.tau", n);
   const Fp2 gamma = t.challenge("logup.zk.gamma");
 
-  // The instance: eq and the selector as tables, the public table zero-extended.
+  // The instance: eq and the selector as tables, u zero-extended.
   const std::vector<uint8_t> real = shape.witness.real_mask();
   const std::vector<Fp2> eq = poly::eq_table(tau);
-  std::vector<Fp> sel(N, Fp::zero()), table_sel(N, Fp::zero());
+  std::vector<Fp> sel(N, Fp::zero());
   for (size_t i = 0; i < real.size(); ++i) sel[i] = real[i] ? Fp::one() : Fp::zero();
-  std::fill(table_sel.begin(), table_sel.begin() + (ptrdiff_t(1) << shape.table_vars), Fp::one());
-  std::vector<std::vector<Fp>> extended;
-  for (unsigned c = 0; c < shape.columns; ++c) extended.push_back(zero_extended(table[c], N));
-  // The helpers as F_{p^2} tables h0 + h1 X, their masks likewise (zero-extended).
-  std::array<std::vector<Fp2>, 4> joined;  // h_w, R_w, h_t, R_t
+  // h_w as an F_{p^2} table h0 + h1 X, its mask likewise (zero-extended).
+  std::array<std::vector<Fp2>, 2> joined;  // h_w, R_w
   const auto& hv = helpers.values;
   const auto& hm = helpers.masks;
   auto join = [&](std::span<const Fp> lo, std::span<const Fp> hi) {
@@ -296,25 +312,20 @@ Result<ZkRoundsOutput> prove_zk_rounds(const ZkShape& shape, const ZkTables& in,
     return out;
   };
   joined[0] = join(hv[0], hv[1]), joined[1] = join(hm[0], hm[1]);
-  joined[2] = join(hv[2], hv[3]), joined[3] = join(hm[2], hm[3]);
   // m and the witness columns zero-extended where they are shorter.
   std::deque<std::vector<Fp>> copies;
   auto full = [&](std::span<const Fp> v) {
     return v.size() == N ? v : std::span<const Fp>(copies.emplace_back(zero_extended(v, N)));
   };
   sumcheck::MaskedInstance mi;
-  mi.inst.factors = {std::span<const Fp2>(eq), std::span<const Fp>(sel), std::span<const Fp>(table_sel),
-                     std::span<const Fp2>(joined[0]), std::span<const Fp2>(joined[2])};
-  mi.masks = {{}, {}, {}, std::span<const Fp2>(joined[1]), std::span<const Fp2>(joined[3])};
+  mi.inst.factors = {std::span<const Fp2>(eq), std::span<const Fp>(sel), std::span<const Fp2>(*u),
+                     std::span<const Fp2>(joined[0])};
+  mi.masks = {{}, {}, {}, std::span<const Fp2>(joined[1])};
   mi.inst.factors.emplace_back(full(in.m));
   mi.masks.push_back(full(in.m_mask));
   for (unsigned c = 0; c < shape.columns; ++c) {
     mi.inst.factors.emplace_back(full(in.witness[c]));
     mi.masks.push_back(full(in.witness_mask[c]));
-  }
-  for (const auto& col : extended) {
-    mi.inst.factors.emplace_back(std::span<const Fp>(col));
-    mi.masks.emplace_back();
   }
   mi.inst.terms = terms_of(shape, ch.alpha, ch.beta, gamma);
   auto sc = sumcheck::prove_zk(mi, Fp2::zero(), mask, mask_root, t);
@@ -325,13 +336,12 @@ Result<ZkRoundsOutput> prove_zk_rounds(const ZkShape& shape, const ZkTables& in,
   auto& me = out.rounds.masked_evals;
   const Fp2 c = sumcheck::mask_factor(sc.point);
   auto at = [&](std::span<const Fp> v) { return extended_eval(v, unsigned(std::countr_zero(v.size())), sc.point); };
-  for (size_t k = 0; k < kHelperEvals; ++k) me.push_back(at(hv[k]) + c * at(hm[k]));
+  for (size_t k = 0; k < kZkHelpers; ++k) me.push_back(at(hv[k]) + c * at(hm[k]));
   ZK_ASSERT(sc.factor_evals[kHw] == me[0] + kX * me[1]);
-  ZK_ASSERT(sc.factor_evals[kHt] == me[2] + kX * me[3]);
   me.insert(me.end(), sc.factor_evals.begin() + kM, sc.factor_evals.begin() + kFirstWitness + shape.columns);
   t.absorb("logup.zk.masked_evals", std::span<const Fp2>(me));
   out.claims.point = sc.point;
-  for (size_t k = 0; k < kHelperEvals; ++k) out.claims.helper_evals[k] = me[k];
+  for (size_t k = 0; k < kZkHelpers; ++k) out.claims.helper_evals[k] = me[k];
   out.claims.m_eval = sc.factor_evals[kM];
   out.claims.witness_evals.assign(sc.factor_evals.begin() + kFirstWitness,
                                   sc.factor_evals.begin() + kFirstWitness + shape.columns);
@@ -350,34 +360,32 @@ Result<ZkClaims> verify_zk_rounds(const ZkShape& shape, std::span<const std::vec
   const std::vector<Fp2> tau = t.challenges("logup.zk.tau", n);
   transcript::charge_point(t, n);
   const Fp2 gamma = t.challenge("logup.zk.gamma");
-  transcript::charge_powers(t, 3);
+  transcript::charge_powers(t, 2);
   auto sub = sumcheck::verify_zk(Fp2::zero(), degrees_of(shape), mask_root, rounds.sumcheck, t);
   if (!sub.ok()) return make_error("zk lookup: " + sub.error());
-  // Every factor's value at r: eq, the selector and the table computed here, the
-  // masked ones from the proof (checked by the caller's opening).
+  // Every factor's value at r: eq, the selector and u computed here, the masked ones
+  // from the proof (checked by the caller's opening).
   const auto& r = sub->point;
   std::vector<Fp2> evals(num_factors(shape));
   evals[kEq] = poly::eq_eval(tau, r);
   const unsigned wv = shape.witness.num_vars();
   evals[kSel] = shape.witness.selector(std::span<const Fp2>(r).first(wv));
   for (size_t i = wv; i < n; ++i) evals[kSel] *= Fp2::one() - r[i];
-  evals[kTableSel] = Fp2::one();
-  for (size_t i = shape.table_vars; i < n; ++i) evals[kTableSel] *= Fp2::one() - r[i];
+  auto u = table_weights(shape, table, ch);
+  if (!u.ok()) return make_error(u.error());
+  evals[kWeight] = extended_eval(std::span<const Fp2>(*u), shape.table_vars, r);
   const auto& me = rounds.masked_evals;
   evals[kHw] = me[0] + kX * me[1];
-  evals[kHt] = me[2] + kX * me[3];
-  std::copy(me.begin() + kHelperEvals, me.end(), evals.begin() + kM);
-  for (unsigned c = 0; c < shape.columns; ++c)
-    evals[table_factor(shape, c)] = extended_eval(table[c], shape.table_vars, r);
+  std::copy(me.begin() + kZkHelpers, me.end(), evals.begin() + kM);
   const auto terms = terms_of(shape, ch.alpha, ch.beta, gamma);
   if (Status st = sumcheck::check_final(*sub, evals, {}, terms); !st)
     return make_error("zk lookup: " + st.error() + " (a looked-up row is not in the table, or a helper is wrong)");
   t.absorb("logup.zk.masked_evals", std::span<const Fp2>(me));
   ZkClaims out;
   out.point = r;
-  for (size_t k = 0; k < kHelperEvals; ++k) out.helper_evals[k] = me[k];
-  out.m_eval = me[kHelperEvals];
-  out.witness_evals.assign(me.begin() + kHelperEvals + 1, me.end());
+  for (size_t k = 0; k < kZkHelpers; ++k) out.helper_evals[k] = me[k];
+  out.m_eval = me[kZkHelpers];
+  out.witness_evals.assign(me.begin() + kZkHelpers + 1, me.end());
   out.final_mask = rounds.sumcheck.final_mask;
   out.rho = sub->rho;
   return out;
@@ -399,11 +407,15 @@ Result<ZkProverOutput> prove_zk(const ZkShape& shape, const ZkInput& in, const s
   const ZkTables tables = tables_of(shape, in);
   absorb_commitments(t, witness_comms, in.m->commitment());
   const ZkChallenges ch = zk_challenges(t, shape, false);
-  auto h = zk_helpers(shape, tables, in.table, ch);
+  auto h = zk_helpers(shape, tables, ch);
   if (!h.ok()) return make_error(h.error());
   const size_t N = size_t(1) << shape.num_vars;
   for (auto& v : *h) v.resize(N, Fp::zero());  // committed as 2^num_vars values each
-  if (in.tamper_helpers) in.tamper_helpers(*h);
+  if (in.tamper_helpers) {
+    auto sum = zk_table_sum(shape, tables.m, in.table, ch);
+    if (!sum.ok()) return make_error(sum.error());
+    in.tamper_helpers(*h, *sum);
+  }
   ZkProverOutput out;
   {
     // The masks from the seed and the transcript's state (this lookup's statement and
@@ -420,7 +432,7 @@ Result<ZkProverOutput> prove_zk(const ZkShape& shape, const ZkInput& in, const s
   *h = {};
   t.absorb("logup.zk.helper", out.proof.helper_root);
   ZkHelperTables ht;
-  for (size_t k = 0; k < kHelperEvals; ++k) {
+  for (size_t k = 0; k < kZkHelpers; ++k) {
     ht.values[k] = out.helpers[k]->evaluations().first(N);
     ht.masks[k] = out.helpers[k]->evaluations().subspan(N);
   }
@@ -428,7 +440,7 @@ Result<ZkProverOutput> prove_zk(const ZkShape& shape, const ZkInput& in, const s
   if (!rounds.ok()) return make_error(rounds.error());
   static_cast<ZkRounds&>(out.proof) = std::move(rounds->rounds);
   out.claims = std::move(rounds->claims);
-  for (size_t k = 0; k < kHelperEvals; ++k) out.claims.helpers[k] = out.helpers[k]->commitment();
+  for (size_t k = 0; k < kZkHelpers; ++k) out.claims.helpers[k] = out.helpers[k]->commitment();
   return out;
 }
 
@@ -445,8 +457,8 @@ Result<ZkClaims> verify_zk(const ZkShape& shape, std::span<const std::vector<Fp>
   auto out = verify_zk_rounds(shape, table, ch, proof, comms.mask_root, t);
   if (!out.ok()) return out;
   const uint32_t n = shape.num_vars;
-  for (size_t k = 0; k < kHelperEvals; ++k)
-    out->helpers[k] = pcs::Commitment{proof.helper_root, n + 1, std::vector<uint32_t>(4, n + 1), uint32_t(k)};
+  for (size_t k = 0; k < kZkHelpers; ++k)
+    out->helpers[k] = pcs::Commitment{proof.helper_root, n + 1, std::vector<uint32_t>(kZkHelpers, n + 1), uint32_t(k)};
   return out;
 }
 

@@ -8,29 +8,30 @@
 // the roots, and the roots alone are a hash of the witness multiset at alpha
 // (q_w = prod_i (alpha - c(w_i))). Masking each layer needs a mask polynomial per layer
 // whose values at the next layer's point stay independent of those the layer showed
-// (Libra's extra summed variable), with its own analysis. Helper columns need neither:
-// the prover commits (hiding) the fractions themselves after alpha and beta,
-//     h_w[i] = sel_i / (alpha - c(w_i)),   h_t[j] = m_j / (alpha - c(t_j)),
-// c(row) = sum_c beta^c row_c, and one masked sumcheck proves, batched by gamma,
-//     sum_x eq(tau, x) [h_w (alpha - c(w)) - sel](x)                 = 0  (h_w is right)
-//   + gamma   sum_x eq(tau, x) [h_t (alpha - c(t)) - m tsel](x)      = 0  (h_t is right)
-//   + gamma^2 sum_x [h_w - h_t](x)                                   = 0  (the sums agree)
-// (tsel = [row < 2^table_vars]) with claimed sum 0: no root, no layer, no sum is
-// shown. Every value it ends in is a masked evaluation (f^ = f + x_0 (1 - x_0) R) of a hiding commitment (the witness
-// columns, m, the helpers), or one the verifier computes (eq, the selector, the public
-// table). h is in F_{p^2}: each helper is two committed F_p tables (h = h0 + h1 X).
-// The cost: four more committed tables (h_w's over the witness rows, h_t's over the
-// table's), where LogUp-GKR commits nothing more.
+// (Libra's extra summed variable), with its own analysis. A helper column needs neither:
+// the prover commits (hiding) the witness side's fractions after alpha and beta,
+//     h_w[i] = sel_i / (alpha - c(w_i)),   c(row) = sum_c beta^c row_c,
+// and one masked sumcheck proves, batched by gamma,
+//     sum_x eq(tau, x) [h_w (alpha - c(w)) - sel](x)   = 0  (h_w is right)
+//   + gamma   sum_x [h_w - m u](x)                      = 0  (the sums agree)
+// with claimed sum 0: no root, no layer, no sum is shown. The table side's weights
+// u[j] = [j < 2^table_vars] / (alpha - c(t_j)) are public (the table is), so the
+// verifier computes u's MLE at the sumcheck's point itself and the table side commits
+// nothing but m (a helper h_t = m u, committed and checked by a second zerocheck, was
+// two more hiding tables of the table's size a lookup, until 2026-12-07). Every value
+// the sumcheck ends in is a masked evaluation (f^ = f + x_0 (1 - x_0) R) of a hiding
+// commitment (the witness columns, m, h_w), or one the verifier computes (eq, the
+// selector, u). h_w is in F_{p^2}: two committed F_p tables (h_w = h0 + h1 X).
 //
 // Sizes: the sumcheck runs over 2^num_vars entries. prove_zk's tables all have that
 // many (the witness columns' and m's hiding value tables, at least 2^13; the helpers
 // zero-padded to it). The phased form reads shorter tables zero-extended (ZkTables). The
 // witness layout's real rows are the selector's ones and every other row is zero; the
-// public table has at most 2^num_vars rows and is zero-extended, the extension's rows
-// kept out by tsel.
+// public table has at most 2^num_vars rows and u is zero past them, so rows of the
+// extension count nothing whatever m holds there.
 //
 // Soundness: alpha and beta as LogUp's (the caller absorbs the witness and m
-// commitments first); tau (num_vars / |F|); gamma (2 / |F|); the sumcheck's rounds.
+// commitments first); tau (num_vars / |F|); gamma (1 / |F|); the sumcheck's rounds.
 
 #include <array>
 #include <functional>
@@ -46,6 +47,9 @@ namespace zks::lookup {
 // The most blocks a witness layout has (a private proof's batched lookup reads its
 // tensors' columns in place, one block each; the verifier's cost is linear in them).
 constexpr size_t kMaxZkBlocks = 256;
+
+// The helper tables a lookup commits: h_w's two F_p halves.
+constexpr size_t kZkHelpers = 2;
 
 struct ZkShape {
   poly::BlockLayout witness;  // the real rows (padded size at most 2^num_vars)
@@ -64,9 +68,10 @@ struct ZkInput {
   const pcs::CommittedPoly* m = nullptr;
   std::vector<std::span<const Fp>> table;  // public columns of 2^table_vars rows
   hash::Digest mask_root{};                // the proof's mask table's commitment
-  // A cheating prover, for tamper tests: called with the helper tables (h_w0, h_w1,
-  // h_t0, h_t1) before they are committed; the prover then proves them as they are.
-  std::function<void(std::array<std::vector<Fp>, 4>&)> tamper_helpers = {};
+  // A cheating prover, for tamper tests: called with the helper tables (h_w0, h_w1)
+  // before they are committed, and the table side's sum (zk_table_sum) that h_w's must
+  // match; the prover then proves them as they are.
+  std::function<void(std::array<std::vector<Fp>, kZkHelpers>&, const Fp2& table_sum)> tamper_helpers = {};
 };
 
 // What the verifier holds before the proof: the commitments the lookup relies on. Both
@@ -77,8 +82,8 @@ struct ZkCommitments {
   hash::Digest mask_root{};
 };
 
-// The sumcheck's part of a proof: its rounds and f^ at its point of the helpers (4), m
-// and each witness column.
+// The sumcheck's part of a proof: its rounds and f^ at its point of the helpers, m and
+// each witness column.
 struct ZkRounds {
   sumcheck::ZkProof sumcheck;
   std::vector<Fp2> masked_evals;
@@ -88,7 +93,7 @@ struct ZkRounds {
 };
 
 struct ZkProof : ZkRounds {
-  hash::Digest helper_root{};  // one joint hiding commitment of h_w0, h_w1, h_t0, h_t1
+  hash::Digest helper_root{};  // one joint hiding commitment of h_w0 and h_w1
 
   void write(util::ByteWriter& w) const;  // the root, then the rounds
   static Result<ZkProof> read(util::ByteReader& r, const ZkShape& shape);
@@ -99,8 +104,8 @@ struct ZkProof : ZkRounds {
 // claim (sumcheck::final_mask_weights(degrees, rho, point)) with final_mask.
 struct ZkClaims {
   std::vector<Fp2> point;
-  std::array<pcs::Commitment, 4> helpers;  // prove_zk and verify_zk's (not the rounds')
-  std::array<Fp2, 4> helper_evals{};
+  std::array<pcs::Commitment, kZkHelpers> helpers;  // prove_zk and verify_zk's (not the rounds')
+  std::array<Fp2, kZkHelpers> helper_evals{};
   Fp2 m_eval;
   std::vector<Fp2> witness_evals;
   Fp2 final_mask, rho;
@@ -109,7 +114,7 @@ struct ZkClaims {
 struct ZkProverOutput {
   ZkProof proof;
   ZkClaims claims;
-  std::vector<std::shared_ptr<const pcs::CommittedPoly>> helpers;  // to open with the others (all four together)
+  std::vector<std::shared_ptr<const pcs::CommittedPoly>> helpers;  // to open with the others (both together)
 };
 
 // Proves the lookup; the mask is the sumcheck's slice of the proof's mask table (of
@@ -146,20 +151,23 @@ struct ZkTables {
 struct ZkChallenges {
   Fp2 alpha, beta;
 };
-using ZkHelpers = std::array<std::vector<Fp>, 4>;  // h_w0, h_w1, h_t0, h_t1
+using ZkHelpers = std::array<std::vector<Fp>, kZkHelpers>;  // h_w0, h_w1
 // Absorbs the shape and draws alpha and beta (charged to the ledger where `charge`, the
 // verifier's side). The shape must be valid (zk_lookup_degrees accepts it): callers take
 // it from their plan, not from a proof.
 ZkChallenges zk_challenges(transcript::Transcript& t, const ZkShape& shape, bool charge);
-// The helper tables, each as long as its nonzero part: h_w0 and h_w1 over the layout's
-// 2^witness.num_vars() rows, h_t0 and h_t1 over the table's 2^table_vars (zero beyond,
-// read zero-extended like ZkTables). Refused, naming the row, where a denominator is
-// zero.
-Result<ZkHelpers> zk_helpers(const ZkShape& shape, const ZkTables& in, std::span<const std::span<const Fp>> table,
-                             const ZkChallenges& ch);
+// The helper tables, as long as their nonzero part: h_w0 and h_w1 over the layout's
+// 2^witness.num_vars() rows (zero beyond, read zero-extended like ZkTables). Refused,
+// naming the row, where a denominator is zero.
+Result<ZkHelpers> zk_helpers(const ZkShape& shape, const ZkTables& in, const ZkChallenges& ch);
+// The table side's sum, sum_j m_j / (alpha - c(t_j)) over the table's rows: what the
+// witness side's h_w sums to when every looked-up row is in the table (tamper tests forge
+// helpers to it). Refused where a denominator is zero.
+Result<Fp2> zk_table_sum(const ZkShape& shape, std::span<const Fp> m, std::span<const std::span<const Fp>> table,
+                         const ZkChallenges& ch);
 // The helpers as committed: each one's values and mask (zero-extended like ZkTables).
 struct ZkHelperTables {
-  std::array<std::span<const Fp>, 4> values, masks;
+  std::array<std::span<const Fp>, kZkHelpers> values, masks;
 };
 struct ZkRoundsOutput {
   ZkRounds rounds;

@@ -260,11 +260,12 @@ TEST_CASE("a cheating private prover's witness is rejected", "[private][tamper]"
     // Every lookup's helpers are blocks of one commitment. One entry of the first
     // lookup's h_w moved; then the Requant off by one of the first section (its
     // remainder negative: a false row in the range lookup, the Requant equation kept)
-    // with each lookup's h_w made to sum to its h_t at row 0, which breaks that row's
-    // constraint h_w (alpha - c(w)) = sel instead.
-    using Helpers = std::vector<std::array<std::vector<Fp>, 4>>;
+    // with each lookup's h_w made to sum to its table side's sum at row 0, which breaks
+    // that row's constraint h_w (alpha - c(w)) = sel instead.
+    using Helpers = std::vector<zks::lookup::ZkHelpers>;
+    using Sums = std::span<const Fp2>;
     c::PrivateTamper moved;
-    moved.helpers = [](Helpers& h) { h.at(0)[0][0] += Fp::one(); };
+    moved.helpers = [](Helpers& h, Sums) { h.at(0)[0][0] += Fp::one(); };
     CHECK_THAT(rejection(k, proved(k, moved)), Catch::Contains("zk lookup"));
     c::PrivateTamper forged;
     const int64_t s = nodes[0].shift;
@@ -273,12 +274,12 @@ TEST_CASE("a cheating private prover's witness is rejected", "[private][tamper]"
       v[q0][0] += 1;
       limbs.at(q0).at(0)[0] -= int64_t(1) << s;
     };
-    forged.helpers = [](Helpers& hs) {
-      for (auto& h : hs) {
-        Fp w0 = Fp::zero(), w1 = Fp::zero(), t0 = Fp::zero(), t1 = Fp::zero();
+    forged.helpers = [](Helpers& hs, Sums sums) {
+      for (size_t l = 0; l < hs.size(); ++l) {
+        auto& h = hs[l];
+        Fp w0 = Fp::zero(), w1 = Fp::zero();
         for (size_t i = 0; i < h[0].size(); ++i) w0 += h[0][i], w1 += h[1][i];
-        for (size_t i = 0; i < h[2].size(); ++i) t0 += h[2][i], t1 += h[3][i];
-        h[0][0] += t0 - w0, h[1][0] += t1 - w1;
+        h[0][0] += sums[l].c0() - w0, h[1][0] += sums[l].c1() - w1;
       }
     };
     CHECK_THAT(rejection(k, proved(k, forged)), Catch::Contains("zk lookup"));

@@ -90,7 +90,7 @@ struct Proof {
 };
 
 // One joint hiding commitment of the layer's tables (largest first), then each lookup's
-// joint commitment of its four helpers.
+// joint commitment of its two helpers.
 enum Poly : size_t { kWp, kXp, kQp, kRemp, kYp, kMRange, kMFn, kMask, kFirstHelper };
 
 // The verifier's (and prover's) claims from what was drawn and shown.
@@ -120,9 +120,9 @@ std::vector<pcs::Claim> claims_of(const Public& pub, const Ends& e, const Fp2& l
   out.push_back(*pcs::masked_claim(kQp, e.fn.point, e.fn.witness_evals[0]));
   out.push_back(*pcs::masked_claim(kYp, e.fn.point, e.fn.witness_evals[1]));
   out.push_back(*pcs::masked_claim(kMFn, e.fn.point, e.fn.m_eval));
-  for (size_t k = 0; k < 4; ++k) {
+  for (size_t k = 0; k < lk::kZkHelpers; ++k) {
     out.push_back(*pcs::masked_claim(kFirstHelper + k, e.range.point, e.range.helper_evals[k]));
-    out.push_back(*pcs::masked_claim(kFirstHelper + 4 + k, e.fn.point, e.fn.helper_evals[k]));
+    out.push_back(*pcs::masked_claim(kFirstHelper + lk::kZkHelpers + k, e.fn.point, e.fn.helper_evals[k]));
   }
   // The four final masks on the mask table, one claim after lambda.
   const size_t values = size_t(1) << pcs::hiding_value_vars(pub.mask_size);
@@ -315,7 +315,7 @@ TEST_CASE("a layer with a private input proved in zero knowledge: MatMul, Requan
     p.maker_evals[1] += Fp2::one();
     CHECK_FALSE(verify(pub, p).ok());
     p = pf;
-    p.fn.masked_evals[5] += Fp2::one();
+    p.fn.masked_evals.at(lk::kZkHelpers + 1) += Fp2::one();  // q's
     CHECK_FALSE(verify(pub, p).ok());
     p = pf;
     p.opening[p.opening.size() / 2] ^= 1;

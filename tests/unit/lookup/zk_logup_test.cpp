@@ -114,7 +114,7 @@ struct Fixture {
     std::vector<pcs::Claim> out;
     for (unsigned c = 0; c < shape.columns; ++c) out.push_back(pcs::masked_claim(c, cl.point, cl.witness_evals[c]).value());
     out.push_back(pcs::masked_claim(m_index(), cl.point, cl.m_eval).value());
-    for (size_t k = 0; k < 4; ++k)
+    for (size_t k = 0; k < lk::kZkHelpers; ++k)
       out.push_back(pcs::masked_claim(committed.size() + k, cl.point, cl.helper_evals[k]).value());
     const size_t values = size_t(1) << (committed[mask_index()].num_vars() - 1);
     pcs::Claim g{mask_index(), {}, cl.final_mask, std::vector<Fp2>(values, Fp2::zero())};
@@ -124,7 +124,7 @@ struct Fixture {
     return out;
   }
 
-  std::function<void(std::array<std::vector<Fp>, 4>&)> tamper_helpers;
+  std::function<void(lk::ZkHelpers&, const Fp2&)> tamper_helpers;
 
   zks::Status prove() {
     Transcript t = statement();
@@ -287,18 +287,16 @@ TEST_CASE("a changed zk lookup proof is rejected", "[lookup][zk][tamper]") {
 
 TEST_CASE("forged helpers are rejected: a padding row or a real row made to balance the sums",
           "[lookup][zk][tamper]") {
-  // The witness has a row missing from the table, so sum h_w != sum h_t; the prover
-  // adds the difference to one entry of h_w, which balances the sums and breaks that
-  // entry's constraint h_w (alpha - c(w)) = sel.
+  // The witness has a row missing from the table, so sum h_w != sum m u (the table
+  // side's); the prover adds the difference to one entry of h_w, which balances the sums
+  // and breaks that entry's constraint h_w (alpha - c(w)) = sel.
   for (bool at_padding : {true, false}) {
     CAPTURE(at_padding);
     Fixture f(10, 1, zks::poly::PaddedShape({3000}), 16, /*drop_a_row=*/true);
-    f.tamper_helpers = [&](std::array<std::vector<Fp>, 4>& h) {
-      Fp2 sum_w = Fp2::zero(), sum_t = Fp2::zero();
-      for (size_t i = 0; i < h[0].size(); ++i) {
-        sum_w += Fp2(h[0][i], h[1][i]);
-        sum_t += Fp2(h[2][i], h[3][i]);
-      }
+    f.tamper_helpers = [&](lk::ZkHelpers& h, const Fp2& sum_t) {
+      Fp2 sum_w = Fp2::zero();
+      for (size_t i = 0; i < h[0].size(); ++i) sum_w += Fp2(h[0][i], h[1][i]);
+      REQUIRE(sum_w != sum_t);  // the dropped row
       const Fp2 diff = sum_t - sum_w;
       const size_t at = at_padding ? 3500 : 7;  // rows of 3000 real ones (padded to 4096)
       h[0][at] += diff.c0();
@@ -338,10 +336,10 @@ TEST_CASE("a zk lookup is bound to its commitments, and its helpers' masks are f
   REQUIRE((a.ok() && b.ok()));
   CHECK(a->proof.helper_root == first);  // the same statement: the same proof
   // The masks themselves (not only the roots, which the values move too) differ
-  // between the two lookups, and between the four helpers of one.
+  // between the two lookups, and between the two helpers of one.
   const size_t N = size_t(1) << f.shape.num_vars;
   auto mask_half = [&](const lk::ZkProverOutput& o, size_t k) { return o.helpers[k]->evaluations().subspan(N); };
-  for (size_t k = 0; k < 4; ++k) {
+  for (size_t k = 0; k < lk::kZkHelpers; ++k) {
     CHECK(!std::equal(mask_half(*a, k).begin(), mask_half(*a, k).end(), mask_half(*b, k).begin()));
     if (k > 0) CHECK(!std::equal(mask_half(*a, k).begin(), mask_half(*a, k).end(), mask_half(*a, 0).begin()));
   }
@@ -392,8 +390,8 @@ TEST_CASE("a zk lookup in phases reads short tables zero-extended", "[lookup][zk
   auto claims_of = [&](const lk::ZkClaims& cl, std::span<const pcs::CommittedPoly* const> all) {
     std::vector<pcs::Claim> out{short_claim(0, *all[0], wv, cl.point, cl.witness_evals[0]),
                                 short_claim(1, *all[1], tv, cl.point, cl.m_eval)};
-    for (size_t k = 0; k < 4; ++k)
-      out.push_back(short_claim(3 + k, *all[3 + k], k < 2 ? wv : tv, cl.point, cl.helper_evals[k]));
+    for (size_t k = 0; k < lk::kZkHelpers; ++k)
+      out.push_back(short_claim(3 + k, *all[3 + k], wv, cl.point, cl.helper_evals[k]));
     pcs::Claim g{2, {}, cl.final_mask, std::vector<Fp2>(size_t(1) << (cols[2].num_vars() - 1), Fp2::zero())};
     const auto w = sc::final_mask_weights(degrees, cl.rho, cl.point);
     std::copy(w.begin(), w.end(), g.weights.begin());
@@ -410,15 +408,15 @@ TEST_CASE("a zk lookup in phases reads short tables zero-extended", "[lookup][zk
     std::tie(in.m, in.m_mask) = first_of(cols[1], m.size());
     const std::vector<std::span<const Fp>> tab{table};
     const auto ch = lk::zk_challenges(t, shape, false);
-    auto h = lk::zk_helpers(shape, in, tab, ch).value();
-    CHECK((h[0].size() == (size_t(1) << wv) && h[2].size() == (size_t(1) << tv)));
+    auto h = lk::zk_helpers(shape, in, ch).value();
+    CHECK((h[0].size() == (size_t(1) << wv) && h[1].size() == (size_t(1) << wv)));
     helpers.clear();
-    for (size_t k = 0; k < 4; ++k) helpers.push_back(pcs::commit_hiding(h[k], seed_of(uint8_t(10 + k)), params).value());
+    for (size_t k = 0; k < lk::kZkHelpers; ++k) helpers.push_back(pcs::commit_hiding(h[k], seed_of(uint8_t(10 + k)), params).value());
     Run run;
     run.helper_root = helpers[0].commitment().root;
     for (const auto& hc : helpers) t.absorb("helper", hc.commitment().root);
     lk::ZkHelperTables ht;
-    for (size_t k = 0; k < 4; ++k) std::tie(ht.values[k], ht.masks[k]) = first_of(helpers[k], h[k].size());
+    for (size_t k = 0; k < lk::kZkHelpers; ++k) std::tie(ht.values[k], ht.masks[k]) = first_of(helpers[k], h[k].size());
     const sc::Mask mask(cols[2].evaluations().first(mask_values.size()), degrees);
     auto out = lk::prove_zk_rounds(shape, in, tab, ch, ht, mask, cols[2].commitment().root, t).value();
     run.rounds = out.rounds;
@@ -466,8 +464,7 @@ TEST_CASE("a zk lookup in phases reads short tables zero-extended", "[lookup][zk
     std::vector<Fp> longer(size_t(1) << (tv + 1), Fp::zero());
     in.witness = {longer}, in.witness_mask = {longer};
     std::tie(in.m, in.m_mask) = first_of(cols[1], m.size());
-    const std::vector<std::span<const Fp>> tab{table};
-    auto h = lk::zk_helpers(shape, in, tab, lk::zk_challenges(t, shape, false));
+    auto h = lk::zk_helpers(shape, in, lk::zk_challenges(t, shape, false));
     REQUIRE_FALSE(h.ok());
     CHECK_THAT(h.error(), Catch::Contains("a witness column has 32768 values"));
   }
