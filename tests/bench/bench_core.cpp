@@ -6,6 +6,7 @@
 #include <random>
 
 #include "field/ext2.hpp"
+#include "field/field.hpp"
 #include "hash/merkle.hpp"
 #include "lookup/logup.hpp"
 #include "lookup/zk_logup.hpp"
@@ -58,6 +59,23 @@ void BM_FpInverse(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_FpInverse);
+
+// field::batch_inverse of 2^16 entries: range(0) = 0 for F_p, 1 for F_{p^2}.
+template <class F>
+void batch_inverse_run(benchmark::State& state, F seed) {
+  std::vector<F> xs(size_t(1) << 16);
+  for (size_t i = 0; i < xs.size(); ++i) xs[i] = seed * F(Fp(i + 1));
+  for (auto _ : state) {
+    auto ys = xs;
+    zks::field::batch_inverse(std::span<F>(ys));
+    benchmark::DoNotOptimize(ys.data());
+  }
+}
+void BM_BatchInverse(benchmark::State& state) {
+  if (state.range(0) == 0) batch_inverse_run(state, Fp(0x1234567890abcdefull));
+  else batch_inverse_run(state, Fp2(Fp(0x1234567890abcdefull), Fp(99)));
+}
+BENCHMARK(BM_BatchInverse)->Arg(0)->Arg(1)->ArgName("ext")->Unit(benchmark::kMicrosecond);
 
 // Sumcheck prover for sum_x prod_{j<d} f_j(x) (range(1) = 0) or with eq (range(1) = 1).
 void BM_SumcheckProve(benchmark::State& state) {
