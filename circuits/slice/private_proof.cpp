@@ -510,6 +510,12 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
     for (size_t c = 0; c < p.columns(); ++c) values += size_t(1) << p.vars_of(c);
     ZKS_LOG_DEBUG("slice", "private proof: {} columns ({} values), {} linear maps, {} max checks, {} lookups",
                   p.columns(), values, p.linears.size(), p.products.size(), p.lookups.size());
+    for (const LookupPlan& l : p.lookups) {
+      size_t real = 0;
+      for (const auto& b : l.shape.witness.blocks()) real += b.real_count();
+      ZKS_LOG_DEBUG("slice", "private proof: {}: {} rows read (2^{} with padding), a table of 2^{}", lookup_name(m, l),
+                    real, l.shape.witness.num_vars(), l.table_vars);
+    }
   }
   if (inputs.size() != p.input_cols.size())
     return make_error("private proof: " + std::to_string(inputs.size()) + " inputs given, the model takes " +
@@ -922,6 +928,7 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
     t.absorb("private.helper_root", hp[0]->commitment().root);
   }
   helper_values = {};
+  lap("lookups' helpers");
   for (size_t li = 0; li < p.lookups.size(); ++li) {
     const LookupPlan& l = p.lookups[li];
     lk::ZkHelperTables ht;
