@@ -29,7 +29,7 @@ void assert_fail(const char* expr, const char* file, int line, const char* msg) 
 
 void tune_allocator_for_proving() {
 #if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__)
-  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_MMAP_MAX, 0);  // the heap only (glibc still maps where the heap cannot grow)
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
 #endif
 }
