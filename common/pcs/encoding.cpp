@@ -1,5 +1,6 @@
 #include "pcs/encoding.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <mutex>
 
@@ -66,7 +67,8 @@ std::vector<Fp> rs_encode(std::span<const Fp> c, unsigned log_blowup) {
   for (size_t j = 0; j < blocks; ++j) {
     Fp s = wN.pow(reverse_bits(j, log_blowup));
     std::span<Fp> blk(out.data() + j * n, n);
-    scale_by_powers(c, blk, Fp::one(), s);
+    if (j == 0) std::copy(c.begin(), c.end(), blk.begin());  // s_0 = 1
+    else scale_by_powers(c, blk, Fp::one(), s);
     ntt_dif(blk);
   }
   return out;
