@@ -149,6 +149,21 @@ std::vector<Fp> zero_extended(std::span<const Fp> v, size_t n) {
   return out;
 }
 
+// beta's powers 1, beta, beta^2, ... for each column.
+std::vector<Fp2> beta_powers(unsigned columns, const Fp2& beta) {
+  std::vector<Fp2> out(columns, Fp2::one());
+  for (unsigned c = 1; c < columns; ++c) out[c] = out[c - 1] * beta;
+  return out;
+}
+
+// alpha - c(row i) of columns `cols`, c(row) = sum_c beta^c row_c.
+template <class Columns>
+Fp2 denominator(const Columns& cols, std::span<const Fp2> bp, const Fp2& alpha, size_t i) {
+  Fp2 v = alpha - Fp2(cols[0][i]);
+  for (size_t c = 1; c < bp.size(); ++c) v -= bp[c] * cols[c][i];
+  return v;
+}
+
 // The table side's weights u[j] = 1 / (alpha - c(t_j)), one for each of the table's
 // 2^table_vars rows (zero past them: the argument's rows beyond the table are not table
 // rows, whatever m holds there). Refused, naming the row, where a denominator is zero.
@@ -157,12 +172,11 @@ Result<std::vector<Fp2>> table_weights(const ZkShape& s, std::span<const Column>
   const size_t T = size_t(1) << s.table_vars;
   std::vector<Fp2> u(T);
   std::atomic<size_t> zero_row{T};
+  const auto bp = beta_powers(s.columns, ch.beta);
   // Each piece inverted on its own (one inversion a piece), pieces in parallel.
   util::ThreadPool::global().parallel_for(T, [&](size_t lo, size_t hi) {
     for (size_t i = lo; i < hi; ++i) {
-      Fp2 v = Fp2::zero(), bp = Fp2::one();
-      for (unsigned c = 0; c < s.columns; ++c, bp *= ch.beta) v += bp * table[c][i];
-      u[i] = ch.alpha - v;
+      u[i] = denominator(table, bp, ch.alpha, i);
       if (u[i].is_zero()) {
         zero_row = i;
         return;
@@ -249,12 +263,10 @@ Result<ZkHelpers> zk_helpers(const ZkShape& shape, const ZkTables& in, const ZkC
   const std::vector<uint8_t> real = shape.witness.real_mask();
   std::vector<Fp2> den(W);
   auto& pool = util::ThreadPool::global();
+  const auto bp = beta_powers(shape.columns, ch.beta);
   pool.parallel_for(W, [&](size_t lo, size_t hi) {
-    for (size_t i = lo; i < hi; ++i) {
-      Fp2 v = Fp2::zero(), bp = Fp2::one();
-      for (unsigned c = 0; c < shape.columns; ++c, bp *= ch.beta) v += bp * in.witness[c][i];
-      den[i] = real[i] ? ch.alpha - v : Fp2::one();  // not a row: h_w is 0 there
-    }
+    for (size_t i = lo; i < hi; ++i)  // not a row: h_w is 0 there
+      den[i] = real[i] ? denominator(in.witness, bp, ch.alpha, i) : Fp2::one();
   }, 1 << 12);
   for (size_t i = 0; i < W; ++i)
     if (real[i] && den[i].is_zero()) return make_error("zk lookup: witness row " + std::to_string(i) + " is alpha");
