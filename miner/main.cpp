@@ -10,7 +10,7 @@
 #include "util/memory.hpp"
 
 int main(int argc, char** argv) {
-  zks::util::tune_allocator_for_proving();
+  zks::util::tune_allocator_for_proving(/*heap_only=*/false);  // a daemon
   zks::miner::MinerConfig cfg;
   std::vector<std::string> allow;
   std::string log_level = "info";

@@ -7,7 +7,7 @@
 #include "util/thread_pool.hpp"
 
 int main(int argc, char** argv) {
-  zks::util::tune_allocator_for_proving();
+  zks::util::tune_allocator_for_proving(/*heap_only=*/true);
   CLI::App app{"zkslice: verifiable inference. Compile, prove and verify ONNX models."};
   app.require_subcommand(1);
   size_t threads = 0;

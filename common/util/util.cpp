@@ -27,10 +27,13 @@ void assert_fail(const char* expr, const char* file, int line, const char* msg) 
   std::abort();
 }
 
-void tune_allocator_for_proving() {
+void tune_allocator_for_proving(bool heap_only) {
 #if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__)
-  mallopt(M_MMAP_MAX, 0);  // the heap only (glibc still maps where the heap cannot grow)
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  if (heap_only) mallopt(M_MMAP_MAX, 0);  // glibc still maps where the heap cannot grow
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
+#else
+  (void)heap_only;
 #endif
 }
 

@@ -71,7 +71,7 @@ struct SumcheckCase {
 }  // namespace
 
 int main(int argc, char** argv) {
-  zks::util::tune_allocator_for_proving();
+  zks::util::tune_allocator_for_proving(true);
   const bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
   be::Gpu* g = be::gpu();
   if (!g) {

@@ -18,7 +18,7 @@ namespace c = zks::circuits;
 namespace model = zks::model;
 
 // As the CLI and the miner run (before any thread starts).
-const bool kAllocatorTuned = (zks::util::tune_allocator_for_proving(), true);
+const bool kAllocatorTuned = (zks::util::tune_allocator_for_proving(true), true);
 
 struct Net {
   model::QModel q;

@@ -117,7 +117,7 @@ int measure(const std::string& name, const std::vector<int>& counts, const std::
 }  // namespace
 
 int main(int argc, char** argv) {
-  zks::util::tune_allocator_for_proving();
+  zks::util::tune_allocator_for_proving(true);
   std::vector<int> counts = {1, 2, 3, 4}, cuts;
   int rounds = 3, threads = 0, status = 0;
   std::vector<std::string> names;

@@ -265,7 +265,16 @@ TEST_CASE("a cheating private prover's witness is rejected", "[private][tamper]"
     using Helpers = std::vector<zks::lookup::ZkHelpers>;
     using Sums = std::span<const Fp2>;
     c::PrivateTamper moved;
-    moved.helpers = [](Helpers& h, Sums) { h.at(0)[0][0] += Fp::one(); };
+    size_t balanced = 0;  // an honest run's helpers sum to the table sides' sums
+    moved.helpers = [&](Helpers& h, Sums sums) {
+      for (size_t l = 0; l < h.size(); ++l) {
+        Fp2 w = Fp2::zero();
+        for (size_t i = 0; i < h[l][0].size(); ++i) w += Fp2(h[l][0][i], h[l][1][i]);
+        balanced += w == sums[l];
+      }
+      CHECK(balanced == h.size());
+      h.at(0)[0][0] += Fp::one();
+    };
     CHECK_THAT(rejection(k, proved(k, moved)), Catch::Contains("zk lookup"));
     c::PrivateTamper forged;
     const int64_t s = nodes[0].shift;
@@ -274,15 +283,18 @@ TEST_CASE("a cheating private prover's witness is rejected", "[private][tamper]"
       v[q0][0] += 1;
       limbs.at(q0).at(0)[0] -= int64_t(1) << s;
     };
-    forged.helpers = [](Helpers& hs, Sums sums) {
+    size_t unbalanced = 0;  // lookups whose sums the false row breaks (the range lookup)
+    forged.helpers = [&](Helpers& hs, Sums sums) {
       for (size_t l = 0; l < hs.size(); ++l) {
         auto& h = hs[l];
         Fp w0 = Fp::zero(), w1 = Fp::zero();
         for (size_t i = 0; i < h[0].size(); ++i) w0 += h[0][i], w1 += h[1][i];
+        if (Fp2(w0, w1) != sums[l]) ++unbalanced;
         h[0][0] += sums[l].c0() - w0, h[1][0] += sums[l].c1() - w1;
       }
     };
     CHECK_THAT(rejection(k, proved(k, forged)), Catch::Contains("zk lookup"));
+    CHECK(unbalanced >= 1);
   }
   SECTION("a lookup's block value changed: the blocks' sum, or the opening") {
     // A batched lookup reads its tensors' columns in place; the proof shows each block's

@@ -179,6 +179,28 @@ TEST_CASE("F_p2 batch inverse", "[field]") {
   for (size_t i = 0; i < xs.size(); ++i) REQUIRE(ys[i] == xs[i].inverse());
 }
 
+TEST_CASE("batch inverse of every short length, zeros on any chain, both fields", "[field]") {
+  std::mt19937_64 rng(9);
+  for (size_t n = 0; n <= 11; ++n) {
+    CAPTURE(n);
+    std::vector<Fp> xs;
+    std::vector<Fp2> zs;
+    for (size_t i = 0; i < n; ++i) {
+      const bool zero = (i * 7 + n) % 5 == 0;
+      xs.push_back(zero ? Fp::zero() : Fp(rng()));
+      zs.push_back(zero ? Fp2::zero() : random_fp2(rng));
+    }
+    auto ys = xs;
+    auto ws = zs;
+    zks::field::batch_inverse(ys);
+    zks::field::batch_inverse(ws);
+    for (size_t i = 0; i < n; ++i) {
+      REQUIRE(ys[i] == xs[i].inverse());
+      REQUIRE(ws[i] == zs[i].inverse());
+    }
+  }
+}
+
 TEST_CASE("field serialization round trips and refuses non-canonical bytes", "[field]") {
   std::mt19937_64 rng(8);
   zks::util::ByteWriter w;

@@ -290,6 +290,20 @@ TEST_CASE("forged helpers are rejected: a padding row or a real row made to bala
   // The witness has a row missing from the table, so sum h_w != sum m u (the table
   // side's); the prover adds the difference to one entry of h_w, which balances the sums
   // and breaks that entry's constraint h_w (alpha - c(w)) = sel.
+  {
+    // The target is right: an honest witness's h_w sums to zk_table_sum's value.
+    Fixture honest(10, 1, zks::poly::PaddedShape({3000}), 16);
+    bool called = false;
+    honest.tamper_helpers = [&](lk::ZkHelpers& h, const Fp2& sum_t) {
+      Fp2 sum_w = Fp2::zero();
+      for (size_t i = 0; i < h[0].size(); ++i) sum_w += Fp2(h[0][i], h[1][i]);
+      CHECK(sum_w == sum_t);
+      called = true;
+    };
+    REQUIRE(honest.prove().ok());
+    CHECK(called);
+    CHECK(honest.verify().ok());
+  }
   for (bool at_padding : {true, false}) {
     CAPTURE(at_padding);
     Fixture f(10, 1, zks::poly::PaddedShape({3000}), 16, /*drop_a_row=*/true);
