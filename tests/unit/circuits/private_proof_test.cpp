@@ -264,14 +264,15 @@ TEST_CASE("a cheating private prover's witness is rejected", "[private][tamper]"
     // that row's constraint h_w (alpha - c(w)) = sel instead.
     using Helpers = std::vector<zks::lookup::ZkHelpers>;
     using Sums = std::span<const Fp2>;
+    auto helper_sum = [](const zks::lookup::ZkHelpers& h) {  // sum h_w, h_w = h0 + h1 X
+      Fp2 sum = Fp2::zero();
+      for (size_t i = 0; i < h[0].size(); ++i) sum += Fp2(h[0][i], h[1][i]);
+      return sum;
+    };
     c::PrivateTamper moved;
     size_t balanced = 0;  // an honest run's helpers sum to the table sides' sums
     moved.helpers = [&](Helpers& h, Sums sums) {
-      for (size_t l = 0; l < h.size(); ++l) {
-        Fp2 w = Fp2::zero();
-        for (size_t i = 0; i < h[l][0].size(); ++i) w += Fp2(h[l][0][i], h[l][1][i]);
-        balanced += w == sums[l];
-      }
+      for (size_t l = 0; l < h.size(); ++l) balanced += helper_sum(h[l]) == sums[l];
       CHECK(balanced == h.size());
       h.at(0)[0][0] += Fp::one();
     };
@@ -286,11 +287,9 @@ TEST_CASE("a cheating private prover's witness is rejected", "[private][tamper]"
     size_t unbalanced = 0;  // lookups whose sums the false row breaks (the range lookup)
     forged.helpers = [&](Helpers& hs, Sums sums) {
       for (size_t l = 0; l < hs.size(); ++l) {
-        auto& h = hs[l];
-        Fp w0 = Fp::zero(), w1 = Fp::zero();
-        for (size_t i = 0; i < h[0].size(); ++i) w0 += h[0][i], w1 += h[1][i];
-        if (Fp2(w0, w1) != sums[l]) ++unbalanced;
-        h[0][0] += sums[l].c0() - w0, h[1][0] += sums[l].c1() - w1;
+        const Fp2 w = helper_sum(hs[l]);
+        if (w != sums[l]) ++unbalanced;
+        hs[l][0][0] += sums[l].c0() - w.c0(), hs[l][1][0] += sums[l].c1() - w.c1();
       }
     };
     CHECK_THAT(rejection(k, proved(k, forged)), Catch::Contains("zk lookup"));

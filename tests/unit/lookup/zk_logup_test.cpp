@@ -160,6 +160,13 @@ struct Fixture {
   zks::Status verify() const { return verify(proof, opening); }
 };
 
+// sum h_w over the helper's rows (h_w = h0 + h1 X).
+Fp2 helper_sum(const lk::ZkHelpers& h) {
+  Fp2 sum = Fp2::zero();
+  for (size_t i = 0; i < h[0].size(); ++i) sum += Fp2(h[0][i], h[1][i]);
+  return sum;
+}
+
 zks::poly::BlockLayout two_blocks() {
   return zks::poly::BlockLayout({zks::poly::PaddedShape({30, 50}), zks::poly::PaddedShape({700})});
 }
@@ -295,9 +302,7 @@ TEST_CASE("forged helpers are rejected: a padding row or a real row made to bala
     Fixture honest(10, 1, zks::poly::PaddedShape({3000}), 16);
     bool called = false;
     honest.tamper_helpers = [&](lk::ZkHelpers& h, const Fp2& sum_t) {
-      Fp2 sum_w = Fp2::zero();
-      for (size_t i = 0; i < h[0].size(); ++i) sum_w += Fp2(h[0][i], h[1][i]);
-      CHECK(sum_w == sum_t);
+      CHECK(helper_sum(h) == sum_t);
       called = true;
     };
     REQUIRE(honest.prove().ok());
@@ -308,8 +313,7 @@ TEST_CASE("forged helpers are rejected: a padding row or a real row made to bala
     CAPTURE(at_padding);
     Fixture f(10, 1, zks::poly::PaddedShape({3000}), 16, /*drop_a_row=*/true);
     f.tamper_helpers = [&](lk::ZkHelpers& h, const Fp2& sum_t) {
-      Fp2 sum_w = Fp2::zero();
-      for (size_t i = 0; i < h[0].size(); ++i) sum_w += Fp2(h[0][i], h[1][i]);
+      const Fp2 sum_w = helper_sum(h);
       REQUIRE(sum_w != sum_t);  // the dropped row
       const Fp2 diff = sum_t - sum_w;
       const size_t at = at_padding ? 3500 : 7;  // rows of 3000 real ones (padded to 4096)
