@@ -349,7 +349,7 @@ Result<size_t> Planner::divide(size_t k, const poly::PaddedShape& out, const Ope
     // The width the bound asks for, at most 45 bits: a wider excess is refused when
     // proving (the run knows; the plan has only the bound).
     const unsigned G = std::min(45u, unsigned(std::ceil(std::log2(excess + 2))));
-    d.excess_cols = excess_limbs(k, out, G, tops);
+    d.excess_cols = limbs(k, out, G, tops);
     d.excess_bits = G;
     col_max_[d.q_col] = std::ldexp(1.0, int(G)) + in_max();  // |q| = |y +- c| as proved
     // q - y - c (2y - lo - hi) / (hi - lo) = 0
@@ -371,7 +371,7 @@ Result<size_t> Planner::divide(size_t k, const poly::PaddedShape& out, const Ope
   needs_range_.push_back({d.y_col, k});
   p_.steps.emplace_back(Step::Div, p_.divs.size());
   p_.divs.push_back(d);
-  ZK_TRY(offset_copies(k, out, tops));
+  ZK_TRY(check_tops(k, out, tops));
   // P = b q.
   auto bq = copy_to(k, b.col, b.index, out);
   if (!bq.ok()) return bq;

@@ -169,21 +169,17 @@ Status Planner::add_linear(size_t k, LinearPlan lp, const poly::PaddedShape& out
   for (const auto& in : lp.ins) lp.kv = std::max(lp.kv, p_.col_shape[in.col].num_vars());
   lp.q_col = lp.range_only ? SIZE_MAX : new_col(out);
   // Limbs of 16 bits and a top limb of t = s - 16 (L - 1) bits (rule 3), each in
-  // [0, 2^16) by the 16-bit range lookup; a top limb l of t < 16 bits also has
-  // l + 2^16 - 2^t in [0, 2^16) (a copy with that offset, below), so l < 2^t. Every
-  // limb then shares one table, where a table per width was a lookup per width.
+  // [0, 2^16) by the 16-bit range lookup, a top limb of t < 16 bits made exact by
+  // check_tops (a bit check at t = 1, else an offset copy).
   std::vector<std::pair<size_t, unsigned>> tops;  // limbs of fewer than 16 bits: (column, bits)
-  for (unsigned done = 0; done < lp.shift; done += kLimbBits) {
-    lp.limb_cols.push_back(new_col(out));
+  lp.limb_cols = limbs(k, out, lp.shift, tops);
+  for (unsigned done = 0; done < lp.shift; done += kLimbBits)
     lp.limb_bits.push_back(std::min(kLimbBits, lp.shift - done));
-    range16(k, lp.limb_cols.back());
-  }
-  if (lp.limb_bits.size() && lp.limb_bits.back() < kLimbBits)
-    tops.emplace_back(lp.limb_cols.back(), lp.limb_bits.back());
   // Clamping (LinearPlan::excess_cols): an excess of up to G bits, where the range
   // analysis bounds q_full. Soundness needs the Requant equation exact over the
-  // integers, 2^(s + G) <= 2^61: full 16-bit limbs when their 16 L bits meet that,
-  // else a top limb of exact width (as the remainder's).
+  // integers, 2^(s + G) <= 2^61: full 16-bit limbs when their 16 L bits meet that and
+  // the top limb would need an offset copy, else a top limb of exact width (a one-bit
+  // top is a bit check, cheaper than a limb in the range lookup).
   if (needs_range) {
     const double half = lp.shift == 0 ? 0.0 : std::ldexp(1.0, int(lp.shift) - 1);
     const double q_hi = std::floor((max_acc + half) / std::ldexp(1.0, int(lp.shift)));
@@ -192,12 +188,12 @@ Status Planner::add_linear(size_t k, LinearPlan lp, const poly::PaddedShape& out
     if (excess > 0) {
       const unsigned G = unsigned(std::ceil(std::log2(excess + 2)));
       const unsigned L = (G + kLimbBits - 1) / kLimbBits;
-      const bool full = lp.shift + kLimbBits * L <= 61;
+      const bool full = G % kLimbBits != 1 && lp.shift + kLimbBits * L <= 61;
       if (!full && lp.shift + G > 61)
         return step_error(m_, k,
                           "its requantization may clamp by 2^" + std::to_string(G) + " (too wide for a private proof)");
       lp.excess_bits = full ? kLimbBits * L : G;
-      lp.excess_cols = excess_limbs(k, out, lp.excess_bits, tops);
+      lp.excess_cols = limbs(k, out, lp.excess_bits, tops);
     }
   }
   // Factors: acc (masked by S), the reader's columns (masked by their commitments), sel.
@@ -240,7 +236,6 @@ Status Planner::add_linear(size_t k, LinearPlan lp, const poly::PaddedShape& out
   }
   lp.requantizes = needs_range;
   if (needs_range) needs_range_.push_back({lp.q_col, k});
-  for (size_t c : lp.limb_cols) col_max_[c] = std::ldexp(1.0, kLimbBits);
   if (!needs_range && !lp.range_only && shift == 0) {  // a derived column: its accumulator's bound
     double mx = 0;
     for (size_t o = 0; o < bound.size(); ++o) mx = std::max(mx, bound[o] + std::fabs(double(lp.bias[o])));
@@ -250,24 +245,35 @@ Status Planner::add_linear(size_t k, LinearPlan lp, const poly::PaddedShape& out
   lp.derived = !node_output;
   p_.steps.emplace_back(Step::Linear, p_.linears.size());
   p_.linears.push_back(std::move(lp));
-  return offset_copies(k, out, tops);
+  return check_tops(k, out, tops);
 }
 
-std::vector<size_t> Planner::excess_limbs(size_t k, const poly::PaddedShape& out, unsigned bits,
-                                          std::vector<std::pair<size_t, unsigned>>& tops) {
+std::vector<size_t> Planner::limbs(size_t k, const poly::PaddedShape& out, unsigned bits,
+                                   std::vector<std::pair<size_t, unsigned>>& tops) {
   std::vector<size_t> cols;
   for (unsigned done = 0; done < bits; done += kLimbBits) {
+    const unsigned b = std::min(kLimbBits, bits - done);
     cols.push_back(new_col(out));
-    range16(k, cols.back());
-    col_max_[cols.back()] = std::ldexp(1.0, kLimbBits);
+    if (b > 1) range16(k, cols.back());  // a one-bit top: check_tops's bit check alone
+    col_max_[cols.back()] = std::ldexp(1.0, int(b));
+    if (b < kLimbBits) tops.emplace_back(cols.back(), b);
   }
-  if (bits % kLimbBits != 0) tops.emplace_back(cols.back(), bits % kLimbBits);
   return cols;
 }
 
-Status Planner::offset_copies(size_t k, const poly::PaddedShape& out,
-                              const std::vector<std::pair<size_t, unsigned>>& tops) {
+Status Planner::check_tops(size_t k, const poly::PaddedShape& out,
+                           const std::vector<std::pair<size_t, unsigned>>& tops) {
   for (const auto& [col, t] : tops) {
+    if (t == 1) {  // b (b - 1) = 0 at every output
+      ProductCheck pc;
+      pc.node = k, pc.what = "bit", pc.out = out, pc.nv = std::max(kMinReadVars, out.num_vars());
+      pc.factors = {{col, 0, 0}};
+      pc.terms = {{Fp2::one(), {0, 0, 1}}, {-Fp2::one(), {0, 1}}};  // factor 1: sel
+      const std::vector<char> masked = {1, 0};
+      pc.degrees = sc::masked_degrees(pc.nv, pc.terms, masked, true);
+      p_.products.push_back(std::move(pc));
+      continue;
+    }
     auto e = std::make_shared<std::vector<Entry>>();
     const uint64_t N = out.real_count();
     for (uint64_t o = 0; o < N; ++o) e->push_back({uint32_t(o), uint32_t(o), 1});

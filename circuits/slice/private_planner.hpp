@@ -57,13 +57,15 @@ class Planner {
   Status add_linear(size_t k, LinearPlan lp, const poly::PaddedShape& out, int shift, const std::vector<double>& bound,
                     bool needs_range, bool node_output = true);
 
-  // A value of `bits` bits in 16-bit limbs (lowest first), each range-checked; a top limb
-  // of t < 16 bits goes to `tops` (offset_copies makes it exact).
-  std::vector<size_t> excess_limbs(size_t k, const poly::PaddedShape& out, unsigned bits,
-                                   std::vector<std::pair<size_t, unsigned>>& tops);
+  // A value of `bits` bits in 16-bit limbs (lowest first), each range-checked but a
+  // one-bit top; a top limb of t < 16 bits goes to `tops` (check_tops makes it exact).
+  std::vector<size_t> limbs(size_t k, const poly::PaddedShape& out, unsigned bits,
+                            std::vector<std::pair<size_t, unsigned>>& tops);
 
-  // Each top limb l of t < 16 bits: l + 2^16 - 2^t in [0, 2^16) too, so l < 2^t.
-  Status offset_copies(size_t k, const poly::PaddedShape& out, const std::vector<std::pair<size_t, unsigned>>& tops);
+  // Each top limb l of t < 16 bits made exact: at t = 1, l (l - 1) = 0 by a product
+  // check (a "bit" check); else l + 2^16 - 2^t in [0, 2^16) too (an offset copy in the
+  // range lookup), so l < 2^t.
+  Status check_tops(size_t k, const poly::PaddedShape& out, const std::vector<std::pair<size_t, unsigned>>& tops);
 
   // The clamp's product c (y - lo) (hi - y) (to be 0 at every output), c = sum_j 2^(16 j)
   // c_j in limbs; factor y is `y`, c_j is e[j]; (y - lo)(hi - y) = -y^2 + (lo + hi) y - lo hi.

@@ -36,7 +36,7 @@ using slice_detail::node_error;
 // 4: lookups' columns in packs, every lookup's helpers in one commitment.
 // 5: batched lookups read their columns in place (each block's value after the rounds).
 // 6: the lookups' table side public (u = 1 / (alpha - c(t)), no committed h_t).
-constexpr uint32_t kPrivateVersion = 6;
+constexpr uint32_t kPrivateVersion = 7;
 
 // Everything both sides absorb before the first challenge.
 void absorb_statement(transcript::Transcript& t, const PrivateStatement& st, const Plan& p, const pcs::Params& params,

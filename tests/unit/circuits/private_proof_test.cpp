@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <random>
 
+#include "circuits/slice/private_plan.hpp"
 #include "unit/circuits/private_case.hpp"
 
 using namespace zks::test::priv;
@@ -227,6 +228,56 @@ TEST_CASE("malformed private proofs and files are rejected with a reason, never 
   auto huge = bytes;
   huge[8] = huge[9] = huge[10] = huge[11] = 0xff;  // the output count
   CHECK_FALSE(c::PrivateProofFile::read(huge).ok());
+}
+
+TEST_CASE("one-bit top limbs: a bit check each, no range lookup", "[private][tamper]") {
+  // A remainder of 17 bits (shift 17) or an excess of 17 bits is a 16-bit limb and a
+  // top limb b with b (b - 1) = 0, where b was range-checked and its offset copy too.
+  using Tensors = std::map<int, std::vector<int64_t>>;
+  using Limbs = std::map<int, std::vector<std::vector<int64_t>>>;
+  auto bit_checks = [](const Case& k) {
+    auto plan = c::private_detail::make_private_plan(k.m.q);
+    REQUIRE(plan.ok());
+    size_t n = 0;
+    for (const auto& pc : plan->products) n += pc.what == "bit";
+    return n;
+  };
+  SECTION("a remainder's top bit raised to 2 (q - 1): the bit check") {
+    const Case k = load("sklearn_mlp");  // Gemm (shift 17), Relu, ...
+    const auto& n0 = k.m.q.nodes[0];
+    REQUIRE(n0.op == "Gemm");
+    REQUIRE(n0.shift == 17);
+    CHECK(bit_checks(k) >= 1);
+    CHECK(rejection(k, proved(k)).empty());
+    const int q0 = n0.outputs[0];
+    c::PrivateTamper t;
+    t.values = [&](Tensors& v, Limbs& limbs) {  // acc + half = 2^17 (q - 1) + l0 + 2^16 (b + 2)
+      v[q0][0] -= 1;
+      limbs.at(q0).at(1)[0] += 2;
+    };
+    CHECK_THAT(rejection(k, proved(k, t)), Catch::Contains("bit:"));
+  }
+  SECTION("a clamp the executor did not make (excess top -1): the bit check") {
+    // y = hi where q_full < hi, c = q_full - hi < 0: c's low limb c mod 2^16 is in
+    // range, its top limb is -1; the Requant equation and c (y - lo)(hi - y) = 0 hold.
+    const Case k = load("2l_relu_fc");  // Gemm (may clamp by 17 bits), Relu
+    const auto& n0 = k.m.q.nodes[0];
+    REQUIRE(n0.op == "Gemm");
+    CHECK(bit_checks(k) >= 1);
+    const int q0 = n0.outputs[0];
+    const size_t excess = size_t((n0.shift + 15) / 16);  // the remainder's limbs first
+    c::PrivateTamper t;
+    t.values = [&](Tensors& v, Limbs& limbs) {
+      REQUIRE(limbs.at(q0).size() == excess + 2);  // 16 bits and one
+      const int64_t q_full = v[q0][0], hi = k.m.q.act_hi();
+      REQUIRE(q_full < hi);
+      const int64_t c = q_full - hi;
+      v[q0][0] = hi;
+      limbs.at(q0).at(excess)[0] = c & 0xffff;
+      limbs.at(q0).at(excess + 1)[0] = c >> 16;  // -1
+    };
+    CHECK_THAT(rejection(k, proved(k, t)), Catch::Contains("bit:"));
+  }
 }
 
 TEST_CASE("a cheating private prover's witness is rejected", "[private][tamper]") {
