@@ -236,8 +236,7 @@ Status Planner::layout(size_t k, const poly::PaddedShape& out) {
   const size_t N = out.real_count();
   if (n.gather.size() != N) return node_error(n, "expected a gather map an output");
   if (n.op == "Concat") {
-    for (int s : n.in_shift)
-      if (s != 0) return node_error(n, "concatenates requantized parts: not provable in a private proof yet");
+    if (n.in_shift.size() != n.inputs.size()) return node_error(n, "expected a shift an input");
   } else if (n.inputs.size() != 1) {
     return node_error(n, "expected one input");
   }
@@ -245,9 +244,18 @@ Status Planner::layout(size_t k, const poly::PaddedShape& out) {
   std::vector<std::pair<size_t, std::shared_ptr<std::vector<Entry>>>> parts;
   std::vector<int64_t> starts;  // each part's first source index
   int64_t total = 0;
-  for (int t : n.inputs) {
-    auto x = held(n, t);
+  for (size_t i = 0; i < n.inputs.size(); ++i) {
+    auto x = held(n, n.inputs[i]);
     if (!x.ok()) return make_error(x.error());
+    if (n.op == "Concat" && n.in_shift[i] != 0) {  // the part requantized first, as the executor does
+      const poly::PaddedShape ps = p_.col_shape[*x];
+      const size_t P = ps.real_count();
+      auto e = std::make_shared<std::vector<Entry>>();
+      for (size_t o = 0; o < P; ++o) e->push_back({uint32_t(o), uint32_t(o), 1});
+      const size_t map = p_.linears.size();  // its limbs' offset copies may follow it
+      ZK_TRY(sparse_linear(k, ps, {{*x, e}}, std::vector<int64_t>(P, 0), n.in_shift[i], true, false));
+      x = p_.linears[map].q_col;
+    }
     parts.emplace_back(*x, std::make_shared<std::vector<Entry>>());
     starts.push_back(total);
     total += int64_t(p_.col_shape[*x].real_count());

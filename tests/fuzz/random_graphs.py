@@ -7,7 +7,9 @@ ops feeding arithmetic, Concat of any two tensors of matching shape, a second ou
 proof that does not verify is printed; a refusal is counted with its reason.
 With MUTATE=K in the environment, each verified bundle is then changed K times, one
 byte at a time at a random place (a random nonzero XOR), and each changed bundle must
-be refused: one that verifies is printed as MUTANT ACCEPTED.
+be refused: one that verifies is printed as MUTANT ACCEPTED. With PRIVATE=1, each
+graph's one-slice manifest is also proved with `prove --private` (the input not in the
+proof) and verified, a refusal counted with its reason, and its mutants refused alike.
   python3 tests/fuzz/random_graphs.py build/circuits/zkslice FIRST_SEED COUNT [WORKDIR]
 Needs the pip packages onnx and numpy. Not run by CI (a few minutes per 400 graphs).
 """
@@ -157,12 +159,15 @@ def run(cmd):
     return r.returncode, r.stderr+r.stdout
 
 bad=0
-stats={'compiled':0,'proved':0,'verified':0,'refused_compile':0,'refused_prove':0,'mutants_refused':0}
+stats={'compiled':0,'proved':0,'verified':0,'refused_compile':0,'refused_prove':0,'mutants_refused':0,
+       'private_proved':0,'private_verified':0,'refused_private':0}
 mutate=int(os.environ.get('MUTATE','0'))
+private=os.environ.get('PRIVATE','0')=='1'
 
-def mutants(seed,slices,ops,d):
+def mutants(seed,slices,ops,d,proof=None):
     global bad
-    orig=open(f'{d}/b{slices}','rb').read()
+    proof=proof or f'{d}/b{slices}'
+    orig=open(proof,'rb').read()
     rng=random.Random(seed*7+len(str(slices)))
     for _ in range(mutate):
         at=rng.randrange(len(orig)); b=bytearray(orig); b[at]^=rng.randrange(1,256)
@@ -171,6 +176,20 @@ def mutants(seed,slices,ops,d):
         if rc==0: print('MUTANT ACCEPTED',seed,slices,ops,'byte',at,'of',len(orig)); bad+=1
         elif rc<0 or 'assert' in out: print('VERIFY CRASH',seed,slices,ops,'byte',at,rc,out[-300:]); bad+=1
         else: stats['mutants_refused']+=1
+def private_proof(seed,ops,d):
+    global bad
+    rc,out=run([Z,'prove',f'{d}/c1','--input',f'{d}/input.json','--out',f'{d}/p1','--private'])
+    if rc<0 or 'assert' in out:
+        print('PRIVATE PROVE CRASH',seed,ops,rc,out[-300:]); bad+=1; return
+    if rc!=0:
+        stats['refused_private']+=1; r='private: '+out.strip().splitlines()[-1][:80]; reasons[r]=reasons.get(r,0)+1
+        if 'internal error' in out: print('PRIVATE PROVE ERR',seed,ops,out[-200:]); bad+=1
+        return
+    stats['private_proved']+=1
+    rc,out=run([Z,'verify',f'{d}/c1',f'{d}/p1'])
+    if rc!=0: print('PRIVATE VERIFY FAIL',seed,ops,rc,out[-300:]); bad+=1; return
+    stats['private_verified']+=1
+    if mutate: mutants(seed,1,ops,d,f'{d}/p1')
 reasons={}
 start,count=int(sys.argv[2]),int(sys.argv[3])
 work=sys.argv[4] if len(sys.argv)>4 else tempfile.mkdtemp()
@@ -200,5 +219,6 @@ for seed in range(start,start+count):
             stats['verified']+=1
             if mutate: mutants(seed,slices,ops,d)
         if rc!=0: print('VERIFY FAIL',seed,slices,ops,rc,out[-300:]); bad+=1
+        if private and slices==1: private_proof(seed,ops,d)
 print('done',bad,stats)
 for r,n in sorted(reasons.items(),key=lambda x:-x[1])[:15]: print(n,r)

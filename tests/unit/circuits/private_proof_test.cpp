@@ -97,6 +97,31 @@ TEST_CASE("a Div whose quotient clamps proves (1l_eltwise_div, rescaled)", "[pri
   CHECK_FALSE(rejection(c, proved(c, t)).empty());
 }
 
+TEST_CASE("a Concat of requantized parts proves (each part requantized first)", "[private]") {
+  // 1l_concat with its parts at other scales: one shifted right (rounded), one left
+  // (clamped where it leaves the range), as the executor does before it concatenates.
+  Case k = load("1l_concat");
+  int concat = -1;
+  for (size_t i = 0; i < k.m.q.nodes.size(); ++i)
+    if (k.m.q.nodes[i].op == "Concat") concat = int(i);
+  REQUIRE(concat >= 0);
+  auto& n = k.m.q.nodes[size_t(concat)];
+  REQUIRE(n.inputs.size() >= 2);
+  n.in_shift.assign(n.inputs.size(), 0);
+  n.in_shift[0] = 3, n.in_shift[1] = -2;
+  for (const int64_t v : {int64_t(0), k.m.q.act_hi(), k.m.q.act_lo()}) {
+    INFO(v);
+    uint64_t saturations = 0;
+    const Case c = v == 0 ? on_inputs(k, k.inputs) : on_input(k, v, &saturations);
+    if (v != 0) CHECK(saturations > 0);  // the left-shifted part clamps
+    const auto proof = proved(c);
+    CHECK(rejection(c, proof).empty());
+    auto st = statement_of(c);
+    st.outputs[0][0] += 1;
+    CHECK_FALSE(rejection(c, proof, &st).empty());
+  }
+}
+
 TEST_CASE("a Softmax over rows of 300 (a tree of max checks) proves", "[private]") {
   // 1l_softmax's node and table on a [2, 300] input: each row's max is the max of the
   // maxes of groups of 64 (5 groups, then one check of 5).
