@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <numeric>
 
 #include "circuits/slice/private_planner.hpp"
 #include "circuits/slice/slice_plan.hpp"
@@ -421,16 +422,21 @@ Result<size_t> Planner::divide(size_t k, const poly::PaddedShape& out, const Ope
 
 Status Planner::softmax(size_t k, const poly::PaddedShape& out) {
   const QNode& n = m_.nodes[k];
-  auto x = held(n, n.inputs[0]);
-  if (!x.ok()) return make_error(x.error());
+  auto held_x = held(n, n.inputs[0]);
+  if (!held_x.ok()) return make_error(held_x.error());
   const auto& xs = m_.tensors[n.inputs[0]].shape;
-  if (n.table < 0 || size_t(n.table) >= m_.tables.size() || xs != m_.tensors[n.outputs[0]].shape ||
-      !(p_.col_shape[*x] == out))
+  if (n.table < 0 || size_t(n.table) >= m_.tables.size() || xs != m_.tensors[n.outputs[0]].shape)
     return node_error(n, "needs its table and equal shapes");
   int64_t outer = 0, len = 0, inner = 0;
   model::softmax_layout(as_graph_node(n), xs, m_.opset, outer, len, inner);
   const size_t N = out.real_count(), R = size_t(outer * inner);
   if (len < 1 || size_t(outer * len * inner) != N) return node_error(n, "its axis does not fit its shape");
+  // x in the output's layout (a column kept in place by a layout op, Unsqueeze before
+  // it, may have another): copied where it differs.
+  std::vector<int64_t> same(N);
+  std::iota(same.begin(), same.end(), int64_t(0));
+  auto x = copy_to(k, *held_x, same, out);
+  if (!x.ok()) return make_error(x.error());
   const poly::PaddedShape rows = poly::PaddedShape::flat(R);
   std::vector<int64_t> row_of(N);
   std::vector<std::vector<int64_t>> taps(static_cast<size_t>(len), std::vector<int64_t>(R));

@@ -182,7 +182,7 @@ def private_proof(seed,ops,d):
     if rc<0 or 'assert' in out:
         print('PRIVATE PROVE CRASH',seed,ops,rc,out[-300:]); bad+=1; return
     if rc!=0:
-        stats['refused_private']+=1; r='private: '+out.strip().splitlines()[-1][:80]; reasons[r]=reasons.get(r,0)+1
+        stats['refused_private']+=1; r='private: '+out.strip().splitlines()[-1][:80]; refuse(r,seed)
         if 'internal error' in out: print('PRIVATE PROVE ERR',seed,ops,out[-200:]); bad+=1
         return
     stats['private_proved']+=1
@@ -190,7 +190,9 @@ def private_proof(seed,ops,d):
     if rc!=0: print('PRIVATE VERIFY FAIL',seed,ops,rc,out[-300:]); bad+=1; return
     stats['private_verified']+=1
     if mutate: mutants(seed,1,ops,d,f'{d}/p1')
-reasons={}
+reasons={}  # reason -> [count, first seed]
+def refuse(r,seed):
+    reasons.setdefault(r,[0,seed])[0]+=1
 start,count=int(sys.argv[2]),int(sys.argv[3])
 work=sys.argv[4] if len(sys.argv)>4 else tempfile.mkdtemp()
 for seed in range(start,start+count):
@@ -204,13 +206,13 @@ for seed in range(start,start+count):
         if rc<0 or 'assert' in out or rc>2:
             print('COMPILE CRASH',seed,slices,ops,rc,out[-300:]); bad+=1; continue
         if rc!=0:
-            stats['refused_compile']+=1; r=out.strip().splitlines()[-1][:90] if out.strip() else '?'; reasons[r]=reasons.get(r,0)+1; continue
+            stats['refused_compile']+=1; r=out.strip().splitlines()[-1][:90] if out.strip() else '?'; refuse(r,seed); continue
         stats['compiled']+=1
         rc,out=run([Z,'prove',f'{d}/c{slices}','--input',f'{d}/input.json','--out',f'{d}/b{slices}'])
         if rc<0 or 'assert' in out:
             print('PROVE CRASH',seed,slices,ops,rc,out[-300:]); bad+=1; continue
         if rc!=0:
-            stats['refused_prove']+=1; r=out.strip().splitlines()[-1][:90]; reasons[r]=reasons.get(r,0)+1
+            stats['refused_prove']+=1; r=out.strip().splitlines()[-1][:90]; refuse(r,seed)
             if 'not provable yet' not in out and 'bug' in out.lower(): print('PROVE ERR',seed,slices,ops,out[-200:])
             continue
         stats['proved']+=1
@@ -221,4 +223,4 @@ for seed in range(start,start+count):
         if rc!=0: print('VERIFY FAIL',seed,slices,ops,rc,out[-300:]); bad+=1
         if private and slices==1: private_proof(seed,ops,d)
 print('done',bad,stats)
-for r,n in sorted(reasons.items(),key=lambda x:-x[1])[:15]: print(n,r)
+for r,(n,first) in sorted(reasons.items(),key=lambda x:-x[1][0])[:15]: print(n,r,'(first: seed',first,')')

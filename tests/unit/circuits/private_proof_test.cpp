@@ -122,6 +122,47 @@ TEST_CASE("a Concat of requantized parts proves (each part requantized first)", 
   }
 }
 
+TEST_CASE("a Softmax after an Unsqueeze (its input kept in place) proves", "[private]") {
+  // 1l_softmax with an Unsqueeze in front: the Unsqueeze keeps x's column, laid out as
+  // [1, 3], where the Softmax's output is [1, 3, 1]; the plan copies x into that layout.
+  const std::string dir = std::string(ZKS_CORPUS_DIR) + "/1l_softmax";
+  auto in = zks::model::load_tensors_json(dir + "/input.json", "input");
+  REQUIRE(in.ok());
+  zks::model::ImportOptions opts;
+  opts.input_shapes[in->names[0]] = in->tensors[0].shape;
+  auto g = zks::model::import_onnx_file(dir + "/model.onnx", opts);
+  REQUIRE(g.ok());
+  REQUIRE(g->nodes.size() == 1);
+  REQUIRE(g->nodes[0].op == "Softmax");
+  const int x = g->nodes[0].inputs[0], y = g->nodes[0].outputs[0];
+  auto shape = g->values[size_t(x)].shape;
+  shape.push_back(1);
+  const int u = g->add_value({"u", shape, false, {}});
+  zks::model::Node unsq;
+  unsq.op = "Unsqueeze", unsq.name = "unsq", unsq.inputs = {x}, unsq.outputs = {u};
+  zks::model::Attr axes;
+  axes.kind = zks::model::Attr::Kind::Ints, axes.ints = {int64_t(shape.size()) - 1};
+  unsq.attrs["axes"] = axes;
+  g->nodes[0].inputs[0] = u;
+  g->values[size_t(y)].shape = shape;
+  g->nodes.insert(g->nodes.begin(), unsq);
+  auto q = zks::model::quantize(*g, {in->tensors});
+  INFO((q.ok() ? std::string() : q.error()));
+  REQUIRE(q.ok());
+  auto run = zks::model::run_int(*q, in->tensors);
+  REQUIRE(run.ok());
+  Case k{{std::move(q).value(), std::move(run).value()}, {}, {}};
+  k.st.model = &k.m.q;
+  for (int t : k.m.q.outputs) k.st.outputs.push_back(k.m.run.values[size_t(t)]);
+  for (int t : k.m.q.inputs) k.inputs.push_back(k.m.run.values[size_t(t)]);
+  REQUIRE(c::check_private_provable(k.m.q).ok());
+  const auto proof = proved(k);
+  CHECK(rejection(k, proof).empty());
+  auto st = statement_of(k);
+  st.outputs[0][1] += 1;
+  CHECK_FALSE(rejection(k, proof, &st).empty());
+}
+
 TEST_CASE("a Softmax over rows of 300 (a tree of max checks) proves", "[private]") {
   // 1l_softmax's node and table on a [2, 300] input: each row's max is the max of the
   // maxes of groups of 64 (5 groups, then one check of 5).
