@@ -547,8 +547,15 @@ Status Planner::activation_matmul(size_t k, const poly::PaddedShape& out) {
   if (!a.ok()) return make_error(a.error());
   if (!b.ok()) return make_error(b.error());
   auto a_shape = slice_detail::padded_of(as);
-  if (!a_shape.ok() || !(p_.col_shape[*a] == *a_shape) || p_.col_shape[*b].real_count() != uint64_t(model::numel(bs)))
-    return node_error(n, "its operands are not laid out as their shapes: not provable in a private proof yet");
+  if (!a_shape.ok()) return node_error(n, a_shape.error());
+  if (p_.col_shape[*a].real_count() != uint64_t(model::numel(as)) ||
+      p_.col_shape[*b].real_count() != uint64_t(model::numel(bs)))
+    return node_error(n, "its operands' sizes do not match their shapes");
+  // A in its shape's layout (a column kept in place by a layout op may have another).
+  std::vector<int64_t> same(size_t(model::numel(as)));
+  std::iota(same.begin(), same.end(), int64_t(0));
+  a = copy_to(k, *a, same, *a_shape);
+  if (!a.ok()) return make_error(a.error());
   // B transposed: Bt [batch.., N, K], a copy.
   model::Shape ts(bs.begin(), bs.end() - 2);
   ts.push_back(N), ts.push_back(K);

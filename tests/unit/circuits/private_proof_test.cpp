@@ -163,6 +163,43 @@ TEST_CASE("a Softmax after an Unsqueeze (its input kept in place) proves", "[pri
   CHECK_FALSE(rejection(k, proof, &st).empty());
 }
 
+TEST_CASE("a MatMul of an unsqueezed activation by itself proves", "[private]") {
+  // y = u u with u = Unsqueeze(x) [1, 3, 3]: u's column is x's, laid out as [3, 3]; the
+  // plan copies it into u's layout for the product.
+  zks::model::Graph g;
+  g.name = "unsqueezed_matmul", g.opset = 13;
+  const int x = g.add_value({"x", {3, 3}, false, {}});
+  const int u = g.add_value({"u", {1, 3, 3}, false, {}});
+  const int y = g.add_value({"y", {1, 3, 3}, false, {}});
+  g.inputs = {x}, g.outputs = {y};
+  zks::model::Node unsq;
+  unsq.op = "Unsqueeze", unsq.name = "unsq", unsq.inputs = {x}, unsq.outputs = {u};
+  zks::model::Attr axes;
+  axes.kind = zks::model::Attr::Kind::Ints, axes.ints = {0};
+  unsq.attrs["axes"] = axes;
+  zks::model::Node mm;
+  mm.op = "MatMul", mm.name = "mm", mm.inputs = {u, u}, mm.outputs = {y};
+  g.nodes = {unsq, mm};
+  zks::model::Tensor in{{3, 3}, {0.5, -1.25, 2.0, 0.75, 1.5, -0.5, -2.0, 0.25, 1.0}};
+  auto q = zks::model::quantize(g, {{in}});
+  INFO((q.ok() ? std::string() : q.error()));
+  REQUIRE(q.ok());
+  auto run = zks::model::run_int(*q, {in});
+  REQUIRE(run.ok());
+  Case k{{std::move(q).value(), std::move(run).value()}, {}, {}};
+  k.st.model = &k.m.q;
+  for (int t : k.m.q.outputs) k.st.outputs.push_back(k.m.run.values[size_t(t)]);
+  for (int t : k.m.q.inputs) k.inputs.push_back(k.m.run.values[size_t(t)]);
+  auto provable = c::check_private_provable(k.m.q);
+  INFO((provable.ok() ? std::string() : provable.error()));
+  REQUIRE(provable.ok());
+  const auto proof = proved(k);
+  CHECK(rejection(k, proof).empty());
+  auto st = statement_of(k);
+  st.outputs[0][4] += 1;
+  CHECK_FALSE(rejection(k, proof, &st).empty());
+}
+
 TEST_CASE("a Softmax over rows of 300 (a tree of max checks) proves", "[private]") {
   // 1l_softmax's node and table on a [2, 300] input: each row's max is the max of the
   // maxes of groups of 64 (5 groups, then one check of 5).
