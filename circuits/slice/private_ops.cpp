@@ -23,34 +23,39 @@ Status Planner::gemm(size_t k, const poly::PaddedShape& out) {
   if (!w.is_const || w.shape.size() != 2) return node_error(n, "needs constant 2-d weights");
   const size_t K = size_t(w.shape[0]), N = size_t(w.shape[1]);
   if (K == 0 || N == 0 || w.data.size() != K * N) return node_error(n, "malformed weights");
+  // Rows [M, K] by W [K, N], one row after another (a batch, or one row).
   const poly::PaddedShape in = p_.col_shape[*x];
-  if (in.real_count() != K || out.real_count() != N)
-    return node_error(n, "proves one row at a time (input [1, K], output [1, N]) in a private proof");
+  const size_t M = in.real_count() / K;
+  if (M == 0 || in.real_count() != M * K || out.real_count() != M * N)
+    return node_error(n, "input, weight and output sizes do not fit");
   LinearPlan lp;
-  ZK_TRY(bias_of(n, 2, N, lp.bias));
+  ZK_TRY(bias_of(n, 2, M * N, lp.bias));
   const std::vector<int64_t>* W = &w.data;
   LinearInput li;
   li.col = *x;
-  li.fold = [W, K, N, in, out](std::span<const Fp2> r, unsigned kv) {
+  li.fold = [W, M, K, N, in, out](std::span<const Fp2> r, unsigned kv) {
     const auto e = eq_of(r);
     const auto pin = in.padded_indices(), pout = out.padded_indices();
     std::vector<Fp2> mr(size_t(1) << kv, Fp2::zero());
-    for (size_t i = 0; i < K; ++i) {
-      Fp2 acc = Fp2::zero();
-      for (size_t j = 0; j < N; ++j) acc += e[pout[j]] * Fp2(Fp::from_i64((*W)[i * N + j]));
-      mr[pin[i]] = acc;
-    }
+    for (size_t m = 0; m < M; ++m)
+      for (size_t i = 0; i < K; ++i) {
+        Fp2 acc = Fp2::zero();
+        for (size_t j = 0; j < N; ++j) acc += e[pout[m * N + j]] * Fp2(Fp::from_i64((*W)[i * N + j]));
+        mr[pin[m * K + i]] = acc;
+      }
     return mr;
   };
-  li.apply = [W, K, N](std::span<const int64_t> xv, std::vector<int64_t>& acc) {
-    for (size_t i = 0; i < K; ++i)
-      if (xv[i] != 0)
-        for (size_t j = 0; j < N; ++j) acc[j] += xv[i] * (*W)[i * N + j];
+  li.apply = [W, M, K, N](std::span<const int64_t> xv, std::vector<int64_t>& acc) {
+    for (size_t m = 0; m < M; ++m)
+      for (size_t i = 0; i < K; ++i)
+        if (const int64_t a = xv[m * K + i]; a != 0)
+          for (size_t j = 0; j < N; ++j) acc[m * N + j] += a * (*W)[i * N + j];
   };
   lp.ins.push_back(std::move(li));
-  std::vector<double> bound(N, 0.0);
+  std::vector<double> bound(M * N, 0.0);
   for (size_t i = 0; i < K; ++i)
     for (size_t j = 0; j < N; ++j) bound[j] += std::fabs(double(w.data[i * N + j])) * in_max();
+  for (size_t m = 1; m < M; ++m) std::copy_n(bound.begin(), N, bound.begin() + long(m * N));
   return add_linear(k, std::move(lp), out, n.shift, bound, true);
 }
 

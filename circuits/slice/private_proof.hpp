@@ -5,7 +5,7 @@
 // inputs (or any tensor computed from them). The first use case: a phone proves what a
 // model says about a photo without sending the photo.
 //
-// What it proves: linear ops with public weights (Gemm of one row, Conv and
+// What it proves: linear ops with public weights (Gemm, Conv and
 // ConvTranspose of one image, pooling, ReduceSum/Mean, Add/Sub/Sum, Mul by a constant,
 // MatMul with a constant operand, and every layout op), requantized by shifts; products
 // and MatMuls of two activations; max pooling; Div of two activations and Softmax;

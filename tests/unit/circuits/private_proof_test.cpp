@@ -200,6 +200,41 @@ TEST_CASE("a MatMul of an unsqueezed activation by itself proves", "[private]") 
   CHECK_FALSE(rejection(k, proof, &st).empty());
 }
 
+TEST_CASE("a Gemm of three rows (a batch) proves", "[private]") {
+  // y = x W + b with x [3, 4], W [4, 2], b [2]: each row by the same weights.
+  zks::model::Graph g;
+  g.name = "batch_gemm", g.opset = 13;
+  const int x = g.add_value({"x", {3, 4}, false, {}});
+  const int w = g.add_value({"w", {4, 2}, true, {0.5, -0.25, 1.0, 0.75, -1.5, 0.125, 0.25, -0.5}});
+  const int b = g.add_value({"b", {2}, true, {0.1, -0.2}});
+  const int y = g.add_value({"y", {3, 2}, false, {}});
+  g.inputs = {x}, g.outputs = {y};
+  zks::model::Node gemm;
+  gemm.op = "Gemm", gemm.name = "gemm", gemm.inputs = {x, w, b}, gemm.outputs = {y};
+  g.nodes = {gemm};
+  zks::model::Tensor in{{3, 4}, {0.5, -1.25, 2.0, 0.75, 1.5, -0.5, -2.0, 0.25, 1.0, 0.0, -0.75, 1.25}};
+  auto q = zks::model::quantize(g, {{in}});
+  INFO((q.ok() ? std::string() : q.error()));
+  REQUIRE(q.ok());
+  auto run = zks::model::run_int(*q, {in});
+  REQUIRE(run.ok());
+  Case k{{std::move(q).value(), std::move(run).value()}, {}, {}};
+  k.st.model = &k.m.q;
+  for (int t : k.m.q.outputs) k.st.outputs.push_back(k.m.run.values[size_t(t)]);
+  for (int t : k.m.q.inputs) k.inputs.push_back(k.m.run.values[size_t(t)]);
+  REQUIRE(k.st.outputs[0].size() == 6);
+  auto provable = c::check_private_provable(k.m.q);
+  INFO((provable.ok() ? std::string() : provable.error()));
+  REQUIRE(provable.ok());
+  const auto proof = proved(k);
+  CHECK(rejection(k, proof).empty());
+  for (size_t at : {size_t(0), size_t(5)}) {  // the first row's, the last row's
+    auto st = statement_of(k);
+    st.outputs[0][at] += 1;
+    CHECK_FALSE(rejection(k, proof, &st).empty());
+  }
+}
+
 TEST_CASE("a Softmax over rows of 300 (a tree of max checks) proves", "[private]") {
   // 1l_softmax's node and table on a [2, 300] input: each row's max is the max of the
   // maxes of groups of 64 (5 groups, then one check of 5).
