@@ -34,6 +34,21 @@ inline Case load(const std::string& name) {
   return k;
 }
 
+// A graph built in a test (calibrated on `inputs`) as a case, run on those inputs.
+inline Case of_graph(const zks::model::Graph& g, const std::vector<zks::model::Tensor>& inputs) {
+  auto q = zks::model::quantize(g, {inputs});
+  INFO((q.ok() ? std::string() : q.error()));
+  REQUIRE(q.ok());
+  auto run = zks::model::run_int(*q, inputs);
+  REQUIRE(run.ok());
+  Case k{{std::move(q).value(), std::move(run).value()}, {}, {}};
+  k.st.model = &k.m.q;
+  for (int t : k.m.q.outputs) k.st.outputs.push_back(k.m.run.values[size_t(t)]);
+  for (int t : k.m.q.inputs) k.inputs.push_back(k.m.run.values[size_t(t)]);
+  k.st.binding.job_id[0] = 7;
+  return k;
+}
+
 // The case on other inputs (dense, in the model's input order), with the outputs the
 // executor gives; `saturations` counts its clamps.
 inline Case on_inputs(const Case& k, std::vector<std::vector<int64_t>> inputs, uint64_t* saturations = nullptr) {

@@ -11,6 +11,34 @@ using namespace zks::test::priv;
 using zks::field::Fp;
 using zks::field::Fp2;
 
+namespace {
+
+// The case is provable, proves and verifies, and output 0 changed at each of `at` is
+// rejected.
+void proves_privately(const Case& k, std::initializer_list<size_t> at) {
+  auto provable = c::check_private_provable(k.m.q);
+  INFO((provable.ok() ? std::string() : provable.error()));
+  REQUIRE(provable.ok());
+  const auto proof = proved(k);
+  CHECK(rejection(k, proof).empty());
+  for (size_t i : at) {
+    auto st = statement_of(k);
+    st.outputs[0].at(i) += 1;
+    CHECK_FALSE(rejection(k, proof, &st).empty());
+  }
+}
+
+zks::model::Node unsqueeze(int x, int u, int64_t axis) {
+  zks::model::Node n;
+  n.op = "Unsqueeze", n.name = "unsq", n.inputs = {x}, n.outputs = {u};
+  zks::model::Attr axes;
+  axes.kind = zks::model::Attr::Kind::Ints, axes.ints = {axis};
+  n.attrs["axes"] = axes;
+  return n;
+}
+
+}  // namespace
+
 TEST_CASE("private proofs of small networks verify, and another output is rejected", "[private]") {
   const auto name = GENERATE(as<std::string>{}, "1l_mlp", "1l_max_pool", "1l_conv", "1l_gelu_noappx", "tutorial");
   INFO(name);
@@ -138,29 +166,10 @@ TEST_CASE("a Softmax after an Unsqueeze (its input kept in place) proves", "[pri
   auto shape = g->values[size_t(x)].shape;
   shape.push_back(1);
   const int u = g->add_value({"u", shape, false, {}});
-  zks::model::Node unsq;
-  unsq.op = "Unsqueeze", unsq.name = "unsq", unsq.inputs = {x}, unsq.outputs = {u};
-  zks::model::Attr axes;
-  axes.kind = zks::model::Attr::Kind::Ints, axes.ints = {int64_t(shape.size()) - 1};
-  unsq.attrs["axes"] = axes;
   g->nodes[0].inputs[0] = u;
   g->values[size_t(y)].shape = shape;
-  g->nodes.insert(g->nodes.begin(), unsq);
-  auto q = zks::model::quantize(*g, {in->tensors});
-  INFO((q.ok() ? std::string() : q.error()));
-  REQUIRE(q.ok());
-  auto run = zks::model::run_int(*q, in->tensors);
-  REQUIRE(run.ok());
-  Case k{{std::move(q).value(), std::move(run).value()}, {}, {}};
-  k.st.model = &k.m.q;
-  for (int t : k.m.q.outputs) k.st.outputs.push_back(k.m.run.values[size_t(t)]);
-  for (int t : k.m.q.inputs) k.inputs.push_back(k.m.run.values[size_t(t)]);
-  REQUIRE(c::check_private_provable(k.m.q).ok());
-  const auto proof = proved(k);
-  CHECK(rejection(k, proof).empty());
-  auto st = statement_of(k);
-  st.outputs[0][1] += 1;
-  CHECK_FALSE(rejection(k, proof, &st).empty());
+  g->nodes.insert(g->nodes.begin(), unsqueeze(x, u, int64_t(shape.size()) - 1));
+  proves_privately(of_graph(*g, in->tensors), {1});
 }
 
 TEST_CASE("a MatMul of an unsqueezed activation by itself proves", "[private]") {
@@ -172,32 +181,11 @@ TEST_CASE("a MatMul of an unsqueezed activation by itself proves", "[private]") 
   const int u = g.add_value({"u", {1, 3, 3}, false, {}});
   const int y = g.add_value({"y", {1, 3, 3}, false, {}});
   g.inputs = {x}, g.outputs = {y};
-  zks::model::Node unsq;
-  unsq.op = "Unsqueeze", unsq.name = "unsq", unsq.inputs = {x}, unsq.outputs = {u};
-  zks::model::Attr axes;
-  axes.kind = zks::model::Attr::Kind::Ints, axes.ints = {0};
-  unsq.attrs["axes"] = axes;
   zks::model::Node mm;
   mm.op = "MatMul", mm.name = "mm", mm.inputs = {u, u}, mm.outputs = {y};
-  g.nodes = {unsq, mm};
+  g.nodes = {unsqueeze(x, u, 0), mm};
   zks::model::Tensor in{{3, 3}, {0.5, -1.25, 2.0, 0.75, 1.5, -0.5, -2.0, 0.25, 1.0}};
-  auto q = zks::model::quantize(g, {{in}});
-  INFO((q.ok() ? std::string() : q.error()));
-  REQUIRE(q.ok());
-  auto run = zks::model::run_int(*q, {in});
-  REQUIRE(run.ok());
-  Case k{{std::move(q).value(), std::move(run).value()}, {}, {}};
-  k.st.model = &k.m.q;
-  for (int t : k.m.q.outputs) k.st.outputs.push_back(k.m.run.values[size_t(t)]);
-  for (int t : k.m.q.inputs) k.inputs.push_back(k.m.run.values[size_t(t)]);
-  auto provable = c::check_private_provable(k.m.q);
-  INFO((provable.ok() ? std::string() : provable.error()));
-  REQUIRE(provable.ok());
-  const auto proof = proved(k);
-  CHECK(rejection(k, proof).empty());
-  auto st = statement_of(k);
-  st.outputs[0][4] += 1;
-  CHECK_FALSE(rejection(k, proof, &st).empty());
+  proves_privately(of_graph(g, {in}), {4});
 }
 
 TEST_CASE("a Gemm of three rows (a batch) proves", "[private]") {
@@ -213,26 +201,9 @@ TEST_CASE("a Gemm of three rows (a batch) proves", "[private]") {
   gemm.op = "Gemm", gemm.name = "gemm", gemm.inputs = {x, w, b}, gemm.outputs = {y};
   g.nodes = {gemm};
   zks::model::Tensor in{{3, 4}, {0.5, -1.25, 2.0, 0.75, 1.5, -0.5, -2.0, 0.25, 1.0, 0.0, -0.75, 1.25}};
-  auto q = zks::model::quantize(g, {{in}});
-  INFO((q.ok() ? std::string() : q.error()));
-  REQUIRE(q.ok());
-  auto run = zks::model::run_int(*q, {in});
-  REQUIRE(run.ok());
-  Case k{{std::move(q).value(), std::move(run).value()}, {}, {}};
-  k.st.model = &k.m.q;
-  for (int t : k.m.q.outputs) k.st.outputs.push_back(k.m.run.values[size_t(t)]);
-  for (int t : k.m.q.inputs) k.inputs.push_back(k.m.run.values[size_t(t)]);
+  const Case k = of_graph(g, {in});
   REQUIRE(k.st.outputs[0].size() == 6);
-  auto provable = c::check_private_provable(k.m.q);
-  INFO((provable.ok() ? std::string() : provable.error()));
-  REQUIRE(provable.ok());
-  const auto proof = proved(k);
-  CHECK(rejection(k, proof).empty());
-  for (size_t at : {size_t(0), size_t(5)}) {  // the first row's, the last row's
-    auto st = statement_of(k);
-    st.outputs[0][at] += 1;
-    CHECK_FALSE(rejection(k, proof, &st).empty());
-  }
+  proves_privately(k, {0, 5});  // the first row's, the last row's
 }
 
 TEST_CASE("a Softmax over rows of 300 (a tree of max checks) proves", "[private]") {
