@@ -25,9 +25,12 @@ Status Planner::gemm(size_t k, const poly::PaddedShape& out) {
   if (K == 0 || N == 0 || w.data.size() != K * N) return node_error(n, "malformed weights");
   // Rows [M, K] by W [K, N], one row after another (a batch, or one row).
   const poly::PaddedShape in = p_.col_shape[*x];
-  const size_t M = in.real_count() / K;
-  if (M == 0 || in.real_count() != M * K || out.real_count() != M * N)
+  const auto& xs = m_.tensors[n.inputs[0]].shape;
+  if (xs.size() != 2 || xs[0] < 1 || size_t(xs[1]) != K) return node_error(n, "needs an input [M, K]");
+  const size_t M = size_t(xs[0]);
+  if (in.real_count() != M * K || out.real_count() != M * N)
     return node_error(n, "input, weight and output sizes do not fit");
+  if (M * K * N > (size_t(1) << 26)) return node_error(n, "too many multiplications for a private proof");
   LinearPlan lp;
   ZK_TRY(bias_of(n, 2, M * N, lp.bias));
   const std::vector<int64_t>* W = &w.data;
@@ -438,6 +441,7 @@ Status Planner::softmax(size_t k, const poly::PaddedShape& out) {
   if (len < 1 || size_t(outer * len * inner) != N) return node_error(n, "its axis does not fit its shape");
   // x in the output's layout (a column kept in place by a layout op, Unsqueeze before
   // it, may have another): copied where it differs.
+  if (p_.col_shape[*held_x].real_count() != N) return node_error(n, "its input's size does not match its shape");
   std::vector<int64_t> same(N);
   std::iota(same.begin(), same.end(), int64_t(0));
   auto x = copy_to(k, *held_x, same, out);
@@ -547,7 +551,8 @@ Status Planner::activation_matmul(size_t k, const poly::PaddedShape& out) {
     return node_error(n, "multiplies activations of other ranks or batches: not provable in a private proof yet");
   const int64_t M = as[as.size() - 2], K = as.back(), N = bs.back();
   if (bs[bs.size() - 2] != K || os[os.size() - 2] != M || os.back() != N) return node_error(n, "shapes do not match");
-  if (K < 2) return node_error(n, "contracts one entry: not provable in a private proof yet");
+  // K = 1: y[.., m, n] = a[.., m, 0] b[.., 0, n], a product of the two broadcast (Mul's).
+  if (K < 2) return product(k, out);
   auto a = held(n, n.inputs[0]), b = held(n, n.inputs[1]);
   if (!a.ok()) return make_error(a.error());
   if (!b.ok()) return make_error(b.error());

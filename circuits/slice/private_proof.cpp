@@ -673,10 +673,10 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
       if (d.q_col != d.y_col) internal.push_back(d.q_col);
     for (size_t i = 0; i < internal.size(); ++i) tensors[-1 - int(i)] = ints[internal[i]];
     // Each node output's limb columns: a requantization's remainder and excess, a
-    // division's excess.
+    // division's excess. (A derived requantization, a Concat's part, is made again below.)
     std::vector<std::pair<int, std::vector<size_t>>> limb_cols;
     for (const auto& lp : p.linears)
-      if (lp.requantizes) {
+      if (lp.requantizes && !lp.derived) {
         limb_cols.emplace_back(m.nodes[lp.node].outputs[0], lp.reader_cols());
         std::erase(limb_cols.back().second, lp.q_col);
       }

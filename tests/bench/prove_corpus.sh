@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Proves every corpus model end to end with the CLI and prints a markdown table:
 # whether it proves (or the first op that does not), slices, prove and verify time,
-# proofs' size. Writes the last part of docs/models.md when given --write.
+# proofs' size, and its private-input proof (`prove --private`: prove and verify time,
+# size). Writes the last part of docs/models.md when given --write.
 #   tests/bench/prove_corpus.sh build/circuits/zkslice [--write]
 set -uo pipefail
 ZKSLICE=${1:?usage: prove_corpus.sh ZKSLICE [--write]}
@@ -10,8 +11,8 @@ CORPUS=$ROOT/tests/data/corpus
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
-table="| model | proves | slices | prove (ms) | verify (ms) | proofs (KB) | quantized vs reference (rel. L2) | sliced again |
-|---|---|---|---|---|---|---|---|"
+table="| model | proves | slices | prove (ms) | verify (ms) | proofs (KB) | quantized vs reference (rel. L2) | sliced again | private: prove (ms) / verify (ms) / KB |
+|---|---|---|---|---|---|---|---|---|"
 for dir in "$CORPUS"/*/; do
   m=$(basename "$dir")
   [ -f "$dir/model.onnx" ] || continue
@@ -20,12 +21,12 @@ for dir in "$CORPUS"/*/; do
     out="$WORK/$m-$n"
     if ! "$ZKSLICE" compile "$dir/model.onnx" --out "$out" --slices "$n" >/dev/null 2>"$WORK/err"; then
       if grep -q "exceeds the number of nodes\|more slices than" "$WORK/err"; then break; fi
-      row="| $m | compile: $(head -c 90 "$WORK/err" | tr '\n|' '  ') | | | | | | |"
+      row="| $m | compile: $(head -c 90 "$WORK/err" | tr '\n|' '  ') | | | | | | | |"
       break
     fi
     if grep -q "not provable yet" "$WORK/err"; then
       why=$(grep -m1 "not provable yet" "$WORK/err" | sed 's/^note: slice [0-9]*: //; s/ (zkslice prove.*//' | tr '|' ' ')
-      row="| $m | no: $why | | | | | | |"
+      row="| $m | no: $why | | | | | | | |"
       break
     fi
     if "$ZKSLICE" prove "$out" --input "$dir/input.json" --out "$out/b" --json >"$WORK/p.json" 2>"$WORK/err"; then
@@ -54,10 +55,23 @@ PY
       else
         sliced="FAILED with $n2 slices"
       fi
-      row="$row $sliced |"
+      # The private-input proof (one proof of the whole model, the input not in it).
+      if "$ZKSLICE" prove "$out" --input "$dir/input.json" --out "$out/p" --private --json >"$WORK/pp.json" 2>"$WORK/perr" &&
+         "$ZKSLICE" verify "$out" "$out/p" --json >"$WORK/pv.json" 2>/dev/null; then
+        private=$(python3 - "$WORK/pp.json" "$WORK/pv.json" <<'PY'
+import json, sys
+p, v = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+if not v.get("valid"): print("INVALID: " + v.get("reason", ""), end="")
+else: print(f"{p['prove_ms']:.0f} / {v['verify_ms']:.1f} / {p['proof_bytes'] / 1024:.0f}", end="")
+PY
+)
+      else
+        private="no: $(tail -n1 "$WORK/perr" | head -c 90 | tr '|' ' ')"
+      fi
+      row="$row $sliced | $private |"
       break
     fi
-    grep -q "exceed" "$WORK/err" || { row="| $m | prove failed: $(head -c 80 "$WORK/err" | tr '\n|' '  ') | $n | | | | | |"; break; }
+    grep -q "exceed" "$WORK/err" || { row="| $m | prove failed: $(head -c 80 "$WORK/err" | tr '\n|' '  ') | $n | | | | | | |"; break; }
   done
   [ -n "$row" ] && table="$table
 $row"
@@ -76,7 +90,9 @@ verified with \`zkslice verify\`. Prove is wall time for all slices, verify the 
 over slices. "no" names the first op of the model that is not provable yet. The
 accuracy column is the largest relative L2 error, over the model's outputs, of the
 quantized outputs (the ones the proofs attest) against onnxruntime's reference.json;
-"sliced again" proves and verifies the model once more cut into twice as many slices.
+"sliced again" proves and verifies the model once more cut into twice as many slices;
+"private" is \`zkslice prove --private\` (one zero-knowledge proof of the whole model,
+the input not in it) and its \`zkslice verify\`.
 
 $table
 EOF

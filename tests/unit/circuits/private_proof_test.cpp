@@ -176,7 +176,7 @@ TEST_CASE("a MatMul of an unsqueezed activation by itself proves", "[private]") 
   // y = u u with u = Unsqueeze(x) [1, 3, 3]: u's column is x's, laid out as [3, 3]; the
   // plan copies it into u's layout for the product.
   zks::model::Graph g;
-  g.name = "unsqueezed_matmul", g.opset = 13;
+  g.name = "unsqueezed_matmul", g.opset = 11;  // Unsqueeze's axes an attribute
   const int x = g.add_value({"x", {3, 3}, false, {}});
   const int u = g.add_value({"u", {1, 3, 3}, false, {}});
   const int y = g.add_value({"y", {1, 3, 3}, false, {}});
@@ -186,6 +186,22 @@ TEST_CASE("a MatMul of an unsqueezed activation by itself proves", "[private]") 
   g.nodes = {unsqueeze(x, u, 0), mm};
   zks::model::Tensor in{{3, 3}, {0.5, -1.25, 2.0, 0.75, 1.5, -0.5, -2.0, 0.25, 1.0}};
   proves_privately(of_graph(g, {in}), {4});
+}
+
+TEST_CASE("a MatMul of activations over one entry (an outer product) proves", "[private]") {
+  // a [2, 3, 1] b [2, 1, 4]: K = 1, each batch an outer product (Mul's broadcast).
+  zks::model::Graph g;
+  g.name = "outer_product", g.opset = 13;
+  const int a = g.add_value({"a", {2, 3, 1}, false, {}});
+  const int b = g.add_value({"b", {2, 1, 4}, false, {}});
+  const int y = g.add_value({"y", {2, 3, 4}, false, {}});
+  g.inputs = {a, b}, g.outputs = {y};
+  zks::model::Node mm;
+  mm.op = "MatMul", mm.name = "mm", mm.inputs = {a, b}, mm.outputs = {y};
+  g.nodes = {mm};
+  const zks::model::Tensor ta{{2, 3, 1}, {0.5, -1.25, 2.0, 0.75, 1.5, -0.5}};
+  const zks::model::Tensor tb{{2, 1, 4}, {-2.0, 0.25, 1.0, 0.0, -0.75, 1.25, 0.5, 3.0}};
+  proves_privately(of_graph(g, {ta, tb}), {0, 23});
 }
 
 TEST_CASE("a Gemm of three rows (a batch) proves", "[private]") {
@@ -202,6 +218,8 @@ TEST_CASE("a Gemm of three rows (a batch) proves", "[private]") {
   g.nodes = {gemm};
   zks::model::Tensor in{{3, 4}, {0.5, -1.25, 2.0, 0.75, 1.5, -0.5, -2.0, 0.25, 1.0, 0.0, -0.75, 1.25}};
   const Case k = of_graph(g, {in});
+  REQUIRE(k.m.q.nodes.size() == 1);
+  REQUIRE(k.m.q.nodes[0].op == "Gemm");
   REQUIRE(k.st.outputs[0].size() == 6);
   proves_privately(k, {0, 5});  // the first row's, the last row's
 }
@@ -378,9 +396,10 @@ TEST_CASE("one-bit top limbs: a bit check each, no range lookup", "[private][tam
     c::PrivateTamper t;
     t.values = [&](Tensors& v, Limbs& limbs) {
       REQUIRE(limbs.at(q0).size() == excess + 2);  // 16 bits and one
-      const int64_t q_full = v[q0][0], hi = k.m.q.act_hi();
-      REQUIRE(q_full < hi);
-      const int64_t c = q_full - hi;
+      const int64_t q = v[q0][0], hi = k.m.q.act_hi();  // not clamped: q = q_full
+      REQUIRE(q > k.m.q.act_lo());
+      REQUIRE(q < hi);
+      const int64_t c = q - hi;
       v[q0][0] = hi;
       limbs.at(q0).at(excess)[0] = c & 0xffff;
       limbs.at(q0).at(excess + 1)[0] = c >> 16;  // -1
