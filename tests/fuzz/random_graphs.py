@@ -84,8 +84,9 @@ def gen(seed, d):
                     b2=new('c'); inits.append(numpy_helper.from_array((np.abs(numpy_helper.to_array([i for i in inits if i.name==b][0]))+0.5).astype(np.float32),b2)); b=b2
                 nodes.append(helper.make_node(op,[a,b],[y])); shapes[y]=s
             elif op=='Reshape':
-                n=int(np.prod(s)); ns=[1,n] if rnd.random()<0.5 else [1]+list(reversed(s[1:]))
-                if int(np.prod(ns))!=n: ns=[1,n]
+                n=int(np.prod(s)); r=rnd.random()
+                ns=[1,n] if r<0.4 else [1]+list(reversed(s[1:])) if r<0.7 else [s[1],n//s[1]] if len(s)>1 else [1,n]
+                if int(np.prod(ns))!=n: ns=[1,n]  # [s1, rest]: rows for a Gemm or a MatMul
                 sh=numpy_helper.from_array(np.array(ns,dtype=np.int64),new('c')); inits.append(sh)
                 nodes.append(helper.make_node(op,[a,sh.name],[y])); shapes[y]=ns
             elif op=='Flatten':
@@ -119,7 +120,10 @@ def gen(seed, d):
                     nodes.append(helper.make_node('Transpose',[a],[tname],perm=perm)); shapes[tname]=[s[p] for p in perm]; b=tname; shapes[y]=s[:-1]+[s[-2]]
                 nodes.append(helper.make_node(op,[a,b],[y]))
             elif op=='Gemm':
-                if len(s)!=2: continue
+                if len(s)!=2:  # rows first: [1, n] or [s1, n / s1] (a batch)
+                    n=int(np.prod(s)); ns=[s[1],n//s[1]] if len(s)>1 and rnd.random()<0.5 else [1,n]
+                    sh=numpy_helper.from_array(np.array(ns,dtype=np.int64),new('c')); inits.append(sh)
+                    r2=new(); nodes.append(helper.make_node('Reshape',[a,sh.name],[r2])); shapes[r2]=ns; a=r2; s=ns
                 w=const([s[1],3]); b=const([3])
                 nodes.append(helper.make_node(op,[a,w,b],[y])); shapes[y]=[s[0],3]
             elif op=='Softmax':
