@@ -36,6 +36,7 @@ using slice_detail::node_error;
 // 4: lookups' columns in packs, every lookup's helpers in one commitment.
 // 5: batched lookups read their columns in place (each block's value after the rounds).
 // 6: the lookups' table side public (u = 1 / (alpha - c(t)), no committed h_t).
+// 7: a one-bit top limb is a bit check b (b - 1) = 0, not a range row and an offset copy.
 constexpr uint32_t kPrivateVersion = 7;
 
 // Everything both sides absorb before the first challenge.
