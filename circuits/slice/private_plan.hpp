@@ -88,6 +88,12 @@ struct LookupPlan {
   lk::ZkShape shape;
   std::vector<unsigned> degrees;
   size_t off = 0;  // its slice of the mask table
+  // The rows it reads: its blocks' real entries.
+  uint64_t rows() const {
+    uint64_t n = 0;
+    for (const auto& b : shape.witness.blocks()) n += b.real_count();
+    return n;
+  }
 };
 
 // One input of a linear op: acc += M x over dense indices. `fold` gives M(r, .) over the

@@ -85,9 +85,7 @@ void absorb_statement(transcript::Transcript& t, const PrivateStatement& st, con
   for (const auto& l : p.lookups) {
     t.absorb_u64("private.lookup", uint64_t(l.kind));
     t.absorb_u64("private.lookup.node", l.node);
-    uint64_t rows = 0;
-    for (size_t c : l.cols[0]) rows += p.col_shape[c].real_count();
-    t.absorb_u64("private.lookup.rows", rows);
+    t.absorb_u64("private.lookup.rows", l.rows());
     t.absorb_u64("private.lookup.table_vars", l.table_vars);
   }
   t.absorb_u64("private.outputs", st.outputs.size());
@@ -511,12 +509,9 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
     for (size_t c = 0; c < p.columns(); ++c) values += size_t(1) << p.vars_of(c);
     ZKS_LOG_DEBUG("slice", "private proof: {} columns ({} values), {} linear maps, {} max checks, {} lookups",
                   p.columns(), values, p.linears.size(), p.products.size(), p.lookups.size());
-    for (const LookupPlan& l : p.lookups) {
-      size_t real = 0;
-      for (const auto& b : l.shape.witness.blocks()) real += b.real_count();
+    for (const LookupPlan& l : p.lookups)
       ZKS_LOG_DEBUG("slice", "private proof: {}: {} rows read (2^{} with padding), a table of 2^{}", lookup_name(m, l),
-                    real, l.shape.witness.num_vars(), l.table_vars);
-    }
+                    l.rows(), l.shape.witness.num_vars(), l.table_vars);
   }
   if (inputs.size() != p.input_cols.size())
     return make_error("private proof: " + std::to_string(inputs.size()) + " inputs given, the model takes " +
