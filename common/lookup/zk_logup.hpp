@@ -50,6 +50,7 @@ constexpr size_t kMaxZkBlocks = 256;
 
 // The helper tables a lookup commits: h_w's two F_p halves.
 constexpr size_t kZkHelpers = 2;
+using ZkHelpers = std::array<std::vector<Fp>, kZkHelpers>;  // h_w0, h_w1
 
 struct ZkShape {
   poly::BlockLayout witness;  // the real rows (padded size at most 2^num_vars)
@@ -71,7 +72,7 @@ struct ZkInput {
   // A cheating prover, for tamper tests: called with the helper tables (h_w0, h_w1)
   // before they are committed, and the table side's sum (zk_table_sum) that h_w's must
   // match; the prover then proves them as they are.
-  std::function<void(std::array<std::vector<Fp>, kZkHelpers>&, const Fp2& table_sum)> tamper_helpers = {};
+  std::function<void(ZkHelpers&, const Fp2& table_sum)> tamper_helpers = {};
 };
 
 // What the verifier holds before the proof: the commitments the lookup relies on. Both
@@ -151,7 +152,6 @@ struct ZkTables {
 struct ZkChallenges {
   Fp2 alpha, beta;
 };
-using ZkHelpers = std::array<std::vector<Fp>, kZkHelpers>;  // h_w0, h_w1
 // Absorbs the shape and draws alpha and beta (charged to the ledger where `charge`, the
 // verifier's side). The shape must be valid (zk_lookup_degrees accepts it): callers take
 // it from their plan, not from a proof.
