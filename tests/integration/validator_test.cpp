@@ -115,16 +115,23 @@ TEST_CASE("validator: answers verify offline, and weights rank fast over slow, t
     for (int t : m.man.model.outputs) REQUIRE(b->tensors.at(t) == m.c.run.values[t]);
     for (const auto& s : resp.slices()) REQUIRE(s.miner() != cheat.keypair.public_key().to_string());
   }
-  // The slow miner's answers arrive after each request is answered; they are scored too.
-  // Wait (bounded) for an epoch that has seen them all.
+  // The slow miner's answers arrive after each request is answered, and the cheater's
+  // may (on a loaded machine): they are scored too. Wait (bounded) for an epoch that has
+  // seen them all: the cheater's weight is 0 before its first answer is scored as well.
   std::map<std::string, double> w;
   const auto F = fast.keypair.public_key().to_string(), S = slow.keypair.public_key().to_string(),
              X = cheat.keypair.public_key().to_string();
+  auto cheater_struck = [&] {
+    auto l = ask<pb::ListMinersRequest, pb::ListMinersResponse>(client, rpc::method::kValidatorListMiners);
+    for (const auto& e : l.miners())
+      if (e.hotkey() == X) return e.strikes() >= 1;
+    return false;
+  };
   bool ranked = false;
   for (int i = 0; i < 100 && !ranked; ++i) {
     std::this_thread::sleep_for(100ms);
     w = weights_by_hotkey(client);
-    ranked = w[F] > w[S] && w[S] > 0 && w[X] == 0;
+    ranked = w[F] > w[S] && w[S] > 0 && w[X] == 0 && cheater_struck();
   }
   INFO("fast " << w[F] << " slow " << w[S] << " cheat " << w[X]);
   REQUIRE(ranked);
