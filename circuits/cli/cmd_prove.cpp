@@ -99,8 +99,15 @@ size_t codeword_budget(double mb) {
   return std::max(circuits::kDefaultCodewordMemory, util::physical_memory_bytes() / 8);
 }
 
+// The manifest's slices as node ranges (a private bundle's partition).
+std::vector<std::pair<size_t, size_t>> slice_ranges(const slicer::Manifest& man) {
+  std::vector<std::pair<size_t, size_t>> r;
+  for (const auto& s : man.slices) r.emplace_back(s.first, s.end);
+  return r;
+}
+
 int run_prove_private(const std::string& dir, const std::string& input, const std::string& out, bool json,
-                      double codeword_mb) {
+                      double codeword_mb, bool sliced) {
   auto compiled = load_compiled(dir);
   if (!compiled.ok()) return fail(compiled.error());
   if (auto s = need_weights(compiled->manifest, dir); !s.ok()) return fail(s.error());
@@ -118,16 +125,28 @@ int run_prove_private(const std::string& dir, const std::string& input, const st
   for (int t : m.outputs) st.outputs.push_back(run->values[size_t(t)]);
   std::vector<std::vector<int64_t>> inputs;
   for (int t : m.inputs) inputs.push_back(run->values[size_t(t)]);
-  if (!json) fmt::print(stderr, "proving the model's output on a private input (zero knowledge)\n");
+  const size_t n = compiled->manifest.slices.size();
+  if (!json)
+    fmt::print(stderr, "proving the model's output on a private input (zero knowledge){}\n",
+               sliced ? fmt::format(", one proof for each of its {} slices", n) : std::string());
+  const auto report = [&](const std::string& phase, double ms) {
+    if (!json) fmt::print(stderr, "  {} done in {:.0f} ms\n", phase, ms);
+  };
   auto t0 = std::chrono::steady_clock::now();
-  auto proof = circuits::prove_private(st, inputs, pcs::Params::standard(), circuits::random_seed(), {},
-                                       [&](const std::string& phase, double ms) {
-                                         if (!json) fmt::print(stderr, "  {} done in {:.0f} ms\n", phase, ms);
-                                       },
-                                       codeword_budget(codeword_mb));
-  if (!proof.ok()) return fail(proof.error());
+  util::Bytes bytes;
+  if (sliced) {
+    auto b = circuits::prove_private_bundle(m, slice_ranges(compiled->manifest), st.fingerprint, st.binding, inputs,
+                                            pcs::Params::standard(), circuits::random_seed(), report,
+                                            codeword_budget(codeword_mb));
+    if (!b.ok()) return fail(b.error());
+    bytes = b->write();
+  } else {
+    auto proof = circuits::prove_private(st, inputs, pcs::Params::standard(), circuits::random_seed(), {}, report,
+                                         codeword_budget(codeword_mb));
+    if (!proof.ok()) return fail(proof.error());
+    bytes = circuits::PrivateProofFile{st.outputs, *proof}.write();
+  }
   double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-  const auto bytes = circuits::PrivateProofFile{st.outputs, *proof}.write();
   if (auto s = write_bytes(out, bytes); !s.ok()) return fail(s.error());
   if (json) {
     nlohmann::json j;
@@ -137,9 +156,9 @@ int run_prove_private(const std::string& dir, const std::string& input, const st
     j["peak_memory_mb"] = circuits::peak_memory_mb();
     fmt::print("{}\n", j.dump(2));
   } else {
-    fmt::print("proved the output in {:.1f} ms (peak memory {:.0f} MB); private proof {} ({} bytes; the input is "
+    fmt::print("proved the output in {:.1f} ms (peak memory {:.0f} MB); private {} {} ({} bytes; the input is "
                "not in it)\n",
-               ms, circuits::peak_memory_mb(), out, bytes.size());
+               ms, circuits::peak_memory_mb(), sliced ? "bundle" : "proof", out, bytes.size());
   }
   return 0;
 }
@@ -150,7 +169,16 @@ int run_verify_private(const CompiledModel& compiled, std::span<const uint8_t> b
   const auto& man = compiled.manifest;
   hash::Digest pinned{};
   if (!pin.empty() && (pin.size() != 64 || !crypto::decode_hex(pin, pinned))) return fail("--fp expects 64 hex digits");
-  auto file = circuits::PrivateProofFile::read(bytes);
+  // One proof of the whole model, or a bundle of one a slice.
+  const bool sliced = circuits::PrivateBundleFile::is_one(bytes);
+  Result<circuits::PrivateBundleFile> file = make_error("");
+  if (sliced) {
+    file = circuits::PrivateBundleFile::read(bytes);
+  } else if (auto one = circuits::PrivateProofFile::read(bytes); one.ok()) {
+    file = circuits::PrivateBundleFile{std::move(one->outputs), {}, {std::move(one->proof)}};
+  } else {
+    file = make_error(one.error());
+  }
   Status s = file.ok() ? Status() : Status(make_error(file.error()));
   auto fp = sealed_fingerprint(man);
   if (s.ok() && !fp.ok()) s = make_error(fp.error());
@@ -160,15 +188,21 @@ int run_verify_private(const CompiledModel& compiled, std::span<const uint8_t> b
     s = make_error("the manifest's fingerprint is not the pinned one (another model)");
   if (s.ok() && man.verify_only())
     s = make_error("a private proof is checked against the model's weights (a full manifest, not a verify-only one)");
-  transcript::SoundnessLedger ledger;
+  std::vector<circuits::SliceTiming> timings;
   double ms = 0;
   if (s.ok()) {
-    circuits::PrivateStatement st;
-    st.model = &man.model;
-    st.fingerprint = *fp;
-    st.outputs = file->outputs;
     auto t0 = std::chrono::steady_clock::now();
-    s = circuits::verify_private(st, file->proof, pcs::Params::standard(), &ledger);
+    if (sliced) {
+      s = circuits::verify_private_bundle(man.model, slice_ranges(man), *fp, {}, *file, pcs::Params::standard(),
+                                          &timings);
+    } else {
+      circuits::PrivateStatement st;
+      st.model = &man.model;
+      st.fingerprint = *fp;
+      st.outputs = file->outputs;
+      auto& one = timings.emplace_back();
+      s = circuits::verify_private(st, file->proofs[0], pcs::Params::standard(), &one.soundness);
+    }
     ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   }
   if (json) {
@@ -176,13 +210,22 @@ int run_verify_private(const CompiledModel& compiled, std::span<const uint8_t> b
     j["valid"] = s.ok();
     j["private"] = true;
     if (!s.ok()) j["reason"] = s.error();
-    else j["verify_ms"] = ms, j["soundness_bits"] = ledger.bits(), j["outputs"] = file->outputs;
+    else j["verify_ms"] = ms, j["soundness_bits"] = circuits::bundle_soundness_bits(timings), j["outputs"] = file->outputs;
+    if (sliced && s.ok()) j["slices"] = timings_json(timings, "verify_ms");
     j["fingerprint"] = util::to_hex(man.fingerprint);
     fmt::print("{}\n", j.dump(2));
   } else if (s.ok()) {
-    fmt::print("VALID: private proof verified in {:.2f} ms (model fingerprint {}{}); the input stays hidden\n", ms,
+    fmt::print("VALID: private {} verified in {:.2f} ms (model fingerprint {}{}); the input stays hidden\n",
+               sliced ? fmt::format("bundle of {} slices", timings.size()) : std::string("proof"), ms,
                util::to_hex(man.fingerprint), pin.empty() ? ", not pinned: pass --fp to pin it" : ", pinned");
-    fmt::print("  soundness: {}\n", ledger.describe());
+    if (sliced) {
+      fmt::print("  soundness: {:.1f} bits (the slices' errors summed)\n", circuits::bundle_soundness_bits(timings));
+      for (size_t j = 0; j < timings.size(); ++j)
+        fmt::print("  slice {}: verified in {:.2f} ms, proof {} bytes, soundness {}\n", j, timings[j].ms,
+                   timings[j].proof_bytes, timings[j].soundness.describe());
+    } else {
+      fmt::print("  soundness: {}\n", timings[0].soundness.describe());
+    }
     for (size_t o = 0; o < file->outputs.size(); ++o) print_output(man.model, o, file->outputs[o]);
   } else {
     fmt::print("INVALID: {}\n", s.error());
@@ -198,7 +241,8 @@ int run_verify(const std::string& dir, const std::string& path, const std::strin
   if (!pin.empty() && (pin.size() != 64 || !crypto::decode_hex(pin, pinned))) return fail("--fp expects 64 hex digits");
   auto bytes = read_bytes(path);
   if (!bytes.ok()) return fail(bytes.error());
-  if (circuits::PrivateProofFile::is_one(*bytes)) return run_verify_private(*compiled, *bytes, pin, input, json);
+  if (circuits::PrivateProofFile::is_one(*bytes) || circuits::PrivateBundleFile::is_one(*bytes))
+    return run_verify_private(*compiled, *bytes, pin, input, json);
   auto bundle = circuits::Bundle::read(*bytes);
   if (!bundle.ok()) return fail("invalid bundle: " + bundle.error());
   std::vector<circuits::SliceTiming> timings;
@@ -258,6 +302,10 @@ void register_prove(CLI::App& app, Context& ctx) {
   p->add_flag("--private", priv,
               "Prove the whole model's output in zero knowledge: the proof reveals nothing of the input (dense "
               "networks: Gemm, Relu, table and function ops)");
+  static bool sliced = false;
+  p->add_flag("--sliced", sliced,
+              "With --private: one proof for each of the manifest's slices (the peak memory a slice's, not the whole "
+              "model's), stitched by commitments to the tensors crossing the cuts");
   static double codeword_mb = -1;
   p->add_option("--codeword-memory", codeword_mb,
                 "With --private: the most MB the commitments' codewords stay in memory in for the opening; past it "
@@ -273,7 +321,7 @@ void register_prove(CLI::App& app, Context& ctx) {
           "MB"));
   p->callback([&ctx] {
     ctx.exit_code =
-        priv ? run_prove_private(dir, input, out, json, codeword_mb) : run_prove(dir, input, out, jobs, json);
+        priv ? run_prove_private(dir, input, out, json, codeword_mb, sliced) : run_prove(dir, input, out, jobs, json);
   });
 
   auto* v = app.add_subcommand("verify", "Verify a proof bundle (or a private proof) against a compiled model");

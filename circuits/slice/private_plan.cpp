@@ -62,7 +62,10 @@ Result<Plan> Planner::run() {
     return make_error("private proof: activations of " + std::to_string(m.cfg.act_bits) +
                       " bits (at most 16: the range tables have 2^bits rows)");
   if (m.inputs.empty() || m.outputs.empty()) return make_error("private proof: the model has no input or no output");
-  for (int t : m.inputs) {
+  const PrivateSlice* sl = p_.slice;
+  if (sl && (sl->first >= sl->end || sl->end > m.nodes.size()))
+    return make_error("private proof: slice " + std::to_string(sl->index) + " has no nodes of the model");
+  for (int t : sl ? sl->inputs : m.inputs) {
     if (t < 0 || size_t(t) >= m.tensors.size()) return make_error("private proof: input tensor id out of range");
     auto shape = slice_detail::padded_of(m.tensors[t].shape);
     if (!shape.ok()) return make_error("private proof: input '" + m.tensors[t].name + "': " + shape.error());
@@ -71,13 +74,14 @@ Result<Plan> Planner::run() {
     p_.input_cols.push_back(c);
     needs_range_.push_back({c, SIZE_MAX});
   }
-  for (size_t k = 0; k < m.nodes.size(); ++k) ZK_TRY(node(k));
-  p_.tensor_cols = col_of_;
-  for (int t : m.outputs) {
+  for (size_t k = sl ? sl->first : 0; k < (sl ? sl->end : m.nodes.size()); ++k) ZK_TRY(node(k));
+  for (int t : sl ? sl->outputs : m.outputs) {
     auto c = col_of_.find(t);
     if (c == col_of_.end()) return make_error("private proof: output '" + m.tensors[t].name + "' is not computed");
     p_.output_cols.push_back(c->second);
   }
+  ZK_TRY(share());
+  p_.tensor_cols = col_of_;
   ZK_TRY(finish());
   slicer::Manifest man;
   man.model = m;
@@ -90,6 +94,37 @@ Result<Plan> Planner::run() {
         return make_error("private proof: a tensor of 2^" + std::to_string(v) + " entries is too large (2^" +
                           std::to_string(max_vars) + " at most)");
   return std::move(p_);
+}
+
+Status Planner::share() {
+  if (!p_.slice) return {};
+  const auto& ins = p_.slice->inputs;
+  std::set<size_t> taken(p_.input_cols.begin(), p_.input_cols.end());
+  for (const auto& [t, openings] : p_.slice->shared) {
+    auto c = col_of_.find(t);
+    if (c == col_of_.end() || openings < 2)
+      return make_error("private proof: slice " + std::to_string(p_.slice->index) + ": tensor " + std::to_string(t) +
+                        " is not one it shares");
+    size_t col = c->second;
+    if (std::find(ins.begin(), ins.end(), t) == ins.end()) {  // made here: in its own layout, a column of its own
+      size_t k = p_.slice->first;
+      while (k < p_.slice->end && m_.nodes[k].outputs[0] != t) ++k;
+      auto own = slice_detail::padded_of(m_.tensors[size_t(t)].shape);
+      if (k == p_.slice->end || !own.ok()) return make_error("private proof: internal error: a shared tensor's maker");
+      if (taken.count(col) || !(p_.col_shape[col] == *own)) {
+        auto e = std::make_shared<std::vector<Entry>>();
+        for (uint32_t o = 0; o < own->real_count(); ++o) e->push_back({o, o, 1});
+        ZK_TRY(sparse_linear(k, *own, {{col, e}}, std::vector<int64_t>(own->real_count(), 0), 0, false, false));
+        col = p_.linears.back().q_col;
+        col_of_[t] = col;
+      }
+    }
+    taken.insert(col);
+    p_.shared.push_back({col, t, openings});
+  }
+  // In column order: the order of their members (pack_blocks), roots and transcript.
+  std::sort(p_.shared.begin(), p_.shared.end(), [](const auto& a, const auto& b) { return a.col < b.col; });
+  return {};
 }
 
 size_t Planner::new_col(const poly::PaddedShape& s) {
@@ -428,8 +463,14 @@ Status Planner::finish() {
   return assign_units();
 }
 
+unsigned shared_vars(unsigned vars, unsigned openings) {
+  unsigned n = std::max(vars, pcs::kMinHidingVars);
+  while ((size_t(1) << n) <= size_t(openings) * pcs::kRevealedPerOpening + (size_t(1) << vars)) ++n;
+  return n;
+}
+
 Packing pack_blocks(const std::vector<unsigned>& vars, const std::vector<size_t>& reads,
-                    const std::vector<char>& alone) {
+                    const std::vector<char>& alone, const std::vector<unsigned>& own_vars) {
   // Packs of at most 2^kPackVars values (a hiding table of twice that, inside the
   // commitment's limits).
   constexpr unsigned kPackVars = 20;
@@ -437,9 +478,11 @@ Packing pack_blocks(const std::vector<unsigned>& vars, const std::vector<size_t>
   k.block_vars = vars;
   k.unit.assign(vars.size(), 0);
   k.offset.assign(vars.size(), 0);
-  std::vector<size_t> packed;
+  std::vector<size_t> packed, own;
   for (size_t b = 0; b < vars.size(); ++b) {
-    if (alone[b] || vars[b] > kPackVars) {
+    if (b < own_vars.size() && own_vars[b] > 0) {
+      own.push_back(b);
+    } else if (alone[b] || vars[b] > kPackVars) {
       k.unit[b] = k.unit_vars.size();
       k.unit_vars.push_back(vars[b]);
     } else {
@@ -469,10 +512,17 @@ Packing pack_blocks(const std::vector<unsigned>& vars, const std::vector<size_t>
     shown += 2 * reads[b];
   }
   if (at > 0) close_pack();
-  // Members largest first (ties in unit order).
-  k.order.resize(k.members());
+  // The joint commitment's members largest first (ties in unit order), then the blocks
+  // committed on their own, in block order.
+  k.joint = k.members();
+  k.order.resize(k.joint);
   for (size_t j = 0; j < k.order.size(); ++j) k.order[j] = j;
   std::stable_sort(k.order.begin(), k.order.end(), [&](size_t a, size_t b) { return k.unit_vars[a] > k.unit_vars[b]; });
+  for (size_t b : own) {
+    k.unit[b] = k.unit_vars.size();
+    k.order.push_back(k.unit_vars.size());
+    k.unit_vars.push_back(own_vars[b]);
+  }
   k.pos.assign(k.members(), 0);
   for (size_t j = 0; j < k.order.size(); ++j) k.pos[k.order[j]] = j;
   return k;
@@ -525,7 +575,9 @@ Status Planner::assign_units() {
   vars.push_back(p_.mask_vars);
   std::vector<char> alone(C + 1, 0);
   alone[C] = 1;  // the mask table (read by weighted claims over all of it)
-  p_.units = pack_blocks(vars, reads, alone);
+  std::vector<unsigned> own(C + 1, 0);
+  for (const auto& sh : p_.shared) own[sh.col] = shared_vars(p_.col_vars[sh.col], sh.openings);
+  p_.units = pack_blocks(vars, reads, alone, own);
   // Each lookup's helpers as long as their nonzero part, the witness layout's rows.
   std::vector<unsigned> helper_vars;
   for (const auto& l : p_.lookups)
@@ -603,18 +655,22 @@ Status Planner::count_reads() const {
       for (size_t c : blocks) read(c, 0, p_.col_vars[c]);
     read(l.m_col, 0, p_.col_vars[l.m_col]);
   }
+  // A shared tensor's column is read by each of the proofs that hold it: each may take
+  // its share of the block's mask.
+  std::vector<size_t> openings(reads.size(), 1);
+  for (const auto& sh : p_.shared) openings[sh.col] = sh.openings;
   for (size_t c = 0; c < reads.size(); ++c)
     for (const Read& outer : reads[c]) {
       size_t inside = 0;
       for (const Read& r : reads[c])
         inside += r.start >= outer.start && r.start + (size_t(1) << r.vars) <= outer.start + (size_t(1) << outer.vars);
-      if (inside > (size_t(1) << (outer.vars - 1)) - 1)
+      if (inside * openings[c] > (size_t(1) << (outer.vars - 1)) - 1)
         return make_error("private proof: a tensor's block of 2^" + std::to_string(outer.vars) + " entries is read " +
                           std::to_string(inside) + " times (too many to stay hidden)");
     }
   return {};
 }
 
-Result<Plan> make_private_plan(const QModel& m) { return Planner(m).run(); }
+Result<Plan> make_private_plan(const QModel& m, const PrivateSlice* slice) { return Planner(m, slice).run(); }
 
 }  // namespace zks::circuits::private_detail

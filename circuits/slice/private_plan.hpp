@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "circuits/gadgets/table.hpp"
+#include "circuits/slice/private_proof.hpp"
 #include "field/field.hpp"
 #include "lookup/zk_logup.hpp"
 #include "model/quantize.hpp"
@@ -218,11 +219,15 @@ struct UnaryPlan {
 // most 2^20 values, filled largest block first so every offset is a multiple of its
 // block's size. The joint
 // commitment holds the units largest first: member j is unit order[j], pos[u] unit u's.
+// A shared tensor's block (PrivateSlice) is a unit of its own outside the joint
+// commitment (its own root): those units come last, after the joint commitment's
+// `joint` members.
 struct Packing {
   std::vector<unsigned> block_vars;
   std::vector<size_t> unit, offset;  // each block's unit and first entry in it
   std::vector<unsigned> unit_vars;   // each unit's value variables
   std::vector<size_t> order, pos;
+  size_t joint = 0;                  // members in the joint commitment (the first ones)
 
   size_t members() const { return unit_vars.size(); }
   size_t member(size_t block) const { return pos[unit[block]]; }
@@ -247,9 +252,17 @@ struct Packing {
 };
 
 // Packs blocks; `reads` counts each block's masked reads (its pack's mask must outnumber
-// what they and one opening show), `alone` marks the blocks that stay alone.
+// what they and one opening show), `alone` marks the blocks that stay alone, and
+// `own_vars`, where given and nonzero, the blocks committed on their own (a unit of
+// those value variables, after the joint members).
 Packing pack_blocks(const std::vector<unsigned>& vars, const std::vector<size_t>& reads,
-                    const std::vector<char>& alone);
+                    const std::vector<char>& alone, const std::vector<unsigned>& own_vars = {});
+
+// A shared tensor's commitment: its column of 2^vars entries under a mask of 2^n, n the
+// least at least kMinHidingVars and vars with 2^n above everything its `openings` proofs
+// show of it (each opening's leaves and at most 2^vars masked reads in all: count_reads
+// holds each proof to its share).
+unsigned shared_vars(unsigned vars, unsigned openings);
 
 struct Plan {
   const QModel* m = nullptr;
@@ -260,6 +273,14 @@ struct Plan {
   std::vector<unsigned> col_vars;            // each column's value variables (its lookup's, or its own)
   std::vector<size_t> input_cols, output_cols;
   std::map<int, size_t> tensor_cols;  // every tensor the plan holds, by id
+  // A slice's shared tensors (PrivateSlice::shared), ascending: (column, tensor, openings).
+  struct Shared {
+    size_t col = 0;
+    int tensor = 0;
+    unsigned openings = 0;
+  };
+  std::vector<Shared> shared;
+  const PrivateSlice* slice = nullptr;  // null: the whole model
   std::vector<LinearPlan> linears;
   std::vector<UnaryPlan> unaries;
   std::vector<MaxPlan> maxes;
@@ -291,7 +312,7 @@ struct Plan {
 // eq(r, .) on 2^|r| entries.
 inline std::vector<Fp2> eq_of(std::span<const Fp2> r) { return poly::eq_table(r); }
 
-// The plan of a model, or the first node it cannot take, named.
-Result<Plan> make_private_plan(const QModel& m);
+// The plan of a model (or of one slice of it), or the first node it cannot take, named.
+Result<Plan> make_private_plan(const QModel& m, const PrivateSlice* slice = nullptr);
 
 }  // namespace zks::circuits::private_detail

@@ -33,8 +33,9 @@ inline model::Node as_graph_node(const QNode& n) {
 
 class Planner {
  public:
-  explicit Planner(const QModel& m) : m_(m) {
+  explicit Planner(const QModel& m, const PrivateSlice* slice = nullptr) : m_(m) {
     p_.m = &m;
+    p_.slice = slice;
     auto relu = std::make_shared<FunctionTable>();
     relu->in_lo = m.act_lo();
     for (int64_t v = m.act_lo(); v <= m.act_hi(); ++v) relu->values.push_back(std::max<int64_t>(0, v));
@@ -181,6 +182,11 @@ class Planner {
 
   // y = f(x) by a lookup of (x, y) in f's table over the activation range; y returned.
   size_t add_unary(size_t k, size_t x_col, const FunctionTable* ft, bool derived);
+
+  // A slice's shared tensors (PrivateSlice::shared): each one's column, in its own
+  // layout (a copy where the slice holds it in another's, or in a column that is
+  // already another's).
+  Status share();
 
   // Range checks, batching, sizes, the lookups' tables and the mask table's slices.
   Status finish();

@@ -41,13 +41,24 @@ constexpr uint32_t kPrivateVersion = 7;
 
 // Everything both sides absorb before the first challenge.
 void absorb_statement(transcript::Transcript& t, const PrivateStatement& st, const Plan& p, const pcs::Params& params,
-                      const hash::Digest& root) {
+                      const hash::Digest& root, std::span<const hash::Digest> shared_roots) {
   t.absorb_u64("private.version", kPrivateVersion);
   t.absorb("private.params", params.params_id());
   t.absorb("private.fingerprint", st.fingerprint);
   t.absorb("private.model", p.model_digest);
   t.absorb("private.job", st.binding.job_id);
   t.absorb_bytes("private.prover", st.binding.prover);
+  if (const PrivateSlice* sl = st.slice) {  // which slice, and the roots that stitch it (rule 7)
+    t.absorb_u64("private.slice", sl->index);
+    t.absorb_u64("private.slice.count", sl->count);
+    t.absorb_u64("private.slice.first", sl->first);
+    t.absorb_u64("private.slice.end", sl->end);
+    for (size_t i = 0; i < p.shared.size(); ++i) {
+      t.absorb_u64("private.shared", uint64_t(p.shared[i].tensor));
+      t.absorb_u64("private.shared.openings", p.shared[i].openings);
+      t.absorb("private.shared.root", shared_roots[i]);
+    }
+  }
   for (size_t c = 0; c < p.columns(); ++c) {
     t.absorb_u64("private.col_vars", p.col_vars[c]);
     t.absorb_u64("private.col_unit", p.units.unit[c]);
@@ -107,10 +118,36 @@ void absorb_statement(transcript::Transcript& t, const PrivateStatement& st, con
 // fixes.
 std::vector<pcs::Commitment> members_of(const Packing& k, const hash::Digest& root) {
   std::vector<uint32_t> vars;
-  for (size_t j = 0; j < k.members(); ++j) vars.push_back(k.member_vars(j));
+  for (size_t j = 0; j < k.joint; ++j) vars.push_back(k.member_vars(j));
   std::vector<pcs::Commitment> out;
-  for (size_t j = 0; j < k.members(); ++j) out.push_back(pcs::Commitment{root, vars[j], vars, uint32_t(j)});
+  for (size_t j = 0; j < k.joint; ++j) out.push_back(pcs::Commitment{root, vars[j], vars, uint32_t(j)});
   return out;
+}
+
+// The shared tensors' commitments as the verifier knows them: the roots it was given,
+// the sizes the plan fixes (members after the joint ones, in the plan's order).
+Result<std::vector<hash::Digest>> shared_roots_of(const PrivateStatement& st, const Plan& p) {
+  std::vector<hash::Digest> out;
+  for (const auto& sh : p.shared) {
+    auto it = st.slice->roots.find(sh.tensor);
+    if (it == st.slice->roots.end())
+      return make_error("private proof: slice " + std::to_string(st.slice->index) + ": no root for the shared tensor '" +
+                        st.model->tensors[size_t(sh.tensor)].name + "'");
+    out.push_back(it->second);
+  }
+  return out;
+}
+
+pcs::Seed derive_seed(const pcs::Seed& seed, std::string_view label) {
+  std::vector<uint8_t> msg(seed.begin(), seed.end());
+  msg.insert(msg.end(), label.begin(), label.end());
+  return hash::hash(hash::Domain::Mask, msg);
+}
+
+// A shared tensor's mask seed: the bundle's boundary seed and the tensor, so every slice
+// that holds it commits one root.
+pcs::Seed shared_seed(const PrivateSlice& sl, int tensor) {
+  return derive_seed(sl.boundary_seed, "private.shared." + std::to_string(tensor));
 }
 
 // An internal check: a joint commitment made as the plan lays it out.
@@ -349,12 +386,6 @@ Fp2 output_at(const poly::PaddedShape& shape, std::span<const int64_t> values, s
   return poly::evaluate(std::span<const Fp>(v), z);
 }
 
-pcs::Seed derive_seed(const pcs::Seed& seed, std::string_view label) {
-  std::vector<uint8_t> msg(seed.begin(), seed.end());
-  msg.insert(msg.end(), label.begin(), label.end());
-  return hash::hash(hash::Domain::Mask, msg);
-}
-
 // The bytes of a proof's two commitments' codewords (the columns', the helpers'; hiding
 // tables of twice the values, times the blowup), which stay in memory until the opening
 // while they fit prove_private's codeword_memory.
@@ -367,7 +398,7 @@ size_t codeword_bytes(const Plan& p, const pcs::Params& params) {
 
 Result<Plan> plan_for(const PrivateStatement& st) {
   if (!st.model) return make_error("private proof: no model");
-  auto plan = make_private_plan(*st.model);
+  auto plan = make_private_plan(*st.model, st.slice);
   if (!plan.ok()) return make_error(plan.error());
   if (st.outputs.size() != plan->output_cols.size())
     return make_error("private proof: the statement has " + std::to_string(st.outputs.size()) + " outputs, the model " +
@@ -439,46 +470,107 @@ Status check_private_provable(const model::QModel& m) {
 
 namespace {
 constexpr std::string_view kFileMagic = "ZKSPRIV1";
+constexpr std::string_view kBundleMagic = "ZKSPRIVB";
 constexpr size_t kMaxFileOutputs = 1024;
 constexpr size_t kMaxFileValues = size_t(1) << 24;
-}  // namespace
+constexpr size_t kMaxFileRoots = size_t(1) << 16;
 
-util::Bytes PrivateProofFile::write() const {
+bool starts_with(std::span<const uint8_t> bytes, std::string_view magic) {
+  return bytes.size() >= magic.size() && std::equal(magic.begin(), magic.end(), bytes.begin());
+}
+
+// The magic, then the outputs: u32 count, for each a u32 length and its values.
+util::ByteWriter write_head(std::string_view magic, const std::vector<std::vector<int64_t>>& outputs) {
   util::ByteWriter w;
-  w.raw(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(kFileMagic.data()), kFileMagic.size()));
+  w.raw(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(magic.data()), magic.size()));
   w.u32(static_cast<uint32_t>(outputs.size()));
   for (const auto& o : outputs) {
     w.u32(static_cast<uint32_t>(o.size()));
     for (int64_t v : o) w.svarint(v);
   }
+  return w;
+}
+
+Status read_outputs(util::ByteReader& r, std::vector<std::vector<int64_t>>& outputs) {
+  uint32_t count = 0;
+  if (!r.u32(count) || count > kMaxFileOutputs) return make_error("bad output count");
+  outputs.resize(count);
+  for (auto& o : outputs) {
+    uint32_t len = 0;
+    if (!r.u32(len) || len > kMaxFileValues || len > r.remaining()) return make_error("bad output size");
+    o.resize(len);
+    for (auto& v : o)
+      if (!r.svarint(v)) return make_error("truncated output");
+  }
+  return {};
+}
+
+// A u64 length and that many bytes (`last`: the rest of the file, exactly).
+Status read_proof(util::ByteReader& r, util::Bytes& proof, bool last) {
+  uint64_t len = 0;
+  if (!r.u64(len) || len > r.remaining() || (last && len != r.remaining()))
+    return make_error("the proof's length is wrong");
+  proof.resize(len);
+  if (!r.raw(proof)) return make_error("truncated proof");
+  return {};
+}
+}  // namespace
+
+util::Bytes PrivateProofFile::write() const {
+  util::ByteWriter w = write_head(kFileMagic, outputs);
   w.u64(proof.size());
   w.raw(proof);
   return w.take();
 }
 
-bool PrivateProofFile::is_one(std::span<const uint8_t> bytes) {
-  return bytes.size() >= kFileMagic.size() && std::equal(kFileMagic.begin(), kFileMagic.end(), bytes.begin());
-}
+bool PrivateProofFile::is_one(std::span<const uint8_t> bytes) { return starts_with(bytes, kFileMagic); }
 
 Result<PrivateProofFile> PrivateProofFile::read(std::span<const uint8_t> bytes) {
   if (!is_one(bytes)) return make_error("private proof file: bad magic");
   util::ByteReader r(bytes.subspan(kFileMagic.size()));
-  uint32_t count = 0;
-  if (!r.u32(count) || count > kMaxFileOutputs) return make_error("private proof file: bad output count");
   PrivateProofFile f;
-  f.outputs.resize(count);
-  for (auto& o : f.outputs) {
-    uint32_t len = 0;
-    if (!r.u32(len) || len > kMaxFileValues || len > r.remaining())
-      return make_error("private proof file: bad output size");
-    o.resize(len);
-    for (auto& v : o)
-      if (!r.svarint(v)) return make_error("private proof file: truncated output");
+  if (Status s = read_outputs(r, f.outputs); !s.ok()) return make_error("private proof file: " + s.error());
+  if (Status s = read_proof(r, f.proof, true); !s.ok()) return make_error("private proof file: " + s.error());
+  return f;
+}
+
+util::Bytes PrivateBundleFile::write() const {
+  util::ByteWriter w = write_head(kBundleMagic, outputs);
+  w.u32(static_cast<uint32_t>(roots.size()));
+  for (const auto& [t, root] : roots) {
+    w.u32(static_cast<uint32_t>(t));
+    w.raw(root);
   }
-  uint64_t len = 0;
-  if (!r.u64(len) || len != r.remaining()) return make_error("private proof file: the proof's length is wrong");
-  f.proof.resize(len);
-  if (!r.raw(f.proof)) return make_error("private proof file: truncated proof");
+  w.u32(static_cast<uint32_t>(proofs.size()));
+  for (const auto& p : proofs) {
+    w.u64(p.size());
+    w.raw(p);
+  }
+  return w.take();
+}
+
+bool PrivateBundleFile::is_one(std::span<const uint8_t> bytes) { return starts_with(bytes, kBundleMagic); }
+
+Result<PrivateBundleFile> PrivateBundleFile::read(std::span<const uint8_t> bytes) {
+  if (!is_one(bytes)) return make_error("private bundle file: bad magic");
+  util::ByteReader r(bytes.subspan(kBundleMagic.size()));
+  PrivateBundleFile f;
+  if (Status s = read_outputs(r, f.outputs); !s.ok()) return make_error("private bundle file: " + s.error());
+  uint32_t count = 0;
+  if (!r.u32(count) || count > kMaxFileRoots) return make_error("private bundle file: bad root count");
+  for (uint32_t i = 0; i < count; ++i) {
+    uint32_t t = 0;
+    hash::Digest root{};
+    if (!r.u32(t) || !r.raw(root)) return make_error("private bundle file: truncated roots");
+    if (t > uint32_t(std::numeric_limits<int>::max()) || !f.roots.emplace(int(t), root).second ||
+        f.roots.rbegin()->first != int(t))
+      return make_error("private bundle file: the roots' tensors are not ascending");
+  }
+  if (!r.u32(count) || count == 0 || count > kMaxBundleSlices) return make_error("private bundle file: bad proof count");
+  f.proofs.resize(count);
+  for (uint32_t i = 0; i < count; ++i)
+    if (Status s = read_proof(r, f.proofs[i], i + 1 == count); !s.ok())
+      return make_error("private bundle file: slice " + std::to_string(i) + ": " + s.error());
   return f;
 }
 
@@ -491,7 +583,8 @@ pcs::Seed random_seed() {
 
 Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<std::vector<int64_t>>& inputs,
                                   const pcs::Params& params, const pcs::Seed& seed, const PrivateTamper& tamper,
-                                  const PrivateProgress& progress, size_t codeword_memory) {
+                                  const PrivateProgress& progress, size_t codeword_memory,
+                                  std::map<int, hash::Digest>* shared_roots) {
   auto plan = plan_for(st);
   if (!plan.ok()) return make_error(plan.error());
   const Plan& p = *plan;
@@ -733,13 +826,31 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
   const bool keep = codewords <= codeword_memory;
   ZKS_LOG_DEBUG("slice", "private proof: codewords of {} MB {} (budget {} MB)", codewords >> 20,
                 keep ? "kept for the opening" : "made again in the opening", codeword_memory >> 20);
-  auto cp = pcs::commit_joint_hiding(p.units.tables(blocks, packs), derive_seed(seed, "private.columns"), params,
-                                     "private.columns", 1, keep);
+  const auto tables = p.units.tables(blocks, packs);
+  auto cp = pcs::commit_joint_hiding(std::span(tables).first(p.units.joint), derive_seed(seed, "private.columns"),
+                                     params, "private.columns", 1, keep);
   if (!cp.ok()) return make_error("private proof: " + cp.error());
   const hash::Digest root = (*cp)[0]->commitment().root;
   ZK_TRY(check_layout(*cp, p.units, "member layout"));
+  // A slice's shared tensors, each committed on its own (the members after the joint ones).
+  std::vector<hash::Digest> roots;
+  for (const auto& sh : p.shared) {
+    const size_t j = p.member(sh.col);
+    if (j != cp->size()) return make_error("private proof: internal error: a shared tensor's member");
+    auto one = pcs::commit_hiding(tables[j], shared_seed(*st.slice, sh.tensor), params);
+    if (!one.ok()) return make_error("private proof: a shared tensor: " + one.error());
+    if (one->commitment().num_vars != p.units.member_vars(j))
+      return make_error("private proof: internal error: a shared tensor's layout");
+    const std::string& name = m.tensors[size_t(sh.tensor)].name;
+    roots.push_back(one->commitment().root);
+    if (auto given = st.slice->roots.find(sh.tensor); given != st.slice->roots.end() && given->second != roots.back())
+      return make_error("private proof: slice " + std::to_string(st.slice->index) + ": tensor '" + name +
+                        "' is not the one the bundle's other slices committed (another value or boundary seed)");
+    if (shared_roots) (*shared_roots)[sh.tensor] = roots.back();
+    cp->push_back(std::make_shared<const pcs::CommittedPoly>(std::move(one).value()));
+  }
   transcript::Transcript t("zkslice-private-v1");
-  absorb_statement(t, st, p, params, root);
+  absorb_statement(t, st, p, params, root, roots);
   // The commitment holds every value now: the run's copies go (a tenth of the peak).
   ints = {}, cols = {}, packs = {}, blocks = {};
   lap("commit");
@@ -976,6 +1087,12 @@ Status verify_private(const PrivateStatement& st, std::span<const uint8_t> bytes
   auto plan = plan_for(st);
   if (!plan.ok()) return make_error(plan.error());
   const Plan& p = *plan;
+  std::vector<hash::Digest> shared_roots;
+  if (st.slice) {
+    auto roots = shared_roots_of(st, p);
+    if (!roots.ok()) return make_error(roots.error());
+    shared_roots = std::move(*roots);
+  }
   util::ByteReader r(bytes);
   uint32_t version = 0;
   hash::Digest root{};
@@ -984,8 +1101,10 @@ Status verify_private(const PrivateStatement& st, std::span<const uint8_t> bytes
   transcript::Transcript t("zkslice-private-v1");
   transcript::SoundnessLedger ledger;
   t.set_ledger(&ledger);
-  absorb_statement(t, st, p, params, root);
-  const auto members = members_of(p.units, root);
+  absorb_statement(t, st, p, params, root, shared_roots);
+  auto members = members_of(p.units, root);
+  for (size_t i = 0; i < p.shared.size(); ++i)
+    members.push_back(pcs::Commitment{shared_roots[i], p.units.member_vars(p.member(p.shared[i].col)), {}, 0});
   Ends ends;
   for (const LinearPlan& lp : p.linears) {
     auto fail = [&](const std::string& what) {

@@ -55,17 +55,50 @@
 #include <string>
 #include <vector>
 
+#include "circuits/slice/bundle.hpp"
 #include "circuits/slice/slice_proof.hpp"
 #include "lookup/zk_logup.hpp"
 #include "pcs/hiding.hpp"
 
 namespace zks::circuits {
 
+// One slice of a private bundle (DESIGN.md rule 13; docs/ARCHITECTURE.md, "Private
+// proofs across slices"): nodes [first, end) of the model. A tensor that several slices
+// hold (its maker and its readers, or the last slice for a model output made earlier)
+// is "shared": it is committed on its own, by a hiding commitment whose mask comes from
+// the bundle's boundary seed and the tensor, so every slice that holds it commits the
+// same root, and the bundle stitches the slices by those roots (rule 7). Made by
+// private_slices(), the same for prover and verifier.
+struct PrivateSlice {
+  size_t first = 0, end = 0;  // nodes [first, end)
+  uint32_t index = 0, count = 1;
+  // The tensors the slice holds that it does not make, ascending: model inputs and
+  // boundary tensors (prove_private's `inputs`, in this order).
+  std::vector<int> inputs;
+  // The model outputs this slice shows (the last slice: all, in the model's order).
+  std::vector<int> outputs;
+  // The shared tensors it holds, each with the number of proofs that open its commitment.
+  std::map<int, unsigned> shared;
+  // Each shared tensor's root: the verifier's (from the bundle); a prover given some
+  // checks its own against them.
+  std::map<int, hash::Digest> roots;
+  // Prover only, secret: draws the shared tensors' masks (one seed for all of a
+  // bundle's slices, which are therefore one prover's, or provers that share it).
+  pcs::Seed boundary_seed{};
+};
+
+// The slices of a private bundle for a partition of the model's nodes (ranges [first,
+// end), in order, covering every node).
+Result<std::vector<PrivateSlice>> private_slices(const model::QModel& m,
+                                                 const std::vector<std::pair<size_t, size_t>>& ranges);
+
 struct PrivateStatement {
   const model::QModel* model = nullptr;
   hash::Digest fingerprint{};                 // FP of the sealed model (zero if unsealed), absorbed
   ProofBinding binding;                       // job id and prover hotkey (rule 11)
   std::vector<std::vector<int64_t>> outputs;  // the model's outputs, dense, in its output order (public)
+  // Null: the whole model. Else one slice of a bundle; `outputs` are its outputs'.
+  const PrivateSlice* slice = nullptr;
 };
 
 // Whether the model is one this prover proves; the error names the first node it cannot.
@@ -112,12 +145,14 @@ struct PrivateTamper {
 // freed once hashed and made again in the opening, one at a time. That costs a large
 // model about a seventh of its time and saves most of its peak memory (age on 2 cores:
 // 1.3 of 8.7 s, 0.8 of 1.85 GB). The proof is the same either way.
+// For a slice, `shared_roots` (when given) receives the root of each shared tensor.
 using PrivateProgress = std::function<void(const std::string& phase, double ms)>;
 constexpr size_t kDefaultCodewordMemory = size_t(256) << 20;
 Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<std::vector<int64_t>>& inputs,
                                   const pcs::Params& params, const pcs::Seed& seed, const PrivateTamper& tamper = {},
                                   const PrivateProgress& progress = {},
-                                  size_t codeword_memory = kDefaultCodewordMemory);
+                                  size_t codeword_memory = kDefaultCodewordMemory,
+                                  std::map<int, hash::Digest>* shared_roots = nullptr);
 // Checks a proof against the statement (the model, its outputs, FP and binding); the
 // error says what failed. The proof must reach 100 bits (`soundness` receives the terms).
 Status verify_private(const PrivateStatement& st, std::span<const uint8_t> proof, const pcs::Params& params,
@@ -133,6 +168,37 @@ struct PrivateProofFile {
   static Result<PrivateProofFile> read(std::span<const uint8_t> bytes);
   static bool is_one(std::span<const uint8_t> bytes);  // starts with the magic
 };
+
+// A private bundle (`zkslice prove --private --sliced`): the model's outputs, each
+// shared tensor's root, one proof a slice. Layout: "ZKSPRIVB", the outputs as in
+// PrivateProofFile, u32 root count, for each an i32 tensor id and the root, u32 proof
+// count, for each a u64 length and the proof.
+struct PrivateBundleFile {
+  std::vector<std::vector<int64_t>> outputs;
+  std::map<int, hash::Digest> roots;
+  std::vector<util::Bytes> proofs;
+  util::Bytes write() const;
+  static Result<PrivateBundleFile> read(std::span<const uint8_t> bytes);
+  static bool is_one(std::span<const uint8_t> bytes);
+};
+
+// Proves the model's outputs on private inputs (dense, in the model's input order) as
+// one proof a slice, the slices one after another, so the peak memory is the largest
+// slice's. `seed` must be secret and fresh; each slice's masks and the shared tensors'
+// are drawn from it apart. `progress` gets each slice's phases as "slice j: phase".
+Result<PrivateBundleFile> prove_private_bundle(const model::QModel& m,
+                                               const std::vector<std::pair<size_t, size_t>>& ranges,
+                                               const hash::Digest& fingerprint, const ProofBinding& binding,
+                                               const std::vector<std::vector<int64_t>>& inputs,
+                                               const pcs::Params& params, const pcs::Seed& seed,
+                                               const PrivateProgress& progress = {},
+                                               size_t codeword_memory = kDefaultCodewordMemory);
+// Checks every slice's proof against the bundle's roots and outputs, and that together
+// they reach 100 bits (the union bound over the slices: check_bundle_soundness);
+// `timings` receives each slice's verify time, proof size and soundness terms.
+Status verify_private_bundle(const model::QModel& m, const std::vector<std::pair<size_t, size_t>>& ranges,
+                             const hash::Digest& fingerprint, const ProofBinding& binding, const PrivateBundleFile& b,
+                             const pcs::Params& params, std::vector<SliceTiming>* timings = nullptr);
 
 // A fresh secret seed from the operating system (libsodium).
 pcs::Seed random_seed();

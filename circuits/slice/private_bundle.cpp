@@ -1,0 +1,141 @@
+// Private proofs across slices (private_proof.hpp, PrivateSlice; DESIGN.md rules 7 and
+// 13): which tensors each slice holds and shares, and a bundle of one private proof a
+// slice, stitched by the shared tensors' roots.
+#include <chrono>
+#include <set>
+
+#include "circuits/slice/private_proof.hpp"
+#include "hash/blake2b.hpp"
+
+namespace zks::circuits {
+
+namespace {
+
+pcs::Seed derive(const pcs::Seed& seed, const std::string& label) {
+  std::vector<uint8_t> msg(seed.begin(), seed.end());
+  msg.insert(msg.end(), label.begin(), label.end());
+  return hash::hash(hash::Domain::Mask, msg);
+}
+
+}  // namespace
+
+Result<std::vector<PrivateSlice>> private_slices(const model::QModel& m,
+                                                 const std::vector<std::pair<size_t, size_t>>& ranges) {
+  if (ranges.empty() || ranges.size() > kMaxBundleSlices)
+    return make_error("private bundle: " + std::to_string(ranges.size()) + " slices (1 to " +
+                      std::to_string(kMaxBundleSlices) + ")");
+  for (size_t j = 0; j < ranges.size(); ++j)
+    if (ranges[j].first >= ranges[j].second || ranges[j].first != (j ? ranges[j - 1].second : 0))
+      return make_error("private bundle: slice " + std::to_string(j) + " does not follow the one before it");
+  if (ranges.back().second != m.nodes.size()) return make_error("private bundle: the slices do not cover the model");
+  // Each activation's maker (the slice of the node that writes it; none for an input)
+  // and the slices that hold it: its maker, the slices with a node that reads it, and
+  // the last slice for a model output.
+  std::map<int, size_t> maker;
+  std::map<int, std::set<size_t>> holders;
+  std::vector<std::set<int>> inputs(ranges.size());
+  for (size_t j = 0; j < ranges.size(); ++j)
+    for (size_t k = ranges[j].first; k < ranges[j].second; ++k)
+      for (int t : m.nodes[k].outputs) maker[t] = j, holders[t].insert(j);
+  const std::set<int> model_inputs(m.inputs.begin(), m.inputs.end());
+  auto hold = [&](int t, size_t j) {
+    auto mk = maker.find(t);
+    if (mk != maker.end() && mk->second == j) return;
+    if (mk == maker.end() && !model_inputs.count(t)) return;  // a constant
+    holders[t].insert(j);
+    inputs[j].insert(t);
+  };
+  for (size_t j = 0; j < ranges.size(); ++j)
+    for (size_t k = ranges[j].first; k < ranges[j].second; ++k)
+      for (int t : m.nodes[k].inputs)
+        if (t >= 0) hold(t, j);
+  for (int t : m.outputs) hold(t, ranges.size() - 1);
+  std::vector<PrivateSlice> out(ranges.size());
+  for (size_t j = 0; j < ranges.size(); ++j) {
+    PrivateSlice& s = out[j];
+    s.first = ranges[j].first, s.end = ranges[j].second;
+    s.index = uint32_t(j), s.count = uint32_t(ranges.size());
+    s.inputs.assign(inputs[j].begin(), inputs[j].end());
+    if (j + 1 == ranges.size()) s.outputs = m.outputs;
+  }
+  for (const auto& [t, js] : holders)
+    if (js.size() >= 2)
+      for (size_t j : js) out[j].shared[t] = unsigned(js.size());
+  return out;
+}
+
+Result<PrivateBundleFile> prove_private_bundle(const model::QModel& m,
+                                               const std::vector<std::pair<size_t, size_t>>& ranges,
+                                               const hash::Digest& fingerprint, const ProofBinding& binding,
+                                               const std::vector<std::vector<int64_t>>& inputs,
+                                               const pcs::Params& params, const pcs::Seed& seed,
+                                               const PrivateProgress& progress, size_t codeword_memory) {
+  auto slices = private_slices(m, ranges);
+  if (!slices.ok()) return make_error(slices.error());
+  if (inputs.size() != m.inputs.size())
+    return make_error("private bundle: " + std::to_string(inputs.size()) + " inputs given, the model takes " +
+                      std::to_string(m.inputs.size()));
+  model::IntRun run;
+  run.values.resize(m.tensors.size());
+  for (size_t i = 0; i < inputs.size(); ++i) run.values[size_t(m.inputs[i])] = inputs[i];
+  if (Status s = model::run_int_range(m, 0, m.nodes.size(), run); !s.ok()) return make_error(s.error());
+  PrivateBundleFile b;
+  for (int t : m.outputs) b.outputs.push_back(run.values[size_t(t)]);
+  // One secret for the shared tensors' masks, another for each slice's own.
+  const pcs::Seed boundary = derive(seed, "private.bundle.boundary");
+  for (PrivateSlice& sl : *slices) {
+    sl.boundary_seed = boundary;
+    sl.roots = b.roots;  // each slice checks its shared roots against its makers'
+    PrivateStatement st;
+    st.model = &m, st.fingerprint = fingerprint, st.binding = binding, st.slice = &sl;
+    for (int t : sl.outputs) st.outputs.push_back(run.values[size_t(t)]);
+    std::vector<std::vector<int64_t>> values;
+    for (int t : sl.inputs) values.push_back(run.values[size_t(t)]);
+    const std::string name = "slice " + std::to_string(sl.index);
+    auto proof = prove_private(
+        st, values, params, derive(seed, "private.bundle." + name), {},
+        [&](const std::string& phase, double ms) {
+          if (progress) progress(name + ": " + phase, ms);
+        },
+        codeword_memory, &b.roots);
+    if (!proof.ok()) return make_error(name + ": " + proof.error());
+    b.proofs.push_back(std::move(*proof));
+  }
+  return b;
+}
+
+Status verify_private_bundle(const model::QModel& m, const std::vector<std::pair<size_t, size_t>>& ranges,
+                             const hash::Digest& fingerprint, const ProofBinding& binding, const PrivateBundleFile& b,
+                             const pcs::Params& params, std::vector<SliceTiming>* timings) {
+  auto slices = private_slices(m, ranges);
+  if (!slices.ok()) return make_error(slices.error());
+  if (b.proofs.size() != slices->size())
+    return make_error("private bundle: " + std::to_string(b.proofs.size()) + " proofs for " +
+                      std::to_string(slices->size()) + " slices");
+  if (b.outputs.size() != m.outputs.size())
+    return make_error("private bundle: " + std::to_string(b.outputs.size()) + " outputs, the model has " +
+                      std::to_string(m.outputs.size()));
+  std::set<int> shared;
+  for (const auto& sl : *slices)
+    for (const auto& [t, n] : sl.shared) shared.insert(t);
+  for (const auto& [t, root] : b.roots)
+    if (!shared.count(t)) return make_error("private bundle: a root for tensor " + std::to_string(t) + ", which no two slices share");
+  std::vector<SliceTiming> times;
+  for (PrivateSlice& sl : *slices) {
+    sl.roots = b.roots;
+    PrivateStatement st;
+    st.model = &m, st.fingerprint = fingerprint, st.binding = binding, st.slice = &sl;
+    if (!sl.outputs.empty()) st.outputs = b.outputs;
+    SliceTiming& tm = times.emplace_back();
+    const auto t0 = std::chrono::steady_clock::now();
+    if (Status s = verify_private(st, b.proofs[sl.index], params, &tm.soundness); !s.ok())
+      return make_error("slice " + std::to_string(sl.index) + ": " + s.error());
+    tm.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    tm.proof_bytes = b.proofs[sl.index].size();
+  }
+  ZK_TRY(check_bundle_soundness(times));
+  if (timings) *timings = std::move(times);
+  return {};
+}
+
+}  // namespace zks::circuits
