@@ -108,3 +108,30 @@ inline void check_proves(const Case& k, size_t out = 0) {
 }
 
 }  // namespace zks::test::priv
+
+namespace zks::test::priv {
+
+// A partition of the model's nodes at `cuts` (ascending, inside (0, nodes)).
+inline std::vector<std::pair<size_t, size_t>> ranges_at(const Case& k, const std::vector<size_t>& cuts) {
+  std::vector<std::pair<size_t, size_t>> r;
+  size_t first = 0;
+  for (size_t c : cuts) r.emplace_back(first, c), first = c;
+  r.emplace_back(first, k.m.q.nodes.size());
+  return r;
+}
+
+inline c::PrivateBundleFile bundle_of(const Case& k, const std::vector<std::pair<size_t, size_t>>& ranges,
+                                      uint8_t seed = 1) {
+  auto b = c::prove_private_bundle(k.m.q, ranges, {}, k.st.binding, k.inputs, kParams, seed_of(seed));
+  INFO((b.ok() ? std::string() : b.error()));
+  REQUIRE(b.ok());
+  return std::move(b).value();
+}
+
+inline std::string bundle_rejection(const Case& k, const std::vector<std::pair<size_t, size_t>>& ranges,
+                                    const c::PrivateBundleFile& b, std::vector<c::SliceTiming>* timings = nullptr) {
+  auto s = c::verify_private_bundle(k.m.q, ranges, {}, k.st.binding, b, kParams, timings);
+  return s.ok() ? std::string() : s.error();
+}
+
+}  // namespace zks::test::priv

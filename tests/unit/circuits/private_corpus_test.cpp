@@ -38,3 +38,50 @@ TEST_CASE("age on an overexposed photo (its requantizations clamp) proves", "[pr
   REQUIRE(saturations > 0);
   check_proves(white, 3);
 }
+
+TEST_CASE("private bundles of corpus networks verify, cut anywhere", "[private][bundle]") {
+  // Every single cut (five spread out on larger networks), and one node a slice: layout
+  // ops kept in place at a cut, tensors read by several slices, model outputs made
+  // before the last slice.
+  const auto name = GENERATE(as<std::string>{}, "sklearn_mlp", "3l_relu_conv_fc", "4l_relu_conv_fc", "tutorial",
+                             "idolmodel", "prelu_gmm", "layernorm", "multihead_attention", "large_op_graph");
+  INFO(name);
+  const Case k = load(name);
+  const size_t n = k.m.q.nodes.size();
+  REQUIRE(n >= 2);
+  std::vector<std::vector<size_t>> partitions;
+  const size_t singles = std::min<size_t>(n - 1, 5);
+  for (size_t i = 1; i <= singles; ++i) partitions.push_back({std::max<size_t>(1, i * n / (singles + 1))});
+  const size_t parts = std::min<size_t>(n, c::kMaxBundleSlices);
+  std::vector<size_t> many;
+  for (size_t i = 1; i < parts; ++i) many.push_back(i * n / parts);
+  partitions.push_back(many);
+  for (const auto& cuts : partitions) {
+    INFO("cuts at " << cuts.front() << " (" << cuts.size() << ")");
+    const auto ranges = ranges_at(k, cuts);
+    auto b = bundle_of(k, ranges);
+    CHECK(b.outputs == k.st.outputs);
+    CHECK(bundle_rejection(k, ranges, b).empty());
+    b.outputs.back().back() += 1;
+    CHECK_FALSE(bundle_rejection(k, ranges, b).empty());
+  }
+}
+
+TEST_CASE("age as four slices proves privately (the photo shared by two)", "[private][age][bundle]") {
+  const Case k = load("age");
+  const auto ranges = ranges_at(k, {2, 8, 17});  // zkslice compile --slices 4
+  auto slices = c::private_slices(k.m.q, ranges);
+  REQUIRE(slices.ok());
+  // The photo is read by slice 0 and by the second branch's first conv in slice 2; slice
+  // 1 neither reads nor commits it.
+  const int photo = k.m.q.inputs[0];
+  CHECK((*slices)[0].shared == std::map<int, unsigned>{{photo, 2}, {k.m.q.nodes[1].outputs[0], 2}});
+  CHECK_FALSE((*slices)[1].shared.count(photo));
+  CHECK((*slices)[2].shared.count(photo));
+  auto b = bundle_of(k, ranges);
+  std::vector<c::SliceTiming> timings;
+  CHECK(bundle_rejection(k, ranges, b, &timings).empty());
+  CHECK(c::bundle_soundness_bits(timings) >= 100.0);
+  b.outputs[3][0] += 1;
+  CHECK_FALSE(bundle_rejection(k, ranges, b).empty());
+}

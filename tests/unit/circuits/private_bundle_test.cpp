@@ -1,0 +1,143 @@
+// Private proofs across slices (circuits/slice/private_proof.hpp, PrivateSlice): which
+// tensors slices share, completeness, and a bundle's stitching: each slice's proof is
+// bound to the roots of the tensors it shares, so a slice proved on another boundary
+// value, a root, a proof or an output changed, or another partition, is rejected.
+#include <catch2/catch.hpp>
+
+#include "unit/circuits/private_case.hpp"
+
+using namespace zks::test::priv;
+
+TEST_CASE("private slices: who holds and shares each tensor", "[private][bundle]") {
+  // sklearn_mlp: Gemm Relu Gemm Reshape. Cut after the Relu: its output is made by slice
+  // 0 and read by slice 1, the model input only by slice 0.
+  const Case k = load("sklearn_mlp");
+  const auto& m = k.m.q;
+  REQUIRE(m.nodes.size() == 4);
+  auto s = c::private_slices(m, ranges_at(k, {2}));
+  REQUIRE(s.ok());
+  REQUIRE(s->size() == 2);
+  const int relu = m.nodes[1].outputs[0];
+  CHECK((*s)[0].inputs == m.inputs);
+  CHECK((*s)[0].outputs.empty());
+  CHECK((*s)[1].inputs == std::vector<int>{relu});
+  CHECK((*s)[1].outputs == m.outputs);
+  CHECK((*s)[0].shared == std::map<int, unsigned>{{relu, 2}});
+  CHECK((*s)[1].shared == (*s)[0].shared);
+  // Partitions that do not cover the model, overlap or leave a gap are refused.
+  for (const auto& bad : std::vector<std::vector<std::pair<size_t, size_t>>>{
+           {}, {{0, 2}}, {{0, 2}, {3, 4}}, {{0, 2}, {1, 4}}, {{0, 0}, {0, 4}}, {{1, 4}}})
+    CHECK_FALSE(c::private_slices(m, bad).ok());
+}
+
+TEST_CASE("a private bundle verifies, and its stitching is checked", "[private][bundle][tamper]") {
+  const Case k = load("sklearn_mlp");
+  const auto ranges = ranges_at(k, {1, 2, 3});  // one node a slice
+  const auto b = bundle_of(k, ranges);
+  REQUIRE(b.proofs.size() == 4);
+  REQUIRE(b.roots.size() == 3);  // the three tensors crossing the cuts
+  std::vector<c::SliceTiming> timings;
+  CHECK(bundle_rejection(k, ranges, b, &timings).empty());
+  REQUIRE(timings.size() == 4);
+  CHECK(c::bundle_soundness_bits(timings) >= 100.0);
+  CHECK(b.outputs == k.st.outputs);
+
+  SECTION("the same seed gives the same bundle, another seed other roots (they hide)") {
+    CHECK(bundle_of(k, ranges).write() == b.write());
+    const auto other = bundle_of(k, ranges, 2);
+    for (const auto& [t, root] : b.roots) CHECK(other.roots.at(t) != root);
+    CHECK(bundle_rejection(k, ranges, other).empty());
+  }
+  SECTION("a changed output, root, proof byte, proof order or binding is rejected") {
+    auto x = b;
+    x.outputs[0][0] += 1;
+    CHECK_FALSE(bundle_rejection(k, ranges, x).empty());
+    for (const auto& [t, root] : b.roots) {
+      x = b;
+      x.roots[t][5] ^= 1;
+      CHECK_FALSE(bundle_rejection(k, ranges, x).empty());
+      x.roots.erase(t);
+      CHECK_THAT(bundle_rejection(k, ranges, x), Catch::Contains("no root for the shared tensor"));
+    }
+    x = b;
+    x.roots[k.m.q.inputs[0]] = b.roots.begin()->second;  // a root no two slices share
+    CHECK_THAT(bundle_rejection(k, ranges, x), Catch::Contains("which no two slices share"));
+    for (size_t j = 0; j < b.proofs.size(); ++j)
+      for (const size_t at : {size_t(4), size_t(40), b.proofs[j].size() / 2, b.proofs[j].size() - 1}) {
+        x = b;
+        x.proofs[j][at] ^= 0x10;
+        CHECK_FALSE(bundle_rejection(k, ranges, x).empty());
+      }
+    x = b;
+    std::swap(x.proofs[1], x.proofs[2]);
+    CHECK_FALSE(bundle_rejection(k, ranges, x).empty());
+    x = b;
+    x.proofs.pop_back();
+    CHECK_FALSE(bundle_rejection(k, ranges, x).empty());
+    Case other = k;
+    other.st.binding.job_id[0] ^= 1;
+    CHECK_FALSE(bundle_rejection(other, ranges, b).empty());
+  }
+  SECTION("another partition of the model is rejected") {
+    CHECK_FALSE(bundle_rejection(k, ranges_at(k, {1, 2}), b).empty());
+    auto two = bundle_of(k, ranges_at(k, {2}));
+    CHECK(bundle_rejection(k, ranges_at(k, {2}), two).empty());
+    two.proofs = {two.proofs[0], b.proofs[2], b.proofs[3]};
+    two.roots = b.roots;
+    CHECK_FALSE(bundle_rejection(k, ranges, two).empty());
+  }
+  SECTION("a round trip through the file, and malformed files refused") {
+    const auto bytes = b.write();
+    REQUIRE(c::PrivateBundleFile::is_one(bytes));
+    CHECK_FALSE(c::PrivateProofFile::is_one(bytes));
+    auto back = c::PrivateBundleFile::read(bytes);
+    REQUIRE(back.ok());
+    CHECK(back->outputs == b.outputs);
+    CHECK(back->roots == b.roots);
+    CHECK(back->proofs == b.proofs);
+    for (size_t cut = 0; cut < bytes.size(); cut += 1 + bytes.size() / 40)
+      CHECK_FALSE(c::PrivateBundleFile::read(std::span<const uint8_t>(bytes).first(cut)).ok());
+    auto longer = bytes;
+    longer.push_back(0);
+    CHECK_FALSE(c::PrivateBundleFile::read(longer).ok());
+  }
+}
+
+TEST_CASE("a slice proved on another boundary value does not stitch", "[private][bundle][tamper]") {
+  // The last slice of sklearn_mlp cut after its Relu, proved by a cheater on a changed
+  // Relu output: its proof is valid for its own root and outputs, but the bundle has one
+  // root for that tensor, the maker's, and one of the two proofs fails with either.
+  const Case k = load("sklearn_mlp");
+  const auto ranges = ranges_at(k, {2});
+  const auto honest = bundle_of(k, ranges);
+  auto slices = c::private_slices(k.m.q, ranges);
+  REQUIRE(slices.ok());
+  c::PrivateSlice sl = (*slices)[1];
+  const int relu = k.m.q.nodes[1].outputs[0];
+  REQUIRE(sl.inputs == std::vector<int>{relu});
+  auto run = k.m.run;
+  auto& t = run.values[size_t(relu)];
+  t[0] = t[0] < k.m.q.act_hi() ? t[0] + 1 : t[0] - 1;
+  REQUIRE(zks::model::run_int_range(k.m.q, sl.first, sl.end, run).ok());
+  c::PrivateStatement st = statement_of(k);
+  st.slice = &sl;
+  st.outputs.clear();
+  for (int o : sl.outputs) st.outputs.push_back(run.values[size_t(o)]);
+  REQUIRE(st.outputs != k.st.outputs);  // the lie reaches the outputs
+  std::map<int, zks::hash::Digest> roots;
+  auto cheat = c::prove_private(st, {t}, kParams, seed_of(9), {}, {}, c::kDefaultCodewordMemory, &roots);
+  REQUIRE(cheat.ok());
+  REQUIRE(roots.count(relu));
+  sl.roots = roots;
+  CHECK(c::verify_private(st, *cheat, kParams).ok());  // alone, for its own root: valid
+
+  c::PrivateBundleFile x{st.outputs, honest.roots, {honest.proofs[0], *cheat}};
+  CHECK_THAT(bundle_rejection(k, ranges, x), Catch::Contains("slice 1"));
+  x.roots = roots;
+  CHECK_THAT(bundle_rejection(k, ranges, x), Catch::Contains("slice 0"));
+  // An honest prover given the bundle's roots refuses to prove on another value.
+  sl.roots = honest.roots;
+  auto refused = c::prove_private(st, {t}, kParams, seed_of(9));
+  REQUIRE_FALSE(refused.ok());
+  CHECK_THAT(refused.error(), Catch::Contains("is not the one the bundle's other slices committed"));
+}
