@@ -95,6 +95,21 @@ set +e
 "$ZKSLICE" verify "$dir" "$WORK/private" --input "$CORPUS/4l_relu_conv_fc/input.json" >/dev/null 2>"$WORK/err"; rc=$?
 set -e
 [ $rc -eq 1 ] && grep -q "does not carry its input" "$WORK/err" || fail "--input with a private proof: exit $rc"
+# A private bundle (prove --private --sliced): one proof for each of the manifest's two
+# slices, verified pinned; a flipped byte, or the four-slice manifest, rejected.
+"$ZKSLICE" prove "$dir" --input "$CORPUS/4l_relu_conv_fc/input.json" --out "$WORK/private.b" --private --sliced \
+  >/dev/null 2>&1 || fail "the private bundle did not prove"
+"$ZKSLICE" verify "$dir" "$WORK/private.b" --fp "$fp" | grep -q "^VALID: private bundle of 2 slices.*pinned" \
+  || fail "the private bundle did not verify"
+flip "$WORK/private.b" "$WORK/private.b.bad" 3
+set +e
+out=$("$ZKSLICE" verify "$dir" "$WORK/private.b.bad"); rc=$?
+set -e
+[ $rc -eq 1 ] && echo "$out" | grep -q INVALID || fail "corrupted private bundle: exit $rc, expected 1 and INVALID"
+set +e
+out=$("$ZKSLICE" verify "$WORK/4l_relu_conv_fc-4" "$WORK/private.b"); rc=$?
+set -e
+[ $rc -eq 1 ] && echo "$out" | grep -q INVALID || fail "private bundle against another partition: exit $rc"
 # Usage errors: exit 2.
 set +e
 "$ZKSLICE" verify "$dir" >/dev/null 2>&1; rc=$?
