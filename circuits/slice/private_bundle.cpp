@@ -5,19 +5,8 @@
 #include <set>
 
 #include "circuits/slice/private_proof.hpp"
-#include "hash/blake2b.hpp"
 
 namespace zks::circuits {
-
-namespace {
-
-pcs::Seed derive(const pcs::Seed& seed, const std::string& label) {
-  std::vector<uint8_t> msg(seed.begin(), seed.end());
-  msg.insert(msg.end(), label.begin(), label.end());
-  return hash::hash(hash::Domain::Mask, msg);
-}
-
-}  // namespace
 
 Result<std::vector<PrivateSlice>> private_slices(const model::QModel& m,
                                                  const std::vector<std::pair<size_t, size_t>>& ranges) {
@@ -82,7 +71,7 @@ Result<PrivateBundleFile> prove_private_bundle(const model::QModel& m,
   PrivateBundleFile b;
   for (int t : m.outputs) b.outputs.push_back(run.values[size_t(t)]);
   // One secret for the shared tensors' masks, another for each slice's own.
-  const pcs::Seed boundary = derive(seed, "private.bundle.boundary");
+  const pcs::Seed boundary = pcs::derive_seed(seed, "private.bundle.boundary");
   for (PrivateSlice& sl : *slices) {
     sl.boundary_seed = boundary;
     sl.roots = b.roots;  // each slice checks its shared roots against its makers'
@@ -93,7 +82,7 @@ Result<PrivateBundleFile> prove_private_bundle(const model::QModel& m,
     for (int t : sl.inputs) values.push_back(run.values[size_t(t)]);
     const std::string name = "slice " + std::to_string(sl.index);
     auto proof = prove_private(
-        st, values, params, derive(seed, "private.bundle." + name), {},
+        st, values, params, pcs::derive_seed(seed, "private.bundle." + name), {},
         [&](const std::string& phase, double ms) {
           if (progress) progress(name + ": " + phase, ms);
         },

@@ -138,16 +138,10 @@ Result<std::vector<hash::Digest>> shared_roots_of(const PrivateStatement& st, co
   return out;
 }
 
-pcs::Seed derive_seed(const pcs::Seed& seed, std::string_view label) {
-  std::vector<uint8_t> msg(seed.begin(), seed.end());
-  msg.insert(msg.end(), label.begin(), label.end());
-  return hash::hash(hash::Domain::Mask, msg);
-}
-
 // A shared tensor's mask seed: the bundle's boundary seed and the tensor, so every slice
 // that holds it commits one root.
 pcs::Seed shared_seed(const PrivateSlice& sl, int tensor) {
-  return derive_seed(sl.boundary_seed, "private.shared." + std::to_string(tensor));
+  return pcs::derive_seed(sl.boundary_seed, "private.shared." + std::to_string(tensor));
 }
 
 // An internal check: a joint commitment made as the plan lays it out.
@@ -827,7 +821,7 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
   ZKS_LOG_DEBUG("slice", "private proof: codewords of {} MB {} (budget {} MB)", codewords >> 20,
                 keep ? "kept for the opening" : "made again in the opening", codeword_memory >> 20);
   const auto tables = p.units.tables(blocks, packs);
-  auto cp = pcs::commit_joint_hiding(std::span(tables).first(p.units.joint), derive_seed(seed, "private.columns"),
+  auto cp = pcs::commit_joint_hiding(std::span(tables).first(p.units.joint), pcs::derive_seed(seed, "private.columns"),
                                      params, "private.columns", 1, keep);
   if (!cp.ok()) return make_error("private proof: " + cp.error());
   const hash::Digest root = (*cp)[0]->commitment().root;
@@ -1026,7 +1020,7 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
     std::vector<std::span<const Fp>> hb;
     for (const auto& h : helper_values) hb.insert(hb.end(), h.begin(), h.end());
     std::deque<std::vector<Fp>> store;
-    auto joint = pcs::commit_joint_hiding(p.helpers.tables(hb, store), derive_seed(seed, "private.helpers"), params,
+    auto joint = pcs::commit_joint_hiding(p.helpers.tables(hb, store), pcs::derive_seed(seed, "private.helpers"), params,
                                           "private.helpers", 1, keep);
     if (!joint.ok()) return make_error("private proof: the lookups' helpers: " + joint.error());
     hp = std::move(*joint);
@@ -1073,7 +1067,7 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
   std::vector<const pcs::CommittedPoly*> ptrs;
   for (const auto& c : *cp) ptrs.push_back(c.get());
   for (const auto& h : hp) ptrs.push_back(h.get());
-  auto opening = pcs::open_hiding(ptrs, *claims, t, params, derive_seed(seed, "private.opening"));
+  auto opening = pcs::open_hiding(ptrs, *claims, t, params, pcs::derive_seed(seed, "private.opening"));
   if (!opening.ok()) return make_error("private proof: opening: " + opening.error());
   w.u64(opening->size());
   w.raw(*opening);

@@ -112,6 +112,12 @@ Result<Claim> masked_claim(size_t poly, std::span<const Fp2> point, const Fp2& m
   return out;
 }
 
+Seed derive_seed(const Seed& seed, std::string_view label) {
+  std::vector<uint8_t> msg(seed.begin(), seed.end());
+  msg.insert(msg.end(), label.begin(), label.end());
+  return hash::hash(hash::Domain::Mask, msg);
+}
+
 unsigned hiding_value_vars(size_t count, unsigned openings) {
   unsigned n = std::max(count <= 1 ? 0u : static_cast<unsigned>(std::bit_width(count - 1)), kMinHidingVars);
   while ((size_t(1) << n) <= size_t(std::max(openings, 1u)) * kRevealedPerOpening) ++n;

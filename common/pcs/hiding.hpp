@@ -61,6 +61,10 @@ constexpr size_t kRevealedPerOpening = 138 * 16;
 // uniform. What a prover draws from its secret seed: masks, mask tables, other seeds.
 std::vector<Fp> expand_seed(const Seed& seed, std::string_view label, std::span<const uint8_t> context, size_t count);
 
+// A seed of its own for one use of `seed` (BLAKE2b, domain Mask, of seed || label): what
+// a prover hands each commitment, opening or slice, so that no two share a mask.
+Seed derive_seed(const Seed& seed, std::string_view label);
+
 // The value table's variables for `count` values read by `openings` openings:
 // ceil(log2 count), at least kMinHidingVars, and 2^n above openings times
 // kRevealedPerOpening. A hiding commitment has one variable more.
