@@ -125,6 +125,7 @@ int run_prove_private(const std::string& dir, const std::string& input, const st
   for (int t : m.outputs) st.outputs.push_back(run->values[size_t(t)]);
   std::vector<std::vector<int64_t>> inputs;
   for (int t : m.inputs) inputs.push_back(run->values[size_t(t)]);
+  *run = {};  // the prover runs the model again, column by column
   const size_t n = compiled->manifest.slices.size();
   if (!json)
     fmt::print(stderr, "proving the model's output on a private input (zero knowledge){}\n",

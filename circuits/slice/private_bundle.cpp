@@ -70,6 +70,11 @@ Result<PrivateBundleFile> prove_private_bundle(const model::QModel& m,
   if (Status s = model::run_int_range(m, 0, m.nodes.size(), run); !s.ok()) return make_error(s.error());
   PrivateBundleFile b;
   for (int t : m.outputs) b.outputs.push_back(run.values[size_t(t)]);
+  // Keep only what the slices are given (their inputs): each makes the rest again.
+  std::set<int> given;
+  for (const auto& sl : *slices) given.insert(sl.inputs.begin(), sl.inputs.end());
+  for (size_t t = 0; t < run.values.size(); ++t)
+    if (!given.count(int(t))) run.values[t] = {};
   // One secret for the shared tensors' masks, another for each slice's own.
   const pcs::Seed boundary = pcs::derive_seed(seed, "private.bundle.boundary");
   for (PrivateSlice& sl : *slices) {
@@ -77,7 +82,7 @@ Result<PrivateBundleFile> prove_private_bundle(const model::QModel& m,
     sl.roots = b.roots;  // each slice checks its shared roots against its makers'
     PrivateStatement st;
     st.model = &m, st.fingerprint = fingerprint, st.binding = binding, st.slice = &sl;
-    for (int t : sl.outputs) st.outputs.push_back(run.values[size_t(t)]);
+    if (!sl.outputs.empty()) st.outputs = b.outputs;
     std::vector<std::vector<int64_t>> values;
     for (int t : sl.inputs) values.push_back(run.values[size_t(t)]);
     const std::string name = "slice " + std::to_string(sl.index);
