@@ -436,7 +436,8 @@ int run_inspect(const std::string& dir, bool json) {
   print_slices(m, man->slices);
   print_exposure(*exposure);
   if (const Status priv = private_provable(*man); priv.ok())
-    fmt::print("private proofs (prove --private, zero knowledge, the whole model in one proof): provable\n");
+    fmt::print("private proofs (prove --private, zero knowledge: the whole model in one proof, or one a slice with "
+               "--sliced): provable\n");
   else
     fmt::print("private proofs (prove --private): not provable: {}\n", priv.error());
   fmt::print("range analysis (max |acc|, headroom to 2^62):\n");
