@@ -391,7 +391,13 @@ int run_publish(const std::string& dir, const std::string& out, bool json) {
 // manifest cannot say).
 Status private_provable(const slicer::Manifest& man) {
   if (man.verify_only()) return make_error("a verify-only manifest has no weights to plan with");
-  return circuits::check_private_provable(man.model);
+  ZK_TRY(circuits::check_private_provable(man.model));
+  if (man.slices.size() < 2) return {};
+  std::vector<std::pair<size_t, size_t>> ranges;
+  for (const auto& s : man.slices) ranges.emplace_back(s.first, s.end);
+  if (Status s = circuits::check_private_bundle(man.model, ranges); !s.ok())
+    return make_error("as one proof: provable; --sliced: " + s.error());
+  return {};
 }
 
 int run_inspect(const std::string& dir, bool json) {

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <set>
 
+#include "circuits/slice/private_plan.hpp"
 #include "circuits/slice/private_proof.hpp"
 
 namespace zks::circuits {
@@ -51,6 +52,15 @@ Result<std::vector<PrivateSlice>> private_slices(const model::QModel& m,
     if (js.size() >= 2)
       for (size_t j : js) out[j].shared[t] = unsigned(js.size());
   return out;
+}
+
+Status check_private_bundle(const model::QModel& m, const std::vector<std::pair<size_t, size_t>>& ranges) {
+  auto slices = private_slices(m, ranges);
+  if (!slices.ok()) return make_error(slices.error());
+  for (const auto& sl : *slices)
+    if (auto p = private_detail::make_private_plan(m, &sl); !p.ok())
+      return make_error("slice " + std::to_string(sl.index) + ": " + p.error());
+  return {};
 }
 
 Result<PrivateBundleFile> prove_private_bundle(const model::QModel& m,

@@ -92,6 +92,10 @@ struct PrivateSlice {
 Result<std::vector<PrivateSlice>> private_slices(const model::QModel& m,
                                                  const std::vector<std::pair<size_t, size_t>>& ranges);
 
+// Whether prove_private_bundle takes the model cut at `ranges`; the error names the
+// slice and the first node it cannot take.
+Status check_private_bundle(const model::QModel& m, const std::vector<std::pair<size_t, size_t>>& ranges);
+
 struct PrivateStatement {
   const model::QModel* model = nullptr;
   hash::Digest fingerprint{};                 // FP of the sealed model (zero if unsealed), absorbed
