@@ -321,6 +321,11 @@ void register_prove(CLI::App& app, Context& ctx) {
           },
           "MB"));
   p->callback([&ctx] {
+    if (sliced && !priv) {
+      fmt::print(stderr, "error: --sliced goes with --private (a bundle of sound proofs is always one a slice)\n");
+      ctx.exit_code = 2;
+      return;
+    }
     ctx.exit_code =
         priv ? run_prove_private(dir, input, out, json, codeword_mb, sliced) : run_prove(dir, input, out, jobs, json);
   });

@@ -21,6 +21,7 @@ Result<std::vector<PrivateSlice>> private_slices(const model::QModel& m,
   // Each activation's maker (the slice of the node that writes it; none for an input)
   // and the slices that hold it: its maker, the slices with a node that reads it, and
   // the last slice for a model output.
+  bool ok = true;
   std::map<int, size_t> maker;
   std::map<int, std::set<size_t>> holders;
   std::vector<std::set<int>> inputs(ranges.size());
@@ -31,7 +32,10 @@ Result<std::vector<PrivateSlice>> private_slices(const model::QModel& m,
   auto hold = [&](int t, size_t j) {
     auto mk = maker.find(t);
     if (mk != maker.end() && mk->second == j) return;
-    if (mk == maker.end() && !model_inputs.count(t)) return;  // a constant
+    if (mk == maker.end() && !model_inputs.count(t)) {
+      if (!m.tensors[size_t(t)].is_const) ok = false;  // read before anything makes it
+      return;
+    }
     holders[t].insert(j);
     inputs[j].insert(t);
   };
@@ -40,6 +44,7 @@ Result<std::vector<PrivateSlice>> private_slices(const model::QModel& m,
       for (int t : m.nodes[k].inputs)
         if (t >= 0) hold(t, j);
   for (int t : m.outputs) hold(t, ranges.size() - 1);
+  if (!ok) return make_error("private bundle: a node reads a tensor that is neither made, an input nor a constant");
   std::vector<PrivateSlice> out(ranges.size());
   for (size_t j = 0; j < ranges.size(); ++j) {
     PrivateSlice& s = out[j];
@@ -85,10 +90,11 @@ Result<PrivateBundleFile> prove_private_bundle(const model::QModel& m,
   for (const auto& sl : *slices) given.insert(sl.inputs.begin(), sl.inputs.end());
   for (size_t t = 0; t < run.values.size(); ++t)
     if (!given.count(int(t))) run.values[t] = {};
-  // One secret for the shared tensors' masks, another for each slice's own.
+  // A secret for each shared tensor's mask (handed to every slice that holds it), another
+  // for each slice's own.
   const pcs::Seed boundary = pcs::derive_seed(seed, "private.bundle.boundary");
   for (PrivateSlice& sl : *slices) {
-    sl.boundary_seed = boundary;
+    for (const auto& [t, n] : sl.shared) sl.seeds[t] = pcs::derive_seed(boundary, "private.shared." + std::to_string(t));
     sl.roots = b.roots;  // each slice checks its shared roots against its makers'
     PrivateStatement st;
     st.model = &m, st.fingerprint = fingerprint, st.binding = binding, st.slice = &sl;

@@ -108,7 +108,9 @@ Status Planner::share() {
     size_t col = c->second;
     if (std::find(ins.begin(), ins.end(), t) == ins.end()) {  // made here: in its own layout, a column of its own
       size_t k = p_.slice->first;
-      while (k < p_.slice->end && m_.nodes[k].outputs[0] != t) ++k;
+      while (k < p_.slice->end && std::find(m_.nodes[k].outputs.begin(), m_.nodes[k].outputs.end(), t) ==
+                                      m_.nodes[k].outputs.end())
+        ++k;
       auto own = slice_detail::padded_of(m_.tensors[size_t(t)].shape);
       if (k == p_.slice->end || !own.ok()) return make_error("private proof: internal error: a shared tensor's maker");
       if (taken.count(col) || !(p_.col_shape[col] == *own)) {

@@ -138,11 +138,7 @@ Result<std::vector<hash::Digest>> shared_roots_of(const PrivateStatement& st, co
   return out;
 }
 
-// A shared tensor's mask seed: the bundle's boundary seed and the tensor, so every slice
-// that holds it commits one root.
-pcs::Seed shared_seed(const PrivateSlice& sl, int tensor) {
-  return pcs::derive_seed(sl.boundary_seed, "private.shared." + std::to_string(tensor));
-}
+
 
 // An internal check: a joint commitment made as the plan lays it out.
 Status check_layout(const std::vector<std::shared_ptr<const pcs::CommittedPoly>>& polys, const Packing& k,
@@ -831,11 +827,14 @@ Result<util::Bytes> prove_private(const PrivateStatement& st, const std::vector<
   for (const auto& sh : p.shared) {
     const size_t j = p.member(sh.col);
     if (j != cp->size()) return make_error("private proof: internal error: a shared tensor's member");
-    auto one = pcs::commit_hiding(tables[j], shared_seed(*st.slice, sh.tensor), params);
+    const std::string& name = m.tensors[size_t(sh.tensor)].name;
+    auto seed_of = st.slice->seeds.find(sh.tensor);
+    if (seed_of == st.slice->seeds.end())
+      return make_error("private proof: no mask seed for the shared tensor '" + name + "'");
+    auto one = pcs::commit_hiding(tables[j], seed_of->second, params, sh.openings);
     if (!one.ok()) return make_error("private proof: a shared tensor: " + one.error());
     if (one->commitment().num_vars != p.units.member_vars(j))
       return make_error("private proof: internal error: a shared tensor's layout");
-    const std::string& name = m.tensors[size_t(sh.tensor)].name;
     roots.push_back(one->commitment().root);
     if (auto given = st.slice->roots.find(sh.tensor); given != st.slice->roots.end() && given->second != roots.back())
       return make_error("private proof: slice " + std::to_string(st.slice->index) + ": tensor '" + name +
@@ -1097,8 +1096,11 @@ Status verify_private(const PrivateStatement& st, std::span<const uint8_t> bytes
   t.set_ledger(&ledger);
   absorb_statement(t, st, p, params, root, shared_roots);
   auto members = members_of(p.units, root);
-  for (size_t i = 0; i < p.shared.size(); ++i)
-    members.push_back(pcs::Commitment{shared_roots[i], p.units.member_vars(p.member(p.shared[i].col)), {}, 0});
+  for (size_t i = 0; i < p.shared.size(); ++i) {
+    const size_t j = p.member(p.shared[i].col);
+    if (j != members.size()) return make_error("private proof: internal error: a shared tensor's member");
+    members.push_back(pcs::Commitment{shared_roots[i], p.units.member_vars(j), {}, 0});
+  }
   Ends ends;
   for (const LinearPlan& lp : p.linears) {
     auto fail = [&](const std::string& what) {

@@ -82,9 +82,9 @@ struct PrivateSlice {
   // Each shared tensor's root: the verifier's (from the bundle); a prover given some
   // checks its own against them.
   std::map<int, hash::Digest> roots;
-  // Prover only, secret: draws the shared tensors' masks (one seed for all of a
-  // bundle's slices, which are therefore one prover's, or provers that share it).
-  pcs::Seed boundary_seed{};
+  // Prover only, secret: each shared tensor's mask seed, the same in every slice that
+  // holds it (rule 13's salt handed on: a slice's prover needs only its tensors' seeds).
+  std::map<int, pcs::Seed> seeds;
 };
 
 // The slices of a private bundle for a partition of the model's nodes (ranges [first,

@@ -7,12 +7,14 @@ CORPUS=$2
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
-# flip FILE COPY DIVISOR: COPY is FILE with the byte at size / DIVISOR flipped.
+# flip FILE COPY DIVISOR: COPY is FILE with every bit of the byte at size / DIVISOR flipped.
 flip() {
   cp "$1" "$2"
-  local size
+  local size at byte
   size=$(stat -c %s "$2")
-  printf '\xff' | dd of="$2" bs=1 seek=$((size / $3)) conv=notrunc status=none
+  at=$((size / $3))
+  byte=$(od -An -tu1 -j "$at" -N1 "$2" | tr -d ' ')
+  printf "\\$(printf %03o $((byte ^ 255)))" | dd of="$2" bs=1 seek="$at" conv=notrunc status=none
 }
 
 for model in 4l_relu_conv_fc 3l_relu_conv_fc variable_cnn accuracy; do

@@ -80,6 +80,14 @@ TEST_CASE("a private bundle verifies, and its stitching is checked", "[private][
   }
   SECTION("another partition of the model is rejected") {
     CHECK_FALSE(bundle_rejection(k, ranges_at(k, {1, 2}), b).empty());
+    // As many slices, cut elsewhere: past the proof count, each statement's range.
+    const auto b13 = bundle_of(k, ranges_at(k, {1, 3}));
+    CHECK(bundle_rejection(k, ranges_at(k, {1, 3}), b13).empty());
+    auto moved = b13;
+    moved.roots.clear();
+    for (const auto& sl : *c::private_slices(k.m.q, ranges_at(k, {2, 3})))
+      for (const auto& [t, n] : sl.shared) moved.roots[t] = b13.roots.count(t) ? b13.roots.at(t) : b13.roots.begin()->second;
+    CHECK_THAT(bundle_rejection(k, ranges_at(k, {2, 3}), moved), Catch::Contains("slice"));
     auto two = bundle_of(k, ranges_at(k, {2}));
     CHECK(bundle_rejection(k, ranges_at(k, {2}), two).empty());
     two.proofs = {two.proofs[0], b.proofs[2], b.proofs[3]};
@@ -115,6 +123,19 @@ TEST_CASE("a slice proved on another boundary value does not stitch", "[private]
   c::PrivateSlice sl = (*slices)[1];
   const int relu = k.m.q.nodes[1].outputs[0];
   REQUIRE(sl.inputs == std::vector<int>{relu});
+  // The cheater is the bundle's prover: it has the tensor's mask seed (bundle_of's).
+  const auto boundary = zks::pcs::derive_seed(seed_of(1), "private.bundle.boundary");
+  sl.seeds[relu] = zks::pcs::derive_seed(boundary, "private.shared." + std::to_string(relu));
+  {  // a positive control: on the honest value, the same seed gives the bundle's root
+    c::PrivateStatement st = statement_of(k);
+    st.slice = &sl;
+    std::map<int, zks::hash::Digest> roots;
+    auto proof = c::prove_private(st, {k.m.run.values[size_t(relu)]}, kParams, seed_of(9), {}, {},
+                                  c::kDefaultCodewordMemory, &roots);
+    REQUIRE(proof.ok());
+    CHECK(roots.at(relu) == honest.roots.at(relu));
+    CHECK(bundle_rejection(k, ranges, {honest.outputs, honest.roots, {honest.proofs[0], *proof}}).empty());
+  }
   auto run = k.m.run;
   auto& t = run.values[size_t(relu)];
   t[0] = t[0] < k.m.q.act_hi() ? t[0] + 1 : t[0] - 1;
