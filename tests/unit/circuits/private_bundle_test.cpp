@@ -85,7 +85,9 @@ TEST_CASE("a private bundle verifies, and its stitching is checked", "[private][
     CHECK(bundle_rejection(k, ranges_at(k, {1, 3}), b13).empty());
     auto moved = b13;
     moved.roots.clear();
-    for (const auto& sl : *c::private_slices(k.m.q, ranges_at(k, {2, 3})))
+    const auto elsewhere = c::private_slices(k.m.q, ranges_at(k, {2, 3}));
+    REQUIRE(elsewhere.ok());
+    for (const auto& sl : *elsewhere)
       for (const auto& [t, n] : sl.shared) moved.roots[t] = b13.roots.count(t) ? b13.roots.at(t) : b13.roots.begin()->second;
     CHECK_THAT(bundle_rejection(k, ranges_at(k, {2, 3}), moved), Catch::Contains("slice"));
     auto two = bundle_of(k, ranges_at(k, {2}));
