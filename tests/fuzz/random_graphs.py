@@ -9,7 +9,9 @@ With MUTATE=K in the environment, each verified bundle is then changed K times, 
 byte at a time at a random place (a random nonzero XOR), and each changed bundle must
 be refused: one that verifies is printed as MUTANT ACCEPTED. With PRIVATE=1, each
 graph's one-slice manifest is also proved with `prove --private` (the input not in the
-proof) and verified, a refusal counted with its reason, and its mutants refused alike.
+proof) and verified, a refusal counted with its reason, and its mutants refused alike;
+its other manifests (2 slices, the budget's) are proved with `prove --private --sliced`
+(a private bundle, one proof a slice) the same way.
   python3 tests/fuzz/random_graphs.py build/circuits/zkslice FIRST_SEED COUNT [WORKDIR]
 Needs the pip packages onnx and numpy. Not run by CI (a few minutes per 400 graphs).
 """
@@ -164,7 +166,7 @@ def run(cmd):
 
 bad=0
 stats={'compiled':0,'proved':0,'verified':0,'refused_compile':0,'refused_prove':0,'mutants_refused':0,
-       'private_proved':0,'private_verified':0,'refused_private':0}
+       'private_proved':0,'private_bundles':0,'private_verified':0,'refused_private':0}
 mutate=int(os.environ.get('MUTATE','0'))
 private=os.environ.get('PRIVATE','0')=='1'
 
@@ -180,9 +182,10 @@ def mutants(seed,slices,ops,d,proof=None):
         if rc==0: print('MUTANT ACCEPTED',seed,slices,ops,'byte',at,'of',len(orig)); bad+=1
         elif rc<0 or 'assert' in out: print('VERIFY CRASH',seed,slices,ops,'byte',at,rc,out[-300:]); bad+=1
         else: stats['mutants_refused']+=1
-def private_proof(seed,ops,d):
+def private_proof(seed,slices,ops,d):
     global bad
-    rc,out=run([Z,'prove',f'{d}/c1','--input',f'{d}/input.json','--out',f'{d}/p1','--private'])
+    sliced=['--sliced'] if slices!=1 else []
+    rc,out=run([Z,'prove',f'{d}/c{slices}','--input',f'{d}/input.json','--out',f'{d}/p{slices}','--private']+sliced)
     if rc<0 or 'assert' in out:
         print('PRIVATE PROVE CRASH',seed,ops,rc,out[-300:]); bad+=1; return
     if rc!=0:
@@ -190,10 +193,11 @@ def private_proof(seed,ops,d):
         if 'internal error' in out: print('PRIVATE PROVE ERR',seed,ops,out[-200:]); bad+=1
         return
     stats['private_proved']+=1
-    rc,out=run([Z,'verify',f'{d}/c1',f'{d}/p1'])
-    if rc!=0: print('PRIVATE VERIFY FAIL',seed,ops,rc,out[-300:]); bad+=1; return
+    if sliced: stats['private_bundles']+=1
+    rc,out=run([Z,'verify',f'{d}/c{slices}',f'{d}/p{slices}'])
+    if rc!=0: print('PRIVATE VERIFY FAIL',seed,slices,ops,rc,out[-300:]); bad+=1; return
     stats['private_verified']+=1
-    if mutate: mutants(seed,1,ops,d,f'{d}/p1')
+    if mutate: mutants(seed,slices,ops,d,f'{d}/p{slices}')
 reasons={}  # reason -> [count, first seed]
 def refuse(r,seed):
     reasons.setdefault(r,[0,seed])[0]+=1
@@ -225,6 +229,6 @@ for seed in range(start,start+count):
             stats['verified']+=1
             if mutate: mutants(seed,slices,ops,d)
         if rc!=0: print('VERIFY FAIL',seed,slices,ops,rc,out[-300:]); bad+=1
-        if private and slices==1: private_proof(seed,ops,d)
+        if private: private_proof(seed,slices,ops,d)
 print('done',bad,stats)
 for r,(n,first) in sorted(reasons.items(),key=lambda x:-x[1][0])[:15]: print(n,r,'(first: seed',first,')')
