@@ -135,10 +135,11 @@ int run_prove_private(const std::string& dir, const std::string& input, const st
   };
   auto t0 = std::chrono::steady_clock::now();
   util::Bytes bytes;
+  std::vector<circuits::SliceTiming> timings;
   if (sliced) {
     auto b = circuits::prove_private_bundle(m, slice_ranges(compiled->manifest), st.fingerprint, st.binding, inputs,
                                             pcs::Params::standard(), circuits::random_seed(), report,
-                                            codeword_budget(codeword_mb));
+                                            codeword_budget(codeword_mb), &timings);
     if (!b.ok()) return fail(b.error());
     bytes = b->write();
   } else {
@@ -155,8 +156,11 @@ int run_prove_private(const std::string& dir, const std::string& input, const st
     j["prove_ms"] = ms;
     j["proof_bytes"] = bytes.size();
     j["peak_memory_mb"] = circuits::peak_memory_mb();
+    if (sliced) j["slices"] = timings_json(timings, "prove_ms");
     fmt::print("{}\n", j.dump(2));
   } else {
+    for (size_t k = 0; k < timings.size(); ++k)
+      fmt::print("  slice {}: proved in {:.1f} ms, {} bytes\n", k, timings[k].ms, timings[k].proof_bytes);
     fmt::print("proved the output in {:.1f} ms (peak memory {:.0f} MB); private {} {} ({} bytes; the input is "
                "not in it)\n",
                ms, circuits::peak_memory_mb(), sliced ? "bundle" : "proof", out, bytes.size());

@@ -73,7 +73,8 @@ Result<PrivateBundleFile> prove_private_bundle(const model::QModel& m,
                                                const hash::Digest& fingerprint, const ProofBinding& binding,
                                                const std::vector<std::vector<int64_t>>& inputs,
                                                const pcs::Params& params, const pcs::Seed& seed,
-                                               const PrivateProgress& progress, size_t codeword_memory) {
+                                               const PrivateProgress& progress, size_t codeword_memory,
+                                               std::vector<SliceTiming>* timings) {
   auto slices = private_slices(m, ranges);
   if (!slices.ok()) return make_error(slices.error());
   if (inputs.size() != m.inputs.size())
@@ -102,6 +103,7 @@ Result<PrivateBundleFile> prove_private_bundle(const model::QModel& m,
     std::vector<std::vector<int64_t>> values;
     for (int t : sl.inputs) values.push_back(run.values[size_t(t)]);
     const std::string name = "slice " + std::to_string(sl.index);
+    const auto t0 = std::chrono::steady_clock::now();
     auto proof = prove_private(
         st, values, params, pcs::derive_seed(seed, "private.bundle." + name), {},
         [&](const std::string& phase, double ms) {
@@ -109,6 +111,9 @@ Result<PrivateBundleFile> prove_private_bundle(const model::QModel& m,
         },
         codeword_memory, &b.roots);
     if (!proof.ok()) return make_error(name + ": " + proof.error());
+    if (timings)
+      timings->push_back(
+          {std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count(), proof->size(), {}});
     b.proofs.push_back(std::move(*proof));
   }
   return b;

@@ -189,14 +189,16 @@ struct PrivateBundleFile {
 // Proves the model's outputs on private inputs (dense, in the model's input order) as
 // one proof a slice, the slices one after another, so the peak memory is the largest
 // slice's. `seed` must be secret and fresh; each slice's masks and the shared tensors'
-// are drawn from it apart. `progress` gets each slice's phases as "slice j: phase".
+// are drawn from it apart. `progress` gets each slice's phases as "slice j: phase";
+// `timings`, each slice's prove time and proof size.
 Result<PrivateBundleFile> prove_private_bundle(const model::QModel& m,
                                                const std::vector<std::pair<size_t, size_t>>& ranges,
                                                const hash::Digest& fingerprint, const ProofBinding& binding,
                                                const std::vector<std::vector<int64_t>>& inputs,
                                                const pcs::Params& params, const pcs::Seed& seed,
                                                const PrivateProgress& progress = {},
-                                               size_t codeword_memory = kDefaultCodewordMemory);
+                                               size_t codeword_memory = kDefaultCodewordMemory,
+                                               std::vector<SliceTiming>* timings = nullptr);
 // Checks every slice's proof against the bundle's roots and outputs, and that together
 // they reach 100 bits (the union bound over the slices: check_bundle_soundness);
 // `timings` receives each slice's verify time, proof size and soundness terms.
