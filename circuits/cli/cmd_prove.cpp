@@ -106,8 +106,12 @@ std::vector<std::pair<size_t, size_t>> slice_ranges(const slicer::Manifest& man)
   return r;
 }
 
+// `slices`: 0 proves the whole model in one proof; kManifestSlices, the manifest's slices;
+// else that many slices of about equal committed values (balanced_ranges).
+constexpr size_t kManifestSlices = SIZE_MAX;
 int run_prove_private(const std::string& dir, const std::string& input, const std::string& out, bool json,
-                      double codeword_mb, bool sliced) {
+                      double codeword_mb, size_t slices) {
+  const bool sliced = slices != 0;
   auto compiled = load_compiled(dir);
   if (!compiled.ok()) return fail(compiled.error());
   if (auto s = need_weights(compiled->manifest, dir); !s.ok()) return fail(s.error());
@@ -126,10 +130,10 @@ int run_prove_private(const std::string& dir, const std::string& input, const st
   std::vector<std::vector<int64_t>> inputs;
   for (int t : m.inputs) inputs.push_back(run->values[size_t(t)]);
   *run = {};  // the prover runs the model again, column by column
-  const size_t n = compiled->manifest.slices.size();
+  const auto ranges = slices == kManifestSlices ? slice_ranges(compiled->manifest) : circuits::balanced_ranges(m, slices);
   if (!json)
     fmt::print(stderr, "proving the model's output on a private input (zero knowledge){}\n",
-               sliced ? fmt::format(", one proof for each of its {} slices", n) : std::string());
+               sliced ? fmt::format(", one proof for each of {} slices", ranges.size()) : std::string());
   const auto report = [&](const std::string& phase, double ms) {
     if (!json) fmt::print(stderr, "  {} done in {:.0f} ms\n", phase, ms);
   };
@@ -137,7 +141,7 @@ int run_prove_private(const std::string& dir, const std::string& input, const st
   util::Bytes bytes;
   std::vector<circuits::SliceTiming> timings;
   if (sliced) {
-    auto b = circuits::prove_private_bundle(m, slice_ranges(compiled->manifest), st.fingerprint, st.binding, inputs,
+    auto b = circuits::prove_private_bundle(m, ranges, st.fingerprint, st.binding, inputs,
                                             pcs::Params::standard(), circuits::random_seed(), report,
                                             codeword_budget(codeword_mb), &timings);
     if (!b.ok()) return fail(b.error());
@@ -180,7 +184,7 @@ int run_verify_private(const CompiledModel& compiled, std::span<const uint8_t> b
   if (sliced) {
     file = circuits::PrivateBundleFile::read(bytes);
   } else if (auto one = circuits::PrivateProofFile::read(bytes); one.ok()) {
-    file = circuits::PrivateBundleFile{std::move(one->outputs), {}, {std::move(one->proof)}};
+    file = circuits::PrivateBundleFile{std::move(one->outputs), {}, {}, {std::move(one->proof)}};
   } else {
     file = make_error(one.error());
   }
@@ -198,8 +202,7 @@ int run_verify_private(const CompiledModel& compiled, std::span<const uint8_t> b
   if (s.ok()) {
     auto t0 = std::chrono::steady_clock::now();
     if (sliced) {
-      s = circuits::verify_private_bundle(man.model, slice_ranges(man), *fp, {}, *file, pcs::Params::standard(),
-                                          &timings);
+      s = circuits::verify_private_bundle(man.model, *fp, {}, *file, pcs::Params::standard(), &timings);
     } else {
       circuits::PrivateStatement st;
       st.model = &man.model;
@@ -311,6 +314,10 @@ void register_prove(CLI::App& app, Context& ctx) {
   p->add_flag("--sliced", sliced,
               "With --private: one proof for each of the manifest's slices (the peak memory a slice's, not the whole "
               "model's), stitched by commitments to the tensors crossing the cuts");
+  static size_t private_slices = 0;
+  p->add_option("--slices", private_slices,
+                "With --private: as --sliced, but N slices of about equal size, whatever the manifest's slicing")
+      ->check(CLI::Range(size_t(1), size_t(16)));
   static double codeword_mb = -1;
   p->add_option("--codeword-memory", codeword_mb,
                 "With --private: the most MB the commitments' codewords stay in memory in for the opening; past it "
@@ -325,13 +332,21 @@ void register_prove(CLI::App& app, Context& ctx) {
           },
           "MB"));
   p->callback([&ctx] {
-    if (sliced && !priv) {
-      fmt::print(stderr, "error: --sliced goes with --private (a bundle of sound proofs is always one a slice)\n");
+    if ((sliced || private_slices > 0) && !priv) {
+      fmt::print(stderr,
+                 "error: --sliced and --slices go with --private (a bundle of sound proofs has the manifest's slices; "
+                 "compile --slices N sets them)\n");
       ctx.exit_code = 2;
       return;
     }
+    if (sliced && private_slices > 0) {
+      fmt::print(stderr, "error: --sliced (the manifest's slices) or --slices N, not both\n");
+      ctx.exit_code = 2;
+      return;
+    }
+    const size_t slices = private_slices > 0 ? private_slices : sliced ? kManifestSlices : 0;
     ctx.exit_code =
-        priv ? run_prove_private(dir, input, out, json, codeword_mb, sliced) : run_prove(dir, input, out, jobs, json);
+        priv ? run_prove_private(dir, input, out, json, codeword_mb, slices) : run_prove(dir, input, out, jobs, json);
   });
 
   auto* v = app.add_subcommand("verify", "Verify a proof bundle (or a private proof) against a compiled model");

@@ -526,12 +526,16 @@ Result<PrivateProofFile> PrivateProofFile::read(std::span<const uint8_t> bytes) 
 
 util::Bytes PrivateBundleFile::write() const {
   util::ByteWriter w = write_head(kBundleMagic, outputs);
+  w.u32(static_cast<uint32_t>(ranges.size()));
+  for (const auto& [first, end] : ranges) {
+    w.u32(static_cast<uint32_t>(first));
+    w.u32(static_cast<uint32_t>(end));
+  }
   w.u32(static_cast<uint32_t>(roots.size()));
   for (const auto& [t, root] : roots) {
     w.u32(static_cast<uint32_t>(t));
     w.raw(root);
   }
-  w.u32(static_cast<uint32_t>(proofs.size()));
   for (const auto& p : proofs) {
     w.u64(p.size());
     w.raw(p);
@@ -547,6 +551,12 @@ Result<PrivateBundleFile> PrivateBundleFile::read(std::span<const uint8_t> bytes
   PrivateBundleFile f;
   if (Status s = read_outputs(r, f.outputs); !s.ok()) return make_error("private bundle file: " + s.error());
   uint32_t count = 0;
+  if (!r.u32(count) || count == 0 || count > kMaxBundleSlices) return make_error("private bundle file: bad slice count");
+  for (uint32_t i = 0; i < count; ++i) {
+    uint32_t first = 0, end = 0;
+    if (!r.u32(first) || !r.u32(end)) return make_error("private bundle file: truncated slices");
+    f.ranges.emplace_back(first, end);
+  }
   if (!r.u32(count) || count > kMaxFileRoots) return make_error("private bundle file: bad root count");
   for (uint32_t i = 0; i < count; ++i) {
     uint32_t t = 0;
@@ -556,10 +566,9 @@ Result<PrivateBundleFile> PrivateBundleFile::read(std::span<const uint8_t> bytes
         f.roots.rbegin()->first != int(t))
       return make_error("private bundle file: the roots' tensors are not ascending");
   }
-  if (!r.u32(count) || count == 0 || count > kMaxBundleSlices) return make_error("private bundle file: bad proof count");
-  f.proofs.resize(count);
-  for (uint32_t i = 0; i < count; ++i)
-    if (Status s = read_proof(r, f.proofs[i], i + 1 == count); !s.ok())
+  f.proofs.resize(f.ranges.size());
+  for (size_t i = 0; i < f.proofs.size(); ++i)
+    if (Status s = read_proof(r, f.proofs[i], i + 1 == f.proofs.size()); !s.ok())
       return make_error("private bundle file: slice " + std::to_string(i) + ": " + s.error());
   return f;
 }

@@ -173,12 +173,15 @@ struct PrivateProofFile {
   static bool is_one(std::span<const uint8_t> bytes);  // starts with the magic
 };
 
-// A private bundle (`zkslice prove --private --sliced`): the model's outputs, each
-// shared tensor's root, one proof a slice. Layout: "ZKSPRIVB", the outputs as in
-// PrivateProofFile, u32 root count, for each an i32 tensor id and the root, u32 proof
-// count, for each a u64 length and the proof.
+// A private bundle (`zkslice prove --private --sliced`): the model's outputs, the
+// partition (the prover's choice: any partition of the model's nodes proves the same
+// outputs, and each slice's proof absorbs its range), each shared tensor's root, one
+// proof a slice. Layout: "ZKSPRIVB", the outputs as in PrivateProofFile, u32 slice
+// count, for each its u32 first and end node, u32 root count, for each an i32 tensor id
+// and the root, then for each slice a u64 length and its proof.
 struct PrivateBundleFile {
   std::vector<std::vector<int64_t>> outputs;
+  std::vector<std::pair<size_t, size_t>> ranges;
   std::map<int, hash::Digest> roots;
   std::vector<util::Bytes> proofs;
   util::Bytes write() const;
@@ -199,12 +202,18 @@ Result<PrivateBundleFile> prove_private_bundle(const model::QModel& m,
                                                const PrivateProgress& progress = {},
                                                size_t codeword_memory = kDefaultCodewordMemory,
                                                std::vector<SliceTiming>* timings = nullptr);
-// Checks every slice's proof against the bundle's roots and outputs, and that together
-// they reach 100 bits (the union bound over the slices: check_bundle_soundness);
-// `timings` receives each slice's verify time, proof size and soundness terms.
-Status verify_private_bundle(const model::QModel& m, const std::vector<std::pair<size_t, size_t>>& ranges,
-                             const hash::Digest& fingerprint, const ProofBinding& binding, const PrivateBundleFile& b,
-                             const pcs::Params& params, std::vector<SliceTiming>* timings = nullptr);
+// Checks every slice's proof (the bundle's partition of the model) against the
+// bundle's roots and outputs, and that together they reach 100 bits (the union bound
+// over the slices: check_bundle_soundness); `timings` receives each slice's verify
+// time, proof size and soundness terms.
+Status verify_private_bundle(const model::QModel& m, const hash::Digest& fingerprint, const ProofBinding& binding,
+                             const PrivateBundleFile& b, const pcs::Params& params,
+                             std::vector<SliceTiming>* timings = nullptr);
+
+// A partition of the model's nodes into `slices` ranges (fewer when the model has fewer
+// nodes) whose largest estimated prove time (the slicer's cost model) is about the
+// least: what `zkslice prove --private --slices N` proves.
+std::vector<std::pair<size_t, size_t>> balanced_ranges(const model::QModel& m, size_t slices);
 
 // A fresh secret seed from the operating system (libsodium).
 pcs::Seed random_seed();

@@ -98,7 +98,7 @@ set +e
 set -e
 [ $rc -eq 1 ] && grep -q "does not carry its input" "$WORK/err" || fail "--input with a private proof: exit $rc"
 # A private bundle (prove --private --sliced): one proof for each of the manifest's two
-# slices, verified pinned; a flipped byte, or the four-slice manifest, rejected.
+# slices, verified pinned; a flipped byte, or the four-slice manifest (another FP), rejected.
 "$ZKSLICE" prove "$dir" --input "$CORPUS/4l_relu_conv_fc/input.json" --out "$WORK/private.b" --private --sliced \
   >/dev/null 2>&1 || fail "the private bundle did not prove"
 "$ZKSLICE" verify "$dir" "$WORK/private.b" --fp "$fp" | grep -q "^VALID: private bundle of 2 slices.*pinned" \
@@ -111,7 +111,16 @@ set -e
 set +e
 out=$("$ZKSLICE" verify "$WORK/4l_relu_conv_fc-4" "$WORK/private.b"); rc=$?
 set -e
-[ $rc -eq 1 ] && echo "$out" | grep -q INVALID || fail "private bundle against another partition: exit $rc"
+[ $rc -eq 1 ] && echo "$out" | grep -q INVALID || fail "private bundle against another manifest (its FP): exit $rc"
+# --slices N: a private bundle of N slices whatever the manifest's (here one slice).
+"$ZKSLICE" prove "$WORK/4l_relu_conv_fc-1" --input "$CORPUS/4l_relu_conv_fc/input.json" --out "$WORK/private.3" \
+  --private --slices 3 >/dev/null 2>&1 || fail "the private bundle of 3 slices did not prove"
+"$ZKSLICE" verify "$WORK/4l_relu_conv_fc-1" "$WORK/private.3" | grep -q "^VALID: private bundle of 3 slices" \
+  || fail "the private bundle of 3 slices did not verify"
+set +e
+"$ZKSLICE" prove "$dir" --input "$CORPUS/4l_relu_conv_fc/input.json" --out "$WORK/x" --slices 3 >/dev/null 2>&1; rc=$?
+set -e
+[ $rc -eq 2 ] || fail "--slices without --private: exit $rc, expected 2"
 # Usage errors: exit 2.
 set +e
 "$ZKSLICE" verify "$dir" >/dev/null 2>&1; rc=$?

@@ -103,6 +103,7 @@ TEST_CASE("a private bundle verifies, and its stitching is checked", "[private][
     auto back = c::PrivateBundleFile::read(bytes);
     REQUIRE(back.ok());
     CHECK(back->outputs == b.outputs);
+    CHECK(back->ranges == ranges);
     CHECK(back->roots == b.roots);
     CHECK(back->proofs == b.proofs);
     for (size_t cut = 0; cut < bytes.size(); cut += 1 + bytes.size() / 40)
@@ -111,6 +112,30 @@ TEST_CASE("a private bundle verifies, and its stitching is checked", "[private][
     longer.push_back(0);
     CHECK_FALSE(c::PrivateBundleFile::read(longer).ok());
   }
+}
+
+TEST_CASE("balanced private partitions cover the model in order", "[private][bundle]") {
+  for (const std::string name : {"sklearn_mlp", "3l_relu_conv_fc", "tutorial"}) {
+    INFO(name);
+    const Case k = load(name);
+    const size_t n = k.m.q.nodes.size();
+    for (size_t slices : {size_t(1), size_t(2), size_t(3), n, n + 5}) {
+      const auto r = c::balanced_ranges(k.m.q, slices);
+      CHECK(r.size() == std::min(slices, n));
+      CHECK(c::private_slices(k.m.q, r).ok());  // contiguous, no slice empty, covering
+    }
+  }
+  // age in 4: the committed values of each slice within a factor of 3 of the others'.
+  const Case age = load("age");
+  const auto r = c::balanced_ranges(age.m.q, 4);
+  REQUIRE(r.size() == 4);
+  std::vector<double> values;
+  for (const auto& [first, end] : r) {
+    double v = 0;
+    for (size_t i = first; i < end; ++i) v += double(zks::model::numel(age.m.q.tensors[size_t(age.m.q.nodes[i].outputs[0])].shape));
+    values.push_back(v);
+  }
+  CHECK(*std::max_element(values.begin(), values.end()) < 3 * *std::min_element(values.begin(), values.end()));
 }
 
 TEST_CASE("a slice proved on another boundary value does not stitch", "[private][bundle][tamper]") {
@@ -136,7 +161,7 @@ TEST_CASE("a slice proved on another boundary value does not stitch", "[private]
                                   c::kDefaultCodewordMemory, &roots);
     REQUIRE(proof.ok());
     CHECK(roots.at(relu) == honest.roots.at(relu));
-    CHECK(bundle_rejection(k, ranges, {honest.outputs, honest.roots, {honest.proofs[0], *proof}}).empty());
+    CHECK(bundle_rejection(k, ranges, {honest.outputs, ranges, honest.roots, {honest.proofs[0], *proof}}).empty());
   }
   auto run = k.m.run;
   auto& t = run.values[size_t(relu)];
@@ -154,7 +179,7 @@ TEST_CASE("a slice proved on another boundary value does not stitch", "[private]
   sl.roots = roots;
   CHECK(c::verify_private(st, *cheat, kParams).ok());  // alone, for its own root: valid
 
-  c::PrivateBundleFile x{st.outputs, honest.roots, {honest.proofs[0], *cheat}};
+  c::PrivateBundleFile x{st.outputs, ranges, honest.roots, {honest.proofs[0], *cheat}};
   CHECK_THAT(bundle_rejection(k, ranges, x), Catch::Contains("slice 1"));
   x.roots = roots;
   CHECK_THAT(bundle_rejection(k, ranges, x), Catch::Contains("slice 0"));

@@ -128,9 +128,12 @@ inline c::PrivateBundleFile bundle_of(const Case& k, const std::vector<std::pair
   return std::move(b).value();
 }
 
+// The bundle verified with its partition set to `ranges` (another partition: a changed
+// bundle file).
 inline std::string bundle_rejection(const Case& k, const std::vector<std::pair<size_t, size_t>>& ranges,
-                                    const c::PrivateBundleFile& b, std::vector<c::SliceTiming>* timings = nullptr) {
-  auto s = c::verify_private_bundle(k.m.q, ranges, {}, k.st.binding, b, kParams, timings);
+                                    c::PrivateBundleFile b, std::vector<c::SliceTiming>* timings = nullptr) {
+  b.ranges = ranges;
+  auto s = c::verify_private_bundle(k.m.q, {}, k.st.binding, b, kParams, timings);
   return s.ok() ? std::string() : s.error();
 }
 
