@@ -145,6 +145,16 @@ int run_prove_private(const std::string& dir, const std::string& input, const st
                                             pcs::Params::standard(), circuits::random_seed(), report,
                                             codeword_budget(codeword_mb), &timings);
     if (!b.ok()) return fail(b.error());
+    // Each slice is sound to 100 bits alone; together they must be too (the union bound),
+    // which only their verification counts: checked here, so a bundle of too many slices
+    // is refused with the reason, not written.
+    const auto v0 = std::chrono::steady_clock::now();
+    if (Status s = circuits::verify_private_bundle(m, st.fingerprint, st.binding, *b, pcs::Params::standard());
+        !s.ok())
+      return fail("the private bundle does not verify: " + s.error());
+    if (!json)
+      fmt::print(stderr, "  the bundle checked in {:.0f} ms\n",
+                 std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - v0).count());
     bytes = b->write();
   } else {
     auto proof = circuits::prove_private(st, inputs, pcs::Params::standard(), circuits::random_seed(), {}, report,

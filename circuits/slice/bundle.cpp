@@ -359,15 +359,15 @@ double bundle_soundness_bits(const std::vector<SliceTiming>& verified) {
   return all.bits();
 }
 
-Status check_bundle_soundness(const std::vector<SliceTiming>& verified) {
+Status check_bundle_soundness(const std::vector<SliceTiming>& verified, std::string_view advice) {
   const double bits = bundle_soundness_bits(verified);
   if (bits >= pcs::kMinSecurityBits) return {};
   std::string each;
   for (size_t j = 0; j < verified.size(); ++j)
     each += (j ? ", " : "") + fmt::format("{:.1f}", verified[j].soundness.bits());
   return make_error(fmt::format("the bundle's soundness is {:.2f} bits, below {:.0f} (its slices' errors summed; slices: {} "
-                                "bits): the model has too many large slices, compile it into fewer",
-                                bits, pcs::kMinSecurityBits, each));
+                                "bits): the model has too many large slices, {}",
+                                bits, pcs::kMinSecurityBits, each, advice));
 }
 
 Status check_bundle_input(const slicer::Manifest& man, const Bundle& b, const std::vector<std::vector<int64_t>>& inputs) {

@@ -21,6 +21,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <string_view>
 #include <vector>
 
 #include "hash/blake2b.hpp"
@@ -59,7 +60,8 @@ struct SliceTiming {
 double bundle_soundness_bits(const std::vector<SliceTiming>& verified);
 // That it reaches 100 bits (verify_bundle checks it; so does a validator stitching
 // slices it verified one by one); the error gives each slice's bits.
-Status check_bundle_soundness(const std::vector<SliceTiming>& verified);
+Status check_bundle_soundness(const std::vector<SliceTiming>& verified,
+                              std::string_view advice = "compile it into fewer");
 
 // Proves every slice of a compiled model on the integer input values (one vector per
 // model input), slices in parallel on up to `jobs` threads; `progress` (may be empty)

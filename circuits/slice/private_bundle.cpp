@@ -150,7 +150,7 @@ Status verify_private_bundle(const model::QModel& m, const hash::Digest& fingerp
     tm.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     tm.proof_bytes = b.proofs[sl.index].size();
   }
-  ZK_TRY(check_bundle_soundness(times));
+  ZK_TRY(check_bundle_soundness(times, "prove it in fewer"));
   if (timings) *timings = std::move(times);
   return {};
 }
