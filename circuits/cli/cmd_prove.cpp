@@ -90,8 +90,9 @@ Result<hash::Digest> sealed_fingerprint(const slicer::Manifest& man) {
   return circuits::check_sealed(man, pcs::Params::standard());
 }
 
-// `prove --private`: the whole model in one zero-knowledge proof of its output; the
-// input stays on this machine (circuits/slice/private_proof.hpp).
+// `prove --private`: the whole model in one zero-knowledge proof of its output, or a
+// bundle of one a slice (--sliced, --slices N); the input stays on this machine
+// (circuits/slice/private_proof.hpp).
 // The codeword budget of a private proof: --codeword-memory MB, or else an eighth of this
 // machine's memory (at least prove_private's default).
 size_t codeword_budget(double mb) {
@@ -107,7 +108,7 @@ std::vector<std::pair<size_t, size_t>> slice_ranges(const slicer::Manifest& man)
 }
 
 // `slices`: 0 proves the whole model in one proof; kManifestSlices, the manifest's slices;
-// else that many slices of about equal committed values (balanced_ranges).
+// else that many slices balanced by the slicer's cost model (balanced_ranges).
 constexpr size_t kManifestSlices = SIZE_MAX;
 int run_prove_private(const std::string& dir, const std::string& input, const std::string& out, bool json,
                       double codeword_mb, size_t slices) {
