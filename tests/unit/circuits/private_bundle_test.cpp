@@ -4,6 +4,7 @@
 // value, a root, a proof or an output changed, or another partition, is rejected.
 #include <catch2/catch.hpp>
 
+#include "circuits/slice/private_plan.hpp"
 #include "unit/circuits/private_case.hpp"
 
 using namespace zks::test::priv;
@@ -188,4 +189,27 @@ TEST_CASE("a slice proved on another boundary value does not stitch", "[private]
   auto refused = c::prove_private(st, {t}, kParams, seed_of(9));
   REQUIRE_FALSE(refused.ok());
   CHECK_THAT(refused.error(), Catch::Contains("is not the one the bundle's other slices committed"));
+}
+
+TEST_CASE("a shared tensor a layout op kept in place gets a column of its own", "[private][bundle]") {
+  // 3l_relu_conv_fc starts with a Reshape of its input; cut after it, the Reshape's
+  // output is shared with slice 1, but slice 0 holds it in the input's column (and
+  // layout): the plan copies it into a column of its own, in its own layout, which is
+  // what slice 1 commits too.
+  const Case k = load("3l_relu_conv_fc");
+  REQUIRE(k.m.q.nodes[0].op == "Reshape");
+  const auto ranges = ranges_at(k, {1});
+  auto slices = c::private_slices(k.m.q, ranges);
+  REQUIRE(slices.ok());
+  const int y = k.m.q.nodes[0].outputs[0];
+  REQUIRE((*slices)[0].shared.count(y));
+  auto plan = c::private_detail::make_private_plan(k.m.q, &(*slices)[0]);
+  REQUIRE(plan.ok());
+  REQUIRE(plan->shared.size() == 1);
+  CHECK(plan->shared[0].tensor == y);
+  CHECK(plan->shared[0].col != plan->input_cols[0]);
+  REQUIRE(plan->linears.size() == 1);  // the copy
+  CHECK(plan->linears[0].q_col == plan->shared[0].col);
+  const auto b = bundle_of(k, ranges);
+  CHECK(bundle_rejection(k, ranges, b).empty());
 }
