@@ -72,7 +72,11 @@ Result<Plan> Planner::run() {
     const size_t c = new_col(*shape);
     col_of_[t] = c;
     p_.input_cols.push_back(c);
-    needs_range_.push_back({c, SIZE_MAX});
+    // A slice's input that another slice made is the maker's column (one shared root),
+    // which the maker's proof shows in the activation range (every tensor a private
+    // proof makes is: rule 5 upstream, as the sound path's private boundaries). A model
+    // input is checked by every slice that holds it.
+    if (!sl || std::find(m.inputs.begin(), m.inputs.end(), t) != m.inputs.end()) needs_range_.push_back({c, SIZE_MAX});
   }
   for (size_t k = sl ? sl->first : 0; k < (sl ? sl->end : m.nodes.size()); ++k) ZK_TRY(node(k));
   for (int t : sl ? sl->outputs : m.outputs) {
