@@ -393,9 +393,7 @@ Status private_provable(const slicer::Manifest& man) {
   if (man.verify_only()) return make_error("a verify-only manifest has no weights to plan with");
   ZK_TRY(circuits::check_private_provable(man.model));
   if (man.slices.size() < 2) return {};
-  std::vector<std::pair<size_t, size_t>> ranges;
-  for (const auto& s : man.slices) ranges.emplace_back(s.first, s.end);
-  if (Status s = circuits::check_private_bundle(man.model, ranges); !s.ok())
+  if (Status s = circuits::check_private_bundle(man.model, slicer::node_ranges(man.slices)); !s.ok())
     return make_error("as one proof: provable; --sliced: " + s.error());
   return {};
 }

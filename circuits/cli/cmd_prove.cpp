@@ -100,13 +100,6 @@ size_t codeword_budget(double mb) {
   return std::max(circuits::kDefaultCodewordMemory, util::physical_memory_bytes() / 8);
 }
 
-// The manifest's slices as node ranges (a private bundle's partition).
-std::vector<std::pair<size_t, size_t>> slice_ranges(const slicer::Manifest& man) {
-  std::vector<std::pair<size_t, size_t>> r;
-  for (const auto& s : man.slices) r.emplace_back(s.first, s.end);
-  return r;
-}
-
 // `slices`: 0 proves the whole model in one proof; kManifestSlices, the manifest's slices;
 // else that many slices balanced by the slicer's cost model (balanced_ranges).
 constexpr size_t kManifestSlices = SIZE_MAX;
@@ -118,20 +111,26 @@ int run_prove_private(const std::string& dir, const std::string& input, const st
   if (auto s = need_weights(compiled->manifest, dir); !s.ok()) return fail(s.error());
   const auto& m = compiled->manifest.model;
   if (auto s = circuits::check_private_provable(m); !s.ok()) return fail(s.error());
-  auto tensors = load_model_inputs(m, input);
-  if (!tensors.ok()) return fail(tensors.error());
-  auto run = model::run_int(m, *tensors);
-  if (!run.ok()) return fail(run.error());
   circuits::PrivateStatement st;
   st.model = &m;
   auto fp = sealed_fingerprint(compiled->manifest);
   if (!fp.ok()) return fail(fp.error());
   st.fingerprint = *fp;
-  for (int t : m.outputs) st.outputs.push_back(run->values[size_t(t)]);
   std::vector<std::vector<int64_t>> inputs;
-  for (int t : m.inputs) inputs.push_back(run->values[size_t(t)]);
-  *run = {};  // the prover runs the model again, column by column
-  const auto ranges = slices == kManifestSlices ? slice_ranges(compiled->manifest) : circuits::balanced_ranges(m, slices);
+  if (sliced) {  // the inputs alone: the bundle's prover runs the model and states its outputs
+    auto q = load_integer_inputs(m, input, /*whole_run=*/false);
+    if (!q.ok()) return fail(q.error());
+    inputs = std::move(*q);
+  } else {  // one proof states the model's outputs: run it first
+    auto tensors = load_model_inputs(m, input);
+    if (!tensors.ok()) return fail(tensors.error());
+    auto run = model::run_int(m, *tensors);
+    if (!run.ok()) return fail(run.error());
+    for (int t : m.outputs) st.outputs.push_back(run->values[size_t(t)]);
+    for (int t : m.inputs) inputs.push_back(run->values[size_t(t)]);
+  }  // the run goes here: the prover runs the model again, column by column
+  const auto ranges = slices == kManifestSlices ? slicer::node_ranges(compiled->manifest.slices)
+                                                : circuits::balanced_ranges(m, slices);
   if (!json)
     fmt::print(stderr, "proving the model's output on a private input (zero knowledge){}\n",
                sliced ? fmt::format(", one proof for each of {} slices", ranges.size()) : std::string());

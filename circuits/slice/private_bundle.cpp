@@ -11,6 +11,17 @@
 
 namespace zks::circuits {
 
+namespace {
+// Slice `sl`'s statement in a bundle: the model's outputs where it shows them (the last).
+PrivateStatement slice_statement(const model::QModel& m, const hash::Digest& fingerprint, const ProofBinding& binding,
+                                 const PrivateSlice& sl, const std::vector<std::vector<int64_t>>& outputs) {
+  PrivateStatement st;
+  st.model = &m, st.fingerprint = fingerprint, st.binding = binding, st.slice = &sl;
+  if (!sl.outputs.empty()) st.outputs = outputs;
+  return st;
+}
+}  // namespace
+
 Result<std::vector<PrivateSlice>> private_slices(const model::QModel& m,
                                                  const std::vector<std::pair<size_t, size_t>>& ranges) {
   if (ranges.empty() || ranges.size() > kMaxBundleSlices)
@@ -100,9 +111,7 @@ Result<PrivateBundleFile> prove_private_bundle(const model::QModel& m,
   for (PrivateSlice& sl : *slices) {
     for (const auto& [t, n] : sl.shared) sl.seeds[t] = pcs::derive_seed(boundary, "private.shared." + std::to_string(t));
     sl.roots = b.roots;  // each slice checks its shared roots against its makers'
-    PrivateStatement st;
-    st.model = &m, st.fingerprint = fingerprint, st.binding = binding, st.slice = &sl;
-    if (!sl.outputs.empty()) st.outputs = b.outputs;
+    const PrivateStatement st = slice_statement(m, fingerprint, binding, sl, b.outputs);
     std::vector<std::vector<int64_t>> values;
     for (int t : sl.inputs) values.push_back(run.values[size_t(t)]);
     const std::string name = "slice " + std::to_string(sl.index);
@@ -140,9 +149,7 @@ Status verify_private_bundle(const model::QModel& m, const hash::Digest& fingerp
   std::vector<SliceTiming> times;
   for (PrivateSlice& sl : *slices) {
     sl.roots = b.roots;
-    PrivateStatement st;
-    st.model = &m, st.fingerprint = fingerprint, st.binding = binding, st.slice = &sl;
-    if (!sl.outputs.empty()) st.outputs = b.outputs;
+    const PrivateStatement st = slice_statement(m, fingerprint, binding, sl, b.outputs);
     SliceTiming& tm = times.emplace_back();
     const auto t0 = std::chrono::steady_clock::now();
     if (Status s = verify_private(st, b.proofs[sl.index], params, &tm.soundness); !s.ok())

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <numeric>
 
 #include "circuits/slice/private_planner.hpp"
 #include "circuits/slice/slice_plan.hpp"
@@ -442,9 +441,7 @@ Status Planner::softmax(size_t k, const poly::PaddedShape& out) {
   // x in the output's layout (a column kept in place by a layout op, Unsqueeze before
   // it, may have another): copied where it differs.
   if (p_.col_shape[*held_x].real_count() != N) return node_error(n, "its input's size does not match its shape");
-  std::vector<int64_t> same(N);
-  std::iota(same.begin(), same.end(), int64_t(0));
-  auto x = copy_to(k, *held_x, same, out);
+  auto x = copy_to(k, *held_x, identity_index(N), out);
   if (!x.ok()) return make_error(x.error());
   const poly::PaddedShape rows = poly::PaddedShape::flat(R);
   std::vector<int64_t> row_of(N);
@@ -562,9 +559,7 @@ Status Planner::activation_matmul(size_t k, const poly::PaddedShape& out) {
       p_.col_shape[*b].real_count() != uint64_t(model::numel(bs)))
     return node_error(n, "its operands' sizes do not match their shapes");
   // A in its shape's layout (a column kept in place by a layout op may have another).
-  std::vector<int64_t> same(size_t(model::numel(as)));
-  std::iota(same.begin(), same.end(), int64_t(0));
-  a = copy_to(k, *a, same, *a_shape);
+  a = copy_to(k, *a, identity_index(size_t(model::numel(as))), *a_shape);
   if (!a.ok()) return make_error(a.error());
   // B transposed: Bt [batch.., N, K], a copy.
   model::Shape ts(bs.begin(), bs.end() - 2);

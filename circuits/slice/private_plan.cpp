@@ -117,13 +117,9 @@ Status Planner::share() {
         ++k;
       auto own = slice_detail::padded_of(m_.tensors[size_t(t)].shape);
       if (k == p_.slice->end || !own.ok()) return make_error("private proof: internal error: a shared tensor's maker");
-      if (taken.count(col) || !(p_.col_shape[col] == *own)) {
-        auto e = std::make_shared<std::vector<Entry>>();
-        for (uint32_t o = 0; o < own->real_count(); ++o) e->push_back({o, o, 1});
-        ZK_TRY(sparse_linear(k, *own, {{col, e}}, std::vector<int64_t>(own->real_count(), 0), 0, false, false));
-        col = p_.linears.back().q_col;
-        col_of_[t] = col;
-      }
+      auto copy = copy_to(k, col, identity_index(own->real_count()), *own, taken.count(col) > 0);
+      if (!copy.ok()) return make_error(copy.error());
+      col = col_of_[t] = *copy;
     }
     taken.insert(col);
     p_.shared.push_back({col, t, openings});
@@ -356,9 +352,10 @@ void Planner::range16(size_t k, size_t col) {
   p_.lookups.push_back(std::move(l));
 }
 
-Result<size_t> Planner::copy_to(size_t k, size_t col, const std::vector<int64_t>& index, const poly::PaddedShape& out) {
+Result<size_t> Planner::copy_to(size_t k, size_t col, const std::vector<int64_t>& index, const poly::PaddedShape& out,
+                                bool fresh) {
   if (index.size() != out.real_count()) return step_error(m_, k, "inputs do not broadcast to the output");
-  bool identity = p_.col_shape[col] == out;
+  bool identity = !fresh && p_.col_shape[col] == out;
   for (size_t o = 0; o < index.size() && identity; ++o) identity = index[o] == int64_t(o);
   if (identity) return col;
   auto e = std::make_shared<std::vector<Entry>>();

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <map>
 #include <memory>
+#include <numeric>
 #include <set>
 #include <string>
 #include <utility>
@@ -24,6 +25,13 @@ struct Entry {
 };
 LinearInput sparse_input(size_t col, const poly::PaddedShape& in, const poly::PaddedShape& out,
                          std::shared_ptr<const std::vector<Entry>> entries);
+
+// 0, 1, .., n - 1: each entry read where it is (copy_to's index for a change of layout).
+inline std::vector<int64_t> identity_index(size_t n) {
+  std::vector<int64_t> v(n);
+  std::iota(v.begin(), v.end(), int64_t(0));
+  return v;
+}
 
 inline model::Node as_graph_node(const QNode& n) {
   model::Node g;
@@ -110,8 +118,10 @@ class Planner {
   Status product(size_t k, const poly::PaddedShape& out);
 
   // `col` read at index[o] for each output o, in the output's layout: the column itself
-  // when that is the identity, else its copy (a layout op).
-  Result<size_t> copy_to(size_t k, size_t col, const std::vector<int64_t>& index, const poly::PaddedShape& out);
+  // when that is the identity (unless `fresh`: a column of its own), else its copy (a
+  // layout op).
+  Result<size_t> copy_to(size_t k, size_t col, const std::vector<int64_t>& index, const poly::PaddedShape& out,
+                         bool fresh = false);
 
   // One operand of a division: an activation column or constants, and the entry each
   // output reads.

@@ -138,8 +138,6 @@ Result<std::vector<hash::Digest>> shared_roots_of(const PrivateStatement& st, co
   return out;
 }
 
-
-
 // An internal check: a joint commitment made as the plan lays it out.
 Status check_layout(const std::vector<std::shared_ptr<const pcs::CommittedPoly>>& polys, const Packing& k,
                     const std::string& what) {

@@ -234,6 +234,12 @@ std::vector<int> boundary(const QModel& m, size_t cut) {
   return {live.begin(), live.end()};
 }
 
+std::vector<std::pair<size_t, size_t>> node_ranges(const std::vector<Slice>& slices) {
+  std::vector<std::pair<size_t, size_t>> r;
+  for (const auto& s : slices) r.emplace_back(s.first, s.end);
+  return r;
+}
+
 std::vector<Slice> slices_at(const QModel& m, const std::vector<size_t>& cuts) {
   std::vector<size_t> pts = {0};
   for (size_t c : cuts)

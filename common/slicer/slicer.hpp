@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "hash/blake2b.hpp"
@@ -69,6 +70,8 @@ struct Budget {
 std::vector<int> boundary(const model::QModel& m, size_t cut);
 // Slices for the given cut points (strictly increasing, inside (0, nodes)).
 std::vector<Slice> slices_at(const model::QModel& m, const std::vector<size_t>& cuts);
+// Their node ranges [first, end), in order (a private bundle's partition).
+std::vector<std::pair<size_t, size_t>> node_ranges(const std::vector<Slice>& slices);
 // With a memory or time budget, a Conv/MatMul/Gemm that alone exceeds it is first split
 // by output channels (the model is rewritten), each part in a slice of its own. With a
 // slice count, the nodes may be put in another topological order (depth-first) when
