@@ -16,6 +16,14 @@ flip() {
   byte=$(od -An -tu1 -j "$at" -N1 "$2" | tr -d ' ')
   printf "\\$(printf %03o $((byte ^ 255)))" | dd of="$2" bs=1 seek="$at" conv=notrunc status=none
 }
+# invalid DIR FILE WHAT: `zkslice verify DIR FILE` exits 1 and prints INVALID.
+invalid() {
+  local out rc
+  set +e
+  out=$("$ZKSLICE" verify "$1" "$2"); rc=$?
+  set -e
+  [ $rc -eq 1 ] && echo "$out" | grep -q INVALID || fail "$3: exit $rc, expected 1 and INVALID"
+}
 
 for model in 4l_relu_conv_fc 3l_relu_conv_fc variable_cnn accuracy; do
   for n in 1 2 4; do
@@ -40,11 +48,7 @@ done
 dir="$WORK/4l_relu_conv_fc-2"
 # One byte flipped in the middle of the bundle: exit 1 with a reason.
 flip "$dir/bundle" "$WORK/bad" 2
-set +e
-out=$("$ZKSLICE" verify "$dir" "$WORK/bad"); rc=$?
-set -e
-[ $rc -eq 1 ] || fail "corrupted bundle: exit $rc, expected 1"
-echo "$out" | grep -q INVALID || fail "corrupted bundle: no INVALID line"
+invalid "$dir" "$WORK/bad" "corrupted bundle"
 # The bundle against another compiled model: exit 1.
 set +e
 "$ZKSLICE" verify "$WORK/3l_relu_conv_fc-2" "$dir/bundle" >/dev/null; rc=$?
@@ -85,10 +89,7 @@ done
 "$ZKSLICE" verify "$dir" "$WORK/private" --fp "$fp" | grep -q "^VALID: private proof.*pinned" \
   || fail "the private proof did not verify"
 flip "$WORK/private" "$WORK/private.bad" 3
-set +e
-out=$("$ZKSLICE" verify "$dir" "$WORK/private.bad"); rc=$?
-set -e
-[ $rc -eq 1 ] && echo "$out" | grep -q INVALID || fail "corrupted private proof: exit $rc, expected 1 and INVALID"
+invalid "$dir" "$WORK/private.bad" "corrupted private proof"
 set +e
 out=$("$ZKSLICE" verify "$WORK/published" "$WORK/private"); rc=$?
 set -e
@@ -104,14 +105,8 @@ set -e
 "$ZKSLICE" verify "$dir" "$WORK/private.b" --fp "$fp" | grep -q "^VALID: private bundle of 2 slices.*pinned" \
   || fail "the private bundle did not verify"
 flip "$WORK/private.b" "$WORK/private.b.bad" 3
-set +e
-out=$("$ZKSLICE" verify "$dir" "$WORK/private.b.bad"); rc=$?
-set -e
-[ $rc -eq 1 ] && echo "$out" | grep -q INVALID || fail "corrupted private bundle: exit $rc, expected 1 and INVALID"
-set +e
-out=$("$ZKSLICE" verify "$WORK/4l_relu_conv_fc-4" "$WORK/private.b"); rc=$?
-set -e
-[ $rc -eq 1 ] && echo "$out" | grep -q INVALID || fail "private bundle against another manifest (its FP): exit $rc"
+invalid "$dir" "$WORK/private.b.bad" "corrupted private bundle"
+invalid "$WORK/4l_relu_conv_fc-4" "$WORK/private.b" "private bundle against another manifest (its FP)"
 # --slices N: a private bundle of N slices whatever the manifest's (here one slice).
 "$ZKSLICE" prove "$WORK/4l_relu_conv_fc-1" --input "$CORPUS/4l_relu_conv_fc/input.json" --out "$WORK/private.3" \
   --private --slices 3 >/dev/null 2>&1 || fail "the private bundle of 3 slices did not prove"
